@@ -1,0 +1,3 @@
+"""x"""
+class Catalog: ...
+__all__=["Catalog"]
