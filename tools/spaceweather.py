@@ -752,7 +752,8 @@ class HttpSource:
     """A SWPC-like base URL (``https://services.swpc.noaa.gov/``) or one product's URL.
 
     Keep one instance between polls: it holds a :class:`FeedPoller` per product, so
-    ETags are reused and a product answered with a 4xx is never asked for again.
+    ETags are reused and a product answered with a 4xx is never asked for again. Close it
+    (or use ``with HttpSource(url) as source:``) to release its HTTP client.
     ``celestrak_url`` (e.g. ``https://celestrak.org/SpaceData/SW-All.csv``) is optional.
     """
 
@@ -776,6 +777,8 @@ class HttpSource:
         )
         if celestrak_url:
             urls["celestrak_sw"] = celestrak_url
+        self._own_client = client is None
+        self.client = client or httpx.Client(follow_redirects=True)
         extra: dict[str, Any] = {"sleep": sleep} if sleep is not None else {}
         self.pollers: dict[ProductName, FeedPoller] = {
             p: FeedPoller(
@@ -783,11 +786,22 @@ class HttpSource:
                 timeout_s=timeout_s,
                 max_attempts=max_attempts,
                 backoff_s=backoff_s,
-                client=client,
+                client=self.client,
                 **extra,
             )
             for p, u in urls.items()
         }
+
+    def close(self) -> None:
+        """Close the HTTP client this source created (not one passed in)."""
+        if self._own_client:
+            self.client.close()
+
+    def __enter__(self) -> HttpSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def load(self) -> dict[ProductName, LoadedProduct]:
         out: dict[ProductName, LoadedProduct] = {}
@@ -952,7 +966,11 @@ def space_weather_report(
     now = _require_utc(now, "now")
     limits = {**DEFAULT_MAX_AGE_S, **(max_age_s or {})}
     src = open_source(source)
-    loaded = src.load()
+    try:
+        loaded = src.load()
+    finally:
+        if src is not source and isinstance(src, HttpSource):
+            src.close()  # made here from a URL string: nobody else can reuse it
     feeds: list[FeedStatus] = []
     problems: list[str] = []
     data: dict[ProductName, ProductData] = {}
