@@ -96,11 +96,14 @@ def test_hand_checked_max_volume() -> None:
     tight = run(hand_instance(559.0), st1, DEMANDS_1_EACH, method="cpsat")
     assert sats_of(tight) == [2]
     # Two antennas take everything.
-    both = run(hand_instance(), [station(antennas=2)], DEMANDS_1_EACH, method="cpsat")
-    assert sats_of(both) == [1, 2, 3] and both.total_volume_mbit == pytest.approx(1700.0)
-    by_sat = {c.satellite_id: c.antenna for c in both.contacts}
-    assert by_sat[1] == by_sat[3] != by_sat[2]
-    for s in (cp, gr, tight, both):
+    two = [station(antennas=2)]
+    both = run(hand_instance(), two, DEMANDS_1_EACH, method="cpsat")
+    alt = run(hand_instance(), two, DEMANDS_1_EACH, method="cpsat", formulation="alternatives")
+    for b in (both, alt):
+        assert sats_of(b) == [1, 2, 3] and b.total_volume_mbit == pytest.approx(1700.0)
+        by_sat = {c.satellite_id: c.antenna for c in b.contacts}
+        assert by_sat[1] == by_sat[3] != by_sat[2]
+    for s in (cp, gr, tight, both, alt):
         assert validate_schedule(s, [station(antennas=2)]) == []
 
 
@@ -277,19 +280,21 @@ def brute_force(
     return best_vol, best_prio
 
 
+@pytest.mark.parametrize("formulation", ["cliques", "alternatives"])
 @pytest.mark.parametrize("seed", range(16))
-def test_cpsat_matches_brute_force(seed: int) -> None:
+def test_cpsat_matches_brute_force(seed: int, formulation: str) -> None:
     rng = random.Random(seed)
     opps, stations, demands = random_instance(rng, rng.randint(4, 10))
     best_vol, best_prio = brute_force(opps, stations, demands)
-    s = run(opps, stations, demands, method="cpsat", objective="max_volume")
+    kw = {"method": "cpsat", "formulation": formulation}
+    s = run(opps, stations, demands, objective="max_volume", **kw)
     assert s.solver.status == "OPTIMAL"
     assert s.solver.objective == best_vol
     assert round(s.total_volume_mbit) == best_vol
     assert validate_schedule(s, stations) == []
     g = run(opps, stations, demands, method="greedy", objective="max_volume")
     assert round(g.total_volume_mbit) <= best_vol
-    p = run(opps, stations, demands, method="cpsat", objective="max_priority")
+    p = run(opps, stations, demands, objective="max_priority", **kw)
     assert p.solver.status == "OPTIMAL"
     assert p.solver.objective == best_prio
     assert validate_schedule(p, stations) == []
@@ -319,12 +324,15 @@ def test_greedy_fallback_above_size_limit() -> None:
 @given(
     seed=st.integers(0, 10_000),
     n=st.integers(1, 25),
-    method=st.sampled_from(["cpsat", "greedy"]),
+    method=st.sampled_from(["cpsat", "greedy", "alternatives"]),
     objective=st.sampled_from(["max_volume", "max_priority"]),
 )
 def test_no_double_booking_and_turnaround(seed: int, n: int, method: str, objective: str) -> None:
     opps, stations, demands = random_instance(random.Random(seed), n)
-    s = run(opps, stations, demands, method=method, objective=objective, time_limit_s=1.0)
+    kw = {"method": "cpsat", "formulation": "alternatives"} if method == "alternatives" else {
+        "method": method
+    }
+    s = run(opps, stations, demands, objective=objective, time_limit_s=1.0, **kw)
     assert validate_schedule(s, stations) == []
     # Independent re-check of the two properties named in the brief.
     turn = {x.id: x.turnaround_s for x in stations}
