@@ -1,0 +1,300 @@
+"""Benchmark for cosmo_agent.tools.scheduling: CP-SAT against the greedy baseline.
+
+Run: ``.venv/bin/python bench/bench_scheduling.py [--small-only]``
+
+Cases (24 h horizon starting 2026-06-10 00:00 UTC, real TLEs):
+  A. 100 satellites x 20 stations: greedy (baseline, target <= 1 s) and CP-SAT
+     (target <= 10 s wall at <= 1 % gap or proven optimal), both objectives.
+  B. 500 satellites x 50 stations: greedy, then method="auto" (CP-SAT with every core,
+     seeded by greedy) under a 55 s limit; target: a feasible schedule <= 60 s.
+
+Prints wall time, peak RSS (ru_maxrss, process-wide high-water mark so far) and
+ratios against the greedy baseline measured in the same run. Needs
+``../shared/data/catalog-leo-2026-06-10.3le``; exits cleanly (status 0) without it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import random
+import resource
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+from cosmo_agent.tools.scheduling import (
+    ContactOpportunity,
+    SatelliteDemand,
+    Schedule,
+    StationConfig,
+    schedule_contacts,
+    validate_schedule,
+)
+from sgp4.api import Satrec, SatrecArray, jday
+
+CATALOG = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / (
+    "catalog-leo-2026-06-10.3le"
+)
+T0 = datetime(2026, 6, 10, tzinfo=UTC)
+HORIZON = timedelta(days=1)
+NUM_WORKERS = 1  # what num_workers=None picks at this size (1 LP worker proves bounds)
+
+# ---------------------------------------------------------------------------------
+# BENCH INPUT GENERATOR (temporary): SGP4 at 30 s steps, TEME -> ITRS by a plain GMST
+# z-rotation (no polar motion, no equation of the equinoxes: fine for benchmark input),
+# elevation above a WGS84 station, windows above a 5 deg mask with linearly
+# interpolated AOS/LOS. To be replaced by the project's pass finder.
+# ---------------------------------------------------------------------------------
+STEP_S = 30.0  # coarse enough for 500 x 2881 x 50 in memory, fine for >= 2 min passes
+MASK_DEG = 5.0
+WGS84_A_KM = 6378.137
+WGS84_F = 1.0 / 298.257223563
+
+# (name, geodetic lat deg, lon deg): real ground-station sites first, then cities.
+SITES = [
+    ("SVALBARD", 78.23, 15.39), ("FAIRBANKS", 64.86, -147.85), ("WALLOPS", 37.94, -75.46),
+    ("KIRUNA", 67.86, 20.96), ("INUVIK", 68.32, -133.55), ("TROLL", -72.01, 2.53),
+    ("MCMURDO", -77.85, 166.67), ("PUNTA_ARENAS", -53.0, -70.85),
+    ("HARTEBEESTHOEK", -25.89, 27.69), ("SINGAPORE", 1.35, 103.82),
+    ("MINGENEW", -29.05, 115.35), ("ALICE_SPRINGS", -23.76, 133.88),
+    ("SOUTH_POINT", 19.01, -155.66), ("SANTIAGO", -33.15, -70.67), ("WEILHEIM", 47.88, 11.08),
+    ("REDU", 50.0, 5.15), ("MASPALOMAS", 27.76, -15.63), ("KOUROU", 5.25, -52.8),
+    ("KATSUURA", 35.2, 140.3), ("BANGALORE", 13.03, 77.51), ("DUBAI", 25.2, 55.27),
+    ("CAPE_TOWN", -33.92, 18.42), ("AWARUA", -46.53, 168.38), ("HOBART", -42.88, 147.33),
+    ("TROMSO", 69.65, 18.96), ("PUERTOLLANO", 38.69, -4.11), ("MAURITIUS", -20.3, 57.5),
+    ("MALINDI", -2.99, 40.19), ("ACCRA", 5.6, -0.19), ("BRASILIA", -15.8, -47.9),
+    ("CUIABA", -15.55, -56.07), ("MEXICO_CITY", 19.43, -99.13), ("VANCOUVER", 49.28, -123.12),
+    ("GOLDSTONE", 35.43, -116.89), ("BOULDER", 40.01, -105.27), ("GATINEAU", 45.58, -75.81),
+    ("REYKJAVIK", 64.13, -21.9), ("DUBLIN", 53.35, -6.26), ("ATHENS", 37.98, 23.73),
+    ("ISTANBUL", 41.0, 28.97), ("MOSCOW", 55.75, 37.62), ("NOVOSIBIRSK", 55.03, 82.92),
+    ("BEIJING", 40.07, 116.27), ("SEOUL", 37.57, 126.98), ("MANILA", 14.6, 120.98),
+    ("JAKARTA", -6.2, 106.85), ("DARWIN", -12.46, 130.84), ("AUCKLAND", -36.85, 174.76),
+    ("LIMA", -12.05, -77.04), ("BUENOS_AIRES", -34.6, -58.38),
+]
+
+
+def load_catalog(path: Path) -> list[tuple[int, Satrec]]:
+    """(catalog number, Satrec) for every 3LE record in ``path``."""
+    lines = [ln.rstrip() for ln in path.read_text().splitlines() if ln.strip()]
+    out = []
+    for i in range(0, len(lines) - 2, 3):
+        l1, l2 = lines[i + 1], lines[i + 2]
+        if not (l1.startswith("1 ") and l2.startswith("2 ")):
+            continue
+        sat = Satrec.twoline2rv(l1, l2)
+        out.append((int(sat.satnum), sat))
+    return out
+
+
+def gmst_rad(jd_ut1: np.ndarray) -> np.ndarray:
+    """IAU-82 GMST (the angle SGP4's TEME frame is defined with)."""
+    t = (jd_ut1 - 2451545.0) / 36525.0
+    sec = 67310.54841 + (876600.0 * 3600.0 + 8640184.812866) * t + 0.093104 * t**2 - 6.2e-6 * t**3
+    return np.mod(sec * (2.0 * math.pi / 86400.0), 2.0 * math.pi)
+
+
+def site_ecef_km(lat_deg: float, lon_deg: float) -> tuple[np.ndarray, np.ndarray]:
+    """WGS84 position (sea level) and local up unit vector."""
+    lat, lon = math.radians(lat_deg), math.radians(lon_deg)
+    e2 = WGS84_F * (2.0 - WGS84_F)
+    n = WGS84_A_KM / math.sqrt(1.0 - e2 * math.sin(lat) ** 2)
+    pos = np.array([
+        n * math.cos(lat) * math.cos(lon),
+        n * math.cos(lat) * math.sin(lon),
+        n * (1.0 - e2) * math.sin(lat),
+    ])
+    up = np.array([math.cos(lat) * math.cos(lon), math.cos(lat) * math.sin(lon), math.sin(lat)])
+    return pos, up
+
+
+def generate_passes(
+    sats: list[tuple[int, Satrec]], sites: list[tuple[str, float, float]]
+) -> list[ContactOpportunity]:
+    """Windows above MASK_DEG for every (satellite, site) over the horizon."""
+    n_t = int(HORIZON.total_seconds() / STEP_S) + 1
+    t_s = np.arange(n_t) * STEP_S
+    jd0, fr0 = jday(T0.year, T0.month, T0.day, 0, 0, 0.0)
+    jd = np.full(n_t, jd0)
+    fr = fr0 + t_s / 86400.0
+    err, r_teme, _ = SatrecArray([s for _, s in sats]).sgp4(jd, fr)
+    ok = err == 0
+    g = gmst_rad(jd + fr)
+    cg, sg = np.cos(g), np.sin(g)
+    x = cg * r_teme[..., 0] + sg * r_teme[..., 1]
+    y = -sg * r_teme[..., 0] + cg * r_teme[..., 1]
+    z = r_teme[..., 2]
+    sat_ids = np.array([n for n, _ in sats])
+    opps: list[ContactOpportunity] = []
+    for name, lat, lon in sites:
+        pos, up = site_ecef_km(lat, lon)
+        dx, dy, dz = x - pos[0], y - pos[1], z - pos[2]
+        rng_km = np.sqrt(dx * dx + dy * dy + dz * dz)
+        el = np.degrees(np.arcsin((dx * up[0] + dy * up[1] + dz * up[2]) / rng_km))
+        el = np.where(ok, el, -90.0)
+        above = el >= MASK_DEG
+        edges = np.diff(np.pad(above.astype(np.int8), ((0, 0), (1, 1))), axis=1)
+        rows_s, starts = np.nonzero(edges == 1)
+        rows_e, ends = np.nonzero(edges == -1)  # exclusive end index
+        assert np.array_equal(rows_s, rows_e)
+        for row, s, e in zip(rows_s, starts, ends, strict=True):
+            seg = el[row, s:e]
+            aos = t_s[s]
+            if s > 0:  # interpolate the mask crossing between samples
+                a, b = el[row, s - 1], el[row, s]
+                aos = t_s[s - 1] + STEP_S * (MASK_DEG - a) / (b - a)
+            los = t_s[e - 1]
+            if e < n_t:
+                a, b = el[row, e - 1], el[row, e]
+                los = t_s[e - 1] + STEP_S * (a - MASK_DEG) / (a - b)
+            if los <= aos:
+                continue
+            opps.append(
+                ContactOpportunity(
+                    satellite_id=int(sat_ids[row]), station_id=name,
+                    aos=T0 + timedelta(seconds=float(aos)),
+                    los=T0 + timedelta(seconds=float(los)),
+                    max_elevation_deg=float(seg.max()),
+                )
+            )
+    return opps
+
+
+# ---------------------------------------------------------------------------------
+# END OF BENCH INPUT GENERATOR
+# ---------------------------------------------------------------------------------
+
+
+def make_instance(
+    catalog: list[tuple[int, Satrec]], n_sats: int, n_stations: int, seed: int = 1
+) -> tuple[list[ContactOpportunity], list[StationConfig], list[SatelliteDemand]]:
+    rng = random.Random(seed)
+    sats = rng.sample(catalog, n_sats)
+    sites = SITES[:n_stations]
+    stations = []
+    for name, _, _ in sites:
+        b0 = T0 + timedelta(minutes=rng.randrange(0, 23 * 60))
+        stations.append(
+            StationConfig(
+                id=name, antennas=rng.randint(1, 3), min_elevation_deg=rng.choice([10, 15, 20]),
+                min_contact_s=rng.choice([120, 180, 240]), turnaround_s=rng.choice([60, 120, 180]),
+                downlink_rate_mbps=rng.choice([50, 100, 200, 400]),
+                blackouts=[(b0, b0 + timedelta(minutes=30))],
+            )
+        )
+    demands = [
+        SatelliteDemand(
+            satellite_id=n, priority=rng.randint(1, 5),
+            required_contacts_per_day=rng.randint(2, 8),
+            downlink_rate_mbps=rng.choice([None, None, None, 150.0]),
+        )
+        for n, _ in sats
+    ]
+    return generate_passes(sats, sites), stations, demands
+
+
+def peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def timed(label: str, fn, stations: list[StationConfig]) -> tuple[Schedule, float]:  # type: ignore[no-untyped-def]
+    t = time.perf_counter()
+    s: Schedule = fn()
+    wall = time.perf_counter() - t
+    bad = validate_schedule(s, stations)
+    unmet = sum(u.required_contacts - u.scheduled_contacts for u in s.unmet)
+    info = s.solver
+    gap = "-" if info.gap is None else f"{100 * info.gap:.3f}%"
+    print(
+        f"  {label:<22} {info.method:>6} {info.status:<8} wall {wall:7.2f} s  "
+        f"contacts {len(s.contacts):5d}  volume {s.total_volume_mbit / 1e6:8.3f} Tbit  "
+        f"prio {s.priority_score:6d}  gap {gap:>8}  unmet {unmet:5d}  "
+        f"violations {len(bad)}  peak RSS {peak_mib():7.1f} MiB"
+    )
+    if info.fallback_reason:
+        print(f"  {'':<22} fallback: {info.fallback_reason}")
+    return s, wall
+
+
+def case_a(catalog: list[tuple[int, Satrec]]) -> None:
+    t = time.perf_counter()
+    opps, stations, demands = make_instance(catalog, 100, 20)
+    print(
+        f"A. 100 sats x 20 stations x 24 h: {len(opps)} passes generated in "
+        f"{time.perf_counter() - t:.1f} s, peak RSS {peak_mib():.1f} MiB"
+    )
+    h = {"horizon_start": T0, "horizon_end": T0 + HORIZON}
+    for objective in ("max_volume", "max_priority"):
+        g, g_wall = timed(
+            f"greedy {objective}",
+            lambda o=objective: schedule_contacts(
+                opps, stations, demands, objective=o, method="greedy", **h
+            ),
+            stations,
+        )
+        c, c_wall = timed(
+            f"cpsat {objective}",
+            lambda o=objective: schedule_contacts(
+                opps, stations, demands, objective=o, method="cpsat", time_limit_s=10.0,
+                num_workers=NUM_WORKERS, **h,
+            ),
+            stations,
+        )
+        print(
+            f"  {'ratios':<22} greedy/cpsat objective {g.solver.objective / c.solver.objective:.4f}"
+            f"  volume {g.total_volume_mbit / c.total_volume_mbit:.4f}"
+            f"  priority {g.priority_score / max(1, c.priority_score):.4f}"
+            f"  cpsat/greedy wall {c_wall / g_wall:.1f}x"
+            f"  [{len(c.contacts)} usable of {c.solver.num_usable}]"
+        )
+        ok_a = c_wall <= 10.5 and (c.solver.status == "OPTIMAL" or (c.solver.gap or 1) <= 0.01)
+        print(f"  {'targets':<22} greedy <= 1 s: {g_wall <= 1.0}  cpsat <= 10 s @ <= 1 %: {ok_a}")
+
+
+def case_b(catalog: list[tuple[int, Satrec]]) -> None:
+    t = time.perf_counter()
+    opps, stations, demands = make_instance(catalog, 500, 50)
+    print(
+        f"B. 500 sats x 50 stations x 24 h: {len(opps)} passes generated in "
+        f"{time.perf_counter() - t:.1f} s, peak RSS {peak_mib():.1f} MiB"
+    )
+    h = {"horizon_start": T0, "horizon_end": T0 + HORIZON}
+    g, g_wall = timed(
+        "greedy max_volume",
+        lambda: schedule_contacts(opps, stations, demands, method="greedy", **h),
+        stations,
+    )
+    a, a_wall = timed(
+        "auto max_volume",
+        lambda: schedule_contacts(
+            opps, stations, demands, method="auto", time_limit_s=55.0, **h,
+        ),
+        stations,
+    )
+    print(
+        f"  {'ratios':<22} greedy/auto objective {g.solver.objective / a.solver.objective:.4f}"
+        f"  auto/greedy wall {a_wall / g_wall:.1f}x"
+    )
+    print(f"  {'targets':<22} feasible schedule <= 60 s: {a_wall <= 60.0}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small-only", action="store_true", help="run case A only")
+    args = parser.parse_args()
+    if not CATALOG.exists():
+        print(f"skipped: {CATALOG} not found (needs the shared data folder)")
+        return 0
+    t = time.perf_counter()
+    catalog = load_catalog(CATALOG)
+    print(f"catalog: {len(catalog)} satellites parsed in {time.perf_counter() - t:.1f} s")
+    case_a(catalog)
+    if not args.small_only:
+        case_b(catalog)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
