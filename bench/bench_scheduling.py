@@ -247,7 +247,7 @@ def case_a(catalog: list[tuple[int, Satrec]]) -> None:
             f"  volume {g.total_volume_mbit / c.total_volume_mbit:.4f}"
             f"  priority {g.priority_score / max(1, c.priority_score):.4f}"
             f"  cpsat/greedy wall {c_wall / g_wall:.1f}x"
-            f"  [{len(c.contacts)} usable of {c.solver.num_usable}]"
+            f"  [contacts {len(c.contacts)} of {c.solver.num_usable} usable passes]"
         )
         ok_a = c_wall <= 10.5 and (c.solver.status == "OPTIMAL" or (c.solver.gap or 1) <= 0.01)
         print(f"  {'targets':<22} greedy <= 1 s: {g_wall <= 1.0}  cpsat <= 10 s @ <= 1 %: {ok_a}")

@@ -116,6 +116,30 @@ def test_hand_checked_max_priority_and_unmet_reason() -> None:
     assert (unmet[1].required_contacts, unmet[1].scheduled_contacts) == (1, 0)
 
 
+def test_unmet_reason_other_contacts_under_max_volume() -> None:
+    # max_volume picks {P1, P3}; sat 2 (priority 5) loses to lower-priority contacts.
+    s = run(hand_instance(), [station()], DEMANDS_1_EACH, method="cpsat")
+    assert [(u.satellite_id, u.reason) for u in s.unmet] == [(2, "conflicts with other contacts")]
+
+
+def test_horizon_clips_passes() -> None:
+    # A pass straddling the horizon end keeps its in-horizon part if long enough.
+    demands = [SatelliteDemand(satellite_id=1), SatelliteDemand(satellite_id=2)]
+    end = DAY.total_seconds()
+    opps = [opp(1, "GS", end - 300, end + 300), opp(2, "GS", -200, 50)]  # 50 s < 100 s min
+    s = run(opps, [station()], demands)
+    assert [(c.satellite_id, c.aos, c.los) for c in s.contacts] == [(1, at(end - 300), at(end))]
+
+
+def test_cpsat_without_solution_falls_back_to_greedy(monkeypatch: pytest.MonkeyPatch) -> None:
+    import cosmo_agent.tools.scheduling as mod
+
+    monkeypatch.setattr(mod, "_cpsat", lambda *a, **k: None)
+    s = run(hand_instance(), [station()], DEMANDS_1_EACH, method="auto")
+    assert s.solver.method == "greedy" and "no solution" in (s.solver.fallback_reason or "")
+    assert sats_of(s) == [2]
+
+
 def test_unmet_reasons_no_pass_too_few_and_low_elevation() -> None:
     demands = [
         SatelliteDemand(satellite_id=1, required_contacts_per_day=3),
@@ -160,6 +184,12 @@ def test_validate_schedule_catches_violations() -> None:
     shifted[1] = shifted[1].model_copy(update={"aos": at(530), "los": at(2050)})
     errs = validate_schedule(s.model_copy(update={"contacts": shifted}), [gs])
     assert any("turnaround" in e for e in errs) and any("blackout" in e for e in errs)
+    # The same satellite at two stations at once.
+    gs2 = StationConfig(id="GS2", antennas=1, turnaround_s=0.0, downlink_rate_mbps=1.0)
+    moved = s.contacts[0].model_copy(update={"station_id": "GS2", "antenna": "GS2-A1"})
+    twice = [s.contacts[0], moved]
+    errs = validate_schedule(s.model_copy(update={"contacts": twice}), [station(antennas=2), gs2])
+    assert len(errs) == 1 and "double-booked at GS and GS2" in errs[0]
 
 
 def test_naive_datetime_and_bad_input_rejected() -> None:
