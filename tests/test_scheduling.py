@@ -373,3 +373,16 @@ def test_no_double_booking_and_turnaround(seed: int, n: int, method: str, object
                 assert (b.aos - a.los).total_seconds() >= turn[a.station_id]
             if a.satellite_id == b.satellite_id:
                 assert b.aos >= a.los
+
+
+def test_public_names() -> None:
+    import cosmo_agent.tools.scheduling as mod
+
+    assert sorted(mod.__all__) == sorted(
+        [
+            "ContactOpportunity", "Formulation", "Method", "Objective", "SatelliteDemand",
+            "Schedule", "ScheduledContact", "SolverInfo", "SolverStatus", "StationConfig",
+            "UnmetDemand", "UnmetReason", "schedule_contacts", "validate_schedule",
+        ]
+    )
+    assert all(hasattr(mod, n) for n in mod.__all__)

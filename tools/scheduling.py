@@ -31,8 +31,13 @@ Objectives (:data:`Objective`):
   ``sum_s priority_s * min(n_s, target_s)`` (contacts beyond a satellite's target
   count only through volume), with total volume as a strict tie-breaker.
 
-Internally times are integer seconds from ``horizon_start``; AOS is floored and LOS
-ceiled, so a model that is feasible in whole seconds is feasible in real time.
+Internally times are integer seconds from ``horizon_start``; AOS is floored, LOS and
+turnaround ceiled, so a model that is feasible in whole seconds is feasible in real
+time (conservative by under a second per pass).
+
+Solvers (:data:`Method`, :data:`Formulation`): a SatNOGS-style greedy is the baseline,
+the CP-SAT hint, and the fallback; CP-SAT solves the exact model under
+``time_limit_s`` (the whole call's wall budget) and reports status, bound and gap.
 
 Example:
 
@@ -659,6 +664,7 @@ def _unmet(
         by_station[tasks[i].station].append(i)
         by_sat[tasks[i].sat].append(i)
     longest = max((tasks[i].end_s - tasks[i].start_s for i in assign), default=0)
+    station_starts = {sid: [tasks[j].start_s for j in lst] for sid, lst in by_station.items()}
     unscheduled: dict[int, list[int]] = defaultdict(list)
     for i, t in enumerate(tasks):
         if i not in assign:
@@ -671,7 +677,7 @@ def _unmet(
             j for j in by_sat[t.sat] if tasks[j].start_s < t.end_s and t.start_s < tasks[j].end_s
         ]
         lst = by_station[t.station]
-        starts = [tasks[j].start_s for j in lst]
+        starts = station_starts[t.station]
         lo = bisect.bisect_left(starts, t.start_s - longest - turn)
         hi = bisect.bisect_left(starts, t.end_s + turn)
         for j in lst[lo:hi]:
