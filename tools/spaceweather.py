@@ -528,8 +528,14 @@ _CELESTRAK_REQUIRED = ("DATE", "KP_SUM", "AP_AVG", "F10.7_OBS", "F10.7_ADJ", "F1
 
 
 def _parse_celestrak(ctx: _Ctx, text: str) -> ProductData:
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        table = list(reader)
+    except csv.Error as exc:  # e.g. a stray carriage return inside a field
+        raise ctx.error(
+            f"not readable as CSV ({exc}); re-download the file", reader.line_num
+        ) from None
+    header = table[0] if table else None
     if header is None:
         raise ctx.error("file is empty; expected the SW-All.csv header 'DATE,BSRN,ND,KP1,...'")
     missing = [
@@ -541,7 +547,7 @@ def _parse_celestrak(ctx: _Ctx, text: str) -> ProductData:
         raise ctx.error(f"header lacks {missing}; is this CelesTrak SW-All.csv?", 1)
     col = {name: header.index(name) for name in header}
     days = []
-    for line_no, cells in enumerate(reader, start=2):
+    for line_no, cells in enumerate(table[1:], start=2):
         if not cells or not "".join(cells).strip():
             continue
         if len(cells) != len(header):
@@ -603,11 +609,9 @@ def parse_product(
             raise ctx.error(
                 f"not UTF-8 text ({exc.reason} at byte {exc.start}); re-download the file"
             ) from None
-    if product == "celestrak_sw":
-        if not isinstance(data, str):
-            raise ctx.error("expected CSV text")
-        return _parse_celestrak(ctx, data)
-    if isinstance(data, str):
+    if product == "celestrak_sw" and not isinstance(data, str):
+        raise ctx.error("expected CSV text")
+    if isinstance(data, str) and product != "celestrak_sw":
         try:
             data = json.loads(data)
         except json.JSONDecodeError as exc:
@@ -618,6 +622,8 @@ def parse_product(
         except RecursionError:
             raise ctx.error("JSON nested too deeply") from None
     try:
+        if isinstance(data, str):
+            return _parse_celestrak(ctx, data)
         if product == "kp":
             return _parse_kp(ctx, data)
         if product == "kp_forecast":
