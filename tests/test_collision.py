@@ -1,0 +1,338 @@
+"""Collision probability: published reference values, quadrature and Monte Carlo checks,
+geometry invariances, and per-element statuses."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, cast
+
+import numpy as np
+import pytest
+from scipy import integrate, optimize, special, stats
+
+from cosmo_agent.orbital import collision
+from cosmo_agent.orbital.collision import (
+    PC_STATUS,
+    EncounterPlane,
+    PcStatus,
+    collision_probability,
+    covariance_inertial_to_rtn,
+    covariance_rtn_to_inertial,
+    encounter_plane,
+    max_collision_probability,
+    rtn_basis,
+)
+
+DATA = Path(__file__).parent / "data" / "collision"
+CASES: dict[str, dict[str, Any]] = json.loads((DATA / "pc-reference-cases.json").read_text())
+
+
+def _rtn_matrix_km2(lower: list[float]) -> np.ndarray:
+    rr, tr, tt, nr, nt, nn = lower
+    return np.array([[rr, tr, nr], [tr, tt, nt], [nr, nt, nn]]) * 1e-6
+
+
+def _case_plane(case: dict[str, Any]) -> EncounterPlane:
+    r1, v1 = np.array(case["r1_km"]), np.array(case["v1_km_s"])
+    r2, v2 = np.array(case["r2_km"]), np.array(case["v2_km_s"])
+    if case["frame"] == "rtn":
+        c1 = covariance_rtn_to_inertial(_rtn_matrix_km2(case["cov1_rtn_m2"]), r1, v1)
+        c2 = covariance_rtn_to_inertial(_rtn_matrix_km2(case["cov2_rtn_m2"]), r2, v2)
+    else:
+        c1, c2 = np.array(case["cov1_km2"]), np.array(case["cov2_km2"])
+    return encounter_plane(r1, v1, c1, r2, v2, c2)
+
+
+def _diagonal_plane(
+    s0: np.ndarray, s1: np.ndarray, m0: np.ndarray, m1: np.ndarray
+) -> EncounterPlane:
+    n = len(s0)
+    cov = np.zeros((n, 2, 2))
+    cov[:, 0, 0], cov[:, 1, 1] = s0**2, s1**2
+    return EncounterPlane(np.stack([m0, m1], axis=-1), cov, np.ones(n), np.zeros(n, dtype=np.int8))
+
+
+def _quad_reference(s0: float, s1: float, m0: float, m1: float, r: float) -> float:
+    """Adaptive quadrature of the same 1-D form, with breakpoints, to 1e-13 relative."""
+
+    def inner(x: float) -> float:
+        h = np.sqrt(max(r * r - x * x, 0.0))
+        lo, hi = (-h - m1) / s1, (h - m1) / s1
+        p = special.ndtr(-lo) - special.ndtr(-hi) if lo > 0 else special.ndtr(hi) - special.ndtr(lo)
+        return float(np.exp(-0.5 * ((x - m0) / s0) ** 2) / (np.sqrt(2 * np.pi) * s0) * p)
+
+    a, b = max(-r, m0 - 14 * s0), min(r, m0 + 14 * s0)
+    if a >= b:
+        return 0.0
+    chord = np.sqrt(max(r * r - m1 * m1, 0.0))
+    points = [p for p in (m0, -chord, chord) if a < p < b]
+    value, _ = integrate.quad(inner, a, b, points=points or None, epsabs=0, epsrel=1e-13, limit=500)
+    return float(value)
+
+
+# --------------------------------------------------------------------------- published values
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_foster_matches_published_2d_pc(name: str) -> None:
+    case = CASES[name]
+    result = collision_probability(_case_plane(case), case["hbr_km"])
+    assert int(result.status) == PcStatus.OK
+    # CARA checks its own implementation to 0.1 %; the CDM-rounded inputs (mm, µm/s) of the
+    # slow Alfano encounters move Pc by up to 4e-5 relative, so 1e-4 is the honest bound.
+    assert float(result.pc) == pytest.approx(case["pc_foster"], rel=1e-4)
+
+
+# --------------------------------------------------------------------------- accuracy
+
+
+def test_foster_agrees_with_adaptive_quadrature_over_wide_ranges() -> None:
+    rng = np.random.default_rng(20260610)
+    n = 400
+    s = 10 ** rng.uniform(-2, 3, (n, 2))
+    s0, s1 = s.min(axis=1), s.max(axis=1)
+    d = 10 ** rng.uniform(-3, 1.5, n) * np.maximum(s1, 1.0) * rng.uniform(0, 1, n)
+    ang = rng.uniform(0, 2 * np.pi, n)
+    m0, m1 = d * np.cos(ang), d * np.sin(ang)
+    got = collision_probability(_diagonal_plane(s0, s1, m0, m1), 1.0).pc
+    ref = np.array([_quad_reference(*args, 1.0) for args in zip(s0, s1, m0, m1, strict=True)])
+    keep = ref > 1e-25
+    assert keep.sum() > 250
+    assert np.max(np.abs(got[keep] - ref[keep]) / ref[keep]) < 1e-9
+
+
+def test_foster_stays_accurate_for_tiny_covariances_at_the_disc_edge() -> None:
+    # Standard deviations from 1e-4 HBR (the remediation floor) up, miss within a few sigma
+    # of the disc's edge: the hardest case for the quadrature.
+    rng = np.random.default_rng(7)
+    n = 300
+    s0 = 10 ** rng.uniform(-4, -1, n)
+    s1 = s0 * 10 ** rng.uniform(0, 3, n)
+    radius = 1.0 + rng.normal(size=n) * 3 * s1
+    ang = rng.uniform(0, 2 * np.pi, n)
+    m0, m1 = radius * np.cos(ang), radius * np.sin(ang)
+    got = collision_probability(_diagonal_plane(s0, s1, m0, m1), 1.0).pc
+    ref = np.array([_quad_reference(*args, 1.0) for args in zip(s0, s1, m0, m1, strict=True)])
+    keep = ref > 1e-20
+    assert np.max(np.abs(got[keep] - ref[keep]) / ref[keep]) < 2e-6
+
+
+def test_far_tail_pc_keeps_relative_accuracy() -> None:
+    plane = _diagonal_plane(np.array([1.0]), np.array([3.0]), np.array([6.0]), np.array([4.0]))
+    got = float(collision_probability(plane, 0.05).pc[0])
+    ref = _quad_reference(1.0, 3.0, 6.0, 4.0, 0.05)
+    assert 1e-14 < ref < 1e-9
+    assert got == pytest.approx(ref, rel=1e-10)
+
+
+def test_three_dimensional_monte_carlo_agrees() -> None:
+    """Sample both objects' 3-D errors and count straight-line passes within the HBR."""
+    rng = np.random.default_rng(3)
+    r1, v1 = np.array([7000.0, 0.0, 0.0]), np.array([0.0, 7.5, 0.0])
+    r2, v2 = np.array([7000.03, 0.0, 0.0]), np.array([0.0, 1.0, 7.4])
+    a = rng.normal(size=(3, 3))
+    cov1 = (a @ a.T + np.eye(3)) * 1e-3  # km², tens of metres
+    cov2 = np.diag([0.02, 0.3, 0.05]) ** 2
+    hbr = 0.02
+    pc = float(collision_probability(encounter_plane(r1, v1, cov1, r2, v2, cov2), hbr).pc)
+
+    n = 2_000_000
+    e1 = rng.multivariate_normal(np.zeros(3), cov1, n)
+    e2 = rng.multivariate_normal(np.zeros(3), cov2, n)
+    dr = (r2 + e2) - (r1 + e1)
+    u = (v2 - v1) / np.linalg.norm(v2 - v1)
+    closest = dr - np.outer(dr @ u, u)  # miss distance of the straight-line pass
+    hits = np.count_nonzero(np.linalg.norm(closest, axis=1) < hbr)
+    sigma = np.sqrt(hits) / n
+    assert 0.005 < pc < 0.2
+    assert abs(hits / n - pc) < 4 * sigma
+
+
+def test_isotropic_covariance_is_a_noncentral_chi_square() -> None:
+    sigma, miss, hbr = 0.3, 0.5, 0.1
+    plane = _diagonal_plane(np.array([sigma]), np.array([sigma]), np.array([miss]), np.array([0.0]))
+    exact = stats.ncx2.cdf((hbr / sigma) ** 2, 2, (miss / sigma) ** 2)
+    for method in ("foster", "chan"):
+        assert float(collision_probability(plane, hbr, method).pc[0]) == pytest.approx(
+            exact, rel=1e-9
+        )
+
+
+def test_chan_is_within_two_percent_while_hbr_is_small_against_sigma() -> None:
+    rng = np.random.default_rng(11)
+    n = 2000
+    s0 = np.ones(n)
+    s1 = 10 ** rng.uniform(0, 2, n)  # aspect ratios 1 to 100
+    d = rng.uniform(0, 4, n)
+    ang = rng.uniform(0, 2 * np.pi, n)
+    plane = _diagonal_plane(s0, s1, d * np.cos(ang) * s0, d * np.sin(ang) * s1)
+    foster = collision_probability(plane, 0.1).pc
+    chan = collision_probability(plane, 0.1, "chan").pc
+    assert np.max(np.abs(chan - foster) / foster) < 0.02
+
+
+# --------------------------------------------------------------------------- geometry
+
+
+def test_rtn_basis_is_orthonormal_and_right_handed() -> None:
+    rng = np.random.default_rng(5)
+    r = rng.normal(size=(50, 3)) * 7000
+    v = rng.normal(size=(50, 3)) * 7
+    m = rtn_basis(r, v)
+    assert np.allclose(m @ np.swapaxes(m, -1, -2), np.eye(3), atol=1e-14)
+    assert np.allclose(np.linalg.det(m), 1.0)
+    assert np.allclose(np.einsum("nij,nj->ni", m, r)[:, 1:], 0.0, atol=1e-9)
+
+
+@pytest.mark.parametrize("size", [3, 6, 9])
+def test_covariance_rotation_round_trips(size: int) -> None:
+    rng = np.random.default_rng(size)
+    a = rng.normal(size=(size, size))
+    cov = a @ a.T
+    r, v = np.array([1000.0, -6500.0, 2000.0]), np.array([7.0, 1.0, -1.5])
+    there = covariance_rtn_to_inertial(cov, r, v)
+    assert np.allclose(covariance_inertial_to_rtn(there, r, v), cov, rtol=1e-12, atol=1e-12)
+    assert np.isclose(np.trace(there[:3, :3]), np.trace(cov[:3, :3]))
+
+
+def test_pc_is_invariant_under_rotation_and_object_swap() -> None:
+    case = CASES["omitron_01"]
+    r1, v1, r2, v2 = (np.array(case[k]) for k in ("r1_km", "v1_km_s", "r2_km", "v2_km_s"))
+    c1, c2 = np.array(case["cov1_km2"]), np.array(case["cov2_km2"])
+    base = float(collision_probability(encounter_plane(r1, v1, c1, r2, v2, c2), 0.02).pc)
+    q, _ = np.linalg.qr(np.random.default_rng(1).normal(size=(3, 3)))
+    rotated = encounter_plane(q @ r1, q @ v1, q @ c1 @ q.T, q @ r2, q @ v2, q @ c2 @ q.T)
+    swapped = encounter_plane(r2, v2, c2, r1, v1, c1)
+    assert float(collision_probability(rotated, 0.02).pc) == pytest.approx(base, rel=1e-11)
+    assert float(collision_probability(swapped, 0.02).pc) == pytest.approx(base, rel=1e-11)
+
+
+def test_direct_hit_geometry_is_handled() -> None:
+    r = np.array([7000.0, 0.0, 0.0])
+    sigma = 0.05
+    cov = np.eye(3) * sigma**2 / 2  # combined: sigma² per axis
+    plane = encounter_plane(r, [0, 7.5, 0], cov, r, [0, 0, 7.5], cov)
+    assert int(plane.status) == 0 and float(plane.miss_distance_km) == 0.0
+    pc = float(collision_probability(plane, 0.01).pc)
+    assert pc == pytest.approx(1 - np.exp(-0.5 * (0.01 / sigma) ** 2), rel=1e-10)
+
+
+# --------------------------------------------------------------------------- statuses
+
+
+def test_one_bad_conjunction_does_not_spoil_the_batch() -> None:
+    r1 = np.tile([7000.0, 0.0, 0.0], (5, 1))
+    v1 = np.tile([0.0, 7.5, 0.0], (5, 1))
+    r2 = r1 + np.array([0.01, 0.0, 0.0])
+    v2 = np.tile([0.0, 0.0, 7.5], (5, 1))
+    cov = np.tile(np.eye(3) * 0.05**2, (5, 1, 1))
+    r2[1, 0] = np.nan  # decayed object: no state
+    v2[2] = v1[2]  # co-moving pair
+    cov[3] = 0.0  # no covariance at all
+    plane = encounter_plane(r1, v1, cov, r2, v2, cov)
+    hbr = np.array([0.01, 0.01, 0.01, 0.01, -1.0])
+    result = collision_probability(plane, hbr)
+    assert result.status.tolist() == [
+        PcStatus.OK,
+        PcStatus.NONFINITE_INPUT,
+        PcStatus.NO_RELATIVE_MOTION,
+        PcStatus.COVARIANCE_REMEDIATED,
+        PcStatus.BAD_HBR,
+    ]
+    assert result.valid.tolist() == [True, False, False, True, False]
+    single = collision_probability(
+        encounter_plane(r1[0], v1[0], cov[0], r2[0], v2[0], cov[0]), 0.01
+    )
+    assert result.pc[0] == pytest.approx(float(single.pc), rel=1e-14)
+    assert np.isnan(result.pc[[1, 2, 4]]).all()
+    # Zero covariance, miss 10 m on a 10 m disc's edge: remediation gives about one half.
+    assert result.pc[3] == pytest.approx(0.5, abs=1e-3)
+    assert all(msg for msg in result.messages())
+    assert set(PC_STATUS) == {0, 1, 2, 3, 4}
+
+
+def test_non_positive_definite_covariance_is_remediated_not_refused() -> None:
+    plane = _diagonal_plane(np.array([1.0]), np.array([1.0]), np.array([0.5]), np.array([0.0]))
+    cov = np.array([[[1.0, 2.0], [2.0, 1.0]]])  # eigenvalues 3 and -1
+    bad = EncounterPlane(plane.miss_km, cov, plane.relative_speed_km_s, plane.status)
+    result = collision_probability(bad, 0.1)
+    assert result.status.tolist() == [PcStatus.COVARIANCE_REMEDIATED]
+    assert 0.0 <= result.pc[0] <= 1.0
+
+
+def test_unknown_method_is_refused() -> None:
+    plane = _diagonal_plane(np.ones(1), np.ones(1), np.zeros(1), np.zeros(1))
+    with pytest.raises(ValueError, match="'foster' or 'chan'"):
+        collision_probability(plane, 0.1, cast(Any, "alfano"))
+
+
+# --------------------------------------------------------------------------- maximum Pc
+
+
+def test_max_pc_matches_a_brute_force_search() -> None:
+    plane = _diagonal_plane(
+        np.array([0.2, 1.0]), np.array([0.9, 1.0]), np.array([1.5, 3.0]), np.array([0.4, 0.0])
+    )
+    result = max_collision_probability(plane, 0.05)
+    for i in range(2):
+        one = _diagonal_plane(
+            plane.covariance_km2[i, 0, 0:1] ** 0.5,
+            plane.covariance_km2[i, 1, 1:2] ** 0.5,
+            plane.miss_km[i, 0:1],
+            plane.miss_km[i, 1:2],
+        )
+
+        def neg(log_k: float, one: EncounterPlane = one) -> float:
+            scaled = EncounterPlane(
+                one.miss_km, one.covariance_km2 * np.exp(log_k), one.relative_speed_km_s, one.status
+            )
+            return -float(collision_probability(scaled, 0.05).pc[0])
+
+        best = optimize.minimize_scalar(
+            neg, bounds=(-10, 10), method="bounded", options={"xatol": 1e-10}
+        )
+        assert result.pc_max[i] == pytest.approx(-best.fun, rel=1e-9)
+        assert result.covariance_scale[i] == pytest.approx(np.exp(best.x), rel=1e-4)
+    # Isotropic, small HBR: Alfano's closed form Pc_max ≈ HBR² / (e · miss²).
+    assert result.pc_max[1] == pytest.approx(0.05**2 / (np.e * 3.0**2), rel=1e-3)
+    assert result.covariance_scale[1] == pytest.approx(4.5, rel=1e-3)  # σ² = miss² / 2
+    assert result.diluted.tolist() == [False, False]
+
+
+def test_max_pc_flags_dilution_and_passes_statuses_through() -> None:
+    plane = _diagonal_plane(
+        np.array([50.0, np.nan]), np.array([80.0, 1.0]), np.array([1.0, 0.0]), np.array([0.0, 0.0])
+    )
+    plane = EncounterPlane(
+        plane.miss_km, plane.covariance_km2, plane.relative_speed_km_s, np.array([0, 2], np.int8)
+    )
+    result = max_collision_probability(plane, 0.01)
+    assert result.diluted.tolist() == [True, False]
+    assert result.pc_max[0] > float(collision_probability(plane, 0.01).pc[0])
+    assert np.isnan(result.pc_max[1]) and result.status.tolist() == [0, 2]
+
+
+def test_public_names_are_pinned() -> None:
+    assert sorted(collision.__all__) == [
+        "EARTH_ROTATION_RAD_S",
+        "EncounterPlane",
+        "MaxPcResult",
+        "PC_STATUS",
+        "PcMethod",
+        "PcResult",
+        "PcStatus",
+        "collision_probability",
+        "covariance_inertial_to_rtn",
+        "covariance_rtn_to_inertial",
+        "encounter_plane",
+        "max_collision_probability",
+        "rtn_basis",
+    ]
+
+
+def test_docstring_examples_run() -> None:
+    import doctest
+
+    result = doctest.testmod(collision, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0
