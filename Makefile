@@ -3,8 +3,6 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
-# CPU build of torch where this machine offers one; users with CUDA install their own torch first.
-TORCH_PIN ?= torch==2.13.0
 
 .PHONY: demo test lint bench clean venv dev
 
@@ -25,7 +23,7 @@ demo: $(VENV)/.installed
 	$(VENV)/bin/cosmo-agent report
 
 test: $(VENV)/.dev-installed
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q tests --doctest-glob=README.md README.md
 
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .

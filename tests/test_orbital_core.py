@@ -158,11 +158,11 @@ def test_unpadded_and_alpha5_numbers_and_messages() -> None:
     assert parse_alpha5("Z9999") == 339999 and format_alpha5(339999) == "Z9999"
     for n in (0, 5, 99999, 100000, 123456, 339999):
         assert parse_alpha5(format_alpha5(n)) == n
-    records, issues = parse_tle_lines(good + ["garbage"], "x.tle")
+    records, issues = parse_tle_lines([*good, "garbage"], "x.tle")
     assert records == [] and len(issues) == 2
     assert "x.tle:1: line 1 is not followed by a line 2" in str(issues[0])
     assert "expected: 1 NNNNNC" in str(issues[0])
-    with pytest.raises(ElementSetError, match="x.tle:1"):
+    with pytest.raises(ElementSetError, match=r"x\.tle:1"):
         parse_tle_lines(good, "x.tle", strict=True)
 
 
@@ -181,14 +181,14 @@ def test_element_age_and_naive_times() -> None:
     assert np.isclose(age.min(), 5.0, atol=1e-6)
     verdict = catalog.staleness(newest + timedelta(days=20))
     assert set(verdict) <= {"warn", "refuse"} and "refuse" in verdict
-    with pytest.raises(NaiveDatetimeError, match="tzinfo=timezone.utc"):
+    with pytest.raises(NaiveDatetimeError, match=r"tzinfo=timezone\.utc"):
         catalog.age_days(datetime(2026, 6, 10))
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.text(max_size=80), max_size=12))
 def test_tle_parser_never_crashes_on_arbitrary_text(lines: list[str]) -> None:
-    records, issues = parse_tle_lines(lines, "fuzz")
+    _records, issues = parse_tle_lines(lines, "fuzz")
     assert all(i.source == "fuzz" and i.reason for i in issues)
 
 

@@ -11,6 +11,10 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
 from cosmo_agent.tools.scheduling import (
     ContactOpportunity,
     SatelliteDemand,
@@ -19,9 +23,6 @@ from cosmo_agent.tools.scheduling import (
     schedule_contacts,
     validate_schedule,
 )
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from pydantic import ValidationError
 
 T0 = datetime(2026, 6, 10, tzinfo=UTC)
 DAY = timedelta(days=1)

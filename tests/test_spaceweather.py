@@ -20,6 +20,9 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
 from cosmo_agent.tools.feeds import FeedPoller, FeedStoppedError, FeedUnavailableError
 from cosmo_agent.tools.spaceweather import (
     DEFAULT_ALERT_RULES,
@@ -44,8 +47,6 @@ from cosmo_agent.tools.spaceweather import (
     s_level,
     space_weather_report,
 )
-from hypothesis import HealthCheck, example, given, settings
-from hypothesis import strategies as st
 
 BAD = Path(__file__).parent / "data" / "spaceweather"
 NOW = datetime(2026, 7, 31, 12, 30, tzinfo=UTC)  # the sample event's "now"

@@ -1,0 +1,29 @@
+"""Run every module's docstring examples, imported under the cosmo_agent namespace."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import pkgutil
+
+import pytest
+
+import cosmo_agent
+
+PACKAGES = ["cosmo_agent.orbital", "cosmo_agent.tools", "cosmo_agent.agent"]
+MODULES = ["cosmo_agent"] + [
+    f"{pkg}.{info.name}"
+    for pkg in PACKAGES
+    for info in pkgutil.iter_modules(importlib.import_module(pkg).__path__)
+] + PACKAGES
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name: str) -> None:
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0
+
+
+def test_facade_version() -> None:
+    assert cosmo_agent.__version__
