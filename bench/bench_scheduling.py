@@ -25,6 +25,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
+from sgp4.api import Satrec, SatrecArray, jday
+
 from cosmo_agent.tools.scheduling import (
     ContactOpportunity,
     SatelliteDemand,
@@ -33,7 +35,6 @@ from cosmo_agent.tools.scheduling import (
     schedule_contacts,
     validate_schedule,
 )
-from sgp4.api import Satrec, SatrecArray, jday
 
 CATALOG = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / (
     "catalog-leo-2026-06-10.3le"

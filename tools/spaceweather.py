@@ -51,8 +51,9 @@ from pathlib import Path
 from typing import Any, Literal, Protocol, get_args
 
 import httpx
-from cosmo_agent.tools.feeds import FeedError, FeedPoller, FetchOutcome
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from cosmo_agent.tools.feeds import FeedError, FeedPoller, FetchOutcome
 
 __all__ = [
     "DEFAULT_ALERT_RULES",
