@@ -156,9 +156,8 @@ class Catalog:
     ) -> Catalog:
         """Read a CCSDS OMM file; the format comes from ``fmt``, the suffix, or the text."""
         p = Path(path)
-        suffix = p.suffix.lower().lstrip(".")
-        if fmt is None and suffix in ("json", "csv", "xml", "kvn"):
-            fmt = suffix  # type: ignore[assignment]
+        suffixes: dict[str, OmmFormat] = {".json": "json", ".csv": "csv", ".xml": "xml", ".kvn": "kvn"}
+        fmt = fmt or suffixes.get(p.suffix.lower())
         return cls.from_omm_text(p.read_text(encoding="utf-8"), str(p), fmt, strict=strict)
 
     @classmethod
@@ -223,7 +222,8 @@ class Catalog:
     def epochs(self) -> NDArray[np.datetime64]:
         """Element epochs as UTC ``datetime64[us]``."""
         us = np.round((self.epoch_jd - _UNIX_EPOCH_JD) * DAY_S * 1e6).astype(np.int64)
-        return us.astype("datetime64[us]")
+        epochs: NDArray[np.datetime64] = us.astype("datetime64[us]")
+        return epochs
 
     def age_days(self, at: datetime) -> NDArray[np.float64]:
         """Age of every element set at ``at`` (UTC) in days; negative means a future epoch."""
