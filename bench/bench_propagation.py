@@ -48,7 +48,8 @@ def main() -> None:
           f"peak {base_peak / 2**30:.2f} GiB")
     print(f"propagate (workers=auto):   {ours_s:.2f} s, {n / ours_s / 1e6:.2f} M prop/s, "
           f"peak {ours_peak / 2**30:.2f} GiB (output arrays in shared memory)")
-    print(f"speed ratio ours/baseline: {base_s / ours_s:.2f}x; satellites with SGP4 errors: {failed}")
+    print(f"speed ratio ours/baseline: {base_s / ours_s:.2f}x; "
+          f"satellites with SGP4 errors: {failed}")
 
 
 if __name__ == "__main__":

@@ -156,7 +156,9 @@ class Catalog:
     ) -> Catalog:
         """Read a CCSDS OMM file; the format comes from ``fmt``, the suffix, or the text."""
         p = Path(path)
-        suffixes: dict[str, OmmFormat] = {".json": "json", ".csv": "csv", ".xml": "xml", ".kvn": "kvn"}
+        suffixes: dict[str, OmmFormat] = {
+            ".json": "json", ".csv": "csv", ".xml": "xml", ".kvn": "kvn"
+        }
         fmt = fmt or suffixes.get(p.suffix.lower())
         return cls.from_omm_text(p.read_text(encoding="utf-8"), str(p), fmt, strict=strict)
 
