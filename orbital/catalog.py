@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from os import PathLike
 from pathlib import Path
@@ -18,7 +18,6 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from sgp4.api import SatrecArray
 from sgp4.earth_gravity import wgs72
 
 from cosmo_agent.orbital.elements import (
@@ -75,7 +74,6 @@ class Catalog:
     satrecs: tuple[object, ...]
     issues: tuple[ParseIssue, ...] = ()
     source: str = "<records>"
-    _satrec_array: list[SatrecArray] = field(default_factory=list, repr=False)
 
     # --- constructors ---------------------------------------------------------------------
 
@@ -211,12 +209,6 @@ class Catalog:
     def select(self, ids: ArrayLike) -> Catalog:
         """A catalog of the given catalog numbers, in that order."""
         return self.subset(self.index_of(ids))
-
-    def satrec_array(self) -> SatrecArray:
-        """The vectorised SGP4 record array for all rows (built once, then cached)."""
-        if not self._satrec_array:
-            self._satrec_array.append(SatrecArray(list(self.satrecs)))
-        return self._satrec_array[0]
 
     # --- element age -------------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ from cosmo_agent.orbital.timescales import DAY_S
 __all__ = [
     "WGS84_A_KM",
     "WGS84_F",
+    "enu_matrix",
     "geodetic_to_itrs",
     "itrs_to_geodetic",
     "rotate",

@@ -70,13 +70,6 @@ class Ephemeris:
         return out
 
 
-def _run(
-    sats: SatrecArray, jd: NDArray[np.float64], fr: NDArray[np.float64]
-) -> tuple[NDArray[np.uint8], NDArray[np.float64], NDArray[np.float64]]:
-    e, r, v = sats.sgp4(jd, fr)
-    return e, r, v
-
-
 def iter_propagate(
     catalog: Catalog, times: Time, chunk_size: int = _DEFAULT_CHUNK
 ) -> Iterator[tuple[slice, NDArray[np.uint8], NDArray[np.float64], NDArray[np.float64]]]:
@@ -89,7 +82,7 @@ def iter_propagate(
     for start in range(0, len(catalog), chunk_size):
         rows = slice(start, min(start + chunk_size, len(catalog)))
         sats = SatrecArray(list(catalog.satrecs[rows]))
-        e, r, v = _run(sats, jd, fr)
+        e, r, v = sats.sgp4(jd, fr)
         yield rows, e, r, v
 
 
@@ -101,7 +94,7 @@ def _worker(rows: tuple[int, int]) -> None:
     state = _FORK_STATE
     start, stop = rows
     sats = SatrecArray(list(state["satrecs"][start:stop]))
-    e, r, v = _run(sats, state["jd"], state["fr"])
+    e, r, v = sats.sgp4(state["jd"], state["fr"])
     state["err"][start:stop] = e
     state["pos"][start:stop] = r
     state["vel"][start:stop] = v
