@@ -12,8 +12,14 @@ $(VENV)/.installed: pyproject.toml
 	$(PIP) install -q -e .
 	touch $@
 
+# torch: a CPU build pin by default (on these machines `torch==2.13.0` is a local file; an unpinned
+# torch would pull gigabytes of CUDA wheels).  A torch that is already installed (CUDA or not) is
+# kept: `make test TORCH=` skips the pin entirely.
+TORCH ?= torch==2.13.0
+
 $(VENV)/.dev-installed: $(VENV)/.installed pyproject.toml
-	$(PIP) install -q -e '.[dev]'
+	$(PY) -c "import torch" 2>/dev/null || [ -z "$(TORCH)" ] || $(PIP) install -q "$(TORCH)"
+	$(PIP) install -q -e '.[dev,model]'
 	touch $@
 
 venv: $(VENV)/.installed
