@@ -1,0 +1,407 @@
+r"""Mission files: the fleet, its ground stations, data sources, horizon, policies and objectives.
+
+A mission is YAML validated into pydantic models; :func:`load_mission` reports every
+mistake with the YAML path and line so that an operator can fix the file directly.
+``Mission.model_json_schema()`` is the published JSON Schema (``cosmo-agent mission-schema``).
+
+>>> m = parse_mission('''
+... name: doc
+... fleet:
+...   - {norad_id: 25544, name: ISS (ZARYA), aliases: [ISS, 국제우주정거장], class: station}
+... stations:
+...   - {id: DAEJEON, name: Daejeon, aliases: [대전], lat_deg: 36.37, lon_deg: 127.36,
+...      antennas: [{id: DJ-1}]}
+... sources: {catalog: ["bundled:sample-leo.3le"]}
+... ''')
+>>> m.satellite("국제우주정거장").norad_id, m.station("daejeon").id
+(25544, 'DAEJEON')
+>>> parse_mission("name: x\nfleet: []\nsources: {catalog: [a.tle]}\n")
+Traceback (most recent call last):
+...
+cosmo_agent.tools.mission.MissionError: <mission>: 1 problem(s) in the mission file:
+  line 2: fleet: List should have at least 1 item after validation, not 0
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from importlib.resources import files
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+__all__ = [
+    "Antenna",
+    "ApprovalPolicy",
+    "DataSources",
+    "GroundStation",
+    "Horizon",
+    "Mission",
+    "MissionError",
+    "Objective",
+    "Policies",
+    "Satellite",
+    "Window",
+    "load_mission",
+    "parse_mission",
+]
+
+Sensitivity = Literal["radiation", "drag", "thermal", "power", "optics"]
+"""What a satellite is sensitive to; space-weather alert rules select on these."""
+
+ObjectiveKind = Literal[
+    "fleet_status",
+    "screen_conjunctions",
+    "avoid_conjunctions",
+    "space_weather_watch",
+    "find_passes",
+    "schedule_downlinks",
+    "commands",
+]
+"""Structured objective kinds: each maps to steps of the rules planner's playbook."""
+
+
+def _aware(value: datetime, where: str) -> datetime:
+    if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
+        raise ValueError(f"{where} has no timezone; write it as e.g. 2026-06-10T12:00:00Z")
+    return value.astimezone(UTC)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Window(_Model):
+    """A UTC time window (e.g. a station maintenance blackout)."""
+
+    start: datetime
+    end: datetime
+    reason: str = ""
+
+    @field_validator("start", "end")
+    @classmethod
+    def _utc(cls, v: datetime) -> datetime:
+        return _aware(v, "window time")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Window:
+        if self.end <= self.start:
+            raise ValueError("end must be after start; swap them")
+        return self
+
+
+class Antenna(_Model):
+    """One antenna of a ground station."""
+
+    id: str = Field(min_length=1, max_length=64)
+    downlink_rate_mbps: float = Field(default=100.0, gt=0.0, le=100_000.0)
+    uplink: bool = True
+
+
+class GroundStation(_Model):
+    """A ground station: position, visibility limits, antennas and maintenance blackouts."""
+
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = Field(min_length=1, max_length=128)
+    aliases: list[str] = Field(default_factory=list)
+    lat_deg: float = Field(ge=-90.0, le=90.0)
+    lon_deg: float = Field(ge=-180.0, le=360.0)
+    alt_m: float = Field(default=0.0, ge=-500.0, le=9000.0)
+    min_elevation_deg: float = Field(default=10.0, ge=0.0, le=90.0)
+    horizon_mask: list[tuple[float, float]] = Field(
+        default_factory=list,
+        description="(azimuth_deg, min_elevation_deg) points, interpolated in azimuth",
+    )
+    antennas: list[Antenna] = Field(min_length=1)
+    turnaround_s: float = Field(default=120.0, ge=0.0, le=3600.0)
+    min_contact_s: float = Field(default=120.0, ge=0.0, le=3600.0)
+    blackouts: list[Window] = Field(default_factory=list)
+
+    @field_validator("antennas")
+    @classmethod
+    def _unique_antennas(cls, v: list[Antenna]) -> list[Antenna]:
+        ids = [a.id for a in v]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"antenna ids {ids} repeat; give each antenna a unique id")
+        return v
+
+    @field_validator("horizon_mask")
+    @classmethod
+    def _mask(cls, v: list[tuple[float, float]]) -> list[tuple[float, float]]:
+        for az, el in v:
+            if not (0.0 <= az <= 360.0 and 0.0 <= el <= 90.0):
+                raise ValueError(f"horizon_mask point ({az}, {el}) needs 0<=az<=360, 0<=el<=90")
+        return sorted(v)
+
+
+class Satellite(_Model):
+    """A satellite of the fleet. ``sat_class`` names its command dictionary."""
+
+    norad_id: int = Field(ge=1, le=999_999_999)
+    name: str = Field(min_length=1, max_length=128)
+    aliases: list[str] = Field(default_factory=list)
+    sat_class: str = Field(alias="class", min_length=1, max_length=64)
+    maneuverable: bool = False
+    hard_body_radius_m: float = Field(default=5.0, gt=0.0, le=1000.0)
+    sensitivities: list[Sensitivity] = Field(default_factory=list)
+    priority: int = Field(default=1, ge=1, le=10)
+    contacts_per_day: int = Field(default=2, ge=0, le=48)
+    ballistic_coefficient_m2_kg: float = Field(default=0.01, gt=0.0, le=1.0)
+
+
+class DataSources(_Model):
+    """Where data comes from. Relative paths are relative to the mission file.
+
+    ``catalog``: element files (TLE/3LE or OMM) or ``http(s)://`` URLs;
+    ``space_weather``: a file, directory of snapshots or URL (default: the bundled sample);
+    ``command_dictionaries``: satellite class -> YAML file (default: the bundled dictionaries).
+    """
+
+    catalog: list[str] = Field(min_length=1)
+    space_weather: str | None = None
+    command_dictionaries: dict[str, str] = Field(default_factory=dict)
+
+
+class Horizon(_Model):
+    """The planning horizon: ``epoch`` (UTC, or ``now``) and its length."""
+
+    epoch: datetime | Literal["now"] = "now"
+    duration_h: float = Field(default=24.0, gt=0.0, le=168.0)
+
+    @field_validator("epoch")
+    @classmethod
+    def _utc(cls, v: datetime | str) -> datetime | str:
+        return _aware(v, "horizon.epoch") if isinstance(v, datetime) else v
+
+    def start(self, now: datetime | None = None) -> datetime:
+        """The horizon start as an aware UTC datetime."""
+        if isinstance(self.epoch, datetime):
+            return self.epoch
+        return _aware(now, "now") if now is not None else datetime.now(UTC)
+
+
+class ApprovalPolicy(_Model):
+    """Who must approve what: hazardous commands always need an approval."""
+
+    hazardous_requires: list[str] = Field(default_factory=lambda: ["flight_director"])
+    maneuver_requires: list[str] = Field(default_factory=lambda: ["flight_director", "fdo"])
+
+
+class Policies(_Model):
+    """Mission policy: thresholds the physics is judged against."""
+
+    max_pc: float = Field(default=1e-4, gt=0.0, lt=1.0)
+    min_miss_km: float = Field(default=1.0, ge=0.0, le=100.0)
+    screening_threshold_km: float = Field(default=5.0, gt=0.0, le=100.0)
+    stale_warn_days: float = Field(default=3.0, gt=0.0, le=365.0)
+    stale_refuse_days: float = Field(default=14.0, gt=0.0, le=365.0)
+    space_weather_stale_h: float = Field(default=6.0, gt=0.0, le=720.0)
+    command_margin_min: float = Field(default=10.0, ge=0.0, le=1440.0)
+    avoidance_lead_h: float = Field(default=2.0, gt=0.0, le=72.0)
+    approvals: ApprovalPolicy = Field(default_factory=ApprovalPolicy)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Policies:
+        if self.stale_refuse_days < self.stale_warn_days:
+            raise ValueError("stale_refuse_days must be >= stale_warn_days")
+        return self
+
+
+class Objective(_Model):
+    """A structured objective; ``satellites``/``stations`` use names, aliases, ids or ``all``."""
+
+    kind: ObjectiveKind
+    satellites: list[str] | Literal["all"] = "all"
+    stations: list[str] | Literal["all"] = "all"
+    parameters: dict[str, float | int | str | bool] = Field(default_factory=dict)
+
+
+class Mission(_Model):
+    """A whole mission file. Build it with :func:`load_mission` or :func:`parse_mission`."""
+
+    name: str = Field(min_length=1, max_length=128)
+    description: str = ""
+    fleet: list[Satellite] = Field(min_length=1)
+    stations: list[GroundStation] = Field(default_factory=list)
+    sources: DataSources
+    horizon: Horizon = Field(default_factory=Horizon)
+    policies: Policies = Field(default_factory=Policies)
+    objectives: list[Objective] = Field(default_factory=list)
+    requests: list[Annotated[str, Field(max_length=4000)]] = Field(
+        default_factory=list, description="free-text operator objectives (English or Korean)"
+    )
+    language: Literal["en", "ko"] = "en"
+    base_dir: Path | None = Field(default=None, exclude=True)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Mission:
+        seen: dict[str, str] = {}
+        for kind, items in (("satellite", self.fleet), ("station", self.stations)):
+            for item in items:
+                ident = str(item.norad_id) if isinstance(item, Satellite) else item.id
+                for key in (ident, item.name, *item.aliases):
+                    k = key.casefold()
+                    if k in seen and seen[k] != f"{kind} {ident}":
+                        raise ValueError(
+                            f"name {key!r} is used by {seen[k]} and {kind} {ident}; "
+                            "names, aliases and ids must be unique across fleet and stations"
+                        )
+                    seen[k] = f"{kind} {ident}"
+        return self
+
+    # -- lookups ---------------------------------------------------------------------------
+
+    def satellite(self, key: str | int) -> Satellite:
+        """The satellite named ``key`` (id, name or alias; case-insensitive)."""
+        k = str(key).strip().casefold()
+        for sat in self.fleet:
+            if k in {str(sat.norad_id), sat.name.casefold(), *(a.casefold() for a in sat.aliases)}:
+                return sat
+        raise KeyError(f"no satellite {key!r} in mission {self.name!r}; known: {self.fleet_names()}")
+
+    def station(self, key: str) -> GroundStation:
+        """The ground station named ``key`` (id, name or alias; case-insensitive)."""
+        k = key.strip().casefold()
+        for st in self.stations:
+            if k in {st.id.casefold(), st.name.casefold(), *(a.casefold() for a in st.aliases)}:
+                return st
+        raise KeyError(f"no station {key!r} in mission {self.name!r}; known: {self.station_names()}")
+
+    def select_satellites(self, keys: list[str] | str) -> list[Satellite]:
+        """Resolve ``"all"`` or a list of names/aliases/ids (duplicates removed, order kept)."""
+        if isinstance(keys, str):
+            return list(self.fleet) if keys == "all" else [self.satellite(keys)]
+        out: dict[int, Satellite] = {}
+        for key in keys:
+            sat = self.satellite(key)
+            out.setdefault(sat.norad_id, sat)
+        return list(out.values())
+
+    def select_stations(self, keys: list[str] | str) -> list[GroundStation]:
+        """Resolve ``"all"`` or a list of station names/aliases/ids."""
+        if isinstance(keys, str):
+            return list(self.stations) if keys == "all" else [self.station(keys)]
+        out: dict[str, GroundStation] = {}
+        for key in keys:
+            st = self.station(key)
+            out.setdefault(st.id, st)
+        return list(out.values())
+
+    def fleet_names(self) -> list[str]:
+        """Every name, alias and id a satellite may be called by."""
+        return [n for s in self.fleet for n in (str(s.norad_id), s.name, *s.aliases)]
+
+    def station_names(self) -> list[str]:
+        """Every name, alias and id a station may be called by."""
+        return [n for s in self.stations for n in (s.id, s.name, *s.aliases)]
+
+    def resolve_path(self, ref: str) -> str:
+        """A data-source reference as a usable path.
+
+        ``bundled:NAME`` is a file shipped in ``cosmo_agent.tools/data``; URLs and absolute
+        paths are unchanged; other paths are relative to the mission file's folder.
+        """
+        if ref.startswith("bundled:"):
+            return str(files("cosmo_agent.tools") / "data" / ref.removeprefix("bundled:"))
+        if "://" in ref or self.base_dir is None or os.path.isabs(ref):
+            return ref
+        return str(self.base_dir / ref)
+
+
+class MissionError(ValueError):
+    """A mission file that cannot be used; ``problems`` lists every mistake found."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        lines = "\n".join(f"  {p}" for p in problems)
+        super().__init__(f"{source}: {len(problems)} problem(s) in the mission file:\n{lines}")
+
+
+# -- loading ---------------------------------------------------------------------------------
+
+
+def _node_at(node: yaml.Node | None, loc: tuple[int | str, ...]) -> yaml.Node | None:
+    """The deepest YAML node along ``loc`` (a pydantic error location)."""
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            nxt = None
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode) and key.value == str(part):
+                    nxt = value
+                    break
+            if nxt is None:
+                return node
+            node = nxt
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if part >= len(node.value):
+                return node
+            node = node.value[part]
+        else:
+            return node
+    return node
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _problems(err: ValidationError, root: yaml.Node | None) -> Iterator[str]:
+    for e in err.errors():
+        loc = tuple(p for p in e["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        # pydantic puts union branch names (e.g. 'list[str]', 'literal['all']') into locations
+        loc = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p in _TYPES)))
+        node = _node_at(root, loc)
+        line = f"line {node.start_mark.line + 1}: " if node is not None else ""
+        msg = e["msg"].removeprefix("Value error, ")
+        yield f"{line}{_path(loc)}: {msg}"
+
+
+_TYPES = {"str", "int", "float", "bool", "datetime"}
+
+
+def parse_mission(text: str, source: str = "<mission>", base_dir: Path | None = None) -> Mission:
+    """Validate mission YAML ``text``; raise :class:`MissionError` listing every problem."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise MissionError(source, [f"{where}not valid YAML ({problem})"]) from None
+    if not isinstance(data, dict):
+        raise MissionError(source, ["the file must be a YAML mapping with 'name', 'fleet', ..."])
+    try:
+        return Mission.model_validate({**data, "base_dir": base_dir})
+    except ValidationError as err:
+        raise MissionError(source, list(_problems(err, root))) from None
+
+
+def load_mission(path: str | os.PathLike[str] | Any) -> Mission:
+    """Load and validate a mission YAML file (also accepts an importlib.resources path).
+
+    Relative data-source paths resolve against the file's folder.
+    """
+    p = Path(str(path))
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise MissionError(str(p), [f"cannot read the file ({exc.strerror})"]) from None
+    except UnicodeDecodeError:
+        raise MissionError(str(p), ["the file is not UTF-8 text"]) from None
+    return parse_mission(text, str(p), p.parent)
