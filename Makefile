@@ -36,7 +36,7 @@ lint: $(VENV)/.dev-installed
 	$(VENV)/bin/mypy orbital tools agent model cosmo_agent
 
 bench: $(VENV)/.dev-installed
-	$(PY) bench/run.py
+	for f in bench/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -210,13 +210,15 @@ PLAYBOOK_ORDER = (
 _COMMANDS: list[tuple[re.Pattern[str], str, dict[str, Any]]] = [
     (re.compile(r"safe[- ]?mode|세이프\s*모드|안전\s*모드", re.I), "SAFE_MODE_ENTER", {}),
     (re.compile(r"payload (?:power )?off|turn off (?:the )?payload"
-                r"|탑재체\s*(?:전원\s*)?(?:끄|오프)", re.I),
+                r"|탑재체\s*(?:전원\s*)?(?:끄|꺼|오프)", re.I),
      "PAYLOAD_POWER", {"state": "OFF"}),
     (re.compile(r"payload (?:power )?on|turn on (?:the )?payload"
                 r"|탑재체\s*(?:전원\s*)?(?:켜|온)", re.I),
      "PAYLOAD_POWER", {"state": "ON"}),
 ]
-_COMMAND_VERB = re.compile(r"\b(?:put|send|command|switch|turn|enter)\b|명령|전환|보내|켜|끄", re.I)
+_COMMAND_VERB = re.compile(
+    r"\b(?:put|send|command|switch|turn|enter)\b|명령|전환|보내|켜|끄|꺼", re.I
+)
 _ALL = re.compile(r"\ball\b|\bevery\b|\bwhole fleet\b|\bentire fleet\b|전체|모든|전부", re.I)
 
 
