@@ -25,11 +25,11 @@ cosmo_agent.tools.mission.MissionError: <mission>: 1 problem(s) in the mission f
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
 from pydantic import (
@@ -56,6 +56,8 @@ __all__ = [
     "load_mission",
     "parse_mission",
 ]
+
+_M = TypeVar("_M", bound=BaseModel)
 
 Sensitivity = Literal["radiation", "drag", "thermal", "power", "optics"]
 """What a satellite is sensitive to; space-weather alert rules select on these."""
@@ -268,7 +270,8 @@ class Mission(_Model):
         for sat in self.fleet:
             if k in {str(sat.norad_id), sat.name.casefold(), *(a.casefold() for a in sat.aliases)}:
                 return sat
-        raise KeyError(f"no satellite {key!r} in mission {self.name!r}; known: {self.fleet_names()}")
+        known = self.fleet_names()
+        raise KeyError(f"no satellite {key!r} in mission {self.name!r}; known: {known}")
 
     def station(self, key: str) -> GroundStation:
         """The ground station named ``key`` (id, name or alias; case-insensitive)."""
@@ -276,7 +279,8 @@ class Mission(_Model):
         for st in self.stations:
             if k in {st.id.casefold(), st.name.casefold(), *(a.casefold() for a in st.aliases)}:
                 return st
-        raise KeyError(f"no station {key!r} in mission {self.name!r}; known: {self.station_names()}")
+        known = self.station_names()
+        raise KeyError(f"no station {key!r} in mission {self.name!r}; known: {known}")
 
     def select_satellites(self, keys: list[str] | str) -> list[Satellite]:
         """Resolve ``"all"`` or a list of names/aliases/ids (duplicates removed, order kept)."""
@@ -374,8 +378,20 @@ def _problems(err: ValidationError, root: yaml.Node | None) -> Iterator[str]:
 _TYPES = {"str", "int", "float", "bool", "datetime"}
 
 
-def parse_mission(text: str, source: str = "<mission>", base_dir: Path | None = None) -> Mission:
-    """Validate mission YAML ``text``; raise :class:`MissionError` listing every problem."""
+def _parse_yaml_model(
+    model: type[_M],
+    text: str,
+    source: str,
+    error: Callable[[str, list[str]], Exception],
+    *,
+    shape: str,
+    extra: dict[str, Any] | None = None,
+) -> _M:
+    """Validate YAML ``text`` into ``model``; raise ``error`` listing every problem with its line.
+
+    Shared by every YAML file of a mission (the mission itself, command dictionaries).
+    ``shape`` tells the operator what the top level should look like.
+    """
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -383,13 +399,38 @@ def parse_mission(text: str, source: str = "<mission>", base_dir: Path | None = 
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise MissionError(source, [f"{where}not valid YAML ({problem})"]) from None
+        raise error(source, [f"{where}not valid YAML ({problem})"]) from None
     if not isinstance(data, dict):
-        raise MissionError(source, ["the file must be a YAML mapping with 'name', 'fleet', ..."])
+        raise error(source, [f"the file must be a YAML mapping with {shape}"])
     try:
-        return Mission.model_validate({**data, "base_dir": base_dir})
+        return model.model_validate({**data, **(extra or {})})
     except ValidationError as err:
-        raise MissionError(source, list(_problems(err, root))) from None
+        raise error(source, list(_problems(err, root))) from None
+
+
+def _read_yaml_file(
+    path: str | os.PathLike[str] | Any, error: Callable[[str, list[str]], Exception]
+) -> tuple[str, Path]:
+    """The UTF-8 text of ``path`` (also an importlib.resources path) and the path itself."""
+    p = Path(str(path))
+    try:
+        return p.read_text(encoding="utf-8"), p
+    except OSError as exc:
+        raise error(str(p), [f"cannot read the file ({exc.strerror})"]) from None
+    except UnicodeDecodeError:
+        raise error(str(p), ["the file is not UTF-8 text"]) from None
+
+
+def parse_mission(text: str, source: str = "<mission>", base_dir: Path | None = None) -> Mission:
+    """Validate mission YAML ``text``; raise :class:`MissionError` listing every problem."""
+    return _parse_yaml_model(
+        Mission,
+        text,
+        source,
+        MissionError,
+        shape="'name', 'fleet', 'sources', ...",
+        extra={"base_dir": base_dir},
+    )
 
 
 def load_mission(path: str | os.PathLike[str] | Any) -> Mission:
@@ -397,11 +438,5 @@ def load_mission(path: str | os.PathLike[str] | Any) -> Mission:
 
     Relative data-source paths resolve against the file's folder.
     """
-    p = Path(str(path))
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise MissionError(str(p), [f"cannot read the file ({exc.strerror})"]) from None
-    except UnicodeDecodeError:
-        raise MissionError(str(p), ["the file is not UTF-8 text"]) from None
+    text, p = _read_yaml_file(path, MissionError)
     return parse_mission(text, str(p), p.parent)
