@@ -19,13 +19,14 @@ from cosmo_agent.orbital.collision import (
 )
 from cosmo_agent.orbital.covariance import (
     REGIME_COEFFICIENTS,
+    OrbitRegime,
     catalog_default_covariance,
     default_covariance_rtn_km2,
     orbit_regime,
 )
 
 # One representative orbit per regime: (perigee_km, apogee_km).
-ORBITS = {
+ORBITS: dict[OrbitRegime, tuple[float, float]] = {
     "leo-low": (410.0, 420.0),
     "leo-mid": (540.0, 560.0),
     "leo-high": (1200.0, 1220.0),
@@ -66,7 +67,7 @@ def test_regimes_follow_their_definitions() -> None:
 
 def test_matches_the_documented_table() -> None:
     for regime, (perigee, apogee) in ORBITS.items():
-        coeff = REGIME_COEFFICIENTS[regime]  # type: ignore[index]
+        coeff = REGIME_COEFFICIENTS[regime]
         for age in (0.0, 0.5, 3.0, -3.0):
             cov = default_covariance_rtn_km2(perigee, apogee, age)
             expected = np.hypot(coeff.sigma0_rtn_km, np.array(coeff.rate_rtn_km_per_day) * abs(age))
