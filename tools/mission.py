@@ -40,6 +40,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
+from pydantic_core import PydanticCustomError
 
 __all__ = [
     "Antenna",
@@ -244,22 +246,37 @@ class Mission(_Model):
         default_factory=list, description="free-text operator objectives (English or Korean)"
     )
     language: Literal["en", "ko"] = "en"
-    base_dir: Path | None = Field(default=None, exclude=True)
+    base_dir: SkipJsonSchema[Path | None] = Field(default=None, exclude=True)
 
     @model_validator(mode="after")
     def _unique_names(self) -> Mission:
         seen: dict[str, str] = {}
-        for kind, items in (("satellite", self.fleet), ("station", self.stations)):
-            for item in items:
-                ident = str(item.norad_id) if isinstance(item, Satellite) else item.id
-                for key in (ident, item.name, *item.aliases):
-                    k = key.casefold()
-                    if k in seen and seen[k] != f"{kind} {ident}":
-                        raise ValueError(
-                            f"name {key!r} is used by {seen[k]} and {kind} {ident}; "
-                            "names, aliases and ids must be unique across fleet and stations"
-                        )
-                    seen[k] = f"{kind} {ident}"
+        entries: list[tuple[str, str, int, str, str, list[str]]] = [
+            ("satellite", "fleet", i, str(s.norad_id), s.name, s.aliases)
+            for i, s in enumerate(self.fleet)
+        ]
+        entries += [
+            ("station", "stations", i, s.id, s.name, s.aliases) for i, s in enumerate(self.stations)
+        ]
+        for kind, field, i, ident, name, aliases in entries:
+            keys: list[tuple[str, tuple[str | int, ...]]] = [
+                (ident, ("norad_id" if kind == "satellite" else "id",)),
+                (name, ("name",)),
+                *((a, ("aliases", j)) for j, a in enumerate(aliases)),
+            ]
+            for key, where in keys:
+                k = key.casefold()
+                if k in seen and seen[k] != f"{kind} {ident}":
+                    msg = (
+                        f"name {key!r} is used by {seen[k]} and {kind} {ident}; "
+                        "names, aliases and ids must be unique across fleet and stations"
+                    )
+                    raise PydanticCustomError(  # yaml_loc: where _problems points the operator
+                        "duplicate_name",
+                        msg.replace("{", "{{").replace("}", "}}"),
+                        {"yaml_loc": (field, i, *where)},
+                    )
+                seen[k] = f"{kind} {ident}"
         return self
 
     # -- lookups ---------------------------------------------------------------------------
@@ -369,6 +386,8 @@ def _problems(err: ValidationError, root: yaml.Node | None) -> Iterator[str]:
         loc = tuple(p for p in e["loc"] if not (isinstance(p, str) and p.startswith("function-")))
         # pydantic puts union branch names (e.g. 'list[str]', 'literal['all']') into locations
         loc = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p in _TYPES)))
+        # model-level checks say where in the file the problem is (see Mission._unique_names)
+        loc += tuple((e.get("ctx") or {}).get("yaml_loc", ()))
         node = _node_at(root, loc)
         line = f"line {node.start_mark.line + 1}: " if node is not None else ""
         msg = e["msg"].removeprefix("Value error, ")

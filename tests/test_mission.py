@@ -1,0 +1,215 @@
+"""Mission files: shipped missions load and fit their data; errors name the YAML path and line."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from cosmo_agent.orbital import Catalog
+from cosmo_agent.tools.commands import dictionary_for
+from cosmo_agent.tools.mission import Mission, MissionError, load_mission, parse_mission
+from cosmo_agent.tools.spaceweather import (
+    SAMPLE_DIR,
+    classify_filename,
+    parse_product,
+    space_weather_report,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+MISSIONS = sorted((ROOT / "missions").glob("*.yaml"))
+DEMO_EPOCH = datetime(2026, 6, 10, 12, tzinfo=UTC)
+
+MINIMAL = """\
+name: t
+fleet:
+  - {norad_id: 38338, name: KOMPSAT 3, aliases: [K3], class: eo-imager}
+stations:
+  - {id: DJ, name: Daejeon, lat_deg: 36.4, lon_deg: 127.4, antennas: [{id: A}]}
+sources: {catalog: ["bundled:sample-leo.3le"]}
+horizon: {epoch: 2026-06-10T12:00:00Z}
+"""
+
+
+def test_the_shipped_missions_are_found() -> None:
+    names = {p.name for p in MISSIONS}
+    assert {"demo.yaml", "demo-ko.yaml", "conjunction.yaml"} <= names
+
+
+@pytest.mark.parametrize("path", MISSIONS, ids=lambda p: p.name)
+def test_every_shipped_mission_loads_and_fits_its_data(path: Path) -> None:
+    m = load_mission(path)
+    catalog = Catalog.from_file(m.resolve_path(m.sources.catalog[0]))
+    assert not catalog.issues
+    ids = set(catalog.ids.tolist())
+    for sat in m.fleet:
+        assert sat.norad_id in ids, f"{sat.name} is not in the catalog"
+        dictionary_for(m, sat.sat_class)  # every class has a dictionary
+    epoch = m.horizon.start()
+    assert epoch == DEMO_EPOCH
+    # the elements are fresh at the horizon epoch
+    ages = catalog.select([s.norad_id for s in m.fleet]).age_days(epoch)
+    assert (abs(ages) < m.policies.stale_warn_days).all()
+    assert m.sources.space_weather is not None
+    report = space_weather_report(m.resolve_path(m.sources.space_weather), now=epoch)
+    assert report.stale_products == [] and report.problems == []
+    for objective in m.objectives:
+        m.select_satellites(objective.satellites)
+        m.select_stations(objective.stations)
+
+
+def test_korean_twin_matches_the_demo() -> None:
+    en = load_mission(ROOT / "missions" / "demo.yaml")
+    ko = load_mission(ROOT / "missions" / "demo-ko.yaml")
+    assert ko.language == "ko" and en.language == "en"
+    assert [(s.norad_id, s.sat_class) for s in ko.fleet] == [
+        (s.norad_id, s.sat_class) for s in en.fleet
+    ]
+    assert [s.id for s in ko.stations] == [s.id for s in en.stations]
+    assert ko.satellite("아리랑 5호").norad_id == 39227
+    assert ko.satellite("노아19").name == "NOAA 19"
+    assert ko.station("페어뱅크스").id == "FAIRBANKS"
+    assert all(any("\uac00" <= ch <= "\ud7a3" for ch in r) for r in ko.requests)  # Hangul
+
+
+def test_conjunction_mission_asks_for_screening_and_avoidance() -> None:
+    m = load_mission(ROOT / "missions" / "conjunction.yaml")
+    kinds = [o.kind for o in m.objectives]
+    assert "screen_conjunctions" in kinds and "avoid_conjunctions" in kinds
+    assert all(s.maneuverable for s in m.fleet)
+    assert m.policies.approvals.maneuver_requires == ["flight_director", "fdo"]
+
+
+# -- errors name the YAML path and line -------------------------------------------------------
+
+
+def _problems(text: str) -> list[str]:
+    with pytest.raises(MissionError) as err:
+        parse_mission(text, "m.yaml")
+    assert str(err.value).startswith("m.yaml: ")
+    return err.value.problems
+
+
+def test_minimal_mission_parses() -> None:
+    m = parse_mission(MINIMAL)
+    assert m.horizon.start() == DEMO_EPOCH and m.policies.command_margin_min == 10
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("lat_deg: 36.4", "lat_deg: 136.4", "line 5: stations[0].lat_deg: Input should be less"),
+        ("aliases: [K3]", "aliases: [DJ]", "line 5: stations[0].id: name 'DJ' is used"),
+        ("name: Daejeon,", "name: Daejeon, aliases: [k3],", "line 5: stations[0].aliases[0]"),
+        ("2026-06-10T12:00:00Z", "2026-06-10T12:00:00", "line 7: horizon.epoch: "),
+        ("name: t\n", "name: t\ncolour: blue\n", "line 2: colour: Extra inputs"),
+        ("class: eo-imager}", "class: eo-imager, priority: 11}", "line 3: fleet[0].priority"),
+        ("antennas: [{id: A}]", "antennas: []", "line 5: stations[0].antennas: List"),
+    ],
+)
+def test_errors_name_path_and_line(old: str, new: str, expected: str) -> None:
+    assert old in MINIMAL
+    problems = _problems(MINIMAL.replace(old, new))
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(expected), problems
+
+
+def test_duplicate_alias_says_who_uses_it() -> None:
+    (problem,) = _problems(MINIMAL.replace("aliases: [K3]", "aliases: [DJ]"))
+    assert "'DJ' is used by satellite 38338 and station DJ" in problem
+
+
+def test_naive_datetime_shows_the_fix() -> None:
+    (problem,) = _problems(MINIMAL.replace("12:00:00Z", "12:00:00"))
+    assert "no timezone" in problem and "2026-06-10T12:00:00Z" in problem
+
+
+def test_missing_fleet_and_every_problem_reported() -> None:
+    text = MINIMAL.replace(
+        "fleet:\n  - {norad_id: 38338, name: KOMPSAT 3, aliases: [K3], class: eo-imager}\n", ""
+    ).replace("lat_deg: 36.4", "lat_deg: -91")
+    problems = _problems(text)
+    assert any(p.endswith("fleet: Field required") for p in problems), problems
+    assert any(p.startswith("line 3: stations[0].lat_deg") for p in problems), problems
+
+
+def test_bad_yaml_names_the_line() -> None:
+    (problem,) = _problems(MINIMAL.replace("sources: {catalog:", "sources: {catalog: [}"))
+    assert problem.startswith("line 6: not valid YAML"), problem
+    assert _problems("- just\n- a list\n") == [
+        "the file must be a YAML mapping with 'name', 'fleet', 'sources', ..."
+    ]
+
+
+def test_unreadable_file(tmp_path: Path) -> None:
+    with pytest.raises(MissionError, match="cannot read the file"):
+        load_mission(tmp_path / "absent.yaml")
+    (tmp_path / "latin1.yaml").write_bytes("name: caf\xe9\n".encode("latin-1"))
+    with pytest.raises(MissionError, match="not UTF-8"):
+        load_mission(tmp_path / "latin1.yaml")
+
+
+def test_json_schema_publishes() -> None:
+    schema = Mission.model_json_schema()
+    json.dumps(schema)  # serialisable
+    assert set(schema["required"]) == {"name", "fleet", "sources"}
+    assert "base_dir" not in schema["properties"]
+    sat = schema["$defs"]["Satellite"]
+    assert "class" in sat["properties"] and "sat_class" not in sat["properties"]
+    assert sat["properties"]["norad_id"]["minimum"] == 1
+    assert schema["properties"]["language"]["enum"] == ["en", "ko"]
+
+
+# -- the demo epoch's space-weather snapshot ----------------------------------------------------
+
+SHIFTED = ROOT / "tools" / "data" / "swpc-2026-06-10"
+ORIGINALS = {
+    "alerts.json": "swpc-sample-alerts.json",
+    "integral-protons-6-hour.json": "swpc-sample-integral-protons-6-hour.json",
+    "noaa-planetary-k-index-forecast.json": "swpc-sample-noaa-planetary-k-index-forecast.json",
+    "noaa-planetary-k-index.json": "swpc-sample-noaa-planetary-k-index.json",
+    "noaa-scales.json": "swpc-sample-noaa-scales.json",
+    "xrays-6-hour.json": "swpc-sample-xrays-6-hour.json",
+    "celestrak-sw.csv": "celestrak-sw-sample.csv",
+}
+
+
+def _shifted_back(value: object) -> object:
+    """Values with every date/datetime moved 51 days later (recursively)."""
+    if isinstance(value, datetime):
+        return value + timedelta(days=51)
+    if hasattr(value, "year") and hasattr(value, "toordinal"):  # a date
+        return value + timedelta(days=51)  # type: ignore[operator]
+    if isinstance(value, dict):
+        return {k: _shifted_back(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return tuple(_shifted_back(v) for v in value)
+    return value
+
+
+@pytest.mark.parametrize("name", sorted(ORIGINALS))
+def test_snapshot_is_the_sample_shifted_by_51_days(name: str) -> None:
+    product = classify_filename(name)
+    assert product is not None
+    shifted = parse_product(product, (SHIFTED / name).read_bytes(), origin=name)
+    original = parse_product(product, (SAMPLE_DIR / ORIGINALS[name]).read_bytes(), origin=name)
+    assert shifted.data_time_utc is not None and original.data_time_utc is not None
+    assert original.data_time_utc - shifted.data_time_utc == timedelta(days=51)
+    assert len(shifted.samples) == len(original.samples) > 0
+    for a, b in zip(shifted.samples, original.samples, strict=True):
+        da, db = a.model_dump(), b.model_dump()
+        if "message" in da:  # alert text: dates inside the message move too
+            assert da.pop("message").count("2026 Jun 10") == db.pop("message").count("2026 Jul 31")
+        assert _shifted_back(da) == db
+
+
+def test_snapshot_is_current_at_the_demo_epoch() -> None:
+    report = space_weather_report(SHIFTED, now=DEMO_EPOCH)
+    assert report.stale_products == [] and report.problems == []
+    assert {s: report.scales[s].label for s in "GSR"} == {"G": "G3", "S": "S3", "R": "R3"}
+    assert {a.product_id for a in report.active_alerts} == {"K07A", "XM5A", "PX3A"}
+    # a day later the same files are stale
+    later = space_weather_report(SHIFTED, now=DEMO_EPOCH + timedelta(days=1))
+    assert "kp" in later.stale_products and later.scales["G"].level is None
