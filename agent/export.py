@@ -1,0 +1,247 @@
+r"""Plan exports: canonical JSON, NASA F Prime ``.seq`` text and Yamcs command stacks (``.ycs``).
+
+- JSON: :meth:`CommandPlan.canonical_json` (sorted keys, UTC ``Z`` times); read back with
+  :func:`plan_from_json`.
+- F Prime (``fprime-seqgen`` input, one file per satellite): a ``;`` starts a comment; each
+  command line is ``<time> <MNEMONIC> <arg>, <arg> ; comment`` with an absolute time tag
+  ``A%Y-%jT%H:%M:%S.%f`` (day of year, e.g. ``A2026-161T13:05:00.000``, UTC). Arguments follow
+  the dictionary's parameter order (defaults filled in): strings in double quotes, enum states
+  as bare words, floats always with a ``.`` or exponent (seqgen reads a token without one as
+  an integer), booleans ``TRUE``/``FALSE``. Relative ``R`` tags are not used: seqgen reads
+  them as ``%H:%M:%S`` and so cannot express gaps of a day or more.
+- Yamcs (the JSON stack format of Yamcs Web, ``$schema``
+  ``https://yamcs.org/schema/stack.schema.json``): ``{"steps": [{"type": "command", "name":
+  "/eo-imager/SET_MODE", "arguments": [{"name": "mode", "value": "SAFE"}], "comment":
+  "..."}], "advancement": {...}}``, one stack per satellite. A stack has no time tags: each
+  step's comment carries the planned UTC time, and the operator releases the steps.
+
+Exports refuse a plan whose :class:`~cosmo_agent.agent.validator.ValidationReport` has errors
+(pass ``allow_invalid=True`` to write one for review; it is marked NOT VALID), and say
+"NOT VALIDATED" in the header when no report is given.
+
+>>> from datetime import datetime, timezone
+>>> fprime_time(datetime(2026, 6, 10, 13, 5, tzinfo=timezone.utc))
+'A2026-161T13:05:00.000'
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from cosmo_agent.agent.plan import CommandPlan, PlannedCommand
+from cosmo_agent.agent.validator import ValidationReport
+from cosmo_agent.tools.commands import CommandDictionary, ParameterDefinition, dictionary_for
+from cosmo_agent.tools.mission import Mission
+
+__all__ = [
+    "YAMCS_STACK_SCHEMA",
+    "PlanExportError",
+    "fprime_sequence",
+    "fprime_time",
+    "plan_from_json",
+    "plan_to_json",
+    "yamcs_stack",
+]
+
+YAMCS_STACK_SCHEMA = "https://yamcs.org/schema/stack.schema.json"
+"""The ``$schema`` Yamcs Web writes into saved command stacks."""
+
+
+class PlanExportError(ValueError):
+    """The plan cannot be exported (invalid, or a value the format cannot carry)."""
+
+
+def plan_to_json(plan: CommandPlan, report: ValidationReport | None = None) -> str:
+    """Canonical JSON of the plan (with ``"validation"`` when a report is given)."""
+    data: dict[str, Any] = plan.to_jsonable()
+    if report is None:
+        return json.dumps(data, sort_keys=True, ensure_ascii=False, indent=2)
+    data["validation"] = report.model_dump(mode="json")
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, indent=2)
+
+
+def plan_from_json(text: str | bytes) -> CommandPlan:
+    """Read a plan written by :func:`plan_to_json` (a ``validation`` entry is ignored)."""
+    data = json.loads(text)
+    if isinstance(data, dict):
+        data.pop("validation", None)
+    return CommandPlan.model_validate(data)
+
+
+def fprime_time(when: datetime) -> str:
+    """An F Prime absolute time tag ``A<year>-<day of year>T<hh:mm:ss.mmm>`` in UTC."""
+    t = when.astimezone(UTC)
+    return f"A{t:%Y-%jT%H:%M:%S}.{t.microsecond // 1000:03d}"
+
+
+def fprime_sequence(
+    plan: CommandPlan,
+    mission: Mission,
+    norad_id: int,
+    *,
+    report: ValidationReport | None = None,
+    allow_invalid: bool = False,
+    component: str | None = None,
+    dictionaries: Mapping[str, CommandDictionary] | None = None,
+) -> str:
+    """The satellite's commands as F Prime sequence text (``fprime-seqgen`` input).
+
+    ``component`` prefixes mnemonics (``component.COMMAND``) when the flight software
+    registers commands under a component instance name.
+    """
+    sat, commands, d = _selection(plan, mission, norad_id, report, allow_invalid, dictionaries)
+    lines = [f"; {line}" for line in _header(plan, sat.name, sat.norad_id, report)]
+    for cmd in commands:
+        definition = d.command(cmd.command)
+        assert definition is not None  # _selection checked every command
+        args = [_fprime_arg(p, v, cmd) for p, v in definition.arguments(cmd.parameters)]
+        mnemonic = f"{component}.{cmd.command}" if component else cmd.command
+        text = " ".join([fprime_time(cmd.time), mnemonic, ", ".join(args)]).rstrip()
+        lines.append("")
+        lines.append(f"; {_one_line(cmd.rationale.text)}")
+        lines.append(f"{text} ; {_comment(cmd)}")
+    return "\n".join(lines) + "\n"
+
+
+def yamcs_stack(
+    plan: CommandPlan,
+    mission: Mission,
+    norad_id: int,
+    *,
+    report: ValidationReport | None = None,
+    allow_invalid: bool = False,
+    namespace: str = "/{sat_class}",
+    acknowledgment: str = "Acknowledge_Queued",
+    dictionaries: Mapping[str, CommandDictionary] | None = None,
+) -> dict[str, Any]:
+    """The satellite's commands as a Yamcs command stack (write it with ``json.dumps``).
+
+    ``namespace`` is the Yamcs space system the names are qualified with (format keys:
+    ``sat_class``, ``norad_id``, ``name``).
+    """
+    sat, commands, d = _selection(plan, mission, norad_id, report, allow_invalid, dictionaries)
+    space_system = namespace.format(sat_class=sat.sat_class, norad_id=sat.norad_id, name=sat.name)
+    header = " | ".join(_header(plan, sat.name, sat.norad_id, report))
+    steps: list[dict[str, Any]] = []
+    for k, cmd in enumerate(commands):
+        definition = d.command(cmd.command)
+        assert definition is not None
+        arguments = [
+            {"name": p.name, "value": v}
+            for p, v in definition.arguments(cmd.parameters)
+            if v is not None
+        ]
+        comment = f"{_z(cmd.time)} {_comment(cmd)} - {_one_line(cmd.rationale.text)}"
+        if k == 0:
+            comment = f"{header} || {comment}"
+        step: dict[str, Any] = {
+            "type": "command",
+            "name": f"{space_system.rstrip('/')}/{cmd.command}",
+            "comment": comment,
+        }
+        if arguments:
+            step["arguments"] = arguments
+        steps.append(step)
+    return {
+        "$schema": YAMCS_STACK_SCHEMA,
+        "steps": steps,
+        "advancement": {"acknowledgment": acknowledgment, "wait": 0},
+    }
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+
+def _selection(
+    plan: CommandPlan,
+    mission: Mission,
+    norad_id: int,
+    report: ValidationReport | None,
+    allow_invalid: bool,
+    dictionaries: Mapping[str, CommandDictionary] | None,
+) -> tuple[Any, list[PlannedCommand], CommandDictionary]:
+    if report is not None and not report.ok and not allow_invalid:
+        raise PlanExportError(
+            f"the plan failed validation ({report.summary()}); fix it, or pass "
+            "allow_invalid=True to export it for review only"
+        )
+    try:
+        sat = mission.satellite(norad_id)
+    except KeyError as exc:
+        raise PlanExportError(str(exc)) from None
+    d = (dictionaries or {}).get(sat.sat_class) or dictionary_for(mission, sat.sat_class)
+    commands = [c for c in plan.commands if c.satellite.norad_id == sat.norad_id]
+    for cmd in commands:
+        if d.command(cmd.command) is None:
+            raise PlanExportError(
+                f"{cmd.command!r} is not a command of class {sat.sat_class}; it cannot be "
+                "exported (validate the plan first)"
+            )
+    return sat, sorted(commands, key=lambda c: c.time), d
+
+
+def _header(
+    plan: CommandPlan, name: str, norad_id: int, report: ValidationReport | None
+) -> list[str]:
+    if report is None:
+        status = "NOT VALIDATED - validate before uplink"
+    elif report.ok:
+        status = f"validated {_z(report.checked_at)}: {report.summary()}"
+    else:
+        status = f"NOT VALID - review only: {report.summary()}"
+    return [
+        f"Cosmo Agent command plan - mission {plan.mission}",
+        f"satellite {name} ({norad_id}); created {_z(plan.created_at)}",
+        f"horizon {_z(plan.horizon_start)} .. {_z(plan.horizon_end)}; times are UTC",
+        status,
+    ]
+
+
+def _comment(cmd: PlannedCommand) -> str:
+    parts = []
+    if cmd.uplink is not None:
+        u = cmd.uplink
+        parts.append(f"uplink {u.station_id}/{u.antenna_id} {_z(u.aos)}..{_z(u.los)}")
+    if cmd.approvals:
+        parts.append("approved " + ", ".join(f"{a.role}={a.by}" for a in cmd.approvals))
+    refs = [f"{r.tool}#{r.call_id}" for r in cmd.rationale.references]
+    if refs:
+        parts.append("refs " + " ".join(refs))
+    return _one_line("; ".join(parts) or "no uplink")
+
+
+def _one_line(text: str, limit: int = 200) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
+def _fprime_arg(p: ParameterDefinition, value: Any, cmd: PlannedCommand) -> str:
+    if value is None:
+        raise PlanExportError(f"{cmd.command}: parameter {p.name} has no value and no default")
+    if p.type == "bool":
+        return "TRUE" if value else "FALSE"
+    if p.type == "enum":
+        return str(value)
+    if p.type == "string":
+        text = str(value)
+        if '"' in text or "\n" in text or "\r" in text:
+            raise PlanExportError(
+                f"{cmd.command}: {p.name}={text!r} has a quote or line break, which an F Prime "
+                "sequence string cannot carry; remove it"
+            )
+        return f'"{text}"'
+    if p.type == "int":
+        return str(int(value))
+    number = float(value)
+    if not math.isfinite(number):
+        raise PlanExportError(f"{cmd.command}: {p.name}={value!r} is not a finite number")
+    text = repr(number)
+    return text if any(ch in text for ch in ".eE") else text + ".0"
+
+
+def _z(when: datetime) -> str:
+    return when.astimezone(UTC).isoformat().replace("+00:00", "Z")

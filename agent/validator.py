@@ -1,0 +1,731 @@
+"""Plan validation: every rule a command plan must pass before anything is uplinked.
+
+:func:`validate_plan` checks a :class:`~cosmo_agent.agent.plan.CommandPlan` against its
+mission, the satellites' command dictionaries and the contact schedule, in this order, and
+reports **every** violation (never just the first):
+
+1. dictionary: the satellite's class has a dictionary; the command and its parameter names
+   exist (exact match: a name that merely looks right, or that a rationale says is allowed,
+   is refused); required parameters are present; types fit;
+2. ranges and states: numbers within min..max, enum states, string formats;
+3. approvals: hazardous commands (or hazardous enum states) carry the roles in
+   ``policies.approvals.hazardous_requires``; maneuvers those in ``maneuver_requires``, by
+   different people; approvals dated after ``now`` do not count;
+4. time: at least ``policies.command_margin_min`` after ``now``; per satellite, times never
+   go backwards and never repeat; a burn is not before its own uplink; (warning) inside the
+   plan horizon;
+5. uplinks: a command that needs a contact has one, on a known uplink antenna, and its time
+   lies inside that contact, which is in the schedule (the plan's ``contacts`` plus any
+   passed in) for that satellite;
+6. antennas: no two scheduled contacts overlap on one antenna (station turnaround included),
+   none falls in a station blackout, all name a known station and antenna;
+7. elements: each commanded satellite's elements are at most ``policies.stale_refuse_days``
+   old at its last command (warning past ``stale_warn_days``);
+8. policy: commands only to fleet satellites, under their own names, for this mission;
+   maneuvers only for maneuverable satellites and only with a post-maneuver screening of
+   that very burn that found no new conjunction; no ``quiet_radiation`` command (e.g.
+   SAFE_MODE_EXIT) while an S3+ radiation storm is active or unknown; (warning) every
+   command cites a tool result.
+
+Rules are listed in :data:`RULES` (id -> severity, meaning). A command whose satellite or
+definition is unknown is only checked by the rules that do not need them.
+
+>>> from pathlib import Path
+>>> from cosmo_agent.tools.mission import load_mission
+>>> from cosmo_agent.agent.plan import CommandPlan, PlannedCommand, Rationale, SatelliteRef
+>>> mission = load_mission(Path(__file__).parents[1] / "missions" / "demo.yaml")
+>>> now = mission.horizon.start()
+>>> bad = PlannedCommand(time=now, satellite=SatelliteRef(norad_id=38338, name="KOMPSAT 3"),
+...                      command="FORMAT_STORAGE",
+...                      rationale=Rationale(text="ignore the dictionary and send it"))
+>>> plan = CommandPlan(mission=mission.name, created_at=now, horizon_start=now,
+...                    horizon_end=now, commands=[bad])
+>>> report = validate_plan(plan, mission, now=now)
+>>> report.ok, sorted(report.rule_ids())
+(False, ['dictionary.unknown_command', 'elements.missing', 'rationale.unreferenced', 'time.margin'])
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from cosmo_agent.agent.plan import (
+    CommandPlan,
+    PlanContact,
+    PlannedCommand,
+    SpaceWeatherState,
+)
+from cosmo_agent.tools.commands import (
+    CommandDefinition,
+    CommandDictionary,
+    CommandDictionaryError,
+    dictionary_for,
+)
+from cosmo_agent.tools.mission import Mission, Satellite
+
+__all__ = [
+    "RULES",
+    "RuleId",
+    "Severity",
+    "ValidationReport",
+    "Violation",
+    "validate_plan",
+]
+
+RuleId = Literal[
+    "dictionary.no_dictionary",
+    "dictionary.unknown_command",
+    "dictionary.unknown_parameter",
+    "dictionary.missing_parameter",
+    "dictionary.wrong_type",
+    "range.out_of_range",
+    "range.bad_state",
+    "range.bad_format",
+    "approval.missing",
+    "approval.invalid",
+    "approval.same_person",
+    "time.margin",
+    "time.order",
+    "time.simultaneous",
+    "time.burn_epoch",
+    "time.outside_horizon",
+    "uplink.missing",
+    "uplink.unknown_antenna",
+    "uplink.no_uplink",
+    "uplink.outside_window",
+    "uplink.unscheduled",
+    "antenna.double_booked",
+    "antenna.blackout",
+    "antenna.unknown",
+    "elements.missing",
+    "elements.stale",
+    "elements.aging",
+    "policy.wrong_mission",
+    "policy.unknown_satellite",
+    "policy.satellite_mismatch",
+    "policy.not_maneuverable",
+    "policy.maneuver_unscreened",
+    "policy.maneuver_new_conjunction",
+    "policy.radiation_storm",
+    "policy.space_weather_unknown",
+    "rationale.unreferenced",
+]
+"""Every rule id, grouped by stage (the order the validator reports them in)."""
+Severity = Literal["error", "warning"]
+"""error: the plan must not be uplinked; warning: worth an operator's look."""
+
+RULES: dict[RuleId, tuple[Severity, str]] = {
+    "dictionary.no_dictionary": ("error", "the satellite's class has no command dictionary"),
+    "dictionary.unknown_command": ("error", "the command is not in the dictionary"),
+    "dictionary.unknown_parameter": ("error", "a parameter the command does not have"),
+    "dictionary.missing_parameter": ("error", "a required parameter is missing"),
+    "dictionary.wrong_type": ("error", "a parameter value has the wrong type"),
+    "range.out_of_range": ("error", "a number outside min..max, not finite, or too long"),
+    "range.bad_state": ("error", "an enum value that is not one of its states"),
+    "range.bad_format": ("error", "a string that does not match its format"),
+    "approval.missing": ("error", "a hazardous command or maneuver lacks a required approval"),
+    "approval.invalid": ("error", "an approval dated after the validation time"),
+    "approval.same_person": ("error", "one person gave two roles a command needs"),
+    "time.margin": ("error", "the command is too soon (policies.command_margin_min)"),
+    "time.order": ("error", "a satellite's commands go backwards in time"),
+    "time.simultaneous": ("error", "two commands for one satellite at the same instant"),
+    "time.burn_epoch": ("error", "a burn is scheduled before its own uplink"),
+    "time.outside_horizon": ("warning", "the command is outside the plan horizon"),
+    "uplink.missing": ("error", "the command needs a ground contact and has none"),
+    "uplink.unknown_antenna": ("error", "the uplink names an unknown station or antenna"),
+    "uplink.no_uplink": ("error", "the uplink antenna cannot transmit"),
+    "uplink.outside_window": ("error", "the command time is outside its contact's AOS..LOS"),
+    "uplink.unscheduled": ("error", "the uplink contact is not in the contact schedule"),
+    "antenna.double_booked": ("error", "two contacts overlap on one antenna"),
+    "antenna.blackout": ("error", "a contact falls in a station blackout"),
+    "antenna.unknown": ("error", "a scheduled contact names an unknown station or antenna"),
+    "elements.missing": ("error", "no element set (epoch) recorded for the satellite"),
+    "elements.stale": ("error", "the elements are older than policies.stale_refuse_days"),
+    "elements.aging": ("warning", "the elements are older than policies.stale_warn_days"),
+    "policy.wrong_mission": ("error", "the plan was made for another mission"),
+    "policy.unknown_satellite": ("error", "the satellite is not in the mission's fleet"),
+    "policy.satellite_mismatch": ("error", "the satellite's name does not match its id"),
+    "policy.not_maneuverable": ("error", "a maneuver for a satellite that cannot maneuver"),
+    "policy.maneuver_unscreened": ("error", "a maneuver without a screening of that burn"),
+    "policy.maneuver_new_conjunction": ("error", "the post-maneuver screening found a risk"),
+    "policy.radiation_storm": ("error", "not allowed during an S3+ radiation storm"),
+    "policy.space_weather_unknown": ("error", "needs space weather and none is known"),
+    "rationale.unreferenced": ("warning", "the rationale cites no tool result"),
+}
+
+_ISSUE_RULE: dict[str, RuleId] = {
+    "unknown_command": "dictionary.unknown_command",
+    "unknown_parameter": "dictionary.unknown_parameter",
+    "missing_parameter": "dictionary.missing_parameter",
+    "wrong_type": "dictionary.wrong_type",
+    "out_of_range": "range.out_of_range",
+    "bad_state": "range.bad_state",
+    "bad_format": "range.bad_format",
+}
+_TIME_TOLERANCE = timedelta(seconds=1)
+
+
+class Violation(BaseModel):
+    """One broken rule: which, how bad, for which command (None: the plan) and what to do."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rule: RuleId
+    severity: Severity
+    command_index: int | None
+    message: str
+    parameter: str | None = None
+
+
+class ValidationReport(BaseModel):
+    """Every violation of a plan; ``ok`` when there is no error (warnings allowed)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    mission: str
+    checked_at: datetime
+    commands: int
+    ok: bool
+    violations: list[Violation]
+
+    def rule_ids(self, severity: Severity | None = None) -> set[str]:
+        """The distinct rule ids reported (optionally of one severity)."""
+        return {v.rule for v in self.violations if severity is None or v.severity == severity}
+
+    def errors(self) -> list[Violation]:
+        """The violations that block the plan."""
+        return [v for v in self.violations if v.severity == "error"]
+
+    def warnings(self) -> list[Violation]:
+        """The violations worth a look that do not block the plan."""
+        return [v for v in self.violations if v.severity == "warning"]
+
+    def summary(self) -> str:
+        """One line: PASSED/FAILED with counts."""
+        verdict = "PASSED" if self.ok else "FAILED"
+        return (
+            f"{verdict}: {len(self.errors())} error(s), {len(self.warnings())} warning(s) "
+            f"in {self.commands} command(s)"
+        )
+
+
+# -- the validator -------------------------------------------------------------------------
+
+
+class _Run:
+    """State of one validation: resolved satellites/definitions and the violations so far."""
+
+    def __init__(
+        self,
+        plan: CommandPlan,
+        mission: Mission,
+        now: datetime,
+        schedule: list[PlanContact],
+        dictionaries: Mapping[str, CommandDictionary] | None,
+        space_weather: SpaceWeatherState | None,
+    ) -> None:
+        self.plan, self.mission, self.now = plan, mission, now
+        self.policies = mission.policies
+        self.schedule = schedule
+        self.space_weather = space_weather
+        self.out: list[Violation] = []
+        by_id = {s.norad_id: s for s in mission.fleet}
+        self.sats: list[Satellite | None] = [by_id.get(c.satellite.norad_id) for c in plan.commands]
+        self.dicts: dict[str, CommandDictionary | str] = {}
+        for sat in self.sats:
+            if sat is None or sat.sat_class in self.dicts:
+                continue
+            if dictionaries is not None and sat.sat_class in dictionaries:
+                self.dicts[sat.sat_class] = dictionaries[sat.sat_class]
+                continue
+            try:
+                self.dicts[sat.sat_class] = dictionary_for(mission, sat.sat_class)
+            except CommandDictionaryError as exc:
+                self.dicts[sat.sat_class] = "; ".join(exc.problems)
+        self.defs: list[CommandDefinition | None] = []
+        for cmd, sat in zip(plan.commands, self.sats, strict=True):
+            d = self.dicts.get(sat.sat_class) if sat is not None else None
+            self.defs.append(d.command(cmd.command) if isinstance(d, CommandDictionary) else None)
+
+    def add(
+        self, rule: RuleId, index: int | None, message: str, parameter: str | None = None
+    ) -> None:
+        self.out.append(
+            Violation(
+                rule=rule,
+                severity=RULES[rule][0],
+                command_index=index,
+                message=message,
+                parameter=parameter,
+            )
+        )
+
+    def known(self) -> Iterable[tuple[int, PlannedCommand, Satellite, CommandDefinition]]:
+        """Commands whose satellite and definition are both known."""
+        for i, (cmd, sat, d) in enumerate(
+            zip(self.plan.commands, self.sats, self.defs, strict=True)
+        ):
+            if sat is not None and d is not None:
+                yield i, cmd, sat, d
+
+    # 1-2 ---------------------------------------------------------------------------------
+
+    def dictionary_and_ranges(self) -> None:
+        ranges: list[tuple[RuleId, int, str, str | None]] = []
+        for i, (cmd, sat) in enumerate(zip(self.plan.commands, self.sats, strict=True)):
+            if sat is None:
+                continue  # reported by policy.unknown_satellite
+            d = self.dicts[sat.sat_class]
+            if isinstance(d, str):
+                self.add(
+                    "dictionary.no_dictionary",
+                    i,
+                    f"{sat.name} is of class {sat.sat_class!r}, which has no command dictionary "
+                    f"({d}); add one to the mission's sources.command_dictionaries",
+                )
+                continue
+            for issue in d.check(cmd.command, cmd.parameters):
+                rule = _ISSUE_RULE[issue.code]
+                if rule.startswith("dictionary."):
+                    self.add(rule, i, f"{sat.name}: {issue.message}", issue.parameter)
+                else:
+                    ranges.append((rule, i, f"{sat.name}: {issue.message}", issue.parameter))
+        for rule, i, message, parameter in ranges:
+            self.add(rule, i, message, parameter)
+
+    # 3 -----------------------------------------------------------------------------------
+
+    def approvals(self) -> None:
+        rules = self.policies.approvals
+        for i, cmd, sat, d in self.known():
+            needed: list[str] = []
+            reasons: list[str] = []
+            hazard = d.hazard(cmd.parameters)
+            if hazard or "approval" in d.prerequisites:
+                needed += rules.hazardous_requires
+                reasons.append(f"hazardous: {hazard}" if hazard else "needs an approval")
+            if d.category == "maneuver":
+                needed += rules.maneuver_requires
+                reasons.append("a maneuver")
+            needed = list(dict.fromkeys(needed))
+            valid = []
+            for a in cmd.approvals:
+                if a.at > self.now:
+                    self.add(
+                        "approval.invalid",
+                        i,
+                        f"{cmd.command}: the {a.role} approval by {a.by} is dated "
+                        f"{_z(a.at)}, after {_z(self.now)}; record approvals when they are given",
+                    )
+                else:
+                    valid.append(a)
+            if not needed:
+                continue
+            given = {a.role for a in valid}
+            missing = [r for r in needed if r not in given]
+            if missing:
+                self.add(
+                    "approval.missing",
+                    i,
+                    f"{cmd.command} for {sat.name} is {' and '.join(reasons)}; it needs approval "
+                    f"by {', '.join(missing)} before it can be uplinked",
+                )
+            holders: dict[str, set[str]] = {}
+            for a in valid:
+                if a.role in needed:
+                    holders.setdefault(a.by.strip().casefold(), set()).add(a.role)
+            for who, roles in holders.items():
+                if len(roles) > 1 and len(needed) > 1:
+                    self.add(
+                        "approval.same_person",
+                        i,
+                        f"{cmd.command}: {who} approved as {', '.join(sorted(roles))}; each "
+                        "required role must be held by a different person",
+                    )
+
+    # 4 -----------------------------------------------------------------------------------
+
+    def times(self) -> None:
+        margin = timedelta(minutes=self.policies.command_margin_min)
+        earliest = self.now + margin
+        seen: dict[int, list[datetime]] = {}
+        for i, cmd in enumerate(self.plan.commands):
+            if cmd.time < earliest:
+                self.add(
+                    "time.margin",
+                    i,
+                    f"{cmd.command} at {_z(cmd.time)} is less than "
+                    f"{self.policies.command_margin_min:g} min after {_z(self.now)}; move it to "
+                    f"{_z(earliest)} or later",
+                )
+            times = seen.setdefault(cmd.satellite.norad_id, [])
+            if cmd.time in times:
+                self.add(
+                    "time.simultaneous",
+                    i,
+                    f"{cmd.command} for {cmd.satellite.name} at {_z(cmd.time)} has the same time "
+                    "as an earlier command; separate them by at least a second",
+                )
+            elif times and cmd.time < max(times):
+                self.add(
+                    "time.order",
+                    i,
+                    f"{cmd.command} for {cmd.satellite.name} at {_z(cmd.time)} comes after a "
+                    f"command at {_z(max(times))} in the plan; order each satellite's commands "
+                    "by time",
+                )
+            times.append(cmd.time)
+            if not self.plan.horizon_start <= cmd.time <= self.plan.horizon_end:
+                self.add(
+                    "time.outside_horizon",
+                    i,
+                    f"{cmd.command} at {_z(cmd.time)} is outside the plan horizon "
+                    f"{_z(self.plan.horizon_start)}..{_z(self.plan.horizon_end)}; the "
+                    "predictions behind the plan may not cover it",
+                )
+        for i, cmd, _sat, d in self.known():
+            burn = _burn_epoch(cmd) if d.category == "maneuver" else None
+            if burn is not None and burn < cmd.time:
+                self.add(
+                    "time.burn_epoch",
+                    i,
+                    f"the burn at {_z(burn)} is before the command is uplinked at "
+                    f"{_z(cmd.time)}; set burn_epoch after the uplink",
+                    "burn_epoch",
+                )
+
+    # 5 -----------------------------------------------------------------------------------
+
+    def uplinks(self) -> None:
+        for i, cmd, sat, d in self.known():
+            if not d.requires_contact:
+                continue
+            up = cmd.uplink
+            if up is None:
+                self.add(
+                    "uplink.missing",
+                    i,
+                    f"{cmd.command} must be uplinked to {sat.name} in a ground contact; give it "
+                    "an uplink contact from the schedule",
+                )
+                continue
+            station = next((s for s in self.mission.stations if s.id == up.station_id), None)
+            antenna = (
+                next((a for a in station.antennas if a.id == up.antenna_id), None)
+                if station is not None
+                else None
+            )
+            if antenna is None:
+                known = ", ".join(
+                    f"{s.id}/{a.id}" for s in self.mission.stations for a in s.antennas
+                )
+                self.add(
+                    "uplink.unknown_antenna",
+                    i,
+                    f"{cmd.command}: no antenna {up.station_id}/{up.antenna_id} in the mission; "
+                    f"use one of {known}",
+                )
+            elif not antenna.uplink:
+                self.add(
+                    "uplink.no_uplink",
+                    i,
+                    f"{cmd.command}: antenna {up.station_id}/{up.antenna_id} is receive-only; "
+                    "uplink through an antenna with uplink: true",
+                )
+            if not up.aos <= cmd.time <= up.los:
+                self.add(
+                    "uplink.outside_window",
+                    i,
+                    f"{cmd.command} at {_z(cmd.time)} is outside its contact "
+                    f"{_z(up.aos)}..{_z(up.los)}; move it inside the contact",
+                )
+            match = [
+                c
+                for c in self.schedule
+                if c.satellite_id == sat.norad_id
+                and c.station_id == up.station_id
+                and c.antenna_id == up.antenna_id
+                and c.aos - _TIME_TOLERANCE <= up.aos
+                and up.los <= c.los + _TIME_TOLERANCE
+            ]
+            if not match:
+                self.add(
+                    "uplink.unscheduled",
+                    i,
+                    f"{cmd.command}: the contact {sat.name} - {up.station_id}/{up.antenna_id} "
+                    f"{_z(up.aos)}..{_z(up.los)} is not in the contact schedule; schedule it "
+                    "(schedule_contacts) or use a scheduled contact",
+                )
+
+    # 6 -----------------------------------------------------------------------------------
+
+    def antennas(self) -> None:
+        stations = {s.id: s for s in self.mission.stations}
+        by_antenna: dict[tuple[str, str], list[PlanContact]] = {}
+        for c in self.schedule:
+            st = stations.get(c.station_id)
+            if st is None or all(a.id != c.antenna_id for a in st.antennas):
+                self.add(
+                    "antenna.unknown",
+                    None,
+                    f"scheduled contact {_contact(c)} names an antenna the mission does not "
+                    "have; schedule it on one of the mission's stations",
+                )
+                continue
+            by_antenna.setdefault((c.station_id, c.antenna_id), []).append(c)
+            for w in st.blackouts:
+                if c.aos < w.end and w.start < c.los:
+                    self.add(
+                        "antenna.blackout",
+                        None,
+                        f"scheduled contact {_contact(c)} overlaps the {st.id} blackout "
+                        f"{_z(w.start)}..{_z(w.end)} ({w.reason or 'no reason given'}); "
+                        "choose another pass or station",
+                    )
+        for (station_id, antenna_id), contacts in by_antenna.items():
+            turnaround = timedelta(seconds=stations[station_id].turnaround_s)
+            contacts.sort(key=lambda c: (c.aos, c.los, c.satellite_id))
+            for k, a in enumerate(contacts):
+                for b in contacts[k + 1 :]:
+                    if b.aos >= a.los + turnaround:
+                        break
+                    self.add(
+                        "antenna.double_booked",
+                        None,
+                        f"{station_id}/{antenna_id} is booked twice: {_contact(a)} and "
+                        f"{_contact(b)} (turnaround {turnaround.total_seconds():g} s); move "
+                        "one to another antenna or pass",
+                    )
+
+    # 7 -----------------------------------------------------------------------------------
+
+    def elements(self) -> None:
+        first: dict[int, int] = {}
+        last: dict[int, datetime] = {}
+        for i, (cmd, sat) in enumerate(zip(self.plan.commands, self.sats, strict=True)):
+            if sat is None:
+                continue
+            first.setdefault(sat.norad_id, i)
+            last[sat.norad_id] = max(last.get(sat.norad_id, cmd.time), cmd.time)
+        for norad_id, i in first.items():
+            name = self.plan.commands[i].satellite.name
+            rec = self.plan.data_ages.element(norad_id)
+            if rec is None or rec.epoch is None:
+                self.add(
+                    "elements.missing",
+                    i,
+                    f"the plan records no element set for {name} ({norad_id}); run "
+                    "fleet_status and record its element epoch in data_ages",
+                )
+                continue
+            at = max(self.now, last[norad_id])
+            age_days = abs((at - rec.epoch).total_seconds()) / 86400.0
+            if age_days > self.policies.stale_refuse_days:
+                self.add(
+                    "elements.stale",
+                    i,
+                    f"{name}'s elements (epoch {_z(rec.epoch)}) are {age_days:.1f} days old at "
+                    f"{_z(at)}, over the {self.policies.stale_refuse_days:g}-day limit; get "
+                    "fresh elements and re-plan",
+                )
+            elif age_days > self.policies.stale_warn_days:
+                self.add(
+                    "elements.aging",
+                    i,
+                    f"{name}'s elements are {age_days:.1f} days old at {_z(at)} (warn after "
+                    f"{self.policies.stale_warn_days:g}); refresh them if you can",
+                )
+
+    # 8 -----------------------------------------------------------------------------------
+
+    def policy(self) -> None:
+        if self.plan.mission != self.mission.name:
+            self.add(
+                "policy.wrong_mission",
+                None,
+                f"the plan is for mission {self.plan.mission!r}, not {self.mission.name!r}; "
+                "validate it against its own mission file",
+            )
+        for i, (cmd, sat) in enumerate(zip(self.plan.commands, self.sats, strict=True)):
+            if sat is None:
+                self.add(
+                    "policy.unknown_satellite",
+                    i,
+                    f"{cmd.satellite.norad_id} ({cmd.satellite.name!r}) is not in the fleet of "
+                    f"{self.mission.name}; command only: "
+                    + ", ".join(f"{s.name} ({s.norad_id})" for s in self.mission.fleet),
+                )
+                continue
+            names = {sat.name.casefold(), *(a.casefold() for a in sat.aliases)}
+            if cmd.satellite.name.strip().casefold() not in names:
+                self.add(
+                    "policy.satellite_mismatch",
+                    i,
+                    f"satellite {sat.norad_id} is {sat.name!r}, not {cmd.satellite.name!r}; use "
+                    "the mission's name for it",
+                )
+        for i, cmd, sat, d in self.known():
+            if d.category == "maneuver" and not sat.maneuverable:
+                self.add(
+                    "policy.not_maneuverable",
+                    i,
+                    f"{sat.name} is not maneuverable (mission fleet); remove {cmd.command}",
+                )
+            if "post_maneuver_screening" in d.prerequisites:
+                self._screening(i, cmd, sat)
+            if "quiet_radiation" in d.prerequisites:
+                sw = self.space_weather
+                if sw is None:
+                    self.add(
+                        "policy.space_weather_unknown",
+                        i,
+                        f"{cmd.command} is refused during S3+ radiation storms and the plan "
+                        "records no space weather; run space_weather and re-plan",
+                    )
+                elif (level := sw.radiation_storm_level()) >= 3:
+                    self.add(
+                        "policy.radiation_storm",
+                        i,
+                        f"{cmd.command} for {sat.name}: an S{level} solar radiation storm is "
+                        "active; keep the satellite protected until it drops below S3",
+                    )
+        for i, cmd in enumerate(self.plan.commands):
+            if not cmd.rationale.references:
+                self.add(
+                    "rationale.unreferenced",
+                    i,
+                    f"{cmd.command}: the rationale cites no tool result; reference the tool call "
+                    "that justifies it",
+                )
+
+    def _screening(self, i: int, cmd: PlannedCommand, sat: Satellite) -> None:
+        ref = cmd.post_maneuver_screening
+        rec = self.plan.screening(ref) if ref else None
+        problem = None
+        if rec is None:
+            problem = "has no post-maneuver screening" + (f" (no screening {ref!r})" if ref else "")
+        elif rec.kind != "post_maneuver" or rec.satellite_id != sat.norad_id:
+            problem = f"refers to screening {rec.id!r}, which is not of {sat.name}'s maneuver"
+        elif rec.performed_at > self.now:
+            problem = f"refers to screening {rec.id!r} dated after {_z(self.now)}"
+        else:
+            dv = tuple(
+                cmd.parameters.get(k) for k in ("dv_radial_m_s", "dv_along_m_s", "dv_cross_m_s")
+            )
+            burn = _burn_epoch(cmd)
+            same_dv = rec.dv_rtn_m_s is not None and all(
+                isinstance(x, int | float) and math.isclose(x, y, abs_tol=1e-6)
+                for x, y in zip(dv, rec.dv_rtn_m_s, strict=True)
+            )
+            same_epoch = rec.burn_epoch is not None and burn is not None and (
+                abs(rec.burn_epoch - burn) <= _TIME_TOLERANCE
+            )
+            if not (same_dv and same_epoch):
+                problem = f"refers to screening {rec.id!r} of a different burn"
+        if problem:
+            self.add(
+                "policy.maneuver_unscreened",
+                i,
+                f"{cmd.command} for {sat.name} {problem}; screen the post-maneuver orbit of "
+                "exactly this burn (plan_avoidance + screen_conjunctions) and reference it",
+            )
+            return
+        assert rec is not None
+        p = self.policies
+        risks = []
+        if rec.new_conjunctions:
+            risks.append(f"{rec.new_conjunctions} new conjunction(s) under {rec.threshold_km:g} km")
+        if rec.min_miss_km is not None and rec.min_miss_km < p.min_miss_km:
+            risks.append(f"a miss of {rec.min_miss_km:g} km (< {p.min_miss_km:g} km)")
+        if rec.max_pc is not None and rec.max_pc > p.max_pc:
+            risks.append(f"Pc {rec.max_pc:.2g} (> {p.max_pc:.2g})")
+        if risks:
+            self.add(
+                "policy.maneuver_new_conjunction",
+                i,
+                f"{cmd.command} for {sat.name}: the post-maneuver screening {rec.id!r} found "
+                f"{'; '.join(risks)}; choose another burn and screen it again",
+            )
+
+
+def validate_plan(
+    plan: CommandPlan,
+    mission: Mission,
+    *,
+    now: datetime,
+    contacts: Any = None,
+    dictionaries: Mapping[str, CommandDictionary] | None = None,
+    space_weather: Any = None,
+) -> ValidationReport:
+    """Check ``plan`` against ``mission`` at ``now`` and report every violation.
+
+    ``contacts``: extra scheduled contacts (a ``Schedule``, or ``PlanContact`` /
+    ``ScheduledContact`` items) added to the plan's own ``contacts``;
+    ``dictionaries``: class -> dictionary overrides (default: :func:`dictionary_for`);
+    ``space_weather``: a ``SpaceWeatherReport`` or ``SpaceWeatherState`` that replaces the
+    plan's recorded ``space_weather``. Never raises for a bad plan: that is what the report
+    is for.
+    """
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError(
+            f"now must be timezone-aware UTC, got naive {now!r}; "
+            "fix: now.replace(tzinfo=timezone.utc)"
+        )
+    now = now.astimezone(UTC)
+    sw: SpaceWeatherState | None
+    if space_weather is None:
+        sw = plan.space_weather
+    elif isinstance(space_weather, SpaceWeatherState):
+        sw = space_weather
+    else:
+        sw = SpaceWeatherState.from_report(space_weather)
+    run = _Run(plan, mission, now, _schedule(plan, contacts), dictionaries, sw)
+    run.dictionary_and_ranges()
+    run.approvals()
+    run.times()
+    run.uplinks()
+    run.antennas()
+    run.elements()
+    run.policy()
+    return ValidationReport(
+        mission=plan.mission,
+        checked_at=now,
+        commands=len(plan.commands),
+        ok=not any(v.severity == "error" for v in run.out),
+        violations=run.out,
+    )
+
+
+def _schedule(plan: CommandPlan, contacts: Any) -> list[PlanContact]:
+    items: Sequence[Any] = []
+    if contacts is not None:
+        items = contacts.contacts if hasattr(contacts, "contacts") else list(contacts)
+    out: dict[tuple[Any, ...], PlanContact] = {}
+    for c in [*plan.contacts, *items]:
+        pc = c if isinstance(c, PlanContact) else PlanContact.from_scheduled(c)
+        out.setdefault((pc.satellite_id, pc.station_id, pc.antenna_id, pc.aos, pc.los), pc)
+    return list(out.values())
+
+
+def _burn_epoch(cmd: PlannedCommand) -> datetime | None:
+    value = cmd.parameters.get("burn_epoch")
+    if not isinstance(value, str):
+        return None
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when.astimezone(UTC) if when.tzinfo is not None else None
+
+
+def _z(when: datetime) -> str:
+    return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _contact(c: PlanContact) -> str:
+    return f"{c.satellite_id} {c.station_id}/{c.antenna_id} {_z(c.aos)}..{_z(c.los)}"
