@@ -252,7 +252,7 @@ class SatrecFit:
 
     @property
     def elements(self) -> MeanElements:
-        """The fitted mean elements (NaN-free only when ``satrec`` is not None)."""
+        """The fitted mean elements (``satrec`` must not be None, as it is for unbound states)."""
         return MeanElements.from_satrec(self.satrec)
 
 
