@@ -139,9 +139,12 @@ def _is_line(text: str, number: str) -> bool:
 
 def _float(text: str, what: str) -> float:
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
         raise ValueError(f"{what} {text.strip()!r} is not a number") from None
+    if not math.isfinite(value):  # NaN elements would propagate to NaN with no SGP4 error
+        raise ValueError(f"{what} {text.strip()!r} is not a finite number")
+    return value
 
 
 def _implied(text: str, what: str) -> float:
@@ -287,6 +290,13 @@ _OMM_REQUIRED = (
 
 
 def _parse_omm_epoch(text: str) -> datetime:
+    try:
+        return _omm_epoch(text)
+    except (ValueError, OverflowError) as exc:  # e.g. month 13, or past year 9999
+        raise ValueError(f"EPOCH {text!r} is not a valid UTC time: {exc}") from None
+
+
+def _omm_epoch(text: str) -> datetime:
     s = text.strip().rstrip("Z")
     match = re.fullmatch(r"(\d{4})-(\d{3})T(\d{2}):(\d{2}):(\d{2}(?:\.\d*)?)", s)
     if match:
@@ -295,7 +305,7 @@ def _parse_omm_epoch(text: str) -> datetime:
         return day0 + timedelta(hours=int(hh), minutes=int(mm), seconds=float(ss))
     match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2}(?:\.\d*)?)", s)
     if not match:
-        raise ValueError(f"EPOCH {text!r} is not YYYY-MM-DDThh:mm:ss[.f] or YYYY-DDDThh:mm:ss[.f]")
+        raise ValueError("expected YYYY-MM-DDThh:mm:ss[.f] or YYYY-DDDThh:mm:ss[.f]")
     year, month, day, hh, mm, ss = match.groups()
     base = datetime(int(year), int(month), int(day), int(hh), int(mm), tzinfo=UTC)
     return base + timedelta(seconds=float(ss))
@@ -311,8 +321,8 @@ def _satrec_from_omm(fields: Mapping[str, str]) -> tuple[int, str, str, datetime
         return _float(value, key) if value else default
 
     norad_text = str(fields["NORAD_CAT_ID"]).strip()
-    if not norad_text.isdigit():
-        raise ValueError(f"NORAD_CAT_ID {norad_text!r} is not a whole number")
+    if not (norad_text.isascii() and norad_text.isdigit() and len(norad_text) <= 9):
+        raise ValueError(f"NORAD_CAT_ID {norad_text!r} is not a whole number of 1 to 9 digits")
     norad_id = int(norad_text)
     epoch = _parse_omm_epoch(str(fields["EPOCH"]))
     ecc = number("ECCENTRICITY")
@@ -434,7 +444,8 @@ def parse_omm(
     issues: list[ParseIssue] = []
     try:
         rows = list(_OMM_READERS[fmt](text))
-    except (ValueError, ET.ParseError) as exc:
+    except (ValueError, ET.ParseError, csv.Error, RecursionError) as exc:
+        # csv.Error: e.g. a bare CR in an unquoted field; RecursionError: JSON nested too deep.
         issue = ParseIssue(source, 0, f"not a valid OMM {fmt.upper()} document: {exc}")
         if strict:
             raise ElementSetError(issue) from None
