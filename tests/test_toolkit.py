@@ -1,0 +1,516 @@
+"""The nine tools on missions/demo.yaml, checked against independent computations.
+
+Authorities: skyfield (positions, elevations, the Sun), the catalog's own ages, the
+space-weather report itself, a 3-D Monte Carlo of the straight-line encounter for Pc,
+and brute-force SGP4 for the post-maneuver miss distance.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sgp4.api import Satrec
+from skyfield.api import EarthSatellite, wgs84
+
+from cosmo_agent.orbital.catalog import Catalog
+from cosmo_agent.orbital.covariance import default_covariance_rtn_km2
+from cosmo_agent.orbital.elements import ElementRecord
+from cosmo_agent.orbital.maneuver import closest_approach, fit_satrec
+from cosmo_agent.orbital.timescales import ephemeris, timescale
+from cosmo_agent.tools import spaceweather as sw
+from cosmo_agent.tools.mission import Mission, load_mission
+from cosmo_agent.tools.registry import ToolContext, call_tool, merge_catalogs
+from cosmo_agent.tools.toolkit import (
+    DEFAULT_SECONDARY_HARD_BODY_RADIUS_M,
+    ConjunctionAssessment,
+    ConjunctionEvent,
+    FleetStatusResult,
+    ManeuverProposal,
+    ObjectRef,
+    PassesResult,
+    PropagateResult,
+    ProposeCommandsResult,
+    ScheduleResult,
+    SpaceWeatherResult,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+EPOCH = datetime(2026, 6, 10, 12, tzinfo=UTC)
+DEBRIS_ID = 99001
+
+
+@pytest.fixture(scope="module")
+def demo() -> Mission:
+    return load_mission(REPO / "missions" / "demo.yaml")
+
+
+@pytest.fixture
+def ctx(demo: Mission) -> ToolContext:
+    return ToolContext.from_mission(demo)
+
+
+def _ok(ctx: ToolContext, name: str, arguments: dict[str, object]) -> object:
+    out = call_tool(ctx, name, arguments)
+    assert out.ok, out.error
+    return out.result
+
+
+def _skyfield_sat(catalog: Catalog, norad_id: int) -> EarthSatellite:
+    row = int(catalog.index_of([norad_id])[0])
+    return EarthSatellite.from_satrec(catalog.satrecs[row], timescale())
+
+
+def _metres(
+    lat1: float, lon1: float, h1_km: float, lat2: float, lon2: float, h2_km: float
+) -> float:
+    """Distance between two geodetic points (ECEF through skyfield's WGS84)."""
+    a = wgs84.latlon(lat1, lon1, elevation_m=h1_km * 1e3).itrs_xyz.km
+    b = wgs84.latlon(lat2, lon2, elevation_m=h2_km * 1e3).itrs_xyz.km
+    return float(np.linalg.norm(a - b) * 1e3)
+
+
+# -- fleet_status ---------------------------------------------------------------------------------
+
+
+def test_fleet_status_ages_and_positions(ctx: ToolContext, demo: Mission) -> None:
+    result = _ok(ctx, "fleet_status", {})
+    assert isinstance(result, FleetStatusResult)
+    assert [s.norad_id for s in result.satellites] == [s.norad_id for s in demo.fleet]
+    catalog = ctx.catalog
+    ages = catalog.age_days(EPOCH)
+    t = timescale().from_datetime(EPOCH)
+    for s in result.satellites:
+        row = int(catalog.index_of([s.norad_id])[0])
+        assert s.age_days == pytest.approx(ages[row], abs=1e-4)
+        assert s.staleness == "fresh" and s.sgp4_error is None
+        assert s.perigee_km == pytest.approx(catalog.perigee_km[row], abs=0.05)
+        assert s.apogee_km == pytest.approx(catalog.apogee_km[row], abs=0.05)
+        epoch = catalog.epochs[row].astype(datetime).replace(tzinfo=UTC)
+        assert s.element_epoch_utc == epoch
+        geo = _skyfield_sat(catalog, s.norad_id).at(t)
+        lat, lon = wgs84.latlon_of(geo)
+        h = wgs84.height_of(geo).km
+        assert s.lat_deg is not None and s.lon_deg is not None and s.altitude_km is not None
+        # rounded to 1e-4 deg (11 m) and 1 m in the result
+        assert _metres(s.lat_deg, s.lon_deg, s.altitude_km, lat.degrees, lon.degrees, h) < 15.0
+    assert "7 satellites (7 fresh); no SGP4 errors" in result.summary()
+
+
+def test_fleet_status_staleness_follows_the_mission_policy(demo: Mission) -> None:
+    policies = demo.policies.model_copy(update={"stale_warn_days": 0.62, "stale_refuse_days": 0.7})
+    mission = demo.model_copy(update={"policies": policies})
+    ctx = ToolContext.from_mission(mission, now=EPOCH + timedelta(hours=18))
+    result = _ok(ctx, "fleet_status", {})
+    assert isinstance(result, FleetStatusResult)
+    ages = ctx.catalog.age_days(ctx.now)
+    for s in result.satellites:
+        age = abs(ages[int(ctx.catalog.index_of([s.norad_id])[0])])
+        expected = "refuse" if age > 0.7 else "warn" if age > 0.62 else "fresh"
+        assert s.staleness == expected, (s.name, age)
+    assert {s.staleness for s in result.satellites} == {"fresh", "warn", "refuse"}
+
+
+# -- propagate ------------------------------------------------------------------------------------
+
+
+def test_propagate_matches_skyfield_within_a_metre(ctx: ToolContext) -> None:
+    result = _ok(ctx, "propagate", {"satellites": ["K3", "S2A"], "duration_h": 3, "step_s": 300})
+    assert isinstance(result, PropagateResult)
+    assert len(result.times_utc) == 37 and result.times_utc[0] == EPOCH
+    assert result.times_utc[-1] == EPOCH + timedelta(hours=3) and not result.warnings
+    t = timescale().from_datetimes(result.times_utc)
+    for track in result.tracks:
+        geo = _skyfield_sat(ctx.catalog, track.norad_id).at(t)
+        lat, lon = wgs84.latlon_of(geo)
+        h = wgs84.height_of(geo).km
+        for i in range(len(result.times_utc)):
+            d = _metres(track.lat_deg[i], track.lon_deg[i], track.altitude_km[i],  # type: ignore[arg-type]
+                        lat.degrees[i], lon.degrees[i], h[i])  # fmt: skip
+            assert d < 1.0, (track.name, i, d)
+
+
+def test_propagate_start_and_sample_cap(ctx: ToolContext) -> None:
+    start = EPOCH + timedelta(hours=2)
+    result = _ok(ctx, "propagate", {"satellites": "all", "start": "2026-06-10T14:00:00+00:00",
+                                    "duration_h": 48, "step_s": 10})  # fmt: skip
+    assert isinstance(result, PropagateResult)
+    assert result.start_utc == start and result.times_utc[0] == start
+    n = len(result.times_utc)
+    assert n * len(result.tracks) <= 10_000 and n <= 1441
+    assert result.step_s == math.ceil(48 * 3600 / (10_000 // 7 - 1))
+    assert "step_s raised from 10" in result.warnings[0]
+    assert all(len(t.lat_deg) == n for t in result.tracks)
+
+
+# -- find_passes ----------------------------------------------------------------------------------
+
+
+def test_find_passes_against_skyfield_elevations(ctx: ToolContext, demo: Mission) -> None:
+    result = _ok(ctx, "find_passes", {"satellites": "all", "stations": "all", "duration_h": 24})
+    assert isinstance(result, PassesResult)
+    assert result.stations == ["DAEJEON", "JEJU", "SVALBARD", "FAIRBANKS"]
+    assert len(result.passes) > 100 and ctx.store.passes == result.passes
+    assert [p.aos_utc for p in result.passes] == sorted(p.aos_utc for p in result.passes)
+    stations = {st.id: st for st in demo.stations}
+    ts = timescale()
+    checked = 0
+    for p in result.passes[::15]:
+        st = stations[p.station_id]
+        where = wgs84.latlon(st.lat_deg, st.lon_deg, elevation_m=st.alt_m)
+        sat = _skyfield_sat(ctx.catalog, p.satellite.norad_id)
+        times = [p.aos_utc, p.tca_utc, p.tca_utc - timedelta(seconds=5),
+                 p.tca_utc + timedelta(seconds=5)]  # fmt: skip
+        alt, az, _ = (sat - where).at(ts.from_datetimes(times)).altaz()
+        assert alt.degrees[1] == pytest.approx(p.max_elevation_deg, abs=0.01)
+        assert alt.degrees[1] >= alt.degrees[2] and alt.degrees[1] >= alt.degrees[3]
+        if not p.starts_in_progress:
+            mask = st.horizon_mask
+            limit = st.min_elevation_deg
+            if mask:
+                az_deg, el_deg = [m[0] for m in mask], [m[1] for m in mask]
+                limit = max(limit, float(np.interp(az.degrees[0], az_deg, el_deg, period=360.0)))
+            assert alt.degrees[0] == pytest.approx(limit, abs=0.01)
+        assert p.duration_s == pytest.approx((p.los_utc - p.aos_utc).total_seconds(), abs=0.06)
+        checked += 1
+    assert checked >= 7
+
+
+def test_find_passes_elevation_override(ctx: ToolContext) -> None:
+    low = _ok(ctx, "find_passes", {"satellites": ["K3"], "stations": ["대전"], "duration_h": 24})
+    high = _ok(ctx, "find_passes", {"satellites": ["K3"], "stations": ["대전"], "duration_h": 24,
+                                    "min_elevation_deg": 40})  # fmt: skip
+    assert isinstance(low, PassesResult) and isinstance(high, PassesResult)
+    assert 0 < len(high.passes) < len(low.passes)
+    assert all(p.max_elevation_deg >= 40 for p in high.passes)
+    assert all(p.satellite.name == "KOMPSAT 3" and p.station_id == "DAEJEON" for p in low.passes)
+
+
+# -- space_weather --------------------------------------------------------------------------------
+
+
+def _sun_altitude_deg(lat: float, lon: float, alt_m: float, when: datetime) -> float:
+    eph = ephemeris()
+    where = eph["earth"] + wgs84.latlon(lat, lon, elevation_m=alt_m)
+    alt, _, _ = where.at(timescale().from_datetime(when)).observe(eph["sun"]).apparent().altaz()
+    return float(alt.degrees)
+
+
+def test_space_weather_levels_and_mission_alerts(ctx: ToolContext, demo: Mission) -> None:
+    result = _ok(ctx, "space_weather", {})
+    assert isinstance(result, SpaceWeatherResult)
+    report = sw.space_weather_report(str(ctx.space_weather), EPOCH)
+    for letter in "GSR":
+        assert result.scales[letter].level == report.scales[letter].level == 3
+    assert result.kp_forecast_max_24h == report.kp_forecast_max_24h
+    assert [a.product_id for a in result.swpc_alerts] == [
+        a.product_id for a in report.active_alerts
+    ]
+    assert not result.stale and result.stale_products == []
+    # expected targets, derived from the mission file and the catalog directly
+    radiation = {str(s.norad_id) for s in demo.fleet if "radiation" in s.sensitivities}
+    catalog = ctx.catalog
+    low = {str(s.norad_id) for s in demo.fleet
+           if catalog.perigee_km[int(catalog.index_of([s.norad_id])[0])] < 450.0}  # fmt: skip
+    sunlit = {st.id for st in demo.stations
+              if _sun_altitude_deg(st.lat_deg, st.lon_deg, st.alt_m, EPOCH) > -0.833}  # fmt: skip
+    assert radiation == {"38338", "40536", "33591"} and low == {"40536"}
+    assert "SVALBARD" in sunlit and "DAEJEON" not in sunlit
+    by_action: dict[str, set[str]] = {}
+    for alert in result.alerts:
+        by_action.setdefault(alert.action, set()).add(alert.target_id)
+    assert by_action == {
+        "safe_mode_recommended": radiation,
+        "drag_warning": low,
+        "link_degradation": sunlit,
+    }
+    assert set(result.sunlit_stations) == sunlit
+    assert result.summary().startswith("space weather at 2026-06-10T12:00:00Z: G3 S3 R3; 6")
+
+
+def test_space_weather_goes_stale(demo: Mission) -> None:
+    ctx = ToolContext.from_mission(demo, now=EPOCH + timedelta(hours=7))  # policy: 6 h
+    result = _ok(ctx, "space_weather", {})
+    assert isinstance(result, SpaceWeatherResult)
+    assert result.stale and {"kp", "xrays", "protons"} <= set(result.stale_products)
+    assert all(result.scales[k].level is None for k in "GSR")
+    assert result.scales["S"].last_known_level == 3
+    assert result.alerts == []  # no alert from stale levels
+    assert "G? (stale)" in result.summary()
+
+
+def test_space_weather_data_from_the_future_is_flagged(demo: Mission) -> None:
+    ctx = ToolContext.from_mission(demo, now=EPOCH - timedelta(hours=5))
+    result = _ok(ctx, "space_weather", {})
+    assert isinstance(result, SpaceWeatherResult)
+    assert any("newer than the planning clock" in w for w in result.warnings)
+
+
+# -- conjunctions: a synthetic close approach with K3 ---------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def conjunction(demo: Mission) -> tuple[Mission, Catalog, ConjunctionEvent]:
+    """A made-up object crossing KOMPSAT 3's path 150 m below it at 18:00 UTC."""
+    sample = ToolContext.from_mission(demo).catalog
+    k3 = sample.satrecs[int(sample.index_of([38338])[0])]
+    t = datetime(2026, 6, 10, 18, tzinfo=UTC)
+    sat_k3 = Satrec.twoline2rv(*_tle(k3))
+    jd, fr = _jd(t)
+    _, r, v = sat_k3.sgp4(jd, fr)
+    r, v = np.array(r), np.array(v)
+    r_hat = r / np.linalg.norm(r)
+    angle = math.radians(60.0)  # velocity rotated about the radial: a crossing at ~7.5 km/s
+    v2 = (v * math.cos(angle) + np.cross(r_hat, v) * math.sin(angle)
+          + r_hat * (r_hat @ v) * (1 - math.cos(angle)))  # fmt: skip
+    fit = fit_satrec(r - 0.150 * r_hat, v2, t, k3)
+    assert fit.status == 0
+    debris = Catalog.from_records(
+        [ElementRecord(DEBRIS_ID, "TEST DEBRIS", "", t, fit.satrec, "test", 0)], source="test"
+    )
+    catalog = merge_catalogs([sample, debris])
+    approach = closest_approach(k3, fit.satrec, t)
+    event = ConjunctionEvent(
+        event_id="CONJ-0001",
+        primary=ObjectRef(norad_id=38338, name="KOMPSAT 3", in_fleet=True),
+        secondary=ObjectRef(norad_id=DEBRIS_ID, name="TEST DEBRIS", in_fleet=False),
+        tca_utc=approach.tca,
+        miss_km=approach.miss_km,
+        relative_speed_km_s=approach.relative_speed_km_s,
+        threshold_km=5.0,
+    )
+    return demo, catalog, event
+
+
+def _tle(sat: Satrec) -> tuple[str, str]:
+    from sgp4.exporter import export_tle
+
+    line1, line2 = export_tle(sat)
+    return line1, line2
+
+
+def _jd(t: datetime) -> tuple[float, float]:
+    from sgp4.api import jday
+
+    return jday(t.year, t.month, t.day, t.hour, t.minute, t.second + t.microsecond * 1e-6)
+
+
+def _conjunction_ctx(conjunction: tuple[Mission, Catalog, ConjunctionEvent]) -> ToolContext:
+    mission, catalog, event = conjunction
+    ctx = ToolContext.from_mission(mission, catalog=catalog)
+    ctx.store.events[event.event_id] = event
+    return ctx
+
+
+def test_assess_conjunction_against_monte_carlo(
+    conjunction: tuple[Mission, Catalog, ConjunctionEvent],
+) -> None:
+    ctx = _conjunction_ctx(conjunction)
+    _, catalog, event = conjunction
+    result = _ok(ctx, "assess_conjunction", {"event_id": "CONJ-0001", "hard_body_radius_m": 60})
+    assert isinstance(result, ConjunctionAssessment)
+    assert result.covariance_assumed and all(c.assumed for c in result.covariances)
+    assert {c.source for c in result.covariances} == {"assumed-tle-default"}
+    assert result.miss_km == pytest.approx(event.miss_km, abs=1e-4)
+    assert abs(result.miss_rtn_km[0]) == pytest.approx(0.150, abs=0.01)  # mostly radial
+    # independent: SGP4 states at TCA, our own RTN rotation, 3-D Monte Carlo of the straight line
+    states, covs = [], []
+    jd, fr = _jd(event.tca_utc)
+    for norad_id in (38338, DEBRIS_ID):
+        row = int(catalog.index_of([norad_id])[0])
+        _, r, v = catalog.satrecs[row].sgp4(jd, fr)  # type: ignore[attr-defined]
+        r, v = np.array(r), np.array(v)
+        age = (event.tca_utc - catalog.epochs[row].astype(datetime).replace(tzinfo=UTC))
+        sigma = default_covariance_rtn_km2(
+            catalog.perigee_km[row], catalog.apogee_km[row], age.total_seconds() / 86400.0
+        ).sigma_position_rtn_km
+        rr = r / np.linalg.norm(r)
+        nn = np.cross(r, v) / np.linalg.norm(np.cross(r, v))
+        basis = np.stack([rr, np.cross(nn, rr), nn])  # rows R, T, N
+        covs.append(basis.T @ np.diag(sigma**2) @ basis)
+        states.append((r, v))
+    rel = states[1][0] - states[0][0]
+    u = (states[1][1] - states[0][1]) / np.linalg.norm(states[1][1] - states[0][1])
+    n = 1_000_000
+    e = np.random.default_rng(7).standard_normal((n, 3)) @ np.linalg.cholesky(covs[0] + covs[1]).T
+    d = rel + e
+    perp = d - np.outer(d @ u, u)  # miss vector of the straight relative line
+    hits = int(np.count_nonzero(np.einsum("ij,ij->i", perp, perp) < 0.060**2))
+    assert result.pc_foster is not None and result.pc_chan is not None
+    assert hits > 5000  # statistical error of the Monte Carlo below 1.4 %
+    assert result.pc_foster == pytest.approx(hits / n, rel=5.0 / math.sqrt(hits))
+    assert result.pc_chan == pytest.approx(result.pc_foster, rel=0.05)
+    assert result.pc_max is not None and result.pc_max >= result.pc_foster
+
+
+def test_assess_conjunction_default_radius_and_verdict(
+    conjunction: tuple[Mission, Catalog, ConjunctionEvent],
+) -> None:
+    ctx = _conjunction_ctx(conjunction)
+    result = _ok(ctx, "assess_conjunction", {"event_id": "conj-0001"})
+    assert isinstance(result, ConjunctionAssessment)
+    assert result.hard_body_radius_m == 5.0 + DEFAULT_SECONDARY_HARD_BODY_RADIUS_M
+    assert "KOMPSAT 3 5 m (mission)" in result.hard_body_radius_basis
+    assert result.miss_km < ctx.mission.policies.min_miss_km and result.action == "plan_avoidance"
+    assert result.pc_foster is not None and result.pc_foster > ctx.mission.policies.max_pc
+    assert "assumed covariance" in result.summary()
+
+
+def test_plan_avoidance_clears_the_conjunction(
+    conjunction: tuple[Mission, Catalog, ConjunctionEvent],
+) -> None:
+    ctx = _conjunction_ctx(conjunction)
+    _, catalog, event = conjunction
+    result = _ok(ctx, "plan_avoidance", {"event_id": "CONJ-0001", "target_miss_km": 2.0})
+    assert isinstance(result, ManeuverProposal)
+    assert result.status == "proposed" and result.proposal_id == "MNV-0001"
+    assert ctx.store.proposals["MNV-0001"] is result
+    assert result.miss_km is not None and result.miss_km >= 2.0
+    assert result.pc is not None and result.pc <= ctx.mission.policies.max_pc
+    assert result.miss_before_km == pytest.approx(event.miss_km, abs=1e-3)
+    assert result.direction in ("prograde", "retrograde")
+    assert result.delta_v_m_s == pytest.approx(float(np.linalg.norm(result.delta_v_rtn_m_s)),
+                                               abs=1e-6)  # fmt: skip
+    assert 0 < result.delta_v_m_s <= 1.0 and result.delta_v_rtn_m_s[0] == 0.0
+    lead = ctx.now + timedelta(hours=ctx.mission.policies.avoidance_lead_h)
+    assert lead <= result.burn_epoch_utc < event.tca_utc
+    assert result.covariance_source == "assumed-tle-default"
+    assert result.approvals_required == ["flight_director", "fdo"]
+    command = result.command
+    assert command is not None and command.command == "ORBIT_MANEUVER"
+    assert command.parameters["dv_along_m_s"] == result.delta_v_rtn_m_s[1]
+    # independent: the new element set, propagated by SGP4, misses the debris by the stated amount
+    assert result.new_elements_tle is not None
+    moved = Satrec.twoline2rv(*result.new_elements_tle)
+    debris = catalog.satrecs[int(catalog.index_of([DEBRIS_ID])[0])]
+    jd, fr = _jd(event.tca_utc)
+
+    def ranges_km(offsets_s: np.ndarray) -> np.ndarray:
+        e1, r1, _ = moved.sgp4_array(np.full(offsets_s.size, jd), fr + offsets_s / 86400.0)
+        e2, r2, _ = debris.sgp4_array(np.full(offsets_s.size, jd), fr + offsets_s / 86400.0)  # type: ignore[attr-defined]
+        assert not e1.any() and not e2.any()
+        return np.asarray(np.linalg.norm(r1 - r2, axis=1))
+
+    coarse = np.arange(-600.0, 600.0, 0.5)
+    best = coarse[int(np.argmin(ranges_km(coarse)))]
+    fine = np.arange(best - 1.0, best + 1.0, 1e-4)  # 0.1 ms: under a metre at 7.5 km/s
+    brute_miss = float(np.min(ranges_km(fine)))
+    assert brute_miss == pytest.approx(result.miss_km, abs=0.02)  # TLE rounding: metres
+    # the command the proposal carries passes the dictionary (prerequisite still open or met)
+    check = _ok(ctx, "propose_commands", {"commands": [command.model_dump(mode="json")]})
+    assert isinstance(check, ProposeCommandsResult)
+    item = check.items[0]
+    assert item.accepted, item.issues
+    assert item.hazardous is not None and "fdo" in item.approvals_required
+    screened = result.post_maneuver_screening is not None and result.post_maneuver_screening.clear
+    assert item.prerequisites_unmet == ([] if screened else ["post_maneuver_screening"])
+
+
+def test_plan_avoidance_already_safe(
+    conjunction: tuple[Mission, Catalog, ConjunctionEvent],
+) -> None:
+    ctx = _conjunction_ctx(conjunction)
+    result = _ok(ctx, "plan_avoidance", {"event_id": "CONJ-0001", "target_miss_km": 0.01,
+                                         "max_pc": 0.5})  # fmt: skip
+    assert isinstance(result, ManeuverProposal)
+    assert result.status == "already_safe" and result.command is None
+    assert result.delta_v_m_s == 0.0 and result.approvals_required == []
+
+
+# -- schedule_contacts ----------------------------------------------------------------------------
+
+
+def test_schedule_contacts_respects_the_station_limits(ctx: ToolContext, demo: Mission) -> None:
+    result = _ok(ctx, "schedule_contacts", {"satellites": "all", "stations": "all",
+                                            "duration_h": 24})  # fmt: skip
+    assert isinstance(result, ScheduleResult)
+    assert result.contacts and ctx.store.schedule is result
+    assert result.solver_status in ("OPTIMAL", "FEASIBLE")
+    stations = {st.id: st for st in demo.stations}
+    passes = ctx.store.passes
+    for c in result.contacts:
+        st = stations[c.station_id]
+        assert c.antenna in {a.id for a in st.antennas}
+        assert EPOCH <= c.aos_utc < c.los_utc <= EPOCH + timedelta(hours=24)
+        assert c.duration_s >= st.min_contact_s - 1e-6
+        rate = min(a.downlink_rate_mbps for a in st.antennas)
+        assert c.volume_mbit == pytest.approx(rate * c.duration_s, rel=1e-3)
+        for w in st.blackouts:  # SVALBARD maintenance 20:00-23:00
+            assert c.los_utc <= w.start or c.aos_utc >= w.end
+        assert any(p.satellite.norad_id == c.satellite.norad_id and p.station_id == c.station_id
+                   and p.aos_utc <= c.aos_utc and c.los_utc <= p.los_utc
+                   for p in passes)  # fmt: skip
+    for a, b in itertools.combinations(result.contacts, 2):
+        if (a.station_id, a.antenna) == (b.station_id, b.antenna):
+            gap = max((b.aos_utc - a.los_utc), (a.aos_utc - b.los_utc)).total_seconds()
+            assert gap >= stations[a.station_id].turnaround_s - 1.0
+        if a.satellite.norad_id == b.satellite.norad_id:
+            assert a.los_utc <= b.aos_utc or b.los_utc <= a.aos_utc
+    assert result.total_volume_mbit == pytest.approx(sum(c.volume_mbit for c in result.contacts),
+                                                     rel=1e-6)  # fmt: skip
+
+
+def test_schedule_priority_objective(ctx: ToolContext) -> None:
+    result = _ok(ctx, "schedule_contacts", {"satellites": ["K3", "K5", "N19"],
+                                            "stations": ["DAEJEON", "JEJU"], "duration_h": 12,
+                                            "objective": "max_priority"})  # fmt: skip
+    assert isinstance(result, ScheduleResult)
+    assert result.objective == "max_priority"
+    assert {c.satellite.norad_id for c in result.contacts} <= {38338, 39227, 33591}
+    assert {c.station_id for c in result.contacts} <= {"DAEJEON", "JEJU"}
+    assert result.priority_score > 0
+
+
+# -- propose_commands -----------------------------------------------------------------------------
+
+
+def test_propose_commands_checks_the_dictionaries(ctx: ToolContext) -> None:
+    result = _ok(ctx, "propose_commands", {"commands": [
+        {"satellite": "K3", "command": "SET_MODE", "parameters": {"mode": "IMAGING"}},
+        {"satellite": "아리랑5호", "command": "OBC_RESET", "time": "2026-06-10T13:00:00Z"},
+        {"satellite": "K3A", "command": "START_DOWNLINK",
+         "parameters": {"duration_s": -5, "band": "Q"}},
+        {"satellite": "S2A", "command": "SAFE_MODE_ENTER", "time": "2026-06-10T12:05:00Z"},
+        {"satellite": "N19", "command": "ORBIT_MANEUVER"},
+        {"satellite": "Hubble", "command": "NOOP"},
+        {"satellite": "K3", "command": "SET_M\u041eDE", "parameters": {"mode": "SAFE"}},
+    ]})  # fmt: skip
+    assert isinstance(result, ProposeCommandsResult)
+    items = result.items
+    assert [i.accepted for i in items] == [True, True, False, False, False, False, False]
+    assert items[0].parameters == {"mode": "IMAGING"} and items[0].approvals_required == []
+    assert items[1].hazardous is not None and items[1].approvals_required == ["flight_director"]
+    assert items[1].satellite is not None and items[1].satellite.norad_id == 39227
+    assert [(i.code, i.parameter) for i in items[2].issues] == [
+        ("out_of_range", "duration_s"), ("bad_state", "band")]  # fmt: skip
+    assert [i.code for i in items[3].issues] == ["too_soon"]  # margin 10 min after 12:00
+    assert [i.code for i in items[4].issues] == ["unknown_command"]  # weather class
+    assert [i.code for i in items[5].issues] == ["unknown_satellite"]
+    assert "KOMPSAT 3" in items[5].issues[0].message
+    assert [i.code for i in items[6].issues] == ["unknown_command"]  # Cyrillic look-alike
+    assert ctx.store.commands == items
+    assert result.summary().startswith("2 of 7 commands accepted (1 hazardous")
+
+
+# -- screen_conjunctions --------------------------------------------------------------------------
+
+
+def test_screen_conjunctions_finds_the_synthetic_event(
+    conjunction: tuple[Mission, Catalog, ConjunctionEvent],
+) -> None:
+    pytest.importorskip("cosmo_agent.orbital.screening")
+    mission, catalog, event = conjunction
+    ctx = ToolContext.from_mission(mission, catalog=catalog)
+    out = call_tool(ctx, "screen_conjunctions", {"satellites": ["K3"], "duration_h": 12})
+    assert out.ok, out.error
+    result = out.result
+    found = [e for e in result.events if e.secondary.norad_id == DEBRIS_ID]  # type: ignore[union-attr]
+    assert len(found) == 1 and found[0].event_id.startswith("CONJ-")
+    assert found[0].miss_km == pytest.approx(event.miss_km, abs=0.01)
+    assert abs((found[0].tca_utc - event.tca_utc).total_seconds()) < 1.0
+    again = call_tool(ctx, "screen_conjunctions", {"satellites": ["K3"], "duration_h": 12})
+    assert [e.event_id for e in again.result.events] == [e.event_id for e in result.events]  # type: ignore[union-attr]

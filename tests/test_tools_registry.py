@@ -1,0 +1,527 @@
+"""The tool registry: OpenAI schemas, per-mission name enums, errors as data, the run context."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from pydantic import BaseModel
+
+from cosmo_agent.orbital.catalog import Catalog
+from cosmo_agent.orbital.elements import ElementRecord
+from cosmo_agent.orbital.maneuver import apply_impulse
+from cosmo_agent.tools import registry
+from cosmo_agent.tools.mission import Mission, load_mission, parse_mission
+from cosmo_agent.tools.registry import (
+    ERROR_TEMPLATES,
+    ResultStore,
+    ToolContext,
+    ToolError,
+    ToolSpec,
+    call_tool,
+    merge_catalogs,
+    mission_passes,
+    mission_schedule,
+    openai_tools,
+    tool_specs,
+)
+from cosmo_agent.tools.toolkit import ConjunctionEvent, ObjectRef, ToolArgs, ToolResult
+
+REPO = Path(__file__).resolve().parents[1]
+DEMO = REPO / "missions" / "demo.yaml"
+SAMPLE = files("cosmo_agent.tools") / "data" / "sample-leo.3le"
+EPOCH = datetime(2026, 6, 10, 12, tzinfo=UTC)
+
+CONTRACT: dict[str, tuple[set[str], set[str]]] = {
+    # tool: (every argument, the required ones) as /work/notes/contract.md fixes them
+    "fleet_status": (set(), set()),
+    "propagate": ({"satellites", "start", "duration_h", "step_s"}, {"satellites"}),
+    "find_passes": (
+        {"satellites", "stations", "duration_h", "min_elevation_deg"},
+        {"satellites", "stations"},
+    ),
+    "screen_conjunctions": ({"satellites", "duration_h", "threshold_km"}, {"satellites"}),
+    "assess_conjunction": ({"event_id", "hard_body_radius_m"}, {"event_id"}),
+    "plan_avoidance": ({"event_id", "max_pc", "target_miss_km"}, {"event_id"}),
+    "space_weather": (set(), set()),
+    "schedule_contacts": (
+        {"satellites", "stations", "duration_h", "objective"},
+        {"satellites", "stations"},
+    ),
+    "propose_commands": ({"commands"}, {"commands"}),
+}
+
+
+@pytest.fixture(scope="module")
+def demo() -> Mission:
+    return load_mission(DEMO)
+
+
+@pytest.fixture
+def ctx(demo: Mission) -> ToolContext:
+    return ToolContext.from_mission(demo)
+
+
+def _walk(node: Any, path: str = "") -> Iterator[tuple[str, Any]]:
+    if isinstance(node, dict):
+        yield path, node
+        for key, value in node.items():
+            yield from _walk(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _walk(value, f"{path}/{i}")
+
+
+def _string_nodes(node: dict[str, Any]) -> list[dict[str, Any]]:
+    """The string schemas a field accepts (array items and anyOf branches included)."""
+    if "anyOf" in node:
+        return [n for b in node["anyOf"] for n in _string_nodes(b)]
+    if node.get("type") == "array":
+        return _string_nodes(node["items"])
+    return [node] if node.get("type") == "string" else []
+
+
+# -- schemas --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("with_mission", [False, True])
+def test_openai_format_and_contract_arguments(demo: Mission, with_mission: bool) -> None:
+    tools = openai_tools(demo if with_mission else None)
+    assert [t["function"]["name"] for t in tools] == list(CONTRACT)
+    for tool in tools:
+        assert set(tool) == {"type", "function"} and tool["type"] == "function"
+        fn = tool["function"]
+        assert set(fn) == {"name", "description", "parameters"}
+        assert 40 < len(fn["description"]) < 400 and fn["description"].endswith(".")
+        params = fn["parameters"]
+        assert params["type"] == "object" and params["additionalProperties"] is False
+        every, required = CONTRACT[fn["name"]]
+        assert set(params.get("properties", {})) == every
+        assert set(params.get("required", [])) == required
+        json.dumps(tool)  # plain JSON
+
+
+def test_every_number_is_bounded_and_schemas_are_compact(demo: Mission) -> None:
+    numbers = 0
+    for tool in openai_tools(demo):
+        for path, node in _walk(tool["function"]["parameters"]):
+            assert "$ref" not in node and "$defs" not in node, path
+            assert not isinstance(node.get("title"), str), f"title noise at {path}"
+            if node.get("type") in ("number", "integer"):
+                numbers += 1
+                assert "minimum" in node or "exclusiveMinimum" in node, path
+                assert "maximum" in node or "exclusiveMaximum" in node, path
+            assert node.get("type") != "null", f"null branch left at {path}"
+    assert numbers >= 10
+
+
+def test_contract_ranges() -> None:
+    props = {t["function"]["name"]: t["function"]["parameters"].get("properties", {})
+             for t in openai_tools()}  # fmt: skip
+    for tool in ("propagate", "find_passes", "screen_conjunctions", "schedule_contacts"):
+        d = props[tool]["duration_h"]
+        assert (d["exclusiveMinimum"], d["maximum"], d["default"]) == (0, 168, 24)
+    assert (props["propagate"]["step_s"]["minimum"], props["propagate"]["step_s"]["maximum"]) == (
+        1,
+        3600,
+    )
+    el = props["find_passes"]["min_elevation_deg"]
+    assert (el["minimum"], el["maximum"]) == (0, 90)
+    th = props["screen_conjunctions"]["threshold_km"]
+    assert (th["exclusiveMinimum"], th["maximum"]) == (0, 100)
+    hbr = props["assess_conjunction"]["hard_body_radius_m"]
+    assert (hbr["exclusiveMinimum"], hbr["maximum"]) == (0, 1000)
+    pc = props["plan_avoidance"]["max_pc"]
+    assert (pc["exclusiveMinimum"], pc["exclusiveMaximum"]) == (0, 1)
+    miss = props["plan_avoidance"]["target_miss_km"]
+    assert (miss["exclusiveMinimum"], miss["maximum"]) == (0, 100)
+    objective = props["schedule_contacts"]["objective"]
+    assert objective["enum"] == ["max_volume", "max_priority"]
+    assert objective["default"] == "max_volume"
+    assert props["propagate"]["start"]["format"] == "date-time"
+
+
+def test_mission_name_enums(demo: Mission) -> None:
+    by_name = {t["function"]["name"]: t["function"]["parameters"] for t in openai_tools(demo)}
+    sats = list(dict.fromkeys(demo.fleet_names()))
+    stations = list(dict.fromkeys(demo.station_names()))
+    assert "아리랑3호" in sats and "대전" in stations
+    for tool in ("propagate", "find_passes", "screen_conjunctions", "schedule_contacts"):
+        field = by_name[tool]["properties"]["satellites"]
+        assert {"const": "all", "type": "string"} in field["anyOf"]
+        assert [n["enum"] for n in _string_nodes(field) if "enum" in n] == [sats]
+    for tool in ("find_passes", "schedule_contacts"):
+        field = by_name[tool]["properties"]["stations"]
+        assert {"const": "all", "type": "string"} in field["anyOf"]
+        assert [n["enum"] for n in _string_nodes(field) if "enum" in n] == [stations]
+    command = by_name["propose_commands"]["properties"]["commands"]["items"]["properties"]
+    assert command["satellite"]["enum"] == sats
+    # no mission: no enums and no internal markers
+    for tool in openai_tools():
+        text = json.dumps(tool)
+        assert '"enum": ["38338"' not in text and registry.NAMES_KEY not in text
+
+
+def test_a_mission_without_stations_gets_no_empty_enum() -> None:
+    mission = parse_mission(
+        "name: x\nfleet: [{norad_id: 25544, name: ISS, class: station}]\n"
+        "sources: {catalog: ['bundled:sample-leo.3le']}\n"
+    )
+    params = {t["function"]["name"]: t["function"]["parameters"] for t in openai_tools(mission)}
+    stations = params["find_passes"]["properties"]["stations"]
+    assert all("enum" not in n for n in _string_nodes(stations))
+    assert [n["enum"] for n in _string_nodes(params["propagate"]["properties"]["satellites"])
+            if "enum" in n] == [["25544", "ISS"]]  # fmt: skip
+
+
+def test_tool_specs_are_typed() -> None:
+    specs = tool_specs()
+    assert list(specs) == list(CONTRACT)
+    for spec in specs.values():
+        assert isinstance(spec, ToolSpec)
+        assert issubclass(spec.args, ToolArgs) and spec.args.model_config["extra"] == "forbid"
+        result_type = spec.fn.__annotations__["return"]
+        assert isinstance(result_type, str)  # postponed annotations; the models are ToolResults
+    with pytest.raises(TypeError):
+        specs["propagate"] = specs["fleet_status"]  # type: ignore[index]
+
+
+# -- errors as data -------------------------------------------------------------------------------
+
+
+def _error(outcome: registry.ToolOutcome) -> tuple[str, str]:
+    assert not outcome.ok and outcome.result is None and outcome.error is not None
+    data = json.loads(outcome.to_json())
+    assert data == {"ok": False, "error": {"code": outcome.error.code,
+                                           "message": outcome.error.message}}  # fmt: skip
+    assert outcome.summary.startswith(f"{outcome.name} failed ({outcome.error.code})")
+    assert outcome.duration_s >= 0
+    return outcome.error.code, outcome.error.message
+
+
+def test_unknown_tool(ctx: ToolContext) -> None:
+    code, message = _error(call_tool(ctx, "launch_rocket", {}))
+    assert code == "unknown_tool"
+    assert "'launch_rocket'" in message and "screen_conjunctions" in message
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [("{satellites: all}", "Expecting property name"), ('["K3"]', "got a JSON list")],
+)
+def test_arguments_that_are_not_a_json_object(ctx: ToolContext, text: str, problem: str) -> None:
+    code, message = _error(call_tool(ctx, "propagate", text))
+    assert code == "invalid_json" and problem in message
+    assert 'e.g. {"satellites": "all"}' in message  # shows a valid call
+
+
+def test_json_string_arguments_work(ctx: ToolContext) -> None:
+    out = call_tool(ctx, "propagate", '{"satellites": "K3", "duration_h": 0.1, "step_s": 60}')
+    assert out.ok and out.arguments["satellites"] == "K3"
+    assert call_tool(ctx, "fleet_status", "").ok and call_tool(ctx, "fleet_status", None).ok
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments", "expected"),
+    [
+        ("propagate", {"satellites": "all", "duration_h": 500},
+         "duration_h: Input should be less than or equal to 168 (allowed: 0 < duration_h <= 168;"
+         " got 500)"),
+        ("propagate", {"satellites": "all", "duration_h": 0},
+         "duration_h: Input should be greater than 0 (allowed: 0 < duration_h <= 168; got 0)"),
+        ("propagate", {"satellites": "all", "step_s": 0.5}, "1 <= step_s <= 3600"),
+        ("find_passes", {"satellites": "all", "stations": "all", "min_elevation_deg": -1},
+         "0 <= min_elevation_deg <= 90"),
+        ("screen_conjunctions", {"satellites": "all", "threshold_km": 150},
+         "0 < threshold_km <= 100"),
+        ("assess_conjunction", {"event_id": "CONJ-0001", "hard_body_radius_m": 5000},
+         "0 < hard_body_radius_m <= 1000"),
+        ("plan_avoidance", {"event_id": "CONJ-0001", "max_pc": 1.0}, "0 < max_pc < 1"),
+        ("schedule_contacts", {"satellites": "all", "stations": "all", "objective": "fastest"},
+         "objective: Input should be 'max_volume' or 'max_priority'"),
+        ("propagate", {"duration_h": 1}, "satellites: required field missing"),
+        ("propagate", {"satellites": "all", "speed": 3},
+         "speed: unknown field; the fields are satellites, start, duration_h, step_s"),
+        ("fleet_status", {"verbose": True}, "verbose: unknown field"),
+        ("propagate", {"satellites": "all", "start": "2026-06-10T12:00:00"},
+         "start: Input should have timezone info"),
+        ("propagate", {"satellites": [], "duration_h": 1},
+         "satellites: List should have at least 1"),
+        ("propose_commands", {"commands": [{"satellite": "K3", "command": "X",
+                                            "parameters": {"n": 1e15}}]},
+         "commands[0].parameters.n"),
+    ],
+)  # fmt: skip
+def test_invalid_arguments_name_the_field_and_range(
+    ctx: ToolContext, tool: str, arguments: dict[str, Any], expected: str
+) -> None:
+    code, message = _error(call_tool(ctx, tool, arguments))
+    assert code == "invalid_arguments"
+    assert expected in message, message
+    assert message.endswith(f"Fix them and call {tool} again.")
+
+
+def test_lenient_name_forms(ctx: ToolContext) -> None:
+    """A lone name counts as a one-item list, and "ALL" as "all"; unknown names are refused."""
+    lone = call_tool(ctx, "propagate", {"satellites": "아리랑3호", "duration_h": 0.1})
+    assert lone.ok and [t.norad_id for t in lone.result.tracks] == [38338]  # type: ignore[union-attr]
+    every = call_tool(ctx, "propagate", {"satellites": "ALL", "duration_h": 0.1})
+    assert every.ok and len(every.result.tracks) == 7  # type: ignore[union-attr]
+
+
+def test_unknown_satellite_lists_the_known_names(ctx: ToolContext, demo: Mission) -> None:
+    code, message = _error(call_tool(ctx, "propagate", {"satellites": ["K3", "아리랑3"]}))
+    assert code == "unknown_satellite"
+    assert "unknown satellite '아리랑3' (did you mean '아리랑3호'" in message
+    assert all(name in message for name in demo.fleet_names())
+    assert ERROR_TEMPLATES["unknown_satellite"].split("{")[0] in message
+
+
+def test_unknown_station_lists_the_known_names(ctx: ToolContext, demo: Mission) -> None:
+    code, message = _error(
+        call_tool(ctx, "find_passes", {"satellites": "all", "stations": ["Svalbad"]})
+    )
+    assert code == "unknown_station" and "did you mean 'Svalbard'" in message
+    assert all(name in message for name in demo.station_names())
+
+
+def test_unknown_event(ctx: ToolContext) -> None:
+    code, message = _error(call_tool(ctx, "assess_conjunction", {"event_id": "CONJ-0007"}))
+    assert code == "unknown_event" and "known events: none yet" in message
+    assert "screen_conjunctions" in message
+    code, message = _error(call_tool(ctx, "plan_avoidance", {"event_id": "CONJ-7"}))
+    assert code == "unknown_event"
+
+
+def test_not_in_catalog() -> None:
+    mission = parse_mission(
+        "name: x\nfleet: [{norad_id: 25544, name: ISS, class: station},"
+        " {norad_id: 99999, name: GHOST, class: station}]\n"
+        "sources: {catalog: ['bundled:sample-leo.3le']}\nhorizon: {epoch: 2026-06-10T12:00:00Z}\n"
+    )
+    ctx = ToolContext.from_mission(mission)
+    code, message = _error(call_tool(ctx, "propagate", {"satellites": "all"}))
+    assert code == "not_in_catalog" and "GHOST (99999)" in message and "ISS" not in message
+    status = call_tool(ctx, "fleet_status", {})
+    assert status.ok  # fleet_status reports the gap per satellite instead
+    ghost = status.result.satellites[1]  # type: ignore[union-attr]
+    assert (ghost.in_catalog, ghost.staleness, ghost.age_days) == (False, "missing", None)
+
+
+def test_stale_data_is_refused_for_planning(demo: Mission) -> None:
+    ctx = ToolContext.from_mission(demo, now=EPOCH + timedelta(days=20))
+    code, message = _error(call_tool(ctx, "propagate", {"satellites": ["K3", "L9"]}))
+    assert code == "stale_data"
+    assert "mission limit 14 days" in message and "KOMPSAT 3 (38338) 20" in message
+    assert "LANDSAT 9 (49260)" in message and "fleet_status" in message
+    status = call_tool(ctx, "fleet_status", {})
+    assert status.ok and {s.staleness for s in status.result.satellites} == {"refuse"}  # type: ignore[union-attr]
+
+
+def test_aging_data_is_a_warning(demo: Mission) -> None:
+    ctx = ToolContext.from_mission(demo, now=EPOCH + timedelta(days=4))
+    out = call_tool(ctx, "propagate", {"satellites": ["K3"], "duration_h": 1})
+    assert out.ok
+    assert any("warn after 3 days" in w for w in out.result.warnings)  # type: ignore[union-attr]
+
+
+def test_unreadable_catalog_is_data_unavailable(tmp_path: Path) -> None:
+    mission = parse_mission(
+        "name: x\nfleet: [{norad_id: 25544, name: ISS, class: station}]\n"
+        "sources: {catalog: [missing.tle]}\n", base_dir=tmp_path,
+    )  # fmt: skip
+    ctx = ToolContext.from_mission(mission)
+    code, message = _error(call_tool(ctx, "fleet_status", {}))
+    assert code == "data_unavailable" and str(tmp_path / "missing.tle") in message
+    assert "sources.catalog" in message
+    # the failure is remembered, not retried on every call
+    assert isinstance(ctx._cache["catalog"], ToolError)
+    (tmp_path / "empty.tle").write_text("no elements here\n")
+    empty = parse_mission(
+        "name: x\nfleet: [{norad_id: 25544, name: ISS, class: station}]\n"
+        "sources: {catalog: [empty.tle]}\n", base_dir=tmp_path,
+    )  # fmt: skip
+    code, message = _error(call_tool(ToolContext.from_mission(empty), "fleet_status", {}))
+    assert code == "data_unavailable" and "no usable element sets" in message
+
+
+def test_unreadable_space_weather_is_data_unavailable(demo: Mission) -> None:
+    ctx = ToolContext.from_mission(demo, space_weather="/nonexistent/swpc")
+    code, message = _error(call_tool(ctx, "space_weather", {}))
+    assert code == "data_unavailable" and "/nonexistent/swpc" in message
+
+
+def test_missing_capability_is_not_available(
+    ctx: ToolContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for module, tool, arguments in [
+        ("cosmo_agent.orbital.screening", "screen_conjunctions", {"satellites": "all"}),
+        ("cosmo_agent.orbital.passes", "find_passes", {"satellites": "all", "stations": "all"}),
+        ("cosmo_agent.orbital.passes", "schedule_contacts",
+         {"satellites": "all", "stations": "all"}),
+        ("cosmo_agent.tools.commands", "propose_commands",
+         {"commands": [{"satellite": "K3", "command": "NOOP"}]}),
+    ]:  # fmt: skip
+        with monkeypatch.context() as patch:
+            patch.setitem(sys.modules, module, None)  # import now raises ModuleNotFoundError
+            code, message = _error(call_tool(ctx, tool, arguments))
+        assert code == "not_available", (tool, message)
+        assert message.startswith(f"{tool} is not available") and module in message
+
+
+def test_not_maneuverable(ctx: ToolContext) -> None:
+    ctx.store.events["CONJ-0001"] = ConjunctionEvent(
+        event_id="CONJ-0001",
+        primary=ObjectRef(norad_id=33591, name="NOAA 19", in_fleet=True),
+        secondary=ObjectRef(norad_id=25544, name="ISS (ZARYA)", in_fleet=False),
+        tca_utc=EPOCH + timedelta(hours=6),
+        miss_km=0.5,
+        relative_speed_km_s=10.0,
+        threshold_km=5.0,
+    )
+    code, message = _error(call_tool(ctx, "plan_avoidance", {"event_id": "conj-1"}))
+    assert code == "not_maneuverable" and "NOAA 19 (33591)" in message
+
+
+def test_bugs_are_internal_errors_not_exceptions(
+    ctx: ToolContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Args(ToolArgs):
+        pass
+
+    def broken(ctx: ToolContext, args: Args) -> ToolResult:
+        raise ZeroDivisionError("division by zero")
+
+    spec = ToolSpec("broken", "A tool with a bug in it, for the test.", Args, broken)
+    monkeypatch.setattr(registry, "tool_specs", lambda: {"broken": spec})
+    code, message = _error(call_tool(ctx, "broken", {}))
+    assert code == "internal_error"
+    assert "ZeroDivisionError: division by zero at test_tools_registry.py:" in message
+
+
+def test_every_error_code_has_a_template() -> None:
+    codes = set(registry.ToolErrorCode.__args__)  # type: ignore[attr-defined]
+    assert codes == set(ERROR_TEMPLATES)
+    for code, template in ERROR_TEMPLATES.items():
+        assert "{" in template and (template[0].islower() or template[0] == "{"), code
+
+
+# -- outcomes, context, store ---------------------------------------------------------------------
+
+
+def test_outcome_is_the_contract_json(ctx: ToolContext) -> None:
+    out = call_tool(ctx, "fleet_status", {})
+    assert out.ok and out.error is None and isinstance(out.result, BaseModel)
+    data = json.loads(out.to_json())
+    assert list(data) == ["ok", "result"] and data["ok"] is True
+    assert data["result"]["at_utc"] == "2026-06-10T12:00:00Z"
+    assert data["result"] == json.loads(out.result.model_dump_json())
+    assert out.summary == out.result.summary() and "\n" not in out.summary
+    assert 0 < out.duration_s < 10
+
+
+def test_context_is_immutable_and_from_the_mission(demo: Mission) -> None:
+    ctx = ToolContext.from_mission(demo)
+    assert ctx.now == EPOCH == demo.horizon.start()
+    assert str(ctx.space_weather).endswith("swpc-2026-06-10")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        ctx.now = EPOCH + timedelta(hours=1)  # type: ignore[misc]
+    assert ctx.catalog is ctx.catalog and len(ctx.catalog) == 58  # loaded once
+    assert ctx.staleness_policy.refuse_after_days == demo.policies.stale_refuse_days
+    later = ToolContext.from_mission(demo, now=EPOCH + timedelta(hours=3))
+    assert later.now == EPOCH + timedelta(hours=3)
+    with pytest.raises(ValueError, match="no timezone"):
+        ToolContext.from_mission(demo, now=datetime(2026, 6, 10))
+
+
+def test_context_from_file() -> None:
+    ctx = ToolContext.from_file(DEMO)
+    assert ctx.mission.name == "demo-eo-fleet" and ctx.store.events == {}
+
+
+def test_event_ids_are_stable() -> None:
+    store = ResultStore()
+    tca = EPOCH + timedelta(hours=5)
+
+    def add(p: int, s: int, t: datetime) -> str:
+        event_id = store.event_id_for(p, s, t)
+        store.events[event_id] = ConjunctionEvent(
+            event_id=event_id, primary=ObjectRef(norad_id=p, name=str(p), in_fleet=True),
+            secondary=ObjectRef(norad_id=s, name=str(s), in_fleet=False), tca_utc=t,
+            miss_km=1.0, relative_speed_km_s=10.0, threshold_km=5.0,
+        )  # fmt: skip
+        return event_id
+
+    assert add(38338, 25544, tca) == "CONJ-0001"
+    assert add(38338, 11, tca) == "CONJ-0002"
+    # the same pair again (either order, TCA refined by a minute) keeps its id
+    assert add(25544, 38338, tca + timedelta(seconds=60)) == "CONJ-0001"
+    # the same pair an orbit later is another event
+    assert add(38338, 25544, tca + timedelta(minutes=98)) == "CONJ-0003"
+    assert store.event("conj-2").secondary.norad_id == 11
+    assert store.new_id("MNV") == "MNV-0001" and store.new_id("MNV") == "MNV-0002"
+    with pytest.raises(ToolError) as err:
+        store.event("CONJ-0009")
+    assert err.value.code == "unknown_event" and "CONJ-0001, CONJ-0002, CONJ-0003" in str(err.value)
+
+
+def test_catalogs_merge_keeping_the_newest_element_set() -> None:
+    sample = Catalog.from_tle_file(SAMPLE)
+    k3 = sample.select([38338])
+    burn = EPOCH + timedelta(hours=3)
+    fit = apply_impulse(k3.satrecs[0], burn, [0.0, 0.1, 0.0])
+    newer = Catalog.from_records(
+        [ElementRecord(38338, "KOMPSAT 3", "12042A", burn, fit.satrec, "burn", 0)], source="burn"
+    )
+    for parts in ([sample, newer], [newer, sample]):
+        merged = merge_catalogs(parts)
+        assert len(merged) == len(sample)
+        row = int(merged.index_of([38338])[0])
+        assert merged.satrecs[row] is fit.satrec
+        assert sorted(merged.ids.tolist()) == sorted(sample.ids.tolist())
+    assert merge_catalogs([sample]) is sample
+
+
+def test_several_catalog_files(tmp_path: Path) -> None:
+    lines = Path(str(SAMPLE)).read_text().splitlines()
+    (tmp_path / "first.tle").write_text("\n".join(lines[:30]) + "\n")
+    (tmp_path / "second.tle").write_text("\n".join(lines[24:]) + "\n")
+    mission = parse_mission(
+        "name: x\nfleet: [{norad_id: 38338, name: K3, class: eo-imager}]\n"
+        "sources: {catalog: [first.tle, second.tle]}\n", base_dir=tmp_path,
+    )  # fmt: skip
+    catalog = ToolContext.from_mission(mission).catalog
+    assert len(catalog) == 58 and len(np.unique(catalog.ids)) == 58
+    assert "first.tle" in catalog.source and "second.tle" in catalog.source
+
+
+# -- the CLI's library calls ----------------------------------------------------------------------
+
+
+def test_mission_passes_for_the_cli() -> None:
+    out = mission_passes(DEMO, satellites=["K3"], stations=["DAEJEON"], duration_h=12)
+    assert out.ok and out.name == "find_passes"
+    data = out.as_dict()["result"]
+    assert data["stations"] == ["DAEJEON"] and data["passes"]
+    assert {p["satellite"]["norad_id"] for p in data["passes"]} == {38338}
+    assert data["stop_utc"] == "2026-06-11T00:00:00Z"
+    whole = mission_passes(load_mission(DEMO))  # the mission's horizon (24 h), all names
+    assert whole.ok and whole.as_dict()["result"]["stop_utc"] == "2026-06-11T12:00:00Z"
+    bad = mission_passes(DEMO, satellites=["Hubble"])
+    assert bad.as_dict()["error"]["code"] == "unknown_satellite"
+
+
+def test_mission_schedule_for_the_cli() -> None:
+    out = mission_schedule(DEMO, duration_h=6, objective="max_priority")
+    assert out.ok and out.name == "schedule_contacts"
+    data = out.as_dict()["result"]
+    assert data["objective"] == "max_priority" and data["contacts"]
+    json.dumps(out.as_dict())
