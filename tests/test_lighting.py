@@ -89,6 +89,7 @@ def _check_tiling(spans: LightingIntervals, ids: list[int]) -> None:
         assert spans.stop_clipped[m].tolist() == [False] * (m.sum() - 1) + [True]
 
 
+@pytest.mark.slow
 def test_skyfield_point_sun_switches_inside_our_penumbra() -> None:
     """skyfield's ``is_sunlit`` treats the Sun as a point: it must flip within each penumbra,
     near its middle, and agree with our sunlit and umbra states everywhere else."""
