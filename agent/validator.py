@@ -308,7 +308,7 @@ class _Run:
             hazard = d.hazard(cmd.parameters)
             if hazard or "approval" in d.prerequisites:
                 needed += rules.hazardous_requires
-                reasons.append(f"hazardous: {hazard}" if hazard else "needs an approval")
+                reasons.append(f"hazardous ({hazard.rstrip('.')})" if hazard else "needs approval")
             if d.category == "maneuver":
                 needed += rules.maneuver_requires
                 reasons.append("a maneuver")

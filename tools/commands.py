@@ -167,29 +167,31 @@ class ParameterDefinition(_Model):
                 msg = f"{value!r} is not a state of {self.name}; use one of {states}"
                 return [("bad_state", msg)]
             if self.max_length is not None and len(value) > self.max_length:
-                msg = f"{self.name} is {len(value)} characters; at most {self.max_length}"
+                msg = f"{self.name} is {len(value)} characters; use at most {self.max_length}"
                 return [("out_of_range", msg)]
             if self.pattern is not None and re.fullmatch(self.pattern, value) is None:
-                hint = f" ({self.description})" if self.description else ""
-                msg = f"{self.name}={value!r} does not match {self.pattern}{hint}"
+                hint = f" {self.description}" if self.description else ""
+                msg = f"{self.name}={value!r} does not match {self.pattern}; use the form{hint}"
                 return [("bad_format", msg)]
             return []
         if isinstance(value, bool) or not isinstance(value, int | float):
             kind = "a whole number" if t == "int" else "a number"
             return [("wrong_type", self._want(kind, value))]
         if not math.isfinite(value):
-            return [("out_of_range", f"{self.name} must be finite, not {value!r}")]
+            return [("out_of_range", f"{self.name} is {value!r}; use a finite number")]
         if t == "int" and value != int(value):
             return [("wrong_type", self._want("a whole number", value))]
         lo = -math.inf if self.min is None else self.min
         hi = math.inf if self.max is None else self.max
         if not lo <= value <= hi:
             units = f" {self.units}" if self.units else ""
-            return [("out_of_range", f"{self.name}={value!r} is outside {lo:g}..{hi:g}{units}")]
+            msg = f"{self.name}={value!r} is outside {lo:g}..{hi:g}{units}; use a value within"
+            return [("out_of_range", msg)]
         return []
 
     def _want(self, kind: str, value: object) -> str:
-        return f"{self.name} must be {kind} ({self.type}), not {type(value).__name__} {value!r}"
+        got = f"{type(value).__name__} {value!r}"
+        return f"{self.name} is {got}; use {kind} ({self.type})"
 
 
 class CommandDefinition(_Model):
@@ -309,7 +311,10 @@ class CommandDictionary(_Model):
                             code="missing_parameter",
                             command=command,
                             parameter=p.name,
-                            message=f"{command} needs {p.name}{units}: {p.description or p.type}",
+                            message=(
+                                f"{command} needs {p.name}{units} ({p.description or p.type}); "
+                                "add it"
+                            ),
                         )
                     )
                 continue
