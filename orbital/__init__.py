@@ -21,6 +21,15 @@ from cosmo_agent.orbital.frames import (
     teme_to_gcrs,
     teme_to_itrs,
 )
+from cosmo_agent.orbital.lighting import (
+    SUN_RADIUS_KM,
+    LightingIntervals,
+    LightingState,
+    beta_angle_deg,
+    illumination_fraction,
+    lighting_intervals,
+    sun_position_gcrs_km,
+)
 from cosmo_agent.orbital.propagation import SGP4_ERRORS, Ephemeris, iter_propagate, propagate
 from cosmo_agent.orbital.timescales import (
     EarthOrientationTable,
@@ -33,25 +42,32 @@ from cosmo_agent.orbital.timescales import (
 
 __all__ = [
     "SGP4_ERRORS",
+    "SUN_RADIUS_KM",
     "Catalog",
     "EarthOrientationTable",
     "ElementRecord",
     "ElementSetError",
     "Ephemeris",
+    "LightingIntervals",
+    "LightingState",
     "NaiveDatetimeError",
     "ParseIssue",
     "Staleness",
     "StalenessPolicy",
+    "beta_angle_deg",
     "earth_orientation_table",
     "format_alpha5",
     "geodetic_to_itrs",
+    "illumination_fraction",
     "iter_propagate",
     "itrs_to_geodetic",
+    "lighting_intervals",
     "parse_alpha5",
     "parse_omm",
     "parse_tle_lines",
     "propagate",
     "require_utc",
+    "sun_position_gcrs_km",
     "teme_to_gcrs",
     "teme_to_itrs",
     "timescale",
