@@ -463,6 +463,12 @@ def test_schedule_priority_objective(ctx: ToolContext) -> None:
     assert {c.satellite.norad_id for c in result.contacts} <= {38338, 39227, 33591}
     assert {c.station_id for c in result.contacts} <= {"DAEJEON", "JEJU"}
     assert result.priority_score > 0
+    # contacts read like the scheduler's own, so the plan can take them as they are
+    from cosmo_agent.agent.plan import PlanContact
+
+    contact = PlanContact.from_scheduled(result.contacts[0])
+    assert (contact.satellite_id, contact.aos) == (
+        result.contacts[0].satellite.norad_id, result.contacts[0].aos_utc)  # fmt: skip
 
 
 # -- propose_commands -----------------------------------------------------------------------------
@@ -514,3 +520,13 @@ def test_screen_conjunctions_finds_the_synthetic_event(
     assert abs((found[0].tca_utc - event.tca_utc).total_seconds()) < 1.0
     again = call_tool(ctx, "screen_conjunctions", {"satellites": ["K3"], "duration_h": 12})
     assert [e.event_id for e in again.result.events] == [e.event_id for e in result.events]  # type: ignore[union-attr]
+
+
+def test_space_weather_alert_scales_and_report_kept(ctx: ToolContext) -> None:
+    result = _ok(ctx, "space_weather", {})
+    assert isinstance(result, SpaceWeatherResult)
+    assert [(a.product_id, a.scale, a.level) for a in result.swpc_alerts] == [
+        ("K07A", "G", 3), ("XM5A", "R", 2), ("PX3A", "S", 3)]  # fmt: skip
+    report = ctx.store.space_weather
+    assert report is not None and report.scales["S"].level == 3
+    assert result.data_time_utc == max(f.data_time_utc for f in report.feeds if f.data_time_utc)

@@ -58,7 +58,7 @@ from cosmo_agent.tools.mission import GroundStation, Mission, Satellite, load_mi
 
 if TYPE_CHECKING:
     from cosmo_agent.tools.commands import CommandDictionary
-    from cosmo_agent.tools.spaceweather import SpaceWeatherSource
+    from cosmo_agent.tools.spaceweather import SpaceWeatherReport, SpaceWeatherSource
     from cosmo_agent.tools.toolkit import (
         CommandCheck,
         ConjunctionEvent,
@@ -220,6 +220,8 @@ class ToolSpec:
 class ResultStore:
     """Results later tools refer to: events by id, the last passes and schedule, proposals.
 
+    ``space_weather`` is the last full :class:`SpaceWeatherReport` (for the plan's data ages).
+
     Conjunction ids are ``CONJ-0001``, ``CONJ-0002``, ... in order of first sighting; a
     later screening that finds the same pair within :data:`EVENT_MATCH_S` of a known TCA
     reuses the id, so ids are stable for the whole run.
@@ -230,6 +232,7 @@ class ResultStore:
     schedule: ScheduleResult | None = None
     proposals: dict[str, ManeuverProposal] = field(default_factory=dict)
     commands: list[CommandCheck] = field(default_factory=list)
+    space_weather: SpaceWeatherReport | None = None
     counters: dict[str, int] = field(default_factory=dict)
 
     def new_id(self, prefix: str) -> str:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import importlib
 import math
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from types import ModuleType
@@ -57,7 +58,7 @@ from cosmo_agent.tools.registry import (
     ToolSpec,
     merge_catalogs,
 )
-from cosmo_agent.tools.spaceweather import Alert, ScaleLetter, ScaleStatus
+from cosmo_agent.tools.spaceweather import Alert, ScaleLetter, ScaleStatus, SwpcAlert
 
 __all__ = [
     "DEFAULT_SECONDARY_HARD_BODY_RADIUS_M",
@@ -894,13 +895,24 @@ class ScreenedApproach(_Out):
 
 
 class PostManeuverScreening(_Out):
-    """The maneuvered orbit screened against the catalog; ``clear`` when nothing new is close."""
+    """The maneuvered orbit screened against the catalog; ``clear`` when nothing new is close.
+
+    ``new_conjunctions`` counts approaches under the threshold that the unmaneuvered orbit
+    did not have (the plan's ``ScreeningRecord``); ``burn_epoch_utc``/``dv_rtn_m_s`` name the
+    burn that was screened.
+    """
 
     screening_id: str
+    satellite_id: int
+    performed_at_utc: datetime
+    burn_epoch_utc: datetime
+    dv_rtn_m_s: tuple[float, float, float]
     start_utc: datetime
     stop_utc: datetime
     threshold_km: float
     approaches: list[ScreenedApproach]
+    new_conjunctions: int
+    min_miss_km: float | None
     clear: bool
 
 
@@ -1025,7 +1037,7 @@ def plan_avoidance(ctx: ToolContext, args: PlanAvoidanceArgs) -> ManeuverProposa
         tle = (str(line1), str(line2))
         try:
             screening = _post_maneuver_screening(
-                ctx, catalog, event, new_sat, solution.burn_epoch, tca
+                ctx, catalog, event, new_sat, solution.burn_epoch, _vec3(solution.dv_rtn_m_s, 6)
             )
         except ToolError as err:
             if err.code != "not_available":
@@ -1082,7 +1094,7 @@ def _post_maneuver_screening(
     event: ConjunctionEvent,
     new_satrec: Any,
     burn: datetime,
-    tca: datetime,
+    dv_rtn_m_s: tuple[float, float, float],
 ) -> PostManeuverScreening:
     """Screen the maneuvered orbit; an approach is new unless the unmaneuvered orbit had it."""
     from cosmo_agent.orbital.elements import ElementRecord
@@ -1093,7 +1105,7 @@ def _post_maneuver_screening(
         satrec=new_satrec, source="maneuvered", line=0,
     )  # fmt: skip
     moved = merge_catalogs([catalog, Catalog.from_records([record], source="maneuvered")])
-    stop = tca + timedelta(hours=POST_MANEUVER_SCREEN_AFTER_TCA_H)
+    stop = event.tca_utc + timedelta(hours=POST_MANEUVER_SCREEN_AFTER_TCA_H)
     threshold = event.threshold_km
     after = _screen(moved, burn, stop, threshold, [p], "plan_avoidance")
     before = _screen(catalog, burn, stop, threshold, [p], "plan_avoidance") if after else []
@@ -1109,13 +1121,20 @@ def _post_maneuver_screening(
         )
         for _, s, t, miss, _ in sorted(after, key=lambda r: r[2])
     ]
+    new = sum(a.new for a in approaches)
     return PostManeuverScreening(
         screening_id=ctx.store.new_id("SCR"),
+        satellite_id=p,
+        performed_at_utc=ctx.now,
+        burn_epoch_utc=burn,
+        dv_rtn_m_s=dv_rtn_m_s,
         start_utc=burn,
         stop_utc=stop,
         threshold_km=threshold,
         approaches=approaches,
-        clear=not any(a.new for a in approaches),
+        new_conjunctions=new,
+        min_miss_km=min((a.miss_km for a in approaches), default=None),
+        clear=new == 0,
     )
 
 
@@ -1127,11 +1146,30 @@ class SpaceWeatherArgs(ToolArgs):
 
 
 class SwpcAlertOut(_Out):
-    """An active SWPC alert, warning or watch (its headline; the full text is in the feed)."""
+    """An active SWPC alert, warning or watch: its headline and the NOAA scale it announces."""
 
     product_id: str
     issue_time_utc: datetime
     headline: str
+    scale: ScaleLetter | None
+    level: int | None
+
+
+_NOAA_SCALE = re.compile(r"NOAA Scale:\s*([GSR])([1-5])")
+
+
+def _swpc_alert(alert: SwpcAlert) -> SwpcAlertOut:
+    m = _NOAA_SCALE.search(alert.message)
+    scale: ScaleLetter | None = None
+    if m is not None:
+        scale = "G" if m[1] == "G" else "S" if m[1] == "S" else "R"
+    return SwpcAlertOut(
+        product_id=alert.product_id,
+        issue_time_utc=alert.issue_time_utc,
+        headline=alert.headline,
+        scale=scale,
+        level=int(m[2]) if m else None,
+    )
 
 
 class SpaceWeatherResult(ToolResult):
@@ -1139,6 +1177,7 @@ class SpaceWeatherResult(ToolResult):
 
     at_utc: datetime
     source: str
+    data_time_utc: datetime | None
     scales: dict[ScaleLetter, ScaleStatus]
     kp_forecast_max_24h: float | None
     swpc_alerts: list[SwpcAlertOut]
@@ -1221,6 +1260,8 @@ def space_weather(ctx: ToolContext, args: SpaceWeatherArgs) -> SpaceWeatherResul
         )
     sunlit = _sunlit_station_ids(ctx.mission.stations, ctx.now)
     alerts = sw.evaluate_alerts(report, profiles, now=ctx.now, sunlit_stations=sunlit)
+    ctx.store.space_weather = report
+    times = [f.data_time_utc for f in report.feeds if f.data_time_utc is not None]
     for feed in report.feeds:
         if feed.age_s is not None and feed.age_s < -_FUTURE_DATA_TOLERANCE_S:
             warnings.append(
@@ -1232,12 +1273,8 @@ def space_weather(ctx: ToolContext, args: SpaceWeatherArgs) -> SpaceWeatherResul
         source=report.source,
         scales=dict(report.scales),
         kp_forecast_max_24h=report.kp_forecast_max_24h,
-        swpc_alerts=[
-            SwpcAlertOut(
-                product_id=a.product_id, issue_time_utc=a.issue_time_utc, headline=a.headline
-            )
-            for a in report.active_alerts
-        ],
+        data_time_utc=max(times) if times else None,
+        swpc_alerts=[_swpc_alert(a) for a in report.active_alerts],
         alerts=alerts,
         stale=bool(report.stale_products),
         stale_products=list(report.stale_products),
@@ -1265,7 +1302,7 @@ class ScheduleContactsArgs(ToolArgs):
 
 
 class ContactOut(_Out):
-    """One scheduled contact."""
+    """One scheduled contact (``satellite_id``/``aos``/``los`` read like a ScheduledContact)."""
 
     satellite: ObjectRef
     station_id: str
@@ -1275,6 +1312,21 @@ class ContactOut(_Out):
     duration_s: float
     max_elevation_deg: float
     volume_mbit: float
+
+    @property
+    def satellite_id(self) -> int:
+        """The satellite's NORAD id."""
+        return self.satellite.norad_id
+
+    @property
+    def aos(self) -> datetime:
+        """Start of the contact (UTC)."""
+        return self.aos_utc
+
+    @property
+    def los(self) -> datetime:
+        """End of the contact (UTC)."""
+        return self.los_utc
 
 
 class UnmetOut(_Out):
