@@ -50,6 +50,7 @@ __all__ = [
     "UplinkContact",
     "UtcDatetime",
     "data_ages",
+    "uplink_for",
 ]
 
 
@@ -305,6 +306,44 @@ class DataAges(_Model):
     def element(self, norad_id: int) -> ElementAge | None:
         """The element record of ``norad_id``, or None."""
         return next((e for e in self.elements if e.norad_id == norad_id), None)
+
+
+def uplink_for(
+    norad_id: int,
+    when: datetime,
+    contacts: Iterable[PlanContact],
+    *,
+    uplink_antennas: Iterable[tuple[str, str]] | None = None,
+) -> UplinkContact | None:
+    """The scheduled contact of ``norad_id`` that contains ``when``, as an uplink (or None).
+
+    ``uplink_antennas`` limits the choice to (station id, antenna id) pairs that can transmit
+    (e.g. from the mission: ``[(s.id, a.id) for s in m.stations for a in s.antennas if
+    a.uplink]``). The earliest-starting matching contact wins.
+
+    >>> from datetime import datetime, timezone
+    >>> t = datetime(2026, 6, 10, 13, 5, tzinfo=timezone.utc)
+    >>> c = PlanContact(satellite_id=38338, station_id="SVALBARD", antenna_id="SG-1",
+    ...                 aos=t.replace(minute=2), los=t.replace(minute=12))
+    >>> uplink_for(38338, t, [c]).station_id, uplink_for(38338, t.replace(minute=20), [c])
+    ('SVALBARD', None)
+    """
+    when = _utc(when)
+    allowed = None if uplink_antennas is None else set(uplink_antennas)
+    fits = [
+        c
+        for c in contacts
+        if c.satellite_id == norad_id
+        and c.aos <= when <= c.los
+        and c.purpose in ("uplink", "both")
+        and (allowed is None or (c.station_id, c.antenna_id) in allowed)
+    ]
+    if not fits:
+        return None
+    best = min(fits, key=lambda c: (c.aos, c.station_id, c.antenna_id))
+    return UplinkContact(
+        station_id=best.station_id, antenna_id=best.antenna_id, aos=best.aos, los=best.los
+    )
 
 
 class _CatalogLike(Protocol):

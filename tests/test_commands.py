@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 
 import pytest
@@ -187,3 +188,12 @@ def test_mission_override_and_missing_class(tmp_path: Path, demo: Mission) -> No
         dictionary_for(m, "sar")
     with pytest.raises(CommandDictionaryError, match="no bundled dictionary for class 'nope'"):
         dictionary_for(demo, "nope")
+
+
+def test_an_edited_dictionary_is_read_again(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("class: c\ncommands: [{name: A, description: a}]\n")
+    assert load_command_dictionary(path).names() == ["A"]
+    path.write_text("class: c\ncommands: [{name: A, description: a}, {name: B, description: b}]\n")
+    os.utime(path, ns=(1, 2))  # a different modification time, whatever the clock resolution
+    assert load_command_dictionary(path).names() == ["A", "B"]

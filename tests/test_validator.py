@@ -16,6 +16,7 @@ from cosmo_agent.agent.plan import (
     PlanContact,
     SpaceWeatherState,
     data_ages,
+    uplink_for,
 )
 from cosmo_agent.agent.validator import RULES, RuleId, validate_plan
 from cosmo_agent.orbital import Catalog
@@ -305,3 +306,16 @@ def test_plan_contact_from_scheduled() -> None:
         expected_volume_mbit=1.0,
     )
     assert PlanContact.from_scheduled(sc).antenna_id == "S-A1"
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED["safe"]))
+def test_uplink_for_finds_the_fixture_uplinks(demo: Mission, name: str) -> None:
+    plan = _plan("safe", name)
+    can_send = [(s.id, a.id) for s in demo.stations for a in s.antennas if a.uplink]
+    for cmd in plan.commands:
+        if cmd.uplink is not None:
+            got = uplink_for(
+                cmd.satellite.norad_id, cmd.time, plan.contacts, uplink_antennas=can_send
+            )
+            assert got == cmd.uplink
+    assert uplink_for(38338, NOW, plan.contacts) is None  # K3 has no contact at 12:00

@@ -345,12 +345,19 @@ def parse_command_dictionary(text: str, source: str = "<commands>") -> CommandDi
 
 
 def load_command_dictionary(path: str | os.PathLike[str] | Any) -> CommandDictionary:
-    """Load and validate a command dictionary YAML file (errors name the YAML path and line)."""
-    return _load_cached(str(path))
+    """Load and validate a command dictionary YAML file (errors name the YAML path and line).
+
+    Parsed files are cached by path and modification time, so an edited file is re-read.
+    """
+    try:
+        mtime_ns = os.stat(str(path)).st_mtime_ns
+    except OSError:
+        mtime_ns = -1  # let the reader report the problem
+    return _load_cached(str(path), mtime_ns)
 
 
 @lru_cache(maxsize=64)
-def _load_cached(path: str) -> CommandDictionary:
+def _load_cached(path: str, mtime_ns: int) -> CommandDictionary:
     text, p = _read_yaml_file(path, CommandDictionaryError)
     return parse_command_dictionary(text, str(p))
 
