@@ -63,6 +63,7 @@ def _report(args: argparse.Namespace) -> dict[str, Any]:
     age = catalog.age_days(at)
     verdict = catalog.staleness(at)
     eop = earth_orientation_table()
+    eclipses = _eclipse_summary(catalog, at, hours=args.hours)
     rows = [
         {
             "id": int(catalog.ids[i]),
@@ -73,6 +74,7 @@ def _report(args: argparse.Namespace) -> dict[str, Any]:
             "lon_deg": None if np.isnan(lon[i]) else round(float(lon[i]), 3),
             "height_km": None if np.isnan(h[i]) else round(float(h[i]), 1),
             "sgp4_error": eph.messages().get(int(catalog.ids[i])),
+            **eclipses.get(int(catalog.ids[i]), {}),
         }
         for i in range(len(catalog))
     ]
@@ -90,17 +92,46 @@ def _report(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def _eclipse_summary(catalog: Any, at: datetime, hours: float) -> dict[int, dict[str, Any]]:
+    """Per satellite: umbra count and minutes over the next ``hours``, next umbra entry, beta."""
+    from datetime import timedelta
+
+    from cosmo_agent.orbital import LightingState, beta_angle_deg, lighting_intervals, timescale
+
+    stop = at + timedelta(hours=hours)
+    light = lighting_intervals(catalog, at, stop, step_s=60.0)
+    beta = beta_angle_deg(catalog, timescale().from_datetimes([at]))[:, 0]
+    umbra = light.state == int(LightingState.UMBRA)
+    starts = light.start.utc_datetime()
+    out: dict[int, dict[str, Any]] = {}
+    for i, sat_id in enumerate(catalog.ids):
+        mine = umbra & (light.ids == sat_id)
+        entries = [s for s, clipped in zip(starts[mine], light.start_clipped[mine], strict=True)
+                   if not clipped]
+        out[int(sat_id)] = {
+            "beta_deg": None if np.isnan(beta[i]) else round(float(beta[i]), 2),
+            f"umbra_passes_{hours:g}h": int(mine.sum()),
+            f"umbra_minutes_{hours:g}h": round(float(light.duration_s[mine].sum()) / 60.0, 1),
+            "next_umbra_entry_utc": entries[0].isoformat().replace("+00:00", "Z")
+            if entries else None,
+        }
+    return out
+
+
 def _print_report(report: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
 
     table = Table(title=f"Fleet at {report['at_utc']} ({report['catalog']})")
-    for column in ("id", "name", "age d", "elements", "lat°", "lon°", "h km"):
+    for column in ("id", "name", "age d", "elements", "lat°", "lon°", "h km", "beta°",
+                   "umbra min/24h", "next umbra"):
         table.add_column(column)
     for row in report["satellites"]:
         table.add_row(
             str(row["id"]), row["name"], f"{row['element_age_days']:.2f}", row["staleness"],
             str(row["lat_deg"]), str(row["lon_deg"]), str(row["height_km"]),
+            str(row.get("beta_deg")), str(row.get("umbra_minutes_24h")),
+            str(row.get("next_umbra_entry_utc") or "-"),
         )
     console = Console()
     console.print(table)
@@ -152,6 +183,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="fleet element ages and positions (bundled sample)")
     p.add_argument("--catalog", help="TLE/3LE or OMM file (default: the bundled sample)")
     p.add_argument("--at", help="ISO 8601 UTC time (default: the newest element epoch)")
+    p.add_argument("--hours", type=float, default=24.0, help="eclipse look-ahead, hours")
     p.add_argument("--json", action="store_true")
     p = sub.add_parser("spaceweather", help="current NOAA scales, latest values, alerts, data age")
     p.add_argument("--source", help="file, directory or URL (default: the bundled sample)")

@@ -95,9 +95,7 @@ def _finals_path() -> Path:
     try:
         import astropy_iers_data
     except ImportError:  # pragma: no cover - the fallback is the older table
-        from skyfield_data import get_skyfield_data_path
-
-        return Path(get_skyfield_data_path()) / "finals2000A.all"
+        return _skyfield_data_dir() / "finals2000A.all"
     return Path(astropy_iers_data.__file__).parent / "data" / "finals2000A.all"
 
 
@@ -142,10 +140,19 @@ def earth_orientation_table() -> EarthOrientationTable:
 
 @functools.cache
 def ephemeris() -> Any:
-    """The JPL DE421 planetary ephemeris shipped in ``skyfield-data``."""
-    from skyfield_data import get_skyfield_data_path
+    """The JPL DE421 planetary ephemeris shipped in ``skyfield-data``.
 
-    return Loader(get_skyfield_data_path(), verbose=False)("de421.bsp")
+    The folder is found directly rather than through ``get_skyfield_data_path()``, whose
+    expiry check warns about skyfield-data's own ``finals2000A.all`` — a table we do not
+    use (ours comes from astropy-iers-data, and its age is reported, not warned about).
+    """
+    return Loader(str(_skyfield_data_dir()), verbose=False)("de421.bsp")
+
+
+def _skyfield_data_dir() -> Path:
+    import skyfield_data
+
+    return Path(skyfield_data.__file__).parent / "data"
 
 
 def utc_times(start: datetime, stop: datetime, step_s: float) -> Time:
