@@ -30,7 +30,8 @@ Output (``out`` is a local directory or any fsspec URL; ``s3://`` needs the ``s3
 
 >>> world = {"satellites": [{"id": "25544", "name": "ISS (ZARYA)", "aliases": ["ISS"]}],
 ...          "stations": [{"id": "DAE", "name": "Daejeon", "aliases": ["대전"]}],
-...          "tools": [], "system": "You are Cosmo."}
+...          "tools": [{"type": "function", "function": {"name": "space_weather"}}],
+...          "system": "You are Cosmo."}
 >>> req = generate_request(world, seed="w0-r0", lang="en", intent="space_weather")
 >>> [call["name"] for call in req.intended]
 ['space_weather']
@@ -1716,7 +1717,11 @@ def main(argv: Sequence[str] | None = None, *, teacher: Teacher | None = None) -
     """
     import argparse
 
-    parser = argparse.ArgumentParser(prog="cosmo-agent model corpus", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="cosmo-agent model corpus",
+        description="Build the Cosmo corpus (conversations from a teacher, domain text, "
+        "hash splits, manifest.json with sha256 checksums).",
+    )
     parser.add_argument("--out", required=True, help="output directory or fsspec URL")
     parser.add_argument("--teacher", help="'package.module:factory' returning a Teacher")
     parser.add_argument("--worlds", type=int, default=200, help="number of random missions")

@@ -102,7 +102,8 @@ class FakeTeacher:
                     "content": json.dumps({"ok": True, "result": {"kp": 3}}),
                 }
             )
-        messages.append({"role": "assistant", "content": "Kp 3, 이상 없음." if korean else "Kp 3, nominal."})
+        briefing = "Kp 3, 이상 없음." if korean else "Kp 3, nominal."
+        messages.append({"role": "assistant", "content": briefing})
         return messages
 
 
@@ -289,7 +290,9 @@ def test_calls_agree_normalizes_names_defaults_numbers_and_times() -> None:
     intended = [
         {
             "name": "find_passes",
-            "arguments": {"satellites": ["ISS", "아리랑 3A호"], "stations": "all", "duration_h": 48},
+            "arguments": {
+                "satellites": ["ISS", "아리랑 3A호"], "stations": "all", "duration_h": 48
+            },
         }
     ]
     same = _call(
@@ -297,13 +300,15 @@ def test_calls_agree_normalizes_names_defaults_numbers_and_times() -> None:
         {"satellites": ["41765", "25544"], "stations": ["DJN", "SVB", "JJU"], "duration_h": 48.0},
     )
     assert C.calls_agree(world, intended, _answer(same))
-    as_string = _call("find_passes", json.dumps({"satellites": ["iss", "KOMPSAT-3A"], "duration_h": 48}))
+    as_json = json.dumps({"satellites": ["iss", "KOMPSAT-3A"], "duration_h": 48})
+    as_string = _call("find_passes", as_json)
     assert C.calls_agree(world, intended, _answer(as_string))
     other = _call("find_passes", {"satellites": ["25544"], "duration_h": 48})
     assert not C.calls_agree(world, intended, _answer(other))
     assert not C.calls_agree(world, intended, _answer(same, _call("space_weather", {})))
     # defaults filled on both sides; times compare as instants
-    prop = [{"name": "propagate", "arguments": {"satellites": "all", "start": "2026-06-11T06:00:00Z"}}]
+    start = "2026-06-11T06:00:00Z"
+    prop = [{"name": "propagate", "arguments": {"satellites": "all", "start": start}}]
     got = _call("propagate", {"satellites": "all", "start": "2026-06-11T15:00:00+09:00",
                               "duration_h": 24, "step_s": 60.0})
     assert C.calls_agree(world, prop, _answer(got))
@@ -469,7 +474,7 @@ def test_main_prints_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert summary["teacher"]["checked"] == 12
     assert sum(summary["text_counts"].values()) == 1
     assert C._load_object("json:dumps") is json.dumps
-    with pytest.raises(ValueError, match="package.module:factory"):
+    with pytest.raises(ValueError, match=r"package\.module:factory"):
         C._load_object("json")
 
 
@@ -499,7 +504,7 @@ def test_parse_arxiv_feed_reads_the_documented_fields() -> None:
 
 
 def test_parse_arxiv_feed_raises_on_error_entries_and_throttling() -> None:
-    with pytest.raises(C.ArxivError, match="incorrect id format for 1234.12345"):
+    with pytest.raises(C.ArxivError, match=r"incorrect id format for 1234\.12345"):
         C.parse_arxiv_feed((ARXIV / "error.xml").read_bytes())
     with pytest.raises(C.ArxivError, match="Rate exceeded"):
         C.parse_arxiv_feed((ARXIV / "rate-exceeded.txt").read_bytes())

@@ -1,0 +1,306 @@
+"""Cosmo tokenizer: byte-level BPE trained on the corpus, with the Cosmo chat template.
+
+The tokenizer is a Hugging Face ``tokenizers`` byte-level BPE (Qwen2-style pre-tokenizer:
+single digits, letters runs, NFC normalization) so every Unicode string round-trips; the
+training text is seeded with all 11,172 precomposed Hangul syllables so that each of them is
+also a known symbol sequence. It is wrapped as :class:`transformers.PreTrainedTokenizerFast`
+with :data:`COSMO_CHAT_TEMPLATE`, a ChatML/Hermes template (the format of Qwen2.5/Qwen3):
+
+- ``tools`` (OpenAI schemas) are listed inside ``<tools></tools>`` in the system turn;
+- an assistant's ``tool_calls`` become ``<tool_call>{"name": ..., "arguments": {...}}</tool_call>``;
+- ``tool`` messages go back in a user turn as ``<tool_response>...</tool_response>`` blocks;
+- assistant turns are wrapped in ``{% generation %}`` so
+  ``apply_chat_template(..., return_assistant_tokens_mask=True)`` marks the tokens to learn.
+
+Special tokens: ``<|endoftext|>`` (padding), ``<|im_start|>``, ``<|im_end|>`` (end of a turn,
+the EOS for generation). ``<tool_call>``, ``</tool_call>``, ``<tool_response>``,
+``</tool_response>``, ``<tools>``, ``</tools>`` are single added tokens that stay in decoded
+text (they are not "special", so ``skip_special_tokens=True`` keeps them).
+
+>>> text = render_chat([{"role": "user", "content": "hi"}], add_generation_prompt=True)
+>>> text.endswith("<|im_start|>user\\nhi<|im_end|>\\n<|im_start|>assistant\\n")
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "CHAT_SPECIAL_TOKENS",
+    "COSMO_CHAT_TEMPLATE",
+    "HANGUL_SYLLABLES",
+    "TOOL_TOKENS",
+    "corpus_texts",
+    "load_tokenizer",
+    "render_chat",
+    "save_tokenizer",
+    "train_tokenizer",
+    "train_tokenizer_from_corpus",
+]
+
+PAD_TOKEN = "<|endoftext|>"
+IM_START = "<|im_start|>"
+IM_END = "<|im_end|>"
+CHAT_SPECIAL_TOKENS: tuple[str, ...] = (PAD_TOKEN, IM_START, IM_END)
+TOOL_TOKENS: tuple[str, ...] = (
+    "<tool_call>",
+    "</tool_call>",
+    "<tool_response>",
+    "</tool_response>",
+    "<tools>",
+    "</tools>",
+)
+HANGUL_SYLLABLES = "".join(chr(c) for c in range(0xAC00, 0xD7A4))  # 가..힣, 11,172 syllables
+# Qwen2's pre-tokenizer split: contractions, letter runs, single digits, punctuation, spaces.
+_SPLIT_PATTERN = (
+    r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*"
+    r"|\s*[\r\n]+|\s+(?!\S)|\s+"
+)
+
+DEFAULT_SYSTEM_PROMPT = (
+    "You are Cosmo, a satellite-operations assistant. Call the tools when a request needs "
+    "mission data, then brief the operator; answer directly when no tool is needed."
+)
+
+COSMO_CHAT_TEMPLATE = (
+    """{%- if messages and messages[0].role == "system" %}
+    {%- set system_message = messages[0].content %}
+    {%- set loop_messages = messages[1:] %}
+{%- else %}
+    {%- set system_message = \""""
+    + DEFAULT_SYSTEM_PROMPT
+    + """\" %}
+    {%- set loop_messages = messages %}
+{%- endif %}
+{{- "<|im_start|>system\\n" + system_message }}
+{%- if tools %}
+    {{- "\\n\\n# Tools\\n\\nYou may call one or more functions to assist with the user query." }}
+    {{- "\\n\\n" }}
+    {{- "You are provided with function signatures within <tools></tools> XML tags:\\n<tools>" }}
+    {%- for tool in tools %}
+        {{- "\\n" + (tool | tojson) }}
+    {%- endfor %}
+    {{- "\\n</tools>\\n\\nFor each function call, return a json object with function name and " }}
+    {{- "arguments within <tool_call></tool_call> XML tags:\\n<tool_call>\\n" }}
+    {{- '{"name": <function-name>, "arguments": <args-json-object>}\\n</tool_call>' }}
+{%- endif %}
+{{- "<|im_end|>\\n" }}
+{%- for message in loop_messages %}
+    {%- if message.role == "user" or message.role == "system" %}
+        {{- "<|im_start|>" + message.role + "\\n" + message.content + "<|im_end|>\\n" }}
+    {%- elif message.role == "assistant" %}
+        {{- "<|im_start|>assistant\\n" }}
+        {%- generation %}
+        {%- if message.content %}
+            {{- message.content }}
+        {%- endif %}
+        {%- if message.tool_calls %}
+            {%- for tool_call in message.tool_calls %}
+                {%- if tool_call.function is defined %}
+                    {%- set fn = tool_call.function %}
+                {%- else %}
+                    {%- set fn = tool_call %}
+                {%- endif %}
+                {%- if message.content or not loop.first %}
+                    {{- "\\n" }}
+                {%- endif %}
+                {{- '<tool_call>\\n{"name": "' + fn.name + '", "arguments": ' }}
+                {%- if fn.arguments is string %}
+                    {{- fn.arguments }}
+                {%- else %}
+                    {{- fn.arguments | tojson }}
+                {%- endif %}
+                {{- "}\\n</tool_call>" }}
+            {%- endfor %}
+        {%- endif %}
+        {{- "<|im_end|>" }}
+        {%- endgeneration %}
+        {{- "\\n" }}
+    {%- elif message.role == "tool" %}
+        {%- if loop.first or loop_messages[loop.index0 - 1].role != "tool" %}
+            {{- "<|im_start|>user" }}
+        {%- endif %}
+        {{- "\\n<tool_response>\\n" }}
+        {%- if message.content is string %}
+            {{- message.content }}
+        {%- else %}
+            {{- message.content | tojson }}
+        {%- endif %}
+        {{- "\\n</tool_response>" }}
+        {%- if loop.last or loop_messages[loop.index0 + 1].role != "tool" %}
+            {{- "<|im_end|>\\n" }}
+        {%- endif %}
+    {%- endif %}
+{%- endfor %}
+{%- if add_generation_prompt %}
+    {{- "<|im_start|>assistant\\n" }}
+{%- endif %}
+"""
+)
+
+
+def render_chat(
+    messages: Sequence[Mapping[str, Any]],
+    tools: Sequence[Mapping[str, Any]] | None = None,
+    *,
+    add_generation_prompt: bool = False,
+    chat_template: str = COSMO_CHAT_TEMPLATE,
+) -> str:
+    """Render a conversation with the Cosmo chat template, without a tokenizer."""
+    from transformers.utils.chat_template_utils import render_jinja_template
+
+    render: Any = render_jinja_template
+    rendered, _ = render(
+        conversations=[[dict(m) for m in messages]],
+        tools=[dict(t) for t in tools] if tools else None,
+        chat_template=chat_template,
+        add_generation_prompt=add_generation_prompt,
+    )
+    return str(rendered[0])
+
+
+def _build_backend(vocab_size: int, min_frequency: int, texts: Iterable[str]) -> Any:
+    from tokenizers import (
+        AddedToken,
+        Regex,
+        Tokenizer,
+        decoders,
+        models,
+        normalizers,
+        pre_tokenizers,
+        processors,
+        trainers,
+    )
+
+    tok = Tokenizer(models.BPE(byte_fallback=False))
+    tok.normalizer = normalizers.NFC()
+    tok.pre_tokenizer = pre_tokenizers.Sequence(
+        [
+            pre_tokenizers.Split(Regex(_SPLIT_PATTERN), behavior="isolated", invert=False),
+            pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+        ]
+    )
+    tok.decoder = decoders.ByteLevel()
+    tok.post_processor = processors.ByteLevel(trim_offsets=False)
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        min_frequency=min_frequency,
+        special_tokens=list(CHAT_SPECIAL_TOKENS),
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+
+    def with_seed() -> Iterator[str]:
+        # Every precomposed syllable appears at least once (and every byte is in the
+        # initial alphabet), so Korean text never needs an unknown token.
+        for start in range(0, len(HANGUL_SYLLABLES), 64):
+            yield HANGUL_SYLLABLES[start : start + 64]
+        yield from texts
+
+    tok.train_from_iterator(with_seed(), trainer=trainer)
+    tok.add_tokens([AddedToken(t, special=False, normalized=False) for t in TOOL_TOKENS])
+    return tok
+
+
+def _wrap(backend: Any, model_max_length: int) -> Any:
+    from transformers import PreTrainedTokenizerFast
+
+    wrapper: Any = PreTrainedTokenizerFast
+    return wrapper(
+        tokenizer_object=backend,
+        eos_token=IM_END,
+        pad_token=PAD_TOKEN,
+        bos_token=None,
+        unk_token=None,
+        chat_template=COSMO_CHAT_TEMPLATE,
+        model_max_length=model_max_length,
+        padding_side="right",
+        clean_up_tokenization_spaces=False,
+        additional_special_tokens=[IM_START],
+    )
+
+
+def train_tokenizer(
+    texts: Iterable[str],
+    *,
+    vocab_size: int = 8192,
+    min_frequency: int = 2,
+    model_max_length: int = 4096,
+) -> Any:
+    """Train a byte-level BPE on ``texts`` and wrap it with the Cosmo chat template.
+
+    >>> tok = train_tokenizer(["Propagate ISS for 24 h.", "위성 상태 알려줘"], vocab_size=400)
+    >>> tok.decode(tok("한글 ☄ 궤도")["input_ids"])
+    '한글 ☄ 궤도'
+    """
+    backend = _build_backend(vocab_size, min_frequency, texts)
+    return _wrap(backend, model_max_length)
+
+
+def corpus_texts(
+    corpus: str | Path,
+    *,
+    splits: Sequence[str] = ("train",),
+    include_text: bool = True,
+) -> Iterator[str]:
+    """Training text for the tokenizer: rendered conversations plus domain documents."""
+    from cosmo_agent.model.corpus import open_url, read_jsonl
+
+    base = str(corpus).rstrip("/")
+    for split in splits:
+        for row in read_jsonl(f"{base}/{split}.jsonl"):
+            yield render_chat(row["messages"], row.get("tools") or None)
+        if include_text:
+            try:
+                open_url(f"{base}/text-{split}.jsonl").close()
+            except FileNotFoundError:
+                continue
+            for doc in read_jsonl(f"{base}/text-{split}.jsonl"):
+                yield str(doc["text"])
+
+
+def train_tokenizer_from_corpus(
+    corpus: str | Path,
+    out_dir: str | Path | None = None,
+    *,
+    vocab_size: int = 8192,
+    min_frequency: int = 2,
+    model_max_length: int = 4096,
+) -> Any:
+    """Train on a corpus directory (see :mod:`cosmo_agent.model.corpus`), save if asked."""
+    tok = train_tokenizer(
+        corpus_texts(corpus),
+        vocab_size=vocab_size,
+        min_frequency=min_frequency,
+        model_max_length=model_max_length,
+    )
+    if out_dir is not None:
+        save_tokenizer(tok, out_dir)
+    return tok
+
+
+def save_tokenizer(tokenizer: Any, out_dir: str | Path) -> None:
+    """``save_pretrained`` with the chat template inside tokenizer_config.json."""
+    tokenizer.save_pretrained(str(out_dir), save_jinja_files=False)
+
+
+def load_tokenizer(path: str | Path, *, chat_template: str | None = None) -> Any:
+    """Load a tokenizer directory (Cosmo's or any HF base model's).
+
+    A tokenizer without a chat template gets the Cosmo template; pass ``chat_template`` to
+    force one (e.g. :data:`COSMO_CHAT_TEMPLATE` on a base model whose own template has no
+    ``{% generation %}`` markers). A missing pad token becomes the EOS token.
+    """
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(str(path))
+    if chat_template is not None:
+        tok.chat_template = chat_template
+    elif not tok.chat_template:
+        tok.chat_template = COSMO_CHAT_TEMPLATE
+    if tok.pad_token is None:
+        tok.pad_token = tok.eos_token
+    return tok

@@ -1,0 +1,845 @@
+"""Train Cosmo: one transformers ``Trainer`` code path, two recipes.
+
+- ``cosmo-tiny``: a small Llama-style decoder trained from scratch with a Cosmo tokenizer
+  (trained from the corpus unless ``tokenizer`` names one); the embedded default model.
+- ``lora``: peft LoRA on any local Hugging Face causal-LM checkpoint directory
+  (``base_model``, e.g. a Qwen3-0.6B download); 4-bit QLoRA when bitsandbytes and CUDA are
+  available (``qlora="auto"``, the default, falls back to LoRA with a message; ``"on"``
+  refuses to run without them). The adapter is merged into the base weights at the end
+  (``merge_lora``), so both recipes produce the same directory format.
+
+Data: a corpus directory from :mod:`cosmo_agent.model.corpus` (``train.jsonl``,
+``validation.jsonl``, ``text-train.jsonl``). The loss is taken on assistant turns only (tool
+calls, briefings and their ``<|im_end|>``); system, user and tool-result tokens are masked.
+An optional continued-pretraining stage (``pretrain_steps > 0``) first trains on the domain
+text (``text-train.jsonl`` or ``pretrain_text``) in packed blocks.
+
+Output (``output_dir``): a ``save_pretrained`` directory -- config.json, model.safetensors,
+generation_config.json, tokenizer.json, tokenizer_config.json with the chat template -- plus
+``cosmo_training.json`` (config and metrics). Checkpoints go to ``checkpoint_dir`` (default
+``<output_dir>/checkpoints``); ``resume_from_checkpoint="auto"`` continues from the latest.
+
+Launching: ``python -m cosmo_agent.model.train --recipe cosmo-tiny --data DIR --output-dir
+OUT`` on one device; the same command under ``torchrun --nproc-per-node N -m
+cosmo_agent.model.train ...`` or ``accelerate launch -m cosmo_agent.model.train ...`` runs data
+parallel (the Trainer reads the launcher's environment). SageMaker: the same module as the
+entry point; ``SM_CHANNEL_TRAIN`` / ``SM_CHANNEL_VALIDATION`` (corpus files),
+``SM_CHANNEL_BASE_MODEL`` / ``SM_CHANNEL_TOKENIZER`` (optional), ``SM_MODEL_DIR`` (final
+model), ``SM_OUTPUT_DATA_DIR`` (metrics) and ``SM_HPS`` are honoured, and hyperparameters
+arrive as ``--name value`` arguments.
+
+>>> TrainConfig.from_recipe("lora", base_model="/models/qwen3-0.6b").learning_rate
+0.0002
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import logging
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "RECIPES",
+    "TrainConfig",
+    "TrainResult",
+    "assistant_labels",
+    "config_from_args",
+    "main",
+    "train",
+]
+
+logger = logging.getLogger(__name__)
+
+Recipe = Literal["cosmo-tiny", "lora"]
+"""``cosmo-tiny``: from scratch with a Cosmo tokenizer; ``lora``: adapters on ``base_model``."""
+
+IGNORE_INDEX = -100
+
+
+class TrainConfig(BaseModel):
+    """Everything a training run needs. Paths may be local; corpus files may be fsspec URLs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    recipe: Recipe = "cosmo-tiny"
+    # data
+    data: str | None = Field(None, description="corpus directory (train/validation jsonl)")
+    train_file: str | None = Field(None, description="overrides <data>/train.jsonl")
+    validation_file: str | None = Field(None, description="overrides <data>/validation.jsonl")
+    max_train_examples: int | None = Field(None, ge=1)
+    max_eval_examples: int | None = Field(200, ge=1)
+    # outputs
+    output_dir: str = "runs/cosmo"
+    checkpoint_dir: str | None = Field(None, description="default <output_dir>/checkpoints")
+    metrics_dir: str | None = Field(None, description="also write metrics.json here")
+    # tokenizer
+    tokenizer: str | None = Field(None, description="tokenizer dir; cosmo-tiny trains one if unset")
+    vocab_size: int = Field(8192, ge=300)
+    chat_template: Literal["cosmo", "base"] = "cosmo"
+    # cosmo-tiny architecture (LlamaConfig)
+    hidden_size: int = Field(256, ge=8)
+    num_layers: int = Field(4, ge=1)
+    num_heads: int = Field(4, ge=1)
+    num_kv_heads: int = Field(4, ge=1)
+    intermediate_size: int = Field(768, ge=8)
+    # lora
+    base_model: str | None = Field(None, description="local HF checkpoint dir (lora recipe)")
+    lora_r: int = Field(16, ge=1)
+    lora_alpha: int = Field(32, ge=1)
+    lora_dropout: float = Field(0.05, ge=0.0, lt=1.0)
+    lora_target_modules: list[str] | str = "all-linear"
+    qlora: Literal["auto", "on", "off"] = "auto"
+    merge_lora: bool = True
+    # optimisation
+    max_length: int = Field(2048, ge=16)
+    epochs: float = Field(3.0, gt=0)
+    max_steps: int = Field(-1, description="> 0 overrides epochs")
+    batch_size: int = Field(8, ge=1)
+    eval_batch_size: int = Field(8, ge=1)
+    grad_accum: int = Field(1, ge=1)
+    learning_rate: float = Field(1e-3, gt=0)
+    lr_scheduler: str = "cosine"
+    warmup: float = Field(0.03, ge=0, description="steps, or a fraction of all steps when < 1")
+    weight_decay: float = Field(0.0, ge=0)
+    max_grad_norm: float = Field(1.0, gt=0)
+    bf16: Literal["auto", "on", "off"] = "auto"
+    gradient_checkpointing: bool = False
+    logging_steps: int = Field(10, ge=1)
+    eval_steps: int | None = Field(200, ge=1)
+    save_steps: int = Field(200, ge=1)
+    save_total_limit: int | None = Field(2, ge=1)
+    seed: int = 0
+    dataloader_workers: int = Field(0, ge=0)
+    report_to: str = "none"
+    resume_from_checkpoint: str | None = Field(
+        None, description="'auto' (latest if any), 'latest' (must exist) or a checkpoint path"
+    )
+    # continued pretraining on domain text
+    pretrain_steps: int = Field(0, ge=0)
+    pretrain_text: list[str] = Field(default_factory=list, description="default text-train.jsonl")
+    pretrain_learning_rate: float | None = None
+
+    @classmethod
+    def from_recipe(cls, recipe: str, **overrides: Any) -> TrainConfig:
+        """The recipe's settings (``RECIPES``) with ``overrides`` on top."""
+        if recipe not in RECIPES:
+            raise ValueError(f"unknown recipe {recipe!r}; choose one of {sorted(RECIPES)}")
+        return cls.model_validate({**RECIPES[recipe], **overrides, "recipe": recipe})
+
+
+RECIPES: dict[str, dict[str, Any]] = {
+    # ~6M parameters with an 8k vocabulary: trains on a CPU in minutes to hours.
+    "cosmo-tiny": {
+        "hidden_size": 256,
+        "num_layers": 4,
+        "num_heads": 4,
+        "num_kv_heads": 4,
+        "intermediate_size": 768,
+        "vocab_size": 8192,
+        "max_length": 2048,
+        "learning_rate": 1e-3,
+        "epochs": 3.0,
+        "batch_size": 8,
+        "warmup": 0.03,
+        "weight_decay": 0.01,
+        "chat_template": "cosmo",
+    },
+    # Adapters on a local base model (e.g. Qwen3-0.6B); QLoRA on CUDA with bitsandbytes.
+    "lora": {
+        "learning_rate": 2e-4,
+        "epochs": 2.0,
+        "batch_size": 4,
+        "grad_accum": 4,
+        "max_length": 4096,
+        "warmup": 0.03,
+        "lora_r": 16,
+        "lora_alpha": 32,
+        "lora_dropout": 0.05,
+        "lora_target_modules": "all-linear",
+        "qlora": "auto",
+        "gradient_checkpointing": True,
+        "chat_template": "cosmo",
+    },
+}
+
+
+@dataclass
+class TrainResult:
+    """Where the model went and what training measured."""
+
+    output_dir: str
+    checkpoint_dir: str
+    metrics: dict[str, Any]
+    log_history: list[dict[str, Any]] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------------------------
+# Data.
+
+
+def _corpus_file(config: TrainConfig, split: str) -> str | None:
+    explicit = config.train_file if split == "train" else config.validation_file
+    if explicit:
+        return explicit
+    if config.data:
+        return config.data.rstrip("/") + f"/{split}.jsonl"
+    return None
+
+
+def _read_rows(url: str | None, limit: int | None) -> list[dict[str, Any]]:
+    from cosmo_agent.model.corpus import read_jsonl
+
+    if url is None:
+        return []
+    rows = []
+    for row in read_jsonl(url):
+        rows.append(row)
+        if limit is not None and len(rows) >= limit:
+            break
+    return rows
+
+
+def _has_generation_markers(template: str | None) -> bool:
+    import re
+
+    return bool(template and re.search(r"\{%-?\s*generation\s*-?%\}", template))
+
+
+def _prefix_char_spans(
+    tokenizer: Any, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None
+) -> tuple[str, list[tuple[int, int]]]:
+    """Assistant character spans found by rendering growing prefixes of the conversation."""
+    full = tokenizer.apply_chat_template(messages, tools=tools, tokenize=False)
+    spans = []
+    for i, message in enumerate(messages):
+        if message.get("role") != "assistant":
+            continue
+        before = tokenizer.apply_chat_template(
+            messages[:i], tools=tools, tokenize=False, add_generation_prompt=True
+        )
+        upto = tokenizer.apply_chat_template(messages[: i + 1], tools=tools, tokenize=False)
+        if not (upto.startswith(before) and full.startswith(upto)):
+            raise ValueError(
+                "this chat template does not render conversations prefix by prefix, so the "
+                "assistant tokens cannot be located; train with chat_template='cosmo' or use a "
+                "template with {% generation %} markers"
+            )
+        spans.append((len(before), len(upto)))
+    return full, spans
+
+
+def assistant_labels(
+    tokenizer: Any,
+    messages: list[dict[str, Any]],
+    tools: list[dict[str, Any]] | None = None,
+) -> tuple[list[int], list[int]]:
+    """(input_ids, labels) of a conversation, labels -100 outside assistant turns.
+
+    Templates with ``{% generation %}`` markers (the Cosmo template) use transformers'
+    assistant mask; other templates are handled by rendering prefixes of the conversation.
+    """
+    if _has_generation_markers(tokenizer.chat_template):
+        enc = tokenizer.apply_chat_template(
+            messages,
+            tools=tools,
+            tokenize=True,
+            return_dict=True,
+            return_assistant_tokens_mask=True,
+        )
+        ids = list(enc["input_ids"])
+        mask = list(enc["assistant_masks"])
+    else:
+        text, spans = _prefix_char_spans(tokenizer, messages, tools)
+        enc = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+        ids = list(enc["input_ids"])
+        mask = [
+            int(any(start < end_span and end > start_span for start_span, end_span in spans))
+            for start, end in enc["offset_mapping"]
+        ]
+    labels = [t if m else IGNORE_INDEX for t, m in zip(ids, mask, strict=True)]
+    return ids, labels
+
+
+class _SFTDataset:
+    """Tokenized conversations (torch map-style dataset); over-long ones are dropped."""
+
+    def __init__(self, rows: Sequence[Mapping[str, Any]], tokenizer: Any, max_length: int):
+        self.examples: list[dict[str, list[int]]] = []
+        self.dropped_too_long = 0
+        self.dropped_no_target = 0
+        for row in rows:
+            ids, labels = assistant_labels(
+                tokenizer, list(row["messages"]), list(row.get("tools") or []) or None
+            )
+            if len(ids) > max_length:
+                self.dropped_too_long += 1
+                continue
+            if all(label == IGNORE_INDEX for label in labels):
+                self.dropped_no_target += 1
+                continue
+            self.examples.append({"input_ids": ids, "labels": labels})
+
+    def __len__(self) -> int:
+        return len(self.examples)
+
+    def __getitem__(self, index: int) -> dict[str, list[int]]:
+        return self.examples[index]
+
+
+class _TextBlocks:
+    """Domain text packed into ``block`` tokens, documents separated by EOS."""
+
+    def __init__(self, texts: Sequence[str], tokenizer: Any, block: int):
+        stream: list[int] = []
+        for text in texts:
+            stream.extend(tokenizer(text, add_special_tokens=False)["input_ids"])
+            stream.append(tokenizer.eos_token_id)
+        self.examples = [
+            {"input_ids": stream[i : i + block], "labels": stream[i : i + block]}
+            for i in range(0, len(stream) - block + 1, block)
+        ]
+        if not self.examples and stream:
+            self.examples = [{"input_ids": stream, "labels": stream}]
+
+    def __len__(self) -> int:
+        return len(self.examples)
+
+    def __getitem__(self, index: int) -> dict[str, list[int]]:
+        return self.examples[index]
+
+
+class _Collator:
+    """Right-pads a batch: pad id for inputs, -100 for labels, 0 in the attention mask."""
+
+    def __init__(self, pad_token_id: int):
+        self.pad_token_id = pad_token_id
+
+    def __call__(self, batch: list[dict[str, list[int]]]) -> dict[str, Any]:
+        import torch
+
+        width = max(len(b["input_ids"]) for b in batch)
+        ids = torch.full((len(batch), width), self.pad_token_id, dtype=torch.long)
+        labels = torch.full((len(batch), width), IGNORE_INDEX, dtype=torch.long)
+        attention = torch.zeros((len(batch), width), dtype=torch.long)
+        for row, b in enumerate(batch):
+            n = len(b["input_ids"])
+            ids[row, :n] = torch.tensor(b["input_ids"], dtype=torch.long)
+            labels[row, :n] = torch.tensor(b["labels"], dtype=torch.long)
+            attention[row, :n] = 1
+        return {"input_ids": ids, "labels": labels, "attention_mask": attention}
+
+
+# --------------------------------------------------------------------------------------------
+# Models and tokenizers.
+
+
+def _cuda() -> bool:
+    import torch
+
+    return bool(torch.cuda.is_available())
+
+
+def _mps() -> bool:
+    import torch
+
+    return bool(getattr(torch.backends, "mps", None) and torch.backends.mps.is_available())
+
+
+def _use_bf16(config: TrainConfig) -> bool:
+    if config.bf16 == "on":
+        return True
+    if config.bf16 == "off":
+        return False
+    import torch
+
+    return _cuda() and bool(torch.cuda.is_bf16_supported())
+
+
+def _qlora_available() -> tuple[bool, str]:
+    if importlib.util.find_spec("bitsandbytes") is None:
+        return False, "bitsandbytes is not installed (pip install bitsandbytes)"
+    if not _cuda():
+        return False, "no CUDA device is visible (QLoRA's 4-bit kernels need one)"
+    return True, ""
+
+
+def _tokenizer_for(config: TrainConfig, checkpoint_dir: Path, args: Any, rows: list[Any]) -> Any:
+    from cosmo_agent.model.tokenizer import (
+        COSMO_CHAT_TEMPLATE,
+        load_tokenizer,
+        render_chat,
+        save_tokenizer,
+        train_tokenizer,
+    )
+
+    if config.recipe == "lora":
+        if not config.base_model:
+            raise ValueError("the lora recipe needs base_model (a local HF checkpoint directory)")
+        source = config.tokenizer or config.base_model
+        template = COSMO_CHAT_TEMPLATE if config.chat_template == "cosmo" else None
+        return load_tokenizer(source, chat_template=template)
+    if config.tokenizer:
+        return load_tokenizer(config.tokenizer)
+    saved = checkpoint_dir / "tokenizer"
+    # Rank 0 trains and saves; the other ranks then load the same files.
+    with args.main_process_first(local=False, desc="train tokenizer"):
+        if (saved / "tokenizer.json").exists():
+            return load_tokenizer(saved)
+        texts = [render_chat(r["messages"], r.get("tools") or None) for r in rows]
+        texts += _pretrain_texts(config)
+        tok = train_tokenizer(
+            texts, vocab_size=config.vocab_size, model_max_length=config.max_length
+        )
+        if args.process_index == 0:
+            save_tokenizer(tok, saved)
+        return tok
+
+
+def _tiny_model(config: TrainConfig, tokenizer: Any) -> Any:
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    model_config = LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=config.hidden_size,
+        intermediate_size=config.intermediate_size,
+        num_hidden_layers=config.num_layers,
+        num_attention_heads=config.num_heads,
+        num_key_value_heads=config.num_kv_heads,
+        max_position_embeddings=config.max_length,
+        tie_word_embeddings=True,
+        bos_token_id=None,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    return LlamaForCausalLM(model_config)
+
+
+def _lora_model(config: TrainConfig, tokenizer: Any, args: Any) -> Any:
+    import torch
+    from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
+    from transformers import AutoModelForCausalLM
+
+    assert config.base_model is not None
+    use_4bit = False
+    if config.qlora != "off":
+        ok, why = _qlora_available()
+        if ok:
+            use_4bit = True
+        elif config.qlora == "on":
+            raise RuntimeError(f"qlora='on' but QLoRA is unavailable: {why}; use qlora='auto'")
+        else:
+            logger.warning("QLoRA unavailable (%s); training plain LoRA instead", why)
+    kwargs: dict[str, Any] = {}
+    if use_4bit:
+        from transformers import BitsAndBytesConfig
+
+        compute = torch.bfloat16 if _use_bf16(config) else torch.float16
+        bnb_config: Any = BitsAndBytesConfig
+        kwargs["quantization_config"] = bnb_config(
+            load_in_4bit=True,
+            bnb_4bit_quant_type="nf4",
+            bnb_4bit_use_double_quant=True,
+            bnb_4bit_compute_dtype=compute,
+        )
+        kwargs["device_map"] = {"": args.local_process_index}
+        kwargs["dtype"] = compute
+    else:
+        kwargs["dtype"] = torch.bfloat16 if _use_bf16(config) else torch.float32
+    model: Any = AutoModelForCausalLM.from_pretrained(config.base_model, **kwargs)
+    if len(tokenizer) > model.get_input_embeddings().weight.shape[0]:
+        model.resize_token_embeddings(len(tokenizer))
+    if use_4bit:
+        kbit: Any = prepare_model_for_kbit_training
+        model = kbit(
+            model, use_gradient_checkpointing=config.gradient_checkpointing
+        )
+    elif config.gradient_checkpointing:
+        model.enable_input_require_grads()
+    lora = LoraConfig(
+        task_type="CAUSAL_LM",
+        r=config.lora_r,
+        lora_alpha=config.lora_alpha,
+        lora_dropout=config.lora_dropout,
+        target_modules=config.lora_target_modules,
+    )
+    model = get_peft_model(model, lora)
+    model.config.use_cache = False
+    return model
+
+
+def _pretrain_texts(config: TrainConfig) -> list[str]:
+    from cosmo_agent.model.corpus import read_text_source
+
+    sources = list(config.pretrain_text)
+    if not sources and config.data:
+        default = config.data.rstrip("/") + "/text-train.jsonl"
+        try:
+            from cosmo_agent.model.corpus import open_url
+
+            open_url(default).close()
+            sources = [default]
+        except FileNotFoundError:
+            sources = []
+    return [record.text for url in sources for record in read_text_source(url)]
+
+
+# --------------------------------------------------------------------------------------------
+# Training.
+
+
+def _training_args(
+    config: TrainConfig, out: Path, *, max_steps: int, lr: float, has_eval: bool
+) -> Any:
+    from transformers import TrainingArguments
+
+    evaluate = has_eval and config.eval_steps is not None
+    extra: dict[str, Any] = {}
+    if config.gradient_checkpointing:  # renamed activation_checkpointing in transformers 5
+        fields = TrainingArguments.__dataclass_fields__
+        key = "activation_checkpointing" if "activation_checkpointing" in fields else None
+        extra[key or "gradient_checkpointing"] = True
+    return TrainingArguments(
+        **extra,
+        output_dir=str(out),
+        per_device_train_batch_size=config.batch_size,
+        per_device_eval_batch_size=config.eval_batch_size,
+        gradient_accumulation_steps=config.grad_accum,
+        num_train_epochs=config.epochs,
+        max_steps=max_steps,
+        learning_rate=lr,
+        lr_scheduler_type=config.lr_scheduler,
+        warmup_steps=config.warmup,
+        weight_decay=config.weight_decay,
+        max_grad_norm=config.max_grad_norm,
+        bf16=_use_bf16(config),
+        logging_steps=config.logging_steps,
+        logging_first_step=True,
+        eval_strategy="steps" if evaluate else "no",
+        eval_steps=config.eval_steps if evaluate else None,
+        save_strategy="steps",
+        save_steps=config.save_steps,
+        save_total_limit=config.save_total_limit,
+        seed=config.seed,
+        data_seed=config.seed,
+        dataloader_num_workers=config.dataloader_workers,
+        dataloader_pin_memory=_cuda(),
+        # Without an accelerator, say so: torchrun/accelerate then run multi-process CPU (gloo)
+        # data parallel instead of N independent copies.
+        use_cpu=not (_cuda() or _mps()),
+        remove_unused_columns=False,
+        report_to=config.report_to,
+        disable_tqdm=True,
+    )
+
+
+def _resume_path(config: TrainConfig, stage_dir: Path) -> str | None:
+    from transformers.trainer_utils import get_last_checkpoint as _last
+
+    get_last_checkpoint: Any = _last
+    choice = config.resume_from_checkpoint
+    if choice in (None, "", "none", "false", "False"):
+        return None
+    if choice in ("auto", "latest", "true", "True"):
+        last = get_last_checkpoint(str(stage_dir)) if stage_dir.is_dir() else None
+        if last is None and choice == "latest":
+            raise FileNotFoundError(
+                f"resume_from_checkpoint='latest' but {stage_dir} has no checkpoint-*; "
+                "use 'auto' to start fresh when there is none"
+            )
+        return last
+    return str(choice)
+
+
+def _load_stage_weights(model: Any, stage_final: Path) -> None:
+    """Weights saved by a finished stage, into the model object (plain or peft)."""
+    from safetensors.torch import load_file
+
+    adapter = stage_final / "adapter_model.safetensors"
+    if adapter.exists():
+        from peft import set_peft_model_state_dict
+
+        set_peft_model_state_dict(model, load_file(str(adapter)))
+        return
+    state = load_file(str(stage_final / "model.safetensors"))
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    if unexpected or any("lm_head" not in k for k in missing):
+        raise RuntimeError(f"pretrain weights in {stage_final} do not fit the model: {missing}")
+    model.tie_weights()
+
+
+def _pretrain(
+    config: TrainConfig, model: Any, tokenizer: Any, checkpoint_dir: Path
+) -> dict[str, Any]:
+    from transformers import Trainer
+
+    stage_dir = checkpoint_dir / "pretrain"
+    final = stage_dir / "final"
+    if (final / "config.json").exists() or (final / "adapter_config.json").exists():
+        _load_stage_weights(model, final)
+        return {"pretrain_skipped": "already done", "pretrain_dir": str(final)}
+    texts = _pretrain_texts(config)
+    if not texts:
+        logger.warning("pretrain_steps > 0 but no domain text was found; skipping the stage")
+        return {"pretrain_skipped": "no text"}
+    blocks = _TextBlocks(texts, tokenizer, config.max_length)
+    args = _training_args(
+        config,
+        stage_dir,
+        max_steps=config.pretrain_steps,
+        lr=config.pretrain_learning_rate or config.learning_rate,
+        has_eval=False,
+    )
+    trainer = Trainer(
+        model=model,
+        args=args,
+        train_dataset=blocks,
+        data_collator=_Collator(tokenizer.pad_token_id),
+    )
+    output = trainer.train(resume_from_checkpoint=_resume_path(config, stage_dir))
+    trainer.save_model(str(final))
+    return {"pretrain_loss": output.training_loss, "pretrain_blocks": len(blocks)}
+
+
+def _merge_and_save(config: TrainConfig, adapter_dir: Path, out: Path, tokenizer: Any) -> None:
+    import torch
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    dtype = torch.bfloat16 if _use_bf16(config) else torch.float32
+    assert config.base_model is not None
+    base: Any = AutoModelForCausalLM.from_pretrained(config.base_model, dtype=dtype)
+    if len(tokenizer) > base.get_input_embeddings().weight.shape[0]:
+        base.resize_token_embeddings(len(tokenizer))
+    merged = PeftModel.from_pretrained(base, str(adapter_dir)).merge_and_unload()
+    merged.generation_config.eos_token_id = tokenizer.eos_token_id
+    merged.generation_config.pad_token_id = tokenizer.pad_token_id
+    merged.save_pretrained(str(out))
+
+
+def train(config: TrainConfig, *, callbacks: Sequence[Any] = ()) -> TrainResult:
+    """Run one training (optional pretraining stage, then SFT) and save the model.
+
+    ``callbacks`` are transformers ``TrainerCallback`` objects for the SFT stage. Rank-safe
+    under torchrun / accelerate launch: the tokenizer is trained once by the main
+    process, and only the main process writes the final directory.
+    """
+    import torch
+    from transformers import Trainer, set_seed
+
+    from cosmo_agent.model.tokenizer import save_tokenizer
+
+    out = Path(config.output_dir)
+    checkpoint_dir = Path(config.checkpoint_dir or out / "checkpoints")
+    sft_dir = checkpoint_dir / "sft"
+    train_rows = _read_rows(_corpus_file(config, "train"), config.max_train_examples)
+    if not train_rows:
+        raise ValueError(
+            "no training conversations: set data (a corpus directory) or train_file, "
+            "or on SageMaker the 'train' channel"
+        )
+    try:
+        eval_rows = _read_rows(_corpus_file(config, "validation"), config.max_eval_examples)
+    except FileNotFoundError:
+        eval_rows = []
+    steps = config.max_steps if config.max_steps > 0 else -1
+    args = _training_args(
+        config, sft_dir, max_steps=steps, lr=config.learning_rate, has_eval=bool(eval_rows)
+    )
+    set_seed(config.seed)
+    tokenizer = _tokenizer_for(config, checkpoint_dir, args, train_rows)
+    if config.recipe == "lora":
+        model = _lora_model(config, tokenizer, args)
+    else:
+        model = _tiny_model(config, tokenizer)
+    metrics: dict[str, Any] = {
+        "recipe": config.recipe,
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "trainable_parameters": sum(p.numel() for p in model.parameters() if p.requires_grad),
+        "vocab_size": len(tokenizer),
+    }
+    if config.pretrain_steps > 0:
+        metrics.update(_pretrain(config, model, tokenizer, checkpoint_dir))
+
+    train_set = _SFTDataset(train_rows, tokenizer, config.max_length)
+    eval_set = _SFTDataset(eval_rows, tokenizer, config.max_length) if eval_rows else None
+    metrics.update(
+        train_examples=len(train_set),
+        dropped_too_long=train_set.dropped_too_long,
+        dropped_no_target=train_set.dropped_no_target,
+        eval_examples=len(eval_set) if eval_set is not None else 0,
+    )
+    if len(train_set) == 0:
+        raise ValueError(
+            f"every training conversation is longer than max_length={config.max_length} tokens "
+            "or has no assistant turn; raise max_length"
+        )
+    trainer = Trainer(
+        model=model,
+        args=args,
+        train_dataset=train_set,
+        eval_dataset=eval_set if eval_set is not None and len(eval_set) else None,
+        data_collator=_Collator(tokenizer.pad_token_id),
+        callbacks=list(callbacks),
+    )
+    output = trainer.train(resume_from_checkpoint=_resume_path(config, sft_dir))
+    metrics["train_loss"] = output.training_loss
+    metrics["global_step"] = output.global_step
+    if trainer.eval_dataset is not None:
+        metrics.update(trainer.evaluate())
+    log_history = list(trainer.state.log_history)
+
+    if config.recipe == "lora" and config.merge_lora:
+        adapter_dir = checkpoint_dir / "adapter"
+        trainer.save_model(str(adapter_dir))
+        if trainer.is_world_process_zero():
+            del trainer, model
+            if _cuda():
+                torch.cuda.empty_cache()
+            _merge_and_save(config, adapter_dir, out, tokenizer)
+    else:
+        trainer.save_model(str(out))
+        if config.recipe == "cosmo-tiny" and trainer.is_world_process_zero():
+            generation: Any = trainer.model.generation_config  # type: ignore[union-attr]
+            generation.eos_token_id = tokenizer.eos_token_id
+            generation.pad_token_id = tokenizer.pad_token_id
+            generation.save_pretrained(str(out))
+    if args.process_index == 0:
+        save_tokenizer(tokenizer, out)
+        (out / "training_args.bin").unlink(missing_ok=True)  # a pickle; the JSON record says it
+        record = {"config": config.model_dump(), "metrics": metrics}
+        (out / "cosmo_training.json").write_text(json.dumps(record, indent=2, default=str))
+        if config.metrics_dir:
+            Path(config.metrics_dir).mkdir(parents=True, exist_ok=True)
+            (Path(config.metrics_dir) / "metrics.json").write_text(
+                json.dumps(metrics, indent=2, default=str)
+            )
+    return TrainResult(str(out), str(checkpoint_dir), metrics, log_history)
+
+
+# --------------------------------------------------------------------------------------------
+# Command line and SageMaker.
+
+
+def _sagemaker_channel_file(directory: str, split: str) -> str:
+    """``<dir>/<split>.jsonl``, or the channel's only conversation file."""
+    base = Path(directory)
+    preferred = base / f"{split}.jsonl"
+    if preferred.exists():
+        return str(preferred)
+    candidates = sorted(p for p in base.glob("*.jsonl") if not p.name.startswith("text-"))
+    if len(candidates) == 1:
+        return str(candidates[0])
+    raise FileNotFoundError(
+        f"SageMaker channel {directory} should hold {split}.jsonl (or exactly one .jsonl file); "
+        f"found {[p.name for p in candidates]}"
+    )
+
+
+def sagemaker_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
+    """TrainConfig fields implied by SageMaker's ``SM_*`` environment variables."""
+    out: dict[str, Any] = {}
+    if environ.get("SM_HPS"):
+        hps = json.loads(environ["SM_HPS"])
+        hps = {k.replace("-", "_"): v for k, v in hps.items() if not k.startswith("sagemaker_")}
+        out.update(hps)
+    if environ.get("SM_CHANNEL_TRAIN"):
+        channel = environ["SM_CHANNEL_TRAIN"]
+        out["train_file"] = _sagemaker_channel_file(channel, "train")
+        text = Path(channel) / "text-train.jsonl"
+        if text.exists() and "pretrain_text" not in out:
+            out["pretrain_text"] = [str(text)]
+    if environ.get("SM_CHANNEL_VALIDATION"):
+        out["validation_file"] = _sagemaker_channel_file(
+            environ["SM_CHANNEL_VALIDATION"], "validation"
+        )
+    if environ.get("SM_CHANNEL_BASE_MODEL"):
+        out["base_model"] = environ["SM_CHANNEL_BASE_MODEL"]
+    if environ.get("SM_CHANNEL_TOKENIZER"):
+        out["tokenizer"] = environ["SM_CHANNEL_TOKENIZER"]
+    if environ.get("SM_MODEL_DIR"):
+        out["output_dir"] = environ["SM_MODEL_DIR"]
+    if environ.get("SM_OUTPUT_DATA_DIR"):
+        out["metrics_dir"] = environ["SM_OUTPUT_DATA_DIR"]
+        # /opt/ml/checkpoints is synced to S3 when the job configures checkpointing.
+        spot = Path("/opt/ml/checkpoints")
+        fallback = Path(environ["SM_OUTPUT_DATA_DIR"]) / "checkpoints"
+        out.setdefault("checkpoint_dir", str(spot if spot.is_dir() else fallback))
+    return out
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cosmo-agent model train",
+        description="Train Cosmo (recipes: " + ", ".join(RECIPES) + ").",
+    )
+    parser.add_argument("--config", help="JSON or YAML file of TrainConfig fields")
+    for name, info in TrainConfig.model_fields.items():
+        flags = [f"--{name.replace('_', '-')}"]
+        if "_" in name:
+            flags.append(f"--{name}")  # SageMaker passes hyperparameters as given
+        parser.add_argument(*flags, dest=name, default=None, help=info.description)
+    return parser
+
+
+def _coerce_cli(name: str, value: str) -> Any:
+    annotation = str(TrainConfig.model_fields[name].annotation)
+    if "list" in annotation:
+        if value.startswith("["):
+            return json.loads(value)
+        parts = [v for v in value.split(",") if v]
+        if name == "lora_target_modules" and len(parts) == 1:
+            return parts[0]
+        return parts
+    if value in ("None", "null") and "None" in annotation:
+        return None
+    return value
+
+
+def config_from_args(
+    argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None
+) -> TrainConfig:
+    """Recipe defaults < ``--config`` file < SageMaker environment < command-line flags."""
+    environ = os.environ if environ is None else environ
+    ns = _parser().parse_args(argv)
+    values: dict[str, Any] = {}
+    if ns.config:
+        text = Path(ns.config).read_text()
+        if ns.config.endswith((".yaml", ".yml")):
+            import yaml
+
+            values.update(yaml.safe_load(text) or {})
+        else:
+            values.update(json.loads(text))
+    values.update(sagemaker_overrides(environ))
+    for name in TrainConfig.model_fields:
+        raw = getattr(ns, name)
+        if raw is not None:
+            values[name] = _coerce_cli(name, raw)
+    recipe = str(values.pop("recipe", "cosmo-tiny"))
+    return TrainConfig.from_recipe(recipe, **values)
+
+
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    """``python -m cosmo_agent.model.train`` (also the SageMaker entry point).
+
+    Prints ``{"output_dir": ..., "metrics": {...}}`` as one JSON line.
+    """
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    config = config_from_args(argv, environ)
+    result = train(config)
+    if int(os.environ.get("RANK", "0")) == 0:
+        summary = {"output_dir": result.output_dir, "metrics": result.metrics}
+        print(json.dumps(summary, default=str))
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
