@@ -66,6 +66,9 @@ listed in ``Passes.failed_ids`` with their error codes (see ``Passes.messages``)
 (5, '2026-06-10T07:06:21+00:00')
 >>> passes.max_elevation_deg.round(1).tolist()
 [14.7, 67.7, 52.3, 66.5, 35.2]
+>>> row = passes.records(stations.names)[1]
+>>> row["station_name"], row["aos"], row["max_elevation_deg"], row["starts_in_progress"]
+('Paris', '2026-06-10T08:41:16.511Z', 67.7045, False)
 """
 
 from __future__ import annotations
@@ -291,6 +294,38 @@ class Passes:
         times = {"aos": self.aos, "tca": self.tca, "los": self.los}[event]
         return [t.astype(datetime).replace(tzinfo=UTC) for t in times]
 
+    def records(self, station_names: Sequence[str] = ()) -> list[dict[str, Any]]:
+        """One JSON-ready dict per pass (times as ISO 8601 UTC strings ending in ``Z``).
+
+        ``station_names`` (e.g. ``GroundStations.names``) adds a ``station_name`` field.
+        """
+        iso = {
+            e: np.datetime_as_string(getattr(self, e), unit="ms", timezone="UTC")
+            for e in ("aos", "tca", "los")
+        }
+        out: list[dict[str, Any]] = []
+        for i in range(len(self)):
+            row: dict[str, Any] = {
+                "satellite_id": int(self.satellite_id[i]),
+                "station": int(self.station[i]),
+            }
+            if station_names:
+                row["station_name"] = station_names[int(self.station[i])]
+            row.update(
+                aos=str(iso["aos"][i]),
+                tca=str(iso["tca"][i]),
+                los=str(iso["los"][i]),
+                duration_s=round(float(self.duration_s[i]), 3),
+                max_elevation_deg=round(float(self.max_elevation_deg[i]), 4),
+                aos_azimuth_deg=round(float(self.aos_azimuth_deg[i]), 4),
+                tca_azimuth_deg=round(float(self.tca_azimuth_deg[i]), 4),
+                los_azimuth_deg=round(float(self.los_azimuth_deg[i]), 4),
+                starts_in_progress=bool(self.starts_in_progress[i]),
+                ends_in_progress=bool(self.ends_in_progress[i]),
+            )
+            out.append(row)
+        return out
+
     def subset(self, selector: ArrayLike) -> Passes:
         """The passes picked by a boolean mask or an index array (failures are kept)."""
         index = np.asarray(selector)
@@ -365,15 +400,18 @@ class _Clock:
         w = self.theta_dot[k]
         dtheta = w * (tau - self.tau_grid[k])
         c, s = np.cos(dtheta), np.sin(dtheta)
-        # M(t) = W · Rz(θ_k + Δθ) = M_k · Rz(Δθ): z rotations commute.
-        turn = np.zeros((len(tau), 3, 3))
-        turn[:, 0, 0] = turn[:, 1, 1] = c
-        turn[:, 0, 1] = s
-        turn[:, 1, 0] = -s
-        turn[:, 2, 2] = 1.0
-        m = np.matmul(self.rotation[k], turn)
-        r = np.matmul(m, r_teme[:, :, None])[:, :, 0]
-        v = np.matmul(m, v_teme[:, :, None])[:, :, 0]
+        # M(t) = W · Rz(θ_k + Δθ) = M_k · Rz(Δθ), as z rotations commute.
+        m = self.rotation[k]
+        r1 = np.empty_like(r_teme)
+        r1[:, 0] = c * r_teme[:, 0] + s * r_teme[:, 1]
+        r1[:, 1] = c * r_teme[:, 1] - s * r_teme[:, 0]
+        r1[:, 2] = r_teme[:, 2]
+        v1 = np.empty_like(v_teme)
+        v1[:, 0] = c * v_teme[:, 0] + s * v_teme[:, 1]
+        v1[:, 1] = c * v_teme[:, 1] - s * v_teme[:, 0]
+        v1[:, 2] = v_teme[:, 2]
+        r: FloatArray = np.einsum("mij,mj->mi", m, r1)
+        v: FloatArray = np.einsum("mij,mj->mi", m, v1)
         v[:, 0] += w * r[:, 1]
         v[:, 1] -= w * r[:, 0]
         return r, v
@@ -431,8 +469,8 @@ class _Sky:
         v_teme[order] = v_sorted
         r_itrs, v_itrs = self.clock.to_itrs(tau, r_teme, v_teme)
         enu = self.geometry.enu[sta]
-        loc = np.matmul(enu, (r_itrs - self.geometry.station_itrs[sta])[:, :, None])[:, :, 0]
-        locv = np.matmul(enu, v_itrs[:, :, None])[:, :, 0]
+        loc = np.einsum("mij,mj->mi", enu, r_itrs - self.geometry.station_itrs[sta])
+        locv = np.einsum("mij,mj->mi", enu, v_itrs)
         rho = np.sqrt(np.einsum("ij,ij->i", loc, loc))
         rho_dot = np.einsum("ij,ij->i", loc, locv) / rho
         up, up_dot = loc[:, 2], locv[:, 2]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from importlib.resources import files
@@ -190,6 +191,13 @@ def test_passes_are_sorted_typed_and_inside_the_window(catalog: Catalog, passes:
     assert np.any(passes.duration_s[~passes.starts_in_progress & ~passes.ends_in_progress] < 120)
     aware = passes.datetimes("tca")
     assert all(t.tzinfo is UTC for t in aware) and len(aware) == len(passes)
+    assert aware[0] == passes.tca[0].astype(datetime).replace(tzinfo=UTC)
+    records = json.loads(json.dumps(passes.records(STATIONS.names)))
+    assert len(records) == len(passes) and records[0]["aos"].endswith("Z")
+    assert {r["station_name"] for r in records} == set(STATIONS.names)
+    assert datetime.fromisoformat(records[0]["los"]) - passes.datetimes("los")[0] < timedelta(
+        milliseconds=1
+    )
     assert passes.failed_ids.size == 0 and passes.messages() == {}
 
 
