@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 
-.PHONY: demo test lint bench clean venv dev
+.PHONY: demo test lint bench clean venv dev unsafe-plans
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,10 +33,19 @@ test: $(VENV)/.dev-installed
 
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy orbital tools agent model cosmo_agent
+	@# mypy cannot follow the editable install's package-dir finder, so it checks a symlink tree
+	@# laid out as installed (cosmo_agent/orbital -> orbital, ...): cross-package types are real.
+	rm -rf build/typecheck && mkdir -p build/typecheck/cosmo_agent
+	cp cosmo_agent/__init__.py cosmo_agent/py.typed build/typecheck/cosmo_agent/
+	for d in orbital tools agent model; do ln -s ../../../$$d build/typecheck/cosmo_agent/$$d; done
+	cd build/typecheck && MYPYPATH=. ../../$(VENV)/bin/mypy -p cosmo_agent --config-file ../../pyproject.toml
 
 bench: $(VENV)/.dev-installed
 	for f in bench/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+
+# the hand-made unsafe-plan suite (also part of `make test`)
+unsafe-plans: $(VENV)/.dev-installed
+	$(PY) -m pytest -q tests/test_validator.py tests/test_export.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
