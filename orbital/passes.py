@@ -31,11 +31,14 @@ How it works, per chunk of satellites (memory stays bounded by ``chunk_cells``):
    perigee and ``ρ ≥ perigee radius − station radius`` (times a 1.5 safety
    factor).  The nearest grid point lies within ``h/2`` of a pass's peak, so it
    sits at most ``C·h²/8`` below it.
-   **Guarantee:** every pass is found whose elevation has a single maximum within
-   one step either side of its peak (true for any orbit whose passes over a
-   station are more than two steps apart, which every LEO satisfies at the
-   default 120 s: consecutive passes are about an orbit apart).  Passes with two
-   culminations are reported once, with one of them.
+   **Guarantee:** a pass is found whenever ``g`` has no other turning point
+   within one step either side of its peak.  For LEO ``g`` turns about twice an
+   orbit (a maximum near closest approach, a minimum on the far side of the
+   Earth), tens of minutes apart, so at the default 120 s step no pass is
+   missed however short; the tests check the bound on ``|g''|`` and that steps of
+   30 s and 600 s give the same passes.  Not split: a dip below the threshold
+   that falls between two grid points of one pass (it is at most ``C·h²/8`` deep);
+   a pass with two culminations is reported once, with one of them.
 4. *Culmination.*  The time of maximum elevation is the root of the elevation
    rate between AOS and LOS (Illinois method, to 10 ms: the elevation error is
    second order, far below 0.01 deg).  Passes under way at ``start`` or ``stop``
@@ -53,6 +56,8 @@ motion changes by less than a microarcsecond in a step.
 
 Satellites whose SGP4 propagation fails anywhere in the window are left out and
 listed in ``Passes.failed_ids`` with their error codes (see ``Passes.messages``).
+Times inside the search count UTC seconds from ``start``; a window spanning a leap
+second (none is announced) would report the times after it one second early.
 
 >>> from datetime import datetime, timezone
 >>> from importlib.resources import files
