@@ -433,7 +433,7 @@ class PropagateResult(ToolResult):
 def propagate(ctx: ToolContext, args: PropagateArgs) -> PropagateResult:
     """SGP4 → ITRS → WGS84 latitude, longitude and altitude on a bounded time grid."""
     sats = ctx.satellites(args.satellites)
-    start = args.start.astimezone(ctx.now.tzinfo) if args.start is not None else ctx.now
+    start = args.start.astimezone(UTC) if args.start is not None else ctx.now
     span_s = args.duration_h * 3600.0
     step_s = args.step_s
     limit = max(2, min(MAX_TRACK_SAMPLES_PER_SATELLITE, MAX_TRACK_SAMPLES // len(sats)))
@@ -837,7 +837,7 @@ def assess_conjunction(ctx: ToolContext, args: AssessConjunctionArgs) -> Conjunc
     else:
         action = "none"
     return ConjunctionAssessment(
-        event_id=next(k for k, e in ctx.store.events.items() if e is event),
+        event_id=event.event_id,
         primary=event.primary,
         secondary=event.secondary,
         tca_utc=tca,
@@ -991,7 +991,7 @@ def plan_avoidance(ctx: ToolContext, args: PlanAvoidanceArgs) -> ManeuverProposa
         "cosmo_agent.orbital.maneuver", "plan_avoidance", "the avoidance planner"
     )
     event = ctx.store.event(args.event_id)
-    event_id = next(k for k, e in ctx.store.events.items() if e is event)
+    event_id = event.event_id
     sat = ctx.mission.satellite(event.primary.norad_id)
     if not sat.maneuverable:
         raise ToolError.make("not_maneuverable", satellite=f"{sat.name} ({sat.norad_id})")
@@ -1575,7 +1575,7 @@ def propose_commands(ctx: ToolContext, args: ProposeCommandsArgs) -> ProposeComm
             if maneuver and not sat.maneuverable:
                 message = f"{sat.name} is not maneuverable (mission fleet entry)"
                 issues.append(_issue("not_maneuverable", message))
-        time_utc = req.time.astimezone(ctx.now.tzinfo) if req.time is not None else None
+        time_utc = req.time.astimezone(UTC) if req.time is not None else None
         if time_utc is not None and time_utc < earliest:
             issues.append(
                 _issue(
