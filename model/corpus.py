@@ -85,7 +85,8 @@ Lang = Literal["en", "ko"]
 SPLITS: tuple[Split, ...] = ("train", "validation", "test")
 DEFAULT_FRACTIONS: tuple[float, float, float] = (0.90, 0.05, 0.05)
 DEFAULT_NOW_UTC = datetime(2026, 6, 10, 0, 0, tzinfo=UTC)
-DEFAULT_COMMANDS = ("SAFE_MODE", "NOMINAL_MODE", "PAYLOAD_ON", "PAYLOAD_OFF", "START_DOWNLINK")
+# Commands every bundled dictionary (tools/data/commands) has, with no required parameter.
+DEFAULT_COMMANDS = ("NOOP", "TIME_SYNC", "SAFE_MODE_ENTER", "SAFE_MODE_EXIT", "STOP_DOWNLINK")
 
 # Contract defaults (contract.md) applied to both sides before comparing tool calls.
 TOOL_DEFAULTS: dict[str, dict[str, Any]] = {
@@ -909,7 +910,7 @@ def _commands(world: Mapping[str, Any]) -> list[str]:
 def _event_ids(world: Mapping[str, Any], rng: random.Random) -> str:
     if world.get("event_ids"):
         return str(rng.choice(list(world["event_ids"])))
-    return f"EV-{rng.randrange(1, 10_000):04d}"
+    return f"CONJ-{rng.randrange(1, 100):04d}"  # the registry's event id format
 
 
 def _now(world: Mapping[str, Any]) -> datetime:

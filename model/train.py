@@ -1,11 +1,13 @@
 """Train Cosmo: one transformers ``Trainer`` code path, two recipes.
 
 - ``cosmo-tiny``: a small Llama-style decoder trained from scratch with a Cosmo tokenizer
-  (trained from the corpus unless ``tokenizer`` names one); the embedded default model.
+  (trained from the corpus unless ``tokenizer`` names one) and the compact tools template
+  (``chat_template="cosmo-compact"``); the embedded default model.
 - ``lora``: peft LoRA on any local Hugging Face causal-LM checkpoint directory
   (``base_model``, e.g. a Qwen3-0.6B download); 4-bit QLoRA when bitsandbytes and CUDA are
   available (``qlora="auto"``, the default, falls back to LoRA with a message; ``"on"``
-  refuses to run without them). The adapter is merged into the base weights at the end
+  refuses to run without them), with the Hermes/Qwen tools template (``"cosmo"``; ``"base"``
+  keeps the base model's own). The adapter is merged into the base weights at the end
   (``merge_lora``), so both recipes produce the same directory format.
 
 Data: a corpus directory from :mod:`cosmo_agent.model.corpus` (``train.jsonl``,
@@ -83,7 +85,9 @@ class TrainConfig(BaseModel):
     # tokenizer
     tokenizer: str | None = Field(None, description="tokenizer dir; cosmo-tiny trains one if unset")
     vocab_size: int = Field(8192, ge=300)
-    chat_template: Literal["cosmo", "base"] = "cosmo"
+    chat_template: Literal["cosmo", "cosmo-compact", "base"] = Field(
+        "cosmo", description="cosmo: tools as JSON; cosmo-compact: signatures; base: keep"
+    )
     # cosmo-tiny architecture (LlamaConfig)
     hidden_size: int = Field(256, ge=8)
     num_layers: int = Field(4, ge=1)
@@ -150,7 +154,7 @@ RECIPES: dict[str, dict[str, Any]] = {
         "batch_size": 8,
         "warmup": 0.03,
         "weight_decay": 0.01,
-        "chat_template": "cosmo",
+        "chat_template": "cosmo-compact",
     },
     # Adapters on a local base model (e.g. Qwen3-0.6B); QLoRA on CUDA with bitsandbytes.
     "lora": {
@@ -373,6 +377,7 @@ def _qlora_available() -> tuple[bool, str]:
 
 def _tokenizer_for(config: TrainConfig, checkpoint_dir: Path, args: Any, rows: list[Any]) -> Any:
     from cosmo_agent.model.tokenizer import (
+        CHAT_TEMPLATES,
         COSMO_CHAT_TEMPLATE,
         load_tokenizer,
         render_chat,
@@ -380,23 +385,29 @@ def _tokenizer_for(config: TrainConfig, checkpoint_dir: Path, args: Any, rows: l
         train_tokenizer,
     )
 
+    template = CHAT_TEMPLATES.get(config.chat_template)  # None: keep the tokenizer's own
     if config.recipe == "lora":
         if not config.base_model:
             raise ValueError("the lora recipe needs base_model (a local HF checkpoint directory)")
-        source = config.tokenizer or config.base_model
-        template = COSMO_CHAT_TEMPLATE if config.chat_template == "cosmo" else None
-        return load_tokenizer(source, chat_template=template)
+        return load_tokenizer(config.tokenizer or config.base_model, chat_template=template)
     if config.tokenizer:
-        return load_tokenizer(config.tokenizer)
+        return load_tokenizer(config.tokenizer, chat_template=template)
+    template = template or COSMO_CHAT_TEMPLATE
     saved = checkpoint_dir / "tokenizer"
     # Rank 0 trains and saves; the other ranks then load the same files.
     with args.main_process_first(local=False, desc="train tokenizer"):
         if (saved / "tokenizer.json").exists():
             return load_tokenizer(saved)
-        texts = [render_chat(r["messages"], r.get("tools") or None) for r in rows]
+        texts = [
+            render_chat(r["messages"], r.get("tools") or None, chat_template=template)
+            for r in rows
+        ]
         texts += _pretrain_texts(config)
         tok = train_tokenizer(
-            texts, vocab_size=config.vocab_size, model_max_length=config.max_length
+            texts,
+            vocab_size=config.vocab_size,
+            model_max_length=config.max_length,
+            chat_template=template,
         )
         if args.process_index == 0:
             save_tokenizer(tok, saved)

@@ -79,7 +79,7 @@ class FakeTeacher:
             calls.append(("fleet_status", {}))
         if any(k in text for k in ("weather", "기상", "날씨", "kp", "geomagnetic", "지자기")):
             calls.append(("space_weather", {}))
-        event = re.search(r"EV-\d{4}", request)
+        event = re.search(r"CONJ-\d{4}", request)
         if event and any(k in text for k in ("assess", "probability", "risk", "평가", "확률")):
             calls = [("assess_conjunction", {"event_id": event.group()})]
         korean = bool(HANGUL.search(request))
@@ -114,7 +114,7 @@ def _world() -> dict[str, Any]:
         "tools": [_schema(n) for n in TOOL_NAMES],
         "system": "You are Cosmo.",
         "now": "2026-06-10T05:30:00Z",
-        "event_ids": ["EV-0042", "EV-1234"],
+        "event_ids": ["CONJ-0042", "CONJ-0007"],
     }
 
 

@@ -196,6 +196,57 @@ def test_assistant_labels_cover_exactly_the_assistant_turns(workdir: Path) -> No
     assert learned2.replace("\n", "") == learned.replace("\n", "")
 
 
+def _mission_tools() -> list[dict[str, Any]]:
+    sats = ["25544", "ISS (ZARYA)", "ISS", "국제우주정거장", "43013", "NOAA 20"]
+    names = {"anyOf": [{"type": "array", "items": {"type": "string", "enum": sats}},
+                       {"const": "all", "type": "string"}], "description": "Fleet satellites."}
+    stations = {"anyOf": [{"type": "array", "items": {"type": "string", "enum": ["DJN", "대전"]}},
+                          {"const": "all", "type": "string"}]}
+    hours = {"type": "number", "default": 24.0, "exclusiveMinimum": 0, "maximum": 168}
+
+    def tool(name: str, props: dict[str, Any], required: list[str]) -> dict[str, Any]:
+        params = {"type": "object", "properties": props, "required": required}
+        return {"type": "function", "function": {
+            "name": name, "description": f"The {name} tool. More detail here.",
+            "parameters": params}}
+
+    return [
+        tool("fleet_status", {}, []),
+        tool("find_passes", {"satellites": names, "stations": stations, "duration_h": hours},
+             ["satellites", "stations"]),
+        tool("schedule_contacts", {"satellites": names, "objective": {
+            "type": "string", "enum": ["max_volume", "max_priority"], "default": "max_volume"}},
+            ["satellites"]),
+        tool("propose_commands", {"commands": {"type": "array", "items": {
+            "type": "object", "required": ["satellite", "command"], "properties": {
+                "satellite": {"type": "string", "enum": sats},
+                "command": {"type": "string"}, "time": {"type": "string"}}}}}, ["commands"]),
+    ]
+
+
+def test_compact_template_writes_signatures_and_each_name_list_once(workdir: Path) -> None:
+    messages, _ = _conversation()
+    tools = _mission_tools()
+    full = T.render_chat(messages, tools)
+    compact = T.render_chat(messages, tools, chat_template=T.COSMO_COMPACT_CHAT_TEMPLATE)
+    block = compact[compact.index("<tools>") : compact.index("<|im_end|>")]
+    assert "\nfleet_status() - The fleet_status tool.\n" in block
+    assert "\nfind_passes(satellites, stations, duration_h?=24.0) - The find_passes tool." in block
+    assert "schedule_contacts(satellites, objective?: max_volume|max_priority=max_volume)" in block
+    assert "propose_commands(commands: [{satellite, command, time?}])" in block
+    assert block.count("국제우주정거장") == 1 and block.count("대전") == 1
+    assert 'satellites: "all" or a list of 25544, ISS (ZARYA), ISS, 국제우주정거장' in block
+    assert 'stations: "all" or a list of DJN, 대전' in block
+    # Only the system turn differs: the turns the model learns are byte-identical.
+    assert compact.split("<|im_end|>\n", 1)[1] == full.split("<|im_end|>\n", 1)[1]
+    tok = T.load_tokenizer(workdir / "tok")
+    assert len(tok(compact)["input_ids"]) < 0.6 * len(tok(full)["input_ids"])
+    small = T.load_tokenizer(workdir / "tok", chat_template=T.COSMO_COMPACT_CHAT_TEMPLATE)
+    ids, labels = assistant_labels(small, messages, tools)
+    learned = small.decode([t for t, lab in zip(ids, labels, strict=True) if lab != -100])
+    assert learned.startswith("<tool_call>") and learned.endswith("UTC.<|im_end|>")
+
+
 def test_saved_tokenizer_keeps_the_template_in_tokenizer_config(workdir: Path) -> None:
     config = json.loads((workdir / "tok" / "tokenizer_config.json").read_text())
     assert config["chat_template"] == T.COSMO_CHAT_TEMPLATE
@@ -235,7 +286,8 @@ def test_cosmo_tiny_learns_saves_and_loads_back(workdir: Path, tmp_path: Path) -
                  "generation_config.json", "cosmo_training.json"):
         assert (out / name).is_file(), name
     assert (Path(result.checkpoint_dir) / "tokenizer" / "tokenizer.json").is_file()
-    assert "chat_template" in json.loads((out / "tokenizer_config.json").read_text())
+    saved_template = json.loads((out / "tokenizer_config.json").read_text())["chat_template"]
+    assert saved_template == T.COSMO_COMPACT_CHAT_TEMPLATE  # the cosmo-tiny recipe's choice
 
     tok = T.load_tokenizer(out)
     model = AutoModelForCausalLM.from_pretrained(out)
