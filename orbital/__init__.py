@@ -30,6 +30,13 @@ from cosmo_agent.orbital.lighting import (
     lighting_intervals,
     sun_position_gcrs_km,
 )
+from cosmo_agent.orbital.passes import (
+    GroundStations,
+    HorizonMask,
+    Passes,
+    PassEvent,
+    find_passes,
+)
 from cosmo_agent.orbital.propagation import SGP4_ERRORS, Ephemeris, iter_propagate, propagate
 from cosmo_agent.orbital.timescales import (
     EarthOrientationTable,
@@ -48,14 +55,19 @@ __all__ = [
     "ElementRecord",
     "ElementSetError",
     "Ephemeris",
+    "GroundStations",
+    "HorizonMask",
     "LightingIntervals",
     "LightingState",
     "NaiveDatetimeError",
     "ParseIssue",
+    "PassEvent",
+    "Passes",
     "Staleness",
     "StalenessPolicy",
     "beta_angle_deg",
     "earth_orientation_table",
+    "find_passes",
     "format_alpha5",
     "geodetic_to_itrs",
     "illumination_fraction",
