@@ -1,0 +1,776 @@
+"""BFCL-style evaluation of the Cosmo planner: tool-call AST accuracy, irrelevance, schema validity.
+
+A test split is JSONL, one record per line::
+
+    {"id": str, "lang": "en" | "ko", "messages": [...], "tools": [<OpenAI tool>...],
+     "intended": [{"name": str, "arguments": {...}}, ...]}      # [] = no tool is needed
+
+A *predictor* maps ``(messages up to the last user turn, tools)`` to a list of calls
+``{"name", "arguments"}`` (OpenAI ``{"function": {...}}`` and LangChain ``{"name", "args"}``
+shapes are accepted too).  :func:`evaluate` scores it:
+
+``ast_accuracy``
+    Relevant records whose calls match the intended ones as a multiset (BFCL "parallel"
+    matching): same tool names, no unknown or unexpected arguments, every value equal with its
+    type — numbers within ``rel_tol``/``abs_tol`` (an int is accepted for ``number``, a float is
+    not for ``integer``), strings BFCL-normalised (case, spaces and ``,./-_*^`` ignored) unless the
+    schema closes them with ``enum``/``const`` (exact, NFC), ``date-time`` strings compared as
+    instants, arrays order-insensitive when the schema has ``uniqueItems: true`` or
+    ``"x-unordered": true``.  As in BFCL an omitted optional argument equals its schema
+    ``default``: leaving out ``duration_h`` when 24 was intended and the default is 24 passes.
+``irrelevance_accuracy``
+    Records with ``intended == []`` where the predictor made no call.
+``relevance_rate``
+    Relevant records where the predictor made at least one call.
+``schema_validity``
+    Emitted calls that name a provided tool and whose arguments validate against its JSON schema
+    (:func:`schema_errors`, the ``jsonschema`` package when installed, else a built-in validator
+    for the subset the tool registry emits).
+``perplexity``
+    ``exp(mean token NLL)`` of the records rendered through the chat template, when a language
+    model is given.
+
+Each metric is reported over all records and per language.
+
+>>> tools = [{"type": "function", "function": {"name": "fleet_status",
+...           "parameters": {"type": "object", "properties": {}}}}]
+>>> rec = {"id": "1", "lang": "en", "tools": tools, "intended": [{"name": "fleet_status",
+...        "arguments": {}}], "messages": [{"role": "user", "content": "Fleet status?"}]}
+>>> report = evaluate([rec], lambda messages, tools: [{"name": "fleet_status", "arguments": {}}])
+>>> report["metrics"]["all"]["ast_accuracy"]
+1.0
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+__all__ = [
+    "SCHEMA_BACKEND",
+    "Call",
+    "EvalRecord",
+    "EvalReport",
+    "Predictor",
+    "chat_model_predictor",
+    "evaluate",
+    "load_split",
+    "match_calls",
+    "normalize_calls",
+    "perplexity",
+    "report_markdown",
+    "schema_errors",
+    "validate_call",
+    "write_report",
+]
+
+
+class Call(TypedDict):
+    """One tool call: the tool's name and its arguments as a JSON object."""
+
+    name: str
+    arguments: dict[str, Any]
+
+
+class EvalRecord(TypedDict):
+    """One line of a test split."""
+
+    id: str
+    lang: str
+    messages: list[dict[str, Any]]
+    tools: list[dict[str, Any]]
+    intended: list[Call]
+
+
+class RecordResult(TypedDict):
+    """How one record was scored."""
+
+    id: str
+    lang: str
+    relevant: bool
+    correct: bool
+    reason: str | None
+    n_calls: int
+    n_valid_calls: int
+    invalid: list[str]
+    predicted: list[Call]
+
+
+class GroupMetrics(TypedDict):
+    """Metrics over a group of records (all, or one language); None where undefined."""
+
+    n_records: int
+    n_relevant: int
+    n_irrelevant: int
+    n_calls: int
+    ast_accuracy: float | None
+    irrelevance_accuracy: float | None
+    relevance_rate: float | None
+    overall_accuracy: float | None
+    schema_validity: float | None
+    perplexity: float | None
+
+
+class EvalReport(TypedDict):
+    """What :func:`evaluate` returns and :func:`write_report` writes as JSON."""
+
+    metrics: dict[str, GroupMetrics]
+    records: list[RecordResult]
+    config: dict[str, Any]
+
+
+Predictor = Callable[[list[dict[str, Any]], list[dict[str, Any]]], Sequence[Mapping[str, Any]]]
+"""``(messages up to the last user turn, OpenAI tools) -> calls``."""
+
+_MISSING = object()
+
+# ----------------------------------------------------------------------------------------------
+# JSON Schema validation (subset) — the registry's schemas use only these keywords.
+
+try:  # pragma: no cover - depends on the environment
+    import jsonschema as _jsonschema
+except ImportError:  # pragma: no cover - depends on the environment
+    _jsonschema = None
+
+SCHEMA_BACKEND: Literal["jsonschema", "builtin"] = "jsonschema" if _jsonschema else "builtin"
+"""Which validator :func:`schema_errors` uses by default."""
+
+_TYPE_CHECKS: dict[str, Callable[[Any], bool]] = {
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+    "string": lambda v: isinstance(v, str),
+    "boolean": lambda v: isinstance(v, bool),
+    "null": lambda v: v is None,
+    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v),
+    "integer": lambda v: (
+        (isinstance(v, int) and not isinstance(v, bool))
+        or (isinstance(v, float) and math.isfinite(v) and v.is_integer())
+    ),
+}
+
+
+def schema_errors(
+    instance: Any,
+    schema: Mapping[str, Any] | bool,
+    *,
+    backend: Literal["jsonschema", "builtin"] | None = None,
+) -> list[str]:
+    """Why ``instance`` does not validate against ``schema`` (``[]`` when it does).
+
+    The built-in backend covers ``type``, ``enum``, ``const``, ``anyOf``/``oneOf``/``allOf``,
+    ``minimum``/``maximum``/``exclusiveMinimum``/``exclusiveMaximum``, ``minLength``/``maxLength``/
+    ``pattern``, ``format: date-time`` (timezone required), ``required``, ``properties``,
+    ``additionalProperties``, ``items``, ``minItems``/``maxItems``/``uniqueItems`` and local
+    ``$ref`` (``#/$defs/...``); other keywords are ignored.
+
+    >>> schema_errors(5, {"type": "number", "exclusiveMinimum": 0, "maximum": 4})
+    ['$: 5 > maximum 4']
+    >>> schema_errors({"satellites": "all"}, {"type": "object", "required": ["duration_h"]})
+    ["$: missing required property 'duration_h'"]
+    """
+    chosen = backend or SCHEMA_BACKEND
+    if chosen == "jsonschema":
+        if _jsonschema is None:
+            raise ImportError("backend='jsonschema' needs `pip install jsonschema`")
+        cls = _jsonschema.validators.validator_for(schema, default=_jsonschema.Draft202012Validator)
+        validator = cls(schema, format_checker=cls.FORMAT_CHECKER)
+        return [
+            f"${''.join(f'[{p!r}]' for p in e.absolute_path)}: {e.message}"
+            for e in validator.iter_errors(instance)
+        ]
+    root = schema if isinstance(schema, Mapping) else {}
+    errors: list[str] = []
+    _validate(instance, schema, root, "$", errors)
+    return errors
+
+
+def _resolve(schema: Mapping[str, Any], root: Mapping[str, Any]) -> Mapping[str, Any]:
+    seen = 0
+    while "$ref" in schema and seen < 32:
+        ref = str(schema["$ref"])
+        if not ref.startswith("#/"):
+            raise ValueError(f"only local $ref is supported, got {ref!r}")
+        target: Any = root
+        for part in ref[2:].split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        schema = {**target, **{k: v for k, v in schema.items() if k != "$ref"}}
+        seen += 1
+    return schema
+
+
+def _is_datetime(value: str) -> bool:
+    try:
+        parsed = datetime.fromisoformat(value.replace("z", "Z"))
+    except ValueError:
+        return False
+    return parsed.tzinfo is not None and "T" in value.upper()
+
+
+def _json_equal(a: Any, b: Any) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    return bool(a == b)
+
+
+def _validate(
+    value: Any, schema: Any, root: Mapping[str, Any], path: str, errors: list[str]
+) -> None:
+    if schema is True or schema == {}:
+        return
+    if schema is False:
+        errors.append(f"{path}: no value is allowed here")
+        return
+    schema = _resolve(schema, root)
+    kind = schema.get("type")
+    if kind is not None:
+        kinds = [kind] if isinstance(kind, str) else list(kind)
+        if not any(_TYPE_CHECKS.get(k, lambda _v: True)(value) for k in kinds):
+            errors.append(f"{path}: {value!r} is not of type {'/'.join(kinds)}")
+            return
+    if "const" in schema and not _json_equal(value, schema["const"]):
+        errors.append(f"{path}: {value!r} is not {schema['const']!r}")
+    if "enum" in schema and not any(_json_equal(value, e) for e in schema["enum"]):
+        errors.append(f"{path}: {value!r} is not one of {list(schema['enum'])!r}")
+    for key in ("anyOf", "oneOf"):
+        if key in schema:
+            n_ok = sum(not _errors_in(value, s, root) for s in schema[key])
+            if n_ok == 0 or (key == "oneOf" and n_ok > 1):
+                errors.append(f"{path}: {value!r} matches {n_ok} of the {key} alternatives")
+    for sub in schema.get("allOf", ()):
+        _validate(value, sub, root, path, errors)
+    if _TYPE_CHECKS["number"](value):
+        _check_bounds(value, schema, path, errors)
+    if isinstance(value, str):
+        n = len(value)
+        if "minLength" in schema and n < schema["minLength"]:
+            errors.append(f"{path}: shorter than minLength {schema['minLength']}")
+        if "maxLength" in schema and n > schema["maxLength"]:
+            errors.append(f"{path}: longer than maxLength {schema['maxLength']}")
+        if "pattern" in schema and not re.search(schema["pattern"], value):
+            errors.append(f"{path}: {value!r} does not match pattern {schema['pattern']!r}")
+        if schema.get("format") == "date-time" and not _is_datetime(value):
+            errors.append(f"{path}: {value!r} is not an ISO 8601 date-time with a timezone")
+    if isinstance(value, list):
+        _check_array(value, schema, root, path, errors)
+    if isinstance(value, dict):
+        _check_object(value, schema, root, path, errors)
+
+
+def _errors_in(value: Any, schema: Any, root: Mapping[str, Any]) -> list[str]:
+    errors: list[str] = []
+    _validate(value, schema, root, "$", errors)
+    return errors
+
+
+def _check_bounds(value: float, schema: Mapping[str, Any], path: str, errors: list[str]) -> None:
+    lo, hi = schema.get("minimum"), schema.get("maximum")
+    xlo, xhi = schema.get("exclusiveMinimum"), schema.get("exclusiveMaximum")
+    if xlo is True:  # draft-4 boolean form
+        lo, xlo = None, lo
+    if xhi is True:
+        hi, xhi = None, hi
+    if lo is not None and value < lo:
+        errors.append(f"{path}: {value!r} < minimum {lo!r}")
+    if hi is not None and value > hi:
+        errors.append(f"{path}: {value!r} > maximum {hi!r}")
+    if isinstance(xlo, int | float) and value <= xlo:
+        errors.append(f"{path}: {value!r} <= exclusiveMinimum {xlo!r}")
+    if isinstance(xhi, int | float) and value >= xhi:
+        errors.append(f"{path}: {value!r} >= exclusiveMaximum {xhi!r}")
+
+
+def _check_array(
+    value: list[Any], schema: Mapping[str, Any], root: Mapping[str, Any], path: str,
+    errors: list[str],
+) -> None:
+    if "minItems" in schema and len(value) < schema["minItems"]:
+        errors.append(f"{path}: fewer than minItems {schema['minItems']}")
+    if "maxItems" in schema and len(value) > schema["maxItems"]:
+        errors.append(f"{path}: more than maxItems {schema['maxItems']}")
+    if schema.get("uniqueItems"):
+        dumped = [json.dumps(v, sort_keys=True) for v in value]
+        if len(set(dumped)) != len(dumped):
+            errors.append(f"{path}: items are not unique")
+    items = schema.get("items")
+    if items is not None:
+        for i, item in enumerate(value):
+            _validate(item, items, root, f"{path}[{i}]", errors)
+
+
+def _check_object(
+    value: dict[str, Any], schema: Mapping[str, Any], root: Mapping[str, Any], path: str,
+    errors: list[str],
+) -> None:
+    props: Mapping[str, Any] = schema.get("properties", {})
+    for name in schema.get("required", ()):
+        if name not in value:
+            errors.append(f"{path}: missing required property {name!r}")
+    extra = schema.get("additionalProperties", True)
+    for key, item in value.items():
+        if key in props:
+            _validate(item, props[key], root, f"{path}.{key}", errors)
+        elif extra is False:
+            errors.append(f"{path}: unexpected property {key!r}")
+        else:
+            _validate(item, extra, root, f"{path}.{key}", errors)
+
+
+# ----------------------------------------------------------------------------------------------
+# Calls
+
+
+def normalize_calls(calls: Iterable[Mapping[str, Any]] | None) -> list[Call]:
+    """Calls in any of the usual shapes as ``[{"name", "arguments": dict}]``.
+
+    Accepts ``{"name", "arguments"}``, OpenAI ``{"type": "function", "function": {"name",
+    "arguments": dict | JSON string}}`` and LangChain ``{"name", "args", "id"}``.  Arguments that
+    are not a JSON object are kept as ``{"__invalid__": <what was given>}`` so that they fail
+    validation instead of vanishing.
+
+    >>> normalize_calls([{"function": {"name": "space_weather", "arguments": "{}"}}])
+    [{'name': 'space_weather', 'arguments': {}}]
+    """
+    out: list[Call] = []
+    for call in calls or ():
+        body: Mapping[str, Any] = call.get("function", call)
+        args: Any = body.get("arguments", body.get("args", {}))
+        if isinstance(args, str):
+            try:
+                args = json.loads(args) if args.strip() else {}
+            except json.JSONDecodeError:
+                args = {"__invalid__": args}
+        if not isinstance(args, dict):
+            args = {"__invalid__": args}
+        out.append({"name": str(body.get("name", "")), "arguments": args})
+    return out
+
+
+def _tool_parameters(tools: Iterable[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
+    params: dict[str, Mapping[str, Any]] = {}
+    for tool in tools:
+        fn = tool.get("function", tool)
+        params[str(fn["name"])] = fn.get("parameters") or {"type": "object", "properties": {}}
+    return params
+
+
+def validate_call(
+    call: Mapping[str, Any],
+    tools: Iterable[Mapping[str, Any]],
+    *,
+    backend: Literal["jsonschema", "builtin"] | None = None,
+) -> list[str]:
+    """Why ``call`` is not a valid call of one of ``tools`` (``[]`` when it is).
+
+    >>> tools = [{"type": "function", "function": {"name": "assess_conjunction", "parameters": {
+    ...     "type": "object", "properties": {"event_id": {"type": "string"}},
+    ...     "required": ["event_id"], "additionalProperties": False}}}]
+    >>> validate_call({"name": "assess_conjunction", "arguments": {"event_id": 7}}, tools)
+    ['$.event_id: 7 is not of type string']
+    """
+    (norm,) = normalize_calls([call])
+    params = _tool_parameters(tools)
+    if norm["name"] not in params:
+        return [f"unknown tool {norm['name']!r}; expected one of {sorted(params)}"]
+    return schema_errors(norm["arguments"], params[norm["name"]], backend=backend)
+
+
+_BFCL_STRIP = re.compile(r"[ ,./\-_*^]")
+
+
+def _norm_text(s: str) -> str:
+    return _BFCL_STRIP.sub("", unicodedata.normalize("NFC", s)).lower()
+
+
+class _Matcher:
+    """Value comparison of a prediction against an intended call, BFCL style."""
+
+    def __init__(self, root: Mapping[str, Any], rel_tol: float, abs_tol: float) -> None:
+        self.root = root
+        self.rel_tol = rel_tol
+        self.abs_tol = abs_tol
+
+    def value(self, got: Any, want: Any, schema: Any, path: str) -> str | None:
+        schema = _resolve(schema, self.root) if isinstance(schema, Mapping) else {}
+        branches = schema.get("anyOf") or schema.get("oneOf")
+        if branches:
+            first: str | None = None
+            for branch in branches:
+                merged = {k: v for k, v in schema.items() if k not in ("anyOf", "oneOf")}
+                merged.update(_resolve(branch, self.root))
+                if _errors_in(want, merged, self.root):
+                    continue
+                reason = self.value(got, want, merged, path)
+                if reason is None:
+                    return None
+                first = first or reason
+            return first or f"{path}: expected {want!r}, got {got!r}"
+        if want is None or isinstance(want, bool):
+            ok = got is want if want is None else (isinstance(got, bool) and got == want)
+            return None if ok else f"{path}: expected {want!r}, got {got!r}"
+        if isinstance(want, int | float):
+            return self._number(got, want, schema, path)
+        if isinstance(want, str):
+            return self._string(got, want, schema, path)
+        if isinstance(want, list):
+            return self._array(got, want, schema, path)
+        if isinstance(want, dict):
+            return self.obj(got, want, schema, path)
+        return f"{path}: cannot compare {type(want).__name__}"
+
+    def _number(self, got: Any, want: float, schema: Mapping[str, Any], path: str) -> str | None:
+        if isinstance(got, bool) or not isinstance(got, int | float):
+            return f"{path}: expected a number, got {type(got).__name__} {got!r}"
+        if schema.get("type") == "integer" and not isinstance(got, int):
+            return f"{path}: expected an integer, got float {got!r}"
+        if not math.isclose(got, want, rel_tol=self.rel_tol, abs_tol=self.abs_tol):
+            return f"{path}: expected {want!r}, got {got!r}"
+        return None
+
+    def _string(self, got: Any, want: str, schema: Mapping[str, Any], path: str) -> str | None:
+        if not isinstance(got, str):
+            return f"{path}: expected a string, got {type(got).__name__} {got!r}"
+        if "enum" in schema or "const" in schema:
+            same = unicodedata.normalize("NFC", got) == unicodedata.normalize("NFC", want)
+        elif schema.get("format") == "date-time" and _is_datetime(got) and _is_datetime(want):
+            same = datetime.fromisoformat(got) == datetime.fromisoformat(want)
+        else:
+            same = _norm_text(got) == _norm_text(want)
+        return None if same else f"{path}: expected {want!r}, got {got!r}"
+
+    def _array(self, got: Any, want: list[Any], schema: Mapping[str, Any], path: str) -> str | None:
+        if not isinstance(got, list):
+            return f"{path}: expected an array, got {type(got).__name__} {got!r}"
+        if len(got) != len(want):
+            return f"{path}: expected {len(want)} items, got {len(got)}"
+        items = schema.get("items", {})
+        if schema.get("uniqueItems") or schema.get("x-unordered"):
+            ok = _perfect_matching(
+                len(got), lambda i, j: self.value(got[i], want[j], items, path) is None
+            )
+            return None if ok else f"{path}: expected {want!r} in any order, got {got!r}"
+        for i, (g, w) in enumerate(zip(got, want, strict=True)):
+            reason = self.value(g, w, items, f"{path}[{i}]")
+            if reason:
+                return reason
+        return None
+
+    def obj(self, got: Any, want: Mapping[str, Any], schema: Mapping[str, Any], path: str,
+            ) -> str | None:
+        if not isinstance(got, dict):
+            return f"{path}: expected an object, got {type(got).__name__} {got!r}"
+        props: Mapping[str, Any] = schema.get("properties", {})
+        extra = schema.get("additionalProperties", True)
+        for key in got:
+            if key not in props and extra is False:
+                return f"{path}: unexpected argument {key!r}"
+        for key in schema.get("required", ()):
+            if key not in got:
+                return f"{path}: missing required argument {key!r}"
+        for key in dict.fromkeys([*props, *want, *got]):
+            sub = props.get(key, extra if isinstance(extra, Mapping) else {})
+            sub = _resolve(sub, self.root) if isinstance(sub, Mapping) else {}
+            default = sub.get("default", _MISSING)
+            g = got.get(key, default)
+            w = want.get(key, default)
+            if g is _MISSING and w is _MISSING:
+                continue
+            if w is _MISSING:
+                return f"{path}: unexpected argument {key!r}={g!r}"
+            if g is _MISSING:
+                return f"{path}: missing argument {key!r} (expected {w!r})"
+            reason = self.value(g, w, sub, f"{path}.{key}")
+            if reason:
+                return reason
+        return None
+
+
+def _perfect_matching(n: int, compatible: Callable[[int, int], bool]) -> bool:
+    """Whether rows 0..n-1 can be paired one-to-one with columns 0..n-1 (augmenting paths)."""
+    adj = [[j for j in range(n) if compatible(i, j)] for i in range(n)]
+    owner = [-1] * n
+
+    def augment(i: int, seen: list[bool]) -> bool:
+        for j in adj[i]:
+            if not seen[j]:
+                seen[j] = True
+                if owner[j] < 0 or augment(owner[j], seen):
+                    owner[j] = i
+                    return True
+        return False
+
+    return all(augment(i, [False] * n) for i in range(n))
+
+
+def match_calls(
+    predicted: Sequence[Mapping[str, Any]],
+    intended: Sequence[Mapping[str, Any]],
+    tools: Iterable[Mapping[str, Any]],
+    *,
+    rel_tol: float = 1e-4,
+    abs_tol: float = 1e-9,
+) -> str | None:
+    """Why ``predicted`` does not match ``intended`` (None when it does), as a multiset.
+
+    >>> tools = [{"type": "function", "function": {"name": "find_passes", "parameters": {
+    ...     "type": "object", "properties": {"duration_h": {"type": "number", "default": 24},
+    ...     "stations": {"type": "array", "items": {"type": "string"}, "uniqueItems": True}}}}}]
+    >>> want = [{"name": "find_passes", "arguments": {"duration_h": 24, "stations": ["A", "B"]}}]
+    >>> match_calls([{"name": "find_passes", "arguments": {"stations": ["B", "A"]}}], want,
+    ...             tools) is None
+    True
+    """
+    got, want = normalize_calls(predicted), normalize_calls(intended)
+    if len(got) != len(want):
+        return f"expected {len(want)} call(s), got {len(got)}"
+    params = _tool_parameters(tools)
+    reasons: dict[tuple[int, int], str | None] = {}
+
+    def reason(i: int, j: int) -> str | None:
+        if (i, j) not in reasons:
+            g, w = got[i], want[j]
+            if g["name"] != w["name"]:
+                reasons[i, j] = f"wrong tool: expected {w['name']!r}, got {g['name']!r}"
+            elif g["name"] not in params:
+                reasons[i, j] = f"unknown tool {g['name']!r}"
+            else:
+                schema = params[g["name"]]
+                m = _Matcher(schema, rel_tol, abs_tol)
+                reasons[i, j] = m.obj(g["arguments"], w["arguments"], schema, g["name"])
+        return reasons[i, j]
+
+    if _perfect_matching(len(got), lambda i, j: reason(i, j) is None):
+        return None
+    if len(got) == 1:
+        return reason(0, 0)
+    first = next((reason(i, i) for i in range(len(got)) if reason(i, i)), None)
+    return first or "no one-to-one pairing of predicted and intended calls"
+
+
+# ----------------------------------------------------------------------------------------------
+# Evaluation
+
+
+def load_split(path: str | Path) -> list[EvalRecord]:
+    """Records of a JSONL split (blank lines skipped); a bad line raises with its number."""
+    records: list[EvalRecord] = []
+    with open(path, encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+                for key in ("messages", "tools", "intended"):
+                    if not isinstance(rec.get(key), list):
+                        raise ValueError(f"{key!r} must be a list")
+            except (json.JSONDecodeError, ValueError) as exc:
+                raise ValueError(f"{path}:{lineno}: {exc}") from exc
+            rec.setdefault("id", str(lineno))
+            rec.setdefault("lang", "en")
+            records.append(rec)
+    return records
+
+
+def _until_last_user(messages: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    last = max((i for i, m in enumerate(messages) if m.get("role") == "user"), default=-1)
+    return list(messages[: last + 1])
+
+
+def _score(
+    record: EvalRecord, predictor: Predictor, rel_tol: float, abs_tol: float
+) -> RecordResult:
+    tools = record["tools"]
+    try:
+        predicted = normalize_calls(predictor(_until_last_user(record["messages"]), tools))
+        failure = None
+    except Exception as exc:  # a crashing predictor fails the record, not the run
+        predicted, failure = [], f"predictor error: {type(exc).__name__}: {exc}"
+    invalid = [f"{c['name']}: {'; '.join(e)}" for c in predicted if (e := validate_call(c, tools))]
+    relevant = bool(record["intended"])
+    if failure is None:
+        if relevant:
+            failure = match_calls(predicted, record["intended"], tools,
+                                  rel_tol=rel_tol, abs_tol=abs_tol)
+        elif predicted:
+            failure = f"no call expected, got {[c['name'] for c in predicted]}"
+    return {
+        "id": str(record["id"]),
+        "lang": str(record.get("lang", "en")),
+        "relevant": relevant,
+        "correct": failure is None,
+        "reason": failure,
+        "n_calls": len(predicted),
+        "n_valid_calls": len(predicted) - len(invalid),
+        "invalid": invalid,
+        "predicted": predicted,
+    }
+
+
+def _ratio(num: int, den: int) -> float | None:
+    return num / den if den else None
+
+
+def _group(results: Sequence[RecordResult], nll: Sequence[tuple[float, int]] | None,
+           ) -> GroupMetrics:
+    rel = [r for r in results if r["relevant"]]
+    irr = [r for r in results if not r["relevant"]]
+    n_calls = sum(r["n_calls"] for r in results)
+    ppl = None
+    if nll:
+        tokens = sum(n for _, n in nll)
+        ppl = math.exp(sum(s for s, _ in nll) / tokens) if tokens else None
+    return {
+        "n_records": len(results),
+        "n_relevant": len(rel),
+        "n_irrelevant": len(irr),
+        "n_calls": n_calls,
+        "ast_accuracy": _ratio(sum(r["correct"] for r in rel), len(rel)),
+        "irrelevance_accuracy": _ratio(sum(r["correct"] for r in irr), len(irr)),
+        "relevance_rate": _ratio(sum(r["n_calls"] > 0 for r in rel), len(rel)),
+        "overall_accuracy": _ratio(sum(r["correct"] for r in results), len(results)),
+        "schema_validity": _ratio(sum(r["n_valid_calls"] for r in results), n_calls),
+        "perplexity": ppl,
+    }
+
+
+def _heldout_text(record: EvalRecord, tokenizer: Any) -> str:
+    messages = list(record["messages"])
+    if messages and messages[-1].get("role") == "user" and record["intended"]:
+        messages.append({"role": "assistant", "content": None, "tool_calls": [
+            {"type": "function", "id": f"call_{i}", "function": dict(c)}
+            for i, c in enumerate(normalize_calls(record["intended"]))
+        ]})
+    return str(tokenizer.apply_chat_template(messages, tools=record["tools"] or None,
+                                             tokenize=False))
+
+
+def evaluate(
+    records: Iterable[EvalRecord],
+    predictor: Predictor,
+    *,
+    language_model: tuple[Any, Any] | None = None,
+    rel_tol: float = 1e-4,
+    abs_tol: float = 1e-9,
+) -> EvalReport:
+    """Score ``predictor`` on ``records``; ``language_model=(hf_model, tokenizer)`` adds
+    perplexity of each record rendered through the chat template (intended calls appended)."""
+    recs = list(records)
+    results = [_score(r, predictor, rel_tol, abs_tol) for r in recs]
+    nll: list[tuple[float, int]] | None = None
+    if language_model is not None:
+        model, tokenizer = language_model
+        nll = [_nll(model, tokenizer, _heldout_text(r, tokenizer)) for r in recs]
+    groups: dict[str, list[int]] = {"all": list(range(len(results)))}
+    for i, r in enumerate(results):
+        groups.setdefault(r["lang"], []).append(i)
+    metrics = {
+        name: _group([results[i] for i in idx], [nll[i] for i in idx] if nll else None)
+        for name, idx in groups.items()
+    }
+    return {"metrics": metrics, "records": results,
+            "config": {"rel_tol": rel_tol, "abs_tol": abs_tol, "schema_backend": SCHEMA_BACKEND}}
+
+
+def _nll(model: Any, tokenizer: Any, text: str, max_length: int = 2048) -> tuple[float, int]:
+    import torch
+
+    ids = tokenizer(text, add_special_tokens=False, return_tensors="pt")["input_ids"]
+    ids = ids[:, -max_length:].to(next(model.parameters()).device)
+    if ids.shape[1] < 2:
+        return 0.0, 0
+    with torch.no_grad():
+        logits = model(input_ids=ids).logits[0, :-1].float()
+    nll = torch.nn.functional.cross_entropy(logits, ids[0, 1:], reduction="sum")
+    return float(nll), int(ids.shape[1] - 1)
+
+
+def perplexity(model: Any, tokenizer: Any, texts: Iterable[str], *, max_length: int = 2048,
+               ) -> float:
+    """``exp`` of the mean next-token negative log-likelihood over all ``texts`` (each truncated
+    to its last ``max_length`` tokens); ``nan`` when there is nothing to predict."""
+    parts = [_nll(model, tokenizer, t, max_length) for t in texts]
+    tokens = sum(n for _, n in parts)
+    return math.exp(sum(s for s, _ in parts) / tokens) if tokens else math.nan
+
+
+def chat_model_predictor(chat_model: BaseChatModel) -> Predictor:
+    """A predictor over any LangChain chat model with ``bind_tools`` (e.g. ``CosmoChatModel``)."""
+    from langchain_core.messages import convert_to_messages
+
+    def predict(messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> list[Call]:
+        bound = chat_model.bind_tools(tools) if tools else chat_model
+        reply = bound.invoke(convert_to_messages(messages))
+        return normalize_calls(getattr(reply, "tool_calls", None) or [])
+
+    return predict
+
+
+# ----------------------------------------------------------------------------------------------
+# Reports
+
+
+def _pct(x: float | None) -> str:
+    return "—" if x is None else f"{100 * x:.1f}%"
+
+
+def report_markdown(report: EvalReport) -> str:
+    """The metrics as a markdown table, one row per group (all, then languages)."""
+    lines = [
+        "| group | records | relevant | irrelevant | AST acc. | irrelevance | relevance "
+        "| overall | schema-valid calls | perplexity |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, m in report["metrics"].items():
+        ppl = "—" if m["perplexity"] is None else f"{m['perplexity']:.3f}"
+        lines.append(
+            f"| {name} | {m['n_records']} | {m['n_relevant']} | {m['n_irrelevant']} "
+            f"| {_pct(m['ast_accuracy'])} | {_pct(m['irrelevance_accuracy'])} "
+            f"| {_pct(m['relevance_rate'])} | {_pct(m['overall_accuracy'])} "
+            f"| {_pct(m['schema_validity'])} ({m['n_calls']}) | {ppl} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def write_report(report: EvalReport, json_path: str | Path,
+                 markdown_path: str | Path | None = None) -> None:
+    """Write the report as JSON (UTF-8, Korean kept readable) and optionally as markdown."""
+    Path(json_path).write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n",
+                               encoding="utf-8")
+    if markdown_path is not None:
+        Path(markdown_path).write_text(report_markdown(report), encoding="utf-8")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Evaluate a model directory on a split: ``python -m cosmo_agent.model.evaluate --split
+    test.jsonl [--model DIR] [--out report.json] [--markdown report.md]``."""
+    parser = argparse.ArgumentParser(prog="python -m cosmo_agent.model.evaluate",
+                                     description=main.__doc__)
+    parser.add_argument("--split", required=True, help="JSONL test split")
+    parser.add_argument("--model", default=None, help="model directory (default: embedded)")
+    parser.add_argument("--out", default="eval-report.json", help="JSON report path")
+    parser.add_argument("--markdown", default=None, help="markdown table path")
+    parser.add_argument("--max-new-tokens", type=int, default=256)
+    parser.add_argument("--no-perplexity", action="store_true")
+    args = parser.parse_args(argv)
+
+    from cosmo_agent.model.inference import CosmoChatModel
+
+    chat = CosmoChatModel(model_path=args.model, max_new_tokens=args.max_new_tokens)
+    lm = None if args.no_perplexity else chat.language_model()
+    report = evaluate(load_split(args.split), chat_model_predictor(chat), language_model=lm)
+    write_report(report, args.out, args.markdown)
+    print(report_markdown(report), end="")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

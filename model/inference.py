@@ -1,0 +1,709 @@
+"""The Cosmo planner as a LangChain chat model: local transformers + schema-constrained tool calls.
+
+:class:`CosmoChatModel` renders the conversation (and the bound tools) through the tokenizer's
+chat template and decodes greedily, one token at a time over a KV cache, under an xgrammar
+grammar that admits exactly two kinds of output:
+
+* plain text (the briefing or a direct answer), never containing the tool-call tag, or
+* ``<tool_call>{"name":"<bound tool>","arguments":{...}}</tool_call>`` blocks whose arguments
+  are compact JSON valid for that tool's ``parameters`` schema — enums (per-mission satellite
+  and station names), bounds, required keys, no unknown keys.
+
+The exact block layout (tags, key order, separators) is read from the chat template itself
+(:meth:`ToolCallFormat.from_chat_template`), so decoding emits what the model was trained on.
+Every parsed call is validated again (:func:`cosmo_agent.model.evaluate.validate_call`); a call
+that is cut off by ``max_new_tokens`` or fails validation is reported in
+``AIMessage.invalid_tool_calls`` and never in ``tool_calls``.
+
+Before compiling, each parameters schema is rewritten for decoding (:func:`decoding_schema`)
+— the rewrite only narrows what is accepted, so outputs stay valid for the original schema:
+
+* local ``$ref`` are inlined;
+* ``format: date-time`` becomes a pattern of real calendar instants in UTC
+  (``YYYY-MM-DDTHH:MM:SS[.ffffff]Z``, years 1900–2099, month lengths and leap days checked),
+  since xgrammar's own date-time accepts ``02-31`` and second ``60``;
+* free strings (no ``enum``/``const``/``pattern``/``format``) get ``maxLength`` =
+  ``max_string_chars`` so decoding always terminates;
+* xgrammar writes bounded numbers with at most 6 decimals.
+
+A tool whose schema xgrammar still cannot compile is left out of the grammar (the model cannot
+call it) with a warning, rather than decoded unconstrained.
+
+Use::
+
+    chat = CosmoChatModel.load()                       # or CosmoChatModel.load("path/to/model")
+    reply = chat.bind_tools(tools).invoke([HumanMessage("ISS passes over Daejeon today?")])
+    reply.tool_calls    # [{"name": "find_passes", "args": {...}, "id": "call_..."}]
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import json
+import logging
+import threading
+import uuid
+import warnings
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel, LanguageModelInput
+from langchain_core.messages import (
+    AIMessage,
+    BaseMessage,
+    ChatMessage,
+    HumanMessage,
+    InvalidToolCall,
+    SystemMessage,
+    ToolCall,
+    ToolMessage,
+)
+from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.runnables import Runnable
+from langchain_core.utils.function_calling import convert_to_openai_tool
+from pydantic import ConfigDict, Field, PrivateAttr
+
+from cosmo_agent.model.evaluate import validate_call
+
+__all__ = [
+    "DATE_TIME_UTC_PATTERN",
+    "Completion",
+    "CosmoChatModel",
+    "ToolCallFormat",
+    "decoding_schema",
+    "default_model_dir",
+    "parse_tool_calls",
+]
+
+log = logging.getLogger(__name__)
+
+MODEL_DIR_NAME = "cosmo-tiny"
+
+DATE_TIME_UTC_PATTERN = (
+    r"^(?:(?:19|20)[0-9]{2}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
+    r"|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))"
+    r"|(?:19(?:0[48]|[2468][048]|[13579][26])|20(?:0[048]|[2468][048]|[13579][26]))-02-29)"
+    r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,6})?Z$"
+)
+"""What a decoded ``format: date-time`` string looks like: a real UTC instant, 1900–2099."""
+
+ToolChoice = Literal["auto", "none", "required"] | str
+"""``auto`` (text or calls), ``none`` (text only), ``required`` (at least one call, first), or
+the name of the one tool that must be called."""
+
+
+def default_model_dir() -> Path:
+    """Where the embedded model lives: ``cosmo_agent/model/cosmo-tiny`` inside the package."""
+    return Path(str(resources.files("cosmo_agent.model") / MODEL_DIR_NAME))
+
+
+def _missing_model_message(path: Path) -> str:
+    return (
+        f"No Cosmo model at {path} (no config.json). Train the embedded model with "
+        f"`python -m cosmo_agent.model.train` (it writes {MODEL_DIR_NAME}/ into the "
+        "cosmo_agent.model package), or pass model_path= (CLI: --model DIR) pointing at a "
+        "transformers save_pretrained directory with a chat-template tokenizer."
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# The tool-call block layout
+
+
+@dataclass(frozen=True)
+class ToolCallFormat:
+    """How one call is written: ``open_tag + before_name + NAME + after_name + ARGS_JSON +
+    after_arguments + close_tag`` with ``separators`` inside ``ARGS_JSON``.
+
+    >>> fmt = ToolCallFormat()
+    >>> fmt.render("find_passes", {"satellites": "all", "duration_h": 24})
+    '<tool_call>{"name":"find_passes","arguments":{"satellites":"all","duration_h":24}}</tool_call>'
+    """
+
+    open_tag: str = "<tool_call>"
+    close_tag: str = "</tool_call>"
+    before_name: str = '{"name":"'
+    after_name: str = '","arguments":'
+    after_arguments: str = "}"
+    separators: tuple[str, str] = (",", ":")
+
+    def begin(self, name: str) -> str:
+        """Everything up to the arguments object."""
+        return f"{self.open_tag}{self.before_name}{name}{self.after_name}"
+
+    @property
+    def end(self) -> str:
+        """Everything after the arguments object."""
+        return self.after_arguments + self.close_tag
+
+    def render(self, name: str, arguments: Mapping[str, Any]) -> str:
+        """The block for one call, as the chat template writes it."""
+        args = json.dumps(arguments, ensure_ascii=False, separators=self.separators)
+        return self.begin(name) + args + self.end
+
+    @classmethod
+    def from_chat_template(cls, tokenizer: Any) -> ToolCallFormat:
+        """Read the layout off the tokenizer's chat template by rendering a probe call; falls
+        back to the default (compact Hermes JSON) with a warning when it cannot be read."""
+        name, args = "cosmo_probe_tool", {"probe_a": 1, "probe_b": "x"}
+        messages = [
+            {"role": "user", "content": "probe"},
+            {"role": "assistant", "content": None, "tool_calls": [
+                {"type": "function", "id": "call_probe", "function": {"name": name,
+                                                                      "arguments": args}}]},
+        ]
+        tool = {"type": "function", "function": {"name": name, "description": "probe",
+                                                 "parameters": {"type": "object"}}}
+        default = cls()
+        try:
+            text = str(tokenizer.apply_chat_template(messages, tools=[tool], tokenize=False))
+        except Exception as exc:  # a template that cannot render tool calls at all
+            warnings.warn(f"chat template cannot render tool calls ({exc}); using {default}",
+                          stacklevel=2)
+            return default
+        start = text.rfind(default.open_tag)
+        stop = text.find(default.close_tag, start + 1)
+        if start < 0 or stop < 0:
+            warnings.warn(f"chat template writes no {default.open_tag} block; using {default}",
+                          stacklevel=2)
+            return default
+        block = text[start + len(default.open_tag): stop]
+        for seps in ((",", ":"), (", ", ": "), (",", ": ")):
+            rendered = json.dumps(args, ensure_ascii=False, separators=seps)
+            at = block.find(rendered)
+            head = block[:at]
+            if at >= 0 and head.count(name) == 1:
+                before, after = head.split(name)
+                return cls(before_name=before, after_name=after,
+                           after_arguments=block[at + len(rendered):], separators=seps)
+        warnings.warn(f"cannot locate name/arguments in the template's block {block!r}; "
+                      f"using {default}", stacklevel=2)
+        return default
+
+
+# ----------------------------------------------------------------------------------------------
+# Schema rewriting for decoding
+
+
+def _inline_refs(node: Any, root: Mapping[str, Any], depth: int = 0) -> Any:
+    if depth > 32:
+        raise ValueError("schema $ref nesting is too deep (recursive schema?)")
+    if isinstance(node, list):
+        return [_inline_refs(n, root, depth) for n in node]
+    if not isinstance(node, Mapping):
+        return node
+    if "$ref" in node:
+        ref = str(node["$ref"])
+        if not ref.startswith("#/"):
+            raise ValueError(f"only local $ref can be decoded, got {ref!r}")
+        target: Any = root
+        for part in ref[2:].split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        merged = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+        return _inline_refs(merged, root, depth + 1)
+    return {k: _inline_refs(v, root, depth) for k, v in node.items()
+            if k not in ("$defs", "definitions")}
+
+
+def _narrow(node: Any, max_string_chars: int) -> Any:
+    if isinstance(node, list):
+        return [_narrow(n, max_string_chars) for n in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _narrow(v, max_string_chars) if k in _SUBSCHEMA_KEYS else v
+           for k, v in node.items()}
+    if "properties" in node:
+        out["properties"] = {k: _narrow(v, max_string_chars)
+                             for k, v in node["properties"].items()}
+    kinds = node.get("type")
+    is_string = kinds == "string" or (isinstance(kinds, list) and "string" in kinds)
+    if is_string and out.get("format") == "date-time" and "pattern" not in out:
+        out.pop("format")
+        out["pattern"] = DATE_TIME_UTC_PATTERN
+    elif is_string and not any(k in out for k in ("enum", "const", "pattern", "format")):
+        out["maxLength"] = min(int(out.get("maxLength", max_string_chars)), max_string_chars)
+    return out
+
+
+_SUBSCHEMA_KEYS = ("items", "additionalProperties", "anyOf", "oneOf", "allOf", "not")
+
+
+def decoding_schema(schema: Mapping[str, Any], *, max_string_chars: int = 256) -> dict[str, Any]:
+    """``schema`` narrowed for constrained decoding (see the module notes); every instance of
+    the result is an instance of ``schema``.
+
+    >>> decoding_schema({"type": "object", "properties": {"event_id": {"type": "string"}}},
+    ...                 max_string_chars=64)["properties"]["event_id"]
+    {'type': 'string', 'maxLength': 64}
+    """
+    inlined = _inline_refs(copy.deepcopy(dict(schema)), schema)
+    narrowed: dict[str, Any] = _narrow(inlined, max_string_chars)
+    return narrowed
+
+
+# ----------------------------------------------------------------------------------------------
+# The decoding engine
+
+
+@dataclass
+class Completion:
+    """One decoded assistant turn."""
+
+    text: str
+    """Text outside the tool-call blocks, stripped."""
+    tool_calls: list[dict[str, Any]]
+    """Valid calls, ``{"name", "arguments": dict}``, in emission order."""
+    invalid: list[dict[str, Any]] = field(default_factory=list)
+    """Dropped calls: ``{"name", "args": raw text, "error"}`` (cut off or invalid)."""
+    finish_reason: Literal["stop", "tool_calls", "length"] = "stop"
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    raw: str = ""
+    """Everything the model decoded."""
+
+
+def _named(tool: Mapping[str, Any]) -> str:
+    return str(tool.get("function", tool)["name"])
+
+
+def _normalize_choice(choice: Any, names: Sequence[str]) -> str:
+    if choice in (None, "auto"):
+        return "auto"
+    if choice in ("none", False):
+        return "none"
+    if choice in ("any", "required", True):
+        return "required"
+    if isinstance(choice, Mapping):
+        choice = choice.get("function", choice).get("name")
+    if isinstance(choice, str) and choice in names:
+        return choice
+    raise ValueError(f"tool_choice {choice!r} is not auto/none/required or a bound tool "
+                     f"({', '.join(names) or 'no tools bound'})")
+
+
+def _stop_token_ids(tokenizer: Any, model: Any) -> list[int]:
+    ids: set[int] = set()
+    for source in (tokenizer.eos_token_id, getattr(model.generation_config, "eos_token_id", None)):
+        if isinstance(source, int):
+            ids.add(source)
+        elif isinstance(source, list):
+            ids.update(int(i) for i in source)
+    vocab = tokenizer.get_vocab()
+    for tok in ("<|im_end|>", "<|endoftext|>", "<|eot_id|>", "<|end|>"):
+        if tok in vocab and tok in tokenizer.all_special_tokens:
+            ids.add(int(vocab[tok]))
+    if not ids:
+        raise ValueError("the tokenizer has no eos token; set tokenizer.eos_token")
+    return sorted(ids)
+
+
+def _crop(cache: Any, keep: int) -> None:
+    remove = int(cache.get_seq_length()) - keep
+    if remove <= 0:
+        return
+    if "tokens_to_remove" in inspect.signature(cache.crop).parameters:
+        cache.crop(-remove)  # transformers >= 5: a negative count
+    else:  # pragma: no cover - transformers 4.x: the length to keep
+        cache.crop(keep)
+
+
+class _Engine:
+    """Model + tokenizer + grammar compiler; one generation at a time (a lock)."""
+
+    def __init__(self, model: Any, tokenizer: Any, device: str, *, max_string_chars: int,
+                 prefix_cache: bool, decode_threads: int | None = 1) -> None:
+        import torch
+        import xgrammar as xgr
+
+        self.torch = torch
+        self.xgr = xgr
+        self.device = device
+        self.model = model.to(device).eval()
+        self.tokenizer = tokenizer
+        self.max_string_chars = max_string_chars
+        self.prefix_cache = prefix_cache
+        self.decode_threads = decode_threads
+        self.stop_ids = _stop_token_ids(tokenizer, model)
+        vocab_size = int(model.get_output_embeddings().weight.shape[0])
+        self.info = xgr.TokenizerInfo.from_huggingface(tokenizer, vocab_size=vocab_size,
+                                                       stop_token_ids=self.stop_ids)
+        self.compiler = xgr.GrammarCompiler(self.info, max_threads=2)
+        self.format = ToolCallFormat.from_chat_template(tokenizer)
+        # Free text never spells a special token (a stop token ends the turn instead) nor the
+        # closing tag of a call.
+        specials = {t.content for t in tokenizer.added_tokens_decoder.values() if t.special}
+        specials.update(tokenizer.all_special_tokens)
+        specials.difference_update(tokenizer.convert_ids_to_tokens(self.stop_ids))
+        self.excluded_text = sorted(t for t in specials | {self.format.close_tag} if t)
+        self.lock = threading.Lock()
+        self._grammars: OrderedDict[str, Any] = OrderedDict()
+        self._cache: tuple[list[int], Any] | None = None
+
+    # -- grammar --------------------------------------------------------------------------
+    def grammar(self, tools: Sequence[Mapping[str, Any]], choice: str) -> Any:
+        key = json.dumps([tools, choice], sort_keys=True, ensure_ascii=False)
+        if key in self._grammars:
+            self._grammars.move_to_end(key)
+            return self._grammars[key]
+        compiled = self._compile(tools, choice)
+        self._grammars[key] = compiled
+        if len(self._grammars) > 32:
+            self._grammars.popitem(last=False)
+        return compiled
+
+    def _compile(self, tools: Sequence[Mapping[str, Any]], choice: str) -> Any:
+        from xgrammar import structural_tag as st
+
+        xgr, fmt = self.xgr, self.format
+        text_only = st.AnyTextFormat(excludes=[fmt.open_tag, *self.excluded_text])
+        tags = []
+        for tool in tools:
+            name = _named(tool)
+            if choice not in ("auto", "required") and name != choice:
+                continue
+            params = tool.get("function", tool).get("parameters") or {"type": "object"}
+            try:
+                ebnf = str(xgr.Grammar.from_json_schema(
+                    decoding_schema(params, max_string_chars=self.max_string_chars),
+                    any_whitespace=False, separators=fmt.separators, strict_mode=True))
+            except Exception as exc:
+                warnings.warn(f"tool {name!r}: schema cannot be decoded under constraint "
+                              f"({exc}); the model will not call it", stacklevel=3)
+                continue
+            tags.append(st.TagFormat(begin=fmt.begin(name), content=st.GrammarFormat(grammar=ebnf),
+                                     end=fmt.end))
+        if choice == "none" or not tags:
+            if choice not in ("none", "auto"):
+                raise ValueError(f"tool_choice={choice!r} but no bound tool can be decoded")
+            root: Any = text_only
+        else:
+            root = st.TriggeredTagsFormat(triggers=[fmt.open_tag], tags=tags,
+                                          at_least_one=choice != "auto",
+                                          excludes=list(self.excluded_text))
+        return self.compiler.compile_structural_tag(st.StructuralTag(format=root))
+
+    # -- decoding -------------------------------------------------------------------------
+    def prompt_ids(self, messages: Sequence[Mapping[str, Any]],
+                   tools: Sequence[Mapping[str, Any]]) -> list[int]:
+        text = self.tokenizer.apply_chat_template(
+            list(messages), tools=list(tools) or None, add_generation_prompt=True, tokenize=False)
+        ids: list[int] = self.tokenizer(str(text), add_special_tokens=False)["input_ids"]
+        return ids
+
+    def _start(self, ids: list[int]) -> tuple[Any, list[int]]:
+        """The cache to continue from and the prompt tokens it does not hold yet."""
+        if self.prefix_cache and self._cache is not None:
+            cached, past = self._cache
+            n = 0
+            for a, b in zip(cached, ids, strict=False):
+                if a != b:
+                    break
+                n += 1
+            n = min(n, len(ids) - 1)
+            if n > 0:
+                _crop(past, n)
+                return past, ids[n:]
+        return None, ids
+
+    def decode(self, ids: list[int], grammar: Any, max_new_tokens: int,
+               stop: Sequence[str] = ()) -> tuple[list[int], bool]:
+        """Greedy tokens under ``grammar``; returns (tokens, cut off by max_new_tokens)."""
+        torch, xgr = self.torch, self.xgr
+        matcher = xgr.GrammarMatcher(grammar)
+        bitmask = xgr.allocate_token_bitmask(1, self.info.vocab_size)
+        past, feed = self._start(ids)
+        self._cache = None  # until this decode finishes, the cache matches no token list
+        fed = list(ids[: len(ids) - len(feed)])
+        out: list[int] = []
+        truncated = True
+        threads = torch.get_num_threads()
+        try:
+            with torch.inference_mode():
+                for step in range(max_new_tokens):
+                    if step == 1 and self.decode_threads and self.device == "cpu":
+                        torch.set_num_threads(self.decode_threads)  # after the prefill
+                    result = self.model(input_ids=torch.tensor([feed], device=self.device),
+                                        past_key_values=past, use_cache=True)
+                    past = result.past_key_values
+                    fed.extend(feed)
+                    logits = result.logits[:, -1, :].float()
+                    matcher.fill_next_token_bitmask(bitmask)
+                    xgr.apply_token_bitmask_inplace(logits, bitmask.to(logits.device))
+                    token = int(torch.argmax(logits, dim=-1)[0])
+                    if not matcher.accept_token(token):
+                        raise RuntimeError(f"grammar dead end at token {token}")
+                    if token in self.stop_ids or matcher.is_terminated():
+                        truncated = False
+                        break
+                    out.append(token)
+                    feed = [token]
+                    if stop and self._hit_stop(out, stop):
+                        truncated = False
+                        break
+        finally:
+            torch.set_num_threads(threads)
+        if self.prefix_cache and past is not None:
+            self._cache = (fed, past)
+        return out, truncated
+
+    def _hit_stop(self, out: list[int], stop: Sequence[str]) -> bool:
+        text = self.tokenizer.decode(out[-64:], skip_special_tokens=False)
+        fmt = self.format
+        full = self.tokenizer.decode(out, skip_special_tokens=False)
+        if full.count(fmt.open_tag) > full.count(fmt.close_tag):
+            return False  # never cut a call in half
+        return any(s and s in text for s in stop)
+
+    def generate(self, messages: Sequence[Mapping[str, Any]], tools: Sequence[Mapping[str, Any]],
+                 tool_choice: Any, max_new_tokens: int, stop: Sequence[str] = ()) -> Completion:
+        choice = _normalize_choice(tool_choice, [_named(t) for t in tools])
+        with self.lock:
+            grammar = self.grammar(tools, choice)
+            ids = self.prompt_ids(messages, tools)
+            out, truncated = self.decode(ids, grammar, max_new_tokens, stop)
+        raw = self.tokenizer.decode(out, skip_special_tokens=False)
+        if stop:
+            cut = min((raw.find(s) for s in stop if s and s in raw), default=-1)
+            raw = raw[:cut] if cut >= 0 else raw
+        text, calls, invalid = parse_tool_calls(raw, tools, self.format)
+        finish: Literal["stop", "tool_calls", "length"] = (
+            "length" if truncated else "tool_calls" if calls else "stop")
+        return Completion(text=text, tool_calls=calls, invalid=invalid, finish_reason=finish,
+                          prompt_tokens=len(ids), completion_tokens=len(out), raw=raw)
+
+
+def _parse_block(raw: str, start: int, tools: Sequence[Mapping[str, Any]], fmt: ToolCallFormat,
+                 ) -> tuple[str | None, Any, int, str | None]:
+    """(name, arguments, end of the block, error) for the block opening at ``start``."""
+    name = next((n for n in map(_named, tools) if raw.startswith(fmt.begin(n), start)), None)
+    if name is not None:  # the layout the grammar writes
+        at = start + len(fmt.begin(name))
+        try:
+            args, stop = json.JSONDecoder(strict=False).raw_decode(raw, at)
+        except json.JSONDecodeError:
+            return name, None, len(raw), "cut off before the end of the call"
+        if raw.startswith(fmt.end, stop):
+            return name, args, stop + len(fmt.end), None
+        return name, None, len(raw), "cut off before the end of the call"
+    close = raw.find(fmt.close_tag, start)  # anything else: plain JSON between the tags
+    if close < 0:
+        return None, None, len(raw), "cut off before the end of the call"
+    end = close + len(fmt.close_tag)
+    try:
+        body = json.loads(raw[start + len(fmt.open_tag): close].strip(), strict=False)
+        return str(body["name"]), body.get("arguments", {}), end, None
+    except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
+        return None, None, end, f"not a tool call: {exc}"
+
+
+def parse_tool_calls(
+    raw: str, tools: Sequence[Mapping[str, Any]], fmt: ToolCallFormat | None = None,
+) -> tuple[str, list[dict[str, Any]], list[dict[str, Any]]]:
+    """Split decoded text into (text, valid calls, dropped calls ``{"name", "args", "error"}``).
+
+    >>> tools = [{"type": "function", "function": {"name": "space_weather",
+    ...           "parameters": {"type": "object", "properties": {}}}}]
+    >>> parse_tool_calls('ok <tool_call>{"name":"space_weather","arguments":{}}</tool_call>', tools)
+    ('ok', [{'name': 'space_weather', 'arguments': {}}], [])
+    >>> parse_tool_calls('<tool_call>{"name":"space_weather","argu', tools)[2][0]["error"]
+    'cut off before the end of the call'
+    """
+    fmt = fmt or ToolCallFormat()
+    texts: list[str] = []
+    calls: list[dict[str, Any]] = []
+    invalid: list[dict[str, Any]] = []
+    pos = 0
+    while (start := raw.find(fmt.open_tag, pos)) >= 0:
+        texts.append(raw[pos:start])
+        name, args, pos, error = _parse_block(raw, start, tools, fmt)
+        if error is None:
+            problems = validate_call({"name": name, "arguments": args}, tools)
+            error = "; ".join(problems) if problems else None
+        if error is None and name is not None:
+            calls.append({"name": name, "arguments": args})
+        else:
+            invalid.append({"name": name, "args": raw[start:pos], "error": error})
+    texts.append(raw[pos:])
+    return "".join(texts).strip(), calls, invalid
+
+
+# ----------------------------------------------------------------------------------------------
+# LangChain chat model
+
+
+def _to_template_messages(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
+    names: dict[str, str] = {}
+    out: list[dict[str, Any]] = []
+    for m in messages:
+        if isinstance(m, SystemMessage):
+            out.append({"role": "system", "content": m.text})
+        elif isinstance(m, HumanMessage):
+            out.append({"role": "user", "content": m.text})
+        elif isinstance(m, AIMessage):
+            msg: dict[str, Any] = {"role": "assistant", "content": m.text or None}
+            if m.tool_calls:
+                msg["tool_calls"] = [
+                    {"type": "function", "id": tc.get("id") or "",
+                     "function": {"name": tc["name"], "arguments": tc["args"]}}
+                    for tc in m.tool_calls
+                ]
+                names.update({tc.get("id") or "": tc["name"] for tc in m.tool_calls})
+            elif msg["content"] is None:
+                msg["content"] = ""
+            out.append(msg)
+        elif isinstance(m, ToolMessage):
+            out.append({"role": "tool", "tool_call_id": m.tool_call_id,
+                        "name": m.name or names.get(m.tool_call_id, ""), "content": m.text})
+        elif isinstance(m, ChatMessage):
+            out.append({"role": m.role, "content": m.text})
+        else:
+            raise TypeError(f"cannot render a {type(m).__name__} through the chat template")
+    return out
+
+
+class CosmoChatModel(BaseChatModel):
+    """Local Cosmo planner model with grammar-constrained tool calling.
+
+    ``model_path`` is a transformers ``save_pretrained`` directory (Llama-style decoder plus a
+    tokenizer with a tool-aware chat template); None means the embedded
+    :func:`default_model_dir`.  Decoding is greedy, on CUDA when available (else CPU) unless
+    ``device`` says otherwise.  ``prefix_cache`` keeps the KV cache of the previous call and
+    reuses its longest common token prefix (the system prompt and tool schemas, and in an agent
+    loop the whole earlier conversation).  On CPU, single-token steps run on
+    ``decode_threads`` torch threads (tiny models decode fastest on one; the prefill keeps
+    torch's setting, which is restored afterwards; None leaves it alone throughout).
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    model_path: str | None = None
+    max_new_tokens: int = Field(default=256, ge=1, le=8192)
+    device: str | None = None
+    max_string_chars: int = Field(default=256, ge=1)
+    prefix_cache: bool = True
+    decode_threads: int | None = Field(default=1, ge=1)
+
+    _engine: _Engine | None = PrivateAttr(default=None)
+
+    @classmethod
+    def load(cls, model_path: str | Path | None = None, **kwargs: Any) -> CosmoChatModel:
+        """Construct and load now, so that a missing model fails here with the fix."""
+        chat = cls(model_path=None if model_path is None else str(model_path), **kwargs)
+        _ = chat.engine
+        return chat
+
+    @classmethod
+    def from_components(cls, model: Any, tokenizer: Any, **kwargs: Any) -> CosmoChatModel:
+        """Wrap an already loaded transformers model and tokenizer (tests, notebooks)."""
+        chat = cls(**kwargs)
+        chat._engine = _Engine(model, tokenizer, chat._device(),
+                               max_string_chars=chat.max_string_chars,
+                               prefix_cache=chat.prefix_cache,
+                               decode_threads=chat.decode_threads)
+        return chat
+
+    def _device(self) -> str:
+        if self.device:
+            return self.device
+        import torch
+
+        return "cuda" if torch.cuda.is_available() else "cpu"
+
+    @property
+    def engine(self) -> _Engine:
+        """The loaded model, tokenizer and grammar compiler (loaded on first use)."""
+        if self._engine is None:
+            from transformers import AutoModelForCausalLM, AutoTokenizer
+
+            path = Path(self.model_path) if self.model_path else default_model_dir()
+            if not (path / "config.json").is_file():
+                raise FileNotFoundError(_missing_model_message(path))
+            try:
+                from cosmo_agent.model.tokenizer import load_tokenizer
+            except ImportError:  # pragma: no cover - the tokenizer module ships with this one
+                load_tokenizer = AutoTokenizer.from_pretrained
+            tokenizer = load_tokenizer(path)
+            model = AutoModelForCausalLM.from_pretrained(path, dtype="float32")
+            self._engine = _Engine(model, tokenizer, self._device(),
+                                   max_string_chars=self.max_string_chars,
+                                   prefix_cache=self.prefix_cache,
+                                   decode_threads=self.decode_threads)
+        return self._engine
+
+    @property
+    def model_id(self) -> str:
+        """A name for the model (the directory name)."""
+        return Path(self.model_path).name if self.model_path else MODEL_DIR_NAME
+
+    def language_model(self) -> tuple[Any, Any]:
+        """``(transformers model, tokenizer)``, e.g. for perplexity."""
+        return self.engine.model, self.engine.tokenizer
+
+    @property
+    def _llm_type(self) -> str:
+        return "cosmo"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"model": self.model_id, "max_new_tokens": self.max_new_tokens}
+
+    def bind_tools(
+        self,
+        tools: Sequence[Any],
+        *,
+        tool_choice: str | bool | dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        """Bind tools (OpenAI dicts, pydantic models, functions, LangChain tools)."""
+        formatted = [convert_to_openai_tool(t) for t in tools]
+        _normalize_choice(tool_choice, [_named(t) for t in formatted])  # fail early
+        return self.bind(tools=formatted, tool_choice=tool_choice, **kwargs)
+
+    def complete(
+        self,
+        messages: Sequence[Mapping[str, Any]],
+        tools: Sequence[Mapping[str, Any]] = (),
+        *,
+        tool_choice: Any = None,
+        max_new_tokens: int | None = None,
+        stop: Sequence[str] = (),
+    ) -> Completion:
+        """Decode one assistant turn for chat-template messages (dicts, contract format)."""
+        return self.engine.generate(messages, tools, tool_choice,
+                                    max_new_tokens or self.max_new_tokens, stop)
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        tools = kwargs.get("tools") or []
+        done = self.complete(_to_template_messages(messages), tools,
+                             tool_choice=kwargs.get("tool_choice"),
+                             max_new_tokens=kwargs.get("max_new_tokens"), stop=stop or ())
+        message = AIMessage(
+            content=done.text,
+            tool_calls=[ToolCall(name=c["name"], args=c["arguments"],
+                                 id=f"call_{uuid.uuid4().hex[:24]}") for c in done.tool_calls],
+            invalid_tool_calls=[InvalidToolCall(name=c["name"], args=c["args"],
+                                                id=f"call_{uuid.uuid4().hex[:24]}",
+                                                error=c["error"], type="invalid_tool_call")
+                                for c in done.invalid],
+            usage_metadata={"input_tokens": done.prompt_tokens,
+                            "output_tokens": done.completion_tokens,
+                            "total_tokens": done.prompt_tokens + done.completion_tokens},
+            response_metadata={"finish_reason": done.finish_reason, "model_name": self.model_id},
+        )
+        return ChatResult(generations=[ChatGeneration(
+            message=message, generation_info={"finish_reason": done.finish_reason})])
+
+    def _stream(self, *args: Any, **kwargs: Any) -> Iterator[Any]:  # pragma: no cover
+        raise NotImplementedError("CosmoChatModel does not stream; use invoke()")

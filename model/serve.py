@@ -1,0 +1,468 @@
+"""Serve a Cosmo chat model over an OpenAI-compatible HTTP API, or as an AWS Lambda function.
+
+Endpoints of :func:`create_app`:
+
+``POST /v1/chat/completions``
+    OpenAI Chat Completions with ``tools``/``tool_choice``; the reply's
+    ``choices[0].message.tool_calls[*].function.arguments`` are JSON strings, ``finish_reason``
+    is ``"tool_calls"``, ``"stop"`` or ``"length"``, ``usage`` counts tokens.  No streaming.
+``GET /v1/models``
+    The one model served.
+``GET /healthz``
+    Liveness, never behind the token (for load balancers and probes).
+
+With a ``token``, ``/v1/*`` needs ``Authorization: Bearer <token>`` (401 otherwise).  Bad
+requests get 400 with an OpenAI-style ``{"error": {"message", "type", "param"}}`` body that
+names the offending field.
+
+The model is any LangChain chat model with ``bind_tools(tools, tool_choice=...)`` whose
+``invoke(messages, max_new_tokens=...)`` returns an ``AIMessage`` (``CosmoChatModel``, or a
+test double); requests are handled one at a time by the model's own lock.
+
+:func:`lambda_handler` takes an API Gateway proxy event (REST or HTTP API, body possibly
+base64) or a direct invocation ``{"messages": [...], "tools": [...]}`` and answers the same
+completion object; the model directory comes from ``COSMO_MODEL_DIR`` (default: embedded).
+
+>>> ChatCompletionRequest.model_validate({"messages": [{"role": "user", "content": "hi"}]}).n
+1
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import ipaddress
+import json
+import os
+import secrets
+import time
+import uuid
+import warnings
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+    from langchain_core.language_models import BaseChatModel
+    from langchain_core.messages import BaseMessage
+
+__all__ = [
+    "ChatCompletion",
+    "ChatCompletionRequest",
+    "complete",
+    "create_app",
+    "lambda_handler",
+    "make_lambda_handler",
+    "serve",
+]
+
+# ----------------------------------------------------------------------------------------------
+# OpenAI shapes
+
+
+class FunctionCall(BaseModel):
+    """``tool_calls[*].function``: arguments as a JSON string (a JSON object is accepted too)."""
+
+    name: str = Field(min_length=1)
+    arguments: str | dict[str, Any] = "{}"
+
+    def arguments_dict(self) -> dict[str, Any]:
+        """The arguments as an object; a ValueError names the problem."""
+        if isinstance(self.arguments, dict):
+            return self.arguments
+        try:
+            value = json.loads(self.arguments) if self.arguments.strip() else {}
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"arguments of {self.name!r} are not JSON: {exc}") from exc
+        if not isinstance(value, dict):
+            raise ValueError(f"arguments of {self.name!r} must be a JSON object")
+        return value
+
+
+class ToolCallItem(BaseModel):
+    """One ``tool_calls`` entry."""
+
+    id: str = Field(min_length=1)
+    type: Literal["function"] = "function"
+    function: FunctionCall
+
+
+class ContentPart(BaseModel):
+    """A content part; only text parts are understood."""
+
+    model_config = ConfigDict(extra="allow")
+    type: Literal["text"]
+    text: str
+
+
+class RequestMessage(BaseModel):
+    """A message of the conversation."""
+
+    model_config = ConfigDict(extra="ignore")
+    role: Literal["system", "developer", "user", "assistant", "tool"]
+    content: str | list[ContentPart] | None = None
+    name: str | None = None
+    tool_calls: list[ToolCallItem] | None = None
+    tool_call_id: str | None = None
+
+    @model_validator(mode="after")
+    def _role_fields(self) -> RequestMessage:
+        if self.role == "tool" and not self.tool_call_id:
+            raise ValueError("a tool message needs tool_call_id")
+        if self.role != "assistant" and self.tool_calls:
+            raise ValueError("only assistant messages carry tool_calls")
+        if self.role in ("system", "developer", "user", "tool") and self.content is None:
+            raise ValueError(f"a {self.role} message needs content")
+        for call in self.tool_calls or ():
+            call.function.arguments_dict()
+        return self
+
+    def text(self) -> str:
+        """The content as one string."""
+        if isinstance(self.content, list):
+            return "".join(part.text for part in self.content)
+        return self.content or ""
+
+
+class FunctionDefinition(BaseModel):
+    """``tools[*].function``."""
+
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
+    description: str | None = None
+    parameters: dict[str, Any] = Field(default_factory=lambda: {"type": "object",
+                                                                 "properties": {}})
+    strict: bool | None = None
+
+
+class ToolDefinition(BaseModel):
+    """One tool, OpenAI format."""
+
+    type: Literal["function"] = "function"
+    function: FunctionDefinition
+
+
+class NamedToolChoice(BaseModel):
+    """``{"type": "function", "function": {"name": ...}}``."""
+
+    type: Literal["function"] = "function"
+    function: dict[str, str]
+
+    @field_validator("function")
+    @classmethod
+    def _has_name(cls, value: dict[str, str]) -> dict[str, str]:
+        if not value.get("name"):
+            raise ValueError("tool_choice.function needs a name")
+        return value
+
+
+class ChatCompletionRequest(BaseModel):
+    """The request body of ``/v1/chat/completions`` (unknown OpenAI fields are ignored)."""
+
+    model_config = ConfigDict(extra="ignore")
+    model: str | None = None
+    messages: list[RequestMessage] = Field(min_length=1)
+    tools: list[ToolDefinition] | None = None
+    tool_choice: Literal["none", "auto", "required"] | NamedToolChoice | None = None
+    max_tokens: int | None = Field(default=None, ge=1, le=8192)
+    max_completion_tokens: int | None = Field(default=None, ge=1, le=8192)
+    stream: bool = False
+    n: int = Field(default=1, ge=1, le=1)
+    temperature: float | None = Field(default=None, ge=0, le=2)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ChatCompletionRequest:
+        if self.stream:
+            raise ValueError("stream=true is not supported; send stream=false")
+        names = [t.function.name for t in self.tools or ()]
+        if len(set(names)) != len(names):
+            raise ValueError("tool names must be unique")
+        if isinstance(self.tool_choice, NamedToolChoice):
+            if self.tool_choice.function["name"] not in names:
+                raise ValueError(f"tool_choice names {self.tool_choice.function['name']!r}, "
+                                 f"which is not in tools ({', '.join(names) or 'none given'})")
+        elif self.tool_choice == "required" and not names:
+            raise ValueError("tool_choice='required' needs tools")
+        return self
+
+
+class ResponseFunctionCall(BaseModel):
+    name: str
+    arguments: str
+
+
+class ResponseToolCall(BaseModel):
+    id: str
+    type: Literal["function"] = "function"
+    function: ResponseFunctionCall
+
+
+class ResponseMessage(BaseModel):
+    role: Literal["assistant"] = "assistant"
+    content: str | None
+    tool_calls: list[ResponseToolCall] | None = None
+
+
+class Choice(BaseModel):
+    index: int = 0
+    message: ResponseMessage
+    finish_reason: Literal["stop", "tool_calls", "length"]
+
+
+class Usage(BaseModel):
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+
+
+class ChatCompletion(BaseModel):
+    """The response body of ``/v1/chat/completions``."""
+
+    id: str
+    object: Literal["chat.completion"] = "chat.completion"
+    created: int
+    model: str
+    choices: list[Choice]
+    usage: Usage
+
+
+# ----------------------------------------------------------------------------------------------
+# The completion itself
+
+
+def _to_langchain(messages: list[RequestMessage]) -> list[BaseMessage]:
+    from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
+
+    names: dict[str, str] = {}
+    out: list[BaseMessage] = []
+    for m in messages:
+        if m.role in ("system", "developer"):
+            out.append(SystemMessage(m.text()))
+        elif m.role == "user":
+            out.append(HumanMessage(m.text()))
+        elif m.role == "assistant":
+            calls = [{"name": c.function.name, "args": c.function.arguments_dict(), "id": c.id,
+                      "type": "tool_call"} for c in m.tool_calls or ()]
+            names.update({c.id: c.function.name for c in m.tool_calls or ()})
+            out.append(AIMessage(content=m.text(), tool_calls=calls))
+        else:
+            call_id = m.tool_call_id or ""
+            out.append(ToolMessage(m.text(), tool_call_id=call_id,
+                                   name=m.name or names.get(call_id)))
+    return out
+
+
+def _model_id(model: Any) -> str:
+    return str(getattr(model, "model_id", None) or getattr(model, "_llm_type", "cosmo"))
+
+
+def complete(model: BaseChatModel, request: ChatCompletionRequest) -> ChatCompletion:
+    """Run one chat completion request through ``model``."""
+    runnable: Any = model
+    if request.tools:
+        choice = request.tool_choice
+        tool_choice = choice.function["name"] if isinstance(choice, NamedToolChoice) else choice
+        runnable = model.bind_tools([t.model_dump(exclude_none=True) for t in request.tools],
+                                    tool_choice=tool_choice)
+    kwargs: dict[str, Any] = {}
+    if request.max_completion_tokens or request.max_tokens:
+        kwargs["max_new_tokens"] = request.max_completion_tokens or request.max_tokens
+    reply = runnable.invoke(_to_langchain(request.messages), **kwargs)
+    calls = [
+        ResponseToolCall(id=c.get("id") or f"call_{uuid.uuid4().hex[:24]}",
+                         function=ResponseFunctionCall(
+                             name=c["name"], arguments=json.dumps(c["args"], ensure_ascii=False)))
+        for c in getattr(reply, "tool_calls", None) or ()
+    ]
+    meta = getattr(reply, "response_metadata", None) or {}
+    finish: Literal["stop", "tool_calls", "length"] = "tool_calls" if calls else "stop"
+    if meta.get("finish_reason") in ("stop", "tool_calls", "length"):
+        finish = meta["finish_reason"]
+    usage = getattr(reply, "usage_metadata", None) or {}
+    prompt, completion = int(usage.get("input_tokens", 0)), int(usage.get("output_tokens", 0))
+    text = reply.text if hasattr(reply, "text") else str(reply.content)
+    return ChatCompletion(
+        id=f"chatcmpl-{uuid.uuid4().hex}",
+        created=int(time.time()),
+        model=request.model or _model_id(model),
+        choices=[Choice(message=ResponseMessage(content=text or (None if calls else ""),
+                                                tool_calls=calls or None),
+                        finish_reason=finish)],
+        usage=Usage(prompt_tokens=prompt, completion_tokens=completion,
+                    total_tokens=prompt + completion),
+    )
+
+
+def _error(message: str, param: str | None = None, kind: str = "invalid_request_error",
+           ) -> dict[str, Any]:
+    return {"error": {"message": message, "type": kind, "param": param, "code": None}}
+
+
+def _describe(errors: list[Any]) -> tuple[str, str | None]:
+    """The first pydantic/FastAPI validation error as (message, dotted param)."""
+    first = errors[0] if errors else {}
+    loc = [str(p) for p in first.get("loc", ()) if p not in ("body",)]
+    param = ".".join(loc) or None
+    msg = str(first.get("msg", "invalid request"))
+    if first.get("type") == "json_invalid":
+        return f"the request body is not valid JSON: {first.get('ctx', {}).get('error', msg)}", None
+    return (f"{param}: {msg}" if param else msg), param
+
+
+# ----------------------------------------------------------------------------------------------
+# HTTP
+
+
+def create_app(model: BaseChatModel, *, token: str | None = None, model_id: str | None = None,
+               ) -> FastAPI:
+    """The FastAPI app serving ``model``; ``token`` turns on bearer authentication."""
+    from fastapi import Depends, FastAPI, HTTPException, Request
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import JSONResponse
+    from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+    name = model_id or _model_id(model)
+    app = FastAPI(title="Cosmo planner", version="1", docs_url=None, redoc_url=None)
+    bearer = HTTPBearer(auto_error=False)
+
+    def authorize(creds: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:  # noqa: B008
+        if token is None:
+            return
+        if creds is None or not secrets.compare_digest(creds.credentials.encode(),
+                                                       token.encode()):
+            raise HTTPException(status_code=401, detail="missing or wrong bearer token",
+                                headers={"WWW-Authenticate": "Bearer"})
+
+    @app.exception_handler(RequestValidationError)
+    async def _bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        message, param = _describe(list(exc.errors()))
+        return JSONResponse(status_code=400, content=_error(message, param))
+
+    @app.exception_handler(HTTPException)
+    async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        kind = "authentication_error" if exc.status_code == 401 else "invalid_request_error"
+        return JSONResponse(status_code=exc.status_code, content=_error(str(exc.detail),
+                                                                       kind=kind),
+                            headers=exc.headers)
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok", "model": name}
+
+    @app.get("/v1/models", dependencies=[Depends(authorize)])
+    def models() -> dict[str, Any]:
+        return {"object": "list", "data": [
+            {"id": name, "object": "model", "created": 0, "owned_by": "cosmo"}]}
+
+    @app.post("/v1/chat/completions", dependencies=[Depends(authorize)])
+    def chat_completions(request: ChatCompletionRequest) -> ChatCompletion:
+        try:
+            return complete(model, request)
+        except ValueError as exc:  # e.g. a tool whose schema cannot be used
+            raise HTTPException(status_code=400, detail=str(exc)) from exc
+
+    return app
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def serve(
+    model: BaseChatModel | None = None,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    token: str | None = None,
+    model_path: str | None = None,
+) -> None:
+    """Serve with uvicorn until interrupted (loopback by default; a warning when another
+    interface is served without a token).  ``model`` defaults to ``CosmoChatModel`` on
+    ``model_path`` (default: the embedded model)."""
+    import uvicorn
+
+    if not _is_loopback(host) and token is None:
+        warnings.warn(f"serving on {host} without a token: anyone who can reach it can use it",
+                      stacklevel=2)
+    if model is None:
+        from cosmo_agent.model.inference import CosmoChatModel
+
+        model = CosmoChatModel.load(model_path)
+    uvicorn.run(create_app(model, token=token), host=host, port=port, log_level="info")
+
+
+# ----------------------------------------------------------------------------------------------
+# AWS Lambda
+
+
+def _proxy_response(status: int, body: Mapping[str, Any]) -> dict[str, Any]:
+    return {"statusCode": status, "headers": {"Content-Type": "application/json"},
+            "body": json.dumps(body, ensure_ascii=False)}
+
+
+def make_lambda_handler(
+    model: BaseChatModel | Callable[[], BaseChatModel],
+) -> Callable[[Mapping[str, Any], Any], dict[str, Any]]:
+    """A Lambda handler over ``model`` (or a zero-argument factory, called on first use so
+    that the model is loaded once per warm container)."""
+    loaded: list[Any] = []
+
+    def get_model() -> Any:
+        if not loaded:
+            is_factory = callable(model) and not hasattr(model, "invoke")
+            loaded.append(model() if is_factory else model)  # type: ignore[operator]
+        return loaded[0]
+
+    def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
+        proxied = isinstance(event, Mapping) and "body" in event and "messages" not in event
+
+        def answer(status: int, body: Mapping[str, Any]) -> dict[str, Any]:
+            if proxied:
+                return _proxy_response(status, body)
+            return dict(body) if status == 200 else {"statusCode": status, **body}
+
+        if not isinstance(event, Mapping):
+            return answer(400, _error("the event must be a JSON object"))
+        payload: Any = event
+        if proxied:
+            method = (event.get("httpMethod")
+                      or event.get("requestContext", {}).get("http", {}).get("method") or "POST")
+            if str(method).upper() != "POST":
+                return answer(405, _error(f"use POST, not {method}"))
+            raw = event.get("body") or ""
+            try:
+                if event.get("isBase64Encoded"):
+                    raw = base64.b64decode(raw, validate=True).decode("utf-8")
+                payload = json.loads(raw)
+            except (binascii.Error, UnicodeDecodeError, json.JSONDecodeError) as exc:
+                return answer(400, _error(f"the request body is not valid JSON: {exc}"))
+        if not isinstance(payload, Mapping):
+            return answer(400, _error("the request body must be a JSON object"))
+        try:
+            request = ChatCompletionRequest.model_validate(payload)
+        except ValidationError as exc:
+            message, param = _describe(list(exc.errors()))
+            return answer(400, _error(message, param))
+        try:
+            result = complete(get_model(), request)
+        except ValueError as exc:
+            return answer(400, _error(str(exc)))
+        return answer(200, result.model_dump())
+
+    return handler
+
+
+def _default_lambda_model() -> Any:
+    from cosmo_agent.model.inference import CosmoChatModel
+
+    return CosmoChatModel.load(os.environ.get("COSMO_MODEL_DIR") or None)
+
+
+lambda_handler = make_lambda_handler(_default_lambda_model)
+"""The AWS Lambda entry point (``cosmo_agent.model.serve.lambda_handler``)."""

@@ -1,0 +1,470 @@
+"""CosmoChatModel: chat-template rendering, constrained decoding, parsing, KV-cache reuse.
+
+The models here are tiny and random, so their output is garbage — but every tool call they
+emit must still be valid for its schema, which is what constrained decoding promises.
+"""
+
+from __future__ import annotations
+
+import doctest
+import json
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("torch")
+pytest.importorskip("transformers")
+pytest.importorskip("xgrammar")
+
+import torch
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
+from pydantic import BaseModel, Field
+
+import cosmo_agent.model.inference as inf
+from cosmo_agent.model.evaluate import schema_errors, validate_call
+from cosmo_agent.model.inference import (
+    DATE_TIME_UTC_PATTERN,
+    CosmoChatModel,
+    ToolCallFormat,
+    decoding_schema,
+    parse_tool_calls,
+)
+
+# A ChatML/Hermes template like the Cosmo tokenizer's: tools in the system turn, calls as
+# <tool_call>\n{"name": "...", "arguments": {...}}\n</tool_call>, tool results in a user turn.
+TEMPLATE = """{%- if messages and messages[0].role == "system" %}
+{%- set sys = messages[0].content %}{%- set rest = messages[1:] %}
+{%- else %}{%- set sys = "You are Cosmo." %}{%- set rest = messages %}{%- endif %}
+{{- "<|im_start|>system\\n" + sys }}
+{%- if tools %}{{- "\\n# Tools\\n<tools>" }}{%- for t in tools %}{{- "\\n" + (t | tojson) }}
+{%- endfor %}{{- "\\n</tools>" }}{%- endif %}{{- "<|im_end|>\\n" }}
+{%- for m in rest %}
+{%- if m.role == "assistant" %}{{- "<|im_start|>assistant\\n" }}
+{%- if m.content %}{{- m.content }}{%- endif %}
+{%- for tc in m.tool_calls or [] %}{%- if m.content or not loop.first %}{{- "\\n" }}{%- endif %}
+{{- '<tool_call>\\n{"name": "' + tc.function.name + '", "arguments": ' }}
+{{- tc.function.arguments | tojson }}{{- "}\\n</tool_call>" }}{%- endfor %}
+{{- "<|im_end|>\\n" }}
+{%- elif m.role == "tool" %}{{- "<|im_start|>user\\n<tool_response>\\n" + m.content }}
+{{- "\\n</tool_response><|im_end|>\\n" }}
+{%- else %}{{- "<|im_start|>" + m.role + "\\n" + m.content + "<|im_end|>\\n" }}{%- endif %}
+{%- endfor %}
+{%- if add_generation_prompt %}{{- "<|im_start|>assistant\\n" }}{%- endif %}"""
+
+COMPACT_TEMPLATE = TEMPLATE.replace(
+    '<tool_call>\\n{"name": "', '<tool_call>{"name":"').replace(
+    '", "arguments": ', '","arguments":').replace(
+    "tc.function.arguments | tojson", "tc.function.arguments | tojson(separators=(',', ':'))"
+).replace('"}\\n</tool_call>"', '"}</tool_call>"')
+
+SATS = ["ISS", "SENTINEL-2A", "KOMPSAT-3", "아리랑 3호", "25544"]
+STATIONS = ["DAEJEON", "SVALBARD", "제주"]
+
+
+def _names(values: list[str]) -> dict[str, Any]:
+    return {"anyOf": [
+        {"type": "array", "items": {"type": "string", "enum": values, "maxLength": 128,
+                                    "minLength": 1}, "minItems": 1, "maxItems": 100},
+        {"type": "string", "const": "all"}]}
+
+
+def _fn(name: str, props: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {"type": "function", "function": {"name": name, "description": name.replace("_", " "),
+                                             "parameters": {
+        "type": "object", "additionalProperties": False, "properties": props,
+        "required": list(required)}}}
+
+
+DURATION = {"type": "number", "exclusiveMinimum": 0.0, "maximum": 168.0, "default": 24.0}
+# The nine contract tools, shaped like the registry's schemas with mission enums.
+CONTRACT_TOOLS = [
+    _fn("fleet_status", {}),
+    _fn("propagate", {"satellites": _names(SATS), "start": {"type": "string",
+                                                           "format": "date-time"},
+                      "duration_h": DURATION,
+                      "step_s": {"type": "number", "minimum": 1, "maximum": 3600}},
+        ("satellites",)),
+    _fn("find_passes", {"satellites": _names(SATS), "stations": _names(STATIONS),
+                        "duration_h": DURATION,
+                        "min_elevation_deg": {"type": "number", "minimum": 0, "maximum": 90}},
+        ("satellites", "stations")),
+    _fn("screen_conjunctions", {"satellites": _names(SATS), "duration_h": DURATION,
+                                "threshold_km": {"type": "number", "exclusiveMinimum": 0,
+                                                 "maximum": 100}}, ("satellites",)),
+    _fn("assess_conjunction", {"event_id": {"type": "string", "minLength": 1, "maxLength": 32},
+                               "hard_body_radius_m": {"type": "number", "exclusiveMinimum": 0,
+                                                      "maximum": 1000}}, ("event_id",)),
+    _fn("plan_avoidance", {"event_id": {"type": "string", "minLength": 1, "maxLength": 32},
+                           "max_pc": {"type": "number", "exclusiveMinimum": 0,
+                                      "exclusiveMaximum": 1},
+                           "target_miss_km": {"type": "number", "exclusiveMinimum": 0,
+                                              "maximum": 100}}, ("event_id",)),
+    _fn("space_weather", {}),
+    _fn("schedule_contacts", {"satellites": _names(SATS), "stations": _names(STATIONS),
+                              "duration_h": DURATION,
+                              "objective": {"type": "string",
+                                            "enum": ["max_volume", "max_priority"]}},
+        ("satellites", "stations")),
+    {"type": "function", "function": {"name": "propose_commands", "description": "commands",
+                                      "parameters": {
+        "type": "object", "additionalProperties": False, "required": ["commands"],
+        "$defs": {"Command": {
+            "type": "object", "additionalProperties": False,
+            "required": ["satellite", "command"],
+            "properties": {
+                "satellite": {"type": "string", "enum": SATS},
+                "command": {"type": "string", "minLength": 1, "maxLength": 64},
+                "time": {"type": "string", "format": "date-time"},
+                "parameters": {"type": "object", "additionalProperties": {"anyOf": [
+                    {"type": "boolean"}, {"type": "number", "minimum": -1e6, "maximum": 1e6},
+                    {"type": "string", "maxLength": 64}]}}}}},
+        "properties": {"commands": {"type": "array", "items": {"$ref": "#/$defs/Command"},
+                                    "minItems": 1, "maxItems": 20}}}}},
+]
+TOOL_NAMES = [t["function"]["name"] for t in CONTRACT_TOOLS]
+
+CORPUS = [
+    '<tool_call>\n{"name": "find_passes", "arguments": {"satellites": ["ISS"], "stations": '
+    '"all", "duration_h": 24}}\n</tool_call>',
+    "Fleet status, passes over Daejeon, conjunction screening, space weather, contacts.",
+    "위성 상태 알려줘. 아리랑 3호 통과 일정과 충돌 위험을 확인해줘. 제주 지상국.",
+    "2026-06-10T12:00:00Z CONJ-0001 max_volume max_priority propose_commands SET_MODE",
+] + [json.dumps(t, ensure_ascii=False) for t in CONTRACT_TOOLS]
+
+
+def make_tokenizer(template: str = TEMPLATE, vocab_size: int = 600) -> Any:
+    from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    backend = Tokenizer(models.BPE())
+    backend.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    backend.decoder = decoders.ByteLevel()
+    backend.train_from_iterator(CORPUS * 3, trainers.BpeTrainer(
+        vocab_size=vocab_size, special_tokens=["<|endoftext|>", "<|im_start|>", "<|im_end|>"],
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False))
+    backend.add_tokens([AddedToken(t, special=False, normalized=False)
+                        for t in ("<tool_call>", "</tool_call>")])
+    wrap: Any = PreTrainedTokenizerFast
+    return wrap(tokenizer_object=backend, eos_token="<|im_end|>",
+                                   pad_token="<|endoftext|>", bos_token=None,
+                                   additional_special_tokens=["<|im_start|>"],
+                                   chat_template=template)
+
+
+def make_model(tokenizer: Any, seed: int = 0, std: float = 0.02) -> Any:
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(seed)
+    config = LlamaConfig(
+        vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+        num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=8192,
+        initializer_range=std, eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id, bos_token_id=None)
+    model: Any = LlamaForCausalLM(config)
+    return model.eval()
+
+
+class NoisyLM(torch.nn.Module):
+    """A real tiny Llama (so the KV cache is real) whose logits are replaced by seeded noise:
+    greedy decoding then wanders all over the grammar instead of repeating one token."""
+
+    def __init__(self, inner: Any, seed: int) -> None:
+        super().__init__()
+        self.inner = inner
+        self.config = inner.config
+        self.generation_config = inner.generation_config
+        self.gen = torch.Generator().manual_seed(seed)
+
+    def get_output_embeddings(self) -> Any:
+        return self.inner.get_output_embeddings()
+
+    def forward(self, **kwargs: Any) -> Any:
+        out = self.inner(**kwargs)
+        out.logits = torch.randn(out.logits.shape, generator=self.gen) * 5
+        return out
+
+
+@pytest.fixture(scope="module")
+def tokenizer() -> Any:
+    return make_tokenizer()
+
+
+@pytest.fixture(scope="module")
+def model(tokenizer: Any) -> Any:
+    return make_model(tokenizer)
+
+
+@pytest.fixture(scope="module")
+def chat(model: Any, tokenizer: Any) -> CosmoChatModel:
+    return CosmoChatModel.from_components(model, tokenizer, max_new_tokens=48, device="cpu")
+
+
+def test_doctests() -> None:
+    assert doctest.testmod(inf, optionflags=doctest.ELLIPSIS).failed == 0
+
+
+# -- the block layout -------------------------------------------------------------------------
+
+
+def test_format_is_read_from_the_chat_template(tokenizer: Any) -> None:
+    fmt = ToolCallFormat.from_chat_template(tokenizer)
+    assert fmt == ToolCallFormat(before_name='\n{"name": "', after_name='", "arguments": ',
+                                 after_arguments="}\n", separators=(", ", ": "))
+    # what the format renders is what the template renders
+    args = {"satellites": ["아리랑 3호"], "duration_h": 24}
+    text = tokenizer.apply_chat_template(
+        [{"role": "user", "content": "x"}, {"role": "assistant", "content": None, "tool_calls": [
+            {"type": "function", "id": "1", "function": {"name": "propagate",
+                                                          "arguments": args}}]}],
+        tokenize=False)
+    assert fmt.render("propagate", args) in text
+
+
+def test_compact_template_gives_compact_calls() -> None:
+    fmt = ToolCallFormat.from_chat_template(make_tokenizer(COMPACT_TEMPLATE))
+    assert fmt == ToolCallFormat()
+    assert fmt.render("x", {"a": [1, 2]}) == '<tool_call>{"name":"x","arguments":{"a":[1,2]}}' \
+        "</tool_call>"
+
+
+def test_template_without_tool_calls_falls_back_with_a_warning() -> None:
+    plain = "{% for m in messages %}{{ m.role }}: {{ m.content }}\n{% endfor %}"
+    with pytest.warns(UserWarning, match="no <tool_call> block"):
+        assert ToolCallFormat.from_chat_template(make_tokenizer(plain)) == ToolCallFormat()
+
+
+# -- schema rewriting -------------------------------------------------------------------------
+
+
+def test_decoding_schema_narrows_only() -> None:
+    params = CONTRACT_TOOLS[-1]["function"]["parameters"]
+    narrowed = decoding_schema(params, max_string_chars=16)
+    assert "$defs" not in json.dumps(narrowed) and "$ref" not in json.dumps(narrowed)
+    item = narrowed["properties"]["commands"]["items"]
+    assert item["properties"]["time"] == {"type": "string", "pattern": DATE_TIME_UTC_PATTERN}
+    assert item["properties"]["command"]["maxLength"] == 16
+    assert item["properties"]["satellite"] == {"type": "string", "enum": SATS}  # untouched
+    assert params["$defs"]["Command"]["properties"]["command"]["maxLength"] == 64  # no mutation
+
+
+@pytest.mark.parametrize("text", [
+    "2026-06-10T12:00:00Z", "2024-02-29T23:59:59.123456Z", "1999-12-31T00:00:00Z",
+    "2000-02-29T00:00:00Z", "2026-04-30T00:00:00Z"])
+def test_date_time_pattern_accepts_real_instants(text: str) -> None:
+    assert re.fullmatch(DATE_TIME_UTC_PATTERN, text)
+    assert datetime.fromisoformat(text).utcoffset().total_seconds() == 0  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("text", [
+    "2026-02-29T00:00:00Z", "1900-02-29T00:00:00Z", "2026-04-31T00:00:00Z",
+    "2026-06-10T24:00:00Z", "2026-06-10T12:00:60Z", "2026-06-10T12:00:00+09:00",
+    "2026-06-10 12:00:00Z", "2026-13-01T00:00:00Z"])
+def test_date_time_pattern_rejects_impossible_instants(text: str) -> None:
+    assert not re.fullmatch(DATE_TIME_UTC_PATTERN, text)
+
+
+def test_date_time_pattern_agrees_with_the_calendar() -> None:
+    from datetime import date, timedelta
+
+    day = date(1900, 1, 1)
+    while day.year < 2100:  # every real day is accepted ...
+        assert re.fullmatch(DATE_TIME_UTC_PATTERN, f"{day.isoformat()}T00:00:00Z"), day
+        day += timedelta(days=1)
+    for year in range(1900, 2100):  # ... and Feb 29 exactly in leap years
+        ok = re.fullmatch(DATE_TIME_UTC_PATTERN, f"{year}-02-29T00:00:00Z") is not None
+        leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+        assert ok == leap, year
+
+
+# -- parsing ----------------------------------------------------------------------------------
+
+
+def test_parse_tool_calls_keeps_valid_and_reports_the_rest() -> None:
+    fmt = ToolCallFormat(before_name='\n{"name": "', after_name='", "arguments": ',
+                         after_arguments="}\n", separators=(", ", ": "))
+    good = fmt.render("propagate", {"satellites": ["ISS"], "duration_h": 6})
+    tricky = fmt.render("assess_conjunction", {"event_id": "a</tool_call>b"})
+    bad = fmt.render("propagate", {"satellites": ["ISS"], "duration_h": 500})
+    raw = f"Checking.\n{good}\n{tricky}\n{bad}\n{fmt.begin('fleet_status')}{{"
+    text, calls, invalid = parse_tool_calls(raw, CONTRACT_TOOLS, fmt)
+    assert text == "Checking."
+    assert calls == [{"name": "propagate", "arguments": {"satellites": ["ISS"], "duration_h": 6}},
+                     {"name": "assess_conjunction", "arguments": {"event_id": "a</tool_call>b"}}]
+    assert [i["error"].split(":")[0] for i in invalid] == [
+        "$.duration_h", "cut off before the end of the call"]
+    # a block in some other JSON layout is still understood
+    other = '<tool_call>{"name": "space_weather", "arguments": {}}</tool_call> ok'
+    assert parse_tool_calls(other, CONTRACT_TOOLS, fmt)[:2] == (
+        "ok", [{"name": "space_weather", "arguments": {}}])
+    unknown = '<tool_call>{"name": "launch", "arguments": {}}</tool_call>'
+    assert "unknown tool" in parse_tool_calls(unknown, CONTRACT_TOOLS, fmt)[2][0]["error"]
+
+
+# -- decoding ---------------------------------------------------------------------------------
+
+
+def _check_calls(calls: list[dict[str, Any]], tools: list[dict[str, Any]]) -> None:
+    for c in calls:
+        assert validate_call(c, tools) == [], c
+        for value in json.dumps(c["arguments"], ensure_ascii=False).split('"'):
+            if re.fullmatch(r"\d{4}-\d\d-\d\dT.*", value):  # date-times parse as UTC
+                assert datetime.fromisoformat(value).utcoffset() is not None
+
+
+@pytest.mark.slow
+def test_every_emitted_call_is_schema_valid_under_random_logits(tokenizer: Any) -> None:
+    """Random logits explore the grammar: all calls validate, none ever leaks out invalid."""
+    noisy = NoisyLM(make_model(tokenizer), 0)
+    chat = CosmoChatModel.from_components(noisy, tokenizer, max_new_tokens=120,
+                                          max_string_chars=12, device="cpu")
+    n_calls = n_runs = 0
+    names: set[str] = set()
+    for seed in range(24):
+        noisy.gen.manual_seed(seed)
+        choice = ["required", "auto", TOOL_NAMES[seed % len(TOOL_NAMES)]][seed % 3]
+        done = chat.complete([{"role": "user", "content": "위성 상태? passes?"}],
+                             CONTRACT_TOOLS, tool_choice=choice)
+        _check_calls(done.tool_calls, CONTRACT_TOOLS)
+        assert all(i["error"] == "cut off before the end of the call" for i in done.invalid), \
+            done.invalid
+        assert done.completion_tokens <= 120
+        if choice != "auto":
+            assert done.raw.startswith("<tool_call>")  # a forced call comes first
+        if choice not in ("auto", "required"):
+            assert {c["name"] for c in done.tool_calls} <= {choice}
+        assert "<|im_start|>" not in done.raw
+        n_runs += 1
+        n_calls += len(done.tool_calls)
+        names.update(c["name"] for c in done.tool_calls)
+    assert n_calls >= n_runs // 2, (n_calls, n_runs)  # plenty of complete calls were checked
+    assert len(names) >= 4
+
+
+def test_random_llama_calls_validate_and_come_back_as_tool_calls(tokenizer: Any) -> None:
+    for seed in range(3):
+        chat = CosmoChatModel.from_components(make_model(tokenizer, seed, std=1.0), tokenizer,
+                                              max_new_tokens=80, max_string_chars=8)
+        reply = chat.bind_tools(CONTRACT_TOOLS, tool_choice="required").invoke(
+            [SystemMessage("You are Cosmo."), HumanMessage("ISS passes over 제주 tomorrow")])
+        assert isinstance(reply, AIMessage)
+        for tc in reply.tool_calls:
+            assert (tc["id"] or "").startswith("call_") and tc["name"] in TOOL_NAMES
+            assert schema_errors(tc["args"], next(
+                t["function"]["parameters"] for t in CONTRACT_TOOLS
+                if t["function"]["name"] == tc["name"])) == []
+        assert reply.usage_metadata is not None
+        assert reply.usage_metadata["output_tokens"] <= 80
+        assert reply.response_metadata["finish_reason"] in ("tool_calls", "length")
+        assert len({tc["id"] for tc in reply.tool_calls}) == len(reply.tool_calls)
+
+
+def test_tool_choice_none_and_no_tools_give_text_only(chat: CosmoChatModel) -> None:
+    for bound in (chat, chat.bind_tools(CONTRACT_TOOLS, tool_choice="none")):
+        reply = bound.invoke("안녕하세요")
+        assert reply.tool_calls == [] and "<tool_call>" not in reply.content
+
+
+def test_bind_tools_accepts_pydantic_functions_and_dicts(chat: CosmoChatModel) -> None:
+    class Propagate(BaseModel):
+        """Propagate satellites."""
+
+        satellites: list[str] = Field(min_length=1)
+        duration_h: float = Field(24, gt=0, le=168)
+
+    def space_weather() -> str:
+        """Current space weather."""
+        return ""
+
+    bound = chat.bind_tools([Propagate, space_weather, CONTRACT_TOOLS[0]],
+                            tool_choice="Propagate")
+    reply = bound.invoke("go")
+    assert [tc["name"] for tc in reply.tool_calls] in ([], ["Propagate"], ["Propagate"] * 2,
+                                                       ["Propagate"] * 3)
+    for tc in reply.tool_calls:
+        Propagate.model_validate(tc["args"])
+    with pytest.raises(ValueError, match="not auto/none/required or a bound tool"):
+        chat.bind_tools([Propagate], tool_choice="launch")
+    with pytest.raises(ValueError, match="no bound tool"):
+        chat.complete([{"role": "user", "content": "x"}], [], tool_choice="required")
+
+
+def test_messages_render_through_the_template(chat: CosmoChatModel, tokenizer: Any) -> None:
+    messages = [
+        SystemMessage("You are Cosmo."),
+        HumanMessage("Status?"),
+        AIMessage(content="", tool_calls=[{"name": "fleet_status", "args": {}, "id": "c1"}]),
+        ToolMessage('{"ok": true}', tool_call_id="c1"),
+        AIMessage(content="All nominal."),
+        HumanMessage("고마워"),
+    ]
+    rendered = inf._to_template_messages(messages)
+    assert rendered[2] == {"role": "assistant", "content": None, "tool_calls": [
+        {"type": "function", "id": "c1", "function": {"name": "fleet_status", "arguments": {}}}]}
+    assert rendered[3] == {"role": "tool", "tool_call_id": "c1", "name": "fleet_status",
+                           "content": '{"ok": true}'}
+    ids = chat.engine.prompt_ids(rendered, CONTRACT_TOOLS)
+    text = tokenizer.decode(ids)
+    assert '<tool_call>\n{"name": "fleet_status", "arguments": {}}\n</tool_call>' in text
+    assert text.endswith("<|im_start|>user\n고마워<|im_end|>\n<|im_start|>assistant\n")
+
+
+def test_decoding_matches_transformers_generate_with_the_xgrammar_processor(
+        model: Any, tokenizer: Any) -> None:
+    """Our KV-cached loop picks the same tokens as HF generate + xgrammar's own processor."""
+    import xgrammar as xgr
+
+    chat = CosmoChatModel.from_components(make_model(tokenizer, 5, std=1.0), tokenizer,
+                                          max_new_tokens=40, prefix_cache=False)
+    eng = chat.engine
+    grammar = eng.grammar(CONTRACT_TOOLS, "required")
+    ids = eng.prompt_ids([{"role": "user", "content": "passes"}], CONTRACT_TOOLS)
+    ours, _ = eng.decode(ids, grammar, 40)
+    reference = eng.model.generate(
+        torch.tensor([ids]), attention_mask=torch.ones(1, len(ids), dtype=torch.long),
+        max_new_tokens=40, do_sample=False, logits_processor=[xgr.contrib.hf.LogitsProcessor(
+            grammar)], eos_token_id=eng.stop_ids, pad_token_id=tokenizer.pad_token_id)
+    theirs = [t for t in reference[0, len(ids):].tolist() if t not in eng.stop_ids]
+    assert ours == theirs
+
+
+@pytest.mark.slow
+def test_prefix_cache_changes_nothing_but_time(tokenizer: Any) -> None:
+    base = make_model(tokenizer, 3, std=1.0)
+    cached = CosmoChatModel.from_components(base, tokenizer, max_new_tokens=30)
+    fresh = CosmoChatModel.from_components(base, tokenizer, max_new_tokens=30, prefix_cache=False)
+    conversation: list[Any] = [HumanMessage("Fleet status?")]
+    for turn in range(3):
+        a = cached.bind_tools(CONTRACT_TOOLS).invoke(conversation)
+        b = fresh.bind_tools(CONTRACT_TOOLS).invoke(conversation)
+        assert (a.content, [t["args"] for t in a.tool_calls]) == (
+            b.content, [t["args"] for t in b.tool_calls])
+        conversation += [AIMessage(content=a.content or "ok"), HumanMessage(f"again {turn}")]
+    assert cached.engine._cache is not None
+    cached_ids, cache = cached.engine._cache
+    assert cache.get_seq_length() == len(cached_ids)
+
+
+def test_stop_strings_cut_text(chat: CosmoChatModel) -> None:
+    reply = chat.invoke("hello")
+    if reply.content:
+        stop = reply.content[-1]
+        cut = chat.invoke("hello", stop=[stop])
+        assert stop not in cut.content
+
+
+def test_saved_directory_loads_and_missing_model_says_how_to_train(
+        tmp_path: Path, model: Any, tokenizer: Any) -> None:
+    model.save_pretrained(tmp_path / "m")
+    tokenizer.save_pretrained(tmp_path / "m")
+    chat = CosmoChatModel.load(tmp_path / "m", max_new_tokens=8)
+    assert chat.model_id == "m"
+    reply = chat.bind_tools(CONTRACT_TOOLS[:2], tool_choice="fleet_status").invoke("status")
+    assert [tc["name"] for tc in reply.tool_calls][:1] in ([], ["fleet_status"])
+    with pytest.raises(FileNotFoundError, match=r"cosmo_agent\.model\.train"):
+        CosmoChatModel.load(tmp_path / "nothing")
+    lazily = CosmoChatModel(model_path=str(tmp_path / "nothing"))
+    with pytest.raises(FileNotFoundError, match="model_path"):
+        lazily.invoke("hi")
