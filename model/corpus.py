@@ -69,6 +69,7 @@ __all__ = [
     "TextRecord",
     "build_corpus",
     "calls_agree",
+    "first_tool_calls",
     "generate_request",
     "main",
     "open_url",
@@ -1295,17 +1296,21 @@ _TEXT_SUFFIXES = (".jsonl", ".txt", ".md")
 def read_text_source(url: str, *, text_field: str = "text") -> Iterator[TextRecord]:
     """Documents from a file or directory (local or fsspec URL, read recursively).
 
-    ``*.jsonl``: one document per line, text in ``text_field`` (``id`` used when present);
-    ``*.txt`` / ``*.md``: one document per file. Other files are ignored.
+    ``*.jsonl``: one document per line, text in ``text_field`` (``id`` used when present,
+    else ``<relative path>:<line>``); ``*.txt`` / ``*.md``: one document per file, id the
+    path relative to ``url``. Other files are ignored.
     """
     fs, path = _filesystem(url)
+    root = path.rstrip("/")
     if fs.isdir(path):
         files = sorted(p for p in fs.find(path) if p.endswith(_TEXT_SUFFIXES))
     else:
         files = [path]
-    protocol = fs.protocol if isinstance(fs.protocol, str) else fs.protocol[0]
+        root = path.rsplit("/", 1)[0] if "/" in path else ""
     for file in files:
-        source = file if protocol in ("file", "local") else f"{protocol}://{file}"
+        # Relative to the source root, so ids (and their splits) do not depend on where the
+        # data is mounted.
+        source = file[len(root) :].lstrip("/") if root and file.startswith(root) else file
         if file.endswith(".jsonl"):
             with fs.open(file, "rb") as fh:
                 for line_no, raw in enumerate(io.TextIOWrapper(fh, encoding="utf-8"), 1):

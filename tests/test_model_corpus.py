@@ -457,9 +457,16 @@ def test_read_text_source_reads_jsonl_txt_md(tmp_path: Path) -> None:
     assert [r.text for r in records] == [
         "Kessler syndrome.", "궤도 잔해", "Two-line elements.", "# Notes"
     ]
-    assert records[0].id == "x1" and records[1].id.endswith("a.jsonl:3")
+    assert records[0].id == "x1" and records[1].id == "a.jsonl:3"
+    assert [r.source for r in records[2:]] == ["sub/b.txt", "sub/c.md"]
     one = list(C.read_text_source(str(tmp_path / "sub" / "b.txt")))
-    assert len(one) == 1
+    assert [(r.id, r.source) for r in one] == [("b.txt", "b.txt")]
+    fsspec = pytest.importorskip("fsspec")
+    fs = fsspec.filesystem("memory")
+    fs.pipe("/cosmo-text/docs/d.jsonl", json.dumps({"text": "Drag."}).encode() + b"\n")
+    remote = list(C.read_text_source("memory://cosmo-text"))
+    assert [(r.id, r.text) for r in remote] == [("docs/d.jsonl:1", "Drag.")]
+    fs.rm("/cosmo-text", recursive=True)
 
 
 def test_main_prints_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
