@@ -338,7 +338,6 @@ def test_resume_from_checkpoint_matches_an_uninterrupted_run(workdir: Path, tmp_
     assert straight.metrics["global_step"] == 6
 
 
-@pytest.mark.slow
 def test_sagemaker_environment_is_honoured(
     workdir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -390,7 +389,6 @@ def _tiny_base(workdir: Path, path: Path, *, with_template: str | None) -> Path:
     return path
 
 
-@pytest.mark.slow
 def test_lora_recipe_on_a_local_base_checkpoint(workdir: Path, tmp_path: Path) -> None:
     base = _tiny_base(workdir, tmp_path / "base", with_template=None)
     out = tmp_path / "lora-out"
@@ -424,7 +422,6 @@ def test_qlora_on_without_cuda_or_bitsandbytes_says_why(workdir: Path, tmp_path:
         train(_config(workdir, tmp_path / "q2", recipe="lora", tokenizer=None, max_steps=1))
 
 
-@pytest.mark.slow
 def test_lora_with_the_base_template_uses_prefix_masks(workdir: Path, tmp_path: Path) -> None:
     plain = re.sub(r"\{%-? *(end)?generation *-?%\}", "", T.COSMO_CHAT_TEMPLATE)
     base = _tiny_base(workdir, tmp_path / "base", with_template=plain)
