@@ -55,6 +55,7 @@ __all__ = [
     "assistant_labels",
     "config_from_args",
     "main",
+    "sagemaker_overrides",
     "train",
 ]
 
