@@ -52,11 +52,11 @@ from cosmo_agent.orbital.propagation import propagate as propagate_catalog
 from cosmo_agent.orbital.timescales import utc_times
 from cosmo_agent.tools.mission import GroundStation, Satellite
 from cosmo_agent.tools.registry import (
+    EVENT_MATCH_S,
     NAMES_KEY,
     ToolContext,
     ToolError,
     ToolSpec,
-    merge_catalogs,
 )
 from cosmo_agent.tools.spaceweather import Alert, ScaleLetter, ScaleStatus, SwpcAlert
 
@@ -642,29 +642,38 @@ class ScreeningResult(ToolResult):
         return (self.stop_utc - self.start_utc).total_seconds() / 3600.0
 
 
+_Approach = tuple[int, int, datetime, float, float]
+"""(primary id, secondary id, TCA, miss km, relative speed km/s) of one close approach."""
+
+
 def _screen(
     catalog: Catalog,
+    primaries: Catalog,
     start: datetime,
     stop: datetime,
     threshold_km: float,
-    primaries: Sequence[int],
     tool: str,
-) -> list[tuple[int, int, datetime, float, float | None]]:
-    """``(primary, secondary, tca, miss_km, relative_speed_km_s)`` of every approach."""
+) -> tuple[list[_Approach], list[str]]:
+    """Every approach of ``primaries`` to ``catalog`` objects, and one warning per object
+    the screener left out (SGP4 failed)."""
     screening = _capability("cosmo_agent.orbital.screening", tool, "the conjunction screener")
-    found = screening.screen(catalog, start, stop, threshold_km, primaries=list(primaries))
-    return _conjunction_rows(found, primaries)
-
-
-def _conjunction_rows(
-    found: Any, primaries: Sequence[int]
-) -> list[tuple[int, int, datetime, float, float | None]]:
-    raise ToolError.make(
-        "not_available",
-        tool="screen_conjunctions",
-        capability="an adapter for the screener's result",
-        module="cosmo_agent.orbital.screening",
+    found = screening.screen(catalog, start, stop, threshold_km, primaries=primaries)
+    columns = (
+        found.primary_id,
+        found.secondary_id,
+        found.tca_datetimes(),
+        found.miss_km,
+        found.relative_speed_km_s,
     )
+    rows = [
+        (int(p), int(s), tca, float(miss), float(speed))
+        for p, s, tca, miss, speed in zip(*columns, strict=True)
+    ]
+    excluded = [
+        f"object {norad_id} left out of the screening: SGP4 failed ({message})"
+        for norad_id, message in sorted(found.excluded.items())
+    ]
+    return rows, excluded
 
 
 def screen_conjunctions(ctx: ToolContext, args: ScreenConjunctionsArgs) -> ScreeningResult:
@@ -673,24 +682,26 @@ def screen_conjunctions(ctx: ToolContext, args: ScreenConjunctionsArgs) -> Scree
     threshold = args.threshold_km or ctx.mission.policies.screening_threshold_km
     start = ctx.now
     stop = start + timedelta(hours=args.duration_h)
-    _, warnings = _planning_catalog(ctx, sats, start, stop)
+    primaries, warnings = _planning_catalog(ctx, sats, start, stop)
     catalog = ctx.catalog
-    primaries = [s.norad_id for s in sats]
-    rows = _screen(catalog, start, stop, threshold, primaries, "screen_conjunctions")
+    rows, excluded = _screen(catalog, primaries, start, stop, threshold, "screen_conjunctions")
     events: list[ConjunctionEvent] = []
     for p, s, tca, miss, speed in sorted(rows, key=lambda r: (r[2], r[0], r[1])):
         event_id = ctx.store.event_id_for(p, s, tca)
+        if any(e.event_id == event_id for e in events):
+            continue  # two fleet satellites: each one's screening sees the other
         event = ConjunctionEvent(
             event_id=event_id,
             primary=_ref(ctx, p, catalog),
             secondary=_ref(ctx, s, catalog),
             tca_utc=tca,
             miss_km=round(miss, 4),
-            relative_speed_km_s=None if speed is None else round(speed, 4),
+            relative_speed_km_s=round(speed, 4),
             threshold_km=threshold,
         )
         ctx.store.events[event_id] = event
         events.append(event)
+    warnings += excluded
     return ScreeningResult(
         screening_id=ctx.store.new_id("SCR"),
         start_utc=start,
@@ -1104,16 +1115,19 @@ def _post_maneuver_screening(
         norad_id=p, name=event.primary.name, intl_designator="", epoch=burn,
         satrec=new_satrec, source="maneuvered", line=0,
     )  # fmt: skip
-    moved = merge_catalogs([catalog, Catalog.from_records([record], source="maneuvered")])
+    moved = Catalog.from_records([record], source="maneuvered")
     stop = event.tca_utc + timedelta(hours=POST_MANEUVER_SCREEN_AFTER_TCA_H)
     threshold = event.threshold_km
-    after = _screen(moved, burn, stop, threshold, [p], "plan_avoidance")
-    before = _screen(catalog, burn, stop, threshold, [p], "plan_avoidance") if after else []
+    after, _ = _screen(catalog, moved, burn, stop, threshold, "plan_avoidance")
+    before: list[_Approach] = []
+    if after:
+        original = catalog.select([p])
+        before, _ = _screen(catalog, original, burn, stop, threshold, "plan_avoidance")
 
     def known(s: int, t: datetime) -> bool:
-        return any(
-            b[1] == s and abs((b[2] - t).total_seconds()) <= 300.0 for b in before
-        ) or s == event.secondary.norad_id
+        """The unmaneuvered orbit had this approach (or it is the event being avoided)."""
+        near = [(b[1], b[2]) for b in before] + [(event.secondary.norad_id, event.tca_utc)]
+        return any(o == s and abs((u - t).total_seconds()) <= EVENT_MATCH_S for o, u in near)
 
     approaches = [
         ScreenedApproach(
