@@ -44,6 +44,7 @@ Each metric is reported over all records and per language.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import re
@@ -165,17 +166,21 @@ def schema_errors(
     *,
     backend: Literal["jsonschema", "builtin"] | None = None,
 ) -> list[str]:
-    """Why ``instance`` does not validate against ``schema`` (``[]`` when it does).
+    """Why ``instance`` does not validate against ``schema`` (``[]`` when it does), one
+    ``"<path>: <message>"`` line per problem (paths like ``$.commands[0].time``).
 
-    The built-in backend covers ``type``, ``enum``, ``const``, ``anyOf``/``oneOf``/``allOf``,
-    ``minimum``/``maximum``/``exclusiveMinimum``/``exclusiveMaximum``, ``minLength``/``maxLength``/
-    ``pattern``, ``format: date-time`` (timezone required), ``required``, ``properties``,
-    ``additionalProperties``, ``items``, ``minItems``/``maxItems``/``uniqueItems`` and local
-    ``$ref`` (``#/$defs/...``); other keywords are ignored.
+    ``backend`` defaults to :data:`SCHEMA_BACKEND`.  With ``jsonschema``, ``format: date-time``
+    is checked by the same rule as the built-in backend (ISO 8601 with a timezone, a real
+    calendar instant).  The built-in backend covers ``type``, ``enum``, ``const``,
+    ``anyOf``/``oneOf``/``allOf``, ``minimum``/``maximum``/``exclusiveMinimum``/
+    ``exclusiveMaximum``, ``minLength``/``maxLength``/``pattern``, ``format: date-time``,
+    ``required``, ``properties``, ``additionalProperties``, ``items``, ``minItems``/``maxItems``/
+    ``uniqueItems`` and local ``$ref`` (``#/$defs/...``); other keywords are ignored.
 
-    >>> schema_errors(5, {"type": "number", "exclusiveMinimum": 0, "maximum": 4})
-    ['$: 5 > maximum 4']
-    >>> schema_errors({"satellites": "all"}, {"type": "object", "required": ["duration_h"]})
+    >>> schema_errors(5, {"type": "number", "exclusiveMinimum": 0, "maximum": 4}) != []
+    True
+    >>> schema_errors({"satellites": "all"}, {"type": "object", "required": ["duration_h"]},
+    ...               backend="builtin")
     ["$: missing required property 'duration_h'"]
     """
     chosen = backend or SCHEMA_BACKEND
@@ -183,15 +188,25 @@ def schema_errors(
         if _jsonschema is None:
             raise ImportError("backend='jsonschema' needs `pip install jsonschema`")
         cls = _jsonschema.validators.validator_for(schema, default=_jsonschema.Draft202012Validator)
-        validator = cls(schema, format_checker=cls.FORMAT_CHECKER)
-        return [
-            f"${''.join(f'[{p!r}]' for p in e.absolute_path)}: {e.message}"
-            for e in validator.iter_errors(instance)
-        ]
+        validator = cls(schema, format_checker=_format_checker())
+        return [f"{_json_path(e.absolute_path)}: {e.message}"
+                for e in validator.iter_errors(instance)]
     root = schema if isinstance(schema, Mapping) else {}
     errors: list[str] = []
     _validate(instance, schema, root, "$", errors)
     return errors
+
+
+def _json_path(parts: Iterable[Any]) -> str:
+    return "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts)
+
+
+@functools.cache
+def _format_checker() -> Any:
+    assert _jsonschema is not None
+    checker = _jsonschema.FormatChecker()
+    checker.checks("date-time")(lambda v: not isinstance(v, str) or _is_datetime(v))
+    return checker
 
 
 def _resolve(schema: Mapping[str, Any], root: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -235,7 +250,7 @@ def _validate(
     if kind is not None:
         kinds = [kind] if isinstance(kind, str) else list(kind)
         if not any(_TYPE_CHECKS.get(k, lambda _v: True)(value) for k in kinds):
-            errors.append(f"{path}: {value!r} is not of type {'/'.join(kinds)}")
+            errors.append(f"{path}: {value!r} is not of type {', '.join(map(repr, kinds))}")
             return
     if "const" in schema and not _json_equal(value, schema["const"]):
         errors.append(f"{path}: {value!r} is not {schema['const']!r}")
@@ -375,7 +390,7 @@ def validate_call(
     ...     "type": "object", "properties": {"event_id": {"type": "string"}},
     ...     "required": ["event_id"], "additionalProperties": False}}}]
     >>> validate_call({"name": "assess_conjunction", "arguments": {"event_id": 7}}, tools)
-    ['$.event_id: 7 is not of type string']
+    ["$.event_id: 7 is not of type 'string'"]
     """
     (norm,) = normalize_calls([call])
     params = _tool_parameters(tools)

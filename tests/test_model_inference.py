@@ -32,33 +32,19 @@ from cosmo_agent.model.inference import (
     decoding_schema,
     parse_tool_calls,
 )
+from cosmo_agent.model.tokenizer import (
+    COSMO_CHAT_TEMPLATE,
+    COSMO_COMPACT_CHAT_TEMPLATE,
+    train_tokenizer,
+)
 
-# A ChatML/Hermes template like the Cosmo tokenizer's: tools in the system turn, calls as
-# <tool_call>\n{"name": "...", "arguments": {...}}\n</tool_call>, tool results in a user turn.
-TEMPLATE = """{%- if messages and messages[0].role == "system" %}
-{%- set sys = messages[0].content %}{%- set rest = messages[1:] %}
-{%- else %}{%- set sys = "You are Cosmo." %}{%- set rest = messages %}{%- endif %}
-{{- "<|im_start|>system\\n" + sys }}
-{%- if tools %}{{- "\\n# Tools\\n<tools>" }}{%- for t in tools %}{{- "\\n" + (t | tojson) }}
-{%- endfor %}{{- "\\n</tools>" }}{%- endif %}{{- "<|im_end|>\\n" }}
-{%- for m in rest %}
-{%- if m.role == "assistant" %}{{- "<|im_start|>assistant\\n" }}
-{%- if m.content %}{{- m.content }}{%- endif %}
-{%- for tc in m.tool_calls or [] %}{%- if m.content or not loop.first %}{{- "\\n" }}{%- endif %}
-{{- '<tool_call>\\n{"name": "' + tc.function.name + '", "arguments": ' }}
-{{- tc.function.arguments | tojson }}{{- "}\\n</tool_call>" }}{%- endfor %}
-{{- "<|im_end|>\\n" }}
-{%- elif m.role == "tool" %}{{- "<|im_start|>user\\n<tool_response>\\n" + m.content }}
-{{- "\\n</tool_response><|im_end|>\\n" }}
-{%- else %}{{- "<|im_start|>" + m.role + "\\n" + m.content + "<|im_end|>\\n" }}{%- endif %}
-{%- endfor %}
-{%- if add_generation_prompt %}{{- "<|im_start|>assistant\\n" }}{%- endif %}"""
-
-COMPACT_TEMPLATE = TEMPLATE.replace(
-    '<tool_call>\\n{"name": "', '<tool_call>{"name":"').replace(
-    '", "arguments": ', '","arguments":').replace(
-    "tc.function.arguments | tojson", "tc.function.arguments | tojson(separators=(',', ':'))"
-).replace('"}\\n</tool_call>"', '"}</tool_call>"')
+# The Cosmo templates write calls as <tool_call>\n{"name": "...", "arguments": {...}}\n</tool_call>;
+# this variant writes compact JSON, to check that decoding follows whatever the template writes.
+COMPACT_JSON_TEMPLATE = COSMO_COMPACT_CHAT_TEMPLATE.replace(
+    """'<tool_call>\\n{"name": "' + fn.name + '", "arguments": '""",
+    """'<tool_call>{"name":"' + fn.name + '","arguments":'""").replace(
+    "fn.arguments | tojson }}", "fn.arguments | tojson(separators=(',', ':')) }}").replace(
+    '"}\\n</tool_call>"', '"}</tool_call>"')
 
 SATS = ["ISS", "SENTINEL-2A", "KOMPSAT-3", "아리랑 3호", "25544"]
 STATIONS = ["DAEJEON", "SVALBARD", "제주"]
@@ -135,23 +121,10 @@ CORPUS = [
 ] + [json.dumps(t, ensure_ascii=False) for t in CONTRACT_TOOLS]
 
 
-def make_tokenizer(template: str = TEMPLATE, vocab_size: int = 600) -> Any:
-    from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import PreTrainedTokenizerFast
-
-    backend = Tokenizer(models.BPE())
-    backend.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    backend.decoder = decoders.ByteLevel()
-    backend.train_from_iterator(CORPUS * 3, trainers.BpeTrainer(
-        vocab_size=vocab_size, special_tokens=["<|endoftext|>", "<|im_start|>", "<|im_end|>"],
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False))
-    backend.add_tokens([AddedToken(t, special=False, normalized=False)
-                        for t in ("<tool_call>", "</tool_call>")])
-    wrap: Any = PreTrainedTokenizerFast
-    return wrap(tokenizer_object=backend, eos_token="<|im_end|>",
-                                   pad_token="<|endoftext|>", bos_token=None,
-                                   additional_special_tokens=["<|im_start|>"],
-                                   chat_template=template)
+def make_tokenizer(template: str = COSMO_COMPACT_CHAT_TEMPLATE, vocab_size: int = 600) -> Any:
+    """A small Cosmo tokenizer (the real byte-level BPE and chat template)."""
+    return train_tokenizer(CORPUS * 3, vocab_size=vocab_size, min_frequency=1,
+                           chat_template=template)
 
 
 def make_model(tokenizer: Any, seed: int = 0, std: float = 0.02) -> Any:
@@ -209,22 +182,27 @@ def test_doctests() -> None:
 # -- the block layout -------------------------------------------------------------------------
 
 
-def test_format_is_read_from_the_chat_template(tokenizer: Any) -> None:
+HERMES = ToolCallFormat(before_name='\n{"name": "', after_name='", "arguments": ',
+                        after_arguments="}\n", separators=(", ", ": "))
+
+
+@pytest.mark.parametrize("template", [COSMO_COMPACT_CHAT_TEMPLATE, COSMO_CHAT_TEMPLATE])
+def test_format_is_read_from_the_chat_template(template: str) -> None:
+    tokenizer = make_tokenizer(template)
     fmt = ToolCallFormat.from_chat_template(tokenizer)
-    assert fmt == ToolCallFormat(before_name='\n{"name": "', after_name='", "arguments": ',
-                                 after_arguments="}\n", separators=(", ", ": "))
+    assert fmt == HERMES
     # what the format renders is what the template renders
     args = {"satellites": ["아리랑 3호"], "duration_h": 24}
     text = tokenizer.apply_chat_template(
         [{"role": "user", "content": "x"}, {"role": "assistant", "content": None, "tool_calls": [
             {"type": "function", "id": "1", "function": {"name": "propagate",
                                                           "arguments": args}}]}],
-        tokenize=False)
+        tools=CONTRACT_TOOLS, tokenize=False)
     assert fmt.render("propagate", args) in text
 
 
 def test_compact_template_gives_compact_calls() -> None:
-    fmt = ToolCallFormat.from_chat_template(make_tokenizer(COMPACT_TEMPLATE))
+    fmt = ToolCallFormat.from_chat_template(make_tokenizer(COMPACT_JSON_TEMPLATE))
     assert fmt == ToolCallFormat()
     assert fmt.render("x", {"a": [1, 2]}) == '<tool_call>{"name":"x","arguments":{"a":[1,2]}}' \
         "</tool_call>"
@@ -279,12 +257,33 @@ def test_date_time_pattern_agrees_with_the_calendar() -> None:
         assert ok == leap, year
 
 
+DATE_PROBES = [
+    "2026-06-10T12:00:00Z", "2026-06-10T12:00:00.1Z", "2026-06-10T12:00:00.123456Z",
+    "2026-06-10T12:00:00.1234567Z", "2026-06-10T12:00:0012Z", "2026-06-10T12:00:00.Z",
+    "2026-06-10T12:00:001Z", "2024-02-29T00:00:00Z", "2023-02-29T00:00:00Z",
+    "2026-04-31T00:00:00Z", "2026-06-10T24:00:00Z", "2026-06-10T12:00:00+00:00",
+    "2026-06-10t12:00:00Z", "1899-12-31T00:00:00Z", "2100-01-01T00:00:00Z",
+]
+
+
+def test_xgrammar_compiles_the_date_time_pattern_as_python_reads_it(tokenizer: Any) -> None:
+    """xgrammar's regex support is checked against Python's ``re`` (it has had bugs here)."""
+    import xgrammar as xgr
+
+    info = xgr.TokenizerInfo.from_huggingface(tokenizer, vocab_size=len(tokenizer))
+    compiled = xgr.GrammarCompiler(info).compile_json_schema(
+        {"type": "string", "pattern": DATE_TIME_UTC_PATTERN}, any_whitespace=False)
+    for text in DATE_PROBES:
+        matcher = xgr.GrammarMatcher(compiled)
+        accepted = matcher.accept_string(json.dumps(text)) and matcher.is_completed()
+        assert accepted == bool(re.fullmatch(DATE_TIME_UTC_PATTERN, text)), text
+
+
 # -- parsing ----------------------------------------------------------------------------------
 
 
 def test_parse_tool_calls_keeps_valid_and_reports_the_rest() -> None:
-    fmt = ToolCallFormat(before_name='\n{"name": "', after_name='", "arguments": ',
-                         after_arguments="}\n", separators=(", ", ": "))
+    fmt = HERMES
     good = fmt.render("propagate", {"satellites": ["ISS"], "duration_h": 6})
     tricky = fmt.render("assess_conjunction", {"event_id": "a</tool_call>b"})
     bad = fmt.render("propagate", {"satellites": ["ISS"], "duration_h": 500})
@@ -341,6 +340,18 @@ def test_every_emitted_call_is_schema_valid_under_random_logits(tokenizer: Any) 
         names.update(c["name"] for c in done.tool_calls)
     assert n_calls >= n_runs // 2, (n_calls, n_runs)  # plenty of complete calls were checked
     assert len(names) >= 4
+    # date-times in particular: decoded instants are real UTC calendar instants
+    when = [_fn("at", {"t": {"type": "string", "format": "date-time"}}, ("t",))]
+    instants = []
+    for seed in range(30):
+        noisy.gen.manual_seed(100 + seed)
+        done = chat.complete([{"role": "user", "content": "when?"}], when, tool_choice="at")
+        assert len(done.tool_calls) >= 1
+        assert {i["error"] for i in done.invalid} <= {"cut off before the end of the call"}
+        instants += [c["arguments"]["t"] for c in done.tool_calls]
+    for t in instants:
+        assert datetime.fromisoformat(t).utcoffset().total_seconds() == 0  # type: ignore[union-attr]
+    assert any("." in t for t in instants) and any("." not in t for t in instants)
 
 
 def test_random_llama_calls_validate_and_come_back_as_tool_calls(tokenizer: Any) -> None:
