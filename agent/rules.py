@@ -1,0 +1,880 @@
+"""The rules planner: a deterministic playbook that needs no model (and teaches the Cosmo one).
+
+``plan`` runs follow the mission's objectives in the playbook order: fleet_status and
+space_weather (always: every plan records data ages and the space weather) → screen_conjunctions
+(objectives ``screen_conjunctions`` / ``avoid_conjunctions``) → assess_conjunction for the closest
+events → plan_avoidance where the assessment calls for it and the satellite can maneuver →
+find_passes / schedule_contacts (objectives, or a schedule whenever commands need uplinks) →
+propose_commands (objective ``commands``, commands in the operator requests, safe mode where
+the space-weather rules recommend it, the avoidance burns) → the briefing.
+
+``ask`` runs read the operator's text with :func:`cosmo_agent.agent.intents.parse_request`
+(plus exact command mnemonics of the fleet's dictionaries and their times), fill conjunction
+event ids from the screening results when the request needs one, and answer in the request's
+language (English or Korean) from the tool results.
+
+Nothing in a request can reach a satellite except through propose_commands, which checks it
+against the command dictionary; a mnemonic that no dictionary has is not even proposed.
+
+>>> from datetime import datetime, timezone
+>>> now = datetime(2026, 6, 10, 12, tzinfo=timezone.utc)
+>>> command_time("Queue NOOP for K3 tomorrow at 03:00 UTC", now)
+'2026-06-11T03:00:00Z'
+>>> command_time("K3 NOOP 2시간 후", now)
+'2026-06-10T14:00:00Z'
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+
+from cosmo_agent.agent.intents import Vocabulary, detect_language, parse_request
+from cosmo_agent.agent.planners import PlannerTask
+from cosmo_agent.agent.trace import ToolRecord, tool_records
+from cosmo_agent.tools.mission import Mission, Objective
+
+__all__ = [
+    "MAX_ASSESSED_EVENTS",
+    "RulesPlanner",
+    "command_mnemonics",
+    "command_time",
+    "describe_results",
+    "vocabulary_for",
+]
+
+MAX_ASSESSED_EVENTS: Final = 8
+"""At most this many screened events (closest first) are assessed in one run."""
+_MAX_COMMANDS_PER_CALL: Final = 50  # propose_commands takes at most 50 commands
+
+
+def vocabulary_for(mission: Mission) -> Vocabulary:
+    """Every satellite and station name, alias and id of ``mission``, with its thresholds.
+
+    >>> from cosmo_agent.tools.mission import parse_mission
+    >>> m = parse_mission('''
+    ... name: v
+    ... fleet: [{norad_id: 38338, name: KOMPSAT 3, aliases: [K3], class: eo-imager}]
+    ... sources: {catalog: ["bundled:sample-leo.3le"]}
+    ... policies: {screening_threshold_km: 2}
+    ... ''')
+    >>> v = vocabulary_for(m)
+    >>> v.satellites["K3"], v.default_threshold_km
+    ('38338', 2.0)
+    """
+    sats = {
+        n: str(s.norad_id) for s in mission.fleet for n in (str(s.norad_id), s.name, *s.aliases)
+    }
+    stations = {n: s.id for s in mission.stations for n in (s.id, s.name, *s.aliases)}
+    return Vocabulary(
+        satellites=sats,
+        stations=stations,
+        default_threshold_km=mission.policies.screening_threshold_km,
+        default_duration_h=24.0,
+    )
+
+
+# -- commands named in free text -------------------------------------------------------------
+
+_MNEMONIC = re.compile(r"(?<![A-Za-z0-9_])[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*(?![A-Za-z0-9_])")
+
+
+def command_mnemonics(text: str, mission: Mission) -> list[str]:
+    """Command names written in ``text`` that some fleet satellite's dictionary has.
+
+    Only exact mnemonics count (``FORMAT_STORAGE`` is ignored unless a dictionary has it).
+    """
+    from cosmo_agent.tools.commands import CommandDictionaryError, dictionary_for
+
+    known: set[str] = set()
+    for sat_class in dict.fromkeys(s.sat_class for s in mission.fleet):
+        try:
+            known.update(dictionary_for(mission, sat_class).names())
+        except CommandDictionaryError:
+            continue
+    return list(dict.fromkeys(m for m in _MNEMONIC.findall(text) if m in known))
+
+
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        (
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ),
+        start=1,
+    )
+}
+_T_ISO = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[T ](\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?\s*(?:Z|UTC|\+00:?00)?"
+)
+_T_KO_DATE = re.compile(r"(\d{4})년\s*(\d{1,2})월\s*(\d{1,2})일\s*(\d{1,2})시(?:\s*(\d{1,2})분)?")
+_T_MONTH = re.compile(
+    r"\b(" + "|".join(_MONTHS) + r")\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s*(\d{4}))?\s*(?:at\s+)?"
+    r"(\d{1,2}):(\d{2})",
+    re.I,
+)
+_T_TOMORROW = re.compile(r"(?:\btomorrow\b|내일)\s*(?:at\s+)?(\d{1,2}):(\d{2})", re.I)
+_T_IN_HOURS = re.compile(
+    r"\bin\s+(\d+(?:\.\d+)?)\s*(?:hours?|h)\b|\b(\d+(?:\.\d+)?)\s*(?:hours?|h)\s+from\s+now\b"
+    r"|(\d+(?:\.\d+)?)\s*시간\s*(?:후|뒤)",
+    re.I,
+)
+_T_IN_MINUTES = re.compile(
+    r"\bin\s+(\d+)\s*(?:minutes?|mins?)\b|(\d+)\s*분\s*(?:후|뒤)",
+    re.I,
+)
+
+
+def command_time(text: str, now: datetime) -> str | None:
+    """The execution time a request gives a command (ISO 8601 UTC), or None.
+
+    Reads ``2026-06-12 03:00 UTC``, ``2026-06-12T03:00Z``, ``June 12 at 03:00 UTC``,
+    ``tomorrow at 03:00 UTC``, ``in 2 hours``, ``2 h from now``, ``in 30 minutes`` and the
+    Korean ``2026년 6월 12일 03시``, ``내일 03:00``, ``2시간 후``, ``30분 뒤``.
+    """
+    now = now.astimezone(UTC)
+    when: datetime | None = None
+    if m := _T_ISO.search(text):
+        y, mo, d, h, mi = (int(m[i]) for i in range(1, 6))
+        when = _at(y, mo, d, h, mi, int(m[6] or 0))
+    elif m := _T_KO_DATE.search(text):
+        when = _at(int(m[1]), int(m[2]), int(m[3]), int(m[4]), int(m[5] or 0))
+    elif m := _T_MONTH.search(text):
+        year = int(m[3]) if m[3] else now.year
+        when = _at(year, _MONTHS[m[1].lower()], int(m[2]), int(m[4]), int(m[5]))
+    elif m := _T_TOMORROW.search(text):
+        day = now + timedelta(days=1)
+        when = _at(day.year, day.month, day.day, int(m[1]), int(m[2]))
+    elif m := _T_IN_HOURS.search(text):
+        when = now + timedelta(hours=float(next(g for g in m.groups() if g)))
+    elif m := _T_IN_MINUTES.search(text):
+        when = now + timedelta(minutes=float(next(g for g in m.groups() if g)))
+    if when is None:
+        return None
+    return when.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _at(y: int, mo: int, d: int, h: int, mi: int, s: int = 0) -> datetime | None:
+    try:
+        return datetime(y, mo, d, h, mi, s, tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def _mentioned(text: str, names: Mapping[str, str]) -> list[str]:
+    """Names in ``text`` (longest first, one per id, in text order)."""
+    found: list[tuple[int, str]] = []
+    taken: set[str] = set()
+    spans: list[tuple[int, int]] = []
+    for name in sorted(names, key=len, reverse=True):
+        pattern = rf"(?<![\w-]){re.escape(name)}(?![\w-])"
+        if re.search(r"[\uac00-\ud7a3]", name):
+            pattern = re.escape(name)
+        for m in re.finditer(pattern, text, re.I):
+            if names[name] in taken or any(a < m.end() and m.start() < b for a, b in spans):
+                continue
+            taken.add(names[name])
+            spans.append((m.start(), m.end()))
+            found.append((m.start(), name))
+            break
+    return [n for _, n in sorted(found)]
+
+
+def _request_commands(text: str, mission: Mission, now: datetime) -> list[dict[str, Any]]:
+    """propose_commands items for exact mnemonics in ``text`` and the satellites it names."""
+    mnemonics = command_mnemonics(text, mission)
+    if not mnemonics:
+        return []
+    sats = _mentioned(text, vocabulary_for(mission).satellites)
+    when = command_time(text, now)
+    return [
+        {"satellite": s, "command": c, **({"time": when} if when else {})}
+        for s in sats
+        for c in mnemonics
+    ]
+
+
+# -- the planner ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Call:
+    name: str
+    args: dict[str, Any]
+
+
+@dataclass
+class RulesPlanner:
+    """The deterministic playbook planner (see the module docstring)."""
+
+    name: str = "rules"
+    max_events: int = MAX_ASSESSED_EVENTS
+
+    def next_turn(self, task: PlannerTask, messages: Sequence[BaseMessage]) -> AIMessage:
+        """The next tool calls of the playbook, or the answer when it is done."""
+        records = tool_records(messages)
+        turn = _tool_turns_since_user(messages)
+        if task.mode == "plan":
+            calls = self._plan_calls(task, records)
+        else:
+            calls = self._ask_calls(task, records, turn)
+        if calls:
+            first = sum(len(m.tool_calls) for m in messages if isinstance(m, AIMessage))
+            return AIMessage(
+                content="",
+                tool_calls=[
+                    {
+                        "name": c.name,
+                        "args": c.args,
+                        "id": f"call_{first + i + 1:03d}",
+                        "type": "tool_call",
+                    }
+                    for i, c in enumerate(calls)
+                ],
+            )
+        lang = task.mission.language if task.mode == "plan" else detect_language(task.request)
+        return AIMessage(content=self.answer(task, records, lang))
+
+    # -- plan ------------------------------------------------------------------------------
+
+    def _plan_calls(self, task: PlannerTask, records: list[ToolRecord]) -> list[_Call]:
+        m = task.mission
+        now = task.clock()
+        if not records:
+            return [_Call("fleet_status", {}), _Call("space_weather", {})]
+        done = {r.name for r in records}
+        asked = _requested_calls(m, now)
+        screen = _screen_args(m, asked)
+        if screen is not None and "screen_conjunctions" not in done:
+            return [_Call("screen_conjunctions", screen)]
+        assessed = {
+            str(r.args.get("event_id", "")).upper()
+            for r in records
+            if r.name == "assess_conjunction"
+        }
+        events = sorted(_events(records), key=lambda e: float(e.get("miss_km") or 0.0))
+        todo = [str(e["event_id"]) for e in events[: self.max_events]]
+        todo += [str(c.args["event_id"]) for c in asked if c.name == "assess_conjunction"]
+        todo = [e for e in dict.fromkeys(todo) if e.upper() not in assessed]
+        if todo:
+            return [_Call("assess_conjunction", {"event_id": e}) for e in todo]
+        avoid = _avoid_params(m)
+        planned = {
+            str(r.args.get("event_id", "")).upper() for r in records if r.name == "plan_avoidance"
+        }
+        wanted = [
+            str(r.result["event_id"])
+            for r in records
+            if r.name == "assess_conjunction"
+            and r.ok
+            and r.result.get("action") == "plan_avoidance"
+            and _maneuverable(m, r.result.get("primary", {}).get("norad_id"))
+        ]
+        wanted += [str(c.args["event_id"]) for c in asked if c.name == "plan_avoidance"]
+        wanted = [e for e in dict.fromkeys(wanted) if e.upper() not in planned]
+        if wanted:
+            return [_Call("plan_avoidance", {"event_id": e, **avoid}) for e in wanted]
+        commands = _plan_commands(m, records, asked)
+        stage = _survey_calls(m, asked, need_schedule=bool(commands))
+        pending = [c for c in stage if c.name not in done]
+        if pending:
+            return pending
+        if commands and "propose_commands" not in done:
+            return [
+                _Call("propose_commands", {"commands": commands[i : i + _MAX_COMMANDS_PER_CALL]})
+                for i in range(0, len(commands), _MAX_COMMANDS_PER_CALL)
+            ]
+        return []
+
+    # -- ask -------------------------------------------------------------------------------
+
+    def _ask_calls(self, task: PlannerTask, records: list[ToolRecord], turn: int) -> list[_Call]:
+        m = task.mission
+        vocab = vocabulary_for(m)
+        text = task.request
+        if turn == 0:
+            calls = [_Call(c.name, dict(c.arguments)) for c in parse_request(text, vocab)]
+            return _merge_commands(calls, text, m, task.clock())
+        if turn == 1:
+            first = {c.name for c in parse_request(text, vocab)}
+            if first & {"assess_conjunction", "plan_avoidance"}:
+                return []  # the request named its event
+            probe = [
+                c
+                for c in parse_request(f"{text} CONJ-0001", vocab)
+                if c.name in ("assess_conjunction", "plan_avoidance")
+            ]
+            if not probe:
+                return []
+            events = sorted(_events(records), key=lambda e: float(e.get("miss_km") or 0.0))
+            out: list[_Call] = []
+            for c in probe:
+                for e in events[: self.max_events]:
+                    primary = e.get("primary", {}).get("norad_id")
+                    if c.name == "plan_avoidance" and not _maneuverable(m, primary):
+                        continue
+                    out.append(_Call(c.name, {**c.arguments, "event_id": str(e["event_id"])}))
+            return out
+        return []
+
+    # -- answer ----------------------------------------------------------------------------
+
+    def answer(self, task: PlannerTask, records: Sequence[ToolRecord], lang: str) -> str:
+        """The briefing (plan) or answer (ask) from the tool results, in ``lang``."""
+        m = task.mission
+        notes = _unanswered(task, records, lang)
+        if not records:
+            return "\n".join([*notes, _no_tool_answer(m, lang)])
+        lines = describe_results(records, m, lang)
+        if task.mode == "plan":
+            head = f"{m.name} 운영 계획 브리핑:" if lang == "ko" else f"Briefing for {m.name}:"
+        else:
+            head = "확인 결과입니다:" if lang == "ko" else "Here is what I found:"
+        return "\n".join([head, *(f"- {line}" for line in lines), *notes])
+
+
+def _tool_turns_since_user(messages: Sequence[BaseMessage]) -> int:
+    count = 0
+    for msg in reversed(messages):
+        if isinstance(msg, HumanMessage):
+            break
+        if isinstance(msg, AIMessage) and msg.tool_calls:
+            count += 1
+    return count
+
+
+def _merge_commands(calls: list[_Call], text: str, m: Mission, now: datetime) -> list[_Call]:
+    """Add exact mnemonics to the (single) propose_commands call, with the request's time."""
+    extra = _request_commands(text, m, now)
+    when = command_time(text, now)
+    out: list[_Call] = []
+    commands: list[dict[str, Any]] = []
+    for c in calls:
+        if c.name == "propose_commands":
+            commands += [
+                {**cmd, **({"time": when} if when and "time" not in cmd else {})}
+                for cmd in c.args.get("commands", [])
+            ]
+        else:
+            out.append(c)
+    commands += extra
+    unique = list({json.dumps(c, sort_keys=True): c for c in commands}.values())
+    if unique:
+        out.append(_Call("propose_commands", {"commands": unique[:_MAX_COMMANDS_PER_CALL]}))
+    return out
+
+
+def _requested_calls(m: Mission, now: datetime) -> list[_Call]:
+    """Tool calls the mission's free-text requests ask for (mnemonics included)."""
+    vocab = vocabulary_for(m)
+    out: list[_Call] = []
+    for text in m.requests:
+        calls = [_Call(c.name, dict(c.arguments)) for c in parse_request(text, vocab)]
+        out += _merge_commands(calls, text, m, now)
+    return out
+
+
+def _objectives(m: Mission, kind: str) -> list[Objective]:
+    return [o for o in m.objectives if o.kind == kind]
+
+
+def _selection(value: list[str] | str) -> list[str] | str:
+    return value if isinstance(value, str) else list(value)
+
+
+def _number(params: Mapping[str, Any], key: str, default: float) -> float:
+    value = params.get(key, default)
+    return (
+        float(value) if isinstance(value, int | float) and not isinstance(value, bool) else default
+    )
+
+
+def _screen_args(m: Mission, asked: Sequence[_Call]) -> dict[str, Any] | None:
+    objs = _objectives(m, "screen_conjunctions") + _objectives(m, "avoid_conjunctions")
+    if objs:
+        o = objs[0]
+        return {
+            "satellites": _selection(o.satellites),
+            "duration_h": min(_number(o.parameters, "duration_h", m.horizon.duration_h), 168.0),
+            "threshold_km": _number(
+                o.parameters, "threshold_km", m.policies.screening_threshold_km
+            ),
+        }
+    screens = [c.args for c in asked if c.name == "screen_conjunctions"]
+    if screens:
+        return screens[0]
+    if any(c.name in ("assess_conjunction", "plan_avoidance") for c in asked):
+        return {
+            "satellites": "all",
+            "duration_h": min(m.horizon.duration_h, 168.0),
+            "threshold_km": m.policies.screening_threshold_km,
+        }
+    return None
+
+
+def _avoid_params(m: Mission) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for o in _objectives(m, "avoid_conjunctions")[:1]:
+        for key in ("max_pc", "target_miss_km"):
+            value = o.parameters.get(key)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                out[key] = float(value)
+    return out
+
+
+def _survey_calls(m: Mission, asked: Sequence[_Call], *, need_schedule: bool) -> list[_Call]:
+    """find_passes / schedule_contacts / propagate from objectives, then from requests."""
+    out: list[_Call] = []
+    for o in _objectives(m, "find_passes")[:1]:
+        args: dict[str, Any] = {
+            "satellites": _selection(o.satellites),
+            "stations": _selection(o.stations),
+            "duration_h": min(_number(o.parameters, "duration_h", m.horizon.duration_h), 168.0),
+        }
+        if "min_elevation_deg" in o.parameters:
+            args["min_elevation_deg"] = _number(o.parameters, "min_elevation_deg", 0.0)
+        out.append(_Call("find_passes", args))
+    for o in _objectives(m, "schedule_downlinks")[:1]:
+        objective = o.parameters.get("objective", "max_volume")
+        out.append(
+            _Call(
+                "schedule_contacts",
+                {
+                    "satellites": _selection(o.satellites),
+                    "stations": _selection(o.stations),
+                    "duration_h": min(
+                        _number(o.parameters, "duration_h", m.horizon.duration_h), 168.0
+                    ),
+                    "objective": objective
+                    if objective in ("max_volume", "max_priority")
+                    else "max_volume",
+                },
+            )
+        )
+    for c in asked:
+        if c.name in ("propagate", "find_passes", "schedule_contacts") and all(
+            c.name != o.name for o in out
+        ):
+            out.append(c)
+    if need_schedule and all(c.name != "schedule_contacts" for c in out) and m.stations:
+        out.append(
+            _Call(
+                "schedule_contacts",
+                {
+                    "satellites": "all",
+                    "stations": "all",
+                    "duration_h": min(m.horizon.duration_h, 168.0),
+                    "objective": "max_volume",
+                },
+            )
+        )
+    return out
+
+
+def _plan_commands(
+    m: Mission, records: Sequence[ToolRecord], asked: Sequence[_Call]
+) -> list[dict[str, Any]]:
+    """Commands to check: objectives, requests, safe mode for alerts, avoidance burns."""
+    out: list[dict[str, Any]] = []
+    for o in _objectives(m, "commands"):
+        params = dict(o.parameters)
+        command = params.pop("command", None)
+        when = params.pop("time", None)
+        if not isinstance(command, str):
+            continue
+        sats = [s.name for s in m.fleet] if o.satellites == "all" else list(o.satellites)
+        for sat in sats:
+            item: dict[str, Any] = {"satellite": sat, "command": command}
+            if isinstance(when, str):
+                item["time"] = when
+            if params:
+                item["parameters"] = params
+            out.append(item)
+    for c in asked:
+        if c.name == "propose_commands":
+            out += list(c.args.get("commands", []))
+    for r in records:
+        if r.name == "space_weather" and r.ok:
+            for alert in r.result.get("alerts", []):
+                if alert.get("action") != "safe_mode_recommended":
+                    continue
+                if alert.get("target_kind") != "satellite":
+                    continue
+                try:
+                    target = m.satellite(str(alert.get("target_id")))
+                except KeyError:
+                    continue
+                reason = f"{alert.get('rule_id')}: {alert.get('scale')}{alert.get('level')} storm"
+                out.append(
+                    {
+                        "satellite": target.name,
+                        "command": "SAFE_MODE_ENTER",
+                        "parameters": {"reason": reason[:120]},
+                    }
+                )
+        if r.name == "plan_avoidance" and r.ok and r.result.get("status") == "proposed":
+            cmd = r.result.get("command")
+            if isinstance(cmd, Mapping):
+                out.append(
+                    {
+                        "satellite": cmd["satellite"],
+                        "command": cmd["command"],
+                        "time": cmd["time"],
+                        "parameters": dict(cmd["parameters"]),
+                    }
+                )
+    return list({json.dumps(c, sort_keys=True): c for c in out}.values())
+
+
+def _events(records: Iterable[ToolRecord]) -> list[Mapping[str, Any]]:
+    seen: dict[str, Mapping[str, Any]] = {}
+    for r in records:
+        if r.name == "screen_conjunctions" and r.ok:
+            for e in r.result.get("events", []):
+                seen.setdefault(str(e["event_id"]), e)
+    return list(seen.values())
+
+
+def _maneuverable(m: Mission, norad_id: Any) -> bool:
+    try:
+        return bool(m.satellite(str(norad_id)).maneuverable)
+    except KeyError:
+        return False
+
+
+# -- answers ---------------------------------------------------------------------------------
+
+
+def _t(value: Any) -> str:
+    """``2026-06-10 13:05 UTC`` from an ISO time."""
+    if not isinstance(value, str):
+        return "?"
+    try:
+        t = datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+    except ValueError:
+        return value
+    return t.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _sat_name(m: Mission, key: Any) -> str:
+    try:
+        return str(m.satellite(str(key)).name)
+    except KeyError:
+        return str(key)
+
+
+_ACTIONS_KO = {
+    "safe_mode_recommended": "안전모드 권고",
+    "drag_warning": "항력 증가 경고",
+    "link_degradation": "통신 품질 저하",
+}
+_ASSESS_KO = {"plan_avoidance": "회피 기동 필요", "monitor": "감시", "none": "조치 불필요"}
+_STATUS_KO = {
+    "proposed": "제안",
+    "already_safe": "이미 안전",
+    "no_solution": "해 없음",
+    "failed": "실패",
+}
+
+
+def describe_results(records: Sequence[ToolRecord], m: Mission, lang: str) -> list[str]:
+    """One line per tool result (``lang`` ``en`` or ``ko``), facts from the results only."""
+    return [_describe(r, m, lang == "ko") for r in records]
+
+
+def _describe(r: ToolRecord, m: Mission, ko: bool) -> str:
+    if not r.ok:
+        code = r.error_code or "error"
+        message = str(r.error.get("message", ""))
+        return (
+            f"{r.name} 실패 ({code}): {message}" if ko else f"{r.name} failed ({code}): {message}"
+        )
+    x = r.result
+    writer = _WRITERS.get(r.name)
+    return writer(x, m, ko) if writer is not None else f"{r.name}: ok"
+
+
+def _fleet(x: Mapping[str, Any], m: Mission, ko: bool) -> str:
+    sats = list(x.get("satellites", []))
+    counts = {
+        k: sum(s.get("staleness") == k for s in sats)
+        for k in ("fresh", "warn", "refuse", "missing")
+    }
+    bad = [s["name"] for s in sats if s.get("staleness") in ("refuse", "missing")]
+    errors = [s["name"] for s in sats if s.get("sgp4_error")]
+    if ko:
+        text = (
+            f"{_t(x.get('at_utc'))} 기준 위성 {len(sats)}기: 궤도요소 최신 {counts['fresh']}기,"
+            f" 주의 {counts['warn']}기, 사용 불가 {counts['refuse']}기, 없음 {counts['missing']}기"
+        )
+        if bad:
+            text += f" (사용 불가/없음: {', '.join(bad)})"
+        return text + (f"; SGP4 오류: {', '.join(errors)}" if errors else "")
+    text = (
+        f"fleet at {_t(x.get('at_utc'))}: {len(sats)} satellites, {counts['fresh']} with fresh"
+        f" elements, {counts['warn']} aging, {counts['refuse']} too old, {counts['missing']}"
+        " missing"
+    )
+    if bad:
+        text += f" (unusable: {', '.join(bad)})"
+    return text + (f"; SGP4 errors: {', '.join(errors)}" if errors else "")
+
+
+def _space_weather(x: Mapping[str, Any], m: Mission, ko: bool) -> str:
+    scales = x.get("scales", {})
+    levels = " ".join(
+        f"{k}{scales[k]['level']}" if scales.get(k, {}).get("level") is not None else f"{k}?"
+        for k in "GSR"
+    )
+    by_action: dict[str, list[str]] = {}
+    for a in x.get("alerts", []):
+        target = (
+            _sat_name(m, a.get("target_id"))
+            if a.get("target_kind") == "satellite"
+            else str(a.get("target_id"))
+        )
+        by_action.setdefault(str(a.get("action")), []).append(target)
+    stale = list(x.get("stale_products", []))
+    if ko:
+        parts = [f"{_ACTIONS_KO.get(k, k)}: {', '.join(v)}" for k, v in by_action.items()]
+        text = f"우주기상 {levels}" + (
+            f"; 임무 경보 — {'; '.join(parts)}" if parts else "; 임무 경보 없음"
+        )
+        return text + (f" (오래된 자료: {', '.join(stale)})" if stale else "")
+    parts = [f"{k.replace('_', ' ')}: {', '.join(v)}" for k, v in by_action.items()]
+    text = f"space weather {levels}" + (
+        f"; mission alerts — {'; '.join(parts)}" if parts else "; no mission alerts"
+    )
+    return text + (f" (stale data: {', '.join(stale)})" if stale else "")
+
+
+def _screening(x: Mapping[str, Any], m: Mission, ko: bool) -> str:
+    events = sorted(x.get("events", []), key=lambda e: float(e.get("miss_km") or 0.0))
+    top = "; ".join(
+        f"{e['event_id']} {e['primary']['name']} – {e['secondary']['name']}"
+        f" {_t(e.get('tca_utc'))} {e.get('miss_km')} km"
+        for e in events[:3]
+    )
+    hours = _hours(x.get("start_utc"), x.get("stop_utc"))
+    if ko:
+        return (
+            f"근접 접근 스크리닝 ({hours}시간, {x.get('threshold_km')} km 이내): {len(events)}건"
+            + (f" — {top}" if top else "")
+        )
+    return (
+        f"conjunction screening ({hours} h, under {x.get('threshold_km')} km):"
+        f" {len(events)} events" + (f" — {top}" if top else "")
+    )
+
+
+def _hours(start: Any, stop: Any) -> str:
+    try:
+        a = datetime.fromisoformat(str(start).replace("Z", "+00:00"))
+        b = datetime.fromisoformat(str(stop).replace("Z", "+00:00"))
+    except ValueError:
+        return "?"
+    return f"{(b - a).total_seconds() / 3600:g}"
+
+
+def _pc(value: Any) -> str:
+    return f"{float(value):.1e}" if isinstance(value, int | float) else "n/a"
+
+
+def _assessment(x: Mapping[str, Any], m: Mission, ko: bool) -> str:
+    who = f"{x['event_id']} {x['primary']['name']} – {x['secondary']['name']}"
+    if ko:
+        return (
+            f"{who}: 최근접 {x.get('miss_km')} km ({_t(x.get('tca_utc'))}), 충돌확률"
+            f" {_pc(x.get('pc_foster'))} (최대 {_pc(x.get('pc_max'))}) → "
+            f"{_ASSESS_KO.get(str(x.get('action')), str(x.get('action')))}"
+        )
+    return (
+        f"{who}: miss {x.get('miss_km')} km at {_t(x.get('tca_utc'))}, Pc"
+        f" {_pc(x.get('pc_foster'))} (max {_pc(x.get('pc_max'))}) → {x.get('action')}"
+    )
+
+
+def _avoidance(x: Mapping[str, Any], m: Mission, ko: bool) -> str:
+    status = str(x.get("status"))
+    sat = x.get("satellite", {}).get("name", "?")
+    if status != "proposed":
+        if ko:
+            verdict = _STATUS_KO.get(status, status)
+            return f"{x.get('event_id')} 회피 기동 {verdict}: {x.get('message')}"
+        return f"avoidance for {x.get('event_id')}: {status} ({x.get('message')})"
+    screening = x.get("post_maneuver_screening")
+    clear = isinstance(screening, Mapping) and bool(screening.get("clear"))
+    dv_mm_s = float(x.get("delta_v_m_s") or 0.0) * 1000.0
+    if ko:
+        check = (
+            "기동 후 스크리닝 이상 없음" if clear else "기동 후 스크리닝 미완료 또는 새 근접 발견"
+        )
+        return (
+            f"{x.get('event_id')} 회피 기동 제안 {x.get('proposal_id')}: {sat}"
+            f" {dv_mm_s:.1f} mm/s ({x.get('direction')}) {_t(x.get('burn_epoch_utc'))},"
+            f" 최근접 {x.get('miss_before_km')} → {x.get('miss_km')} km, 충돌확률"
+            f" {_pc(x.get('pc_before'))} → {_pc(x.get('pc'))}; {check}; 승인 필요"
+        )
+    check = (
+        "post-maneuver screening clear" if clear else "post-maneuver screening missing or not clear"
+    )
+    return (
+        f"avoidance {x.get('proposal_id')} for {x.get('event_id')}: {sat} {dv_mm_s:.1f} mm/s"
+        f" {x.get('direction')} at {_t(x.get('burn_epoch_utc'))}, miss"
+        f" {x.get('miss_before_km')} → {x.get('miss_km')} km, Pc {_pc(x.get('pc_before'))} →"
+        f" {_pc(x.get('pc'))}; {check}; needs approval"
+    )
+
+
+def _passes(x: Mapping[str, Any], m: Mission, ko: bool) -> str:
+    passes = sorted(x.get("passes", []), key=lambda p: str(p.get("aos_utc")))
+    sats = {p["satellite"]["norad_id"] for p in passes}
+    hours = _hours(x.get("start_utc"), x.get("stop_utc"))
+    first = passes[0] if passes else None
+    if ko:
+        text = f"{hours}시간 동안 위성 {len(sats)}기의 지상국 패스 {len(passes)}회"
+        if first:
+            text += (
+                f"; 첫 패스 {first['satellite']['name']} @ {first['station_id']} AOS"
+                f" {_t(first['aos_utc'])} (최대 앙각 {first['max_elevation_deg']:.0f}°)"
+            )
+        return text
+    text = f"{len(passes)} passes of {len(sats)} satellites in {hours} h"
+    if first:
+        text += (
+            f"; first: {first['satellite']['name']} over {first['station_id']} AOS"
+            f" {_t(first['aos_utc'])} (max elevation {first['max_elevation_deg']:.0f}°)"
+        )
+    return text
+
+
+def _schedule(x: Mapping[str, Any], m: Mission, ko: bool) -> str:
+    contacts = x.get("contacts", [])
+    gb = float(x.get("total_volume_mbit") or 0.0) / 8000.0
+    unmet = [u["satellite"]["name"] for u in x.get("unmet", [])]
+    if ko:
+        text = (
+            f"교신 스케줄 {len(contacts)}회, 다운링크 {gb:.1f} GB ({x.get('objective')},"
+            f" {x.get('solver')} {x.get('solver_status')})"
+        )
+        return text + (
+            f"; 요구 교신 미달: {', '.join(unmet)}" if unmet else "; 모든 위성 요구 충족"
+        )
+    text = (
+        f"contact schedule: {len(contacts)} contacts, {gb:.1f} GB ({x.get('objective')},"
+        f" {x.get('solver')} {x.get('solver_status')})"
+    )
+    return text + (
+        f"; short of contacts: {', '.join(unmet)}" if unmet else "; every satellite's demand met"
+    )
+
+
+def _commands(x: Mapping[str, Any], m: Mission, ko: bool) -> str:
+    items = list(x.get("items", []))
+    ok = [i for i in items if i.get("accepted")]
+    hazardous = [f"{i['command']} ({i.get('satellite_key')})" for i in ok if i.get("hazardous")]
+    rejected = [
+        f"{i['command']} ({i.get('satellite_key')}): {i['issues'][0]['code']}"
+        for i in items
+        if not i.get("accepted") and i.get("issues")
+    ]
+    if ko:
+        text = f"명령 {len(items)}건 중 {len(ok)}건 사전 점검 통과"
+        if hazardous:
+            text += f"; 위험 명령(승인 필요): {', '.join(hazardous)}"
+        return text + (f"; 거부: {'; '.join(rejected)}" if rejected else "")
+    text = f"{len(ok)} of {len(items)} commands pass the dictionary check"
+    if hazardous:
+        text += f"; hazardous, need approval: {', '.join(hazardous)}"
+    return text + (f"; rejected: {'; '.join(rejected)}" if rejected else "")
+
+
+def _propagate(x: Mapping[str, Any], m: Mission, ko: bool) -> str:
+    tracks = x.get("tracks", [])
+    times = x.get("times_utc", [])
+    last = []
+    for tr in tracks[:3]:
+        lat, lon, alt = tr["lat_deg"][-1], tr["lon_deg"][-1], tr["altitude_km"][-1]
+        if lat is not None:
+            last.append(f"{tr['name']} {lat:.1f}°, {lon:.1f}°, {alt:.0f} km")
+    end = _t(times[-1]) if times else "?"
+    if ko:
+        return f"위성 {len(tracks)}기 궤도 전파 ({len(times)}개 시점, {x.get('step_s')}초 간격)" + (
+            f"; {end} 위치: {'; '.join(last)}" if last else ""
+        )
+    return (
+        f"propagated {len(tracks)} satellites ({len(times)} samples every {x.get('step_s')} s)"
+        + (f"; at {end}: {'; '.join(last)}" if last else "")
+    )
+
+
+_WRITERS = {
+    "fleet_status": _fleet,
+    "space_weather": _space_weather,
+    "screen_conjunctions": _screening,
+    "assess_conjunction": _assessment,
+    "plan_avoidance": _avoidance,
+    "find_passes": _passes,
+    "schedule_contacts": _schedule,
+    "propose_commands": _commands,
+    "propagate": _propagate,
+}
+
+
+def _no_tool_answer(m: Mission, lang: str) -> str:
+    if lang == "ko":
+        return (
+            f"저는 {m.name} 임무의 위성 운영 도우미 Cosmo입니다."
+            " 위성 상태와 우주기상 확인, 궤도 전파, 지상국 패스 예측,"
+            " 근접 접근 스크리닝과 충돌 확률 평가, 회피 기동 계획, 교신 스케줄링,"
+            " 명령 점검을 도와드립니다. 무엇을 확인할까요?"
+        )
+    return (
+        f"I'm Cosmo, the operations assistant of mission {m.name}. I can report fleet status and"
+        " space weather, propagate orbits, predict passes, screen and assess conjunctions, plan"
+        " avoidance maneuvers, schedule contacts and check commands. What should I look at?"
+    )
+
+
+def _unanswered(task: PlannerTask, records: Sequence[ToolRecord], lang: str) -> list[str]:
+    """Notes for what the tools could not serve: commands no dictionary has, or a command
+    without a satellite."""
+    if task.mode != "ask":
+        return []
+    notes = []
+    names = command_mnemonics(task.request, task.mission)
+    unknown = [
+        t for t in dict.fromkeys(_MNEMONIC.findall(task.request)) if "_" in t and t not in names
+    ]
+    if unknown:
+        notes.append(
+            f"{', '.join(unknown)}: 명령 사전에 없는 명령이라 제안할 수 없습니다."
+            if lang == "ko"
+            else f"{', '.join(unknown)}: not in the fleet's command dictionaries, so I"
+            " will not propose it."
+        )
+    sats = _mentioned(task.request, vocabulary_for(task.mission).satellites)
+    if names and not sats:
+        notes.append(
+            f"명령 {', '.join(names)}을(를) 보낼 위성을 지정해 주세요."
+            if lang == "ko"
+            else f"Name the satellite for {', '.join(names)} and I will check the command."
+        )
+    return notes
