@@ -1,0 +1,768 @@
+"""From tool results to a command plan, and the repairs and approvals the validator asks for.
+
+:func:`compose_plan` turns the tool results of a run (:class:`~cosmo_agent.agent.trace.ToolRecord`,
+as the planner saw them) into a :class:`~cosmo_agent.agent.plan.CommandPlan`:
+
+- the contact schedule (last ``schedule_contacts``) becomes the plan's ``contacts``, and, when
+  the mission asks for downlinks, each contact gets ``START_DOWNLINK``/``STOP_DOWNLINK``
+  uplinked in that contact;
+- a space-weather ``safe_mode_recommended`` alert puts its satellite in ``SAFE_MODE_ENTER`` at
+  its first usable contact (later downlinks of that satellite are withheld: safe mode turns the
+  transmitters off);
+- a ``proposed`` avoidance maneuver becomes ``ORBIT_MANEUVER`` (hazardous) uplinked in a
+  contact before the burn, pointing at the post-maneuver screening recorded in ``screenings``;
+- commands accepted by ``propose_commands`` go in at their requested time (inside a contact when
+  they need one);
+- every command's rationale cites the tool call ids behind it; alerts, failed tools and
+  withheld commands are recorded; data ages come from fleet_status and space_weather.
+
+Times: no command before the planning clock plus ``policies.command_margin_min`` (+1 s); one
+satellite's commands are at least a second apart.
+
+:func:`repair_plan` drops or re-times the commands a validation report blames (approvals
+excepted: :func:`required_roles` and :func:`apply_approvals` serve the approval step).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final, Literal, TypedDict, cast
+
+from cosmo_agent.agent.intents import parse_request
+from cosmo_agent.agent.plan import (
+    Approval,
+    CommandPlan,
+    DataAges,
+    ElementAge,
+    PlanAlert,
+    PlanContact,
+    PlannedCommand,
+    Rationale,
+    SatelliteRef,
+    ScreeningRecord,
+    SpaceWeatherState,
+    SwpcAlertRef,
+    ToolReference,
+    UplinkContact,
+    data_ages,
+)
+from cosmo_agent.agent.trace import ToolRecord
+from cosmo_agent.agent.validator import ValidationReport
+from cosmo_agent.tools.commands import CommandDefinition, CommandDictionaryError, dictionary_for
+from cosmo_agent.tools.mission import Mission, Satellite
+
+__all__ = [
+    "APPROVAL_RULES",
+    "RepairRound",
+    "apply_approvals",
+    "command_hazard",
+    "compose_plan",
+    "hazardous_commands",
+    "repair_plan",
+    "required_roles",
+    "wants_downlinks",
+]
+
+_SECOND: Final = timedelta(seconds=1)
+_DOWNLINK_GUARD: Final = timedelta(seconds=5)  # start after AOS / stop before LOS by this much
+APPROVAL_RULES: Final = frozenset({"approval.missing", "approval.invalid", "approval.same_person"})
+"""Violations the approval step answers, not the repair loop."""
+
+
+def _utc(value: str | datetime) -> datetime:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC)
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def _z(t: datetime) -> str:
+    return t.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def wants_downlinks(mission: Mission) -> bool:
+    """True when the mission asks for downlinks (objective or a free-text request)."""
+    if any(o.kind == "schedule_downlinks" for o in mission.objectives):
+        return True
+    from cosmo_agent.agent.rules import vocabulary_for
+
+    vocab = vocabulary_for(mission)
+    return any(
+        c.name == "schedule_contacts"
+        for text in mission.requests
+        for c in parse_request(text, vocab)
+    )
+
+
+def _definition(mission: Mission, sat: Satellite, command: str) -> CommandDefinition | None:
+    try:
+        return dictionary_for(mission, sat.sat_class).command(command)
+    except CommandDictionaryError:
+        return None
+
+
+@dataclass
+class _Builder:
+    """Contacts, per-satellite time slots and the commands composed so far."""
+
+    mission: Mission
+    now: datetime
+    earliest: datetime
+    contacts: list[PlanContact]
+    summaries: Mapping[str, str]
+    commands: list[PlannedCommand] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    used: dict[int, set[datetime]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.uplinks = {(s.id, a.id) for s in self.mission.stations for a in s.antennas if a.uplink}
+
+    def ref(self, r: ToolRecord) -> ToolReference:
+        return ToolReference(
+            tool=r.name, call_id=r.call_id, summary=self.summaries.get(r.call_id, "")[:2000]
+        )
+
+    def _free(self, sat_id: int, t: datetime, hi: datetime) -> datetime | None:
+        used = self.used.setdefault(sat_id, set())
+        t = t.replace(microsecond=0) + (_SECOND if t.microsecond else timedelta(0))
+        while t <= hi:
+            if t not in used:
+                return t
+            t += _SECOND
+        return None
+
+    def slot(
+        self, sat_id: int, after: datetime, before: datetime | None = None
+    ) -> tuple[datetime, UplinkContact] | None:
+        """The first free second from ``after`` in an uplink contact (and before ``before``)."""
+        after = max(after, self.earliest)
+        for c in sorted(self.contacts, key=lambda c: (c.aos, c.station_id, c.antenna_id)):
+            if c.satellite_id != sat_id or (c.station_id, c.antenna_id) not in self.uplinks:
+                continue
+            hi = c.los if before is None else min(c.los, before)
+            if hi < after:
+                continue
+            t = self._free(sat_id, max(c.aos, after), hi)
+            if t is not None:
+                return t, UplinkContact(
+                    station_id=c.station_id, antenna_id=c.antenna_id, aos=c.aos, los=c.los
+                )
+        return None
+
+    def add(
+        self,
+        sat: Satellite,
+        t: datetime,
+        command: str,
+        parameters: Mapping[str, Any],
+        uplink: UplinkContact | None,
+        why: str,
+        refs: Sequence[ToolReference],
+        screening: str | None = None,
+    ) -> None:
+        self.used.setdefault(sat.norad_id, set()).add(t)
+        self.commands.append(
+            PlannedCommand(
+                time=t,
+                satellite=SatelliteRef.of(sat),
+                command=command,
+                parameters=dict(parameters),
+                uplink=uplink,
+                rationale=Rationale(text=why[:4000], references=list(refs)),
+                post_maneuver_screening=screening,
+            )
+        )
+
+
+def compose_plan(
+    mission: Mission,
+    now: datetime,
+    records: Sequence[ToolRecord],
+    *,
+    summaries: Mapping[str, str] | None = None,
+    catalog: Callable[[], Any] | Any = None,
+    downlinks: bool | None = None,
+) -> CommandPlan:
+    """The command plan the tool results support (see the module docstring).
+
+    ``summaries``: call id -> one-line result summary (the trace) for the references;
+    ``catalog``: a Catalog (or a function returning one) for element ages when no fleet_status
+    result is there; ``downlinks``: compose downlink commands (default :func:`wants_downlinks`).
+    """
+    now = now.astimezone(UTC)
+    policy = mission.policies
+    earliest = now + timedelta(minutes=policy.command_margin_min) + _SECOND
+    by_name: dict[str, list[ToolRecord]] = {}
+    for r in records:
+        by_name.setdefault(r.name, []).append(r)
+    ok = {name: [r for r in rs if r.ok] for name, rs in by_name.items()}
+    schedule = _last(ok, "schedule_contacts")
+    contacts = [] if schedule is None else _contacts(schedule.result)
+    b = _Builder(mission, now, earliest, contacts, summaries or {})
+    for r in records:
+        if not r.ok:
+            b.notes.append(
+                f"{r.name} ({r.call_id}) failed ({r.error_code}): {r.error.get('message', '')}"
+            )
+    sw = _last(ok, "space_weather")
+    alerts = [] if sw is None else [_plan_alert(a) for a in sw.result.get("alerts", [])]
+    accepted: list[tuple[ToolRecord, Mapping[str, Any]]] = []
+    for r in ok.get("propose_commands", []):
+        for item in r.result.get("items", []):
+            if item.get("accepted"):
+                accepted.append((r, item))
+            else:
+                issues = "; ".join(f"{i['code']}: {i['message']}" for i in item.get("issues", []))
+                b.notes.append(
+                    f"not planned: {item.get('command')} for {item.get('satellite_key')}"
+                    f" was rejected by propose_commands ({r.call_id}): {issues}"
+                )
+    consumed: set[int] = set()
+
+    def claim(
+        sat: Satellite, command: str, match: Callable[[Mapping[str, Any]], bool]
+    ) -> list[tuple[ToolRecord, Mapping[str, Any]]]:
+        out = []
+        for k, (r, item) in enumerate(accepted):
+            ref = item.get("satellite") or {}
+            if (
+                k in consumed
+                or ref.get("norad_id") != sat.norad_id
+                or item.get("command") != command
+            ):
+                continue
+            if match(item):
+                consumed.add(k)
+                out.append((r, item))
+        return out
+
+    # 1. safe mode where the space-weather rules recommend it
+    safe_from: dict[int, datetime] = {}
+    for alert in [] if sw is None else sw.result.get("alerts", []):
+        if (
+            alert.get("action") != "safe_mode_recommended"
+            or alert.get("target_kind") != "satellite"
+        ):
+            continue
+        try:
+            sat = mission.satellite(str(alert.get("target_id")))
+        except KeyError:
+            continue
+        if sat.norad_id in safe_from:
+            continue
+        assert sw is not None
+        claimed = claim(sat, "SAFE_MODE_ENTER", lambda item: True)
+        params = (
+            dict(claimed[0][1].get("parameters") or {})
+            if claimed
+            else {
+                "reason": f"{alert.get('rule_id')}: {alert.get('scale')}{alert.get('level')} storm"[
+                    :120
+                ]
+            }
+        )
+        found = b.slot(sat.norad_id, earliest)
+        if found is None:
+            b.notes.append(
+                f"SAFE_MODE_ENTER for {sat.name} not planned: no scheduled uplink contact"
+                " after the command margin (run schedule_contacts)"
+            )
+            continue
+        t, uplink = found
+        refs = [b.ref(sw), *(b.ref(r) for r, _ in claimed)]
+        b.add(
+            sat, t, "SAFE_MODE_ENTER", params, uplink, str(alert.get("message", "safe mode")), refs
+        )
+        safe_from[sat.norad_id] = t
+
+    # 2. avoidance maneuvers
+    screenings: list[ScreeningRecord] = []
+    maneuvered: set[str] = set()
+    for r in ok.get("plan_avoidance", []):
+        x = r.result
+        event_id = str(x.get("event_id"))
+        primary = x.get("satellite") or {}
+        if x.get("status") != "proposed" or not isinstance(x.get("command"), Mapping):
+            alerts.append(
+                _conjunction_alert(
+                    primary,
+                    f"avoidance for {event_id}: {x.get('status')}"
+                    f" ({x.get('message')}); the risk stays, tell the operator",
+                )
+            )
+            continue
+        cmd = x["command"]
+        try:
+            sat = mission.satellite(str(cmd["satellite"]))
+        except KeyError:
+            continue
+        burn_text = str(cmd["parameters"].get("burn_epoch", cmd["time"]))
+        burn = _utc(burn_text)
+        def same_burn(item: Mapping[str, Any], epoch: str = burn_text) -> bool:
+            return (item.get("parameters") or {}).get("burn_epoch") == epoch
+
+        claimed = claim(sat, str(cmd["command"]), same_burn)
+        screening_id = None
+        pms = x.get("post_maneuver_screening")
+        if isinstance(pms, Mapping):
+            screening_id = str(pms["screening_id"])
+            screenings.append(
+                ScreeningRecord(
+                    id=screening_id,
+                    kind="post_maneuver",
+                    satellite_id=int(pms["satellite_id"]),
+                    source=b.ref(r),
+                    performed_at=_utc(str(pms["performed_at_utc"])),
+                    threshold_km=float(pms["threshold_km"]),
+                    new_conjunctions=int(pms["new_conjunctions"]),
+                    min_miss_km=pms.get("min_miss_km"),
+                    max_pc=None,
+                    dv_rtn_m_s=tuple(pms["dv_rtn_m_s"]),
+                    burn_epoch=_utc(str(pms["burn_epoch_utc"])),
+                )
+            )
+        found = b.slot(sat.norad_id, earliest, before=burn)
+        if found is None:
+            alerts.append(
+                _conjunction_alert(
+                    primary,
+                    f"avoidance burn for {event_id} at {burn_text}"
+                    " has no uplink contact before it; tell the operator",
+                )
+            )
+            continue
+        t, uplink = found
+        refs = [b.ref(r)] + [
+            b.ref(a)
+            for a in ok.get("assess_conjunction", [])
+            if str(a.result.get("event_id")) == event_id
+        ]
+        refs += [
+            b.ref(s)
+            for s in ok.get("screen_conjunctions", [])
+            if any(str(e.get("event_id")) == event_id for e in s.result.get("events", []))
+        ]
+        refs += [b.ref(rr) for rr, _ in claimed]
+        why = (
+            f"avoid {event_id} ({primary.get('name')} – {(x.get('secondary') or {}).get('name')}"
+            f" at {x.get('tca_utc')}): miss {x.get('miss_before_km')} → {x.get('miss_km')} km,"
+            f" Pc {x.get('pc_before')} → {x.get('pc')} with {x.get('delta_v_m_s')} m/s"
+            f" {x.get('direction')} at {burn_text}"
+        )
+        b.add(sat, t, str(cmd["command"]), cmd["parameters"], uplink, why, refs, screening_id)
+        maneuvered.add(event_id)
+    for a in ok.get("assess_conjunction", []):
+        x = a.result
+        if x.get("action") == "plan_avoidance" and str(x.get("event_id")) not in maneuvered:
+            alerts.append(
+                _conjunction_alert(
+                    x.get("primary") or {},
+                    f"{x.get('event_id')} breaks the"
+                    f" policy (miss {x.get('miss_km')} km, Pc {x.get('pc_foster')})"
+                    " and no avoidance maneuver is planned",
+                )
+            )
+
+    # 3. the other accepted commands, at their requested time
+    for k, (r, item) in enumerate(accepted):
+        if k in consumed:
+            continue
+        try:
+            sat = mission.satellite(str((item.get("satellite") or {}).get("norad_id")))
+        except KeyError:
+            continue
+        command = str(item["command"])
+        params = dict(item.get("parameters") or {})
+        requested = _utc(item["time_utc"]) if item.get("time_utc") else None
+        definition = _definition(mission, sat, command)
+        why = f"operator request: {command} for {sat.name}"
+        link: UplinkContact | None = None
+        if definition is not None and not definition.requires_contact:
+            t0 = max(requested or earliest, earliest)
+            t1 = b._free(sat.norad_id, t0, t0 + timedelta(minutes=10))
+            if t1 is None:
+                continue
+            t = t1
+        else:
+            found = b.slot(sat.norad_id, requested or earliest)
+            if found is None:
+                b.notes.append(
+                    f"{command} for {sat.name} not planned: no scheduled uplink contact"
+                    f" at or after {_z(requested or earliest)}"
+                )
+                continue
+            t, link = found
+        if requested is not None and abs((t - requested).total_seconds()) >= 1:
+            why += f" (requested {_z(requested)}; moved to the next uplink contact)"
+        b.add(sat, t, command, params, link, why, [b.ref(r)])
+
+    # 4. downlinks in every scheduled contact
+    if schedule is not None and (downlinks if downlinks is not None else wants_downlinks(mission)):
+        _downlinks(b, schedule, safe_from)
+
+    commands = sorted(b.commands, key=lambda c: (c.time, c.satellite.norad_id, c.command))
+    return CommandPlan(
+        mission=mission.name,
+        created_at=now,
+        horizon_start=now,
+        horizon_end=now + timedelta(hours=mission.horizon.duration_h),
+        commands=commands,
+        contacts=contacts,
+        screenings=screenings,
+        alerts=alerts,
+        space_weather=None if sw is None else _space_weather_state(sw.result),
+        data_ages=_ages(mission, now, ok, catalog),
+        notes=b.notes,
+    )
+
+
+def _last(ok: Mapping[str, list[ToolRecord]], name: str) -> ToolRecord | None:
+    records = ok.get(name) or []
+    return records[-1] if records else None
+
+
+def _contacts(x: Mapping[str, Any]) -> list[PlanContact]:
+    return [
+        PlanContact(
+            satellite_id=int(c["satellite"]["norad_id"]),
+            station_id=str(c["station_id"]),
+            antenna_id=str(c["antenna"]),
+            aos=_utc(str(c["aos_utc"])),
+            los=_utc(str(c["los_utc"])),
+        )
+        for c in x.get("contacts", [])
+    ]
+
+
+def _downlinks(b: _Builder, schedule: ToolRecord, safe_from: Mapping[int, datetime]) -> None:
+    withheld: dict[str, int] = {}
+    short = 0
+    rates = {(s.id, a.id): a.downlink_rate_mbps for s in b.mission.stations for a in s.antennas}
+    for c in sorted(schedule.result.get("contacts", []), key=lambda c: str(c["aos_utc"])):
+        try:
+            sat = b.mission.satellite(str(c["satellite"]["norad_id"]))
+        except KeyError:
+            continue
+        aos, los = _utc(str(c["aos_utc"])), _utc(str(c["los_utc"]))
+        if sat.norad_id in safe_from and los >= safe_from[sat.norad_id]:
+            withheld[sat.name] = withheld.get(sat.name, 0) + 1
+            continue
+        if (c["station_id"], c["antenna"]) not in b.uplinks:
+            short += 1
+            continue
+        start = b._free(sat.norad_id, max(aos + _DOWNLINK_GUARD, b.earliest), los - _DOWNLINK_GUARD)
+        definition = _definition(b.mission, sat, "START_DOWNLINK")
+        if start is None or definition is None:
+            short += 1
+            continue
+        duration_s = int(min(900.0, (los - _DOWNLINK_GUARD - start).total_seconds()))
+        stop = b._free(sat.norad_id, start + timedelta(seconds=duration_s), los)
+        if duration_s < 10 or stop is None:
+            short += 1
+            continue
+        params: dict[str, Any] = {"duration_s": duration_s}
+        rate = definition.parameter("rate_mbps")
+        antenna_rate = rates.get((c["station_id"], c["antenna"]))
+        if rate is not None and antenna_rate is not None and isinstance(rate.default, int | float):
+            value = min(float(rate.default), antenna_rate)
+            if rate.min is not None:
+                value = max(value, float(rate.min))
+            params["rate_mbps"] = round(value, 3)
+        uplink = UplinkContact(
+            station_id=str(c["station_id"]), antenna_id=str(c["antenna"]), aos=aos, los=los
+        )
+        why = (
+            f"downlink {c.get('volume_mbit')} Mbit scheduled on {c['station_id']}/{c['antenna']}"
+            f" {_z(aos)}..{_z(los)}"
+        )
+        b.add(sat, start, "START_DOWNLINK", params, uplink, why, [b.ref(schedule)])
+        b.add(
+            sat,
+            stop,
+            "STOP_DOWNLINK",
+            {},
+            uplink,
+            f"end of the {c['station_id']} downlink",
+            [b.ref(schedule)],
+        )
+    for name, count in withheld.items():
+        b.notes.append(
+            f"{count} downlink(s) of {name} withheld: the satellite enters safe mode"
+            " (transmitters off) for the space-weather alert"
+        )
+    if short:
+        b.notes.append(
+            f"{short} scheduled contact(s) got no downlink command: too short after the"
+            " command margin, or no uplink-capable antenna"
+        )
+
+
+Severity = Literal["info", "warning", "critical"]
+TargetKind = Literal["satellite", "station", "fleet"]
+_SEVERITIES: Final = ("info", "warning", "critical")
+_KINDS: Final = ("satellite", "station")
+
+
+def _plan_alert(a: Mapping[str, Any]) -> PlanAlert:
+    return PlanAlert(
+        rule_id=str(a.get("rule_id")),
+        severity=cast(Severity, a["severity"]) if a.get("severity") in _SEVERITIES else "warning",
+        action=str(a.get("action")),
+        target_kind=(
+            cast(TargetKind, a.get("target_kind")) if a.get("target_kind") in _KINDS else "fleet"
+        ),
+        target_id=str(a.get("target_id")),
+        message=str(a.get("message")),
+        scale=a.get("scale") if a.get("scale") in ("G", "S", "R") else None,
+        level=a.get("level") if isinstance(a.get("level"), int) and 0 <= a["level"] <= 5 else None,
+    )
+
+
+def _conjunction_alert(primary: Mapping[str, Any], message: str) -> PlanAlert:
+    return PlanAlert(
+        rule_id="conjunction-risk",
+        severity="critical",
+        action="notify_operator",
+        target_kind="satellite",
+        target_id=str(primary.get("norad_id", "?")),
+        message=message,
+    )
+
+
+def _space_weather_state(x: Mapping[str, Any]) -> SpaceWeatherState:
+    scales = x.get("scales") or {}
+
+    def level(k: str, key: str) -> int | None:
+        value = (scales.get(k) or {}).get(key)
+        return value if isinstance(value, int) else None
+
+    alerts = [
+        SwpcAlertRef(
+            product_id=str(a.get("product_id")),
+            issue_time=_utc(str(a.get("issue_time_utc"))),
+            headline=str(a.get("headline", "")),
+            scale=a.get("scale") if a.get("scale") in ("G", "S", "R") else None,
+            level=a.get("level")
+            if isinstance(a.get("level"), int) and 1 <= a["level"] <= 5
+            else None,
+        )
+        for a in x.get("swpc_alerts", [])
+    ]
+    return SpaceWeatherState(
+        data_time=_utc(str(x["data_time_utc"])) if x.get("data_time_utc") else None,
+        source=str(x.get("source", "")),
+        g_level=level("G", "level"),
+        s_level=level("S", "level"),
+        r_level=level("R", "level"),
+        g_last_known=level("G", "last_known_level"),
+        s_last_known=level("S", "last_known_level"),
+        r_last_known=level("R", "last_known_level"),
+        active_alerts=alerts,
+    )
+
+
+def _ages(
+    mission: Mission, now: datetime, ok: Mapping[str, list[ToolRecord]], catalog: Any
+) -> DataAges:
+    fleet = _last(ok, "fleet_status")
+    if fleet is None and catalog is not None:
+        try:
+            cat = catalog() if callable(catalog) else catalog
+            base = data_ages(now, mission.fleet, catalog=cat)
+        except Exception:  # an unreadable catalog: the validator reports missing elements
+            base = data_ages(now, [])
+    else:
+        base = data_ages(now, [])
+    update: dict[str, Any] = {}
+    if fleet is not None:
+        source = str(fleet.result.get("catalog_source", ""))
+        update["elements"] = [
+            ElementAge(
+                norad_id=int(s["norad_id"]),
+                name=str(s["name"]),
+                epoch=_utc(str(s["element_epoch_utc"])) if s.get("element_epoch_utc") else None,
+                age_days=s.get("age_days"),
+                source=source if s.get("element_epoch_utc") else "",
+            )
+            for s in fleet.result.get("satellites", [])
+        ]
+    sw = _last(ok, "space_weather")
+    if sw is not None and sw.result.get("data_time_utc"):
+        t = _utc(str(sw.result["data_time_utc"]))
+        update["space_weather_time"] = t
+        update["space_weather_age_h"] = (now - t).total_seconds() / 3600.0
+        update["space_weather_source"] = str(sw.result.get("source", ""))
+    return base.model_copy(update=update)
+
+
+# -- approvals -----------------------------------------------------------------------------------
+
+
+def required_roles(mission: Mission, command: PlannedCommand) -> list[str]:
+    """The approval roles ``command`` needs under the mission policy ([] when none)."""
+    try:
+        sat = mission.satellite(command.satellite.norad_id)
+    except KeyError:
+        return []
+    d = _definition(mission, sat, command.command)
+    if d is None:
+        return []
+    rules = mission.policies.approvals
+    roles: list[str] = []
+    if d.hazard(command.parameters) or "approval" in d.prerequisites:
+        roles += rules.hazardous_requires
+    if d.category == "maneuver":
+        roles += rules.maneuver_requires
+    return list(dict.fromkeys(roles))
+
+
+def command_hazard(mission: Mission, command: PlannedCommand) -> str | None:
+    """Why ``command`` is hazardous (its dictionary's reason), or None."""
+    try:
+        sat = mission.satellite(command.satellite.norad_id)
+    except KeyError:
+        return None
+    d = _definition(mission, sat, command.command)
+    return None if d is None else d.hazard(command.parameters)
+
+
+def hazardous_commands(plan: CommandPlan, mission: Mission) -> list[tuple[int, list[str]]]:
+    """``(index, roles)`` of every command that needs an approval it does not have yet."""
+    out = []
+    for i, cmd in enumerate(plan.commands):
+        roles = required_roles(mission, cmd)
+        have = {a.role for a in cmd.approvals}
+        if roles and not set(roles) <= have:
+            out.append((i, roles))
+    return out
+
+
+def apply_approvals(plan: CommandPlan, approvals: Mapping[int, Iterable[Approval]]) -> CommandPlan:
+    """A copy of ``plan`` with ``approvals`` (command index -> approvals) added."""
+    commands = [
+        cmd.model_copy(update={"approvals": [*cmd.approvals, *approvals.get(i, ())]})
+        if i in approvals
+        else cmd
+        for i, cmd in enumerate(plan.commands)
+    ]
+    return plan.with_commands(commands)
+
+
+# -- repairs -------------------------------------------------------------------------------------
+
+
+class RepairRound(TypedDict):
+    """What one repair round changed: commands dropped (with the rules) and re-timed."""
+
+    round: int
+    dropped: list[dict[str, Any]]
+    retimed: list[dict[str, Any]]
+    unrepairable: list[str]
+
+
+_RETIME_RULES: Final = frozenset(
+    {"time.margin", "uplink.outside_window", "time.simultaneous", "time.order"}
+)
+
+
+def repair_plan(
+    plan: CommandPlan, report: ValidationReport, mission: Mission, now: datetime, round_no: int
+) -> tuple[CommandPlan, RepairRound]:
+    """Re-time commands whose only errors are about their time (inside their uplink
+    contact, after the command margin), drop every other command with an error, and
+    drop a START_DOWNLINK's STOP_DOWNLINK with it. Approval rules are left to the approval
+    step; plan-level errors are listed as ``unrepairable``."""
+    errors: dict[int, set[str]] = {}
+    unrepairable: list[str] = []
+    for v in report.errors():
+        if v.rule in APPROVAL_RULES:
+            continue
+        if v.command_index is None:
+            unrepairable.append(f"{v.rule}: {v.message}")
+        else:
+            errors.setdefault(v.command_index, set()).add(v.rule)
+    earliest = (
+        now.astimezone(UTC) + timedelta(minutes=mission.policies.command_margin_min) + _SECOND
+    )
+    used: dict[int, set[datetime]] = {}
+    for i, cmd in enumerate(plan.commands):
+        if i not in errors:
+            used.setdefault(cmd.satellite.norad_id, set()).add(cmd.time)
+    keep: dict[int, PlannedCommand] = {}
+    dropped: list[dict[str, Any]] = []
+    retimed: list[dict[str, Any]] = []
+    for i, cmd in enumerate(plan.commands):
+        rules = errors.get(i)
+        if not rules:
+            keep[i] = cmd
+            continue
+        new_time = None
+        if rules <= _RETIME_RULES and cmd.uplink is not None:
+            taken = used.setdefault(cmd.satellite.norad_id, set())
+            t = max(cmd.uplink.aos, earliest).replace(microsecond=0) + _SECOND
+            while t <= cmd.uplink.los and t in taken:
+                t += _SECOND
+            if t <= cmd.uplink.los and not (rules == {"time.order"} and t == cmd.time):
+                new_time = t
+        if new_time is not None:
+            used[cmd.satellite.norad_id].add(new_time)
+            keep[i] = cmd.model_copy(update={"time": new_time})
+            retimed.append(
+                {
+                    "index": i,
+                    "command": cmd.command,
+                    "satellite": cmd.satellite.name,
+                    "from": _z(cmd.time),
+                    "to": _z(new_time),
+                    "rules": sorted(rules),
+                }
+            )
+        else:
+            dropped.append(
+                {
+                    "index": i,
+                    "command": cmd.command,
+                    "satellite": cmd.satellite.name,
+                    "time": _z(cmd.time),
+                    "rules": sorted(rules),
+                }
+            )
+    gone = {(d["satellite"], d["index"]) for d in dropped if d["command"] == "START_DOWNLINK"}
+    for _, i in gone:
+        start = plan.commands[i]
+        for j, other in list(keep.items()):
+            if (
+                other.command == "STOP_DOWNLINK"
+                and other.satellite == start.satellite
+                and other.uplink == start.uplink
+            ):
+                del keep[j]
+                dropped.append(
+                    {
+                        "index": j,
+                        "command": other.command,
+                        "satellite": other.satellite.name,
+                        "time": _z(other.time),
+                        "rules": ["paired START_DOWNLINK dropped"],
+                    }
+                )
+    commands = sorted(keep.values(), key=lambda c: (c.time, c.satellite.norad_id, c.command))
+    notes = [
+        f"repair round {round_no}: dropped {d['command']} for {d['satellite']} at {d['time']}"
+        f" ({', '.join(d['rules'])})"
+        for d in dropped
+    ]
+    notes += [
+        f"repair round {round_no}: moved {r['command']} for {r['satellite']} from {r['from']}"
+        f" to {r['to']} ({', '.join(r['rules'])})"
+        for r in retimed
+    ]
+    repaired = plan.model_copy(update={"commands": commands, "notes": [*plan.notes, *notes]})
+    record: RepairRound = {
+        "round": round_no,
+        "dropped": dropped,
+        "retimed": retimed,
+        "unrepairable": unrepairable,
+    }
+    return repaired, record
