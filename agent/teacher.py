@@ -1,0 +1,220 @@
+"""The rules planner as the teacher of the Cosmo corpus (``cosmo_agent.model.corpus.Teacher``).
+
+:meth:`RulesTeacher.world` builds a randomized mission from the bundled sample catalog: a
+random subset of its satellites under their catalog names with random aliases (Latin codes and
+Korean names), random command-dictionary classes, random real ground stations (with Korean
+aliases), a random planning clock on 10 June 2026 and the bundled space-weather snapshot. A
+wide screening (50 km) is run once so that the world has conjunction ids the requests can name.
+:meth:`RulesTeacher.answer` runs the real tools through the planner graph with the rules
+planner and returns the turns after the user message in the contract's chat format.
+
+Use it as ``python -m cosmo_agent.model.corpus --teacher cosmo_agent.agent.teacher:RulesTeacher``.
+
+>>> teacher = RulesTeacher()
+>>> world = teacher.world(7)
+>>> world == teacher.world(7), sorted(world)[:4]
+(True, ['commands', 'event_ids', 'mission', 'now'])
+>>> turns = teacher.answer(world, "space weather")
+>>> [m["role"] for m in turns], turns[0]["tool_calls"][0]["function"]["name"]
+(['assistant', 'tool', 'assistant'], 'space_weather')
+"""
+
+from __future__ import annotations
+
+import random
+from collections import OrderedDict
+from datetime import UTC, datetime, timedelta
+from importlib.resources import files
+from typing import Any, Final
+
+from cosmo_agent.agent.planners import system_prompt
+from cosmo_agent.agent.runner import Agent
+from cosmo_agent.tools.mission import Mission
+from cosmo_agent.tools.registry import call_tool, openai_tools
+
+__all__ = ["WORLD_COMMANDS", "RulesTeacher"]
+
+WORLD_COMMANDS: Final = (
+    "NOOP",
+    "TIME_SYNC",
+    "SAFE_MODE_ENTER",
+    "SAFE_MODE_EXIT",
+    "STOP_DOWNLINK",
+    "OBC_RESET",
+)
+"""Commands the requests may name: every bundled class has them, none needs a parameter."""
+
+_Station = tuple[str, str, list[str], list[str], float, float, float]
+_STATIONS: Final[tuple[_Station, ...]] = (
+    # id, name, English aliases, Korean aliases, lat, lon, alt m
+    ("DAEJEON", "Daejeon", ["KARI"], ["대전", "대전 지상국"], 36.372, 127.358, 80.0),
+    ("JEJU", "Jeju", [], ["제주", "제주 지상국"], 33.43, 126.53, 100.0),
+    ("SVALBARD", "Svalbard", ["SvalSat"], ["스발바르"], 78.23, 15.39, 500.0),
+    ("FAIRBANKS", "Fairbanks", ["Alaska"], ["페어뱅크스"], 64.86, -147.85, 180.0),
+    ("KIRUNA", "Kiruna", ["Esrange"], ["키루나"], 67.86, 20.96, 400.0),
+    ("INUVIK", "Inuvik", [], ["이누빅"], 68.32, -133.55, 100.0),
+    ("TROLL", "Troll", ["TrollSat"], ["트롤"], -72.01, 2.53, 1300.0),
+    ("HBK", "Hartebeesthoek", ["HartRAO"], ["하트비스툭"], -25.89, 27.69, 1400.0),
+    ("MALARGUE", "Malargue", [], ["말라르구에"], -35.78, -69.40, 1500.0),
+    ("ALICE", "Alice Springs", ["ASA"], ["앨리스스프링스"], -23.76, 133.88, 600.0),
+    ("MCMURDO", "McMurdo", ["MGS"], ["맥머도"], -77.84, 166.67, 50.0),
+    ("WALLOPS", "Wallops", ["WFF"], ["월롭스"], 37.94, -75.46, 10.0),
+)
+_KO_NAMES: Final = ("아리랑", "천리안", "누리샛", "한빛", "별빛", "다누리", "새누리", "초롱")
+_CODES: Final = ("SAT", "EO", "OPS", "KX", "LEO", "CUBE", "OBS", "RS")
+_CLASSES: Final = ("eo-imager", "eo-imager", "sar", "weather")
+_EPOCH: Final = datetime(2026, 6, 10, tzinfo=UTC)
+_SCREEN_KM: Final = 50.0  # wide, so that most worlds have events to talk about
+
+
+def _sample_records() -> list[tuple[int, str]]:
+    text = (files("cosmo_agent.tools") / "data" / "sample-leo.3le").read_text(encoding="utf-8")
+    lines = [ln.rstrip() for ln in text.splitlines() if ln.strip()]
+    out = []
+    for i in range(0, len(lines) - 2, 3):
+        name = lines[i].removeprefix("0 ").strip()
+        norad = int(lines[i + 1][2:7])
+        out.append((norad, name))
+    return out
+
+
+class RulesTeacher:
+    """Randomized worlds and rules-planner answers for ``model.corpus.build_corpus``.
+
+    ``cache_worlds``: how many worlds keep their agent (catalog, tool results) in memory.
+    """
+
+    def __init__(self, cache_worlds: int = 4) -> None:
+        self._agents: OrderedDict[str, Agent] = OrderedDict()
+        self._cache = cache_worlds
+        self._records = _sample_records()
+        self._catalog: Any = None
+
+    # -- worlds ------------------------------------------------------------------------------
+
+    def mission(self, seed: int) -> Mission:
+        """The randomized mission of world ``seed``."""
+        rng = random.Random(f"cosmo-world:{seed}")
+        taken: set[str] = set()
+
+        def unique(name: str) -> str | None:
+            key = name.casefold()
+            if key in taken:
+                return None
+            taken.add(key)
+            return name
+
+        fleet = []
+        for norad, name in rng.sample(self._records, rng.randint(2, 6)):
+            unique(name)
+            unique(str(norad))
+            aliases = []
+            code = unique(f"{rng.choice(_CODES)}-{rng.randint(1, 99)}")
+            if code:
+                aliases.append(code)
+            if rng.random() < 0.8:
+                ko = unique(f"{rng.choice(_KO_NAMES)}{rng.randint(1, 12)}호")
+                if ko:
+                    aliases.append(ko)
+            sat_class = rng.choice(_CLASSES)
+            fleet.append(
+                {
+                    "norad_id": norad,
+                    "name": name,
+                    "aliases": aliases,
+                    "class": sat_class,
+                    "maneuverable": sat_class != "weather" and rng.random() < 0.7,
+                    "priority": rng.randint(1, 5),
+                    "contacts_per_day": rng.randint(1, 4),
+                    "sensitivities": rng.sample(
+                        ["radiation", "drag", "thermal"], rng.randint(0, 2)
+                    ),
+                }
+            )
+        stations = []
+        for sid, name, en_aliases, ko_aliases, lat, lon, alt in rng.sample(
+            _STATIONS, rng.randint(1, 4)
+        ):
+            unique(sid)
+            unique(name)
+            aliases = [
+                a
+                for a in (*en_aliases, *rng.sample(ko_aliases, rng.randint(1, len(ko_aliases))))
+                if unique(a)
+            ]
+            stations.append(
+                {
+                    "id": sid,
+                    "name": name,
+                    "aliases": aliases,
+                    "lat_deg": lat,
+                    "lon_deg": lon,
+                    "alt_m": alt,
+                    "min_elevation_deg": float(rng.choice((0, 5, 5, 10))),
+                    "antennas": [
+                        {"id": f"{sid}-{k + 1}", "downlink_rate_mbps": rng.choice((150, 320, 800))}
+                        for k in range(rng.randint(1, 2))
+                    ],
+                }
+            )
+        now = _EPOCH + timedelta(hours=rng.randrange(0, 24), minutes=rng.choice((0, 15, 30, 45)))
+        return Mission.model_validate(
+            {
+                "name": f"world-{seed}",
+                "language": rng.choice(("en", "ko")),
+                "fleet": fleet,
+                "stations": stations,
+                "sources": {
+                    "catalog": ["bundled:sample-leo.3le"],
+                    "space_weather": "bundled:swpc-2026-06-10",
+                },
+                "horizon": {"epoch": now, "duration_h": 24},
+                "policies": {"space_weather_stale_h": 48},
+            }
+        )
+
+    def _agent(self, mission: Mission) -> Agent:
+        agent = self._agents.get(mission.name)
+        if agent is not None:
+            self._agents.move_to_end(mission.name)
+            return agent
+        agent = Agent(mission, catalog=self._catalog)
+        ctx = agent.tool_context()
+        if self._catalog is None:
+            self._catalog = ctx.catalog
+        call_tool(
+            ctx,
+            "screen_conjunctions",
+            {"satellites": "all", "duration_h": 24, "threshold_km": _SCREEN_KM},
+        )
+        self._agents[mission.name] = agent
+        while len(self._agents) > self._cache:
+            _, old = self._agents.popitem(last=False)
+            old.close()
+        return agent
+
+    def world(self, seed: int) -> dict[str, Any]:
+        """The randomized world ``seed`` (see ``model.corpus.Teacher.world``)."""
+        mission = self.mission(seed)
+        agent = self._agent(mission)
+        now = mission.horizon.start()
+        return {
+            "satellites": [
+                {"id": str(s.norad_id), "name": s.name, "aliases": list(s.aliases)}
+                for s in mission.fleet
+            ],
+            "stations": [
+                {"id": s.id, "name": s.name, "aliases": list(s.aliases)} for s in mission.stations
+            ],
+            "tools": openai_tools(mission),
+            "system": system_prompt(mission),
+            "now": now.isoformat().replace("+00:00", "Z"),
+            "commands": list(WORLD_COMMANDS),
+            "event_ids": sorted(agent.store.events),
+            "mission": mission.model_dump(mode="json", by_alias=True, exclude={"base_dir"}),
+        }
+
+    def answer(self, world: dict[str, Any], request: str) -> list[dict[str, Any]]:
+        """The assistant and tool turns that answer ``request`` in ``world``."""
+        mission = Mission.model_validate(world["mission"])
+        return self._agent(mission).ask(request).messages
