@@ -193,11 +193,18 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--hbr-m", type=float, default=None, help="combined hard-body radius, metres")
     p.add_argument("--json", action="store_true")
+    from cosmo_agent.agent import console  # plan, ask, validate, passes, schedule, mission-schema
+
+    console.add_parsers(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    from cosmo_agent.agent import console
+
+    if args.command in console.COMMANDS:
+        return console.run(args)
     try:
         if args.command == "report":
             report = _report(args)

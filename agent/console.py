@@ -1,0 +1,467 @@
+"""Agent subcommands of ``cosmo-agent``: plan, ask, validate, passes, schedule, mission-schema.
+
+A thin shell over :class:`~cosmo_agent.agent.runner.Agent` and the tool helpers; ``agent/cli.py``
+registers the parsers (:func:`add_parsers`) and dispatches (:func:`run`). Exit codes: 0 ok,
+1 plan rejected (validation or approval), 2 bad input (the message names the file and field;
+no traceback). Progress goes to stderr (a Rich spinner), never with ``--json``.
+
+>>> import argparse
+>>> parser = argparse.ArgumentParser(prog="cosmo-agent")
+>>> add_parsers(parser.add_subparsers(dest="command"))
+>>> parser.parse_args(["plan", "m.yaml", "--approve-all"]).approve_all
+True
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    from cosmo_agent.agent.graph import ApprovalMode
+    from cosmo_agent.agent.plan import CommandPlan
+    from cosmo_agent.agent.runner import Agent, PlanResult
+    from cosmo_agent.agent.validator import ValidationReport
+    from cosmo_agent.tools.mission import Mission
+
+__all__ = ["COMMANDS", "add_parsers", "run"]
+
+COMMANDS: Final = ("plan", "ask", "validate", "passes", "schedule", "mission-schema")
+"""The subcommands this module serves."""
+
+
+class UserError(Exception):
+    """A mistake in the command's input: one line on stderr, exit code 2."""
+
+
+# -- parsers -------------------------------------------------------------------------------------
+
+
+def _planner_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--planner",
+        choices=("rules", "cosmo", "openai"),
+        default="rules",
+        help="who chooses the tool calls (default: rules, no model needed)",
+    )
+    p.add_argument("--model", help="cosmo planner: transformers model directory")
+    p.add_argument("--openai-base-url", help="openai planner: API root, e.g. http://host:8000/v1")
+    p.add_argument("--openai-model", default="gpt-4o-mini", help="openai planner: model name")
+    p.add_argument("--now", help="planning clock, ISO 8601 UTC (default: the mission horizon)")
+    p.add_argument("--json", action="store_true", help="machine-readable output, no progress")
+
+
+def add_parsers(sub: Any) -> None:
+    """Add the agent subcommands to an ``argparse`` subparsers object."""
+    p = sub.add_parser("plan", help="plan a mission: tools, command plan, validation, approval")
+    p.add_argument("mission", help="mission YAML file")
+    p.add_argument("-o", "--output", help="write the plan here (seq/ycs: one file per satellite)")
+    p.add_argument(
+        "--format",
+        choices=("json", "seq", "ycs"),
+        default="json",
+        help="json (canonical), seq (F Prime sequence) or ycs (Yamcs stack)",
+    )
+    approval = p.add_mutually_exclusive_group()
+    approval.add_argument(
+        "--approve-all",
+        action="store_true",
+        help='approve hazardous commands as "operator-cli" (recorded)',
+    )
+    approval.add_argument(
+        "--interactive",
+        action="store_true",
+        help="ask on the terminal who approves each hazardous command",
+    )
+    p.add_argument("--checkpoint", help="SQLite file: makes the run resumable by --thread-id")
+    p.add_argument("--thread-id", help="run id (default: a new one)")
+    _planner_options(p)
+    p = sub.add_parser("ask", help="answer one operator request (English or Korean) with tools")
+    p.add_argument("text", help="the request")
+    p.add_argument("--mission", required=True, help="mission YAML file")
+    p.add_argument("--trace-json", help='write {"request", "tool_calls", "answer"} here')
+    _planner_options(p)
+    p = sub.add_parser("validate", help="validate a plan JSON file against its mission")
+    p.add_argument("plan", help="plan JSON file (cosmo-agent plan -o)")
+    p.add_argument("--mission", required=True, help="mission YAML file")
+    p.add_argument("--now", help="validation time, ISO 8601 UTC (default: the plan's created_at)")
+    p.add_argument("--json", action="store_true")
+    for name, what in (("passes", "ground-station passes"), ("schedule", "a contact schedule")):
+        p = sub.add_parser(name, help=f"{what} of the mission's fleet (the {name} tool)")
+        p.add_argument("mission", help="mission YAML file")
+        p.add_argument("--satellites", nargs="+", default=["all"], help='names, or "all"')
+        p.add_argument("--stations", nargs="+", default=["all"], help='names, or "all"')
+        p.add_argument("--hours", type=float, help="duration (default: the mission horizon)")
+        p.add_argument("--now", help="start, ISO 8601 UTC (default: the mission horizon)")
+        p.add_argument("--json", action="store_true")
+        if name == "schedule":
+            p.add_argument(
+                "--objective", choices=("max_volume", "max_priority"), default="max_volume"
+            )
+    sub.add_parser("mission-schema", help="print the mission file's JSON Schema")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run one of :data:`COMMANDS`; returns the exit code."""
+    from cosmo_agent.agent.planners import PlannerError
+    from cosmo_agent.tools.mission import MissionError
+
+    handlers: dict[str, Callable[[argparse.Namespace], int]] = {
+        "plan": _plan,
+        "ask": _ask,
+        "validate": _validate,
+        "passes": _passes,
+        "schedule": _schedule,
+        "mission-schema": _mission_schema,
+    }
+    try:
+        return handlers[args.command](args)
+    except (UserError, MissionError, PlannerError) as exc:
+        print(f"cosmo-agent {args.command}: {exc}", file=sys.stderr)
+        return 2
+
+
+# -- helpers -------------------------------------------------------------------------------------
+
+
+def _time(text: str | None, name: str) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise UserError(f"--{name} {text!r} is not ISO 8601; e.g. 2026-06-10T12:00:00Z") from None
+    if value.tzinfo is None:
+        raise UserError(f"--{name} {text!r} has no timezone; append 'Z' for UTC")
+    return value.astimezone(UTC)
+
+
+def _mission(path: str) -> Mission:
+    from cosmo_agent.tools.mission import load_mission
+
+    return load_mission(path)
+
+
+def _agent(args: argparse.Namespace, mission: Mission, **extra: Any) -> Agent:
+    from cosmo_agent.agent.runner import Agent
+
+    options = {
+        "model_path": args.model,
+        "base_url": args.openai_base_url,
+        "model": args.openai_model,
+    }
+    return Agent(
+        mission, planner=args.planner, now=_time(args.now, "now"), planner_options=options, **extra
+    )
+
+
+@contextmanager
+def _progress(enabled: bool, title: str) -> Iterator[Callable[[str, str], None] | None]:
+    if not enabled:
+        yield None
+        return
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    with console.status(title) as status:
+
+        def report(step: str, message: str) -> None:
+            status.update(f"{title}: {step} - {message}")
+            if step in ("tools", "repair", "approve"):
+                console.log(f"{step}: {message}")
+
+        yield report
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"{path}: cannot write ({exc.strerror})") from None
+
+
+# -- plan ----------------------------------------------------------------------------------------
+
+
+def _plan(args: argparse.Namespace) -> int:
+    mission = _mission(args.mission)
+    approval: ApprovalMode = (
+        "approve_all" if args.approve_all else "interrupt" if args.interactive else "reject"
+    )
+    with _agent(args, mission, checkpoint=args.checkpoint) as agent:
+        with _progress(not args.json, "planning") as progress:
+            result = agent.plan(approval=approval, thread_id=args.thread_id, progress=progress)
+        while result.status == "awaiting_approval" and result.pending is not None:
+            decision = _ask_approval(result.pending)
+            with _progress(not args.json, "finishing") as progress:
+                result = agent.resume(result.thread_id, decision, progress=progress)
+    written: list[str] = []
+    if result.ok and args.output and result.plan is not None and result.report is not None:
+        written = _export(result.plan, result.report, mission, Path(args.output), args.format)
+    if args.json:
+        print(json.dumps({**result.to_jsonable(), "written": written}, ensure_ascii=False))
+    else:
+        _print_plan(result, written, args.output)
+    return 0 if result.ok else 1
+
+
+def _export(
+    plan: CommandPlan, report: ValidationReport, mission: Mission, out: Path, fmt: str
+) -> list[str]:
+    from cosmo_agent.agent.export import fprime_sequence, plan_to_json, yamcs_stack
+
+    if fmt == "json":
+        _write(out, plan_to_json(plan, report) + "\n")
+        return [str(out)]
+    written = []
+    sats = plan.satellites()
+    for norad_id in sats:
+        if fmt == "seq":
+            text = fprime_sequence(plan, mission, norad_id, report=report)
+        else:
+            text = (
+                json.dumps(
+                    yamcs_stack(plan, mission, norad_id, report=report),
+                    indent=2,
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
+        path = out if len(sats) == 1 else out.with_name(f"{out.stem}.{norad_id}{out.suffix}")
+        _write(path, text)
+        written.append(str(path))
+    return written
+
+
+def _print_plan(result: PlanResult, written: list[str], output: str | None) -> None:
+    print(result.briefing)
+    if result.reasons:
+        print("Plan rejected:")
+        for reason in result.reasons[:20]:
+            print(f"  - {reason}")
+        if len(result.reasons) > 20:
+            print(f"  ... and {len(result.reasons) - 20} more (see --json)")
+    for path in written:
+        print(f"wrote {path}")
+    if output and not written:
+        print(
+            f"nothing written to {output}" + (" (the plan was rejected)" if not result.ok else "")
+        )
+    print(f"thread {result.thread_id}")
+
+
+def _ask_approval(pending: dict[str, Any]) -> dict[str, Any]:
+    """Ask on the terminal (stderr/stdin) who approves the pending hazardous commands."""
+    commands = pending.get("commands", [])
+    err = sys.stderr
+    print(f"\nApproval needed for {len(commands)} hazardous command(s):", file=err)
+    for c in commands:
+        print(
+            f"  [{c['index']}] {c['time']} {c['satellite']} {c['command']} {c['parameters']}",
+            file=err,
+        )
+        print(f"      hazard: {c.get('hazard')}; roles: {', '.join(c['roles'])}", file=err)
+        print(f"      why: {c.get('rationale')}", file=err)
+
+    def ask(prompt: str) -> str:
+        print(prompt, end="", file=err, flush=True)
+        return sys.stdin.readline().strip()
+
+    if ask("Approve these commands? [y/N] ").lower() not in ("y", "yes"):
+        return {"approve": False, "comment": "rejected on the terminal"}
+    roles = list(dict.fromkeys(r for c in commands for r in c["roles"]))
+    names = {}
+    for role in roles:
+        name = ask(f"Name of the approving {role}: ")
+        if not name:
+            return {"approve": False, "comment": f"no {role} named"}
+        names[role] = name
+    approvals = [
+        {"index": c["index"], "role": r, "by": names[r]} for c in commands for r in c["roles"]
+    ]
+    return {"approve": True, "approvals": approvals}
+
+
+# -- ask -----------------------------------------------------------------------------------------
+
+
+def _ask(args: argparse.Namespace) -> int:
+    mission = _mission(args.mission)
+    with _agent(args, mission) as agent, _progress(not args.json, "thinking") as progress:
+        result = agent.ask(args.text, progress=progress)
+    if args.trace_json:
+        _write(
+            Path(args.trace_json),
+            json.dumps(result.trace_json(), ensure_ascii=False, indent=2) + "\n",
+        )
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "request": result.request,
+                    "language": result.language,
+                    "tool_calls": result.trace,
+                    "answer": result.answer,
+                },
+                ensure_ascii=False,
+            )
+        )
+        return 0
+    for e in result.trace:
+        args_text = json.dumps(e["args"], ensure_ascii=False)
+        print(
+            f"→ {e['name']}({args_text}) [{'ok' if e['ok'] else 'error'}, {e['duration_s']:.2f} s]"
+        )
+        print(f"    {e['summary']}")
+    print(result.answer)
+    return 0
+
+
+# -- validate ------------------------------------------------------------------------------------
+
+
+def _read_plan(path: str) -> CommandPlan:
+    from pydantic import ValidationError
+
+    from cosmo_agent.agent.export import plan_from_json
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read the plan ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise UserError(f"{path}: the plan is not UTF-8 text") from None
+    try:
+        return plan_from_json(text)
+    except json.JSONDecodeError as exc:
+        raise UserError(
+            f"{path}: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+        ) from None
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or '(top level)'}: {e['msg']}"
+            for e in exc.errors()[:5]
+        )
+        more = f" (+{exc.error_count() - 5} more)" if exc.error_count() > 5 else ""
+        raise UserError(f"{path}: not a command plan: {problems}{more}") from None
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from cosmo_agent.agent.validator import validate_plan
+
+    mission = _mission(args.mission)
+    plan = _read_plan(args.plan)
+    now = _time(args.now, "now") or plan.created_at
+    report = validate_plan(plan, mission, now=now)
+    if args.json:
+        print(json.dumps(report.model_dump(mode="json"), ensure_ascii=False))
+    else:
+        print(report.summary())
+        for v in report.violations:
+            where = "plan" if v.command_index is None else f"command {v.command_index}"
+            print(f"  {v.severity} {v.rule} ({where}): {v.message}")
+    return 0 if report.ok else 1
+
+
+# -- passes / schedule ---------------------------------------------------------------------------
+
+
+def _selection(values: list[str]) -> list[str] | str:
+    return "all" if [v.casefold() for v in values] == ["all"] else values
+
+
+def _tool_output(
+    args: argparse.Namespace, outcome: Any, table: Callable[[dict[str, Any]], None]
+) -> int:
+    if not outcome.ok:
+        raise UserError(f"{args.mission}: {outcome.error.message}")
+    data = outcome.as_dict()
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False))
+    else:
+        table(data["result"])
+        print(outcome.summary)
+    return 0
+
+
+def _passes(args: argparse.Namespace) -> int:
+    from cosmo_agent.tools.registry import mission_passes
+
+    outcome = mission_passes(
+        _mission(args.mission),
+        satellites=_selection(args.satellites),
+        stations=_selection(args.stations),
+        duration_h=args.hours,
+        now=_time(args.now, "now"),
+    )
+
+    def table(result: dict[str, Any]) -> None:
+        from rich.console import Console
+        from rich.table import Table
+
+        t = Table(title="Passes")
+        for col in ("satellite", "station", "AOS", "TCA", "LOS", "max el°"):
+            t.add_column(col)
+        for p in result["passes"]:
+            t.add_row(
+                p["satellite"]["name"],
+                p["station_id"],
+                p["aos_utc"],
+                p["tca_utc"],
+                p["los_utc"],
+                f"{p['max_elevation_deg']:.1f}",
+            )
+        Console().print(t)
+
+    return _tool_output(args, outcome, table)
+
+
+def _schedule(args: argparse.Namespace) -> int:
+    from cosmo_agent.tools.registry import mission_schedule
+
+    outcome = mission_schedule(
+        _mission(args.mission),
+        satellites=_selection(args.satellites),
+        stations=_selection(args.stations),
+        duration_h=args.hours,
+        objective=args.objective,
+        now=_time(args.now, "now"),
+    )
+
+    def table(result: dict[str, Any]) -> None:
+        from rich.console import Console
+        from rich.table import Table
+
+        t = Table(title=f"Contact schedule ({result['objective']})")
+        for col in ("satellite", "station", "antenna", "AOS", "LOS", "Mbit"):
+            t.add_column(col)
+        for c in result["contacts"]:
+            t.add_row(
+                c["satellite"]["name"],
+                c["station_id"],
+                c["antenna"],
+                c["aos_utc"],
+                c["los_utc"],
+                f"{c['volume_mbit']:.0f}",
+            )
+        Console().print(t)
+        for u in result["unmet"]:
+            print(
+                f"short: {u['satellite']['name']} {u['scheduled_contacts']}/"
+                f"{u['required_contacts']} ({u['reason']}: {u['detail']})"
+            )
+
+    return _tool_output(args, outcome, table)
+
+
+def _mission_schema(args: argparse.Namespace) -> int:
+    from cosmo_agent.tools.mission import Mission
+
+    print(json.dumps(Mission.model_json_schema(), indent=2, ensure_ascii=False))
+    return 0
