@@ -1,0 +1,35 @@
+"""The fleet-monitoring daemon behind ``cosmo-agent daemon --mission FLEET.yaml``.
+
+It runs for weeks: it refreshes the catalog (keeping the last good one), screens the fleet
+against it in shards (local processes or a Dask cluster), tracks conjunction events across
+cycles with their Pc history and escalation, polls space weather, refreshes the contact
+schedule, checks element ages and re-plans through the agent when something changed.
+Alerts are de-duplicated and delivered to stdout, a JSONL file and a webhook, with the
+bookkeeping in a SQLAlchemy database so that a restart neither loses nor repeats one.
+
+Modules: ``settings`` (pydantic-settings), ``clock``, ``store`` (state database and event
+tracking), ``catalogs`` (refresh), ``screening`` (one shard), ``scaleout`` (where shards run),
+``sinks`` (alert delivery), ``jobs`` (the scheduled jobs), ``metrics``, ``server`` (HTTP),
+``runtime`` (the :class:`Daemon`), ``command`` (the CLI).
+
+>>> from cosmo_agent.agent.daemon import DaemonSettings
+>>> DaemonSettings(state_dir="/tmp/d").intervals.screening_s
+1800.0
+"""
+
+from cosmo_agent.agent.daemon.clock import Clock, ManualClock, parse_clock
+from cosmo_agent.agent.daemon.runtime import JOB_ORDER, Daemon
+from cosmo_agent.agent.daemon.settings import DaemonSettings
+from cosmo_agent.agent.daemon.store import PcThresholds, Store, conjunction_level
+
+__all__ = [
+    "JOB_ORDER",
+    "Clock",
+    "Daemon",
+    "DaemonSettings",
+    "ManualClock",
+    "PcThresholds",
+    "Store",
+    "conjunction_level",
+    "parse_clock",
+]

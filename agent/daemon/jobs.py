@@ -1,0 +1,445 @@
+"""The daemon's jobs: module-level callables APScheduler persists by name, and their bodies.
+
+APScheduler stores each job as ``"cosmo_agent.agent.daemon.jobs:screening_cycle"`` with one
+string argument, the daemon's key (stable for a state database), and calls it in its worker
+thread; the function finds the running :class:`~cosmo_agent.agent.daemon.runtime.Daemon` by
+that key and runs the body under its bookkeeping (job-run rows, failure alerts, metrics).
+
+Jobs:
+
+- ``catalog``: refresh the catalog; a failed refresh keeps the last good one and alerts;
+- ``screening``: the fleet against the catalog in shards, events tracked, Pc escalation;
+- ``space_weather``: NOAA scales and the mission's alert rules; feed outages alert;
+- ``contacts``: the contact schedule over the next ``contacts_span_h``;
+- ``staleness``: element ages of the fleet against the mission policy;
+- ``replan``: a new plan through the agent when something changed since the last one;
+- ``delivery``: (re-)deliver pending and dead-lettered alerts;
+- ``maintenance``: prune old rows so the database stays bounded.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal
+
+from cosmo_agent.agent.daemon.catalogs import CatalogRefreshError
+from cosmo_agent.agent.daemon.scaleout import plan_shards
+from cosmo_agent.agent.daemon.screening import Approach, Shard, ShardResult, prime_snapshot
+from cosmo_agent.agent.daemon.store import PlanRow, Severity
+
+if TYPE_CHECKING:
+    from cosmo_agent.agent.daemon.runtime import Daemon
+
+__all__ = [
+    "JOBS",
+    "JobReport",
+    "check_staleness",
+    "deliver_alerts",
+    "maintenance",
+    "poll_space_weather",
+    "refresh_catalog",
+    "refresh_contacts",
+    "replan",
+    "screening_cycle",
+]
+
+JobStatus = Literal["ok", "degraded", "skipped", "interrupted", "failed"]
+"""``degraded``: ran, but part of the input was missing (alerted); ``interrupted``: stopped
+by shutdown before committing anything."""
+
+_RUNTIMES: dict[str, Daemon] = {}
+
+
+@dataclass(frozen=True)
+class JobReport:
+    """What a job body returns: its status and one line for the job-run row and the log."""
+
+    status: JobStatus
+    detail: str = ""
+
+
+def register(key: str, daemon: Daemon) -> None:
+    _RUNTIMES[key] = daemon
+
+
+def unregister(key: str) -> None:
+    _RUNTIMES.pop(key, None)
+
+
+def _run(key: str, job: str) -> None:
+    daemon = _RUNTIMES.get(key)
+    if daemon is not None:
+        daemon.run_job(job)
+
+
+# -- the callables APScheduler stores ---------------------------------------------------------
+
+
+def refresh_catalog(key: str) -> None:
+    """Job ``catalog``."""
+    _run(key, "catalog")
+
+
+def screening_cycle(key: str) -> None:
+    """Job ``screening``."""
+    _run(key, "screening")
+
+
+def poll_space_weather(key: str) -> None:
+    """Job ``space_weather``."""
+    _run(key, "space_weather")
+
+
+def refresh_contacts(key: str) -> None:
+    """Job ``contacts``."""
+    _run(key, "contacts")
+
+
+def check_staleness(key: str) -> None:
+    """Job ``staleness``."""
+    _run(key, "staleness")
+
+
+def replan(key: str) -> None:
+    """Job ``replan``."""
+    _run(key, "replan")
+
+
+def deliver_alerts(key: str) -> None:
+    """Job ``delivery``."""
+    _run(key, "delivery")
+
+
+def maintenance(key: str) -> None:
+    """Job ``maintenance``."""
+    _run(key, "maintenance")
+
+
+# -- bodies ------------------------------------------------------------------------------------
+
+
+def _catalog(d: Daemon, run_id: int, now: datetime) -> JobReport:
+    previous = d.snapshot
+    fleet = [s.norad_id for s in d.mission.fleet]
+    try:
+        snap = d.refresher.refresh(previous, fleet_ids=fleet)
+    except CatalogRefreshError as exc:
+        kept = (
+            "no catalog yet: screening waits for a good one"
+            if previous is None
+            else f"keeping the last good catalog ({previous.digest}, loaded"
+            f" {previous.loaded_at_utc:%Y-%m-%dT%H:%MZ})"
+        )
+        with d.store.session() as s:
+            d.store.raise_issue(
+                s, "catalog-refresh", severity="alert" if previous is None else "warning",
+                kind="catalog", message=f"catalog refresh failed, {kept}: {exc}", now=now,
+                data={"problems": exc.problems},
+            )  # fmt: skip
+        return JobReport("degraded", f"refresh failed ({'; '.join(exc.problems)[:500]}); {kept}")
+    with d.store.session() as s:
+        d.store.resolve_issue(s, "catalog-refresh", kind="catalog", now=now,
+                              message="catalog refresh works again")  # fmt: skip
+        d.store.put(s, "catalog_refreshed_at", now.isoformat())
+        if snap is previous:
+            d.catalog_ok_at = now
+            return JobReport("ok", f"unchanged ({snap.digest})")
+        d.store.put(s, "catalog", snap.manifest())
+        d.store.add_trigger(s, "catalog", f"new catalog {snap.digest}: {len(snap.catalog)}"
+                            f" objects from {', '.join(snap.sources)}", now)  # fmt: skip
+        if snap.skipped_records:
+            d.store.raise_issue(
+                s, f"catalog-skipped:{snap.digest}", severity="info", kind="catalog",
+                message=f"{snap.skipped_records} element records skipped in the new catalog"
+                f" ({'; '.join(str(i) for i in snap.catalog.issues[:3])})", now=now,
+            )  # fmt: skip
+    d.snapshot = snap
+    d.catalog_ok_at = now
+    prime_snapshot(snap.digest, snap.catalog)
+    return JobReport("ok", f"new catalog {snap.digest}: {len(snap.catalog)} objects,"
+                     f" {snap.skipped_records} records skipped")  # fmt: skip
+
+
+def _screening(d: Daemon, run_id: int, now: datetime) -> JobReport:
+    if d.snapshot is None:
+        d.run_job("catalog")
+    snap = d.snapshot
+    if snap is None:
+        return JobReport("skipped", "no good catalog yet")
+    settings, mission = d.settings, d.mission
+    start = now
+    stop = now + timedelta(hours=settings.screening_span_h)
+    threshold = settings.screening_threshold_km or mission.policies.screening_threshold_km
+    hbr = {s.norad_id: s.hard_body_radius_m for s in mission.fleet}
+    fleet = tuple(hbr)
+    shards = [
+        Shard(
+            index=i, primaries=ids, primary_hbr_m=tuple(hbr[x] for x in ids), fleet=fleet,
+            start=start, stop=stop, threshold_km=threshold, step_s=settings.screening_step_s,
+            catalog_files=snap.files, catalog_digest=snap.digest, screener=settings.screener,
+        )
+        for i, ids in enumerate(plan_shards(list(fleet), settings.shard_size))
+    ]
+    results: list[ShardResult] = []
+    errors: list[str] = []
+    for out in d.runner.run(shards, d.stop_event):
+        if isinstance(out, BaseException):
+            errors.append(f"{type(out).__name__}: {out}")
+        else:
+            results.append(out)
+    if d.stop_event.is_set() and len(results) + len(errors) < len(shards):
+        return JobReport(
+            "interrupted",
+            f"stopped after {len(results) + len(errors)}/{len(shards)} shards; nothing committed",
+        )
+    sightings: list[Approach] = [a for r in results for a in r.approaches]
+    missing = sorted({m for r in results for m in r.missing})
+    screened = {p for r in results for p in r.primaries} - set(missing)
+    names = {s.norad_id: s.name for s in mission.fleet}
+    cat = snap.catalog
+    for a in sightings:
+        if a.secondary_id not in names:
+            rows = (cat.ids == a.secondary_id).nonzero()[0]
+            names[a.secondary_id] = str(cat.names[rows[0]]) if rows.size else str(a.secondary_id)
+    with d.store.session() as s:
+        tracking = d.store.track(
+            s, sightings, screened=screened, window=(start, stop), now=now, cycle=run_id,
+            thresholds=d.thresholds, match_s=settings.event_match_s,
+            close_after_s=settings.event_close_after_s,
+            history_per_event=settings.history_per_event, names=names,
+        )  # fmt: skip
+        for sat in mission.fleet:
+            key = f"not-in-catalog:{sat.norad_id}"
+            if sat.norad_id in missing:
+                d.store.raise_issue(s, key, severity="alert", kind="catalog", now=now,
+                                    message=f"{sat.name} ({sat.norad_id}) is not in the catalog:"
+                                    " it is not screened")  # fmt: skip
+            elif sat.norad_id in screened:
+                d.store.resolve_issue(s, key, kind="catalog", now=now,
+                                      message=f"{sat.name} ({sat.norad_id}) is screened again")
+        if errors:
+            d.store.raise_issue(s, "screening-shards", severity="warning", kind="screening",
+                                now=now, message=f"{len(errors)} of {len(shards)} screening shards"
+                                f" failed (their events are kept as they were): {errors[0]}")
+        else:
+            d.store.resolve_issue(s, "screening-shards", kind="screening", now=now,
+                                  message="every screening shard succeeded again")
+        if tracking.notable:
+            d.store.add_trigger(
+                s, "conjunctions",
+                f"new {tracking.new_alerted}, escalated {tracking.escalated}", now,
+            )  # fmt: skip
+        d.store.put(s, "last_screening", {
+            "run": run_id, "at_utc": now.isoformat(), "window_h": settings.screening_span_h,
+            "approaches": len(sightings), "screener": sorted({r.screener for r in results}),
+        })  # fmt: skip
+    if results:
+        d.cycle_ok_at = now
+    detail = (
+        f"{len(sightings)} approaches under {threshold:g} km in {settings.screening_span_h:g} h;"
+        f" events new {len(tracking.new)}, escalated {len(tracking.escalated)}, closed"
+        f" {len(tracking.closed)}; {len(results)}/{len(shards)} shards on {d.runner.name}"
+        f" ({', '.join(sorted({r.screener for r in results})) or '-'})"
+    )
+    return JobReport("degraded" if errors else "ok", detail)
+
+
+_SCALE_SEVERITY: dict[int, Severity] = {1: "watch", 2: "watch", 3: "alert", 4: "emergency",
+                                        5: "emergency"}  # fmt: skip
+_RULE_SEVERITY: dict[str, Severity] = {"info": "info", "warning": "warning", "critical": "alert"}
+
+
+def _space_weather(d: Daemon, run_id: int, now: datetime) -> JobReport:
+    from cosmo_agent.tools.registry import ToolContext, call_tool
+
+    ctx = ToolContext.from_mission(
+        d.mission, now=now, catalog=d.snapshot.catalog if d.snapshot else None,
+        space_weather=d.space_weather_source(),
+    )  # fmt: skip
+    out = call_tool(ctx, "space_weather", {})
+    with d.store.session() as s:
+        if not out.ok or out.result is None:
+            message = out.error.message if out.error else "no result"
+            d.store.raise_issue(s, "space-weather", severity="warning", kind="space_weather",
+                                message=f"space weather unavailable: {message}", now=now)
+            return JobReport("degraded", message)
+        result: Any = out.result
+        report = ctx.store.space_weather
+        feeds = report.feeds if report is not None else []
+        for feed in feeds:
+            d.feed_ages[f"space_weather:{feed.product}"] = feed.age_s
+            key = f"space-weather-feed:{feed.product}"
+            if feed.problem:
+                d.store.raise_issue(s, key, severity="warning", kind="space_weather", now=now,
+                                    message=f"space-weather product {feed.product} unavailable:"
+                                    f" {feed.problem}")  # fmt: skip
+            else:
+                d.store.resolve_issue(s, key, kind="space_weather", now=now,
+                                      message=f"space-weather product {feed.product} is back")
+        if feeds and all(f.problem for f in feeds):
+            d.store.raise_issue(s, "space-weather", severity="warning", kind="space_weather",
+                                now=now, message="every space-weather product failed")
+        else:
+            d.store.resolve_issue(s, "space-weather", kind="space_weather", now=now,
+                                  message="space-weather data available again")
+        levels = {k: v.level for k, v in sorted(result.scales.items())}
+        episodes: dict[str, int] = {}
+        for letter, level in levels.items():
+            key = f"space-weather:{letter}"
+            if level is None:
+                continue  # stale: keep the state we had
+            if level >= 1:
+                d.store.raise_issue(
+                    s, key, severity=_SCALE_SEVERITY[min(level, 5)], kind="space_weather",
+                    level=f"{letter}{level}", now=now,
+                    message=f"NOAA {letter}{level} in progress (source {result.source})",
+                )  # fmt: skip
+            else:
+                d.store.resolve_issue(s, key, kind="space_weather", now=now,
+                                      message=f"NOAA {letter} scale back to 0")
+            episodes[letter] = d.store.issue_episode(s, key)
+        for alert in result.alerts:
+            d.store.emit(
+                s, key=f"space-weather-rule:{alert.rule_id}:{alert.target_kind}:"
+                f"{alert.target_id}:{alert.scale}-episode-{episodes.get(alert.scale, 0)}",
+                level=f"{alert.scale}{alert.level}", severity=_RULE_SEVERITY[alert.severity],
+                kind="space_weather", message=alert.message, now=now,
+                data={"action": alert.action, "target": alert.target_id},
+            )  # fmt: skip
+        known = {k: v for k, v in levels.items() if v is not None}
+        previous = d.store.get(s, "space_weather_levels")
+        if known and known != previous:
+            d.store.add_trigger(s, "space_weather", f"levels {previous} -> {known}", now)
+            d.store.put(s, "space_weather_levels", known)
+    return JobReport("degraded" if result.stale else "ok", result.summary())
+
+
+def _contacts(d: Daemon, run_id: int, now: datetime) -> JobReport:
+    from cosmo_agent.tools.registry import ToolContext, call_tool
+
+    if not d.mission.stations:
+        return JobReport("skipped", "the mission has no ground stations")
+    if d.snapshot is None:
+        return JobReport("skipped", "no good catalog yet")
+    ctx = ToolContext.from_mission(d.mission, now=now, catalog=d.snapshot.catalog)
+    out = call_tool(ctx, "schedule_contacts", {
+        "satellites": "all", "stations": "all", "duration_h": d.settings.contacts_span_h,
+        "objective": "max_volume"})  # fmt: skip
+    with d.store.session() as s:
+        if not out.ok or out.result is None:
+            message = out.error.message if out.error else "no result"
+            d.store.raise_issue(s, "contacts", severity="warning", kind="contacts", now=now,
+                                message=f"contact scheduling failed: {message}")
+            return JobReport("degraded", message)
+        d.store.resolve_issue(s, "contacts", kind="contacts", now=now,
+                              message="contact scheduling works again")
+        summary = out.result.summary()
+        d.store.put(s, "contacts", {"at_utc": now.isoformat(), "summary": summary})
+    return JobReport("ok", summary)
+
+
+def _staleness(d: Daemon, run_id: int, now: datetime) -> JobReport:
+    if d.snapshot is None:
+        return JobReport("skipped", "no good catalog yet")
+    cat = d.snapshot.catalog
+    policy = d.mission.policies
+    present = set(cat.ids.tolist())
+    oldest_s = 0.0
+    counts = {"fresh": 0, "warn": 0, "refuse": 0, "missing": 0}
+    with d.store.session() as s:
+        for sat in d.mission.fleet:
+            key = f"stale:{sat.norad_id}"
+            if sat.norad_id not in present:
+                counts["missing"] += 1
+                d.store.raise_issue(s, f"not-in-catalog:{sat.norad_id}", severity="alert",
+                                    kind="catalog", now=now, message=f"{sat.name}"
+                                    f" ({sat.norad_id}) is not in the catalog: it is not"
+                                    " screened")  # fmt: skip
+                continue
+            age = abs(float(cat.age_days(now)[int(cat.index_of([sat.norad_id])[0])]))
+            oldest_s = max(oldest_s, age * 86400.0)
+            severity: Severity | None = None
+            if age > policy.stale_refuse_days:
+                verdict, severity = "refuse", "alert"
+            elif age > policy.stale_warn_days:
+                verdict, severity = "warn", "watch"
+            else:
+                verdict = "fresh"
+            counts[verdict] += 1
+            if severity:
+                d.store.raise_issue(
+                    s, key, severity=severity, kind="staleness", now=now,
+                    message=f"elements of {sat.name} ({sat.norad_id}) are {age:.1f} days old"
+                    f" (policy: warn after {policy.stale_warn_days:g}, refuse after"
+                    f" {policy.stale_refuse_days:g})",
+                )  # fmt: skip
+            else:
+                d.store.resolve_issue(s, key, kind="staleness", now=now,
+                                      message=f"elements of {sat.name} are fresh again")
+    d.feed_ages["elements"] = oldest_s
+    return JobReport("ok", ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+
+def _replan(d: Daemon, run_id: int, now: datetime) -> JobReport:
+    with d.store.session() as s:
+        triggers = [(t.id, t.reason, t.detail) for t in d.store.pending_triggers(s)]
+    if not triggers:
+        return JobReport("skipped", "nothing changed since the last plan")
+    reasons = sorted({r for _, r, _ in triggers})
+    if not d.settings.replan or d.snapshot is None:
+        status, summary, plan_json = (
+            "disabled" if not d.settings.replan else "skipped",
+            "re-planning is off" if not d.settings.replan else "no good catalog yet", None,
+        )  # fmt: skip
+    else:
+        try:
+            status, summary, plan_json = d.replanner(d, now, [t[2] for t in triggers])
+        except Exception as exc:  # recorded with the plan; the triggers are not retried forever
+            status, summary, plan_json = "failed", f"{type(exc).__name__}: {exc}", None
+    with d.store.session() as s:
+        row = PlanRow(created_at=now, status=status, summary=summary[:4000], plan_json=plan_json,
+                      triggers=json.dumps([{"reason": r, "detail": x} for _, r, x in triggers]))
+        s.add(row)
+        s.flush()
+        d.store.consume_triggers(s, [tid for tid, _, _ in triggers], row.id)
+        if status not in ("disabled", "skipped"):
+            bad = status in ("failed", "rejected", "unavailable")
+            d.store.emit(
+                s, key=f"plan:{row.id}", level=status,
+                severity="warning" if bad else "info", kind="plan", now=now,
+                message=f"plan {row.id} ({', '.join(reasons)}): {status}; {summary[:300]}",
+                data={"plan_id": row.id, "status": status, "reasons": reasons},
+            )  # fmt: skip
+    return JobReport("degraded" if status == "failed" else "ok", f"plan {row.id}: {status}")
+
+
+def _delivery(d: Daemon, run_id: int, now: datetime) -> JobReport:
+    counts = d.dispatcher.dispatch()
+    return JobReport("ok" if not counts["failed"] else "degraded",
+                     ", ".join(f"{k} {v}" for k, v in counts.items()))  # fmt: skip
+
+
+def _maintenance(d: Daemon, run_id: int, now: datetime) -> JobReport:
+    removed = d.store.prune(
+        now, retention_days=d.settings.retention_days, job_runs_kept=d.settings.job_runs_kept,
+        plans_kept=d.settings.plans_kept,
+    )  # fmt: skip
+    return JobReport("ok", ", ".join(f"{k} {v}" for k, v in removed.items()))
+
+
+Body = Callable[["Daemon", int, datetime], JobReport]
+
+JOBS: dict[str, tuple[Callable[[str], None], Body]] = {
+    "catalog": (refresh_catalog, _catalog),
+    "screening": (screening_cycle, _screening),
+    "space_weather": (poll_space_weather, _space_weather),
+    "contacts": (refresh_contacts, _contacts),
+    "staleness": (check_staleness, _staleness),
+    "replan": (replan, _replan),
+    "delivery": (deliver_alerts, _delivery),
+    "maintenance": (maintenance, _maintenance),
+}
+"""Job name -> (the callable APScheduler stores, the body the daemon runs)."""

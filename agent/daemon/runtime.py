@@ -1,0 +1,441 @@
+"""The fleet-monitoring daemon: wiring, the scheduler, signals, health and readiness.
+
+``Daemon(settings).run()`` starts everything and blocks until SIGTERM or SIGINT, then lets
+the running job finish or checkpoint (a screening cycle stops between shards and commits
+nothing), shuts the scheduler down, and returns 0.  Jobs run one at a time (one worker
+thread), so state changes never interleave.  On start:
+
+- runs left ``running`` by a crash become ``interrupted``; an interrupted screening runs again
+  at once; the scheduler's persistent job store keeps every other job's next run time, and
+  jobs that came due while the daemon was down run once (coalesced);
+- the last good catalog is reloaded from its snapshot; JSONL deliveries already written
+  before a crash are recognised (no duplicates), the rest are delivered.
+
+Tests and soaks drive it without the scheduler: ``Daemon(settings, clock=ManualClock(...))``
+then ``daemon.run_job("screening")``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from types import FrameType
+from typing import Any
+
+from cosmo_agent.agent.daemon import jobs
+from cosmo_agent.agent.daemon.catalogs import CatalogRefresher, CatalogSnapshot
+from cosmo_agent.agent.daemon.clock import Clock, RealClock, parse_clock
+from cosmo_agent.agent.daemon.jobs import JOBS, JobReport
+from cosmo_agent.agent.daemon.metrics import DaemonMetrics
+from cosmo_agent.agent.daemon.scaleout import DaskRunner, InlineRunner, ProcessRunner, ShardRunner
+from cosmo_agent.agent.daemon.screening import prime_snapshot
+from cosmo_agent.agent.daemon.server import HealthServer
+from cosmo_agent.agent.daemon.settings import DaemonSettings
+from cosmo_agent.agent.daemon.sinks import Dispatcher, JsonlSink, Sink, StdoutSink, WebhookSink
+from cosmo_agent.agent.daemon.store import PcThresholds, Store
+from cosmo_agent.tools.mission import Mission, load_mission
+
+__all__ = ["JOB_ORDER", "Daemon", "Replanner", "agent_replanner", "configure_logging"]
+
+log = logging.getLogger("cosmo_agent.daemon")
+
+JOB_ORDER = ("catalog", "space_weather", "staleness", "screening", "contacts", "replan",
+             "delivery", "maintenance")  # fmt: skip
+"""The order jobs first run in (and ``run_once`` runs them)."""
+
+Replanner = Callable[["Daemon", datetime, Sequence[str]], tuple[str, str, str | None]]
+"""``(daemon, now, trigger details) -> (status, summary, plan JSON or None)``."""
+
+
+class _JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        out: dict[str, Any] = {
+            "at_utc": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        out.update(getattr(record, "fields", {}))
+        if record.exc_info:
+            out["traceback"] = self.formatException(record.exc_info)
+        return json.dumps(out, default=str)
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    """JSON log lines on stderr for the daemon's logger (alerts go to stdout)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_JsonFormatter())
+    log.handlers[:] = [handler]
+    log.setLevel(level)
+    log.propagate = False
+
+
+def agent_replanner(daemon: Daemon, now: datetime, details: Sequence[str]) -> tuple[str, str,
+                                                                                     str | None]:
+    """Plan through :class:`cosmo_agent.agent.runner.Agent` with the daemon's catalog and clock.
+
+    Hazardous commands pause the plan (``awaiting_approval``); the run is checkpointed in
+    ``state_dir/agent-checkpoints.sqlite`` so an operator can resume it by its thread id.
+    """
+    try:
+        from cosmo_agent.agent.runner import Agent
+    except ImportError as exc:
+        return "unavailable", f"the agent planner is not installed ({exc})", None
+    assert daemon.snapshot is not None
+    thread = f"daemon-{now:%Y%m%dT%H%M%SZ}-{os.getpid()}"
+    with Agent(
+        daemon.mission,
+        planner=daemon.settings.planner,
+        now=now,
+        catalog=daemon.snapshot.catalog,
+        space_weather=daemon.space_weather_spec(),
+        checkpoint=daemon.settings.state_dir / "agent-checkpoints.sqlite",
+        approver="cosmo-daemon",
+    ) as agent:
+        result = agent.plan(approval="interrupt", thread_id=thread)
+    summary = f"{result.briefing.strip()[:1500]} (thread {result.thread_id})"
+    return str(result.status), summary, json.dumps(result.to_jsonable(), default=str)
+
+
+def _default_sinks(settings: DaemonSettings, stop: threading.Event) -> list[Sink]:
+    sinks: list[Sink] = []
+    if settings.stdout_alerts:
+        sinks.append(StdoutSink())
+    sinks.append(JsonlSink(settings.alerts_jsonl()))
+    if settings.webhook is not None:
+        w = settings.webhook
+        sinks.append(WebhookSink(w.url, retries=w.retries, backoff_s=w.backoff_s,
+                                 timeout_s=w.timeout_s, sleep=stop.wait))  # fmt: skip
+    return sinks
+
+
+def _default_runner(settings: DaemonSettings) -> ShardRunner:
+    kind = settings.resolved_scaleout()
+    if kind == "dask":
+        return DaskRunner(settings.dask_scheduler)
+    if kind == "process":
+        return ProcessRunner(settings.workers)
+    return InlineRunner()
+
+
+class Daemon:
+    """The running daemon. Everything but ``settings`` is a seam for tests and soaks."""
+
+    def __init__(
+        self,
+        settings: DaemonSettings,
+        *,
+        mission: Mission | None = None,
+        clock: Clock | None = None,
+        runner: ShardRunner | None = None,
+        sinks: Sequence[Sink] | None = None,
+        replanner: Replanner | None = None,
+    ) -> None:
+        if mission is None:
+            if settings.mission is None:
+                raise ValueError("no mission: pass --mission FLEET.yaml (or set mission)")
+            mission = load_mission(settings.mission)
+        self.settings = settings
+        self.mission = mission
+        settings.state_dir.mkdir(parents=True, exist_ok=True)
+        self.key = hashlib.sha256(settings.state_url().encode()).hexdigest()[:16]
+        self.stop_event = threading.Event()
+        self.metrics = DaemonMetrics()
+        sink_list = list(sinks) if sinks is not None else _default_sinks(settings,
+                                                                          self.stop_event)
+        self.store = Store(settings.state_url(), sinks=[s.name for s in sink_list],
+                           mission=mission.name)  # fmt: skip
+        redeliver = settings.webhook.redeliver_after_s if settings.webhook else 60.0
+        self.dispatcher = Dispatcher(
+            self.store, sink_list, dead_letter_path=settings.dead_letters(),
+            redeliver_after_s=redeliver, on_result=self._delivery_result,
+        )  # fmt: skip
+        self.clock = clock or self._clock_from_settings()
+        self.runner = runner or _default_runner(settings)
+        self.replanner: Replanner = replanner or agent_replanner
+        self.refresher = CatalogRefresher(mission, settings.state_dir)
+        p = mission.policies
+        self.thresholds = PcThresholds.from_policy(
+            p.max_pc, p.min_miss_km, watch=settings.pc_watch, alert=settings.pc_alert,
+            emergency=settings.pc_emergency,
+        )  # fmt: skip
+        self.snapshot: CatalogSnapshot | None = None
+        self.catalog_ok_at: datetime | None = None
+        self.cycle_ok_at: datetime | None = None
+        self.feed_ages: dict[str, float | None] = {}
+        self._sw_source: Any = None
+        self._job_lock = threading.RLock()
+        self._scheduler: Any = None
+        self._http: HealthServer | None = None
+        self._started_unix_s = time.time()
+        self._closed = False
+        jobs.register(self.key, self)
+        self._recover()
+
+    # -- start-up ----------------------------------------------------------------------------
+
+    def _clock_from_settings(self) -> Clock:
+        spec = self.settings.clock
+        if spec == "real":
+            return RealClock()
+        with self.store.session() as s:
+            stored = self.store.get(s, "clock")
+            if isinstance(stored, dict) and stored.get("spec") == spec:
+                anchor = float(stored["anchor_unix_s"])
+            else:
+                anchor = time.time()
+                self.store.put(s, "clock", {"spec": spec, "anchor_unix_s": anchor})
+        return parse_clock(spec, anchor)
+
+    def _recover(self) -> None:
+        interrupted = self.store.recover()
+        self._resume_screening = "screening" in interrupted
+        with self.store.session() as s:
+            last = self.store.last_run(s, "screening")
+            manifest = self.store.get(s, "catalog")
+        if last is not None and last.status == "interrupted":
+            self._resume_screening = True
+        if isinstance(manifest, dict):
+            try:
+                self.snapshot = CatalogSnapshot.from_manifest(manifest)
+            except (OSError, KeyError, ValueError) as exc:
+                log.warning("the last good catalog snapshot cannot be reloaded: %s", exc)
+            else:
+                prime_snapshot(self.snapshot.digest, self.snapshot.catalog)
+        found = self.dispatcher.recover()
+        if found:
+            log.info("%d JSONL deliveries written before a crash were recognised", found)
+
+    def space_weather_spec(self) -> str | None:
+        ref = self.mission.sources.space_weather
+        return None if ref is None else self.mission.resolve_path(ref)
+
+    def space_weather_source(self) -> Any:
+        """The space-weather source, opened once (an HTTP source keeps its ETags)."""
+        if self._sw_source is None:
+            from cosmo_agent.tools.spaceweather import open_source
+
+            self._sw_source = open_source(self.space_weather_spec())
+        return self._sw_source
+
+    # -- jobs --------------------------------------------------------------------------------
+
+    def run_job(self, name: str) -> JobReport:
+        """Run one job now, with its bookkeeping; never raises for the job's own failures."""
+        _, body = JOBS[name]
+        with self._job_lock:
+            now = self.clock.now()
+            run_id = self.store.start_run(name, now)
+            t0 = time.perf_counter()
+            try:
+                report = body(self, run_id, now)
+            except Exception as exc:
+                report = JobReport("failed", f"{type(exc).__name__}: {exc}")
+                log.error("job %s failed", name, exc_info=True,
+                          extra={"fields": {"job": name, "run": run_id}})  # fmt: skip
+                self.metrics.job_failures.labels(job=name).inc()
+                self._issue(f"job-failed:{name}", "warning", "job",
+                            f"job {name} failed: {type(exc).__name__}: {exc}",
+                            now, {"traceback": traceback.format_exc()[-2000:]})  # fmt: skip
+            else:
+                if report.status != "interrupted":
+                    self._resolve(f"job-failed:{name}", "job", f"job {name} works again", now)
+            duration = time.perf_counter() - t0
+            budget = getattr(self.settings.budgets, f"{name}_s", None)
+            over = budget is not None and duration > budget
+            if over:
+                self.metrics.over_budget.labels(job=name).inc()
+                self._issue(f"over-budget:{name}", "warning", "job",
+                            f"job {name} took {duration:.1f} s, over its {budget:g} s budget",
+                            now)  # fmt: skip
+            elif budget is not None and report.status in ("ok", "degraded"):
+                self._resolve(f"over-budget:{name}", "job", f"job {name} is within budget", now)
+            self.store.finish_run(run_id, report.status, report.detail, duration, over)
+            self.metrics.cycle_duration.labels(job=name).observe(duration)
+            log.info("job %s %s in %.2f s: %s", name, report.status, duration, report.detail,
+                     extra={"fields": {"job": name, "run": run_id, "status": report.status,
+                                       "duration_s": round(duration, 3)}})  # fmt: skip
+            if name != "delivery":
+                with contextlib.suppress(Exception):
+                    self.dispatcher.dispatch()
+            with contextlib.suppress(Exception):
+                self._refresh_gauges()
+            return report
+
+    def run_once(self, names: Sequence[str] = JOB_ORDER) -> dict[str, JobReport]:
+        """Run each job once in order (``cosmo-agent daemon --once``)."""
+        return {n: self.run_job(n) for n in names if not self.stop_event.is_set()}
+
+    def _issue(self, key: str, severity: Any, kind: str, message: str, now: datetime,
+               data: dict[str, Any] | None = None) -> None:  # fmt: skip
+        try:
+            with self.store.session() as s:
+                self.store.raise_issue(s, key, severity=severity, kind=kind, message=message,
+                                       now=now, data=data)  # fmt: skip
+        except Exception:  # the database itself failing: log, keep running
+            log.error("cannot record issue %s", key, exc_info=True)
+
+    def _resolve(self, key: str, kind: str, message: str, now: datetime) -> None:
+        try:
+            with self.store.session() as s:
+                self.store.resolve_issue(s, key, kind=kind, message=message, now=now)
+        except Exception:
+            log.error("cannot resolve issue %s", key, exc_info=True)
+
+    def _delivery_result(self, sink: str, ok: bool) -> None:
+        self.metrics.deliveries.labels(sink=sink, outcome="ok" if ok else "failed").inc()
+
+    def _refresh_gauges(self) -> None:
+        now = self.clock.now()
+        with self.store.session() as s:
+            for level, n in self.store.events_by_level(s).items():
+                self.metrics.events.labels(level=level).set(n)
+        for sink, n in self.dispatcher.backlog().items():
+            self.metrics.backlog.labels(sink=sink).set(n)
+        if self.catalog_ok_at is not None:
+            self.feed_ages["catalog"] = (now - self.catalog_ok_at).total_seconds()
+        for feed, age in self.feed_ages.items():
+            if age is not None:
+                self.metrics.feed_age.labels(feed=feed).set(age)
+        self.metrics.ready.set(1.0 if self.ready()[0] else 0.0)
+
+    # -- health ------------------------------------------------------------------------------
+
+    def health(self) -> tuple[bool, dict[str, Any]]:
+        """Alive while not stopping (and, when scheduled, while the scheduler runs)."""
+        running = self._scheduler is None or bool(self._scheduler.running)
+        ok = running and not self.stop_event.is_set()
+        with self.store.session() as s:
+            issues = [{"key": i.key, "severity": i.severity, "message": i.message}
+                      for i in self.store.open_issues(s)]  # fmt: skip
+        return ok, {"uptime_s": round(time.time() - self._started_unix_s, 1),
+                    "clock_utc": self.clock.now().isoformat(), "open_issues": issues}
+
+    def ready(self) -> tuple[bool, dict[str, Any]]:
+        """Ready after the first good catalog load and screening cycle of this process."""
+        info = {
+            "catalog_ok_at_utc": self.catalog_ok_at and self.catalog_ok_at.isoformat(),
+            "cycle_ok_at_utc": self.cycle_ok_at and self.cycle_ok_at.isoformat(),
+            "catalog": self.snapshot.digest if self.snapshot else None,
+        }
+        return self.catalog_ok_at is not None and self.cycle_ok_at is not None, info
+
+    # -- running -----------------------------------------------------------------------------
+
+    def start(self, *, schedule: bool = True) -> None:
+        """Start the HTTP server (when configured) and the scheduler; returns at once."""
+        address = self.settings.http_address()
+        if address is not None and self._http is None:
+            token = self.settings.http_token.get_secret_value() if self.settings.http_token \
+                else None  # fmt: skip
+            self._http = HealthServer(address[0], address[1], health=self.health,
+                                      ready=self.ready, metrics=self.metrics.render,
+                                      token=token).start()  # fmt: skip
+            log.info("http on %s:%d", self._http.host, self._http.port,
+                     extra={"fields": {"http_port": self._http.port}})  # fmt: skip
+        if schedule and self._scheduler is None:
+            self._scheduler = self._make_scheduler()
+
+    @property
+    def http_port(self) -> int | None:
+        return None if self._http is None else self._http.port
+
+    def _make_scheduler(self) -> Any:
+        from apscheduler.executors.pool import ThreadPoolExecutor
+        from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+        from apscheduler.schedulers.background import BackgroundScheduler
+        from apscheduler.triggers.interval import IntervalTrigger
+
+        scheduler = BackgroundScheduler(
+            jobstores={"default": SQLAlchemyJobStore(url=self.settings.jobs_url())},
+            executors={"default": ThreadPoolExecutor(1)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+            timezone=UTC,
+        )
+        scheduler.start(paused=True)
+        wall = datetime.now(UTC)
+        for i, name in enumerate(JOB_ORDER):
+            fn, _ = JOBS[name]
+            interval = timedelta(seconds=getattr(self.settings.intervals, f"{name}_s"))
+            trigger = IntervalTrigger(seconds=interval.total_seconds(), timezone=UTC)
+            job = scheduler.get_job(name)
+            first = wall + timedelta(milliseconds=100 * i)  # the JOB_ORDER on a first start
+            if job is None:
+                scheduler.add_job(fn, trigger, args=[self.key], id=name, name=name,
+                                  next_run_time=first)  # fmt: skip
+                continue
+            if getattr(job.trigger, "interval", None) != interval or tuple(job.args) != (
+                self.key,
+            ):
+                scheduler.modify_job(name, args=[self.key])
+                scheduler.reschedule_job(name, trigger=trigger)
+                scheduler.modify_job(name, next_run_time=first)
+            elif name == "screening" and self._resume_screening:
+                scheduler.modify_job(name, next_run_time=first)
+        scheduler.resume()
+        return scheduler
+
+    def request_stop(self, *_: Any) -> None:
+        """Ask the daemon to stop (signal handlers call this)."""
+        if not self.stop_event.is_set():
+            log.info("stopping: the running job finishes or checkpoints")
+        self.stop_event.set()
+
+    def run(self) -> int:
+        """Start, block until SIGTERM/SIGINT (or :meth:`request_stop`), shut down; exit code."""
+        previous: dict[signal.Signals, Any] = {}
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                previous[sig] = signal.signal(sig, self._on_signal)
+        try:
+            self.start()
+            while not self.stop_event.wait(0.5):
+                pass
+        finally:
+            self.shutdown()
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        return 0
+
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        self.request_stop()
+
+    def shutdown(self) -> None:
+        """Stop the scheduler (waiting for the running job), the server and the workers."""
+        if self._closed:
+            return
+        self._closed = True
+        self.stop_event.set()
+        if self._scheduler is not None:
+            with contextlib.suppress(Exception):
+                self._scheduler.shutdown(wait=True)
+        with self._job_lock:  # a job run directly (not by the scheduler) finishes first
+            pass
+        if self._http is not None:
+            self._http.stop()
+        with contextlib.suppress(Exception):
+            self.runner.close()
+        if self._sw_source is not None and hasattr(self._sw_source, "close"):
+            with contextlib.suppress(Exception):
+                self._sw_source.close()
+        jobs.unregister(self.key)
+        self.store.close()
+        log.info("stopped")
+
+    def __enter__(self) -> Daemon:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown()
+
+

@@ -1,0 +1,158 @@
+"""Where screening shards run: in-line, a local process pool, or a Dask cluster.
+
+The fleet is cut into shards of ``shard_size`` satellites (:func:`plan_shards`); each runner
+maps :func:`~cosmo_agent.agent.daemon.screening.screen_shard` over them and yields results as
+they finish.  A shard that raises yields its exception (the cycle reports it and leaves that
+shard's events untouched).  When ``stop`` is set, shards not yet started are cancelled and the
+runner returns early: the cycle is then not committed (a checkpoint at a clean boundary).
+
+The process pool uses the ``forkserver`` start method (workers never inherit the daemon's
+threads, sockets or database connections) and lives as long as the daemon, so each worker
+loads a catalog snapshot once per digest.
+
+>>> plan_shards([1, 2, 3, 4, 5], 2)
+[(1, 2), (3, 4), (5,)]
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, Protocol, TypeAlias
+
+from cosmo_agent.agent.daemon.screening import Shard, ShardResult, screen_shard
+
+__all__ = ["DaskRunner", "InlineRunner", "ProcessRunner", "ShardRunner", "plan_shards"]
+
+ShardOutcome: TypeAlias = ShardResult | BaseException
+
+
+def plan_shards(ids: Sequence[int], shard_size: int) -> list[tuple[int, ...]]:
+    """``ids`` in consecutive groups of at most ``shard_size``."""
+    size = max(1, shard_size)
+    return [tuple(ids[i : i + size]) for i in range(0, len(ids), size)]
+
+
+class ShardRunner(Protocol):
+    """Runs shards; ``name`` says where (for metrics and logs)."""
+
+    name: str
+
+    def run(self, shards: Sequence[Shard], stop: threading.Event) -> Iterator[ShardOutcome]: ...
+
+    def close(self) -> None: ...
+
+
+class InlineRunner:
+    """Shards one after the other in the calling thread."""
+
+    name = "inline"
+
+    def __init__(self, fn: Callable[[Shard], ShardResult] = screen_shard) -> None:
+        self._fn = fn
+
+    def run(self, shards: Sequence[Shard], stop: threading.Event) -> Iterator[ShardOutcome]:
+        for shard in shards:
+            if stop.is_set():
+                return
+            try:
+                yield self._fn(shard)
+            except Exception as exc:  # one shard's failure is data for the cycle
+                yield exc
+
+    def close(self) -> None:
+        pass
+
+
+def _drain(futures: list[Any], stop: threading.Event, cancel: Callable[[Any], None],
+           done_of: Callable[[Any], bool], result_of: Callable[[Any], ShardOutcome],
+           ) -> Iterator[ShardOutcome]:  # fmt: skip
+    pending = list(futures)
+    while pending:
+        if stop.is_set():
+            for f in pending:
+                cancel(f)
+            return
+        finished = [f for f in pending if done_of(f)]
+        if not finished:
+            stop.wait(0.05)
+            continue
+        for f in finished:
+            pending.remove(f)
+            yield result_of(f)
+
+
+class ProcessRunner:
+    """A persistent local process pool of ``workers`` processes."""
+
+    name = "process"
+
+    def __init__(self, workers: int = 2) -> None:
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=mp.get_context(method))
+        return self._pool
+
+    def run(self, shards: Sequence[Shard], stop: threading.Event) -> Iterator[ShardOutcome]:
+        pool = self._executor()
+        futures = [pool.submit(screen_shard, s) for s in shards]
+
+        def result(f: Future[ShardResult]) -> ShardOutcome:
+            exc = f.exception()
+            return exc if exc is not None else f.result()
+
+        try:
+            yield from _drain(futures, stop, lambda f: f.cancel(), lambda f: f.done(), result)
+        except GeneratorExit:
+            for f in futures:
+                f.cancel()
+            raise
+        if any(isinstance(f.exception(), BrokenProcessPool) for f in futures
+               if f.done() and not f.cancelled()):  # fmt: skip
+            self.close()  # a dead worker broke the pool: start a fresh one next time
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+class DaskRunner:
+    """Shards on a Dask distributed cluster (``address``, or an existing ``client``)."""
+
+    name = "dask"
+
+    def __init__(self, address: str | None = None, *, client: Any = None) -> None:
+        if client is None:
+            try:
+                from distributed import Client
+            except ImportError:
+                raise RuntimeError(
+                    "dask_scheduler is set but dask.distributed is not installed: "
+                    "pip install 'cosmo-agent[dask]'"
+                ) from None
+            client = Client(address, set_as_default=False, timeout="30s")  # type: ignore[no-untyped-call]
+            self._owned = True
+        else:
+            self._owned = False
+        self.client = client
+
+    def run(self, shards: Sequence[Shard], stop: threading.Event) -> Iterator[ShardOutcome]:
+        futures = self.client.map(screen_shard, list(shards), pure=False)
+
+        def result(f: Any) -> ShardOutcome:
+            out: ShardOutcome = f.exception() if f.status == "error" else f.result()
+            return out
+
+        yield from _drain(futures, stop, lambda f: f.cancel(), lambda f: f.done(), result)
+
+    def close(self) -> None:
+        if self._owned:
+            self.client.close()
