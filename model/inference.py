@@ -46,7 +46,7 @@ import threading
 import uuid
 import warnings
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -708,6 +708,3 @@ class CosmoChatModel(BaseChatModel):
         )
         return ChatResult(generations=[ChatGeneration(
             message=message, generation_info={"finish_reason": done.finish_reason})])
-
-    def _stream(self, *args: Any, **kwargs: Any) -> Iterator[Any]:  # pragma: no cover
-        raise NotImplementedError("CosmoChatModel does not stream; use invoke()")

@@ -257,8 +257,10 @@ def _model_id(model: Any) -> str:
     return str(getattr(model, "model_id", None) or getattr(model, "_llm_type", "cosmo"))
 
 
-def complete(model: BaseChatModel, request: ChatCompletionRequest) -> ChatCompletion:
-    """Run one chat completion request through ``model``."""
+def complete(model: BaseChatModel, request: ChatCompletionRequest, *,
+             model_id: str | None = None) -> ChatCompletion:
+    """Run one chat completion request through ``model`` (answering as ``model_id``, default
+    the model's own name, whatever ``request.model`` asked for)."""
     runnable: Any = model
     if request.tools:
         choice = request.tool_choice
@@ -285,7 +287,7 @@ def complete(model: BaseChatModel, request: ChatCompletionRequest) -> ChatComple
     return ChatCompletion(
         id=f"chatcmpl-{uuid.uuid4().hex}",
         created=int(time.time()),
-        model=request.model or _model_id(model),
+        model=model_id or _model_id(model),
         choices=[Choice(message=ResponseMessage(content=text or (None if calls else ""),
                                                 tool_calls=calls or None),
                         finish_reason=finish)],
@@ -358,7 +360,7 @@ def create_app(model: BaseChatModel, *, token: str | None = None, model_id: str 
     @app.post("/v1/chat/completions", dependencies=[Depends(authorize)])
     def chat_completions(request: ChatCompletionRequest) -> ChatCompletion:
         try:
-            return complete(model, request)
+            return complete(model, request, model_id=name)
         except ValueError as exc:  # e.g. a tool whose schema cannot be used
             raise HTTPException(status_code=400, detail=str(exc)) from exc
 

@@ -378,6 +378,12 @@ def test_tool_choice_none_and_no_tools_give_text_only(chat: CosmoChatModel) -> N
         assert reply.tool_calls == [] and "<tool_call>" not in reply.content
 
 
+def test_stream_falls_back_to_one_chunk(chat: CosmoChatModel) -> None:
+    chunks = list(chat.bind_tools(CONTRACT_TOOLS, tool_choice="required").stream("status"))
+    assert len(chunks) == 1
+    assert chunks[0].tool_calls or chunks[0].response_metadata["finish_reason"] == "length"
+
+
 def test_bind_tools_accepts_pydantic_functions_and_dicts(chat: CosmoChatModel) -> None:
     class Propagate(BaseModel):
         """Propagate satellites."""

@@ -132,7 +132,7 @@ def test_token_is_required(client: httpx.Client) -> None:
 
 def test_tool_call_completion(client: httpx.Client, fake: FakeChat) -> None:
     body = {
-        "model": "cosmo-test",
+        "model": "gpt-4o-mini",  # what OpenAI clients send; the served model answers
         "messages": [
             {"role": "system", "content": "You are Cosmo."},
             {"role": "user", "content": "Fleet?"},
@@ -320,3 +320,16 @@ def test_default_lambda_handler_reports_a_missing_model(monkeypatch: pytest.Monk
     handler = make_lambda_handler(srv._default_lambda_model)
     with pytest.raises(FileNotFoundError, match=r"cosmo_agent\.model\.train"):
         handler(PAYLOAD, None)
+
+
+def test_serve_runs_uvicorn_on_loopback_and_warns_when_exposed(
+        monkeypatch: pytest.MonkeyPatch, fake: FakeChat) -> None:
+    import uvicorn
+
+    runs: list[dict[str, Any]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: runs.append({"app": app, **kw}))
+    srv.serve(fake, port=8123, token=TOKEN)
+    assert runs[-1]["host"] == "127.0.0.1" and runs[-1]["port"] == 8123
+    with pytest.warns(UserWarning, match="without a token"):
+        srv.serve(fake, host="0.0.0.0", port=8124)
+    assert runs[-1]["host"] == "0.0.0.0"
