@@ -5,9 +5,10 @@ chat template and decodes greedily, one token at a time over a KV cache, under a
 grammar that admits exactly two kinds of output:
 
 * plain text (the briefing or a direct answer), never containing the tool-call tag, or
-* ``<tool_call>{"name":"<bound tool>","arguments":{...}}</tool_call>`` blocks whose arguments
-  are compact JSON valid for that tool's ``parameters`` schema — enums (per-mission satellite
-  and station names), bounds, required keys, no unknown keys.
+* ``<tool_call>{"name": "<bound tool>", "arguments": {...}}</tool_call>`` blocks whose
+  arguments are one-line JSON (the template's separators, no other whitespace) valid for that
+  tool's ``parameters`` schema — enums (per-mission satellite and station names), bounds,
+  required keys, no unknown keys.
 
 The exact block layout (tags, key order, separators) is read from the chat template itself
 (:meth:`ToolCallFormat.from_chat_template`), so decoding emits what the model was trained on.
