@@ -1,1 +1,38 @@
-"""cosmo_agent.model"""
+"""Cosmo, the planner model: corpus, tokenizer, training, evaluation, inference and serving.
+
+This package sees tools only as JSON schemas and imports neither ``cosmo_agent.agent`` nor
+``cosmo_agent.orbital``; the corpus builder gets its teacher (the rules planner) as an argument.
+Importing it does not load torch, transformers, xgrammar or fastapi.
+
+>>> from cosmo_agent import model
+>>> "CosmoChatModel" in model.__all__
+True
+"""
+
+from cosmo_agent.model.corpus import Teacher, build_corpus, calls_agree, generate_request
+from cosmo_agent.model.evaluate import evaluate, load_split, report_markdown, write_report
+from cosmo_agent.model.inference import CosmoChatModel, ToolCallFormat
+from cosmo_agent.model.serve import create_app, lambda_handler, serve
+from cosmo_agent.model.tokenizer import load_tokenizer, train_tokenizer
+from cosmo_agent.model.train import RECIPES, TrainConfig, train
+
+__all__ = [
+    "RECIPES",
+    "CosmoChatModel",
+    "Teacher",
+    "ToolCallFormat",
+    "TrainConfig",
+    "build_corpus",
+    "calls_agree",
+    "create_app",
+    "evaluate",
+    "generate_request",
+    "lambda_handler",
+    "load_split",
+    "load_tokenizer",
+    "report_markdown",
+    "serve",
+    "train",
+    "train_tokenizer",
+    "write_report",
+]
