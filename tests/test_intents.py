@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
-import pytest
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any, Literal
 
-from cosmo_agent.agent.intents import PLAYBOOK_ORDER, Vocabulary, detect_language, parse_request
+import pytest
+from intents_agreement import measure  # tests/intents_agreement.py (not collected)
+
+from cosmo_agent.agent.intents import (
+    BUNDLED_COMMANDS,
+    PLAYBOOK_ORDER,
+    Vocabulary,
+    detect_language,
+    parse_request,
+)
+from cosmo_agent.tools.commands import bundled_dictionary_path, load_command_dictionary
 
 VOCAB = Vocabulary(
     satellites={
@@ -36,6 +48,10 @@ def calls(text: str) -> list[tuple[str, dict[str, object]]]:
         ("K3 하루 근접 분석", 24.0),
         ("K3 사흘간 충돌 스크리닝", 72.0),
         ("K3 열두 시간 충돌 확인", 12.0),
+        ("screen K3 for half a day", 12.0),
+        ("screen K3 over the next hour", 1.0),
+        ("K3 반나절 충돌 확인", 12.0),
+        ("K3 앞으로 일주일치 근접 분석해 줘", 168.0),
     ],
 )
 def test_durations_written_several_ways(text: str, hours: float) -> None:
@@ -118,3 +134,282 @@ def test_requests_that_need_no_tool(text: str) -> None:
 def test_language_detection() -> None:
     assert detect_language("K3 위치") == "ko"
     assert detect_language("where is K3") == "en"
+
+
+# -- commands: dictionary mnemonics, phrasings, times -------------------------------------------
+
+NOW = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
+CLOCKED = replace(VOCAB, now=NOW)
+DICTIONARIES = [
+    load_command_dictionary(bundled_dictionary_path(c)) for c in ("eo-imager", "sar", "weather")
+]
+
+
+def commands(text: str, vocabulary: Vocabulary = CLOCKED) -> list[dict[str, object]]:
+    found = [c for c in parse_request(text, vocabulary) if c.name == "propose_commands"]
+    return [cmd for c in found for cmd in c.arguments["commands"]]
+
+
+def test_bundled_commands_are_the_bundled_dictionaries_names() -> None:
+    assert {n for d in DICTIONARIES for n in d.names()} == BUNDLED_COMMANDS
+
+
+@pytest.mark.parametrize(
+    ("text", "command", "when"),
+    [
+        ("Queue a TIME_SYNC command for K5 at 2026-06-11 21:00 UTC.", "TIME_SYNC",
+         "2026-06-11T21:00:00Z"),
+        ("Draft a command plan: STOP_DOWNLINK on K3 at 2026-06-12T03:00Z.", "STOP_DOWNLINK",
+         "2026-06-12T03:00:00Z"),
+        ("Put S2A into SAFE_MODE_ENTER on June 12 at 06:00 UTC.", "SAFE_MODE_ENTER",
+         "2026-06-12T06:00:00Z"),
+        ("Prepare a NOOP command for #38338 tomorrow at 09:00 UTC", "NOOP", "2026-06-11T09:00:00Z"),
+        ("Propose commanding K3 to SAFE_MODE_EXIT in 3 hours.", "SAFE_MODE_EXIT",
+         "2026-06-10T15:00:00Z"),
+        ("K3에 SAFE_MODE_EXIT 명령 준비해 줘", "SAFE_MODE_EXIT", None),
+        ("2026년 6월 13일 06시(UTC)에 아리랑5호로 STOP_DOWNLINK 명령 보내는 계획 만들어 줘",
+         "STOP_DOWNLINK", "2026-06-13T06:00:00Z"),
+        ("지금부터 12시간 뒤에 K3 NOOP 커맨드 제안해 줘", "NOOP", "2026-06-11T00:00:00Z"),
+        ("내일 00:00(UTC)에 S2A TIME_SYNC 실행 계획 잡아줘", "TIME_SYNC", "2026-06-11T00:00:00Z"),
+    ],
+)  # fmt: skip
+def test_command_mnemonics_and_their_times(text: str, command: str, when: str | None) -> None:
+    ((name, args),) = calls_at(text)
+    assert name == "propose_commands"
+    ((cmd),) = args["commands"]
+    assert cmd["command"] == command and cmd.get("time") == when
+
+
+def calls_at(text: str) -> list[tuple[str, dict[str, Any]]]:
+    return [(c.name, c.arguments) for c in parse_request(text, CLOCKED)]
+
+
+def test_times_without_a_year_or_a_clock() -> None:
+    new_year = replace(VOCAB, now=datetime(2026, 12, 31, 22, tzinfo=UTC))
+    assert commands("Queue NOOP for K3 on January 2 at 06:00 UTC", new_year)[0]["time"] == (
+        "2027-01-02T06:00:00Z"  # the nearest January 2, not the one 364 days ago
+    )
+    assert commands("K3 NOOP 내일 03:00(UTC)에", new_year)[0]["time"] == "2027-01-01T03:00:00Z"
+    # relative times need the mission clock; without one they are left to the planner
+    unclocked = commands("Queue NOOP for K3 in 2 hours", VOCAB)
+    assert unclocked == [{"satellite": "K3", "command": "NOOP"}]
+
+
+@pytest.mark.parametrize(
+    ("text", "command", "parameters"),
+    [
+        ("put K5 in safe mode", "SAFE_MODE_ENTER", {}),
+        ("K5 안전 모드로 전환해 줘", "SAFE_MODE_ENTER", {}),
+        ("take K3 out of safe mode", "SAFE_MODE_EXIT", {}),
+        ("K3 세이프 모드 해제해 줘", "SAFE_MODE_EXIT", {}),
+        ("switch the payload off on K3", "PAYLOAD_POWER", {"state": "OFF"}),
+        ("K3 탑재체 전원 꺼", "PAYLOAD_POWER", {"state": "OFF"}),
+        ("turn on the payload of S2A", "PAYLOAD_POWER", {"state": "ON"}),
+        ("K3 탑재체 켜 줘", "PAYLOAD_POWER", {"state": "ON"}),
+        ("start a 5-minute X-band downlink on K3", "START_DOWNLINK",
+         {"duration_s": 300, "band": "X"}),
+        ("K3 다운링크 120초 시작해 줘", "START_DOWNLINK", {"duration_s": 120}),
+        ("stop the downlink on K5", "STOP_DOWNLINK", {}),
+        ("K5 다운링크 중지해", "STOP_DOWNLINK", {}),
+        ("reboot the OBC on K3", "OBC_RESET", {}),
+        ("K3 시각 동기화 명령 보내", "TIME_SYNC", {}),
+        ("set K3 to imaging mode", "SET_MODE", {"mode": "IMAGING"}),
+        ("K3 촬영 모드로 바꿔 줘", "SET_MODE", {"mode": "IMAGING"}),
+        ("turn on the battery heater on K3", "HEATER_SET", {"heater": "BATTERY", "state": "ON"}),
+        ("switch K5 to minimum drag", "DRAG_CONFIG", {"profile": "MIN_DRAG"}),
+        ("PAYLOAD_POWER OFF for K3", "PAYLOAD_POWER", {"state": "OFF"}),
+    ],
+)  # fmt: skip
+def test_command_phrasings_map_to_dictionary_commands(
+    text: str, command: str, parameters: dict[str, object]
+) -> None:
+    ((cmd),) = commands(text)
+    assert cmd["command"] == command
+    assert cmd.get("parameters", {}) == parameters
+    # the parameters fit the bundled dictionaries that have the command (those with the
+    # class-specific state, for heaters, drag profiles and bands)
+    fits = [not d.check(command, dict(parameters)) for d in DICTIONARIES if d.command(command)]
+    class_specific = {"heater", "profile", "band"} & set(parameters)
+    assert any(fits) if class_specific else all(fits), text
+
+
+def test_commands_need_a_verb_a_known_name_and_a_satellite() -> None:
+    assert commands("Is K3 in safe mode?") == []  # a question, not an order
+    assert commands("K3 안전 모드야?") == []
+    assert commands("Get me the status of K3's safe mode") == []
+    assert commands("Did K3 exit safe mode?") == []  # asks what happened
+    assert commands("K3 안전 모드 해제됐어?") == []
+    assert commands("Did the NOOP on K3 go through?") == []
+    assert commands("Queue FORMAT_STORAGE for K3") == []  # no dictionary has it
+    eo_only = replace(CLOCKED, commands=frozenset({"NOOP"}))
+    assert commands("put K3 in safe mode and send NOOP", eo_only) == [
+        {"satellite": "K3", "command": "NOOP"}
+    ]
+    assert commands("put the whole fleet in safe mode") == [
+        {"satellite": s, "command": "SAFE_MODE_ENTER"} for s in ("38338", "39227", "40697")
+    ]
+
+
+# -- names with Korean particles, NORAD ids ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "sats", "stations"),
+    [
+        ("KOMPSAT 3이 Daejeon 상공을 지나가는 시간 알려줘", ["KOMPSAT 3"], ["Daejeon"]),
+        ("Svalbard에서 K5 언제 보여?", ["K5"], ["Svalbard"]),
+        ("아리랑3호와 아리랑5호가 대전 지상국 위를 지나는 시간을 알려 줘.",  # demo-ko.yaml
+         ["아리랑3호", "아리랑5호"], ["대전"]),
+        ("K3, K5와 S2A 통과 예측", ["K3", "K5", "S2A"], "all"),
+        ("38338의 대전 통과 일정 뽑아줘", ["38338"], ["대전"]),
+        ("When does #38338 pass over Svalbard?", ["38338"], ["Svalbard"]),
+        ("Pass predictions for NORAD 38338 at Daejeon", ["38338"], ["Daejeon"]),
+    ],
+)
+def test_names_followed_by_korean_particles_and_norad_ids(
+    text: str, sats: list[str], stations: list[str] | str
+) -> None:
+    ((name, args),) = calls(text)
+    assert name == "find_passes"
+    assert args["satellites"] == sats and args["stations"] == stations
+
+
+# -- Korean propagate requests, steps and start times that are not durations ----------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "args"),
+    [
+        ("K3 궤도력 앞으로 6시간 생성해 줘",
+         {"satellites": ["K3"], "duration_h": 6.0, "step_s": 60.0}),
+        ("아리랑5호가 앞으로 이틀 어디 있을지 알려줘",
+         {"satellites": ["아리랑5호"], "duration_h": 48.0, "step_s": 60.0}),
+        ("K3와 S2A의 위치를 12 시간치 5분 간격으로 계산해 줘",
+         {"satellites": ["K3", "S2A"], "duration_h": 12.0, "step_s": 300.0}),
+        ("전체 위성 위치 한 시간 간격으로 뽑아줘",
+         {"satellites": "all", "duration_h": 24.0, "step_s": 3600.0}),
+        ("3시간 후부터 6시간 동안 위성 전체 궤도 예측해 줘",
+         {"satellites": "all", "start": "2026-06-10T15:00:00Z", "duration_h": 6.0, "step_s": 60.0}),
+        ("Predict the positions of the fleet with a 2-minute step.",
+         {"satellites": "all", "duration_h": 24.0, "step_s": 120.0}),
+        ("Propagate K3 for 2 hours at 30-second intervals, starting in 1 hour",
+         {"satellites": ["K3"], "start": "2026-06-10T13:00:00Z", "duration_h": 2.0,
+          "step_s": 30.0}),
+        ("Compute the trajectory of the fleet over the next hour, from June 11 at 06:00 UTC.",
+         {"satellites": "all", "start": "2026-06-11T06:00:00Z", "duration_h": 1.0, "step_s": 60.0}),
+    ],
+)  # fmt: skip
+def test_propagate_steps_and_starts_are_not_durations(text: str, args: dict[str, Any]) -> None:
+    assert calls_at(text) == [("propagate", args)]
+
+
+# -- probabilities, radii, miss distances -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "pc"),
+    [
+        ("Plan an avoidance burn for CONJ-0001 to get Pc below 1 in 100,000", 1e-5),
+        ("Plan an avoidance burn for CONJ-0001 so that Pc < one in a million", 1e-6),
+        ("Design an avoidance maneuver for CONJ-0001 keeping Pc under 1x10^-5", 1e-5),
+        ("Design an avoidance maneuver for CONJ-0001 keeping Pc under 10^-6", 1e-6),
+        ("Design an avoidance maneuver for CONJ-0001 keeping Pc under 0.00001", 1e-5),
+        ("Design an avoidance maneuver for CONJ-0001 keeping Pc under 2.5e-05", 2.5e-5),
+        ("CONJ-0001 회피 기동 계획해 줘. Pc를 만분의 1 이하로 낮춰야 해.", 1e-4),
+        ("CONJ-0001 회피 기동 계획해 줘. 충돌 확률을 10만분의 1 이하로 낮춰야 해.", 1e-5),
+        ("CONJ-0001 회피 기동 계획해 줘. Pc를 100만분의 1 미만으로 낮춰야 해.", 1e-6),
+        ("CONJ-0001 회피 기동 계획해 줘. Pc를 1000만분의 1 이하로 낮춰야 해.", 1e-7),
+        ("CONJ-0001 회피 기동, Pc 백만분의 1 이하", 1e-6),
+        ("CONJ-0001 회피 기동 계획해 줘. Pc를 0.0001 미만으로 낮춰야 해.", 1e-4),
+    ],
+)
+def test_max_pc_written_several_ways(text: str, pc: float) -> None:
+    ((name, args),) = calls(text)
+    assert name == "plan_avoidance"
+    assert args == {"event_id": "CONJ-0001", "max_pc": pytest.approx(pc, rel=1e-9)}
+
+
+@pytest.mark.parametrize(
+    ("text", "args"),
+    [
+        ("Compute Pc for CONJ-0002 with a 10 m hard-body radius.",
+         ("assess_conjunction", {"event_id": "CONJ-0002", "hard_body_radius_m": 10.0})),
+        ("Compute Pc for CONJ-0002 assuming a 0.02 km combined radius.",
+         ("assess_conjunction", {"event_id": "CONJ-0002", "hard_body_radius_m": 20.0})),
+        ("Run a detailed assessment of CONJ-0002 with a 50-meter hard body",
+         ("assess_conjunction", {"event_id": "CONJ-0002", "hard_body_radius_m": 50.0})),
+        ("충돌 반경 15m로 CONJ-0002 Pc 계산해 줘",
+         ("assess_conjunction", {"event_id": "CONJ-0002", "hard_body_radius_m": 15.0})),
+        ("How risky is conjunction CONJ-0002?", ("assess_conjunction", {"event_id": "CONJ-0002"})),
+        ("CONJ-0002 위험도 분석 부탁해", ("assess_conjunction", {"event_id": "CONJ-0002"})),
+        ("We need to dodge CONJ-0002 - plan a maneuver for a 2,000 m miss distance.",
+         ("plan_avoidance", {"event_id": "CONJ-0002", "target_miss_km": 2.0})),
+        ("이격 거리 1.5킬로 목표로 CONJ-0002 회피 기동 설계해 줘",
+         ("plan_avoidance", {"event_id": "CONJ-0002", "target_miss_km": 1.5})),
+    ],
+)  # fmt: skip
+def test_radii_and_miss_distances(text: str, args: tuple[str, dict[str, Any]]) -> None:
+    assert calls(text) == [args]
+
+
+def test_every_named_event_gets_its_call() -> None:
+    assert calls("assess CONJ-0001 and conj-0002") == [
+        ("assess_conjunction", {"event_id": "CONJ-0001"}),
+        ("assess_conjunction", {"event_id": "CONJ-0002"}),
+    ]
+    # "collision risks" without an event id is a screening
+    assert calls("Check K3 for collision risks over the next 12 hours") == [
+        ("screen_conjunctions", {"satellites": ["K3"], "duration_h": 12.0, "threshold_km": 5.0})
+    ]
+
+
+# -- questions and out-of-scope asks need no tool; data asks still do ------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "What does the Kp index measure?", "What is a conjunction in space operations?",
+        "What is a sun-synchronous orbit?", "Explain what a TLE is.", "What is space weather?",
+        "Why do satellites in low orbit decay?", "What's the difference between LEO and GEO?",
+        "Kp 지수는 뭘 나타내?", "태양동기궤도가 뭐야?", "근접 접근(컨정션)이 뭐야?",
+        "TLE가 뭔지 설명해 줘", "저궤도 위성은 왜 고도가 떨어져?",
+        "Book me a flight to Seoul.", "서울행 비행기 예약해 줘", "Order a pizza for the ops room.",
+    ],
+)  # fmt: skip
+def test_explanations_and_out_of_scope_need_no_tool(text: str) -> None:
+    assert calls(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("What's the space weather like?", ["space_weather"]),
+        ("What is the current Kp index?", ["space_weather"]),
+        ("지금 Kp 지수 확인해 줘", ["space_weather"]),
+        ("우주날씨 어때?", ["space_weather"]),
+        ("태양 활동 현황 보고해 줘", ["space_weather"]),
+        ("How are all our satellites doing right now?", ["fleet_status"]),
+        ("Can you summarize the current state of the constellation?", ["fleet_status"]),
+        ("아침 브리핑: 위성 현황하고 우주날씨", ["fleet_status", "space_weather"]),
+        ("What's the collision probability for event CONJ-0003?", ["assess_conjunction"]),
+        ("book passes for K3 at Svalbard by priority", ["schedule_contacts"]),
+        ("Show me all contact windows for the fleet for 48h.", ["find_passes"]),
+        ("모든 지상국 써서 교신 계획 만들어 줘", ["schedule_contacts"]),
+        ("36 시간 동안 K3, S2A의 대전 통과 일정 뽑아줘", ["find_passes"]),
+        ("K5 주변에 2,000m 이내로 다가오는 파편 있어?", ["screen_conjunctions"]),
+    ],
+)
+def test_requests_for_current_data_still_call_tools(text: str, names: list[str]) -> None:
+    assert [n for n, _ in calls(text)] == names
+
+
+# -- agreement with the corpus generator ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_agreement_with_the_corpus_generator(lang: Literal["en", "ko"]) -> None:
+    """parse_request makes the generator's intended calls (generator phrasings only)."""
+    result = measure(300, lang, held_out=False, seed=11)
+    assert result.total == 300
+    assert result.rate >= 0.95, result.misses[:5]
