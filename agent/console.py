@@ -174,7 +174,7 @@ def _progress(enabled: bool, title: str) -> Iterator[Callable[[str, str], None] 
         def report(step: str, message: str) -> None:
             status.update(f"{title}: {step} - {message}")
             if step in ("tools", "repair", "approve"):
-                console.log(f"{step}: {message}")
+                console.print(f"{step}: {message}", highlight=False)
 
         yield report
 

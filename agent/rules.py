@@ -29,7 +29,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
@@ -226,6 +226,9 @@ class RulesPlanner:
 
     name: str = "rules"
     max_events: int = MAX_ASSESSED_EVENTS
+    _asked: dict[tuple[int, datetime], list[_Call]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def next_turn(self, task: PlannerTask, messages: Sequence[BaseMessage]) -> AIMessage:
         """The next tool calls of the playbook, or the answer when it is done."""
@@ -260,7 +263,10 @@ class RulesPlanner:
         if not records:
             return [_Call("fleet_status", {}), _Call("space_weather", {})]
         done = {r.name for r in records}
-        asked = _requested_calls(m, now)
+        key = (id(m), now)  # the requests are read once per run, not once per turn
+        if key not in self._asked:
+            self._asked = {key: _requested_calls(m, now)}
+        asked = self._asked[key]
         screen = _screen_args(m, asked)
         if screen is not None and "screen_conjunctions" not in done:
             return [_Call("screen_conjunctions", screen)]

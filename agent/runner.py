@@ -360,8 +360,10 @@ def _describe_step(step: str, update: Any) -> str:
         return f"composed {len(update['plan'].get('commands', []))} commands"
     if step in ("validate", "emit") and update.get("report"):
         r = update["report"]
-        errors = sum(v["severity"] == "error" for v in r.get("violations", []))
-        return f"{'passed' if r.get('ok') else 'failed'}: {errors} error(s)"
+        errors = [v["rule"] for v in r.get("violations", []) if v["severity"] == "error"]
+        pending = sum(rule.startswith("approval.") for rule in errors)
+        text = f"{'passed' if r.get('ok') else 'failed'}: {len(errors)} error(s)"
+        return text + (f", {pending} awaiting approval" if pending and step == "validate" else "")
     if step == "repair" and update.get("repairs"):
         r = update["repairs"][-1]
         return f"round {r['round']}: dropped {len(r['dropped'])}, moved {len(r['retimed'])}"

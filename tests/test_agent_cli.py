@@ -1,0 +1,178 @@
+"""The agent's command line: plan, ask, validate, passes, schedule, mission-schema.
+
+One real subprocess checks the installed entry point end to end; the rest call ``main`` in
+process (same argument parsing and exit codes, without a cold interpreter each time).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from cosmo_agent.agent.cli import main
+from cosmo_agent.tools.mission import load_mission
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "missions" / "demo.yaml"
+DEMO_KO = ROOT / "missions" / "demo-ko.yaml"
+
+
+def _main(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:
+    code = main([str(a) for a in args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.fixture(scope="module")
+def hazardous_mission(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo fleet with one objective: reset KOMPSAT 5's computer (a hazardous command)."""
+    data = load_mission(DEMO).model_dump(mode="json", by_alias=True, exclude={"base_dir"})
+    data["objectives"] = [
+        {"kind": "fleet_status"},
+        {"kind": "commands", "satellites": ["K5"], "parameters": {"command": "OBC_RESET"}},
+    ]
+    data["requests"] = []
+    path = tmp_path_factory.mktemp("missions") / "reset.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_plan_subprocess_writes_a_plan_that_validates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "plan.json"
+    run = subprocess.run(
+        [sys.executable, "-m", "cosmo_agent.agent.cli", "plan", str(DEMO), "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    assert f"wrote {out}" in run.stdout and "status: accepted" in run.stdout
+    assert "Traceback" not in run.stderr
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["validation"]["ok"] and data["mission"] == "demo-eo-fleet"
+    code, text, _ = _main(capsys, "validate", out, "--mission", DEMO)
+    assert code == 0 and text.startswith("PASSED")
+    code, text, _ = _main(
+        capsys, "validate", out, "--mission", DEMO, "--now", "2026-06-11T23:00:00Z", "--json"
+    )
+    report = json.loads(text)
+    assert code == 1 and not report["ok"]  # a day later the commands are in the past
+    assert "time.margin" in {v["rule"] for v in report["violations"]}
+
+
+def test_plan_exports_one_sequence_per_satellite(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, text, err = _main(
+        capsys, "plan", DEMO, "-o", tmp_path / "demo.seq", "--format", "seq", "--json"
+    )
+    assert code == 0 and err == ""  # --json: no progress output
+    result = json.loads(text)
+    sats = {c["satellite"]["norad_id"] for c in result["plan"]["commands"]}
+    assert sorted(result["written"]) == sorted(str(tmp_path / f"demo.{n}.seq") for n in sats)
+    seq = (tmp_path / "demo.38338.seq").read_text(encoding="utf-8")
+    assert seq.startswith("; Cosmo Agent command plan") and "validated" in seq
+    assert "A2026-161T" in seq and "SAFE_MODE_ENTER" in seq
+    assert {e["name"] for e in result["trace"]} >= {"fleet_status", "schedule_contacts"}
+
+
+def test_hazardous_commands_need_an_approval(
+    hazardous_mission: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    unused = tmp_path / "unused.json"
+    code, text, _ = _main(capsys, "plan", hazardous_mission, "-o", unused)
+    assert code == 1 and "Plan rejected" in text and "need an approval" in text
+    assert "nothing written" in text and not unused.exists()
+    code, text, _ = _main(capsys, "plan", hazardous_mission, "--approve-all", "--json")
+    assert code == 0
+    [reset] = [c for c in json.loads(text)["plan"]["commands"] if c["command"] == "OBC_RESET"]
+    assert [(a["role"], a["by"]) for a in reset["approvals"]] == [
+        ("flight_director", "operator-cli")
+    ]
+    monkeypatch.setattr(sys, "stdin", io.StringIO("y\nDr. Kim\n"))
+    code, text, err = _main(capsys, "plan", hazardous_mission, "--interactive", "--json")
+    assert code == 0 and "Approval needed for 1 hazardous command" in err and "OBC_RESET" in err
+    [reset] = [c for c in json.loads(text)["plan"]["commands"] if c["command"] == "OBC_RESET"]
+    assert [(a["role"], a["by"]) for a in reset["approvals"]] == [("flight_director", "Dr. Kim")]
+    monkeypatch.setattr(sys, "stdin", io.StringIO("n\n"))
+    code, text, _ = _main(capsys, "plan", hazardous_mission, "--interactive")
+    assert code == 1 and "rejected" in text
+
+
+def test_ask_shows_tool_calls_and_writes_the_trace(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    trace = tmp_path / "trace.json"
+    code, text, _ = _main(
+        capsys, "ask", "K3 대전 패스 알려줘, 12시간", "--mission", DEMO_KO, "--trace-json", trace
+    )
+    assert code == 0
+    assert '→ find_passes({"satellites": ["K3"], "stations": ["대전"], "duration_h": 12.0})' in text
+    assert "확인 결과입니다" in text
+    data: dict[str, Any] = json.loads(trace.read_text(encoding="utf-8"))
+    assert list(data) == ["request", "tool_calls", "answer"]
+    assert data["request"] == "K3 대전 패스 알려줘, 12시간"
+    assert data["tool_calls"] == [
+        {
+            "name": "find_passes",
+            "args": {"satellites": ["K3"], "stations": ["대전"], "duration_h": 12.0},
+        }
+    ]
+    assert data["answer"].startswith("확인 결과입니다")
+
+
+def test_bad_input_exits_2_naming_the_file_and_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(
+        "name: x\nfleet:\n  - {norad_id: 38338, name: K3, class: eo-imager,"
+        " priority: 99}\nsources: {catalog: [a.tle]}\n",
+        encoding="utf-8",
+    )
+    code, _, err = _main(capsys, "plan", broken)
+    assert code == 2 and "broken.yaml" in err and "line 3" in err and "fleet[0].priority" in err
+    code, _, err = _main(capsys, "plan", tmp_path / "missing.yaml")
+    assert code == 2 and "missing.yaml" in err and "cannot read" in err
+    not_json = tmp_path / "plan.json"
+    not_json.write_text("{nope", encoding="utf-8")
+    code, _, err = _main(capsys, "validate", not_json, "--mission", DEMO)
+    assert code == 2 and "plan.json: not JSON (line 1" in err
+    not_json.write_text('{"mission": "demo-eo-fleet", "commands": [{"command": 5}]}', "utf-8")
+    code, _, err = _main(capsys, "validate", not_json, "--mission", DEMO)
+    assert code == 2 and "not a command plan" in err and "created_at: Field required" in err
+    code, _, err = _main(capsys, "validate", tmp_path / "nothing.json", "--mission", DEMO)
+    assert code == 2 and "nothing.json: cannot read the plan" in err
+    code, _, err = _main(capsys, "plan", DEMO, "--now", "2026-06-10T12:00:00")
+    assert code == 2 and "no timezone" in err
+    code, _, err = _main(capsys, "plan", DEMO, "--planner", "openai", "--json")
+    assert code == 2 and "--openai-base-url" in err and "Traceback" not in err
+
+
+def test_passes_schedule_and_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    code, text, _ = _main(
+        capsys, "passes", DEMO, "--satellites", "K3", "--stations", "대전", "--json"
+    )
+    passes = json.loads(text)["result"]["passes"]
+    assert code == 0 and passes and {p["station_id"] for p in passes} == {"DAEJEON"}
+    code, text, _ = _main(capsys, "schedule", DEMO, "--hours", "6", "--json")
+    schedule = json.loads(text)["result"]
+    assert code == 0 and schedule["contacts"] and schedule["stop_utc"] == "2026-06-10T18:00:00Z"
+    code, text, _ = _main(capsys, "mission-schema")
+    schema = json.loads(text)
+    assert code == 0 and {"fleet", "stations", "objectives"} <= set(schema["properties"])
+    code, _, err = _main(capsys, "passes", DEMO, "--satellites", "Hubble")
+    assert code == 2 and "unknown satellite 'Hubble'" in err
