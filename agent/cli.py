@@ -196,6 +196,11 @@ def _parser() -> argparse.ArgumentParser:
     from cosmo_agent.agent import console  # plan, ask, validate, passes, schedule, mission-schema
 
     console.add_parsers(sub)
+    from cosmo_agent.agent.daemon import command as daemon_command  # imports only argparse
+
+    p = sub.add_parser("daemon", help="monitor the fleet for weeks: catalog, screening, space"
+                       " weather, contacts, alerts, re-planning")  # fmt: skip
+    daemon_command.add_arguments(p)
     return parser
 
 
@@ -205,6 +210,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.command in console.COMMANDS:
         return console.run(args)
+    if args.command == "daemon":
+        from cosmo_agent.agent.daemon import command as daemon_command
+
+        return daemon_command.run(args)
     try:
         if args.command == "report":
             report = _report(args)

@@ -17,10 +17,16 @@ tracking), ``catalogs`` (refresh), ``screening`` (one shard), ``scaleout`` (wher
 1800.0
 """
 
-from cosmo_agent.agent.daemon.clock import Clock, ManualClock, parse_clock
-from cosmo_agent.agent.daemon.runtime import JOB_ORDER, Daemon
-from cosmo_agent.agent.daemon.settings import DaemonSettings
-from cosmo_agent.agent.daemon.store import PcThresholds, Store, conjunction_level
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cosmo_agent.agent.daemon.clock import Clock, ManualClock, parse_clock
+    from cosmo_agent.agent.daemon.runtime import JOB_ORDER, Daemon
+    from cosmo_agent.agent.daemon.settings import DaemonSettings
+    from cosmo_agent.agent.daemon.store import PcThresholds, Store, conjunction_level
 
 __all__ = [
     "JOB_ORDER",
@@ -33,3 +39,19 @@ __all__ = [
     "conjunction_level",
     "parse_clock",
 ]
+
+# Imported on first use, so that ``cosmo-agent`` builds its parser without loading the
+# daemon's dependencies (SQLAlchemy, APScheduler, the screener).
+_HOME = {
+    "Clock": "clock", "ManualClock": "clock", "parse_clock": "clock", "JOB_ORDER": "runtime",
+    "Daemon": "runtime", "DaemonSettings": "settings", "PcThresholds": "store",
+    "Store": "store", "conjunction_level": "store",
+}  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOME:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_HOME[name]}"), name)
+    globals()[name] = value
+    return value

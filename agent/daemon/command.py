@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
                           for k, r in reports.items()}), file=sys.stderr)  # fmt: skip
         return 0
     try:
-        return daemon.run()
+        return int(daemon.run())
     except OSError as exc:  # e.g. the HTTP port is taken
         daemon.shutdown()
         return fail(f"cannot start: {exc}")

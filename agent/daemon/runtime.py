@@ -236,6 +236,7 @@ class Daemon:
         with self._job_lock:
             now = self.clock.now()
             run_id = self.store.start_run(name, now)
+            log.debug("job %s started", name, extra={"fields": {"job": name, "run": run_id}})
             t0 = time.perf_counter()
             try:
                 report = body(self, run_id, now)
@@ -418,6 +419,7 @@ class Daemon:
         self.stop_event.set()
         if self._scheduler is not None:
             with contextlib.suppress(Exception):
+                self._scheduler.pause()  # submit nothing new while the running job ends
                 self._scheduler.shutdown(wait=True)
         with self._job_lock:  # a job run directly (not by the scheduler) finishes first
             pass

@@ -12,10 +12,10 @@ the JSONL file gets every alert exactly once.  The webhook gets each alert at le
 with a stable ``Idempotency-Key`` for the receiver to drop a repeat.
 
 >>> import tempfile, pathlib
->>> path = pathlib.Path(tempfile.mkdtemp()) / "alerts.jsonl"
->>> sink = JsonlSink(path)
->>> sink.deliver({"delivery_key": "k|watch", "message": "hi"})
->>> sink.delivered_keys(["k|watch", "other|alert"])
+>>> with tempfile.TemporaryDirectory() as tmp:
+...     sink = JsonlSink(pathlib.Path(tmp) / "alerts.jsonl")
+...     sink.deliver({"delivery_key": "k|watch", "message": "hi"})
+...     sink.delivered_keys(["k|watch", "other|alert"])
 {'k|watch'}
 """
 
