@@ -16,12 +16,12 @@ language (English or Korean) from the tool results.
 Nothing in a request can reach a satellite except through propose_commands, which checks it
 against the command dictionary; a mnemonic that no dictionary has is not even proposed.
 
->>> from datetime import datetime, timezone
->>> now = datetime(2026, 6, 10, 12, tzinfo=timezone.utc)
->>> command_time("Queue NOOP for K3 tomorrow at 03:00 UTC", now)
-'2026-06-11T03:00:00Z'
->>> command_time("K3 NOOP 2시간 후", now)
-'2026-06-10T14:00:00Z'
+>>> from pathlib import Path
+>>> from cosmo_agent.tools.mission import load_mission
+>>> mission = load_mission(Path(__file__).parents[1] / "missions" / "demo.yaml")
+>>> task = PlannerTask("ask", mission, "Queue a NOOP command for K3 in 2 hours")
+>>> RulesPlanner().next_turn(task, []).tool_calls[0]["args"]
+{'commands': [{'satellite': 'K3', 'command': 'NOOP', 'time': '2026-06-10T14:00:00Z'}]}
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, Final
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
@@ -44,7 +44,6 @@ __all__ = [
     "MAX_ASSESSED_EVENTS",
     "RulesPlanner",
     "command_mnemonics",
-    "command_time",
     "describe_results",
     "vocabulary_for",
 ]
@@ -54,8 +53,10 @@ MAX_ASSESSED_EVENTS: Final = 8
 _MAX_COMMANDS_PER_CALL: Final = 50  # propose_commands takes at most 50 commands
 
 
-def vocabulary_for(mission: Mission) -> Vocabulary:
-    """Every satellite and station name, alias and id of ``mission``, with its thresholds.
+def vocabulary_for(mission: Mission, now: datetime | None = None) -> Vocabulary:
+    """Every satellite and station name, alias and id of ``mission``, its screening threshold,
+    the command names of its satellites' dictionaries, and the clock ``now`` (default: the
+    mission horizon's start) for relative times.
 
     >>> from cosmo_agent.tools.mission import parse_mission
     >>> m = parse_mission('''
@@ -65,8 +66,8 @@ def vocabulary_for(mission: Mission) -> Vocabulary:
     ... policies: {screening_threshold_km: 2}
     ... ''')
     >>> v = vocabulary_for(m)
-    >>> v.satellites["K3"], v.default_threshold_km
-    ('38338', 2.0)
+    >>> v.satellites["K3"], v.default_threshold_km, "SAR_ACQUIRE" in v.commands
+    ('38338', 2.0, False)
     """
     sats = {
         n: str(s.norad_id) for s in mission.fleet for n in (str(s.norad_id), s.name, *s.aliases)
@@ -77,6 +78,8 @@ def vocabulary_for(mission: Mission) -> Vocabulary:
         stations=stations,
         default_threshold_km=mission.policies.screening_threshold_km,
         default_duration_h=24.0,
+        now=now if now is not None else mission.horizon.start(),
+        commands=frozenset(_known_commands(mission)),
     )
 
 
@@ -85,11 +88,7 @@ def vocabulary_for(mission: Mission) -> Vocabulary:
 _MNEMONIC = re.compile(r"(?<![A-Za-z0-9_])[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*(?![A-Za-z0-9_])")
 
 
-def command_mnemonics(text: str, mission: Mission) -> list[str]:
-    """Command names written in ``text`` that some fleet satellite's dictionary has.
-
-    Only exact mnemonics count (``FORMAT_STORAGE`` is ignored unless a dictionary has it).
-    """
+def _known_commands(mission: Mission) -> set[str]:
     from cosmo_agent.tools.commands import CommandDictionaryError, dictionary_for
 
     known: set[str] = set()
@@ -98,84 +97,16 @@ def command_mnemonics(text: str, mission: Mission) -> list[str]:
             known.update(dictionary_for(mission, sat_class).names())
         except CommandDictionaryError:
             continue
-    return list(dict.fromkeys(m for m in _MNEMONIC.findall(text) if m in known))
+    return known
 
 
-_MONTHS = {
-    m: i
-    for i, m in enumerate(
-        (
-            "january",
-            "february",
-            "march",
-            "april",
-            "may",
-            "june",
-            "july",
-            "august",
-            "september",
-            "october",
-            "november",
-            "december",
-        ),
-        start=1,
-    )
-}
-_T_ISO = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})[T ](\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?\s*(?:Z|UTC|\+00:?00)?"
-)
-_T_KO_DATE = re.compile(r"(\d{4})년\s*(\d{1,2})월\s*(\d{1,2})일\s*(\d{1,2})시(?:\s*(\d{1,2})분)?")
-_T_MONTH = re.compile(
-    r"\b(" + "|".join(_MONTHS) + r")\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s*(\d{4}))?\s*(?:at\s+)?"
-    r"(\d{1,2}):(\d{2})",
-    re.I,
-)
-_T_TOMORROW = re.compile(r"(?:\btomorrow\b|내일)\s*(?:at\s+)?(\d{1,2}):(\d{2})", re.I)
-_T_IN_HOURS = re.compile(
-    r"\bin\s+(\d+(?:\.\d+)?)\s*(?:hours?|h)\b|\b(\d+(?:\.\d+)?)\s*(?:hours?|h)\s+from\s+now\b"
-    r"|(\d+(?:\.\d+)?)\s*시간\s*(?:후|뒤)",
-    re.I,
-)
-_T_IN_MINUTES = re.compile(
-    r"\bin\s+(\d+)\s*(?:minutes?|mins?)\b|(\d+)\s*분\s*(?:후|뒤)",
-    re.I,
-)
+def command_mnemonics(text: str, mission: Mission) -> list[str]:
+    """Command names written in ``text`` that some fleet satellite's dictionary has.
 
-
-def command_time(text: str, now: datetime) -> str | None:
-    """The execution time a request gives a command (ISO 8601 UTC), or None.
-
-    Reads ``2026-06-12 03:00 UTC``, ``2026-06-12T03:00Z``, ``June 12 at 03:00 UTC``,
-    ``tomorrow at 03:00 UTC``, ``in 2 hours``, ``2 h from now``, ``in 30 minutes`` and the
-    Korean ``2026년 6월 12일 03시``, ``내일 03:00``, ``2시간 후``, ``30분 뒤``.
+    Only exact mnemonics count (``FORMAT_STORAGE`` is ignored unless a dictionary has it).
     """
-    now = now.astimezone(UTC)
-    when: datetime | None = None
-    if m := _T_ISO.search(text):
-        y, mo, d, h, mi = (int(m[i]) for i in range(1, 6))
-        when = _at(y, mo, d, h, mi, int(m[6] or 0))
-    elif m := _T_KO_DATE.search(text):
-        when = _at(int(m[1]), int(m[2]), int(m[3]), int(m[4]), int(m[5] or 0))
-    elif m := _T_MONTH.search(text):
-        year = int(m[3]) if m[3] else now.year
-        when = _at(year, _MONTHS[m[1].lower()], int(m[2]), int(m[4]), int(m[5]))
-    elif m := _T_TOMORROW.search(text):
-        day = now + timedelta(days=1)
-        when = _at(day.year, day.month, day.day, int(m[1]), int(m[2]))
-    elif m := _T_IN_HOURS.search(text):
-        when = now + timedelta(hours=float(next(g for g in m.groups() if g)))
-    elif m := _T_IN_MINUTES.search(text):
-        when = now + timedelta(minutes=float(next(g for g in m.groups() if g)))
-    if when is None:
-        return None
-    return when.replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
-def _at(y: int, mo: int, d: int, h: int, mi: int, s: int = 0) -> datetime | None:
-    try:
-        return datetime(y, mo, d, h, mi, s, tzinfo=UTC)
-    except ValueError:
-        return None
+    known = _known_commands(mission)
+    return list(dict.fromkeys(m for m in _MNEMONIC.findall(text) if m in known))
 
 
 def _mentioned(text: str, names: Mapping[str, str]) -> list[str]:
@@ -195,20 +126,6 @@ def _mentioned(text: str, names: Mapping[str, str]) -> list[str]:
             found.append((m.start(), name))
             break
     return [n for _, n in sorted(found)]
-
-
-def _request_commands(text: str, mission: Mission, now: datetime) -> list[dict[str, Any]]:
-    """propose_commands items for exact mnemonics in ``text`` and the satellites it names."""
-    mnemonics = command_mnemonics(text, mission)
-    if not mnemonics:
-        return []
-    sats = _mentioned(text, vocabulary_for(mission).satellites)
-    when = command_time(text, now)
-    return [
-        {"satellite": s, "command": c, **({"time": when} if when else {})}
-        for s in sats
-        for c in mnemonics
-    ]
 
 
 # -- the planner ---------------------------------------------------------------------------------
@@ -313,11 +230,10 @@ class RulesPlanner:
 
     def _ask_calls(self, task: PlannerTask, records: list[ToolRecord], turn: int) -> list[_Call]:
         m = task.mission
-        vocab = vocabulary_for(m)
+        vocab = vocabulary_for(m, task.clock())
         text = task.request
         if turn == 0:
-            calls = [_Call(c.name, dict(c.arguments)) for c in parse_request(text, vocab)]
-            return _merge_commands(calls, text, m, task.clock())
+            return _limited([_Call(c.name, dict(c.arguments)) for c in parse_request(text, vocab)])
         if turn == 1:
             first = {c.name for c in parse_request(text, vocab)}
             if first & {"assess_conjunction", "plan_avoidance"}:
@@ -366,35 +282,23 @@ def _tool_turns_since_user(messages: Sequence[BaseMessage]) -> int:
     return count
 
 
-def _merge_commands(calls: list[_Call], text: str, m: Mission, now: datetime) -> list[_Call]:
-    """Add exact mnemonics to the (single) propose_commands call, with the request's time."""
-    extra = _request_commands(text, m, now)
-    when = command_time(text, now)
+def _limited(calls: list[_Call]) -> list[_Call]:
+    """propose_commands takes at most 50 commands per call: split longer lists."""
     out: list[_Call] = []
-    commands: list[dict[str, Any]] = []
     for c in calls:
-        if c.name == "propose_commands":
-            commands += [
-                {**cmd, **({"time": when} if when and "time" not in cmd else {})}
-                for cmd in c.args.get("commands", [])
-            ]
-        else:
+        items = list(c.args.get("commands", [])) if c.name == "propose_commands" else []
+        if len(items) <= _MAX_COMMANDS_PER_CALL:
             out.append(c)
-    commands += extra
-    unique = list({json.dumps(c, sort_keys=True): c for c in commands}.values())
-    if unique:
-        out.append(_Call("propose_commands", {"commands": unique[:_MAX_COMMANDS_PER_CALL]}))
+            continue
+        for k in range(0, len(items), _MAX_COMMANDS_PER_CALL):
+            out.append(_Call(c.name, {**c.args, "commands": items[k : k + _MAX_COMMANDS_PER_CALL]}))
     return out
 
 
 def _requested_calls(m: Mission, now: datetime) -> list[_Call]:
-    """Tool calls the mission's free-text requests ask for (mnemonics included)."""
-    vocab = vocabulary_for(m)
-    out: list[_Call] = []
-    for text in m.requests:
-        calls = [_Call(c.name, dict(c.arguments)) for c in parse_request(text, vocab)]
-        out += _merge_commands(calls, text, m, now)
-    return out
+    """Tool calls the mission's free-text requests ask for."""
+    vocab = vocabulary_for(m, now)
+    return [_Call(c.name, dict(c.arguments)) for t in m.requests for c in parse_request(t, vocab)]
 
 
 def _objectives(m: Mission, kind: str) -> list[Objective]:
