@@ -21,6 +21,18 @@ satellite's commands are at least a second apart.
 
 :func:`repair_plan` drops or re-times the commands a validation report blames (approvals
 excepted: :func:`required_roles` and :func:`apply_approvals` serve the approval step).
+
+>>> from pathlib import Path
+>>> from cosmo_agent.tools.mission import load_mission
+>>> mission = load_mission(Path(__file__).parents[1] / "missions" / "demo.yaml")
+>>> now = mission.horizon.start()
+>>> plan = compose_plan(mission, now, [])  # no tool results: nothing to command
+>>> plan.commands, plan.horizon_end - plan.horizon_start
+([], datetime.timedelta(days=1))
+>>> burn = PlannedCommand(time=now, satellite=SatelliteRef(norad_id=39227, name="KOMPSAT 5"),
+...                       command="ORBIT_MANEUVER", rationale=Rationale(text="avoid CONJ-0001"))
+>>> required_roles(mission, burn)
+['flight_director', 'fdo']
 """
 
 from __future__ import annotations
