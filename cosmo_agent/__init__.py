@@ -2,15 +2,35 @@
 
 The public names live in the layer packages (``cosmo_agent.orbital``,
 ``cosmo_agent.tools``, ``cosmo_agent.agent``, ``cosmo_agent.model``); this facade
-re-exports the few that embedding software needs most.
+re-exports the few that embedding software needs most. ``Agent`` and ``CommandPlan``
+are imported on first use, so ``from cosmo_agent import Catalog`` stays light.
 
->>> from cosmo_agent import Catalog
->>> Catalog.__name__
-'Catalog'
+>>> from cosmo_agent import Agent, Catalog, CommandPlan, load_mission
+>>> Agent.__name__, Catalog.__name__, CommandPlan.__name__, load_mission.__name__
+('Agent', 'Catalog', 'CommandPlan', 'load_mission')
 """
 
-from cosmo_agent.orbital import Catalog
+from __future__ import annotations
 
-__all__ = ["Catalog", "__version__"]
+from typing import TYPE_CHECKING, Any
+
+from cosmo_agent.orbital import Catalog
+from cosmo_agent.tools.mission import load_mission
+
+if TYPE_CHECKING:
+    from cosmo_agent.agent.plan import CommandPlan
+    from cosmo_agent.agent.runner import Agent
+
+__all__ = ["Agent", "Catalog", "CommandPlan", "__version__", "load_mission"]
 
 __version__ = "0.1.0"
+
+_LAZY = {"Agent": "cosmo_agent.agent.runner", "CommandPlan": "cosmo_agent.agent.plan"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'cosmo_agent' has no attribute {name!r}")

@@ -53,4 +53,5 @@ def test_spaceweather_json_on_bundled_sample() -> None:
 
 
 def test_public_facade_is_pinned() -> None:
-    assert cosmo_agent.__all__ == ["Catalog", "__version__"]
+    assert cosmo_agent.__all__ == ["Agent", "Catalog", "CommandPlan", "__version__", "load_mission"]
+    assert all(getattr(cosmo_agent, name) is not None for name in cosmo_agent.__all__)

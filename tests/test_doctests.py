@@ -10,11 +10,15 @@ import pytest
 
 import cosmo_agent
 
-PACKAGES = ["cosmo_agent.orbital", "cosmo_agent.tools", "cosmo_agent.agent"]
+PACKAGES = [
+    "cosmo_agent.orbital", "cosmo_agent.tools", "cosmo_agent.agent", "cosmo_agent.agent.daemon",
+    "cosmo_agent.model",
+]
 MODULES = ["cosmo_agent"] + [
     f"{pkg}.{info.name}"
     for pkg in PACKAGES
     for info in pkgutil.iter_modules(importlib.import_module(pkg).__path__)
+    if info.name != "__main__"
 ] + PACKAGES
 
 
