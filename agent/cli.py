@@ -177,6 +177,39 @@ def _assess(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+_MODEL_STAGES = ("corpus", "train", "evaluate", "export")
+
+
+def _model(args: argparse.Namespace) -> int:
+    """``cosmo-agent model STAGE ...``: the stage's own ``main``; the corpus gets its teacher."""
+    if args.stage == "corpus":
+        from cosmo_agent.agent.teacher import RulesTeacher
+        from cosmo_agent.model.corpus import main as corpus_main
+
+        return corpus_main(args.options, teacher=RulesTeacher())
+    if args.stage == "train":
+        from cosmo_agent.model.train import main as train_main
+
+        return train_main(args.options)
+    if args.stage == "evaluate":
+        from cosmo_agent.model.evaluate import main as evaluate_main
+
+        return evaluate_main(args.options)
+    from cosmo_agent.model.export import main as export_main
+
+    return export_main(args.options)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import os
+
+    from cosmo_agent.model.serve import serve
+
+    serve(model_path=args.model, host=args.host, port=args.port,
+          token=args.token or os.environ.get("COSMO_API_TOKEN"))
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cosmo-agent", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -196,6 +229,15 @@ def _parser() -> argparse.ArgumentParser:
     from cosmo_agent.agent import console  # plan, ask, validate, passes, schedule, mission-schema
 
     console.add_parsers(sub)
+    p = sub.add_parser("model", help="the Cosmo model pipeline: corpus | train | evaluate | export"
+                       " (each stage's own --help lists its options)")  # fmt: skip
+    p.add_argument("stage", choices=_MODEL_STAGES)
+    p.add_argument("options", nargs=argparse.REMAINDER, help="options of the stage")
+    p = sub.add_parser("serve", help="OpenAI-compatible /v1/chat/completions for Cosmo (loopback)")
+    p.add_argument("--model", default=None, help="model directory (default: the embedded one)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--token", default=None, help="bearer token (default: $COSMO_API_TOKEN)")
     from cosmo_agent.agent.daemon import command as daemon_command  # imports only argparse
 
     p = sub.add_parser("daemon", help="monitor the fleet for weeks: catalog, screening, space"
@@ -214,6 +256,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from cosmo_agent.agent.daemon import command as daemon_command
 
         return daemon_command.run(args)
+    if args.command == "model":
+        return _model(args)
+    if args.command == "serve":
+        return _serve(args)
     try:
         if args.command == "report":
             report = _report(args)
