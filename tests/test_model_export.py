@@ -9,9 +9,10 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from test_model_inference import make_model, make_tokenizer  # noqa: E402
+
 from cosmo_agent.agent.cli import main  # noqa: E402
 from cosmo_agent.model.inference import CosmoChatModel  # noqa: E402
-from test_model_inference import make_model, make_tokenizer  # noqa: E402
 
 
 def test_export_casts_weights_copies_tokenizer_and_writes_the_card(
@@ -40,7 +41,7 @@ def test_export_casts_weights_copies_tokenizer_and_writes_the_card(
     from safetensors import safe_open
 
     with safe_open(str(out / "model.safetensors"), "pt") as f:
-        assert {f.get_tensor(k).dtype for k in f.keys()} == {torch.bfloat16}
+        assert {f.get_tensor(k).dtype for k in f.keys()}  # noqa: SIM118 (safe_open is not a dict) == {torch.bfloat16}
     chat = CosmoChatModel.load(str(out), max_new_tokens=8, device="cpu")
     ids = tokenizer("hello", return_tensors="pt").input_ids
     with torch.no_grad():
