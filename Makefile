@@ -26,7 +26,7 @@ venv: $(VENV)/.installed
 dev: $(VENV)/.dev-installed
 
 demo: $(VENV)/.installed
-	$(VENV)/bin/cosmo-agent report
+	$(VENV)/bin/cosmo-agent plan missions/demo.yaml -o demo-plan.json
 
 test: $(VENV)/.dev-installed
 	$(PY) -m pytest -q tests --doctest-glob=README.md README.md
