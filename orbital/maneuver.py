@@ -42,7 +42,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -50,6 +50,7 @@ from scipy import optimize
 from sgp4.api import WGS72, Satrec
 from sgp4.earth_gravity import wgs72
 
+from cosmo_agent.orbital.catalog import Catalog
 from cosmo_agent.orbital.collision import (
     PcMethod,
     PcStatus,
@@ -59,7 +60,11 @@ from cosmo_agent.orbital.collision import (
     rtn_basis,
 )
 from cosmo_agent.orbital.covariance import CovarianceSource, default_covariance_rtn_km2
+from cosmo_agent.orbital.elements import ElementRecord
 from cosmo_agent.orbital.timescales import DAY_S, require_utc
+
+if TYPE_CHECKING:  # imported where used, so the planner works without the screener
+    from cosmo_agent.orbital.screening import Conjunctions
 
 __all__ = [
     "AVOIDANCE_STATUS",
@@ -68,11 +73,13 @@ __all__ = [
     "AvoidanceStatus",
     "BurnDirection",
     "MeanElements",
+    "Rescreen",
     "SatrecFit",
     "apply_impulse",
     "closest_approach",
     "fit_satrec",
     "plan_avoidance",
+    "rescreen_after_maneuver",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -826,3 +833,114 @@ def plan_avoidance(
         )
     status = fallback[0].approach.status if fallback is not None else AvoidanceStatus.NO_SOLUTION
     return solution(status, "after the burn", original, pc_original)
+
+
+# --- post-maneuver screening -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Rescreen:
+    """The maneuvered orbit screened against a catalog, beside the unmaneuvered one.
+
+    ``after`` and ``before`` are the screenings of the maneuvered and the
+    unmaneuvered primary over the same span and threshold (``before`` is None
+    when there was no unmaneuvered element set to screen).  ``new`` has one
+    entry per row of ``after``: True for an approach the unmaneuvered orbit did
+    not have (same secondary, TCA within ``match_s``) and that is not the
+    conjunction being avoided.
+    """
+
+    after: Conjunctions
+    before: Conjunctions | None
+    new: NDArray[np.bool_]
+    primary_id: int
+
+    @property
+    def clear(self) -> bool:
+        """No new approach, and SGP4 worked for the maneuvered orbit over the whole span."""
+        return not bool(self.new.any()) and self.primary_id not in self.after.excluded
+
+    @property
+    def new_secondary_ids(self) -> NDArray[np.int64]:
+        """Catalog numbers of the objects in new approaches (in TCA order, repeats kept)."""
+        return np.asarray(self.after.secondary_id[self.new], dtype=np.int64)
+
+
+def _tca_us(tca: NDArray[np.datetime64]) -> NDArray[np.int64]:
+    return np.asarray(tca.astype("datetime64[us]").astype(np.int64))
+
+
+def rescreen_after_maneuver(
+    maneuvered: SatrecFit,
+    primary_id: int,
+    catalog: Catalog,
+    stop: datetime,
+    *,
+    start: datetime | None = None,
+    threshold_km: float = 5.0,
+    avoided: tuple[int, datetime] | None = None,
+    original: Any | None = None,
+    match_s: float = 300.0,
+    workers: int | None = None,
+) -> Rescreen:
+    """Screen the post-maneuver orbit against ``catalog``: does the burn create a conjunction?
+
+    ``maneuvered`` is the fitted element set (``AvoidanceSolution.maneuvered``)
+    flown under catalog number ``primary_id``.  It is screened with
+    :func:`~cosmo_agent.orbital.screening.screen` from ``start`` (default: the
+    burn epoch) to ``stop`` below ``threshold_km``, and so is the unmaneuvered
+    orbit (``original``; default: the catalog's element set of ``primary_id``,
+    if any).  The catalog's own row for ``primary_id`` is never paired with
+    either.  ``avoided`` is the ``(secondary id, original TCA)`` of the
+    conjunction the burn avoids: it may stay under the threshold (a target
+    miss below it) without counting as new.
+
+    Typical use: ``rescreen_after_maneuver(solution.maneuvered, primary_id,
+    catalog, tca + timedelta(hours=24), avoided=(secondary_id, tca)).clear``
+    (tested in ``tests/test_maneuver.py`` against brute-force SGP4; needs
+    :mod:`cosmo_agent.orbital.screening`).
+    """
+    if maneuvered.satrec is None or maneuvered.status != AvoidanceStatus.OK:
+        raise ValueError(
+            f"no maneuvered element set to screen (status {maneuvered.status}:"
+            f" {AVOIDANCE_STATUS[maneuvered.status]}); screen only a solution with status 0"
+        )
+    from cosmo_agent.orbital.screening import screen
+    start = maneuvered.epoch if start is None else require_utc(start, "start")
+    stop = require_utc(stop, "stop")
+    in_catalog = catalog.ids == primary_id
+    if original is None and in_catalog.any():
+        original = catalog.satrecs[int(np.flatnonzero(in_catalog)[0])]
+    name = str(catalog.names[in_catalog][0]) if in_catalog.any() else ""
+
+    def alone(sat: Any, source: str) -> Catalog:
+        record = ElementRecord(
+            norad_id=int(primary_id),
+            name=name,
+            intl_designator="",
+            epoch=_satrec_epoch(sat),
+            satrec=sat,
+            source=source,
+            line=0,
+        )
+        return Catalog.from_records([record], source=source)
+
+    def run(sat: Any, source: str) -> Conjunctions:
+        return screen(
+            catalog, start, stop, threshold_km, primaries=alone(sat, source), workers=workers
+        )
+
+    after = run(maneuvered.satrec, "maneuvered")
+    before = run(original, "unmaneuvered") if original is not None else None
+    known_ids = [] if before is None else before.secondary_id.tolist()
+    known_us = [] if before is None else _tca_us(before.tca).tolist()
+    if avoided is not None:
+        avoided_tca = require_utc(avoided[1], "avoided TCA").replace(tzinfo=None)
+        known_ids.append(int(avoided[0]))
+        known_us.append(int(np.datetime64(avoided_tca, "us").astype(np.int64)))
+    ids = np.asarray(known_ids, dtype=np.int64)
+    times = np.asarray(known_us, dtype=np.int64)
+    same = after.secondary_id[:, np.newaxis] == ids[np.newaxis, :]
+    near = np.abs(_tca_us(after.tca)[:, np.newaxis] - times[np.newaxis, :]) <= match_s * 1e6
+    new = ~(same & near).any(axis=1)
+    return Rescreen(after=after, before=before, new=np.asarray(new), primary_id=int(primary_id))

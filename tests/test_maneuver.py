@@ -25,7 +25,7 @@ from cosmo_agent.orbital.collision import (
     encounter_plane,
 )
 from cosmo_agent.orbital.covariance import default_covariance_rtn_km2
-from cosmo_agent.orbital.elements import tle_checksum
+from cosmo_agent.orbital.elements import ElementRecord, parse_tle_lines, tle_checksum
 from cosmo_agent.orbital.maneuver import (
     AVOIDANCE_STATUS,
     AvoidanceStatus,
@@ -33,6 +33,7 @@ from cosmo_agent.orbital.maneuver import (
     closest_approach,
     fit_satrec,
     plan_avoidance,
+    rescreen_after_maneuver,
 )
 from cosmo_agent.orbital.timescales import NaiveDatetimeError
 
@@ -367,3 +368,101 @@ def test_bad_arguments_raise(conjunction: tuple[Any, Any]) -> None:
         plan_avoidance(primary, secondary, TCA, directions=cast(Any, ("sideways",)))
     with pytest.raises(NaiveDatetimeError):
         plan_avoidance(primary, secondary, datetime(2026, 6, 11, 6))
+
+
+# --- post-maneuver screening ---------------------------------------------------------------------
+
+SENTINEL_2A = 40697
+
+
+def _records_with(*extra: tuple[int, Any]) -> list[ElementRecord]:
+    text = (files("cosmo_agent.tools") / "data" / "sample-leo.3le").read_text()
+    records, _ = parse_tle_lines(text.splitlines(), "sample-leo.3le")
+    for norad_id, sat in extra:
+        epoch = datetime(1949, 12, 31, tzinfo=UTC) + timedelta(
+            days=(sat.jdsatepoch - 2433281.5) + sat.jdsatepochF
+        )
+        records.append(ElementRecord(norad_id, f"SYNTHETIC {norad_id}", "", epoch, sat, "test", 0))
+    return list(records)
+
+
+def _crossing(sat: Any, t: datetime, offset_km: float, template: Any) -> Any:
+    """An element set passing ``offset_km`` above ``sat`` at ``t``, 60° out of its plane."""
+    r, v = _state(sat, t)
+    r_hat = r / np.linalg.norm(r)
+    angle = np.radians(60.0)
+    v2 = v * np.cos(angle) + np.cross(r_hat, v) * np.sin(angle) + r_hat * (r_hat @ v) * (
+        1 - np.cos(angle)
+    )
+    fit = fit_satrec(r + offset_km * r_hat, v2, t, template)
+    assert fit.status == AvoidanceStatus.OK
+    return fit.satrec
+
+
+def test_rescreen_flags_a_conjunction_the_burn_creates() -> None:
+    pytest.importorskip("cosmo_agent.orbital.screening")
+    primary = _sat("SENTINEL 2A")
+    burn = datetime(2026, 6, 10, 18, 0, tzinfo=UTC)
+    fit = apply_impulse(primary, burn, [0.0, 0.5, 0.0])
+    meet = burn + timedelta(hours=2)
+    # An object the *maneuvered* orbit meets 200 m away; the original passes ~10 km off.
+    intruder = _crossing(fit.satrec, meet, 0.200, _sat("COSMOS 2548"))
+    brute_after = _brute_force_approach(fit.satrec, intruder, meet)
+    brute_before = _brute_force_approach(primary, intruder, meet)
+    assert brute_after.miss_km == pytest.approx(0.200, abs=1e-3)
+    assert brute_before.miss_km > 5.0
+
+    catalog = Catalog.from_records(_records_with((99001, intruder)))
+    check = rescreen_after_maneuver(
+        fit, SENTINEL_2A, catalog, meet + timedelta(minutes=30), workers=1
+    )
+    assert check.before is not None and not check.clear
+    assert SENTINEL_2A not in check.after.secondary_id  # its own catalog row is skipped
+    assert 99001 not in check.before.secondary_id
+    # Same period, crossing planes: the two meet at both nodes every orbit, all of it new.
+    rows = np.flatnonzero(check.after.secondary_id == 99001)
+    assert rows.size >= 1 and check.new[rows].all()
+    assert set(check.new_secondary_ids) == {99001}
+    tcas = [check.after.tca_datetimes()[k] for k in rows]
+    k = rows[int(np.argmin([abs((t - meet).total_seconds()) for t in tcas]))]
+    assert abs((check.after.tca_datetimes()[k] - brute_after.tca).total_seconds()) < 1e-3
+    assert check.after.miss_km[k] == pytest.approx(brute_after.miss_km, abs=1e-5)
+    assert check.after.start == burn  # screened from the burn by default
+    # Approaches the unmaneuvered orbit also has are not new.
+    assert not check.new[check.after.secondary_id != 99001].any()
+
+
+def test_rescreen_of_the_avoided_conjunction(conjunction: tuple[Any, Any]) -> None:
+    pytest.importorskip("cosmo_agent.orbital.screening")
+    primary, secondary = conjunction
+    sol = plan_avoidance(primary, secondary, TCA, target_miss_km=2.0, max_pc=None)
+    assert sol.maneuvered is not None
+    records = [r for r in _records_with((99002, secondary)) if r.norad_id != SENTINEL_2A]
+    catalog = Catalog.from_records(records)  # the primary is not in it: nothing to compare
+    # The synthetic pair meets at both nodes every orbit: screen only around the TCA.
+    start, stop = TCA - timedelta(minutes=10), TCA + timedelta(minutes=10)
+    plain = rescreen_after_maneuver(
+        sol.maneuvered, SENTINEL_2A, catalog, stop, start=start, workers=1
+    )
+    assert plain.before is None
+    rows = np.flatnonzero(plain.after.secondary_id == 99002)
+    assert rows.size == 1 and plain.new[rows[0]]  # still under the 5 km threshold
+    assert plain.after.miss_km[rows[0]] == pytest.approx(sol.miss_km, abs=1e-5)
+    told = rescreen_after_maneuver(
+        sol.maneuvered, SENTINEL_2A, catalog, stop, start=start, avoided=(99002, TCA), workers=1
+    )
+    assert told.clear and not told.new.any()
+    # With the unmaneuvered orbit given, the avoided event is known without being told.
+    compared = rescreen_after_maneuver(
+        sol.maneuvered, SENTINEL_2A, catalog, stop, start=start, original=primary, workers=1
+    )
+    assert compared.before is not None and 99002 in compared.before.secondary_id
+    assert not compared.new[compared.after.secondary_id == 99002].any()
+
+
+def test_rescreen_refuses_a_failed_fit(conjunction: tuple[Any, Any]) -> None:
+    primary, _ = conjunction
+    r, v = _state(primary, BURN)
+    failed = fit_satrec(r, 1.5 * v, BURN, primary)
+    with pytest.raises(ValueError, match="no maneuvered element set"):
+        rescreen_after_maneuver(failed, SENTINEL_2A, CATALOG, BURN + timedelta(hours=1))
