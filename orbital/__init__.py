@@ -6,6 +6,12 @@
 """
 
 from cosmo_agent.orbital.catalog import Catalog, Staleness, StalenessPolicy
+from cosmo_agent.orbital.covariance import (
+    AssumedCovariance,
+    CovarianceSource,
+    catalog_default_covariance,
+    default_covariance_rtn_km2,
+)
 from cosmo_agent.orbital.elements import (
     ElementRecord,
     ElementSetError,
@@ -30,6 +36,17 @@ from cosmo_agent.orbital.lighting import (
     lighting_intervals,
     sun_position_gcrs_km,
 )
+from cosmo_agent.orbital.maneuver import (
+    AVOIDANCE_STATUS,
+    AvoidanceSolution,
+    AvoidanceStatus,
+    Rescreen,
+    apply_impulse,
+    closest_approach,
+    fit_satrec,
+    plan_avoidance,
+    rescreen_after_maneuver,
+)
 from cosmo_agent.orbital.passes import (
     GroundStations,
     HorizonMask,
@@ -48,9 +65,14 @@ from cosmo_agent.orbital.timescales import (
 )
 
 __all__ = [
+    "AVOIDANCE_STATUS",
     "SGP4_ERRORS",
     "SUN_RADIUS_KM",
+    "AssumedCovariance",
+    "AvoidanceSolution",
+    "AvoidanceStatus",
     "Catalog",
+    "CovarianceSource",
     "EarthOrientationTable",
     "ElementRecord",
     "ElementSetError",
@@ -63,11 +85,17 @@ __all__ = [
     "ParseIssue",
     "PassEvent",
     "Passes",
+    "Rescreen",
     "Staleness",
     "StalenessPolicy",
+    "apply_impulse",
     "beta_angle_deg",
+    "catalog_default_covariance",
+    "closest_approach",
+    "default_covariance_rtn_km2",
     "earth_orientation_table",
     "find_passes",
+    "fit_satrec",
     "format_alpha5",
     "geodetic_to_itrs",
     "illumination_fraction",
@@ -77,8 +105,10 @@ __all__ = [
     "parse_alpha5",
     "parse_omm",
     "parse_tle_lines",
+    "plan_avoidance",
     "propagate",
     "require_utc",
+    "rescreen_after_maneuver",
     "sun_position_gcrs_km",
     "teme_to_gcrs",
     "teme_to_itrs",
