@@ -694,3 +694,11 @@ def test_public_names() -> None:
     assert daemon.__all__ == ["JOB_ORDER", "Clock", "Daemon", "DaemonSettings", "ManualClock",
                               "PcThresholds", "Store", "conjunction_level", "parse_clock"]
     assert all(getattr(daemon, name) is not None for name in daemon.__all__)
+
+
+def test_foreign_pairs_from_a_screener_are_not_the_shards() -> None:
+    from cosmo_agent.agent.daemon.screening import _fleet_rows
+
+    rows = [_sight(TCA, None, p=K3, q=1), _sight(TCA, None, p=2, q=K3),
+            _sight(TCA, None, p=46, q=3)]  # the last one involves no primary
+    assert [(a.primary_id, a.secondary_id) for a in _fleet_rows(rows, {K3})] == [(K3, 1), (K3, 2)]

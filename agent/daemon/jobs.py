@@ -150,12 +150,16 @@ def _catalog(d: Daemon, run_id: int, now: datetime) -> JobReport:
         d.store.put(s, "catalog", snap.manifest())
         d.store.add_trigger(s, "catalog", f"new catalog {snap.digest}: {len(snap.catalog)}"
                             f" objects from {', '.join(snap.sources)}", now)  # fmt: skip
-        if snap.skipped_records:
+        if snap.skipped_records:  # one info alert while catalogs keep having bad records
             d.store.raise_issue(
-                s, f"catalog-skipped:{snap.digest}", severity="info", kind="catalog",
-                message=f"{snap.skipped_records} element records skipped in the new catalog"
-                f" ({'; '.join(str(i) for i in snap.catalog.issues[:3])})", now=now,
+                s, "catalog-skipped", severity="info", kind="catalog",
+                message=f"{snap.skipped_records} element records skipped in catalog"
+                f" {snap.digest} ({'; '.join(str(i) for i in snap.catalog.issues[:3])})",
+                now=now,
             )  # fmt: skip
+        else:
+            d.store.resolve_issue(s, "catalog-skipped", kind="catalog", now=now,
+                                  message="the new catalog has no bad records")
     d.snapshot = snap
     d.catalog_ok_at = now
     prime_snapshot(snap.digest, snap.catalog)

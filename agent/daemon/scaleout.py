@@ -125,12 +125,23 @@ class ProcessRunner:
 
 
 class DaskRunner:
-    """Shards on a Dask distributed cluster (``address``, or an existing ``client``)."""
+    """Shards on a Dask distributed cluster (``address``, or an existing ``client``).
+
+    The connection is made at the first cycle, and made again after it is lost, so a
+    scheduler that is down fails that cycle (an alert) instead of the daemon's start.
+    """
 
     name = "dask"
 
     def __init__(self, address: str | None = None, *, client: Any = None) -> None:
-        if client is None:
+        self.address = address
+        self.client = client
+        self._owned = client is None
+
+    def _client(self) -> Any:
+        if self.client is not None and self.client.status in ("closed", "closing"):
+            self.client = None
+        if self.client is None:
             try:
                 from distributed import Client
             except ImportError:
@@ -138,14 +149,11 @@ class DaskRunner:
                     "dask_scheduler is set but dask.distributed is not installed: "
                     "pip install 'cosmo-agent[dask]'"
                 ) from None
-            client = Client(address, set_as_default=False, timeout="30s")  # type: ignore[no-untyped-call]
-            self._owned = True
-        else:
-            self._owned = False
-        self.client = client
+            self.client = Client(self.address, set_as_default=False, timeout="30s")  # type: ignore[no-untyped-call]
+        return self.client
 
     def run(self, shards: Sequence[Shard], stop: threading.Event) -> Iterator[ShardOutcome]:
-        futures = self.client.map(screen_shard, list(shards), pure=False)
+        futures = self._client().map(screen_shard, list(shards), pure=False)
 
         def result(f: Any) -> ShardOutcome:
             out: ShardOutcome = f.exception() if f.status == "error" else f.result()
@@ -154,5 +162,6 @@ class DaskRunner:
         yield from _drain(futures, stop, lambda f: f.cancel(), lambda f: f.done(), result)
 
     def close(self) -> None:
-        if self._owned:
+        if self._owned and self.client is not None:
             self.client.close()
+            self.client = None

@@ -191,7 +191,7 @@ def _run_screener(
                 primaries=catalog.select(primaries),
                 workers=1,  # the shards are the parallelism
             )
-            return _approaches_from(found), "orbital"
+            return _fleet_rows(_approaches_from(found), set(primaries)), "orbital"
     rows = screen_builtin(
         catalog, shard.start, shard.stop, shard.threshold_km, primaries, step_s=shard.step_s
     )
@@ -379,6 +379,18 @@ def collision_probabilities(
 
 
 # -- adapter for cosmo_agent.orbital.screening ---------------------------------------------------
+
+
+def _fleet_rows(rows: list[Approach], primaries: set[int]) -> list[Approach]:
+    """Rows that involve a primary, primary first; any other pair is not this shard's."""
+    out = []
+    for a in rows:
+        if a.primary_id in primaries:
+            out.append(a)
+        elif a.secondary_id in primaries:
+            out.append(Approach(a.secondary_id, a.primary_id, a.tca, a.miss_km,
+                                a.relative_speed_km_s))  # fmt: skip
+    return out
 
 
 def _approaches_from(found: Any) -> list[Approach]:
