@@ -177,6 +177,44 @@ def _assess(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def _screen(args: argparse.Namespace) -> dict[str, Any]:
+    from datetime import timedelta
+
+    from cosmo_agent.orbital import Catalog
+    from cosmo_agent.orbital.screening import screen
+
+    try:
+        catalog = Catalog.from_file(args.catalog)
+    except OSError as exc:
+        raise UserError(f"{args.catalog}: cannot read the catalog ({exc.strerror})") from None
+    if len(catalog) == 0:
+        raise UserError(f"{args.catalog}: no usable element sets")
+    for issue in catalog.issues:
+        print(f"cosmo-agent screen: skipped {issue}", file=sys.stderr)
+    if not 0 < args.duration_h <= 24 * 31:
+        raise UserError(f"--duration-h {args.duration_h} must be in (0, 744] hours")
+    if not 0 < args.threshold_km <= 1000:
+        raise UserError(f"--threshold-km {args.threshold_km} must be in (0, 1000] km")
+    start = _parse_time(args.start, "start")
+    primaries = None
+    if args.satellites:
+        try:
+            ids = [int(s) for s in args.satellites]
+        except ValueError:
+            raise UserError(f"--satellites {args.satellites}: give NORAD catalog numbers") from None
+        missing = sorted(set(ids) - {int(i) for i in catalog.ids})
+        if missing:
+            raise UserError(f"--satellites {missing}: not in {args.catalog}")
+        primaries = catalog.select(ids)
+    result = screen(catalog, start, start + timedelta(hours=args.duration_h),
+                    args.threshold_km, primaries=primaries)
+    out = result.to_dict()
+    out.update(start=start.isoformat().replace("+00:00", "Z"), duration_h=args.duration_h,
+               threshold_km=args.threshold_km, catalog=args.catalog,
+               mode="all-vs-all" if primaries is None else "fleet-vs-catalog")
+    return out
+
+
 _MODEL_STAGES = ("corpus", "train", "evaluate", "export")
 
 
@@ -229,6 +267,13 @@ def _parser() -> argparse.ArgumentParser:
     from cosmo_agent.agent import console  # plan, ask, validate, passes, schedule, mission-schema
 
     console.add_parsers(sub)
+    p = sub.add_parser("screen", help="conjunction screening: fleet vs catalog or all vs all")
+    p.add_argument("--catalog", required=True, help="TLE/3LE or OMM file")
+    p.add_argument("--satellites", nargs="+", help="primary NORAD ids (default: all-vs-all)")
+    p.add_argument("--start", required=True, help="ISO 8601 UTC start, e.g. 2026-06-10T00:00Z")
+    p.add_argument("--duration-h", type=float, default=24.0)
+    p.add_argument("--threshold-km", type=float, default=5.0)
+    p.add_argument("--json", action="store_true")
     p = sub.add_parser("model", help="the Cosmo model pipeline: corpus | train | evaluate | export"
                        " (each stage's own --help lists its options)")  # fmt: skip
     p.add_argument("stage", choices=_MODEL_STAGES)
@@ -268,7 +313,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             else:
                 _print_report(report)
             return 0
-        result = _spaceweather(args) if args.command == "spaceweather" else _assess(args)
+        handlers = {"spaceweather": _spaceweather, "assess": _assess, "screen": _screen}
+        result = handlers[args.command](args)
     except UserError as exc:
         print(f"cosmo-agent {args.command}: {exc}", file=sys.stderr)
         return 2
