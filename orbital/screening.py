@@ -78,6 +78,7 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 _MU_KM3_S2 = 398600.8  # WGS72, as SGP4 uses
+_RE_KM = 6378.135
 _SHELL_PAD_KM = 20.0  # 1.9 x the largest radius excursion outside the mean-element shell
 _SHELL_SAMPLE_S = 12 * 3600.0  # mean elements are sampled this often across the span
 _INTERP_SAFETY = 2.0  # x the circular-orbit Hermite error bound (measured worst: 1.18)
@@ -86,6 +87,8 @@ _ACCEL_MAX_KM_S2 = 0.0105
 # SGP4 velocities differ from the derivative of SGP4 positions by up to ~10 m/s.
 _VELOCITY_SLOP_KM_S = 0.02
 _GRID_EXTENT_KM = 6000.0  # columns beyond are clipped into the edge columns (still exact)
+_GRID_EXTENT_3D_KM = 8000.0  # the same for the fleet sieve's cube cells
+_MAX_CUBE_CELLS = 2**24
 _TCA_TOL_S = 1e-6
 _BLAS_SINGLE_THREAD_MNK = 65536  # OpenBLAS gemm runs single-threaded below 4 x 65536
 _MAX_ITERATIONS = 80
@@ -177,33 +180,41 @@ class _Rows:
     shell_lo_km: FloatArray  # padded radius bounds over the span
     shell_hi_km: FloatArray
     eps_km: FloatArray  # Hermite error bound for a full knot interval
+    vmax_km_s: FloatArray  # speed bound: vis-viva at the lowest mean perigee, +1 % + 40 m/s
 
 
 def _mean_shells(
     satrecs: tuple[Any, ...], jd0: float, fr0: float, span_s: float
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, dict[int, str]]:
-    """Mean-element radius bounds, perigee radius and perigee speed; failures by row."""
+    """Padded radius bounds, lowest mean perigee radius and its speed; failures by row."""
     n = len(satrecs)
     samples = np.linspace(0.0, span_s, max(2, math.ceil(span_s / _SHELL_SAMPLE_S) + 1))
-    lo = np.full(n, np.inf)
-    hi = np.zeros(n)
-    rp = np.zeros(n)
-    vp = np.zeros(n)
+    fractions = [fr0 + t / DAY_S for t in samples]
+    values: list[tuple[float, ...]] = []
+    for sat in satrecs:
+        sgp4 = sat.sgp4
+        for fr in fractions:
+            err, r, _ = sgp4(jd0, fr)
+            values.append((err, sat.am, sat.em, r[0], r[1], r[2]))
+    table = np.array(values, dtype=np.float64).reshape(n, len(samples), 6)
+    err = table[:, :, 0].astype(np.int64)
+    a_km = table[:, :, 1] * _RE_KM
+    e = np.clip(table[:, :, 2], 0.0, 0.999)
+    radius = np.linalg.norm(table[:, :, 3:], axis=2)
+    perigee = a_km * (1.0 - e)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        speed = np.sqrt(_MU_KM3_S2 / a_km * (1.0 + e) / (1.0 - e))
+    lo = np.minimum(perigee, radius).min(axis=1)
+    hi = np.maximum(a_km * (1.0 + e), radius).max(axis=1)
     failed: dict[int, str] = {}
-    for row, sat in enumerate(satrecs):
-        for t in samples:
-            err, r, _ = sat.sgp4(jd0, fr0 + t / DAY_S)
-            if err:
-                failed[row] = SGP4_ERRORS.get(err, f"SGP4 error {err}")
-                break
-            a_km = sat.am * sat.radiusearthkm
-            e = min(max(sat.em, 0.0), 0.999)
-            radius = math.sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2])
-            lo[row] = min(lo[row], a_km * (1.0 - e), radius)
-            hi[row] = max(hi[row], a_km * (1.0 + e), radius)
-            if rp[row] == 0.0 or a_km * (1.0 - e) < rp[row]:
-                rp[row] = a_km * (1.0 - e)
-            vp[row] = max(vp[row], math.sqrt(_MU_KM3_S2 / a_km * (1.0 + e) / (1.0 - e)))
+    for row in np.flatnonzero((err != 0).any(axis=1)):
+        code = int(err[row][err[row] != 0][0])
+        failed[int(row)] = SGP4_ERRORS.get(code, f"SGP4 error {code}")
+        lo[row], hi[row] = np.inf, -np.inf
+    ok = err == 0
+    rp = np.where(ok, perigee, np.inf).min(axis=1)
+    vp = np.where(ok, speed, 0.0).max(axis=1)
+    rp[~np.isfinite(rp)] = 0.0
     return lo - _SHELL_PAD_KM, hi + _SHELL_PAD_KM, rp, vp, failed
 
 
@@ -269,7 +280,7 @@ def _expand(lo: IntArray, counts: IntArray) -> tuple[IntArray, IntArray]:
     return owner, np.arange(total, dtype=np.int64) + (lo - first)[owner]
 
 
-def _radix_order(key: IntArray) -> IntArray:
+def _radix_order(key: NDArray[np.int32] | IntArray) -> IntArray:
     """Stable argsort of non-negative int keys below 2**32, by 16-bit radix passes."""
     order = np.argsort((key & 0xFFFF).astype(np.uint16), kind="stable")
     high = key >> 16
@@ -289,7 +300,9 @@ class _Faces:
 
     point: IntArray
     dup: NDArray[np.bool_]
-    w: FloatArray  # coordinate along the face axis, sorted like the columns
+    u: NDArray[np.float32]  # coordinates across the face and along its axis (a permutation
+    v: NDArray[np.float32]  # of x, y, z, so distances are unchanged), sorted like the columns
+    w: NDArray[np.float32]
     col: IntArray  # sorted column ids
     starts: IntArray
     nb: int
@@ -309,13 +322,14 @@ def _faces(
     Any point within ``R`` of another point's dominant-axis face region is also
     entered there when ``copies`` (|coordinate| within ``√2 R`` of the largest).
     """
+    # Hashing works in float32 (0.5 m resolution at LEO radii; ``_within`` pads R for it).
     if points is None:
-        x, y, z = xyz[0], xyz[1], xyz[2]
         points = np.arange(xyz.shape[1], dtype=np.int64)
-        s = sub
+        x, y, z = (xyz[c].astype(np.float32) for c in range(3))
+        s = sub.astype(np.int32)
     else:
-        x, y, z = xyz[0][points], xyz[1][points], xyz[2][points]
-        s = sub[points]
+        x, y, z = (xyz[c][points].astype(np.float32) for c in range(3))
+        s = sub[points].astype(np.int32)
     ax, ay, az = np.abs(x), np.abs(y), np.abs(z)
     x_top = (ax >= ay) & (ax >= az)
     y_top = ~x_top & (ay >= az)
@@ -324,17 +338,17 @@ def _faces(
     u = np.where(x_top, y, np.where(y_top, z, x))
     v = np.where(x_top, z, np.where(y_top, x, y))
     w = np.where(x_top, x, np.where(y_top, y, z))
-    face = np.where(x_top, 0, np.where(y_top, 2, 4)) + (w < 0)
+    face = np.where(x_top, 0, np.where(y_top, 2, 4)).astype(np.int32) + (w < 0)
     n = len(points)
     entry = points
     dup = np.zeros(n, bool)
     if copies:
         top = np.abs(w)
-        reach = math.sqrt(2.0) * radius_km
+        reach = np.float32(math.sqrt(2.0) * radius_km + 0.01)
         parts_e, parts_f, parts_u, parts_v, parts_w, parts_s = [entry], [face], [u], [v], [w], [s]
-        axes = ((x, y, z, x_top), (y, z, x, y_top), (z, x, y, z_top))
-        for k, (c, cu, cv, mask) in enumerate(axes):
-            near = np.flatnonzero(~mask & (top - np.abs(c) <= reach))
+        axes = ((x, ax, y, z, x_top), (y, ay, z, x, y_top), (z, az, x, y, z_top))
+        for k, (c, ac, cu, cv, mask) in enumerate(axes):
+            near = np.flatnonzero(~mask & (top - ac <= reach))
             parts_e.append(points[near])
             parts_f.append(2 * k + (c[near] < 0))
             parts_u.append(cu[near])
@@ -347,15 +361,16 @@ def _faces(
         dup = np.r_[dup, np.ones(len(entry) - n, bool)]
     half = math.ceil(_GRID_EXTENT_KM / cell_km) + 1
     nb = 2 * half + 1
-    inv = 1.0 / cell_km
-    qu = np.clip(np.floor(u * inv + half), 1, nb - 2)
-    qv = np.clip(np.floor(v * inv + half), 1, nb - 2)
-    col = ((face * n_sub + s) * nb + qu.astype(np.int64)) * nb + qv.astype(np.int64)
+    inv = np.float32(1.0 / cell_km)
+    qu = np.clip(np.floor(u * inv + np.float32(half)), 1, nb - 2).astype(np.int32)
+    qv = np.clip(np.floor(v * inv + np.float32(half)), 1, nb - 2).astype(np.int32)
     n_col = 6 * n_sub * nb * nb
+    col = ((face * n_sub + s) * nb + qu) * nb + qv
     order = _radix_order(col)
     starts = np.zeros(n_col + 1, dtype=np.int64)
     np.cumsum(np.bincount(col, minlength=n_col), out=starts[1:])
-    return _Faces(entry[order], dup[order], w[order], col[order], starts, nb)
+    col = col[order].astype(np.int64)
+    return _Faces(entry[order], dup[order], u[order], v[order], w[order], col, starts, nb)
 
 
 def _cell_km(radius_km: float, n_points: int, n_sub: int) -> float:
@@ -364,11 +379,21 @@ def _cell_km(radius_km: float, n_points: int, n_sub: int) -> float:
     return max(radius_km, 2.0 * _GRID_EXTENT_KM / max(1.0, math.sqrt(2.0 * per_face) - 3.0))
 
 
-def _close(xyz: FloatArray, p1: IntArray, p2: IntArray, radius_km: float) -> NDArray[np.bool_]:
-    d2 = np.zeros(len(p1))
-    for c in range(3):
-        d2 += (xyz[c, p2] - xyz[c, p1]) ** 2
-    return np.asarray(d2 <= radius_km * radius_km)
+def _within(
+    a: _Faces, ia: IntArray, b: _Faces, ib: IntArray, radius_km: float
+) -> tuple[IntArray, IntArray]:
+    """The entry pairs ``(ia, ib)`` closer than ``R``: |Δw| first (cheap), then the sphere.
+
+    ``R`` grows by 10 m for the float32 coordinates (each within 0.5 m).
+    """
+    r = np.float32(radius_km + 0.01)
+    dw = b.w[ib] - a.w[ia]
+    near = np.flatnonzero(np.abs(dw) <= r)
+    ia, ib, dw = ia[near], ib[near], dw[near]
+    du = b.u[ib] - a.u[ia]
+    dv = b.v[ib] - a.v[ia]
+    near = np.flatnonzero(du * du + dv * dv + dw * dw <= r * r)
+    return ia[near], ib[near]
 
 
 def _grid_pairs_all(
@@ -389,15 +414,12 @@ def _grid_pairs_all(
     out_b: list[IntArray] = []
     for lo, counts in ranges:
         owner, other = _expand(lo, counts)
-        near = np.abs(g.w[other] - g.w[owner]) <= radius_km
-        owner, other = owner[near], other[near]
+        owner, other = _within(g, owner, g, other, radius_km)
         p1, p2 = g.point[owner], g.point[other]
         # A pair seen on several faces counts on the lower-numbered point's own face.
-        canonical = ~np.where(p1 < p2, g.dup[owner], g.dup[other])
-        p1, p2 = p1[canonical], p2[canonical]
-        near = _close(xyz, p1, p2, radius_km)
-        out_a.append(p1[near])
-        out_b.append(p2[near])
+        canonical = np.flatnonzero(~np.where(p1 < p2, g.dup[owner], g.dup[other]))
+        out_a.append(p1[canonical])
+        out_b.append(p2[canonical])
     return np.concatenate(out_a), np.concatenate(out_b)
 
 
@@ -405,13 +427,12 @@ def _grid_pairs_between(
     xyz: FloatArray,
     sub: IntArray,
     n_sub: int,
-    is_target: NDArray[np.bool_],
+    targets: IntArray,
+    queries: IntArray,
     radius_km: float,
 ) -> tuple[IntArray, IntArray]:
-    """Pairs (target, other) of one sub-step within ``R`` of each other."""
-    targets = np.flatnonzero(is_target)
-    queries = np.flatnonzero(~is_target)
-    cell = _cell_km(radius_km, xyz.shape[1], n_sub)
+    """Pairs (target, query) of one sub-step within ``R`` of each other."""
+    cell = _cell_km(radius_km, len(targets) + len(queries), n_sub)
     g = _faces(xyz, sub, n_sub, radius_km, cell, targets, True)
     q = _faces(xyz, sub, n_sub, radius_km, cell, queries, False)
     nb, col, starts = g.nb, q.col, g.starts
@@ -422,13 +443,34 @@ def _grid_pairs_between(
         counts = starts[col + shift + 2] - lo
         hit = np.flatnonzero(counts)
         owner, other = _expand(lo[hit], counts[hit])
-        owner = hit[owner]
-        near = np.abs(g.w[other] - q.w[owner]) <= radius_km
-        p1, p2 = g.point[other[near]], q.point[owner[near]]
-        near = _close(xyz, p1, p2, radius_km)
-        out_a.append(p1[near])
-        out_b.append(p2[near])
+        other, owner = _within(g, other, q, hit[owner], radius_km)
+        out_a.append(g.point[other])
+        out_b.append(q.point[owner])
     return np.concatenate(out_a), np.concatenate(out_b)
+
+
+def _near_targets(
+    xyz: FloatArray, sub: IntArray, n_sub: int, targets: IntArray, radius_km: float
+) -> IntArray:
+    """Points in a cube cell next to (or in) a target's cell: a cheap sieve for fleet screens.
+
+    Cells are ``>= R`` on a side, so any point within ``R`` of a target is in
+    one of the 27 cells around it (clipping to the grid is 1-Lipschitz).
+    """
+    nb = 2 * math.ceil(_GRID_EXTENT_3D_KM / radius_km) + 3
+    nb = min(nb, int((_MAX_CUBE_CELLS / n_sub) ** (1.0 / 3.0)))
+    cell = max(radius_km, 2.0 * _GRID_EXTENT_3D_KM / (nb - 3))
+    half = (nb - 1) // 2
+    key = sub.astype(np.float64)
+    for c in range(3):
+        q = np.clip(np.floor(xyz[c] * (1.0 / cell) + half), 1, nb - 2)
+        key = key * nb + q
+    keys = key.astype(np.int64)
+    marks = np.zeros(n_sub * nb**3, bool)
+    around = (np.arange(-1, 2)[:, None, None] * nb * nb + np.arange(-1, 2)[:, None] * nb
+              + np.arange(-1, 2)).reshape(-1)
+    marks[(keys[targets][:, None] + around).reshape(-1)] = True
+    return np.flatnonzero(marks[keys])
 
 
 # --------------------------------------------------------------------------------------------
@@ -476,7 +518,8 @@ def _task(knots: tuple[int, int]) -> _TaskResult:
     twin = rows.twin[rows_ok]
     lo_shell = rows.shell_lo_km[rows_ok]
     hi_shell = rows.shell_hi_km[rows_ok]
-    target = np.repeat(rows.primary[rows_ok], m)
+    primary = rows.primary[rows_ok]
+    speed_max = float(rows.vmax_km_s[rows_ok].max(initial=0.0))
     stats = {"points": 0.0, "grid_pairs": 0.0, "flagged": 0.0}
     flag_a: list[IntArray] = []
     flag_b: list[IntArray] = []
@@ -506,7 +549,6 @@ def _task(knots: tuple[int, int]) -> _TaskResult:
         ) / h**2
         jerk = np.linalg.norm(12 * (r0 - r1) + 6 * (hv0 + hv1), axis=0) / h**3
         eps = rows.eps_km[rows_ok] * (h / st["knot_step_s"]) ** 4
-        speed_max = float(np.sqrt((vel * vel).sum(axis=0).max())) if n else 0.0
         wmax = float(w.max())
         radius = (
             threshold
@@ -517,7 +559,11 @@ def _task(knots: tuple[int, int]) -> _TaskResult:
         )
         sub = np.tile(np.arange(n_sub, dtype=np.int64), n)
         if rows.fleet:
-            pa, pb = _grid_pairs_between(xyz, sub, n_sub, target[: n * n_sub], radius)
+            is_target = np.repeat(primary, n_sub)
+            targets = np.flatnonzero(is_target)
+            near = _near_targets(xyz, sub, n_sub, targets, radius)
+            queries = near[~is_target[near]]
+            pa, pb = _grid_pairs_between(xyz, sub, n_sub, targets, queries, radius)
         else:
             pa, pb = _grid_pairs_all(xyz, sub, n_sub, radius)
         stats["points"] += float(n * n_sub)
@@ -529,8 +575,8 @@ def _task(knots: tuple[int, int]) -> _TaskResult:
         )
         pa, pb, ia, ib = pa[keep], pb[keep], ia[keep], ib[keep]
         s_idx = pa % n_sub
-        dp = xyz[:, pb] - xyz[:, pa]
-        dv = vel[:, pb] - vel[:, pa]
+        dp = np.stack([xyz[c][pb] - xyz[c][pa] for c in range(3)])
+        dv = np.stack([vel[c][pb] - vel[c][pa] for c in range(3)])
         ws = w[s_idx]
         vv = (dv * dv).sum(axis=0)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -621,16 +667,18 @@ def _refine(
     a, b, k = (np.concatenate([x, x, x]) for x in (a, b, k))
     k = k + np.repeat(np.array([-1, 0, 1]), len(k) // 3)
     inside = (k >= 0) & (k < n_fine)
-    key = np.unique(np.stack([a[inside], b[inside], k[inside]], axis=1), axis=0)
-    a, b, k = key[:, 0], key[:, 1], key[:, 2]
+    n_rows, n_k = len(ids), n_fine + 1
+    key = np.unique((a[inside] * n_rows + b[inside]) * n_k + k[inside])
+    a, b, k = key // (n_rows * n_k), key // n_k % n_rows, key % n_k
     stats = {"intervals_refined": float(len(k))}
     # States at the interval bounds (shared bounds evaluated once per object).
     bound = np.concatenate([k, k + 1, k, k + 1])
     obj = np.concatenate([a, a, b, b])
-    uniq, inverse = np.unique(np.stack([obj, bound], axis=1), axis=0, return_inverse=True)
+    uniq, inverse = np.unique(obj * (n_fine + 2) + bound, return_inverse=True)
     inverse = inverse.reshape(-1)
-    err, r, v = _sgp4_rows(uniq[:, 0], np.minimum(uniq[:, 1] * dt, span_s))
-    good = _record_failures(failed, uniq[:, 0], err)
+    u_obj, u_bound = uniq // (n_fine + 2), uniq % (n_fine + 2)
+    err, r, v = _sgp4_rows(u_obj, np.minimum(u_bound * float(dt), span_s))
+    good = _record_failures(failed, u_obj, err)
     n = len(k)
     ok = good[inverse].reshape(4, n).all(axis=0)
     ra0, ra1, rb0, rb1 = (r[inverse[i * n : (i + 1) * n]] for i in range(4))
@@ -789,6 +837,7 @@ def screen(
         shell_lo_km=lo,
         shell_hi_km=hi,
         eps_km=eps,
+        vmax_km_s=1.01 * vp + 2 * _VELOCITY_SLOP_KM_S,
         twin=_twins(satrecs),
     )
     tasks = [(j, min(j + _KNOTS_PER_TASK, n_knot)) for j in range(0, n_knot, _KNOTS_PER_TASK)]
@@ -855,7 +904,9 @@ def _assemble(
     dead = np.zeros(len(rows.ids), bool)
     dead[np.array(sorted(failed), dtype=np.int64)] = True
     keep = ~(dead[a] | dead[b])
-    _, first = np.unique(np.stack([a[keep], b[keep], k[keep]], axis=1), axis=0, return_index=True)
+    n_rows = len(rows.ids)
+    interval_key = (a[keep] * n_rows + b[keep]) * (int(k.max(initial=0)) + 1) + k[keep]
+    _, first = np.unique(interval_key, return_index=True)
     sel = np.flatnonzero(keep)[first]
     sel = sel[np.argsort(t[sel], kind="stable")]
     a, b, t, sa, sb = a[sel], b[sel], t[sel], sa[sel], sb[sel]
