@@ -60,7 +60,8 @@ def _describe(found: Conjunctions, days: float) -> str:
         f"{len(found.excluded)} objects excluded for SGP4 errors, "
         f"{int(st['objects_screened'])}/{int(st['objects'])} objects past the shell filter, "
         f"{st['points'] / 1e6:.0f} M object-steps, {st['grid_pairs'] / 1e6:.1f} M grid pairs, "
-        f"{st['flagged'] / 1e3:.0f} k flagged intervals, {st['brackets'] / 1e3:.1f} k refined minima"
+        f"{st['flagged'] / 1e3:.0f} k flagged intervals, "
+        f"{st['brackets'] / 1e3:.1f} k refined minima"
     )
 
 
@@ -93,7 +94,8 @@ def scaling(catalog: Catalog) -> None:
         found, wall, _ = _run(catalog.subset(np.sort(order[:n])), 1.0)
         rows.append((n, wall, len(found), found.stats["points"], found.stats["grid_pairs"]))
     print("[scaling] 1 day, 5 km, nested random subsets (seed 0):")
-    print("[scaling]  objects   wall s   x prev  x objects  conjunctions  M object-steps  M grid pairs")
+    print("[scaling]  objects   wall s   x prev  x objects  conjunctions  "
+          "M object-steps  M grid pairs")
     prev = None
     for n, wall, events, points, pairs in rows:
         ratio = f"{wall / prev[1]:6.2f}" if prev else "     -"
@@ -124,8 +126,8 @@ def naive(catalog: Catalog, full_wall: float | None) -> None:
     full_pair_steps = n * (n - 1) / 2 * (7 * 86400.0 / 10.0)
     est = per * full_pair_steps
     print(f"[naive] {len(sats)} objects, all pairs every 10 s for 2 h: {wall:.1f} s, "
-          f"{per * 1e9:.2f} ns per pair-step ({minima} sampled minima < 100 km); extrapolated to {n} objects x 7 days: "
-          f"{est / 3600:.0f} h on one core")
+          f"{per * 1e9:.2f} ns per pair-step ({minima} sampled minima < 100 km); "
+          f"extrapolated to {n} objects x 7 days: {est / 3600:.0f} h on one core")
     if full_wall:
         print(f"[naive] full screen speed-up vs the extrapolated baseline: {est / full_wall:.0f}x "
               f"(the baseline would still need its minima refined)")
