@@ -47,7 +47,7 @@ def _rss_gib() -> tuple[float, float]:
 
 def _run(catalog: Catalog, days: float, **kw: object) -> tuple[Conjunctions, float, float]:
     t0, c0 = time.perf_counter(), time.process_time()
-    found = screen(catalog, START, START + timedelta(days=days), THRESHOLD_KM, **kw)  # type: ignore[arg-type]
+    found = screen(catalog, START, START + timedelta(days=days), THRESHOLD_KM, **kw)
     return found, time.perf_counter() - t0, time.process_time() - c0
 
 
