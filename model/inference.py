@@ -624,15 +624,13 @@ class CosmoChatModel(BaseChatModel):
     def engine(self) -> _Engine:
         """The loaded model, tokenizer and grammar compiler (loaded on first use)."""
         if self._engine is None:
-            from transformers import AutoModelForCausalLM, AutoTokenizer
+            from transformers import AutoModelForCausalLM
+
+            from cosmo_agent.model.tokenizer import load_tokenizer
 
             path = Path(self.model_path) if self.model_path else default_model_dir()
             if not (path / "config.json").is_file():
                 raise FileNotFoundError(_missing_model_message(path))
-            try:
-                from cosmo_agent.model.tokenizer import load_tokenizer
-            except ImportError:  # pragma: no cover - the tokenizer module ships with this one
-                load_tokenizer = AutoTokenizer.from_pretrained
             tokenizer = load_tokenizer(path)
             model = AutoModelForCausalLM.from_pretrained(path, dtype="float32")
             self._engine = _Engine(model, tokenizer, self._device(),
