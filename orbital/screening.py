@@ -18,28 +18,41 @@ SOCRATES and the SIMPLETON screener, in four stages:
    fourth-derivative bound, with the perigee rate ``ω_p``; the measured worst
    case over the real catalog is 1.18 times the unpadded bound).
 3. **Grid.**  Time is cut into fine intervals of ``fine_step_s`` (20 s) and each
-   object is interpolated at every interval centre ``t_k``.  The points are
-   hashed into x-y columns of side ``R`` (z is left continuous), and only pairs
-   in the same or adjacent columns with ``|Δz| ≤ R`` are looked at.
-4. **Refinement.**  Flagged pairs get direct SGP4 states at their interval
-   bounds; each interval where the range rate turns from negative to
-   non-negative holds one local minimum, solved by a bracketed Newton
-   iteration on ``Δr·Δv`` (two-body derivative, bisection fallback) to 1 µs.
-   The miss is the SGP4 range at that instant.
+   object is interpolated at every interval centre ``t_k``.  Each point goes to
+   the cube face of its largest coordinate (and, within ``√2 R`` of an edge,
+   also to the neighbouring face), into columns of side ``R`` along the face
+   axis, which is close to radial, so a column crosses the LEO shell once.
+   Only entries in the same or adjacent columns with ``|Δw| ≤ R`` and then
+   ``|Δp| ≤ R`` are paired (coordinates in float32, ``R`` + 10 m).  A fleet
+   screen first keeps only catalog points in a cube cell next to a primary's.
+   Pairs must then pass a linear test: ``min_|τ|≤w |Δp̃ + Δṽτ| ≤ D + pad``.
+4. **Refinement.**  Flagged pairs get direct SGP4 states at the bounds of the
+   flagged interval and its neighbours; each interval where the range rate
+   ``Δr·Δv`` turns from negative to non-negative holds one local minimum,
+   solved by a safeguarded secant iteration (regula falsi start, bisection
+   fallback) until a step or the bracket is below 1 µs.  The miss, the
+   relative speed and the states are SGP4's at that instant.
 
 Why no pair slips through: let ``d(t*) ≤ D`` at a minimum inside the interval
-of half-width ``w`` around ``t_k``.  With interpolation errors ``ε_i`` and the
-interpolated speed, acceleration and jerk bounded by ``V``, ``A_i`` and ``J_i``
-(exact for the cubic in each knot interval),
+of half-width ``w`` around ``t_k``.  With interpolation errors ``ε_i``, every
+speed below ``V`` (vis-viva at the lowest sampled mean perigee, +1 % and
++40 m/s for SGP4's velocity and the interpolant's derivative), and the
+interpolant's acceleration and jerk bounded by ``A_i`` and ``J_i`` (exact for
+the cubic in each knot interval),
 ``|Δp̃(t_k)| ≤ D + ε_i + ε_j + 2Vw + (A_i + A_j)w²/2 + (J_i + J_j)w³/6 ≤ R``.
-Two points within ``R`` differ by at most one column in x and y (columns are
-``R`` wide; clipping the outermost columns is 1-Lipschitz), so the pair is
-seen; and because the interpolant is a cubic, the linear prediction
-``min_|τ|≤w |Δp̃ + Δṽτ|`` is within ``(A_i + A_j)w²/2 + (J_i + J_j)w³/6`` of the
-interpolated range, so the pair passes the test against ``D + pad``.  The
-flagged interval and its two neighbours are refined, so a range-rate root a
-hair away from the geometric minimum is still bracketed.  Two minima closer
-together than one fine step are reported as one.
+Two points within ``R`` are on a common face (one is within ``R`` of the
+other's face region, hence copied there), differ by at most one column
+across it (columns are ``R`` wide, and clipping the outermost columns is
+1-Lipschitz) and by at most ``R`` along it, so the pair is seen; each pair
+counts once, on the lower-numbered point's own face.  Because the
+interpolant is a cubic, the linear prediction is within
+``(A_i + A_j)w²/2 + (J_i + J_j)w³/6`` of the interpolated range, so the pair
+passes the test with ``pad = ε_i + ε_j + (A_i + A_j)w²/2 + (J_i + J_j)w³/6``.
+The flagged interval and its two neighbours are refined, so a range-rate root
+a hair away from the geometric minimum is still bracketed.  Two minima closer
+together than one fine step are reported as one.  Objects with identical
+element sets (docked vehicles carry the station's) have a constant zero range
+and no minimum; they are never paired.
 
 Objects whose SGP4 fails anywhere (at a knot, a shell sample or a refinement
 step) are left out of the result and listed in ``Conjunctions.excluded``.
@@ -88,7 +101,7 @@ _ACCEL_MAX_KM_S2 = 0.0105
 _VELOCITY_SLOP_KM_S = 0.02
 _GRID_EXTENT_KM = 6000.0  # columns beyond are clipped into the edge columns (still exact)
 _GRID_EXTENT_3D_KM = 8000.0  # the same for the fleet sieve's cube cells
-_MAX_CUBE_CELLS = 2**24
+_MAX_CUBE_CELLS = 2**21  # the fleet sieve's bit table stays within 16 MB
 _TCA_TOL_S = 1e-6
 _BLAS_SINGLE_THREAD_MNK = 65536  # OpenBLAS gemm runs single-threaded below 4 x 65536
 _MAX_ITERATIONS = 80
@@ -258,6 +271,25 @@ def _small_matmul(a: FloatArray, b: FloatArray) -> FloatArray:
     for lo in range(0, a.shape[0], rows):
         np.matmul(a[lo : lo + rows], b, out=out[lo : lo + rows])
     return out
+
+
+def _pair_velocity(
+    coeff: FloatArray, basis: FloatArray, n: int, n_sub: int, pa: IntArray, pb: IntArray
+) -> FloatArray:
+    """Interpolated velocity of point ``pb`` minus that of ``pa``, (3, pairs).
+
+    Few pairs (fleet screens): from the gathered coefficients; many: from the
+    velocities of every point, which one small matrix product gives.
+    """
+    if len(pa) * 8 < n * n_sub:
+        cf = coeff.reshape(3, n, 4)
+        sa, sb = basis[pa % n_sub], basis[pb % n_sub]
+        return np.asarray(
+            np.einsum("cpk,pk->cp", cf[:, pb // n_sub, :], sb)
+            - np.einsum("cpk,pk->cp", cf[:, pa // n_sub, :], sa)
+        )
+    vel = _small_matmul(coeff, basis.T).reshape(3, n * n_sub)
+    return np.stack([vel[c][pb] - vel[c][pa] for c in range(3)])
 
 
 def _hermite(s: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -452,25 +484,28 @@ def _grid_pairs_between(
 def _near_targets(
     xyz: FloatArray, sub: IntArray, n_sub: int, targets: IntArray, radius_km: float
 ) -> IntArray:
-    """Points in a cube cell next to (or in) a target's cell: a cheap sieve for fleet screens.
+    """Points in a cube cell next to (or in) a target's cell at the same sub-step.
 
-    Cells are ``>= R`` on a side, so any point within ``R`` of a target is in
-    one of the 27 cells around it (clipping to the grid is 1-Lipschitz).
+    A cheap sieve for fleet screens: cells are ``>= R`` on a side, so any point
+    within ``R`` of a target is in one of the 27 cells around it (clipping to
+    the grid is 1-Lipschitz).  Each cell holds a bit per sub-step (64 a word).
     """
     nb = 2 * math.ceil(_GRID_EXTENT_3D_KM / radius_km) + 3
-    nb = min(nb, int((_MAX_CUBE_CELLS / n_sub) ** (1.0 / 3.0)))
+    nb = max(4, min(nb, round(_MAX_CUBE_CELLS ** (1.0 / 3.0))))
     cell = max(radius_km, 2.0 * _GRID_EXTENT_3D_KM / (nb - 3))
     half = (nb - 1) // 2
-    key = sub.astype(np.float64)
+    key = (sub // 64).astype(np.float32)
     for c in range(3):
-        q = np.clip(np.floor(xyz[c] * (1.0 / cell) + half), 1, nb - 2)
-        key = key * nb + q
-    keys = key.astype(np.int64)
-    marks = np.zeros(n_sub * nb**3, bool)
-    around = (np.arange(-1, 2)[:, None, None] * nb * nb + np.arange(-1, 2)[:, None] * nb
-              + np.arange(-1, 2)).reshape(-1)
-    marks[(keys[targets][:, None] + around).reshape(-1)] = True
-    return np.flatnonzero(marks[keys])
+        q = np.floor(xyz[c].astype(np.float32) * np.float32(1.0 / cell) + np.float32(half))
+        key = key * np.float32(nb) + np.clip(q, 1, nb - 2)
+    keys = key.astype(np.int32)
+    around = (
+        np.arange(-1, 2)[:, None, None] * nb * nb + np.arange(-1, 2)[:, None] * nb + np.arange(-1, 2)
+    ).reshape(-1)
+    marks = np.zeros((int(sub.max(initial=0)) // 64 + 1) * nb**3, dtype=np.uint64)
+    bits = np.left_shift(np.uint64(1), (sub % 64).astype(np.uint64))
+    np.bitwise_or.at(marks, (keys[targets][:, None] + around).reshape(-1), np.repeat(bits[targets], 27))
+    return np.flatnonzero(marks[keys] & bits)
 
 
 # --------------------------------------------------------------------------------------------
@@ -541,7 +576,6 @@ def _task(knots: tuple[int, int]) -> _TaskResult:
         coeff = np.stack([r0, hv0, r1, hv1], axis=-1).reshape(3 * n, 4)
         # Point index = object * n_sub + sub-step.
         xyz = _small_matmul(coeff, bp.T).reshape(3, n * n_sub)
-        vel = _small_matmul(coeff, bv.T / h).reshape(3, n * n_sub)
         # Bounds on the cubic's acceleration (linear in s: extreme at an end) and jerk.
         acc = np.maximum(
             np.linalg.norm(6 * (r1 - r0) - 4 * hv0 - 2 * hv1, axis=0),
@@ -576,7 +610,7 @@ def _task(knots: tuple[int, int]) -> _TaskResult:
         pa, pb, ia, ib = pa[keep], pb[keep], ia[keep], ib[keep]
         s_idx = pa % n_sub
         dp = np.stack([xyz[c][pb] - xyz[c][pa] for c in range(3)])
-        dv = np.stack([vel[c][pb] - vel[c][pa] for c in range(3)])
+        dv = _pair_velocity(coeff, bv / h, n, n_sub, pa, pb)
         ws = w[s_idx]
         vv = (dv * dv).sum(axis=0)
         with np.errstate(invalid="ignore", divide="ignore"):
