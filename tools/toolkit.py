@@ -910,7 +910,8 @@ class PostManeuverScreening(_Out):
 
     ``new_conjunctions`` counts approaches under the threshold that the unmaneuvered orbit
     did not have (the plan's ``ScreeningRecord``); ``burn_epoch_utc``/``dv_rtn_m_s`` name the
-    burn that was screened.
+    burn that was screened.  ``clear`` also needs SGP4 to have flown the maneuvered orbit over
+    the whole span (``orbital.maneuver.rescreen_after_maneuver`` does the screening).
     """
 
     screening_id: str
@@ -1047,9 +1048,31 @@ def plan_avoidance(ctx: ToolContext, args: PlanAvoidanceArgs) -> ManeuverProposa
         line1, line2 = export_tle(new_sat)
         tle = (str(line1), str(line2))
         try:
-            screening = _post_maneuver_screening(
-                ctx, catalog, event, new_sat, solution.burn_epoch, _vec3(solution.dv_rtn_m_s, 6)
+            _capability(
+                "cosmo_agent.orbital.screening", "plan_avoidance", "the conjunction screener"
             )
+            stop = event.tca_utc + timedelta(hours=POST_MANEUVER_SCREEN_AFTER_TCA_H)
+            check = maneuver.rescreen_after_maneuver(
+                solution.maneuvered,
+                event.primary.norad_id,
+                catalog,
+                stop,
+                start=solution.burn_epoch,
+                threshold_km=event.threshold_km,
+                avoided=(event.secondary.norad_id, event.tca_utc),
+                original=primary,
+                match_s=EVENT_MATCH_S,
+            )
+            screening = _screening_out(
+                ctx, catalog, check, solution.burn_epoch, _vec3(solution.dv_rtn_m_s, 6), stop,
+                event.threshold_km,
+            )  # fmt: skip
+            failed = check.after.excluded.get(event.primary.norad_id)
+            if failed is not None:
+                warnings.append(
+                    f"post-maneuver screening incomplete: SGP4 failed for the maneuvered orbit"
+                    f" ({failed}); it is not clear"
+                )
         except ToolError as err:
             if err.code != "not_available":
                 raise
@@ -1099,56 +1122,41 @@ def plan_avoidance(ctx: ToolContext, args: PlanAvoidanceArgs) -> ManeuverProposa
     return proposal
 
 
-def _post_maneuver_screening(
+def _screening_out(
     ctx: ToolContext,
     catalog: Catalog,
-    event: ConjunctionEvent,
-    new_satrec: Any,
+    check: Any,
     burn: datetime,
     dv_rtn_m_s: tuple[float, float, float],
+    stop: datetime,
+    threshold_km: float,
 ) -> PostManeuverScreening:
-    """Screen the maneuvered orbit; an approach is new unless the unmaneuvered orbit had it."""
-    from cosmo_agent.orbital.elements import ElementRecord
-
-    p = event.primary.norad_id
-    record = ElementRecord(
-        norad_id=p, name=event.primary.name, intl_designator="", epoch=burn,
-        satrec=new_satrec, source="maneuvered", line=0,
-    )  # fmt: skip
-    moved = Catalog.from_records([record], source="maneuvered")
-    stop = event.tca_utc + timedelta(hours=POST_MANEUVER_SCREEN_AFTER_TCA_H)
-    threshold = event.threshold_km
-    after, _ = _screen(catalog, moved, burn, stop, threshold, "plan_avoidance")
-    before: list[_Approach] = []
-    if after:
-        original = catalog.select([p])
-        before, _ = _screen(catalog, original, burn, stop, threshold, "plan_avoidance")
-
-    def known(s: int, t: datetime) -> bool:
-        """The unmaneuvered orbit had this approach (or it is the event being avoided)."""
-        near = [(b[1], b[2]) for b in before] + [(event.secondary.norad_id, event.tca_utc)]
-        return any(o == s and abs((u - t).total_seconds()) <= EVENT_MATCH_S for o, u in near)
-
+    """The tool's view of an ``orbital.maneuver.Rescreen`` (approaches in TCA order)."""
+    after = check.after
+    order = np.argsort(after.tca, kind="stable")
+    tcas = after.tca_datetimes()
     approaches = [
         ScreenedApproach(
-            secondary=_ref(ctx, s, catalog), tca_utc=t, miss_km=round(miss, 4), new=not known(s, t)
+            secondary=_ref(ctx, int(after.secondary_id[i]), catalog),
+            tca_utc=tcas[i],
+            miss_km=round(float(after.miss_km[i]), 4),
+            new=bool(check.new[i]),
         )
-        for _, s, t, miss, _ in sorted(after, key=lambda r: r[2])
+        for i in order.tolist()
     ]
-    new = sum(a.new for a in approaches)
     return PostManeuverScreening(
         screening_id=ctx.store.new_id("SCR"),
-        satellite_id=p,
+        satellite_id=int(check.primary_id),
         performed_at_utc=ctx.now,
         burn_epoch_utc=burn,
         dv_rtn_m_s=dv_rtn_m_s,
         start_utc=burn,
         stop_utc=stop,
-        threshold_km=threshold,
+        threshold_km=threshold_km,
         approaches=approaches,
-        new_conjunctions=new,
+        new_conjunctions=int(np.count_nonzero(check.new)),
         min_miss_km=min((a.miss_km for a in approaches), default=None),
-        clear=new == 0,
+        clear=bool(check.clear),
     )
 
 
