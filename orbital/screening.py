@@ -118,7 +118,10 @@ class Conjunctions:
     object).  ``tca`` is UTC ``datetime64[us]``; ``miss_rtn_km`` is the
     secondary's position minus the primary's, in the primary's radial /
     transverse / normal frame; states are TEME at TCA.  ``excluded`` maps the
-    catalog number of each object dropped for an SGP4 error to the message.
+    catalog number of each object dropped for an SGP4 error to the message
+    (prefixed ``(primary)`` for a fleet object).  ``stats`` holds diagnostic
+    counts: objects screened, object-steps, grid pairs, flagged intervals,
+    refined minima, workers.
     """
 
     primary_id: IntArray
@@ -499,12 +502,12 @@ def _near_targets(
         q = np.floor(xyz[c].astype(np.float32) * np.float32(1.0 / cell) + np.float32(half))
         key = key * np.float32(nb) + np.clip(q, 1, nb - 2)
     keys = key.astype(np.int32)
-    around = (
-        np.arange(-1, 2)[:, None, None] * nb * nb + np.arange(-1, 2)[:, None] * nb + np.arange(-1, 2)
-    ).reshape(-1)
+    step = np.arange(-1, 2)
+    around = (step[:, None, None] * nb * nb + step[:, None] * nb + step).reshape(-1)
     marks = np.zeros((int(sub.max(initial=0)) // 64 + 1) * nb**3, dtype=np.uint64)
     bits = np.left_shift(np.uint64(1), (sub % 64).astype(np.uint64))
-    np.bitwise_or.at(marks, (keys[targets][:, None] + around).reshape(-1), np.repeat(bits[targets], 27))
+    cells = (keys[targets][:, None] + around).reshape(-1)
+    np.bitwise_or.at(marks, cells, np.repeat(bits[targets], len(around)))
     return np.flatnonzero(marks[keys] & bits)
 
 
@@ -817,6 +820,10 @@ def screen(
     knot_step_s: float = 340.0,
 ) -> Conjunctions:
     """Every local minimum of range below ``threshold_km`` in ``[start, stop]``.
+
+    A minimum is where the range rate (from SGP4's positions and velocities)
+    turns from negative to non-negative, inside ``(start, stop]``; an approach
+    still closing at ``stop`` or opening at ``start`` is not one.
 
     ``primaries=None`` screens ``catalog`` all-vs-all; otherwise each primary
     (which need not be in ``catalog``: e.g. a planned post-manoeuvre orbit under
