@@ -11,12 +11,13 @@ Cases (24 h horizon starting 2026-06-10 00:00 UTC, real TLEs):
 Prints wall time, peak RSS (ru_maxrss, process-wide high-water mark so far) and
 ratios against the greedy baseline measured in the same run. Needs
 ``../shared/data/catalog-leo-2026-06-10.3le``; exits cleanly (status 0) without it.
+Passes come from :func:`cosmo_agent.orbital.passes.find_passes` above each station's
+``min_elevation_deg``; their generation time is printed apart from the solver times.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
 import random
 import resource
 import sys
@@ -24,9 +25,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import numpy as np
-from sgp4.api import Satrec, SatrecArray, jday
-
+from cosmo_agent.orbital.catalog import Catalog
+from cosmo_agent.orbital.passes import GroundStations, Passes, find_passes
 from cosmo_agent.tools.scheduling import (
     ContactOpportunity,
     SatelliteDemand,
@@ -42,17 +42,6 @@ CATALOG = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / (
 T0 = datetime(2026, 6, 10, tzinfo=UTC)
 HORIZON = timedelta(days=1)
 NUM_WORKERS = 1  # what num_workers=None picks at this size (1 LP worker proves bounds)
-
-# ---------------------------------------------------------------------------------
-# BENCH INPUT GENERATOR (temporary): SGP4 at 30 s steps, TEME -> ITRS by a plain GMST
-# z-rotation (no polar motion, no equation of the equinoxes: fine for benchmark input),
-# elevation above a WGS84 station, windows above a 5 deg mask with linearly
-# interpolated AOS/LOS. To be replaced by the project's pass finder.
-# ---------------------------------------------------------------------------------
-STEP_S = 30.0  # coarse enough for 500 x 2881 x 50 in memory, fine for >= 2 min passes
-MASK_DEG = 5.0
-WGS84_A_KM = 6378.137
-WGS84_F = 1.0 / 298.257223563
 
 # (name, geodetic lat deg, lon deg): real ground-station sites first, then cities.
 SITES = [
@@ -77,102 +66,30 @@ SITES = [
 ]
 
 
-def load_catalog(path: Path) -> list[tuple[int, Satrec]]:
-    """(catalog number, Satrec) for every 3LE record in ``path``."""
-    lines = [ln.rstrip() for ln in path.read_text().splitlines() if ln.strip()]
-    out = []
-    for i in range(0, len(lines) - 2, 3):
-        l1, l2 = lines[i + 1], lines[i + 2]
-        if not (l1.startswith("1 ") and l2.startswith("2 ")):
-            continue
-        sat = Satrec.twoline2rv(l1, l2)
-        out.append((int(sat.satnum), sat))
-    return out
-
-
-def gmst_rad(jd_ut1: np.ndarray) -> np.ndarray:
-    """IAU-82 GMST (the angle SGP4's TEME frame is defined with)."""
-    t = (jd_ut1 - 2451545.0) / 36525.0
-    sec = 67310.54841 + (876600.0 * 3600.0 + 8640184.812866) * t + 0.093104 * t**2 - 6.2e-6 * t**3
-    return np.mod(sec * (2.0 * math.pi / 86400.0), 2.0 * math.pi)
-
-
-def site_ecef_km(lat_deg: float, lon_deg: float) -> tuple[np.ndarray, np.ndarray]:
-    """WGS84 position (sea level) and local up unit vector."""
-    lat, lon = math.radians(lat_deg), math.radians(lon_deg)
-    e2 = WGS84_F * (2.0 - WGS84_F)
-    n = WGS84_A_KM / math.sqrt(1.0 - e2 * math.sin(lat) ** 2)
-    pos = np.array([
-        n * math.cos(lat) * math.cos(lon),
-        n * math.cos(lat) * math.sin(lon),
-        n * (1.0 - e2) * math.sin(lat),
-    ])
-    up = np.array([math.cos(lat) * math.cos(lon), math.cos(lat) * math.sin(lon), math.sin(lat)])
-    return pos, up
-
-
-def generate_passes(
-    sats: list[tuple[int, Satrec]], sites: list[tuple[str, float, float]]
-) -> list[ContactOpportunity]:
-    """Windows above MASK_DEG for every (satellite, site) over the horizon."""
-    n_t = int(HORIZON.total_seconds() / STEP_S) + 1
-    t_s = np.arange(n_t) * STEP_S
-    jd0, fr0 = jday(T0.year, T0.month, T0.day, 0, 0, 0.0)
-    jd = np.full(n_t, jd0)
-    fr = fr0 + t_s / 86400.0
-    err, r_teme, _ = SatrecArray([s for _, s in sats]).sgp4(jd, fr)
-    ok = err == 0
-    g = gmst_rad(jd + fr)
-    cg, sg = np.cos(g), np.sin(g)
-    x = cg * r_teme[..., 0] + sg * r_teme[..., 1]
-    y = -sg * r_teme[..., 0] + cg * r_teme[..., 1]
-    z = r_teme[..., 2]
-    sat_ids = np.array([n for n, _ in sats])
-    opps: list[ContactOpportunity] = []
-    for name, lat, lon in sites:
-        pos, up = site_ecef_km(lat, lon)
-        dx, dy, dz = x - pos[0], y - pos[1], z - pos[2]
-        rng_km = np.sqrt(dx * dx + dy * dy + dz * dz)
-        el = np.degrees(np.arcsin((dx * up[0] + dy * up[1] + dz * up[2]) / rng_km))
-        el = np.where(ok, el, -90.0)
-        above = el >= MASK_DEG
-        edges = np.diff(np.pad(above.astype(np.int8), ((0, 0), (1, 1))), axis=1)
-        rows_s, starts = np.nonzero(edges == 1)
-        rows_e, ends = np.nonzero(edges == -1)  # exclusive end index
-        assert np.array_equal(rows_s, rows_e)
-        for row, s, e in zip(rows_s, starts, ends, strict=True):
-            seg = el[row, s:e]
-            aos = t_s[s]
-            if s > 0:  # interpolate the mask crossing between samples
-                a, b = el[row, s - 1], el[row, s]
-                aos = t_s[s - 1] + STEP_S * (MASK_DEG - a) / (b - a)
-            los = t_s[e - 1]
-            if e < n_t:
-                a, b = el[row, e - 1], el[row, e]
-                los = t_s[e - 1] + STEP_S * (a - MASK_DEG) / (a - b)
-            if los <= aos:
-                continue
-            opps.append(
-                ContactOpportunity(
-                    satellite_id=int(sat_ids[row]), station_id=name,
-                    aos=T0 + timedelta(seconds=float(aos)),
-                    los=T0 + timedelta(seconds=float(los)),
-                    max_elevation_deg=float(seg.max()),
-                )
-            )
-    return opps
-
-
-# ---------------------------------------------------------------------------------
-# END OF BENCH INPUT GENERATOR
-# ---------------------------------------------------------------------------------
+def to_opportunities(passes: Passes, names: tuple[str, ...]) -> list[ContactOpportunity]:
+    """The scheduler's input: one ContactOpportunity per pass (zero-length clipped ones dropped)."""
+    sat_ids = passes.satellite_id.tolist()
+    stations = passes.station.tolist()
+    peaks = passes.max_elevation_deg.tolist()
+    return [
+        ContactOpportunity(
+            satellite_id=sat_ids[i], station_id=names[stations[i]], aos=aos, los=los,
+            max_elevation_deg=peaks[i],
+        )
+        for i, (aos, los) in enumerate(
+            zip(passes.datetimes("aos"), passes.datetimes("los"), strict=True)
+        )
+        if los > aos
+    ]  # fmt: skip
 
 
 def make_instance(
-    catalog: list[tuple[int, Satrec]], n_sats: int, n_stations: int, seed: int = 1
-) -> tuple[list[ContactOpportunity], list[StationConfig], list[SatelliteDemand]]:
+    catalog: Catalog, n_sats: int, n_stations: int, seed: int = 1
+) -> tuple[list[ContactOpportunity], list[StationConfig], list[SatelliteDemand], int]:
+    """Random stations and demands; passes from orbital.passes.find_passes above each
+    station's own elevation mask.  Also returns how many satellites SGP4 left out."""
     rng = random.Random(seed)
-    sats = rng.sample(catalog, n_sats)
+    sat_ids = rng.sample(sorted(set(catalog.ids.tolist())), n_sats)
     sites = SITES[:n_stations]
     stations = []
     for name, _, _ in sites:
@@ -191,9 +108,13 @@ def make_instance(
             required_contacts_per_day=rng.randint(2, 8),
             downlink_rate_mbps=rng.choice([None, None, None, 150.0]),
         )
-        for n, _ in sats
+        for n in sat_ids
     ]
-    return generate_passes(sats, sites), stations, demands
+    rows = [(lat, lon, 0.0, st.min_elevation_deg)
+            for (_, lat, lon), st in zip(sites, stations, strict=True)]  # fmt: skip
+    ground = GroundStations.from_tuples(rows, names=[name for name, _, _ in sites])
+    passes = find_passes(catalog.select(sat_ids), ground, T0, T0 + HORIZON)
+    return to_opportunities(passes, ground.names), stations, demands, len(passes.failed_ids)
 
 
 def peak_mib() -> float:
@@ -219,12 +140,13 @@ def timed(label: str, fn, stations: list[StationConfig]) -> tuple[Schedule, floa
     return s, wall
 
 
-def case_a(catalog: list[tuple[int, Satrec]]) -> None:
+def case_a(catalog: Catalog) -> None:
     t = time.perf_counter()
-    opps, stations, demands = make_instance(catalog, 100, 20)
+    opps, stations, demands, failed = make_instance(catalog, 100, 20)
     print(
-        f"A. 100 sats x 20 stations x 24 h: {len(opps)} passes generated in "
-        f"{time.perf_counter() - t:.1f} s, peak RSS {peak_mib():.1f} MiB"
+        f"A. 100 sats x 20 stations x 24 h: {len(opps)} passes from find_passes in "
+        f"{time.perf_counter() - t:.1f} s ({failed} satellite(s) left out by SGP4), "
+        f"peak RSS {peak_mib():.1f} MiB"
     )
     h = {"horizon_start": T0, "horizon_end": T0 + HORIZON}
     for objective in ("max_volume", "max_priority"):
@@ -254,12 +176,13 @@ def case_a(catalog: list[tuple[int, Satrec]]) -> None:
         print(f"  {'targets':<22} greedy <= 1 s: {g_wall <= 1.0}  cpsat <= 10 s @ <= 1 %: {ok_a}")
 
 
-def case_b(catalog: list[tuple[int, Satrec]]) -> None:
+def case_b(catalog: Catalog) -> None:
     t = time.perf_counter()
-    opps, stations, demands = make_instance(catalog, 500, 50)
+    opps, stations, demands, failed = make_instance(catalog, 500, 50)
     print(
-        f"B. 500 sats x 50 stations x 24 h: {len(opps)} passes generated in "
-        f"{time.perf_counter() - t:.1f} s, peak RSS {peak_mib():.1f} MiB"
+        f"B. 500 sats x 50 stations x 24 h: {len(opps)} passes from find_passes in "
+        f"{time.perf_counter() - t:.1f} s ({failed} satellite(s) left out by SGP4), "
+        f"peak RSS {peak_mib():.1f} MiB"
     )
     h = {"horizon_start": T0, "horizon_end": T0 + HORIZON}
     g, g_wall = timed(
@@ -289,7 +212,7 @@ def main() -> int:
         print(f"skipped: {CATALOG} not found (needs the shared data folder)")
         return 0
     t = time.perf_counter()
-    catalog = load_catalog(CATALOG)
+    catalog = Catalog.from_tle_file(CATALOG)
     print(f"catalog: {len(catalog)} satellites parsed in {time.perf_counter() - t:.1f} s")
     case_a(catalog)
     if not args.small_only:
