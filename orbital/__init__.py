@@ -55,6 +55,7 @@ from cosmo_agent.orbital.passes import (
     find_passes,
 )
 from cosmo_agent.orbital.propagation import SGP4_ERRORS, Ephemeris, iter_propagate, propagate
+from cosmo_agent.orbital.screening import Conjunctions, screen
 from cosmo_agent.orbital.timescales import (
     EarthOrientationTable,
     NaiveDatetimeError,
@@ -72,6 +73,7 @@ __all__ = [
     "AvoidanceSolution",
     "AvoidanceStatus",
     "Catalog",
+    "Conjunctions",
     "CovarianceSource",
     "EarthOrientationTable",
     "ElementRecord",
@@ -109,6 +111,7 @@ __all__ = [
     "propagate",
     "require_utc",
     "rescreen_after_maneuver",
+    "screen",
     "sun_position_gcrs_km",
     "teme_to_gcrs",
     "teme_to_itrs",
