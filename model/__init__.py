@@ -2,7 +2,9 @@
 
 This package sees tools only as JSON schemas and imports neither ``cosmo_agent.agent`` nor
 ``cosmo_agent.orbital``; the corpus builder gets its teacher (the rules planner) as an argument.
-Importing it does not load torch, transformers, xgrammar or fastapi.
+Importing it does not load torch, transformers, xgrammar or fastapi. The stage functions
+``evaluate``, ``train`` and ``serve`` are reached through their modules
+(``cosmo_agent.model.train.train``, ...), whose names they share.
 
 >>> from cosmo_agent import model
 >>> "CosmoChatModel" in model.__all__
@@ -10,11 +12,11 @@ True
 """
 
 from cosmo_agent.model.corpus import Teacher, build_corpus, calls_agree, generate_request
-from cosmo_agent.model.evaluate import evaluate, load_split, report_markdown, write_report
+from cosmo_agent.model.evaluate import load_split, report_markdown, write_report
 from cosmo_agent.model.inference import CosmoChatModel, ToolCallFormat
-from cosmo_agent.model.serve import create_app, lambda_handler, serve
+from cosmo_agent.model.serve import create_app, lambda_handler
 from cosmo_agent.model.tokenizer import load_tokenizer, train_tokenizer
-from cosmo_agent.model.train import RECIPES, TrainConfig, train
+from cosmo_agent.model.train import RECIPES, TrainConfig
 
 __all__ = [
     "RECIPES",
@@ -25,14 +27,11 @@ __all__ = [
     "build_corpus",
     "calls_agree",
     "create_app",
-    "evaluate",
     "generate_request",
     "lambda_handler",
     "load_split",
     "load_tokenizer",
     "report_markdown",
-    "serve",
-    "train",
     "train_tokenizer",
     "write_report",
 ]
