@@ -135,7 +135,7 @@ def test_propagate_matches_skyfield_within_a_metre(ctx: ToolContext) -> None:
         lat, lon = wgs84.latlon_of(geo)
         h = wgs84.height_of(geo).km
         for i in range(len(result.times_utc)):
-            d = _metres(track.lat_deg[i], track.lon_deg[i], track.altitude_km[i],  # type: ignore[arg-type]
+            d = _metres(track.lat_deg[i], track.lon_deg[i], track.altitude_km[i],
                         lat.degrees[i], lon.degrees[i], h[i])  # fmt: skip
             assert d < 1.0, (track.name, i, d)
 
@@ -304,7 +304,8 @@ def _tle(sat: Satrec) -> tuple[str, str]:
 def _jd(t: datetime) -> tuple[float, float]:
     from sgp4.api import jday
 
-    return jday(t.year, t.month, t.day, t.hour, t.minute, t.second + t.microsecond * 1e-6)
+    jd, fr = jday(t.year, t.month, t.day, t.hour, t.minute, t.second + t.microsecond * 1e-6)
+    return float(jd), float(fr)
 
 
 def _conjunction_ctx(conjunction: tuple[Mission, Catalog, ConjunctionEvent]) -> ToolContext:
@@ -330,7 +331,7 @@ def test_assess_conjunction_against_monte_carlo(
     jd, fr = _jd(event.tca_utc)
     for norad_id in (38338, DEBRIS_ID):
         row = int(catalog.index_of([norad_id])[0])
-        _, r, v = catalog.satrecs[row].sgp4(jd, fr)  # type: ignore[attr-defined]
+        _, r, v = catalog.satrecs[row].sgp4(jd, fr)
         r, v = np.array(r), np.array(v)
         age = (event.tca_utc - catalog.epochs[row].astype(datetime).replace(tzinfo=UTC))
         sigma = default_covariance_rtn_km2(
@@ -399,7 +400,7 @@ def test_plan_avoidance_clears_the_conjunction(
 
     def ranges_km(offsets_s: np.ndarray) -> np.ndarray:
         e1, r1, _ = moved.sgp4_array(np.full(offsets_s.size, jd), fr + offsets_s / 86400.0)
-        e2, r2, _ = debris.sgp4_array(np.full(offsets_s.size, jd), fr + offsets_s / 86400.0)  # type: ignore[attr-defined]
+        e2, r2, _ = debris.sgp4_array(np.full(offsets_s.size, jd), fr + offsets_s / 86400.0)
         assert not e1.any() and not e2.any()
         return np.asarray(np.linalg.norm(r1 - r2, axis=1))
 
@@ -433,6 +434,74 @@ def test_plan_avoidance_clears_the_conjunction(
         assert not avoided[0].new
         assert avoided[0].miss_km == pytest.approx(result.miss_km, abs=0.01)
     assert item.prerequisites_unmet == ([] if screening.clear else ["post_maneuver_screening"])
+
+
+def _min_range_km(a: Satrec, b: Satrec, t: datetime) -> float:
+    """Brute-force SGP4 minimum range (km) of ``a`` to ``b`` within 10 min of ``t``."""
+    jd, fr = _jd(t)
+
+    def ranges_km(offsets_s: np.ndarray) -> np.ndarray:
+        jds = np.full(offsets_s.size, jd)
+        e1, r1, _ = a.sgp4_array(jds, fr + offsets_s / 86400.0)
+        e2, r2, _ = b.sgp4_array(jds, fr + offsets_s / 86400.0)
+        assert not e1.any() and not e2.any()
+        return np.asarray(np.linalg.norm(r1 - r2, axis=1))
+
+    coarse = np.arange(-600.0, 600.0, 0.5)
+    best = coarse[int(np.argmin(ranges_km(coarse)))]
+    return float(np.min(ranges_km(np.arange(best - 1.0, best + 1.0, 1e-4))))
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("cosmo_agent.orbital.screening") is None,
+    reason="the conjunction screener (cosmo_agent.orbital.screening) is not installed",
+)
+def test_plan_avoidance_flags_a_conjunction_the_burn_creates(
+    conjunction: tuple[Mission, Catalog, ConjunctionEvent],
+) -> None:
+    mission, catalog, event = conjunction
+    args = {"event_id": "CONJ-0001", "target_miss_km": 2.0}
+    first = _ok(_conjunction_ctx(conjunction), "plan_avoidance", args)
+    assert isinstance(first, ManeuverProposal) and first.new_elements_tle is not None
+    moved = Satrec.twoline2rv(*first.new_elements_tle)
+    k3 = catalog.satrecs[int(catalog.index_of([38338])[0])]
+    # An intruder the maneuvered orbit meets 200 m away late in the screening span,
+    # where the unmaneuvered orbit (drifted along track) passes far outside the threshold.
+    meet = event.tca_utc + timedelta(hours=20)
+    jd, fr = _jd(meet)
+    _, r, v = moved.sgp4(jd, fr)
+    r, v = np.array(r), np.array(v)
+    r_hat = r / np.linalg.norm(r)
+    angle = math.radians(-60.0)
+    v2 = (v * math.cos(angle) + np.cross(r_hat, v) * math.sin(angle)
+          + r_hat * (r_hat @ v) * (1 - math.cos(angle)))  # fmt: skip
+    fit = fit_satrec(r + 0.200 * r_hat, v2, meet, k3)
+    assert fit.status == 0
+    intruder_id = 99002
+    assert _min_range_km(moved, fit.satrec, meet) == pytest.approx(0.200, abs=0.01)
+    assert _min_range_km(k3, fit.satrec, meet) > event.threshold_km  # not there without the burn
+    intruder = Catalog.from_records(
+        [ElementRecord(intruder_id, "TEST INTRUDER", "", meet, fit.satrec, "test", 0)],
+        source="test",
+    )
+    ctx = ToolContext.from_mission(mission, catalog=merge_catalogs([catalog, intruder]))
+    ctx.store.events[event.event_id] = event
+    result = _ok(ctx, "plan_avoidance", args)
+    assert isinstance(result, ManeuverProposal)
+    assert result.delta_v_rtn_m_s == first.delta_v_rtn_m_s  # the intruder does not change the burn
+    screening = result.post_maneuver_screening
+    assert screening is not None and not screening.clear
+    hits = [a for a in screening.approaches if a.secondary.norad_id == intruder_id
+            and abs((a.tca_utc - meet).total_seconds()) < 60]  # fmt: skip
+    assert len(hits) == 1 and hits[0].new
+    assert hits[0].miss_km == pytest.approx(0.200, abs=0.01)
+    assert screening.new_conjunctions == sum(a.new for a in screening.approaches) >= 1
+    tcas = [a.tca_utc for a in screening.approaches]
+    assert tcas == sorted(tcas)
+    assert result.command is not None
+    check = _ok(ctx, "propose_commands", {"commands": [result.command.model_dump(mode="json")]})
+    assert isinstance(check, ProposeCommandsResult)
+    assert check.items[0].prerequisites_unmet == ["post_maneuver_screening"]
 
 
 def test_plan_avoidance_already_safe(
@@ -550,7 +619,7 @@ def test_screen_conjunctions_finds_the_synthetic_event(
     assert result.events == sorted(result.events, key=lambda e: e.tca_utc)
     assert all(e.miss_km <= 5.0 and e.primary.norad_id == 38338 for e in result.events)
     again = call_tool(ctx, "screen_conjunctions", {"satellites": ["K3"], "duration_h": 12})
-    assert [e.event_id for e in again.result.events] == [e.event_id for e in result.events]  # type: ignore[union-attr]
+    assert [e.event_id for e in again.result.events] == [e.event_id for e in result.events]
 
 
 def test_space_weather_alert_scales_and_report_kept(ctx: ToolContext) -> None:
