@@ -1,0 +1,148 @@
+"""Latency of one Cosmo tool call on this CPU: the embedded cosmo-tiny through CosmoChatModel.
+
+Requests: the operator turns of a held-out test split (``--split``: a corpus test.jsonl, see
+model/cosmo-tiny/README.md; without one, a fixed EN/KO list), asked against the real demo
+mission (missions/demo.yaml): its system prompt and its nine tool schemas from
+``cosmo_agent.tools.registry.openai_tools``.
+Measured in the same run:
+
+* ``constrained+prefix-cache`` -- the default engine (xgrammar constraint, KV cache of the
+  common prompt prefix kept between calls);
+* ``constrained, no prefix cache`` -- the baseline: every call prefills the whole prompt.
+
+The two modes run interleaved, request by request, alternating which goes first.
+
+Prints per-mode median / p90 / max latency per call, tokens, the ratio baseline/default, wall
+time and peak RSS (``resource.getrusage``) and Python heap peak (``tracemalloc``).
+
+Run: ``.venv/bin/python bench/bench_inference.py [--split test.jsonl] [--n 20] [--model DIR]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+
+FALLBACK_REQUESTS = (
+    "What's the status of the fleet?",
+    "Space weather right now?",
+    "위성 상태 알려줘",
+    "지금 우주 날씨 어때?",
+    "Screen the whole fleet for conjunctions within 2 km over the next 12 hours.",
+    "앞으로 6시간 동안 모든 위성의 통과 예측해 줘",
+    "Hello!",
+    "안녕하세요",
+)
+
+
+def _requests(split: str | None, n: int) -> list[str]:
+    if not split:
+        return [FALLBACK_REQUESTS[i % len(FALLBACK_REQUESTS)] for i in range(n)]
+    out = []
+    for line in Path(split).read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        user = [m["content"] for m in row["messages"] if m["role"] == "user"]
+        if user:
+            out.append(str(user[0]))
+        if len(out) >= n:
+            break
+    return out
+
+
+def _percentile(xs: list[float], q: float) -> float:
+    s = sorted(xs)
+    k = min(len(s) - 1, max(0, round(q * (len(s) - 1))))
+    return s[k]
+
+
+def _one(chat: Any, system: str, tools: list[dict[str, Any]], text: str) -> tuple[float, Any]:
+    messages = [{"role": "system", "content": system}, {"role": "user", "content": text}]
+    t = time.perf_counter()
+    done = chat.complete(messages, tools)
+    return time.perf_counter() - t, done
+
+
+def _summary(results: list[tuple[float, Any]]) -> dict[str, Any]:
+    lat = [s for s, _ in results]
+    return {
+        "median_s": statistics.median(lat),
+        "p90_s": _percentile(lat, 0.9),
+        "max_s": max(lat),
+        "mean_new_tokens": statistics.mean(d.completion_tokens for _, d in results),
+        "calls": sum(len(d.tool_calls) + len(d.invalid) for _, d in results),
+        "schema_valid_calls": sum(len(d.tool_calls) for _, d in results),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--split", default=None, help="test.jsonl of a Cosmo corpus")
+    parser.add_argument("--n", type=int, default=20, help="requests per mode")
+    parser.add_argument("--model", default=None, help="model dir (default: embedded)")
+    parser.add_argument("--mission", default=str(ROOT / "missions" / "demo.yaml"))
+    args = parser.parse_args(argv)
+
+    from cosmo_agent.agent.planners import system_prompt
+    from cosmo_agent.model.inference import CosmoChatModel
+    from cosmo_agent.tools.mission import load_mission
+    from cosmo_agent.tools.registry import openai_tools
+
+    wall0 = time.perf_counter()
+    tracemalloc.start()
+    mission = load_mission(args.mission)
+    tools = openai_tools(mission)
+    system = system_prompt(mission)
+    requests = _requests(args.split, args.n)
+
+    t = time.perf_counter()
+    chat = CosmoChatModel.load(args.model)
+    load_s = time.perf_counter() - t
+    t = time.perf_counter()
+    chat.complete([{"role": "system", "content": system},
+                   {"role": "user", "content": "warm-up"}], tools)  # grammar compile
+    warm_s = time.perf_counter() - t
+    prompt_tokens = len(chat.engine.prompt_ids(
+        [{"role": "system", "content": system}, {"role": "user", "content": requests[0]}], tools))
+
+    base_chat = CosmoChatModel.from_components(chat.engine.model, chat.engine.tokenizer,
+                                               prefix_cache=False)
+    base_chat.complete([{"role": "system", "content": system},
+                        {"role": "user", "content": "warm-up"}], tools)
+    # Interleaved (alternating which goes first), so that load from other jobs on a shared
+    # machine hits both modes alike.
+    runs: dict[str, list[tuple[float, Any]]] = {"default": [], "baseline": []}
+    for i, text in enumerate(requests):
+        order = ("default", "baseline") if i % 2 == 0 else ("baseline", "default")
+        for mode in order:
+            runs[mode].append(_one(chat if mode == "default" else base_chat, system, tools, text))
+    default, baseline = _summary(runs["default"]), _summary(runs["baseline"])
+    _, heap_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+    print(f"model: {args.model or 'embedded cosmo-tiny'}; mission {Path(args.mission).name}, "
+          f"{len(tools)} tools; {len(requests)} requests; prompt ~{prompt_tokens} tokens")
+    print(f"load {load_s:.2f} s, first call (grammar compile + prefill) {warm_s:.2f} s")
+    modes = (("constrained+prefix-cache", default), ("constrained, no prefix cache", baseline))
+    for name, r in modes:
+        print(f"{name:30s} median {r['median_s']:.3f} s  p90 {r['p90_s']:.3f} s  "
+              f"max {r['max_s']:.3f} s  new tokens {r['mean_new_tokens']:.1f}  "
+              f"calls {r['calls']} (schema-valid {r['schema_valid_calls']})")
+    print(f"ratio baseline/default: median {baseline['median_s'] / default['median_s']:.2f}x, "
+          f"p90 {baseline['p90_s'] / default['p90_s']:.2f}x")
+    print(f"wall {time.perf_counter() - wall0:.1f} s; peak RSS {rss_kib / 1024:.0f} MiB; "
+          f"tracemalloc peak {heap_peak / 2**20:.1f} MiB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
