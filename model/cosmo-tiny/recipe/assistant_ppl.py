@@ -4,6 +4,7 @@ import json
 import math
 import sys
 from pathlib import Path
+from typing import Any
 
 import torch
 from transformers import AutoModelForCausalLM
@@ -13,9 +14,10 @@ from cosmo_agent.model.train import IGNORE_INDEX, assistant_labels
 
 model_dir, split = sys.argv[1], sys.argv[2]
 tok = load_tokenizer(model_dir)
-model = AutoModelForCausalLM.from_pretrained(model_dir, dtype="float32").eval()
-nll: collections.Counter = collections.Counter()
-n: collections.Counter = collections.Counter()
+model: Any = AutoModelForCausalLM.from_pretrained(model_dir, dtype="float32")
+model.eval()
+nll: dict[str, float] = collections.defaultdict(float)
+n: collections.Counter[str] = collections.Counter()
 for line in Path(split).read_text(encoding="utf-8").splitlines():
     r = json.loads(line)
     ms = r["messages"]

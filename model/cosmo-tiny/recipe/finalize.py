@@ -7,6 +7,7 @@ import json
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 import torch
 from transformers import AutoModelForCausalLM
@@ -16,12 +17,14 @@ from cosmo_agent.model.train import assistant_labels
 
 run, ship, corpus, log_path = (Path(a) for a in sys.argv[1:5])
 tok = load_tokenizer(run)
-model = AutoModelForCausalLM.from_pretrained(run, dtype="float32").eval()
+model: Any = AutoModelForCausalLM.from_pretrained(run, dtype="float32")
+model.eval()
 validation = (corpus / "validation.jsonl").read_text(encoding="utf-8").splitlines()
 rows = [json.loads(line) for line in validation][:8]
-diffs = {}
+diffs: dict[str, float] = {}
 for dtype in (torch.float16, torch.bfloat16):
-    half = AutoModelForCausalLM.from_pretrained(run, dtype="float32").eval()
+    half: Any = AutoModelForCausalLM.from_pretrained(run, dtype="float32")
+    half.eval()
     half.load_state_dict({k: v.to(dtype).float() for k, v in model.state_dict().items()})
     worst = 0.0
     with torch.no_grad():
@@ -29,7 +32,7 @@ for dtype in (torch.float16, torch.bfloat16):
             ids = torch.tensor([assistant_labels(tok, r["messages"], r["tools"])[0]])
             worst = max(worst, float((model(ids).logits - half(ids).logits).abs().max()))
     diffs[str(dtype)] = worst
-best = min(diffs, key=diffs.get)
+best = min(diffs, key=lambda k: diffs[k])
 print("max |logit diff| vs fp32:", diffs, "->", best)
 if ship.exists():
     shutil.rmtree(ship)

@@ -13,11 +13,12 @@ import hashlib
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 MAX_TOOL_CHARS = 600
 
 
-def view(row: dict) -> tuple[dict, bool]:
+def view(row: dict[str, Any]) -> tuple[dict[str, Any], bool]:
     messages = row["messages"]
     tool_chars = sum(len(str(m.get("content") or "")) for m in messages if m["role"] == "tool")
     if tool_chars > MAX_TOOL_CHARS:
@@ -29,12 +30,18 @@ def view(row: dict) -> tuple[dict, bool]:
 out = Path(sys.argv[1])
 shards = [Path(s) for s in sys.argv[2:]]
 out.mkdir(parents=True, exist_ok=True)
-manifest: dict = {"format": "cosmo-corpus/1 (merged shards)", "shards": [str(s) for s in shards],
-                  "max_tool_chars": MAX_TOOL_CHARS, "counts": {}, "intents": {}, "cut": {},
-                  "files": {}}
+manifest: dict[str, Any] = {
+    "format": "cosmo-corpus/1 (merged shards)",
+    "shards": [str(s) for s in shards],
+    "max_tool_chars": MAX_TOOL_CHARS,
+    "counts": {},
+    "intents": {},
+    "cut": {},
+    "files": {},
+}
 for split in ("train", "validation", "test"):
-    langs: collections.Counter = collections.Counter()
-    intents: collections.Counter = collections.Counter()
+    langs: collections.Counter[str] = collections.Counter()
+    intents: collections.Counter[str] = collections.Counter()
     cut = 0
     path = out / f"{split}.jsonl"
     with open(path, "w", encoding="utf-8") as fh:
@@ -51,8 +58,8 @@ for split in ("train", "validation", "test"):
     manifest["intents"][split] = dict(sorted(intents.items()))
     manifest["cut"][split] = cut
 kept = sum(c["total"] for c in manifest["counts"].values())
-reasons: collections.Counter = collections.Counter()
-by_intent: collections.Counter = collections.Counter()
+reasons: collections.Counter[str] = collections.Counter()
+by_intent: collections.Counter[str] = collections.Counter()
 for shard in shards:
     for line in (shard / "disagreements.jsonl").read_text(encoding="utf-8").splitlines():
         r = json.loads(line)

@@ -3,6 +3,7 @@ and a wall-clock cap (a TrainerCallback) so that the run ends on time whatever t
 import json
 import sys
 import time
+from typing import Any
 
 from transformers import TrainerCallback
 
@@ -15,7 +16,7 @@ class WallClockCap(TrainerCallback):
     def __init__(self, budget_s: float) -> None:
         self.deadline = time.monotonic() + budget_s
 
-    def on_step_end(self, args, state, control, **kwargs):
+    def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> Any:
         if time.monotonic() > self.deadline:
             print(f"wall-clock cap reached at step {state.global_step}", flush=True)
             control.should_training_stop = True
