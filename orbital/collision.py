@@ -46,7 +46,9 @@ __all__ = [
     "EARTH_ROTATION_RAD_S",
     "PC_STATUS",
     "EncounterPlane",
+    "HbrType",
     "MaxPcResult",
+    "NonPositiveDefinite",
     "PcMethod",
     "PcResult",
     "PcStatus",
@@ -82,6 +84,29 @@ PcMethod = Literal["foster", "chan"]
     percent when the HBR is comparable to it (measured in the tests).
 """
 
+HbrType = Literal["circle", "square", "square_equal_area"]
+"""Shape of the hard-body region for the ``"foster"`` method (NASA CARA ``Pc2D_Foster`` HBRType).
+
+``"circle"`` the disc of radius HBR; ``"square"`` the square of side 2·HBR
+(CARA ``'square'``); ``"square_equal_area"`` the square of side √π·HBR, the
+disc's area (CARA ``'squareEquArea'``).  Squares are centred on the hard-body
+centre with sides along the encounter plane's ``x`` and ``z`` axes, as CARA
+aligns them.
+"""
+
+NonPositiveDefinite = Literal["zero", "remediate"]
+"""What to do with a combined encounter-plane covariance that has a negative eigenvalue.
+
+``"zero"`` (default): Pc 0 with status ``NOT_POSITIVE_DEFINITE``.  ``"remediate"``:
+clip the eigenvalues to (1e-4 HBR)² as NASA CARA does (status
+``COVARIANCE_REMEDIATED``).  Either way, a covariance whose eigenvalues are
+all non-negative but one or both standard deviations lie below the floor of
+1e-4 HBR (e.g. a zero or rank-deficient covariance) is floor-clipped and
+gets status ``COVARIANCE_REMEDIATED``: it is valid, just sharper than the
+integration can resolve.  An eigenvalue counts as negative when it is below
+-1e-10 times the largest one (rounding of a singular covariance stays above).
+"""
+
 
 class PcStatus:
     """Status codes of :class:`EncounterPlane` and :class:`PcResult` (``PC_STATUS``)."""
@@ -91,14 +116,16 @@ class PcStatus:
     NONFINITE_INPUT: Final = 2
     NO_RELATIVE_MOTION: Final = 3
     BAD_HBR: Final = 4
+    NOT_POSITIVE_DEFINITE: Final = 5
 
 
 PC_STATUS: Final[Mapping[int, str]] = MappingProxyType(
     {
         PcStatus.OK: "ok",
         PcStatus.COVARIANCE_REMEDIATED: (
-            "the combined covariance in the encounter plane was not positive definite, or had a"
-            " standard deviation below 1e-4 HBR; its eigenvalues were clipped to (1e-4 HBR)²"
+            "the combined covariance in the encounter plane had a standard deviation below"
+            " 1e-4 HBR (or was not positive definite, with non_positive_definite='remediate');"
+            " its eigenvalues were clipped to (1e-4 HBR)²"
             " as NASA CARA does, and Pc was computed from the clipped covariance; check the"
             " input covariances (a CDM with COVARIANCE_METHOD = DEFAULT often causes this)"
         ),
@@ -114,9 +141,18 @@ PC_STATUS: Final[Mapping[int, str]] = MappingProxyType(
             "the hard-body radius is not a positive finite number of km; Pc is NaN; pass"
             " hbr_km > 0 (the sum of the two objects' radii; 0.020 is 20 m)"
         ),
+        PcStatus.NOT_POSITIVE_DEFINITE: (
+            "warning: the combined covariance in the encounter plane is not positive definite"
+            " (it has a negative eigenvalue), so Pc was not computed and is reported as 0;"
+            " review the input covariances (CDM quality, COVARIANCE_METHOD), or pass"
+            " non_positive_definite='remediate' to clip its eigenvalues as NASA CARA does"
+        ),
     }
 )
-"""Status code → sentence saying what happened and what to do.  Codes 0 and 1 carry a Pc."""
+"""Status code → sentence saying what happened and what to do.
+
+Codes 0 and 1 carry a Pc; code 5 carries Pc 0 (not computed); codes 2 to 4 NaN.
+"""
 
 # Quadrature: Gauss-Legendre nodes per panel (three panels per conjunction), and
 # the half-width of the integration window in standard deviations (the Gaussian
@@ -125,10 +161,17 @@ PC_STATUS: Final[Mapping[int, str]] = MappingProxyType(
 # and 24 nodes reach 2e-10; otherwise 64 nodes are needed (see _foster).
 _GL_SMOOTH = np.polynomial.legendre.leggauss(24)
 _GL_SHARP = np.polynomial.legendre.leggauss(64)
+_GL_SQUARE = np.polynomial.legendre.leggauss(32)
 _SMOOTH_SIGMA_OVER_HBR = 0.5
 _WINDOW_SIGMA = 12.0
 # Covariance eigenvalue floor as a fraction of the HBR, squared (NASA CARA Pc2D_Foster).
 _CLIP_FRACTION = 1e-4
+# Smallest eigenvalue below -this × the largest: a negative eigenvalue, not rounding.
+_NEGATIVE_EIGENVALUE_FRACTION = 1e-10
+# Half-side of the square hard-body regions in HBR (NASA CARA Pc2D_Foster).
+_SQUARE_HALF_SIDE: Final[Mapping[str, float]] = MappingProxyType(
+    {"square": 1.0, "square_equal_area": float(np.sqrt(np.pi)) / 2.0}
+)
 # Relative speeds at or below this (1 nm/s) have no usable encounter plane.
 _MIN_RELATIVE_SPEED_KM_S = 1e-12
 # Conjunctions integrated together; bounds temporary memory to ~50 MB.
@@ -295,7 +338,10 @@ def encounter_plane(
 
 @dataclass(frozen=True, eq=False)
 class PcResult:
-    """Pc per conjunction, with a ``PC_STATUS`` code each; NaN where the status is 2 or more."""
+    """Pc per conjunction, with a ``PC_STATUS`` code each.
+
+    NaN where the status is 2 to 4; 0 where it is ``NOT_POSITIVE_DEFINITE`` (5).
+    """
 
     pc: FloatArray
     status: StatusArray
@@ -316,7 +362,8 @@ class _Principal:
     """Encounter-plane geometry in the covariance's principal axes, flattened.
 
     Axis 0 has the smaller standard deviation ``s0``; ``m0``/``m1`` are the miss
-    components; ``status`` is the combined status so far.
+    components; ``status`` is the combined status so far; ``axes`` (n, 2, 2)
+    holds the principal axes as columns, in encounter-plane ``x``/``z`` coordinates.
     """
 
     s0: FloatArray
@@ -325,9 +372,15 @@ class _Principal:
     m1: FloatArray
     hbr: FloatArray
     status: StatusArray
+    axes: FloatArray
 
 
-def _principal(plane: EncounterPlane, hbr_km: ArrayLike, scale: float = 1.0) -> _Principal:
+def _principal(
+    plane: EncounterPlane,
+    hbr_km: ArrayLike,
+    scale: float = 1.0,
+    non_positive_definite: NonPositiveDefinite = "remediate",
+) -> _Principal:
     shape = plane.shape
     hbr = np.broadcast_to(_as_float(hbr_km), shape).ravel()
     status = plane.status.ravel().copy()
@@ -340,6 +393,14 @@ def _principal(plane: EncounterPlane, hbr_km: ArrayLike, scale: float = 1.0) -> 
     safe_cov = np.where(good[:, np.newaxis, np.newaxis], cov, np.eye(2))
     eigval, eigvec = np.linalg.eigh(safe_cov)  # ascending eigenvalues, vectors in columns
     floor = (_CLIP_FRACTION * np.where(good, hbr, 1.0)) ** 2
+    if non_positive_definite == "zero":
+        negative = eigval[:, 0] < -_NEGATIVE_EIGENVALUE_FRACTION * np.abs(eigval[:, 1])
+        status[good & negative] = PcStatus.NOT_POSITIVE_DEFINITE
+        good &= ~negative
+    elif non_positive_definite != "remediate":
+        raise ValueError(
+            f"non_positive_definite must be 'zero' or 'remediate', got {non_positive_definite!r}"
+        )
     clipped = eigval < floor[:, np.newaxis]
     status[good & clipped.any(axis=-1)] = PcStatus.COVARIANCE_REMEDIATED
     eigval = np.maximum(eigval, floor[:, np.newaxis])
@@ -351,6 +412,7 @@ def _principal(plane: EncounterPlane, hbr_km: ArrayLike, scale: float = 1.0) -> 
         m1=m[:, 1],
         hbr=np.where(good | (status == PcStatus.COVARIANCE_REMEDIATED), hbr, 1.0),
         status=status,
+        axes=eigvec,
     )
 
 
@@ -412,13 +474,70 @@ def _foster_panels(
     return np.asarray(np.sum(weight * gauss * inner * h, axis=(-2, -1)))
 
 
+def _foster_square(p: _Principal, half_side_over_hbr: float) -> FloatArray:
+    """Square integral, sides along the plane's ``x``/``z`` axes, half-side ``a``.
+
+    Pc = ∫ N(x; mx, Cxx) · P(|z| < a | x) dx over |x| < a, where z given x is
+    Gaussian with mean mz + Cxz/Cxx (x − mx) and variance det C / Cxx.  The x
+    range is cut to mx ± 12 σx and split where the conditional mean crosses
+    ±a, then each of those three panels into eight Gauss-Legendre panels.
+    """
+    out = np.zeros(p.s0.shape)
+    chunk = _CHUNK // 8
+    for start in range(0, p.s0.size, chunk):
+        sel = slice(start, start + chunk)
+        axes = p.axes[sel]
+        var = np.stack([p.s0[sel] ** 2, p.s1[sel] ** 2], axis=-1)
+        cov = np.einsum("nik,nk,njk->nij", axes, var, axes)
+        miss = np.einsum("nik,nk->ni", axes, np.stack([p.m0[sel], p.m1[sel]], axis=-1))
+        out[sel] = _square_panels(cov, miss, half_side_over_hbr * p.hbr[sel])
+    return np.clip(out, 0.0, 1.0)
+
+
+def _square_panels(cov: FloatArray, miss: FloatArray, a: FloatArray) -> FloatArray:
+    cxx, cxz, czz = cov[:, 0, 0], cov[:, 0, 1], cov[:, 1, 1]
+    mx, mz = miss[:, 0], miss[:, 1]
+    sx = np.sqrt(cxx)
+    slope = cxz / cxx
+    sz = np.sqrt(np.maximum(czz - cxz * slope, 0.0))
+    sz = np.maximum(sz, 1e-300)
+    lo = np.maximum(-a, mx - _WINDOW_SIGMA * sx)
+    hi = np.maximum(lo, np.minimum(a, mx + _WINDOW_SIGMA * sx))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cross_lo = np.where(slope != 0.0, mx + (-a - mz) / slope, lo)
+        cross_hi = np.where(slope != 0.0, mx + (a - mz) / slope, lo)
+    edges = np.sort(np.stack([lo, cross_lo, cross_hi, hi], axis=-1), axis=-1)
+    edges = np.clip(edges, lo[:, np.newaxis], hi[:, np.newaxis])
+    fractions = np.linspace(0.0, 1.0, 9)
+    fine = edges[:, :-1, np.newaxis] + (edges[:, 1:] - edges[:, :-1])[..., np.newaxis] * fractions
+    a_pan = fine[..., :-1].reshape(len(a), -1, 1)
+    b_pan = fine[..., 1:].reshape(len(a), -1, 1)
+    nodes, weights = _GL_SQUARE
+    x = 0.5 * (a_pan + b_pan) + 0.5 * (b_pan - a_pan) * nodes
+    weight = 0.5 * (b_pan - a_pan) * weights
+    col = (slice(None), np.newaxis, np.newaxis)
+    mean_z = mz[col] + slope[col] * (x - mx[col])
+    inner = _interval_probability((-a[col] - mean_z) / sz[col], (a[col] - mean_z) / sz[col])
+    gauss = np.exp(-0.5 * ((x - mx[col]) / sx[col]) ** 2) / (np.sqrt(2.0 * np.pi) * sx[col])
+    return np.asarray(np.sum(weight * gauss * inner, axis=(-2, -1)))
+
+
 def _chan(p: _Principal) -> FloatArray:
     u = p.hbr**2 / (p.s0 * p.s1)
     v = (p.m0 / p.s0) ** 2 + (p.m1 / p.s1) ** 2
     return np.asarray(special.chndtr(u, 2.0, v), dtype=np.float64)
 
 
-def _evaluate(p: _Principal, method: PcMethod) -> FloatArray:
+def _evaluate(p: _Principal, method: PcMethod, hbr_type: HbrType = "circle") -> FloatArray:
+    if hbr_type != "circle":
+        if hbr_type not in _SQUARE_HALF_SIDE:
+            raise ValueError(
+                "hbr_type must be 'circle', 'square' or 'square_equal_area',"
+                f" got {hbr_type!r}"
+            )
+        if method != "foster":
+            raise ValueError(f"hbr_type {hbr_type!r} needs method 'foster', got {method!r}")
+        return _foster_square(p, _SQUARE_HALF_SIDE[hbr_type])
     if method == "foster":
         return _foster(p)
     if method == "chan":
@@ -427,17 +546,31 @@ def _evaluate(p: _Principal, method: PcMethod) -> FloatArray:
 
 
 def collision_probability(
-    plane: EncounterPlane, hbr_km: ArrayLike, method: PcMethod = "foster"
+    plane: EncounterPlane,
+    hbr_km: ArrayLike,
+    method: PcMethod = "foster",
+    *,
+    hbr_type: HbrType = "circle",
+    non_positive_definite: NonPositiveDefinite = "zero",
 ) -> PcResult:
     """Pc of each conjunction in ``plane`` for hard-body radius ``hbr_km`` (broadcast).
 
-    See :data:`PcMethod` for the methods and their accuracy, and ``PC_STATUS``
-    for the status codes.  A covariance that is not positive definite is
-    remediated (status 1) rather than refused, as operational tools do.
+    See :data:`PcMethod` for the methods and their accuracy, :data:`HbrType`
+    for the hard-body shapes (squares need ``method="foster"``), and
+    ``PC_STATUS`` for the status codes.  A covariance with a negative
+    eigenvalue gives Pc 0 and status ``NOT_POSITIVE_DEFINITE`` by default, or
+    is remediated (status 1) with ``non_positive_definite="remediate"``; see
+    :data:`NonPositiveDefinite`.
+
+    >>> plane = EncounterPlane(
+    ...     np.array([0.0, 0.0]), np.eye(2), np.array(1.0), np.array(0, dtype=np.int8))
+    >>> f"{float(collision_probability(plane, 0.5, hbr_type='square').pc):.6f}"
+    '0.146631'
     """
-    p = _principal(plane, hbr_km)
-    pc = _evaluate(p, method)
+    p = _principal(plane, hbr_km, non_positive_definite=non_positive_definite)
+    pc = _evaluate(p, method, hbr_type)
     pc = np.where(p.status <= PcStatus.COVARIANCE_REMEDIATED, pc, np.nan)
+    pc = np.where(p.status == PcStatus.NOT_POSITIVE_DEFINITE, 0.0, pc)
     return PcResult(pc=pc.reshape(plane.shape), status=p.status.reshape(plane.shape), method=method)
 
 
@@ -482,6 +615,7 @@ def max_collision_probability(plane: EncounterPlane, hbr_km: ArrayLike) -> MaxPc
             m1=base.m1,
             hbr=base.hbr,
             status=base.status,
+            axes=base.axes,
         )
         return _foster(scaled)
 

@@ -3,6 +3,7 @@ geometry invariances, and per-element statuses."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 from typing import Any, cast
@@ -218,6 +219,95 @@ def test_direct_hit_geometry_is_handled() -> None:
     assert pc == pytest.approx(1 - np.exp(-0.5 * (0.01 / sigma) ** 2), rel=1e-10)
 
 
+# --------------------------------------------------------------------------- square HBR
+
+
+@pytest.mark.parametrize(
+    ("hbr_type", "key"),
+    [
+        ("circle", "pc_foster"),
+        ("square", "pc_foster_square"),
+        ("square_equal_area", "pc_foster_square_equal_area"),
+    ],
+)
+def test_omitron_case_matches_cara_for_each_hbr_shape(hbr_type: str, key: str) -> None:
+    case = CASES["omitron_01"]
+    pc = collision_probability(_case_plane(case), case["hbr_km"], hbr_type=cast(Any, hbr_type))
+    assert int(pc.status) == PcStatus.OK
+    assert float(pc.pc) == pytest.approx(case[key], rel=case["rel_tol"])
+
+
+def _square_reference(cov: np.ndarray, miss: np.ndarray, a: float) -> float:
+    """Adaptive quadrature of the Gaussian over the axis-aligned square, conditioning on x."""
+    sx = float(np.sqrt(cov[0, 0]))
+    lo, hi = max(-a, miss[0] - 12 * sx), min(a, miss[0] + 12 * sx)
+    if lo >= hi:
+        return 0.0
+    slope = cov[0, 1] / cov[0, 0]
+    sz = float(np.sqrt(cov[1, 1] - cov[0, 1] * slope))
+
+    def inner(x: float) -> float:
+        mean = miss[1] + slope * (x - miss[0])
+        box = special.ndtr((a - mean) / sz) - special.ndtr((-a - mean) / sz)
+        return float(np.exp(-0.5 * ((x - miss[0]) / sx) ** 2) / (np.sqrt(2 * np.pi) * sx) * box)
+
+    cuts = [miss[0] + (k - miss[1]) / slope for k in (-a, a)] if slope else []
+    cuts += [miss[0] + k * sx for k in (-3.0, 0.0, 3.0)]
+    edges = sorted({lo, hi, *(c for c in cuts if lo < c < hi)})
+    return float(
+        sum(
+            integrate.quad(inner, e0, e1, epsabs=0, epsrel=1e-11, limit=200)[0]
+            for e0, e1 in itertools.pairwise(edges)
+        )
+    )
+
+
+@pytest.mark.filterwarnings("ignore::scipy.integrate.IntegrationWarning")
+def test_square_matches_adaptive_quadrature_for_correlated_covariances() -> None:
+    rng = np.random.default_rng(7)
+    n = 40
+    angle = rng.uniform(0, np.pi, n)
+    sig = np.exp(rng.uniform(np.log(0.003), np.log(3.0), (n, 2)))
+    rot = np.stack([np.cos(angle), -np.sin(angle), np.sin(angle), np.cos(angle)], -1)
+    rot = rot.reshape(n, 2, 2)
+    cov = rot @ (sig[..., np.newaxis] ** 2 * np.eye(2)) @ np.swapaxes(rot, -1, -2)
+    miss = rng.normal(size=(n, 2)) * 0.5
+    plane = EncounterPlane(miss, cov, np.ones(n), np.zeros(n, dtype=np.int8))
+    for hbr_type, half in (("square", 1.0), ("square_equal_area", np.sqrt(np.pi) / 2)):
+        got = collision_probability(plane, 0.2, hbr_type=cast(Any, hbr_type)).pc
+        want = np.array([_square_reference(cov[i], miss[i], 0.2 * half) for i in range(n)])
+        # 1e-6 relative where Pc matters; in the far tail (Pc < 1e-10) 1e-4 relative.
+        big = want > 1e-10
+        tail = (want > 1e-30) & ~big
+        assert np.allclose(got[big], want[big], rtol=1e-6, atol=0)
+        assert np.allclose(got[tail], want[tail], rtol=1e-4, atol=0)
+        assert np.all(got[want <= 1e-30] < 1e-25)
+
+
+def test_square_with_a_diagonal_covariance_is_a_product_of_normal_cdfs() -> None:
+    s0, s1 = np.array([0.05, 100.0, 0.3]), np.array([0.2, 100.0, 0.01])
+    m0, m1 = np.array([0.1, 0.0, -0.2]), np.array([-0.05, 0.0, 0.04])
+    plane = _diagonal_plane(s0, s1, m0, m1)
+    hbr = 0.1
+    for hbr_type, a in (("square", hbr), ("square_equal_area", np.sqrt(np.pi) / 2 * hbr)):
+        got = collision_probability(plane, hbr, hbr_type=cast(Any, hbr_type)).pc
+        want = (special.ndtr((a - m0) / s0) - special.ndtr((-a - m0) / s0)) * (
+            special.ndtr((a - m1) / s1) - special.ndtr((-a - m1) / s1)
+        )
+        assert np.allclose(got, want, rtol=1e-9, atol=0)
+    # A wide Gaussian is flat over the region: the equal-area square matches the disc.
+    equal = collision_probability(plane, hbr, hbr_type="square_equal_area").pc[1]
+    assert equal == pytest.approx(float(collision_probability(plane, hbr).pc[1]), rel=1e-6)
+
+
+def test_bad_hbr_type_is_refused() -> None:
+    plane = _diagonal_plane(np.ones(1), np.ones(1), np.zeros(1), np.zeros(1))
+    with pytest.raises(ValueError, match="hbr_type"):
+        collision_probability(plane, 0.1, hbr_type=cast(Any, "ellipse"))
+    with pytest.raises(ValueError, match="needs method 'foster'"):
+        collision_probability(plane, 0.1, "chan", hbr_type="square")
+
+
 # --------------------------------------------------------------------------- statuses
 
 
@@ -249,16 +339,71 @@ def test_one_bad_conjunction_does_not_spoil_the_batch() -> None:
     # Zero covariance, miss 10 m on a 10 m disc's edge: remediation gives about one half.
     assert result.pc[3] == pytest.approx(0.5, abs=1e-3)
     assert all(msg for msg in result.messages())
-    assert set(PC_STATUS) == {0, 1, 2, 3, 4}
+    assert set(PC_STATUS) == {0, 1, 2, 3, 4, 5}
 
 
-def test_non_positive_definite_covariance_is_remediated_not_refused() -> None:
-    plane = _diagonal_plane(np.array([1.0]), np.array([1.0]), np.array([0.5]), np.array([0.0]))
-    cov = np.array([[[1.0, 2.0], [2.0, 1.0]]])  # eigenvalues 3 and -1
-    bad = EncounterPlane(plane.miss_km, cov, plane.relative_speed_km_s, plane.status)
-    result = collision_probability(bad, 0.1)
-    assert result.status.tolist() == [PcStatus.COVARIANCE_REMEDIATED]
-    assert 0.0 <= result.pc[0] <= 1.0
+def _non_pd_batch() -> EncounterPlane:
+    plane = _diagonal_plane(np.ones(3), np.ones(3), np.full(3, 0.5), np.zeros(3))
+    cov = np.array(
+        [
+            [[1.0, 2.0], [2.0, 1.0]],  # eigenvalues 3 and -1: not positive definite
+            [[1.0, 0.0], [0.0, 0.0]],  # eigenvalues 1 and 0: singular, floor-clipped
+            [[1.0, 0.0], [0.0, 1.0]],  # fine
+        ]
+    )
+    return EncounterPlane(plane.miss_km, cov, plane.relative_speed_km_s, plane.status)
+
+
+@pytest.mark.parametrize("hbr_type", ["circle", "square", "square_equal_area"])
+def test_non_positive_definite_covariance_gives_zero_with_a_warning_status(
+    hbr_type: str,
+) -> None:
+    plane = _non_pd_batch()
+    result = collision_probability(plane, 0.1, hbr_type=cast(Any, hbr_type))
+    assert result.status.tolist() == [
+        PcStatus.NOT_POSITIVE_DEFINITE,
+        PcStatus.COVARIANCE_REMEDIATED,
+        PcStatus.OK,
+    ]
+    assert result.pc[0] == 0.0
+    assert result.valid.tolist() == [False, True, True]
+    assert "not positive definite" in result.messages()[0]
+    assert "non_positive_definite='remediate'" in result.messages()[0]
+    # The rest of the batch is untouched by the bad conjunction.
+    alone = collision_probability(
+        EncounterPlane(
+            plane.miss_km[1:], plane.covariance_km2[1:], plane.relative_speed_km_s[1:],
+            plane.status[1:],
+        ),
+        0.1,
+        hbr_type=cast(Any, hbr_type),
+    )
+    assert np.array_equal(result.pc[1:], alone.pc)
+    assert 0.0 < result.pc[1] <= 1.0
+
+
+def test_non_positive_definite_covariance_can_be_remediated_as_cara_does() -> None:
+    plane = _non_pd_batch()
+    result = collision_probability(plane, 0.1, non_positive_definite="remediate")
+    assert result.status.tolist() == [
+        PcStatus.COVARIANCE_REMEDIATED,
+        PcStatus.COVARIANCE_REMEDIATED,
+        PcStatus.OK,
+    ]
+    # Clipped: eigenvalue 3 along (1, 1)/√2, (1e-5 km)² along (1, -1)/√2; the miss
+    # (0.5, 0) sits 0.354 off that thin axis, 35 000 floor sigmas: Pc is 0 to the bone.
+    assert 0.0 <= result.pc[0] < 1e-300
+    zero_mode = collision_probability(plane, 0.1)
+    assert np.array_equal(result.pc[1:], zero_mode.pc[1:])
+    with pytest.raises(ValueError, match="'zero' or 'remediate'"):
+        collision_probability(plane, 0.1, non_positive_definite=cast(Any, "ignore"))
+
+
+def test_rounding_of_a_singular_covariance_is_not_called_non_positive_definite() -> None:
+    plane = _diagonal_plane(np.ones(1), np.ones(1), np.zeros(1), np.zeros(1))
+    cov = np.array([[[1.0, 1.0 + 1e-15], [1.0 + 1e-15, 1.0]]])  # eigenvalue -1e-15
+    near = EncounterPlane(plane.miss_km, cov, plane.relative_speed_km_s, plane.status)
+    assert collision_probability(near, 0.1).status.tolist() == [PcStatus.COVARIANCE_REMEDIATED]
 
 
 def test_unknown_method_is_refused() -> None:
@@ -317,7 +462,9 @@ def test_public_names_are_pinned() -> None:
     assert sorted(collision.__all__) == [
         "EARTH_ROTATION_RAD_S",
         "EncounterPlane",
+        "HbrType",
         "MaxPcResult",
+        "NonPositiveDefinite",
         "PC_STATUS",
         "PcMethod",
         "PcResult",
