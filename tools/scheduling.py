@@ -677,7 +677,7 @@ def _unmet(
             j for j in by_sat[t.sat] if tasks[j].start_s < t.end_s and t.start_s < tasks[j].end_s
         ]
         lst = by_station[t.station]
-        starts = station_starts[t.station]
+        starts = station_starts.get(t.station, [])  # a station with nothing scheduled
         lo = bisect.bisect_left(starts, t.start_s - longest - turn)
         hi = bisect.bisect_left(starts, t.end_s + turn)
         for j in lst[lo:hi]:
