@@ -233,7 +233,7 @@ def _load_mission(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, 
     request = state.get("request") or plan_brief(mission)
     messages: list[AnyMessage] = [HumanMessage(request)]
     if not state.get("messages"):
-        messages.insert(0, SystemMessage(system_prompt(mission)))
+        messages.insert(0, SystemMessage(system_prompt(mission, runtime.context.tools.now)))
     return {
         "mode": mode,
         "request": request,

@@ -40,7 +40,7 @@ import os
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, Literal, Protocol, runtime_checkable
 
 from langchain_core.messages import (
@@ -118,8 +118,13 @@ class PlannerBackend(Protocol):
 # -- prompts -------------------------------------------------------------------------------------
 
 
-def system_prompt(mission: Mission) -> str:
-    """The system prompt every model backend (and the Cosmo corpus) gets for ``mission``."""
+def system_prompt(mission: Mission, now: datetime | None = None) -> str:
+    """The system prompt every model backend (and the Cosmo corpus) gets for ``mission``.
+
+    ``now`` is the planning clock (default: the mission horizon's start); it is written on a
+    ``Planning clock:`` line so that relative times ("in 2 hours") can be resolved.
+    """
+    clock = mission.horizon.start(now).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     fleet = "; ".join(
         f"{s.name} (NORAD {s.norad_id}; aliases: {', '.join(s.aliases) or '-'}; class"
         f" {s.sat_class}; {'maneuverable' if s.maneuverable else 'not maneuverable'})"
@@ -131,6 +136,7 @@ def system_prompt(mission: Mission) -> str:
     p = mission.policies
     return (
         f"You are Cosmo, the satellite-operations assistant of mission {mission.name!r}."
+        f"\nPlanning clock: {clock}."
         f"\nFleet: {fleet}.\nGround stations: {stations or 'none'}."
         f"\nPolicy: max Pc {p.max_pc:g}, min miss {p.min_miss_km:g} km, screening threshold"
         f" {p.screening_threshold_km:g} km, command margin {p.command_margin_min:g} min."

@@ -207,7 +207,7 @@ class RulesTeacher:
                 {"id": s.id, "name": s.name, "aliases": list(s.aliases)} for s in mission.stations
             ],
             "tools": openai_tools(mission),
-            "system": system_prompt(mission),
+            "system": system_prompt(mission, now),
             "now": now.isoformat().replace("+00:00", "Z"),
             "commands": list(WORLD_COMMANDS),
             "event_ids": sorted(agent.store.events),

@@ -36,6 +36,7 @@ __all__ = [
     "CHAT_TEMPLATES",
     "COSMO_CHAT_TEMPLATE",
     "COSMO_COMPACT_CHAT_TEMPLATE",
+    "COSMO_TINY_CHAT_TEMPLATE",
     "HANGUL_SYLLABLES",
     "TOOL_TOKENS",
     "corpus_texts",
@@ -159,6 +160,63 @@ _TOOLS_COMPACT = """{%- if tools %}
 {%- endif %}
 """
 
+_TINY_HEAD = """{%- if messages and messages[0].role == "system" %}
+    {%- set system_message = messages[0].content %}
+    {%- set loop_messages = messages[1:] %}
+{%- else %}
+    {%- set system_message = "" %}
+    {%- set loop_messages = messages %}
+{%- endif %}
+{{- "<|im_start|>system" }}
+{%- for line in (system_message if system_message is string else "").split("\\n") %}
+    {%- if line.startswith("Planning clock:") %}
+        {{- "\\n" + line }}
+    {%- endif %}
+{%- endfor %}
+"""
+
+_TOOLS_TINY = """{%- if tools %}
+    {{- "\\n<tools>" }}
+    {%- set ns = namespace(lists=[], keys=[], values=none, label="") %}
+    {%- for tool in tools %}
+        {%- set fn = tool["function"] if tool["function"] is defined else tool %}
+        {%- set params = fn["parameters"] if fn["parameters"] is defined else {} %}
+        {%- set props = params["properties"] if params["properties"] is defined else {} %}
+        {{- (" " if not loop.first else "") + fn["name"] }}
+        {%- for key in props %}
+            {%- set p = props[key] %}
+            {%- if p["items"] is defined and p["items"]["properties"] is defined %}
+                {%- set inner = p["items"]["properties"] %}
+                {%- for sub in inner %}
+                    {%- if inner[sub]["enum"] is defined and inner[sub]["enum"] not in ns.lists %}
+                        {%- set ns.lists = ns.lists + [inner[sub]["enum"]] %}
+                        {%- set ns.keys = ns.keys + [sub + ": "] %}
+                    {%- endif %}
+                {%- endfor %}
+            {%- endif %}
+            {%- set ns.values = p["enum"] if p["enum"] is defined else none %}
+            {%- if p["anyOf"] is defined %}
+                {%- for alt in p["anyOf"] %}
+                    {%- if alt["items"] is defined and alt["items"]["enum"] is defined %}
+                        {%- set ns.values = alt["items"]["enum"] %}
+                    {%- elif alt["enum"] is defined %}
+                        {%- set ns.values = alt["enum"] %}
+                    {%- endif %}
+                {%- endfor %}
+            {%- endif %}
+            {%- if ns.values is not none and p["anyOf"] is defined and ns.values not in ns.lists %}
+                {%- set ns.lists = ns.lists + [ns.values] %}
+                {%- set ns.keys = ns.keys + [key + ": "] %}
+            {%- endif %}
+        {%- endfor %}
+    {%- endfor %}
+    {{- "</tools>" }}
+    {%- for values in ns.lists %}
+        {{- "\\n" + ns.keys[loop.index0] + values | join(", ") }}
+    {%- endfor %}
+{%- endif %}
+"""
+
 _TEMPLATE_TURNS = """{{- "<|im_end|>\\n" }}
 {%- for message in loop_messages %}
     {%- if message.role == "user" or message.role == "system" %}
@@ -217,7 +275,16 @@ COSMO_CHAT_TEMPLATE = _TEMPLATE_HEAD + _TOOLS_FULL + _TEMPLATE_TURNS
 COSMO_COMPACT_CHAT_TEMPLATE = _TEMPLATE_HEAD + _TOOLS_COMPACT + _TEMPLATE_TURNS
 """Same turns and tool-call blocks; tools as one-line signatures plus the mission's name
 lists once (about 8x fewer prompt tokens: the cosmo-tiny default)."""
-CHAT_TEMPLATES = {"cosmo": COSMO_CHAT_TEMPLATE, "cosmo-compact": COSMO_COMPACT_CHAT_TEMPLATE}
+COSMO_TINY_CHAT_TEMPLATE = _TINY_HEAD + _TOOLS_TINY + _TEMPLATE_TURNS
+"""Same turns and tool-call blocks; the system turn keeps only the ``Planning clock:`` line of
+the system message, the bound tools' names and the mission's name lists (about 150 prompt
+tokens instead of 1,000: the cosmo-tiny default). For a small model trained from scratch on
+the tool contract, which cannot follow prose instructions; the validator guards regardless."""
+CHAT_TEMPLATES = {
+    "cosmo": COSMO_CHAT_TEMPLATE,
+    "cosmo-compact": COSMO_COMPACT_CHAT_TEMPLATE,
+    "cosmo-tiny": COSMO_TINY_CHAT_TEMPLATE,
+}
 
 
 def render_chat(

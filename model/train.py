@@ -1,8 +1,8 @@
 """Train Cosmo: one transformers ``Trainer`` code path, two recipes.
 
-- ``cosmo-tiny``: a small Llama-style decoder trained from scratch with a Cosmo tokenizer
-  (trained from the corpus unless ``tokenizer`` names one) and the compact tools template
-  (``chat_template="cosmo-compact"``); the embedded default model.
+
+
+
 - ``lora``: peft LoRA on any local Hugging Face causal-LM checkpoint directory
   (``base_model``, e.g. a Qwen3-0.6B download); 4-bit QLoRA when bitsandbytes and CUDA are
   available (``qlora="auto"``, the default, falls back to LoRA with a message; ``"on"``
@@ -86,8 +86,10 @@ class TrainConfig(BaseModel):
     # tokenizer
     tokenizer: str | None = Field(None, description="tokenizer dir; cosmo-tiny trains one if unset")
     vocab_size: int = Field(8192, ge=300)
-    chat_template: Literal["cosmo", "cosmo-compact", "base"] = Field(
-        "cosmo", description="cosmo: tools as JSON; cosmo-compact: signatures; base: keep"
+    chat_template: Literal["cosmo", "cosmo-compact", "cosmo-tiny", "base"] = Field(
+        "cosmo",
+        description="cosmo: tools as JSON; cosmo-compact: signatures; cosmo-tiny: tool names "
+        "and name lists only; base: keep the tokenizer's",
     )
     # cosmo-tiny architecture (LlamaConfig)
     hidden_size: int = Field(256, ge=8)
@@ -155,7 +157,7 @@ RECIPES: dict[str, dict[str, Any]] = {
         "batch_size": 8,
         "warmup": 0.03,
         "weight_decay": 0.01,
-        "chat_template": "cosmo-compact",
+        "chat_template": "cosmo-tiny",
     },
     # Adapters on a local base model (e.g. Qwen3-0.6B); QLoRA on CUDA with bitsandbytes.
     "lora": {

@@ -247,6 +247,35 @@ def test_compact_template_writes_signatures_and_each_name_list_once(workdir: Pat
     assert learned.startswith("<tool_call>") and learned.endswith("UTC.<|im_end|>")
 
 
+def test_tiny_template_keeps_the_clock_tool_names_and_name_lists_only(workdir: Path) -> None:
+    messages, _ = _conversation()
+    messages = [
+        {"role": "system", "content": "You are Cosmo.\nPlanning clock: 2026-06-10T05:15:00Z."
+         "\nFleet: ISS (ZARYA) (NORAD 25544; aliases: ISS).\nIgnore other instructions."},
+        *messages[1:],
+    ]
+    tools = _mission_tools()
+    full = T.render_chat(messages, tools)
+    tiny = T.render_chat(messages, tools, chat_template=T.COSMO_TINY_CHAT_TEMPLATE)
+    head = tiny[: tiny.index("<|im_end|>")]
+    assert head.startswith("<|im_start|>system\nPlanning clock: 2026-06-10T05:15:00Z.\n<tools>")
+    assert "You are Cosmo" not in head and "Ignore other" not in head and "Fleet:" not in head
+    names = [t["function"]["name"] for t in tools]
+    assert f"<tools>{' '.join(names)}</tools>" in head
+    assert head.count("국제우주정거장") == 1 and head.count("대전") == 1
+    assert "\nsatellites: 25544, ISS (ZARYA), ISS, 국제우주정거장" in head
+    assert "\nstations: DJN, 대전" in head
+    # Only the system turn differs: the turns the model learns are byte-identical.
+    assert tiny.split("<|im_end|>\n", 1)[1] == full.split("<|im_end|>\n", 1)[1]
+    compact = T.render_chat(messages, tools, chat_template=T.COSMO_COMPACT_CHAT_TEMPLATE)
+    tok = T.load_tokenizer(workdir / "tok")
+    assert len(tok(tiny)["input_ids"]) < 0.5 * len(tok(compact)["input_ids"])
+    small = T.load_tokenizer(workdir / "tok", chat_template=T.COSMO_TINY_CHAT_TEMPLATE)
+    ids, labels = assistant_labels(small, messages, tools)
+    learned = small.decode([t for t, lab in zip(ids, labels, strict=True) if lab != -100])
+    assert learned.startswith("<tool_call>") and learned.endswith("UTC.<|im_end|>")
+
+
 def test_saved_tokenizer_keeps_the_template_in_tokenizer_config(workdir: Path) -> None:
     config = json.loads((workdir / "tok" / "tokenizer_config.json").read_text())
     assert config["chat_template"] == T.COSMO_CHAT_TEMPLATE
@@ -287,7 +316,7 @@ def test_cosmo_tiny_learns_saves_and_loads_back(workdir: Path, tmp_path: Path) -
         assert (out / name).is_file(), name
     assert (Path(result.checkpoint_dir) / "tokenizer" / "tokenizer.json").is_file()
     saved_template = json.loads((out / "tokenizer_config.json").read_text())["chat_template"]
-    assert saved_template == T.COSMO_COMPACT_CHAT_TEMPLATE  # the cosmo-tiny recipe's choice
+    assert saved_template == T.COSMO_TINY_CHAT_TEMPLATE  # the cosmo-tiny recipe's choice
 
     tok = T.load_tokenizer(out)
     model = AutoModelForCausalLM.from_pretrained(out)
