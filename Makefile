@@ -29,7 +29,7 @@ demo: $(VENV)/.installed
 	$(VENV)/bin/cosmo-agent plan missions/demo.yaml -o demo-plan.json
 
 test: $(VENV)/.dev-installed
-	$(PY) -m pytest -q tests --doctest-glob=README.md README.md
+	$(PY) -m pytest -q tests
 
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .

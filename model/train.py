@@ -119,6 +119,9 @@ class TrainConfig(BaseModel):
     max_grad_norm: float = Field(1.0, gt=0)
     bf16: Literal["auto", "on", "off"] = "auto"
     gradient_checkpointing: bool = False
+    group_by_length: bool = Field(
+        False, description="batch conversations of similar length (less padding)"
+    )
     logging_steps: int = Field(10, ge=1)
     eval_steps: int | None = Field(200, ge=1)
     save_steps: int = Field(200, ge=1)
@@ -157,6 +160,7 @@ RECIPES: dict[str, dict[str, Any]] = {
         "batch_size": 8,
         "warmup": 0.03,
         "weight_decay": 0.01,
+        "group_by_length": True,
         "chat_template": "cosmo-tiny",
     },
     # Adapters on a local base model (e.g. Qwen3-0.6B); QLoRA on CUDA with bitsandbytes.
@@ -520,6 +524,12 @@ def _training_args(
         fields = TrainingArguments.__dataclass_fields__
         key = "activation_checkpointing" if "activation_checkpointing" in fields else None
         extra[key or "gradient_checkpointing"] = True
+    if config.group_by_length:  # transformers 5: a sampling strategy; 4.x: a flag
+        fields = TrainingArguments.__dataclass_fields__
+        if "train_sampling_strategy" in fields:
+            extra["train_sampling_strategy"] = "group_by_length"
+        else:
+            extra["group_by_length"] = True
     return TrainingArguments(
         **extra,
         output_dir=str(out),

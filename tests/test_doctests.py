@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import doctest
 import importlib
+import os
 import pkgutil
+from pathlib import Path
 
 import pytest
 
@@ -27,6 +29,16 @@ def test_docstring_examples(name: str) -> None:
     module = importlib.import_module(name)
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.failed == 0
+
+
+def test_readme_examples(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's library examples run as written, from the repository root."""
+    root = Path(__file__).resolve().parents[1]
+    monkeypatch.chdir(root)
+    result = doctest.testfile(
+        os.fspath(root / "README.md"), module_relative=False, optionflags=doctest.ELLIPSIS
+    )
+    assert result.attempted >= 8 and result.failed == 0
 
 
 def test_facade_version() -> None:

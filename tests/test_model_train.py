@@ -297,6 +297,18 @@ def test_recipes_are_data_and_configs_validate() -> None:
         TrainConfig.from_recipe("cosmo-tiny", lora_dropout=1.5)
 
 
+def test_cosmo_tiny_batches_by_length(tmp_path: Path) -> None:
+    from cosmo_agent.model.train import _training_args
+
+    args = _training_args(
+        TrainConfig.from_recipe("cosmo-tiny"), tmp_path, max_steps=1, lr=1e-3, has_eval=False
+    )
+    assert args.train_sampling_strategy == "group_by_length"
+    plain = TrainConfig.from_recipe("cosmo-tiny", group_by_length=False)
+    args = _training_args(plain, tmp_path, max_steps=1, lr=1e-3, has_eval=False)
+    assert args.train_sampling_strategy == "random"
+
+
 @pytest.mark.slow
 def test_cosmo_tiny_learns_saves_and_loads_back(workdir: Path, tmp_path: Path) -> None:
     out = tmp_path / "model"

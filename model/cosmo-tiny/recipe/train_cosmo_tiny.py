@@ -1,5 +1,12 @@
-"""cosmo-tiny training run: model.train.train() with the recipe overridden for a 2-core CPU,
-and a wall-clock cap (a TrainerCallback) so that the run ends on time whatever the load."""
+"""cosmo-tiny training run: model.train.train() with the recipe sized for a 2-core CPU.
+
+Usage: python train_cosmo_tiny.py CORPUS_DIR OUT_DIR MAX_STEPS WALL_CAP_S [BATCH]
+
+MAX_STEPS sets the cosine schedule (choose it from a throughput probe so that the run ends on
+its own); WALL_CAP_S is a safety cap (a TrainerCallback) so the run ends on time whatever the
+load. Architecture and optimiser settings are below; everything else is the cosmo-tiny recipe
+(cosmo-tiny chat template, length-grouped batches, loss on assistant turns only).
+"""
 import json
 import sys
 import time
@@ -10,6 +17,7 @@ from transformers import TrainerCallback
 from cosmo_agent.model.train import TrainConfig, train
 
 data, out, max_steps, budget_s = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
+batch = int(sys.argv[5]) if len(sys.argv) > 5 else 16
 
 
 class WallClockCap(TrainerCallback):
@@ -27,21 +35,21 @@ config = TrainConfig.from_recipe(
     "cosmo-tiny",
     data=data,
     output_dir=out,
-    hidden_size=192,
+    hidden_size=256,
     num_layers=4,
     num_heads=4,
     num_kv_heads=4,
-    intermediate_size=512,
+    intermediate_size=768,
     vocab_size=4096,
-    max_length=2048,
-    batch_size=4,
-    learning_rate=2e-3,
-    warmup=0.05,
+    max_length=1024,
+    batch_size=batch,
+    learning_rate=3e-3,
+    warmup=0.04,
     max_steps=max_steps,
-    logging_steps=10,
+    logging_steps=25,
     eval_steps=None,
-    max_eval_examples=40,
-    save_steps=100,
+    max_eval_examples=64,
+    save_steps=200,
     seed=0,
 )
 t0 = time.time()
