@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import json
 import sys
 from collections.abc import Iterator
@@ -36,10 +35,6 @@ from cosmo_agent.tools.registry import (
 )
 from cosmo_agent.tools.toolkit import ConjunctionEvent, ObjectRef, ToolArgs, ToolResult
 
-needs_passes = pytest.mark.skipif(
-    importlib.util.find_spec("cosmo_agent.orbital.passes") is None,
-    reason="the pass predictor (cosmo_agent.orbital.passes) is not installed",
-)
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "missions" / "demo.yaml"
 SAMPLE = files("cosmo_agent.tools") / "data" / "sample-leo.3le"
@@ -511,7 +506,6 @@ def test_several_catalog_files(tmp_path: Path) -> None:
 # -- the CLI's library calls ----------------------------------------------------------------------
 
 
-@needs_passes
 def test_mission_passes_for_the_cli() -> None:
     out = mission_passes(DEMO, satellites=["K3"], stations=["DAEJEON"], duration_h=12)
     assert out.ok and out.name == "find_passes"
@@ -525,7 +519,6 @@ def test_mission_passes_for_the_cli() -> None:
     assert bad.as_dict()["error"]["code"] == "unknown_satellite"
 
 
-@needs_passes
 def test_mission_schedule_for_the_cli() -> None:
     out = mission_schedule(DEMO, duration_h=6, objective="max_priority")
     assert out.ok and out.name == "schedule_contacts"
