@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -155,26 +156,146 @@ def _spaceweather(args: argparse.Namespace) -> dict[str, Any]:
     return dict(report.model_dump(mode="json"))
 
 
-def _assess(args: argparse.Namespace) -> dict[str, Any]:
-    from cosmo_agent.orbital.cdm import Cdm, CdmError
+def _finite_or_none(value: float) -> float | None:
+    """``value`` for JSON, or None (``null``) where it could not be computed: never NaN."""
+    return float(value) if math.isfinite(value) else None
 
+
+def _assess_hbr_m(args: argparse.Namespace, hbr_in_cdm: float | None) -> tuple[float, str]:
+    """The hard-body radius (m) and where it came from: ``--hbr-m`` or ``COMMENT HBR``."""
+    advice = "(the two objects' radii summed, in metres, e.g. --hbr-m 20)"
+    if args.hbr_m is not None:
+        if not (math.isfinite(args.hbr_m) and args.hbr_m > 0):
+            raise UserError(
+                f"--hbr-m {args.hbr_m:g} is not a hard-body radius; give a positive number {advice}"
+            )
+        return float(args.hbr_m), "--hbr-m"
+    if hbr_in_cdm is None:
+        raise UserError(
+            f"{args.file}: no hard-body radius: CDM 1.0 has no HBR keyword and the file has no"
+            f" 'COMMENT HBR = ...' line; pass --hbr-m R {advice}"
+        )
+    if not (math.isfinite(hbr_in_cdm) and hbr_in_cdm > 0):
+        raise UserError(
+            f"{args.file}: its 'COMMENT HBR' gives {hbr_in_cdm:g} m, which is not a hard-body"
+            f" radius; pass --hbr-m R {advice}"
+        )
+    return hbr_in_cdm, "COMMENT HBR"
+
+
+def _assess(args: argparse.Namespace) -> dict[str, Any]:
+    """Pc of a CDM by every method of ``orbital.collision``, with the inputs used.
+
+    ``pc`` maps method to Pc (``null`` where it could not be computed, with the reason in
+    ``pc_status`` and ``warnings``): Foster's integral over the disc (``foster``), over the
+    square of side 2·HBR (``foster_square``) and over the square of the disc's area
+    (``foster_square_equal_area``), Chan's series (``chan``) and Alfano's maximum over the
+    covariance scale (``alfano_max``, detailed in ``max_pc``).
+    """
+    from cosmo_agent.orbital.cdm import Cdm, CdmError
+    from cosmo_agent.orbital.collision import (
+        PC_STATUS,
+        PcStatus,
+        collision_probability,
+        max_collision_probability,
+    )
+
+    if args.hbr_m is not None:
+        _assess_hbr_m(args, None)  # a bad --hbr-m is refused before the file is read
     try:
         cdm = Cdm.from_file(args.file)
-        foster = cdm.collision_probability(args.hbr_m, "foster")
-        chan = cdm.collision_probability(args.hbr_m, "chan")
     except OSError as exc:
         raise UserError(f"{args.file}: cannot read ({exc.strerror})") from None
-    except (CdmError, ValueError) as exc:
+    except CdmError as exc:
         raise UserError(str(exc)) from None
+    hbr_m, hbr_source = _assess_hbr_m(args, cdm.hbr_m)
+    try:
+        plane = cdm.encounter_plane()
+    except ValueError as exc:
+        raise UserError(f"{args.file}: {exc}") from None
+    hbr_km = hbr_m * 1e-3
+    results = {
+        "foster": collision_probability(plane, hbr_km, "foster"),
+        "foster_square": collision_probability(plane, hbr_km, hbr_type="square"),
+        "foster_square_equal_area": collision_probability(
+            plane, hbr_km, hbr_type="square_equal_area"
+        ),
+        "chan": collision_probability(plane, hbr_km, "chan"),
+    }
+    worst = max_collision_probability(plane, hbr_km)
+    status_name = {code: name for name, code in vars(PcStatus).items() if name.isupper()}
+    codes = {name: int(r.status) for name, r in results.items()}
+    codes["alfano_max"] = int(worst.status)
+    pc_max = _finite_or_none(float(worst.pc_max))
+    by_code: dict[int, list[str]] = {}
+    for name, code in codes.items():
+        if code != PcStatus.OK:
+            by_code.setdefault(code, []).append(name)
     r1, r2 = np.asarray(cdm.object1.position_km), np.asarray(cdm.object2.position_km)
     return {
         "file": args.file,
         "tca": cdm.relative.tca.isoformat().replace("+00:00", "Z"),
-        "miss_m": float(np.linalg.norm(r1 - r2) * 1e3),
-        "hbr_m": args.hbr_m if args.hbr_m is not None else cdm.hbr_m,
-        "pc": {"foster": float(foster.pc), "chan": float(chan.pc)},
-        "warnings": [m for m in foster.messages() if m != "ok"] + [str(i) for i in cdm.issues],
+        "miss_m": _finite_or_none(float(np.linalg.norm(r1 - r2) * 1e3)),
+        "relative_speed_m_s": _finite_or_none(float(plane.relative_speed_km_s) * 1e3),
+        "hbr_m": hbr_m,
+        "hbr_source": hbr_source,
+        "covariance": {
+            obj.object.lower(): {
+                "source": "CDM",
+                "frame": "RTN",
+                "state_frame": obj.ref_frame,
+                "covariance_method": obj.covariance_method,
+                "assumed": obj.covariance_method.upper() == "DEFAULT",
+            }
+            for obj in (cdm.object1, cdm.object2)
+        },
+        "pc": {
+            **{name: _finite_or_none(float(r.pc)) for name, r in results.items()},
+            "alfano_max": pc_max,
+        },
+        "pc_status": {name: status_name[code] for name, code in codes.items()},
+        "max_pc": {
+            "pc": pc_max,
+            "covariance_scale": _finite_or_none(float(worst.covariance_scale)),
+            "diluted": bool(worst.diluted) if pc_max is not None else None,
+        },
+        "cdm_reported_pc": cdm.relative.collision_probability,
+        "cdm_reported_pc_method": cdm.relative.collision_probability_method,
+        "warnings": [f"{', '.join(names)}: {PC_STATUS[code]}" for code, names in by_code.items()]
+        + [str(i) for i in cdm.issues],
     }
+
+
+_MIRROR_MATCH_S = 1.0
+"""Sightings of one pair from both sides this close (s) are one minimum seen twice.
+
+Both sightings refine the same range minimum of the same two ephemerides, so their TCAs agree
+to far better than this (to the microsecond on tests/data/screening); distinct minima of a pair
+are minutes to an orbit apart, so each keeps its own event.
+"""
+
+
+def _drop_mirrored_events(events: list[dict[str, Any]], fleet: set[int]) -> list[dict[str, Any]]:
+    """One event per conjunction of two fleet satellites, as the toolkit reports them.
+
+    Fleet-vs-catalog screening sees such a conjunction from each side (A→B and B→A).  Like
+    ``tools.toolkit.screen_conjunctions``, which keeps one event per event id, this keeps the
+    first sighting in (TCA, primary, secondary) order; it drops only the other sighting of
+    the same unordered pair at the same TCA (within ``_MIRROR_MATCH_S``), so the distinct
+    minima of a pair that stays close keep one event each.  Pairs with one fleet member are
+    untouched.
+    """
+    kept: list[dict[str, Any]] = []
+    seen: dict[frozenset[int], list[datetime]] = {}
+    for event in sorted(events, key=lambda e: (e["tca"], e["primary"], e["secondary"])):
+        pair = frozenset((int(event["primary"]), int(event["secondary"])))
+        if pair <= fleet:
+            tca = datetime.fromisoformat(event["tca"].replace("Z", "+00:00"))
+            if any(abs((tca - t).total_seconds()) <= _MIRROR_MATCH_S for t in seen.get(pair, ())):
+                continue
+            seen.setdefault(pair, []).append(tca)
+        kept.append(event)
+    return kept
 
 
 def _screen(args: argparse.Namespace) -> dict[str, Any]:
@@ -209,6 +330,8 @@ def _screen(args: argparse.Namespace) -> dict[str, Any]:
     result = screen(catalog, start, start + timedelta(hours=args.duration_h),
                     args.threshold_km, primaries=primaries)
     out = result.to_dict()
+    if primaries is not None:
+        out["events"] = _drop_mirrored_events(out["events"], set(ids))
     out.update(start=start.isoformat().replace("+00:00", "Z"), duration_h=args.duration_h,
                threshold_km=args.threshold_km, catalog=args.catalog,
                mode="all-vs-all" if primaries is None else "fleet-vs-catalog")

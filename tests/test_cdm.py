@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cosmo_agent.orbital import cdm as cdm_module
 from cosmo_agent.orbital.cdm import (
@@ -448,26 +450,74 @@ def test_docstring_examples_run() -> None:
     assert result.attempted > 0 and result.failed == 0
 
 
-def test_mutated_messages_never_crash_the_reader_or_the_writer() -> None:
-    """Random edits of both encodings: the reader either raises CdmError or returns a
-    message the writer can write and the reader read back."""
-    rng = np.random.default_rng(2026)
-    sources = [EXAMPLE_KVN, Cdm.from_kvn(EXAMPLE_KVN).to_xml()]
-    alphabet = list("=[]\r\n\t .-+eE0123456789ZTNaX:_<>/\"'é")
-    for i in range(1000):
-        chars = list(sources[i % 2])
-        for _ in range(int(rng.integers(1, 5))):
-            pos = int(rng.integers(len(chars)))
-            op = rng.random()
-            if op < 0.4:
-                chars[pos] = str(rng.choice(alphabet))
-            elif op < 0.7:
-                del chars[pos]
-            else:
-                chars.insert(pos, str(rng.choice(alphabet)))
+def _fixture_sources() -> list[tuple[str, str]]:
+    """(source name, text) of the real messages: the standard's sample and the two CARA
+    fixtures as KVN, and the sample and TERRA as XML."""
+    terra, quirks = (path.read_text(encoding="latin-1") for path in (TERRA, QUIRKS))
+    return [
+        ("sample.kvn", EXAMPLE_KVN),
+        ("sample.xml", Cdm.from_kvn(EXAMPLE_KVN).to_xml()),
+        (TERRA.name, terra),
+        (QUIRKS.name, quirks),
+        ("terra.xml", Cdm.from_kvn(terra).to_xml()),
+    ]
+
+
+# Characters that matter to KVN and XML, plus anything a Latin-1 file can hold.
+_MUTATION_CHARS = st.sampled_from(list("=[]\r\n\t .-+eE0123456789ZTNaX:_<>/\"'&;é")) | (
+    st.characters(max_codepoint=0xFF)
+)
+
+
+@st.composite
+def _mutated_fixture(draw: st.DrawFn) -> tuple[str, str]:
+    """A real message with one to four characters replaced, deleted or inserted."""
+    source, text = draw(st.sampled_from(_fixture_sources()))
+    chars = list(text)
+    edits = st.tuples(
+        st.sampled_from(("replace", "delete", "insert")), st.integers(0, 1 << 20), _MUTATION_CHARS
+    )
+    for op, position, char in draw(st.lists(edits, min_size=1, max_size=4)):
+        i = position % len(chars)
+        if op == "replace":
+            chars[i] = char
+        elif op == "delete":
+            del chars[i]
+        else:
+            chars.insert(i, char)
+    return source, "".join(chars)
+
+
+def _assert_documented_error(exc: CdmError, source: str, text: str) -> None:
+    """The CdmError contract: ``issue`` says where (the source, then the KVN line or XML
+    element) and which keyword.  A missing keyword has no line and a line that is not
+    ``KEYWORD = value`` has no keyword, so every error names one or the other, except for
+    a text that is not a CDM at all (not well-formed XML, no keyword read)."""
+    issue = exc.issue
+    assert str(exc) == str(issue) and str(exc).startswith(source)
+    assert issue.where == source or issue.where.startswith(f"{source}:")
+    # The keyword as written on the line, or a CDM keyword the message lacks.
+    assert issue.keyword == "" or issue.keyword in text or issue.keyword in EXAMPLE_KVN
+    assert issue.reason
+    located = issue.where.removeprefix(source).removeprefix(":")
+    if located.isdigit():
+        assert 1 <= int(located) <= len(text.splitlines())
+    # Only a text that is not a CDM at all (no keyword read) may name neither.
+    assert located or issue.keyword or "is this a CDM" in issue.reason or "XML" in issue.reason
+
+
+@settings(max_examples=200, deadline=None)
+@given(_mutated_fixture())
+def test_mutated_messages_never_crash_the_reader_or_the_writer(mutant: tuple[str, str]) -> None:
+    """Edits of real messages in both encodings: lenient and strict reading either raise
+    the documented CdmError or return a message the writer can write and the reader read
+    back; no other exception ever escapes."""
+    source, text = mutant
+    for strict in (False, True):
         try:
-            cdm = Cdm.from_text("".join(chars))
-        except CdmError:
+            cdm = Cdm.from_text(text, strict=strict, source=source)
+        except CdmError as exc:
+            _assert_documented_error(exc, source, text)
             continue
         known = dataclasses.replace(cdm, unknown=())  # unknown keywords are not written
         assert _same(Cdm.from_kvn(cdm.to_kvn()), known)

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 
 import cosmo_agent
 from cosmo_agent.agent.cli import main
 
 DATA = Path(__file__).parent / "data"
+TERRA = DATA / "cdm" / "cara-terra-2022-02-24.kvn"
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -39,13 +43,158 @@ def test_bad_input_exits_2_with_a_message_naming_the_problem(tmp_path: Path) -> 
     assert out.returncode == 2 and "missing.cdm" in out.stderr
 
 
-def test_assess_cdm_reports_pc_of_each_method() -> None:
-    out = _run("assess", str(DATA / "cdm" / "cara-terra-2022-02-24.kvn"), "--json")
+def _strict_json(text: str) -> Any:
+    """Parse JSON as RFC 8259 defines it: NaN and Infinity are refused."""
+
+    def refuse(name: str) -> None:
+        raise ValueError(f"{name} is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_assess_cdm_reports_pc_of_each_method(capsys: pytest.CaptureFixture[str]) -> None:
+    from cosmo_agent.orbital.cdm import Cdm
+    from cosmo_agent.orbital.collision import collision_probability, max_collision_probability
+
+    out = _run("assess", str(TERRA), "--json")
     assert out.returncode == 0, out.stderr
-    result = json.loads(out.stdout)
+    result = _strict_json(out.stdout)
     # CARA's message reports Pc 1.213e-3 for this event.
     assert abs(result["pc"]["foster"] - 1.213e-3) / 1.213e-3 < 5e-3
-    assert set(result["pc"]) == {"foster", "chan"}
+    cdm = Cdm.from_file(TERRA)
+    plane = cdm.encounter_plane()
+    hbr_km = 0.015  # the message's 'COMMENT HBR = 15 [m]'
+    want = {
+        "foster": collision_probability(plane, hbr_km, "foster").pc,
+        "foster_square": collision_probability(plane, hbr_km, hbr_type="square").pc,
+        "foster_square_equal_area": collision_probability(
+            plane, hbr_km, hbr_type="square_equal_area"
+        ).pc,
+        "chan": collision_probability(plane, hbr_km, "chan").pc,
+    }
+    worst = max_collision_probability(plane, hbr_km)
+    assert set(result["pc"]) == {*want, "alfano_max"}
+    for name, pc in want.items():
+        assert result["pc"][name] == pytest.approx(float(pc), rel=1e-12), name
+    assert result["pc"]["alfano_max"] == pytest.approx(float(worst.pc_max), rel=1e-12)
+    assert result["max_pc"] == {
+        "pc": result["pc"]["alfano_max"],
+        "covariance_scale": pytest.approx(float(worst.covariance_scale), rel=1e-12),
+        "diluted": bool(worst.diluted),
+    }
+    assert set(result["pc_status"]) == set(result["pc"])
+    assert set(result["pc_status"].values()) == {"OK"} and result["warnings"] == []
+    # The inputs used: HBR and where it came from, TCA, miss, speed, covariance source.
+    assert (result["hbr_m"], result["hbr_source"]) == (15.0, "COMMENT HBR")
+    assert result["tca"] == "2022-02-24T10:03:07.749000Z"
+    r1, r2 = np.asarray(cdm.object1.position_km), np.asarray(cdm.object2.position_km)
+    assert result["miss_m"] == pytest.approx(float(np.linalg.norm(r2 - r1)) * 1e3, rel=1e-12)
+    assert result["miss_m"] == pytest.approx(25.0, abs=0.5)  # the CDM's MISS_DISTANCE
+    assert result["relative_speed_m_s"] == pytest.approx(4489.0, abs=0.5)  # RELATIVE_SPEED
+    from_cdm = {"source": "CDM", "frame": "RTN", "state_frame": "EME2000",
+                "covariance_method": "CALCULATED", "assumed": False}
+    assert result["covariance"] == {"object1": from_cdm, "object2": from_cdm}
+    assert (result["cdm_reported_pc"], result["cdm_reported_pc_method"]) == (
+        1.213e-3, "FOSTER-1992")
+    # --hbr-m overrides the message's comment, and the output says so.
+    assert main(["assess", str(TERRA), "--hbr-m", "20", "--json"]) == 0
+    result = _strict_json(capsys.readouterr().out)
+    assert (result["hbr_m"], result["hbr_source"]) == (20.0, "--hbr-m")
+    assert result["pc"]["foster"] == pytest.approx(
+        float(collision_probability(plane, 0.020).pc), rel=1e-12
+    )
+
+
+def test_assess_hbr_zero_exits_2_and_prints_no_nan() -> None:
+    out = _run("assess", str(TERRA), "--hbr-m", "0", "--json")
+    assert out.returncode == 2 and out.stdout == ""
+    assert "--hbr-m 0 is not a hard-body radius" in out.stderr and "Traceback" not in out.stderr
+
+
+@pytest.mark.parametrize("value", ["-5", "nan", "inf", "-inf", "1e-400"])
+def test_assess_refuses_a_hard_body_radius_that_is_not_positive_and_finite(
+    value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["assess", str(TERRA), f"--hbr-m={value}", "--json"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "--hbr-m" in captured.err and "positive number" in captured.err
+
+
+def test_assess_without_any_hbr_names_the_file_and_the_flag(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cosmo_agent.orbital.cdm import EXAMPLE_KVN  # CCSDS's sample: no 'COMMENT HBR'
+
+    path = tmp_path / "no-hbr.kvn"
+    path.write_text(EXAMPLE_KVN)
+    assert main(["assess", str(path), "--json"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert str(path) in captured.err and "COMMENT HBR" in captured.err
+    assert "pass --hbr-m" in captured.err
+    assert main(["assess", str(path), "--hbr-m", "10", "--json"]) == 0
+    assert _strict_json(capsys.readouterr().out)["hbr_source"] == "--hbr-m"
+    zero = tmp_path / "zero-hbr.kvn"
+    zero.write_text(TERRA.read_text().replace("COMMENT HBR = 15 [m]", "COMMENT HBR = 0 [m]"))
+    assert main(["assess", str(zero), "--json"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and str(zero) in captured.err and "pass --hbr-m" in captured.err
+
+
+def test_assess_gives_null_and_a_status_where_pc_cannot_be_computed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cosmo_agent.orbital.cdm import Cdm
+
+    cdm = Cdm.from_file(TERRA)
+    o1 = cdm.object1
+    co_moving = dataclasses.replace(
+        cdm,
+        object2=dataclasses.replace(
+            cdm.object2, x_dot_km_s=o1.x_dot_km_s, y_dot_km_s=o1.y_dot_km_s,
+            z_dot_km_s=o1.z_dot_km_s,
+        ),
+    )
+    path = tmp_path / "co-moving.kvn"
+    co_moving.write(path)
+    assert main(["assess", str(path), "--json"]) == 0
+    result = _strict_json(capsys.readouterr().out)
+    assert result["pc"] == dict.fromkeys(result["pc"])  # every method: null, never NaN
+    assert set(result["pc_status"].values()) == {"NO_RELATIVE_MOTION"}
+    assert result["max_pc"] == {"pc": None, "covariance_scale": None, "diluted": None}
+    assert result["relative_speed_m_s"] == 0.0
+    assert any("relative velocity is zero" in w for w in result["warnings"])
+
+
+def test_assess_non_positive_definite_covariance_gives_zero_with_a_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """CARA's non-PD case (OmitronTestCase_Test07, HBR 20 m) written as a CDM."""
+    from cosmo_agent.orbital.cdm import Cdm
+
+    case = json.loads((DATA / "collision" / "pc-reference-cases.json").read_text())[
+        "omitron_07_non_pd"
+    ]
+    cdm = Cdm.from_file(TERRA)
+    objects = []
+    for obj, k in ((cdm.object1, "1"), (cdm.object2, "2")):
+        (x, y, z), (vx, vy, vz) = case[f"r{k}_km"], case[f"v{k}_km_s"]
+        objects.append(dataclasses.replace(
+            obj, x_km=x, y_km=y, z_km=z, x_dot_km_s=vx, y_dot_km_s=vy, z_dot_km_s=vz,
+            covariance_rtn=(*case[f"cov{k}_rtn_m2"], *obj.covariance_rtn[6:]),
+        ))
+    path = tmp_path / "non-pd.kvn"
+    dataclasses.replace(cdm, object1=objects[0], object2=objects[1]).write(path)
+    assert main(["assess", str(path), "--hbr-m", "20", "--json"]) == 0
+    result = _strict_json(capsys.readouterr().out)
+    for name in ("foster", "foster_square", "foster_square_equal_area", "chan"):
+        assert result["pc"][name] == 0.0
+        assert result["pc_status"][name] == "NOT_POSITIVE_DEFINITE"
+    assert any("not positive definite" in w for w in result["warnings"])
+    # The worst case is searched over a remediated covariance, and says so.
+    assert result["pc_status"]["alfano_max"] == "COVARIANCE_REMEDIATED"
+    assert result["pc"]["alfano_max"] is not None
 
 
 def test_spaceweather_json_on_bundled_sample() -> None:
@@ -102,3 +251,29 @@ def test_screen_bad_input_exits_2(
             argv += [k, v]
     assert main(argv + extra) == 2
     assert needle in capsys.readouterr().err
+
+
+def test_screen_lists_a_conjunction_of_two_fleet_satellites_once(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from cosmo_agent.orbital import Catalog
+    from cosmo_agent.orbital.screening import screen
+
+    subset = Path(__file__).parent / "data" / "screening" / "subset.3le"
+    a, b = 62079, 62080  # a pair that stays close: three minima in these two hours
+    assert main(["screen", "--catalog", str(subset), "--start", "2026-06-10T00:00:00Z",
+                 "--duration-h", "2", "--threshold-km", "5", "--satellites", str(a), str(b),
+                 "--json"]) == 0
+    events = json.loads(capsys.readouterr().out)["events"]
+    catalog = Catalog.from_file(subset)
+    t0 = datetime(2026, 6, 10, tzinfo=UTC)
+    raw = screen(catalog, t0, t0 + timedelta(hours=2), 5.0, primaries=catalog.select([a, b]))
+    sightings = [(frozenset((e["primary"], e["secondary"])), e["tca"]) for e in raw.to_records()]
+    assert len(sightings) > len(set(sightings))  # the library sees each a-b minimum from both sides
+    got = [(frozenset((e["primary"], e["secondary"])), e["tca"]) for e in events]
+    assert len(got) == len(set(got)) and set(got) == set(sightings)
+    pair = [e for e in events if {e["primary"], e["secondary"]} == {a, b}]
+    assert len(pair) == 3 and len({e["tca"] for e in pair}) == 3  # each minimum kept once
+    assert all(e["primary"] == a for e in pair)  # the first in (TCA, primary) order
