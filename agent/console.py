@@ -10,6 +10,9 @@ no traceback). Progress goes to stderr (a Rich spinner), never with ``--json``.
 >>> add_parsers(parser.add_subparsers(dest="command"))
 >>> parser.parse_args(["plan", "m.yaml", "--approve-all"]).approve_all
 True
+>>> args = parser.parse_args(["schedule", "--mission", "m.yaml", "--duration-h", "6"])
+>>> args.mission, args.duration_h, args.objective
+('m.yaml', 6.0, 'max_volume')
 """
 
 from __future__ import annotations
@@ -94,10 +97,15 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--json", action="store_true")
     for name, what in (("passes", "ground-station passes"), ("schedule", "a contact schedule")):
         p = sub.add_parser(name, help=f"{what} of the mission's fleet (the {name} tool)")
-        p.add_argument("mission", help="mission YAML file")
+        p.add_argument("--mission", help="mission YAML file")
+        # The first spellings (a positional mission file, --hours) still work, unlisted.
+        p.add_argument("mission_file", nargs="?", metavar="MISSION", help=argparse.SUPPRESS)
         p.add_argument("--satellites", nargs="+", default=["all"], help='names, or "all"')
         p.add_argument("--stations", nargs="+", default=["all"], help='names, or "all"')
-        p.add_argument("--hours", type=float, help="duration (default: the mission horizon)")
+        p.add_argument(
+            "--duration-h", type=float, metavar="H", help="hours (default: the mission horizon)"
+        )
+        p.add_argument("--hours", type=float, dest="duration_h", help=argparse.SUPPRESS)
         p.add_argument("--now", help="start, ISO 8601 UTC (default: the mission horizon)")
         p.add_argument("--json", action="store_true")
         if name == "schedule":
@@ -376,6 +384,18 @@ def _selection(values: list[str]) -> list[str] | str:
     return "all" if [v.casefold() for v in values] == ["all"] else values
 
 
+def _mission_option(args: argparse.Namespace) -> str:
+    """The mission file of passes/schedule: ``--mission FILE`` (or the old positional)."""
+    option, positional = args.mission, args.mission_file
+    if option is not None and positional is not None and option != positional:
+        raise UserError(f"two mission files given ({positional}, --mission {option}); give one")
+    path = option if option is not None else positional
+    if path is None:
+        raise UserError("no mission file; give --mission FILE (e.g. --mission missions/demo.yaml)")
+    args.mission = path
+    return str(path)
+
+
 def _tool_output(
     args: argparse.Namespace, outcome: Any, table: Callable[[dict[str, Any]], None]
 ) -> int:
@@ -394,10 +414,10 @@ def _passes(args: argparse.Namespace) -> int:
     from cosmo_agent.tools.registry import mission_passes
 
     outcome = mission_passes(
-        _mission(args.mission),
+        _mission(_mission_option(args)),
         satellites=_selection(args.satellites),
         stations=_selection(args.stations),
-        duration_h=args.hours,
+        duration_h=args.duration_h,
         now=_time(args.now, "now"),
     )
 
@@ -426,10 +446,10 @@ def _schedule(args: argparse.Namespace) -> int:
     from cosmo_agent.tools.registry import mission_schedule
 
     outcome = mission_schedule(
-        _mission(args.mission),
+        _mission(_mission_option(args)),
         satellites=_selection(args.satellites),
         stations=_selection(args.stations),
-        duration_h=args.hours,
+        duration_h=args.duration_h,
         objective=args.objective,
         now=_time(args.now, "now"),
     )
@@ -451,6 +471,13 @@ def _schedule(args: argparse.Namespace) -> int:
                 f"{c['volume_mbit']:.0f}",
             )
         Console().print(t)
+        bound, gap = result["best_bound"], result["optimality_gap"]
+        print(
+            f"solver: {result['solver']} {result['solver_status']}, objective"
+            f" {result['objective_value']:.0f}"
+            + (f", bound {bound:.0f}" if bound is not None else "")
+            + (f", gap {gap:.2%}" if gap is not None else "")
+        )
         for u in result["unmet"]:
             print(
                 f"short: {u['satellite']['name']} {u['scheduled_contacts']}/"

@@ -42,6 +42,8 @@ CATALOG = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / (
 T0 = datetime(2026, 6, 10, tzinfo=UTC)
 HORIZON = timedelta(days=1)
 NUM_WORKERS = 1  # what num_workers=None picks at this size (1 LP worker proves bounds)
+CPSAT_TARGET_S = 10.0  # case A: CP-SAT wall target (the issue: within 10 s)
+GREEDY_TARGET_S = 1.0  # case A: greedy wall target
 
 # (name, geodetic lat deg, lon deg): real ground-station sites first, then cities.
 SITES = [
@@ -160,7 +162,8 @@ def case_a(catalog: Catalog) -> None:
         c, c_wall = timed(
             f"cpsat {objective}",
             lambda o=objective: schedule_contacts(
-                opps, stations, demands, objective=o, method="cpsat", time_limit_s=10.0,
+                opps, stations, demands, objective=o, method="cpsat",
+                time_limit_s=CPSAT_TARGET_S,
                 num_workers=NUM_WORKERS, **h,
             ),
             stations,
@@ -172,8 +175,13 @@ def case_a(catalog: Catalog) -> None:
             f"  cpsat/greedy wall {c_wall / g_wall:.1f}x"
             f"  [contacts {len(c.contacts)} of {c.solver.num_usable} usable passes]"
         )
-        ok_a = c_wall <= 10.5 and (c.solver.status == "OPTIMAL" or (c.solver.gap or 1) <= 0.01)
-        print(f"  {'targets':<22} greedy <= 1 s: {g_wall <= 1.0}  cpsat <= 10 s @ <= 1 %: {ok_a}")
+        ok_a = c_wall <= CPSAT_TARGET_S and (
+            c.solver.status == "OPTIMAL" or (c.solver.gap or 1) <= 0.01
+        )
+        print(
+            f"  {'targets':<22} greedy <= {GREEDY_TARGET_S:g} s: {g_wall <= GREEDY_TARGET_S}"
+            f"  cpsat <= {CPSAT_TARGET_S:g} s @ <= 1 %: {ok_a}"
+        )
 
 
 def case_b(catalog: Catalog) -> None:

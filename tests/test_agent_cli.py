@@ -162,7 +162,60 @@ def test_bad_input_exits_2_naming_the_file_and_field(
     assert code == 2 and "--openai-base-url" in err and "Traceback" not in err
 
 
+def test_schedule_in_the_documented_form(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``cosmo-agent schedule --mission FILE [--duration-h H] [--objective ...] --json``."""
+    data = load_mission(DEMO).model_dump(mode="json", by_alias=True, exclude={"base_dir"})
+    [k5] = [s for s in data["fleet"] if s["norad_id"] == 39227]
+    k5["contacts_per_day"] = 48  # 12 in 6 h: more than KOMPSAT 5 has passes
+    mission = tmp_path / "busy.yaml"
+    mission.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    code, text, err = _main(
+        capsys, "schedule", "--mission", mission, "--duration-h", "6",
+        "--objective", "max_priority", "--json",
+    )  # fmt: skip
+    assert code == 0 and err == ""
+    result = json.loads(text)["result"]
+    assert result["objective"] == "max_priority"
+    assert (result["start_utc"], result["stop_utc"]) == ("2026-06-10T12:00:00Z",
+                                                         "2026-06-10T18:00:00Z")  # fmt: skip
+    assert result["contacts"]
+    for c in result["contacts"]:
+        assert {"satellite", "station_id", "antenna", "aos_utc", "los_utc",
+                "max_elevation_deg", "volume_mbit"} <= set(c)  # fmt: skip
+        assert c["satellite"]["norad_id"] and c["satellite"]["name"]
+        assert c["aos_utc"] < c["los_utc"] and c["volume_mbit"] > 0
+        assert 0 < c["max_elevation_deg"] <= 90
+    [short] = [u for u in result["unmet"] if u["satellite"]["norad_id"] == 39227]
+    assert short["required_contacts"] == 12 and short["scheduled_contacts"] < 12
+    assert short["reason"] == "too few usable passes" and "usable passes" in short["detail"]
+    assert result["solver"] == "cpsat" and result["solver_status"] in ("OPTIMAL", "FEASIBLE")
+    assert result["best_bound"] >= result["objective_value"] > 0
+    assert result["optimality_gap"] is not None
+    code, text, _ = _main(capsys, "schedule", "--mission", mission, "--duration-h", "6")
+    assert code == 0 and "solver: cpsat" in text and ", bound " in text
+    assert "short: KOMPSAT 5" in text and "too few usable passes" in text
+    code, text, _ = _main(capsys, "schedule", "--mission", mission, "--json")
+    default = json.loads(text)["result"]  # the mission horizon, max_volume
+    assert code == 0 and default["objective"] == "max_volume"
+    assert default["stop_utc"] == "2026-06-11T12:00:00Z"
+    code, text, _ = _main(
+        capsys, "passes", "--mission", DEMO, "--satellites", "K3", "--duration-h", "6", "--json"
+    )
+    passes = json.loads(text)["result"]["passes"]
+    assert code == 0 and passes and {p["satellite"]["norad_id"] for p in passes} == {38338}
+    assert max(p["aos_utc"] for p in passes) < "2026-06-10T18:00:00Z"
+    for command in ("schedule", "passes"):
+        code, out, err = _main(capsys, command, "--mission", tmp_path / "absent.yaml", "--json")
+        assert code == 2 and out == "" and "absent.yaml" in err and "cannot read" in err
+        assert "Traceback" not in err
+        code, _, err = _main(capsys, command, "--json")
+        assert code == 2 and "give --mission FILE" in err
+
+
 def test_passes_schedule_and_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    # the first spellings (positional mission file, --hours) still work, unlisted in --help
     code, text, _ = _main(
         capsys, "passes", DEMO, "--satellites", "K3", "--stations", "대전", "--json"
     )

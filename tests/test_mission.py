@@ -12,7 +12,9 @@ from cosmo_agent.orbital import Catalog
 from cosmo_agent.tools.commands import dictionary_for
 from cosmo_agent.tools.mission import Mission, MissionError, load_mission, parse_mission
 from cosmo_agent.tools.spaceweather import (
+    DEFAULT_ALERT_RULES,
     SAMPLE_DIR,
+    AlertRule,
     classify_filename,
     parse_product,
     space_weather_report,
@@ -160,6 +162,65 @@ def test_json_schema_publishes() -> None:
     assert "class" in sat["properties"] and "sat_class" not in sat["properties"]
     assert sat["properties"]["norad_id"]["minimum"] == 1
     assert schema["properties"]["language"]["enum"] == ["en", "ko"]
+
+
+# -- space-weather alert rules are mission policy --------------------------------------------
+
+DRAG_G1 = """\
+policies:
+  alert_rules:
+    - id: drag-g1
+      scale: G
+      min_level: 1
+      applies_to: sensitivity
+      sensitivity: drag
+      action: drag_warning
+      severity: warning
+      recommendation: "{label} storm: extra drag on {target}"
+"""
+
+
+def test_alert_rules_default_to_the_shipped_rules() -> None:
+    assert parse_mission(MINIMAL).policies.alert_rules == list(DEFAULT_ALERT_RULES)
+    rules = parse_mission(MINIMAL + DRAG_G1).policies.alert_rules
+    assert rules == [
+        AlertRule(id="drag-g1", scale="G", min_level=1, applies_to="sensitivity",
+                  sensitivity="drag", action="drag_warning", severity="warning",
+                  recommendation="{label} storm: extra drag on {target}")
+    ]  # fmt: skip
+    schema = Mission.model_json_schema()
+    assert schema["$defs"]["Policies"]["properties"]["alert_rules"]["items"] == {
+        "$ref": "#/$defs/AlertRule"
+    }
+    assert schema["$defs"]["AlertRule"]["properties"]["scale"]["enum"] == ["G", "S", "R"]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("min_level: 1", "min_level: 0", "line 12: policies.alert_rules[0].min_level: Input"),
+        ("scale: G", "scale: K", "line 11: policies.alert_rules[0].scale: Input should be 'G'"),
+        ("sensitivity: drag", "sensitivty: drag",
+         "line 14: policies.alert_rules[0].sensitivty: Extra inputs are not permitted"),
+        ("sensitivity: drag", "sensitivity: dragg",
+         "line 14: policies.alert_rules[0].sensitivity: rule 'drag-g1': no satellite can declare"
+         " sensitivity 'dragg'; use one of radiation, drag,"),
+        ("applies_to: sensitivity", "applies_to: low_perigee",
+         "line 10: policies.alert_rules[0]: give 'sensitivity' exactly when applies_to is"),
+        ("{target}", "{satellite}",
+         "line 10: policies.alert_rules[0]: recommendation template '{label} storm: extra drag"
+         " on {satellite}' is invalid"),
+        ('{target}"\n', '{target}"\n    - {id: drag-g1, scale: S, min_level: 3, applies_to:'
+         " all_satellites, action: notify, severity: info, recommendation: x}\n",
+         "line 10: policies.alert_rules: alert rule ids ['drag-g1'] repeat"),
+    ],
+)  # fmt: skip
+def test_bad_alert_rule_names_the_yaml_path(old: str, new: str, expected: str) -> None:
+    text = MINIMAL + DRAG_G1
+    assert old in text
+    problems = _problems(text.replace(old, new, 1))
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(expected), problems
 
 
 # -- the demo epoch's space-weather snapshot ----------------------------------------------------

@@ -184,6 +184,98 @@ def test_malformed_files_name_product_row_and_field(
     assert f"product {product!r}" in str(error)
 
 
+def _sample(name: str) -> Any:
+    return json.loads((SAMPLE_DIR / name).read_text(encoding="utf-8"))
+
+
+def _forecast_bad_kind() -> Any:  # records layout, row 3 "observed": "guessed"
+    rows = _sample("swpc-sample-noaa-planetary-k-index-forecast.json")
+    rows[3]["observed"] = "guessed"
+    return rows
+
+
+def _forecast_bad_kp() -> Any:  # header-row layout, row 2 kp "6,67" (decimal comma)
+    rows = _sample("swpc-legacy-noaa-planetary-k-index-forecast.json")
+    rows[2][1] = "6,67"
+    return rows
+
+
+def _forecast_bad_scale() -> Any:  # records layout, row 5 "noaa_scale": 1 (not a label)
+    rows = _sample("swpc-sample-noaa-planetary-k-index-forecast.json")
+    rows[5]["noaa_scale"] = 1
+    return rows
+
+
+def _alerts_missing_time() -> Any:  # row 1 lacks issue_datetime
+    rows = _sample("swpc-sample-alerts.json")
+    del rows[1]["issue_datetime"]
+    return rows
+
+
+def _alerts_message_number() -> Any:  # row 2 message is a number
+    rows = _sample("swpc-sample-alerts.json")
+    rows[2]["message"] = 42
+    return rows
+
+
+def _scales_g7() -> Any:  # day "1": G Scale "7" (the scale ends at 5)
+    days = _sample("swpc-sample-noaa-scales.json")
+    days["1"]["G"]["Scale"] = "7"
+    return days
+
+
+def _scales_bad_date() -> Any:  # day "0": DateStamp "31 Jul 2026"
+    days = _sample("swpc-sample-noaa-scales.json")
+    days["0"]["DateStamp"] = "31 Jul 2026"
+    return days
+
+
+def _scales_day_not_object() -> Any:  # day "-1" is a string
+    days = _sample("swpc-sample-noaa-scales.json")
+    days["-1"] = "none"
+    return days
+
+
+@pytest.mark.parametrize(
+    ("name", "defect", "product", "row", "field", "text"),
+    [
+        ("noaa-planetary-k-index-forecast.json", _forecast_bad_kind, "kp_forecast", 3,
+         "observed", "expected one of ('observed', 'estimated', 'predicted'), found 'guessed'"),
+        ("noaa-planetary-k-index-forecast.json", _forecast_bad_kp, "kp_forecast", 2, "kp",
+         "expected a number, found '6,67'"),
+        ("noaa-planetary-k-index-forecast.json", _forecast_bad_scale, "kp_forecast", 5,
+         "noaa_scale", "expected a label like 'G1' or null"),
+        ("alerts.json", _alerts_missing_time, "alerts", 1, "issue_datetime",
+         "field is missing"),
+        ("alerts.json", _alerts_message_number, "alerts", 2, "message", "expected text"),
+        ("noaa-scales.json", _scales_g7, "scales", 1, "G.Scale", "out of range: 7"),
+        ("noaa-scales.json", _scales_bad_date, "scales", 0, "DateStamp", "ISO time"),
+        ("noaa-scales.json", _scales_day_not_object, "scales", -1, None,
+         "expected an object with DateStamp"),
+    ],
+)  # fmt: skip
+def test_malformed_forecast_alerts_and_scales_name_product_row_and_field(
+    tmp_path: Path, name: str, defect: Any, product: Any, row: int, field: str | None, text: str
+) -> None:
+    """One defect each in a copy of the shipped sample, written under the SWPC file name.
+
+    The row is the 0-based index into the top-level array (the header row being 0) or, in
+    noaa-scales.json, the day offset ("-1" yesterday ... "3").
+    """
+    path = tmp_path / name
+    path.write_text(json.dumps(defect()), encoding="utf-8")
+    assert classify_filename(name) == product
+    with pytest.raises(SpaceWeatherFormatError) as caught:
+        parse_product(product, path.read_bytes(), origin=str(path))
+    error = caught.value
+    assert (error.product, error.origin, error.row, error.field) == (product, str(path), row, field)
+    assert str(error).startswith(f"{path}: product {product!r} row {row}")
+    assert text in str(error)
+    # through a report the same error is a problem of that feed, never a traceback
+    result = space_weather_report(path, now=NOW)
+    assert result.problems == [str(error)]
+
+
 def test_malformed_file_is_a_report_problem_not_a_traceback() -> None:
     result = space_weather_report(BAD / "noaa-planetary-k-index.bad-kp.json", now=NOW)
     assert result.scales["G"].level is None and result.scales["G"].stale
@@ -240,6 +332,123 @@ def test_arbitrary_csv_only_raises_the_documented_error(text: str) -> None:
     for payload in (text, header + "\n" + text):
         with contextlib.suppress(SpaceWeatherFormatError):
             parse_product("celestrak_sw", payload)
+
+
+_SAMPLE_PRODUCTS: dict[str, ProductName] = {
+    "swpc-sample-noaa-planetary-k-index.json": "kp",
+    "swpc-legacy-noaa-planetary-k-index.json": "kp",
+    "swpc-sample-noaa-planetary-k-index-forecast.json": "kp_forecast",
+    "swpc-legacy-noaa-planetary-k-index-forecast.json": "kp_forecast",
+    "swpc-sample-xrays-6-hour.json": "xrays",
+    "swpc-sample-integral-protons-6-hour.json": "protons",
+    "swpc-sample-alerts.json": "alerts",
+    "swpc-sample-noaa-scales.json": "scales",
+}
+_CSV_SAMPLE = "celestrak-sw-sample.csv"
+
+
+def _documented_error(product: ProductName, payload: object) -> SpaceWeatherFormatError | None:
+    """Parse; None on success, the error if it is the documented one (else it propagates)."""
+    try:
+        parse_product(product, payload, origin="mutated")
+    except SpaceWeatherFormatError as error:
+        assert (error.product, error.origin) == (product, "mutated")
+        assert str(error).startswith(f"mutated: product {product!r}")
+        return error
+    return None
+
+
+def _mutated(data: st.DataObject, value: object) -> object:
+    """``value`` (a row, or a day of noaa-scales.json) with one random change."""
+    if isinstance(value, dict) and value:
+        how = data.draw(st.sampled_from(["replace", "set", "delete", "nested"]))
+        key = data.draw(st.sampled_from(sorted(value)) | st.sampled_from(_FIELDS))
+        if how == "replace":
+            return data.draw(_JSON)
+        new = dict(value)
+        if how == "delete":
+            new.pop(key, None)
+        elif how == "nested" and isinstance(new.get(key), dict):
+            new[key] = _mutated(data, new[key])  # e.g. noaa-scales.json day["G"]["Scale"]
+        else:
+            new[key] = data.draw(_JSON)
+        return new
+    if isinstance(value, list) and value:
+        how = data.draw(st.sampled_from(["replace", "set", "drop", "append"]))
+        if how == "replace":
+            return data.draw(_JSON)
+        new_list = list(value)
+        if how == "drop":
+            del new_list[data.draw(st.integers(0, len(new_list) - 1))]
+        elif how == "append":
+            new_list.append(data.draw(_JSON))
+        else:
+            new_list[data.draw(st.integers(0, len(new_list) - 1))] = data.draw(_JSON)
+        return new_list
+    return data.draw(_JSON)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(name=st.sampled_from(sorted(_SAMPLE_PRODUCTS)), data=st.data())
+def test_mutated_sample_rows_fail_only_with_the_row_named(name: str, data: st.DataObject) -> None:
+    """A change to one row of a shipped sample parses, or fails naming that row.
+
+    Row 0 decides the layout (header row or records), so a change there may surface in a
+    later row; every other change must be reported at its own row (noaa-scales.json: the
+    day offset).
+    """
+    product = _SAMPLE_PRODUCTS[name]
+    doc = _sample(name)
+    if isinstance(doc, dict):
+        key = data.draw(st.sampled_from(sorted(doc)))
+        doc[key] = _mutated(data, doc[key])
+        row = int(key)
+    else:
+        row = data.draw(st.integers(0, len(doc) - 1))
+        doc[row] = _mutated(data, doc[row])
+    for payload in (doc, json.dumps(doc).encode()):
+        error = _documented_error(product, payload)
+        if error is not None:
+            assert error.row is not None, error
+            if product == "scales" or row != 0:
+                assert error.row == row, error
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_mutated_celestrak_cell_fails_only_with_the_line_named(data: st.DataObject) -> None:
+    lines = (SAMPLE_DIR / _CSV_SAMPLE).read_text(encoding="utf-8").splitlines()
+    line_no = data.draw(st.integers(2, len(lines)))  # 1-based; line 1 is the header
+    cells = lines[line_no - 1].split(",")
+    column = data.draw(st.integers(0, len(cells) - 1))
+    cells[column] = data.draw(
+        st.text(st.characters(exclude_characters=',"\r\n', exclude_categories=["Zl", "Zp"]),
+                max_size=12)
+        | st.sampled_from(["", "nan", "inf", "1e999", "-0", "2O", "2026-02-30"])
+    )  # fmt: skip
+    lines[line_no - 1] = ",".join(cells)
+    error = _documented_error("celestrak_sw", "\n".join(lines) + "\n")
+    if error is not None:
+        assert error.row == line_no, error
+        assert error.field == lines[0].split(",")[column] or error.field is None, error
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    name=st.sampled_from([*sorted(_SAMPLE_PRODUCTS), _CSV_SAMPLE]),
+    junk=st.binary(max_size=48),
+    data=st.data(),
+)
+def test_arbitrary_bytes_only_raise_the_documented_error(
+    name: str, junk: bytes, data: st.DataObject
+) -> None:
+    """Arbitrary bytes, alone or spliced into a shipped sample, never escape as another error."""
+    product = _SAMPLE_PRODUCTS.get(name, "celestrak_sw")
+    raw = (SAMPLE_DIR / name).read_bytes()
+    start = data.draw(st.integers(0, len(raw)))
+    stop = data.draw(st.integers(start, min(len(raw), start + 64)))
+    for payload in (junk, raw[:start] + junk + raw[stop:]):
+        _documented_error(product, payload)
 
 
 # ----------------------------------------------------------------- report and staleness

@@ -7,7 +7,6 @@ and brute-force SGP4 for the post-maneuver miss distance.
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 import math
 from datetime import UTC, datetime, timedelta
@@ -24,7 +23,7 @@ from cosmo_agent.orbital.elements import ElementRecord
 from cosmo_agent.orbital.maneuver import closest_approach, fit_satrec
 from cosmo_agent.orbital.timescales import ephemeris, timescale
 from cosmo_agent.tools import spaceweather as sw
-from cosmo_agent.tools.mission import Mission, load_mission
+from cosmo_agent.tools.mission import Mission, MissionError, load_mission, parse_mission
 from cosmo_agent.tools.registry import ToolContext, call_tool, merge_catalogs
 from cosmo_agent.tools.toolkit import (
     DEFAULT_SECONDARY_HARD_BODY_RADIUS_M,
@@ -41,10 +40,6 @@ from cosmo_agent.tools.toolkit import (
     SpaceWeatherResult,
 )
 
-needs_passes = pytest.mark.skipif(
-    importlib.util.find_spec("cosmo_agent.orbital.passes") is None,
-    reason="the pass predictor (cosmo_agent.orbital.passes) is not installed",
-)
 REPO = Path(__file__).resolve().parents[1]
 EPOCH = datetime(2026, 6, 10, 12, tzinfo=UTC)
 DEBRIS_ID = 99001
@@ -156,7 +151,6 @@ def test_propagate_start_and_sample_cap(ctx: ToolContext) -> None:
 # -- find_passes ----------------------------------------------------------------------------------
 
 
-@needs_passes
 def test_find_passes_against_skyfield_elevations(ctx: ToolContext, demo: Mission) -> None:
     result = _ok(ctx, "find_passes", {"satellites": "all", "stations": "all", "duration_h": 24})
     assert isinstance(result, PassesResult)
@@ -187,7 +181,6 @@ def test_find_passes_against_skyfield_elevations(ctx: ToolContext, demo: Mission
     assert checked >= 7
 
 
-@needs_passes
 def test_find_passes_elevation_override(ctx: ToolContext) -> None:
     low = _ok(ctx, "find_passes", {"satellites": ["K3"], "stations": ["대전"], "duration_h": 24})
     high = _ok(ctx, "find_passes", {"satellites": ["K3"], "stations": ["대전"], "duration_h": 24,
@@ -238,6 +231,28 @@ def test_space_weather_levels_and_mission_alerts(ctx: ToolContext, demo: Mission
     }
     assert set(result.sunlit_stations) == sunlit
     assert result.summary().startswith("space weather at 2026-06-10T12:00:00Z: G3 S3 R3; 6")
+
+
+def test_space_weather_alert_rules_come_from_the_mission() -> None:
+    """A mission's own rules replace the defaults: a drag warning at G1 for drag-sensitive
+    satellites (KOMPSAT 5 only) instead of the three shipped rules."""
+    text = (REPO / "missions" / "demo.yaml").read_text(encoding="utf-8")
+    old = "  command_margin_min: 10\n"
+    assert old in text
+    rules = """\
+  alert_rules:
+    - {id: drag-g1, scale: G, min_level: 1, applies_to: sensitivity, sensitivity: drag,
+       action: drag_warning, severity: warning, recommendation: "{label}: drag on {target}"}
+"""
+    mission = parse_mission(text.replace(old, old + rules), "custom.yaml", REPO / "missions")
+    result = _ok(ToolContext.from_mission(mission), "space_weather", {})
+    assert isinstance(result, SpaceWeatherResult)
+    assert [(a.rule_id, a.action, a.target_id, a.level, a.message) for a in result.alerts] == [
+        ("drag-g1", "drag_warning", "39227", 3, "G3: drag on KOMPSAT 5 (39227)")
+    ]
+    bad = text.replace(old, old + rules.replace("min_level: 1", "min_level: 6"))
+    with pytest.raises(MissionError, match=r"line 7\d: policies.alert_rules\[0\].min_level"):
+        parse_mission(bad, "custom.yaml", REPO / "missions")
 
 
 def test_space_weather_goes_stale(demo: Mission) -> None:
@@ -416,10 +431,6 @@ def test_plan_avoidance_clears_the_conjunction(
     assert item.accepted, item.issues
     assert item.hazardous is not None and "fdo" in item.approvals_required
     screening = result.post_maneuver_screening
-    if importlib.util.find_spec("cosmo_agent.orbital.screening") is None:
-        assert screening is None and "post-maneuver screening not run" in result.warnings[-1]
-        assert item.prerequisites_unmet == ["post_maneuver_screening"]
-        return
     assert screening is not None and screening.screening_id == "SCR-0001"
     assert (screening.satellite_id, screening.burn_epoch_utc) == (38338, result.burn_epoch_utc)
     assert screening.dv_rtn_m_s == result.delta_v_rtn_m_s
@@ -452,10 +463,6 @@ def _min_range_km(a: Satrec, b: Satrec, t: datetime) -> float:
     return float(np.min(ranges_km(np.arange(best - 1.0, best + 1.0, 1e-4))))
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("cosmo_agent.orbital.screening") is None,
-    reason="the conjunction screener (cosmo_agent.orbital.screening) is not installed",
-)
 def test_plan_avoidance_flags_a_conjunction_the_burn_creates(
     conjunction: tuple[Mission, Catalog, ConjunctionEvent],
 ) -> None:
@@ -518,13 +525,20 @@ def test_plan_avoidance_already_safe(
 # -- schedule_contacts ----------------------------------------------------------------------------
 
 
-@needs_passes
 def test_schedule_contacts_respects_the_station_limits(ctx: ToolContext, demo: Mission) -> None:
     result = _ok(ctx, "schedule_contacts", {"satellites": "all", "stations": "all",
                                             "duration_h": 24})  # fmt: skip
     assert isinstance(result, ScheduleResult)
     assert result.contacts and ctx.store.schedule is result
     assert result.solver_status in ("OPTIMAL", "FEASIBLE")
+    # max_volume: the solver's objective is the volume in whole Mbit; the bound is above it
+    assert result.objective_value == pytest.approx(result.total_volume_mbit,
+                                                   abs=len(result.contacts))  # fmt: skip
+    assert result.solver == "cpsat" and result.best_bound is not None
+    assert result.best_bound >= result.objective_value
+    assert result.optimality_gap == pytest.approx(
+        (result.best_bound - result.objective_value) / max(1.0, result.best_bound)
+    )
     stations = {st.id: st for st in demo.stations}
     passes = ctx.store.passes
     for c in result.contacts:
@@ -549,7 +563,6 @@ def test_schedule_contacts_respects_the_station_limits(ctx: ToolContext, demo: M
                                                      rel=1e-6)  # fmt: skip
 
 
-@needs_passes
 def test_schedule_priority_objective(ctx: ToolContext) -> None:
     result = _ok(ctx, "schedule_contacts", {"satellites": ["K3", "K5", "N19"],
                                             "stations": ["DAEJEON", "JEJU"], "duration_h": 12,
@@ -604,7 +617,6 @@ def test_propose_commands_checks_the_dictionaries(ctx: ToolContext) -> None:
 def test_screen_conjunctions_finds_the_synthetic_event(
     conjunction: tuple[Mission, Catalog, ConjunctionEvent],
 ) -> None:
-    pytest.importorskip("cosmo_agent.orbital.screening")
     mission, catalog, event = conjunction
     ctx = ToolContext.from_mission(mission, catalog=catalog)
     out = call_tool(ctx, "screen_conjunctions", {"satellites": ["K3"], "duration_h": 12})

@@ -29,10 +29,11 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, get_args
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -42,6 +43,8 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
+
+from cosmo_agent.tools.spaceweather import DEFAULT_ALERT_RULES, AlertRule
 
 __all__ = [
     "Antenna",
@@ -202,8 +205,32 @@ class ApprovalPolicy(_Model):
     maneuver_requires: list[str] = Field(default_factory=lambda: ["flight_director", "fdo"])
 
 
+def _known_sensitivity(rule: AlertRule) -> AlertRule:
+    if rule.sensitivity is not None and rule.sensitivity not in get_args(Sensitivity):
+        msg = (
+            f"rule {rule.id!r}: no satellite can declare sensitivity {rule.sensitivity!r};"
+            f" use one of {', '.join(get_args(Sensitivity))}"
+        )
+        raise PydanticCustomError(  # yaml_loc: where _problems points the operator
+            "unknown_sensitivity",
+            msg.replace("{", "{{").replace("}", "}}"),
+            {"yaml_loc": ("sensitivity",)},
+        )
+    return rule
+
+
+MissionAlertRule = Annotated[AlertRule, AfterValidator(_known_sensitivity)]
+"""A space-weather alert rule whose ``sensitivity`` is one of :data:`Sensitivity`."""
+
+
 class Policies(_Model):
-    """Mission policy: thresholds the physics is judged against."""
+    """Mission policy: thresholds the physics is judged against, and the space-weather rules.
+
+    ``alert_rules`` replaces the default rules as a whole (list them all to keep some):
+    each says which NOAA scale and level (``scale``, ``min_level``) makes which targets
+    (``applies_to``: all_satellites, sensitivity, low_perigee, sunlit_stations) get which
+    ``action`` and ``recommendation``; see ``cosmo_agent.tools.spaceweather.AlertRule``.
+    """
 
     max_pc: float = Field(default=1e-4, gt=0.0, lt=1.0)
     min_miss_km: float = Field(default=1.0, ge=0.0, le=100.0)
@@ -214,6 +241,21 @@ class Policies(_Model):
     command_margin_min: float = Field(default=10.0, ge=0.0, le=1440.0)
     avoidance_lead_h: float = Field(default=2.0, gt=0.0, le=72.0)
     approvals: ApprovalPolicy = Field(default_factory=ApprovalPolicy)
+    alert_rules: list[MissionAlertRule] = Field(
+        default_factory=lambda: list(DEFAULT_ALERT_RULES),
+        description="space-weather alert rules (default: safe mode at S3 for radiation-"
+        "sensitive payloads, drag warning at G3 below 450 km perigee, link degradation at R3"
+        " for sunlit stations)",
+    )
+
+    @field_validator("alert_rules")
+    @classmethod
+    def _unique_rule_ids(cls, v: list[AlertRule]) -> list[AlertRule]:
+        ids = [r.id for r in v]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise ValueError(f"alert rule ids {repeated} repeat; give each rule a unique id")
+        return v
 
     @model_validator(mode="after")
     def _ordered(self) -> Policies:

@@ -22,7 +22,11 @@ Model (every choice documented here is what the code does):
 - Volume is ``rate_mbps * duration_s`` (Mbit); the rate is the satellite's override
   or else the station's ``downlink_rate_mbps``.
 - Demand is soft: a satellite's target is ``ceil(required_contacts_per_day *
-  horizon_days)``; shortfalls are reported in :attr:`Schedule.unmet`.
+  horizon_days)`` over the whole horizon; shortfalls are reported in
+  :attr:`Schedule.unmet`. The target is a horizon total, not a per-UTC-calendar-day
+  quota: on a multi-day horizon the contacts may bunch on one day, and an unmet entry
+  covers the horizon, not a day. (Per-day quotas would need a rule for partial days at
+  the horizon ends and a day on every unmet entry; not done.)
 
 Objectives (:data:`Objective`):
 
@@ -212,7 +216,11 @@ class StationConfig(BaseModel):
 
 
 class SatelliteDemand(BaseModel):
-    """What a satellite needs. Higher ``priority`` is more important."""
+    """What a satellite needs. Higher ``priority`` is more important.
+
+    ``required_contacts_per_day`` is a rate: the target is ``ceil(rate * horizon_days)``
+    contacts over the whole horizon, not a quota per UTC calendar day.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -237,7 +245,8 @@ class ScheduledContact(BaseModel):
 
 
 class UnmetDemand(BaseModel):
-    """A satellite that got fewer contacts than its target over the horizon."""
+    """A satellite that got fewer contacts than its target over the whole horizon
+    (``required_contacts`` = ceil(rate x horizon days); one entry per satellite, not per day)."""
 
     model_config = ConfigDict(frozen=True)
 

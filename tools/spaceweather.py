@@ -1214,10 +1214,11 @@ class AlertRule(BaseModel):
     """Mission policy: when ``scale`` reaches ``min_level``, tell ``applies_to`` targets to act.
 
     ``recommendation`` is a ``str.format`` template with ``{target}``, ``{label}`` and
-    ``{drift_km}`` (the drag estimate, low-perigee rules only).
+    ``{drift_km}`` (the drag estimate, low-perigee rules only). Unknown fields are refused
+    (a misspelt key in a mission file must not silently drop a condition).
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: str
     scale: ScaleLetter

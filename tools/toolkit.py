@@ -1244,7 +1244,7 @@ def _sunlit_station_ids(stations: Sequence[GroundStation], when: datetime) -> se
 
 
 def space_weather(ctx: ToolContext, args: SpaceWeatherArgs) -> SpaceWeatherResult:
-    """space_weather_report at the planning clock + evaluate_alerts over the fleet."""
+    """space_weather_report at the planning clock + the mission's alert rules over the fleet."""
     from cosmo_agent.tools import spaceweather as sw
 
     stale_s = ctx.mission.policies.space_weather_stale_h * 3600.0
@@ -1281,7 +1281,8 @@ def space_weather(ctx: ToolContext, args: SpaceWeatherArgs) -> SpaceWeatherResul
             )
         )
     sunlit = _sunlit_station_ids(ctx.mission.stations, ctx.now)
-    alerts = sw.evaluate_alerts(report, profiles, now=ctx.now, sunlit_stations=sunlit)
+    rules = ctx.mission.policies.alert_rules
+    alerts = sw.evaluate_alerts(report, profiles, rules, now=ctx.now, sunlit_stations=sunlit)
     ctx.store.space_weather = report
     times = [f.data_time_utc for f in report.feeds if f.data_time_utc is not None]
     for feed in report.feeds:
@@ -1362,7 +1363,12 @@ class UnmetOut(_Out):
 
 
 class ScheduleResult(ToolResult):
-    """The chosen contacts, unmet demand, totals and how the solver did."""
+    """The chosen contacts, unmet demand, totals and how the solver did.
+
+    ``objective_value`` and ``best_bound`` are in the solver's integer units (Mbit for
+    ``max_volume``; priority score x (usable volume + 1) + Mbit for ``max_priority``);
+    ``optimality_gap`` is (bound - value) / bound. The bound is None when greedy ran alone.
+    """
 
     objective: Literal["max_volume", "max_priority"]
     start_utc: datetime
@@ -1374,6 +1380,8 @@ class ScheduleResult(ToolResult):
     passes_considered: int
     solver: str
     solver_status: str
+    objective_value: float
+    best_bound: float | None
     optimality_gap: float | None
     warnings: list[str]
 
@@ -1473,6 +1481,8 @@ def schedule_contacts(ctx: ToolContext, args: ScheduleContactsArgs) -> ScheduleR
         passes_considered=len(opportunities),
         solver=result.solver.method,
         solver_status=result.solver.status,
+        objective_value=result.solver.objective,
+        best_bound=result.solver.best_bound,
         optimality_gap=result.solver.gap,
         warnings=warnings
         + ([result.solver.fallback_reason] if result.solver.fallback_reason else []),
