@@ -27,9 +27,10 @@ from sgp4.exporter import export_tle
 from sqlalchemy import func, select
 
 from cosmo_agent.agent.daemon import DaemonSettings, ManualClock, PcThresholds, Store
+from cosmo_agent.agent.daemon.catalogs import CatalogRefresher
 from cosmo_agent.agent.daemon.clock import ClockSpecError, SimulatedClock, parse_clock
 from cosmo_agent.agent.daemon.runtime import Daemon
-from cosmo_agent.agent.daemon.scaleout import DaskRunner, InlineRunner, ProcessRunner
+from cosmo_agent.agent.daemon.scaleout import DaskRunner, InlineRunner
 from cosmo_agent.agent.daemon.screening import (
     Approach,
     Shard,
@@ -39,6 +40,7 @@ from cosmo_agent.agent.daemon.screening import (
 )
 from cosmo_agent.agent.daemon.sinks import Dispatcher, JsonlSink, SinkError, WebhookSink
 from cosmo_agent.agent.daemon.store import (
+    SEVERITIES,
     AlertRow,
     DeliveryRow,
     EventRow,
@@ -47,7 +49,8 @@ from cosmo_agent.agent.daemon.store import (
 )
 from cosmo_agent.orbital.catalog import Catalog
 from cosmo_agent.orbital.maneuver import closest_approach, fit_satrec
-from cosmo_agent.tools.mission import parse_mission
+from cosmo_agent.tools.feeds import FeedPoller
+from cosmo_agent.tools.mission import load_mission, parse_mission
 from cosmo_agent.tools.registry import ToolContext, call_tool
 from cosmo_agent.tools.toolkit import ConjunctionEvent, ObjectRef
 
@@ -272,7 +275,9 @@ def test_closure_past_and_cleared() -> None:
 
 
 def test_alert_dedup_and_issue_episodes() -> None:
-    store = Store("sqlite://", sinks=["jsonl", "webhook"])
+    raised: list[str] = []
+    store = Store("sqlite://", sinks=["jsonl", "webhook"],
+                  on_alert=lambda a: raised.append(f"{a.dedup_key}|{a.severity}"))  # fmt: skip
     with store.session() as s:
         assert store.emit(s, key="k", level="alert", severity="alert", kind="x", message="m",
                           now=T0) is not None  # fmt: skip
@@ -288,6 +293,12 @@ def test_alert_dedup_and_issue_episodes() -> None:
                               ("feed#1", "resolved"), ("feed#2", "warning")]  # fmt: skip
     with store.session() as s:
         assert s.scalar(select(func.count()).select_from(DeliveryRow)) == 2 * 5
+    # on_alert sees each alert once, after the commit; a rolled-back alert was never raised
+    assert raised == ["k|alert", "feed#1|warning", "feed#1|alert", "feed#1|info", "feed#2|warning"]
+    with pytest.raises(RuntimeError), store.session() as s:
+        store.emit(s, key="lost", level="alert", severity="alert", kind="x", message="m", now=T0)
+        raise RuntimeError("the job failed before committing")
+    assert len(raised) == 5 and len(_alerts(store)) == 5
 
 
 # -- sinks -------------------------------------------------------------------------------------
@@ -446,42 +457,43 @@ def test_builtin_and_orbital_screeners_agree(sample: Catalog, catalog_text: str)
 # -- scale-out ---------------------------------------------------------------------------------
 
 
-def _shards(catalog: Catalog, files_: tuple[str, ...], digest: str) -> list[Shard]:
-    return [
-        Shard(index=i, primaries=ids, primary_hbr_m=(5.0,) * len(ids), fleet=(K3, 39227, 25544),
-              start=T0, stop=T0 + timedelta(hours=8), threshold_km=20.0, step_s=60.0,
-              catalog_files=files_, catalog_digest=digest, screener="builtin")
-        for i, ids in enumerate([(K3,), (39227, 25544)])
-    ]
-
-
-def _summary(results: list[Any]) -> list[tuple[int, int, float]]:
-    return sorted((a.primary_id, a.secondary_id, round(a.miss_km, 6))
-                  for r in results for a in r.approaches)  # fmt: skip
-
-
 @pytest.mark.slow
-def test_dask_and_process_runners_match_inline(tmp_path: Path, catalog_text: str) -> None:
+def test_dask_scheduler_address_and_process_pool_screen_alike(
+    tmp_path: Path, catalog_text: str
+) -> None:
+    """A daemon told a scheduler address (as a user tells it) screens on that cluster and
+    tracks the same events as one on the local process pool and one in-line."""
     distributed = pytest.importorskip("distributed")
-    path = tmp_path / "c.3le"
-    path.write_text(catalog_text)
-    catalog = Catalog.from_file(path)
-    shards = _shards(catalog, (str(path),), "digest-1")
-    stop = threading.Event()
-    inline = list(InlineRunner().run(shards, stop))
-    assert _summary(inline) and not any(isinstance(r, BaseException) for r in inline)
-    with (
-        distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
-                                 dashboard_address=None) as cluster,
-        distributed.Client(cluster.scheduler_address, set_as_default=False) as client,
-    ):  # fmt: skip
-        runner = DaskRunner(client=client)
-        assert _summary(list(runner.run(shards, stop))) == _summary(inline)
-    runner2 = ProcessRunner(workers=1)
-    try:
-        assert _summary(list(runner2.run(shards, stop))) == _summary(inline)
-    finally:
-        runner2.close()
+    make_mission(tmp_path, catalog_text)
+
+    def screen(name: str, **where: Any) -> tuple[str, str, list[tuple[Any, ...]]]:
+        settings = DaemonSettings(
+            mission=tmp_path / "mission.yaml", state_dir=tmp_path / f"state-{name}",
+            screener="builtin", stdout_alerts=False, replan=False, screening_span_h=12.0,
+            shard_size=1, **where,
+        )  # fmt: skip
+        with Daemon(settings, clock=ManualClock(T0)) as d:
+            assert d.run_job("catalog").status == "ok"
+            report = d.run_job("screening")
+            assert report.status == "ok", report.detail
+            with d.store.session() as s:
+                events = [(e.primary_id, e.secondary_id, e.tca.isoformat(timespec="milliseconds"),
+                           round(e.miss_km, 6), e.pc and float(f"{e.pc:.6e}"), e.level)
+                          for e in d.store.open_events(s)]  # fmt: skip
+            if isinstance(d.runner, DaskRunner):
+                assert d.runner.address == where["dask_scheduler"]
+            return d.runner.name, report.detail, sorted(events)
+
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:  # fmt: skip
+        # scaleout "auto" (the default) picks the cluster once its address is set
+        on_dask = screen("dask", dask_scheduler=cluster.scheduler_address)
+    on_pool = screen("process", scaleout="process", workers=1)
+    in_line = screen("inline", scaleout="inline")
+    assert [x[0] for x in (on_dask, on_pool, in_line)] == ["dask", "process", "inline"]
+    assert "3/3 shards on dask" in on_dask[1] and "3/3 shards on process" in on_pool[1]
+    assert on_dask[2] == on_pool[2] == in_line[2]
+    assert any(e[1] == DEBRIS and e[5] == "alert" for e in on_dask[2])
 
 
 def test_runner_stops_between_shards_and_reports_shard_errors() -> None:
@@ -620,6 +632,215 @@ def test_replan_runs_once_per_change(tmp_path: Path, catalog_text: str) -> None:
     assert any("escalated" in x or "new [" in x for x in calls[0])
 
 
+# -- catalog sources ---------------------------------------------------------------------------
+
+SIX_DIGIT = 123456  # NORAD numbers of six digits are issued since 2026
+
+
+def omm_json(sample: Catalog) -> str:
+    """OMM JSON of a made-up object with a six-digit NORAD id in an ISS-like orbit 40° ahead."""
+    from sgp4.exporter import export_omm
+
+    row = export_omm(sample.satrecs[int(sample.index_of([25544])[0])], "SIX DIGIT SAT")
+    row.update(NORAD_CAT_ID=SIX_DIGIT, OBJECT_ID="2026-900A",
+               MEAN_ANOMALY=(row["MEAN_ANOMALY"] + 40.0) % 360.0)  # fmt: skip
+    return json.dumps([row])
+
+
+def test_catalog_directory_merges_3le_and_omm(tmp_path: Path, sample: Catalog,
+                                              catalog_text: str) -> None:  # fmt: skip
+    folder = tmp_path / "elements"
+    folder.mkdir()
+    (folder / "fleet.3le").write_text(catalog_text)
+    (folder / "new-objects.json").write_text(omm_json(sample))
+    (folder / "README.md").write_text("not an element file: ignored\n")
+    mission = tmp_path / "mission.yaml"
+    mission.write_text(MISSION.format(catalog="elements", sw=json.dumps(str(SW_SNAPSHOT))).replace(
+        "sources:", f"  - {{norad_id: {SIX_DIGIT}, name: SIX DIGIT SAT, class: x}}\nsources:"))
+    assert [s.norad_id for s in load_mission(mission).fleet][-1] == SIX_DIGIT
+    clock = ManualClock(T0)
+    with make_daemon(tmp_path, clock) as d:
+        report = d.run_job("catalog")
+        assert report.status == "ok", report.detail
+        snap = d.snapshot
+        assert snap is not None
+        assert len(snap.catalog) == len(sample) + 2  # the 3LE (with the debris) and the OMM
+        assert {SIX_DIGIT, DEBRIS, K3} <= set(snap.catalog.ids.tolist())
+        assert sorted(Path(f).suffix for f in snap.files) == [".3le", ".json"]
+        assert d.run_job("staleness").detail.startswith("fresh 4,")  # the OMM one included
+        assert d.run_job("screening").status == "ok"
+        with d.store.session() as s:
+            last = d.store.get(s, "last_screening")
+            issues = [i.key for i in d.store.open_issues(s)]
+        assert not [k for k in issues if k.startswith("not-in-catalog")], issues
+        assert last["approaches"] >= 1
+        digest = snap.digest
+    with make_daemon(tmp_path, clock) as d2:  # the snapshot of both files is reloaded
+        assert d2.snapshot is not None and d2.snapshot.digest == digest
+        assert SIX_DIGIT in set(d2.snapshot.catalog.ids.tolist())
+
+
+class _Catalog(BaseHTTPRequestHandler):
+    body: ClassVar[bytes] = b""
+    answer: ClassVar[int] = 200
+    seen: ClassVar[list[tuple[int, str | None]]] = []
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        etag = '"v1"'
+        code = self.answer
+        if code == 200 and self.headers.get("If-None-Match") == etag:
+            code = 304
+        self.seen.append((code, self.headers.get("If-None-Match")))
+        self.send_response(code)
+        body = self.body if code == 200 else b""
+        if code in (200, 304):
+            self.send_header("ETag", etag)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class _NoWaitPoller(FeedPoller):
+    """The daemon's poller without the waits between its retries (the test counts them)."""
+
+    def __init__(self, url: str, **kwargs: Any) -> None:
+        super().__init__(url, **kwargs, sleep=lambda _s: None)
+
+
+def test_catalog_url_conditional_get_outage_and_last_good(tmp_path: Path,
+                                                          catalog_text: str) -> None:  # fmt: skip
+    handler = type("Cat", (_Catalog,), {"body": catalog_text.encode(), "answer": 200,
+                                        "seen": []})  # fmt: skip
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/gp.php?GROUP=active&FORMAT=3le"
+    make_mission(tmp_path, catalog_text)
+    mission = tmp_path / "mission.yaml"
+    mission.write_text(mission.read_text().replace("[fleet.3le]", f"['{url}']"))
+    alerts = tmp_path / "state" / "alerts.jsonl"
+    try:
+        with make_daemon(tmp_path, ManualClock(T0)) as d:
+            d.refresher = CatalogRefresher(d.mission, d.settings.state_dir,
+                                           poller_factory=_NoWaitPoller)  # fmt: skip
+            report = d.run_job("catalog")
+            assert report.status == "ok" and "new catalog" in report.detail, report.detail
+            assert d.snapshot is not None and DEBRIS in set(d.snapshot.catalog.ids.tolist())
+            good = d.snapshot.digest
+            assert d.run_job("catalog").detail == f"unchanged ({good})"
+            assert handler.seen == [(200, None), (304, '"v1"')]  # a 304 costs nothing
+            handler.answer = 500  # the provider is down: 3 attempts, then the last good catalog
+            report = d.run_job("catalog")
+            assert report.status == "degraded" and "HTTP 500" in report.detail
+            assert [code for code, _ in handler.seen[2:]] == [500, 500, 500]
+            assert d.snapshot.digest == good
+            assert d.run_job("screening").status == "ok"  # screening goes on with it
+            handler.answer = 200
+            assert d.run_job("catalog").detail == f"unchanged ({good})"
+            server.shutdown()
+            server.server_close()  # connection refused from now on
+            report = d.run_job("catalog")
+            assert report.status == "degraded" and "ConnectError" in report.detail
+            assert d.snapshot.digest == good and len(handler.seen) == 6
+            with d.store.session() as s:
+                [issue] = [i for i in d.store.open_issues(s) if i.key == "catalog-refresh"]
+            assert issue.episode == 2 and f"keeping the last good catalog ({good}" in issue.message
+    finally:
+        server.server_close()
+    keys = [a["delivery_key"] for a in jsonl(alerts)]
+    assert [k for k in keys if k.startswith("catalog-refresh")] == [
+        "catalog-refresh#1|warning", "catalog-refresh#1|resolved", "catalog-refresh#2|warning"]
+    [outage] = [a for a in jsonl(alerts) if a["delivery_key"] == "catalog-refresh#1|warning"]
+    assert "HTTP 500" in outage["message"] and url in outage["message"]
+
+
+STATION = """
+stations:
+  - {{id: DAEJEON, name: Daejeon, lat_deg: 36.37, lon_deg: 127.36, antennas: [{{id: DJ-1}}]{extra}}}
+"""
+
+
+def _pending(d: Daemon) -> list[tuple[str, str]]:
+    with d.store.session() as s:
+        return [(t.reason, t.detail) for t in d.store.pending_triggers(s)]
+
+
+def test_contact_schedule_changes_trigger_a_replan(tmp_path: Path, catalog_text: str) -> None:
+    mission = make_mission(tmp_path, catalog_text)
+    text = mission.read_text()
+    mission.write_text(text + STATION.format(extra=""))
+    clock = ManualClock(T0)
+    with make_daemon(tmp_path, clock, contacts_span_h=12.0) as d:
+        assert d.run_job("contacts").status == "skipped"  # no catalog yet: nothing to compare
+        d.run_job("catalog")
+        first = d.run_job("contacts")
+        assert first.status == "ok", first.detail
+        assert [r for r, _ in _pending(d)] == ["catalog", "contacts"]
+        assert "first contact schedule" in _pending(d)[1][1]
+        with d.store.session() as s:
+            schedule = d.store.get(s, "contacts")
+        assert len(schedule["contacts"]) >= 3
+        d.run_job("contacts")  # the same schedule again: no second trigger
+        clock.advance(timedelta(hours=1))  # the window rolls on; the contacts it shares do not
+        rolled = d.run_job("contacts")
+        assert rolled.status == "ok" and len(_pending(d)) == 2, _pending(d)
+        # a station blackout over the first contact still ahead: the schedule changes
+        sat, station, aos = schedule["contacts"][0]
+        assert sat in (K3, 39227, 25544) and station == "DAEJEON"
+        start = datetime.fromisoformat(aos) - timedelta(minutes=5)
+        assert start > clock.now()
+        window = (f", blackouts: [{{start: '{start.isoformat()}', end: "
+                  f"'{(start + timedelta(minutes=30)).isoformat()}', reason: maintenance}}]")
+        mission.write_text(text + STATION.format(extra=window))
+        d.mission = load_mission(mission)
+        changed = d.run_job("contacts")
+        pending = _pending(d)
+        assert [r for r, _ in pending] == ["catalog", "contacts", "contacts"], pending
+        assert "1 contacts dropped" in pending[2][1] and "KOMPSAT" in pending[2][1]
+        assert "contact schedule changed" in changed.detail
+        d.run_job("contacts")  # the blackout stays: no third trigger
+        assert len(_pending(d)) == 3
+
+
+def test_element_verdict_changes_trigger_a_replan(tmp_path: Path, catalog_text: str) -> None:
+    make_mission(tmp_path, catalog_text)
+    clock = ManualClock(T0)
+    details: list[list[str]] = []
+
+    def replanner(d: Daemon, now: datetime, why: Any) -> tuple[str, str, str | None]:
+        details.append(list(why))
+        return "accepted", "no commands", None
+
+    settings = DaemonSettings(mission=tmp_path / "mission.yaml", state_dir=tmp_path / "state",
+                              scaleout="inline", screener="builtin", stdout_alerts=False)
+    with Daemon(settings, clock=clock, replanner=replanner) as d:
+        d.run_job("catalog")
+        assert d.run_job("staleness").detail == "fresh 3, warn 0, refuse 0, missing 0"
+        assert [r for r, _ in _pending(d)] == ["catalog"]  # all fresh: nothing to re-plan for
+        assert d.run_job("replan").status == "ok"
+        clock.set(T0 + timedelta(days=9))
+        assert d.run_job("staleness").detail.endswith("; changed: 3")
+        [(reason, detail)] = _pending(d)
+        assert reason == "staleness" and "KOMPSAT 3 (38338) fresh -> warn" in detail
+        clock.set(T0 + timedelta(days=10))  # still warn: no new trigger
+        assert d.run_job("staleness").detail == "fresh 0, warn 3, refuse 0, missing 0"
+        assert len(_pending(d)) == 1
+        assert d.run_job("replan").status == "ok"
+        assert d.run_job("replan").status == "skipped"
+        clock.set(T0 + timedelta(days=20))
+        d.run_job("staleness")
+        [(_, detail)] = _pending(d)
+        assert detail.count("warn -> refuse") == 3
+    # a restart keeps the verdicts: the same ages do not trigger again
+    with Daemon(settings, clock=clock, replanner=replanner) as d:
+        d.run_job("replan")
+        d.run_job("staleness")
+        assert _pending(d) == []
+    assert len(details) == 3 and any("warn -> refuse" in x for x in details[2])
+
+
 def test_http_endpoints_and_token(tmp_path: Path, catalog_text: str) -> None:
     make_mission(tmp_path, catalog_text)
     with make_daemon(tmp_path, ManualClock(T0), http="127.0.0.1:0", http_token="tok") as d:
@@ -650,6 +871,25 @@ def test_http_endpoints_and_token(tmp_path: Path, catalog_text: str) -> None:
                      "cosmo_daemon_events{level=\"alert\"}", "cosmo_daemon_feed_age_seconds",
                      "cosmo_daemon_job_failures_total", "cosmo_daemon_ready 1.0"):  # fmt: skip
             assert name in metrics
+        # alerts by severity: what the state database holds, zeros included
+        with d.store.session() as s:
+            by_severity = dict(s.execute(select(AlertRow.severity, func.count())
+                                         .group_by(AlertRow.severity)).all())  # fmt: skip
+        assert by_severity.get("alert", 0) >= 1  # the debris crossing
+
+        def alert_lines(text: str) -> dict[str, float]:
+            return {line.split('"')[1]: float(line.rsplit(" ", 1)[1])
+                    for line in text.splitlines()
+                    if line.startswith("cosmo_daemon_alerts_total{")}  # fmt: skip
+
+        assert alert_lines(metrics) == {sev: float(by_severity.get(sev, 0))
+                                        for sev in SEVERITIES}  # fmt: skip
+        d.run_job("screening")  # the same events again: de-duplicated, not counted
+        assert alert_lines(get("/metrics")[1].decode()) == alert_lines(metrics)
+        with d.store.session() as s:
+            d.store.emit(s, key="test", level="x", severity="emergency", kind="x", message="m",
+                         now=T0)  # fmt: skip
+        assert alert_lines(get("/metrics")[1].decode())["emergency"] == 1.0
         assert get("/nope")[0] == 404
 
 

@@ -122,11 +122,45 @@ def _lines(path: Path) -> list[dict[str, Any]]:
     return out
 
 
+# The daemon's command line with one fault injected: while the file named by COSMO_TEST_HOLD
+# exists, screening shard 1 waits (after writing HOLD.reached), so that the test signals the
+# daemon in the middle of a cycle, not near one (a whole cycle here takes well under a second).
+GATED_CLI = """
+import os
+import sys
+import time
+from pathlib import Path
+
+from cosmo_agent.agent.cli import main
+from cosmo_agent.agent.daemon import scaleout
+
+hold = Path(os.environ["COSMO_TEST_HOLD"])
+screen = scaleout.screen_shard
+
+
+def held(shard):
+    if shard.index == 1 and hold.exists():
+        hold.with_suffix(".reached").write_text(str(shard.index))
+        while hold.exists():
+            time.sleep(0.02)
+    return screen(shard)
+
+
+scaleout.screen_shard = held  # the InlineRunner the daemon makes takes this one
+sys.exit(main(sys.argv[1:]))
+"""
+
+
 class _Daemon:
-    def __init__(self, tmp: Path, name: str, env: dict[str, str]) -> None:
+    def __init__(self, tmp: Path, name: str, env: dict[str, str], *, gated: bool = False
+                 ) -> None:  # fmt: skip
         self.err = tmp / f"{name}.err"
         self.out = tmp / f"{name}.out"
-        cmd = [sys.executable, "-m", "cosmo_agent.agent.cli", "daemon",
+        entry = ["-m", "cosmo_agent.agent.cli"]
+        if gated:
+            (tmp / "gated_cli.py").write_text(GATED_CLI)
+            entry = [str(tmp / "gated_cli.py")]
+        cmd = [sys.executable, *entry, "daemon",
                "--mission", str(tmp / "mission.yaml"), "--state-dir", str(tmp / "state"),
                "--clock", "sim:2026-06-10T12:00:00Z", "--http", "127.0.0.1:0",
                "--scaleout", "inline", "--log-level", "debug"]  # fmt: skip
@@ -190,7 +224,8 @@ def test_daemon_process_faults_sigterm_restart(
     def keys() -> list[str]:
         return [a["delivery_key"] for a in _lines(alerts)]
 
-    first = _Daemon(tmp_path, "first", env)
+    hold = tmp_path / "hold"
+    first = _Daemon(tmp_path, "first", {**env, "COSMO_TEST_HOLD": str(hold)}, gated=True)
     _wait("/readyz", lambda: first.get("/readyz") == 200)
     assert first.get("/healthz") == 200
     conj = _wait("the conjunction alert", lambda: [k for k in keys()
@@ -209,19 +244,35 @@ def test_daemon_process_faults_sigterm_restart(
     catalog.write_text(good)
     _wait("the recovery", lambda: "catalog-refresh#1|resolved" in keys())
     assert (tmp_path / "state" / "dead-letter.jsonl").exists()  # the webhook answers 500
-    # SIGTERM in the middle of a screening cycle (6 shards of a 168 h screen)
-    mark = len(first.logs())
-    _wait("a screening start", lambda: any(x.get("message") == "job screening started"
-                                           for x in first.logs()[mark:]))  # fmt: skip
-    assert first.stop() == 0
+    # SIGTERM in the middle of a screening cycle (6 shards of a 168 h screen): shard 1 is
+    # held until the daemon has seen the signal, so the cycle cannot finish first
+    hold.write_text("")
+    _wait("a screening cycle held at its second shard", hold.with_suffix(".reached").exists)
+    [(held_run, held_status)] = _db(tmp_path, "select id, status from job_runs where job ="
+                                              " 'screening' order by id desc limit 1")
+    assert held_status == "running"
+    before = _db(tmp_path, "select (select count(*) from pc_history), (select count(*) from"
+                           " alerts), (select count(*) from events)")  # fmt: skip
+    first.proc.send_signal(signal.SIGTERM)
+    _wait("the stop", lambda: any(str(x.get("message", "")).startswith("stopping:")
+                                  for x in first.logs()))  # fmt: skip
+    hold.unlink()
+    assert first.proc.wait(timeout=60) == 0
     assert _db(tmp_path, "select count(*) from job_runs where status = 'running'") == [(0,)]
-    [(last_status,)] = _db(tmp_path, "select status from job_runs where job = 'screening'"
-                                     " order by id desc limit 1")  # fmt: skip
-    assert last_status in ("interrupted", "ok")
+    [(last_run, last_status, detail)] = _db(tmp_path, "select id, status, detail from job_runs"
+                                            " where job = 'screening' order by id desc limit 1")
+    assert (last_run, last_status) == (held_run, "interrupted"), detail
+    assert detail.startswith("stopped after 2/6 shards; nothing committed")
+    assert _db(tmp_path, "select (select count(*) from pc_history), (select count(*) from"
+               " alerts), (select count(*) from events)") == before  # fmt: skip
     # restart with the webhook back: everything dead-lettered is delivered, nothing twice
     hook.down = False
     second = _Daemon(tmp_path, "second", env)
     _wait("/readyz after the restart", lambda: second.get("/readyz") == 200)
+    assert any(x.get("resumed") for x in second.logs()), "the interrupted cycle was not resumed"
+    _wait("the resumed cycle", lambda: _db(
+        tmp_path, f"select status from job_runs where job = 'screening' and id > {held_run}"
+        " order by id limit 1") == [("ok",)])  # fmt: skip
     _wait("every webhook delivery", lambda: _db(
         tmp_path, "select count(*) from deliveries where status != 'delivered'") == [(0,)])
     [(ok_after,)] = _db(tmp_path, "select count(*) from job_runs where job = 'screening'"

@@ -15,6 +15,12 @@ Jobs:
 - ``replan``: a new plan through the agent when something changed since the last one;
 - ``delivery``: (re-)deliver pending and dead-lettered alerts;
 - ``maintenance``: prune old rows so the database stays bounded.
+
+What counts as a change (a re-plan trigger): a new catalog; a new conjunction event at watch
+or above, or an escalation; new space-weather levels; a satellite whose element verdict
+(fresh, warn, refuse, missing) changed; a contact schedule whose contacts changed where it
+overlaps the last one (passes matched by satellite, station and AOS within a minute, so the
+window rolling forward is no change), or whose satellites short of contacts changed.
 """
 
 from __future__ import annotations
@@ -340,9 +346,73 @@ def _contacts(d: Daemon, run_id: int, now: datetime) -> JobReport:
             return JobReport("degraded", message)
         d.store.resolve_issue(s, "contacts", kind="contacts", now=now,
                               message="contact scheduling works again")
-        summary = out.result.summary()
-        d.store.put(s, "contacts", {"at_utc": now.isoformat(), "summary": summary})
-    return JobReport("ok", summary)
+        result: Any = out.result
+        summary = result.summary()
+        contacts = [(c.satellite.norad_id, c.station_id, c.aos_utc) for c in result.contacts]
+        unmet = sorted(u.satellite.norad_id for u in result.unmet)
+        change = _contact_change(d.store.get(s, "contacts"), contacts, unmet, now,
+                                 {x.norad_id: x.name for x in d.mission.fleet})  # fmt: skip
+        if change:
+            d.store.add_trigger(s, "contacts", f"{change}; now {summary}", now)
+        d.store.put(s, "contacts", {
+            "at_utc": now.isoformat(), "stop_utc": result.stop_utc.isoformat(),
+            "summary": summary, "unmet": unmet,
+            "contacts": [[sat, station, aos.isoformat()] for sat, station, aos in contacts],
+        })  # fmt: skip
+    return JobReport("ok", summary + (f"; {change}" if change else ""))
+
+
+_SAME_CONTACT_S = 60.0
+"""Two schedules name the same contact when satellite and station agree and the AOS differ by
+at most this (a pass search on another time grid moves an AOS by seconds, a new one by more)."""
+_OVERLAP_MARGIN_S = 1800.0
+"""Contacts this close to the end of the last schedule are not compared: a pass cut short by
+the old window's end (too short to be usable then) is whole in the new one."""
+
+_Contact = tuple[int, str, datetime]
+
+
+def _unmatched(these: list[_Contact], others: list[_Contact]) -> list[_Contact]:
+    by_link: dict[tuple[int, str], list[datetime]] = {}
+    for sat, station, aos in others:
+        by_link.setdefault((sat, station), []).append(aos)
+    return [
+        (sat, station, aos) for sat, station, aos in these
+        if not any(abs((aos - x).total_seconds()) <= _SAME_CONTACT_S
+                   for x in by_link.get((sat, station), ()))
+    ]  # fmt: skip
+
+
+def _contact_change(
+    previous: Any, contacts: list[_Contact], unmet: list[int], now: datetime,
+    names: dict[int, str],
+) -> str | None:  # fmt: skip
+    """What changed from the last schedule (kept by the ``contacts`` job), or None.
+
+    Only the span both schedules cover is compared, from ``now`` (contacts in progress are
+    left out: a new search starts them at ``now``) to the old end less a margin.
+    """
+    if not isinstance(previous, dict) or "contacts" not in previous:
+        return f"first contact schedule: {len(contacts)} contacts"
+    old_stop = datetime.fromisoformat(previous["stop_utc"])
+    end = old_stop - timedelta(seconds=_OVERLAP_MARGIN_S)
+    old = [(int(sat), str(station), datetime.fromisoformat(aos))
+           for sat, station, aos in previous["contacts"]]  # fmt: skip
+    old = [c for c in old if now < c[2] < end]
+    new = [c for c in contacts if now < c[2] < end]
+    dropped, added = _unmatched(old, new), _unmatched(new, old)
+    short_before = set(previous.get("unmet", []))
+    parts = []
+    if dropped or added:
+        first = min(dropped + added, key=lambda c: c[2])
+        parts.append(
+            f"contact schedule changed before {end:%Y-%m-%dT%H:%MZ}: {len(dropped)} contacts"
+            f" dropped, {len(added)} added (first: {names.get(first[0], first[0])} at"
+            f" {first[1]} {first[2]:%Y-%m-%dT%H:%M:%SZ})"
+        )
+    if set(unmet) != short_before:
+        parts.append(f"satellites short of contacts {sorted(short_before)} -> {unmet}")
+    return "; ".join(parts) or None
 
 
 def _staleness(d: Daemon, run_id: int, now: datetime) -> JobReport:
@@ -353,11 +423,13 @@ def _staleness(d: Daemon, run_id: int, now: datetime) -> JobReport:
     present = set(cat.ids.tolist())
     oldest_s = 0.0
     counts = {"fresh": 0, "warn": 0, "refuse": 0, "missing": 0}
+    verdicts: dict[str, str] = {}  # NORAD id (a JSON key) -> verdict
     with d.store.session() as s:
         for sat in d.mission.fleet:
             key = f"stale:{sat.norad_id}"
             if sat.norad_id not in present:
                 counts["missing"] += 1
+                verdicts[str(sat.norad_id)] = "missing"
                 d.store.raise_issue(s, f"not-in-catalog:{sat.norad_id}", severity="alert",
                                     kind="catalog", now=now, message=f"{sat.name}"
                                     f" ({sat.norad_id}) is not in the catalog: it is not"
@@ -373,6 +445,7 @@ def _staleness(d: Daemon, run_id: int, now: datetime) -> JobReport:
             else:
                 verdict = "fresh"
             counts[verdict] += 1
+            verdicts[str(sat.norad_id)] = verdict
             if severity:
                 d.store.raise_issue(
                     s, key, severity=severity, kind="staleness", now=now,
@@ -383,8 +456,17 @@ def _staleness(d: Daemon, run_id: int, now: datetime) -> JobReport:
             else:
                 d.store.resolve_issue(s, key, kind="staleness", now=now,
                                       message=f"elements of {sat.name} are fresh again")
+        previous = d.store.get(s, "staleness") or {}  # none yet: every satellite was fresh
+        names = {str(x.norad_id): x.name for x in d.mission.fleet}
+        changed = [f"{names[k]} ({k}) {previous.get(k, 'fresh')} -> {v}"
+                   for k, v in verdicts.items() if v != previous.get(k, "fresh")]  # fmt: skip
+        if changed:
+            d.store.add_trigger(s, "staleness", "element verdicts: " + "; ".join(changed), now)
+        if verdicts != previous:
+            d.store.put(s, "staleness", verdicts)
     d.feed_ages["elements"] = oldest_s
-    return JobReport("ok", ", ".join(f"{k} {v}" for k, v in counts.items()))
+    detail = ", ".join(f"{k} {v}" for k, v in counts.items())
+    return JobReport("ok", detail + (f"; changed: {len(changed)}" if changed else ""))
 
 
 def _replan(d: Daemon, run_id: int, now: datetime) -> JobReport:

@@ -42,7 +42,7 @@ from cosmo_agent.agent.daemon.screening import prime_snapshot
 from cosmo_agent.agent.daemon.server import HealthServer
 from cosmo_agent.agent.daemon.settings import DaemonSettings
 from cosmo_agent.agent.daemon.sinks import Dispatcher, JsonlSink, Sink, StdoutSink, WebhookSink
-from cosmo_agent.agent.daemon.store import PcThresholds, Store
+from cosmo_agent.agent.daemon.store import SEVERITIES, AlertRow, PcThresholds, Store
 from cosmo_agent.tools.mission import Mission, load_mission
 
 __all__ = ["JOB_ORDER", "Daemon", "Replanner", "agent_replanner", "configure_logging"]
@@ -153,8 +153,10 @@ class Daemon:
         self.metrics = DaemonMetrics()
         sink_list = list(sinks) if sinks is not None else _default_sinks(settings,
                                                                           self.stop_event)
+        for severity in SEVERITIES:  # every severity in /metrics from the start, zeros too
+            self.metrics.alerts.labels(severity=severity)
         self.store = Store(settings.state_url(), sinks=[s.name for s in sink_list],
-                           mission=mission.name)  # fmt: skip
+                           mission=mission.name, on_alert=self._alert_raised)  # fmt: skip
         redeliver = settings.webhook.redeliver_after_s if settings.webhook else 60.0
         self.dispatcher = Dispatcher(
             self.store, sink_list, dead_letter_path=settings.dead_letters(),
@@ -293,6 +295,9 @@ class Daemon:
         except Exception:
             log.error("cannot resolve issue %s", key, exc_info=True)
 
+    def _alert_raised(self, alert: AlertRow) -> None:
+        self.metrics.alerts.labels(severity=alert.severity).inc()
+
     def _delivery_result(self, sink: str, ok: bool) -> None:
         self.metrics.deliveries.labels(sink=sink, outcome="ok" if ok else "failed").inc()
 
@@ -371,6 +376,9 @@ class Daemon:
             trigger = IntervalTrigger(seconds=interval.total_seconds(), timezone=UTC)
             job = scheduler.get_job(name)
             first = wall + timedelta(milliseconds=100 * i)  # the JOB_ORDER on a first start
+            if name == "screening" and self._resume_screening:  # every branch runs it first
+                log.info("resuming the screening cycle a stop interrupted",
+                         extra={"fields": {"job": name, "resumed": True}})  # fmt: skip
             if job is None:
                 scheduler.add_job(fn, trigger, args=[self.key], id=name, name=name,
                                   next_run_time=first)  # fmt: skip
@@ -388,9 +396,10 @@ class Daemon:
 
     def request_stop(self, *_: Any) -> None:
         """Ask the daemon to stop (signal handlers call this)."""
-        if not self.stop_event.is_set():
-            log.info("stopping: the running job finishes or checkpoints")
-        self.stop_event.set()
+        if self.stop_event.is_set():
+            return
+        self.stop_event.set()  # before the log line, so that a reader of the log can rely on it
+        log.info("stopping: the running job finishes or checkpoints")
 
     def run(self) -> int:
         """Start, block until SIGTERM/SIGINT (or :meth:`request_stop`), shut down; exit code."""

@@ -47,12 +47,13 @@ class ShardRunner(Protocol):
 
 
 class InlineRunner:
-    """Shards one after the other in the calling thread."""
+    """Shards one after the other in the calling thread (``fn``: this module's
+    ``screen_shard`` when the runner is made)."""
 
     name = "inline"
 
-    def __init__(self, fn: Callable[[Shard], ShardResult] = screen_shard) -> None:
-        self._fn = fn
+    def __init__(self, fn: Callable[[Shard], ShardResult] | None = None) -> None:
+        self._fn = fn if fn is not None else screen_shard
 
     def run(self, shards: Sequence[Shard], stop: threading.Event) -> Iterator[ShardOutcome]:
         for shard in shards:

@@ -32,7 +32,7 @@ or new elements moved it away).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -336,26 +336,46 @@ class Tracking:
         return bool(self.escalated or self.new_alerted)
 
 
+_RAISED: Final = "cosmo_raised_alerts"
+"""``Session.info`` key of the alerts a transaction raised (for ``Store.on_alert``)."""
+
+
 def _iso(t: datetime) -> str:
     return t.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 class Store:
-    """The state database. ``sinks`` names the sinks every new alert is delivered to."""
+    """The state database. ``sinks`` names the sinks every new alert is delivered to;
+    ``on_alert`` is called with each alert after its transaction commits (metrics)."""
 
-    def __init__(self, url: str, *, sinks: Sequence[str] = (), mission: str = "") -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        sinks: Sequence[str] = (),
+        mission: str = "",
+        on_alert: Callable[[AlertRow], None] | None = None,
+    ) -> None:
         self.url = url
         self.sinks = tuple(sinks)
         self.mission = mission
+        self.on_alert = on_alert
         self.engine = _engine(url)
         _Base.metadata.create_all(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A transaction: committed on success, rolled back on an exception."""
+        """A transaction: committed on success, rolled back on an exception.
+
+        ``on_alert`` sees each alert of the transaction once it is committed (a rolled-back
+        alert was never raised)."""
         with self._sessions.begin() as s:
             yield s
+            raised: list[AlertRow] = s.info.pop(_RAISED, [])
+        if self.on_alert is not None:
+            for row in raised:
+                self.on_alert(row)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -417,6 +437,7 @@ class Store:
         s.flush()
         for sink in self.sinks:
             s.add(DeliveryRow(alert_id=row.id, sink=sink, status="pending", attempts=0))
+        s.info.setdefault(_RAISED, []).append(row)
         return row
 
     def raise_issue(
