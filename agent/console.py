@@ -1,9 +1,12 @@
-"""Agent subcommands of ``cosmo-agent``: plan, ask, validate, passes, schedule, mission-schema.
+"""Agent subcommands of ``cosmo-agent``: plan, ask, validate, passes, schedule, and the JSON
+Schemas of the mission file (``mission-schema``) and of the plan file (``plan-schema``).
 
 A thin shell over :class:`~cosmo_agent.agent.runner.Agent` and the tool helpers; ``agent/cli.py``
 registers the parsers (:func:`add_parsers`) and dispatches (:func:`run`). Exit codes: 0 ok,
 1 plan rejected (validation or approval), 2 bad input (the message names the file and field;
-no traceback). Progress goes to stderr (a Rich spinner), never with ``--json``.
+no traceback). ``plan`` and ``ask`` read the mission's catalog before planning, so a catalog
+that cannot be read, or a ``sources.space_weather`` path that does not exist, is bad input
+rather than an empty plan. Progress goes to stderr (a Rich spinner), never with ``--json``.
 
 >>> import argparse
 >>> parser = argparse.ArgumentParser(prog="cosmo-agent")
@@ -31,11 +34,12 @@ if TYPE_CHECKING:
     from cosmo_agent.agent.plan import CommandPlan
     from cosmo_agent.agent.runner import Agent, PlanResult
     from cosmo_agent.agent.validator import ValidationReport
+    from cosmo_agent.orbital.catalog import Catalog
     from cosmo_agent.tools.mission import Mission
 
 __all__ = ["COMMANDS", "add_parsers", "run"]
 
-COMMANDS: Final = ("plan", "ask", "validate", "passes", "schedule", "mission-schema")
+COMMANDS: Final = ("plan", "ask", "validate", "passes", "schedule", "mission-schema", "plan-schema")
 """The subcommands this module serves."""
 
 
@@ -113,6 +117,9 @@ def add_parsers(sub: Any) -> None:
                 "--objective", choices=("max_volume", "max_priority"), default="max_volume"
             )
     sub.add_parser("mission-schema", help="print the mission file's JSON Schema")
+    sub.add_parser(
+        "plan-schema", help="print the JSON Schema of the plan file (cosmo-agent plan -o)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -127,6 +134,7 @@ def run(args: argparse.Namespace) -> int:
         "passes": _passes,
         "schedule": _schedule,
         "mission-schema": _mission_schema,
+        "plan-schema": _plan_schema,
     }
     try:
         return handlers[args.command](args)
@@ -154,6 +162,45 @@ def _mission(path: str) -> Mission:
     from cosmo_agent.tools.mission import load_mission
 
     return load_mission(path)
+
+
+def _catalog(mission: Mission, mission_file: str) -> Catalog:
+    """The mission's catalog, read before planning: one that cannot be read is bad input.
+
+    Without element sets every tool fails, and the plan would be an empty "accepted" one.
+    """
+    from cosmo_agent.tools.registry import ToolContext, ToolError
+
+    try:
+        return ToolContext.from_mission(mission).catalog
+    except ToolError as err:
+        raise UserError(f"{mission_file}: {err.message}") from None
+
+
+def _check_space_weather(mission: Mission, mission_file: str) -> None:
+    """A ``sources.space_weather`` path that does not exist is a mistake in the mission file.
+
+    Only that: a feed that is stale, unreachable or partly unreadable is data the planner
+    reports (the space_weather tool's warnings and errors), not bad input.
+    """
+    ref = mission.sources.space_weather
+    if ref is None:
+        return
+    path = mission.resolve_path(ref)
+    if "://" not in path and not Path(path).exists():
+        raise UserError(
+            f"{mission_file}: sources.space_weather: {path} does not exist; give a snapshot"
+            " file, a directory of snapshots or an http(s):// URL (or leave it out for the"
+            " bundled sample)"
+        )
+
+
+def _planning_mission(path: str) -> tuple[Mission, Catalog]:
+    """The mission of ``plan``/``ask`` and its catalog, with its data sources checked."""
+    mission = _mission(path)
+    catalog = _catalog(mission, path)
+    _check_space_weather(mission, path)
+    return mission, catalog
 
 
 def _agent(args: argparse.Namespace, mission: Mission, **extra: Any) -> Agent:
@@ -198,11 +245,11 @@ def _write(path: Path, text: str) -> None:
 
 
 def _plan(args: argparse.Namespace) -> int:
-    mission = _mission(args.mission)
+    mission, catalog = _planning_mission(args.mission)
     approval: ApprovalMode = (
         "approve_all" if args.approve_all else "interrupt" if args.interactive else "reject"
     )
-    with _agent(args, mission, checkpoint=args.checkpoint) as agent:
+    with _agent(args, mission, checkpoint=args.checkpoint, catalog=catalog) as agent:
         with _progress(not args.json, "planning") as progress:
             result = agent.plan(approval=approval, thread_id=args.thread_id, progress=progress)
         while result.status == "awaiting_approval" and result.pending is not None:
@@ -300,8 +347,11 @@ def _ask_approval(pending: dict[str, Any]) -> dict[str, Any]:
 
 
 def _ask(args: argparse.Namespace) -> int:
-    mission = _mission(args.mission)
-    with _agent(args, mission) as agent, _progress(not args.json, "thinking") as progress:
+    mission, catalog = _planning_mission(args.mission)
+    with (
+        _agent(args, mission, catalog=catalog) as agent,
+        _progress(not args.json, "thinking") as progress,
+    ):
         result = agent.ask(args.text, progress=progress)
     if args.trace_json:
         _write(
@@ -492,3 +542,41 @@ def _mission_schema(args: argparse.Namespace) -> int:
 
     print(json.dumps(Mission.model_json_schema(), indent=2, ensure_ascii=False))
     return 0
+
+
+def _plan_schema(args: argparse.Namespace) -> int:
+    print(json.dumps(_plan_file_schema(), indent=2, ensure_ascii=False))
+    return 0
+
+
+def _plan_file_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of a plan file written by ``cosmo-agent plan -o``.
+
+    :class:`~cosmo_agent.agent.plan.CommandPlan` (its ``schema_version`` says which version of
+    the format a file holds) plus the optional ``validation`` report the export adds.
+    """
+    from pydantic.json_schema import models_json_schema
+
+    from cosmo_agent.agent.plan import CommandPlan
+    from cosmo_agent.agent.validator import ValidationReport
+
+    refs, shared = models_json_schema(
+        [(CommandPlan, "validation"), (ValidationReport, "validation")],
+        ref_template="#/$defs/{model}",
+    )
+    defs: dict[str, Any] = dict(shared["$defs"])
+    plan_name = refs[(CommandPlan, "validation")]["$ref"].rsplit("/", 1)[-1]
+    report_ref = refs[(ValidationReport, "validation")]
+    schema = dict(defs.pop(plan_name))
+    schema["properties"] = {
+        **schema["properties"],
+        "validation": {
+            **report_ref,
+            "description": "the validator's report, as exported with the plan (optional)",
+        },
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        **schema,
+        "$defs": defs,
+    }

@@ -1,4 +1,4 @@
-"""The agent's command line: plan, ask, validate, passes, schedule, mission-schema.
+"""The agent's command line: plan, ask, validate, passes, schedule, mission- and plan-schema.
 
 One real subprocess checks the installed entry point end to end; the rest call ``main`` in
 process (same argument parsing and exit codes, without a cold interpreter each time).
@@ -229,3 +229,70 @@ def test_passes_schedule_and_schema(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0 and {"fleet", "stations", "objectives"} <= set(schema["properties"])
     code, _, err = _main(capsys, "passes", DEMO, "--satellites", "Hubble")
     assert code == 2 and "unknown satellite 'Hubble'" in err
+
+
+def _demo_with(tmp_path: Path, **sources: Any) -> Path:
+    """A copy of missions/demo.yaml in ``tmp_path`` with some ``sources`` replaced."""
+    data = load_mission(DEMO).model_dump(mode="json", by_alias=True, exclude={"base_dir"})
+    data["sources"].update(sources)
+    path = tmp_path / "mission.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_a_catalog_that_cannot_be_read_is_bad_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mission = _demo_with(tmp_path, catalog=["elements/missing.3le"])
+    missing = tmp_path / "elements" / "missing.3le"
+    for args in (
+        ("plan", mission, "--json"),
+        ("plan", mission, "-o", tmp_path / "plan.json"),
+        ("ask", "fleet status", "--mission", mission, "--json"),
+        ("passes", "--mission", mission, "--json"),
+        ("schedule", "--mission", mission, "--json"),
+    ):
+        code, out, err = _main(capsys, *args)
+        assert code == 2 and out == "", args  # not an empty "accepted" plan
+        assert str(mission) in err and "sources.catalog[0]" in err and str(missing) in err
+        assert "No such file or directory" in err and "Traceback" not in err
+    assert not (tmp_path / "plan.json").exists()
+    (tmp_path / "elements").mkdir()
+    missing.write_text("no element sets in here\n", encoding="utf-8")
+    code, _, err = _main(capsys, "plan", mission, "--json")
+    assert code == 2 and "sources.catalog" in err and "no usable element sets" in err
+
+
+def test_a_space_weather_path_that_does_not_exist_is_bad_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mission = _demo_with(tmp_path, space_weather="swpc/none-here")
+    code, out, err = _main(capsys, "plan", mission, "--json")
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert f"{mission}: sources.space_weather: {tmp_path / 'swpc' / 'none-here'}" in err
+    assert "does not exist" in err
+
+
+def test_plan_schema_validates_an_exported_plan(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    code, text, _ = _main(capsys, "plan-schema")
+    schema = json.loads(text)
+    assert code == 0 and schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert schema["properties"]["schema_version"]["const"] == 1
+    assert {"commands", "data_ages", "validation"} <= set(schema["properties"])
+    out = tmp_path / "plan.json"
+    code, _, _ = _main(capsys, "plan", DEMO, "-o", out, "--json")
+    assert code == 0
+    plan = json.loads(out.read_text(encoding="utf-8"))
+    assert plan["commands"] and plan["validation"]["ok"] and plan["schema_version"] == 1
+    validator = jsonschema.Draft202012Validator(schema)
+    assert list(validator.iter_errors(plan)) == []
+    del plan["validation"]  # the report is optional: a bare CommandPlan validates too
+    assert list(validator.iter_errors(plan)) == []
+    plan["commands"][0]["uplink_hex"] = "DEADBEEF"
+    plan["schema_version"] = 2
+    problems = {e.json_path for e in validator.iter_errors(plan)}
+    assert problems == {"$.commands[0]", "$.schema_version"}

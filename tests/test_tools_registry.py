@@ -503,6 +503,63 @@ def test_several_catalog_files(tmp_path: Path) -> None:
     assert "first.tle" in catalog.source and "second.tle" in catalog.source
 
 
+SIX_DIGIT = 123456  # NORAD numbers of six digits are issued since 2026 (OMM only, no TLE)
+
+
+def test_a_catalog_directory_loads_every_element_file(tmp_path: Path) -> None:
+    from sgp4.exporter import export_omm
+
+    sample = Catalog.from_tle_file(SAMPLE)
+    folder = tmp_path / "elements"
+    folder.mkdir()
+    lines = Path(str(SAMPLE)).read_text().splitlines()
+    (folder / "fleet.3le").write_text("\n".join(lines[:30]) + "\n")  # 10 objects, the ISS too
+    row = export_omm(sample.satrecs[int(sample.index_of([25544])[0])], "SIX DIGIT SAT")
+    row.update(NORAD_CAT_ID=SIX_DIGIT, OBJECT_ID="2026-900A")
+    (folder / "new-objects.json").write_text(json.dumps([row]))
+    (folder / "README.md").write_text("not an element file: ignored\n")
+    (folder / "old.tle").mkdir()  # a folder with an element suffix is not a file: ignored
+    mission = parse_mission(
+        "name: x\nfleet: [{norad_id: 25544, name: ISS, class: station},"
+        f" {{norad_id: {SIX_DIGIT}, name: SIX, class: station}}]\n"
+        "sources: {catalog: [elements]}\nhorizon: {epoch: 2026-06-10T12:00:00Z}\n",
+        base_dir=tmp_path,
+    )
+    ctx = ToolContext.from_mission(mission)
+    catalog = ctx.catalog
+    assert len(catalog) == 11 and {25544, SIX_DIGIT} <= set(catalog.ids.tolist())
+    assert "fleet.3le" in catalog.source and "new-objects.json" in catalog.source
+    assert "README" not in catalog.source
+    row_six = int(catalog.index_of([SIX_DIGIT])[0])
+    assert catalog.names[row_six] == "SIX DIGIT SAT"
+    out = call_tool(ctx, "propagate", {"satellites": ["SIX", "ISS"], "duration_h": 0.5})
+    assert out.ok, out.summary
+    # a directory entry and a file entry merge like two files
+    both = parse_mission(
+        "name: x\nfleet: [{norad_id: 38338, name: K3, class: eo-imager}]\n"
+        f"sources: {{catalog: [elements, {json.dumps(str(SAMPLE))}]}}\n", base_dir=tmp_path,
+    )  # fmt: skip
+    assert len(ToolContext.from_mission(both).catalog) == len(sample) + 1
+
+
+def test_an_empty_catalog_directory_is_data_unavailable(tmp_path: Path) -> None:
+    (tmp_path / "elements").mkdir()
+    (tmp_path / "elements" / "notes.md").write_text("no elements\n")
+    mission = parse_mission(
+        "name: x\nfleet: [{norad_id: 25544, name: ISS, class: station}]\n"
+        f"sources: {{catalog: [{json.dumps(str(SAMPLE))}, elements]}}\n", base_dir=tmp_path,
+    )  # fmt: skip
+    code, message = _error(call_tool(ToolContext.from_mission(mission), "fleet_status", {}))
+    assert code == "data_unavailable" and str(tmp_path / "elements") in message
+    assert "sources.catalog[1]" in message and "holds no element files" in message
+
+
+def test_catalog_directories_read_the_files_the_daemon_reads() -> None:
+    from cosmo_agent.agent.daemon.catalogs import ELEMENT_SUFFIXES
+
+    assert registry._ELEMENT_SUFFIXES == ELEMENT_SUFFIXES
+
+
 # -- the CLI's library calls ----------------------------------------------------------------------
 
 

@@ -46,6 +46,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
+from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, Literal
 
@@ -431,44 +432,83 @@ def _choices(names: Sequence[str]) -> str:
 
 # -- catalog loading -----------------------------------------------------------------------------
 
+_ELEMENT_SUFFIXES: Final = (".tle", ".3le", ".2le", ".txt", ".json", ".csv", ".xml", ".kvn", ".omm")
+"""Files of a catalog directory that are read (others are ignored); the same list as the
+daemon's ``agent.daemon.catalogs.ELEMENT_SUFFIXES`` (a test pins the two together).
+``Catalog.from_file`` reads .json/.csv/.xml/.kvn/.omm as OMM and the rest as TLE/3LE."""
+
 
 def _load_catalog(mission: Mission) -> Catalog:
-    """Every ``sources.catalog`` entry merged, keeping the newest element set of each id."""
+    """Every ``sources.catalog`` entry merged, keeping the newest element set of each id.
+
+    An entry is a TLE/3LE or OMM file, a directory (every element file directly in it, by
+    :data:`_ELEMENT_SUFFIXES`, in name order) or an ``http(s)://`` URL.
+    """
     parts: list[Catalog] = []
-    for ref in mission.sources.catalog:
+    for i, ref in enumerate(mission.sources.catalog):
         path = mission.resolve_path(ref)
+        where = f"sources.catalog[{i}]"
         if "://" in path:
-            parts.append(_fetch_catalog(path))
+            parts.append(_fetch_catalog(path, where))
             continue
-        try:
-            parts.append(Catalog.from_file(path))
-        except OSError as exc:
-            raise ToolError.make(
-                "data_unavailable",
-                what=f"the catalog {path}",
-                problem=exc.strerror or type(exc).__name__,
-                fix="Fix the path in the mission's sources.catalog.",
-            ) from None
-        except ValueError as exc:  # an OMM file that is not OMM at all
-            raise ToolError.make(
-                "data_unavailable",
-                what=f"the catalog {path}",
-                problem=str(exc),
-                fix="Give a TLE/3LE or CCSDS OMM file in sources.catalog.",
-            ) from None
+        parts += [_read_catalog_file(f, where) for f in _element_files(Path(path), where)]
     catalog = merge_catalogs(parts)
     if len(catalog) == 0:
         issues = "; ".join(str(i) for i in catalog.issues[:3]) or "the files are empty"
         raise ToolError.make(
             "data_unavailable",
-            what=f"the catalog {catalog.source}",
+            what=f"the catalog {catalog.source} (sources.catalog)",
             problem=f"no usable element sets ({issues})",
             fix="Check the files named in sources.catalog.",
         )
     return catalog
 
 
-def _fetch_catalog(url: str) -> Catalog:
+def _element_files(path: Path, where: str) -> list[Path]:
+    """``[path]`` for a file; the element files of a directory (none: ``data_unavailable``)."""
+    if not path.is_dir():
+        return [path]  # a missing file is reported when it is read
+    try:
+        found = sorted(
+            f for f in path.iterdir() if f.suffix.lower() in _ELEMENT_SUFFIXES and f.is_file()
+        )
+    except OSError as exc:
+        raise ToolError.make(
+            "data_unavailable",
+            what=f"the catalog directory {path} ({where})",
+            problem=exc.strerror or type(exc).__name__,
+            fix="Fix the directory's permissions or the path in the mission's sources.catalog.",
+        ) from None
+    if not found:
+        raise ToolError.make(
+            "data_unavailable",
+            what=f"the catalog directory {path} ({where})",
+            problem=f"it holds no element files ({', '.join(_ELEMENT_SUFFIXES)})",
+            fix="Put TLE/3LE or OMM files in it, or fix the path in the mission's sources.catalog.",
+        )
+    return found
+
+
+def _read_catalog_file(path: Path, where: str) -> Catalog:
+    try:
+        return Catalog.from_file(path)
+    except OSError as exc:
+        raise ToolError.make(
+            "data_unavailable",
+            what=f"the catalog {path} ({where})",
+            problem=exc.strerror or type(exc).__name__,
+            fix="Fix the path in the mission's sources.catalog.",
+        ) from None
+    except ValueError as exc:  # an OMM file that is not OMM at all, or not UTF-8
+        raise ToolError.make(
+            "data_unavailable",
+            what=f"the catalog {path} ({where})",
+            problem=str(exc),
+            fix="Give a TLE/3LE or CCSDS OMM file in sources.catalog.",
+        ) from None
+
+
+def _fetch_catalog(url: str, where: str) -> Catalog:
     from cosmo_agent.tools.feeds import FeedError, FeedPoller
 
     try:
@@ -476,7 +516,7 @@ def _fetch_catalog(url: str) -> Catalog:
     except FeedError as exc:
         raise ToolError.make(
             "data_unavailable",
-            what=f"the catalog {url}",
+            what=f"the catalog {url} ({where})",
             problem=str(exc),
             fix="Use a local copy of the file in sources.catalog.",
         ) from None
