@@ -387,7 +387,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--hbr-m", type=float, default=None, help="combined hard-body radius, metres")
     p.add_argument("--json", action="store_true")
-    from cosmo_agent.agent import console  # plan, ask, validate, passes, schedule, mission-schema
+    # plan, ask, validate, passes, schedule, mission-schema, plan-schema
+    from cosmo_agent.agent import console
 
     console.add_parsers(sub)
     p = sub.add_parser("screen", help="conjunction screening: fleet vs catalog or all vs all")

@@ -678,7 +678,8 @@ def _passes(x: Mapping[str, Any], m: Mission, ko: bool) -> str:
 def _schedule(x: Mapping[str, Any], m: Mission, ko: bool) -> str:
     contacts = x.get("contacts", [])
     gb = float(x.get("total_volume_mbit") or 0.0) / 8000.0
-    unmet = [u["satellite"]["name"] for u in x.get("unmet", [])]
+    # one name per satellite (a satellite short on several days has several entries)
+    unmet = list(dict.fromkeys(u["satellite"]["name"] for u in x.get("unmet", [])))
     if ko:
         text = (
             f"교신 스케줄 {len(contacts)}회, 다운링크 {gb:.1f} GB ({x.get('objective')},"

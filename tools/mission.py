@@ -170,7 +170,8 @@ class Satellite(_Model):
 class DataSources(_Model):
     """Where data comes from. Relative paths are relative to the mission file.
 
-    ``catalog``: element files (TLE/3LE or OMM) or ``http(s)://`` URLs;
+    ``catalog``: element files (TLE/3LE or OMM), directories of them (every file with an element
+    suffix, in name order) or ``http(s)://`` URLs;
     ``space_weather``: a file, directory of snapshots or URL (default: the bundled sample);
     ``command_dictionaries``: satellite class -> YAML file (default: the bundled dictionaries).
     """

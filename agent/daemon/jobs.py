@@ -349,7 +349,7 @@ def _contacts(d: Daemon, run_id: int, now: datetime) -> JobReport:
         result: Any = out.result
         summary = result.summary()
         contacts = [(c.satellite.norad_id, c.station_id, c.aos_utc) for c in result.contacts]
-        unmet = sorted(u.satellite.norad_id for u in result.unmet)
+        unmet = sorted({u.satellite.norad_id for u in result.unmet})  # one per satellite
         change = _contact_change(d.store.get(s, "contacts"), contacts, unmet, now,
                                  {x.norad_id: x.name for x in d.mission.fleet})  # fmt: skip
         if change:
