@@ -21,19 +21,24 @@ Model (every choice documented here is what the code does):
   a time (across stations). Antennas of a station are interchangeable.
 - Volume is ``rate_mbps * duration_s`` (Mbit); the rate is the satellite's override
   or else the station's ``downlink_rate_mbps``.
-- Demand is soft: a satellite's target is ``ceil(required_contacts_per_day *
-  horizon_days)`` over the whole horizon; shortfalls are reported in
-  :attr:`Schedule.unmet`. The target is a horizon total, not a per-UTC-calendar-day
-  quota: on a multi-day horizon the contacts may bunch on one day, and an unmet entry
-  covers the horizon, not a day. (Per-day quotas would need a rule for partial days at
-  the horizon ends and a day on every unmet entry; not done.)
+- Demand is soft and per day. The horizon is cut into consecutive 24 h *windows*
+  starting at ``horizon_start`` (not UTC calendar days: a 12:00 -> 12:00 horizon is one
+  window). A full window requires ``required_contacts_per_day`` contacts; a final
+  partial window lasting a fraction ``f < 1`` of a day requires
+  ``ceil(required_contacts_per_day * f)`` (so a horizon of 24 h or less is one window
+  and a 36 h horizon at 3/day asks 3 + 2). A contact counts for the window holding its
+  AOS (after clipping and blackout trimming), so a pass across a window boundary counts
+  for the earlier window. Shortfalls are reported per (satellite, window) in
+  :attr:`Schedule.unmet`, each entry carrying its window.
 
 Objectives (:data:`Objective`):
 
 - ``"max_volume"``: maximise total downlink volume (Mbit, rounded per contact).
 - ``"max_priority"``: maximise the priority-weighted count of *required* contacts,
-  ``sum_s priority_s * min(n_s, target_s)`` (contacts beyond a satellite's target
-  count only through volume), with total volume as a strict tie-breaker.
+  ``sum_{s,w} priority_s * min(n_sw, target_sw)`` over satellites ``s`` and windows
+  ``w`` (contacts beyond a window's target count only through volume, so a spare
+  contact on day 1 does not make up for a missing one on day 2), with total volume as a
+  strict tie-breaker.
 
 Internally times are integer seconds from ``horizon_start``; AOS is floored, LOS and
 turnaround ceiled, so a model that is feasible in whole seconds is feasible in real
@@ -68,7 +73,7 @@ import math
 import time
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from ortools.sat.python import cp_model
@@ -121,7 +126,8 @@ UnmetReason = Literal[
     "conflicts with higher-priority contacts",
     "conflicts with other contacts",
 ]
-"""Why a satellite got fewer contacts than its target, checked in this order:
+"""Why a satellite got fewer contacts than its target in one 24 h window, checked in this
+order and counting only the passes whose AOS lies in that window:
 ``no usable pass``: no pass passes the elevation/duration/horizon filters;
 ``too few usable passes``: fewer usable passes than the target, before blackouts;
 ``blackout``: enough passes, but blackouts removed the ones needed;
@@ -218,8 +224,8 @@ class StationConfig(BaseModel):
 class SatelliteDemand(BaseModel):
     """What a satellite needs. Higher ``priority`` is more important.
 
-    ``required_contacts_per_day`` is a rate: the target is ``ceil(rate * horizon_days)``
-    contacts over the whole horizon, not a quota per UTC calendar day.
+    ``required_contacts_per_day`` is a quota per 24 h window of the horizon (a final
+    partial window of fraction ``f`` asks ``ceil(rate * f)``); see the module docstring.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -245,8 +251,13 @@ class ScheduledContact(BaseModel):
 
 
 class UnmetDemand(BaseModel):
-    """A satellite that got fewer contacts than its target over the whole horizon
-    (``required_contacts`` = ceil(rate x horizon days); one entry per satellite, not per day)."""
+    """A satellite that got fewer contacts than its target in one 24 h window
+    ``[window_start, window_end)`` of the horizon (one entry per short window).
+
+    ``required_contacts`` is the window's target and ``scheduled_contacts`` the contacts
+    whose AOS lies in it. :func:`schedule_contacts` always sets the window; the fields
+    default to None only so that entries built elsewhere without one stay valid.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -255,6 +266,8 @@ class UnmetDemand(BaseModel):
     scheduled_contacts: int
     reason: UnmetReason
     detail: str
+    window_start: datetime | None = None
+    window_end: datetime | None = None
 
 
 class SolverInfo(BaseModel):
@@ -304,6 +317,46 @@ class _Task:
     volume_mbit: float
     volume_units: int
     priority: int
+    window: int  # index of the 24 h demand window holding start_s
+
+
+@dataclass(frozen=True, slots=True)
+class _Window:
+    """One demand window ``[start, end)`` and the share of a day it lasts (1.0 if full)."""
+
+    start: datetime
+    end: datetime
+    fraction: float
+
+
+def _windows(h0: datetime, h1: datetime) -> list[_Window]:
+    """Consecutive 24 h windows from ``h0``; the last is cut at ``h1`` (exact timedeltas)."""
+    day = timedelta(days=1)
+    span = h1 - h0
+    out = [_Window(h0 + k * day, h0 + (k + 1) * day, 1.0) for k in range(span // day)]
+    rest = span - len(out) * day
+    if rest > timedelta(0):
+        start = h0 + len(out) * day
+        out.append(_Window(start, h1, rest / day))
+    return out
+
+
+def _window_of(start_s: float, n_windows: int) -> int:
+    """Window index of a time ``start_s`` seconds after the horizon start."""
+    return min(max(int(start_s // _DAY_S), 0), n_windows - 1)
+
+
+def _targets(
+    dem_by_id: dict[int, SatelliteDemand], windows: list[_Window]
+) -> dict[tuple[int, int], int]:
+    """Required contacts per (satellite, window index); zero targets are left out."""
+    out = {}
+    for s, d in dem_by_id.items():
+        for w, win in enumerate(windows):
+            need = math.ceil(d.required_contacts_per_day * win.fraction - 1e-9)
+            if need > 0:
+                out[(s, w)] = need
+    return out
 
 
 def _longest_free(
@@ -364,11 +417,14 @@ def _build_tasks(
     dem_by_id: dict[int, SatelliteDemand],
     h0: datetime,
     h1: datetime,
-) -> tuple[list[_Task], dict[int, int], dict[int, int]]:
-    """Usable tasks, plus per satellite: passes usable before blackouts, lost to blackouts."""
+    n_windows: int,
+) -> tuple[list[_Task], dict[tuple[int, int], int], dict[tuple[int, int], int]]:
+    """Usable tasks, plus per (satellite, window): passes usable before blackouts, and
+    those lost to blackouts. A pass kept is counted in the window of its trimmed AOS (the
+    task's), a pass lost in the window of its clipped AOS."""
     tasks: list[_Task] = []
-    usable_pre: dict[int, int] = defaultdict(int)
-    lost_blackout: dict[int, int] = defaultdict(int)
+    usable_pre: dict[tuple[int, int], int] = defaultdict(int)
+    lost_blackout: dict[tuple[int, int], int] = defaultdict(int)
     for o in opportunities:
         st = st_by_id[o.station_id]
         if o.max_elevation_deg < st.min_elevation_deg:
@@ -376,11 +432,15 @@ def _build_tasks(
         lo, hi = max(o.aos, h0), min(o.los, h1)
         if (hi - lo).total_seconds() < max(st.min_contact_s, 1e-9):
             continue
-        usable_pre[o.satellite_id] += 1
         win = _longest_free(lo, hi, st.blackouts)
         if win is None or (win[1] - win[0]).total_seconds() < max(st.min_contact_s, 1e-9):
-            lost_blackout[o.satellite_id] += 1
+            key = (o.satellite_id, _window_of((lo - h0).total_seconds(), n_windows))
+            usable_pre[key] += 1
+            lost_blackout[key] += 1
             continue
+        start_s = math.floor((win[0] - h0).total_seconds())
+        window = _window_of(start_s, n_windows)
+        usable_pre[(o.satellite_id, window)] += 1
         d = dem_by_id[o.satellite_id]
         rate = d.downlink_rate_mbps if d.downlink_rate_mbps is not None else st.downlink_rate_mbps
         dur_s = (win[1] - win[0]).total_seconds()
@@ -389,7 +449,7 @@ def _build_tasks(
             _Task(
                 sat=o.satellite_id,
                 station=o.station_id,
-                start_s=math.floor((win[0] - h0).total_seconds()),
+                start_s=start_s,
                 end_s=math.ceil((win[1] - h0).total_seconds()),
                 aos=win[0],
                 los=win[1],
@@ -397,6 +457,7 @@ def _build_tasks(
                 volume_mbit=vol,
                 volume_units=round(vol),
                 priority=d.priority,
+                window=window,
             )
         )
     return tasks, usable_pre, lost_blackout
@@ -405,18 +466,18 @@ def _build_tasks(
 def _score(
     chosen: list[int],
     tasks: list[_Task],
-    targets: dict[int, int],
+    targets: dict[tuple[int, int], int],
     objective: Objective,
     k_weight: int,
 ) -> tuple[int, int, int]:
     """(solver objective, priority score, volume units) of a set of chosen task indices."""
     vol = sum(tasks[i].volume_units for i in chosen)
-    counts: dict[int, int] = defaultdict(int)
+    counts: dict[tuple[int, int], int] = defaultdict(int)
     prio_of: dict[int, int] = {}
     for i in chosen:
-        counts[tasks[i].sat] += 1
+        counts[(tasks[i].sat, tasks[i].window)] += 1
         prio_of[tasks[i].sat] = tasks[i].priority
-    prio = sum(prio_of[s] * min(n, targets.get(s, 0)) for s, n in counts.items())
+    prio = sum(prio_of[sw[0]] * min(n, targets.get(sw, 0)) for sw, n in counts.items())
     obj = vol if objective == "max_volume" else prio * k_weight + vol
     return obj, prio, vol
 
@@ -445,13 +506,14 @@ class _Timeline:
 def _greedy(
     tasks: list[_Task],
     st_by_id: dict[str, StationConfig],
-    targets: dict[int, int],
+    targets: dict[tuple[int, int], int],
     objective: Objective,
 ) -> dict[int, int]:
     """SatNOGS-style greedy: returns {task index: antenna index}.
 
     ``max_priority``: satellites by priority (high first) each take their best-volume
-    passes up to their target; then all remaining passes by volume fill the gaps.
+    passes up to each window's target (a pass only counts toward the window holding its
+    AOS); then all remaining passes by volume fill the gaps.
     ``max_volume``: passes by volume. Each pass takes the first free antenna.
     """
     antennas = {
@@ -480,12 +542,15 @@ def _greedy(
         for i in by_value:
             per_sat[tasks[i].sat].append(i)
         for sat in sorted(per_sat, key=lambda s: (-tasks[per_sat[s][0]].priority, s)):
-            need = targets.get(sat, 0)
+            need = {tasks[i].window: targets.get((sat, tasks[i].window), 0) for i in per_sat[sat]}
+            left = sum(need.values())
             for i in per_sat[sat]:
-                if need <= 0:
+                if left <= 0:
                     break
-                if try_take(i):
-                    need -= 1
+                w = tasks[i].window
+                if need[w] > 0 and try_take(i):
+                    need[w] -= 1
+                    left -= 1
     for i in by_value:
         if i not in assign:
             try_take(i)
@@ -539,7 +604,7 @@ def _colour_antennas(
 def _cpsat(
     tasks: list[_Task],
     st_by_id: dict[str, StationConfig],
-    targets: dict[int, int],
+    targets: dict[tuple[int, int], int],
     objective: Objective,
     k_weight: int,
     hint: dict[int, int],
@@ -603,15 +668,17 @@ def _cpsat(
     if objective == "max_volume":
         m.maximize(vol_expr)
     else:
-        by_sat: dict[int, list[int]] = defaultdict(list)
+        # One soft-demand variable per (satellite, window): met = target - shortfall,
+        # capped by the window's passes; only contacts with their AOS in the window count.
+        by_sat_window: dict[tuple[int, int], list[int]] = defaultdict(list)
         for i, t in enumerate(tasks):
-            by_sat[t.sat].append(i)
+            by_sat_window[(t.sat, t.window)].append(i)
         prio_terms = []
-        for sat, idx in by_sat.items():
-            cap = min(targets.get(sat, 0), len(idx))
+        for (sat, w), idx in by_sat_window.items():
+            cap = min(targets.get((sat, w), 0), len(idx))
             if cap <= 0:
                 continue
-            met = m.new_int_var(0, cap, f"met{sat}")
+            met = m.new_int_var(0, cap, f"met{sat}_{w}")
             m.add(met <= sum(present[i] for i in idx))
             m.add_hint(met, min(cap, sum(i in hint for i in idx)))
             prio_terms.append(tasks[idx[0]].priority * met)
@@ -648,7 +715,14 @@ def _cpsat(
             for i in chosen
         }
     name = "OPTIMAL" if status == cp_model.OPTIMAL else "FEASIBLE"
-    return assign, name, float(solver.objective_value), float(solver.best_objective_bound)
+    # The objective is an integer linear form, but CP-SAT reports it as a double that can
+    # carry rounding noise (seen: 55869.00000000001); recompute it exactly from the chosen
+    # passes and snap the bound to the integer it stands for.
+    obj = float(_score(chosen, tasks, targets, objective, k_weight)[0])
+    bound = float(solver.best_objective_bound)
+    if abs(bound - round(bound)) < 1e-6:
+        bound = float(round(bound))
+    return assign, name, obj, bound
 
 
 def _unmet(
@@ -656,14 +730,17 @@ def _unmet(
     tasks: list[_Task],
     st_by_id: dict[str, StationConfig],
     dem_by_id: dict[int, SatelliteDemand],
-    targets: dict[int, int],
-    usable_pre: dict[int, int],
-    lost_blackout: dict[int, int],
+    targets: dict[tuple[int, int], int],
+    usable_pre: dict[tuple[int, int], int],
+    lost_blackout: dict[tuple[int, int], int],
+    windows: list[_Window],
 ) -> list[UnmetDemand]:
-    counts: dict[int, int] = defaultdict(int)
+    """One entry per (satellite, window) short of its target, sorted by satellite then
+    window; the reason looks only at the passes whose AOS lies in that window."""
+    counts: dict[tuple[int, int], int] = defaultdict(int)
     for i in assign:
-        counts[tasks[i].sat] += 1
-    short = [s for s in sorted(targets) if counts[s] < targets[s]]
+        counts[(tasks[i].sat, tasks[i].window)] += 1
+    short = [sw for sw in sorted(targets) if counts[sw] < targets[sw]]
     if not short:
         return []
     # Scheduled contacts by station and by satellite, sorted by start, to find blockers.
@@ -674,10 +751,10 @@ def _unmet(
         by_sat[tasks[i].sat].append(i)
     longest = max((tasks[i].end_s - tasks[i].start_s for i in assign), default=0)
     station_starts = {sid: [tasks[j].start_s for j in lst] for sid, lst in by_station.items()}
-    unscheduled: dict[int, list[int]] = defaultdict(list)
+    unscheduled: dict[tuple[int, int], list[int]] = defaultdict(list)
     for i, t in enumerate(tasks):
         if i not in assign:
-            unscheduled[t.sat].append(i)
+            unscheduled[(t.sat, t.window)].append(i)
 
     def blockers(i: int) -> list[int]:
         t = tasks[i]
@@ -695,9 +772,9 @@ def _unmet(
         return out
 
     result = []
-    for s in short:
-        need, got = targets[s], counts[s]
-        pre, lost = usable_pre.get(s, 0), lost_blackout.get(s, 0)
+    for s, w in short:
+        need, got = targets[(s, w)], counts[(s, w)]
+        pre, lost = usable_pre.get((s, w), 0), lost_blackout.get((s, w), 0)
         post = pre - lost
         reason: UnmetReason
         if pre == 0:
@@ -709,20 +786,22 @@ def _unmet(
         else:
             prio = dem_by_id[s].priority
             higher = any(
-                tasks[j].priority > prio for i in unscheduled[s] for j in blockers(i)
+                tasks[j].priority > prio for i in unscheduled[(s, w)] for j in blockers(i)
             )
             reason = (
                 "conflicts with higher-priority contacts" if higher
                 else "conflicts with other contacts"
             )
+        win = windows[w]
         detail = (
-            f"{got} of {need} required contacts scheduled; {pre} usable passes, "
-            f"{lost} lost to blackouts"
+            f"{got} of {need} required contacts scheduled in the window "
+            f"{win.start:%Y-%m-%dT%H:%M:%SZ} to {win.end:%Y-%m-%dT%H:%M:%SZ}; {pre} usable "
+            f"passes in it, {lost} lost to blackouts"
         )
         result.append(
             UnmetDemand(
                 satellite_id=s, required_contacts=need, scheduled_contacts=got,
-                reason=reason, detail=detail,
+                reason=reason, detail=detail, window_start=win.start, window_end=win.end,
             )
         )
     return result
@@ -776,11 +855,11 @@ def schedule_contacts(
     if not time_limit_s > 0:
         raise ValueError(f"time_limit_s={time_limit_s}; give a positive number of seconds")
     st_by_id, dem_by_id = _check_inputs(opportunities, stations, demands)
-    days = (h1 - h0).total_seconds() / _DAY_S
-    targets = {
-        s: math.ceil(d.required_contacts_per_day * days - 1e-9) for s, d in dem_by_id.items()
-    }
-    tasks, usable_pre, lost_blackout = _build_tasks(opportunities, st_by_id, dem_by_id, h0, h1)
+    windows = _windows(h0, h1)
+    targets = _targets(dem_by_id, windows)
+    tasks, usable_pre, lost_blackout = _build_tasks(
+        opportunities, st_by_id, dem_by_id, h0, h1, len(windows)
+    )
     k_weight = sum(t.volume_units for t in tasks) + 1
 
     greedy_assign = _greedy(tasks, st_by_id, targets, objective)
@@ -835,7 +914,9 @@ def schedule_contacts(
     )
     return Schedule(
         objective=objective, horizon_start=h0, horizon_end=h1, contacts=contacts,
-        unmet=_unmet(assign, tasks, st_by_id, dem_by_id, targets, usable_pre, lost_blackout),
+        unmet=_unmet(
+            assign, tasks, st_by_id, dem_by_id, targets, usable_pre, lost_blackout, windows
+        ),
         total_volume_mbit=sum(c.expected_volume_mbit for c in contacts),
         priority_score=prio_score, solver=info,
     )
