@@ -500,6 +500,7 @@ _STATUS_KO = {
     "proposed": "제안",
     "already_safe": "이미 안전",
     "no_solution": "해 없음",
+    "no_clear_candidate": "안전한 후보 없음(기동 후 새 근접)",
     "failed": "실패",
 }
 

@@ -17,6 +17,11 @@ are not a solution (no Δv within the bound suffices, SGP4 fails, no closest
 approach near the TCA) are status codes with a sentence in ``AVOIDANCE_STATUS``,
 never exceptions.
 
+A burn that clears one conjunction may create another.  :func:`rescreen_after_maneuver`
+screens the maneuvered orbit against a catalog, and :func:`plan_clear_avoidance` tries
+candidate burns in a fixed, bounded order (the other direction, larger Δv, another axis,
+other lead times) until one's post-maneuver screening is clear.
+
 >>> from datetime import datetime, timezone
 >>> from sgp4.api import Satrec
 >>> iss = Satrec.twoline2rv(
@@ -38,7 +43,7 @@ set is epoch-ed at the burn, with B*, ṅ/2 and n̈/6 of the original.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
@@ -68,17 +73,26 @@ if TYPE_CHECKING:  # imported where used, so the planner works without the scree
 
 __all__ = [
     "AVOIDANCE_STATUS",
+    "DEFAULT_OTHER_LEAD_ORBITS",
     "Approach",
+    "AvoidanceCandidate",
     "AvoidanceSolution",
     "AvoidanceStatus",
+    "BurnAxis",
     "BurnDirection",
+    "CandidateResult",
+    "CandidateStep",
+    "ClearAvoidance",
     "MeanElements",
     "Rescreen",
+    "Rescreener",
     "SatrecFit",
     "apply_impulse",
+    "catalog_rescreener",
     "closest_approach",
     "fit_satrec",
     "plan_avoidance",
+    "plan_clear_avoidance",
     "rescreen_after_maneuver",
 ]
 
@@ -115,6 +129,7 @@ class AvoidanceStatus:
     FIT_FAILED: Final = 4
     TCA_NOT_FOUND: Final = 5
     BAD_BURN_EPOCH: Final = 6
+    NO_CLEAR_BURN: Final = 7
 
 
 AVOIDANCE_STATUS: Final[Mapping[int, str]] = MappingProxyType(
@@ -143,6 +158,12 @@ AVOIDANCE_STATUS: Final[Mapping[int, str]] = MappingProxyType(
         ),
         AvoidanceStatus.BAD_BURN_EPOCH: (
             "the burn epoch is not before the TCA; pass a burn_epoch earlier than the TCA"
+        ),
+        AvoidanceStatus.NO_CLEAR_BURN: (
+            "every candidate burn that meets the targets creates a new close approach in its"
+            " post-maneuver screening (or could not be screened); the fields show the one with"
+            " the fewest; burn at another time, allow radial burns, raise max_dv_m_s, or ask"
+            " the operator to weigh the new approaches"
         ),
     }
 )
@@ -645,11 +666,13 @@ class _Problem:
 
 
 def _search(
-    problem: _Problem, direction: BurnDirection, max_dv_m_s: float
+    problem: _Problem, direction: BurnDirection, max_dv_m_s: float, min_dv_m_s: float = 0.0
 ) -> tuple[_Trial | None, _Trial | None]:
-    """(smallest working trial or None, trial at the bound) for one direction."""
+    """(smallest working trial of at least ``min_dv_m_s`` or None, trial at the bound)."""
     grid = max_dv_m_s * 2.0 ** -np.arange(_GRID_HALVINGS, -1, -1)
-    lo = 0.0
+    if min_dv_m_s > 0.0:
+        grid = np.concatenate([[min_dv_m_s], grid[grid > min_dv_m_s]])
+    lo = min_dv_m_s
     hi_trial: _Trial | None = None
     last: _Trial | None = None
     for dv in grid:
@@ -694,6 +717,7 @@ def plan_avoidance(
     max_dv_m_s: float = 1.0,
     pc_method: PcMethod = "foster",
     window_s: float = 600.0,
+    min_dv_m_s: float = 0.0,
 ) -> AvoidanceSolution:
     """The smallest impulsive burn of ``primary`` that clears its conjunction with ``secondary``.
 
@@ -712,12 +736,18 @@ def plan_avoidance(
 
     For each of ``directions`` the burn grows geometrically from
     ``max_dv_m_s / 4096`` to ``max_dv_m_s`` until it meets the targets and is
-    then bisected to 0.1 %; the smallest over the directions is returned.
+    then bisected to 0.1 %; the smallest over the directions is returned.  With
+    ``min_dv_m_s`` the search starts there instead (a burn of at least that size: the
+    "larger Δv" candidates of :func:`plan_clear_avoidance`).
     """
     if target_miss_km is None and max_pc is None:
         raise ValueError("give target_miss_km, max_pc, or both: there is nothing to achieve")
     if not max_dv_m_s > 0:
         raise ValueError(f"max_dv_m_s must be positive, got {max_dv_m_s}")
+    if not 0.0 <= min_dv_m_s <= max_dv_m_s:
+        raise ValueError(
+            f"min_dv_m_s must be between 0 and max_dv_m_s ({max_dv_m_s}), got {min_dv_m_s}"
+        )
     unknown = [d for d in directions if d not in _DIRECTION_RTN]
     if unknown or not directions:
         raise ValueError(
@@ -815,7 +845,7 @@ def plan_avoidance(
     best: tuple[_Trial, BurnDirection] | None = None
     fallback: tuple[_Trial, BurnDirection] | None = None
     for direction in directions:
-        found, at_bound = _search(problem, direction, float(max_dv_m_s))
+        found, at_bound = _search(problem, direction, float(max_dv_m_s), float(min_dv_m_s))
         if found is not None and (best is None or found.dv_m_s < best[0].dv_m_s):
             best = (found, direction)
         if at_bound is not None and (fallback is None or at_bound.score() > fallback[0].score()):
@@ -882,6 +912,7 @@ def rescreen_after_maneuver(
     original: Any | None = None,
     match_s: float = 300.0,
     workers: int | None = None,
+    before: Conjunctions | None = None,
 ) -> Rescreen:
     """Screen the post-maneuver orbit against ``catalog``: does the burn create a conjunction?
 
@@ -893,7 +924,10 @@ def rescreen_after_maneuver(
     if any).  The catalog's own row for ``primary_id`` is never paired with
     either.  ``avoided`` is the ``(secondary id, original TCA)`` of the
     conjunction the burn avoids: it may stay under the threshold (a target
-    miss below it) without counting as new.
+    miss below it) without counting as new.  ``before``, a screening of the unmaneuvered
+    orbit already made at the same threshold up to ``stop`` from ``start`` or earlier, is
+    used instead of screening ``original`` again (approaches before ``start`` match
+    nothing, so the longer span changes no verdict).
 
     Typical use: ``rescreen_after_maneuver(solution.maneuvered, primary_id,
     catalog, tca + timedelta(hours=24), avoided=(secondary_id, tca)).clear``
@@ -931,7 +965,8 @@ def rescreen_after_maneuver(
         )
 
     after = run(maneuvered.satrec, "maneuvered")
-    before = run(original, "unmaneuvered") if original is not None else None
+    if before is None and original is not None:
+        before = run(original, "unmaneuvered")
     known_ids = [] if before is None else before.secondary_id.tolist()
     known_us = [] if before is None else _tca_us(before.tca).tolist()
     if avoided is not None:
@@ -944,3 +979,381 @@ def rescreen_after_maneuver(
     near = np.abs(_tca_us(after.tca)[:, np.newaxis] - times[np.newaxis, :]) <= match_s * 1e6
     new = ~(same & near).any(axis=1)
     return Rescreen(after=after, before=before, new=np.asarray(new), primary_id=int(primary_id))
+
+
+# --- a burn whose post-maneuver screening is clear -------------------------------------------
+
+BurnAxis = Literal["along-track", "radial"]
+"""A pair of opposite burn directions that :func:`plan_clear_avoidance` searches together.
+
+``"along-track"``
+    ``"prograde"`` and ``"retrograde"``: the cheapest burns when made early enough.
+``"radial"``
+    ``"radial-out"`` and ``"radial-in"``: more Δv for the same miss, period unchanged.
+"""
+
+_AXIS_DIRECTIONS: Final[Mapping[BurnAxis, tuple[BurnDirection, ...]]] = MappingProxyType(
+    {"along-track": ("prograde", "retrograde"), "radial": ("radial-out", "radial-in")}
+)
+
+CandidateStep = Literal["first", "opposite", "larger", "other-axis", "other-lead"]
+"""Why :func:`plan_clear_avoidance` tried a burn (its steps, in order).
+
+``"first"``
+    The smallest burn on the first axis (both directions) at the burn epoch.
+``"opposite"``
+    The smallest in the other direction of that axis, at the burn epoch.
+``"larger"``
+    The first burn's direction with at least 2× and 4× its Δv (capped at the bound).
+``"other-axis"``
+    The smallest on each further axis (e.g. radial), at the burn epoch.
+``"other-lead"``
+    The smallest at another lead time before the TCA, on the first axis that meets the
+    targets there.
+"""
+
+CandidateResult = Literal["clear", "not-clear", "short", "failed", "unscreened"]
+"""What came of a candidate burn.
+
+``"clear"``
+    It meets the targets and its post-maneuver screening finds no new approach.
+``"not-clear"``
+    It meets the targets, but the screening found new approaches (or SGP4 failed for the
+    maneuvered orbit during the screened span).
+``"short"``
+    No burn up to the Δv bound meets the targets (``NO_SOLUTION``).
+``"failed"``
+    SGP4, the element-set fit or the TCA search failed for this burn.
+``"unscreened"``
+    It meets the targets but was not screened (no screener, or the budget was spent).
+"""
+
+Rescreener = Callable[[AvoidanceSolution], Rescreen]
+"""Screens the maneuvered orbit of a solution with status 0 against a catalog.
+
+The seam between the burn search and the screener: :func:`catalog_rescreener` is the real
+one (over :func:`rescreen_after_maneuver`); tests may pass their own.
+"""
+
+_LARGER_DV_FACTORS: Final = (2.0, 4.0)
+DEFAULT_OTHER_LEAD_ORBITS: Final[tuple[float, ...]] = (2.0, 1.0, 0.5)
+"""Lead times (orbital periods before the TCA) :func:`plan_clear_avoidance` falls back to;
+earlier first, as an earlier burn needs less Δv."""
+_MAX_RESCREENS: Final = 8
+_SAME_EPOCH_S: Final = 1.0
+
+
+def _iso(t: datetime) -> str:
+    return t.isoformat().replace("+00:00", "Z")
+
+
+@dataclass(frozen=True, eq=False)
+class AvoidanceCandidate:
+    """One burn :func:`plan_clear_avoidance` tried, and what its post-maneuver screening found.
+
+    ``lead_orbits`` is the time from the burn to the TCA in orbital periods of the primary;
+    ``rescreen`` is None unless the burn met the targets and was screened.
+    """
+
+    step: CandidateStep
+    solution: AvoidanceSolution
+    lead_orbits: float
+    result: CandidateResult
+    rescreen: Rescreen | None
+
+    @property
+    def new_conjunctions(self) -> int:
+        """Number of new approaches in the screening (0 when not screened)."""
+        return 0 if self.rescreen is None else int(np.count_nonzero(self.rescreen.new))
+
+    def describe(self) -> str:
+        """One line: step, direction, Δv, burn epoch and lead time, the miss and the result."""
+        s = self.solution
+        burn = (
+            f"{s.direction} {s.dv_m_s * 1000.0:.1f} mm/s" if s.direction is not None else "no burn"
+        )
+        head = (
+            f"{self.step}: {burn} at {_iso(s.burn_epoch)}"
+            f" ({self.lead_orbits:.2f} orbits before TCA)"
+        )
+        if math.isfinite(s.miss_km):
+            head += f", miss {s.miss_km:.3f} km"
+        if math.isfinite(s.pc):
+            head += f", Pc {s.pc:.1e}"
+        if self.result == "clear":
+            return f"{head}: post-maneuver screening clear"
+        if self.result == "not-clear" and self.rescreen is not None:
+            ids = sorted(set(self.rescreen.new_secondary_ids.tolist()))
+            text = f"{self.new_conjunctions} new approach(es) with {', '.join(map(str, ids))}"
+            if self.rescreen.primary_id in self.rescreen.after.excluded:
+                text = "SGP4 failed for the maneuvered orbit" + (f"; {text}" if ids else "")
+            return f"{head}: not clear ({text})"
+        if self.result == "short":
+            return f"{head}: short of the targets at the Δv bound {s.max_dv_m_s:g} m/s"
+        if self.result == "unscreened":
+            return f"{head}: meets the targets, not screened"
+        return f"{head}: failed ({s.message})"
+
+
+@dataclass(frozen=True, eq=False)
+class ClearAvoidance:
+    """What :func:`plan_clear_avoidance` found: a burn, the candidates tried, and why.
+
+    ``status`` (an ``AVOIDANCE_STATUS`` code) and ``solution``/``rescreen``:
+
+    - 0: the first candidate whose screening is clear (with no screener: the first that
+      meets the targets, ``rescreen`` None; it must be screened before it is flown);
+    - ``NO_CLEAR_BURN``: candidates met the targets but none screened clear; the screened
+      one with the fewest new approaches;
+    - ``NO_SOLUTION``: no candidate meets the targets; the first one (its best burn at the
+      bound);
+    - ``ALREADY_SAFE`` or a failure: as :func:`plan_avoidance` returned it for the first
+      candidate, and nothing else was tried.
+
+    ``candidates`` lists every burn tried, in order; ``notes`` the lead times left out.
+    """
+
+    status: int
+    message: str
+    solution: AvoidanceSolution
+    rescreen: Rescreen | None
+    candidates: tuple[AvoidanceCandidate, ...]
+    notes: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when a burn meets the targets and (if screened) its screening is clear."""
+        return self.status == AvoidanceStatus.OK
+
+
+def plan_clear_avoidance(
+    primary: Any,
+    secondary: Any,
+    tca: datetime,
+    rescreen: Rescreener | None,
+    *,
+    burn_epoch: datetime | None = None,
+    axes: Sequence[BurnAxis] = ("along-track", "radial"),
+    other_lead_orbits: Sequence[float] = DEFAULT_OTHER_LEAD_ORBITS,
+    earliest_burn: datetime | None = None,
+    max_rescreens: int = _MAX_RESCREENS,
+    target_miss_km: float | None = None,
+    max_pc: float | None = 1e-4,
+    hbr_km: float = 0.020,
+    primary_covariance_rtn_km2: ArrayLike | None = None,
+    secondary_covariance_rtn_km2: ArrayLike | None = None,
+    covariance_source: CovarianceSource = "given",
+    max_dv_m_s: float = 1.0,
+    pc_method: PcMethod = "foster",
+    window_s: float = 600.0,
+) -> ClearAvoidance:
+    """The first of a fixed list of candidate burns whose post-maneuver screening is clear.
+
+    Each candidate is a :func:`plan_avoidance` search (same targets, covariances and Δv
+    bound); one that meets the targets is screened with ``rescreen`` (at most
+    ``max_rescreens`` times in all) and the first clear one is returned.  The order
+    escalates from the smallest change:
+
+    1. ``first``: the smallest burn on ``axes[0]`` (both directions) at ``burn_epoch``
+       (default: 1.5 orbital periods before the TCA);
+    2. ``opposite``: the smallest in the other direction of that axis;
+    3. ``larger``: the first burn's direction with at least 2× and 4× its Δv, capped at
+       ``max_dv_m_s`` (steps 2 and 3 only when step 1 met the targets);
+    4. ``other-axis``: the smallest on each further axis, at ``burn_epoch``;
+    5. ``other-lead``: for each of ``other_lead_orbits`` (periods before the TCA, default
+       2, 1, 0.5: earlier first, as an earlier burn needs less Δv), the smallest on the
+       first axis that meets the targets there; lead times whose burn is before
+       ``earliest_burn`` or at the burn epoch are left out (``notes``).  Pass ``()`` to
+       keep the burn epoch fixed.
+
+    With the defaults that is at most 11 searches and 8 screenings.  ``rescreen`` None
+    means no screener: the first candidate that meets the targets is returned unscreened.
+    """
+    axes = list(dict.fromkeys(axes))
+    unknown = [a for a in axes if a not in _AXIS_DIRECTIONS]
+    if unknown or not axes:
+        raise ValueError(
+            f"axes must be a non-empty subset of {list(_AXIS_DIRECTIONS)}, got {list(axes)}"
+        )
+    if max_rescreens < 1:
+        raise ValueError(f"max_rescreens must be at least 1, got {max_rescreens}")
+    if any(not lead > 0 for lead in other_lead_orbits):
+        raise ValueError(f"other_lead_orbits must be positive, got {list(other_lead_orbits)}")
+    tca = require_utc(tca, "tca")
+    period_s = _TWO_PI / float(primary.no_kozai) * 60.0
+    if burn_epoch is None:
+        burn_epoch = tca - timedelta(seconds=round(1.5 * period_s))
+    burn_epoch = require_utc(burn_epoch, "burn_epoch")
+    earliest = None if earliest_burn is None else require_utc(earliest_burn, "earliest_burn")
+
+    candidates: list[AvoidanceCandidate] = []
+    screened = 0
+
+    def attempt(
+        step: CandidateStep,
+        epoch: datetime,
+        directions: Sequence[BurnDirection],
+        min_dv_m_s: float = 0.0,
+    ) -> AvoidanceCandidate:
+        nonlocal screened
+        solution = plan_avoidance(
+            primary,
+            secondary,
+            tca,
+            burn_epoch=epoch,
+            target_miss_km=target_miss_km,
+            max_pc=max_pc,
+            hbr_km=hbr_km,
+            primary_covariance_rtn_km2=primary_covariance_rtn_km2,
+            secondary_covariance_rtn_km2=secondary_covariance_rtn_km2,
+            covariance_source=covariance_source,
+            directions=directions,
+            max_dv_m_s=max_dv_m_s,
+            pc_method=pc_method,
+            window_s=window_s,
+            min_dv_m_s=min_dv_m_s,
+        )
+        result: CandidateResult
+        check: Rescreen | None = None
+        if solution.status == AvoidanceStatus.OK:
+            if rescreen is None or screened >= max_rescreens:
+                result = "unscreened"
+            else:
+                check = rescreen(solution)
+                screened += 1
+                result = "clear" if check.clear else "not-clear"
+        elif solution.status == AvoidanceStatus.NO_SOLUTION:
+            result = "short"
+        else:
+            result = "failed"
+        lead = (tca - epoch).total_seconds() / period_s
+        candidate = AvoidanceCandidate(step, solution, lead, result, check)
+        candidates.append(candidate)
+        return candidate
+
+    def done(chosen: AvoidanceCandidate) -> ClearAvoidance:
+        message = chosen.solution.message
+        if len(candidates) > 1:
+            message += (
+                f" (candidate {len(candidates)}, {chosen.step}: the first whose post-maneuver"
+                " screening is clear)"
+            )
+        return ClearAvoidance(
+            AvoidanceStatus.OK, message, chosen.solution, chosen.rescreen,
+            tuple(candidates), tuple(notes),
+        )  # fmt: skip
+
+    def finished(c: AvoidanceCandidate) -> bool:
+        return c.result == "clear" or (c.result == "unscreened" and rescreen is None)
+
+    notes: list[str] = []
+    first = attempt("first", burn_epoch, _AXIS_DIRECTIONS[axes[0]])
+    if first.solution.status not in (AvoidanceStatus.OK, AvoidanceStatus.NO_SOLUTION):
+        return ClearAvoidance(
+            first.solution.status, first.solution.message, first.solution, None, (), ()
+        )
+    if finished(first):
+        return done(first)
+
+    plan: list[tuple[CandidateStep, datetime, tuple[BurnDirection, ...], float]] = []
+    if first.solution.status == AvoidanceStatus.OK and first.solution.direction is not None:
+        d1, dv1 = first.solution.direction, first.solution.dv_m_s
+        opposite = tuple(d for d in _AXIS_DIRECTIONS[axes[0]] if d != d1)
+        plan.append(("opposite", burn_epoch, opposite, 0.0))
+        steps = sorted({min(f * dv1, float(max_dv_m_s)) for f in _LARGER_DV_FACTORS})
+        plan += [("larger", burn_epoch, (d1,), dv) for dv in steps if dv > dv1 * 1.001]
+    plan += [("other-axis", burn_epoch, _AXIS_DIRECTIONS[a], 0.0) for a in axes[1:]]
+    for step, epoch, directions, min_dv in plan:
+        c = attempt(step, epoch, directions, min_dv)
+        if finished(c):
+            return done(c)
+
+    used = [burn_epoch]
+    for lead in other_lead_orbits:
+        epoch = tca - timedelta(seconds=round(lead * period_s))
+        where = f"lead {lead:g} orbits ({_iso(epoch)})"
+        if any(abs((epoch - u).total_seconds()) < _SAME_EPOCH_S for u in used):
+            continue
+        if earliest is not None and epoch < earliest:
+            notes.append(f"{where} left out: before the earliest burn {_iso(earliest)}")
+            continue
+        used.append(epoch)
+        for axis in axes:
+            c = attempt("other-lead", epoch, _AXIS_DIRECTIONS[axis])
+            if finished(c):
+                return done(c)
+            if c.result != "short":
+                break
+
+    def badness(c: AvoidanceCandidate) -> tuple[bool, int]:
+        # An incomplete screening (SGP4 failed for the maneuvered orbit) is worst.
+        failed = c.rescreen is not None and c.rescreen.primary_id in c.rescreen.after.excluded
+        return failed, c.new_conjunctions
+
+    not_clear = [c for c in candidates if c.result == "not-clear"]
+    if not_clear:  # (with no screener the first burn meeting the targets was returned)
+        best = min(not_clear, key=badness)  # the first of equals
+        detail = f"{len(candidates)} candidates tried, {screened} screened"
+        if screened >= max_rescreens:
+            detail += f" (the limit of {max_rescreens} screenings)"
+        return ClearAvoidance(
+            AvoidanceStatus.NO_CLEAR_BURN,
+            AVOIDANCE_STATUS[AvoidanceStatus.NO_CLEAR_BURN] + f" ({detail})",
+            best.solution,
+            best.rescreen,
+            tuple(candidates),
+            tuple(notes),
+        )
+    message = first.solution.message + f" ({len(candidates)} candidates tried)"
+    return ClearAvoidance(
+        AvoidanceStatus.NO_SOLUTION, message, first.solution, None, tuple(candidates),
+        tuple(notes),
+    )  # fmt: skip
+
+
+def catalog_rescreener(
+    primary_id: int,
+    catalog: Catalog,
+    stop: datetime,
+    *,
+    threshold_km: float = 5.0,
+    avoided: tuple[int, datetime] | None = None,
+    original: Any | None = None,
+    match_s: float = 300.0,
+    workers: int | None = None,
+) -> Rescreener:
+    """A :data:`Rescreener`: :func:`rescreen_after_maneuver` from each burn epoch to ``stop``.
+
+    The arguments are those of :func:`rescreen_after_maneuver`.  The unmaneuvered orbit is
+    screened only for a burn earlier than every one screened so far; later burns reuse
+    that screening (``before``), so a search over several candidates at one or two burn
+    epochs screens the unmaneuvered orbit once or twice.
+    """
+    befores: list[tuple[datetime, Conjunctions]] = []
+
+    def rescreen(solution: AvoidanceSolution) -> Rescreen:
+        if solution.maneuvered is None:
+            raise ValueError(
+                f"no maneuvered element set to screen (status {solution.status}:"
+                f" {AVOIDANCE_STATUS[solution.status]}); screen only a solution with status 0"
+            )
+        start = solution.burn_epoch
+        reuse = next((c for t, c in befores if t <= start), None)
+        check = rescreen_after_maneuver(
+            solution.maneuvered,
+            primary_id,
+            catalog,
+            stop,
+            start=start,
+            threshold_km=threshold_km,
+            avoided=avoided,
+            original=original,
+            match_s=match_s,
+            workers=workers,
+            before=reuse,
+        )
+        if reuse is None and check.before is not None:
+            befores.append((start, check.before))
+        return check
+
+    return rescreen

@@ -29,10 +29,13 @@ from cosmo_agent.orbital.elements import ElementRecord, parse_tle_lines, tle_che
 from cosmo_agent.orbital.maneuver import (
     AVOIDANCE_STATUS,
     AvoidanceStatus,
+    Rescreen,
     apply_impulse,
+    catalog_rescreener,
     closest_approach,
     fit_satrec,
     plan_avoidance,
+    plan_clear_avoidance,
     rescreen_after_maneuver,
 )
 from cosmo_agent.orbital.timescales import NaiveDatetimeError
@@ -357,7 +360,7 @@ def test_other_statuses(conjunction: tuple[Any, Any]) -> None:
     assert decaying.sgp4(*_jd(TCA))[0] != 0
     dead = plan_avoidance(primary, decaying, TCA)
     assert dead.status == AvoidanceStatus.PROPAGATION_ERROR
-    assert all(code in AVOIDANCE_STATUS for code in range(7))
+    assert all(code in AVOIDANCE_STATUS for code in range(8))
 
 
 def test_bad_arguments_raise(conjunction: tuple[Any, Any]) -> None:
@@ -466,3 +469,169 @@ def test_rescreen_refuses_a_failed_fit(conjunction: tuple[Any, Any]) -> None:
     failed = fit_satrec(r, 1.5 * v, BURN, primary)
     with pytest.raises(ValueError, match="no maneuvered element set"):
         rescreen_after_maneuver(failed, SENTINEL_2A, CATALOG, BURN + timedelta(hours=1))
+
+
+# --- candidates until the post-maneuver screening is clear -------------------------------------
+
+
+def _brute_span_min_km(sat1: Any, sat2: Any, start: datetime, stop: datetime) -> float:
+    """Minimum range over [start, stop] by sampling: 1 s, then 0.1 ms around local minima."""
+    jd0, fr0 = _jd(start)
+
+    def ranges(offsets_s: np.ndarray) -> np.ndarray:
+        jd = np.full(offsets_s.shape, jd0)
+        e1, r1, _ = sat1.sgp4_array(jd, fr0 + offsets_s / 86400.0)
+        e2, r2, _ = sat2.sgp4_array(jd, fr0 + offsets_s / 86400.0)
+        assert not e1.any() and not e2.any()
+        return np.asarray(np.linalg.norm(r2 - r1, axis=-1))
+
+    grid = np.arange(0.0, (stop - start).total_seconds() + 0.5, 1.0)
+    rng = ranges(grid)
+    minima = np.flatnonzero((rng[1:-1] <= rng[:-2]) & (rng[1:-1] <= rng[2:])) + 1
+    best = float(min(rng[0], rng[-1]))
+    for k in minima[rng[minima] < 50.0]:
+        best = min(best, float(ranges(np.arange(grid[k] - 1.0, grid[k] + 1.0, 1e-4)).min()))
+    return best
+
+
+class _Stub:
+    """The two attributes of a screening that ``Rescreen.clear`` reads."""
+
+    excluded: dict[int, str] = {}  # noqa: RUF012 - read only
+    secondary_id = np.array([99999])
+
+
+def _never_clear(calls: list[Any]) -> Any:
+    """A rescreener (the test seam) that finds one new approach for every burn."""
+
+    def rescreen(solution: Any) -> Rescreen:
+        calls.append(solution)
+        return Rescreen(cast(Any, _Stub()), None, np.array([True]), SENTINEL_2A)
+
+    return rescreen
+
+
+def test_clear_avoidance_skips_a_burn_that_creates_a_conjunction(
+    conjunction: tuple[Any, Any],
+) -> None:
+    pytest.importorskip("cosmo_agent.orbital.screening")
+    primary, secondary = conjunction
+    plain = plan_avoidance(primary, secondary, TCA, target_miss_km=2.0, max_pc=None)
+    assert plain.maneuvered is not None
+    # An object the smallest burn's orbit meets 200 m away 6 h after the TCA, where the
+    # unmaneuvered orbit passes > 5 km away.  The secondary itself is left out of the
+    # catalog: the synthetic pair meets at both nodes every orbit (see above).
+    meet = TCA + timedelta(hours=6)
+    intruder = _crossing(plain.maneuvered.satrec, meet, 0.200, _sat("COSMOS 2548"))
+    assert _brute_force_approach(primary, intruder, meet).miss_km > 5.0
+    catalog = Catalog.from_records(_records_with((99003, intruder)))
+    stop = TCA + timedelta(hours=8)
+    rescreen = catalog_rescreener(SENTINEL_2A, catalog, stop, avoided=(99002, TCA), workers=1)
+    found = plan_clear_avoidance(primary, secondary, TCA, rescreen, target_miss_km=2.0,
+                                 max_pc=None)  # fmt: skip
+    assert found.status == AvoidanceStatus.OK and found.ok, found.message
+    first, *_, chosen = found.candidates
+    assert first.step == "first" and first.result == "not-clear"
+    assert first.solution.dv_m_s == pytest.approx(plain.dv_m_s)  # the plain search's burn
+    assert first.rescreen is not None and 99003 in first.rescreen.new_secondary_ids
+    assert "not clear" in first.describe() and "99003" in first.describe()
+    assert chosen.result == "clear" and chosen.step != "first"
+    assert found.solution is chosen.solution and found.rescreen is chosen.rescreen
+    assert found.rescreen is not None and found.rescreen.clear
+    assert f"candidate {len(found.candidates)}" in found.message
+    # Same burn epoch: the unmaneuvered orbit was screened once and reused.
+    assert chosen.rescreen is not None and chosen.rescreen.before is first.rescreen.before
+    # Brute force: the chosen burn clears the secondary by the target and stays more than
+    # the 5 km threshold from the intruder from the burn to the end of the screened span.
+    sol = found.solution
+    assert sol.maneuvered is not None
+    assert _brute_force_approach(sol.maneuvered.satrec, secondary, TCA).miss_km >= 2.0 - 1e-6
+    assert _brute_span_min_km(sol.maneuvered.satrec, intruder, sol.burn_epoch, stop) > 5.0
+    assert _brute_span_min_km(plain.maneuvered.satrec, intruder, sol.burn_epoch, stop) < 0.21
+
+
+def test_clear_avoidance_order_and_bounds(conjunction: tuple[Any, Any]) -> None:
+    primary, secondary = conjunction
+    calls: list[Any] = []
+    found = plan_clear_avoidance(primary, secondary, TCA, _never_clear(calls),
+                                 target_miss_km=2.0, max_pc=None)  # fmt: skip
+    assert found.status == AvoidanceStatus.NO_CLEAR_BURN and not found.ok
+    assert found.message.startswith(AVOIDANCE_STATUS[AvoidanceStatus.NO_CLEAR_BURN])
+    steps = [c.step for c in found.candidates]
+    assert steps == ["first", "opposite", "larger", "larger", "other-axis"] + ["other-lead"] * 3
+    assert len(calls) == 8 and "the limit of 8 screenings" in found.message
+    assert all(c.result == "not-clear" and c.new_conjunctions == 1 for c in found.candidates)
+    first, opposite, twice, four, radial, *leads = found.candidates
+    assert {first.solution.direction, opposite.solution.direction} == {"prograde", "retrograde"}
+    assert twice.solution.direction == four.solution.direction == first.solution.direction
+    assert twice.solution.dv_m_s == pytest.approx(2 * first.solution.dv_m_s)
+    assert four.solution.dv_m_s == pytest.approx(4 * first.solution.dv_m_s)
+    assert radial.solution.direction in ("radial-out", "radial-in")
+    period_s = 2 * np.pi / primary.no_kozai * 60.0
+    for c in (first, opposite, twice, four, radial):
+        assert c.lead_orbits == pytest.approx(1.5, abs=1e-3)
+    assert [c.lead_orbits for c in leads] == pytest.approx([2.0, 1.0, 0.5], abs=1e-3)
+    for c in leads:
+        assert (TCA - c.solution.burn_epoch).total_seconds() == pytest.approx(
+            c.lead_orbits * period_s, abs=1e-6
+        )
+    assert found.solution is first.solution  # fewest new approaches: the first of equals
+    # Fewer screenings allowed; the burn epoch fixed; an earliest burn; along-track only.
+    calls.clear()
+    capped = plan_clear_avoidance(
+        primary, secondary, TCA, _never_clear(calls), target_miss_km=2.0, max_pc=None,
+        max_rescreens=2, axes=("along-track",), other_lead_orbits=(),
+    )  # fmt: skip
+    assert [c.result for c in capped.candidates] == ["not-clear"] * 2 + ["unscreened"] * 2
+    assert len(calls) == 2 and capped.status == AvoidanceStatus.NO_CLEAR_BURN
+    assert len({c.solution.burn_epoch for c in capped.candidates}) == 1
+    calls.clear()
+    late = plan_clear_avoidance(
+        primary, secondary, TCA, _never_clear(calls), target_miss_km=2.0, max_pc=None,
+        axes=("along-track",), earliest_burn=TCA - timedelta(seconds=1.7 * period_s),
+        max_rescreens=5,
+    )  # fmt: skip
+    assert [c.lead_orbits for c in late.candidates][4:] == pytest.approx([1.0, 0.5], abs=1e-3)
+    assert len(late.notes) == 1 and late.notes[0].startswith("lead 2 orbits")
+    assert "before the earliest burn" in late.notes[0]
+
+
+def test_clear_avoidance_without_a_screener_and_when_no_burn_is_needed(
+    conjunction: tuple[Any, Any],
+) -> None:
+    primary, secondary = conjunction
+    plain = plan_avoidance(primary, secondary, TCA, target_miss_km=2.0, max_pc=None)
+    unscreened = plan_clear_avoidance(primary, secondary, TCA, None, target_miss_km=2.0,
+                                      max_pc=None)  # fmt: skip
+    assert unscreened.ok and unscreened.rescreen is None
+    assert [c.result for c in unscreened.candidates] == ["unscreened"]
+    assert np.array_equal(unscreened.solution.dv_rtn_m_s, plain.dv_rtn_m_s)
+    calls: list[Any] = []
+    safe = plan_clear_avoidance(primary, secondary, TCA, _never_clear(calls),
+                                target_miss_km=0.05, max_pc=None)  # fmt: skip
+    assert safe.status == AvoidanceStatus.ALREADY_SAFE and safe.candidates == () and not calls
+    # Short on every axis at every lead time: NO_SOLUTION, nothing screened.
+    short = plan_clear_avoidance(primary, secondary, TCA, _never_clear(calls),
+                                 target_miss_km=50.0, max_dv_m_s=0.001)  # fmt: skip
+    assert short.status == AvoidanceStatus.NO_SOLUTION and not calls
+    assert {c.result for c in short.candidates} == {"short"}
+    assert [c.step for c in short.candidates] == ["first", "other-axis"] + ["other-lead"] * 6
+    assert short.message.startswith(AVOIDANCE_STATUS[AvoidanceStatus.NO_SOLUTION])
+    with pytest.raises(ValueError, match="axes"):
+        plan_clear_avoidance(primary, secondary, TCA, None, axes=cast(Any, ("sideways",)))
+    with pytest.raises(ValueError, match="max_rescreens"):
+        plan_clear_avoidance(primary, secondary, TCA, None, max_rescreens=0)
+
+
+def test_a_minimum_dv_starts_the_search_there(conjunction: tuple[Any, Any]) -> None:
+    primary, secondary = conjunction
+    plain = plan_avoidance(primary, secondary, TCA, target_miss_km=2.0, max_pc=None)
+    assert plain.direction is not None
+    larger = plan_avoidance(primary, secondary, TCA, target_miss_km=2.0, max_pc=None,
+                            directions=(plain.direction,), min_dv_m_s=3 * plain.dv_m_s)  # fmt: skip
+    assert larger.ok and larger.dv_m_s == pytest.approx(3 * plain.dv_m_s, rel=1e-12)
+    assert larger.maneuvered is not None
+    brute = _brute_force_approach(larger.maneuvered.satrec, secondary, TCA)
+    assert brute.miss_km == pytest.approx(larger.miss_km, abs=1e-3) and brute.miss_km > 2.0
+    with pytest.raises(ValueError, match="min_dv_m_s"):
+        plan_avoidance(primary, secondary, TCA, min_dv_m_s=2.0, max_dv_m_s=1.0)

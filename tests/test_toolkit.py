@@ -444,7 +444,9 @@ def test_plan_avoidance_clears_the_conjunction(
     if avoided:  # present when the new miss is still under the screening threshold
         assert not avoided[0].new
         assert avoided[0].miss_km == pytest.approx(result.miss_km, abs=0.01)
-    assert item.prerequisites_unmet == ([] if screening.clear else ["post_maneuver_screening"])
+    # a proposed burn is one whose post-maneuver screening is clear: here the first candidate
+    assert screening.clear and item.prerequisites_unmet == []
+    assert not [w for w in result.warnings if w.startswith("candidate ")]
 
 
 def _min_range_km(a: Satrec, b: Satrec, t: datetime) -> float:
@@ -463,18 +465,30 @@ def _min_range_km(a: Satrec, b: Satrec, t: datetime) -> float:
     return float(np.min(ranges_km(np.arange(best - 1.0, best + 1.0, 1e-4))))
 
 
-def test_plan_avoidance_flags_a_conjunction_the_burn_creates(
-    conjunction: tuple[Mission, Catalog, ConjunctionEvent],
-) -> None:
-    mission, catalog, event = conjunction
-    args = {"event_id": "CONJ-0001", "target_miss_km": 2.0}
-    first = _ok(_conjunction_ctx(conjunction), "plan_avoidance", args)
-    assert isinstance(first, ManeuverProposal) and first.new_elements_tle is not None
-    moved = Satrec.twoline2rv(*first.new_elements_tle)
-    k3 = catalog.satrecs[int(catalog.index_of([38338])[0])]
-    # An intruder the maneuvered orbit meets 200 m away late in the screening span,
-    # where the unmaneuvered orbit (drifted along track) passes far outside the threshold.
-    meet = event.tca_utc + timedelta(hours=20)
+def _span_min_range_km(a: Satrec, b: Satrec, start: datetime, stop: datetime) -> float:
+    """Brute-force SGP4 minimum range (km) over [start, stop]: 1 s samples, then 0.1 ms
+    around every sampled local minimum under 50 km."""
+    jd, fr = _jd(start)
+
+    def ranges_km(offsets_s: np.ndarray) -> np.ndarray:
+        jds = np.full(offsets_s.size, jd)
+        e1, r1, _ = a.sgp4_array(jds, fr + offsets_s / 86400.0)
+        e2, r2, _ = b.sgp4_array(jds, fr + offsets_s / 86400.0)
+        assert not e1.any() and not e2.any()
+        return np.asarray(np.linalg.norm(r1 - r2, axis=1))
+
+    coarse = np.arange(0.0, (stop - start).total_seconds() + 0.5, 1.0)
+    rng = ranges_km(coarse)
+    interior = np.flatnonzero((rng[1:-1] <= rng[:-2]) & (rng[1:-1] <= rng[2:])) + 1
+    best = float(min(rng[0], rng[-1]))
+    for k in interior[rng[interior] < 50.0]:
+        fine = np.arange(coarse[k] - 1.0, coarse[k] + 1.0, 1e-4)
+        best = min(best, float(np.min(ranges_km(fine))))
+    return best
+
+
+def _intruder(moved: Satrec, meet: datetime, template: Satrec) -> Satrec:
+    """An object that passes 200 m above ``moved`` at ``meet``, crossing at 60 degrees."""
     jd, fr = _jd(meet)
     _, r, v = moved.sgp4(jd, fr)
     r, v = np.array(r), np.array(v)
@@ -482,33 +496,243 @@ def test_plan_avoidance_flags_a_conjunction_the_burn_creates(
     angle = math.radians(-60.0)
     v2 = (v * math.cos(angle) + np.cross(r_hat, v) * math.sin(angle)
           + r_hat * (r_hat @ v) * (1 - math.cos(angle)))  # fmt: skip
-    fit = fit_satrec(r + 0.200 * r_hat, v2, meet, k3)
+    fit = fit_satrec(r + 0.200 * r_hat, v2, meet, template)
     assert fit.status == 0
-    intruder_id = 99002
-    assert _min_range_km(moved, fit.satrec, meet) == pytest.approx(0.200, abs=0.01)
-    assert _min_range_km(k3, fit.satrec, meet) > event.threshold_km  # not there without the burn
-    intruder = Catalog.from_records(
-        [ElementRecord(intruder_id, "TEST INTRUDER", "", meet, fit.satrec, "test", 0)],
-        source="test",
-    )
-    ctx = ToolContext.from_mission(mission, catalog=merge_catalogs([catalog, intruder]))
+    return fit.satrec
+
+
+def _with_intruders(
+    conjunction: tuple[Mission, Catalog, ConjunctionEvent], intruders: dict[int, Satrec],
+    meet: datetime,
+) -> ToolContext:
+    mission, catalog, event = conjunction
+    if intruders:
+        extra = Catalog.from_records(
+            [ElementRecord(k, f"TEST INTRUDER {k}", "", meet, sat, "test", 0)
+             for k, sat in intruders.items()],
+            source="test",
+        )  # fmt: skip
+        catalog = merge_catalogs([catalog, extra])
+    ctx = ToolContext.from_mission(mission, catalog=catalog)
     ctx.store.events[event.event_id] = event
+    return ctx
+
+
+def _candidate_lines(result: ManeuverProposal) -> list[str]:
+    return [w for w in result.warnings if w.startswith("candidate ")]
+
+
+def test_plan_avoidance_picks_another_burn_when_the_first_creates_a_conjunction(
+    conjunction: tuple[Mission, Catalog, ConjunctionEvent],
+) -> None:
+    _, catalog, event = conjunction
+    args = {"event_id": "CONJ-0001", "target_miss_km": 2.0}
+    first = _ok(_conjunction_ctx(conjunction), "plan_avoidance", args)
+    assert isinstance(first, ManeuverProposal) and first.new_elements_tle is not None
+    moved = Satrec.twoline2rv(*first.new_elements_tle)
+    k3 = catalog.satrecs[int(catalog.index_of([38338])[0])]
+    debris = catalog.satrecs[int(catalog.index_of([DEBRIS_ID])[0])]
+    # An intruder the first burn's orbit meets 200 m away late in the screening span,
+    # where the unmaneuvered orbit (drifted along track) passes far outside the threshold.
+    meet = event.tca_utc + timedelta(hours=20)
+    intruder_id = 99002
+    intruder = _intruder(moved, meet, k3)
+    assert _min_range_km(moved, intruder, meet) == pytest.approx(0.200, abs=0.01)
+    assert _min_range_km(k3, intruder, meet) > event.threshold_km  # not there without the burn
+    ctx = _with_intruders(conjunction, {intruder_id: intruder}, meet)
     result = _ok(ctx, "plan_avoidance", args)
     assert isinstance(result, ManeuverProposal)
-    assert result.delta_v_rtn_m_s == first.delta_v_rtn_m_s  # the intruder does not change the burn
+    assert result.status == "proposed", result.message
+    assert result.delta_v_rtn_m_s != first.delta_v_rtn_m_s
+    # every candidate tried is reported: the first one hit the intruder, the last is clear
+    lines = _candidate_lines(result)
+    assert len(lines) >= 2 and lines[0].startswith("candidate 1: first: ")
+    assert "not clear (" in lines[0] and str(intruder_id) in lines[0]
+    assert lines[-1].endswith("post-maneuver screening clear")
+    assert f"candidate {len(lines)}" in result.message
+    for line in lines:
+        assert "mm/s at 20" in line and "orbits before TCA" in line
     screening = result.post_maneuver_screening
-    assert screening is not None and not screening.clear
-    hits = [a for a in screening.approaches if a.secondary.norad_id == intruder_id
-            and abs((a.tca_utc - meet).total_seconds()) < 60]  # fmt: skip
-    assert len(hits) == 1 and hits[0].new
-    assert hits[0].miss_km == pytest.approx(0.200, abs=0.01)
-    assert screening.new_conjunctions == sum(a.new for a in screening.approaches) >= 1
-    tcas = [a.tca_utc for a in screening.approaches]
-    assert tcas == sorted(tcas)
+    assert screening is not None and screening.clear and screening.new_conjunctions == 0
+    assert (screening.burn_epoch_utc, screening.dv_rtn_m_s) == (
+        result.burn_epoch_utc, result.delta_v_rtn_m_s
+    )
+    # independent: the chosen burn's elements, flown by SGP4, clear the debris by the target
+    # and stay outside the threshold of the intruder over the whole screened span
+    assert result.new_elements_tle is not None
+    chosen = Satrec.twoline2rv(*result.new_elements_tle)
+    assert _min_range_km(chosen, debris, event.tca_utc) >= 2.0 - 0.02
+    assert result.miss_km == pytest.approx(_min_range_km(chosen, debris, event.tca_utc), abs=0.02)
+    span = _span_min_range_km(chosen, intruder, screening.start_utc, screening.stop_utc)
+    assert span > event.threshold_km
+    # ... while the first burn, over the same span, does meet it
+    assert _span_min_range_km(moved, intruder, screening.start_utc, screening.stop_utc) < 0.25
     assert result.command is not None
     check = _ok(ctx, "propose_commands", {"commands": [result.command.model_dump(mode="json")]})
     assert isinstance(check, ProposeCommandsResult)
+    assert check.items[0].accepted and check.items[0].prerequisites_unmet == []
+
+
+def test_plan_avoidance_with_no_clear_candidate_is_not_proposed(
+    conjunction: tuple[Mission, Catalog, ConjunctionEvent],
+) -> None:
+    from cosmo_agent.agent.compose import compose_plan
+    from cosmo_agent.agent.plan import (
+        PlannedCommand,
+        Rationale,
+        SatelliteRef,
+        ScreeningRecord,
+        ToolReference,
+    )
+    from cosmo_agent.agent.trace import ToolRecord
+    from cosmo_agent.agent.validator import validate_plan
+
+    mission, catalog, event = conjunction
+    k3 = catalog.satrecs[int(catalog.index_of([38338])[0])]
+    # The burn time fixed and along-track only: four candidates (first, opposite, 2x, 4x).
+    args = {"event_id": "CONJ-0001", "target_miss_km": 2.0, "burn_lead_orbits": 1.5,
+            "directions": ["along_track"]}  # fmt: skip
+    meet = event.tca_utc + timedelta(hours=20)
+    intruders: dict[int, Satrec] = {}
+    chosen: list[tuple[float, float, float]] = []
+    for _ in range(6):  # block the proposed burn with an intruder until none is left
+        ctx = _with_intruders(conjunction, intruders, meet)
+        result = _ok(ctx, "plan_avoidance", args)
+        assert isinstance(result, ManeuverProposal)
+        if result.status != "proposed":
+            break
+        assert result.delta_v_rtn_m_s not in chosen
+        chosen.append(result.delta_v_rtn_m_s)
+        assert result.new_elements_tle is not None
+        moved = Satrec.twoline2rv(*result.new_elements_tle)
+        intruders[99100 + len(intruders)] = _intruder(moved, meet, k3)
+    assert result.status == "no_clear_candidate", result.message
+    assert 1 <= len(chosen) <= 4  # an intruder may block more than the burn it was made for
+    lines = _candidate_lines(result)
+    steps = [line.split(": ")[1] for line in lines]
+    assert steps == ["first", "opposite", "larger", "larger"]
+    assert all("not clear (" in line for line in lines)
+    assert result.message.startswith("every candidate burn that meets the targets creates")
+    # nothing ready to fly: no command, no elements, no approvals, a screening that is not clear
+    assert result.command is None and result.new_elements_tle is None
+    assert result.approvals_required == []
+    screening = result.post_maneuver_screening
+    assert screening is not None and not screening.clear and screening.new_conjunctions >= 1
+    assert "no_clear_candidate" in result.summary()
+    assert result.delta_v_rtn_m_s in chosen  # the one with the fewest new approaches
+    # the command plan does not carry it: an alert for the operator instead
+    record = ToolRecord("call-1", "plan_avoidance", args, True, result.model_dump(mode="json"))
+    plan = compose_plan(mission, ctx.now, [record], catalog=ctx.catalog)
+    assert not [c for c in plan.commands if c.command == "ORBIT_MANEUVER"]
+    assert any("no_clear_candidate" in a.message for a in plan.alerts)
+    # a hand-made ORBIT_MANEUVER of that burn: propose_commands leaves its prerequisite open
+    parameters = {
+        "dv_radial_m_s": result.delta_v_rtn_m_s[0],
+        "dv_along_m_s": result.delta_v_rtn_m_s[1],
+        "dv_cross_m_s": result.delta_v_rtn_m_s[2],
+        "burn_epoch": result.burn_epoch_utc.isoformat().replace("+00:00", "Z"),
+    }
+    request = {"satellite": "38338", "command": "ORBIT_MANEUVER",
+               "time": parameters["burn_epoch"], "parameters": parameters}  # fmt: skip
+    check = _ok(ctx, "propose_commands", {"commands": [request]})
+    assert isinstance(check, ProposeCommandsResult)
     assert check.items[0].prerequisites_unmet == ["post_maneuver_screening"]
+    # ... and the validator rejects a plan that carries it with its (not clear) screening
+    source = ToolReference(tool="plan_avoidance", call_id="call-1")
+    record_screening = ScreeningRecord(
+        id=screening.screening_id, kind="post_maneuver", satellite_id=38338, source=source,
+        performed_at=screening.performed_at_utc, threshold_km=screening.threshold_km,
+        new_conjunctions=screening.new_conjunctions, min_miss_km=screening.min_miss_km,
+        dv_rtn_m_s=screening.dv_rtn_m_s, burn_epoch=screening.burn_epoch_utc,
+    )  # fmt: skip
+    burn = PlannedCommand(
+        time=result.burn_epoch_utc - timedelta(minutes=30),
+        satellite=SatelliteRef(norad_id=38338, name="KOMPSAT 3"),
+        command="ORBIT_MANEUVER",
+        parameters=parameters,
+        rationale=Rationale(text="avoid CONJ-0001", references=[source]),
+        post_maneuver_screening=screening.screening_id,
+    )
+    carried = plan.model_copy(update={"commands": [burn], "screenings": [record_screening]})
+    report = validate_plan(carried, mission, now=ctx.now)
+    assert not report.ok and "policy.maneuver_new_conjunction" in report.rule_ids()
+
+
+def test_plan_avoidance_honours_the_burn_epoch(
+    conjunction: tuple[Mission, Catalog, ConjunctionEvent],
+) -> None:
+    _, catalog, event = conjunction
+    ctx = _conjunction_ctx(conjunction)
+    burn = datetime(2026, 6, 10, 15, 10, 30, 500000, tzinfo=UTC)
+    args = {"event_id": "CONJ-0001", "target_miss_km": 2.0, "burn_epoch": "2026-06-10T15:10:30.5Z"}
+    result = _ok(ctx, "plan_avoidance", args)
+    assert isinstance(result, ManeuverProposal) and result.status == "proposed"
+    assert result.burn_epoch_utc == burn
+    assert result.command is not None and result.command.time == burn
+    assert result.command.parameters["burn_epoch"] == "2026-06-10T15:10:30.500000Z"
+    assert result.post_maneuver_screening is not None
+    assert result.post_maneuver_screening.burn_epoch_utc == burn
+    # independent: the new elements are epoch-ed at the burn and clear the debris by 2 km
+    assert result.new_elements_tle is not None
+    moved = Satrec.twoline2rv(*result.new_elements_tle)
+    epoch = datetime(1949, 12, 31, tzinfo=UTC) + timedelta(
+        days=(moved.jdsatepoch - 2433281.5) + moved.jdsatepochF
+    )
+    assert abs((epoch - burn).total_seconds()) < 1e-3
+    debris = catalog.satrecs[int(catalog.index_of([DEBRIS_ID])[0])]
+    assert _min_range_km(moved, debris, event.tca_utc) >= 2.0 - 0.02
+    # burn_lead_orbits: that many periods of the primary before the TCA
+    k3 = catalog.satrecs[int(catalog.index_of([38338])[0])]
+    period_s = 2 * math.pi / k3.no_kozai * 60.0
+    lead = _ok(ctx, "plan_avoidance", {"event_id": "CONJ-0001", "burn_lead_orbits": 2.5})
+    assert isinstance(lead, ManeuverProposal) and lead.status == "proposed"
+    assert (event.tca_utc - lead.burn_epoch_utc).total_seconds() == pytest.approx(
+        2.5 * period_s, abs=1.0
+    )
+    # radial only
+    radial = _ok(ctx, "plan_avoidance", {"event_id": "CONJ-0001", "directions": ["radial"],
+                                         "burn_epoch": "2026-06-10T15:10:30.5Z"})  # fmt: skip
+    assert isinstance(radial, ManeuverProposal) and radial.status == "proposed", radial.message
+    assert radial.direction in ("radial-out", "radial-in") and radial.burn_epoch_utc == burn
+    assert radial.delta_v_rtn_m_s[1] == 0.0 and radial.delta_v_rtn_m_s[0] != 0.0
+
+
+@pytest.mark.parametrize(
+    ("extra", "words"),
+    [
+        ({"burn_epoch": "2026-06-10T18:30:00Z"}, "is not before the TCA"),
+        ({"burn_epoch": "2026-06-10T12:05:00Z"}, "command margin (10 min)"),
+        ({"burn_lead_orbits": 4.0}, "command margin"),
+        ({"burn_epoch": "2026-06-10T15:00:00Z", "burn_lead_orbits": 1.0}, "both given"),
+    ],
+)
+def test_plan_avoidance_refuses_a_bad_burn_time_as_data(
+    conjunction: tuple[Mission, Catalog, ConjunctionEvent], extra: dict[str, object], words: str
+) -> None:
+    ctx = _conjunction_ctx(conjunction)
+    out = call_tool(ctx, "plan_avoidance", {"event_id": "CONJ-0001", **extra})
+    assert not out.ok and out.result is None and out.error is not None
+    assert out.error.code == "invalid_arguments"
+    assert words in out.error.message and "call plan_avoidance again" in out.error.message
+    assert not ctx.store.proposals
+
+
+def test_plan_avoidance_argument_schema_only_grows() -> None:
+    from cosmo_agent.tools.registry import tool_specs
+
+    params = tool_specs()["plan_avoidance"].parameters()
+    props = params["properties"]
+    assert params["required"] == ["event_id"]
+    assert {"event_id", "max_pc", "target_miss_km"} <= set(props)  # the contract's arguments
+    assert props["burn_epoch"]["format"] == "date-time"
+    lead = props["burn_lead_orbits"]
+    assert (lead["exclusiveMinimum"], lead["maximum"]) == (0, 15)
+    axes = props["directions"]
+    assert axes["items"]["enum"] == ["along_track", "radial"]
+    assert (axes["minItems"], axes["maxItems"]) == (1, 2)
+    bad = call_tool(ToolContext.from_mission(load_mission(REPO / "missions" / "demo.yaml")),
+                    "plan_avoidance", {"event_id": "CONJ-0001", "directions": ["sideways"]})
+    assert not bad.ok and bad.error is not None and bad.error.code == "invalid_arguments"
 
 
 def test_plan_avoidance_already_safe(

@@ -50,7 +50,10 @@ CONTRACT: dict[str, tuple[set[str], set[str]]] = {
     ),
     "screen_conjunctions": ({"satellites", "duration_h", "threshold_km"}, {"satellites"}),
     "assess_conjunction": ({"event_id", "hard_body_radius_m"}, {"event_id"}),
-    "plan_avoidance": ({"event_id", "max_pc", "target_miss_km"}, {"event_id"}),
+    "plan_avoidance": (
+        {"event_id", "max_pc", "target_miss_km", "burn_epoch", "burn_lead_orbits", "directions"},
+        {"event_id"},
+    ),
     "space_weather": (set(), set()),
     "schedule_contacts": (
         {"satellites", "stations", "duration_h", "objective"},

@@ -884,6 +884,16 @@ def assess_conjunction(ctx: ToolContext, args: AssessConjunctionArgs) -> Conjunc
 # == plan_avoidance =============================================================================
 
 
+AvoidanceAxis = Literal["along_track", "radial"]
+"""A burn axis plan_avoidance may use (both signs of each are tried).
+
+``"along_track"``
+    Prograde or retrograde: the cheapest burn when made early enough.
+``"radial"``
+    Radial out or in: more Δv for the same miss, the period unchanged.
+"""
+
+
 class PlanAvoidanceArgs(ToolArgs):
     """An avoidance burn for one screened conjunction."""
 
@@ -893,6 +903,25 @@ class PlanAvoidanceArgs(ToolArgs):
     )
     target_miss_km: Annotated[float, Field(gt=0.0, le=100.0)] | None = Field(
         default=None, description="Miss distance to reach, km (default: the mission policy)."
+    )
+    burn_epoch: AwareDatetime | None = Field(
+        default=None,
+        description=(
+            "ISO 8601 UTC burn time, e.g. 2026-06-10T15:30:00Z, before the TCA and after the"
+            " planning clock plus the command margin (default: 1.5 orbits before the TCA,"
+            " other lead times tried if that burn is not clear)."
+        ),
+    )
+    burn_lead_orbits: Annotated[float, Field(gt=0.0, le=15.0)] | None = Field(
+        default=None,
+        description="Burn this many orbits before the TCA (instead of burn_epoch, not both).",
+    )
+    directions: Annotated[list[AvoidanceAxis], Field(min_length=1, max_length=2)] | None = Field(
+        default=None,
+        description=(
+            'Burn axes to try, in order (default ["along_track", "radial"]: radial only when'
+            " no along-track burn is clear)."
+        ),
     )
 
 
@@ -941,7 +970,9 @@ class ManeuverProposal(ToolResult):
     """A typed avoidance maneuver the command plan can carry.
 
     ``status``: ``proposed`` (a burn meets the targets), ``already_safe`` (no burn needed),
-    ``no_solution`` (the best burn up to the Δv bound falls short: fields describe it) or
+    ``no_solution`` (the best burn up to the Δv bound falls short: fields describe it),
+    ``no_clear_candidate`` (burns meet the targets but every one tried creates a new close
+    approach: fields and screening describe the one with the fewest; no command) or
     ``failed`` (propagation, fit or TCA problems; see ``message``).  Δv is R, T, N in m/s
     at ``burn_epoch_utc``; ``miss_km``/``pc`` are after the burn, ``*_before`` before it.
     """
@@ -988,17 +1019,23 @@ class ManeuverProposal(ToolResult):
         )
 
 
-ProposalStatus = Literal["proposed", "already_safe", "no_solution", "failed"]
+ProposalStatus = Literal[
+    "proposed", "already_safe", "no_solution", "no_clear_candidate", "failed"
+]
 _AVOIDANCE_STATUS_NAMES: Final[dict[int, ProposalStatus]] = {
     0: "proposed",
     1: "already_safe",
     2: "no_solution",
+    7: "no_clear_candidate",
 }
 
 
 def plan_avoidance(ctx: ToolContext, args: PlanAvoidanceArgs) -> ManeuverProposal:
-    """The smallest along-track burn meeting the Pc and miss targets, then a screening of
-    the maneuvered orbit."""
+    """The smallest burn meeting the Pc and miss targets whose post-maneuver screening is
+    clear, from the candidates of ``orbital.maneuver.plan_clear_avoidance`` in its order:
+    the other along-track direction, 2x and 4x the Δv (up to the cap), radial, then burns
+    2, 1 and 0.5 orbits before the TCA (only when the call does not fix the burn time).
+    At most 8 screenings; every candidate tried is listed in ``warnings``."""
     maneuver = _capability(
         "cosmo_agent.orbital.maneuver", "plan_avoidance", "the avoidance planner"
     )
@@ -1007,6 +1044,13 @@ def plan_avoidance(ctx: ToolContext, args: PlanAvoidanceArgs) -> ManeuverProposa
     sat = ctx.mission.satellite(event.primary.norad_id)
     if not sat.maneuverable:
         raise ToolError.make("not_maneuverable", satellite=f"{sat.name} ({sat.norad_id})")
+    if args.burn_epoch is not None and args.burn_lead_orbits is not None:
+        raise ToolError.make(
+            "invalid_arguments",
+            name="plan_avoidance",
+            problems="burn_epoch and burn_lead_orbits are both given; give one of them, or"
+            " neither for the default (1.5 orbits before the TCA)",
+        )
     policy = ctx.mission.policies
     max_pc = args.max_pc if args.max_pc is not None else policy.max_pc
     target_km = args.target_miss_km if args.target_miss_km is not None else policy.min_miss_km
@@ -1018,68 +1062,107 @@ def plan_avoidance(ctx: ToolContext, args: PlanAvoidanceArgs) -> ManeuverProposa
     primary: Any = catalog.satrecs[int(rows[0])]
     secondary: Any = catalog.satrecs[int(rows[1])]
     period_s = 2.0 * math.pi / float(primary.no_kozai) * 60.0
-    burn = tca - timedelta(seconds=round(1.5 * period_s))
-    if burn < earliest:
-        burn = earliest.replace(microsecond=0) + timedelta(seconds=1)
-        warnings.append(
-            f"burn moved to {_iso(burn)}, the mission's avoidance lead time"
-            f" ({policy.avoidance_lead_h:g} h) after the planning clock; a later burn needs more Δv"
-        )
+    pinned = args.burn_epoch is not None or args.burn_lead_orbits is not None
+    if args.burn_epoch is not None:
+        burn = args.burn_epoch.astimezone(UTC)
+        asked = f"burn_epoch {_iso(burn)}"
+    elif args.burn_lead_orbits is not None:
+        burn = tca - timedelta(seconds=round(args.burn_lead_orbits * period_s))
+        asked = f"burn_lead_orbits {args.burn_lead_orbits:g} (a burn at {_iso(burn)})"
+    else:
+        burn = tca - timedelta(seconds=round(1.5 * period_s))
+        if burn < earliest:
+            burn = earliest.replace(microsecond=0) + timedelta(seconds=1)
+            warnings.append(
+                f"burn moved to {_iso(burn)}, the mission's avoidance lead time"
+                f" ({policy.avoidance_lead_h:g} h) after the planning clock; a later burn needs"
+                " more Δv"
+            )
+    if pinned:
+        margin = ctx.now + timedelta(minutes=policy.command_margin_min)
+        problem = None
+        if burn >= tca:
+            problem = f"{asked} is not before the TCA {_iso(tca)} of {event_id}"
+        elif burn < margin:
+            problem = (
+                f"{asked} is before {_iso(margin)}, the planning clock plus the mission's"
+                f" command margin ({policy.command_margin_min:g} min)"
+            )
+        if problem is not None:
+            longest = (tca - margin).total_seconds() / period_s
+            raise ToolError.make(
+                "invalid_arguments",
+                name="plan_avoidance",
+                problems=f"{problem}; pass a burn_epoch after {_iso(margin)} and before"
+                f" {_iso(tca)}, or a burn_lead_orbits up to {max(longest, 0.0):.2f}",
+            )
+        if burn < earliest:
+            warnings.append(
+                f"the burn at {_iso(burn)} is inside the mission's avoidance lead time"
+                f" ({policy.avoidance_lead_h:g} h after the planning clock): less time to"
+                " approve and uplink it"
+            )
+    axes = {"along_track": "along-track", "radial": "radial"}
     hbr_m, _ = _hbr_m(ctx, event.primary.norad_id, event.secondary.norad_id)
-    solution = maneuver.plan_avoidance(
+    stop = tca + timedelta(hours=POST_MANEUVER_SCREEN_AFTER_TCA_H)
+    rescreen = None
+    try:
+        _capability("cosmo_agent.orbital.screening", "plan_avoidance", "the conjunction screener")
+        rescreen = maneuver.catalog_rescreener(
+            event.primary.norad_id,
+            catalog,
+            stop,
+            threshold_km=event.threshold_km,
+            avoided=(event.secondary.norad_id, tca),
+            original=primary,
+            match_s=EVENT_MATCH_S,
+        )
+    except ToolError as err:
+        if err.code != "not_available":
+            raise
+        warnings.append(
+            "post-maneuver screening not run (the conjunction screener is not installed);"
+            " the burn cannot be approved until it is"
+        )
+    found = maneuver.plan_clear_avoidance(
         primary,
         secondary,
         tca,
+        rescreen,
         burn_epoch=burn,
+        axes=list(dict.fromkeys(axes[a] for a in args.directions or ("along_track", "radial"))),
+        other_lead_orbits=() if pinned else maneuver.DEFAULT_OTHER_LEAD_ORBITS,
+        earliest_burn=earliest,
         target_miss_km=target_km,
         max_pc=max_pc,
         hbr_km=hbr_m / 1000.0,
         max_dv_m_s=MAX_AVOIDANCE_DV_M_S,
     )
-    status = _AVOIDANCE_STATUS_NAMES.get(int(solution.status), "failed")
+    solution = found.solution
+    status = _AVOIDANCE_STATUS_NAMES.get(int(found.status), "failed")
     proposal_id = ctx.store.new_id("MNV")
     screening: PostManeuverScreening | None = None
+    if found.rescreen is not None:
+        screening = _screening_out(
+            ctx, catalog, found.rescreen, solution.burn_epoch, _vec3(solution.dv_rtn_m_s, 6),
+            stop, event.threshold_km,
+        )  # fmt: skip
+        failed = found.rescreen.after.excluded.get(event.primary.norad_id)
+        if failed is not None:
+            warnings.append(
+                f"post-maneuver screening incomplete: SGP4 failed for the maneuvered orbit"
+                f" ({failed}); it is not clear"
+            )
+    if len(found.candidates) > 1:
+        warnings += [f"candidate {k}: {c.describe()}" for k, c in enumerate(found.candidates, 1)]
+    warnings += list(found.notes)
     tle: tuple[str, str] | None = None
     command: ManeuverCommand | None = None
     if status == "proposed" and solution.maneuvered is not None:
         from sgp4.exporter import export_tle
 
-        new_sat = solution.maneuvered.satrec
-        line1, line2 = export_tle(new_sat)
+        line1, line2 = export_tle(solution.maneuvered.satrec)
         tle = (str(line1), str(line2))
-        try:
-            _capability(
-                "cosmo_agent.orbital.screening", "plan_avoidance", "the conjunction screener"
-            )
-            stop = event.tca_utc + timedelta(hours=POST_MANEUVER_SCREEN_AFTER_TCA_H)
-            check = maneuver.rescreen_after_maneuver(
-                solution.maneuvered,
-                event.primary.norad_id,
-                catalog,
-                stop,
-                start=solution.burn_epoch,
-                threshold_km=event.threshold_km,
-                avoided=(event.secondary.norad_id, event.tca_utc),
-                original=primary,
-                match_s=EVENT_MATCH_S,
-            )
-            screening = _screening_out(
-                ctx, catalog, check, solution.burn_epoch, _vec3(solution.dv_rtn_m_s, 6), stop,
-                event.threshold_km,
-            )  # fmt: skip
-            failed = check.after.excluded.get(event.primary.norad_id)
-            if failed is not None:
-                warnings.append(
-                    f"post-maneuver screening incomplete: SGP4 failed for the maneuvered orbit"
-                    f" ({failed}); it is not clear"
-                )
-        except ToolError as err:
-            if err.code != "not_available":
-                raise
-            warnings.append(
-                "post-maneuver screening not run (the conjunction screener is not installed);"
-                " the burn cannot be approved until it is"
-            )
         dv = solution.dv_rtn_m_s
         command = ManeuverCommand(
             satellite=str(sat.norad_id),
@@ -1096,7 +1179,7 @@ def plan_avoidance(ctx: ToolContext, args: PlanAvoidanceArgs) -> ManeuverProposa
         proposal_id=proposal_id,
         event_id=event_id,
         status=status,
-        message=solution.message,
+        message=found.message,
         satellite=event.primary,
         secondary=event.secondary,
         burn_epoch_utc=solution.burn_epoch,
@@ -1353,13 +1436,17 @@ class ContactOut(_Out):
 
 
 class UnmetOut(_Out):
-    """A satellite that got fewer contacts than the mission asks (contacts_per_day)."""
+    """A satellite that got fewer contacts than the mission asks (contacts_per_day) in one
+    24 h window of the schedule, counted from ``start_utc`` (the last window may be shorter;
+    one entry per short window)."""
 
     satellite: ObjectRef
     required_contacts: int
     scheduled_contacts: int
     reason: str
     detail: str
+    window_start_utc: datetime | None = None
+    window_end_utc: datetime | None = None
 
 
 class ScheduleResult(ToolResult):
@@ -1388,8 +1475,9 @@ class ScheduleResult(ToolResult):
     def summary(self) -> str:
         return (
             f"{len(self.contacts)} contacts, {self.total_volume_mbit / 8000:.1f} GB"
-            f" ({self.objective}, {self.solver} {self.solver_status}); {len(self.unmet)}"
-            f" satellites short of their contacts"
+            f" ({self.objective}, {self.solver} {self.solver_status});"
+            f" {len({u.satellite.norad_id for u in self.unmet})} satellites short of their"
+            f" contacts"
         )
 
 
@@ -1473,6 +1561,8 @@ def schedule_contacts(ctx: ToolContext, args: ScheduleContactsArgs) -> ScheduleR
                 scheduled_contacts=u.scheduled_contacts,
                 reason=u.reason,
                 detail=u.detail,
+                window_start_utc=u.window_start,
+                window_end_utc=u.window_end,
             )
             for u in result.unmet
         ],
