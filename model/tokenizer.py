@@ -98,7 +98,19 @@ _TOOLS_FULL = """{%- if tools %}
 {%- endif %}
 """
 
-_TOOLS_COMPACT = """{%- if tools %}
+# Shared by the compact and tiny templates: the enum of an ``anyOf`` parameter (a list of names
+# or one name), left in ``ns.values``.
+_ANYOF_ENUM_VALUES = """                {%- for alt in p["anyOf"] %}
+                    {%- if alt["items"] is defined and alt["items"]["enum"] is defined %}
+                        {%- set ns.values = alt["items"]["enum"] %}
+                    {%- elif alt["enum"] is defined %}
+                        {%- set ns.values = alt["enum"] %}
+                    {%- endif %}
+                {%- endfor %}
+"""
+
+_TOOLS_COMPACT = (
+    """{%- if tools %}
     {{- "\\n\\n# Tools\\n\\nCall a tool with <tool_call></tool_call> holding " }}
     {{- '{"name": <function-name>, "arguments": <args-json-object>}' }}
     {{- ". Signatures (? optional, = default):\\n<tools>" }}
@@ -129,14 +141,9 @@ _TOOLS_COMPACT = """{%- if tools %}
             {%- set ns.values = p["enum"] if p["enum"] is defined else none %}
             {%- set ns.label = key + ": one of " %}
             {%- if p["anyOf"] is defined %}
-                {%- for alt in p["anyOf"] %}
-                    {%- if alt["items"] is defined and alt["items"]["enum"] is defined %}
-                        {%- set ns.values = alt["items"]["enum"] %}
-                    {%- elif alt["enum"] is defined %}
-                        {%- set ns.values = alt["enum"] %}
-                    {%- endif %}
-                {%- endfor %}
-                {%- set ns.label = key + ': "all" or a list of ' %}
+"""
+    + _ANYOF_ENUM_VALUES
+    + """                {%- set ns.label = key + ': "all" or a list of ' %}
             {%- endif %}
             {%- if ns.values is not none and ns.values | length <= 4 and p["anyOf"] is undefined %}
                 {{- ": " + ns.values | join("|") }}
@@ -159,6 +166,7 @@ _TOOLS_COMPACT = """{%- if tools %}
     {%- endfor %}
 {%- endif %}
 """
+)
 
 _TINY_HEAD = """{%- if messages and messages[0].role == "system" %}
     {%- set system_message = messages[0].content %}
@@ -175,7 +183,8 @@ _TINY_HEAD = """{%- if messages and messages[0].role == "system" %}
 {%- endfor %}
 """
 
-_TOOLS_TINY = """{%- if tools %}
+_TOOLS_TINY = (
+    """{%- if tools %}
     {{- "\\n<tools>" }}
     {%- set ns = namespace(lists=[], keys=[], values=none, label="") %}
     {%- for tool in tools %}
@@ -196,14 +205,9 @@ _TOOLS_TINY = """{%- if tools %}
             {%- endif %}
             {%- set ns.values = p["enum"] if p["enum"] is defined else none %}
             {%- if p["anyOf"] is defined %}
-                {%- for alt in p["anyOf"] %}
-                    {%- if alt["items"] is defined and alt["items"]["enum"] is defined %}
-                        {%- set ns.values = alt["items"]["enum"] %}
-                    {%- elif alt["enum"] is defined %}
-                        {%- set ns.values = alt["enum"] %}
-                    {%- endif %}
-                {%- endfor %}
-            {%- endif %}
+"""
+    + _ANYOF_ENUM_VALUES
+    + """            {%- endif %}
             {%- if ns.values is not none and p["anyOf"] is defined and ns.values not in ns.lists %}
                 {%- set ns.lists = ns.lists + [ns.values] %}
                 {%- set ns.keys = ns.keys + [key + ": "] %}
@@ -216,6 +220,7 @@ _TOOLS_TINY = """{%- if tools %}
     {%- endfor %}
 {%- endif %}
 """
+)
 
 _TEMPLATE_TURNS = """{{- "<|im_end|>\\n" }}
 {%- for message in loop_messages %}
