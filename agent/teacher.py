@@ -23,16 +23,22 @@ from __future__ import annotations
 
 import random
 from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from importlib.resources import files
 from typing import Any, Final
 
-from cosmo_agent.agent.planners import system_prompt
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+
+from cosmo_agent.agent.intents import detect_language
+from cosmo_agent.agent.planners import PlannerTask, system_prompt
 from cosmo_agent.agent.runner import Agent
+from cosmo_agent.agent.trace import tool_records
 from cosmo_agent.tools.mission import Mission
 from cosmo_agent.tools.registry import call_tool, openai_tools
 
-__all__ = ["WORLD_COMMANDS", "RulesTeacher"]
+__all__ = ["WORLD_COMMANDS", "GuidedPlanner", "RulesTeacher"]
 
 WORLD_COMMANDS: Final = (
     "NOOP",
@@ -218,3 +224,63 @@ class RulesTeacher:
         """The assistant and tool turns that answer ``request`` in ``world``."""
         mission = Mission.model_validate(world["mission"])
         return self._agent(mission).ask(request).messages
+
+    def answer_calls(
+        self, world: dict[str, Any], request: str, calls: Sequence[Mapping[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """The turns that answer ``request`` with the given first tool calls.
+
+        ``calls`` (``[{"name", "arguments"}]``, ``[]`` for a direct answer) run through the
+        real tools in the planner graph, and the rules planner writes the briefing from their
+        results: the corpus uses this where the rules planner misreads a phrasing whose
+        intended calls are known.
+        """
+        mission = Mission.model_validate(world["mission"])
+        agent = self._agent(mission)
+        rules = agent.planner
+        agent.planner = GuidedPlanner(tuple(calls), rules)
+        try:
+            return agent.ask(request).messages
+        finally:
+            agent.planner = rules
+
+
+@dataclass(frozen=True)
+class GuidedPlanner:
+    """First turn: ``calls``; then the ``briefer``'s answer from the tool results (no more calls).
+
+    ``briefer`` is a :class:`~cosmo_agent.agent.rules.RulesPlanner` (its ``answer`` writes the
+    briefing in the request's language).
+    """
+
+    calls: tuple[Mapping[str, Any], ...]
+    briefer: Any
+    name: str = "guided"
+
+    def next_turn(self, task: PlannerTask, messages: Sequence[BaseMessage]) -> AIMessage:
+        """The guided calls once, then the briefing."""
+        records = tool_records(messages)
+        if not records and self.calls and not _ai_since_user(messages):
+            return AIMessage(
+                content="",
+                tool_calls=[
+                    {
+                        "name": str(c["name"]),
+                        "args": dict(c.get("arguments", {})),
+                        "id": f"call_{i + 1:03d}",
+                        "type": "tool_call",
+                    }
+                    for i, c in enumerate(self.calls)
+                ],
+            )
+        lang = detect_language(task.request)
+        return AIMessage(content=self.briefer.answer(task, records, lang))
+
+
+def _ai_since_user(messages: Sequence[BaseMessage]) -> bool:
+    for m in reversed(messages):
+        if isinstance(m, HumanMessage):
+            return False
+        if isinstance(m, AIMessage):
+            return True
+    return False

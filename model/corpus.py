@@ -5,9 +5,11 @@ never imports it) makes a randomized mission with :meth:`Teacher.world` and answ
 requests with :meth:`Teacher.answer`. :func:`generate_request` writes the requests, in English
 or Korean, from phrasing templates with slots filled from the world (satellite names, aliases,
 NORAD ids, stations, durations, thresholds, times, event ids, commands), and each request
-carries its *intended* tool calls. :func:`build_corpus` keeps the teacher's answer only when
-its first tool-calling turn agrees with the intended calls (:func:`calls_agree`) and counts
-the rest in the manifest.
+carries its *intended* tool calls. :func:`build_corpus` keeps the teacher's answer when its
+first tool-calling turn agrees with the intended calls (:func:`calls_agree`); when it does not,
+a teacher with ``answer_calls`` runs the intended calls instead (a *guided* example: the
+labels are the generator's, the tool results and briefing the teacher's), and the manifest
+counts both.
 
 Phrasings. ``GENERATOR_TEMPLATES`` is what the train and validation splits are written with;
 ``HELD_OUT_TEMPLATES`` are phrasings the generator does not use, and the test split is written
@@ -53,6 +55,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol
+
+from cosmo_agent.model.phrasebook import compose
 
 __all__ = [
     "GENERATOR_TEMPLATES",
@@ -117,6 +121,10 @@ class Teacher(Protocol):
         """The messages after the user turn (contract.md chat format): assistant tool_calls,
         tool results, final assistant briefing."""
         ...
+
+
+# Optional on a teacher: ``answer_calls(world, request, calls) -> messages``, the turns after
+# the user message when the first tool-calling turn makes ``calls`` (used for guided examples).
 
 
 # --------------------------------------------------------------------------------------------
@@ -484,6 +492,9 @@ _INTENT_WEIGHTS: dict[str, float] = {
 }
 
 _SLOT_RE = re.compile(r"\{(\w+)\}")
+COMPOSED_SHARE = 0.7
+"""Share of train/validation requests written by :func:`~cosmo_agent.model.phrasebook.compose`
+(the rest use ``GENERATOR_TEMPLATES``); the test split never uses either."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -942,8 +953,10 @@ def generate_request(
         raise ValueError(f"intent {intent!r} needs tools {INTENTS.get(intent)} the world lacks")
     table = HELD_OUT_TEMPLATES if held_out else GENERATOR_TEMPLATES
     templates = table[intent][language]
-    index = rng.randrange(len(templates))
+    index: int | str = rng.randrange(len(templates))
     template = templates[index]
+    if not held_out and rng.random() < COMPOSED_SHARE:
+        template, index = compose(rng, intent, language), "composed"
     text, args = _fill(template, world, rng, language)
     tools = INTENTS[intent]
     intended = [{"name": name, "arguments": _arguments(name, args)} for name in tools]
@@ -1566,6 +1579,7 @@ def build_corpus(
     text: Iterable[TextRecord] = (),
     max_examples_logged: int = 20,
     progress: Callable[[int, int], None] | None = None,
+    guided: bool = True,
 ) -> CorpusManifest:
     """Write the Cosmo corpus to ``out`` (directory or fsspec URL) and return its manifest.
 
@@ -1574,7 +1588,15 @@ def build_corpus(
     :func:`split_of`; test requests are written with the held-out phrasings. Answers that are
     malformed, raise, or disagree with the intended calls are dropped and counted.
     ``text`` (domain documents) is split by the same hash into ``text-<split>.jsonl``.
+
+    ``guided``: when the teacher's own reading of a request disagrees with the intended calls
+    and the teacher has ``answer_calls(world, request, calls)``, the example is kept with the
+    intended calls run through the teacher's tools (its briefing included), so the corpus is
+    not limited to phrasings the rules planner parses; the manifest counts ``agreed`` (the
+    teacher's own answer) and ``guided`` apart, and ``disagreements.jsonl`` lists every miss.
     """
+    guide: Callable[[dict[str, Any], str, list[dict[str, Any]]], list[dict[str, Any]]] | None
+    guide = getattr(teacher, "answer_calls", None) if guided else None
     writers = {s: _HashingWriter(_join_url(out, f"{s}.jsonl")) for s in SPLITS}
     text_writers = {s: _HashingWriter(_join_url(out, f"text-{s}.jsonl")) for s in SPLITS}
     rejects = _HashingWriter(_join_url(out, "disagreements.jsonl"))
@@ -1603,11 +1625,20 @@ def build_corpus(
                 teacher_stats["checked"] += 1
                 reason: str | None
                 answer: Any = None
+                guided_answer = False
                 try:
                     answer = teacher.answer(world, request.text)
                     reason = _malformed(answer)
                     if reason is None and not calls_agree(world, request.intended, answer):
                         reason = "disagrees with the intended tool calls"
+                    if reason is not None and guide is not None:
+                        teacher_stats["disagreed" if reason.startswith("dis") else "malformed"] += 1
+                        rejects.write(_reject(request, example_id, reason, answer, guided=True))
+                        answer = guide(world, request.text, request.intended)
+                        reason = _malformed(answer)
+                        if reason is None and not calls_agree(world, request.intended, answer):
+                            reason = "guided answer disagrees with the intended tool calls"
+                        guided_answer = reason is None
                 except Exception as exc:  # a failing teacher drops one example, not the run
                     reason = f"teacher raised {type(exc).__name__}: {exc}"
                 done += 1
@@ -1618,25 +1649,19 @@ def build_corpus(
                         "errors"
                         if reason.startswith("teacher raised")
                         else "malformed"
-                        if not reason.startswith("disagrees")
+                        if "disagrees" not in reason
                         else "disagreed"
                     )
-                    teacher_stats[key] += 1
+                    if guide is None or key == "errors":
+                        teacher_stats[key] += 1
+                    teacher_stats["dropped"] += 1
                     dropped_by_intent[request.intent] += 1
-                    reject = {
-                        "id": example_id,
-                        "intent": request.intent,
-                        "lang": request.lang,
-                        "request": request.text,
-                        "reason": reason,
-                        "intended": request.intended,
-                        "actual": first_tool_calls(answer) if isinstance(answer, list) else None,
-                    }
+                    reject = _reject(request, example_id, reason, answer)
                     rejects.write(reject)
                     if len(examples) < max_examples_logged:
                         examples.append(reject)
                     continue
-                teacher_stats["agreed"] += 1
+                teacher_stats["guided" if guided_answer else "agreed"] += 1
                 messages: list[dict[str, Any]] = []
                 if system:
                     messages.append({"role": "system", "content": system})
@@ -1666,7 +1691,7 @@ def build_corpus(
         files = {f"{s}.jsonl": w.close() for s, w in writers.items()}
         files.update({f"text-{s}.jsonl": w.close() for s, w in text_writers.items()})
         files["disagreements.jsonl"] = rejects.close()
-    dropped = teacher_stats["checked"] - teacher_stats["agreed"]
+    dropped = teacher_stats["dropped"]
     data: dict[str, Any] = {
         "format": "cosmo-corpus/1",
         "seed": seed,
@@ -1684,6 +1709,7 @@ def build_corpus(
         "teacher": {
             "checked": teacher_stats["checked"],
             "agreed": teacher_stats["agreed"],
+            "guided": teacher_stats["guided"],
             "dropped": dropped,
             "disagreed": teacher_stats["disagreed"],
             "malformed": teacher_stats["malformed"],
@@ -1700,6 +1726,21 @@ def build_corpus(
     with open_url(_join_url(out, "manifest.json"), "wb") as fh:
         fh.write((json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode())
     return CorpusManifest(data)
+
+
+def _reject(
+    request: Request, example_id: str, reason: str, answer: Any, *, guided: bool = False
+) -> dict[str, Any]:
+    return {
+        "id": example_id,
+        "intent": request.intent,
+        "lang": request.lang,
+        "request": request.text,
+        "reason": reason,
+        "intended": request.intended,
+        "actual": first_tool_calls(answer) if isinstance(answer, list) else None,
+        "kept_guided": guided,
+    }
 
 
 def _load_object(spec: str) -> Any:
@@ -1741,6 +1782,11 @@ def main(argv: Sequence[str] | None = None, *, teacher: Teacher | None = None) -
         "--arxiv", action="append", default=[], help="arXiv search_query to fetch (repeatable)"
     )
     parser.add_argument("--arxiv-limit", type=int, default=500, help="entries per arXiv query")
+    parser.add_argument(
+        "--no-guided",
+        action="store_true",
+        help="drop requests the teacher misreads instead of running their intended calls",
+    )
     args = parser.parse_args(argv)
     if teacher is None:
         if not args.teacher:
@@ -1762,6 +1808,7 @@ def main(argv: Sequence[str] | None = None, *, teacher: Teacher | None = None) -
         seed=args.seed,
         ko_fraction=args.ko_fraction,
         text=records,
+        guided=not args.no_guided,
     )
     summary = {
         "out": args.out,

@@ -142,7 +142,7 @@ def test_every_template_renders_with_valid_arguments() -> None:
     enum_sats = {str(v) for s in SATELLITES for v in [s["id"], s["name"], *s["aliases"]]}
     enum_sts = {str(v) for s in STATIONS for v in [s["id"], s["name"], *s["aliases"]]}
     seen_templates: set[str] = set()
-    for i in range(3000):
+    for i in range(8000):
         held = i % 3 == 0
         req = C.generate_request(world, seed=f"t{i}", held_out=held)
         seen_templates.add(req.template)
@@ -183,6 +183,7 @@ def test_every_template_renders_with_valid_arguments() -> None:
         for lang, ts in langs.items()
         for k in range(len(ts))
     }
+    all_templates |= {f"gen/{i}/{lang}/composed" for i in C.INTENTS for lang in ("en", "ko")}
     assert seen_templates == all_templates  # every phrasing is reachable
 
 
@@ -421,6 +422,52 @@ def test_teacher_failures_are_dropped_and_counted(tmp_path: Path) -> None:
     m = C.build_corpus(_MalformedTeacher(), str(tmp_path / "b"), n_worlds=2, per_world=5)
     assert m.data["teacher"]["malformed"] == 10
     assert "unknown tool_call_id" in m.data["teacher"]["examples"][0]["reason"]
+
+
+class _GuidedTeacher(FakeTeacher):
+    """The fake keyword planner plus ``answer_calls`` (runs the given calls, fake results)."""
+
+    def answer_calls(
+        self, world: dict[str, Any], request: str, calls: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        if not calls:
+            return [{"role": "assistant", "content": "Hello, how can I help?"}]
+        tool_calls = [
+            {"type": "function", "id": f"g{i}", "function": {"name": c["name"],
+                                                            "arguments": c["arguments"]}}
+            for i, c in enumerate(calls)
+        ]
+        results = [
+            {"role": "tool", "tool_call_id": c["id"], "name": c["function"]["name"],
+             "content": json.dumps({"ok": True, "result": {}})}
+            for c in tool_calls
+        ]
+        return [{"role": "assistant", "content": None, "tool_calls": tool_calls}, *results,
+                {"role": "assistant", "content": "done"}]
+
+
+def test_guided_examples_keep_the_intended_calls_and_are_counted(tmp_path: Path) -> None:
+    plain = C.build_corpus(FakeTeacher(), str(tmp_path / "p"), n_worlds=4, per_world=30, seed=3)
+    out = tmp_path / "g"
+    m = C.build_corpus(_GuidedTeacher(), str(out), n_worlds=4, per_world=30, seed=3)
+    t, p = m.data["teacher"], plain.data["teacher"]
+    assert t["agreed"] == p["agreed"] and t["guided"] == p["dropped"] > 0
+    assert t["dropped"] == 0 and t["disagreed"] == p["disagreed"]
+    rows = [
+        json.loads(x) for s in C.SPLITS for x in (out / f"{s}.jsonl").read_text().splitlines()
+    ]
+    assert len(rows) == 120
+    world_of = {seed: _GuidedTeacher().world(seed) for seed in range(3, 7)}
+    for row in rows:
+        answer = row["messages"][2:]
+        assert C.calls_agree(world_of[row["world_seed"]], row["intended"], answer), row["id"]
+    rejects = [json.loads(x) for x in (out / "disagreements.jsonl").read_text().splitlines()]
+    assert len(rejects) == t["guided"] and all(r["kept_guided"] for r in rejects)
+    off = C.build_corpus(
+        _GuidedTeacher(), str(tmp_path / "o"), n_worlds=4, per_world=30, seed=3, guided=False
+    )
+    assert off.data["teacher"]["guided"] == 0
+    assert off.data["teacher"]["dropped"] == p["dropped"]
 
 
 def test_build_corpus_writes_to_fsspec_urls() -> None:

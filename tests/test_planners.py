@@ -619,3 +619,26 @@ def test_teacher_builds_an_agreeing_corpus(tmp_path: Path) -> None:
     for split in ("train", "validation", "test"):
         for row in read_jsonl(str(tmp_path / f"{split}.jsonl")):
             assert row["messages"][-1]["role"] == "assistant" and row["messages"][-1]["content"]
+
+
+def test_rules_teacher_answer_calls_runs_the_given_calls_through_the_real_tools() -> None:
+    from cosmo_agent.agent.teacher import RulesTeacher
+
+    teacher = RulesTeacher()
+    world = teacher.world(11)
+    sat = world["satellites"][0]["name"]
+    calls = [{"name": "propagate", "arguments": {"satellites": [sat], "duration_h": 2}}]
+    # a phrasing the rules planner does not read as a propagation
+    turns = teacher.answer_calls(world, "Let the spacecraft coast a bit and report", calls)
+    assert [m["role"] for m in turns] == ["assistant", "tool", "assistant"]
+    call = turns[0]["tool_calls"][0]["function"]
+    assert call["name"] == "propagate" and call["arguments"] == calls[0]["arguments"]
+    result = json.loads(turns[1]["content"])
+    assert result["ok"] and len(result["result"]["times_utc"]) > 1
+    assert sat in turns[2]["content"]
+    direct = teacher.answer_calls(world, "안녕 코스모", [])
+    assert [m["role"] for m in direct] == ["assistant"] and "Cosmo" in direct[0]["content"]
+    # the agent gets its rules planner back
+    assert teacher.answer(world, "space weather")[0]["tool_calls"][0]["function"]["name"] == (
+        "space_weather"
+    )
