@@ -59,6 +59,7 @@ from typing import Any, Literal, Protocol
 from cosmo_agent.model.phrasebook import compose
 
 __all__ = [
+    "BLIND_TEMPLATES",
     "GENERATOR_TEMPLATES",
     "HELD_OUT_TEMPLATES",
     "INTENTS",
@@ -455,6 +456,228 @@ HELD_OUT_TEMPLATES: _T = {
             "Translate my wedding speech into French.",
         ),
         "ko": ("관제센터 근처 맛집 추천해 줘", "내 결혼식 축사 프랑스어로 번역해 줘"),
+    },
+}
+
+# A second held-out set, written blind: by a writer who saw neither template set nor the rules
+# parser, only the intents, the slots and their surfaces (2026-12-02). The six it wrote that
+# equal a generator or held-out template were removed. The test split draws from both sets
+# (template ids "heldout/..." and "blind/...") and reports can be broken down by set.
+BLIND_TEMPLATES: _T = {
+    "fleet_status": {
+        "en": (
+            "How's the fleet looking right now?",
+            "status check on all birds pls",
+            "Can you give me a health summary of every satellite we operate?",
+            "starting my shift - anything flagged on the constellation?"
+            " need the overall sat states",
+            "Any anomalies or safe-mode entries across the fleet",
+            "Pull up the current state of health for our spacecraft:"
+            " power, attitude, whatever you have.",
+        ),
+        "ko": (
+            "전체 위성 상태 어때?",
+            "지금 운용 중인 위성들 헬스 상태 좀 알려주세요.",
+            "교대 들어왔습니다. 위성들 이상 없는지 상태 요약 부탁드려요",
+            "우리 위성 중에 세이프모드 들어간 거 있어?",
+            "군집 전체 건전성 점검 결과 보여줘",
+            "위성별 현재 상태(전력, 자세, 통신) 한번 쭉 정리해 줄래요?",
+        ),
+    },
+    "propagate": {
+        "en": (
+            "propagate {sat} {dur} {step}",
+            "Can you generate an ephemeris for {sats} {start}, {step}?",
+            "need state vectors for {fleet} {dur}",
+            "Could you run an orbit propagation for {sat} {start} {dur}?",
+            "ephemeris for the whole constellation {step} pls",
+            "Quick one: where is {sat} going to be {dur}? predict the ground track",
+        ),
+        "ko": (
+            "{sat} 궤도 {dur} 전파해줘",
+            "{sats}의 위치를 {start} {step} 계산해 주세요.",
+            "{fleet} 궤도 예측 {dur} 돌려줘, {step}",
+            "{sat} 에페메리스 좀 뽑아줄래? {start} {dur}",
+            "위성 전체 위치 {step} 궤도전파 부탁드립니다",
+            "{sat}[이/가] {dur} 어디로 지나가는지 궤도 전파해서 보여줘",
+        ),
+    },
+    "find_passes": {
+        "en": (
+            "When is {sat} visible from {station} {dur}?",
+            "list passes for {sats} over {stations} {elev}",
+            "AOS/LOS times for {fleet} at {allst} {dur}, please.",
+            "Can you check contact windows for {sat} {elev} {dur}?",
+            "what passes do we get over {station} {dur}",
+            "shift handover: need the pass list for {sats} {dur}, {elev}, all our ground sites",
+        ),
+        "ko": (
+            "{sat} {station}에서 언제 보여?",
+            "{sats}의 {stations} 패스 시간 {dur} 뽑아줘",
+            "{allst}에서 {fleet} 가시 구간 {elev} 조건으로 정리해 주세요",
+            "{sat} AOS/LOS {dur} 알려줘",
+            "{station}에서 잡히는 패스 {dur} 목록 좀",
+            "{sat} 교신 가능한 시간대가 언제예요? {elev} 기준으로 봐 주시고요",
+        ),
+    },
+    "screen_conjunctions": {
+        "en": (
+            "Screen {sat} for conjunctions {dur}.",
+            "any close approaches {thr} for {fleet} {dur}?",
+            "Run a conjunction screening on {sats}, flag anything {thr}.",
+            "Is anything getting too close to {sat}? check {dur}",
+            "collision risk sweep for the constellation {thr}",
+            "Before I hand over, could you look for any objects approaching {sats} {thr} {dur}?",
+        ),
+        "ko": (
+            "{sat} 근접 접근 스크리닝 {dur} 돌려줘",
+            "{fleet} 대상으로 {thr} 들어오는 물체 있는지 확인해 주세요",
+            "{sats} 충돌 위험 물체 검색 {dur}, 기준은 {thr}",
+            "{sat}한테 가까이 오는 파편 있어?",
+            "전체 위성 컨정션 스크리닝 부탁드립니다. {thr}[으로/로] 걸러주세요",
+            "{dur} {sat} 근접 이벤트 있는지 좀 봐줘",
+        ),
+    },
+    "assess_conjunction": {
+        "en": (
+            "What's the Pc for {event}?",
+            "assess {event} {hbr}",
+            "Can you compute the collision probability of {event} {hbr}?",
+            "how risky is {event} really",
+            "Need a risk assessment on {event} for the ops brief.",
+            "{event} just came in - miss distance and probability of collision please",
+        ),
+        "ko": (
+            "{event} 충돌확률 얼마야?",
+            "{event} 위험도 평가해 주세요. {hbr} 계산 부탁드립니다.",
+            "{event} Pc 좀 {hbr} 다시 계산해줘",
+            "방금 들어온 {event} 얼마나 위험한지 분석해줄래?",
+            "{event} 최근접 거리하고 충돌확률 평가 부탁해요",
+            "{event} 건 리스크 어떻게 돼요?",
+        ),
+    },
+    "plan_avoidance": {
+        "en": (
+            "We need to dodge {event}. Work out a burn {maxpc}.",
+            "Design a collision avoidance manoeuvre for {event} {miss}.",
+            "what would a CAM for {event} look like {maxpc}?",
+            "can you size a debris avoidance burn for {event} {miss}",
+            "{event} is too close for comfort, propose a maneuver plan",
+        ),
+        "ko": (
+            "{event} 회피기동 계획 세워줘",
+            "{event}에 대해 {maxpc} 낮추는 회피기동안 부탁드려요",
+            "{event} 피하게 {miss} 기동 계획 짜줘",
+            "{event} 회피 기동안 {miss} 마련해 주세요",
+            "{event} 때문에 CAM 필요할 것 같은데 기동 설계 좀",
+            "{event} 관련해서 {maxpc} 만드는 델타V 계획 잡아줘",
+        ),
+    },
+    "space_weather": {
+        "en": (
+            "kp index and solar flux currently?",
+            "Any geomagnetic storms going on? Drag might be up.",
+            "Could you give me a quick solar activity and geomag summary",
+            "space wx check",
+            "Is the sun acting up? Any flares or CMEs I should know about?",
+        ),
+        "ko": (
+            "지금 우주기상 어때?",
+            "지자기 지수하고 태양 활동 상황 알려주세요",
+            "태양 플레어나 지자기 폭풍 있어요?",
+            "우주날씨 현황 요약 좀",
+            "Kp 지수 지금 몇이야?",
+            "대기 항력 영향 있을 만큼 지자기 교란 심한지 확인해 줄래요?",
+        ),
+    },
+    "schedule_contacts": {
+        "en": (
+            "Allocate ground station time among {sats} across {stations} {obj}.",
+            "Build me a downlink plan for {sat} at {station} {dur}.",
+            "need a contact schedule for all sats on {allst}, {obj}",
+            "Can you deconflict the station bookings for {sats} {dur} {obj}?",
+            "set up the downlink schedule {obj} and assign passes to whichever sat needs them",
+        ),
+        "ko": (
+            "{fleet} 교신 스케줄 {dur} 짜줘",
+            "{sats} 다운링크 일정 {stations} 기준으로 배정해 주세요",
+            "{station} 지상국 교신 시간을 {obj} 위성들한테 나눠줘",
+            "{allst} 교신 계획 {dur} {obj} 잡아주세요",
+            "{sat} 다운링크 스케줄링 좀 해줄래? {station}에서",
+            "위성별 지상국 교신 할당 {obj} 부탁합니다",
+        ),
+    },
+    "propose_commands": {
+        "en": (
+            "send {cmd} to {sat} {time}",
+            "Can you draft {cmd} for {sat}, to execute {time}?",
+            "{sat} needs a {cmd}, put together the command for me",
+            "queue {cmd} on {sat} {time} pls",
+            "I'd like to uplink {cmd} to {sat} {time} - can you build the command?",
+        ),
+        "ko": (
+            "{sat}에 {cmd} 명령 준비해줘",
+            "{sat} {cmd} 커맨드 {time} 실행되게 만들어 주세요",
+            "{time} {sat}에 {cmd} 올릴 수 있게 명령 작성 부탁해요",
+            "{sat} 쪽에 {cmd} 보내야 하는데 커맨드 초안 좀",
+            "{cmd} 명령을 {sat}에 {time} 업링크하도록 준비해 줄래?",
+            "{sat} {cmd} 명령안 작성해 주세요",
+        ),
+    },
+    "status_and_weather": {
+        "en": (
+            "Give me fleet health and the current space weather.",
+            "sat status + space wx pls",
+            "How are all our satellites doing, and is there any geomagnetic activity"
+            " I should worry about?",
+            "shift handover: overall spacecraft state and solar conditions",
+        ),
+        "ko": (
+            "위성 상태하고 우주기상 같이 알려줘",
+            "전체 위성 헬스 체크하고 지자기 상황도 봐주세요",
+            "교대 인수인계용으로 위성 상태하고 태양 활동 요약 부탁드려요",
+            "위성들 괜찮아? 우주날씨는 어때?",
+        ),
+    },
+    "greeting": {
+        "en": (
+            "hi Cosmo",
+            "Thanks, that's all for now!",
+            "good morning, how are you doing?",
+            "cheers, appreciate the help",
+        ),
+        "ko": (
+            "고마워요, 수고하셨습니다!",
+            "오 감사감사 도움 많이 됐어",
+        ),
+    },
+    "astro_question": {
+        "en": (
+            "What causes the orbital plane to precess in a sun-synchronous orbit?",
+            "explain the difference between apogee and perigee",
+            "Why does atmospheric drag end up making a satellite speed up?",
+            "how does a TLE differ from a full state vector?",
+        ),
+        "ko": (
+            "태양동기궤도는 어떻게 유지되는 거야?",
+            "근지점하고 원지점 차이가 뭐예요?",
+            "궤도 경사각 바꾸는 데 왜 연료가 그렇게 많이 들어?",
+            "정지궤도랑 저궤도 차이 설명해 줄래요?",
+        ),
+    },
+    "out_of_scope": {
+        "en": (
+            "Can you recommend a good pizza place near the office?",
+            "write me a birthday poem for my coworker",
+            "what's the score of the football game",
+            "How do I reset my email password?",
+        ),
+        "ko": (
+            "점심 메뉴 추천해줘",
+            "주식 뭐 사야 돼?",
+            "여자친구 선물 뭐가 좋을까요?",
+            "엑셀에서 피벗테이블 어떻게 만들어?",
+        ),
     },
 }
 
@@ -878,7 +1101,7 @@ class Request:
     text: str
     lang: Lang
     intent: str
-    template: str  # "<set>/<intent>/<lang>/<index>", set = "gen" | "heldout"
+    template: str  # "<set>/<intent>/<lang>/<index>", set = "gen" | "heldout" | "blind"
     intended: list[dict[str, Any]] = field(default_factory=list)  # [{"name", "arguments"}]
 
 
@@ -951,20 +1174,26 @@ def generate_request(
         intent = rng.choices(available, weights=[_INTENT_WEIGHTS[i] for i in available])[0]
     elif intent not in available:
         raise ValueError(f"intent {intent!r} needs tools {INTENTS.get(intent)} the world lacks")
-    table = HELD_OUT_TEMPLATES if held_out else GENERATOR_TEMPLATES
-    templates = table[intent][language]
+    set_name = "gen"
+    if held_out:
+        first = HELD_OUT_TEMPLATES[intent][language]
+        templates = first + BLIND_TEMPLATES[intent][language]
+    else:
+        templates = GENERATOR_TEMPLATES[intent][language]
     index: int | str = rng.randrange(len(templates))
     template = templates[index]
-    if not held_out and rng.random() < COMPOSED_SHARE:
+    if held_out:
+        set_name = "heldout" if index < len(first) else "blind"
+        index = index if index < len(first) else index - len(first)
+    elif rng.random() < COMPOSED_SHARE:
         template, index = compose(rng, intent, language), "composed"
     text, args = _fill(template, world, rng, language)
     tools = INTENTS[intent]
     intended = [{"name": name, "arguments": _arguments(name, args)} for name in tools]
     text = _attach_particles(text) if language == "ko" else text
     text = re.sub(r"\s+", " ", text).strip()
-    if language == "en" and rng.random() < 0.1:
-        text = text[0].lower() + text[1:]
-    set_name = "heldout" if held_out else "gen"
+    if language == "en" and rng.random() < 0.1 and not template.startswith("{"):
+        text = text[0].lower() + text[1:]  # never inside a name or id
     return Request(text, language, intent, f"{set_name}/{intent}/{language}/{index}", intended)
 
 
@@ -1720,6 +1949,7 @@ def build_corpus(
         "templates": {
             "generator": sum(len(v) for t in GENERATOR_TEMPLATES.values() for v in t.values()),
             "held_out": sum(len(v) for t in HELD_OUT_TEMPLATES.values() for v in t.values()),
+            "blind": sum(len(v) for t in BLIND_TEMPLATES.values() for v in t.values()),
         },
         "files": files,
     }

@@ -142,11 +142,11 @@ def test_every_template_renders_with_valid_arguments() -> None:
     enum_sats = {str(v) for s in SATELLITES for v in [s["id"], s["name"], *s["aliases"]]}
     enum_sts = {str(v) for s in STATIONS for v in [s["id"], s["name"], *s["aliases"]]}
     seen_templates: set[str] = set()
-    for i in range(8000):
-        held = i % 3 == 0
+    for i in range(12000):
+        held = i % 2 == 0
         req = C.generate_request(world, seed=f"t{i}", held_out=held)
         seen_templates.add(req.template)
-        assert req.template.startswith("heldout/" if held else "gen/")
+        assert req.template.startswith(("heldout/", "blind/") if held else "gen/")
         assert not re.search(r"[{}\[\]]", req.text), req.text
         assert (HANGUL.search(req.text) is not None) == (req.lang == "ko"), req.text
         assert [c["name"] for c in req.intended] == list(C.INTENTS[req.intent])
@@ -178,7 +178,11 @@ def test_every_template_renders_with_valid_arguments() -> None:
                 assert args["start"].endswith("Z") and args["start"] >= "2026-06-10T05:30"
     all_templates = {
         f"{name}/{intent}/{lang}/{k}"
-        for name, table in (("gen", C.GENERATOR_TEMPLATES), ("heldout", C.HELD_OUT_TEMPLATES))
+        for name, table in (
+            ("gen", C.GENERATOR_TEMPLATES),
+            ("heldout", C.HELD_OUT_TEMPLATES),
+            ("blind", C.BLIND_TEMPLATES),
+        )
         for intent, langs in table.items()
         for lang, ts in langs.items()
         for k in range(len(ts))
@@ -387,7 +391,9 @@ def test_build_corpus_end_to_end(tmp_path: Path) -> None:
         for row in rows:
             assert set(row) >= {"id", "lang", "messages", "tools", "intended", "world_seed"}
             assert row["split"] == split == C.split_of(row["id"], (0.6, 0.2, 0.2))
-            assert row["template"].startswith("heldout/" if split == "test" else "gen/")
+            assert row["template"].startswith(
+                ("heldout/", "blind/") if split == "test" else "gen/"
+            )
             assert [m["role"] for m in row["messages"][:2]] == ["system", "user"]
             assert row["messages"][-1]["role"] == "assistant"
             assert len(row["tools"]) == 9

@@ -95,3 +95,17 @@ def test_generate_request_mixes_composed_and_fixed_generator_phrasings() -> None
     assert not any(r.template.endswith("/composed") for r in held)
     for r in reqs:
         assert not re.search(r"[{}\[\]]|<[SG]>", r.text), r.text
+
+
+def test_blind_held_out_set_covers_every_intent_and_repeats_no_generator_template() -> None:
+    def norm(t: str) -> str:
+        return re.sub(r"[^\w{}\[\]/가-힣]+", " ", t.lower()).strip()
+
+    generator = {norm(t) for ls in C.GENERATOR_TEMPLATES.values() for ts in ls.values() for t in ts}
+    assert set(C.BLIND_TEMPLATES) == set(C.INTENTS)
+    for intent, langs in C.BLIND_TEMPLATES.items():
+        for lang in ("en", "ko"):
+            assert len(langs[lang]) >= 2, (intent, lang)
+            for t in langs[lang]:
+                assert norm(t) not in generator, t
+                assert set(re.findall(r"\{(\w+)\}", t)) <= ALLOWED.get(intent, set()), t
