@@ -1,5 +1,6 @@
-"""Extra held-out TEST conversations: fresh worlds (seeds 1000+), every id in the test split
-(held-out phrasings), the same teacher and agreement filter as the main corpus."""
+"""Held-out TEST conversations: fresh worlds (seeds 1000+, never trained on), every id in the
+test split (held-out and blind phrasings), the same teacher as the main corpus; requests the
+rules teacher misreads are kept as guided examples (their labels are the intended calls)."""
 import json
 import sys
 
