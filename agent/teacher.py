@@ -245,7 +245,7 @@ class RulesTeacher:
             agent.planner = rules
 
 
-@dataclass(frozen=True)
+@dataclass
 class GuidedPlanner:
     """First turn: ``calls``; then the ``briefer``'s answer from the tool results (no more calls).
 

@@ -1180,11 +1180,11 @@ def generate_request(
         templates = first + BLIND_TEMPLATES[intent][language]
     else:
         templates = GENERATOR_TEMPLATES[intent][language]
-    index: int | str = rng.randrange(len(templates))
-    template = templates[index]
+    k = rng.randrange(len(templates))
+    template, index = templates[k], str(k)
     if held_out:
-        set_name = "heldout" if index < len(first) else "blind"
-        index = index if index < len(first) else index - len(first)
+        set_name = "heldout" if k < len(first) else "blind"
+        index = str(k if k < len(first) else k - len(first))
     elif rng.random() < COMPOSED_SHARE:
         template, index = compose(rng, intent, language), "composed"
     text, args = _fill(template, world, rng, language)

@@ -7,9 +7,11 @@ generator's author) or blind (written without seeing either template set).
 import collections
 import json
 import sys
+from pathlib import Path
 
-rows = {json.loads(x)["id"]: json.loads(x) for x in open(sys.argv[1], encoding="utf-8")}
-report = json.load(open(sys.argv[2], encoding="utf-8"))
+lines = Path(sys.argv[1]).read_text(encoding="utf-8").splitlines()
+rows = {json.loads(x)["id"]: json.loads(x) for x in lines}
+report = json.loads(Path(sys.argv[2]).read_text(encoding="utf-8"))
 cells: dict[tuple[str, str], collections.Counter[str]] = collections.defaultdict(
     collections.Counter
 )
