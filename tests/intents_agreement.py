@@ -108,6 +108,8 @@ class Agreement:
     total: int = 0
     agreed: int = 0
     by_template: Counter[str] = field(default_factory=Counter)
+    totals: Counter[str] = field(default_factory=Counter)  # "composed" / "fixed" requests
+    missed: Counter[str] = field(default_factory=Counter)
     misses: list[tuple[str, str, list[dict[str, Any]], list[dict[str, Any]]]] = field(
         default_factory=list
     )
@@ -115,6 +117,11 @@ class Agreement:
     @property
     def rate(self) -> float:
         return self.agreed / self.total if self.total else 0.0
+
+    def rate_of(self, kind: str) -> float:
+        """Agreement over the ``composed`` or ``fixed`` (template table) requests."""
+        n = self.totals[kind]
+        return (n - self.missed[kind]) / n if n else 0.0
 
 
 def measure(n: int, lang: C.Lang, *, held_out: bool = False, seed: int = 0) -> Agreement:
@@ -125,9 +132,12 @@ def measure(n: int, lang: C.Lang, *, held_out: bool = False, seed: int = 0) -> A
         req = C.generate_request(world, seed=f"agree-{seed}-{i}", lang=lang, held_out=held_out)
         calls = parse_request(req.text, vocabulary_of(world))
         out.total += 1
+        kind = "composed" if req.template.endswith("/composed") else "fixed"
+        out.totals[kind] += 1
         if C.calls_agree(world, req.intended, as_answer(calls)):
             out.agreed += 1
             continue
+        out.missed[kind] += 1
         out.by_template[req.template] += 1
         got = [{"name": c.name, "arguments": c.arguments} for c in calls]
         out.misses.append((req.template, req.text, req.intended, got))
