@@ -29,10 +29,10 @@ from datetime import UTC, datetime, timedelta
 from importlib.resources import files
 from typing import Any, Final
 
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+from langchain_core.messages import AIMessage, BaseMessage
 
 from cosmo_agent.agent.intents import detect_language
-from cosmo_agent.agent.planners import PlannerTask, system_prompt
+from cosmo_agent.agent.planners import PlannerTask, ScriptedPlanner, system_prompt
 from cosmo_agent.agent.runner import Agent
 from cosmo_agent.agent.trace import tool_records
 from cosmo_agent.tools.mission import Mission
@@ -260,27 +260,10 @@ class GuidedPlanner:
     def next_turn(self, task: PlannerTask, messages: Sequence[BaseMessage]) -> AIMessage:
         """The guided calls once, then the briefing."""
         records = tool_records(messages)
-        if not records and self.calls and not _ai_since_user(messages):
-            return AIMessage(
-                content="",
-                tool_calls=[
-                    {
-                        "name": str(c["name"]),
-                        "args": dict(c.get("arguments", {})),
-                        "id": f"call_{i + 1:03d}",
-                        "type": "tool_call",
-                    }
-                    for i, c in enumerate(self.calls)
-                ],
-            )
+        if self.calls and not records:
+            script = [{"name": c["name"], "args": c.get("arguments", {})} for c in self.calls]
+            turn = ScriptedPlanner([script]).next_turn(task, messages)
+            if turn.tool_calls:
+                return turn
         lang = detect_language(task.request)
         return AIMessage(content=self.briefer.answer(task, records, lang))
-
-
-def _ai_since_user(messages: Sequence[BaseMessage]) -> bool:
-    for m in reversed(messages):
-        if isinstance(m, HumanMessage):
-            return False
-        if isinstance(m, AIMessage):
-            return True
-    return False

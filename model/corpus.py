@@ -1852,37 +1852,20 @@ def build_corpus(
                     world, seed=example_id, lang=lang, held_out=split == "test"
                 )
                 teacher_stats["checked"] += 1
-                reason: str | None
-                answer: Any = None
+                answer, reason = _checked(world, request, teacher.answer, world, request.text)
                 guided_answer = False
-                try:
-                    answer = teacher.answer(world, request.text)
-                    reason = _malformed(answer)
-                    if reason is None and not calls_agree(world, request.intended, answer):
-                        reason = "disagrees with the intended tool calls"
-                    if reason is not None and guide is not None:
-                        teacher_stats["disagreed" if reason.startswith("dis") else "malformed"] += 1
+                if reason is not None:
+                    teacher_stats[_reason_key(reason)] += 1
+                    if guide is not None and not reason.startswith("teacher raised"):
                         rejects.write(_reject(request, example_id, reason, answer, guided=True))
-                        answer = guide(world, request.text, request.intended)
-                        reason = _malformed(answer)
-                        if reason is None and not calls_agree(world, request.intended, answer):
-                            reason = "guided answer disagrees with the intended tool calls"
+                        answer, reason = _checked(
+                            world, request, guide, world, request.text, request.intended
+                        )
                         guided_answer = reason is None
-                except Exception as exc:  # a failing teacher drops one example, not the run
-                    reason = f"teacher raised {type(exc).__name__}: {exc}"
                 done += 1
                 if progress is not None:
                     progress(done, total)
                 if reason is not None:
-                    key = (
-                        "errors"
-                        if reason.startswith("teacher raised")
-                        else "malformed"
-                        if "disagrees" not in reason
-                        else "disagreed"
-                    )
-                    if guide is None or key == "errors":
-                        teacher_stats[key] += 1
                     teacher_stats["dropped"] += 1
                     dropped_by_intent[request.intent] += 1
                     reject = _reject(request, example_id, reason, answer)
@@ -1956,6 +1939,26 @@ def build_corpus(
     with open_url(_join_url(out, "manifest.json"), "wb") as fh:
         fh.write((json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode())
     return CorpusManifest(data)
+
+
+def _checked(
+    world: Mapping[str, Any], request: Request, produce: Callable[..., Any], *args: Any
+) -> tuple[Any, str | None]:
+    """``produce(*args)``'s answer to ``request`` and why it cannot be kept (None: it can)."""
+    try:
+        answer = produce(*args)
+    except Exception as exc:  # a failing teacher drops one example, not the run
+        return None, f"teacher raised {type(exc).__name__}: {exc}"
+    reason = _malformed(answer)
+    if reason is None and not calls_agree(world, request.intended, answer):
+        reason = "disagrees with the intended tool calls"
+    return answer, reason
+
+
+def _reason_key(reason: str) -> str:
+    if reason.startswith("teacher raised"):
+        return "errors"
+    return "disagreed" if reason.startswith("disagrees") else "malformed"
 
 
 def _reject(
