@@ -86,6 +86,11 @@ class TrainConfig(BaseModel):
     # tokenizer
     tokenizer: str | None = Field(None, description="tokenizer dir; cosmo-tiny trains one if unset")
     vocab_size: int = Field(8192, ge=300)
+    pre_tokenizer: Literal["qwen2", "words"] = Field(
+        "qwen2",
+        description="split of a trained tokenizer (model.tokenizer.PRE_TOKENIZERS); words: "
+        "spaces are tokens of their own, so names copy token for token",
+    )
     chat_template: Literal["cosmo", "cosmo-compact", "cosmo-tiny", "base"] = Field(
         "cosmo",
         description="cosmo: tools as JSON; cosmo-compact: signatures; cosmo-tiny: tool names "
@@ -415,6 +420,7 @@ def _tokenizer_for(config: TrainConfig, checkpoint_dir: Path, args: Any, rows: l
             vocab_size=config.vocab_size,
             model_max_length=config.max_length,
             chat_template=template,
+            pre_tokenizer=config.pre_tokenizer,
         )
         if args.process_index == 0:
             save_tokenizer(tok, saved)

@@ -144,6 +144,35 @@ def test_every_hangul_syllable_round_trips(workdir: Path) -> None:
     assert tok.decode(tok(mixed)["input_ids"]) == mixed
 
 
+def _contains(tokens: list[str], run: list[str]) -> bool:
+    return any(tokens[i : i + len(run)] == run for i in range(len(tokens) - len(run) + 1))
+
+
+def test_words_pre_tokenizer_gives_a_name_the_same_tokens_in_every_context(
+    workdir: Path,
+) -> None:
+    texts = list(T.corpus_texts(workdir / "corpus"))
+    words = T.train_tokenizer(texts, vocab_size=1200, pre_tokenizer="words")
+    qwen2 = T.train_tokenizer(texts, vocab_size=1200, pre_tokenizer="qwen2")
+    contexts = ("for {} and", ", {},", '["{}", ', "{}을 ", "#{}?")
+    for name in ("STARLINK-11258", "LEMUR 2 FURIAUS", "한빛8호", "CONJ-0042", "Daejeon"):
+        run = words.tokenize(name)
+        for context in contexts:
+            text = context.format(name)
+            assert words.decode(words(text)["input_ids"]) == text
+            assert _contains(words.tokenize(text), run), (name, context)
+    # Qwen2's split glues a leading space or quote to letters: one name, different pieces.
+    def pieces(tok: Any, text: str) -> list[str]:
+        return [p for p, _ in tok.backend_tokenizer.pre_tokenizer.pre_tokenize_str(text)]
+
+    assert "Daejeon" in pieces(words, "for Daejeon")
+    assert "Daejeon" in pieces(words, '["Daejeon"')
+    assert pieces(qwen2, "for Daejeon") == ["for", "\u0120Daejeon"]  # byte-level space
+    assert pieces(qwen2, '["Daejeon"') == ['["', "Daejeon", '"']
+    with pytest.raises(ValueError, match="pre_tokenizer must be one of"):
+        T.train_tokenizer(texts[:5], vocab_size=400, pre_tokenizer="gpt2")
+
+
 def test_special_and_tool_tokens_are_single_ids(workdir: Path) -> None:
     tok = T.load_tokenizer(workdir / "tok")
     for token in (*T.CHAT_SPECIAL_TOKENS, *T.TOOL_TOKENS):
