@@ -159,7 +159,6 @@ RECIPES: dict[str, dict[str, Any]] = {
         "num_kv_heads": 4,
         "intermediate_size": 768,
         "vocab_size": 8192,
-        "pre_tokenizer": "words",
         "max_length": 2048,
         "learning_rate": 1e-3,
         "epochs": 3.0,

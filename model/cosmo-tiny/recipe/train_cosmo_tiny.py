@@ -5,8 +5,7 @@ Usage: python train_cosmo_tiny.py CORPUS_DIR OUT_DIR MAX_STEPS WALL_CAP_S [BATCH
 MAX_STEPS sets the cosine schedule (choose it from a throughput probe so that the run ends on
 its own); WALL_CAP_S is a safety cap (a TrainerCallback) so the run ends on time whatever the
 load. Architecture and optimiser settings are below; everything else is the cosmo-tiny recipe
-(cosmo-tiny chat template, length-grouped batches, loss on assistant turns only). The
-tokenizer uses the "words" split (spaces are tokens of their own).
+(cosmo-tiny chat template, length-grouped batches, loss on assistant turns only).
 """
 import json
 import sys
@@ -42,7 +41,6 @@ config = TrainConfig.from_recipe(
     num_kv_heads=4,
     intermediate_size=512,
     vocab_size=4096,
-    pre_tokenizer="words",  # a name has the same tokens in the request and in the call
     max_length=1024,
     batch_size=batch,
     learning_rate=3e-3,
