@@ -102,6 +102,11 @@ class TrainConfig(BaseModel):
     num_heads: int = Field(4, ge=1)
     num_kv_heads: int = Field(4, ge=1)
     intermediate_size: int = Field(768, ge=8)
+    init_from: str | None = Field(
+        None,
+        description="cosmo-tiny: start from this trained model directory (its weights and "
+        "tokenizer; the architecture fields are then ignored) instead of random weights",
+    )
     # lora
     base_model: str | None = Field(None, description="local HF checkpoint dir (lora recipe)")
     lora_r: int = Field(16, ge=1)
@@ -402,8 +407,8 @@ def _tokenizer_for(config: TrainConfig, checkpoint_dir: Path, args: Any, rows: l
         if not config.base_model:
             raise ValueError("the lora recipe needs base_model (a local HF checkpoint directory)")
         return load_tokenizer(config.tokenizer or config.base_model, chat_template=template)
-    if config.tokenizer:
-        return load_tokenizer(config.tokenizer, chat_template=template)
+    if config.tokenizer or config.init_from:
+        return load_tokenizer(config.tokenizer or config.init_from, chat_template=template)
     template = template or COSMO_CHAT_TEMPLATE
     saved = checkpoint_dir / "tokenizer"
     # Rank 0 trains and saves; the other ranks then load the same files.
@@ -428,7 +433,17 @@ def _tokenizer_for(config: TrainConfig, checkpoint_dir: Path, args: Any, rows: l
 
 
 def _tiny_model(config: TrainConfig, tokenizer: Any) -> Any:
-    from transformers import LlamaConfig, LlamaForCausalLM
+    from transformers import AutoModelForCausalLM, LlamaConfig, LlamaForCausalLM
+
+    if config.init_from:
+        model = AutoModelForCausalLM.from_pretrained(config.init_from, dtype="float32")
+        if model.get_input_embeddings().num_embeddings != len(tokenizer):
+            raise ValueError(
+                f"init_from {config.init_from}: the model has "
+                f"{model.get_input_embeddings().num_embeddings} token embeddings but the "
+                f"tokenizer {len(tokenizer)}; train with that directory's own tokenizer"
+            )
+        return model
 
     model_config = LlamaConfig(
         vocab_size=len(tokenizer),

@@ -371,6 +371,31 @@ def test_cosmo_tiny_learns_saves_and_loads_back(workdir: Path, tmp_path: Path) -
         assert torch.equal(model(ids).logits, again(ids).logits)
 
 
+@pytest.mark.slow
+def test_init_from_continues_a_trained_model(workdir: Path, tmp_path: Path) -> None:
+    first = train(_config(workdir, tmp_path / "first", max_steps=24, eval_steps=None))
+    losses = [h["loss"] for h in first.log_history if "loss" in h]
+    fresh_start, first_end = losses[0], sum(losses[-4:]) / 4
+    # a second stage: the first stage's weights and tokenizer, a lower peak learning rate
+    second = train(_config(workdir, tmp_path / "second", tokenizer=None, hidden_size=8,
+                           init_from=str(tmp_path / "first"), max_steps=4, eval_steps=None,
+                           learning_rate=1e-4, logging_steps=1))
+    start = next(h["loss"] for h in second.log_history if "loss" in h)
+    # it starts where the first stage ended, not from noise
+    assert start < 1.2 * first_end and start < 0.85 * fresh_start, (fresh_start, first_end, start)
+    model = AutoModelForCausalLM.from_pretrained(tmp_path / "second")
+    assert model.config.hidden_size == 32  # the architecture comes from init_from
+    first_tok = json.loads((tmp_path / "first" / "tokenizer.json").read_text())
+    second_tok = json.loads((tmp_path / "second" / "tokenizer.json").read_text())
+    assert first_tok["model"]["vocab"] == second_tok["model"]["vocab"]
+    # a tokenizer that does not fit the weights is refused before training
+    other = tmp_path / "other-tok"
+    T.save_tokenizer(T.train_tokenizer(T.corpus_texts(workdir / "corpus"), vocab_size=700), other)
+    with pytest.raises(ValueError, match="token embeddings but the tokenizer"):
+        train(_config(workdir, tmp_path / "third", tokenizer=str(other),
+                      init_from=str(tmp_path / "first"), max_steps=1))
+
+
 class _StopAt(TrainerCallback):  # type: ignore[misc]
     def __init__(self, step: int) -> None:
         self.step = step

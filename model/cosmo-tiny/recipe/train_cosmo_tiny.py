@@ -1,10 +1,12 @@
 """cosmo-tiny training run: model.train.train() with the recipe sized for a 2-core CPU.
 
-Usage: python train_cosmo_tiny.py CORPUS_DIR OUT_DIR MAX_STEPS WALL_CAP_S [BATCH]
+Usage: python train_cosmo_tiny.py CORPUS_DIR OUT_DIR MAX_STEPS WALL_CAP_S [BATCH [INIT_DIR LR]]
 
 MAX_STEPS sets the cosine schedule (choose it from a throughput probe so that the run ends on
 its own); WALL_CAP_S is a safety cap (a TrainerCallback) so the run ends on time whatever the
-load. Architecture and optimiser settings are below; everything else is the cosmo-tiny recipe
+load. INIT_DIR and LR continue from a trained model directory (its weights and tokenizer) with
+peak learning rate LR: a second stage of the same run. Architecture and optimiser settings are
+below; everything else is the cosmo-tiny recipe
 (cosmo-tiny chat template, length-grouped batches, loss on assistant turns only).
 """
 import json
@@ -18,6 +20,8 @@ from cosmo_agent.model.train import TrainConfig, train
 
 data, out, max_steps, budget_s = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
 batch = int(sys.argv[5]) if len(sys.argv) > 5 else 16
+init_from = sys.argv[6] if len(sys.argv) > 6 else None
+lr = float(sys.argv[7]) if len(sys.argv) > 7 else 3e-3
 
 
 class WallClockCap(TrainerCallback):
@@ -43,7 +47,8 @@ config = TrainConfig.from_recipe(
     vocab_size=4096,
     max_length=1024,
     batch_size=batch,
-    learning_rate=3e-3,
+    learning_rate=lr,
+    init_from=init_from,
     warmup=0.04,
     max_steps=max_steps,
     logging_steps=25,
