@@ -407,8 +407,9 @@ def _tokenizer_for(config: TrainConfig, checkpoint_dir: Path, args: Any, rows: l
         if not config.base_model:
             raise ValueError("the lora recipe needs base_model (a local HF checkpoint directory)")
         return load_tokenizer(config.tokenizer or config.base_model, chat_template=template)
-    if config.tokenizer or config.init_from:
-        return load_tokenizer(config.tokenizer or config.init_from, chat_template=template)
+    given = config.tokenizer or config.init_from
+    if given:
+        return load_tokenizer(given, chat_template=template)
     template = template or COSMO_CHAT_TEMPLATE
     saved = checkpoint_dir / "tokenizer"
     # Rank 0 trains and saves; the other ranks then load the same files.
