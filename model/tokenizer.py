@@ -69,15 +69,11 @@ HANGUL_SYLLABLES = "".join(chr(c) for c in range(0xAC00, 0xD7A4))  # 가..힣, 1
 # tokens of their own: a name is the same token sequence after a space in the request, after
 # a comma in the system turn's name list and after a quote inside a JSON string, which is what
 # a small model trained from scratch needs to learn to copy it (about 1.3x more tokens).
+_CONTRACTIONS = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|"
+_SPACES = r"|\s*[\r\n]+|\s+(?!\S)|\s+"
 PRE_TOKENIZERS: dict[str, str] = {
-    "qwen2": (
-        r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*"
-        r"|\s*[\r\n]+|\s+(?!\S)|\s+"
-    ),
-    "words": (
-        r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|\p{L}+|\p{N}|[^\s\p{L}\p{N}]+[\r\n]*"
-        r"|\s*[\r\n]+|\s+(?!\S)|\s+"
-    ),
+    "qwen2": _CONTRACTIONS + r"[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*" + _SPACES,
+    "words": _CONTRACTIONS + r"\p{L}+|\p{N}|[^\s\p{L}\p{N}]+[\r\n]*" + _SPACES,
 }
 
 DEFAULT_SYSTEM_PROMPT = (

@@ -438,11 +438,11 @@ def _tiny_model(config: TrainConfig, tokenizer: Any) -> Any:
 
     if config.init_from:
         model = AutoModelForCausalLM.from_pretrained(config.init_from, dtype="float32")
-        if model.get_input_embeddings().num_embeddings != len(tokenizer):
+        n_embeddings = model.get_input_embeddings().num_embeddings
+        if n_embeddings != len(tokenizer):
             raise ValueError(
-                f"init_from {config.init_from}: the model has "
-                f"{model.get_input_embeddings().num_embeddings} token embeddings but the "
-                f"tokenizer {len(tokenizer)}; train with that directory's own tokenizer"
+                f"init_from {config.init_from}: the model has {n_embeddings} token embeddings "
+                f"but the tokenizer {len(tokenizer)}; train with that directory's own tokenizer"
             )
         return model
 
