@@ -1,8 +1,9 @@
 """The Cosmo planner as a LangChain chat model: local transformers + schema-constrained tool calls.
 
 :class:`CosmoChatModel` renders the conversation (and the bound tools) through the tokenizer's
-chat template and decodes greedily, one token at a time over a KV cache, under an xgrammar
-grammar that admits exactly two kinds of output:
+chat template and decodes one token at a time over a KV cache (greedily, or by beam search when
+the model's generation config or ``num_beams`` asks for it) under an xgrammar grammar that
+admits exactly two kinds of output:
 
 * plain text (the briefing or a direct answer), never containing the tool-call tag, or
 * ``<tool_call>{"name": "<bound tool>", "arguments": {...}}</tool_call>`` blocks whose
@@ -322,7 +323,8 @@ class _Engine:
     """Model + tokenizer + grammar compiler; one generation at a time (a lock)."""
 
     def __init__(self, model: Any, tokenizer: Any, device: str, *, max_string_chars: int,
-                 prefix_cache: bool, decode_threads: int | None = 1) -> None:
+                 prefix_cache: bool, decode_threads: int | None = 1,
+                 num_beams: int | None = None) -> None:
         import torch
         import xgrammar as xgr
 
@@ -334,7 +336,16 @@ class _Engine:
         self.max_string_chars = max_string_chars
         self.prefix_cache = prefix_cache
         self.decode_threads = decode_threads
+        if num_beams is None:  # the model directory's generation_config.json decides
+            configured = getattr(model.generation_config, "num_beams", None)
+            num_beams = 1 if configured is None else int(configured)
+        if num_beams < 1:
+            raise ValueError(f"num_beams must be at least 1, got {num_beams}")
+        self.num_beams = num_beams
         self.stop_ids = _stop_token_ids(tokenizer, model)
+        # transformers 5 renamed forward's past_key_values to cache (the old name is deprecated)
+        forward_args = inspect.signature(self.model.forward).parameters
+        self._cache_arg = "cache" if "cache" in forward_args else "past_key_values"
         vocab_size = int(model.get_output_embeddings().weight.shape[0])
         self.info = xgr.TokenizerInfo.from_huggingface(tokenizer, vocab_size=vocab_size,
                                                        stop_token_ids=self.stop_ids)
@@ -418,7 +429,13 @@ class _Engine:
 
     def decode(self, ids: list[int], grammar: Any, max_new_tokens: int,
                stop: Sequence[str] = ()) -> tuple[list[int], bool]:
-        """Greedy tokens under ``grammar``; returns (tokens, cut off by max_new_tokens)."""
+        """Tokens under ``grammar``; returns (tokens, cut off by max_new_tokens)."""
+        if self.num_beams > 1:
+            return self._beam_decode(ids, grammar, max_new_tokens, stop)
+        return self._greedy_decode(ids, grammar, max_new_tokens, stop)
+
+    def _greedy_decode(self, ids: list[int], grammar: Any, max_new_tokens: int,
+                       stop: Sequence[str]) -> tuple[list[int], bool]:
         torch, xgr = self.torch, self.xgr
         matcher = xgr.GrammarMatcher(grammar)
         bitmask = xgr.allocate_token_bitmask(1, self.info.vocab_size)
@@ -433,8 +450,7 @@ class _Engine:
                 for step in range(max_new_tokens):
                     if step == 1 and self.decode_threads and self.device == "cpu":
                         torch.set_num_threads(self.decode_threads)  # after the prefill
-                    result = self.model(input_ids=torch.tensor([feed], device=self.device),
-                                        past_key_values=past, use_cache=True)
+                    result = self._forward(torch.tensor([feed], device=self.device), past)
                     past = result.past_key_values
                     fed.extend(feed)
                     logits = result.logits[:, -1, :].float()
@@ -456,6 +472,76 @@ class _Engine:
         if self.prefix_cache and past is not None:
             self._cache = (fed, past)
         return out, truncated
+
+    def _beam_decode(self, ids: list[int], grammar: Any, max_new_tokens: int,
+                     stop: Sequence[str]) -> tuple[list[int], bool]:
+        """Beam search under ``grammar``: the ``num_beams`` most likely grammatical prefixes
+        are kept, scored by the model's own (unmasked) log-probabilities, so a token forced by
+        the grammar still costs what the model thinks of it; the most likely finished turn
+        wins.  Scores only fall as a turn grows, so the search stops as soon as the best
+        finished turn beats every live prefix: the result is then exactly the best turn the
+        beam could reach."""
+        torch, xgr = self.torch, self.xgr
+        width = self.num_beams
+        vocab = self.info.vocab_size
+        bitmask = xgr.allocate_token_bitmask(width, vocab)
+        past, feed = self._start(ids)
+        self._cache = None
+        live: list[tuple[list[int], float, Any]] = [([], 0.0, xgr.GrammarMatcher(grammar))]
+        done: list[tuple[float, list[int]]] = []
+        threads = torch.get_num_threads()
+        try:
+            with torch.inference_mode():
+                tokens = torch.tensor([feed], device=self.device)
+                for step in range(max_new_tokens):
+                    if step == 1 and self.decode_threads and self.device == "cpu":
+                        torch.set_num_threads(self.decode_threads)
+                    result = self._forward(tokens, past)
+                    past = result.past_key_values
+                    logp = torch.log_softmax(result.logits[:, -1, :vocab].float(), dim=-1)
+                    for row, (_, _, matcher) in enumerate(live):
+                        matcher.fill_next_token_bitmask(bitmask, row)
+                    xgr.apply_token_bitmask_inplace(logp, bitmask[: len(live)].to(logp.device))
+                    logp += torch.tensor([score for _, score, _ in live],
+                                         device=logp.device)[:, None]
+                    top = torch.topk(logp.view(-1), min(2 * width, logp.numel()))
+                    nxt: list[tuple[list[int], float, Any]] = []
+                    rows: list[int] = []
+                    for value, flat in zip(top.values.tolist(), top.indices.tolist(),
+                                           strict=True):
+                        if value == float("-inf") or len(nxt) == width:
+                            break
+                        row, token = divmod(int(flat), logp.shape[1])
+                        prefix, _, matcher = live[row]
+                        child = matcher.fork()
+                        if not child.accept_token(token):
+                            raise RuntimeError(f"grammar dead end at token {token}")
+                        if token in self.stop_ids or child.is_terminated():
+                            done.append((value, prefix))
+                            continue
+                        grown = [*prefix, token]
+                        if stop and self._hit_stop(grown, stop):
+                            done.append((value, grown))
+                            continue
+                        nxt.append((grown, value, child))
+                        rows.append(row)
+                    if not nxt or (done and max(d[0] for d in done) >= nxt[0][1]):
+                        break
+                    past.reorder_cache(torch.tensor(rows, device=self.device))
+                    live = nxt
+                    tokens = torch.tensor([[p[-1]] for p, _, _ in live], device=self.device)
+        finally:
+            torch.set_num_threads(threads)
+        if self.prefix_cache and past is not None:
+            past.reorder_cache(torch.tensor([0], device=self.device))
+            _crop(past, len(ids))  # the prompt is what the next call can share
+            self._cache = (list(ids), past)
+        if done:  # a finished turn beats one cut off by max_new_tokens
+            return max(done, key=lambda d: d[0])[1], False
+        return live[0][0], True
+
+    def _forward(self, tokens: Any, past: Any) -> Any:
+        return self.model(input_ids=tokens, use_cache=True, **{self._cache_arg: past})
 
     def _hit_stop(self, out: list[int], stop: Sequence[str]) -> bool:
         text = self.tokenizer.decode(out[-64:], skip_special_tokens=False)
@@ -577,12 +663,15 @@ class CosmoChatModel(BaseChatModel):
 
     ``model_path`` is a transformers ``save_pretrained`` directory (Llama-style decoder plus a
     tokenizer with a tool-aware chat template); None means the embedded
-    :func:`default_model_dir`.  Decoding is greedy, on CUDA when available (else CPU) unless
+    :func:`default_model_dir`.  Decoding runs on CUDA when available (else CPU) unless
     ``device`` says otherwise.  ``prefix_cache`` keeps the KV cache of the previous call and
     reuses its longest common token prefix (the system prompt and tool schemas, and in an agent
     loop the whole earlier conversation).  On CPU, single-token steps run on
     ``decode_threads`` torch threads (tiny models decode fastest on one; the prefill keeps
     torch's setting, which is restored afterwards; None leaves it alone throughout).
+    ``num_beams`` > 1 decodes by beam search under the same grammar (:meth:`_Engine.decode`);
+    None takes ``num_beams`` from the model directory's ``generation_config.json`` (1 when it
+    has none).
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -593,6 +682,7 @@ class CosmoChatModel(BaseChatModel):
     max_string_chars: int = Field(default=256, ge=1)
     prefix_cache: bool = True
     decode_threads: int | None = Field(default=1, ge=1)
+    num_beams: int | None = Field(default=None, ge=1)
 
     _engine: _Engine | None = PrivateAttr(default=None)
 
@@ -610,7 +700,8 @@ class CosmoChatModel(BaseChatModel):
         chat._engine = _Engine(model, tokenizer, chat._device(),
                                max_string_chars=chat.max_string_chars,
                                prefix_cache=chat.prefix_cache,
-                               decode_threads=chat.decode_threads)
+                               decode_threads=chat.decode_threads,
+                               num_beams=chat.num_beams)
         return chat
 
     def _device(self) -> str:
@@ -636,7 +727,8 @@ class CosmoChatModel(BaseChatModel):
             self._engine = _Engine(model, tokenizer, self._device(),
                                    max_string_chars=self.max_string_chars,
                                    prefix_cache=self.prefix_cache,
-                                   decode_threads=self.decode_threads)
+                                   decode_threads=self.decode_threads,
+                                   num_beams=self.num_beams)
         return self._engine
 
     @property

@@ -154,8 +154,8 @@ class NoisyLM(torch.nn.Module):
     def get_output_embeddings(self) -> Any:
         return self.inner.get_output_embeddings()
 
-    def forward(self, **kwargs: Any) -> Any:
-        out = self.inner(**kwargs)
+    def forward(self, input_ids: Any, cache: Any = None, **kwargs: Any) -> Any:
+        out = self.inner(input_ids=input_ids, cache=cache, **kwargs)
         out.logits = torch.randn(out.logits.shape, generator=self.gen) * 5
         return out
 
@@ -447,11 +447,91 @@ def test_decoding_matches_transformers_generate_with_the_xgrammar_processor(
     assert ours == theirs
 
 
+def _every_completion(eng: Any, grammar: Any, limit: int = 12) -> list[list[int]]:
+    """Brute force: every token sequence the grammar accepts (ending in a stop token)."""
+    import xgrammar as xgr
+
+    bitmask = xgr.allocate_token_bitmask(1, eng.info.vocab_size)
+    found: list[list[int]] = []
+
+    def walk(matcher: Any, prefix: list[int]) -> None:
+        assert len(prefix) <= limit, "the grammar's language is not as small as the test needs"
+        matcher.fill_next_token_bitmask(bitmask)
+        allowed = torch.zeros(1, eng.info.vocab_size)
+        xgr.apply_token_bitmask_inplace(allowed, bitmask)
+        for token in torch.nonzero(allowed[0] == 0).flatten().tolist():
+            child = matcher.fork()
+            assert child.accept_token(token)
+            if token in eng.stop_ids or child.is_terminated():
+                found.append([*prefix, token])
+            else:
+                walk(child, [*prefix, token])
+
+    walk(xgr.GrammarMatcher(grammar), [])
+    return found
+
+
+def _log_prob(model: Any, ids: list[int], continuation: list[int]) -> float:
+    with torch.inference_mode():
+        logits = model(input_ids=torch.tensor([ids + continuation])).logits[0].float()
+    logp = torch.log_softmax(logits, dim=-1)
+    return sum(float(logp[len(ids) - 1 + i, t]) for i, t in enumerate(continuation))
+
+
+def test_beam_search_finds_the_most_likely_grammatical_turn(tokenizer: Any) -> None:
+    """Against brute force: with a beam as wide as the grammar's whole language nothing is
+    pruned, so the beam must return exactly the sequence of highest (unmasked) log-probability
+    among all the grammar accepts; width 1 is greedy decoding."""
+    values = ["ISS", "제주", "25544", "SVALBARD"]
+    for seed in range(3):
+        model = make_model(tokenizer, seed, std=1.0)
+        wide = CosmoChatModel.from_components(model, tokenizer, num_beams=256,
+                                              prefix_cache=False).engine
+        grammar = wide.compiler.compile_json_schema(json.dumps({"enum": values}),
+                                                    any_whitespace=False)
+        ids = wide.prompt_ids([{"role": "user", "content": f"which one? {seed}"}], [])
+        language = _every_completion(wide, grammar)
+        assert len(language) >= len(values)
+        best = max(language, key=lambda seq: _log_prob(model, ids, seq))
+        out, cut = wide.decode(ids, grammar, 16)
+        assert not cut
+        assert out == [t for t in best if t not in wide.stop_ids]
+        assert json.loads(tokenizer.decode(out)) in values
+        narrow = CosmoChatModel.from_components(model, tokenizer, prefix_cache=False).engine
+        assert narrow.num_beams == 1
+        assert narrow._beam_decode(ids, grammar, 16, ()) == narrow.decode(ids, grammar, 16)
+
+
+def test_beam_width_comes_from_the_generation_config(tokenizer: Any) -> None:
+    model = make_model(tokenizer, 2)
+    model.generation_config.num_beams = 3
+    assert CosmoChatModel.from_components(model, tokenizer).engine.num_beams == 3
+    assert CosmoChatModel.from_components(model, tokenizer, num_beams=1).engine.num_beams == 1
+    model.generation_config.num_beams = 0
+    with pytest.raises(ValueError, match="num_beams"):
+        CosmoChatModel.from_components(model, tokenizer)
+
+
+def test_beam_search_calls_validate(tokenizer: Any) -> None:
+    base = NoisyLM(make_model(tokenizer, 4, std=1.0), seed=11)
+    calls = 0
+    for turn in range(4):
+        prompt = [HumanMessage(f"passes and screening {turn}")]
+        a = CosmoChatModel.from_components(base, tokenizer, max_new_tokens=60, num_beams=4)
+        reply = a.bind_tools(CONTRACT_TOOLS, tool_choice="required").invoke(prompt)
+        _check_calls([{"name": c["name"], "arguments": c["args"]} for c in reply.tool_calls],
+                     CONTRACT_TOOLS)
+        calls += len(reply.tool_calls)
+    assert calls > 0
+
+
 @pytest.mark.slow
-def test_prefix_cache_changes_nothing_but_time(tokenizer: Any) -> None:
+@pytest.mark.parametrize("beams", [1, 3])
+def test_prefix_cache_changes_nothing_but_time(tokenizer: Any, beams: int) -> None:
     base = make_model(tokenizer, 3, std=1.0)
-    cached = CosmoChatModel.from_components(base, tokenizer, max_new_tokens=30)
-    fresh = CosmoChatModel.from_components(base, tokenizer, max_new_tokens=30, prefix_cache=False)
+    cached = CosmoChatModel.from_components(base, tokenizer, max_new_tokens=30, num_beams=beams)
+    fresh = CosmoChatModel.from_components(base, tokenizer, max_new_tokens=30, num_beams=beams,
+                                           prefix_cache=False)
     conversation: list[Any] = [HumanMessage("Fleet status?")]
     for turn in range(3):
         a = cached.bind_tools(CONTRACT_TOOLS).invoke(conversation)
