@@ -8,9 +8,11 @@ Measured in the same run:
 
 * ``constrained+prefix-cache`` -- the default engine (xgrammar constraint, KV cache of the
   common prompt prefix kept between calls);
-* ``constrained, no prefix cache`` -- the baseline: every call prefills the whole prompt.
+* ``constrained, no prefix cache`` -- the baseline: every call prefills the whole prompt;
+* ``greedy+prefix-cache`` -- the default with beam width 1, so the price of the model's beam
+  search (its ``generation_config.json`` ``num_beams``, or ``--num-beams``) shows.
 
-The two modes run interleaved, request by request, alternating which goes first.
+The modes run interleaved, request by request, rotating which goes first.
 
 Prints per-mode median / p90 / max latency per call, tokens, the ratio baseline/default, wall
 time and peak RSS (``resource.getrusage``) and Python heap peak (``tracemalloc``).
@@ -89,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=20, help="requests per mode")
     parser.add_argument("--model", default=None, help="model dir (default: embedded)")
     parser.add_argument("--mission", default=str(ROOT / "missions" / "demo.yaml"))
+    parser.add_argument("--num-beams", type=int, default=None,
+                        help="beam width of the default mode (default: the model's own)")
     args = parser.parse_args(argv)
 
     from cosmo_agent.agent.planners import system_prompt
@@ -104,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     requests = _requests(args.split, args.n)
 
     t = time.perf_counter()
-    chat = CosmoChatModel.load(args.model)
+    chat = CosmoChatModel.load(args.model, num_beams=args.num_beams)
     load_s = time.perf_counter() - t
     t = time.perf_counter()
     chat.complete([{"role": "system", "content": system},
@@ -113,18 +117,22 @@ def main(argv: list[str] | None = None) -> int:
     prompt_tokens = len(chat.engine.prompt_ids(
         [{"role": "system", "content": system}, {"role": "user", "content": requests[0]}], tools))
 
-    base_chat = CosmoChatModel.from_components(chat.engine.model, chat.engine.tokenizer,
-                                               prefix_cache=False)
-    base_chat.complete([{"role": "system", "content": system},
-                        {"role": "user", "content": "warm-up"}], tools)
-    # Interleaved (alternating which goes first), so that load from other jobs on a shared
-    # machine hits both modes alike.
-    runs: dict[str, list[tuple[float, Any]]] = {"default": [], "baseline": []}
+    model, tokenizer = chat.engine.model, chat.engine.tokenizer
+    chats = {"default": chat,
+             "baseline": CosmoChatModel.from_components(model, tokenizer, prefix_cache=False,
+                                                        num_beams=chat.engine.num_beams),
+             "greedy": CosmoChatModel.from_components(model, tokenizer, num_beams=1)}
+    for other in ("baseline", "greedy"):
+        chats[other].complete([{"role": "system", "content": system},
+                               {"role": "user", "content": "warm-up"}], tools)
+    # Interleaved (rotating which goes first), so that load from other jobs on a shared
+    # machine hits every mode alike.
+    names = list(chats)
+    runs: dict[str, list[tuple[float, Any]]] = {name: [] for name in names}
     for i, text in enumerate(requests):
-        order = ("default", "baseline") if i % 2 == 0 else ("baseline", "default")
-        for mode in order:
-            runs[mode].append(_one(chat if mode == "default" else base_chat, system, tools, text))
-    default, baseline = _summary(runs["default"]), _summary(runs["baseline"])
+        for mode in names[i % 3:] + names[: i % 3]:
+            runs[mode].append(_one(chats[mode], system, tools, text))
+    default, baseline, greedy = (_summary(runs[n]) for n in ("default", "baseline", "greedy"))
     _, heap_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -132,13 +140,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"model: {args.model or 'embedded cosmo-tiny'}; mission {Path(args.mission).name}, "
           f"{len(tools)} tools; {len(requests)} requests; prompt ~{prompt_tokens} tokens")
     print(f"load {load_s:.2f} s, first call (grammar compile + prefill) {warm_s:.2f} s")
-    modes = (("constrained+prefix-cache", default), ("constrained, no prefix cache", baseline))
+    print(f"beam width {chat.engine.num_beams} (default and baseline modes)")
+    modes = (("constrained+prefix-cache", default), ("constrained, no prefix cache", baseline),
+             ("greedy+prefix-cache", greedy))
     for name, r in modes:
         print(f"{name:30s} median {r['median_s']:.3f} s  p90 {r['p90_s']:.3f} s  "
               f"max {r['max_s']:.3f} s  new tokens {r['mean_new_tokens']:.1f}  "
               f"calls {r['calls']} (schema-valid {r['schema_valid_calls']})")
     print(f"ratio baseline/default: median {baseline['median_s'] / default['median_s']:.2f}x, "
-          f"p90 {baseline['p90_s'] / default['p90_s']:.2f}x")
+          f"p90 {baseline['p90_s'] / default['p90_s']:.2f}x; default/greedy: median "
+          f"{default['median_s'] / greedy['median_s']:.2f}x")
     print(f"wall {time.perf_counter() - wall0:.1f} s; peak RSS {rss_kib / 1024:.0f} MiB; "
           f"tracemalloc peak {heap_peak / 2**20:.1f} MiB")
     return 0
