@@ -2,9 +2,10 @@
 
 ``cosmo-agent model export RUN_DIR --out model/cosmo-tiny --report eval.json`` writes the
 weights (safetensors, in ``dtype``), the tokenizer with its chat template, the training
-record and a ``README.md`` model card holding the evaluation table. Loading needs nothing
-but this directory (``CosmoChatModel.load(out)``); the weights are cast back to float32 on
-CPU when loaded.
+record and a ``README.md`` model card holding the evaluation table.  ``--num-beams N`` records
+the beam width ``CosmoChatModel`` decodes with by default (``generation_config.json``).
+Loading needs nothing but this directory (``CosmoChatModel.load(out)``); the weights are cast
+back to float32 on CPU when loaded.
 
 >>> sorted(EXPORT_DTYPES)
 ['bfloat16', 'float16', 'float32']
@@ -34,7 +35,7 @@ _RECORDS = ("cosmo_training.json", "manifest.json")
 
 def model_card(
     name: str, config: dict[str, Any], training: dict[str, Any] | None,
-    report: dict[str, Any] | None, n_parameters: int, dtype: str,
+    report: dict[str, Any] | None, n_parameters: int, dtype: str, num_beams: int = 1,
 ) -> str:
     """The model card text: what the model is, how it was made, how it scores."""
     lines = [
@@ -49,7 +50,8 @@ def model_card(
         f"layers, hidden {config.get('hidden_size', '?')}, vocabulary "
         f"{config.get('vocab_size', '?')}, {n_parameters:,} parameters, stored as {dtype}",
         "- licence: Apache-2.0 (weights and data are this project's own)",
-        "- decoding: greedy, schema-constrained with xgrammar (`CosmoChatModel`)",
+        "- decoding: " + ("greedy" if num_beams == 1 else f"beam search, width {num_beams}")
+        + ", schema-constrained with xgrammar (`CosmoChatModel`)",
     ]
     if training:
         lines += ["", "## Training", "", "```json", json.dumps(training, indent=2,
@@ -63,7 +65,7 @@ def model_card(
 
 def export_model(
     source: str | Path, out: str | Path, *, dtype: str = "bfloat16",
-    report: str | Path | None = None, name: str = "cosmo-tiny",
+    report: str | Path | None = None, name: str = "cosmo-tiny", num_beams: int | None = None,
 ) -> Path:
     """Write ``source`` (a ``save_pretrained`` directory) to ``out`` in ``dtype``."""
     import torch
@@ -71,12 +73,16 @@ def export_model(
 
     if dtype not in EXPORT_DTYPES:
         raise ValueError(f"dtype {dtype!r} is not one of {EXPORT_DTYPES}")
+    if num_beams is not None and num_beams < 1:
+        raise ValueError(f"num_beams must be at least 1, got {num_beams}")
     src, dst = Path(source), Path(out)
     if not (src / "config.json").is_file():
         raise FileNotFoundError(f"{src}: no config.json; give a directory written by "
                                 "`cosmo-agent model train`")
     model = AutoModelForCausalLM.from_pretrained(src, torch_dtype=torch.float32)
     model = model.to(getattr(torch, dtype))
+    if num_beams is not None:
+        model.generation_config.num_beams = num_beams
     dst.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(dst, safe_serialization=True)
     for fname in _TOKENIZER_FILES + _RECORDS:
@@ -88,7 +94,8 @@ def export_model(
     if metrics is not None:
         shutil.copy2(Path(report), dst / "evaluation.json")  # type: ignore[arg-type]
     n_params = sum(p.numel() for p in model.parameters())
-    card = model_card(name, model.config.to_dict(), training, metrics, n_params, dtype)
+    card = model_card(name, model.config.to_dict(), training, metrics, n_params, dtype,
+                      int(model.generation_config.num_beams or 1))
     (dst / "README.md").write_text(card, encoding="utf-8")
     return dst
 
@@ -101,10 +108,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--dtype", choices=EXPORT_DTYPES, default="bfloat16")
     parser.add_argument("--report", help="evaluation JSON (from `model evaluate`) for the card")
     parser.add_argument("--name", default="cosmo-tiny")
+    parser.add_argument("--num-beams", type=int, default=None,
+                        help="default beam width to record (default: the run's own, else 1)")
     args = parser.parse_args(argv)
     try:
         out = export_model(args.source, args.out, dtype=args.dtype, report=args.report,
-                           name=args.name)
+                           name=args.name, num_beams=args.num_beams)
     except (FileNotFoundError, ValueError) as exc:
         print(f"cosmo-agent model export: {exc}", file=sys.stderr)
         return 2

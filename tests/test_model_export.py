@@ -41,8 +41,11 @@ def test_export_casts_weights_copies_tokenizer_and_writes_the_card(
     from safetensors import safe_open
 
     with safe_open(str(out / "model.safetensors"), "pt") as f:
-        assert {f.get_tensor(k).dtype for k in f.keys()}  # noqa: SIM118 (safe_open is not a dict) == {torch.bfloat16}
+        dtypes = {f.get_tensor(k).dtype for k in f.keys()}  # noqa: SIM118 (not a dict)
+    assert dtypes == {torch.bfloat16}
+    assert "decoding: greedy" in card
     chat = CosmoChatModel.load(str(out), max_new_tokens=8, device="cpu")
+    assert chat.engine.num_beams == 1
     ids = tokenizer("hello", return_tensors="pt").input_ids
     with torch.no_grad():
         ref = model(ids).logits[0, -1].float()
@@ -55,3 +58,15 @@ def test_export_of_a_missing_run_is_a_clear_input_error(
 ) -> None:
     assert main(["model", "export", str(tmp_path / "nope"), "--out", str(tmp_path / "o")]) == 2
     assert "no config.json" in capsys.readouterr().err
+
+
+def test_export_records_the_beam_width_the_model_decodes_with(tmp_path: Path) -> None:
+    tokenizer = make_tokenizer()
+    run, out = tmp_path / "run", tmp_path / "out"
+    make_model(tokenizer).save_pretrained(run)
+    tokenizer.save_pretrained(run)
+    assert main(["model", "export", str(run), "--out", str(out), "--num-beams", "4"]) == 0
+    assert json.loads((out / "generation_config.json").read_text())["num_beams"] == 4
+    assert "decoding: beam search, width 4" in (out / "README.md").read_text(encoding="utf-8")
+    assert CosmoChatModel.load(str(out), device="cpu").engine.num_beams == 4
+    assert main(["model", "export", str(run), "--out", str(out), "--num-beams", "0"]) == 2

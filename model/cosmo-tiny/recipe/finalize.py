@@ -1,7 +1,9 @@
 """Half-precision copy of the trained cosmo-tiny for shipping, plus training throughput.
 
-Usage: python finalize.py RUN_MODEL_DIR SHIP_DIR CORPUS_DIR TRAIN_LOG_JSON
+Usage: python finalize.py RUN_MODEL_DIR SHIP_DIR CORPUS_DIR TRAIN_LOG_JSON [NUM_BEAMS]
 Chooses float16 or bfloat16 by the smaller max |logit - fp32 logit| on validation prompts.
+NUM_BEAMS goes into the shipped generation_config.json: the beam width CosmoChatModel decodes
+with by default (chosen on a development set, see the card).
 """
 import json
 import shutil
@@ -36,6 +38,8 @@ best = min(diffs, key=lambda k: diffs[k])
 print("max |logit diff| vs fp32:", diffs, "->", best)
 if ship.exists():
     shutil.rmtree(ship)
+if len(sys.argv) > 5:
+    model.generation_config.num_beams = int(sys.argv[5])
 model.to(getattr(torch, best.removeprefix("torch."))).save_pretrained(ship)
 for name in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
              "generation_config.json"):
