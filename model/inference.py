@@ -1,9 +1,9 @@
 """The Cosmo planner as a LangChain chat model: local transformers + schema-constrained tool calls.
 
 :class:`CosmoChatModel` renders the conversation (and the bound tools) through the tokenizer's
-chat template and decodes one token at a time over a KV cache (greedily, or by beam search when
-the model's generation config or ``num_beams`` asks for it) under an xgrammar grammar that
-admits exactly two kinds of output:
+chat template and decodes one token at a time over a KV cache (greedily; the arguments of each
+call are beam-searched when the model's generation config or ``num_beams`` asks for it) under
+an xgrammar grammar that admits exactly two kinds of output:
 
 * plain text (the briefing or a direct answer), never containing the tool-call tag, or
 * ``<tool_call>{"name": "<bound tool>", "arguments": {...}}</tool_call>`` blocks whose
@@ -356,6 +356,9 @@ class _Engine:
         specials = {t.content for t in tokenizer.added_tokens_decoder.values() if t.special}
         specials.update(tokenizer.all_special_tokens)
         specials.difference_update(tokenizer.convert_ids_to_tokens(self.stop_ids))
+        # A call block opens or closes only with a token that holds its tag's last character.
+        self._tag_ends = {self.format.open_tag[-1:], self.format.close_tag[-1:]} - {""}
+        self._pieces: dict[int, str] = {}
         self.excluded_text = sorted(t for t in specials | {self.format.close_tag} if t)
         self.lock = threading.Lock()
         self._grammars: OrderedDict[str, Any] = OrderedDict()
@@ -474,20 +477,27 @@ class _Engine:
         return out, truncated
 
     def _beam_decode(self, ids: list[int], grammar: Any, max_new_tokens: int,
-                     stop: Sequence[str]) -> tuple[list[int], bool]:
-        """Beam search under ``grammar``: the ``num_beams`` most likely grammatical prefixes
-        are kept, scored by the model's own (unmasked) log-probabilities, so a token forced by
-        the grammar still costs what the model thinks of it; the most likely finished turn
-        wins.  Scores only fall as a turn grows, so the search stops as soon as the best
-        finished turn beats every live prefix: the result is then exactly the best turn the
-        beam could reach."""
+                     stop: Sequence[str], *, whole_turn: bool = False) -> tuple[list[int], bool]:
+        """Greedy decoding, except inside a call block, whose contents are beam-searched.
+
+        The model's own most likely next token decides, as in greedy decoding, whether the turn
+        opens a call, writes text or ends; once a call is open, the ``num_beams`` most likely
+        grammatical continuations are kept until the block closes, scored by the model's
+        unmasked log-probabilities (a token the grammar forces still costs what the model
+        thinks of it).  When the best candidate is outside a block again (the call closed),
+        it alone goes on.  Scores only fall as a turn grows, so a finished turn that beats
+        every live prefix is final.  Widening the search over the whole turn instead was
+        measured and rejected: longer text answers lose to calls on total log-probability,
+        and irrelevance detection fell (model/cosmo-tiny/README.md); ``whole_turn=True`` still
+        does that (the tests check the search itself against brute force with it)."""
         torch, xgr = self.torch, self.xgr
         width = self.num_beams
         vocab = self.info.vocab_size
         bitmask = xgr.allocate_token_bitmask(width, vocab)
         past, feed = self._start(ids)
         self._cache = None
-        live: list[tuple[list[int], float, Any]] = [([], 0.0, xgr.GrammarMatcher(grammar))]
+        live: list[tuple[list[int], float, Any, bool]] = [
+            ([], 0.0, xgr.GrammarMatcher(grammar), False)]
         done: list[tuple[float, list[int]]] = []
         threads = torch.get_num_threads()
         try:
@@ -499,37 +509,44 @@ class _Engine:
                     result = self._forward(tokens, past)
                     past = result.past_key_values
                     logp = torch.log_softmax(result.logits[:, -1, :vocab].float(), dim=-1)
-                    for row, (_, _, matcher) in enumerate(live):
+                    for row, (_, _, matcher, _) in enumerate(live):
                         matcher.fill_next_token_bitmask(bitmask, row)
                     xgr.apply_token_bitmask_inplace(logp, bitmask[: len(live)].to(logp.device))
-                    logp += torch.tensor([score for _, score, _ in live],
+                    logp += torch.tensor([beam[1] for beam in live],
                                          device=logp.device)[:, None]
                     top = torch.topk(logp.view(-1), min(2 * width, logp.numel()))
-                    nxt: list[tuple[list[int], float, Any]] = []
+                    nxt: list[tuple[list[int], float, Any, bool]] = []
                     rows: list[int] = []
                     for value, flat in zip(top.values.tolist(), top.indices.tolist(),
                                            strict=True):
                         if value == float("-inf") or len(nxt) == width:
                             break
                         row, token = divmod(int(flat), logp.shape[1])
-                        prefix, _, matcher = live[row]
+                        prefix, _, matcher, inside = live[row]
                         child = matcher.fork()
                         if not child.accept_token(token):
                             raise RuntimeError(f"grammar dead end at token {token}")
                         if token in self.stop_ids or child.is_terminated():
                             done.append((value, prefix))
+                            if not nxt and not whole_turn:
+                                break  # the best candidate ends the turn: nothing beats it
                             continue
                         grown = [*prefix, token]
                         if stop and self._hit_stop(grown, stop):
                             done.append((value, grown))
                             continue
-                        nxt.append((grown, value, child))
+                        now_inside = self._inside_call(grown, token, inside)
+                        if not whole_turn and nxt and not (nxt[0][3] and now_inside):
+                            continue  # outside a call block, decoding stays greedy
+                        nxt.append((grown, value, child, now_inside))
                         rows.append(row)
+                        if not whole_turn and not now_inside:
+                            break
                     if not nxt or (done and max(d[0] for d in done) >= nxt[0][1]):
                         break
                     past.reorder_cache(torch.tensor(rows, device=self.device))
                     live = nxt
-                    tokens = torch.tensor([[p[-1]] for p, _, _ in live], device=self.device)
+                    tokens = torch.tensor([[beam[0][-1]] for beam in live], device=self.device)
         finally:
             torch.set_num_threads(threads)
         if self.prefix_cache and past is not None:
@@ -539,6 +556,19 @@ class _Engine:
         if done:  # a finished turn beats one cut off by max_new_tokens
             return max(done, key=lambda d: d[0])[1], False
         return live[0][0], True
+
+    def _inside_call(self, grown: list[int], token: int, was_inside: bool) -> bool:
+        """Whether ``grown`` (``token`` last) ends inside a call block: after an open tag, before
+        its close tag, however the tags were split into tokens."""
+        piece = self._pieces.get(token)
+        if piece is None:
+            piece = self._pieces[token] = self.tokenizer.decode([token],
+                                                                skip_special_tokens=False)
+        if not any(end in piece for end in self._tag_ends):
+            return was_inside
+        fmt = self.format
+        text = self.tokenizer.decode(grown, skip_special_tokens=False)
+        return text.count(fmt.open_tag) > text.count(fmt.close_tag)
 
     def _forward(self, tokens: Any, past: Any) -> Any:
         return self.model(input_ids=tokens, use_cache=True, **{self._cache_arg: past})
@@ -669,9 +699,9 @@ class CosmoChatModel(BaseChatModel):
     loop the whole earlier conversation).  On CPU, single-token steps run on
     ``decode_threads`` torch threads (tiny models decode fastest on one; the prefill keeps
     torch's setting, which is restored afterwards; None leaves it alone throughout).
-    ``num_beams`` > 1 decodes by beam search under the same grammar (:meth:`_Engine.decode`);
-    None takes ``num_beams`` from the model directory's ``generation_config.json`` (1 when it
-    has none).
+    ``num_beams`` > 1 beam-searches the contents of each call block under the same grammar
+    (text, and the choice to call at all, stay greedy; :meth:`_Engine._beam_decode`); None
+    takes ``num_beams`` from the model directory's ``generation_config.json`` (1 if unset).
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)

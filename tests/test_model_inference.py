@@ -479,9 +479,10 @@ def _log_prob(model: Any, ids: list[int], continuation: list[int]) -> float:
 
 
 def test_beam_search_finds_the_most_likely_grammatical_turn(tokenizer: Any) -> None:
-    """Against brute force: with a beam as wide as the grammar's whole language nothing is
-    pruned, so the beam must return exactly the sequence of highest (unmasked) log-probability
-    among all the grammar accepts; width 1 is greedy decoding."""
+    """The search itself, against brute force: with a beam as wide as the grammar's whole
+    language nothing is pruned, so a search over the whole turn must return exactly the
+    sequence of highest (unmasked) log-probability among all the grammar accepts; width 1 is
+    greedy decoding.  Outside call blocks (this grammar has none) the default stays greedy."""
     values = ["ISS", "제주", "25544", "SVALBARD"]
     for seed in range(3):
         model = make_model(tokenizer, seed, std=1.0)
@@ -493,13 +494,43 @@ def test_beam_search_finds_the_most_likely_grammatical_turn(tokenizer: Any) -> N
         language = _every_completion(wide, grammar)
         assert len(language) >= len(values)
         best = max(language, key=lambda seq: _log_prob(model, ids, seq))
-        out, cut = wide.decode(ids, grammar, 16)
+        out, cut = wide._beam_decode(ids, grammar, 16, (), whole_turn=True)
         assert not cut
         assert out == [t for t in best if t not in wide.stop_ids]
         assert json.loads(tokenizer.decode(out)) in values
         narrow = CosmoChatModel.from_components(model, tokenizer, prefix_cache=False).engine
         assert narrow.num_beams == 1
-        assert narrow._beam_decode(ids, grammar, 16, ()) == narrow.decode(ids, grammar, 16)
+        greedy = narrow.decode(ids, grammar, 16)
+        assert narrow._beam_decode(ids, grammar, 16, (), whole_turn=True) == greedy
+        assert wide.decode(ids, grammar, 16) == greedy  # no call block: greedy throughout
+
+
+def test_beam_search_leaves_the_decision_to_call_and_all_text_greedy(tokenizer: Any) -> None:
+    """Text-only turns decode exactly as greedy; a beam-searched turn opens a call exactly
+    when greedy does, and its call validates; the open/close tracking agrees with the text,
+    however the model split the tags into tokens."""
+    for seed in range(4):
+        model = make_model(tokenizer, 10 + seed, std=1.0)
+        greedy = CosmoChatModel.from_components(model, tokenizer, prefix_cache=False).engine
+        beam = CosmoChatModel.from_components(model, tokenizer, prefix_cache=False,
+                                              num_beams=4).engine
+        ids = greedy.prompt_ids([{"role": "user", "content": f"passes {seed}"}], CONTRACT_TOOLS)
+        text_only = greedy.grammar(CONTRACT_TOOLS, "none")
+        assert beam.decode(ids, text_only, 24) == greedy.decode(ids, text_only, 24)
+        for choice in ("auto", "required"):
+            grammar = greedy.grammar(CONTRACT_TOOLS, choice)
+            g, _ = greedy.decode(ids, grammar, 80)
+            b, _ = beam.decode(ids, grammar, 80)
+            assert b[:1] == g[:1]
+            state, states = False, []
+            for i, token in enumerate(b):
+                state = beam._inside_call(b[: i + 1], token, state)
+                text = tokenizer.decode(b[: i + 1], skip_special_tokens=False)
+                assert state == (text.count("<tool_call>") > text.count("</tool_call>"))
+                states.append(state)
+            assert any(states) == (choice == "required")  # this random model never calls
+            _check_calls(parse_tool_calls(tokenizer.decode(b, skip_special_tokens=False),
+                                          CONTRACT_TOOLS, beam.format)[1], CONTRACT_TOOLS)
 
 
 def test_beam_width_comes_from_the_generation_config(tokenizer: Any) -> None:
