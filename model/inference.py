@@ -567,7 +567,7 @@ class _Engine:
         if not any(end in piece for end in self._tag_ends):
             return was_inside
         fmt = self.format
-        text = self.tokenizer.decode(grown, skip_special_tokens=False)
+        text = str(self.tokenizer.decode(grown, skip_special_tokens=False))
         return text.count(fmt.open_tag) > text.count(fmt.close_tag)
 
     def _forward(self, tokens: Any, past: Any) -> Any:
