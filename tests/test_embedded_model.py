@@ -51,6 +51,16 @@ def test_embedded_files_are_small_and_complete() -> None:
     assert total_mb < 20
 
 
+def test_decodes_with_the_beam_width_its_card_states(chat: CosmoChatModel) -> None:
+    import json
+
+    d = default_model_dir()
+    width = json.loads((d / "generation_config.json").read_text()).get("num_beams", 1)
+    assert chat.engine.num_beams == width
+    card = (d / "README.md").read_text(encoding="utf-8")
+    assert (f"beam width {width}" in card) if width > 1 else ("greedy" in card)
+
+
 @pytest.mark.parametrize(
     "request_text",
     ["Give me a fleet status report.", "전체 위성 현황 보여줘"],

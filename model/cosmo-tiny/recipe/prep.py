@@ -6,6 +6,10 @@ tool call, or the direct answer of a no-tool request): multi-kB tool results (ep
 lists) would cost most of the CPU budget and teach nothing about choosing the call. The test
 split is copied unchanged. manifest.json: counts per split, language and intent, teacher
 agreement (from each shard's disagreements.jsonl), sha256 of every written file.
+Conversations from the worlds of the test set (1000-1009) and the development set (2000-2009)
+are dropped from every shard, whatever seeds generated it: a training world must never be an
+evaluation world (same fleet, same example ids, same intended calls in other words). The
+manifest counts what was dropped and recounts the teacher figures without it.
 Usage: python prep.py OUT_DIR SHARD_DIR [SHARD_DIR ...]
 """
 import collections
@@ -16,6 +20,12 @@ from pathlib import Path
 from typing import Any
 
 MAX_TOOL_CHARS = 600
+EVALUATION_WORLDS = frozenset([*range(1000, 1010), *range(2000, 2010)])
+
+
+def evaluation_world(example_id: str) -> bool:
+    """Whether ``w<seed>-r<k>`` comes from a test or development world."""
+    return int(example_id[1:].split("-", 1)[0]) in EVALUATION_WORLDS
 
 
 def view(row: dict[str, Any]) -> tuple[dict[str, Any], bool]:
@@ -37,17 +47,21 @@ manifest: dict[str, Any] = {
     "counts": {},
     "intents": {},
     "cut": {},
+    "dropped_evaluation_worlds": {},
     "files": {},
 }
 for split in ("train", "validation", "test"):
     langs: collections.Counter[str] = collections.Counter()
     intents: collections.Counter[str] = collections.Counter()
-    cut = 0
+    cut = dropped = 0
     path = out / f"{split}.jsonl"
     with open(path, "w", encoding="utf-8") as fh:
         for shard in shards:
             for line in (shard / f"{split}.jsonl").read_text(encoding="utf-8").splitlines():
                 row = json.loads(line)
+                if evaluation_world(row["id"]):
+                    dropped += 1
+                    continue
                 if split != "test":
                     row, was_cut = view(row)
                     cut += was_cut
@@ -57,6 +71,7 @@ for split in ("train", "validation", "test"):
     manifest["counts"][split] = {"en": langs["en"], "ko": langs["ko"], "total": sum(langs.values())}
     manifest["intents"][split] = dict(sorted(intents.items()))
     manifest["cut"][split] = cut
+    manifest["dropped_evaluation_worlds"][split] = dropped
 # Teacher agreement: each shard's manifest counts its own answers that agreed with the
 # intended calls and the guided ones (misread by the rules teacher, kept with the intended
 # calls run through its tools); disagreements.jsonl lists every miss.
@@ -67,11 +82,21 @@ for shard in shards:
     for key in ("checked", "agreed", "guided", "dropped"):
         teacher[key] += t.get(key, 0)
     for line in (shard / "disagreements.jsonl").read_text(encoding="utf-8").splitlines():
-        guided_by_intent[json.loads(line)["intent"]] += 1
+        miss = json.loads(line)
+        if evaluation_world(miss["id"]):
+            teacher["guided"] -= 1
+            continue
+        guided_by_intent[miss["intent"]] += 1
+    for split in ("train", "validation", "test"):  # requests of evaluation worlds, unchecked
+        for line in (shard / f"{split}.jsonl").read_text(encoding="utf-8").splitlines():
+            if evaluation_world(json.loads(line)["id"]):
+                teacher["checked"] -= 1
+teacher["agreed"] = teacher["checked"] - teacher["guided"] - teacher["dropped"]
 manifest["teacher"] = {**teacher, "misread_by_intent": dict(guided_by_intent.most_common())}
 for p in sorted(out.glob("*.jsonl")):
     data = p.read_bytes()
     manifest["files"][p.name] = {"sha256": hashlib.sha256(data).hexdigest(),
                                  "lines": data.count(b"\n")}
 (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
-print(json.dumps({k: manifest[k] for k in ("counts", "cut", "teacher")}, ensure_ascii=False))
+shown = ("counts", "cut", "dropped_evaluation_worlds", "teacher")
+print(json.dumps({k: manifest[k] for k in shown}, ensure_ascii=False))
