@@ -48,6 +48,7 @@ import io
 import json
 import random
 import re
+import sys
 import time
 import xml.etree.ElementTree as ET
 from collections import Counter
@@ -1554,11 +1555,18 @@ def read_text_source(url: str, *, text_field: str = "text") -> Iterator[TextReco
         # data is mounted.
         source = file[len(root) :].lstrip("/") if root and file.startswith(root) else file
         if file.endswith(".jsonl"):
-            with fs.open(file, "rb") as fh:
-                for line_no, raw in enumerate(io.TextIOWrapper(fh, encoding="utf-8"), 1):
+            with fs.open(file, "rb") as fh, io.TextIOWrapper(fh, encoding="utf-8") as lines:
+                for line_no, raw in enumerate(lines, 1):
                     if not raw.strip():
                         continue
-                    row = json.loads(raw)
+                    try:
+                        row = json.loads(raw)
+                    except json.JSONDecodeError as exc:
+                        raise ValueError(f"{file}:{line_no}: not JSON ({exc.msg}); each line of "
+                                         "a .jsonl text source must be one JSON object") from None
+                    if not isinstance(row, dict):
+                        raise ValueError(f"{file}:{line_no}: a JSON {type(row).__name__}, not an "
+                                         f"object with a {text_field!r} field")
                     text = str(row.get(text_field) or "").strip()
                     if text:
                         rid = str(row.get("id") or f"{source}:{line_no}")
@@ -2027,7 +2035,11 @@ def main(argv: Sequence[str] | None = None, *, teacher: Teacher | None = None) -
         teacher = _load_object(args.teacher)()
     records: list[TextRecord] = []
     for url in args.text:
-        records.extend(read_text_source(url))
+        try:
+            records.extend(read_text_source(url))
+        except (OSError, ValueError) as exc:  # a missing or malformed file: the user's input
+            print(f"{parser.prog}: --text {url}: {exc}", file=sys.stderr)
+            return 2
     if args.arxiv:
         with ArxivClient() as client:
             for query in args.arxiv:

@@ -497,6 +497,25 @@ def test_s3_urls_name_the_missing_extra() -> None:
         C.build_corpus(FakeTeacher(), "s3://bucket/out", n_worlds=1, per_world=1)
 
 
+def test_bad_text_sources_name_the_file_and_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"text": "ok"}) + "\n{not json\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"bad\.jsonl:2: not JSON"):
+        list(C.read_text_source(str(bad)))
+    bad.write_text('["a list"]\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"bad\.jsonl:1: a JSON list, not an object"):
+        list(C.read_text_source(str(bad)))
+    argv = ["--teacher", "nowhere:Nothing", "--out", str(tmp_path / "out"), "--text", str(bad)]
+    assert C.main(argv, teacher=object()) == 2
+    err = capsys.readouterr().err
+    assert "--text" in err and "bad.jsonl:1" in err and "Traceback" not in err
+    assert C.main([*argv[:-1], str(tmp_path / "missing.txt")], teacher=object()) == 2
+    assert "missing.txt" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
 def test_read_text_source_reads_jsonl_txt_md(tmp_path: Path) -> None:
     (tmp_path / "sub").mkdir()
     (tmp_path / "a.jsonl").write_text(
