@@ -668,6 +668,34 @@ def test_retry_on_503_then_success_with_exponential_backoff(server: _Server) -> 
     assert not down.stopped  # 5xx is transient: poll again later
 
 
+def test_429_and_408_are_waited_out_as_retry_after_asks(server: _Server) -> None:
+    server.routes["/busy.json"] = [(429, {"Retry-After": "3"}, b""), (408, {}, b""),
+                                   (200, {}, b"[]")]
+    sleeps: list[float] = []
+    poller = FeedPoller(server.url + "/busy.json", backoff_s=0.5, sleep=sleeps.append)
+    assert poller.poll().body == b"[]"
+    assert sleeps == [3.0, 1.0] and not poller.stopped  # Retry-After, then the backoff
+
+
+@pytest.mark.parametrize("retry_after", ["3600", "Sun, 06 Nov 2101 08:49:37 GMT"])
+def test_a_long_retry_after_ends_the_poll_and_no_request_goes_out_before_it(
+        server: _Server, retry_after: str) -> None:
+    server.routes["/slow.json"] = [(429, {"Retry-After": retry_after}, b"")]
+    sleeps: list[float] = []
+    poller = FeedPoller(server.url + "/slow.json", sleep=sleeps.append)
+    with pytest.raises(FeedUnavailableError, match=r"asks to wait \d+ s \(Retry-After\)"):
+        poller.poll()
+    assert sleeps == [] and not poller.stopped and poller.not_before_utc is not None
+    assert poller.not_before_utc > datetime.now(UTC) + timedelta(minutes=59)
+    with pytest.raises(FeedUnavailableError, match="not asking before then"):
+        poller.poll()
+    assert len(server.requests) == 1
+    poller.not_before_utc = datetime.now(UTC) - timedelta(seconds=1)  # the wait is over
+    with pytest.raises(FeedUnavailableError):
+        poller.poll()
+    assert len(server.requests) == 2
+
+
 def test_stop_polling_on_404_and_record_why(server: _Server) -> None:
     poller = FeedPoller(server.url + "/gone.json", sleep=lambda _: None)
     with pytest.raises(FeedStoppedError, match="HTTP 404"):

@@ -759,7 +759,8 @@ class HttpSource:
     """A SWPC-like base URL (``https://services.swpc.noaa.gov/``) or one product's URL.
 
     Keep one instance between polls: it holds a :class:`FeedPoller` per product, so
-    ETags are reused and a product answered with a 4xx is never asked for again. Close it
+    ETags are reused, a ``Retry-After`` is honoured, and a product answered with a 4xx
+    (other than 408/429) is never asked for again. Close it
     (or use ``with HttpSource(url) as source:``) to release its HTTP client.
     ``celestrak_url`` (e.g. ``https://celestrak.org/SpaceData/SW-All.csv``) is optional.
     """
