@@ -498,7 +498,7 @@ class _Engine:
         self._cache = None
         live: list[tuple[list[int], float, Any, bool]] = [
             ([], 0.0, xgr.GrammarMatcher(grammar), False)]
-        done: list[tuple[float, list[int]]] = []
+        best: tuple[float, list[int]] | None = None  # the most likely finished turn so far
         threads = torch.get_num_threads()
         try:
             with torch.inference_mode():
@@ -527,13 +527,15 @@ class _Engine:
                         if not child.accept_token(token):
                             raise RuntimeError(f"grammar dead end at token {token}")
                         if token in self.stop_ids or child.is_terminated():
-                            done.append((value, prefix))
+                            if best is None or value > best[0]:
+                                best = (value, prefix)
                             if not nxt and not whole_turn:
                                 break  # the best candidate ends the turn: nothing beats it
                             continue
                         grown = [*prefix, token]
                         if stop and self._hit_stop(grown, stop):
-                            done.append((value, grown))
+                            if best is None or value > best[0]:
+                                best = (value, grown)
                             continue
                         now_inside = self._inside_call(grown, token, inside)
                         if not whole_turn and nxt and not (nxt[0][3] and now_inside):
@@ -542,7 +544,7 @@ class _Engine:
                         rows.append(row)
                         if not whole_turn and not now_inside:
                             break
-                    if not nxt or (done and max(d[0] for d in done) >= nxt[0][1]):
+                    if not nxt or (best is not None and best[0] >= nxt[0][1]):
                         break
                     past.reorder_cache(torch.tensor(rows, device=self.device))
                     live = nxt
@@ -553,8 +555,8 @@ class _Engine:
             past.reorder_cache(torch.tensor([0], device=self.device))
             _crop(past, len(ids))  # the prompt is what the next call can share
             self._cache = (list(ids), past)
-        if done:  # a finished turn beats one cut off by max_new_tokens
-            return max(done, key=lambda d: d[0])[1], False
+        if best is not None:  # a finished turn beats one cut off by max_new_tokens
+            return best[1], False
         return live[0][0], True
 
     def _inside_call(self, grown: list[int], token: int, was_inside: bool) -> bool:
