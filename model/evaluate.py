@@ -777,12 +777,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-perplexity", action="store_true")
     parser.add_argument("--num-beams", type=int, default=None,
                         help="beam width (default: the model's generation_config, else 1)")
+    parser.add_argument("--length-penalty", type=float, default=None,
+                        help="beam score = log-probability / length ** this, per call block "
+                             "(default: the model's generation_config, else 1.0)")
     args = parser.parse_args(argv)
 
     from cosmo_agent.model.inference import CosmoChatModel
 
     chat = CosmoChatModel(model_path=args.model, max_new_tokens=args.max_new_tokens,
-                          num_beams=args.num_beams)
+                          num_beams=args.num_beams, length_penalty=args.length_penalty)
     lm = None if args.no_perplexity else chat.language_model()
     report = evaluate(load_split(args.split), chat_model_predictor(chat), language_model=lm)
     write_report(report, args.out, args.markdown)

@@ -2,8 +2,9 @@
 
 ``cosmo-agent model export RUN_DIR --out model/cosmo-tiny --report eval.json`` writes the
 weights (safetensors, in ``dtype``), the tokenizer with its chat template, the training
-record and a ``README.md`` model card holding the evaluation table.  ``--num-beams N`` records
-the beam width ``CosmoChatModel`` decodes with by default (``generation_config.json``).
+record and a ``README.md`` model card holding the evaluation table.  ``--num-beams N`` and
+``--length-penalty X`` record the beam width and the length penalty ``CosmoChatModel`` decodes
+with by default (``generation_config.json``).
 Loading needs nothing but this directory (``CosmoChatModel.load(out)``); the weights are cast
 back to float32 on CPU when loaded.
 
@@ -36,6 +37,7 @@ _RECORDS = ("cosmo_training.json", "manifest.json")
 def model_card(
     name: str, config: dict[str, Any], training: dict[str, Any] | None,
     report: dict[str, Any] | None, n_parameters: int, dtype: str, num_beams: int = 1,
+    length_penalty: float = 1.0,
 ) -> str:
     """The model card text: what the model is, how it was made, how it scores."""
     lines = [
@@ -50,7 +52,9 @@ def model_card(
         f"layers, hidden {config.get('hidden_size', '?')}, vocabulary "
         f"{config.get('vocab_size', '?')}, {n_parameters:,} parameters, stored as {dtype}",
         "- licence: Apache-2.0 (weights and data are this project's own)",
-        "- decoding: " + ("greedy" if num_beams == 1 else f"beam search, width {num_beams}")
+        "- decoding: " + ("greedy" if num_beams == 1 else
+                          f"beam search in call blocks, width {num_beams}, length penalty "
+                          f"{length_penalty:g}")
         + ", schema-constrained with xgrammar (`CosmoChatModel`)",
     ]
     if training:
@@ -66,6 +70,7 @@ def model_card(
 def export_model(
     source: str | Path, out: str | Path, *, dtype: str = "bfloat16",
     report: str | Path | None = None, name: str = "cosmo-tiny", num_beams: int | None = None,
+    length_penalty: float | None = None,
 ) -> Path:
     """Write ``source`` (a ``save_pretrained`` directory) to ``out`` in ``dtype``."""
     import torch
@@ -83,6 +88,8 @@ def export_model(
     model = model.to(getattr(torch, dtype))
     if num_beams is not None:
         model.generation_config.num_beams = num_beams
+    if length_penalty is not None:
+        model.generation_config.length_penalty = length_penalty
     dst.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(dst, safe_serialization=True)
     for fname in _TOKENIZER_FILES + _RECORDS:
@@ -94,8 +101,10 @@ def export_model(
     if metrics is not None:
         shutil.copy2(Path(report), dst / "evaluation.json")  # type: ignore[arg-type]
     n_params = sum(p.numel() for p in model.parameters())
+    configured = model.generation_config.length_penalty
     card = model_card(name, model.config.to_dict(), training, metrics, n_params, dtype,
-                      int(model.generation_config.num_beams or 1))
+                      int(model.generation_config.num_beams or 1),
+                      1.0 if configured is None else float(configured))
     (dst / "README.md").write_text(card, encoding="utf-8")
     return dst
 
@@ -110,10 +119,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--name", default="cosmo-tiny")
     parser.add_argument("--num-beams", type=int, default=None,
                         help="default beam width to record (default: the run's own, else 1)")
+    parser.add_argument("--length-penalty", type=float, default=None,
+                        help="default length penalty to record: call blocks are compared by "
+                             "log-probability / length ** this (default: the run's own, "
+                             "else 1.0; 0: total log-probability)")
     args = parser.parse_args(argv)
     try:
         out = export_model(args.source, args.out, dtype=args.dtype, report=args.report,
-                           name=args.name, num_beams=args.num_beams)
+                           name=args.name, num_beams=args.num_beams,
+                           length_penalty=args.length_penalty)
     except (FileNotFoundError, ValueError) as exc:
         print(f"cosmo-agent model export: {exc}", file=sys.stderr)
         return 2

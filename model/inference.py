@@ -31,6 +31,15 @@ Before compiling, each parameters schema is rewritten for decoding (:func:`decod
 A tool whose schema xgrammar still cannot compile is left out of the grammar (the model cannot
 call it) with a warning, rather than decoded unconstrained.
 
+A grammar cannot remember which items an array already holds, so ``uniqueItems`` on an array
+of enumerated strings (the contract's satellite and station lists) is enforced in the decode
+loop instead (:mod:`cosmo_agent.model.unique_items`): a token that would repeat an item, or
+start one that can only end as a repeat, is passed over for the next most likely one.
+
+With beam search, finished call blocks are compared by ``log-probability / length **
+length_penalty`` (``CosmoChatModel.length_penalty``, else ``generation_config.json``, else
+transformers' default 1.0); cosmo-tiny ships 0, the most likely block whatever its length.
+
 Use::
 
     chat = CosmoChatModel.load()                       # or CosmoChatModel.load("path/to/model")
@@ -72,6 +81,7 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import ConfigDict, Field, PrivateAttr
 
 from cosmo_agent.model.evaluate import validate_call
+from cosmo_agent.model.unique_items import UniqueItems
 
 __all__ = [
     "DATE_TIME_UTC_PATTERN",
@@ -324,7 +334,7 @@ class _Engine:
 
     def __init__(self, model: Any, tokenizer: Any, device: str, *, max_string_chars: int,
                  prefix_cache: bool, decode_threads: int | None = 1,
-                 num_beams: int | None = None) -> None:
+                 num_beams: int | None = None, length_penalty: float | None = None) -> None:
         import torch
         import xgrammar as xgr
 
@@ -342,6 +352,10 @@ class _Engine:
         if num_beams < 1:
             raise ValueError(f"num_beams must be at least 1, got {num_beams}")
         self.num_beams = num_beams
+        if length_penalty is None:  # likewise (transformers' own default is 1.0)
+            configured = getattr(model.generation_config, "length_penalty", None)
+            length_penalty = 1.0 if configured is None else float(configured)
+        self.length_penalty = length_penalty
         self.stop_ids = _stop_token_ids(tokenizer, model)
         # transformers 5 renamed forward's past_key_values to cache (the old name is deprecated)
         forward_args = inspect.signature(self.model.forward).parameters
@@ -350,6 +364,7 @@ class _Engine:
         self.info = xgr.TokenizerInfo.from_huggingface(tokenizer, vocab_size=vocab_size,
                                                        stop_token_ids=self.stop_ids)
         self.compiler = xgr.GrammarCompiler(self.info, max_threads=2)
+        self.token_bytes: list[bytes] = list(self.info.decoded_vocab)
         self.format = ToolCallFormat.from_chat_template(tokenizer)
         # Free text never spells a special token (a stop token ends the turn instead) nor the
         # closing tag of a call.
@@ -361,20 +376,33 @@ class _Engine:
         self._pieces: dict[int, str] = {}
         self.excluded_text = sorted(t for t in specials | {self.format.close_tag} if t)
         self.lock = threading.Lock()
-        self._grammars: OrderedDict[str, Any] = OrderedDict()
+        self._grammars: OrderedDict[str, tuple[Any, UniqueItems | None]] = OrderedDict()
         self._cache: tuple[list[int], Any] | None = None
 
     # -- grammar --------------------------------------------------------------------------
     def grammar(self, tools: Sequence[Mapping[str, Any]], choice: str) -> Any:
+        """The compiled grammar of a turn that may call ``tools`` as ``choice`` allows."""
+        return self.constraints(tools, choice)[0]
+
+    def constraints(self, tools: Sequence[Mapping[str, Any]],
+                    choice: str) -> tuple[Any, UniqueItems | None]:
+        """The grammar and the distinct-items guard (None when no array needs one)."""
         key = json.dumps([tools, choice], sort_keys=True, ensure_ascii=False)
         if key in self._grammars:
             self._grammars.move_to_end(key)
             return self._grammars[key]
-        compiled = self._compile(tools, choice)
-        self._grammars[key] = compiled
+        fmt = self.format
+        guard = UniqueItems(
+            [{"function": {"name": _named(t), "parameters": decoding_schema(
+                t.get("function", t).get("parameters") or {"type": "object"},
+                max_string_chars=self.max_string_chars)}} for t in tools],
+            open_tag=fmt.open_tag, close_tag=fmt.close_tag, before_name=fmt.before_name,
+            after_name=fmt.after_name)
+        made = (self._compile(tools, choice), guard if guard else None)
+        self._grammars[key] = made
         if len(self._grammars) > 32:
             self._grammars.popitem(last=False)
-        return compiled
+        return made
 
     def _compile(self, tools: Sequence[Mapping[str, Any]], choice: str) -> Any:
         from xgrammar import structural_tag as st
@@ -431,14 +459,31 @@ class _Engine:
         return None, ids
 
     def decode(self, ids: list[int], grammar: Any, max_new_tokens: int,
-               stop: Sequence[str] = ()) -> tuple[list[int], bool]:
-        """Tokens under ``grammar``; returns (tokens, cut off by max_new_tokens)."""
+               stop: Sequence[str] = (), unique: UniqueItems | None = None,
+               ) -> tuple[list[int], bool]:
+        """Tokens under ``grammar`` (and ``unique``, when given); returns (tokens, cut off by
+        max_new_tokens)."""
         if self.num_beams > 1:
-            return self._beam_decode(ids, grammar, max_new_tokens, stop)
-        return self._greedy_decode(ids, grammar, max_new_tokens, stop)
+            return self._beam_decode(ids, grammar, max_new_tokens, stop, unique=unique)
+        return self._greedy_decode(ids, grammar, max_new_tokens, stop, unique)
+
+    def _distinct(self, logits: Any, token: int, out: list[int], unique: UniqueItems) -> int:
+        """The most likely token in ``logits`` (one row, grammar-masked, ``token`` its argmax)
+        that keeps the open call's distinct-enum arrays distinct; ``token`` itself when the
+        grammar allows nothing else (the validator then reports the call)."""
+        first = token
+        for _ in range(64):
+            if unique.allows(self._bytes([*out, token])):
+                return token
+            logits[token] = float("-inf")
+            token = int(self.torch.argmax(logits))
+            if logits[token] == float("-inf"):
+                break
+        return first
 
     def _greedy_decode(self, ids: list[int], grammar: Any, max_new_tokens: int,
-                       stop: Sequence[str]) -> tuple[list[int], bool]:
+                       stop: Sequence[str], unique: UniqueItems | None = None,
+                       ) -> tuple[list[int], bool]:
         torch, xgr = self.torch, self.xgr
         matcher = xgr.GrammarMatcher(grammar)
         bitmask = xgr.allocate_token_bitmask(1, self.info.vocab_size)
@@ -447,6 +492,7 @@ class _Engine:
         fed = list(ids[: len(ids) - len(feed)])
         out: list[int] = []
         truncated = True
+        inside = False
         threads = torch.get_num_threads()
         try:
             with torch.inference_mode():
@@ -454,12 +500,14 @@ class _Engine:
                     if step == 1 and self.decode_threads and self.device == "cpu":
                         torch.set_num_threads(self.decode_threads)  # after the prefill
                     result = self._forward(torch.tensor([feed], device=self.device), past)
-                    past = result.past_key_values
+                    past = self._cache_of(result)
                     fed.extend(feed)
                     logits = result.logits[:, -1, :].float()
                     matcher.fill_next_token_bitmask(bitmask)
                     xgr.apply_token_bitmask_inplace(logits, bitmask.to(logits.device))
                     token = int(torch.argmax(logits, dim=-1)[0])
+                    if unique is not None and inside:
+                        token = self._distinct(logits[0], token, out, unique)
                     if not matcher.accept_token(token):
                         raise RuntimeError(f"grammar dead end at token {token}")
                     if token in self.stop_ids or matcher.is_terminated():
@@ -467,6 +515,8 @@ class _Engine:
                         break
                     out.append(token)
                     feed = [token]
+                    if unique is not None:
+                        inside = self._inside_call(out, token, inside)
                     if stop and self._hit_stop(out, stop):
                         truncated = False
                         break
@@ -477,21 +527,30 @@ class _Engine:
         return out, truncated
 
     def _beam_decode(self, ids: list[int], grammar: Any, max_new_tokens: int,
-                     stop: Sequence[str], *, whole_turn: bool = False) -> tuple[list[int], bool]:
+                     stop: Sequence[str], *, whole_turn: bool = False,
+                     unique: UniqueItems | None = None) -> tuple[list[int], bool]:
         """Greedy decoding, except inside a call block, whose contents are beam-searched.
 
         The model's own most likely next token decides, as in greedy decoding, whether the turn
-        opens a call, writes text or ends; once a call is open, the ``num_beams`` most likely
-        grammatical continuations are kept until the block closes, scored by the model's
-        unmasked log-probabilities (a token the grammar forces still costs what the model
-        thinks of it).  When the best candidate is outside a block again (the call closed),
-        it alone goes on.  Scores only fall as a turn grows, so a finished turn that beats
-        every live prefix is final.  Widening the search over the whole turn instead was
-        measured and rejected: longer text answers lose to calls on total log-probability,
-        and irrelevance detection fell (model/cosmo-tiny/README.md); ``whole_turn=True`` still
-        does that (the tests check the search itself against brute force with it)."""
+        opens a call, writes text or ends.  Once a call is open, the ``num_beams`` most likely
+        grammatical continuations are kept, scored by the model's unmasked log-probabilities
+        (a token the grammar forces still costs what the model thinks of it).  A candidate
+        that closes the block joins the finished blocks if it ranks among the ``num_beams``
+        best of its step; the search stops when ``num_beams`` blocks are finished or none is
+        left to extend, and the finished block with the best ``log-probability / length **
+        length_penalty`` (length in tokens of the block) goes on, alone.  With
+        ``length_penalty`` 0 (the most likely block, whatever its length) the search stops as
+        soon as a finished block beats every live one, since scores only fall as a block
+        grows.  Without the division, a short block (``"all"``, one name) beats a longer one
+        (three names) that is likelier token for token.
+
+        Widening the search over the whole turn instead was measured and rejected: longer text
+        answers lose to calls on total log-probability, and irrelevance detection fell
+        (model/cosmo-tiny/README.md); ``whole_turn=True`` still does that, with no length
+        penalty (the tests check the search itself against brute force with it)."""
         torch, xgr = self.torch, self.xgr
         width = self.num_beams
+        penalty = self.length_penalty
         vocab = self.info.vocab_size
         bitmask = xgr.allocate_token_bitmask(width, vocab)
         past, feed = self._start(ids)
@@ -499,6 +558,9 @@ class _Engine:
         live: list[tuple[list[int], float, Any, bool]] = [
             ([], 0.0, xgr.GrammarMatcher(grammar), False)]
         best: tuple[float, list[int]] | None = None  # the most likely finished turn so far
+        opened = (0, 0.0)  # where the open block starts: tokens before it, score there
+        # finished blocks of the open call: (normalized score, tokens, score, matcher)
+        done: list[tuple[float, list[int], float, Any]] = []
         threads = torch.get_num_threads()
         try:
             with torch.inference_mode():
@@ -507,22 +569,29 @@ class _Engine:
                     if step == 1 and self.decode_threads and self.device == "cpu":
                         torch.set_num_threads(self.decode_threads)
                     result = self._forward(tokens, past)
-                    past = result.past_key_values
+                    past = self._cache_of(result)
                     logp = torch.log_softmax(result.logits[:, -1, :vocab].float(), dim=-1)
                     for row, (_, _, matcher, _) in enumerate(live):
                         matcher.fill_next_token_bitmask(bitmask, row)
                     xgr.apply_token_bitmask_inplace(logp, bitmask[: len(live)].to(logp.device))
                     logp += torch.tensor([beam[1] for beam in live],
                                          device=logp.device)[:, None]
-                    top = torch.topk(logp.view(-1), min(2 * width, logp.numel()))
+                    # the guard may refuse a few candidates, so it gets a few more to look at
+                    wanted = 2 * width + (16 if unique is not None else 0)
+                    top = torch.topk(logp.view(-1), min(wanted, logp.numel()))
                     nxt: list[tuple[list[int], float, Any, bool]] = []
                     rows: list[int] = []
+                    rank = 0
                     for value, flat in zip(top.values.tolist(), top.indices.tolist(),
                                            strict=True):
                         if value == float("-inf") or len(nxt) == width:
                             break
                         row, token = divmod(int(flat), logp.shape[1])
                         prefix, _, matcher, inside = live[row]
+                        if unique is not None and inside and not unique.allows(
+                                self._bytes([*prefix, token])):
+                            continue  # it repeats an item of a distinct-enum array
+                        rank += 1
                         child = matcher.fork()
                         if not child.accept_token(token):
                             raise RuntimeError(f"grammar dead end at token {token}")
@@ -538,12 +607,31 @@ class _Engine:
                                 best = (value, grown)
                             continue
                         now_inside = self._inside_call(grown, token, inside)
+                        if not whole_turn and inside and not now_inside:  # the block closed
+                            if rank <= width:
+                                size = len(grown) - opened[0]
+                                done.append(((value - opened[1]) / size ** penalty, grown,
+                                             value, child))
+                            continue
                         if not whole_turn and nxt and not (nxt[0][3] and now_inside):
                             continue  # outside a call block, decoding stays greedy
+                        if not whole_turn and not inside and not nxt and now_inside:
+                            opened = (len(grown), value)  # a block opens: beams fan out
                         nxt.append((grown, value, child, now_inside))
                         rows.append(row)
                         if not whole_turn and not now_inside:
-                            break
+                            break  # outside a call block, decoding stays greedy
+                    if done and (not nxt or len(done) >= width or (
+                            penalty == 0 and max(d[2] for d in done) >= nxt[0][1])):
+                        _, grown, value, child = max(done, key=lambda d: d[0])
+                        done = []
+                        # the cache holds the shared prefix up to the block; the winner's block
+                        # is fed again in one pass
+                        past.reorder_cache(torch.tensor([0], device=self.device))
+                        _crop(past, len(ids) + opened[0])
+                        live = [(grown, value, child, False)]
+                        tokens = torch.tensor([grown[opened[0]:]], device=self.device)
+                        continue
                     if not nxt or (best is not None and best[0] >= nxt[0][1]):
                         break
                     past.reorder_cache(torch.tensor(rows, device=self.device))
@@ -557,6 +645,8 @@ class _Engine:
             self._cache = (list(ids), past)
         if best is not None:  # a finished turn beats one cut off by max_new_tokens
             return best[1], False
+        if done:  # cut off while blocks were being compared: the best finished one
+            return max(done, key=lambda d: d[0])[1], True
         return live[0][0], True
 
     def _inside_call(self, grown: list[int], token: int, was_inside: bool) -> bool:
@@ -572,8 +662,20 @@ class _Engine:
         text = str(self.tokenizer.decode(grown, skip_special_tokens=False))
         return text.count(fmt.open_tag) > text.count(fmt.close_tag)
 
+    def _bytes(self, tokens: list[int]) -> bytes:
+        """What ``tokens`` spell, byte for byte (a token may end inside a character)."""
+        vocab = self.token_bytes
+        return b"".join(vocab[t] for t in tokens)
+
     def _forward(self, tokens: Any, past: Any) -> Any:
         return self.model(input_ids=tokens, use_cache=True, **{self._cache_arg: past})
+
+    @staticmethod
+    def _cache_of(result: Any) -> Any:
+        """The KV cache a forward pass returns (``cache`` on transformers 5, where reading
+        ``past_key_values`` is deprecated; ``past_key_values`` before)."""
+        past = getattr(result, "cache", None)
+        return past if past is not None else result.past_key_values
 
     def _hit_stop(self, out: list[int], stop: Sequence[str]) -> bool:
         text = self.tokenizer.decode(out[-64:], skip_special_tokens=False)
@@ -587,9 +689,9 @@ class _Engine:
                  tool_choice: Any, max_new_tokens: int, stop: Sequence[str] = ()) -> Completion:
         choice = _normalize_choice(tool_choice, [_named(t) for t in tools])
         with self.lock:
-            grammar = self.grammar(tools, choice)
+            grammar, unique = self.constraints(tools, choice)
             ids = self.prompt_ids(messages, tools)
-            out, truncated = self.decode(ids, grammar, max_new_tokens, stop)
+            out, truncated = self.decode(ids, grammar, max_new_tokens, stop, unique)
         raw = self.tokenizer.decode(out, skip_special_tokens=False)
         if stop:
             cut = min((raw.find(s) for s in stop if s and s in raw), default=-1)
@@ -704,6 +806,9 @@ class CosmoChatModel(BaseChatModel):
     ``num_beams`` > 1 beam-searches the contents of each call block under the same grammar
     (text, and the choice to call at all, stay greedy; :meth:`_Engine._beam_decode`); None
     takes ``num_beams`` from the model directory's ``generation_config.json`` (1 if unset).
+    Finished call blocks are compared by ``log-probability / length ** length_penalty``; None
+    takes ``length_penalty`` from the generation config (transformers' default, 1.0, if
+    unset); 0 compares total log-probability.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -715,6 +820,7 @@ class CosmoChatModel(BaseChatModel):
     prefix_cache: bool = True
     decode_threads: int | None = Field(default=1, ge=1)
     num_beams: int | None = Field(default=None, ge=1)
+    length_penalty: float | None = None
 
     _engine: _Engine | None = PrivateAttr(default=None)
 
@@ -733,7 +839,8 @@ class CosmoChatModel(BaseChatModel):
                                max_string_chars=chat.max_string_chars,
                                prefix_cache=chat.prefix_cache,
                                decode_threads=chat.decode_threads,
-                               num_beams=chat.num_beams)
+                               num_beams=chat.num_beams,
+                               length_penalty=chat.length_penalty)
         return chat
 
     def _device(self) -> str:
@@ -760,7 +867,8 @@ class CosmoChatModel(BaseChatModel):
                                    max_string_chars=self.max_string_chars,
                                    prefix_cache=self.prefix_cache,
                                    decode_threads=self.decode_threads,
-                                   num_beams=self.num_beams)
+                                   num_beams=self.num_beams,
+                                   length_penalty=self.length_penalty)
         return self._engine
 
     @property

@@ -65,8 +65,16 @@ def test_export_records_the_beam_width_the_model_decodes_with(tmp_path: Path) ->
     run, out = tmp_path / "run", tmp_path / "out"
     make_model(tokenizer).save_pretrained(run)
     tokenizer.save_pretrained(run)
+    assert main(["model", "export", str(run), "--out", str(out), "--num-beams", "4",
+                 "--length-penalty", "0"]) == 0
+    generation = json.loads((out / "generation_config.json").read_text())
+    assert (generation["num_beams"], generation["length_penalty"]) == (4, 0.0)
+    assert "decoding: beam search in call blocks, width 4, length penalty 0" in (
+        out / "README.md").read_text(encoding="utf-8")
+    engine = CosmoChatModel.load(str(out), device="cpu").engine
+    assert (engine.num_beams, engine.length_penalty) == (4, 0.0)
+    assert CosmoChatModel.load(str(out), device="cpu",
+                               length_penalty=0.5).engine.length_penalty == 0.5
     assert main(["model", "export", str(run), "--out", str(out), "--num-beams", "4"]) == 0
-    assert json.loads((out / "generation_config.json").read_text())["num_beams"] == 4
-    assert "decoding: beam search, width 4" in (out / "README.md").read_text(encoding="utf-8")
-    assert CosmoChatModel.load(str(out), device="cpu").engine.num_beams == 4
+    assert CosmoChatModel.load(str(out), device="cpu").engine.length_penalty == 1.0
     assert main(["model", "export", str(run), "--out", str(out), "--num-beams", "0"]) == 2

@@ -533,6 +533,113 @@ def test_beam_search_leaves_the_decision_to_call_and_all_text_greedy(tokenizer: 
                                           CONTRACT_TOOLS, beam.format)[1], CONTRACT_TOOLS)
 
 
+class _RowsCache:
+    """What a KV cache stands for: the tokens each beam row has been fed."""
+
+    def __init__(self, rows: int) -> None:
+        self.rows: list[list[int]] = [[] for _ in range(rows)]
+
+    def get_seq_length(self) -> int:
+        return len(self.rows[0])
+
+    def crop(self, tokens_to_remove: int) -> None:
+        self.rows = [r[:tokens_to_remove] for r in self.rows]
+
+    def reorder_cache(self, index: Any) -> None:
+        self.rows = [list(self.rows[i]) for i in index.tolist()]
+
+
+class TrieLM(torch.nn.Module):
+    """A language model that knows a few turns and nothing else: after a prefix of one of
+    them, each next token that one of them takes has the logit ``logits[prefix][token]``, and
+    every other token -40.  Log-probabilities of whole turns are then exact and cheap."""
+
+    def __init__(self, vocab: int, logits: dict[tuple[int, ...], dict[int, float]]) -> None:
+        super().__init__()
+        from transformers import GenerationConfig, LlamaConfig
+
+        self.logits = logits
+        self.vocab = vocab
+        self.head = torch.nn.Embedding(vocab, 1)
+        self.config = LlamaConfig(vocab_size=vocab)
+        self.generation_config = GenerationConfig()
+
+    def get_output_embeddings(self) -> Any:
+        return self.head
+
+    def next_logits(self, history: list[int]) -> Any:
+        row = torch.full((self.vocab,), -40.0)
+        for token, value in self.logits.get(tuple(history), {}).items():
+            row[token] = value
+        return row
+
+    def forward(self, input_ids: Any, use_cache: bool = True, cache: Any = None) -> Any:
+        from types import SimpleNamespace
+
+        cache = cache if cache is not None else _RowsCache(input_ids.shape[0])
+        out = torch.empty(input_ids.shape[0], input_ids.shape[1], self.vocab)
+        for b, fed in enumerate(input_ids.tolist()):
+            for t, token in enumerate(fed):
+                cache.rows[b].append(token)
+                out[b, t] = self.next_logits(cache.rows[b])
+        return SimpleNamespace(logits=out, cache=cache)
+
+
+def test_call_blocks_are_compared_by_log_probability_over_length_to_the_penalty(
+        tokenizer: Any) -> None:
+    """Against brute force over every turn a trie language model knows (one call with "all"
+    or one to three names): the beam returns the turn whose call block has the best
+    log-probability / length ** length_penalty, for penalties 0, 0.5 and 1; the penalty does
+    decide between a short block and a long one."""
+    import random
+
+    names = _names(["ISS", "제주", "25544"])
+    tools = [_fn("pick", {"sats": names}, ("sats",))]
+    chooser = CosmoChatModel.from_components(make_model(tokenizer), tokenizer,
+                                             prefix_cache=False).engine
+    ids = chooser.prompt_ids([{"role": "user", "content": "which?"}], tools)
+    stop = chooser.stop_ids[0]
+    picks: list[Any] = ["all", ["ISS"], ["ISS", "제주"], ["ISS", "제주", "25544"]]
+    turns = [tokenizer(chooser.format.render("pick", {"sats": p}),
+                       add_special_tokens=False)["input_ids"] + [stop] for p in picks]
+    grammar = chooser.grammar(tools, "pick")
+    for turn in turns:  # every turn is one the grammar allows
+        import xgrammar as xgr
+
+        matcher = xgr.GrammarMatcher(grammar)
+        assert all(matcher.accept_token(t) for t in turn)
+    opened = turns[0].index(tokenizer.convert_tokens_to_ids("<tool_call>")) + 1
+    winners: set[tuple[str, float]] = set()
+    for seed in range(12):
+        rng = random.Random(seed)
+        logits: dict[tuple[int, ...], dict[int, float]] = {}
+        for turn in turns:
+            for i, token in enumerate(turn):
+                logits.setdefault(tuple(ids + turn[:i]), {})[token] = rng.uniform(-3.0, 3.0)
+        lm = TrieLM(len(tokenizer), logits)
+
+        def block_score(turn: list[int], penalty: float, lm: TrieLM = lm) -> float:
+            block = turn[opened: len(turn) - 1]  # after the open tag, to the close tag
+            total = 0.0
+            for i, token in enumerate(block):
+                row = torch.log_softmax(lm.next_logits(ids + turn[:opened + i]), dim=-1)
+                total += float(row[token])
+            return total / len(block) ** penalty
+
+        for penalty in (0.0, 0.5, 1.0):
+            engine = CosmoChatModel.from_components(
+                lm, tokenizer, prefix_cache=False, num_beams=4, device="cpu",
+                length_penalty=penalty).engine
+            best = max(turns, key=lambda t, p=penalty: block_score(t, p))
+            out, cut = engine.decode(ids, grammar, 64)
+            assert not cut
+            assert out == best[:-1], (seed, penalty)
+            winners.add((json.dumps(picks[turns.index(best)]), penalty))
+    by_penalty = {p: {w for w, q in winners if q == p} for p in (0.0, 0.5, 1.0)}
+    assert by_penalty[0.0] != by_penalty[1.0]  # the penalty changed some winner
+    assert len({w for w, _ in winners}) >= 3
+
+
 def test_beam_width_comes_from_the_generation_config(tokenizer: Any) -> None:
     model = make_model(tokenizer, 2)
     model.generation_config.num_beams = 3

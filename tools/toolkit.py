@@ -126,6 +126,13 @@ _FUTURE_DATA_TOLERANCE_S: Final = 3600.0  # space-weather data newer than the cl
 Name = Annotated[str, Field(min_length=1, max_length=128)]
 
 
+# A repeated name means nothing (the tools resolve each satellite or station once), so the
+# schema asks for distinct items; constrained decoding enforces it (model/unique_items.py).
+_NameList = Annotated[
+    list[Name], Field(min_length=1, max_length=100, json_schema_extra={"uniqueItems": True})
+]
+
+
 def _selection(value: object) -> object:
     """Accept a lone name for a one-item list, and "ALL" in any case."""
     if isinstance(value, str):
@@ -134,7 +141,7 @@ def _selection(value: object) -> object:
 
 
 SatelliteSelection = Annotated[
-    Annotated[list[Name], Field(min_length=1, max_length=100)] | Literal["all"],
+    _NameList | Literal["all"],
     BeforeValidator(_selection),
     Field(
         description='Fleet satellites by name, alias or NORAD id, or "all".',
@@ -142,7 +149,7 @@ SatelliteSelection = Annotated[
     ),
 ]
 StationSelection = Annotated[
-    Annotated[list[Name], Field(min_length=1, max_length=100)] | Literal["all"],
+    _NameList | Literal["all"],
     BeforeValidator(_selection),
     Field(
         description='Ground stations by id, name or alias, or "all".',

@@ -1,9 +1,11 @@
 """Half-precision copy of the trained cosmo-tiny for shipping, plus training throughput.
 
-Usage: python finalize.py RUN_MODEL_DIR SHIP_DIR CORPUS_DIR TRAIN_LOG_JSON [NUM_BEAMS]
+Usage: python finalize.py RUN_MODEL_DIR SHIP_DIR CORPUS_DIR TRAIN_LOG_JSON [NUM_BEAMS
+       [LENGTH_PENALTY]]
 Chooses float16 or bfloat16 by the smaller max |logit - fp32 logit| on validation prompts.
 NUM_BEAMS goes into the shipped generation_config.json: the beam width CosmoChatModel decodes
-with by default (chosen on a development set, see the card).
+with by default (chosen on a development set, see the card), and LENGTH_PENALTY the length
+penalty its beam compares finished call blocks with (transformers' default 1.0 if not given).
 """
 import json
 import shutil
@@ -40,6 +42,8 @@ if ship.exists():
     shutil.rmtree(ship)
 if len(sys.argv) > 5:
     model.generation_config.num_beams = int(sys.argv[5])
+if len(sys.argv) > 6:
+    model.generation_config.length_penalty = float(sys.argv[6])
 model.to(getattr(torch, best.removeprefix("torch."))).save_pretrained(ship)
 for name in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
              "generation_config.json"):
