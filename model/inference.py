@@ -392,12 +392,16 @@ class _Engine:
             self._grammars.move_to_end(key)
             return self._grammars[key]
         fmt = self.format
-        guard = UniqueItems(
-            [{"function": {"name": _named(t), "parameters": decoding_schema(
-                t.get("function", t).get("parameters") or {"type": "object"},
-                max_string_chars=self.max_string_chars)}} for t in tools],
-            open_tag=fmt.open_tag, close_tag=fmt.close_tag, before_name=fmt.before_name,
-            after_name=fmt.after_name)
+        schemas = []
+        for tool in tools:
+            params = tool.get("function", tool).get("parameters") or {"type": "object"}
+            try:
+                narrowed = decoding_schema(params, max_string_chars=self.max_string_chars)
+            except ValueError:
+                continue  # _compile leaves this tool out of the grammar, with a warning
+            schemas.append({"function": {"name": _named(tool), "parameters": narrowed}})
+        guard = UniqueItems(schemas, open_tag=fmt.open_tag, close_tag=fmt.close_tag,
+                            before_name=fmt.before_name, after_name=fmt.after_name)
         made = (self._compile(tools, choice), guard if guard else None)
         self._grammars[key] = made
         if len(self._grammars) > 32:

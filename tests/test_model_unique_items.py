@@ -209,3 +209,13 @@ def test_the_contract_asks_for_distinct_names_and_the_tools_resolve_repeats_once
     assert once.ok and twice.ok
     assert once.result is not None and twice.result is not None
     assert twice.result.model_dump() == once.result.model_dump()
+
+
+def test_a_tool_that_cannot_be_decoded_is_left_out_of_the_guard_too(tokenizer: Any) -> None:
+    remote = {"type": "function", "function": {"name": "remote", "parameters": {
+        "type": "object", "properties": {"x": {"$ref": "https://example.org/x.json"}}}}}
+    engine = CosmoChatModel.from_components(make_model(tokenizer), tokenizer).engine
+    with pytest.warns(UserWarning, match="remote"):
+        grammar, unique = engine.constraints([remote, *_tools(unique=True)], "required")
+    assert unique is not None and set(unique.schemas) == {"find_passes"}
+    assert grammar is not None
