@@ -205,8 +205,9 @@ class UniqueItems:
 
     def __init__(self, tools: Sequence[Mapping[str, Any]], *, open_tag: str, close_tag: str,
                  before_name: str, after_name: str) -> None:
-        self.open_tag, self.close_tag = open_tag, close_tag
-        self.before_name, self.after_name = before_name, after_name
+        # the layout, as the bytes the decode loop hands over
+        self.open_tag, self.close_tag = open_tag.encode(), close_tag.encode()
+        self.before_name, self.after_name = before_name.encode(), after_name.encode()
         self.schemas: dict[str, Mapping[str, Any]] = {}
         for tool in tools:
             fn = tool.get("function", tool)
@@ -221,14 +222,12 @@ class UniqueItems:
         """Whether ``text`` (a turn decoded so far; bytes when it may end inside a character)
         can still end in distinct items."""
         data = text.encode("utf-8") if isinstance(text, str) else text
-        open_tag, close_tag = self.open_tag.encode(), self.close_tag.encode()
-        start = data.rfind(open_tag)
-        if start < 0 or data.find(close_tag, start) >= 0:
+        start = data.rfind(self.open_tag)
+        if start < 0 or data.find(self.close_tag, start) >= 0:
             return True
-        head = data[start + len(open_tag):]
-        before = self.before_name.encode()
-        if not head.startswith(before):
+        head = data[start + len(self.open_tag):]
+        if not head.startswith(self.before_name):
             return True
-        name, sep, arguments = head[len(before):].partition(self.after_name.encode())
+        name, sep, arguments = head[len(self.before_name):].partition(self.after_name)
         schema = self.schemas.get(name.decode("utf-8", "replace")) if sep else None
         return schema is None or arguments_allow(arguments, schema)
