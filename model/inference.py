@@ -392,37 +392,43 @@ class _Engine:
             self._grammars.move_to_end(key)
             return self._grammars[key]
         fmt = self.format
-        schemas = []
+        narrowed: list[dict[str, Any] | ValueError] = []  # each tool's decoding schema
         for tool in tools:
             params = tool.get("function", tool).get("parameters") or {"type": "object"}
             try:
-                narrowed = decoding_schema(params, max_string_chars=self.max_string_chars)
-            except ValueError:
-                continue  # _compile leaves this tool out of the grammar, with a warning
-            schemas.append({"function": {"name": _named(tool), "parameters": narrowed}})
-        guard = UniqueItems(schemas, open_tag=fmt.open_tag, close_tag=fmt.close_tag,
-                            before_name=fmt.before_name, after_name=fmt.after_name)
-        made = (self._compile(tools, choice), guard if guard else None)
+                narrowed.append(decoding_schema(params, max_string_chars=self.max_string_chars))
+            except ValueError as exc:  # _compile leaves the tool out, with a warning
+                narrowed.append(exc)
+        guard = UniqueItems(
+            [{"function": {"name": _named(t), "parameters": n}}
+             for t, n in zip(tools, narrowed, strict=True) if not isinstance(n, ValueError)],
+            open_tag=fmt.open_tag, close_tag=fmt.close_tag, before_name=fmt.before_name,
+            after_name=fmt.after_name)
+        made = (self._compile(tools, choice, narrowed), guard if guard else None)
         self._grammars[key] = made
         if len(self._grammars) > 32:
             self._grammars.popitem(last=False)
         return made
 
-    def _compile(self, tools: Sequence[Mapping[str, Any]], choice: str) -> Any:
+    def _compile(self, tools: Sequence[Mapping[str, Any]], choice: str,
+                 narrowed: Sequence[Mapping[str, Any] | ValueError]) -> Any:
+        """The structural-tag grammar; ``narrowed`` holds each tool's :func:`decoding_schema`
+        (or why it has none)."""
         from xgrammar import structural_tag as st
 
         xgr, fmt = self.xgr, self.format
         text_only = st.AnyTextFormat(excludes=[fmt.open_tag, *self.excluded_text])
         tags = []
-        for tool in tools:
+        for tool, schema in zip(tools, narrowed, strict=True):
             name = _named(tool)
             if choice not in ("auto", "required") and name != choice:
                 continue
-            params = tool.get("function", tool).get("parameters") or {"type": "object"}
             try:
+                if isinstance(schema, ValueError):
+                    raise schema
                 ebnf = str(xgr.Grammar.from_json_schema(
-                    decoding_schema(params, max_string_chars=self.max_string_chars),
-                    any_whitespace=False, separators=fmt.separators, strict_mode=True))
+                    dict(schema), any_whitespace=False, separators=fmt.separators,
+                    strict_mode=True))
             except Exception as exc:
                 warnings.warn(f"tool {name!r}: schema cannot be decoded under constraint "
                               f"({exc}); the model will not call it", stacklevel=3)
