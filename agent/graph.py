@@ -92,7 +92,7 @@ ApprovalMode = Literal["reject", "approve_all", "interrupt"]
 ``approve_all``: every required role is recorded as approved by ``RunContext.approver``.
 ``interrupt``: the run pauses for a human decision (:class:`ApprovalDecision`).
 """
-RunStatus = Literal["running", "answered", "accepted", "rejected"]
+RunStatus = Literal["running", "answered", "accepted", "incomplete", "rejected"]
 """``answered``: an ask run's answer; ``accepted``: the plan passed validation with every
 approval it needs; ``rejected``: validation errors remain, or an approval was refused."""
 RAW_ARGUMENTS: Final = "__raw_arguments__"

@@ -40,6 +40,7 @@ __all__ = [
     "ElementAge",
     "PlanAlert",
     "PlanContact",
+    "PlanGap",
     "PlannedCommand",
     "Rationale",
     "SatelliteRef",
@@ -187,6 +188,26 @@ class ScreeningRecord(_Model):
     max_pc: float | None = Field(default=None, ge=0.0, le=1.0)
     dv_rtn_m_s: tuple[float, float, float] | None = None
     burn_epoch: UtcDatetime | None = None
+
+
+class PlanGap(_Model):
+    """Something the plan does not cover: a mission objective that did not run (or ran
+    without a satellite), or a safety policy the plan does not satisfy.
+
+    A plan with any gap is ``incomplete``: it is never reported or released as complete.
+    ``satellite`` is None when the gap concerns the whole fleet (e.g. no space weather).
+    """
+
+    objective: str = Field(min_length=1, max_length=64)
+    satellite: SatelliteRef | None = None
+    reason: str = Field(min_length=1, max_length=2000)
+
+    def describe(self) -> str:
+        """One line: objective, satellite (or fleet) and reason."""
+        who = "fleet" if self.satellite is None else (
+            f"{self.satellite.name} ({self.satellite.norad_id})"
+        )
+        return f"{self.objective} for {who}: {self.reason}"
 
 
 class PlanAlert(_Model):
@@ -422,6 +443,7 @@ class CommandPlan(_Model):
     space_weather: SpaceWeatherState | None = None
     data_ages: DataAges = Field(default_factory=DataAges)
     notes: list[str] = Field(default_factory=list)
+    gaps: list[PlanGap] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _consistent(self) -> CommandPlan:

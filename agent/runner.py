@@ -51,7 +51,7 @@ from cosmo_agent.tools.registry import ResultStore, ToolContext, openai_tools
 
 __all__ = ["Agent", "AskResult", "PlanResult", "PlanStatus", "Progress"]
 
-PlanStatus = Literal["accepted", "rejected", "awaiting_approval"]
+PlanStatus = Literal["accepted", "incomplete", "rejected", "awaiting_approval"]
 """``accepted``: valid, every approval present; ``rejected``: validation errors or a refused
 approval; ``awaiting_approval``: paused at the approval step (resume it)."""
 Progress = Callable[[str, str], None]

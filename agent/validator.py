@@ -25,7 +25,9 @@ reports **every** violation (never just the first):
    maneuvers only for maneuverable satellites and only with a post-maneuver screening of
    that very burn that found no new conjunction; no ``quiet_radiation`` command (e.g.
    SAFE_MODE_EXIT) while an S3+ radiation storm is active or unknown; (warning) every
-   command cites a tool result.
+   command cites a tool result;
+9. coverage: the plan records no gap (an objective that did not run for a satellite, or a
+   safety policy it does not satisfy): an incomplete plan is never valid.
 
 Rules are listed in :data:`RULES` (id -> severity, meaning). A command whose satellite or
 definition is unknown is only checked by the rules that do not need them.
@@ -114,6 +116,7 @@ RuleId = Literal[
     "policy.radiation_storm",
     "policy.space_weather_unknown",
     "rationale.unreferenced",
+    "coverage.incomplete",
 ]
 """Every rule id, grouped by stage (the order the validator reports them in)."""
 Severity = Literal["error", "warning"]
@@ -156,6 +159,7 @@ RULES: dict[RuleId, tuple[Severity, str]] = {
     "policy.radiation_storm": ("error", "not allowed during an S3+ radiation storm"),
     "policy.space_weather_unknown": ("error", "needs space weather and none is known"),
     "rationale.unreferenced": ("warning", "the rationale cites no tool result"),
+    "coverage.incomplete": ("error", "an objective or safety policy the plan does not cover"),
 }
 
 _ISSUE_RULE: dict[str, RuleId] = {
@@ -603,6 +607,16 @@ class _Run:
                     "that justifies it",
                 )
 
+    # 9 -----------------------------------------------------------------------------------
+
+    def coverage(self) -> None:
+        for gap in self.plan.gaps:
+            self.add(
+                "coverage.incomplete",
+                None,
+                f"incomplete: {gap.describe()}; fix the cause and re-plan",
+            )
+
     def _screening(self, i: int, cmd: PlannedCommand, sat: Satellite) -> None:
         ref = cmd.post_maneuver_screening
         rec = self.plan.screening(ref) if ref else None
@@ -692,6 +706,7 @@ def validate_plan(
     run.antennas()
     run.elements()
     run.policy()
+    run.coverage()
     return ValidationReport(
         mission=plan.mission,
         checked_at=now,
