@@ -15,6 +15,9 @@ as the planner saw them) into a :class:`~cosmo_agent.agent.plan.CommandPlan`:
   they need one);
 - every command's rationale cites the tool call ids behind it; alerts, failed tools and
   withheld commands are recorded; data ages come from fleet_status and space_weather.
+- what the results do not cover is recorded as the plan's ``gaps``
+  (:mod:`~cosmo_agent.agent.coverage`): objectives that did not run for a satellite, requested
+  commands that could not be planned, safety policies the commands do not satisfy.
 
 Times: no command before the planning clock plus ``policies.command_margin_min`` (+1 s); one
 satellite's commands are at least a second apart.
@@ -42,6 +45,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Literal, TypedDict, cast
 
+from cosmo_agent.agent.coverage import objective_gaps, safety_gaps
 from cosmo_agent.agent.intents import parse_request
 from cosmo_agent.agent.plan import (
     Approval,
@@ -50,6 +54,7 @@ from cosmo_agent.agent.plan import (
     ElementAge,
     PlanAlert,
     PlanContact,
+    PlanGap,
     PlannedCommand,
     Rationale,
     SatelliteRef,
@@ -125,7 +130,16 @@ class _Builder:
     summaries: Mapping[str, str]
     commands: list[PlannedCommand] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    gaps: list[PlanGap] = field(default_factory=list)
     used: dict[int, set[datetime]] = field(default_factory=dict)
+
+    def request_gap(self, key: Any, reason: str) -> None:
+        """A requested command that is not in the plan (the ``commands`` objective)."""
+        try:
+            ref: SatelliteRef | None = SatelliteRef.of(self.mission.satellite(str(key)))
+        except (KeyError, ValueError):
+            ref = None
+        self.gaps.append(PlanGap(objective="commands", satellite=ref, reason=reason[:2000]))
 
     def __post_init__(self) -> None:
         self.uplinks = {(s.id, a.id) for s in self.mission.stations for a in s.antennas if a.uplink}
@@ -226,10 +240,11 @@ def compose_plan(
                 accepted.append((r, item))
             else:
                 issues = "; ".join(f"{i['code']}: {i['message']}" for i in item.get("issues", []))
-                b.notes.append(
+                why = (
                     f"not planned: {item.get('command')} for {item.get('satellite_key')}"
                     f" was rejected by propose_commands ({r.call_id}): {issues}"
                 )
+                b.notes.append(why)  # the dictionary guard answered: not a gap
     consumed: set[int] = set()
 
     def claim(
@@ -394,15 +409,19 @@ def compose_plan(
             t0 = max(requested or earliest, earliest)
             t1 = b._free(sat.norad_id, t0, t0 + timedelta(minutes=10))
             if t1 is None:
+                b.request_gap(sat.norad_id, f"{command} for {sat.name}: no free second near"
+                              f" {_z(t0)}")  # fmt: skip
                 continue
             t = t1
         else:
             found = b.slot(sat.norad_id, requested or earliest)
             if found is None:
-                b.notes.append(
+                why = (
                     f"{command} for {sat.name} not planned: no scheduled uplink contact"
                     f" at or after {_z(requested or earliest)}"
                 )
+                b.notes.append(why)
+                b.request_gap(sat.norad_id, why)
                 continue
             t, link = found
         if requested is not None and abs((t - requested).total_seconds()) >= 1:
@@ -414,7 +433,7 @@ def compose_plan(
         _downlinks(b, schedule, safe_from)
 
     commands = sorted(b.commands, key=lambda c: (c.time, c.satellite.norad_id, c.command))
-    return CommandPlan(
+    plan = CommandPlan(
         mission=mission.name,
         created_at=now,
         horizon_start=now,
@@ -427,6 +446,8 @@ def compose_plan(
         data_ages=_ages(mission, now, ok, catalog),
         notes=b.notes,
     )
+    gaps = [*objective_gaps(mission, records), *b.gaps]
+    return plan.model_copy(update={"gaps": gaps + safety_gaps(plan, mission)})
 
 
 def _last(ok: Mapping[str, list[ToolRecord]], name: str) -> ToolRecord | None:

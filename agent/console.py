@@ -297,7 +297,7 @@ def _export(
 def _print_plan(result: PlanResult, written: list[str], output: str | None) -> None:
     print(result.briefing)
     if result.reasons:
-        print("Plan rejected:")
+        print("Plan incomplete:" if result.status == "incomplete" else "Plan rejected:")
         for reason in result.reasons[:20]:
             print(f"  - {reason}")
         if len(result.reasons) > 20:

@@ -60,6 +60,7 @@ from cosmo_agent.agent.compose import (
     hazardous_commands,
     repair_plan,
 )
+from cosmo_agent.agent.coverage import with_safety_gaps
 from cosmo_agent.agent.plan import Approval, CommandPlan
 from cosmo_agent.agent.planners import (
     PlannerBackend,
@@ -94,7 +95,10 @@ ApprovalMode = Literal["reject", "approve_all", "interrupt"]
 """
 RunStatus = Literal["running", "answered", "accepted", "incomplete", "rejected"]
 """``answered``: an ask run's answer; ``accepted``: the plan passed validation with every
-approval it needs; ``rejected``: validation errors remain, or an approval was refused."""
+approval it needs and covers every objective and safety policy; ``incomplete``: valid as far
+as it goes, but it has gaps (an objective that did not run for a satellite, a safety policy
+unmet: ``CommandPlan.gaps``); ``rejected``: validation errors remain, or an approval was
+refused."""
 RAW_ARGUMENTS: Final = "__raw_arguments__"
 """Key under which the graph passes a model's unparseable argument text to the tool."""
 
@@ -339,7 +343,13 @@ def _validate(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]
 
 
 def _blocking(report: ValidationReport) -> list[str]:
-    return [v.rule for v in report.errors() if v.rule not in APPROVAL_RULES]
+    """Errors the repair loop may answer: not approvals (the approval step's) and not gaps
+    (no repair covers an objective that did not run; the plan is emitted as incomplete)."""
+    return [
+        v.rule
+        for v in report.errors()
+        if v.rule not in APPROVAL_RULES and v.rule != "coverage.incomplete"
+    ]
 
 
 def _after_validate(state: AgentState, runtime: Runtime[RunContext]) -> str:
@@ -356,6 +366,7 @@ def _repair(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     report = ValidationReport.model_validate(state["report"])
     round_no = state.get("repair_round", 0) + 1
     plan, record = repair_plan(_plan(state), report, ctx.tools.mission, ctx.tools.now, round_no)
+    plan = with_safety_gaps(plan, ctx.tools.mission)
     stuck = not record["dropped"] and not record["retimed"]
     return {
         "plan": plan.to_jsonable(),
@@ -450,8 +461,15 @@ def _emit(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     approval = state.get("approval") or {}
     if approval.get("status") == "rejected":
         reasons.append(str(approval.get("reason", "approval refused")))
-    reasons += [f"{v.rule} (command {v.command_index}): {v.message}" for v in report.errors()]
-    status: RunStatus = "rejected" if reasons else "accepted"
+    errors = report.errors()
+    gaps = [v for v in errors if v.rule == "coverage.incomplete"]
+    reasons += [
+        f"{v.rule} (command {v.command_index}): {v.message}"
+        for v in errors
+        if v.rule != "coverage.incomplete"
+    ]
+    status: RunStatus = "rejected" if reasons else "incomplete" if gaps else "accepted"
+    reasons += [f"{v.rule}: {v.message}" for v in gaps]
     answer = next(
         (
             m.text
@@ -483,7 +501,7 @@ def _plan_summary(
     sats = len({c.satellite.norad_id for c in plan.commands})
     dropped = sum(len(r["dropped"]) for r in repairs)
     if lang == "ko":
-        verdict = "승인 가능" if status == "accepted" else "거부"
+        verdict = {"accepted": "승인 가능", "incomplete": "불완전"}.get(status, "거부")
         return (
             f"계획: 위성 {sats}기, 명령 {len(plan.commands)}건 ({kinds}); 검증 {report.summary()};"
             f" 수정으로 제외된 명령 {dropped}건; 결과: {verdict}."

@@ -52,7 +52,9 @@ from cosmo_agent.tools.registry import ResultStore, ToolContext, openai_tools
 __all__ = ["Agent", "AskResult", "PlanResult", "PlanStatus", "Progress"]
 
 PlanStatus = Literal["accepted", "incomplete", "rejected", "awaiting_approval"]
-"""``accepted``: valid, every approval present; ``rejected``: validation errors or a refused
+"""``accepted``: valid, every approval present, every objective and safety policy covered;
+``incomplete``: valid as far as it goes but with gaps (``CommandPlan.gaps``; the other
+satellites are still planned); ``rejected``: validation errors or a refused
 approval; ``awaiting_approval``: paused at the approval step (resume it)."""
 Progress = Callable[[str, str], None]
 """``progress(step, message)``: called after each graph step (for a spinner or a log)."""
@@ -321,7 +323,11 @@ def _plan_result(state: AgentState, thread_id: str, pending: dict[str, Any] | No
     if pending is not None:
         status = "awaiting_approval"
     else:
-        status = "accepted" if state.get("status") == "accepted" else "rejected"
+        final = state.get("status")
+        status = (
+            "accepted" if final == "accepted" else "incomplete" if final == "incomplete"
+            else "rejected"
+        )  # fmt: skip
     return PlanResult(
         status=status,
         thread_id=thread_id,

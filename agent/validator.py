@@ -614,7 +614,7 @@ class _Run:
             self.add(
                 "coverage.incomplete",
                 None,
-                f"incomplete: {gap.describe()}; fix the cause and re-plan",
+                f"{gap.describe()}; fix the cause and re-plan",
             )
 
     def _screening(self, i: int, cmd: PlannedCommand, sat: Satellite) -> None:

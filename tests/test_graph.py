@@ -26,7 +26,7 @@ from cosmo_agent.agent.runner import Agent, PlanResult
 from cosmo_agent.agent.validator import validate_plan
 from cosmo_agent.orbital.catalog import Catalog
 from cosmo_agent.tools.commands import dictionary_for
-from cosmo_agent.tools.mission import ApprovalPolicy, Mission, load_mission
+from cosmo_agent.tools.mission import ApprovalPolicy, Mission, Objective, load_mission
 
 ROOT = Path(__file__).resolve().parents[1]
 EPOCH = datetime(2026, 6, 10, 12, tzinfo=UTC)
@@ -190,13 +190,23 @@ HAZARDOUS = [
 ]
 
 
+@pytest.fixture(scope="module")
+def scripted(demo: Mission) -> Mission:
+    """The demo mission asking for exactly what the scripts below do (so a clean run is
+    accepted, not incomplete)."""
+    kinds = ("fleet_status", "space_weather_watch", "schedule_downlinks", "commands")
+    return demo.model_copy(update={"objectives": [Objective(kind=k) for k in kinds]})
+
+
 def _obc(plan: CommandPlan) -> Any:
     return next(c for c in plan.commands if c.command == "OBC_RESET")
 
 
-def test_interrupt_then_resume_from_sqlite_in_a_new_agent(tmp_path: Path, demo: Mission) -> None:
+def test_interrupt_then_resume_from_sqlite_in_a_new_agent(
+    tmp_path: Path, scripted: Mission
+) -> None:
     db = tmp_path / "runs.sqlite"
-    with Agent(demo, planner=ScriptedPlanner(HAZARDOUS), checkpoint=db) as first:
+    with Agent(scripted, planner=ScriptedPlanner(HAZARDOUS), checkpoint=db) as first:
         paused = first.plan(thread_id="night-shift")
     assert paused.status == "awaiting_approval" and paused.pending is not None
     [item] = paused.pending["commands"]
@@ -207,7 +217,7 @@ def test_interrupt_then_resume_from_sqlite_in_a_new_agent(tmp_path: Path, demo: 
     )
     assert item["hazard"] and paused.plan is not None and not _obc(paused.plan).approvals
     # a new process: new agent, same file and thread id; the planner is not consulted again
-    with Agent(demo, planner="rules", checkpoint=db) as second:
+    with Agent(scripted, planner="rules", checkpoint=db) as second:
         done = second.resume(
             "night-shift",
             {
@@ -230,8 +240,8 @@ def test_refused_approval_rejects_the_plan(demo: Mission) -> None:
     assert done.status == "rejected" and any("rejected" in r for r in done.reasons)
 
 
-def test_approve_all_and_reject_modes(demo: Mission) -> None:
-    with Agent(demo, planner=ScriptedPlanner(HAZARDOUS)) as agent:
+def test_approve_all_and_reject_modes(scripted: Mission) -> None:
+    with Agent(scripted, planner=ScriptedPlanner(HAZARDOUS)) as agent:
         approved = agent.plan(approve_all=True)
         refused = agent.plan(approval="reject")
     assert approved.status == "accepted", approved.reasons
@@ -257,12 +267,12 @@ def test_one_approver_cannot_hold_two_roles(demo: Mission) -> None:
 # -- repairs and errors ----------------------------------------------------------------------------
 
 
-def test_repair_drops_what_validation_refuses(demo: Mission) -> None:
+def test_repair_drops_what_validation_refuses(scripted: Mission) -> None:
     script = [
         [{"name": "fleet_status", "args": {}}, {"name": "space_weather", "args": {}}],
         {
             "name": "schedule_contacts",
-            "args": {"satellites": ["K3A"], "stations": "all", "duration_h": 24},
+            "args": {"satellites": "all", "stations": "all", "duration_h": 24},
         },
         {
             "name": "propose_commands",
@@ -270,7 +280,7 @@ def test_repair_drops_what_validation_refuses(demo: Mission) -> None:
         },
         "Bring K3A back to nominal.",
     ]
-    with Agent(demo, planner=ScriptedPlanner(script)) as agent:
+    with Agent(scripted, planner=ScriptedPlanner(script)) as agent:
         result = agent.plan(approve_all=True)
     assert result.status == "accepted", result.reasons
     plan = _plan(result)

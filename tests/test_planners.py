@@ -31,7 +31,7 @@ from cosmo_agent.agent.rules import RulesPlanner, command_mnemonics
 from cosmo_agent.agent.runner import Agent
 from cosmo_agent.agent.validator import validate_plan
 from cosmo_agent.tools.commands import dictionary_for
-from cosmo_agent.tools.mission import Mission, load_mission
+from cosmo_agent.tools.mission import Mission, Objective, load_mission
 from cosmo_agent.tools.registry import openai_tools, tool_specs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -445,8 +445,11 @@ def test_a_model_that_emits_forbidden_commands_gets_nothing_validated(
         }
 
     openai_server.script = script
+    # the mission asks for exactly what the turns do, so a clean run is accepted
+    kinds = ("fleet_status", "space_weather_watch", "schedule_downlinks", "commands")
+    mission = demo.model_copy(update={"objectives": [Objective(kind=k) for k in kinds]})
     for planner in (ScriptedPlanner(turns), OpenAIPlanner(base_url=openai_server.url)):
-        with Agent(demo, planner=planner) as agent:
+        with Agent(mission, planner=planner) as agent:
             result = agent.plan(approve_all=True)
         assert result.plan is not None and result.status == "accepted", result.reasons
         commands = {c.command for c in result.plan.commands}
@@ -549,15 +552,22 @@ def test_object_names_in_tool_results_cannot_command_the_fleet(
     [proposed] = [e["args"]["commands"] for e in result.trace if e["name"] == "propose_commands"]
     assert [c["command"] for c in proposed] == ["ORBIT_MANEUVER", "FORMAT_STORAGE"]
     # ... and neither command is in the plan, which validates
-    assert result.status == "accepted" and result.plan is not None, result.reasons
+    # the model never ran find_passes, an objective of the mission: the plan is incomplete
+    # (never accepted), and that is its only fault
+    assert result.status == "incomplete" and result.plan is not None, result.reasons
+    assert result.reasons == [
+        "coverage.incomplete: find_passes for fleet: find_passes did not run; fix the cause and"
+        " re-plan"
+    ]
     assert {"ORBIT_MANEUVER", "FORMAT_STORAGE"}.isdisjoint(c.command for c in result.plan.commands)
     _dictionary_commands(mission, result.plan)
-    assert validate_plan(result.plan, mission, now=EPOCH).ok
+    complete = result.plan.model_copy(update={"gaps": []})
+    assert validate_plan(complete, mission, now=EPOCH).ok
     # FORMAT_STORAGE: refused by propose_commands, and by the validator if it were planned
     [refused] = [n for n in result.plan.notes if "FORMAT_STORAGE for AQUA was rejected" in n]
     assert "unknown_command" in refused
     forged = result.plan.commands[0].model_copy(update={"command": "FORMAT_STORAGE"})
-    report = validate_plan(result.plan.with_commands([forged]), mission, now=EPOCH)
+    report = validate_plan(complete.with_commands([forged]), mission, now=EPOCH)
     assert {v.rule for v in report.errors()} == {"dictionary.unknown_command"}
     # ORBIT_MANEUVER is in the dictionary, but no screening covers that burn: repair drops it
     # before the approval node, so even --approve-all never sees it

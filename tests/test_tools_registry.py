@@ -311,7 +311,19 @@ def test_not_in_catalog() -> None:
         "sources: {catalog: ['bundled:sample-leo.3le']}\nhorizon: {epoch: 2026-06-10T12:00:00Z}\n"
     )
     ctx = ToolContext.from_mission(mission)
-    code, message = _error(call_tool(ctx, "propagate", {"satellites": "all"}))
+    # one satellite without elements is left out with its reason; the others are computed
+    for tool in ("propagate", "find_passes", "screen_conjunctions", "schedule_contacts"):
+        args = {"satellites": "all"} | ({"stations": "all"} if "pass" in tool or "sched" in tool
+                                         else {})  # fmt: skip
+        out = call_tool(ctx, tool, args)
+        assert out.ok, (tool, out.summary)
+        left = out.result.excluded  # type: ignore[union-attr]
+        assert [(e.satellite.norad_id, e.reason) for e in left] == [(99999, "not_in_catalog")]
+        assert "left out (GHOST)" in out.summary, (tool, out.summary)
+    tracks = call_tool(ctx, "propagate", {"satellites": "all"}).result.tracks  # type: ignore[union-attr]
+    assert [t.norad_id for t in tracks] == [25544]
+    # nothing left to compute: the tool's error names the satellite
+    code, message = _error(call_tool(ctx, "propagate", {"satellites": ["GHOST"]}))
     assert code == "not_in_catalog" and "GHOST (99999)" in message and "ISS" not in message
     status = call_tool(ctx, "fleet_status", {})
     assert status.ok  # fleet_status reports the gap per satellite instead
@@ -327,6 +339,42 @@ def test_stale_data_is_refused_for_planning(demo: Mission) -> None:
     assert "LANDSAT 9 (49260)" in message and "fleet_status" in message
     status = call_tool(ctx, "fleet_status", {})
     assert status.ok and {s.staleness for s in status.result.satellites} == {"refuse"}  # type: ignore[union-attr]
+
+
+def _tle_checksum(line: str) -> str:
+    """Line with its modulo-10 checksum recomputed (digits count, '-' counts 1)."""
+    body = line[:68]
+    total = sum(int(c) if c.isdigit() else 1 if c == "-" else 0 for c in body)
+    return body + str(total % 10)
+
+
+def _aged_catalog(norad_id: int, days: float) -> Catalog:
+    """The bundled sample with ``norad_id``'s epoch moved ``days`` earlier (checksum fixed)."""
+    text = (files("cosmo_agent.tools") / "data" / "sample-leo.3le").read_text()
+    lines = text.splitlines()
+    for k, line in enumerate(lines):
+        if line.startswith("1 ") and int(line[2:7]) == norad_id:
+            doy = float(line[20:32]) - days
+            assert doy > 1.0  # stays in the same year
+            lines[k] = _tle_checksum(f"{line[:20]}{doy:012.8f}{line[32:]}")
+    return Catalog.from_tle_text("\n".join(lines) + "\n", source="aged-sample")
+
+
+def test_stale_satellite_is_left_out_with_its_reason(demo: Mission) -> None:
+    """One satellite 150 days from its epoch is left out of planning; the others are computed."""
+    catalog = _aged_catalog(38338, 150.0)
+    ctx = ToolContext.from_mission(demo, now=EPOCH, catalog=catalog)
+    for tool in ("propagate", "find_passes", "screen_conjunctions", "schedule_contacts"):
+        args = {"satellites": "all"} | ({"stations": "all"} if "pass" in tool or "sched" in tool
+                                         else {})  # fmt: skip
+        out = call_tool(ctx, tool, args)
+        assert out.ok, (tool, out.summary)
+        left = out.result.excluded  # type: ignore[union-attr]
+        assert [(e.satellite.norad_id, e.reason) for e in left] == [(38338, "stale_data")]
+        assert "150." in left[0].message and "limit 14 days" in left[0].message
+    passes = call_tool(ctx, "find_passes", {"satellites": "all", "stations": "all"}).result.passes  # type: ignore[union-attr]
+    assert passes and 38338 not in {p.satellite.norad_id for p in passes}
+    assert {p.satellite.norad_id for p in passes} == {s.norad_id for s in demo.fleet} - {38338}
 
 
 def test_aging_data_is_a_warning(demo: Mission) -> None:

@@ -32,7 +32,7 @@ import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from types import ModuleType
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, Final, Literal, NamedTuple
 from warnings import catch_warnings, simplefilter
 
 import numpy as np
@@ -71,6 +71,7 @@ __all__ = [
     "CommandRequest",
     "ConjunctionAssessment",
     "ConjunctionEvent",
+    "ExcludedSatellite",
     "FindPassesArgs",
     "FleetStatusArgs",
     "FleetStatusResult",
@@ -242,41 +243,90 @@ def _ref(ctx: ToolContext, norad_id: int, catalog: Catalog | None = None) -> Obj
     return ObjectRef(norad_id=norad_id, name=name, in_fleet=False)
 
 
+class ExcludedSatellite(_Out):
+    """A selected fleet satellite a tool left out, and why; the others were computed.
+
+    ``reason``: ``not_in_catalog`` (no element set), ``stale_data`` (elements too far from
+    their epoch in the window, beyond ``policies.stale_refuse_days``) or ``sgp4_failed``.
+    """
+
+    satellite: ObjectRef
+    reason: Literal["not_in_catalog", "stale_data", "sgp4_failed"]
+    message: str
+
+
+class _Usable(NamedTuple):
+    """The part of a selection a tool can compute: element sets, satellites, notes."""
+
+    catalog: Catalog
+    satellites: list[Satellite]
+    warnings: list[str]
+    excluded: list[ExcludedSatellite]
+
+
 def _planning_catalog(
     ctx: ToolContext, sats: Sequence[Satellite], start: datetime, stop: datetime
-) -> tuple[Catalog, list[str]]:
-    """The selected satellites' element sets, refusing stale ones; warnings for aging ones.
+) -> _Usable:
+    """The selected satellites' element sets; a satellite with none, or with elements too
+    old over the window, is left out (``excluded``, with the reason) and the others are kept.
+    Only when no satellite is left is it the tool's error (``not_in_catalog`` or
+    ``stale_data``). Warnings for aging elements.
 
     The age is judged over the whole window: its largest absolute value is at an end.
     """
     catalog = ctx.catalog
     known = set(catalog.ids.tolist())
     missing = [s for s in sats if s.norad_id not in known]
-    if missing:
+    present = [s for s in sats if s.norad_id in known]
+    policy = ctx.staleness_policy
+    excluded = [
+        ExcludedSatellite(
+            satellite=_ref(ctx, s.norad_id),
+            reason="not_in_catalog",
+            message=f"no element set for {s.name} ({s.norad_id}) in {catalog.source}",
+        )
+        for s in missing
+    ]
+    age = np.zeros(0)
+    if present:
+        full = catalog.select([s.norad_id for s in present])
+        age = np.maximum(np.abs(full.age_days(start)), np.abs(full.age_days(stop)))
+    refused = [
+        (s, float(a)) for s, a in zip(present, age, strict=True) if a > policy.refuse_after_days
+    ]
+    excluded += [
+        ExcludedSatellite(
+            satellite=_ref(ctx, s.norad_id),
+            reason="stale_data",
+            message=f"elements of {s.name} ({s.norad_id}) are {a:.1f} days from their epoch in"
+            f" this window (limit {policy.refuse_after_days:g} days)",
+        )
+        for s, a in refused
+    ]
+    gone = {s.norad_id for s, _ in refused}
+    kept = [s for s in present if s.norad_id not in gone]
+    if not kept:
+        if refused:
+            raise ToolError.make(
+                "stale_data",
+                limit_days=policy.refuse_after_days,
+                details="; ".join(f"{s.name} ({s.norad_id}) {a:.1f} days" for s, a in refused),
+            )
         raise ToolError.make(
             "not_in_catalog",
             satellites=", ".join(f"{s.name} ({s.norad_id})" for s in missing),
             source=catalog.source,
         )
-    sub = catalog.select([s.norad_id for s in sats])
-    age = np.maximum(np.abs(sub.age_days(start)), np.abs(sub.age_days(stop)))
-    policy = ctx.staleness_policy
-    refused = [
-        f"{s.name} ({s.norad_id}) {a:.1f} days"
-        for s, a in zip(sats, age, strict=True)
-        if a > policy.refuse_after_days
-    ]
-    if refused:
-        raise ToolError.make(
-            "stale_data", limit_days=policy.refuse_after_days, details="; ".join(refused)
-        )
+    sub = catalog.select([s.norad_id for s in kept])
     warnings = [
         f"elements of {s.name} ({s.norad_id}) are up to {a:.1f} days from their epoch in this"
         f" window (warn after {policy.warn_after_days:g} days): results degrade with age"
-        for s, a in zip(sats, age, strict=True)
-        if a > policy.warn_after_days
+        for s, a in zip(present, age, strict=True)
+        if policy.warn_after_days < a <= policy.refuse_after_days
     ]
-    return sub, warnings
+    warnings += [f"{e.satellite.name} ({e.satellite.norad_id}) left out: {e.message}"
+                 for e in excluded]  # fmt: skip
+    return _Usable(sub, kept, warnings, excluded)
 
 
 # == fleet_status ===============================================================================
@@ -428,12 +478,13 @@ class PropagateResult(ToolResult):
     times_utc: list[datetime]
     tracks: list[Track]
     warnings: list[str]
+    excluded: list[ExcludedSatellite] = Field(default_factory=list)
 
     def summary(self) -> str:
         n = len(self.tracks)
         return (
             f"propagated {n} satellite{'s' if n != 1 else ''} x {len(self.times_utc)} samples"
-            f" from {_iso(self.start_utc)} every {self.step_s:g} s"
+            f" from {_iso(self.start_utc)} every {self.step_s:g} s" + _left_out(self.excluded)
         )
 
 
@@ -452,7 +503,8 @@ def propagate(ctx: ToolContext, args: PropagateArgs) -> PropagateResult:
             " samples per satellite; shorten duration_h for a finer track"
         )
     stop = start + timedelta(seconds=span_s)
-    sub, stale = _planning_catalog(ctx, sats, start, stop)
+    usable = _planning_catalog(ctx, sats, start, stop)
+    sub, sats = usable.catalog, usable.satellites
     t = utc_times(start, stop, step_s)
     eph = propagate_catalog(sub, t, workers=1)
     r_itrs, _ = teme_to_itrs(eph.position_teme_km, eph.velocity_teme_km_s, t)
@@ -471,7 +523,12 @@ def propagate(ctx: ToolContext, args: PropagateArgs) -> PropagateResult:
     ]
     times = [start + timedelta(seconds=k * step_s) for k in range(eph.error.shape[1])]
     return PropagateResult(
-        start_utc=start, step_s=step_s, times_utc=times, tracks=tracks, warnings=warnings + stale
+        start_utc=start,
+        step_s=step_s,
+        times_utc=times,
+        tracks=tracks,
+        warnings=warnings + usable.warnings,
+        excluded=usable.excluded,
     )
 
 
@@ -514,14 +571,30 @@ class PassesResult(ToolResult):
     stations: list[str]
     passes: list[PassInfo]
     warnings: list[str]
+    excluded: list[ExcludedSatellite] = Field(default_factory=list)
 
     def summary(self) -> str:
         sats = len({p.satellite.norad_id for p in self.passes})
         hours = (self.stop_utc - self.start_utc).total_seconds() / 3600.0
         return (
             f"{len(self.passes)} passes of {sats} satellites over {len(self.stations)} stations"
-            f" in {hours:g} h from {_iso(self.start_utc)}"
+            f" in {hours:g} h from {_iso(self.start_utc)}" + _left_out(self.excluded)
         )
+
+
+def _left_out(excluded: Sequence[ExcludedSatellite]) -> str:
+    """``; N left out (names)`` for a summary, or nothing."""
+    if not excluded:
+        return ""
+    names = ", ".join(dict.fromkeys(e.satellite.name for e in excluded))
+    return f"; {len(excluded)} satellite(s) left out ({names})"
+
+
+class _PassSearch(NamedTuple):
+    passes: list[PassInfo]
+    warnings: list[str]
+    excluded: list[ExcludedSatellite]
+    satellites: list[Satellite]
 
 
 def _pass_search(
@@ -532,11 +605,14 @@ def _pass_search(
     stop: datetime,
     min_elevation_deg: float | None,
     tool: str,
-) -> tuple[list[PassInfo], list[str]]:
+) -> _PassSearch:
     passes_mod = _capability("cosmo_agent.orbital.passes", tool, "the pass predictor")
-    sub, warnings = _planning_catalog(ctx, sats, start, stop)
+    usable = _planning_catalog(ctx, sats, start, stop)
+    sub, warnings, excluded = usable.catalog, usable.warnings, usable.excluded
     if not stations:
-        return [], [*warnings, "the mission has no ground stations"]
+        return _PassSearch(
+            [], [*warnings, "the mission has no ground stations"], excluded, usable.satellites
+        )
     lowest = [st.min_elevation_deg if min_elevation_deg is None else min_elevation_deg
               for st in stations]  # fmt: skip
     masks = [
@@ -572,7 +648,14 @@ def _pass_search(
     ]
     for norad_id, message in found.messages().items():
         warnings.append(f"{refs[norad_id].name} ({norad_id}) left out: SGP4 failed ({message})")
-    return out, warnings
+        excluded.append(
+            ExcludedSatellite(
+                satellite=refs[norad_id],
+                reason="sgp4_failed",
+                message=f"SGP4 failed for {refs[norad_id].name} ({norad_id}): {message}",
+            )
+        )
+    return _PassSearch(out, warnings, excluded, usable.satellites)
 
 
 def find_passes(ctx: ToolContext, args: FindPassesArgs) -> PassesResult:
@@ -581,16 +664,15 @@ def find_passes(ctx: ToolContext, args: FindPassesArgs) -> PassesResult:
     stations = ctx.stations(args.stations)
     start = ctx.now
     stop = start + timedelta(hours=args.duration_h)
-    passes, warnings = _pass_search(
-        ctx, sats, stations, start, stop, args.min_elevation_deg, "find_passes"
-    )
-    ctx.store.passes = passes
+    found = _pass_search(ctx, sats, stations, start, stop, args.min_elevation_deg, "find_passes")
+    ctx.store.passes = found.passes
     return PassesResult(
         start_utc=start,
         stop_utc=stop,
         stations=[st.id for st in stations],
-        passes=passes,
-        warnings=warnings,
+        passes=found.passes,
+        warnings=found.warnings,
+        excluded=found.excluded,
     )
 
 
@@ -631,18 +713,20 @@ class ScreeningResult(ToolResult):
     catalog_objects: int
     events: list[ConjunctionEvent]
     warnings: list[str]
+    excluded: list[ExcludedSatellite] = Field(default_factory=list)
 
     def summary(self) -> str:
         if not self.events:
             return (
                 f"no approach under {self.threshold_km:g} km for {len(self.satellites)}"
-                f" satellites in {self._hours():g} h"
+                f" satellites in {self._hours():g} h" + _left_out(self.excluded)
             )
         closest = min(self.events, key=lambda e: e.miss_km)
         return (
             f"{len(self.events)} conjunctions under {self.threshold_km:g} km in"
             f" {self._hours():g} h; closest {closest.event_id} {closest.primary.name} -"
             f" {closest.secondary.name} {closest.miss_km:.3f} km at {_iso(closest.tca_utc)}"
+            + _left_out(self.excluded)
         )
 
     def _hours(self) -> float:
@@ -689,7 +773,8 @@ def screen_conjunctions(ctx: ToolContext, args: ScreenConjunctionsArgs) -> Scree
     threshold = args.threshold_km or ctx.mission.policies.screening_threshold_km
     start = ctx.now
     stop = start + timedelta(hours=args.duration_h)
-    primaries, warnings = _planning_catalog(ctx, sats, start, stop)
+    usable = _planning_catalog(ctx, sats, start, stop)
+    primaries, warnings, sats = usable.catalog, usable.warnings, usable.satellites
     catalog = ctx.catalog
     rows, excluded = _screen(catalog, primaries, start, stop, threshold, "screen_conjunctions")
     events: list[ConjunctionEvent] = []
@@ -718,6 +803,7 @@ def screen_conjunctions(ctx: ToolContext, args: ScreenConjunctionsArgs) -> Scree
         catalog_objects=len(catalog),
         events=events,
         warnings=warnings,
+        excluded=usable.excluded,
     )
 
 
@@ -1063,7 +1149,7 @@ def plan_avoidance(ctx: ToolContext, args: PlanAvoidanceArgs) -> ManeuverProposa
     target_km = args.target_miss_km if args.target_miss_km is not None else policy.min_miss_km
     tca = event.tca_utc
     earliest = ctx.now + timedelta(hours=policy.avoidance_lead_h)
-    _, warnings = _planning_catalog(ctx, [sat], ctx.now, tca)
+    warnings = _planning_catalog(ctx, [sat], ctx.now, tca).warnings
     catalog = ctx.catalog
     rows = catalog.index_of([event.primary.norad_id, event.secondary.norad_id])
     primary: Any = catalog.satrecs[int(rows[0])]
@@ -1299,6 +1385,7 @@ class SpaceWeatherResult(ToolResult):
     sunlit_stations: list[str]
     problems: list[str]
     warnings: list[str]
+    excluded: list[ExcludedSatellite] = Field(default_factory=list)
 
     def summary(self) -> str:
         levels = " ".join(
@@ -1353,6 +1440,7 @@ def space_weather(ctx: ToolContext, args: SpaceWeatherArgs) -> SpaceWeatherResul
             fix="Fix sources.space_weather in the mission (a file, directory or URL).",
         ) from None
     warnings: list[str] = []
+    excluded: list[ExcludedSatellite] = []
     profiles = []
     catalog = ctx.catalog
     for sat in ctx.mission.fleet:
@@ -1360,6 +1448,14 @@ def space_weather(ctx: ToolContext, args: SpaceWeatherArgs) -> SpaceWeatherResul
         perigee = float(catalog.perigee_km[rows[0]]) if rows.size else math.nan
         if not perigee > 0:
             warnings.append(f"{sat.name} ({sat.norad_id}) has no usable perigee: not checked")
+            excluded.append(
+                ExcludedSatellite(
+                    satellite=_ref(ctx, sat.norad_id),
+                    reason="sgp4_failed" if rows.size else "not_in_catalog",
+                    message=f"{sat.name} ({sat.norad_id}) not checked against the alert rules:"
+                    + (" no usable perigee" if rows.size else " no element set"),
+                )
+            )
             continue
         profiles.append(
             sw.SatelliteProfile(
@@ -1394,6 +1490,7 @@ def space_weather(ctx: ToolContext, args: SpaceWeatherArgs) -> SpaceWeatherResul
         sunlit_stations=sorted(sunlit),
         problems=report.problems,
         warnings=warnings,
+        excluded=excluded,
     )
 
 
@@ -1478,13 +1575,14 @@ class ScheduleResult(ToolResult):
     best_bound: float | None
     optimality_gap: float | None
     warnings: list[str]
+    excluded: list[ExcludedSatellite] = Field(default_factory=list)
 
     def summary(self) -> str:
         return (
             f"{len(self.contacts)} contacts, {self.total_volume_mbit / 8000:.1f} GB"
             f" ({self.objective}, {self.solver} {self.solver_status});"
             f" {len({u.satellite.norad_id for u in self.unmet})} satellites short of their"
-            f" contacts"
+            f" contacts" + _left_out(self.excluded)
         )
 
 
@@ -1501,7 +1599,8 @@ def schedule_contacts(ctx: ToolContext, args: ScheduleContactsArgs) -> ScheduleR
     stations = ctx.stations(args.stations)
     start = ctx.now
     stop = start + timedelta(hours=args.duration_h)
-    passes, warnings = _pass_search(ctx, sats, stations, start, stop, None, "schedule_contacts")
+    found = _pass_search(ctx, sats, stations, start, stop, None, "schedule_contacts")
+    passes, warnings, sats = found.passes, found.warnings, found.satellites
     ctx.store.passes = passes
     opportunities = [
         scheduling.ContactOpportunity(
@@ -1583,6 +1682,7 @@ def schedule_contacts(ctx: ToolContext, args: ScheduleContactsArgs) -> ScheduleR
         optimality_gap=result.solver.gap,
         warnings=warnings
         + ([result.solver.fallback_reason] if result.solver.fallback_reason else []),
+        excluded=found.excluded,
     )
     ctx.store.schedule = out
     return out

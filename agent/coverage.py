@@ -1,0 +1,235 @@
+"""What a plan does not cover: mission objectives that did not run for a satellite, and
+safety policies the commands do not satisfy.
+
+A plan is complete only when every objective of the mission ran, for every satellite it
+covers, and the safety policies hold; otherwise each shortfall is a
+:class:`~cosmo_agent.agent.plan.PlanGap` and the plan is ``incomplete`` (never ``accepted``).
+
+Objectives and the tools that fulfil them (:data:`OBJECTIVE_TOOLS`): an objective is covered
+for a satellite when a call of its tool succeeded with that satellite selected and did not
+leave it out (``excluded``: no element set, elements too old, SGP4 failed). Beyond them:
+
+- ``space_weather_watch`` needs every NOAA scale known (a stale, empty or corrupt feed leaves
+  a level unknown, and unknown is not quiet);
+- ``avoid_conjunctions`` needs a planned maneuver for every event whose assessment asks for
+  one;
+- a tool of the registry that failed and never succeeded afterwards is a gap of its own
+  (free-text requests have no structured objective to account for them);
+- safety (:func:`safety_gaps`, checked again after every repair): each ``safe_mode_recommended``
+  alert has its satellite's ``SAFE_MODE_ENTER`` in the plan, and no downlink of that satellite
+  starts after it.
+
+>>> from pathlib import Path
+>>> from cosmo_agent.tools.mission import load_mission
+>>> mission = load_mission(Path(__file__).parents[1] / "missions" / "demo.yaml")
+>>> for gap in objective_gaps(mission, [])[:2]:  # no tool ran
+...     print(gap.describe())
+fleet_status for fleet: fleet_status did not run
+space_weather_watch for fleet: space_weather did not run
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Final
+
+from cosmo_agent.agent.plan import CommandPlan, PlanGap, SatelliteRef
+from cosmo_agent.agent.trace import ToolRecord
+from cosmo_agent.tools.mission import Mission, Satellite
+
+__all__ = [
+    "OBJECTIVE_TOOLS",
+    "SAFETY_OBJECTIVE",
+    "objective_gaps",
+    "safety_gaps",
+    "with_safety_gaps",
+]
+
+OBJECTIVE_TOOLS: Final[Mapping[str, str]] = {
+    "fleet_status": "fleet_status",
+    "space_weather_watch": "space_weather",
+    "screen_conjunctions": "screen_conjunctions",
+    "avoid_conjunctions": "screen_conjunctions",
+    "find_passes": "find_passes",
+    "schedule_downlinks": "schedule_contacts",
+    "commands": "propose_commands",
+}
+"""Objective kind -> the tool whose successful call fulfils it."""
+SAFETY_OBJECTIVE: Final = "safety"
+"""The ``objective`` of gaps that safety policies raise (recomputed after repairs)."""
+_PER_SATELLITE: Final = frozenset(
+    {"space_weather", "screen_conjunctions", "find_passes", "schedule_contacts", "propagate"}
+)
+
+
+def _select(mission: Mission, selection: Any) -> list[Satellite]:
+    """The fleet satellites a selection (``"all"``, names, aliases or ids) names."""
+    if selection is None or (isinstance(selection, str) and selection.casefold() == "all"):
+        return list(mission.fleet)
+    items = [selection] if isinstance(selection, str | int) else list(selection)
+    if any(isinstance(i, str) and i.casefold() == "all" for i in items):
+        return list(mission.fleet)
+    out: list[Satellite] = []
+    for item in items:
+        try:
+            sat = mission.satellite(item)
+        except (KeyError, ValueError):
+            continue
+        if sat not in out:
+            out.append(sat)
+    return out
+
+
+def _covered(mission: Mission, records: Iterable[ToolRecord]) -> tuple[set[int], list[str]]:
+    """Satellites computed by these successful calls, and why the others were left out."""
+    done: set[int] = set()
+    left: dict[int, str] = {}
+    for r in records:
+        gone = {
+            int(e["satellite"]["norad_id"]): str(e.get("message", e.get("reason", "")))
+            for e in r.result.get("excluded", [])
+        }
+        for sat in _select(mission, r.args.get("satellites", "all")):
+            if sat.norad_id in gone:
+                left.setdefault(sat.norad_id, gone[sat.norad_id])
+            else:
+                done.add(sat.norad_id)
+    return done, [left[k] for k in sorted(left) if k not in done]
+
+
+def objective_gaps(mission: Mission, records: Sequence[ToolRecord]) -> list[PlanGap]:
+    """Every objective of ``mission`` that the tool calls in ``records`` did not fulfil,
+    per satellite where the objective is per satellite (see the module docstring)."""
+    ok: dict[str, list[ToolRecord]] = {}
+    failed: dict[str, list[ToolRecord]] = {}
+    for r in records:
+        (ok if r.ok else failed).setdefault(r.name, []).append(r)
+    gaps: list[PlanGap] = []
+
+    def why_not(tool: str) -> str:
+        errors = failed.get(tool, [])
+        if not errors:
+            return f"{tool} did not run"
+        last = errors[-1]
+        return f"{tool} failed ({last.error_code}): {last.error.get('message', '')}"[:2000]
+
+    for objective in mission.objectives:
+        kind = objective.kind
+        tool = OBJECTIVE_TOOLS[kind]
+        wanted = _select(mission, objective.satellites)
+        if not ok.get(tool):
+            gaps.append(PlanGap(objective=kind, reason=why_not(tool)))
+            continue
+        if tool in _PER_SATELLITE:
+            done, _ = _covered(mission, ok[tool])
+            reasons = {
+                int(e["satellite"]["norad_id"]): str(e.get("message", ""))
+                for r in ok[tool]
+                for e in r.result.get("excluded", [])
+            }
+            for sat in wanted:
+                if sat.norad_id not in done:
+                    reason = reasons.get(sat.norad_id) or f"{tool} did not include it"
+                    gaps.append(
+                        PlanGap(objective=kind, satellite=SatelliteRef.of(sat), reason=reason)
+                    )
+        if kind == "space_weather_watch":
+            gaps += _space_weather_gaps(ok[tool][-1])
+        if kind == "avoid_conjunctions":
+            gaps += _avoidance_gaps(mission, ok)
+    objective_tools = {OBJECTIVE_TOOLS[o.kind] for o in mission.objectives}
+    for name, errors in failed.items():
+        unknown = all(e.error_code == "unknown_tool" for e in errors)  # no tool, no objective
+        if name not in ok and name not in objective_tools and not unknown:
+            gaps.append(PlanGap(objective=name, reason=why_not(name)))
+    return gaps
+
+
+def _space_weather_gaps(record: ToolRecord) -> list[PlanGap]:
+    scales = record.result.get("scales") or {}
+    unknown = [k for k in "GSR" if (scales.get(k) or {}).get("level") is None]
+    if not unknown:
+        return []
+    stale = ", ".join(record.result.get("stale_products") or []) or "none readable"
+    problems = "; ".join(str(p) for p in record.result.get("problems") or [])[:600]
+    return [
+        PlanGap(
+            objective="space_weather_watch",
+            reason=f"NOAA scale(s) {', '.join(unknown)} unknown: stale or missing products"
+            f" ({stale}){'; ' + problems if problems else ''}; unknown is not quiet, get"
+            " current space weather and re-plan",
+        )
+    ]
+
+
+def _avoidance_gaps(mission: Mission, ok: Mapping[str, list[ToolRecord]]) -> list[PlanGap]:
+    planned = {
+        str(r.result.get("event_id"))
+        for r in ok.get("plan_avoidance", [])
+        if r.result.get("status") == "proposed"
+    }
+    gaps = []
+    for a in ok.get("assess_conjunction", []):
+        x = a.result
+        event = str(x.get("event_id"))
+        if x.get("action") != "plan_avoidance" or event in planned:
+            continue
+        primary = x.get("primary") or {}
+        try:
+            ref: SatelliteRef | None = SatelliteRef.of(mission.satellite(int(primary["norad_id"])))
+        except (KeyError, TypeError, ValueError):
+            ref = None
+        gaps.append(
+            PlanGap(
+                objective="avoid_conjunctions",
+                satellite=ref,
+                reason=f"{event} breaks the policy (miss {x.get('miss_km')} km, Pc"
+                f" {x.get('pc_foster')}) and no avoidance maneuver is planned",
+            )
+        )
+    return gaps
+
+
+def safety_gaps(plan: CommandPlan, mission: Mission) -> list[PlanGap]:
+    """Safety policies ``plan``'s own commands do not satisfy: a satellite the space-weather
+    rules put in safe mode has ``SAFE_MODE_ENTER``, and no downlink starts after it."""
+    gaps: list[PlanGap] = []
+    safe_at = {}
+    for c in plan.commands:
+        if c.command == "SAFE_MODE_ENTER":
+            safe_at.setdefault(c.satellite.norad_id, c.time)
+    for alert in plan.alerts:
+        if alert.action != "safe_mode_recommended" or alert.target_kind != "satellite":
+            continue
+        try:
+            sat: SatelliteRef | None = SatelliteRef.of(mission.satellite(alert.target_id))
+        except (KeyError, ValueError):
+            sat = None
+        if sat is None or sat.norad_id not in safe_at:
+            gaps.append(
+                PlanGap(
+                    objective=SAFETY_OBJECTIVE,
+                    satellite=sat,
+                    reason=f"{alert.rule_id} puts {alert.target_id} in safe mode and"
+                    " the plan has no SAFE_MODE_ENTER for it (no uplink contact after the"
+                    " command margin, or it was dropped); protect it by hand",
+                )
+            )
+    for c in plan.commands:
+        t = safe_at.get(c.satellite.norad_id)
+        if c.command == "START_DOWNLINK" and t is not None and c.time > t:
+            gaps.append(
+                PlanGap(
+                    objective=SAFETY_OBJECTIVE,
+                    satellite=c.satellite,
+                    reason=f"START_DOWNLINK at {c.time.isoformat()} is after the satellite's"
+                    f" SAFE_MODE_ENTER at {t.isoformat()} (transmitters off)",
+                )
+            )
+    return gaps
+
+
+def with_safety_gaps(plan: CommandPlan, mission: Mission) -> CommandPlan:
+    """``plan`` with its safety gaps recomputed from its current commands."""
+    kept = [g for g in plan.gaps if g.objective != SAFETY_OBJECTIVE]
+    return plan.model_copy(update={"gaps": kept + safety_gaps(plan, mission)})
