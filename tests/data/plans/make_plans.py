@@ -490,6 +490,10 @@ case("stale-and-double-booked", with_elements(one(NOOP_K3, contacts=[*copy.deepc
 case("storm-exit-outside-window-no-approval", one(command("13:30:00", K3, "SAFE_MODE_EXIT", {},
      uplink_at="SVALBARD")), ["approval.missing", "policy.radiation_storm", "uplink.outside_window"],
      "three stages fail for one command")  # fmt: skip
+case("incomplete-objective", one(NOOP_K3, gaps=[{"objective": "screen_conjunctions",
+     "satellite": {"norad_id": 33591, "name": "NOAA 19"}, "reason": "no element set for NOAA 19"}]),
+     ["coverage.incomplete"], "a valid command, but the plan records an objective that did not run"
+     " for NOAA 19: an incomplete plan is never valid")  # fmt: skip
 
 
 def main() -> None:
