@@ -1,0 +1,170 @@
+"""Fail closed: a plan that does not cover every objective and safety policy is never accepted.
+
+The cases are the ones a new user met (issue 17): a fleet satellite missing from the catalog,
+empty space-weather files, elements months old, a planner that calls nothing, a safe-mode
+command removed or a downlink moved after it. Each is checked against what the plan must then
+say (status ``incomplete``, exit 1, a gap naming the satellite and objective), and the other
+satellites must still be planned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from importlib.resources import files
+from pathlib import Path
+
+import pytest
+
+from cosmo_agent.agent.cli import main
+from cosmo_agent.agent.coverage import objective_gaps, safety_gaps, with_safety_gaps
+from cosmo_agent.agent.planners import ScriptedPlanner
+from cosmo_agent.agent.runner import Agent, PlanResult
+from cosmo_agent.agent.validator import validate_plan
+from cosmo_agent.tools.mission import Mission, load_mission
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "missions" / "demo.yaml"
+
+
+def _variant(tmp_path: Path, old: str, new: str) -> Path:
+    text = DEMO.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "mission.yaml"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def demo() -> Mission:
+    return load_mission(DEMO)
+
+
+@pytest.fixture(scope="module")
+def demo_plan(demo: Mission) -> PlanResult:
+    with Agent(demo, planner="rules") as agent:
+        return agent.plan(approve_all=True)
+
+
+def _gaps(result: PlanResult) -> list[tuple[str, int | None]]:
+    assert result.plan is not None
+    return [(g.objective, g.satellite and g.satellite.norad_id) for g in result.plan.gaps]
+
+
+def test_the_demo_plan_is_complete(demo_plan: PlanResult) -> None:
+    assert demo_plan.status == "accepted" and demo_plan.plan is not None
+    assert demo_plan.plan.gaps == []
+
+
+def test_a_satellite_missing_from_the_catalog_leaves_the_others_planned(tmp_path: Path) -> None:
+    path = _variant(tmp_path, "norad_id: 33591", "norad_id: 99999")
+    with Agent(load_mission(path), planner="rules") as agent:
+        result = agent.plan(approve_all=True)
+    assert result.status == "incomplete" and not result.ok
+    assert sorted(_gaps(result)) == [
+        ("find_passes", 99999),
+        ("schedule_downlinks", 99999),
+        ("screen_conjunctions", 99999),
+        ("space_weather_watch", 99999),
+    ]
+    assert all("no element set" in g.reason for g in result.plan.gaps)  # type: ignore[union-attr]
+    # one missing satellite no longer empties the plan: the six others are planned
+    assert result.plan is not None
+    sats = set(result.plan.satellites())
+    assert 99999 not in sats and len(sats) == 6
+    assert {"SAFE_MODE_ENTER", "START_DOWNLINK"} <= {c.command for c in result.plan.commands}
+    # the reasons name the satellite and objective; the validator agrees independently
+    assert all(r.startswith("coverage.incomplete") for r in result.reasons)
+    assert any("NOAA 19 (99999)" in r and "screen_conjunctions" in r for r in result.reasons)
+    report = validate_plan(result.plan, load_mission(path), now=result.plan.created_at)
+    assert report.rule_ids("error") == {"coverage.incomplete"}
+
+
+def test_the_cli_exits_1_on_an_incomplete_plan(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _variant(tmp_path, "norad_id: 33591", "norad_id: 99999")
+    assert main(["plan", str(path), "--approve-all"]) == 1
+    out = capsys.readouterr().out
+    assert "status: incomplete" in out and "Plan incomplete:" in out
+    assert "find_passes for NOAA 19 (99999)" in out
+
+
+@pytest.fixture
+def empty_space_weather(tmp_path: Path) -> Iterator[Path]:
+    folder = tmp_path / "sw"
+    folder.mkdir()
+    sample = files("cosmo_agent.tools") / "data" / "swpc-2026-06-10"
+    for item in sample.iterdir():
+        (folder / item.name).write_text("", encoding="utf-8")  # every product empty
+    yield folder
+
+
+def test_empty_space_weather_is_not_quiet(tmp_path: Path, empty_space_weather: Path) -> None:
+    old = 'space_weather: "bundled:swpc-2026-06-10"'
+    path = _variant(tmp_path, old, f"space_weather: {empty_space_weather}")
+    with Agent(load_mission(path), planner="rules") as agent:
+        result = agent.plan(approve_all=True)
+    assert result.status == "incomplete"
+    assert ("space_weather_watch", None) in _gaps(result)
+    [gap] = [g for g in result.plan.gaps if g.objective == "space_weather_watch"]  # type: ignore[union-attr]
+    assert "G, S, R unknown" in gap.reason and "not valid JSON" in gap.reason
+
+
+def test_elements_months_old_are_not_planned_on(demo: Mission) -> None:
+    late = demo.horizon.start() + timedelta(days=178)
+    with Agent(demo, planner="rules", now=late) as agent:
+        result = agent.plan(approve_all=True)
+    assert result.status == "incomplete" and result.plan is not None
+    assert result.plan.commands == []
+    by_objective = {g.objective: g.reason for g in result.plan.gaps}
+    for kind in ("screen_conjunctions", "find_passes", "schedule_downlinks"):
+        assert "failed (stale_data)" in by_objective[kind]
+        assert "KOMPSAT 3 (38338) 178.9 days" in by_objective[kind]
+    assert "unknown" in by_objective["space_weather_watch"]  # the feeds are as old
+
+
+def test_a_planner_that_calls_nothing_gets_an_incomplete_plan(demo: Mission) -> None:
+    with Agent(demo, planner=ScriptedPlanner(["All good, nothing to do."])) as agent:
+        result = agent.plan(approve_all=True)
+    assert result.status == "incomplete"
+    assert [objective for objective, _ in _gaps(result)] == [o.kind for o in demo.objectives]
+    assert all(g.reason.endswith("did not run") for g in result.plan.gaps)  # type: ignore[union-attr]
+
+
+def test_objective_gaps_follow_the_objectives(demo: Mission) -> None:
+    kinds = [g.objective for g in objective_gaps(demo, [])]
+    assert kinds == [o.kind for o in demo.objectives]
+    assert objective_gaps(demo.model_copy(update={"objectives": []}), []) == []
+
+
+def test_safe_mode_removed_is_a_safety_gap(demo_plan: PlanResult, demo: Mission) -> None:
+    plan = demo_plan.plan
+    assert plan is not None and safety_gaps(plan, demo) == []
+    safe = [c for c in plan.commands if c.command == "SAFE_MODE_ENTER"]
+    assert {c.satellite.norad_id for c in safe} == {38338, 40536, 33591}  # the S3 storm
+    dropped = plan.with_commands(c for c in plan.commands if c is not safe[0])
+    [gap] = safety_gaps(dropped, demo)
+    assert gap.objective == "safety" and gap.satellite == safe[0].satellite
+    assert "no SAFE_MODE_ENTER" in gap.reason
+    report = validate_plan(with_safety_gaps(dropped, demo), demo, now=plan.created_at)
+    assert "coverage.incomplete" in report.rule_ids("error")
+
+
+def test_a_downlink_after_safe_mode_is_a_safety_gap(demo_plan: PlanResult, demo: Mission) -> None:
+    plan = demo_plan.plan
+    assert plan is not None
+    safe = next(c for c in plan.commands if c.command == "SAFE_MODE_ENTER")
+    start = next(
+        c for c in plan.commands
+        if c.command == "START_DOWNLINK" and c.satellite != safe.satellite
+    )  # fmt: skip
+    moved = start.model_copy(
+        update={"satellite": safe.satellite, "time": safe.time + timedelta(minutes=30)}
+    )
+    [gap] = safety_gaps(plan.with_commands([*plan.commands, moved]), demo)
+    assert gap.satellite == safe.satellite and "after the satellite's SAFE_MODE_ENTER" in gap.reason
+    # before safe mode is fine (brute force over both sides of the safe-mode time)
+    for minutes, expected in ((-30, 0), (-1, 0), (1, 1), (30, 1)):
+        shifted = moved.model_copy(update={"time": safe.time + timedelta(minutes=minutes)})
+        assert len(safety_gaps(plan.with_commands([*plan.commands, shifted]), demo)) == expected
