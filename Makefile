@@ -45,7 +45,7 @@ bench: $(VENV)/.dev-installed
 
 # the hand-made unsafe-plan suite (also part of `make test`)
 unsafe-plans: $(VENV)/.dev-installed
-	$(PY) -m pytest -q tests/test_validator.py tests/test_export.py
+	$(PY) -m pytest -q tests/test_validator.py tests/test_export.py tests/test_hostile.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
