@@ -80,7 +80,8 @@ def run(args: argparse.Namespace) -> int:
     if args.once:
         with daemon:
             reports = daemon.run_once()
-        print(json.dumps({k: {"status": r.status, "detail": r.detail}
+        print(json.dumps({k: {"status": r.status, "detail": r.detail,
+                              **({"reasons": list(r.reasons)} if r.reasons else {})}
                           for k, r in reports.items()}), file=sys.stderr)  # fmt: skip
         return 0
     try:

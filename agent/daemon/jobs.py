@@ -16,6 +16,15 @@ Jobs:
 - ``delivery``: (re-)deliver pending and dead-lettered alerts;
 - ``maintenance``: prune old rows so the database stays bounded.
 
+A run that is partial or works on data that cannot be trusted ends ``degraded`` and names what
+it left out in :attr:`JobReport.reasons` (which satellites, why): a catalog without usable
+elements for a fleet satellite, a screening cycle that could not screen every fleet satellite
+(not in the catalog, elements older than ``policies.stale_refuse_days`` over the window, a
+failed shard), stale space weather, a contact schedule that left satellites out, elements the
+staleness policy refuses, and a plan that is not complete (``incomplete``, ``rejected``,
+``failed``, ``unavailable``).  A plan the planner calls ``accepted`` while fleet satellites
+have no usable elements is recorded as ``incomplete``: it was made without them.
+
 What counts as a change (a re-plan trigger): a new catalog; a new conjunction event at watch
 or above, or an escalation; new space-weather levels; a satellite whose element verdict
 (fresh, warn, refuse, missing) changed; a contact schedule whose contacts changed where it
@@ -26,14 +35,21 @@ window rolling forward is no change), or whose satellites short of contacts chan
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from cosmo_agent.agent.daemon.catalogs import CatalogRefreshError
 from cosmo_agent.agent.daemon.scaleout import plan_shards
-from cosmo_agent.agent.daemon.screening import Approach, Shard, ShardResult, prime_snapshot
+from cosmo_agent.agent.daemon.screening import (
+    Approach,
+    Shard,
+    ShardResult,
+    prime_snapshot,
+    unusable_primaries,
+)
 from cosmo_agent.agent.daemon.store import PlanRow, Severity
 
 if TYPE_CHECKING:
@@ -56,15 +72,48 @@ JobStatus = Literal["ok", "degraded", "skipped", "interrupted", "failed"]
 """``degraded``: ran, but part of the input was missing (alerted); ``interrupted``: stopped
 by shutdown before committing anything."""
 
+log = logging.getLogger("cosmo_agent.daemon")
+
 _RUNTIMES: dict[str, Daemon] = {}
 
 
 @dataclass(frozen=True)
 class JobReport:
-    """What a job body returns: its status and one line for the job-run row and the log."""
+    """What a job body returns: its status, one line for the job-run row and the log, and for
+    a ``degraded`` run what it could not do (one sentence each, naming satellites and why)."""
 
     status: JobStatus
     detail: str = ""
+    reasons: tuple[str, ...] = ()
+
+
+def _degraded_if(reasons: Sequence[str], detail: str) -> JobReport:
+    """``degraded`` with ``reasons`` when there are any, else ``ok``."""
+    if not reasons:
+        return JobReport("ok", detail)
+    return JobReport("degraded", f"{detail}; degraded: {'; '.join(reasons)}"[:4000],
+                     tuple(reasons))  # fmt: skip
+
+
+def _who(d: Daemon, norad_id: int) -> str:
+    name = next((s.name for s in d.mission.fleet if s.norad_id == norad_id), str(norad_id))
+    return f"{name} ({norad_id})"
+
+
+def fleet_gaps(d: Daemon, start: datetime, stop: datetime) -> list[str]:
+    """Why fleet satellites have no usable elements in the daemon's catalog over
+    ``[start, stop]`` (not in it, or older than the mission's ``stale_refuse_days``), one
+    sentence per satellite; empty when every one is usable (or there is no catalog yet)."""
+    if d.snapshot is None:
+        return []
+    limit = d.mission.policies.stale_refuse_days
+    missing, stale = unusable_primaries(
+        d.snapshot.catalog, [s.norad_id for s in d.mission.fleet], start, stop, limit
+    )
+    out = [f"{_who(d, i)} is not in the catalog ({d.snapshot.digest})" for i in missing]
+    out += [f"elements of {_who(d, i)} are {age:.1f} days from their epoch (the mission refuses"
+            f" elements older than {limit:g} days)" for i, age in stale]  # fmt: skip
+    return out
 
 
 def register(key: str, daemon: Daemon) -> None:
@@ -152,7 +201,7 @@ def _catalog(d: Daemon, run_id: int, now: datetime) -> JobReport:
         d.store.put(s, "catalog_refreshed_at", now.isoformat())
         if snap is previous:
             d.catalog_ok_at = now
-            return JobReport("ok", f"unchanged ({snap.digest})")
+            return _degraded_if(fleet_gaps(d, now, now), f"unchanged ({snap.digest})")
         d.store.put(s, "catalog", snap.manifest())
         d.store.add_trigger(s, "catalog", f"new catalog {snap.digest}: {len(snap.catalog)}"
                             f" objects from {', '.join(snap.sources)}", now)  # fmt: skip
@@ -169,8 +218,8 @@ def _catalog(d: Daemon, run_id: int, now: datetime) -> JobReport:
     d.snapshot = snap
     d.catalog_ok_at = now
     prime_snapshot(snap.digest, snap.catalog)
-    return JobReport("ok", f"new catalog {snap.digest}: {len(snap.catalog)} objects,"
-                     f" {snap.skipped_records} records skipped")  # fmt: skip
+    return _degraded_if(fleet_gaps(d, now, now), f"new catalog {snap.digest}:"
+                        f" {len(snap.catalog)} objects, {snap.skipped_records} records skipped")
 
 
 def _screening(d: Daemon, run_id: int, now: datetime) -> JobReport:
@@ -190,6 +239,7 @@ def _screening(d: Daemon, run_id: int, now: datetime) -> JobReport:
             index=i, primaries=ids, primary_hbr_m=tuple(hbr[x] for x in ids), fleet=fleet,
             start=start, stop=stop, threshold_km=threshold, step_s=settings.screening_step_s,
             catalog_files=snap.files, catalog_digest=snap.digest, screener=settings.screener,
+            stale_refuse_days=mission.policies.stale_refuse_days,
         )
         for i, ids in enumerate(plan_shards(list(fleet), settings.shard_size))
     ]
@@ -207,7 +257,8 @@ def _screening(d: Daemon, run_id: int, now: datetime) -> JobReport:
         )
     sightings: list[Approach] = [a for r in results for a in r.approaches]
     missing = sorted({m for r in results for m in r.missing})
-    screened = {p for r in results for p in r.primaries} - set(missing)
+    stale = dict(sorted({(p, age) for r in results for p, age in r.stale}))
+    screened = {p for r in results for p in r.screened}
     names = {s.norad_id: s.name for s in mission.fleet}
     cat = snap.catalog
     for a in sightings:
@@ -230,6 +281,18 @@ def _screening(d: Daemon, run_id: int, now: datetime) -> JobReport:
             elif sat.norad_id in screened:
                 d.store.resolve_issue(s, key, kind="catalog", now=now,
                                       message=f"{sat.name} ({sat.norad_id}) is screened again")
+            key = f"not-screened:{sat.norad_id}"
+            if sat.norad_id in stale:
+                d.store.raise_issue(
+                    s, key, severity="alert", kind="screening", now=now,
+                    message=f"{sat.name} ({sat.norad_id}) is not screened: its elements are"
+                    f" {stale[sat.norad_id]:.1f} days from their epoch in the screening window"
+                    f" (the mission refuses elements older than"
+                    f" {mission.policies.stale_refuse_days:g} days)",
+                )  # fmt: skip
+            elif sat.norad_id in screened:
+                d.store.resolve_issue(s, key, kind="screening", now=now,
+                                      message=f"{sat.name} ({sat.norad_id}) is screened again")
         if errors:
             d.store.raise_issue(s, "screening-shards", severity="warning", kind="screening",
                                 now=now, message=f"{len(errors)} of {len(shards)} screening shards"
@@ -246,15 +309,23 @@ def _screening(d: Daemon, run_id: int, now: datetime) -> JobReport:
             "run": run_id, "at_utc": now.isoformat(), "window_h": settings.screening_span_h,
             "approaches": len(sightings), "screener": sorted({r.screener for r in results}),
         })  # fmt: skip
-    if results:
-        d.cycle_ok_at = now
+    limit = mission.policies.stale_refuse_days
+    reasons = [f"{_who(d, i)} not screened: not in the catalog ({snap.digest})" for i in missing]
+    reasons += [f"{_who(d, i)} not screened: elements {age:.1f} days from their epoch in the"
+                f" window (limit {limit:g} days)" for i, age in stale.items()]  # fmt: skip
+    if errors:
+        failed = sorted(set(fleet) - {p for r in results for p in r.primaries})
+        reasons.append(f"{len(errors)} of {len(shards)} shards failed, not screened:"
+                       f" {', '.join(_who(d, i) for i in failed)} ({errors[0][:300]})")
+    if not reasons:
+        d.cycle_ok_at = now  # every fleet satellite screened on usable elements
     detail = (
         f"{len(sightings)} approaches under {threshold:g} km in {settings.screening_span_h:g} h;"
         f" events new {len(tracking.new)}, escalated {len(tracking.escalated)}, closed"
         f" {len(tracking.closed)}; {len(results)}/{len(shards)} shards on {d.runner.name}"
         f" ({', '.join(sorted({r.screener for r in results})) or '-'})"
     )
-    return JobReport("degraded" if errors else "ok", detail)
+    return _degraded_if(reasons, detail)
 
 
 _SCALE_SEVERITY: dict[int, Severity] = {1: "watch", 2: "watch", 3: "alert", 4: "emergency",
@@ -275,7 +346,7 @@ def _space_weather(d: Daemon, run_id: int, now: datetime) -> JobReport:
             message = out.error.message if out.error else "no result"
             d.store.raise_issue(s, "space-weather", severity="warning", kind="space_weather",
                                 message=f"space weather unavailable: {message}", now=now)
-            return JobReport("degraded", message)
+            return JobReport("degraded", message, (f"space weather unavailable: {message}",))
         result: Any = out.result
         report = ctx.store.space_weather
         feeds = report.feeds if report is not None else []
@@ -324,7 +395,10 @@ def _space_weather(d: Daemon, run_id: int, now: datetime) -> JobReport:
         if known and known != previous:
             d.store.add_trigger(s, "space_weather", f"levels {previous} -> {known}", now)
             d.store.put(s, "space_weather_levels", known)
-    return JobReport("degraded" if result.stale else "ok", result.summary())
+    stale_products = list(getattr(result, "stale_products", None) or [])
+    reasons = [f"space weather stale or missing: {', '.join(stale_products) or 'every product'}"
+               " (NOAA levels unknown)"] if result.stale else []  # fmt: skip
+    return _degraded_if(reasons, result.summary())
 
 
 def _contacts(d: Daemon, run_id: int, now: datetime) -> JobReport:
@@ -343,11 +417,22 @@ def _contacts(d: Daemon, run_id: int, now: datetime) -> JobReport:
             message = out.error.message if out.error else "no result"
             d.store.raise_issue(s, "contacts", severity="warning", kind="contacts", now=now,
                                 message=f"contact scheduling failed: {message}")
-            return JobReport("degraded", message)
+            return JobReport("degraded", message, (f"contact scheduling failed: {message}",))
         d.store.resolve_issue(s, "contacts", kind="contacts", now=now,
                               message="contact scheduling works again")
         result: Any = out.result
         summary = result.summary()
+        left_out = [
+            f"{e.satellite.name} ({e.satellite.norad_id}) has no contacts scheduled: {e.message}"
+            for e in getattr(result, "excluded", None) or ()
+        ]  # the tool leaves out a satellite without usable elements and schedules the others
+        if left_out:
+            d.store.raise_issue(s, "contacts-left-out", severity="warning", kind="contacts",
+                                now=now, message="contact schedule incomplete: "
+                                + "; ".join(left_out))  # fmt: skip
+        else:
+            d.store.resolve_issue(s, "contacts-left-out", kind="contacts", now=now,
+                                  message="the contact schedule covers every satellite again")
         contacts = [(c.satellite.norad_id, c.station_id, c.aos_utc) for c in result.contacts]
         unmet = sorted({u.satellite.norad_id for u in result.unmet})  # one per satellite
         change = _contact_change(d.store.get(s, "contacts"), contacts, unmet, now,
@@ -359,7 +444,7 @@ def _contacts(d: Daemon, run_id: int, now: datetime) -> JobReport:
             "summary": summary, "unmet": unmet,
             "contacts": [[sat, station, aos.isoformat()] for sat, station, aos in contacts],
         })  # fmt: skip
-    return JobReport("ok", summary + (f"; {change}" if change else ""))
+    return _degraded_if(left_out, summary + (f"; {change}" if change else ""))
 
 
 _SAME_CONTACT_S = 60.0
@@ -424,12 +509,14 @@ def _staleness(d: Daemon, run_id: int, now: datetime) -> JobReport:
     oldest_s = 0.0
     counts = {"fresh": 0, "warn": 0, "refuse": 0, "missing": 0}
     verdicts: dict[str, str] = {}  # NORAD id (a JSON key) -> verdict
+    unusable: list[str] = []
     with d.store.session() as s:
         for sat in d.mission.fleet:
             key = f"stale:{sat.norad_id}"
             if sat.norad_id not in present:
                 counts["missing"] += 1
                 verdicts[str(sat.norad_id)] = "missing"
+                unusable.append(f"{sat.name} ({sat.norad_id}) is not in the catalog")
                 d.store.raise_issue(s, f"not-in-catalog:{sat.norad_id}", severity="alert",
                                     kind="catalog", now=now, message=f"{sat.name}"
                                     f" ({sat.norad_id}) is not in the catalog: it is not"
@@ -440,6 +527,8 @@ def _staleness(d: Daemon, run_id: int, now: datetime) -> JobReport:
             severity: Severity | None = None
             if age > policy.stale_refuse_days:
                 verdict, severity = "refuse", "alert"
+                unusable.append(f"elements of {sat.name} ({sat.norad_id}) are {age:.1f} days"
+                                f" old (refused after {policy.stale_refuse_days:g})")
             elif age > policy.stale_warn_days:
                 verdict, severity = "warn", "watch"
             else:
@@ -466,7 +555,7 @@ def _staleness(d: Daemon, run_id: int, now: datetime) -> JobReport:
             d.store.put(s, "staleness", verdicts)
     d.feed_ages["elements"] = oldest_s
     detail = ", ".join(f"{k} {v}" for k, v in counts.items())
-    return JobReport("ok", detail + (f"; changed: {len(changed)}" if changed else ""))
+    return _degraded_if(unusable, detail + (f"; changed: {len(changed)}" if changed else ""))
 
 
 def _replan(d: Daemon, run_id: int, now: datetime) -> JobReport:
@@ -485,6 +574,15 @@ def _replan(d: Daemon, run_id: int, now: datetime) -> JobReport:
             status, summary, plan_json = d.replanner(d, now, [t[2] for t in triggers])
         except Exception as exc:  # recorded with the plan; the triggers are not retried forever
             status, summary, plan_json = "failed", f"{type(exc).__name__}: {exc}", None
+    gaps: list[str] = []
+    if status == "incomplete":
+        gaps = _plan_gaps(plan_json) or [summary[:500] or "the planner reported gaps"]
+    elif status == "accepted":  # the planner's word, checked against what the daemon knows
+        gaps = fleet_gaps(d, now, now)
+        if gaps:
+            status = "incomplete"
+            summary = ("accepted by the planner, but made without usable elements for "
+                       f"{len(gaps)} fleet satellite(s); {summary}")  # fmt: skip
     with d.store.session() as s:
         row = PlanRow(created_at=now, status=status, summary=summary[:4000], plan_json=plan_json,
                       triggers=json.dumps([{"reason": r, "detail": x} for _, r, x in triggers]))
@@ -492,14 +590,46 @@ def _replan(d: Daemon, run_id: int, now: datetime) -> JobReport:
         s.flush()
         d.store.consume_triggers(s, [tid for tid, _, _ in triggers], row.id)
         if status not in ("disabled", "skipped"):
-            bad = status in ("failed", "rejected", "unavailable")
+            bad = status in _PLAN_NOT_USABLE
+            because = f": {'; '.join(gaps)[:1500]}" if gaps else ""
             d.store.emit(
                 s, key=f"plan:{row.id}", level=status,
                 severity="warning" if bad else "info", kind="plan", now=now,
-                message=f"plan {row.id} ({', '.join(reasons)}): {status}; {summary[:300]}",
-                data={"plan_id": row.id, "status": status, "reasons": reasons},
+                message=f"plan {row.id} ({', '.join(reasons)}): {status}{because};"
+                f" {summary[:300]}",
+                data={"plan_id": row.id, "status": status, "reasons": reasons, "gaps": gaps},
             )  # fmt: skip
-    return JobReport("degraded" if status == "failed" else "ok", f"plan {row.id}: {status}")
+    detail = f"plan {row.id}: {status}"
+    if status == "incomplete":
+        log.warning("plan incomplete: %s", "; ".join(gaps),
+                    extra={"fields": {"job": "replan", "plan_id": row.id, "gaps": gaps}})
+        return JobReport("degraded", f"{detail}: {'; '.join(gaps)}"[:4000],
+                         tuple(f"plan {row.id} incomplete: {g}" for g in gaps))  # fmt: skip
+    if status in _PLAN_NOT_USABLE:
+        return JobReport("degraded", f"{detail}; {summary[:500]}",
+                         (f"plan {row.id} {status}: {summary[:500]}",))  # fmt: skip
+    return JobReport("ok", detail)
+
+
+_PLAN_NOT_USABLE = ("incomplete", "failed", "rejected", "unavailable")
+"""Plan statuses that leave the daemon without a complete, valid plan (a degraded run)."""
+
+
+def _plan_gaps(plan_json: str | None) -> list[str]:
+    """One line per ``CommandPlan.gaps`` entry of a plan run's JSON (empty if it has none)."""
+    try:
+        data = json.loads(plan_json) if plan_json else {}
+        gaps = (data.get("plan") or {}).get("gaps") or []
+    except (ValueError, AttributeError):
+        return []
+    out = []
+    for g in gaps if isinstance(gaps, list) else ():
+        if not isinstance(g, dict):
+            continue
+        sat = g.get("satellite")
+        who = f"{sat.get('name')} ({sat.get('norad_id')})" if isinstance(sat, dict) else "fleet"
+        out.append(f"{g.get('objective', '?')} for {who}: {g.get('reason', '?')}")
+    return out
 
 
 def _delivery(d: Daemon, run_id: int, now: datetime) -> JobReport:

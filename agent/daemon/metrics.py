@@ -17,7 +17,8 @@ _BUCKETS_S = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600, 12
 
 
 class DaemonMetrics:
-    """Cycle durations, events by level, feed ages, job failures, alerts and deliveries."""
+    """Cycle durations, events by level, feed ages, job failures, degraded runs, alerts and
+    deliveries."""
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
@@ -53,8 +54,20 @@ class DaemonMetrics:
         self.backlog = Gauge(
             "cosmo_daemon_delivery_backlog", "Undelivered alerts per sink", ["sink"], registry=r
         )
-        self.ready = Gauge("cosmo_daemon_ready", "1 once a catalog and a cycle succeeded",
-                           registry=r)  # fmt: skip
+        self.ready = Gauge(
+            "cosmo_daemon_ready",
+            "1 while the last screening cycle screened the whole fleet (see /readyz)",
+            registry=r,
+        )  # fmt: skip
+        self.degraded = Gauge(
+            "cosmo_daemon_degraded",
+            "1 while the job's last completed run was degraded or failed (partial, or on"
+            " missing or stale data; reasons in /readyz and the log), 0 after a clean run",
+            ["job"], registry=r,
+        )  # fmt: skip
+        self.degraded_cycles = Counter(
+            "cosmo_daemon_degraded_cycles", "Job runs that ended degraded", ["job"], registry=r
+        )
 
     def render(self) -> bytes:
         """The exposition text of this registry."""

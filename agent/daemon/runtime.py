@@ -11,6 +11,12 @@ thread), so state changes never interleave.  On start:
 - the last good catalog is reloaded from its snapshot; JSONL deliveries already written
   before a crash are recognised (no duplicates), the rest are delivered.
 
+Health of the work itself: each job's last completed run (``ok``, ``degraded`` or ``failed``;
+a skipped or interrupted run leaves the last one standing) is kept with its reasons.  A degraded
+or failed run is logged at WARNING with what it left out, counted in
+``cosmo_daemon_degraded_cycles_total{job}`` and shown by ``cosmo_daemon_degraded{job}`` (1 until
+the job's next clean run) and by ``/readyz`` (:meth:`Daemon.ready`).
+
 Tests and soaks drive it without the scheduler: ``Daemon(settings, clock=ManualClock(...))``
 then ``daemon.run_job("screening")``.
 """
@@ -28,6 +34,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import FrameType
 from typing import Any
@@ -55,6 +62,19 @@ JOB_ORDER = ("catalog", "space_weather", "staleness", "screening", "contacts", "
 
 Replanner = Callable[["Daemon", datetime, Sequence[str]], tuple[str, str, str | None]]
 """``(daemon, now, trigger details) -> (status, summary, plan JSON or None)``."""
+
+
+@dataclass(frozen=True)
+class JobHealth:
+    """A job's last completed run: ``ok``, ``degraded`` or ``failed``, when, and why not ok."""
+
+    status: str
+    at_utc: datetime
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def degraded(self) -> bool:
+        return self.status != "ok"
 
 
 class _JsonFormatter(logging.Formatter):
@@ -155,6 +175,9 @@ class Daemon:
                                                                           self.stop_event)
         for severity in SEVERITIES:  # every severity in /metrics from the start, zeros too
             self.metrics.alerts.labels(severity=severity)
+        for job in JOBS:
+            self.metrics.degraded.labels(job=job).set(0.0)
+            self.metrics.degraded_cycles.labels(job=job)
         self.store = Store(settings.state_url(), sinks=[s.name for s in sink_list],
                            mission=mission.name, on_alert=self._alert_raised)  # fmt: skip
         redeliver = settings.webhook.redeliver_after_s if settings.webhook else 60.0
@@ -175,6 +198,7 @@ class Daemon:
         self.catalog_ok_at: datetime | None = None
         self.cycle_ok_at: datetime | None = None
         self.feed_ages: dict[str, float | None] = {}
+        self.job_health: dict[str, JobHealth] = {}
         self._sw_source: Any = None
         self._job_lock = threading.RLock()
         self._scheduler: Any = None
@@ -265,15 +289,32 @@ class Daemon:
                 self._resolve(f"over-budget:{name}", "job", f"job {name} is within budget", now)
             self.store.finish_run(run_id, report.status, report.detail, duration, over)
             self.metrics.cycle_duration.labels(job=name).observe(duration)
-            log.info("job %s %s in %.2f s: %s", name, report.status, duration, report.detail,
-                     extra={"fields": {"job": name, "run": run_id, "status": report.status,
-                                       "duration_s": round(duration, 3)}})  # fmt: skip
+            self._note_health(name, report, now)
+            fields: dict[str, Any] = {"job": name, "run": run_id, "status": report.status,
+                                      "duration_s": round(duration, 3)}
+            if report.status in ("degraded", "failed"):
+                reasons = list(report.reasons) or [report.detail]
+                fields["reasons"] = reasons
+                log.warning("job %s %s in %.2f s: %s", name, report.status, duration,
+                            "; ".join(reasons), extra={"fields": fields})  # fmt: skip
+            else:
+                log.info("job %s %s in %.2f s: %s", name, report.status, duration,
+                         report.detail, extra={"fields": fields})  # fmt: skip
             if name != "delivery":
                 with contextlib.suppress(Exception):
                     self.dispatcher.dispatch()
             with contextlib.suppress(Exception):
                 self._refresh_gauges()
             return report
+
+    def _note_health(self, name: str, report: JobReport, now: datetime) -> None:
+        if report.status in ("skipped", "interrupted"):
+            return  # no new evidence: the last completed run stands
+        reasons = report.reasons or ((report.detail,) if report.status != "ok" else ())
+        self.job_health[name] = JobHealth(report.status, now, tuple(reasons))
+        self.metrics.degraded.labels(job=name).set(0.0 if report.status == "ok" else 1.0)
+        if report.status == "degraded":
+            self.metrics.degraded_cycles.labels(job=name).inc()
 
     def run_once(self, names: Sequence[str] = JOB_ORDER) -> dict[str, JobReport]:
         """Run each job once in order (``cosmo-agent daemon --once``)."""
@@ -328,13 +369,25 @@ class Daemon:
                     "clock_utc": self.clock.now().isoformat(), "open_issues": issues}
 
     def ready(self) -> tuple[bool, dict[str, Any]]:
-        """Ready after the first good catalog load and screening cycle of this process."""
+        """Ready while the last screening cycle screened the whole fleet on usable elements
+        (after the first good catalog load of this process); ``status`` ``degraded`` (ready or
+        not) lists in ``reasons`` what each degraded or failed job left out, ``starting``
+        means no screening cycle has completed yet."""
+        screening = self.job_health.get("screening")
+        ok = (self.catalog_ok_at is not None and screening is not None
+              and screening.status == "ok")  # fmt: skip
+        degraded = {job: list(h.reasons) for job, h in self.job_health.items() if h.degraded}
+        reasons = [f"{job}: {r}" for job in JOBS for r in degraded.get(job, ())]
+        status = "degraded" if reasons else "ok" if ok else "starting"
         info = {
+            "status": status,
+            "reasons": reasons,
+            "degraded_jobs": degraded,
             "catalog_ok_at_utc": self.catalog_ok_at and self.catalog_ok_at.isoformat(),
             "cycle_ok_at_utc": self.cycle_ok_at and self.cycle_ok_at.isoformat(),
             "catalog": self.snapshot.digest if self.snapshot else None,
         }
-        return self.catalog_ok_at is not None and self.cycle_ok_at is not None, info
+        return ok, info
 
     # -- running -----------------------------------------------------------------------------
 

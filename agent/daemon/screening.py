@@ -4,6 +4,12 @@ A shard is plain data (:class:`Shard`: ids, window, threshold, the catalog snaps
 so that it can be pickled to a worker process or a Dask worker; :func:`screen_shard` is the
 module-level function they run.  Workers load the snapshot once per catalog digest.
 
+A primary the shard cannot screen is left out and named, never silently passed over:
+``missing`` (no element set in the catalog) and ``stale`` (elements further from their epoch,
+anywhere in the window, than ``stale_refuse_days``: an SGP4 state that old is no basis for a
+miss distance, and "0 approaches" on it would be false reassurance).  The caller reports such a
+cycle as degraded (:func:`unusable_primaries` is the check).
+
 The screener is ``cosmo_agent.orbital.screening.screen`` when that module is installed
 (``screener="orbital"`` or ``"auto"``); otherwise, or with ``screener="builtin"``, the
 builtin :func:`screen_builtin` (the two agree to the metre on the 16k catalog):
@@ -66,6 +72,7 @@ __all__ = [
     "prime_snapshot",
     "screen_builtin",
     "screen_shard",
+    "unusable_primaries",
 ]
 
 DEFAULT_SECONDARY_HBR_M: Final = 5.0
@@ -106,11 +113,15 @@ class Shard:
     catalog_files: tuple[str, ...]
     catalog_digest: str
     screener: Screener = "auto"
+    stale_refuse_days: float | None = None
+    """Primaries whose elements are older than this anywhere in the window are not screened
+    (``ShardResult.stale``); None screens every primary in the catalog, however old."""
 
 
 @dataclass(frozen=True)
 class ShardResult:
-    """What one shard found; ``missing``: primaries absent from the catalog."""
+    """What one shard found; ``missing``: primaries absent from the catalog; ``stale``:
+    ``(primary, age in days)`` of primaries left out for elements too old over the window."""
 
     index: int
     primaries: tuple[int, ...]
@@ -118,6 +129,13 @@ class ShardResult:
     missing: tuple[int, ...]
     seconds: float
     screener: str
+    stale: tuple[tuple[int, float], ...] = ()
+
+    @property
+    def screened(self) -> tuple[int, ...]:
+        """The primaries this shard actually screened."""
+        left_out = set(self.missing) | {p for p, _ in self.stale}
+        return tuple(p for p in self.primaries if p not in left_out)
 
 
 # -- snapshot cache (one catalog per process) ---------------------------------------------------
@@ -146,13 +164,52 @@ def load_snapshot(files: Sequence[str], digest: str) -> Catalog:
 # -- the shard -------------------------------------------------------------------------------------
 
 
+def unusable_primaries(
+    catalog: Catalog,
+    primaries: Sequence[int],
+    start: datetime,
+    stop: datetime,
+    stale_refuse_days: float | None,
+) -> tuple[tuple[int, ...], tuple[tuple[int, float], ...]]:
+    """``(missing, stale)``: the ``primaries`` without an element set in ``catalog``, and
+    ``(id, age_days)`` of those whose elements are further than ``stale_refuse_days`` from
+    their epoch at ``start`` or ``stop`` (the age is largest at an end of the window; a future
+    epoch counts by its distance too, as the tools judge it).
+
+    >>> from importlib.resources import files
+    >>> from datetime import UTC, datetime, timedelta
+    >>> cat = Catalog.from_file(files("cosmo_agent.tools") / "data" / "sample-leo.3le")
+    >>> t = datetime(2026, 6, 10, 12, tzinfo=UTC)
+    >>> unusable_primaries(cat, [25544, 99999], t, t + timedelta(hours=24), 14.0)
+    ((99999,), ())
+    >>> missing, stale = unusable_primaries(cat, [25544], t + timedelta(days=178),
+    ...                                     t + timedelta(days=179), 14.0)
+    >>> missing, [(i, round(a)) for i, a in stale]
+    ((), [(25544, 179)])
+    """
+    present = set(catalog.ids.tolist())
+    missing = tuple(p for p in primaries if p not in present)
+    here = [p for p in primaries if p in present]
+    if stale_refuse_days is None or not here:
+        return missing, ()
+    rows = catalog.index_of(here)
+    age = np.maximum(np.abs(catalog.age_days(start)[rows]), np.abs(catalog.age_days(stop)[rows]))
+    stale = tuple(
+        (p, float(a)) for p, a in zip(here, age.tolist(), strict=True) if a > stale_refuse_days
+    )
+    return missing, stale
+
+
 def screen_shard(shard: Shard) -> ShardResult:
-    """Screen the shard's primaries against the snapshot's catalog and compute Pc."""
+    """Screen the shard's primaries against the snapshot's catalog and compute Pc; primaries
+    missing from the catalog or with elements too old are left out and named."""
     t0 = time.perf_counter()
     catalog = load_snapshot(shard.catalog_files, shard.catalog_digest)
-    present = set(catalog.ids.tolist())
-    primaries = [p for p in shard.primaries if p in present]
-    missing = tuple(p for p in shard.primaries if p not in present)
+    missing, stale = unusable_primaries(
+        catalog, shard.primaries, shard.start, shard.stop, shard.stale_refuse_days
+    )
+    left_out = set(missing) | {p for p, _ in stale}
+    primaries = [p for p in shard.primaries if p not in left_out]
     fleet = set(shard.fleet)
     rows, used = _run_screener(shard, catalog, primaries)
     # a pair of two fleet satellites is reported once, by the smaller id
@@ -167,7 +224,7 @@ def screen_shard(shard: Shard) -> ShardResult:
         for r, pc, h in zip(rows, pcs, radii, strict=True)
     )
     return ShardResult(
-        shard.index, shard.primaries, approaches, missing, time.perf_counter() - t0, used
+        shard.index, shard.primaries, approaches, missing, time.perf_counter() - t0, used, stale
     )
 
 

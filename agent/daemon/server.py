@@ -6,8 +6,18 @@ with the scheduler).  When a token is configured every request needs
 without one.
 
 - ``/healthz``: 200 while the daemon's main loop is alive (JSON with uptime and open issues);
-- ``/readyz``: 200 after the first good catalog and screening cycle, 503 before;
-- ``/metrics``: Prometheus text from the daemon's own registry.
+- ``/readyz``: whether the daemon is doing its job, which for a monitoring daemon is screening
+  the whole fleet.  503 before the first good catalog and screening cycle (``"status":
+  "starting"``) and whenever the last screening cycle could not screen every fleet satellite
+  (not in the catalog, elements older than the mission's ``stale_refuse_days``, a failed
+  shard, the cycle failed): ``"status": "degraded"``.  An orchestrator then stops routing to
+  it or pages, instead of trusting "0 approaches" that were never computed.  200 otherwise,
+  with ``"status": "degraded"`` while another job's last run was degraded or failed (a catalog
+  refresh failing while the last good catalog is still usable, stale space weather, a contact
+  schedule or a plan that leaves satellites out) and ``"ok"`` when nothing is.  ``reasons``
+  names what each degraded job left out (see :meth:`~.runtime.Daemon.ready`);
+- ``/metrics``: Prometheus text from the daemon's own registry (``cosmo_daemon_degraded{job}``
+  is 1 while a job's last run was degraded or failed).
 """
 
 from __future__ import annotations
