@@ -97,7 +97,11 @@ def add_parsers(sub: Any) -> None:
     p = sub.add_parser("validate", help="validate a plan JSON file against its mission")
     p.add_argument("plan", help="plan JSON file (cosmo-agent plan -o)")
     p.add_argument("--mission", required=True, help="mission YAML file")
-    p.add_argument("--now", help="validation time, ISO 8601 UTC (default: the plan's created_at)")
+    p.add_argument(
+        "--now",
+        help="validation clock, ISO 8601 UTC (default: the current UTC time); passes, element "
+        "ages and space weather are re-derived from the mission's sources at this clock",
+    )
     p.add_argument("--json", action="store_true")
     for name, what in (("passes", "ground-station passes"), ("schedule", "a contact schedule")):
         p = sub.add_parser(name, help=f"{what} of the mission's fleet (the {name} tool)")
@@ -412,11 +416,13 @@ def _read_plan(path: str) -> CommandPlan:
 
 def _validate(args: argparse.Namespace) -> int:
     from cosmo_agent.agent.validator import validate_plan
+    from cosmo_agent.tools.registry import ToolContext
 
     mission = _mission(args.mission)
     plan = _read_plan(args.plan)
-    now = _time(args.now, "now") or plan.created_at
-    report = validate_plan(plan, mission, now=now)
+    now = _time(args.now, "now") or datetime.now(UTC)
+    sources = ToolContext.from_mission(mission, now=now)
+    report = validate_plan(plan, mission, now=now, sources=sources)
     if args.json:
         print(json.dumps(report.model_dump(mode="json"), ensure_ascii=False))
     else:

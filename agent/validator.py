@@ -27,7 +27,13 @@ reports **every** violation (never just the first):
    SAFE_MODE_EXIT) while an S3+ radiation storm is active or unknown; (warning) every
    command cites a tool result;
 9. coverage: the plan records no gap (an objective that did not run for a satellite, or a
-   safety policy it does not satisfy): an incomplete plan is never valid.
+   safety policy it does not satisfy): an incomplete plan is never valid;
+10. independent re-derivation (with ``sources``, see :mod:`~cosmo_agent.agent.crosscheck`):
+    uplinks inside passes computed now from the mission's elements and outside station
+    blackouts, downlink rates within the antenna's, the catalog's element epochs within
+    ``stale_refuse_days`` of every command, no plan data newer than ``now``, safe mode for
+    every satellite the space weather read at ``now`` puts in it and no downlink after it;
+    these findings are reported within the stages above (their rule ids' groups).
 
 Rules are listed in :data:`RULES` (id -> severity, meaning). A command whose satellite or
 definition is unknown is only checked by the rules that do not need them.
@@ -56,6 +62,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from cosmo_agent.agent.crosscheck import crosscheck_plan
 from cosmo_agent.agent.plan import (
     CommandPlan,
     PlanContact,
@@ -69,6 +76,7 @@ from cosmo_agent.tools.commands import (
     dictionary_for,
 )
 from cosmo_agent.tools.mission import Mission, Satellite
+from cosmo_agent.tools.registry import ToolContext
 
 __all__ = [
     "RULES",
@@ -96,17 +104,21 @@ RuleId = Literal[
     "time.simultaneous",
     "time.burn_epoch",
     "time.outside_horizon",
+    "time.future_data",
     "uplink.missing",
     "uplink.unknown_antenna",
     "uplink.no_uplink",
     "uplink.outside_window",
     "uplink.unscheduled",
+    "uplink.no_pass",
+    "uplink.rate_exceeds_antenna",
     "antenna.double_booked",
     "antenna.blackout",
     "antenna.unknown",
     "elements.missing",
     "elements.stale",
     "elements.aging",
+    "elements.stale_at_command",
     "policy.wrong_mission",
     "policy.unknown_satellite",
     "policy.satellite_mismatch",
@@ -115,6 +127,8 @@ RuleId = Literal[
     "policy.maneuver_new_conjunction",
     "policy.radiation_storm",
     "policy.space_weather_unknown",
+    "policy.safe_mode_missing",
+    "policy.downlink_after_safe_mode",
     "rationale.unreferenced",
     "coverage.incomplete",
 ]
@@ -139,17 +153,27 @@ RULES: dict[RuleId, tuple[Severity, str]] = {
     "time.simultaneous": ("error", "two commands for one satellite at the same instant"),
     "time.burn_epoch": ("error", "a burn is scheduled before its own uplink"),
     "time.outside_horizon": ("warning", "the command is outside the plan horizon"),
+    "time.future_data": ("error", "the plan or its data is dated after the validation time"),
     "uplink.missing": ("error", "the command needs a ground contact and has none"),
     "uplink.unknown_antenna": ("error", "the uplink names an unknown station or antenna"),
     "uplink.no_uplink": ("error", "the uplink antenna cannot transmit"),
     "uplink.outside_window": ("error", "the command time is outside its contact's AOS..LOS"),
     "uplink.unscheduled": ("error", "the uplink contact is not in the contact schedule"),
+    "uplink.no_pass": (
+        "error",
+        "no pass computed from the mission's elements contains the command (or a blackout)",
+    ),
+    "uplink.rate_exceeds_antenna": ("error", "a downlink rate above the antenna's"),
     "antenna.double_booked": ("error", "two contacts overlap on one antenna"),
     "antenna.blackout": ("error", "a contact falls in a station blackout"),
     "antenna.unknown": ("error", "a scheduled contact names an unknown station or antenna"),
     "elements.missing": ("error", "no element set (epoch) recorded for the satellite"),
     "elements.stale": ("error", "the elements are older than policies.stale_refuse_days"),
     "elements.aging": ("warning", "the elements are older than policies.stale_warn_days"),
+    "elements.stale_at_command": (
+        "error",
+        "the catalog's elements are over stale_refuse_days from a command (or missing)",
+    ),
     "policy.wrong_mission": ("error", "the plan was made for another mission"),
     "policy.unknown_satellite": ("error", "the satellite is not in the mission's fleet"),
     "policy.satellite_mismatch": ("error", "the satellite's name does not match its id"),
@@ -158,6 +182,8 @@ RULES: dict[RuleId, tuple[Severity, str]] = {
     "policy.maneuver_new_conjunction": ("error", "the post-maneuver screening found a risk"),
     "policy.radiation_storm": ("error", "not allowed during an S3+ radiation storm"),
     "policy.space_weather_unknown": ("error", "needs space weather and none is known"),
+    "policy.safe_mode_missing": ("error", "space weather now puts a satellite in safe mode"),
+    "policy.downlink_after_safe_mode": ("error", "a downlink after the satellite's safe mode"),
     "rationale.unreferenced": ("warning", "the rationale cites no tool result"),
     "coverage.incomplete": ("error", "an objective or safety policy the plan does not cover"),
 }
@@ -617,6 +643,23 @@ class _Run:
                 f"{gap.describe()}; fix the cause and re-plan",
             )
 
+    # 10 ----------------------------------------------------------------------------------
+
+    def crosscheck(self, sources: ToolContext) -> None:
+        """Stage 10, merged into the stages of its rule ids (a stable sort keeps the rest)."""
+        if sources.now != self.now:
+            sources = ToolContext.from_mission(
+                sources.mission,
+                now=self.now,
+                catalog=sources.preloaded_catalog,
+                space_weather=sources.space_weather,
+            )
+        needs = [d is not None and d.requires_contact for d in self.defs]
+        for rule, index, message in crosscheck_plan(self.plan, sources, needs_contact=needs):
+            self.add(rule, index, message)
+        stage = list(dict.fromkeys(r.split(".")[0] for r in RULES))
+        self.out.sort(key=lambda v: stage.index(v.rule.split(".")[0]))
+
     def _screening(self, i: int, cmd: PlannedCommand, sat: Satellite) -> None:
         ref = cmd.post_maneuver_screening
         rec = self.plan.screening(ref) if ref else None
@@ -675,6 +718,7 @@ def validate_plan(
     contacts: Any = None,
     dictionaries: Mapping[str, CommandDictionary] | None = None,
     space_weather: Any = None,
+    sources: ToolContext | None = None,
 ) -> ValidationReport:
     """Check ``plan`` against ``mission`` at ``now`` and report every violation.
 
@@ -682,8 +726,10 @@ def validate_plan(
     ``ScheduledContact`` items) added to the plan's own ``contacts``;
     ``dictionaries``: class -> dictionary overrides (default: :func:`dictionary_for`);
     ``space_weather``: a ``SpaceWeatherReport`` or ``SpaceWeatherState`` that replaces the
-    plan's recorded ``space_weather``. Never raises for a bad plan: that is what the report
-    is for.
+    plan's recorded ``space_weather``; ``sources``: the mission's own data at ``now``
+    (``ToolContext.from_mission(mission, now=now)``) to re-derive passes, element ages and
+    space weather from instead of trusting the plan (stage 10). Never raises for a bad plan:
+    that is what the report is for.
     """
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError(
@@ -707,6 +753,8 @@ def validate_plan(
     run.elements()
     run.policy()
     run.coverage()
+    if sources is not None:
+        run.crosscheck(sources)
     return ValidationReport(
         mission=plan.mission,
         checked_at=now,

@@ -60,8 +60,10 @@ def test_plan_subprocess_writes_a_plan_that_validates(
     assert "Traceback" not in run.stderr
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["validation"]["ok"] and data["mission"] == "demo-eo-fleet"
-    code, text, _ = _main(capsys, "validate", out, "--mission", DEMO)
+    code, text, _ = _main(capsys, "validate", out, "--mission", DEMO, "--now", data["created_at"])
     assert code == 0 and text.startswith("PASSED")
+    code, text, _ = _main(capsys, "validate", out, "--mission", DEMO)  # now: the wall clock
+    assert code == 1 and "time.margin" in text  # the June 2026 commands are in the past
     code, text, _ = _main(
         capsys, "validate", out, "--mission", DEMO, "--now", "2026-06-11T23:00:00Z", "--json"
     )

@@ -24,6 +24,7 @@ from cosmo_agent.tools.commands import dictionary_for
 from cosmo_agent.tools.mission import Mission, load_mission, parse_mission
 from cosmo_agent.tools.scheduling import ScheduledContact
 from cosmo_agent.tools.spaceweather import space_weather_report
+from test_crosscheck import CROSSCHECK_RULES
 
 ROOT = Path(__file__).resolve().parents[1]
 PLANS = ROOT / "tests" / "data" / "plans"
@@ -81,6 +82,7 @@ def test_every_rule_is_exercised(demo: Mission) -> None:
     covered = {r for e in EXPECTED["unsafe"].values() for r in e["rules"]}
     covered |= {r for e in EXPECTED["safe"].values() for r in e["warnings"]}
     covered |= set(VARIANT_RULES)
+    covered |= set(CROSSCHECK_RULES)  # only with sources; each asserted in test_crosscheck.py
     assert covered == set(get_args(RuleId)) == set(RULES)
 
 

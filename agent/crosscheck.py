@@ -1,0 +1,405 @@
+"""Independent re-derivation: check a plan against the mission's own sources, not its claims.
+
+A plan records what its planner saw (contacts, element ages, space weather, alerts). A plan
+whose every timestamp was moved, or whose contacts were forged, is consistent with itself;
+:func:`crosscheck_plan` recomputes what the plan depends on from ``sources`` (a
+:class:`~cosmo_agent.tools.registry.ToolContext` whose clock is the validation time) and
+reports where the plan disagrees:
+
+- ``uplink.no_pass``: a command that needs a contact is not inside a pass of its satellite over
+  its uplink station, as the ``find_passes`` tool computes it now (station minimum elevation and
+  horizon mask applied), or it falls in a station blackout;
+- ``elements.stale_at_command``: the catalog's element epoch of a commanded satellite (not the
+  plan's ``data_ages``) is more than ``policies.stale_refuse_days`` from a command's time, either
+  way, or the catalog has no elements for it;
+- ``time.future_data``: the plan's ``created_at``, recorded element epochs or space-weather
+  data time are later than the validation clock (beyond small tolerances);
+- ``policy.safe_mode_missing``: the ``space_weather`` tool, run at the validation clock, puts a
+  satellite in safe mode and the plan has no ``SAFE_MODE_ENTER`` for it;
+  ``policy.downlink_after_safe_mode``: a ``START_DOWNLINK`` after the satellite's
+  ``SAFE_MODE_ENTER`` (both through :func:`~cosmo_agent.agent.coverage.safety_gaps`);
+- ``uplink.rate_exceeds_antenna``: a ``START_DOWNLINK`` asks for more than its antenna's
+  ``downlink_rate_mbps``;
+- ``policy.space_weather_unknown``: the space weather cannot be read (or the radiation scale is
+  unknown) while the fleet has radiation-sensitive satellites.
+
+:mod:`~cosmo_agent.agent.validator` runs it (``validate_plan(..., sources=...)``) and merges
+its findings into its stages; this module does not import the validator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Final, Literal
+
+import numpy as np
+
+from cosmo_agent.agent.coverage import safety_gaps
+from cosmo_agent.agent.plan import CommandPlan, PlanAlert, PlannedCommand
+from cosmo_agent.tools.commands import CommandDictionary
+from cosmo_agent.tools.mission import GroundStation
+from cosmo_agent.tools.registry import ToolContext, ToolError, call_tool
+from cosmo_agent.tools.toolkit import PassesResult, SpaceWeatherResult
+
+__all__ = ["crosscheck_plan"]
+
+CrosscheckRule = Literal[
+    "time.future_data",
+    "uplink.no_pass",
+    "uplink.rate_exceeds_antenna",
+    "elements.stale_at_command",
+    "policy.space_weather_unknown",
+    "policy.safe_mode_missing",
+    "policy.downlink_after_safe_mode",
+]
+"""The rules this module reports (their severities live in the validator's ``RULES``)."""
+Finding = tuple[CrosscheckRule, int | None, str]
+
+_CREATED_TOLERANCE: Final = timedelta(minutes=1)
+# Data may lead the clock a little: element-set epochs can sit hours after their release (the
+# demo's June 2026 sample leads its 12:00Z horizon by up to 3.6 h) and the tools only warn about
+# space-weather data newer than the clock by more than an hour.
+_ELEMENTS_TOLERANCE: Final = timedelta(hours=6)
+_SPACE_WEATHER_TOLERANCE: Final = timedelta(hours=1)
+_PASS_TOLERANCE: Final = timedelta(seconds=1)
+_PASS_MARGIN: Final = timedelta(minutes=30)  # searched before the first and after the last
+_MAX_SEARCH_H: Final = 168.0  # find_passes' longest window
+_UNUSABLE_ELEMENTS: Final = frozenset({"stale_data", "not_in_catalog"})
+
+
+def crosscheck_plan(
+    plan: CommandPlan,
+    sources: ToolContext,
+    *,
+    needs_contact: Sequence[bool] | None = None,
+) -> list[Finding]:
+    """Findings ``(rule, command index or None, message)`` of ``plan`` against ``sources``.
+
+    ``sources.now`` is the validation clock. ``needs_contact[i]`` says whether command ``i``
+    must be uplinked in a contact (default: its dictionary's ``requires_contact``; a command
+    without a known definition is not checked for a pass). Never raises for a bad plan.
+    """
+    out: list[Finding] = []
+    out += _future_data(plan, sources.now)
+    needs = list(needs_contact) if needs_contact is not None else _needs_contact(plan, sources)
+    out += _passes(plan, sources, needs)
+    out += _rates(plan, sources)
+    out += _element_ages(plan, sources)
+    out += _safety(plan, sources)
+    return out
+
+
+def _z(when: datetime) -> str:
+    return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+# -- time.future_data ------------------------------------------------------------------------
+
+
+def _future_data(plan: CommandPlan, now: datetime) -> list[Finding]:
+    out: list[Finding] = []
+    fix = "the validation clock or the plan is wrong; check both"
+    if plan.created_at > now + _CREATED_TOLERANCE:
+        out.append(
+            (
+                "time.future_data",
+                None,
+                f"the plan was created at {_z(plan.created_at)}, after the validation clock "
+                f"{_z(now)}; {fix}",
+            )
+        )
+    for rec in plan.data_ages.elements:
+        if rec.epoch is not None and rec.epoch > now + _ELEMENTS_TOLERANCE:
+            out.append(
+                (
+                    "time.future_data",
+                    None,
+                    f"the plan records elements of {rec.name} ({rec.norad_id}) with epoch "
+                    f"{_z(rec.epoch)}, after the validation clock {_z(now)}; {fix}",
+                )
+            )
+    times = {
+        "space weather data time": plan.space_weather.data_time if plan.space_weather else None,
+        "data_ages.space_weather_time": plan.data_ages.space_weather_time,
+    }
+    for what, when in times.items():
+        if when is not None and when > now + _SPACE_WEATHER_TOLERANCE:
+            out.append(
+                (
+                    "time.future_data",
+                    None,
+                    f"the plan's {what} {_z(when)} is after the validation clock {_z(now)}; "
+                    f"{fix}",
+                )
+            )
+            break
+    return out
+
+
+# -- uplink.no_pass --------------------------------------------------------------------------
+
+
+def _needs_contact(plan: CommandPlan, sources: ToolContext) -> list[bool]:
+    mission = sources.mission
+    by_id = {s.norad_id: s for s in mission.fleet}
+    dicts: dict[str, CommandDictionary | None] = {}
+    out = []
+    for cmd in plan.commands:
+        sat = by_id.get(cmd.satellite.norad_id)
+        if sat is None:
+            out.append(False)
+            continue
+        if sat.sat_class not in dicts:
+            try:
+                dicts[sat.sat_class] = sources.command_dictionary(sat.sat_class)
+            except ToolError:
+                dicts[sat.sat_class] = None
+        d = dicts[sat.sat_class]
+        definition = d.command(cmd.command) if d is not None else None
+        out.append(definition is not None and definition.requires_contact)
+    return out
+
+
+def _station(sources: ToolContext, station_id: str) -> GroundStation | None:
+    return next((s for s in sources.mission.stations if s.id == station_id), None)
+
+
+def _passes(plan: CommandPlan, sources: ToolContext, needs: Sequence[bool]) -> list[Finding]:
+    fleet = {s.norad_id for s in sources.mission.fleet}
+    todo: list[tuple[int, PlannedCommand, GroundStation]] = []
+    for i, (cmd, need) in enumerate(zip(plan.commands, needs, strict=False)):
+        if not need or cmd.uplink is None or cmd.satellite.norad_id not in fleet:
+            continue  # uplink.missing / policy.unknown_satellite say why
+        station = _station(sources, cmd.uplink.station_id)
+        if station is not None:  # else uplink.unknown_antenna
+            todo.append((i, cmd, station))
+    if not todo:
+        return []
+    out: list[Finding] = []
+    for i, cmd, st in todo:
+        for w in st.blackouts:
+            if w.start <= cmd.time < w.end:
+                out.append(
+                    (
+                        "uplink.no_pass",
+                        i,
+                        f"{cmd.satellite.name} over {st.id} at {_z(cmd.time)} falls in the "
+                        f"{st.id} blackout {_z(w.start)}..{_z(w.end)} "
+                        f"({w.reason or 'no reason given'}); move it to another pass",
+                    )
+                )
+    found, skip, problem = _search(sources, todo)
+    for i, cmd, st in todo:
+        sat_id = cmd.satellite.norad_id
+        if sat_id in skip:
+            continue  # no usable elements: elements.stale_at_command reports it
+        name = f"{cmd.satellite.name} over {st.id}"
+        if problem is not None:
+            out.append(("uplink.no_pass", i, f"{name}: passes cannot be computed ({problem})"))
+            continue
+        mine = found.get((sat_id, st.id), [])
+        if any(a - _PASS_TOLERANCE <= cmd.time <= b + _PASS_TOLERANCE for a, b in mine):
+            continue
+        if mine:
+            a, b = min(mine, key=lambda p: min(abs(p[0] - cmd.time), abs(p[1] - cmd.time)))
+            nearest = f"nearest: {_z(a)}..{_z(b)}"
+        else:
+            nearest = "nearest: none within 30 min of the plan's commands"
+        out.append(
+            (
+                "uplink.no_pass",
+                i,
+                f"{name} has no pass containing {_z(cmd.time)} ({nearest}); the plan's contact "
+                f"{_z(cmd.uplink.aos) if cmd.uplink else '?'}.."
+                f"{_z(cmd.uplink.los) if cmd.uplink else '?'} is not a pass computed from the "
+                "mission's elements; re-plan from find_passes",
+            )
+        )
+    return out
+
+
+def _search(
+    sources: ToolContext, todo: Sequence[tuple[int, PlannedCommand, GroundStation]]
+) -> tuple[dict[tuple[int, str], list[tuple[datetime, datetime]]], set[int], str | None]:
+    """Passes per (satellite, station) over the commands' span, satellites left out for their
+    elements, and a problem that stopped the search (None: it ran)."""
+    times = [cmd.time for _, cmd, _ in todo]
+    start, stop = min(times) - _PASS_MARGIN, max(times) + _PASS_MARGIN
+    sats = sorted({str(cmd.satellite.norad_id) for _, cmd, _ in todo})
+    stations = sorted({st.id for _, _, st in todo})
+    try:
+        catalog = sources.catalog
+    except ToolError:
+        return {}, {int(s) for s in sats}, None  # elements.stale_at_command reports it
+    found: dict[tuple[int, str], list[tuple[datetime, datetime]]] = {}
+    skip: set[int] = set()
+    at = start
+    while at < stop:
+        hours = min(_MAX_SEARCH_H, (stop - at).total_seconds() / 3600.0)
+        ctx = ToolContext.from_mission(
+            sources.mission, now=at, catalog=catalog, space_weather=sources.space_weather
+        )
+        args = {"satellites": sats, "stations": stations, "duration_h": hours}
+        outcome = call_tool(ctx, "find_passes", args)
+        if outcome.error is not None:
+            if outcome.error.code in _UNUSABLE_ELEMENTS:
+                skip |= {int(s) for s in sats}
+            else:
+                failed = f"find_passes failed ({outcome.error.code}): {outcome.error.message}"
+                return {}, skip, failed
+        elif isinstance(outcome.result, PassesResult):
+            skip |= {e.satellite.norad_id for e in outcome.result.excluded}
+            for p in outcome.result.passes:
+                key = (p.satellite.norad_id, p.station_id)
+                found.setdefault(key, []).append((p.aos_utc, p.los_utc))
+        at += timedelta(hours=hours)
+    return found, skip, None
+
+
+# -- uplink.rate_exceeds_antenna -------------------------------------------------------------
+
+
+def _rates(plan: CommandPlan, sources: ToolContext) -> list[Finding]:
+    out: list[Finding] = []
+    for i, cmd in enumerate(plan.commands):
+        rate = cmd.parameters.get("rate_mbps")
+        if cmd.command != "START_DOWNLINK" or cmd.uplink is None:
+            continue
+        if not isinstance(rate, int | float) or isinstance(rate, bool):
+            continue  # the dictionary rules judge the parameter itself
+        st = _station(sources, cmd.uplink.station_id)
+        antenna = (
+            next((a for a in st.antennas if a.id == cmd.uplink.antenna_id), None) if st else None
+        )
+        if antenna is not None and rate > antenna.downlink_rate_mbps:
+            out.append(
+                (
+                    "uplink.rate_exceeds_antenna",
+                    i,
+                    f"START_DOWNLINK for {cmd.satellite.name} asks for {rate:g} Mbit/s; antenna "
+                    f"{st.id if st else '?'}/{antenna.id} receives at most "
+                    f"{antenna.downlink_rate_mbps:g} Mbit/s; lower rate_mbps",
+                )
+            )
+    return out
+
+
+# -- elements.stale_at_command ---------------------------------------------------------------
+
+
+def _element_ages(plan: CommandPlan, sources: ToolContext) -> list[Finding]:
+    if not plan.commands:
+        return []
+    limit = sources.mission.policies.stale_refuse_days
+    try:
+        catalog = sources.catalog
+        ids, epochs = catalog.ids, catalog.epochs
+        where = catalog.source
+        unreadable = None
+    except ToolError as err:
+        ids, epochs, where, unreadable = np.zeros(0, dtype=np.int64), None, "", err.message
+    by_sat: dict[int, list[int]] = {}
+    for i, cmd in enumerate(plan.commands):
+        by_sat.setdefault(cmd.satellite.norad_id, []).append(i)
+    out: list[Finding] = []
+    for norad_id, indexes in by_sat.items():
+        name = plan.commands[indexes[0]].satellite.name
+        rows = np.flatnonzero(ids == norad_id)
+        if unreadable is not None or not rows.size or epochs is None:
+            why = f"the catalog cannot be read ({unreadable})" if unreadable else (
+                f"{where} has no element set for it"
+            )
+            out.append(
+                (
+                    "elements.stale_at_command",
+                    indexes[0],
+                    f"{name} ({norad_id}): {why}; its commands cannot be checked against its "
+                    "orbit, get elements and re-plan",
+                )
+            )
+            continue
+        epoch = epochs[rows[0]].astype(datetime).replace(tzinfo=UTC)
+        bad = [
+            (i, abs((plan.commands[i].time - epoch).total_seconds()) / 86400.0) for i in indexes
+        ]
+        bad = [(i, age) for i, age in bad if age > limit]
+        if bad:
+            i, age = max(bad, key=lambda b: b[1])
+            out.append(
+                (
+                    "elements.stale_at_command",
+                    bad[0][0],
+                    f"{name}'s catalog elements (epoch {_z(epoch)}) are {age:.1f} days from "
+                    f"{plan.commands[i].command} at {_z(plan.commands[i].time)} "
+                    f"({len(bad)} command(s) over the {limit:g}-day limit); the plan's times do "
+                    "not match the mission's elements, re-plan from current elements",
+                )
+            )
+    return out
+
+
+# -- space weather and safety ----------------------------------------------------------------
+
+
+def _safety(plan: CommandPlan, sources: ToolContext) -> list[Finding]:
+    mission = sources.mission
+    out: list[Finding] = []
+    outcome = call_tool(sources, "space_weather", {})
+    result = outcome.result if isinstance(outcome.result, SpaceWeatherResult) else None
+    radiation = [s.name for s in mission.fleet if "radiation" in s.sensitivities]
+    unknown = None
+    if result is None:
+        unknown = outcome.error.message if outcome.error is not None else "no result"
+    elif result.scales.get("S") is None or result.scales["S"].level is None:
+        unknown = "the radiation (S) scale is unknown: " + (
+            ", ".join(result.stale_products) or "no readable product"
+        )
+    if unknown is not None and radiation:
+        out.append(
+            (
+                "policy.space_weather_unknown",
+                None,
+                f"space weather at {_z(sources.now)} cannot be read ({unknown[:400]}) and "
+                f"{', '.join(radiation)} are radiation-sensitive; get current space weather "
+                "and validate again",
+            )
+        )
+    downlinks = safety_gaps(plan.model_copy(update={"alerts": []}), mission)
+    if result is not None:
+        fresh = [PlanAlert.from_alert(a) for a in result.alerts]
+        gaps = safety_gaps(plan.model_copy(update={"alerts": fresh}), mission)
+        for gap in gaps[: len(gaps) - len(downlinks)]:  # alert gaps come first
+            who = gap.satellite.name if gap.satellite else "a satellite"
+            out.append(
+                (
+                    "policy.safe_mode_missing",
+                    None,
+                    f"space weather at {_z(sources.now)} puts {who} in safe mode and the plan "
+                    f"has no SAFE_MODE_ENTER for it ({gap.reason}); add it and re-plan",
+                )
+            )
+    used: set[int] = set()
+    for gap in downlinks:
+        index = next(
+            (
+                i
+                for i, c in enumerate(plan.commands)
+                if i not in used
+                and c.command == "START_DOWNLINK"
+                and gap.satellite is not None
+                and c.satellite.norad_id == gap.satellite.norad_id
+                and c.time.isoformat() in gap.reason
+            ),
+            None,
+        )
+        if index is not None:
+            used.add(index)
+        out.append(
+            (
+                "policy.downlink_after_safe_mode",
+                index,
+                f"{gap.reason}; drop the downlink or move it before SAFE_MODE_ENTER",
+            )
+        )
+    return out

@@ -1,0 +1,210 @@
+"""validate_plan with sources: independent re-derivation from the mission's own data
+(agent/crosscheck.py), not from the plan's claims. Outside authority for a forged contact:
+skyfield's SGP4 and WGS84 topocentric elevation."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cosmo_agent.agent.cli import main
+from cosmo_agent.agent.plan import CommandPlan, PlanContact, UplinkContact
+from cosmo_agent.agent.runner import Agent
+from cosmo_agent.agent.validator import ValidationReport, validate_plan
+from cosmo_agent.tools.mission import Mission, load_mission
+from cosmo_agent.tools.registry import ToolContext
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "missions" / "demo.yaml"
+CROSSCHECK_RULES = [
+    "time.future_data",
+    "uplink.no_pass",
+    "uplink.rate_exceeds_antenna",
+    "elements.stale_at_command",
+    "policy.safe_mode_missing",
+    "policy.downlink_after_safe_mode",
+]
+"""The rules only a validation with sources reports; each is exercised below."""
+_ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
+
+
+@pytest.fixture(scope="module")
+def mission() -> Mission:
+    return load_mission(DEMO)
+
+
+@pytest.fixture(scope="module")
+def plan(mission: Mission) -> CommandPlan:
+    result = Agent(mission, planner="rules").plan(approve_all=True)
+    return result.plan
+
+
+def _check(plan: CommandPlan, mission: Mission, now: datetime | None = None) -> ValidationReport:
+    now = now or plan.created_at
+    return validate_plan(
+        plan, mission, now=now, sources=ToolContext.from_mission(mission, now=now)
+    )
+
+
+def _edit(plan: CommandPlan, fn: Any) -> CommandPlan:
+    data = json.loads(plan.model_dump_json())
+    fn(data)
+    return CommandPlan.model_validate(data)
+
+
+def _shift(node: Any, by: timedelta) -> Any:
+    if isinstance(node, dict):
+        return {k: _shift(v, by) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_shift(v, by) for v in node]
+    if isinstance(node, str) and _ISO.match(node):
+        when = datetime.fromisoformat(node.replace("Z", "+00:00")) + by
+        return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return node
+
+
+def test_a_genuine_plan_passes_the_crosscheck(plan: CommandPlan, mission: Mission) -> None:
+    report = _check(plan, mission)
+    assert report.ok, report.violations
+    assert not report.rule_ids() & {*CROSSCHECK_RULES, "policy.space_weather_unknown"}
+
+
+def test_a_plan_shifted_25_years_back_is_refused(
+    plan: CommandPlan, mission: Mission, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shifted = CommandPlan.model_validate(
+        _shift(json.loads(plan.model_dump_json()), -timedelta(days=round(25 * 365.25)))
+    )
+    assert shifted.created_at.year == 2001
+    before = validate_plan(shifted, mission, now=shifted.created_at)
+    assert "elements.stale_at_command" not in before.rule_ids()
+    after = _check(shifted, mission)
+    assert not after.ok and "elements.stale_at_command" in after.rule_ids()
+    stale = [v for v in after.violations if v.rule == "elements.stale_at_command"]
+    assert len(stale) == len({c.satellite.norad_id for c in shifted.commands})
+    assert "9131.0 days" in stale[0].message or "days from" in stale[0].message
+    path = tmp_path / "shifted.json"
+    path.write_text(shifted.model_dump_json(), encoding="utf-8")
+    now = shifted.created_at.isoformat().replace("+00:00", "Z")
+    code = main(["validate", str(path), "--mission", str(DEMO), "--now", now])
+    out = capsys.readouterr().out
+    assert code == 1 and out.startswith("FAILED") and "elements.stale_at_command" in out
+
+
+def test_a_forged_contact_has_no_pass(plan: CommandPlan, mission: Mission) -> None:
+    sat_id, station_id, antenna_id = 40697, "DAEJEON", "DJ-X1"  # SENTINEL 2A
+    when = datetime(2026, 6, 10, 18, 0, tzinfo=UTC)
+    station = mission.station(station_id)
+    skyfield = pytest.importorskip("skyfield.api")
+    lines = (ROOT / "tools" / "data" / "sample-leo.3le").read_text(encoding="utf-8").splitlines()
+    row = next(
+        k for k, line in enumerate(lines) if line.startswith("1 ") and int(line[2:7]) == sat_id
+    )
+    sat = skyfield.EarthSatellite(lines[row], lines[row + 1], ts=skyfield.load.timescale())
+    site = skyfield.wgs84.latlon(station.lat_deg, station.lon_deg, elevation_m=station.alt_m)
+    ts = skyfield.load.timescale()
+    for dt in (-60, 0, 60):  # the forged contact +- a minute is below the station's mask
+        alt, _, _ = (sat - site).at(ts.from_datetime(when + timedelta(seconds=dt))).altaz()
+        assert alt.degrees < station.min_elevation_deg, alt.degrees
+    aos, los = when - timedelta(minutes=3), when + timedelta(minutes=3)
+
+    def forge(data: dict[str, Any]) -> None:
+        i = next(
+            k for k, c in enumerate(data["commands"])
+            if c["satellite"]["norad_id"] == sat_id and c["command"] == "START_DOWNLINK"
+        )  # fmt: skip
+        cmd = data["commands"][i]
+        cmd["time"] = when.isoformat()
+        cmd["uplink"] = UplinkContact(
+            station_id=station_id, antenna_id=antenna_id, aos=aos, los=los
+        ).model_dump(mode="json")
+        data["contacts"].append(
+            PlanContact(
+                satellite_id=sat_id, station_id=station_id, antenna_id=antenna_id, aos=aos, los=los
+            ).model_dump(mode="json")
+        )
+        data["forged_index"] = i
+
+    forged_data = json.loads(plan.model_dump_json())
+    forge(forged_data)
+    index = forged_data.pop("forged_index")
+    forged = CommandPlan.model_validate(forged_data)
+    before = validate_plan(forged, mission, now=forged.created_at)
+    assert not before.rule_ids() & {"uplink.unscheduled", "uplink.outside_window", "uplink.no_pass"}
+    after = _check(forged, mission)
+    hits = [v for v in after.violations if v.rule == "uplink.no_pass"]
+    assert [v.command_index for v in hits] == [index]
+    assert hits[0].message.startswith("SENTINEL 2A over DAEJEON has no pass containing")
+    assert "nearest: " in hits[0].message
+
+
+def test_safe_mode_removed_is_refused(plan: CommandPlan, mission: Mission) -> None:
+    def drop(data: dict[str, Any]) -> None:
+        data["commands"] = [
+            c for c in data["commands"]
+            if not (c["command"] == "SAFE_MODE_ENTER" and c["satellite"]["norad_id"] == 38338)
+        ]  # fmt: skip
+        data["alerts"] = []  # the plan's own alerts cannot hide it: they are re-derived
+
+    edited = _edit(plan, drop)
+    assert "coverage.incomplete" not in validate_plan(edited, mission, now=edited.created_at).rule_ids()
+    report = _check(edited, mission)
+    missing = [v for v in report.violations if v.rule == "policy.safe_mode_missing"]
+    assert len(missing) == 1 and "KOMPSAT 3 in safe mode" in missing[0].message
+
+
+def test_downlink_after_safe_mode_is_refused(plan: CommandPlan, mission: Mission) -> None:
+    aos = datetime(2026, 6, 11, 2, 48, 52, 965000, tzinfo=UTC)  # a NOAA 19 pass over FAIRBANKS
+    los = datetime(2026, 6, 11, 2, 58, 36, 114000, tzinfo=UTC)
+
+    def add(data: dict[str, Any]) -> None:
+        cmd = dict(next(c for c in data["commands"] if c["command"] == "START_DOWNLINK"))
+        cmd.update(
+            time=(aos + timedelta(seconds=10)).isoformat(),
+            satellite={"norad_id": 33591, "name": "NOAA 19"},
+            parameters={"duration_s": 300, "rate_mbps": 300.0},
+            uplink=UplinkContact(
+                station_id="FAIRBANKS", antenna_id="FB-1", aos=aos, los=los
+            ).model_dump(mode="json"),
+        )
+        data["commands"].append(cmd)
+
+    edited = _edit(plan, add)
+    report = _check(edited, mission)
+    after = [v for v in report.violations if v.rule == "policy.downlink_after_safe_mode"]
+    assert [v.command_index for v in after] == [len(edited.commands) - 1]
+    assert "uplink.no_pass" not in report.rule_ids()
+
+
+def test_created_in_the_future_is_refused(plan: CommandPlan, mission: Mission) -> None:
+    edited = plan.model_copy(update={"created_at": plan.created_at + timedelta(days=1)})
+    report = _check(edited, mission, now=plan.created_at)
+    assert "time.future_data" in report.rule_ids()
+    assert "time.future_data" not in validate_plan(edited, mission, now=plan.created_at).rule_ids()
+
+
+def test_a_rate_above_the_antenna_is_refused(plan: CommandPlan, mission: Mission) -> None:
+    i = next(
+        k for k, c in enumerate(plan.commands)
+        if c.command == "START_DOWNLINK" and c.uplink and c.uplink.antenna_id == "FB-1"
+    )  # fmt: skip
+
+    def faster(data: dict[str, Any]) -> None:
+        data["commands"][i]["parameters"]["rate_mbps"] = 400.0  # FB-1: 300 Mbit/s
+
+    report = _check(_edit(plan, faster), mission)
+    hits = [v for v in report.violations if v.rule == "uplink.rate_exceeds_antenna"]
+    assert [v.command_index for v in hits] == [i] and "at most 300 Mbit/s" in hits[0].message
+
+
+def test_every_crosscheck_rule_is_known() -> None:
+    from typing import get_args
+
+    from cosmo_agent.agent.validator import RULES, RuleId
+
+    assert set(CROSSCHECK_RULES) <= set(get_args(RuleId)) == set(RULES)
