@@ -399,7 +399,9 @@ class Daemon:
                 else None  # fmt: skip
             self._http = HealthServer(address[0], address[1], health=self.health,
                                       ready=self.ready, metrics=self.metrics.render,
-                                      token=token).start()  # fmt: skip
+                                      token=token,
+                                      max_body_bytes=self.settings.http_max_body_bytes,
+                                      ).start()  # fmt: skip
             log.info("http on %s:%d", self._http.host, self._http.port,
                      extra={"fields": {"http_port": self._http.port}})  # fmt: skip
         if schedule and self._scheduler is None:

@@ -188,6 +188,10 @@ class DaemonSettings(BaseSettings):
     # HTTP
     http: str | None = Field(default=None, description="HOST:PORT; off when unset")
     http_token: SecretStr | None = None
+    http_max_body_bytes: int = Field(
+        default=1 << 20, ge=0, le=1 << 30,
+        description="request bodies larger than this are answered 413 unread",
+    )  # fmt: skip
 
     # bounds (memory stays flat over weeks)
     history_per_event: int = Field(default=200, ge=1)
