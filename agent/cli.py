@@ -364,10 +364,15 @@ def _model(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import os
 
-    from cosmo_agent.model.serve import serve
+    from cosmo_agent.model.serve import ServeConfigError, serve
 
-    serve(model_path=args.model, host=args.host, port=args.port,
-          token=args.token or os.environ.get("COSMO_API_TOKEN"))
+    try:
+        serve(model_path=args.model, host=args.host, port=args.port,
+              token=args.token or os.environ.get("COSMO_API_TOKEN"),
+              max_body_bytes=args.max_body_bytes)  # fmt: skip
+    except ServeConfigError as exc:
+        print(f"cosmo-agent serve: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -406,7 +411,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--model", default=None, help="model directory (default: the embedded one)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--token", default=None, help="bearer token (default: $COSMO_API_TOKEN)")
+    p.add_argument("--token", default=None, help="bearer token (default: $COSMO_API_TOKEN);"
+                   " required unless --host is a loopback address")  # fmt: skip
+    p.add_argument("--max-body-bytes", type=int, default=1 << 20,
+                   help="larger request bodies are answered 413 (default 1 MiB)")
     from cosmo_agent.agent.daemon import command as daemon_command  # imports only argparse
 
     p = sub.add_parser("daemon", help="monitor the fleet for weeks: catalog, screening, space"

@@ -11,9 +11,20 @@ Endpoints of :func:`create_app`:
 ``GET /healthz``
     Liveness, never behind the token (for load balancers and probes).
 
-With a ``token``, ``/v1/*`` needs ``Authorization: Bearer <token>`` (401 otherwise).  Bad
-requests get 400 with an OpenAI-style ``{"error": {"message", "type", "param"}}`` body that
-names the offending field.
+With a ``token``, ``/v1/*`` needs ``Authorization: Bearer <token>`` (401 otherwise; compared
+in constant time).  :func:`serve` refuses a non-loopback host without a token
+(:class:`ServeConfigError`; ``cosmo-agent serve`` exits 2 saying to pass ``--token`` or set
+``COSMO_API_TOKEN``).  Bad requests get 400 with an OpenAI-style
+``{"error": {"message", "type", "param", "code"}}`` body that names the offending field.
+
+Bounds: a request body over ``max_body_bytes`` (default 1 MiB) is answered 413 before it is
+read (by its ``Content-Length``) or as soon as a chunked body passes the limit, so at most the
+limit is ever held; a prompt that does not fit the model's context window (its tokens counted
+with the model's own tokenizer and chat template, before any decoding) is answered 400 with
+code ``context_length_exceeded``, and so is one that leaves no room for ``max_tokens``;
+without ``max_tokens`` the reply is cut to the room left.  The context window comes from the
+model's config (``max_position_embeddings``); a model without one (a test double) is not
+checked.
 
 The model is any LangChain chat model with ``bind_tools(tools, tool_choice=...)`` whose
 ``invoke(messages, max_new_tokens=...)`` returns an ``AIMessage`` (``CosmoChatModel``, or a
@@ -31,15 +42,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hmac
 import ipaddress
 import json
 import os
-import secrets
 import time
 import uuid
-import warnings
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -49,14 +59,29 @@ if TYPE_CHECKING:
     from langchain_core.messages import BaseMessage
 
 __all__ = [
+    "DEFAULT_MAX_BODY_BYTES",
     "ChatCompletion",
     "ChatCompletionRequest",
+    "ContextLengthError",
+    "ServeConfigError",
     "complete",
     "create_app",
     "lambda_handler",
     "make_lambda_handler",
     "serve",
 ]
+
+DEFAULT_MAX_BODY_BYTES: Final = 1 << 20
+"""1 MiB of JSON: far more than any conversation that fits a Cosmo model's context."""
+
+
+class ServeConfigError(ValueError):
+    """:func:`serve` was asked for something unsafe; the message says what to pass instead."""
+
+
+class ContextLengthError(ValueError):
+    """The prompt (with room for the reply) does not fit the model's context window."""
+
 
 # ----------------------------------------------------------------------------------------------
 # OpenAI shapes
@@ -257,20 +282,74 @@ def _model_id(model: Any) -> str:
     return str(getattr(model, "model_id", None) or getattr(model, "_llm_type", "cosmo"))
 
 
+def _context_window(model: Any) -> tuple[Any, int] | None:
+    """``(engine, context tokens)`` of a model whose tokenizer and config the server can reach
+    (``CosmoChatModel``: ``engine.prompt_ids`` and ``engine.model.config``), else None."""
+    if not isinstance(getattr(type(model), "engine", None), property):
+        return None
+    engine = model.engine
+    config = getattr(getattr(engine, "model", None), "config", None)
+    n = next((getattr(config, k, None) for k in ("max_position_embeddings", "n_positions",
+                                                   "max_sequence_length")
+              if isinstance(getattr(config, k, None), int)), None)  # fmt: skip
+    if not n or not callable(getattr(engine, "prompt_ids", None)):
+        return None
+    return engine, int(n)
+
+
+def _fit_context(model: Any, messages: list[BaseMessage], tools: list[dict[str, Any]],
+                 max_new_tokens: int | None) -> int | None:  # fmt: skip
+    """The ``max_new_tokens`` to decode with: the request's, or what is left of the context
+    when it gave none; :class:`ContextLengthError` when the prompt leaves no room."""
+    found = _context_window(model)
+    if found is None:
+        return max_new_tokens
+    engine, context = found
+    from langchain_core.utils.function_calling import convert_to_openai_tool
+
+    from cosmo_agent.model.inference import _to_template_messages
+
+    prompt = len(engine.prompt_ids(_to_template_messages(messages),
+                                   [convert_to_openai_tool(t) for t in tools]))  # fmt: skip
+    room = context - prompt
+    if room < 1:
+        raise ContextLengthError(
+            f"the prompt is {prompt} tokens, which does not fit this model's context window of"
+            f" {context} tokens: shorten the conversation (or send fewer or shorter tools)"
+        )
+    if max_new_tokens is not None and max_new_tokens > room:
+        raise ContextLengthError(
+            f"the prompt is {prompt} tokens and max_tokens asks for {max_new_tokens} more, over"
+            f" this model's context window of {context} tokens: ask for at most {room}"
+            " max_tokens or shorten the conversation"
+        )
+    if max_new_tokens is None:
+        default = getattr(model, "max_new_tokens", None)
+        if isinstance(default, int) and default > room:
+            return room
+    return max_new_tokens
+
+
 def complete(model: BaseChatModel, request: ChatCompletionRequest, *,
              model_id: str | None = None) -> ChatCompletion:
     """Run one chat completion request through ``model`` (answering as ``model_id``, default
-    the model's own name, whatever ``request.model`` asked for)."""
+    the model's own name, whatever ``request.model`` asked for).
+
+    :class:`ContextLengthError` (a ValueError) before any decoding when the prompt does not
+    fit the model's context window."""
     runnable: Any = model
+    tools = [t.model_dump(exclude_none=True) for t in request.tools or ()]
     if request.tools:
         choice = request.tool_choice
         tool_choice = choice.function["name"] if isinstance(choice, NamedToolChoice) else choice
-        runnable = model.bind_tools([t.model_dump(exclude_none=True) for t in request.tools],
-                                    tool_choice=tool_choice)
+        runnable = model.bind_tools(tools, tool_choice=tool_choice)
+    messages = _to_langchain(request.messages)
     kwargs: dict[str, Any] = {}
-    if request.max_completion_tokens or request.max_tokens:
-        kwargs["max_new_tokens"] = request.max_completion_tokens or request.max_tokens
-    reply = runnable.invoke(_to_langchain(request.messages), **kwargs)
+    max_new = _fit_context(model, messages, tools,
+                           request.max_completion_tokens or request.max_tokens)  # fmt: skip
+    if max_new:
+        kwargs["max_new_tokens"] = max_new
+    reply = runnable.invoke(messages, **kwargs)
     calls = [
         ResponseToolCall(id=c.get("id") or f"call_{uuid.uuid4().hex[:24]}",
                          function=ResponseFunctionCall(
@@ -297,8 +376,73 @@ def complete(model: BaseChatModel, request: ChatCompletionRequest, *,
 
 
 def _error(message: str, param: str | None = None, kind: str = "invalid_request_error",
-           ) -> dict[str, Any]:
-    return {"error": {"message": message, "type": kind, "param": param, "code": None}}
+           code: str | None = None) -> dict[str, Any]:  # fmt: skip
+    return {"error": {"message": message, "type": kind, "param": param, "code": code}}
+
+
+def _value_error(exc: ValueError) -> dict[str, Any]:
+    if isinstance(exc, ContextLengthError):
+        return _error(str(exc), "messages", code="context_length_exceeded")
+    return _error(str(exc))
+
+
+def _too_large(limit: int) -> dict[str, Any]:
+    return _error(f"the request body is over this server's limit of {limit} bytes: shorten"
+                  " the conversation", code="request_too_large")  # fmt: skip
+
+
+_Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+_Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+
+class _BodyLimit:
+    """ASGI middleware: 413 for a body over ``limit`` bytes, judged by ``Content-Length``
+    before anything is read, or while a chunked body arrives (at most ``limit`` bytes are
+    buffered, then handed on to the app)."""
+
+    def __init__(self, app: Any, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def _refuse(self, send: _Send) -> None:
+        body = json.dumps(_too_large(self.limit)).encode()
+        await send({"type": "http.response.start", "status": 413, "headers": [
+            (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+            (b"connection", b"close")]})  # fmt: skip
+        await send({"type": "http.response.body", "body": body})
+
+    async def __call__(self, scope: MutableMapping[str, Any], receive: _Receive,
+                       send: _Send) -> None:  # fmt: skip
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers") or ():
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    declared = 0  # the HTTP parser has refused such a request already
+                if declared > self.limit:
+                    await self._refuse(send)
+                    return
+        held: list[MutableMapping[str, Any]] = []
+        total = 0
+        while True:
+            message = await receive()
+            held.append(message)
+            if message["type"] != "http.request":
+                break
+            total += len(message.get("body", b""))
+            if total > self.limit:
+                await self._refuse(send)
+                return
+            if not message.get("more_body", False):
+                break
+
+        async def replay() -> MutableMapping[str, Any]:
+            return held.pop(0) if held else await receive()
+
+        await self.app(scope, replay, send)
 
 
 def _describe(errors: list[Any]) -> tuple[str, str | None]:
@@ -317,8 +461,9 @@ def _describe(errors: list[Any]) -> tuple[str, str | None]:
 
 
 def create_app(model: BaseChatModel, *, token: str | None = None, model_id: str | None = None,
-               ) -> FastAPI:
-    """The FastAPI app serving ``model``; ``token`` turns on bearer authentication."""
+               max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> FastAPI:  # fmt: skip
+    """The FastAPI app serving ``model``; ``token`` turns on bearer authentication; bodies
+    over ``max_body_bytes`` get 413."""
     from fastapi import Depends, FastAPI, HTTPException, Request
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import JSONResponse
@@ -331,8 +476,8 @@ def create_app(model: BaseChatModel, *, token: str | None = None, model_id: str 
     def authorize(creds: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:  # noqa: B008
         if token is None:
             return
-        if creds is None or not secrets.compare_digest(creds.credentials.encode(),
-                                                       token.encode()):
+        if creds is None or not hmac.compare_digest(creds.credentials.encode(),
+                                                    token.encode()):
             raise HTTPException(status_code=401, detail="missing or wrong bearer token",
                                 headers={"WWW-Authenticate": "Bearer"})
 
@@ -357,13 +502,14 @@ def create_app(model: BaseChatModel, *, token: str | None = None, model_id: str 
         return {"object": "list", "data": [
             {"id": name, "object": "model", "created": 0, "owned_by": "cosmo"}]}
 
-    @app.post("/v1/chat/completions", dependencies=[Depends(authorize)])
-    def chat_completions(request: ChatCompletionRequest) -> ChatCompletion:
+    @app.post("/v1/chat/completions", dependencies=[Depends(authorize)], response_model=None)
+    def chat_completions(request: ChatCompletionRequest) -> ChatCompletion | JSONResponse:
         try:
             return complete(model, request, model_id=name)
-        except ValueError as exc:  # e.g. a tool whose schema cannot be used
-            raise HTTPException(status_code=400, detail=str(exc)) from exc
+        except ValueError as exc:  # a prompt over the context, a tool that cannot be used
+            return JSONResponse(status_code=400, content=_value_error(exc))
 
+    app.add_middleware(_BodyLimit, limit=max_body_bytes)
     return app
 
 
@@ -383,20 +529,26 @@ def serve(
     port: int = 8000,
     token: str | None = None,
     model_path: str | None = None,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
 ) -> None:
-    """Serve with uvicorn until interrupted (loopback by default; a warning when another
-    interface is served without a token).  ``model`` defaults to ``CosmoChatModel`` on
-    ``model_path`` (default: the embedded model)."""
+    """Serve with uvicorn until interrupted (loopback by default).  Another interface needs a
+    ``token``: without one :class:`ServeConfigError` is raised before anything loads or binds.
+    ``model`` defaults to ``CosmoChatModel`` on ``model_path`` (default: the embedded model)."""
     import uvicorn
 
-    if not _is_loopback(host) and token is None:
-        warnings.warn(f"serving on {host} without a token: anyone who can reach it can use it",
-                      stacklevel=2)
+    if not _is_loopback(host) and not token:
+        raise ServeConfigError(
+            f"refusing to serve on {host} without a token: anyone who can reach it could use"
+            " the model; pass --token TOKEN (or set COSMO_API_TOKEN), or bind 127.0.0.1"
+        )
+    if max_body_bytes < 1:
+        raise ServeConfigError(f"max_body_bytes must be at least 1, not {max_body_bytes}")
     if model is None:
         from cosmo_agent.model.inference import CosmoChatModel
 
         model = CosmoChatModel.load(model_path)
-    uvicorn.run(create_app(model, token=token), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(model, token=token, max_body_bytes=max_body_bytes), host=host,
+                port=port, log_level="info")  # fmt: skip
 
 
 # ----------------------------------------------------------------------------------------------
@@ -408,11 +560,25 @@ def _proxy_response(status: int, body: Mapping[str, Any]) -> dict[str, Any]:
             "body": json.dumps(body, ensure_ascii=False)}
 
 
+def _body_bytes(raw: Any, base64_encoded: bool) -> int:
+    """The size of a proxied body once decoded (base64: from its length, nothing decoded)."""
+    if isinstance(raw, bytes | bytearray):
+        n = len(raw)
+    elif isinstance(raw, str):
+        n = len(raw) if raw.isascii() else len(raw.encode("utf-8", "surrogatepass"))
+    else:
+        return 0
+    return n * 3 // 4 if base64_encoded else n
+
+
 def make_lambda_handler(
     model: BaseChatModel | Callable[[], BaseChatModel],
+    *,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
 ) -> Callable[[Mapping[str, Any], Any], dict[str, Any]]:
     """A Lambda handler over ``model`` (or a zero-argument factory, called on first use so
-    that the model is loaded once per warm container)."""
+    that the model is loaded once per warm container); a proxied body over
+    ``max_body_bytes`` is answered 413 before it is decoded."""
     loaded: list[Any] = []
 
     def get_model() -> Any:
@@ -438,6 +604,8 @@ def make_lambda_handler(
             if str(method).upper() != "POST":
                 return answer(405, _error(f"use POST, not {method}"))
             raw = event.get("body") or ""
+            if _body_bytes(raw, bool(event.get("isBase64Encoded"))) > max_body_bytes:
+                return answer(413, _too_large(max_body_bytes))
             try:
                 if event.get("isBase64Encoded"):
                     raw = base64.b64decode(raw, validate=True).decode("utf-8")
@@ -454,7 +622,7 @@ def make_lambda_handler(
         try:
             result = complete(get_model(), request)
         except ValueError as exc:
-            return answer(400, _error(str(exc)))
+            return answer(400, _value_error(exc))
         return answer(200, result.model_dump())
 
     return handler

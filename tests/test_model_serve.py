@@ -322,7 +322,7 @@ def test_default_lambda_handler_reports_a_missing_model(monkeypatch: pytest.Monk
         handler(PAYLOAD, None)
 
 
-def test_serve_runs_uvicorn_on_loopback_and_warns_when_exposed(
+def test_serve_runs_uvicorn_on_loopback_and_refuses_exposed_without_token(
         monkeypatch: pytest.MonkeyPatch, fake: FakeChat) -> None:
     import uvicorn
 
@@ -330,6 +330,9 @@ def test_serve_runs_uvicorn_on_loopback_and_warns_when_exposed(
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: runs.append({"app": app, **kw}))
     srv.serve(fake, port=8123, token=TOKEN)
     assert runs[-1]["host"] == "127.0.0.1" and runs[-1]["port"] == 8123
-    with pytest.warns(UserWarning, match="without a token"):
-        srv.serve(fake, host="0.0.0.0", port=8124)
+    for token in (None, ""):
+        with pytest.raises(srv.ServeConfigError, match="--token"):
+            srv.serve(fake, host="0.0.0.0", port=8124, token=token)
+    assert len(runs) == 1  # nothing was bound
+    srv.serve(fake, host="0.0.0.0", port=8124, token=TOKEN)  # uvicorn.run is stubbed
     assert runs[-1]["host"] == "0.0.0.0"
