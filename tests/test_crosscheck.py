@@ -152,7 +152,8 @@ def test_safe_mode_removed_is_refused(plan: CommandPlan, mission: Mission) -> No
         data["alerts"] = []  # the plan's own alerts cannot hide it: they are re-derived
 
     edited = _edit(plan, drop)
-    assert "coverage.incomplete" not in validate_plan(edited, mission, now=edited.created_at).rule_ids()
+    before = validate_plan(edited, mission, now=edited.created_at)
+    assert "coverage.incomplete" not in before.rule_ids()
     report = _check(edited, mission)
     missing = [v for v in report.violations if v.rule == "policy.safe_mode_missing"]
     assert len(missing) == 1 and "KOMPSAT 3 in safe mode" in missing[0].message
