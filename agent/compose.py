@@ -69,6 +69,7 @@ from cosmo_agent.agent.trace import ToolRecord
 from cosmo_agent.agent.validator import ValidationReport
 from cosmo_agent.tools.commands import CommandDefinition, CommandDictionaryError, dictionary_for
 from cosmo_agent.tools.mission import Mission, Satellite
+from cosmo_agent.tools.toolkit import downlink_rate_mbps
 
 __all__ = [
     "APPROVAL_RULES",
@@ -495,13 +496,9 @@ def _downlinks(b: _Builder, schedule: ToolRecord, safe_from: Mapping[int, dateti
             short += 1
             continue
         params: dict[str, Any] = {"duration_s": duration_s}
-        rate = definition.parameter("rate_mbps")
         antenna_rate = rates.get((c["station_id"], c["antenna"]))
-        if rate is not None and antenna_rate is not None and isinstance(rate.default, int | float):
-            value = min(float(rate.default), antenna_rate)
-            if rate.min is not None:
-                value = max(value, float(rate.min))
-            params["rate_mbps"] = round(value, 3)
+        if definition.parameter("rate_mbps") is not None and antenna_rate is not None:
+            params["rate_mbps"] = downlink_rate_mbps(definition, antenna_rate)
         uplink = UplinkContact(
             station_id=str(c["station_id"]), antenna_id=str(c["antenna"]), aos=aos, los=los
         )

@@ -543,3 +543,68 @@ def test_public_names() -> None:
         ]
     )
     assert all(hasattr(mod, n) for n in mod.__all__)
+
+
+# -- the rate a downlink command carries (issue 17: schedule, command and headline agree) ------
+
+
+def test_an_opportunity_rate_sets_the_volume_before_the_satellite_and_station_rates() -> None:
+    st = StationConfig(id="GS", antennas=1, min_contact_s=60.0, downlink_rate_mbps=800.0)
+    base = opp(1, "GS", 0, 300)
+    rated = base.model_copy(update={"downlink_rate_mbps": 320.0})
+    for o, override, want in [
+        (base, None, 800.0 * 300),  # the station's rate
+        (base, 500.0, 500.0 * 300),  # the satellite's override
+        (rated, 500.0, 320.0 * 300),  # the opportunity's own rate wins
+    ]:
+        demand = SatelliteDemand(satellite_id=1, downlink_rate_mbps=override)
+        s = run([o], [st], [demand], method="greedy")
+        assert [c.expected_volume_mbit for c in s.contacts] == [want]
+        assert s.total_volume_mbit == want
+    with pytest.raises(ValidationError):
+        ContactOpportunity.model_validate({**base.model_dump(), "downlink_rate_mbps": 0.0})
+
+
+def test_schedule_volumes_are_what_the_downlink_commands_carry() -> None:
+    """Brute force over the demo mission's schedule: every contact's volume is its duration
+    times the rate its START_DOWNLINK will carry, min(the class dictionary's rate, the antenna's
+    rate), worked out here from the YAML files (not with the tool's helper)."""
+    from pathlib import Path
+
+    import yaml
+
+    from cosmo_agent.tools.mission import load_mission
+    from cosmo_agent.tools.registry import ToolContext, call_tool
+    from cosmo_agent.tools.toolkit import ScheduleResult
+
+    root = Path(__file__).resolve().parents[1]
+    mission = load_mission(root / "missions" / "demo.yaml")
+    dictionary_rate: dict[str, float] = {}
+    for cls in {s.sat_class for s in mission.fleet}:
+        data = yaml.safe_load((root / "tools" / "data" / "commands" / f"{cls}.yaml").read_text())
+        start = next(c for c in data["commands"] if c["name"] == "START_DOWNLINK")
+        dictionary_rate[cls] = float(
+            next(p for p in start["parameters"] if p["name"] == "rate_mbps")["default"]
+        )
+    assert dictionary_rate == {"eo-imager": 320.0, "sar": 320.0, "weather": 2.66}
+    antenna_rate = {
+        (s.id, a.id): a.downlink_rate_mbps for s in mission.stations for a in s.antennas
+    }
+    sat_class = {s.norad_id: s.sat_class for s in mission.fleet}
+    out = call_tool(ToolContext.from_mission(mission), "schedule_contacts", {"satellites": "all",
+                    "stations": "all", "duration_h": 24})  # fmt: skip
+    result = out.result
+    assert isinstance(result, ScheduleResult), out.error
+    total = 0.0
+    slowest_station_rates = 0.0  # the volume before the fix: each station's slowest antenna
+    for c in result.contacts:
+        duration_s = (c.los_utc - c.aos_utc).total_seconds()
+        rate = min(dictionary_rate[sat_class[c.satellite.norad_id]],
+                   antenna_rate[(c.station_id, c.antenna)])  # fmt: skip
+        assert c.volume_mbit == pytest.approx(rate * duration_s, abs=0.05)
+        total += c.volume_mbit
+        slowest_station_rates += duration_s * min(
+            r for (sid, _), r in antenna_rate.items() if sid == c.station_id
+        )
+    assert result.total_volume_mbit == pytest.approx(total, abs=0.5)
+    assert slowest_station_rates > 2.0 * total  # what the schedule used to promise

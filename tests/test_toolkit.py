@@ -770,7 +770,13 @@ def test_schedule_contacts_respects_the_station_limits(ctx: ToolContext, demo: M
         assert c.antenna in {a.id for a in st.antennas}
         assert EPOCH <= c.aos_utc < c.los_utc <= EPOCH + timedelta(hours=24)
         assert c.duration_s >= st.min_contact_s - 1e-6
-        rate = min(a.downlink_rate_mbps for a in st.antennas)
+        # the rate the START_DOWNLINK will carry: the class dictionary's, capped by the antenna's
+        sat_class = demo.satellite(c.satellite.norad_id).sat_class
+        wanted = ctx.command_dictionary(sat_class).command("START_DOWNLINK")
+        param = wanted.parameter("rate_mbps") if wanted is not None else None
+        assert param is not None and isinstance(param.default, int | float)
+        antenna = next(a for a in st.antennas if a.id == c.antenna)
+        rate = min(float(param.default), antenna.downlink_rate_mbps)
         assert c.volume_mbit == pytest.approx(rate * c.duration_s, rel=1e-3)
         for w in st.blackouts:  # SVALBARD maintenance 20:00-23:00
             assert c.los_utc <= w.start or c.aos_utc >= w.end

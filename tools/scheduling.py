@@ -19,8 +19,9 @@ Model (every choice documented here is what the code does):
 - One contact per antenna at a time, and ``turnaround_s`` between the LOS of one
   contact and the AOS of the next on the same antenna; one contact per satellite at
   a time (across stations). Antennas of a station are interchangeable.
-- Volume is ``rate_mbps * duration_s`` (Mbit); the rate is the satellite's override
-  or else the station's ``downlink_rate_mbps``.
+- Volume is ``rate_mbps * duration_s`` (Mbit); the rate is the opportunity's own
+  ``downlink_rate_mbps`` (the rate this satellite's downlink command carries at this
+  station), else the satellite's override, else the station's ``downlink_rate_mbps``.
 - Demand is soft and per day. The horizon is cut into consecutive 24 h *windows*
   starting at ``horizon_start`` (not UTC calendar days: a 12:00 -> 12:00 horizon is one
   window). A full window requires ``required_contacts_per_day`` contacts; a final
@@ -151,7 +152,11 @@ def _aware_utc(value: datetime, field: str) -> datetime:
 
 
 class ContactOpportunity(BaseModel):
-    """One predicted pass of a satellite over a station (AOS to LOS, UTC)."""
+    """One predicted pass of a satellite over a station (AOS to LOS, UTC).
+
+    ``downlink_rate_mbps``, when given, is the rate of this satellite's downlink at this
+    station (e.g. its command's rate capped by the antenna's) and sets the pass's volume.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -160,6 +165,7 @@ class ContactOpportunity(BaseModel):
     aos: datetime
     los: datetime
     max_elevation_deg: float = Field(ge=-90.0, le=90.0)
+    downlink_rate_mbps: float | None = Field(default=None, gt=0.0)
 
     @field_validator("aos", "los")
     @classmethod
@@ -442,7 +448,10 @@ def _build_tasks(
         window = _window_of(start_s, n_windows)
         usable_pre[(o.satellite_id, window)] += 1
         d = dem_by_id[o.satellite_id]
-        rate = d.downlink_rate_mbps if d.downlink_rate_mbps is not None else st.downlink_rate_mbps
+        rate = next(
+            r for r in (o.downlink_rate_mbps, d.downlink_rate_mbps, st.downlink_rate_mbps)
+            if r is not None
+        )  # fmt: skip
         dur_s = (win[1] - win[0]).total_seconds()
         vol = rate * dur_s
         tasks.append(

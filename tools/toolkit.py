@@ -32,7 +32,7 @@ import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from types import ModuleType
-from typing import Annotated, Any, Final, Literal, NamedTuple
+from typing import TYPE_CHECKING, Annotated, Any, Final, Literal, NamedTuple
 from warnings import catch_warnings, simplefilter
 
 import numpy as np
@@ -59,6 +59,9 @@ from cosmo_agent.tools.registry import (
     ToolSpec,
 )
 from cosmo_agent.tools.spaceweather import Alert, ScaleLetter, ScaleStatus, SwpcAlert
+
+if TYPE_CHECKING:
+    from cosmo_agent.tools.commands import CommandDefinition
 
 __all__ = [
     "DEFAULT_SECONDARY_HARD_BODY_RADIUS_M",
@@ -93,6 +96,7 @@ __all__ = [
     "ToolArgs",
     "ToolResult",
     "assess_conjunction",
+    "downlink_rate_mbps",
     "find_passes",
     "fleet_status",
     "plan_avoidance",
@@ -1586,12 +1590,50 @@ class ScheduleResult(ToolResult):
         )
 
 
+def downlink_rate_mbps(definition: CommandDefinition | None, antenna_rate_mbps: float) -> float:
+    """The rate (Mbit/s) a satellite's ``START_DOWNLINK`` carries on an antenna.
+
+    ``definition`` is the command in the satellite's class dictionary: its ``rate_mbps``
+    default (else its max) capped at the antenna's ``downlink_rate_mbps``, and never below the
+    parameter's min; without such a parameter the antenna's rate. The downlink commands of a
+    plan and the volumes of ``schedule_contacts`` both use it, so they agree.
+    """
+    param = None if definition is None else definition.parameter("rate_mbps")
+    if param is None:
+        return antenna_rate_mbps
+    wanted = param.default if isinstance(param.default, int | float) else param.max
+    value = antenna_rate_mbps if wanted is None else min(float(wanted), antenna_rate_mbps)
+    if param.min is not None:
+        value = max(value, float(param.min))
+    return round(value, 3)
+
+
+def _downlink_rates(
+    ctx: ToolContext, sats: Sequence[Satellite], stations: Sequence[GroundStation]
+) -> dict[tuple[int, str, str], float]:
+    """(NORAD id, station id, antenna id) -> :func:`downlink_rate_mbps` of that satellite."""
+    out: dict[tuple[int, str, str], float] = {}
+    for sat in sats:
+        try:
+            definition = ctx.command_dictionary(sat.sat_class).command("START_DOWNLINK")
+        except ToolError:  # no dictionary for the class: the antenna's rate
+            definition = None
+        for st in stations:
+            for a in st.antennas:
+                out[(sat.norad_id, st.id, a.id)] = downlink_rate_mbps(
+                    definition, a.downlink_rate_mbps
+                )
+    return out
+
+
 def schedule_contacts(ctx: ToolContext, args: ScheduleContactsArgs) -> ScheduleResult:
     """Passes → ContactOpportunity → the CP-SAT scheduler with the mission's station limits.
 
-    A station's antennas are interchangeable to the scheduler, so each station's rate is its
-    slowest antenna's (volumes are lower bounds); priorities and contacts_per_day come from
-    the fleet entries.
+    Volumes use the rate the satellite's downlink command will carry
+    (:func:`downlink_rate_mbps`: its dictionary's ``START_DOWNLINK`` rate capped by the
+    antenna's). A station's antennas are interchangeable to the scheduler, so it weighs each
+    pass at the station's slowest such rate; each chosen contact then reports the volume at
+    its own antenna's rate. Priorities and contacts_per_day come from the fleet entries.
     """
     from cosmo_agent.tools import scheduling
 
@@ -1602,6 +1644,12 @@ def schedule_contacts(ctx: ToolContext, args: ScheduleContactsArgs) -> ScheduleR
     found = _pass_search(ctx, sats, stations, start, stop, None, "schedule_contacts")
     passes, warnings, sats = found.passes, found.warnings, found.satellites
     ctx.store.passes = passes
+    rates = _downlink_rates(ctx, sats, stations)
+    slowest = {
+        (s.norad_id, st.id): min(rates[(s.norad_id, st.id, a.id)] for a in st.antennas)
+        for s in sats
+        for st in stations
+    }
     opportunities = [
         scheduling.ContactOpportunity(
             satellite_id=p.satellite.norad_id,
@@ -1609,6 +1657,7 @@ def schedule_contacts(ctx: ToolContext, args: ScheduleContactsArgs) -> ScheduleR
             aos=p.aos_utc,
             los=p.los_utc,
             max_elevation_deg=p.max_elevation_deg,
+            downlink_rate_mbps=slowest[(p.satellite.norad_id, p.station_id)],
         )
         for p in passes
         if p.los_utc > p.aos_utc
@@ -1643,23 +1692,27 @@ def schedule_contacts(ctx: ToolContext, args: ScheduleContactsArgs) -> ScheduleR
         horizon_end=stop,
     )
     refs = {s.norad_id: _ref(ctx, s.norad_id) for s in sats}
+    contacts = [
+        ContactOut(
+            satellite=refs[c.satellite_id],
+            station_id=c.station_id,
+            antenna=c.antenna,
+            aos_utc=c.aos,
+            los_utc=c.los,
+            duration_s=round((c.los - c.aos).total_seconds(), 1),
+            max_elevation_deg=c.max_elevation_deg,
+            volume_mbit=round(
+                rates[(c.satellite_id, c.station_id, c.antenna)] * (c.los - c.aos).total_seconds(),
+                1,
+            ),
+        )
+        for c in result.contacts
+    ]
     out = ScheduleResult(
         objective=args.objective,
         start_utc=start,
         stop_utc=stop,
-        contacts=[
-            ContactOut(
-                satellite=refs[c.satellite_id],
-                station_id=c.station_id,
-                antenna=c.antenna,
-                aos_utc=c.aos,
-                los_utc=c.los,
-                duration_s=round((c.los - c.aos).total_seconds(), 1),
-                max_elevation_deg=c.max_elevation_deg,
-                volume_mbit=round(c.expected_volume_mbit, 1),
-            )
-            for c in result.contacts
-        ],
+        contacts=contacts,
         unmet=[
             UnmetOut(
                 satellite=refs[u.satellite_id],
@@ -1672,7 +1725,7 @@ def schedule_contacts(ctx: ToolContext, args: ScheduleContactsArgs) -> ScheduleR
             )
             for u in result.unmet
         ],
-        total_volume_mbit=round(result.total_volume_mbit, 1),
+        total_volume_mbit=round(sum(c.volume_mbit for c in contacts), 1),
         priority_score=result.priority_score,
         passes_considered=len(opportunities),
         solver=result.solver.method,
