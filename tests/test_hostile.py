@@ -394,6 +394,7 @@ class Attack:
     rule: str
     build: Callable[[], CommandPlan]
     exact: frozenset[str] | None = None  # the whole set of rule ids, where it is known
+    sources: bool = False  # validate with sources= (agent/crosscheck.py re-derivation)
 
     @property
     def id(self) -> str:
@@ -539,6 +540,55 @@ ATTACKS += [
         _injected_unknown_satellite,
     ),
 ]
+
+
+def _safe_mode_removed_plain() -> CommandPlan:
+    p = demo_plan()
+    i = _safe_mode(p)
+    return p.with_commands(c for k, c in enumerate(p.commands) if k != i)
+
+
+def _downlink_after_safe_mode_plain() -> CommandPlan:
+    p = demo_plan()
+    safe = p.commands[_safe_mode(p)]
+    start = p.commands[_start(p)]
+    moved = start.model_copy(
+        update={"satellite": safe.satellite, "time": safe.time + timedelta(minutes=30)}
+    )
+    return p.with_commands([*p.commands, moved])
+
+
+def _rate_over_antenna() -> CommandPlan:
+    p = demo_plan()
+    i = _start(p)
+    return _replace(p, i, parameters={**p.commands[i].parameters, "rate_mbps": 999.0})
+
+
+def _created_in_the_future() -> CommandPlan:
+    return demo_plan().model_copy(update={"created_at": NOW + timedelta(days=1)})
+
+
+ATTACKS += [
+    Attack("sources: safe mode removed in the storm", "policy.safe_mode_missing",
+           _safe_mode_removed_plain, sources=True),
+    Attack("sources: downlink after safe mode", "policy.downlink_after_safe_mode",
+           _downlink_after_safe_mode_plain, sources=True),
+    Attack("sources: forged uplink contact (no pass)", "uplink.no_pass", _forged_uplink,
+           sources=True),
+    Attack("sources: downlink rate above the antenna's", "uplink.rate_exceeds_antenna",
+           _rate_over_antenna, sources=True),
+    Attack("sources: plan created in the future", "time.future_data", _created_in_the_future,
+           sources=True),
+]  # fmt: skip
+
+
+@functools.cache
+def _sources() -> Any:
+    from cosmo_agent.tools.registry import ToolContext
+
+    return ToolContext.from_mission(MISSION, now=NOW)
+
+
 RESULTS: dict[str, str] = {}
 """attack -> 'pass'/'FAIL', printed at the end of the module (pytest -s)."""
 
@@ -565,7 +615,8 @@ PENDING = "the rule has not landed in agent/validator.py"
 )
 def test_attack_is_refused_by_its_rule(case: Attack) -> None:
     RESULTS[case.attack] = "FAIL"
-    report = _validate(case.build())  # must not raise
+    kw = {"sources": _sources()} if case.sources else {}
+    report = _validate(case.build(), **kw)  # must not raise
     ids = report.rule_ids()
     assert case.rule in ids, (case.attack, sorted(ids))
     if RULES[case.rule][0] == "error":  # type: ignore[index]
