@@ -85,7 +85,15 @@ __all__ = [
 
 _SECOND: Final = timedelta(seconds=1)
 _DOWNLINK_GUARD: Final = timedelta(seconds=5)  # start after AOS / stop before LOS by this much
-APPROVAL_RULES: Final = frozenset({"approval.missing", "approval.invalid", "approval.same_person"})
+APPROVAL_RULES: Final = frozenset(
+    {
+        "approval.missing",
+        "approval.invalid",
+        "approval.same_person",
+        "approval.unbound",
+        "approval.content_changed",
+    }
+)
 """Violations the approval step answers, not the repair loop."""
 
 
@@ -658,20 +666,48 @@ def command_hazard(mission: Mission, command: PlannedCommand) -> str | None:
 
 
 def hazardous_commands(plan: CommandPlan, mission: Mission) -> list[tuple[int, list[str]]]:
-    """``(index, roles)`` of every command that needs an approval it does not have yet."""
+    """``(index, roles)`` of every command that needs an approval it does not have yet.
+
+    Only approvals bound to the plan as it is count (:meth:`Approval.changes`): an unbound one,
+    or one given for other content, is asked for again.
+    """
     out = []
+    digest: str | None = None
     for i, cmd in enumerate(plan.commands):
         roles = required_roles(mission, cmd)
-        have = {a.role for a in cmd.approvals}
-        if roles and not set(roles) <= have:
+        if not roles:
+            continue
+        if digest is None:
+            digest = plan.content_digest()
+        have = {
+            a.role for a in cmd.approvals if a.bound and not a.changes(plan, i, plan_digest=digest)
+        }
+        if not set(roles) <= have:
             out.append((i, roles))
     return out
 
 
-def apply_approvals(plan: CommandPlan, approvals: Mapping[int, Iterable[Approval]]) -> CommandPlan:
-    """A copy of ``plan`` with ``approvals`` (command index -> approvals) added."""
+def apply_approvals(
+    plan: CommandPlan,
+    approvals: Mapping[int, Iterable[Approval]],
+    *,
+    recorded_at: datetime | None = None,
+) -> CommandPlan:
+    """A copy of ``plan`` with ``approvals`` (command index -> approvals) added, each bound to
+    the plan's content as it is now (:meth:`Approval.bind`; ``recorded_at``, the wall clock
+    of the record, defaults to ``datetime.now(UTC)``). An approval that is already bound is
+    added as it is: bound to other content, it stays void.
+    """
+    digest = plan.content_digest()
+    stamp = recorded_at if recorded_at is not None else datetime.now(UTC)
+
+    def bound(i: int, a: Approval) -> Approval:
+        return a if a.bound else a.bind(plan, i, recorded_at=stamp, plan_digest=digest)
+
     commands = [
-        cmd.model_copy(update={"approvals": [*cmd.approvals, *approvals.get(i, ())]})
+        cmd.model_copy(
+            update={"approvals": [*cmd.approvals, *(bound(i, a) for a in approvals.get(i, ()))]}
+        )
         if i in approvals
         else cmd
         for i, cmd in enumerate(plan.commands)

@@ -21,13 +21,58 @@ published schema.
 '2026-06-10T13:05:00+00:00'
 >>> CommandPlan.from_json(plan.canonical_json()) == plan
 True
+
+Content digests: approvals are bound to what they approve. The *canonical bytes* of a JSON
+value are ``json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))``
+encoded as UTF-8: keys sorted at every level, no whitespace, non-ASCII text as itself, floats
+as Python's shortest round-trip ``repr``, times as ``model_dump(mode="json")`` writes them
+(ISO 8601 UTC with ``Z``). Three SHA-256 digests (lower-case hex) are taken over
+``model_dump(mode="json")``:
+
+- **content digest** (:meth:`CommandPlan.content_digest`): the plan without its top-level
+  ``signature``, ``release`` and ``contacts`` and without every command's ``approvals``. It
+  covers the mission, ``created_at``, the horizon, every command (and their order),
+  screenings, alerts, space weather, data ages, notes and gaps, so an approval copied into
+  another plan, or kept across an edit of any of them, no longer matches. The contact
+  schedule is left out: it is the timetable the uplinks are checked against, which the
+  validator may be given in its place (``validate_plan(contacts=...)``), and each command's
+  own uplink contact is in its command digest;
+- **command digest** (:meth:`PlannedCommand.content_digest`): one command without its
+  ``approvals``;
+- **signature digest** (:meth:`CommandPlan.signature_digest`): the plan without ``signature``
+  and ``release``, i.e. the content *and* the approvals: what an Ed25519 signature
+  (:class:`PlanSignature`, made by :mod:`cosmo_agent.agent.signing`) covers.
+
+A draft (``cosmo-agent plan -o``) has ``"release": null``; ``cosmo-agent release`` writes a
+:class:`PlanRelease` into the copy it releases. Neither the release record nor the signature
+changes a digest.
+
+>>> import hashlib
+>>> data = plan.model_dump(mode="json")
+>>> del data["signature"], data["release"], data["contacts"]
+>>> for command in data["commands"]:
+...     del command["approvals"]
+>>> text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+>>> hashlib.sha256(text.encode("utf-8")).hexdigest() == plan.content_digest()
+True
+>>> approved = plan.with_commands([plan.commands[0].model_copy(update={"approvals": [
+...     Approval(role="flight_director", by="J. Park", at=t0).bind(plan, 0)]})])
+>>> approved.content_digest() == plan.content_digest()  # approvals are not content
+True
+>>> approved.commands[0].approvals[0].changes(approved, 0)
+[]
+>>> moved = approved.with_commands([approved.commands[0].model_copy(
+...     update={"time": datetime(2026, 6, 10, 13, 6, tzinfo=timezone.utc)})])
+>>> moved.commands[0].approvals[0].changes(moved, 0)
+['time 2026-06-10T13:05:00Z → 2026-06-10T13:06:00Z']
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, Protocol
 
@@ -35,12 +80,15 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 __all__ = [
     "Approval",
+    "ApprovedCommand",
     "CommandPlan",
     "DataAges",
     "ElementAge",
     "PlanAlert",
     "PlanContact",
     "PlanGap",
+    "PlanRelease",
+    "PlanSignature",
     "PlannedCommand",
     "Rationale",
     "SatelliteRef",
@@ -50,6 +98,7 @@ __all__ = [
     "ToolReference",
     "UplinkContact",
     "UtcDatetime",
+    "canonical_bytes",
     "data_ages",
     "uplink_for",
 ]
@@ -68,6 +117,21 @@ UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
 """An aware datetime, converted to UTC; naive datetimes are refused with the fix."""
 ParameterValue = int | float | str | bool
 """A command parameter value (JSON scalar); bool is listed first when serialised."""
+_SHA256_HEX = r"^[0-9a-f]{64}$"
+
+
+def canonical_bytes(value: Any) -> bytes:
+    """The canonical bytes of JSON data (sorted keys, no whitespace, UTF-8), as digested.
+
+    >>> canonical_bytes({"b": 0.1, "a": "한"})
+    b'{"a":"\\xed\\x95\\x9c","b":0.1}'
+    """
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return text.encode("utf-8")
+
+
+def _sha256(value: Any) -> str:
+    return hashlib.sha256(canonical_bytes(value)).hexdigest()
 
 
 class _Model(BaseModel):
@@ -101,14 +165,6 @@ class Rationale(_Model):
     references: list[ToolReference] = Field(default_factory=list)
 
 
-class Approval(_Model):
-    """An operator approval: the role approving, who, and when (UTC)."""
-
-    role: str = Field(min_length=1, max_length=64)
-    by: str = Field(min_length=1, max_length=128)
-    at: UtcDatetime
-
-
 class UplinkContact(_Model):
     """The ground contact a command is uplinked in: station, antenna and AOS/LOS (UTC)."""
 
@@ -122,6 +178,151 @@ class UplinkContact(_Model):
         if self.los <= self.aos:
             raise ValueError("los must be after aos")
         return self
+
+
+class ApprovedCommand(_Model):
+    """The fields of a command as an approval saw them (what names a field that changed).
+
+    The approval's ``command_digest`` covers the whole command exactly (rationale included);
+    this copy only lets the validator say *which* field differs. Editing it changes nothing:
+    the digests decide.
+    """
+
+    time: UtcDatetime
+    satellite: SatelliteRef
+    command: str = Field(min_length=1, max_length=64)
+    parameters: dict[str, ParameterValue] = Field(default_factory=dict)
+    uplink: UplinkContact | None = None
+    post_maneuver_screening: str | None = Field(default=None, max_length=128)
+
+    @classmethod
+    def of(cls, command: PlannedCommand) -> ApprovedCommand:
+        """The approvable fields of ``command``."""
+        return cls(
+            time=command.time,
+            satellite=command.satellite,
+            command=command.command,
+            parameters=dict(command.parameters),
+            uplink=command.uplink,
+            post_maneuver_screening=command.post_maneuver_screening,
+        )
+
+
+class Approval(_Model):
+    """An operator approval of one command, bound to the content it approved.
+
+    ``role`` and ``by``: the role approving and who holds it. Two clocks: ``at`` is the time on
+    the *planning* clock (the clock of the plan's ``created_at`` and of the validator's
+    ``now``; an approval dated after ``now`` does not count, rule ``approval.invalid``), and
+    ``recorded_at`` the *wall* clock (UTC) when the approval was recorded, for the audit
+    trail. Both are kept because the planning clock may be simulated or in the past (the demo
+    missions plan at 2026-06-10) and a validation must give the same answer whenever it runs:
+    the rules compare ``at``; ``recorded_at`` is evidence, never compared with ``now``.
+
+    Binding (:meth:`bind`, done by :func:`~cosmo_agent.agent.compose.apply_approvals`):
+    ``plan_digest`` is the plan's content digest, ``command_index`` and ``command_digest``
+    name the command approved, ``approved`` keeps its fields. Any change afterwards, or
+    copying the approval into another plan, voids it (:meth:`changes`; rule
+    ``approval.content_changed``). An approval without digests (a plan file from before
+    binding) is *unbound* and does not count either (``approval.unbound``): re-approve.
+    """
+
+    role: str = Field(min_length=1, max_length=64)
+    by: str = Field(min_length=1, max_length=128)
+    at: UtcDatetime
+    recorded_at: UtcDatetime | None = None
+    command_index: int | None = Field(default=None, ge=0)
+    command_digest: str | None = Field(default=None, pattern=_SHA256_HEX)
+    plan_digest: str | None = Field(default=None, pattern=_SHA256_HEX)
+    approved: ApprovedCommand | None = None
+
+    @property
+    def bound(self) -> bool:
+        """True when the approval records the content it approved (both digests)."""
+        return self.plan_digest is not None and self.command_digest is not None
+
+    def bind(
+        self,
+        plan: CommandPlan,
+        index: int,
+        *,
+        recorded_at: datetime | None = None,
+        plan_digest: str | None = None,
+    ) -> Approval:
+        """This approval bound to ``plan.commands[index]`` and ``plan`` as they are now.
+
+        ``recorded_at`` (wall clock) defaults to the approval's own, else ``datetime.now(UTC)``;
+        ``plan_digest`` saves recomputing ``plan.content_digest()`` for many approvals.
+        """
+        command = plan.commands[index]
+        stamp = _utc(recorded_at) if recorded_at is not None else self.recorded_at
+        return self.model_copy(
+            update={
+                "recorded_at": stamp or datetime.now(UTC),
+                "command_index": index,
+                "command_digest": command.content_digest(),
+                "plan_digest": plan_digest or plan.content_digest(),
+                "approved": ApprovedCommand.of(command),
+            }
+        )
+
+    def changes(
+        self, plan: CommandPlan, index: int, *, plan_digest: str | None = None
+    ) -> list[str]:
+        """What differs from the content this approval was given for ([] while it holds).
+
+        ``plan.commands[index]`` is the command the approval is attached to. A changed command
+        is described field by field where the approval's copy tells (``time``,
+        ``parameters.<name>``, ``uplink`` ...; else the fields it does not keep, e.g.
+        ``rationale``); a change elsewhere in the plan, or another plan, as such. Raises
+        ``ValueError`` for an unbound approval (nothing to compare with).
+        """
+        if self.plan_digest is None or self.command_digest is None:
+            raise ValueError("the approval is not bound to any content; bind it (Approval.bind)")
+        command = plan.commands[index]
+        out: list[str] = []
+        if self.command_index is not None and self.command_index != index:
+            out.append(f"position: command {self.command_index} → {index}")
+        if command.content_digest() != self.command_digest:
+            out += self._field_changes(command)
+        if not out:
+            now = plan_digest or plan.content_digest()
+            if now != self.plan_digest:
+                out.append(
+                    f"the plan around it (approved in plan {self.plan_digest[:12]}, this is plan "
+                    f"{now[:12]}: another plan, or its mission, times, other commands or"
+                    " screenings changed)"
+                )
+        return out
+
+    def _field_changes(self, command: PlannedCommand) -> list[str]:
+        if self.approved is None:
+            return ["the command (the approval keeps no copy of it to compare)"]
+        now = command.model_dump(mode="json", exclude={"approvals"})
+        then = self.approved.model_dump(mode="json")
+        out: list[str] = []
+        for key, old in then.items():
+            new = now.get(key)
+            if key == "parameters" and isinstance(old, Mapping) and isinstance(new, Mapping):
+                for name in sorted(set(old) | set(new)):
+                    was, now_ = name in old, name in new
+                    a, b = old.get(name), new.get(name)
+                    if not (was and now_) or canonical_bytes(a) != canonical_bytes(b):
+                        out.append(f"parameters.{name} {_shown(a, was)} → {_shown(b, now_)}")
+            elif canonical_bytes(old) != canonical_bytes(new):
+                out.append(f"{key} {_shown(old)} → {_shown(new)}")
+        if not out:
+            rest = sorted(set(now) - set(then))
+            out.append(", ".join(rest) or "the command")
+        return out
+
+
+def _shown(value: Any, present: bool = True) -> str:
+    if not present or value is None:
+        return "(none)"
+    if isinstance(value, str):
+        return value
+    return canonical_bytes(value).decode("utf-8")
 
 
 class PlanContact(_Model):
@@ -167,6 +368,10 @@ class PlannedCommand(_Model):
     rationale: Rationale
     approvals: list[Approval] = Field(default_factory=list)
     post_maneuver_screening: str | None = Field(default=None, max_length=128)
+
+    def content_digest(self) -> str:
+        """SHA-256 (hex) of the command's canonical JSON without ``approvals``."""
+        return _sha256(self.model_dump(mode="json", exclude={"approvals"}))
 
 
 class ScreeningRecord(_Model):
@@ -424,11 +629,46 @@ def _from_jd(jd: float) -> datetime:
     return datetime.fromtimestamp(round((jd - 2440587.5) * 86400.0, 3), UTC)
 
 
+class PlanSignature(_Model):
+    """An Ed25519 signature of the plan's signature digest (content plus approvals).
+
+    Made and checked by :mod:`cosmo_agent.agent.signing`. The signed message is the UTF-8
+    text ``"cosmo-agent plan signature v1\\n" + digest + "\\n" + signed_at`` (``signed_at`` as
+    ISO 8601 ``Z``); ``public_key`` is the raw 32-byte key and ``signature`` the 64-byte
+    signature, both base64; ``key_id`` is the first 16 hex digits of the SHA-256 of the raw
+    key (a name for people; verification uses the trusted key itself).
+    """
+
+    algorithm: Literal["ed25519"] = "ed25519"
+    key_id: str = Field(pattern=r"^[0-9a-f]{16}$")
+    public_key: str = Field(min_length=1, max_length=64)
+    digest: str = Field(pattern=_SHA256_HEX)
+    signed_at: UtcDatetime
+    signature: str = Field(min_length=1, max_length=128)
+
+
+class PlanRelease(_Model):
+    """How a plan passed the release gate (``cosmo-agent release``); None on a draft.
+
+    ``released_at`` is the wall clock; ``checked_at`` the time it was validated for (the
+    wall clock, or ``--now``); the digests are those of the plan released; ``trusted_key``
+    the key id of the signature verified against a trusted key (None when none was asked).
+    """
+
+    released_at: UtcDatetime
+    checked_at: UtcDatetime
+    content_digest: str = Field(pattern=_SHA256_HEX)
+    signature_digest: str = Field(pattern=_SHA256_HEX)
+    trusted_key: str | None = Field(default=None, pattern=r"^[0-9a-f]{16}$")
+
+
 class CommandPlan(_Model):
     """A proposed command plan for one mission over a horizon.
 
     ``contacts`` is the contact schedule the uplinks must fit; ``screenings`` the
     conjunction screenings commands refer to; ``space_weather`` the conditions seen.
+    ``signature``: an optional Ed25519 signature of the approved plan; ``release``: None on a
+    draft, the release record on a plan that passed ``cosmo-agent release``.
     """
 
     schema_version: Literal[1] = 1
@@ -444,6 +684,8 @@ class CommandPlan(_Model):
     data_ages: DataAges = Field(default_factory=DataAges)
     notes: list[str] = Field(default_factory=list)
     gaps: list[PlanGap] = Field(default_factory=list)
+    signature: PlanSignature | None = None
+    release: PlanRelease | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> CommandPlan:
@@ -470,6 +712,17 @@ class CommandPlan(_Model):
     def canonical_json(self, *, indent: int | None = 2) -> str:
         """Canonical JSON: sorted keys, UTC ``Z`` times, UTF-8 text (not ASCII-escaped)."""
         return json.dumps(self.to_jsonable(), sort_keys=True, ensure_ascii=False, indent=indent)
+
+    def content_digest(self) -> str:
+        """SHA-256 (hex) of the plan without signature, release, contacts and approvals."""
+        data = self.model_dump(mode="json", exclude={"signature", "release", "contacts"})
+        for command in data["commands"]:
+            del command["approvals"]
+        return _sha256(data)
+
+    def signature_digest(self) -> str:
+        """SHA-256 (hex) of the plan without signature and release: content plus approvals."""
+        return _sha256(self.model_dump(mode="json", exclude={"signature", "release"}))
 
     @classmethod
     def from_json(cls, text: str | bytes) -> CommandPlan:

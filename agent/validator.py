@@ -10,7 +10,9 @@ reports **every** violation (never just the first):
 2. ranges and states: numbers within min..max, enum states, string formats;
 3. approvals: hazardous commands (or hazardous enum states) carry the roles in
    ``policies.approvals.hazardous_requires``; maneuvers those in ``maneuver_requires``, by
-   different people; approvals dated after ``now`` do not count;
+   different people; approvals dated after ``now`` do not count, nor approvals bound to
+   other content (the command or the plan changed since, or they were copied from another
+   plan: ``approval.content_changed``, naming what changed) or to none (``approval.unbound``);
 4. time: at least ``policies.command_margin_min`` after ``now``; per satellite, times never
    go backwards and never repeat; a burn is not before its own uplink; (warning) inside the
    plan horizon;
@@ -99,6 +101,8 @@ RuleId = Literal[
     "approval.missing",
     "approval.invalid",
     "approval.same_person",
+    "approval.unbound",
+    "approval.content_changed",
     "time.margin",
     "time.order",
     "time.simultaneous",
@@ -148,6 +152,11 @@ RULES: dict[RuleId, tuple[Severity, str]] = {
     "approval.missing": ("error", "a hazardous command or maneuver lacks a required approval"),
     "approval.invalid": ("error", "an approval dated after the validation time"),
     "approval.same_person": ("error", "one person gave two roles a command needs"),
+    "approval.unbound": ("error", "an approval not bound to any content (an older plan file)"),
+    "approval.content_changed": (
+        "error",
+        "the command or the plan changed after the approval (or it was copied from another plan)",
+    ),
     "time.margin": ("error", "the command is too soon (policies.command_margin_min)"),
     "time.order": ("error", "a satellite's commands go backwards in time"),
     "time.simultaneous": ("error", "two commands for one satellite at the same instant"),
@@ -332,6 +341,7 @@ class _Run:
 
     def approvals(self) -> None:
         rules = self.policies.approvals
+        self.content_digest: str | None = None  # the plan's, computed once if an approval needs it
         for i, cmd, sat, d in self.known():
             needed: list[str] = []
             reasons: list[str] = []
@@ -344,6 +354,8 @@ class _Run:
                 reasons.append("a maneuver")
             needed = list(dict.fromkeys(needed))
             valid = []
+            unbound: list[str] = []
+            voided: dict[tuple[str, ...], list[str]] = {}
             for a in cmd.approvals:
                 if a.at > self.now:
                     self.add(
@@ -352,8 +364,37 @@ class _Run:
                         f"{cmd.command}: the {a.role} approval by {a.by} is dated "
                         f"{_z(a.at)}, after {_z(self.now)}; record approvals when they are given",
                     )
+                elif not a.bound:
+                    unbound.append(f"{a.role} by {a.by}")
                 else:
-                    valid.append(a)
+                    if self.content_digest is None:
+                        self.content_digest = self.plan.content_digest()
+                    changes = a.changes(self.plan, i, plan_digest=self.content_digest)
+                    if changes:
+                        voided.setdefault(tuple(changes), []).append(f"{a.role} by {a.by}")
+                    else:
+                        valid.append(a)
+            if unbound:
+                self.add(
+                    "approval.unbound",
+                    i,
+                    f"{cmd.command} for {sat.name}: the approval(s) {', '.join(unbound)} record "
+                    "no content digest (a plan file from before approvals were bound), so they "
+                    "cannot show what was approved and do not count; plan and approve it again",
+                )
+            for what, approvers in voided.items():
+                param = next(
+                    (c.split(" ", 1)[0].split(".", 1)[1] for c in what
+                     if c.startswith("parameters.")),
+                    None,
+                )  # fmt: skip
+                self.add(
+                    "approval.content_changed",
+                    i,
+                    f"{cmd.command} for {sat.name} is not what {', '.join(approvers)} approved: "
+                    f"{'; '.join(what)}; the approval is void, plan and approve it again",
+                    param,
+                )
             if not needed:
                 continue
             given = {a.role for a in valid}

@@ -9,14 +9,23 @@ the validator); tests/test_validator.py checks the validator against them.
 Contacts are real passes over the demo stations computed with skyfield from the bundled
 elements (tools/data/sample-leo.3le) at each station's min_elevation_deg, trimmed to whole
 minutes inside the pass; see README.md.
+
+Approvals are bound to the content of the plan they are written into (:func:`bind`): the
+SHA-256 digests are computed here with hashlib from the canonical form documented in
+agent/plan.py (the plan as ``CommandPlan.model_dump(mode="json")``, which only fills in
+defaults), not by the code under test. An approval marked ``"_unbound"`` is written without
+digests (a plan file from before binding).
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
+
+from cosmo_agent.agent.plan import CommandPlan
 
 HERE = Path(__file__).resolve().parent
 T = "2026-06-10T"
@@ -140,6 +149,11 @@ def approval(role: str, by: str, at: str = "11:50:00") -> dict[str, Any]:
     return {"role": role, "by": by, "at": T + at + "Z"}
 
 
+def unbound(approvals: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Approvals as a plan file from before binding has them: no digests."""
+    return [{**a, "_unbound": True} for a in approvals]
+
+
 FD_FDO = [approval("flight_director", "J. Park"), approval("fdo", "M. Kim", "11:52:00")]
 FD = [approval("flight_director", "J. Park")]
 BURN = {"dv_radial_m_s": 0.0, "dv_along_m_s": 0.05, "dv_cross_m_s": 0.0, "burn_epoch": T + "16:00:00Z"}
@@ -203,6 +217,35 @@ def plan(commands: list[dict[str, Any]], **over: Any) -> dict[str, Any]:
         "notes": [],
     }  # fmt: skip
     p.update(over)
+    return p
+
+
+def _digest(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+APPROVED_FIELDS = ("time", "satellite", "command", "parameters", "uplink", "post_maneuver_screening")
+
+
+def bind(p: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``p`` with every approval not bound yet (nor marked ``_unbound``) bound to it."""
+    p = json.loads(json.dumps(p))  # a copy without shared lists (FD, FD_FDO are reused)
+    bare = copy.deepcopy(p)
+    for cmd in bare["commands"]:
+        cmd["approvals"] = [{k: v for k, v in a.items() if k != "_unbound"} for a in cmd["approvals"]]
+    full = CommandPlan.model_validate(bare).model_dump(mode="json")
+    content = {k: v for k, v in full.items() if k not in ("signature", "release", "contacts")}
+    content["commands"] = [{k: v for k, v in c.items() if k != "approvals"} for c in full["commands"]]
+    plan_digest = _digest(content)
+    for i, (cmd, mine) in enumerate(zip(p["commands"], content["commands"], strict=True)):
+        for a in cmd["approvals"]:
+            if a.pop("_unbound", False) or "plan_digest" in a:
+                continue
+            a.update(
+                recorded_at=a["at"], command_index=i, command_digest=_digest(mine),
+                plan_digest=plan_digest, approved={k: mine[k] for k in APPROVED_FIELDS},
+            )  # fmt: skip
     return p
 
 
@@ -496,6 +539,40 @@ case("incomplete-objective", one(NOOP_K3, gaps=[{"objective": "screen_conjunctio
      " for NOAA 19: an incomplete plan is never valid")  # fmt: skip
 
 
+# approvals bound to content (agent/plan.py): an unbound approval, or one given for other
+# content, does not count
+case("approvals-unbound", plan([maneuver(approvals=unbound(FD_FDO))], screenings=[screening()]),
+     ["approval.missing", "approval.unbound"], "a plan file from before approvals were bound")
+
+
+def _burn_changed() -> dict[str, Any]:
+    p = bind(plan([maneuver()], screenings=[screening()]))
+    p["commands"][0]["parameters"]["dv_along_m_s"] = 0.06  # and re-screened, so only approvals fail
+    p["screenings"][0]["dv_rtn_m_s"] = [0.0, 0.06, 0.0]
+    return p
+
+
+def _retimed() -> dict[str, Any]:
+    p = bind(SAFE["hazardous-with-approvals"][0])
+    p["commands"][1]["time"] = T + "13:16:00Z"  # still inside the Fairbanks contact
+    return p
+
+
+def _copied() -> dict[str, Any]:
+    first = bind(plan([maneuver()], screenings=[screening()]))
+    other = plan([maneuver(approvals=[])], screenings=[screening()], created_at=T + "11:45:00Z")
+    other["commands"][0]["approvals"] = copy.deepcopy(first["commands"][0]["approvals"])
+    return other
+
+
+case("approved-then-burn-changed", _burn_changed(), ["approval.content_changed",
+     "approval.missing"], "dv edited (and re-screened) after both approvals")
+case("approved-then-retimed", _retimed(), ["approval.content_changed", "approval.missing"],
+     "OBC_RESET moved a minute after its approval")
+case("approvals-copied-from-another-plan", _copied(), ["approval.content_changed",
+     "approval.missing"], "same burn, but the approvals were given in a plan created 5 min earlier")
+
+
 def main() -> None:
     for sub in ("safe", "unsafe"):
         (HERE / sub).mkdir(exist_ok=True)
@@ -515,6 +592,7 @@ def main() -> None:
 
 
 def _write(path: Path, p: dict[str, Any]) -> None:
+    p = bind(p)
     path.write_text(json.dumps(p, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
