@@ -12,12 +12,20 @@ r"""Plan exports: canonical JSON, NASA F Prime ``.seq`` text and Yamcs command s
 - Yamcs (the JSON stack format of Yamcs Web, ``$schema``
   ``https://yamcs.org/schema/stack.schema.json``): ``{"steps": [{"type": "command", "name":
   "/eo-imager/SET_MODE", "arguments": [{"name": "mode", "value": "SAFE"}], "comment":
-  "..."}], "advancement": {...}}``, one stack per satellite. A stack has no time tags: each
-  step's comment carries the planned UTC time, and the operator releases the steps.
+  "...", "advancement": {"acknowledgment": "Acknowledge_Queued", "wait": 300000}}],
+  "advancement": {...}}``, one stack per satellite. A stack has no absolute time tags: when
+  it runs, Yamcs Web issues a step, waits for the step's ``acknowledgment`` and then its
+  ``wait`` (milliseconds) before the next step. So each step's ``wait`` is the planned gap to
+  the next command (the last step has none), the first step's comment says the UTC time to
+  start the stack at (e.g. a timeline activity scheduled then), and every step's comment
+  carries its planned UTC time. Each acknowledgment's latency adds to the gap that follows
+  it; where that matters, use the F Prime absolute time tags.
 
 Exports refuse a plan whose :class:`~cosmo_agent.agent.validator.ValidationReport` has errors
 (pass ``allow_invalid=True`` to write one for review; it is marked NOT VALID), and say
-"NOT VALIDATED" in the header when no report is given.
+"NOT VALIDATED" in the header when no report is given. The header also says whether the plan
+is a DRAFT (``cosmo-agent plan -o``) or RELEASED (``cosmo-agent release``, with the release
+time), and gives the plan's content digest.
 
 >>> from datetime import datetime, timezone
 >>> fprime_time(datetime(2026, 6, 10, 13, 5, tzinfo=timezone.utc))
@@ -29,7 +37,8 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 from cosmo_agent.agent.plan import CommandPlan, PlannedCommand
@@ -127,6 +136,7 @@ def yamcs_stack(
     space_system = namespace.format(sat_class=sat.sat_class, norad_id=sat.norad_id, name=sat.name)
     header = " | ".join(_header(plan, sat.name, sat.norad_id, report))
     steps: list[dict[str, Any]] = []
+    gaps_ms = [_gap_ms(a.time, b.time) for a, b in pairwise(commands)]
     for k, cmd in enumerate(commands):
         definition = d.command(cmd.command)
         assert definition is not None
@@ -137,7 +147,7 @@ def yamcs_stack(
         ]
         comment = f"{_z(cmd.time)} {_comment(cmd)} - {_one_line(cmd.rationale.text)}"
         if k == 0:
-            comment = f"{header} || {comment}"
+            comment = f"{header} | start the stack at {_z(cmd.time)} || {comment}"
         step: dict[str, Any] = {
             "type": "command",
             "name": f"{space_system.rstrip('/')}/{cmd.command}",
@@ -145,6 +155,8 @@ def yamcs_stack(
         }
         if arguments:
             step["arguments"] = arguments
+        if k < len(gaps_ms):
+            step["advancement"] = {"acknowledgment": acknowledgment, "wait": gaps_ms[k]}
         steps.append(step)
     return {
         "$schema": YAMCS_STACK_SCHEMA,
@@ -193,11 +205,17 @@ def _header(
         status = f"validated {_z(report.checked_at)}: {report.summary()}"
     else:
         status = f"NOT VALID - review only: {report.summary()}"
+    if plan.release is None:
+        stage = "DRAFT - not released (cosmo-agent release checks and releases it)"
+    else:
+        r = plan.release
+        stage = f"RELEASED {_z(r.released_at)}, checked for {_z(r.checked_at)}"
     return [
         f"Cosmo Agent command plan - mission {plan.mission}",
         f"satellite {name} ({norad_id}); created {_z(plan.created_at)}",
         f"horizon {_z(plan.horizon_start)} .. {_z(plan.horizon_end)}; times are UTC",
         status,
+        f"{stage}; content sha256 {plan.content_digest()}",
     ]
 
 
@@ -245,3 +263,8 @@ def _fprime_arg(p: ParameterDefinition, value: Any, cmd: PlannedCommand) -> str:
 
 def _z(when: datetime) -> str:
     return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _gap_ms(first: datetime, then: datetime) -> int:
+    """Whole milliseconds from ``first`` to ``then`` (exact: datetimes hold microseconds)."""
+    return (then - first) // timedelta(milliseconds=1)

@@ -19,7 +19,7 @@ from cosmo_agent.agent.export import (
     plan_to_json,
     yamcs_stack,
 )
-from cosmo_agent.agent.plan import CommandPlan
+from cosmo_agent.agent.plan import CommandPlan, PlanRelease
 from cosmo_agent.agent.validator import validate_plan
 from cosmo_agent.tools.commands import dictionary_for
 from cosmo_agent.tools.mission import Mission, load_mission
@@ -268,6 +268,10 @@ def _check_stack_shape(stack: Any) -> None:
         assert step["type"] == "command"
         assert re.fullmatch(r"(/[A-Za-z0-9_.-]+)+", step["name"]), step["name"]
         assert isinstance(step.get("comment", ""), str)
+        if "advancement" in step:
+            assert set(step["advancement"]) == {"acknowledgment", "wait"}
+            assert step["advancement"]["acknowledgment"] == adv["acknowledgment"]
+            assert isinstance(step["advancement"]["wait"], int) and step["advancement"]["wait"] >= 0
         for arg in step.get("arguments", []):
             assert set(arg) == {"name", "value"} and isinstance(arg["name"], str)
             assert isinstance(arg["value"], bool | int | float | str)
@@ -292,6 +296,73 @@ def test_yamcs_stack_is_valid_json_of_the_documented_shape(demo: Mission, name: 
             assert {k: args[k] for k in cmd.parameters} == cmd.parameters
             assert cmd.time.strftime("%Y-%m-%dT%H:%M:%SZ") in step["comment"]
         assert "validated" in stack["steps"][0]["comment"]
+
+
+def _stack_times(stack: dict[str, Any]) -> list[datetime]:
+    """When a run of the stack issues each step (acknowledgments taken as instant): the start
+    time the first step's comment names, then each step's wait before the next."""
+    m = re.search(r"start the stack at (\S+Z)", stack["steps"][0]["comment"])
+    assert m, stack["steps"][0]["comment"]
+    t = datetime.fromisoformat(m[1].replace("Z", "+00:00"))
+    times = [t]
+    for step in stack["steps"][:-1]:
+        t += timedelta(milliseconds=step["advancement"]["wait"])
+        times.append(t)
+    assert "advancement" not in stack["steps"][-1]  # nothing follows the last step
+    return times
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "downlinks-and-imaging",
+        "approved-screened-maneuver",
+        "hazardous-with-approvals",
+        "storm-protect",
+    ],
+)
+def test_time_tags_reproduce_the_planned_times(demo: Mission, name: str) -> None:
+    """.ycs waits and .seq absolute tags put every command at its planned UTC time."""
+    plan = _plan(name)
+    report = validate_plan(plan, demo, now=NOW)
+    for norad_id in plan.satellites():
+        mine = sorted(
+            (c for c in plan.commands if c.satellite.norad_id == norad_id), key=lambda c: c.time
+        )
+        stack = json.loads(json.dumps(yamcs_stack(plan, demo, norad_id, report=report)))
+        _check_stack_shape(stack)
+        assert _stack_times(stack) == [c.time for c in mine]
+        text = fprime_sequence(plan, demo, norad_id, report=report)
+        lines = [x for x in text.splitlines() if x and not x.startswith(";")]
+        assert all(x.startswith("A") for x in lines)  # absolute UTC tags, never relative
+        assert [when for when, _, _ in _seqgen_parse(text)] == [c.time for c in mine]
+    # START and STOP of a downlink are issued its planned duration apart, not back to back
+    if name == "downlinks-and-imaging":
+        stack = yamcs_stack(plan, demo, 42063, report=report)
+        assert [s["advancement"]["wait"] for s in stack["steps"][:-1]] == [630_000]
+
+
+def test_headers_say_draft_or_released(demo: Mission) -> None:
+    plan = _plan("storm-protect")
+    digest = plan.content_digest()
+    draft = fprime_sequence(plan, demo, 38338)
+    assert "; DRAFT - not released (cosmo-agent release checks and releases it)" in draft
+    assert f"; content sha256 {digest}" in draft
+    released = plan.model_copy(
+        update={
+            "release": PlanRelease(
+                released_at=datetime(2026, 6, 10, 11, 58, tzinfo=UTC),
+                checked_at=NOW,
+                content_digest=digest,
+                signature_digest=plan.signature_digest(),
+            )
+        }
+    )
+    text = fprime_sequence(released, demo, 38338)
+    assert "; RELEASED 2026-06-10T11:58:00Z, checked for 2026-06-10T12:00:00Z;" in text
+    assert f"; content sha256 {digest}" in text
+    stack = yamcs_stack(released, demo, 38338)
+    assert "RELEASED 2026-06-10T11:58:00Z" in stack["steps"][0]["comment"]
 
 
 def test_yamcs_namespace_and_refusal(demo: Mission) -> None:
