@@ -1,5 +1,15 @@
-"""Agent subcommands of ``cosmo-agent``: plan, ask, validate, passes, schedule, and the JSON
-Schemas of the mission file (``mission-schema``) and of the plan file (``plan-schema``).
+"""Agent subcommands of ``cosmo-agent``: plan, ask, validate, release, passes, schedule, keygen,
+and the JSON Schemas of the mission file (``mission-schema``) and of the plan file
+(``plan-schema``).
+
+``plan -o`` writes a DRAFT (its JSON has ``"release": null``; ``.seq``/``.ycs`` headers say
+DRAFT). ``release`` is the gate: it exports a plan only if it validates at the current clock
+(or ``--now``) with every hazardous command approved, every approval bound to the plan's
+content and, with ``--trust-key``, a valid signature by that key; otherwise it lists the
+violations, writes nothing and exits 1. ``plan --sign-key`` signs the approved plan
+(Ed25519, :mod:`cosmo_agent.agent.signing`); ``keygen`` makes a key pair. ``plan -o`` checks
+the output folder before anything is approved, and if writing still fails after approval
+the approved plan is saved elsewhere and the message says where.
 
 A thin shell over :class:`~cosmo_agent.agent.runner.Agent` and the tool helpers; ``agent/cli.py``
 registers the parsers (:func:`add_parsers`) and dispatches (:func:`run`). Exit codes: 0 ok,
@@ -21,10 +31,12 @@ True
 from __future__ import annotations
 
 import argparse
+import io
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -39,7 +51,17 @@ if TYPE_CHECKING:
 
 __all__ = ["COMMANDS", "add_parsers", "run"]
 
-COMMANDS: Final = ("plan", "ask", "validate", "passes", "schedule", "mission-schema", "plan-schema")
+COMMANDS: Final = (
+    "plan",
+    "ask",
+    "validate",
+    "release",
+    "passes",
+    "schedule",
+    "keygen",
+    "mission-schema",
+    "plan-schema",
+)
 """The subcommands this module serves."""
 
 
@@ -88,6 +110,11 @@ def add_parsers(sub: Any) -> None:
     )
     p.add_argument("--checkpoint", help="SQLite file: makes the run resumable by --thread-id")
     p.add_argument("--thread-id", help="run id (default: a new one)")
+    p.add_argument(
+        "--sign-key",
+        metavar="KEY",
+        help="sign the approved plan with this Ed25519 private key (PEM or raw 32 bytes)",
+    )
     _planner_options(p)
     p = sub.add_parser("ask", help="answer one operator request (English or Korean) with tools")
     p.add_argument("text", help="the request")
@@ -103,6 +130,36 @@ def add_parsers(sub: Any) -> None:
         "ages and space weather are re-derived from the mission's sources at this clock",
     )
     p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--trust-key",
+        metavar="PUB",
+        help="require a valid signature by this Ed25519 public key (PEM or raw 32 bytes)",
+    )
+    p = sub.add_parser(
+        "release", help="export a plan only if it is valid now, approved and bound to its content"
+    )
+    p.add_argument("plan", help="plan JSON file (cosmo-agent plan -o)")
+    p.add_argument("--mission", required=True, help="mission YAML file")
+    p.add_argument(
+        "--format",
+        choices=("json", "seq", "ycs"),
+        default="json",
+        help="json (canonical, with the release record), seq (F Prime) or ycs (Yamcs stack)",
+    )
+    p.add_argument(
+        "-o", "--output", required=True, help="write here (seq/ycs: one file per satellite)"
+    )
+    p.add_argument("--now", help="release time, ISO 8601 UTC (default: the wall clock)")
+    p.add_argument(
+        "--trust-key",
+        metavar="PUB",
+        help="require a valid signature by this Ed25519 public key (PEM or raw 32 bytes)",
+    )
+    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("keygen", help="make an Ed25519 key pair for plan signatures")
+    p.add_argument(
+        "-o", "--output", required=True, metavar="KEY", help="private key file; KEY.pub is public"
+    )
     for name, what in (("passes", "ground-station passes"), ("schedule", "a contact schedule")):
         p = sub.add_parser(name, help=f"{what} of the mission's fleet (the {name} tool)")
         p.add_argument("--mission", help="mission YAML file")
@@ -134,7 +191,9 @@ def run(args: argparse.Namespace) -> int:
     handlers: dict[str, Callable[[argparse.Namespace], int]] = {
         "plan": _plan,
         "ask": _ask,
-        "validate": _validate,
+        "validate": _validate_signed,
+        "release": _release,
+        "keygen": _keygen,
         "passes": _passes,
         "schedule": _schedule,
         "mission-schema": _mission_schema,
@@ -250,6 +309,9 @@ def _write(path: Path, text: str) -> None:
 
 def _plan(args: argparse.Namespace) -> int:
     mission, catalog = _planning_mission(args.mission)
+    # the output folder and the signing key are checked before anything is asked or approved
+    out = None if args.output is None else _output_path(args.output, "nothing was planned")
+    signer = None if args.sign_key is None else _signing_key(args.sign_key)
     approval: ApprovalMode = (
         "approve_all" if args.approve_all else "interrupt" if args.interactive else "reject"
     )
@@ -260,14 +322,85 @@ def _plan(args: argparse.Namespace) -> int:
             decision = _ask_approval(result.pending)
             with _progress(not args.json, "finishing") as progress:
                 result = agent.resume(result.thread_id, decision, progress=progress)
+    plan = result.plan
+    if signer is not None and result.ok and plan is not None:
+        from cosmo_agent.agent.signing import sign_plan
+
+        plan = sign_plan(plan, signer)
     written: list[str] = []
-    if result.ok and args.output and result.plan is not None and result.report is not None:
-        written = _export(result.plan, result.report, mission, Path(args.output), args.format)
+    failure: str | None = None
+    data: dict[str, Any] = result.to_jsonable()
+    if plan is not None:
+        data["plan"] = plan.to_jsonable()
+    if result.ok and out is not None and plan is not None and result.report is not None:
+        try:
+            written = _export(plan, result.report, mission, out, args.format)
+        except UserError as exc:
+            approved = (result.approval or {}).get("status") == "approved"
+            where = _save_elsewhere(plan, result.report)
+            data["saved"] = where
+            failure = (
+                f"{exc}; the {'approved ' if approved else ''}plan was saved to {where} instead"
+                " (JSON: cosmo-agent release can export it)"
+            )
     if args.json:
-        print(json.dumps({**result.to_jsonable(), "written": written}, ensure_ascii=False))
+        print(json.dumps({**data, "written": written}, ensure_ascii=False))
     else:
         _print_plan(result, written, args.output)
+    if failure is not None:
+        raise UserError(failure)
     return 0 if result.ok else 1
+
+
+def _output_path(text: str, consequence: str) -> Path:
+    """``-o``: a file in a folder that exists and can be written (checked before any work)."""
+    out = Path(text)
+    folder = out.parent
+    if not folder.is_dir():
+        raise UserError(
+            f"-o {out}: the folder {folder} does not exist; create it or choose another path"
+            f" ({consequence})"
+        )
+    if out.is_dir():
+        raise UserError(f"-o {out} is a folder; give a file name in it ({consequence})")
+    if not os.access(folder, os.W_OK):
+        raise UserError(f"-o {out}: the folder {folder} is not writable ({consequence})")
+    return out
+
+
+def _save_elsewhere(plan: CommandPlan, report: ValidationReport) -> str:
+    """Keep a plan whose output failed: a new JSON file in the temp folder (or stdout)."""
+    import tempfile
+
+    from cosmo_agent.agent.export import plan_to_json
+
+    text = plan_to_json(plan, report) + "\n"
+    try:
+        fd, name = tempfile.mkstemp(prefix="cosmo-agent-plan-", suffix=".json")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+    except OSError:
+        sys.stdout.write(text)
+        return "standard output (above)"
+    return name
+
+
+def _signing_key(path: str) -> Any:
+    from cosmo_agent.agent.signing import SigningKeyError, load_private_key
+
+    try:
+        return load_private_key(path)
+    except SigningKeyError as exc:
+        raise UserError(f"--sign-key {exc}") from None
+
+
+def _trusted_key(path: str) -> Any:
+    from cosmo_agent.agent.signing import SigningKeyError, load_public_key
+
+    try:
+        return load_public_key(path)
+    except SigningKeyError as exc:
+        raise UserError(f"--trust-key {exc}") from None
 
 
 def _export(
@@ -431,6 +564,151 @@ def _validate(args: argparse.Namespace) -> int:
             where = "plan" if v.command_index is None else f"command {v.command_index}"
             print(f"  {v.severity} {v.rule} ({where}): {v.message}")
     return 0 if report.ok else 1
+
+
+def _validate_signed(args: argparse.Namespace) -> int:
+    """``validate``, and with ``--trust-key`` the plan's signature too (signature.* errors).
+
+    The signature check comes first (text), or joins the report's violations (``--json``:
+    ``ok`` false and the ``signature.*`` entries added); the exit code is the worse of both.
+    """
+    if args.trust_key is None:
+        return _validate(args)
+    from cosmo_agent.agent.signing import key_id, verify_plan
+
+    trusted = _trusted_key(args.trust_key)
+    problems = verify_plan(_read_plan(args.plan), trusted)
+    if not args.json:
+        if problems:
+            print(f"signature: FAILED (trusted key {key_id(trusted)})")
+            for p in problems:
+                print(f"  error {p.rule} (plan): {p.message}")
+        else:
+            print(f"signature: OK (trusted key {key_id(trusted)})")
+        code = _validate(args)
+        if problems:
+            print("FAILED: the signature check above failed; the plan must not be uplinked")
+        return max(code, 1 if problems else 0)
+    buffer = io.StringIO()
+    with redirect_stdout(buffer):
+        code = _validate(args)
+    try:
+        data = json.loads(buffer.getvalue())
+    except json.JSONDecodeError:
+        data = None
+    if not isinstance(data, dict) or not isinstance(data.get("violations"), list):
+        sys.stdout.write(buffer.getvalue())  # not the report's JSON: pass it on unchanged
+        print(json.dumps({"signature": [p.to_jsonable() for p in problems]}, ensure_ascii=False))
+    else:
+        data["violations"] += [p.to_jsonable() for p in problems]
+        data["ok"] = bool(data.get("ok")) and not problems
+        data["trusted_key"] = key_id(trusted)
+        print(json.dumps(data, ensure_ascii=False))
+    return max(code, 1 if problems else 0)
+
+
+# -- release / keygen ----------------------------------------------------------------------------
+
+
+def _release(args: argparse.Namespace) -> int:
+    """The release gate: export only a plan valid now, approved, bound and (optionally) signed."""
+    from cosmo_agent.agent.plan import PlanRelease
+    from cosmo_agent.agent.signing import key_id, verify_plan
+    from cosmo_agent.agent.validator import validate_plan
+    from cosmo_agent.tools.registry import ToolContext
+
+    mission = _mission(args.mission)
+    plan = _read_plan(args.plan)
+    out = _output_path(args.output, "nothing was released")
+    trusted = None if args.trust_key is None else _trusted_key(args.trust_key)
+    now = _time(args.now, "now") or datetime.now(UTC)
+    # as strict as `validate`: re-derived from the mission's own sources at the release clock
+    sources = ToolContext.from_mission(mission, now=now)
+    report = validate_plan(plan, mission, now=now, sources=sources)
+    problems: list[dict[str, Any]] = [v.model_dump(mode="json") for v in report.errors()]
+    if trusted is not None:
+        problems += [p.to_jsonable() for p in verify_plan(plan, trusted)]
+    if not plan.commands:
+        problems.append(
+            {
+                "rule": "release.no_commands",
+                "severity": "error",
+                "command_index": None,
+                "message": "the plan has no commands; there is nothing to release",
+                "parameter": None,
+            }
+        )
+    warnings = [v.model_dump(mode="json") for v in report.warnings()]
+    result: dict[str, Any] = {
+        "released": not problems,
+        "plan": args.plan,
+        "checked_at": _iso(now),
+        "violations": problems,
+        "warnings": warnings,
+        "written": [],
+        "release": None,
+    }
+    if problems:
+        if args.json:
+            print(json.dumps(result, ensure_ascii=False))
+        else:
+            print(f"NOT RELEASED: {len(problems)} violation(s) at {_iso(now)}; nothing written")
+            for item in problems[:20]:
+                index = item["command_index"]
+                where = "plan" if index is None else f"command {index}"
+                print(f"  {item['severity']} {item['rule']} ({where}): {item['message']}")
+            if len(problems) > 20:
+                print(f"  ... and {len(problems) - 20} more (see --json)")
+        return 1
+    record = PlanRelease(
+        released_at=datetime.now(UTC),
+        checked_at=now,
+        content_digest=plan.content_digest(),
+        signature_digest=plan.signature_digest(),
+        trusted_key=None if trusted is None else key_id(trusted),
+    )
+    released = plan.model_copy(update={"release": record})
+    written = _export(released, report, mission, out, args.format)
+    result |= {"written": written, "release": record.model_dump(mode="json")}
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+        return 0
+    signed = "" if trusted is None else f", signed by trusted key {record.trusted_key}"
+    print(
+        f"RELEASED for {_iso(now)}: {report.summary()}{signed}; content sha256 "
+        f"{record.content_digest}"
+    )
+    for v in report.warnings():
+        where = "plan" if v.command_index is None else f"command {v.command_index}"
+        print(f"  warning {v.rule} ({where}): {v.message}")
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+def _iso(when: datetime) -> str:
+    return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _keygen(args: argparse.Namespace) -> int:
+    from cosmo_agent.agent.signing import generate_key
+
+    key = _output_path(args.output, "no key was made")
+    pub = key.with_name(key.name + ".pub")
+    for path in (key, pub):
+        if path.exists():
+            raise UserError(f"{path} exists; keys are never overwritten, choose another -o")
+    private, public, kid = generate_key()
+    try:
+        fd = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(private)
+        pub.write_bytes(public)
+    except OSError as exc:
+        raise UserError(f"{key}: cannot write the key ({exc.strerror})") from None
+    print(f"wrote {key} (private: keep it with the signer, cosmo-agent plan --sign-key {key})")
+    print(f"wrote {pub} (public: validate/release --trust-key {pub}); key id {kid}")
+    return 0
 
 
 # -- passes / schedule ---------------------------------------------------------------------------
