@@ -4,27 +4,38 @@ A mission is YAML validated into pydantic models; :func:`load_mission` reports e
 mistake with the YAML path and line so that an operator can fix the file directly.
 ``Mission.model_json_schema()`` is the published JSON Schema (``cosmo-agent mission-schema``).
 
->>> m = parse_mission('''
+>>> text = '''
 ... name: doc
 ... fleet:
-...   - {norad_id: 25544, name: ISS (ZARYA), aliases: [ISS, 국제우주정거장], class: station}
+...   - {norad_id: 33591, name: NOAA 19, aliases: [N19, 노아19], class: weather}
 ... stations:
 ...   - {id: DAEJEON, name: Daejeon, aliases: [대전], lat_deg: 36.37, lon_deg: 127.36,
 ...      antennas: [{id: DJ-1}]}
 ... sources: {catalog: ["bundled:sample-leo.3le"]}
-... ''')
->>> m.satellite("국제우주정거장").norad_id, m.station("daejeon").id
-(25544, 'DAEJEON')
+... '''
+>>> m = parse_mission(text)
+>>> m.satellite("노아19").norad_id, m.station("daejeon").id
+(33591, 'DAEJEON')
 >>> parse_mission("name: x\nfleet: []\nsources: {catalog: [a.tle]}\n")
 Traceback (most recent call last):
 ...
 cosmo_agent.tools.mission.MissionError: <mission>: 1 problem(s) in the mission file:
   line 2: fleet: List should have at least 1 item after validation, not 0
+
+A mission that cannot mean one thing is refused, every problem with its line:
+
+>>> parse_mission(text.replace("N19,", "N19, 대전,"))
+Traceback (most recent call last):
+...
+cosmo_agent.tools.mission.MissionError: <mission>: 1 problem(s) in the mission file:
+  line 6: stations[0].aliases[0]: alias '대전' is already used by satellite 33591 'NOAA 19' ...
 """
 
 from __future__ import annotations
 
 import os
+import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from importlib.resources import files
@@ -35,6 +46,7 @@ import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -85,6 +97,62 @@ def _aware(value: datetime, where: str) -> datetime:
     return value.astimezone(UTC)
 
 
+_INVISIBLE = {
+    0x061C: "an Arabic letter mark",
+    0x200B: "a zero-width space",
+    0x200E: "a left-to-right mark",
+    0x200F: "a right-to-left mark",
+    0x2028: "a line separator",
+    0x2029: "a paragraph separator",
+    **dict.fromkeys(range(0x202A, 0x202F), "a bidirectional embedding or override"),
+    0x2060: "a word joiner",
+    **dict.fromkeys(range(0x2066, 0x206A), "a bidirectional isolate"),
+    0xFEFF: "a zero-width no-break space",
+}
+"""Invisible characters that move or hide text when a name is printed (besides C0/C1 controls)."""
+
+_CONTROL_NAMES = {0x09: "tab", 0x0A: "line feed", 0x0D: "carriage return", 0x00: "NUL"}
+
+
+def _unsafe_character(text: str) -> str | None:
+    """What the first character of ``text`` that must not be printed raw is, or None."""
+    for ch in text:
+        cp = ord(ch)
+        if unicodedata.category(ch) == "Cc":
+            name = _CONTROL_NAMES.get(cp)
+            return f"a control character (U+{cp:04X}{', ' + name if name else ''})"
+        if cp in _INVISIBLE:
+            return f"{_INVISIBLE[cp]} (U+{cp:04X})"
+    return None
+
+
+def _printable_name(value: object) -> object:
+    """Names are printed into briefings, plans and prompts: one visible line, no padding.
+
+    It runs before the field's own checks (an id's pattern), which do not say what to do.
+    """
+    if not isinstance(value, str):
+        return value  # the str validation that follows explains what is wrong
+    bad = _unsafe_character(value)
+    if bad is not None:
+        raise ValueError(
+            f"{value!r} contains {bad}; names are printed into briefings and plans, so remove it"
+        )
+    if value != value.strip():
+        raise ValueError(f"{value!r} starts or ends with whitespace; write it as {value.strip()!r}")
+    return value
+
+
+Name = Annotated[str, BeforeValidator(_printable_name)]
+"""A satellite, station or antenna name, alias or id: no control or invisible characters
+(line breaks, bidirectional overrides, zero-width spaces) and no leading or trailing whitespace."""
+
+
+def _name_key(name: str) -> str:
+    """How names are compared for uniqueness: case-insensitive, runs of whitespace as one space."""
+    return " ".join(name.split()).casefold()
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -111,7 +179,7 @@ class Window(_Model):
 class Antenna(_Model):
     """One antenna of a ground station."""
 
-    id: str = Field(min_length=1, max_length=64)
+    id: Name = Field(min_length=1, max_length=64)
     downlink_rate_mbps: float = Field(default=100.0, gt=0.0, le=100_000.0)
     uplink: bool = True
 
@@ -119,9 +187,9 @@ class Antenna(_Model):
 class GroundStation(_Model):
     """A ground station: position, visibility limits, antennas and maintenance blackouts."""
 
-    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
-    name: str = Field(min_length=1, max_length=128)
-    aliases: list[str] = Field(default_factory=list)
+    id: Name = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    name: Name = Field(min_length=1, max_length=128)
+    aliases: list[Name] = Field(default_factory=list)
     lat_deg: float = Field(ge=-90.0, le=90.0)
     lon_deg: float = Field(ge=-180.0, le=360.0)
     alt_m: float = Field(default=0.0, ge=-500.0, le=9000.0)
@@ -138,9 +206,18 @@ class GroundStation(_Model):
     @field_validator("antennas")
     @classmethod
     def _unique_antennas(cls, v: list[Antenna]) -> list[Antenna]:
-        ids = [a.id for a in v]
-        if len(set(ids)) != len(ids):
-            raise ValueError(f"antenna ids {ids} repeat; give each antenna a unique id")
+        first: dict[str, int] = {}
+        problems: list[_Problem] = []
+        for j, antenna in enumerate(v):
+            k = first.setdefault(_name_key(antenna.id), j)
+            if k != j:
+                msg = (
+                    f"antenna id {antenna.id!r} is already used by antennas[{k}] of this station,"
+                    " ignoring case and spacing; give each antenna of the station its own id"
+                )
+                problems.append(((j, "id"), msg))
+        if problems:
+            raise _located(problems)
         return v
 
     @field_validator("horizon_mask")
@@ -156,9 +233,9 @@ class Satellite(_Model):
     """A satellite of the fleet. ``sat_class`` names its command dictionary."""
 
     norad_id: int = Field(ge=1, le=999_999_999)
-    name: str = Field(min_length=1, max_length=128)
-    aliases: list[str] = Field(default_factory=list)
-    sat_class: str = Field(alias="class", min_length=1, max_length=64)
+    name: Name = Field(min_length=1, max_length=128)
+    aliases: list[Name] = Field(default_factory=list)
+    sat_class: Name = Field(alias="class", min_length=1, max_length=64)
     maneuverable: bool = False
     hard_body_radius_m: float = Field(default=5.0, gt=0.0, le=1000.0)
     sensitivities: list[Sensitivity] = Field(default_factory=list)
@@ -275,9 +352,14 @@ class Objective(_Model):
 
 
 class Mission(_Model):
-    """A whole mission file. Build it with :func:`load_mission` or :func:`parse_mission`."""
+    """A whole mission file. Build it with :func:`load_mission` or :func:`parse_mission`.
 
-    name: str = Field(min_length=1, max_length=128)
+    Besides each field's own checks, the fleet and station lists must make sense together:
+    every satellite and station listed once, and every name, alias and id naming one thing
+    (ignoring case and spacing, across fleet and stations, since requests may name either).
+    """
+
+    name: Name = Field(min_length=1, max_length=128)
     description: str = ""
     fleet: list[Satellite] = Field(min_length=1)
     stations: list[GroundStation] = Field(default_factory=list)
@@ -292,34 +374,10 @@ class Mission(_Model):
     base_dir: SkipJsonSchema[Path | None] = Field(default=None, exclude=True)
 
     @model_validator(mode="after")
-    def _unique_names(self) -> Mission:
-        seen: dict[str, str] = {}
-        entries: list[tuple[str, str, int, str, str, list[str]]] = [
-            ("satellite", "fleet", i, str(s.norad_id), s.name, s.aliases)
-            for i, s in enumerate(self.fleet)
-        ]
-        entries += [
-            ("station", "stations", i, s.id, s.name, s.aliases) for i, s in enumerate(self.stations)
-        ]
-        for kind, field, i, ident, name, aliases in entries:
-            keys: list[tuple[str, tuple[str | int, ...]]] = [
-                (ident, ("norad_id" if kind == "satellite" else "id",)),
-                (name, ("name",)),
-                *((a, ("aliases", j)) for j, a in enumerate(aliases)),
-            ]
-            for key, where in keys:
-                k = key.casefold()
-                if k in seen and seen[k] != f"{kind} {ident}":
-                    msg = (
-                        f"name {key!r} is used by {seen[k]} and {kind} {ident}; "
-                        "names, aliases and ids must be unique across fleet and stations"
-                    )
-                    raise PydanticCustomError(  # yaml_loc: where _problems points the operator
-                        "duplicate_name",
-                        msg.replace("{", "{{").replace("}", "}}"),
-                        {"yaml_loc": (field, i, *where)},
-                    )
-                seen[k] = f"{kind} {ident}"
+    def _consistent(self) -> Mission:
+        problems = list(_clashing_names(self))
+        if problems:
+            raise _located(problems)
         return self
 
     # -- lookups ---------------------------------------------------------------------------
@@ -383,6 +441,73 @@ class Mission(_Model):
         return str(self.base_dir / ref)
 
 
+# -- checks across the whole mission ---------------------------------------------------------
+
+_Problem = tuple[tuple[int | str, ...], str]
+"""A problem found by a check across entries: its location (as pydantic's) and message."""
+
+
+def _located(problems: list[_Problem]) -> PydanticCustomError:
+    """One pydantic error carrying every problem; :func:`_problems` gives each its YAML line."""
+    text = "; ".join(f"{_path(loc)}: {msg}" for loc, msg in problems)
+    return PydanticCustomError(
+        "mission_conflict",
+        text.replace("{", "{{").replace("}", "}}"),
+        {"yaml_problems": tuple(problems)},
+    )
+
+
+def _clashing_names(m: Mission) -> Iterator[_Problem]:
+    """Ids, names and aliases that two satellites or stations share (once per pair)."""
+    owners: dict[str, tuple[tuple[int | str, ...], str, str]] = {}  # key -> loc, owner, label
+    reported: set[tuple[str, str]] = set()
+    entries: list[tuple[str, int, str, str, str, list[str], str]] = []
+    for i, sat in enumerate(m.fleet):
+        label = f"satellite {sat.norad_id} {sat.name!r}"
+        entries.append(("fleet", i, "norad_id", str(sat.norad_id), sat.name, sat.aliases, label))
+    for i, st in enumerate(m.stations):
+        label = f"station {st.id} {st.name!r}"
+        entries.append(("stations", i, "id", st.id, st.name, st.aliases, label))
+    for field, i, id_field, ident, name, aliases, label in entries:
+        owner = f"{field}[{i}]"
+        keys: list[tuple[str, tuple[int | str, ...], str]] = [
+            (ident, (field, i, id_field), id_field),
+            (name, (field, i, "name"), "name"),
+            *((a, (field, i, "aliases", j), "alias") for j, a in enumerate(aliases)),
+        ]
+        for text, loc, what in keys:
+            first_loc, first_owner, first_label = owners.setdefault(
+                _name_key(text), (loc, owner, label)
+            )
+            if first_owner == owner or (first_owner, owner) in reported:
+                continue  # an entry may repeat its own name; one problem per pair of entries
+            reported.add((first_owner, owner))
+            where = f"{first_label} (at {_path(first_loc)})"
+            if what == id_field and first_loc[0] == field and first_loc[-1] == id_field:
+                kind, fix = (
+                    ("satellite", "correct its norad_id")
+                    if field == "fleet"
+                    else ("station", "give it its own id")
+                )
+                shown = text if field == "fleet" else repr(text)
+                yield (
+                    loc,
+                    (
+                        f"{what} {shown} is already listed as {where}; list each {kind} once:"
+                        f" remove the repeated entry or {fix}"
+                    ),
+                )
+            else:
+                yield (
+                    loc,
+                    (
+                        f"{what} {text!r} is already used by {where}, ignoring case and spacing;"
+                        " names, aliases and ids must be unique across fleet and stations:"
+                        " rename one of them"
+                    ),
+                )
+
+
 class MissionError(ValueError):
     """A mission file that cannot be used; ``problems`` lists every mistake found."""
 
@@ -424,17 +549,38 @@ def _path(loc: tuple[int | str, ...]) -> str:
     return out or "(top level)"
 
 
+def _line(root: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
+    node = _node_at(root, loc)
+    return node.start_mark.line + 1 if node is not None else None
+
+
 def _problems(err: ValidationError, root: yaml.Node | None) -> Iterator[str]:
     for e in err.errors():
         loc = tuple(p for p in e["loc"] if not (isinstance(p, str) and p.startswith("function-")))
         # pydantic puts union branch names (e.g. 'list[str]', 'literal['all']') into locations
         loc = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p in _TYPES)))
-        # model-level checks say where in the file the problem is (see Mission._unique_names)
-        loc += tuple((e.get("ctx") or {}).get("yaml_loc", ()))
-        node = _node_at(root, loc)
-        line = f"line {node.start_mark.line + 1}: " if node is not None else ""
-        msg = e["msg"].removeprefix("Value error, ")
-        yield f"{line}{_path(loc)}: {msg}"
+        ctx = e.get("ctx") or {}
+        # checks across entries say where each problem is (see _located) ...
+        found: list[_Problem] = list(ctx.get("yaml_problems", ()))
+        # ... and single model-level checks where in the file it is (see _known_sensitivity)
+        if not found:
+            found = [(tuple(ctx.get("yaml_loc", ())), e["msg"].removeprefix("Value error, "))]
+        for sub, msg in found:
+            at = (*loc, *sub)
+            line = _line(root, at)
+            for other in _MENTIONED.findall(msg):  # "(at fleet[0].norad_id)": add its line
+                other_line = _line(root, _loc(other))
+                if other_line is not None:
+                    msg = msg.replace(f"(at {other})", f"(at {other}, line {other_line})")
+            yield f"{'' if line is None else f'line {line}: '}{_path(at)}: {msg}"
+
+
+_MENTIONED = re.compile(r"\(at ([A-Za-z_][\w.\[\]]*)\)")
+
+
+def _loc(path: str) -> tuple[int | str, ...]:
+    """The location written by :func:`_path` (``fleet[0].norad_id``) as a tuple."""
+    return tuple(int(p) if p.isdigit() else p for p in re.findall(r"[^.\[\]]+", path))
 
 
 _TYPES = {"str", "int", "float", "bool", "datetime"}
