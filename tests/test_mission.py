@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from cosmo_agent.orbital import Catalog
-from cosmo_agent.tools.commands import dictionary_for
+from cosmo_agent.tools.commands import bundled_classes, dictionary_for
 from cosmo_agent.tools.mission import Mission, MissionError, load_mission, parse_mission
 from cosmo_agent.tools.spaceweather import (
     DEFAULT_ALERT_RULES,
@@ -253,6 +253,30 @@ def test_station_id_with_whitespace_says_what_to_write() -> None:
     assert problem == (
         "line 7: stations[1].id: 'JJ ' starts or ends with whitespace; write it as 'JJ'"
     )
+
+
+WARP = FLEET2.replace("class: eo-imager}\nstations", "class: warp-drive}\nstations")
+
+
+def test_a_class_without_a_dictionary_is_refused_listing_the_known_ones() -> None:
+    (problem,) = _problems(WARP)
+    assert problem == (
+        "line 4: fleet[1].class: class 'warp-drive' has no command dictionary; use one of"
+        " eo-imager, sar, weather, or name its dictionary in sources.command_dictionaries"
+        " ({warp-drive: path/to/warp-drive.yaml})"
+    )
+    assert bundled_classes() == ["eo-imager", "sar", "weather"]
+
+
+def test_a_class_the_mission_names_a_dictionary_for_is_known() -> None:
+    sources = 'sources: {catalog: ["bundled:sample-leo.3le"]'
+    m = parse_mission(
+        WARP.replace(sources, sources + ", command_dictionaries: {warp-drive: w.yaml}")
+    )
+    assert m.fleet[1].sat_class == "warp-drive"
+    other = sources + ", command_dictionaries: {cubesat: c.yaml}"
+    (problem,) = _problems(WARP.replace(sources, other))
+    assert "use one of cubesat, eo-imager, sar, weather," in problem
 
 
 def test_inner_spaces_and_hangul_are_fine() -> None:

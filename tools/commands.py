@@ -53,6 +53,7 @@ __all__ = [
     "ParameterType",
     "ParameterValue",
     "Prerequisite",
+    "bundled_classes",
     "bundled_dictionary_path",
     "dictionary_for",
     "load_command_dictionary",
@@ -360,6 +361,14 @@ def load_command_dictionary(path: str | os.PathLike[str] | Any) -> CommandDictio
 def _load_cached(path: str, mtime_ns: int) -> CommandDictionary:
     text, p = _read_yaml_file(path, CommandDictionaryError)
     return parse_command_dictionary(text, str(p))
+
+
+def bundled_classes() -> list[str]:
+    """The satellite classes with a dictionary shipped in ``tools/data/commands/``, sorted."""
+    folder = files("cosmo_agent.tools") / "data" / "commands"
+    return sorted(
+        f.name.removesuffix(".yaml") for f in folder.iterdir() if f.name.endswith(".yaml")
+    )
 
 
 def bundled_dictionary_path(sat_class: str) -> str:

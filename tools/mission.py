@@ -24,11 +24,12 @@ cosmo_agent.tools.mission.MissionError: <mission>: 1 problem(s) in the mission f
 
 A mission that cannot mean one thing is refused, every problem with its line:
 
->>> parse_mission(text.replace("N19,", "N19, 대전,"))
+>>> parse_mission(text.replace("N19,", "N19, 대전,").replace("weather", "warp-drive"))
 Traceback (most recent call last):
 ...
-cosmo_agent.tools.mission.MissionError: <mission>: 1 problem(s) in the mission file:
+cosmo_agent.tools.mission.MissionError: <mission>: 2 problem(s) in the mission file:
   line 6: stations[0].aliases[0]: alias '대전' is already used by satellite 33591 'NOAA 19' ...
+  line 4: fleet[0].class: class 'warp-drive' has no command dictionary; use one of eo-imager, ...
 """
 
 from __future__ import annotations
@@ -355,8 +356,10 @@ class Mission(_Model):
     """A whole mission file. Build it with :func:`load_mission` or :func:`parse_mission`.
 
     Besides each field's own checks, the fleet and station lists must make sense together:
-    every satellite and station listed once, and every name, alias and id naming one thing
-    (ignoring case and spacing, across fleet and stations, since requests may name either).
+    every satellite and station listed once, every name, alias and id naming one thing
+    (ignoring case and spacing, across fleet and stations, since requests may name either),
+    and every satellite class with a command dictionary (bundled, or named in
+    ``sources.command_dictionaries``).
     """
 
     name: Name = Field(min_length=1, max_length=128)
@@ -375,7 +378,7 @@ class Mission(_Model):
 
     @model_validator(mode="after")
     def _consistent(self) -> Mission:
-        problems = list(_clashing_names(self))
+        problems = [*_clashing_names(self), *_classes_without_dictionary(self)]
         if problems:
             raise _located(problems)
         return self
@@ -506,6 +509,23 @@ def _clashing_names(m: Mission) -> Iterator[_Problem]:
                         " rename one of them"
                     ),
                 )
+
+
+def _classes_without_dictionary(m: Mission) -> Iterator[_Problem]:
+    """Fleet classes with neither a bundled command dictionary nor one named by the mission."""
+    from cosmo_agent.tools.commands import bundled_classes  # commands imports this module
+
+    known = sorted({*bundled_classes(), *m.sources.command_dictionaries})
+    for i, sat in enumerate(m.fleet):
+        if sat.sat_class not in known:
+            yield (
+                ("fleet", i, "class"),
+                (
+                    f"class {sat.sat_class!r} has no command dictionary; use one of"
+                    f" {', '.join(known)}, or name its dictionary in sources.command_dictionaries"
+                    f" ({{{sat.sat_class}: path/to/{sat.sat_class}.yaml}})"
+                ),
+            )
 
 
 class MissionError(ValueError):
