@@ -31,6 +31,7 @@ space_weather_watch for fleet: space_weather did not run
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any, Final
 
 from cosmo_agent.agent.plan import CommandPlan, PlanGap, SatelliteRef
@@ -194,7 +195,7 @@ def safety_gaps(plan: CommandPlan, mission: Mission) -> list[PlanGap]:
     """Safety policies ``plan``'s own commands do not satisfy: a satellite the space-weather
     rules put in safe mode has ``SAFE_MODE_ENTER``, and no downlink starts after it."""
     gaps: list[PlanGap] = []
-    safe_at = {}
+    safe_at: dict[int, datetime] = {}
     for c in plan.commands:
         if c.command == "SAFE_MODE_ENTER":
             safe_at.setdefault(c.satellite.norad_id, c.time)

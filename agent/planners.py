@@ -22,7 +22,7 @@ that asks for a command outside the dictionary only gets a tool error back.
 >>> from cosmo_agent.tools.mission import parse_mission
 >>> mission = parse_mission('''
 ... name: doc
-... fleet: [{norad_id: 25544, name: ISS (ZARYA), aliases: [ISS], class: station}]
+... fleet: [{norad_id: 25544, name: ISS (ZARYA), aliases: [ISS], class: weather}]
 ... sources: {catalog: ["bundled:sample-leo.3le"]}
 ... ''')
 >>> "ISS (ZARYA)" in system_prompt(mission)

@@ -102,7 +102,7 @@ fleet:
   - {{norad_id: 38338, name: KOMPSAT 3, aliases: [K3], class: eo-imager, maneuverable: true,
      hard_body_radius_m: 5, sensitivities: [radiation]}}
   - {{norad_id: 39227, name: KOMPSAT 5, aliases: [K5], class: sar, hard_body_radius_m: 6}}
-  - {{norad_id: 25544, name: ISS (ZARYA), aliases: [ISS], class: station}}
+  - {{norad_id: 25544, name: ISS (ZARYA), aliases: [ISS], class: weather}}
 sources: {{catalog: [{catalog}], space_weather: {sw}}}
 policies: {{max_pc: 1.0e-4, min_miss_km: 0.05, screening_threshold_km: 5.0}}
 """
@@ -656,7 +656,7 @@ def test_catalog_directory_merges_3le_and_omm(tmp_path: Path, sample: Catalog,
     (folder / "README.md").write_text("not an element file: ignored\n")
     mission = tmp_path / "mission.yaml"
     mission.write_text(MISSION.format(catalog="elements", sw=json.dumps(str(SW_SNAPSHOT))).replace(
-        "sources:", f"  - {{norad_id: {SIX_DIGIT}, name: SIX DIGIT SAT, class: x}}\nsources:"))
+        "sources:", f"  - {{norad_id: {SIX_DIGIT}, name: SIX DIGIT, class: weather}}\nsources:"))
     assert [s.norad_id for s in load_mission(mission).fleet][-1] == SIX_DIGIT
     clock = ManualClock(T0)
     with make_daemon(tmp_path, clock) as d:

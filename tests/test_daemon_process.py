@@ -43,7 +43,7 @@ name: daemon-process-test
 fleet:
   - {{norad_id: 38338, name: KOMPSAT 3, class: eo-imager, hard_body_radius_m: 5}}
   - {{norad_id: 39227, name: KOMPSAT 5, class: sar}}
-  - {{norad_id: 25544, name: ISS (ZARYA), class: station}}
+  - {{norad_id: 25544, name: ISS (ZARYA), class: weather}}
   - {{norad_id: 40697, name: SENTINEL 2A, class: eo-imager}}
   - {{norad_id: 62261, name: SENTINEL 1C, class: sar}}
   - {{norad_id: 66300, name: ICEYE-X65, class: sar}}

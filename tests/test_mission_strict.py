@@ -139,7 +139,6 @@ def test_every_problem_across_the_entries_is_reported() -> None:
         assert any(p.startswith(f"{where}: ") for p in problems), (where, problems)
 
 
-@pytest.mark.xfail(reason="the id pattern answers first and does not say what to do")
 def test_station_id_with_a_trailing_space_says_remove_it() -> None:
     problems = _problems(BASE.replace("id: JJ,", 'id: "JJ ",', 1))
     (problem,) = [p for p in problems if p.startswith("line 7: stations[1].id: ")]

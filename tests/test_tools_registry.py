@@ -175,7 +175,7 @@ def test_mission_name_enums(demo: Mission) -> None:
 
 def test_a_mission_without_stations_gets_no_empty_enum() -> None:
     mission = parse_mission(
-        "name: x\nfleet: [{norad_id: 25544, name: ISS, class: station}]\n"
+        "name: x\nfleet: [{norad_id: 25544, name: ISS, class: weather}]\n"
         "sources: {catalog: ['bundled:sample-leo.3le']}\n"
     )
     params = {t["function"]["name"]: t["function"]["parameters"] for t in openai_tools(mission)}
@@ -306,8 +306,8 @@ def test_unknown_event(ctx: ToolContext) -> None:
 
 def test_not_in_catalog() -> None:
     mission = parse_mission(
-        "name: x\nfleet: [{norad_id: 25544, name: ISS, class: station},"
-        " {norad_id: 99999, name: GHOST, class: station}]\n"
+        "name: x\nfleet: [{norad_id: 25544, name: ISS, class: weather},"
+        " {norad_id: 99999, name: GHOST, class: weather}]\n"
         "sources: {catalog: ['bundled:sample-leo.3le']}\nhorizon: {epoch: 2026-06-10T12:00:00Z}\n"
     )
     ctx = ToolContext.from_mission(mission)
@@ -386,7 +386,7 @@ def test_aging_data_is_a_warning(demo: Mission) -> None:
 
 def test_unreadable_catalog_is_data_unavailable(tmp_path: Path) -> None:
     mission = parse_mission(
-        "name: x\nfleet: [{norad_id: 25544, name: ISS, class: station}]\n"
+        "name: x\nfleet: [{norad_id: 25544, name: ISS, class: weather}]\n"
         "sources: {catalog: [missing.tle]}\n", base_dir=tmp_path,
     )  # fmt: skip
     ctx = ToolContext.from_mission(mission)
@@ -397,7 +397,7 @@ def test_unreadable_catalog_is_data_unavailable(tmp_path: Path) -> None:
     assert isinstance(ctx._cache["catalog"], ToolError)
     (tmp_path / "empty.tle").write_text("no elements here\n")
     empty = parse_mission(
-        "name: x\nfleet: [{norad_id: 25544, name: ISS, class: station}]\n"
+        "name: x\nfleet: [{norad_id: 25544, name: ISS, class: weather}]\n"
         "sources: {catalog: [empty.tle]}\n", base_dir=tmp_path,
     )  # fmt: skip
     code, message = _error(call_tool(ToolContext.from_mission(empty), "fleet_status", {}))
@@ -571,8 +571,8 @@ def test_a_catalog_directory_loads_every_element_file(tmp_path: Path) -> None:
     (folder / "README.md").write_text("not an element file: ignored\n")
     (folder / "old.tle").mkdir()  # a folder with an element suffix is not a file: ignored
     mission = parse_mission(
-        "name: x\nfleet: [{norad_id: 25544, name: ISS, class: station},"
-        f" {{norad_id: {SIX_DIGIT}, name: SIX, class: station}}]\n"
+        "name: x\nfleet: [{norad_id: 25544, name: ISS, class: weather},"
+        f" {{norad_id: {SIX_DIGIT}, name: SIX, class: weather}}]\n"
         "sources: {catalog: [elements]}\nhorizon: {epoch: 2026-06-10T12:00:00Z}\n",
         base_dir=tmp_path,
     )
@@ -597,7 +597,7 @@ def test_an_empty_catalog_directory_is_data_unavailable(tmp_path: Path) -> None:
     (tmp_path / "elements").mkdir()
     (tmp_path / "elements" / "notes.md").write_text("no elements\n")
     mission = parse_mission(
-        "name: x\nfleet: [{norad_id: 25544, name: ISS, class: station}]\n"
+        "name: x\nfleet: [{norad_id: 25544, name: ISS, class: weather}]\n"
         f"sources: {{catalog: [{json.dumps(str(SAMPLE))}, elements]}}\n", base_dir=tmp_path,
     )  # fmt: skip
     code, message = _error(call_tool(ToolContext.from_mission(mission), "fleet_status", {}))

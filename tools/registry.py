@@ -16,7 +16,7 @@ Each tool is a :class:`ToolSpec`: a name, a description an LLM can act on, a pyd
 >>> from cosmo_agent.tools.mission import parse_mission
 >>> mission = parse_mission('''
 ... name: doc
-... fleet: [{norad_id: 25544, name: ISS (ZARYA), aliases: [ISS], class: station}]
+... fleet: [{norad_id: 25544, name: ISS (ZARYA), aliases: [ISS], class: weather}]
 ... sources: {catalog: ["bundled:sample-leo.3le"]}
 ... horizon: {epoch: 2026-06-10T12:00:00Z}
 ... ''')

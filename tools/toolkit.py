@@ -15,7 +15,7 @@ A capability that is not installed makes its tool answer ``not_available``.
 >>> from cosmo_agent.tools.registry import ToolContext
 >>> mission = parse_mission('''
 ... name: doc
-... fleet: [{norad_id: 25544, name: ISS (ZARYA), aliases: [ISS], class: station}]
+... fleet: [{norad_id: 25544, name: ISS (ZARYA), aliases: [ISS], class: weather}]
 ... sources: {catalog: ["bundled:sample-leo.3le"]}
 ... horizon: {epoch: 2026-06-10T12:00:00Z}
 ... ''')

@@ -14,7 +14,7 @@ removed, keeping the newest two.
 >>> from importlib.resources import files
 >>> from cosmo_agent.tools.mission import parse_mission
 >>> src = files("cosmo_agent.tools") / "data" / "sample-leo.3le"
->>> m = parse_mission(f"name: d\\nfleet: [{{norad_id: 25544, name: ISS, class: x}}]\\n"
+>>> m = parse_mission(f"name: d\\nfleet: [{{norad_id: 25544, name: ISS, class: weather}}]\\n"
 ...                   f"sources: {{catalog: ['{src}']}}\\n")
 >>> state = Path(tempfile.mkdtemp())
 >>> snap = CatalogRefresher(m, state).refresh(None, fleet_ids=[25544])
