@@ -37,7 +37,7 @@ import numpy as np
 
 from cosmo_agent.agent.coverage import safety_gaps
 from cosmo_agent.agent.plan import CommandPlan, PlanAlert, PlannedCommand
-from cosmo_agent.tools.commands import CommandDictionary
+from cosmo_agent.tools.commands import CommandDictionary, CommandDictionaryError, dictionary_for
 from cosmo_agent.tools.mission import GroundStation
 from cosmo_agent.tools.registry import ToolContext, ToolError, call_tool
 from cosmo_agent.tools.toolkit import PassesResult, SpaceWeatherResult
@@ -266,6 +266,8 @@ def _rates(plan: CommandPlan, sources: ToolContext) -> list[Finding]:
         rate = cmd.parameters.get("rate_mbps")
         if cmd.command != "START_DOWNLINK" or cmd.uplink is None:
             continue
+        if rate is None:  # an omitted rate is the dictionary's default: judge that one
+            rate = _default_rate(sources, cmd)
         if not isinstance(rate, int | float) or isinstance(rate, bool):
             continue  # the dictionary rules judge the parameter itself
         st = _station(sources, cmd.uplink.station_id)
@@ -283,6 +285,20 @@ def _rates(plan: CommandPlan, sources: ToolContext) -> list[Finding]:
                 )
             )
     return out
+
+
+def _default_rate(sources: ToolContext, cmd: PlannedCommand) -> float | None:
+    """The ``rate_mbps`` a START_DOWNLINK without one transmits at (its dictionary default)."""
+    try:
+        sat = sources.mission.satellite(cmd.satellite.norad_id)
+        start = dictionary_for(sources.mission, sat.sat_class).command("START_DOWNLINK")
+    except (KeyError, CommandDictionaryError):
+        return None
+    p = None if start is None else start.parameter("rate_mbps")
+    default = None if p is None else p.default
+    return float(default) if isinstance(default, int | float) and not isinstance(
+        default, bool
+    ) else None
 
 
 # -- elements.stale_at_command ---------------------------------------------------------------

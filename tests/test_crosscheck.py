@@ -202,6 +202,13 @@ def test_a_rate_above_the_antenna_is_refused(plan: CommandPlan, mission: Mission
     hits = [v for v in report.violations if v.rule == "uplink.rate_exceeds_antenna"]
     assert [v.command_index for v in hits] == [i] and "at most 300 Mbit/s" in hits[0].message
 
+    def omitted(data: dict[str, Any]) -> None:  # the dictionary default (320) applies
+        data["commands"][i]["parameters"].pop("rate_mbps", None)
+
+    report = _check(_edit(plan, omitted), mission)
+    hits = [v for v in report.violations if v.rule == "uplink.rate_exceeds_antenna"]
+    assert [v.command_index for v in hits] == [i] and "asks for 320 Mbit/s" in hits[0].message
+
 
 def test_every_crosscheck_rule_is_known() -> None:
     from typing import get_args
