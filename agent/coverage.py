@@ -81,8 +81,8 @@ def _select(mission: Mission, selection: Any) -> list[Satellite]:
     return out
 
 
-def _covered(mission: Mission, records: Iterable[ToolRecord]) -> tuple[set[int], list[str]]:
-    """Satellites computed by these successful calls, and why the others were left out."""
+def _covered(mission: Mission, records: Iterable[ToolRecord]) -> tuple[set[int], dict[int, str]]:
+    """Satellites computed by these successful calls, and why others were left out."""
     done: set[int] = set()
     left: dict[int, str] = {}
     for r in records:
@@ -95,7 +95,7 @@ def _covered(mission: Mission, records: Iterable[ToolRecord]) -> tuple[set[int],
                 left.setdefault(sat.norad_id, gone[sat.norad_id])
             else:
                 done.add(sat.norad_id)
-    return done, [left[k] for k in sorted(left) if k not in done]
+    return done, left
 
 
 def objective_gaps(mission: Mission, records: Sequence[ToolRecord]) -> list[PlanGap]:
@@ -122,12 +122,7 @@ def objective_gaps(mission: Mission, records: Sequence[ToolRecord]) -> list[Plan
             gaps.append(PlanGap(objective=kind, reason=why_not(tool)))
             continue
         if tool in _PER_SATELLITE:
-            done, _ = _covered(mission, ok[tool])
-            reasons = {
-                int(e["satellite"]["norad_id"]): str(e.get("message", ""))
-                for r in ok[tool]
-                for e in r.result.get("excluded", [])
-            }
+            done, reasons = _covered(mission, ok[tool])
             for sat in wanted:
                 if sat.norad_id not in done:
                     reason = reasons.get(sat.norad_id) or f"{tool} did not include it"
