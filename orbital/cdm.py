@@ -713,7 +713,9 @@ def _kvn_tokens(text: str, source: str) -> Iterator[_Token]:
         if not line:
             continue
         if line.startswith("COMMENT") and (len(line) == 7 or line[7] in " \t"):
-            yield _Comment(where, line[8:].rstrip() if len(line) > 7 else "")
+            # The text after the keyword, trimmed as XML's COMMENT element is, so the
+            # two encodings read the same comment.
+            yield _Comment(where, line[8:].strip() if len(line) > 7 else "")
             continue
         key, eq, rest = line.partition("=")
         key = key.strip()

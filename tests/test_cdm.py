@@ -533,3 +533,14 @@ def test_control_characters_and_overflow_are_handled() -> None:
     assert any("control or non-ASCII" in i.reason for i in cdm.issues)
     with pytest.raises(CdmError, match="outside the range of a double"):
         Cdm.from_kvn(_replace_line(EXAMPLE_KVN, "MISS_DISTANCE", "MISS_DISTANCE = 1e999 [m]"))
+
+
+def test_a_comment_reads_the_same_in_kvn_and_xml() -> None:
+    """Found by the mutation test: ``COMMENT  = 15 [m]`` (a keyword deleted from CARA's
+    HBR comment) kept its leading space in KVN while XML trims element text, so the two
+    encodings of one message differed.  Comment text is trimmed in both."""
+    terra = TERRA.read_text(encoding="latin-1").replace("COMMENT HBR = 15 [m]", "COMMENT  = 15 [m]")
+    cdm = Cdm.from_kvn(terra)
+    assert "= 15 [m]" in cdm.object1.metadata_comments
+    assert Cdm.from_xml(cdm.to_xml()).object1.metadata_comments == cdm.object1.metadata_comments
+    assert Cdm.from_kvn(cdm.to_kvn()).object1.metadata_comments == cdm.object1.metadata_comments
