@@ -34,10 +34,18 @@ radii, probabilities, distances and durations are read, each blanked once read, 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime  # noqa: F401 (UTC: the doctests)
 from typing import Any
+
+from cosmo_agent.tools.quantities import (
+    Moment,
+    Quantity,
+    QuantityKind,
+    find_quantity,
+    find_times,
+)
 
 __all__ = [
     "BUNDLED_COMMANDS",
@@ -118,154 +126,23 @@ class _Text:
         return m
 
 
-# -- numbers ------------------------------------------------------------------------------------
-
-_EN_NUMBERS = {
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15,
-    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "hundred": 100, "half": 0.5,
-    "next": 1,
-}  # fmt: skip
-_KO_NUMBERS = {
-    "한": 1, "하나": 1, "두": 2, "둘": 2, "세": 3, "셋": 3, "네": 4, "넷": 4, "다섯": 5,
-    "여섯": 6, "일곱": 7, "여덟": 8, "아홉": 9, "열": 10, "열두": 12, "스무": 20,
-    "일": 1, "이": 2, "삼": 3, "사": 4, "오": 5, "육": 6, "칠": 7, "팔": 8, "구": 9, "십": 10,
-}  # fmt: skip
-_KO_DAYS = {
-    "하루": 1, "이틀": 2, "사흘": 3, "나흘": 4, "닷새": 5, "엿새": 6, "이레": 7, "일주일": 7,
-}  # fmt: skip
-
-_NUM = r"(\d+(?:[.,]\d+)*(?:\s*[eE]\s*-?\d+)?)"
-_WORDNUM = "|".join(sorted(_EN_NUMBERS, key=len, reverse=True))
-_KONUM = "|".join(sorted(_KO_NUMBERS, key=len, reverse=True))
-_NOT_LATIN = r"(?![A-Za-z])"  # an ASCII unit may be followed by a Korean particle
+# -- values: read by the tools layer's parser (one reading for tools and rules alike) --------
 
 
-def _number(text: str) -> float | None:
-    t = text.strip().lower()
-    if t in _EN_NUMBERS:
-        return float(_EN_NUMBERS[t])
-    if t in _KO_NUMBERS:
-        return float(_KO_NUMBERS[t])
-    t = t.replace(" ", "")
-    if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", t):
-        t = t.replace(",", "")
-    t = t.replace(",", ".")
-    try:
-        return float(t)
-    except ValueError:
+def _take(text: _Text, q: Quantity | Moment | None) -> Quantity | None:
+    """Blank what was read; a quantity comes back."""
+    if q is None:
         return None
-
-
-def _quantity(m: re.Match[str], units: Mapping[str, float]) -> float | None:
-    """``m``'s number (first non-empty unnamed group, else 1) times its ``unit`` group's scale."""
-    named = set(m.re.groupindex.values())
-    number = next((g for i, g in enumerate(m.groups(), 1) if g and i not in named), None)
-    value = _number(number) if number else 1.0
-    unit = (m.groupdict().get("unit") or "").lower()
-    scale = next((s for prefix, s in units.items() if unit.startswith(prefix)), None)
-    if value is None or scale is None:
-        return None
-    return value * scale
-
-
-# -- times (absolute and relative to the mission clock) -----------------------------------------
-
-_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
-           "september", "october", "november", "december")  # fmt: skip
-_MONTH_RE = "|".join([*_MONTHS, *(m[:3] for m in _MONTHS)])
-_UTC = r"(?:\s*(?:Z|UTC|GMT|\(UTC\)|\+00:?00))?"
-_CLOCK = r"(\d{1,2}):(\d{2})(?::(\d{2}))?"
-
-
-def _at(y: int, mo: int, d: int, h: int, mi: int, s: int = 0) -> datetime | None:
-    try:
-        return datetime(y, mo, d, h, mi, s, tzinfo=UTC)
-    except ValueError:
-        return None
-
-
-def _iso(m: re.Match[str], now: datetime | None) -> datetime | None:
-    when = _at(int(m[1]), int(m[2]), int(m[3]), int(m[4]), int(m[5]), int(m[6] or 0))
-    if when is not None and m["offset"] and m["offset"][0] in "+-":
-        sign = 1 if m["offset"][0] == "+" else -1
-        hours, minutes = int(m["offset"][1:3]), int(m["offset"][-2:])
-        when -= sign * timedelta(hours=hours, minutes=minutes)
-    return when
-
-
-def _ko_date(m: re.Match[str], now: datetime | None) -> datetime | None:
-    return _at(int(m[1]), int(m[2]), int(m[3]), int(m[4]), int(m[5] or 0))
-
-
-def _month_day(m: re.Match[str], now: datetime | None) -> datetime | None:
-    month = next(i for i, name in enumerate(_MONTHS, 1) if name.startswith(m[1].lower()[:3]))
-    clock = (int(m[4]), int(m[5]), int(m[6] or 0))
-    if m[3]:
-        return _at(int(m[3]), month, int(m[2]), *clock)
-    if now is None:
-        return None
-    # no year written: the one that puts the date closest to the mission clock
-    years = (now.year - 1, now.year, now.year + 1)
-    dates = [d for y in years if (d := _at(y, month, int(m[2]), *clock)) is not None]
-    return min(dates, key=lambda d: abs(d - now), default=None)
-
-
-def _tomorrow(m: re.Match[str], now: datetime | None) -> datetime | None:
-    if now is None:
-        return None
-    day = now + timedelta(days=1)
-    return _at(day.year, day.month, day.day, int(m[1]), int(m[2]), int(m[3] or 0))
-
-
-def _next_clock(m: re.Match[str], now: datetime | None) -> datetime | None:
-    """A clock time without a date: its next occurrence after the mission clock."""
-    if now is None:
-        return None
-    h, mi, sec = (int(g) for g in (m[1] or m[4], m[2] or m[5], m[3] or m[6] or 0))
-    when = _at(now.year, now.month, now.day, h, mi, sec)
-    return when + timedelta(days=1) if when is not None and when < now else when
-
-
-def _later(unit_s: float) -> Callable[[re.Match[str], datetime | None], datetime | None]:
-    def resolve(m: re.Match[str], now: datetime | None) -> datetime | None:
-        value = _number(next(g for g in m.groups() if g))
-        return None if now is None or value is None else now + timedelta(seconds=value * unit_s)
-
-    return resolve
-
-
-def _unresolved(m: re.Match[str], now: datetime | None) -> datetime | None:
-    return None  # a date without a clock time: recognised so it is no duration, not used
-
-
-_TIMES: list[tuple[re.Pattern[str], Callable[[re.Match[str], datetime | None], datetime | None]]]
-_TIMES = [
-    (re.compile(rf"(\d{{4}})-(\d{{2}})-(\d{{2}})[T ]{_CLOCK}(?:\.\d+)?"
-                r"(?P<offset>\s*(?:Z|UTC|GMT|\(UTC\))|[+-]\d{2}:?\d{2})?", re.I), _iso),
-    (re.compile(r"(\d{4})년\s*(\d{1,2})월\s*(\d{1,2})일\s*(\d{1,2})시(?:\s*(\d{1,2})분)?"
-                rf"{_UTC}", re.I), _ko_date),
-    (re.compile(rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s*(\d{{4}}))?,?\s*"
-                rf"(?:at\s+)?{_CLOCK}{_UTC}", re.I), _month_day),
-    (re.compile(rf"(?:\btomorrow\b|내일)\s*(?:at\s+|오전\s*|)?{_CLOCK}{_UTC}", re.I), _tomorrow),
-    (re.compile(rf"\bat\s+{_CLOCK}\s*(?:Z|UTC|GMT)\b|(?:오늘\s*)?{_CLOCK}\s*(?:\(UTC\)|UTC)",
-                re.I), _next_clock),
-    (re.compile(rf"\bin\s+({_NUM[1:-1]}|{_WORDNUM})\s*(?:hours?|hrs?|h)\b"
-                rf"|\b{_NUM}\s*(?:hours?|hrs?|h)\s+from\s+now\b"
-                r"|(?:지금부터\s*)?(\d+(?:\.\d+)?)\s*시간\s*(?:후|뒤)", re.I), _later(3600.0)),
-    (re.compile(r"\bin\s+(\d+)\s*(?:minutes?|mins?)\b|\b(\d+)\s*(?:minutes?|mins?)\s+from\s+now\b"
-                r"|(?:지금부터\s*)?(\d+)\s*분\s*(?:후|뒤)", re.I), _later(60.0)),
-    (re.compile(r"(?:(\d{4})년\s*)?(\d{1,2})월\s*(\d{1,2})일|\d{4}-\d{2}-\d{2}"), _unresolved),
-]  # fmt: skip
+    text.blank(q.start, q.end)
+    return q if isinstance(q, Quantity) else None
 
 
 def _read_time(text: _Text, now: datetime | None) -> str | None:
     """The first time the request gives (ISO 8601 UTC); every time phrase is taken."""
-    found: list[tuple[int, datetime | None]] = []
-    for pattern, resolve in _TIMES:
-        while m := text.take(pattern):
-            found.append((m.start(), resolve(m, now.astimezone(UTC) if now else None)))
-    times = [t for _, t in sorted(found, key=lambda f: f[0]) if t is not None]
+    moments = find_times(text.text, now)
+    for m in moments:
+        text.blank(m.start, m.end)
+    times = [m.when for m in moments if m.when is not None]
     if not times:
         return None
     return times[0].replace(microsecond=0).isoformat().replace("+00:00", "Z")
@@ -371,21 +248,17 @@ _MNEMONIC_STATES: dict[str, dict[str, tuple[str, ...]]] = {
     "HEATER_SET": {"heater": ("BATTERY", "PROPULSION", "PAYLOAD", "RADAR"),
                    "state": ("ON", "OFF")},
 }  # fmt: skip
-_DOWNLINK_S = re.compile(
-    rf"(?:for\s+)?{_NUM}\s*[- ]?(?P<unit>seconds?|secs?|s|minutes?|mins?|초|분){_NOT_LATIN}", re.I
-)
 _BAND = re.compile(r"\b([SXL])[- ]?band\b|\b([SXL])\s*밴드")
-_RATE = re.compile(rf"{_NUM}\s*(?:mbps|mbit/s|Mb/s)", re.I)
 
 
 def _downlink_parameters(segment: str) -> dict[str, Any]:
     params: dict[str, Any] = {}
-    if (m := _DOWNLINK_S.search(segment)) and (s := _quantity(m, _STEP_UNITS)) is not None:
-        params["duration_s"] = round(s)
+    if (seconds := find_quantity("duration_s", segment)) is not None:
+        params["duration_s"] = round(seconds.value)
     if m := _BAND.search(segment):
         params["band"] = (m[1] or m[2]).upper()
-    if (m := _RATE.search(segment)) and (rate := _number(m[1])) is not None:
-        params["rate_mbps"] = rate
+    if (rate := find_quantity("rate_mbps", segment)) is not None:
+        params["rate_mbps"] = rate.value
     return params
 
 
@@ -472,119 +345,12 @@ def _find_names(text: _Text, names: dict[str, str]) -> list[str]:
     return [name for _, name in sorted(found)]
 
 
-# -- quantities ---------------------------------------------------------------------------------
-
-_STEP_UNITS = {"초": 1.0, "분": 60.0, "시간": 3600.0, "sec": 1.0, "s": 1.0, "min": 60.0,
-               "hour": 3600.0, "hr": 3600.0, "h": 3600.0}  # fmt: skip
-_STEP_UNIT = rf"(?P<unit>seconds?|secs?|s|minutes?|mins?|hours?|hrs?|h){_NOT_LATIN}"
-_STEPS = [
-    re.compile(rf"\bevery\s+(?:{_NUM}|({_WORDNUM})\s+)?\s*{_STEP_UNIT}", re.I),
-    re.compile(rf"{_NUM}\s*[- ]?{_STEP_UNIT}\s*(?:intervals?|steps?|spacing|cadence|resolution)",
-               re.I),
-    re.compile(rf"\b(?:steps?|intervals?|cadence|spacing)\s*(?:size\s*)?(?:of|=|:)?\s*{_NUM}\s*"
-               rf"{_STEP_UNIT}", re.I),
-    re.compile(r"\bonce\s+(?:a|an|per|every)\s+(?P<unit>second|minute|hour)\b"
-               r"|\b(?P<unit2>hourly)\b", re.I),
-    re.compile(rf"(?:{_NUM}|(?<![가-힣])({_KONUM}))\s*(?P<unit>초|분|시간)\s*"
-               r"(?:간격|단위|마다|주기|스텝)"),
-    re.compile(rf"(?:간격|스텝|주기)\s*(?:은|는|을|를)?\s*{_NUM}\s*(?P<unit>초|분|시간)"),
-]  # fmt: skip
+# -- quantities -------------------------------------------------------------------------------
 
 
-def _read_step_s(text: _Text) -> float | None:
-    m = text.take_first(_STEPS)
-    if m is None:
-        return None
-    if m.groupdict().get("unit2"):
-        return 3600.0
-    return _quantity(m, _STEP_UNITS)
-
-
-_ELEVATION = re.compile(rf"{_NUM}\s*(?:°|deg{_NOT_LATIN}|degrees?\b|도)", re.I)
-_LENGTH_UNIT = (r"(?P<unit>km|kilomet(?:er|re)s?|킬로(?:미터)?|m|met(?:er|re)s?|미터)"
-                rf"{_NOT_LATIN}")  # fmt: skip
-_LENGTH_UNITS = {"km": 1.0, "kilo": 1.0, "킬로": 1.0, "m": 1e-3, "미터": 1e-3}
-_HBR = [
-    re.compile(rf"(?:\bhbr\b|hard[- ]body(?:\s+radius)?|(?:combined\s+|결합\s*|충돌\s*)?"
-               rf"(?:radius|반경|반지름))\s*(?:=|:|of|is|to|를|을)?\s*(?:about\s+)?{_NUM}\s*"
-               rf"{_LENGTH_UNIT}", re.I),
-    re.compile(rf"{_NUM}\s*[- ]?{_LENGTH_UNIT}[- ]?\s*(?:combined\s+|hard[- ]body\s+)?"
-               rf"(?:hard[- ]body|radius|\bhbr\b)", re.I),
-]  # fmt: skip
-_DISTANCES = [
-    re.compile(rf"{_NUM}\s*[- ]?{_LENGTH_UNIT}", re.I),
-    re.compile(rf"\b({_WORDNUM})\s+(?P<unit>km|kilomet(?:er|re)s?)\b", re.I),
-]
-
-
-def _read_hbr_m(text: _Text) -> float | None:
-    m = text.take_first(_HBR)
-    km = None if m is None else _quantity(m, _LENGTH_UNITS)
-    return None if km is None else round(km * 1000.0, 9)
-
-
-def _read_distance_km(text: _Text) -> float | None:
-    m = text.take_first(_DISTANCES)
-    return None if m is None else _quantity(m, _LENGTH_UNITS)
-
-
-_KO_POWERS = {"십": 1e1, "백": 1e2, "천": 1e3, "만": 1e4, "억": 1e8}
-_PC_PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], float | None]]] = [
-    (re.compile(r"\b(?:1|one)\s+(?:in|out\s+of)\s+(?:a\s+)?(million|billion|[\d,]{2,})\b"
-                r"|\b1\s*/\s*([\d,]{3,})\b", re.I),
-     lambda m: 1.0 / ({"million": 1e6, "billion": 1e9}.get((m[1] or "").lower())
-                      or float((m[1] or m[2]).replace(",", "")))),
-    (re.compile(r"(\d+)?\s*([십백천]?[만억])\s*분의\s*(?:1|일)(?!\d)"),
-     lambda m: 1.0 / (float(m[1] or 1) * _KO_POWERS[m[2][-1]]
-                      * (_KO_POWERS[m[2][0]] if len(m[2]) > 1 else 1.0))),
-    (re.compile(r"(\d+(?:\.\d+)?)\s*(?:x|×|\*)\s*10\s*\^?\s*(-\d+)", re.I),
-     lambda m: float(m[1]) * 10.0 ** int(m[2])),
-    (re.compile(r"(?<![\d.])10\s*\^\s*(-\d+)"), lambda m: 10.0 ** int(m[1])),
-    (re.compile(r"(\d+(?:\.\d+)?\s*[eE]\s*-\s*\d+)"), lambda m: float(m[1].replace(" ", ""))),
-    (re.compile(r"(?:(?<![A-Za-z])pc(?![A-Za-z])|probability|확률)\D{0,24}?(0\.\d+)", re.I),
-     lambda m: float(m[1])),
-]  # fmt: skip
-
-
-def _read_max_pc(text: _Text) -> float | None:
-    for pattern, value in _PC_PATTERNS:
-        if (m := text.take(pattern)) and 0.0 < (pc := value(m) or 0.0) < 1.0:
-            return pc
-    return None
-
-
-_DURATION_UNITS = {"시간": 1.0, "h": 1.0, "hr": 1.0, "hour": 1.0, "day": 24.0, "d": 24.0,
-                   "일": 24.0, "min": 1 / 60, "분": 1 / 60, "week": 168.0, "wk": 168.0,
-                   "주": 168.0}  # fmt: skip
-_DURATION_UNIT = (r"(?P<unit>hours?|hrs?|h|days?|d|minutes?|mins?|weeks?|wks?)"
-                  rf"{_NOT_LATIN}")  # fmt: skip
-_DURATIONS = [
-    re.compile(rf"{_NUM}\s*[- ]?{_DURATION_UNIT}", re.I),
-    re.compile(rf"{_NUM}\s*(?P<unit>시간|일(?!주)|분|주(?:일|간)?)"),
-    re.compile(rf"\b(half)\s+(?:an?\s+)?{_DURATION_UNIT}", re.I),
-    re.compile(rf"\b({_WORDNUM})\s+(?:more\s+)?{_DURATION_UNIT}", re.I),
-    re.compile(rf"(?<![가-힣])({_KONUM})\s*(?P<unit>시간|주(?:일|간)?)"),
-]
-_DURATION_WORDS: list[tuple[re.Pattern[str], float]] = [
-    (re.compile(r"\b(?:this|the\s+coming)\s+week\b|일주일|이번\s*주", re.I), 168.0),
-    (re.compile(r"반나절"), 12.0),
-    (re.compile(r"\btoday\b|\btonight\b|오늘", re.I), 24.0),
-    (re.compile(r"\btomorrow\b|내일", re.I), 48.0),
-]
-
-
-def _read_duration_h(text: _Text) -> float | None:
-    if m := text.take_first(_DURATIONS):
-        value = _quantity(m, _DURATION_UNITS)
-        if value is not None and value > 0:
-            return value
-    for word, days in sorted(_KO_DAYS.items(), key=lambda kv: -len(kv[0])):
-        if word in text.text:
-            return 24.0 * days
-    for pattern, hours in _DURATION_WORDS:
-        if text.take(pattern):
-            return hours
-    return None
+def _read(text: _Text, kind: QuantityKind) -> float | None:
+    q = _take(text, find_quantity(kind, text.text))
+    return None if q is None else q.value
 
 
 # -- intents ------------------------------------------------------------------------------------
@@ -744,13 +510,12 @@ def parse_request(text: str, vocabulary: Vocabulary) -> list[IntendedCall]:
     intents = _intents(req.text, has_refs, bool(events))
     if commands:
         intents.append("propose_commands")
-    step_s = _read_step_s(req)
-    elevation = req.take(_ELEVATION)
-    hbr_m = _read_hbr_m(req)
-    max_pc = _read_max_pc(req) if "plan_avoidance" in intents else None
-    distance_km = _read_distance_km(req)
-    duration = _read_duration_h(req)
-    elevation_deg = _number(elevation.group(1)) if elevation else None
+    step_s = _read(req, "step_s")
+    elevation_deg = _read(req, "elevation_deg")
+    hbr_m = _read(req, "radius_m")
+    max_pc = _read(req, "probability") if "plan_avoidance" in intents else None
+    distance_km = _read(req, "distance_km")
+    duration = _read(req, "duration_h")
     everyone = sorted(set(vocabulary.satellites.values())) if _ALL.search(text) else []
     slots = _Slots(
         satellites=sats or "all",

@@ -37,7 +37,7 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
@@ -60,6 +60,7 @@ from pydantic_core import PydanticCustomError
 from cosmo_agent.tools.spaceweather import DEFAULT_ALERT_RULES, AlertRule
 
 __all__ = [
+    "AmbiguousName",
     "Antenna",
     "ApprovalPolicy",
     "DataSources",
@@ -76,6 +77,7 @@ __all__ = [
 ]
 
 _M = TypeVar("_M", bound=BaseModel)
+_T = TypeVar("_T")
 
 Sensitivity = Literal["radiation", "drag", "thermal", "power", "optics"]
 """What a satellite is sensitive to; space-weather alert rules select on these."""
@@ -152,6 +154,39 @@ Name = Annotated[str, BeforeValidator(_printable_name)]
 def _name_key(name: str) -> str:
     """How names are compared for uniqueness: case-insensitive, runs of whitespace as one space."""
     return " ".join(name.split()).casefold()
+
+
+class AmbiguousName(KeyError):
+    """A loosely written name that fits more than one satellite or station; ``candidates``
+    are their names."""
+
+    def __init__(self, key: str, candidates: Sequence[str]) -> None:
+        super().__init__(f"{key!r} could be any of {', '.join(candidates)}; name one of them")
+        self.key = key
+        self.candidates = tuple(candidates)
+
+
+def _loose_key(name: str) -> str:
+    """A name as people may write it: case, whitespace, ``-``, ``_`` and ``.`` ignored, and a
+    ``NORAD``/``#`` prefix before an id dropped."""
+    key = re.sub(r"[\s_.\-]+", "", name).casefold()
+    bare = re.sub(r"^(?:norad(?:id)?|#)", "", key)
+    return bare if bare.isdigit() else key
+
+
+def _lookup(key: str | int, entries: Sequence[tuple[_T, Sequence[str]]]) -> _T | None:
+    """The entry one of whose names is ``key``: exactly (case aside) first, then loosely."""
+    exact = str(key).strip().casefold()
+    for entry, names in entries:
+        if exact in {n.casefold() for n in names}:
+            return entry
+    loose = _loose_key(str(key))
+    if not loose:
+        return None
+    hits = [(entry, names) for entry, names in entries if loose in {_loose_key(n) for n in names}]
+    if len(hits) > 1:
+        raise AmbiguousName(str(key), [names[1] for _, names in hits])
+    return hits[0][0] if hits else None
 
 
 class _Model(BaseModel):
@@ -386,22 +421,26 @@ class Mission(_Model):
     # -- lookups ---------------------------------------------------------------------------
 
     def satellite(self, key: str | int) -> Satellite:
-        """The satellite named ``key`` (id, name or alias; case-insensitive)."""
-        k = str(key).strip().casefold()
-        for sat in self.fleet:
-            if k in {str(sat.norad_id), sat.name.casefold(), *(a.casefold() for a in sat.aliases)}:
-                return sat
-        known = self.fleet_names()
-        raise KeyError(f"no satellite {key!r} in mission {self.name!r}; known: {known}")
+        """The satellite named ``key``: its NORAD id, name or an alias, as people write them.
+
+        Case, spaces, hyphens and underscores do not matter (``kompsat-3``, ``KOMPSAT 3``,
+        ``아리랑 3호``), nor does a ``NORAD`` or ``#`` before an id. Raises :class:`KeyError`
+        for an unknown name and :class:`AmbiguousName` (a ``KeyError``) when a loosely
+        written name fits more than one satellite.
+        """
+        found = _lookup(key, [(s, (str(s.norad_id), s.name, *s.aliases)) for s in self.fleet])
+        if found is None:
+            known = self.fleet_names()
+            raise KeyError(f"no satellite {key!r} in mission {self.name!r}; known: {known}")
+        return found
 
     def station(self, key: str) -> GroundStation:
-        """The ground station named ``key`` (id, name or alias; case-insensitive)."""
-        k = key.strip().casefold()
-        for st in self.stations:
-            if k in {st.id.casefold(), st.name.casefold(), *(a.casefold() for a in st.aliases)}:
-                return st
-        known = self.station_names()
-        raise KeyError(f"no station {key!r} in mission {self.name!r}; known: {known}")
+        """The ground station named ``key`` (id, name or alias; as loosely as :meth:`satellite`)."""
+        found = _lookup(key, [(st, (st.id, st.name, *st.aliases)) for st in self.stations])
+        if found is None:
+            known = self.station_names()
+            raise KeyError(f"no station {key!r} in mission {self.name!r}; known: {known}")
+        return found
 
     def select_satellites(self, keys: list[str] | str) -> list[Satellite]:
         """Resolve ``"all"`` or a list of names/aliases/ids (duplicates removed, order kept)."""

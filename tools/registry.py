@@ -55,7 +55,13 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from cosmo_agent.orbital.catalog import Catalog, StalenessPolicy
 from cosmo_agent.orbital.timescales import require_utc
-from cosmo_agent.tools.mission import GroundStation, Mission, Satellite, load_mission
+from cosmo_agent.tools.mission import (
+    AmbiguousName,
+    GroundStation,
+    Mission,
+    Satellite,
+    load_mission,
+)
 
 if TYPE_CHECKING:
     from cosmo_agent.tools.commands import CommandDictionary
@@ -92,6 +98,7 @@ ToolErrorCode = Literal[
     "invalid_arguments",
     "unknown_satellite",
     "unknown_station",
+    "ambiguous_name",
     "unknown_event",
     "not_in_catalog",
     "stale_data",
@@ -105,6 +112,8 @@ ToolErrorCode = Literal[
 ``unknown_tool``: no tool of that name. ``invalid_json``: the arguments string is not JSON.
 ``invalid_arguments``: a field is missing, unknown, of the wrong type or out of range.
 ``unknown_satellite`` / ``unknown_station``: a name that is not in the mission.
+``ambiguous_name``: a loosely written name (case, spaces, hyphens aside) that fits more
+than one satellite or station; the error lists them.
 ``unknown_event``: a conjunction id no screening produced. ``not_in_catalog``: a fleet
 satellite without an element set. ``stale_data``: element sets too old to plan with
 (the mission's ``stale_refuse_days``). ``data_unavailable``: a data source (catalog,
@@ -130,6 +139,10 @@ ERROR_TEMPLATES: Final[Mapping[ToolErrorCode, str]] = MappingProxyType(
         "unknown_station": (
             "unknown ground station {key!r}{hint}; the mission's stations are {choices}"
             ' (id, name or alias), or use "all".'
+        ),
+        "ambiguous_name": (
+            "{what} {key!r} could be any of {candidates}; call again naming one of them"
+            " exactly (name, alias or id)."
         ),
         "unknown_event": (
             "no conjunction event {key!r}{hint}; known events: {choices}. Call"
@@ -388,6 +401,8 @@ class ToolContext:
         for key in keys:
             try:
                 sat = self.mission.satellite(key)
+            except AmbiguousName as exc:
+                raise _ambiguous("satellite", exc) from None
             except KeyError:
                 names = self.mission.fleet_names()
                 raise ToolError.make(
@@ -406,6 +421,8 @@ class ToolContext:
         for key in keys:
             try:
                 st = self.mission.station(key)
+            except AmbiguousName as exc:
+                raise _ambiguous("ground station", exc) from None
             except KeyError:
                 names = self.mission.station_names()
                 raise ToolError.make(
@@ -416,6 +433,12 @@ class ToolContext:
                 ) from None
             out.setdefault(st.id, st)
         return list(out.values())
+
+
+def _ambiguous(what: str, exc: AmbiguousName) -> ToolError:
+    return ToolError.make(
+        "ambiguous_name", what=what, key=exc.key, candidates=", ".join(exc.candidates)
+    )
 
 
 def _hint(key: str, names: Iterable[str]) -> str:
@@ -565,6 +588,10 @@ class ToolOutcome:
     error: ToolErrorInfo | None
     summary: str
     duration_s: float
+    resolved: Mapping[str, Any] | None = None
+    """The arguments as the tool executed them: defaults filled in, values in the tool's units
+    ("3 days" → 72.0), times in UTC, satellites and stations by canonical name; None when the
+    arguments were not valid. ``arguments`` is what the caller wrote."""
 
     @property
     def ok(self) -> bool:
@@ -608,9 +635,7 @@ def call_tool(
         specs = tool_specs()
         spec = specs.get(name)
         if spec is None:
-            raise ToolError.make(
-                "unknown_tool", name=name, choices=", ".join(specs)
-            )
+            raise ToolError.make("unknown_tool", name=name, choices=", ".join(specs))
         if isinstance(raw, str):
             raw = _parse_json(spec, raw)
         if not isinstance(raw, Mapping):
@@ -622,10 +647,11 @@ def call_tool(
             )
         raw = dict(raw)
         try:
-            args = spec.args.model_validate(raw)
+            args = spec.args.model_validate(raw, context={"now": ctx.now})
         except ValidationError as err:
             problems = "; ".join(_describe(e, spec) for e in err.errors())
             raise ToolError.make("invalid_arguments", name=name, problems=problems) from None
+        resolved = _canonical(ctx, args.model_dump(mode="json"))
         result = spec.fn(ctx, args)
     except ToolError as err:
         return _failure(name, raw, err.code, err.message, t0)
@@ -642,12 +668,45 @@ def call_tool(
         error=None,
         summary=result.summary(),
         duration_s=time.perf_counter() - t0,
+        resolved=resolved,
     )
 
 
-def _failure(
-    name: str, raw: Any, code: ToolErrorCode, message: str, t0: float
-) -> ToolOutcome:
+def _canonical(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
+    """``args`` with satellites by name and stations by id, as the mission spells them (a name
+    the mission does not know is kept as written: the tool reports it)."""
+
+    def sats(keys: Sequence[str] | str) -> list[str]:
+        return [s.name for s in ctx.satellites(keys)]
+
+    def stations(keys: Sequence[str] | str) -> list[str]:
+        return [st.id for st in ctx.stations(keys)]
+
+    def names(keys: Any, lookup: Callable[[Any], list[str]]) -> Any:
+        if keys == "all" or not isinstance(keys, list | str):
+            return keys
+        try:
+            found = lookup(keys)
+        except ToolError:
+            return keys
+        return found if isinstance(keys, list) else found[0]
+
+    out = dict(args)
+    if "satellites" in out:
+        out["satellites"] = names(out["satellites"], sats)
+    if "stations" in out:
+        out["stations"] = names(out["stations"], stations)
+    if isinstance(out.get("commands"), list):
+        out["commands"] = [
+            {**c, "satellite": names(c["satellite"], sats)}
+            if isinstance(c, dict) and "satellite" in c
+            else c
+            for c in out["commands"]
+        ]
+    return out
+
+
+def _failure(name: str, raw: Any, code: ToolErrorCode, message: str, t0: float) -> ToolOutcome:
     arguments = dict(raw) if isinstance(raw, Mapping) else {"_raw": raw}
     first = message if len(message) <= 160 else message[:157] + "..."
     return ToolOutcome(
@@ -732,9 +791,7 @@ def _node_at(schema: Mapping[str, Any], loc: Sequence[int | str]) -> Mapping[str
     node: Mapping[str, Any] = schema
     for part in loc:
         if "anyOf" in node:
-            node = next(
-                (b for b in node["anyOf"] if b.get("type") in ("array", "object")), node
-            )
+            node = next((b for b in node["anyOf"] if b.get("type") in ("array", "object")), node)
         if isinstance(part, int):
             node = node.get("items", {})
         elif "properties" in node and part in node["properties"]:
@@ -759,12 +816,16 @@ def _range_text(node: Mapping[str, Any], name: str) -> str:
     lo = (
         f"{_num(node['exclusiveMinimum'])} < "
         if "exclusiveMinimum" in node
-        else f"{_num(node['minimum'])} <= " if "minimum" in node else ""
+        else f"{_num(node['minimum'])} <= "
+        if "minimum" in node
+        else ""
     )
     hi = (
         f" < {_num(node['exclusiveMaximum'])}"
         if "exclusiveMaximum" in node
-        else f" <= {_num(node['maximum'])}" if "maximum" in node else ""
+        else f" <= {_num(node['maximum'])}"
+        if "maximum" in node
+        else ""
     )
     if lo or hi:
         return f"{lo}{name}{hi}"

@@ -36,7 +36,15 @@ from typing import TYPE_CHECKING, Annotated, Any, Final, Literal, NamedTuple
 from warnings import catch_warnings, simplefilter
 
 import numpy as np
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    WithJsonSchema,
+)
 
 from cosmo_agent.orbital.catalog import Catalog
 from cosmo_agent.orbital.collision import (
@@ -51,6 +59,7 @@ from cosmo_agent.orbital.frames import itrs_to_geodetic, teme_to_itrs
 from cosmo_agent.orbital.propagation import propagate as propagate_catalog
 from cosmo_agent.orbital.timescales import utc_times
 from cosmo_agent.tools.mission import GroundStation, Satellite
+from cosmo_agent.tools.quantities import QuantityError, QuantityKind, parse_quantity, parse_time
 from cosmo_agent.tools.registry import (
     EVENT_MATCH_S,
     NAMES_KEY,
@@ -131,6 +140,67 @@ _FUTURE_DATA_TOLERANCE_S: Final = 3600.0  # space-weather data newer than the cl
 Name = Annotated[str, Field(min_length=1, max_length=128)]
 
 
+QUANTITY_TEXT_MAX_CHARS: Final = 64
+"""The longest value with units a quantity argument accepts as text ("within the next 3 days")."""
+
+
+def _quantity_reader(kind: QuantityKind) -> BeforeValidator:
+    """Read a text value ("3 days", "90분", "within 2 km") into the argument's unit."""
+
+    def read(value: object) -> object:
+        if isinstance(value, str):
+            try:
+                return parse_quantity(kind, value)
+            except QuantityError as exc:
+                raise ValueError(str(exc)) from None
+        return value
+
+    return BeforeValidator(read)
+
+
+def _measured(kind: QuantityKind, description: str, **bounds: float) -> Any:
+    """A number in ``kind``'s unit within ``bounds``, or the same value written with its unit
+    (read by :func:`~cosmo_agent.tools.quantities.parse_quantity`)."""
+    number: dict[str, Any] = {"type": "number"}
+    keys = {"gt": "exclusiveMinimum", "ge": "minimum", "lt": "exclusiveMaximum", "le": "maximum"}
+    number.update({keys[k]: v for k, v in bounds.items()})
+    text = {"type": "string", "minLength": 1, "maxLength": QUANTITY_TEXT_MAX_CHARS}
+    return Annotated[
+        float,
+        _quantity_reader(kind),
+        Field(description=description, **bounds),  # type: ignore[arg-type]
+        WithJsonSchema({"anyOf": [number, text], "description": description}),
+    ]
+
+
+def _read_time(value: object, info: ValidationInfo) -> object:
+    """A time as ISO 8601 UTC or relative to the planning clock ("in 2 hours", "2시간 후")."""
+    if not isinstance(value, str):
+        return value
+    now = (info.context or {}).get("now") if isinstance(info.context, dict) else None
+    try:
+        return parse_time(value, now)
+    except QuantityError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _when(description: str) -> Any:
+    return Annotated[
+        AwareDatetime,
+        BeforeValidator(_read_time),
+        Field(description=description),
+        WithJsonSchema(
+            {
+                "anyOf": [
+                    {"type": "string", "format": "date-time"},
+                    {"type": "string", "minLength": 1, "maxLength": QUANTITY_TEXT_MAX_CHARS},
+                ],
+                "description": description,
+            }
+        ),
+    ]
+
+
 # A repeated name means nothing (the tools resolve each satellite or station once), so the
 # schema asks for distinct items; constrained decoding enforces it (model/unique_items.py).
 _NameList = Annotated[
@@ -161,10 +231,12 @@ StationSelection = Annotated[
         json_schema_extra={NAMES_KEY: "station"},
     ),
 ]
-Hours = Annotated[
-    float,
-    Field(gt=0.0, le=168.0, description="Hours to cover from the planning clock (default 24)."),
-]
+Hours = _measured(
+    "duration_h",
+    'Hours to cover from the planning clock (default 24), or a duration such as "3 days".',
+    gt=0.0,
+    le=168.0,
+)
 EventId = Annotated[
     str,
     Field(
@@ -413,10 +485,7 @@ def fleet_status(ctx: ToolContext, args: FleetStatusArgs) -> FleetStatusResult:
                 inclination_deg=_num(sub.inclination_deg[i], 3),
                 sgp4_error=errors.get(sat.norad_id),
             )
-    out = [
-        rows.get(sat.norad_id) or _missing_status(sat)
-        for sat in ctx.mission.fleet
-    ]
+    out = [rows.get(sat.norad_id) or _missing_status(sat) for sat in ctx.mission.fleet]
     policy = ctx.staleness_policy
     return FleetStatusResult(
         at_utc=at,
@@ -455,12 +524,17 @@ class PropagateArgs(ToolArgs):
     """Ground tracks of fleet satellites."""
 
     satellites: SatelliteSelection
-    start: AwareDatetime | None = Field(
-        default=None,
-        description="ISO 8601 UTC start, e.g. 2026-06-10T12:00:00Z (default: the planning clock).",
-    )
+    start: (
+        _when(
+            "ISO 8601 UTC start, e.g. 2026-06-10T12:00:00Z, or relative to the planning clock"
+            ' ("in 2 hours") (default: the planning clock).'
+        )
+        | None
+    ) = None
     duration_h: Hours = 24.0
-    step_s: float = Field(default=60.0, ge=1.0, le=3600.0, description="Seconds between samples.")
+    step_s: _measured(  # type: ignore[valid-type]
+        "step_s", 'Seconds between samples, or e.g. "5 minutes".', ge=1.0, le=3600.0
+    ) = 60.0
 
 
 class Track(_Out):
@@ -545,10 +619,15 @@ class FindPassesArgs(ToolArgs):
     satellites: SatelliteSelection
     stations: StationSelection
     duration_h: Hours = 24.0
-    min_elevation_deg: Annotated[float, Field(ge=0.0, le=90.0)] | None = Field(
-        default=None,
-        description="Elevation threshold in degrees (default: each station's own minimum).",
-    )
+    min_elevation_deg: (
+        _measured(
+            "elevation_deg",
+            "Elevation threshold in degrees (default: each station's own minimum).",
+            ge=0.0,
+            le=90.0,
+        )
+        | None
+    ) = None
 
 
 class PassInfo(_Out):
@@ -688,10 +767,15 @@ class ScreenConjunctionsArgs(ToolArgs):
 
     satellites: SatelliteSelection
     duration_h: Hours = 24.0
-    threshold_km: Annotated[float, Field(gt=0.0, le=100.0)] | None = Field(
-        default=None,
-        description="Report approaches closer than this, km (default: the mission policy, 5).",
-    )
+    threshold_km: (
+        _measured(
+            "distance_km",
+            "Report approaches closer than this, km (default: the mission policy, 5).",
+            gt=0.0,
+            le=100.0,
+        )
+        | None
+    ) = None
 
 
 class ConjunctionEvent(_Out):
@@ -818,13 +902,16 @@ class AssessConjunctionArgs(ToolArgs):
     """Collision probability of one screened conjunction."""
 
     event_id: EventId
-    hard_body_radius_m: Annotated[float, Field(gt=0.0, le=1000.0)] | None = Field(
-        default=None,
-        description=(
+    hard_body_radius_m: (
+        _measured(
+            "radius_m",
             "Combined hard-body radius, m (default: the fleet satellite's radius from the mission"
-            f" plus {DEFAULT_SECONDARY_HARD_BODY_RADIUS_M:g} m for a non-fleet secondary)."
-        ),
-    )
+            f" plus {DEFAULT_SECONDARY_HARD_BODY_RADIUS_M:g} m for a non-fleet secondary).",
+            gt=0.0,
+            le=1000.0,
+        )
+        | None
+    ) = None
 
 
 class CovarianceInfo(_Out):
@@ -995,20 +1082,32 @@ class PlanAvoidanceArgs(ToolArgs):
     """An avoidance burn for one screened conjunction."""
 
     event_id: EventId
-    max_pc: Annotated[float, Field(gt=0.0, lt=1.0)] | None = Field(
-        default=None, description="Pc to get below (default: the mission policy, e.g. 1e-4)."
-    )
-    target_miss_km: Annotated[float, Field(gt=0.0, le=100.0)] | None = Field(
-        default=None, description="Miss distance to reach, km (default: the mission policy)."
-    )
-    burn_epoch: AwareDatetime | None = Field(
-        default=None,
-        description=(
+    max_pc: (
+        _measured(
+            "probability",
+            "Pc to get below (default: the mission policy, e.g. 1e-4).",
+            gt=0.0,
+            lt=1.0,
+        )
+        | None
+    ) = None
+    target_miss_km: (
+        _measured(
+            "distance_km",
+            "Miss distance to reach, km (default: the mission policy).",
+            gt=0.0,
+            le=100.0,
+        )
+        | None
+    ) = None
+    burn_epoch: (
+        _when(
             "ISO 8601 UTC burn time, e.g. 2026-06-10T15:30:00Z, before the TCA and after the"
             " planning clock plus the command margin (default: 1.5 orbits before the TCA,"
             " other lead times tried if that burn is not clear)."
-        ),
-    )
+        )
+        | None
+    ) = None
     burn_lead_orbits: Annotated[float, Field(gt=0.0, le=15.0)] | None = Field(
         default=None,
         description="Burn this many orbits before the TCA (instead of burn_epoch, not both).",
@@ -1116,9 +1215,7 @@ class ManeuverProposal(ToolResult):
         )
 
 
-ProposalStatus = Literal[
-    "proposed", "already_safe", "no_solution", "no_clear_candidate", "failed"
-]
+ProposalStatus = Literal["proposed", "already_safe", "no_solution", "no_clear_candidate", "failed"]
 _AVOIDANCE_STATUS_NAMES: Final[dict[int, ProposalStatus]] = {
     0: "proposed",
     1: "already_safe",
@@ -1766,9 +1863,13 @@ class CommandRequest(BaseModel):
         ),
     ]
     command: str = Field(min_length=1, max_length=64, description="Command name, e.g. SET_MODE.")
-    time: AwareDatetime | None = Field(
-        default=None, description="ISO 8601 UTC execution time (default: next contact)."
-    )
+    time: (
+        _when(
+            "ISO 8601 UTC execution time, or relative to the planning clock"
+            ' ("tomorrow at 03:00 UTC") (default: next contact).'
+        )
+        | None
+    ) = None
     parameters: dict[Annotated[str, Field(max_length=64)], ParameterValue] = Field(
         default_factory=dict, max_length=32, description="Command parameters by name."
     )
