@@ -13,8 +13,15 @@ leave it out (``excluded``: no element set, elements too old, SGP4 failed). Beyo
   a level unknown, and unknown is not quiet);
 - ``avoid_conjunctions`` needs a planned maneuver for every event whose assessment asks for
   one;
-- a tool of the registry that failed and never succeeded afterwards is a gap of its own
-  (free-text requests have no structured objective to account for them);
+- each free-text request counts as objectives of its own: the tool calls the rules
+  planner's reading gives it (:func:`~cosmo_agent.agent.intents.parse_request` with the
+  mission's :func:`~cosmo_agent.agent.rules.vocabulary_for`) must have run for the satellites
+  it names (``propose_commands``: each named command checked and accepted for each named
+  satellite; ``assess_conjunction`` / ``plan_avoidance``: a call for each named event). Their
+  gaps are named ``request:<n>`` (n counts the mission's ``requests`` from 1) and quote the
+  request; a request the reading maps to no tool (chit-chat, out of scope) is no gap, and a
+  (tool, satellite) that a structured objective already reports is not reported twice;
+- a tool of the registry that failed and never succeeded afterwards is a gap of its own;
 - safety (:func:`safety_gaps`, checked again after every repair): each ``safe_mode_recommended``
   alert has its satellite's ``SAFE_MODE_ENTER`` in the plan, and no downlink of that satellite
   starts after it.
@@ -30,16 +37,19 @@ space_weather_watch for fleet: space_weather did not run
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Final
 
+from cosmo_agent.agent.intents import IntendedCall, parse_request
 from cosmo_agent.agent.plan import CommandPlan, PlanGap, SatelliteRef
+from cosmo_agent.agent.rules import vocabulary_for
 from cosmo_agent.agent.trace import ToolRecord
 from cosmo_agent.tools.mission import Mission, Satellite
 
 __all__ = [
     "OBJECTIVE_TOOLS",
+    "REQUEST_OBJECTIVE",
     "SAFETY_OBJECTIVE",
     "objective_gaps",
     "safety_gaps",
@@ -58,6 +68,9 @@ OBJECTIVE_TOOLS: Final[Mapping[str, str]] = {
 """Objective kind -> the tool whose successful call fulfils it."""
 SAFETY_OBJECTIVE: Final = "safety"
 """The ``objective`` of gaps that safety policies raise (recomputed after repairs)."""
+REQUEST_OBJECTIVE: Final = "request:{n}"
+"""The ``objective`` of gaps of the mission's n-th free-text request (counted from 1)."""
+_QUOTE_CHARS: Final = 60  # a request is quoted in its gaps up to this many characters
 _PER_SATELLITE: Final = frozenset(
     {"space_weather", "screen_conjunctions", "find_passes", "schedule_contacts", "propagate"}
 )
@@ -99,13 +112,15 @@ def _covered(mission: Mission, records: Iterable[ToolRecord]) -> tuple[set[int],
 
 
 def objective_gaps(mission: Mission, records: Sequence[ToolRecord]) -> list[PlanGap]:
-    """Every objective of ``mission`` that the tool calls in ``records`` did not fulfil,
-    per satellite where the objective is per satellite (see the module docstring)."""
+    """Every objective of ``mission`` (structured, and each free-text request) that the tool
+    calls in ``records`` did not fulfil, per satellite where the objective is per satellite
+    (see the module docstring)."""
     ok: dict[str, list[ToolRecord]] = {}
     failed: dict[str, list[ToolRecord]] = {}
     for r in records:
         (ok if r.ok else failed).setdefault(r.name, []).append(r)
     gaps: list[PlanGap] = []
+    reported: set[tuple[str, int | None]] = set()  # (what, satellite or None: every one)
 
     def why_not(tool: str) -> str:
         errors = failed.get(tool, [])
@@ -120,6 +135,7 @@ def objective_gaps(mission: Mission, records: Sequence[ToolRecord]) -> list[Plan
         wanted = _select(mission, objective.satellites)
         if not ok.get(tool):
             gaps.append(PlanGap(objective=kind, reason=why_not(tool)))
+            reported.add((tool, None))
             continue
         if tool in _PER_SATELLITE:
             done, reasons = _covered(mission, ok[tool])
@@ -129,16 +145,111 @@ def objective_gaps(mission: Mission, records: Sequence[ToolRecord]) -> list[Plan
                     gaps.append(
                         PlanGap(objective=kind, satellite=SatelliteRef.of(sat), reason=reason)
                     )
+                    reported.add((tool, sat.norad_id))
         if kind == "space_weather_watch":
             gaps += _space_weather_gaps(ok[tool][-1])
         if kind == "avoid_conjunctions":
             gaps += _avoidance_gaps(mission, ok)
+    asked = _requested(mission)
+    for n, calls in enumerate(asked, 1):
+        gaps += _request_gaps(mission, n, calls, ok, why_not, reported)
     objective_tools = {OBJECTIVE_TOOLS[o.kind] for o in mission.objectives}
+    objective_tools |= {c.name for calls in asked for c in calls}
     for name, errors in failed.items():
         unknown = all(e.error_code == "unknown_tool" for e in errors)  # no tool, no objective
         if name not in ok and name not in objective_tools and not unknown:
             gaps.append(PlanGap(objective=name, reason=why_not(name)))
     return gaps
+
+
+def _requested(mission: Mission) -> list[list[IntendedCall]]:
+    """The tool calls each free-text request asks for, as the rules planner reads it."""
+    if not mission.requests:
+        return []
+    vocab = vocabulary_for(mission)
+    return [parse_request(text, vocab) for text in mission.requests]
+
+
+def _request_gaps(
+    mission: Mission,
+    n: int,
+    calls: Sequence[IntendedCall],
+    ok: Mapping[str, list[ToolRecord]],
+    why_not: Callable[[str], str],
+    reported: set[tuple[str, int | None]],
+) -> list[PlanGap]:
+    """Gaps of request ``n``: its intended ``calls`` that did not run for what it names
+    (``reported``: what (a tool, a command, an event) for which satellite (None: all) has a
+    gap already, updated)."""
+    text = " ".join(mission.requests[n - 1].split())
+    quote = text if len(text) <= _QUOTE_CHARS else text[: _QUOTE_CHARS - 1] + "…"
+    objective = REQUEST_OBJECTIVE.format(n=n)
+    gaps: list[PlanGap] = []
+
+    def gap(tool: str, sat: Satellite | None, what: str, why: str) -> None:
+        key = (what, None if sat is None else sat.norad_id)
+        if key in reported or (what, None) in reported or (tool, None) in reported:
+            return  # an objective (or an earlier request) says it already
+        reported.add(key)
+        ref = None if sat is None else SatelliteRef.of(sat)
+        reason = f'"{quote}" asks for {what}; {why}'
+        gaps.append(PlanGap(objective=objective, satellite=ref, reason=reason[:2000]))
+
+    for call in calls:
+        tool, args = call.name, call.arguments
+        done = ok.get(tool, [])
+        if tool == "propose_commands":
+            for item in args.get("commands", []):
+                command = str(item.get("command"))
+                for sat in _select(mission, item.get("satellite") or []):
+                    why = _command_unmet(sat, command, done, why_not)
+                    if why is not None:
+                        gap(tool, sat, f"{command} (propose_commands)", why)
+        elif tool in ("assess_conjunction", "plan_avoidance"):
+            event = _event_key(args.get("event_id"))
+            if not any(_event_key(r.result.get("event_id")) == event for r in done):
+                gap(tool, None, f"{tool} of {args.get('event_id')}", why_not(tool))
+        elif not done:
+            gap(tool, None, tool, why_not(tool))
+        elif tool in _PER_SATELLITE:
+            covered, reasons = _covered(mission, done)
+            for sat in _select(mission, args.get("satellites", "all")):
+                if sat.norad_id not in covered:
+                    why = reasons.get(sat.norad_id) or f"{tool} did not include it"
+                    gap(tool, sat, tool, why)
+    return gaps
+
+
+def _command_unmet(
+    sat: Satellite,
+    command: str,
+    done: Sequence[ToolRecord],
+    why_not: Callable[[str], str],
+) -> str | None:
+    """Why ``command`` for ``sat`` was not checked and accepted by propose_commands (None:
+    it was)."""
+    refused = ""
+    for r in done:
+        for item in r.result.get("items", []):
+            ref = item.get("satellite") or {}
+            if item.get("command") != command or ref.get("norad_id") != sat.norad_id:
+                continue
+            if item.get("accepted"):
+                return None
+            issues = item.get("issues") or []
+            refused = str(issues[0].get("message", "")) if issues else "no reason given"
+    if refused:
+        return f"propose_commands refused it ({refused})"[:1500]
+    if done:
+        return f"propose_commands was not asked for {command} for {sat.name}"
+    return why_not("propose_commands")
+
+
+def _event_key(value: Any) -> str:
+    """``CONJ-7``, ``conj-0007`` -> ``CONJ-7``: a request's event id beside a result's."""
+    text = str(value or "").strip().upper()
+    head, _, number = text.rpartition("-")
+    return f"{head}-{int(number)}" if number.isdigit() else text
 
 
 def _space_weather_gaps(record: ToolRecord) -> list[PlanGap]:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,6 +21,7 @@ from cosmo_agent.agent.cli import main
 from cosmo_agent.agent.coverage import objective_gaps, safety_gaps, with_safety_gaps
 from cosmo_agent.agent.planners import ScriptedPlanner
 from cosmo_agent.agent.runner import Agent, PlanResult
+from cosmo_agent.agent.trace import ToolRecord
 from cosmo_agent.agent.validator import validate_plan
 from cosmo_agent.tools.mission import Mission, load_mission
 
@@ -135,7 +137,14 @@ def test_a_planner_that_calls_nothing_gets_an_incomplete_plan(demo: Mission) -> 
 def test_objective_gaps_follow_the_objectives(demo: Mission) -> None:
     kinds = [g.objective for g in objective_gaps(demo, [])]
     assert kinds == [o.kind for o in demo.objectives]
-    assert objective_gaps(demo.model_copy(update={"objectives": []}), []) == []
+    assert objective_gaps(demo.model_copy(update={"objectives": [], "requests": []}), []) == []
+    # without objectives, the free-text request still asks for its downlinks
+    [gap] = objective_gaps(demo.model_copy(update={"objectives": []}), [])
+    assert gap.objective == "request:1" and gap.satellite is None
+    assert gap.reason == (
+        '"Schedule downlinks for every satellite today and keep the f…" asks for'
+        " schedule_contacts; schedule_contacts did not run"
+    )
 
 
 def test_safe_mode_removed_is_a_safety_gap(demo_plan: PlanResult, demo: Mission) -> None:
@@ -168,3 +177,142 @@ def test_a_downlink_after_safe_mode_is_a_safety_gap(demo_plan: PlanResult, demo:
     for minutes, expected in ((-30, 0), (-1, 0), (1, 1), (30, 1)):
         shifted = moved.model_copy(update={"time": safe.time + timedelta(minutes=minutes)})
         assert len(safety_gaps(plan.with_commands([*plan.commands, shifted]), demo)) == expected
+
+
+# -- free-text requests are objectives too ---------------------------------------------------
+
+
+def _requests_only(tmp_path: Path, *requests: str) -> Path:
+    """The demo mission with no structured objectives, only these free-text requests."""
+    text = DEMO.read_text(encoding="utf-8")
+    head = text[: text.index("objectives:")]
+    path = tmp_path / "requests.yaml"
+    lines = "".join(f"  - {r}\n" for r in requests)
+    path.write_text(f"{head}objectives: []\nrequests:\n{lines}", encoding="utf-8")
+    return path
+
+
+SCREEN_K5 = "screen conjunctions for KOMPSAT 5 over the next 2 days"
+
+
+def test_a_request_nobody_acted_on_is_a_gap(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mission = load_mission(_requests_only(tmp_path, SCREEN_K5))
+    assert mission.objectives == []
+    with Agent(mission, planner=ScriptedPlanner(["All good, nothing to do."])) as agent:
+        idle = agent.plan(approve_all=True)
+    assert idle.status == "incomplete" and idle.plan is not None
+    [gap] = idle.plan.gaps
+    assert (gap.objective, gap.satellite) == ("request:1", None)
+    assert (
+        gap.reason == f'"{SCREEN_K5}" asks for screen_conjunctions; screen_conjunctions did not run'
+    )
+    # the CLI says so and exits 1 (its planner swapped for the idle one)
+    monkeypatch.setattr(
+        "cosmo_agent.agent.runner.make_planner",
+        lambda *_a, **_k: ScriptedPlanner(["All good, nothing to do."]),
+    )
+    assert main(["plan", str(_requests_only(tmp_path, SCREEN_K5)), "--approve-all"]) == 1
+    out = capsys.readouterr().out
+    assert "status: incomplete" in out and "request:1 for fleet" in out
+
+
+def test_the_rules_planner_covers_the_request(tmp_path: Path) -> None:
+    mission = load_mission(_requests_only(tmp_path, SCREEN_K5))
+    with Agent(mission, planner="rules") as agent:
+        result = agent.plan(approve_all=True)
+    assert result.status == "accepted", result.reasons
+    assert result.plan is not None and result.plan.gaps == []
+    screened = [e for e in result.trace if e["name"] == "screen_conjunctions"]
+    assert [e["args"]["satellites"] for e in screened] == [["KOMPSAT 5"]]
+
+
+def test_a_request_for_other_satellites_leaves_the_named_one_a_gap(tmp_path: Path) -> None:
+    mission = load_mission(_requests_only(tmp_path, SCREEN_K5))
+    script = [{"name": "screen_conjunctions", "args": {"satellites": ["K3"], "duration_h": 48}}]
+    with Agent(mission, planner=ScriptedPlanner([script, "done"])) as agent:
+        result = agent.plan(approve_all=True)
+    assert result.status == "incomplete"
+    assert _gaps(result) == [("request:1", 39227)]
+    assert result.plan is not None
+    assert result.plan.gaps[0].reason.endswith("screen_conjunctions did not include it")
+
+
+def test_requested_commands_must_be_checked_and_accepted(tmp_path: Path) -> None:
+    ask = "Queue a NOOP command for K3 in 2 hours"
+    mission = load_mission(_requests_only(tmp_path, ask))
+    other = {"commands": [{"satellite": "K5", "command": "NOOP"}]}
+    script = [{"name": "propose_commands", "args": other}, "done"]
+    with Agent(mission, planner=ScriptedPlanner(script)) as agent:
+        result = agent.plan(approve_all=True)
+    assert result.status == "incomplete" and result.plan is not None
+    [gap] = [g for g in result.plan.gaps if g.objective == "request:1"]
+    assert gap.satellite is not None and gap.satellite.norad_id == 38338
+    assert gap.reason == (
+        f'"{ask}" asks for NOOP (propose_commands); propose_commands was not asked for NOOP'
+        " for KOMPSAT 3"
+    )
+    with Agent(mission, planner="rules") as agent:
+        done = agent.plan(approve_all=True)
+    assert done.status == "accepted", done.reasons
+    assert done.plan is not None
+    assert any(c.command == "NOOP" and c.satellite.norad_id == 38338 for c in done.plan.commands)
+
+
+def test_a_request_that_names_no_tool_is_no_gap(demo: Mission) -> None:
+    chat = demo.model_copy(
+        update={"objectives": [], "requests": ["hello, who are you?", "What is a TLE?"]}
+    )
+    assert objective_gaps(chat, []) == []
+
+
+def _record(name: str, args: dict[str, Any], result: dict[str, Any]) -> ToolRecord:
+    return ToolRecord(call_id=f"c-{name}", name=name, args=args, ok=True, result=result)
+
+
+def test_each_requested_event_and_command_is_its_own_gap(demo: Mission) -> None:
+    asks = ["Assess CONJ-0007 and CONJ-0012 please", "Send NOOP and TIME_SYNC to K3 and K5"]
+    mission = demo.model_copy(update={"objectives": [], "requests": asks})
+    gaps = objective_gaps(mission, [])
+    assert [(g.objective, g.satellite and g.satellite.norad_id) for g in gaps] == [
+        ("request:1", None),
+        ("request:1", None),
+        ("request:2", 38338),
+        ("request:2", 38338),
+        ("request:2", 39227),
+        ("request:2", 39227),
+    ]
+    assert "assess_conjunction of CONJ-0012; assess_conjunction did not run" in gaps[1].reason
+    assert "asks for TIME_SYNC (propose_commands); propose_commands did not run" in gaps[3].reason
+    k3 = {"norad_id": 38338, "name": "KOMPSAT 3"}
+    records = [
+        _record("assess_conjunction", {"event_id": "conj-7"}, {"event_id": "CONJ-0007"}),
+        _record(
+            "propose_commands",
+            {"commands": []},
+            {
+                "items": [
+                    {"satellite": k3, "command": "NOOP", "accepted": True, "issues": []},
+                    {
+                        "satellite": k3,
+                        "command": "TIME_SYNC",
+                        "accepted": False,
+                        "issues": [{"code": "missing_parameter", "message": "needs gps_week"}],
+                    },
+                ]
+            },
+        ),
+    ]
+    left = objective_gaps(mission, records)
+    assert [(g.objective, g.satellite and g.satellite.norad_id) for g in left] == [
+        ("request:1", None),
+        ("request:2", 38338),
+        ("request:2", 39227),
+        ("request:2", 39227),
+    ]
+    assert "CONJ-0012" in left[0].reason
+    assert left[1].reason.endswith(
+        "asks for TIME_SYNC (propose_commands); propose_commands refused it (needs gps_week)"
+    )
+    assert left[2].reason.endswith("propose_commands was not asked for NOOP for KOMPSAT 5")
