@@ -19,6 +19,10 @@ pydantic ``Args``) run by ``langgraph.prebuilt.ToolNode``; the tool body is
 arguments, unknown names) come back to the planner as templated error data, and every call
 appends a :class:`~cosmo_agent.agent.trace.TraceEntry`.
 
+Validation: ``validate`` and ``emit`` call :func:`~cosmo_agent.agent.validator.validate_plan`
+with ``sources`` (the run's mission data at its clock, in a context of its own), so the
+independent re-derivation of :mod:`~cosmo_agent.agent.crosscheck` runs while planning too.
+
 Approval: hazardous commands are approved in the ``approve`` node, never inside a tool. Modes
 (:data:`ApprovalMode`): ``approve_all`` records an approval by ``RunContext.approver`` for every
 required role; ``interrupt`` pauses with :func:`langgraph.types.interrupt` (resume with
@@ -70,9 +74,10 @@ from cosmo_agent.agent.planners import (
     system_prompt,
 )
 from cosmo_agent.agent.trace import TraceEntry, tool_records
-from cosmo_agent.agent.validator import ValidationReport, validate_plan
+from cosmo_agent.agent.validator import ValidationReport, Violation, validate_plan
+from cosmo_agent.orbital.catalog import Catalog
 from cosmo_agent.tools.mission import Mission
-from cosmo_agent.tools.registry import ToolContext, call_tool, tool_specs
+from cosmo_agent.tools.registry import ToolContext, ToolError, call_tool, tool_specs
 
 __all__ = [
     "RAW_ARGUMENTS",
@@ -97,7 +102,8 @@ RunStatus = Literal["running", "answered", "accepted", "incomplete", "rejected"]
 """``answered``: an ask run's answer; ``accepted``: the plan passed validation with every
 approval it needs and covers every objective and safety policy; ``incomplete``: valid as far
 as it goes, but it has gaps (an objective that did not run for a satellite, a safety policy
-unmet: ``CommandPlan.gaps``); ``rejected``: validation errors remain, or an approval was
+unmet: ``CommandPlan.gaps``; or safe mode missing / space weather unreadable as re-derived
+from the mission's sources); ``rejected``: validation errors remain, or an approval was
 refused."""
 RAW_ARGUMENTS: Final = "__raw_arguments__"
 """Key under which the graph passes a model's unparseable argument text to the tool."""
@@ -336,20 +342,43 @@ def _plan(state: AgentState) -> CommandPlan:
     return CommandPlan.model_validate(state["plan"])
 
 
+def _sources(ctx: ToolContext) -> ToolContext:
+    """The run's mission data at its clock for the validator's re-derivation, in a context of
+    its own (the re-derivation calls tools; the planner's result store stays untouched)."""
+    try:
+        catalog: Catalog | None = ctx.catalog
+    except ToolError:
+        catalog = None  # the crosscheck reports what it cannot check
+    return ToolContext.from_mission(
+        ctx.mission, now=ctx.now, catalog=catalog, space_weather=ctx.space_weather
+    )
+
+
 def _validate(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     ctx = runtime.context.tools
-    report = validate_plan(_plan(state), ctx.mission, now=ctx.now)
+    report = validate_plan(_plan(state), ctx.mission, now=ctx.now, sources=_sources(ctx))
     return {"report": report.model_dump(mode="json")}
+
+
+_SAFETY_UNCOVERED: Final = frozenset({"policy.safe_mode_missing", "policy.space_weather_unknown"})
+
+
+def _is_gap(v: Violation) -> bool:
+    """A violation that says what the plan does not cover, not what is wrong in it: a recorded
+    gap (``coverage.incomplete``), or a safety policy the re-derived space weather finds
+    unmet for the plan as a whole (safe mode missing, space weather unreadable). Like a
+    recorded gap it makes the plan ``incomplete``, not ``rejected``: it often restates one
+    (a planner that never read the space weather has that gap and no safe mode), and no repair
+    adds a command."""
+    return v.rule == "coverage.incomplete" or (
+        v.rule in _SAFETY_UNCOVERED and v.command_index is None
+    )
 
 
 def _blocking(report: ValidationReport) -> list[str]:
     """Errors the repair loop may answer: not approvals (the approval step's) and not gaps
     (no repair covers an objective that did not run; the plan is emitted as incomplete)."""
-    return [
-        v.rule
-        for v in report.errors()
-        if v.rule not in APPROVAL_RULES and v.rule != "coverage.incomplete"
-    ]
+    return [v.rule for v in report.errors() if v.rule not in APPROVAL_RULES and not _is_gap(v)]
 
 
 def _after_validate(state: AgentState, runtime: Runtime[RunContext]) -> str:
@@ -456,17 +485,15 @@ def _approval_request(
 def _emit(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     ctx = runtime.context.tools
     plan = _plan(state)
-    report = validate_plan(plan, ctx.mission, now=ctx.now)
+    report = validate_plan(plan, ctx.mission, now=ctx.now, sources=_sources(ctx))
     reasons: list[str] = []
     approval = state.get("approval") or {}
     if approval.get("status") == "rejected":
         reasons.append(str(approval.get("reason", "approval refused")))
     errors = report.errors()
-    gaps = [v for v in errors if v.rule == "coverage.incomplete"]
+    gaps = [v for v in errors if _is_gap(v)]
     reasons += [
-        f"{v.rule} (command {v.command_index}): {v.message}"
-        for v in errors
-        if v.rule != "coverage.incomplete"
+        f"{v.rule} (command {v.command_index}): {v.message}" for v in errors if not _is_gap(v)
     ]
     status: RunStatus = "rejected" if reasons else "incomplete" if gaps else "accepted"
     reasons += [f"{v.rule}: {v.message}" for v in gaps]

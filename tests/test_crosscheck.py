@@ -14,6 +14,7 @@ import pytest
 
 from cosmo_agent.agent.cli import main
 from cosmo_agent.agent.plan import CommandPlan, PlanContact, UplinkContact
+from cosmo_agent.agent.planners import ScriptedPlanner
 from cosmo_agent.agent.runner import Agent
 from cosmo_agent.agent.validator import ValidationReport, validate_plan
 from cosmo_agent.tools.mission import Mission, load_mission
@@ -46,9 +47,7 @@ def plan(mission: Mission) -> CommandPlan:
 
 def _check(plan: CommandPlan, mission: Mission, now: datetime | None = None) -> ValidationReport:
     now = now or plan.created_at
-    return validate_plan(
-        plan, mission, now=now, sources=ToolContext.from_mission(mission, now=now)
-    )
+    return validate_plan(plan, mission, now=now, sources=ToolContext.from_mission(mission, now=now))
 
 
 def _edit(plan: CommandPlan, fn: Any) -> CommandPlan:
@@ -216,3 +215,66 @@ def test_every_crosscheck_rule_is_known() -> None:
     from cosmo_agent.agent.validator import RULES, RuleId
 
     assert set(CROSSCHECK_RULES) <= set(get_args(RuleId)) == set(RULES)
+
+
+# -- during plan: the graph's validate step re-derives too -----------------------------------
+
+
+def _requests_only(tmp_path: Path, request: str) -> Mission:
+    text = DEMO.read_text(encoding="utf-8")
+    path = tmp_path / "requests.yaml"
+    path.write_text(
+        f"{text[: text.index('objectives:')]}objectives: []\nrequests:\n  - {request}\n",
+        encoding="utf-8",
+    )
+    return load_mission(path)
+
+
+def test_a_plan_run_that_never_read_the_space_weather_is_incomplete(tmp_path: Path) -> None:
+    """No objective asks for space weather and the planner never reads it: the plan covers its
+    one request, but the S3 storm at the mission's clock needs three satellites in safe mode.
+    Without sources the graph accepted it; with them it is incomplete (a safety policy unmet),
+    not rejected (no command in it is wrong)."""
+    mission = _requests_only(tmp_path, "screen conjunctions for KOMPSAT 5 over the next 2 days")
+    screen = {"name": "screen_conjunctions", "args": {"satellites": ["K5"], "duration_h": 48}}
+    with Agent(mission, planner=ScriptedPlanner([screen, "screened"])) as agent:
+        result = agent.plan(approve_all=True)
+    assert result.plan is not None and result.plan.gaps == [] and result.plan.commands == []
+    assert validate_plan(result.plan, mission, now=result.plan.created_at).ok  # self-consistent
+    assert result.status == "incomplete", result.reasons
+    missing = [r for r in result.reasons if r.startswith("policy.safe_mode_missing")]
+    assert len(missing) == 3
+    for name in ("KOMPSAT 3", "KOMPSAT 3A", "NOAA 19"):
+        assert sum(f" puts {name} in safe mode " in r for r in missing) == 1, name
+    assert all(r.startswith("policy.safe_mode_missing") for r in result.reasons)
+
+
+def test_recorded_gaps_stay_incomplete_with_sources(mission: Mission) -> None:
+    """A planner that calls nothing: every objective is a gap, and the re-derived space weather
+    adds the safe modes missing; none of it is a rejection."""
+    with Agent(mission, planner=ScriptedPlanner(["All good, nothing to do."])) as agent:
+        result = agent.plan(approve_all=True)
+    assert result.status == "incomplete"
+    rules = [r.split(":")[0] for r in result.reasons]
+    assert set(rules) == {"coverage.incomplete", "policy.safe_mode_missing"}
+    assert rules.count("policy.safe_mode_missing") == 3
+
+
+def test_the_plan_run_validates_against_the_sources(
+    plan: CommandPlan, mission: Mission, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The graph passes the run's data to validate_plan (a fresh context at the run's clock)."""
+    from cosmo_agent.agent import graph
+
+    seen: list[ToolContext | None] = []
+    real = graph.validate_plan
+
+    def spy(*args: Any, **kwargs: Any) -> ValidationReport:
+        seen.append(kwargs.get("sources"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(graph, "validate_plan", spy)
+    result = Agent(mission, planner="rules").plan(approve_all=True)
+    assert result.status == "accepted" and len(seen) >= 2  # validate and emit
+    assert all(s is not None and s.now == plan.created_at for s in seen)
+    assert all(s is not None and s.mission is mission for s in seen)
