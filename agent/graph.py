@@ -202,7 +202,8 @@ def _run_call(
     entry: TraceEntry = {
         "call_id": call_id,
         "name": name,
-        "args": dict(outcome.arguments),
+        "args": dict(outcome.resolved if outcome.resolved is not None else outcome.arguments),
+        "raw_args": dict(outcome.arguments),
         "duration_s": round(outcome.duration_s, 4),
         "ok": outcome.ok,
         "summary": outcome.summary,

@@ -109,11 +109,17 @@ class AskResult:
 
     @property
     def tool_calls(self) -> list[dict[str, Any]]:
-        """``[{"name", "args"}]`` in call order."""
-        return [{"name": e["name"], "args": e["args"]} for e in self.trace]
+        """``[{"name", "args", "raw_args"}]`` in call order: ``args`` as the tool executed
+        them (canonical names, values in the tool's units; as written when the call was
+        refused), ``raw_args`` as the planner wrote them."""
+        return [
+            {"name": e["name"], "args": e["args"], "raw_args": e.get("raw_args", e["args"])}
+            for e in self.trace
+        ]
 
     def trace_json(self) -> dict[str, Any]:
-        """``{"request", "tool_calls": [{"name", "args"}], "answer"}`` (``ask --trace-json``)."""
+        """``{"request", "tool_calls": [{"name", "args", "raw_args"}], "answer"}``
+        (``ask --trace-json``)."""
         return {"request": self.request, "tool_calls": self.tool_calls, "answer": self.answer}
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 
@@ -25,11 +25,16 @@ __all__ = ["ToolRecord", "TraceEntry", "chat_messages", "tool_records"]
 
 
 class TraceEntry(TypedDict):
-    """One tool call of a run: what was asked, how long it took and what came back."""
+    """One tool call of a run: what was asked, how long it took and what came back.
+
+    ``args`` is the call as the tool executed it (canonical names, values in the tool's
+    units, defaults filled in), or as written when the tool refused it; ``raw_args`` is what
+    the planner wrote ("3 days", "아리랑 3호")."""
 
     call_id: str
     name: str
     args: dict[str, Any]
+    raw_args: NotRequired[dict[str, Any]]
     duration_s: float
     ok: bool
     summary: str
