@@ -509,7 +509,7 @@ def _ask(args: argparse.Namespace) -> int:
         )
         return 0
     for e in result.trace:
-        args_text = json.dumps(e["args"], ensure_ascii=False)
+        args_text = json.dumps(e.get("raw_args", e["args"]), ensure_ascii=False)
         print(
             f"→ {e['name']}({args_text}) [{'ok' if e['ok'] else 'error'}, {e['duration_s']:.2f} s]"
         )

@@ -130,7 +130,15 @@ def test_ask_shows_tool_calls_and_writes_the_trace(
     assert data["tool_calls"] == [
         {
             "name": "find_passes",
-            "args": {"satellites": ["K3"], "stations": ["대전"], "duration_h": 12.0},
+            # as the tool executed it: canonical names, defaults filled in
+            "args": {
+                "satellites": ["KOMPSAT 3"],
+                "stations": ["DAEJEON"],
+                "duration_h": 12.0,
+                "min_elevation_deg": None,
+            },
+            # as the planner wrote it
+            "raw_args": {"satellites": ["K3"], "stations": ["대전"], "duration_h": 12.0},
         }
     ]
     assert data["answer"].startswith("확인 결과입니다")
