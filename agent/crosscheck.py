@@ -21,7 +21,18 @@ reports where the plan disagrees:
 - ``uplink.rate_exceeds_antenna``: a ``START_DOWNLINK`` asks for more than its antenna's
   ``downlink_rate_mbps``;
 - ``policy.space_weather_unknown``: the space weather cannot be read (or the radiation scale is
-  unknown) while the fleet has radiation-sensitive satellites.
+  unknown) while the fleet has radiation-sensitive satellites;
+- ``policy.maneuver_rescreen_conjunction``: a planned burn (a command of the dictionary's
+  ``maneuver`` category: Δv R, T, N in m/s at its ``burn_epoch``), applied to the satellite's
+  catalog elements (:func:`~cosmo_agent.orbital.maneuver.apply_impulse`: impulsive Δv, then a
+  state-to-SGP4 fit) and re-screened against the mission's catalog from the burn to 24 h after
+  it (:func:`~cosmo_agent.orbital.maneuver.rescreen_after_maneuver`, as ``plan_avoidance``
+  screens its candidates), comes within ``policies.screening_threshold_km`` of an object the
+  unburned orbit does not come near (same object, TCA within
+  :data:`~cosmo_agent.tools.registry.EVENT_MATCH_S`: the avoided conjunction is not new); or the
+  burn cannot be flown or re-screened (element fit or SGP4 failed, screener not installed).
+  The plan's own screening record is not consulted: a burn edited after its screening, or
+  a catalog that gained an object since, is caught here.
 
 :mod:`~cosmo_agent.agent.validator` runs it (``validate_plan(..., sources=...)``) and merges
 its findings into its stages; this module does not import the validator.
@@ -29,17 +40,25 @@ its findings into its stages; this module does not import the validator.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Final, Literal
+from typing import Any, Final, Literal
+from weakref import WeakKeyDictionary
 
 import numpy as np
 
 from cosmo_agent.agent.coverage import safety_gaps
 from cosmo_agent.agent.plan import CommandPlan, PlanAlert, PlannedCommand
-from cosmo_agent.tools.commands import CommandDictionary, CommandDictionaryError, dictionary_for
+from cosmo_agent.orbital.catalog import Catalog
+from cosmo_agent.tools.commands import (
+    CommandDefinition,
+    CommandDictionary,
+    CommandDictionaryError,
+    dictionary_for,
+)
 from cosmo_agent.tools.mission import GroundStation
-from cosmo_agent.tools.registry import ToolContext, ToolError, call_tool
+from cosmo_agent.tools.registry import EVENT_MATCH_S, ToolContext, ToolError, call_tool
 from cosmo_agent.tools.toolkit import PassesResult, SpaceWeatherResult
 
 __all__ = ["crosscheck_plan"]
@@ -52,6 +71,7 @@ CrosscheckRule = Literal[
     "policy.space_weather_unknown",
     "policy.safe_mode_missing",
     "policy.downlink_after_safe_mode",
+    "policy.maneuver_rescreen_conjunction",
 ]
 """The rules this module reports (their severities live in the validator's ``RULES``)."""
 Finding = tuple[CrosscheckRule, int | None, str]
@@ -66,6 +86,13 @@ _PASS_TOLERANCE: Final = timedelta(seconds=1)
 _PASS_MARGIN: Final = timedelta(minutes=30)  # searched before the first and after the last
 _MAX_SEARCH_H: Final = 168.0  # find_passes' longest window
 _UNUSABLE_ELEMENTS: Final = frozenset({"stale_data", "not_in_catalog"})
+_RESCREEN_SPAN: Final = timedelta(hours=24)  # a burn's trajectory is re-screened this long
+_DV_PARAMETERS: Final = ("dv_radial_m_s", "dv_along_m_s", "dv_cross_m_s")  # R, T, N
+_RESCREENS: Final[
+    WeakKeyDictionary[Catalog, dict[tuple[int, datetime, tuple[float, ...], float], Any]]
+] = WeakKeyDictionary()
+"""Re-screenings by catalog (immutable) and burn: a plan run validates the same burn against
+the same catalog after every step; each burn is flown and screened once."""
 
 
 def crosscheck_plan(
@@ -82,11 +109,17 @@ def crosscheck_plan(
     """
     out: list[Finding] = []
     out += _future_data(plan, sources.now)
-    needs = list(needs_contact) if needs_contact is not None else _needs_contact(plan, sources)
+    definitions = _definitions(plan, sources)
+    needs = (
+        list(needs_contact)
+        if needs_contact is not None
+        else [d is not None and d.requires_contact for d in definitions]
+    )
     out += _passes(plan, sources, needs)
     out += _rates(plan, sources)
     out += _element_ages(plan, sources)
     out += _safety(plan, sources)
+    out += _maneuvers(plan, sources, definitions)
     return out
 
 
@@ -129,8 +162,7 @@ def _future_data(plan: CommandPlan, now: datetime) -> list[Finding]:
                 (
                     "time.future_data",
                     None,
-                    f"the plan's {what} {_z(when)} is after the validation clock {_z(now)}; "
-                    f"{fix}",
+                    f"the plan's {what} {_z(when)} is after the validation clock {_z(now)}; {fix}",
                 )
             )
             break
@@ -140,15 +172,16 @@ def _future_data(plan: CommandPlan, now: datetime) -> list[Finding]:
 # -- uplink.no_pass --------------------------------------------------------------------------
 
 
-def _needs_contact(plan: CommandPlan, sources: ToolContext) -> list[bool]:
+def _definitions(plan: CommandPlan, sources: ToolContext) -> list[CommandDefinition | None]:
+    """Each command's definition in its satellite's dictionary (None: unknown)."""
     mission = sources.mission
     by_id = {s.norad_id: s for s in mission.fleet}
     dicts: dict[str, CommandDictionary | None] = {}
-    out = []
+    out: list[CommandDefinition | None] = []
     for cmd in plan.commands:
         sat = by_id.get(cmd.satellite.norad_id)
         if sat is None:
-            out.append(False)
+            out.append(None)
             continue
         if sat.sat_class not in dicts:
             try:
@@ -156,8 +189,7 @@ def _needs_contact(plan: CommandPlan, sources: ToolContext) -> list[bool]:
             except ToolError:
                 dicts[sat.sat_class] = None
         d = dicts[sat.sat_class]
-        definition = d.command(cmd.command) if d is not None else None
-        out.append(definition is not None and definition.requires_contact)
+        out.append(d.command(cmd.command) if d is not None else None)
     return out
 
 
@@ -296,9 +328,11 @@ def _default_rate(sources: ToolContext, cmd: PlannedCommand) -> float | None:
         return None
     p = None if start is None else start.parameter("rate_mbps")
     default = None if p is None else p.default
-    return float(default) if isinstance(default, int | float) and not isinstance(
-        default, bool
-    ) else None
+    return (
+        float(default)
+        if isinstance(default, int | float) and not isinstance(default, bool)
+        else None
+    )
 
 
 # -- elements.stale_at_command ---------------------------------------------------------------
@@ -323,8 +357,10 @@ def _element_ages(plan: CommandPlan, sources: ToolContext) -> list[Finding]:
         name = plan.commands[indexes[0]].satellite.name
         rows = np.flatnonzero(ids == norad_id)
         if unreadable is not None or not rows.size or epochs is None:
-            why = f"the catalog cannot be read ({unreadable})" if unreadable else (
-                f"{where} has no element set for it"
+            why = (
+                f"the catalog cannot be read ({unreadable})"
+                if unreadable
+                else (f"{where} has no element set for it")
             )
             out.append(
                 (
@@ -336,9 +372,7 @@ def _element_ages(plan: CommandPlan, sources: ToolContext) -> list[Finding]:
             )
             continue
         epoch = epochs[rows[0]].astype(datetime).replace(tzinfo=UTC)
-        bad = [
-            (i, abs((plan.commands[i].time - epoch).total_seconds()) / 86400.0) for i in indexes
-        ]
+        bad = [(i, abs((plan.commands[i].time - epoch).total_seconds()) / 86400.0) for i in indexes]
         bad = [(i, age) for i, age in bad if age > limit]
         if bad:
             i, age = max(bad, key=lambda b: b[1])
@@ -419,3 +453,132 @@ def _safety(plan: CommandPlan, sources: ToolContext) -> list[Finding]:
             )
         )
     return out
+
+
+# -- policy.maneuver_rescreen_conjunction ----------------------------------------------------
+
+
+def _maneuvers(
+    plan: CommandPlan, sources: ToolContext, definitions: Sequence[CommandDefinition | None]
+) -> list[Finding]:
+    burns = [
+        (i, cmd, dv)
+        for i, (cmd, d) in enumerate(zip(plan.commands, definitions, strict=False))
+        if d is not None and d.category == "maneuver" and (dv := _dv_rtn_m_s(cmd)) is not None
+    ]
+    if not burns:
+        return []
+    try:
+        catalog = sources.catalog
+    except ToolError:
+        return []  # elements.stale_at_command reports it
+    out: list[Finding] = []
+    fix = "choose another burn and screen it again (plan_avoidance), then re-plan"
+    try:
+        from cosmo_agent.orbital.maneuver import (
+            AVOIDANCE_STATUS,
+            apply_impulse,
+            rescreen_after_maneuver,
+        )
+        from cosmo_agent.orbital.maneuver import AvoidanceStatus as Status
+    except ModuleNotFoundError as exc:
+        return [
+            (
+                "policy.maneuver_rescreen_conjunction",
+                i,
+                f"{cmd.command} for {cmd.satellite.name} cannot be re-screened ({exc}); install"
+                " the orbital extras and validate again",
+            )
+            for i, cmd, _ in burns
+        ]
+    threshold_km = sources.mission.policies.screening_threshold_km
+    memo = _RESCREENS.setdefault(catalog, {})
+    for i, cmd, dv in burns:
+        rows = np.flatnonzero(catalog.ids == cmd.satellite.norad_id)
+        if not rows.size:
+            continue  # elements.stale_at_command reports it
+        burn = _burn_epoch(cmd)
+        stop = burn + _RESCREEN_SPAN
+        what = f"{cmd.command} for {cmd.satellite.name} at {_z(burn)}"
+        key = (cmd.satellite.norad_id, burn, dv, threshold_km)
+        if key not in memo:
+            original = catalog.satrecs[int(rows[0])]
+            fit = apply_impulse(original, burn, dv)
+            memo[key] = (fit.status, None)
+            if fit.status == Status.OK and fit.satrec is not None:
+                memo[key] = (
+                    fit.status,
+                    rescreen_after_maneuver(
+                        fit,
+                        cmd.satellite.norad_id,
+                        catalog,
+                        stop,
+                        threshold_km=threshold_km,
+                        original=original,
+                        match_s=EVENT_MATCH_S,
+                    ),
+                )
+        status, check = memo[key]
+        if check is None:
+            out.append(
+                (
+                    "policy.maneuver_rescreen_conjunction",
+                    i,
+                    f"{what}: the post-burn orbit cannot be fitted from the catalog's elements"
+                    f" ({AVOIDANCE_STATUS.get(status, status)}), so it cannot be re-screened;"
+                    f" {fix}",
+                )
+            )
+            continue
+        after = check.after
+        failed = after.excluded.get(cmd.satellite.norad_id)
+        if failed is not None:
+            out.append(
+                (
+                    "policy.maneuver_rescreen_conjunction",
+                    i,
+                    f"{what}: SGP4 failed for the post-burn orbit before {_z(stop)} ({failed}),"
+                    f" so it cannot be re-screened; {fix}",
+                )
+            )
+        new = np.flatnonzero(check.new)
+        if not new.size:
+            continue
+        tcas = after.tca_datetimes()
+        k = int(new[np.argmin(after.miss_km[new])])
+        other = int(after.secondary_id[k])
+        name = str(catalog.names[catalog.ids == other][0]) if (catalog.ids == other).any() else ""
+        more = f" and {new.size - 1} more" if new.size > 1 else ""
+        out.append(
+            (
+                "policy.maneuver_rescreen_conjunction",
+                i,
+                f"{what} (Δv R {dv[0]:g}, T {dv[1]:g}, N {dv[2]:g} m/s), re-screened from the"
+                f" mission's catalog to {_z(stop)}, passes {name or 'object'} ({other}) at"
+                f" {float(after.miss_km[k]):.3f} km at {_z(tcas[k])}{more}, under the"
+                f" {threshold_km:g}-km screening threshold where the unburned orbit does not;"
+                f" {fix}",
+            )
+        )
+    return out
+
+
+def _dv_rtn_m_s(cmd: PlannedCommand) -> tuple[float, float, float] | None:
+    """A burn's Δv (R, T, N in m/s; an omitted component is 0), or None when a component is
+    not a finite number (the dictionary and range rules say so)."""
+    values = [cmd.parameters.get(k, 0.0) for k in _DV_PARAMETERS]
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+        return None
+    dv = tuple(float(v) for v in values)
+    return (dv[0], dv[1], dv[2]) if all(math.isfinite(v) for v in dv) else None
+
+
+def _burn_epoch(cmd: PlannedCommand) -> datetime:
+    """The burn's ``burn_epoch`` parameter, or the command time when it has none that reads
+    as a UTC time (the dictionary rules report a malformed one)."""
+    value = cmd.parameters.get("burn_epoch")
+    try:
+        when = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return cmd.time
+    return when.astimezone(UTC) if when.tzinfo is not None else cmd.time

@@ -34,8 +34,9 @@ reports **every** violation (never just the first):
     uplinks inside passes computed now from the mission's elements and outside station
     blackouts, downlink rates within the antenna's, the catalog's element epochs within
     ``stale_refuse_days`` of every command, no plan data newer than ``now``, safe mode for
-    every satellite the space weather read at ``now`` puts in it and no downlink after it;
-    these findings are reported within the stages above (their rule ids' groups).
+    every satellite the space weather read at ``now`` puts in it and no downlink after it,
+    each burn applied to the catalog's elements and re-screened for 24 h without a new close
+    approach; these findings are reported within the stages above (their rule ids' groups).
 
 Rules are listed in :data:`RULES` (id -> severity, meaning). A command whose satellite or
 definition is unknown is only checked by the rules that do not need them.
@@ -129,6 +130,7 @@ RuleId = Literal[
     "policy.not_maneuverable",
     "policy.maneuver_unscreened",
     "policy.maneuver_new_conjunction",
+    "policy.maneuver_rescreen_conjunction",
     "policy.radiation_storm",
     "policy.space_weather_unknown",
     "policy.safe_mode_missing",
@@ -189,6 +191,10 @@ RULES: dict[RuleId, tuple[Severity, str]] = {
     "policy.not_maneuverable": ("error", "a maneuver for a satellite that cannot maneuver"),
     "policy.maneuver_unscreened": ("error", "a maneuver without a screening of that burn"),
     "policy.maneuver_new_conjunction": ("error", "the post-maneuver screening found a risk"),
+    "policy.maneuver_rescreen_conjunction": (
+        "error",
+        "the burn re-screened from the mission's catalog comes close to a new object",
+    ),
     "policy.radiation_storm": ("error", "not allowed during an S3+ radiation storm"),
     "policy.space_weather_unknown": ("error", "needs space weather and none is known"),
     "policy.safe_mode_missing": ("error", "space weather now puts a satellite in safe mode"),
@@ -720,8 +726,10 @@ class _Run:
                 isinstance(x, int | float) and math.isclose(x, y, abs_tol=1e-6)
                 for x, y in zip(dv, rec.dv_rtn_m_s, strict=True)
             )
-            same_epoch = rec.burn_epoch is not None and burn is not None and (
-                abs(rec.burn_epoch - burn) <= _TIME_TOLERANCE
+            same_epoch = (
+                rec.burn_epoch is not None
+                and burn is not None
+                and (abs(rec.burn_epoch - burn) <= _TIME_TOLERANCE)
             )
             if not (same_dv and same_epoch):
                 problem = f"refers to screening {rec.id!r} of a different burn"

@@ -17,6 +17,7 @@ from cosmo_agent.agent.plan import CommandPlan, PlanContact, UplinkContact
 from cosmo_agent.agent.planners import ScriptedPlanner
 from cosmo_agent.agent.runner import Agent
 from cosmo_agent.agent.validator import ValidationReport, validate_plan
+from cosmo_agent.orbital.catalog import Catalog
 from cosmo_agent.tools.mission import Mission, load_mission
 from cosmo_agent.tools.registry import ToolContext
 
@@ -29,6 +30,7 @@ CROSSCHECK_RULES = [
     "elements.stale_at_command",
     "policy.safe_mode_missing",
     "policy.downlink_after_safe_mode",
+    "policy.maneuver_rescreen_conjunction",
 ]
 """The rules only a validation with sources reports; each is exercised below."""
 _ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
@@ -278,3 +280,140 @@ def test_the_plan_run_validates_against_the_sources(
     assert result.status == "accepted" and len(seen) >= 2  # validate and emit
     assert all(s is not None and s.now == plan.created_at for s in seen)
     assert all(s is not None and s.mission is mission for s in seen)
+
+
+# -- policy.maneuver_rescreen_conjunction: burns re-screened from the catalog ----------------
+
+CONJUNCTION = ROOT / "missions" / "conjunction.yaml"
+CONJUNCTION_3LE = ROOT / "tools" / "data" / "conjunction-2026-06-10.3le"
+AQUA, CROSSER = 27424, 99001
+
+
+@pytest.fixture(scope="module")
+def conjunction() -> Mission:
+    return load_mission(CONJUNCTION)
+
+
+@pytest.fixture(scope="module")
+def burn_plan(conjunction: Mission) -> CommandPlan:
+    """The conjunction scenario's plan: AQUA's avoidance burn, screened by plan_avoidance (one
+    approver for two roles: rejected for that alone, which does not matter here)."""
+    result = Agent(conjunction, planner="rules").plan(approve_all=True)
+    assert result.plan is not None
+    assert [c.command for c in result.plan.commands].count("ORBIT_MANEUVER") == 1
+    return result.plan
+
+
+def _burn(plan: CommandPlan) -> tuple[int, datetime, tuple[float, float, float]]:
+    [(i, cmd)] = [(i, c) for i, c in enumerate(plan.commands) if c.command == "ORBIT_MANEUVER"]
+    epoch = datetime.fromisoformat(str(cmd.parameters["burn_epoch"]).replace("Z", "+00:00"))
+    dv = tuple(float(cmd.parameters[k]) for k in ("dv_radial_m_s", "dv_along_m_s", "dv_cross_m_s"))
+    return i, epoch, (dv[0], dv[1], dv[2])
+
+
+def _tle_as(lines: tuple[str, str], norad_id: int) -> str:
+    """Two TLE lines renumbered (checksums recomputed)."""
+    out = []
+    for line in lines:
+        body = f"{line[:2]}{norad_id:05d}{line[7:68]}"
+        out.append(body + str(sum(int(c) if c.isdigit() else c == "-" for c in body) % 10))
+    return "\n".join(out)
+
+
+def _crossing_catalog(plan: CommandPlan, after_burn: timedelta) -> Catalog:
+    """The mission's catalog plus an object on a crossing orbit that the burned AQUA meets
+    ``after_burn`` after its burn: the post-burn state at that time, its velocity turned 90°
+    about the radius and 5 % faster (an eccentric orbit touching AQUA's at one point, with
+    another period, so the two meet there once), fitted as an element set."""
+    import numpy as np
+    from sgp4.api import jday
+    from sgp4.exporter import export_tle
+
+    from cosmo_agent.orbital.maneuver import apply_impulse, fit_satrec
+
+    text = CONJUNCTION_3LE.read_text(encoding="utf-8")
+    catalog = Catalog.from_tle_text(text)
+    aqua = catalog.satrecs[int(catalog.index_of([AQUA])[0])]
+    _, epoch, dv = _burn(plan)
+    burned = apply_impulse(aqua, epoch, dv)
+    assert burned.status == 0 and burned.satrec is not None
+    meet = epoch + after_burn
+    err, r, v = burned.satrec.sgp4(
+        *jday(*meet.timetuple()[:5], meet.second + meet.microsecond / 1e6)
+    )
+    assert err == 0
+    r, v = np.asarray(r), np.asarray(v)
+    up = r / np.linalg.norm(r)
+    across = np.cross(up, v)
+    v_cross = across / np.linalg.norm(across) * np.linalg.norm(v) * 1.05 + up * (v @ up)
+    crosser = fit_satrec(r, v_cross, meet, aqua)
+    assert crosser.status == 0 and crosser.satrec is not None
+    line = _tle_as(export_tle(crosser.satrec), CROSSER)
+    return Catalog.from_tle_text(f"{text.rstrip()}\nCROSSER\n{line}\n")
+
+
+def _rescreened(plan: CommandPlan, mission: Mission, catalog: Catalog | None) -> ValidationReport:
+    now = plan.created_at
+    sources = ToolContext.from_mission(mission, now=now, catalog=catalog)
+    return validate_plan(plan, mission, now=now, sources=sources)
+
+
+def test_the_screened_burn_passes_the_rescreen(
+    burn_plan: CommandPlan, conjunction: Mission
+) -> None:
+    report = _rescreened(burn_plan, conjunction, None)
+    assert "policy.maneuver_rescreen_conjunction" not in report.rule_ids()
+    assert report.rule_ids("error") == {"approval.same_person"}
+
+
+def test_a_burn_onto_a_new_object_is_refused(burn_plan: CommandPlan, conjunction: Mission) -> None:
+    catalog = _crossing_catalog(burn_plan, timedelta(hours=3))
+    i, epoch, _ = _burn(burn_plan)
+    # the plan's own screening says clear, and nothing without sources can tell
+    record = burn_plan.screening(str(burn_plan.commands[i].post_maneuver_screening))
+    assert record is not None and record.new_conjunctions == 0
+    before = validate_plan(burn_plan, conjunction, now=burn_plan.created_at)
+    assert "policy.maneuver_rescreen_conjunction" not in before.rule_ids()
+    report = _rescreened(burn_plan, conjunction, catalog)
+    hits = [v for v in report.violations if v.rule == "policy.maneuver_rescreen_conjunction"]
+    assert [v.command_index for v in hits] == [i]
+    message = hits[0].message
+    assert message.startswith("ORBIT_MANEUVER for AQUA at 2026-06-11T16:00:57.204590Z")
+    assert f"passes CROSSER ({CROSSER}) at 0.0" in message  # meters: the orbits meet
+    meet = (epoch + timedelta(hours=3)).isoformat().replace("+00:00", "Z")[:16]
+    assert f"km at {meet}" in message
+    assert "where the unburned orbit does not; choose another burn" in message
+
+
+def test_a_harmless_burn_beside_the_new_object_passes(
+    burn_plan: CommandPlan, conjunction: Mission
+) -> None:
+    """The same catalog, the burn retrograde instead: AQUA passes the crossing object at about
+    17 km (the unburned orbit at 8.5 km, the prograde burn at 8 m: 3 x 0.33 m/s x 3 h along
+    track each way); the avoided conjunction stays under 5 km but is not new."""
+    catalog = _crossing_catalog(burn_plan, timedelta(hours=3))
+    i, _, dv = _burn(burn_plan)
+
+    def retrograde(data: dict[str, Any]) -> None:
+        data["commands"][i]["parameters"]["dv_along_m_s"] = -dv[1]
+
+    report = _rescreened(_edit(burn_plan, retrograde), conjunction, catalog)
+    assert "policy.maneuver_rescreen_conjunction" not in report.rule_ids()
+    assert "policy.maneuver_unscreened" in report.rule_ids()  # not the burn plan_avoidance screened
+
+
+def test_a_burn_that_cannot_be_flown_is_refused(
+    burn_plan: CommandPlan, conjunction: Mission
+) -> None:
+    """9 km/s prograde leaves Earth: no element set fits, so the burn cannot be re-screened
+    (fail closed, beside the range rule)."""
+    i, _, _ = _burn(burn_plan)
+
+    def escape(data: dict[str, Any]) -> None:
+        data["commands"][i]["parameters"]["dv_along_m_s"] = 9000.0
+
+    report = _rescreened(_edit(burn_plan, escape), conjunction, None)
+    hits = [v for v in report.violations if v.rule == "policy.maneuver_rescreen_conjunction"]
+    assert [v.command_index for v in hits] == [i]
+    assert "cannot be fitted from the catalog's elements" in hits[0].message
+    assert "range.out_of_range" in report.rule_ids()
