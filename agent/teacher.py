@@ -21,9 +21,10 @@ Use it as ``python -m cosmo_agent.model.corpus --teacher cosmo_agent.agent.teach
 
 from __future__ import annotations
 
+import math
 import random
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from importlib.resources import files
@@ -36,7 +37,20 @@ from cosmo_agent.agent.planners import PlannerTask, ScriptedPlanner, system_prom
 from cosmo_agent.agent.runner import Agent
 from cosmo_agent.agent.trace import tool_records
 from cosmo_agent.tools.mission import Mission
-from cosmo_agent.tools.registry import call_tool, openai_tools
+from cosmo_agent.tools.quantities import (
+    QuantityError,
+    QuantityKind,
+    find_quantity,
+    find_times,
+    parse_quantity,
+    parse_time,
+)
+from cosmo_agent.tools.registry import (
+    ToolContext,
+    call_tool,
+    openai_tools,
+    resolve_arguments,
+)
 
 __all__ = ["WORLD_COMMANDS", "GuidedPlanner", "RulesTeacher"]
 
@@ -95,6 +109,7 @@ class RulesTeacher:
         self._cache = cache_worlds
         self._records = _sample_records()
         self._catalog: Any = None
+        self._contexts: dict[int, ToolContext] = {}
 
     # -- worlds ------------------------------------------------------------------------------
 
@@ -220,6 +235,66 @@ class RulesTeacher:
             "mission": mission.model_dump(mode="json", by_alias=True, exclude={"base_dir"}),
         }
 
+    def quote(
+        self, world: dict[str, Any], request: str, calls: Sequence[Mapping[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """``calls`` (``[{"name", "arguments"}]``) with each value the request spells out
+        written as the request spells it: ``"duration_h": "2 days"`` for 48 when the request
+        says "2 days", ``"start": "2시간 후"`` for the time two hours after the clock. The
+        tools read both the same way (:mod:`~cosmo_agent.tools.quantities`), so the model
+        learns to quote spans of the request instead of computing numbers. A value the request
+        does not spell (a default, a unit conversion the parser would not read back) is kept.
+
+        >>> teacher = RulesTeacher()
+        >>> world = {"now": "2026-06-10T12:00:00Z"}
+        >>> [call] = teacher.quote(world, "K3 passes over the next 2 days above 10°",
+        ...     [{"name": "find_passes", "arguments": {"satellites": ["K3"], "stations": "all",
+        ...       "duration_h": 48.0, "min_elevation_deg": 10.0}}])
+        >>> call["arguments"]["duration_h"], call["arguments"]["min_elevation_deg"]
+        ('2 days', '10°')
+        """
+        now = datetime.fromisoformat(str(world["now"]).replace("Z", "+00:00"))
+        return [
+            {**c, "arguments": _quoted(dict(c.get("arguments") or {}), request, now)} for c in calls
+        ]
+
+    def resolve(self, record: Mapping[str, Any], call: Mapping[str, Any]) -> dict[str, Any]:
+        """``call`` as the tools would execute it in the world of ``record`` (its
+        ``world_seed``): the evaluation's resolver (``model.evaluate.Resolver``). Raises
+        :class:`~cosmo_agent.tools.registry.ToolError` where the tool would refuse the call.
+        """
+        ctx = self._context(int(record["world_seed"]))
+        arguments = call.get("arguments") or {}
+        return {"name": call["name"], "arguments": resolve_arguments(ctx, call["name"], arguments)}
+
+    def _context(self, seed: int) -> ToolContext:
+        ctx = self._contexts.get(seed)
+        if ctx is None:
+            mission = self.mission(seed)
+            ctx = ToolContext.from_mission(mission, catalog=self._catalog)
+            self._contexts[seed] = ctx
+        return ctx
+
+    def rules_predictor(
+        self, records: Sequence[Mapping[str, Any]]
+    ) -> Callable[[list[dict[str, Any]], list[dict[str, Any]]], list[dict[str, Any]]]:
+        """The rules planner's first tool calls on ``records`` as an evaluation predictor
+        (``model.evaluate.Predictor``), so the report can put it beside Cosmo's.
+
+        A predictor sees only the messages; the record is found by its last user message and
+        system prompt.
+        """
+        worlds = {_record_key(r["messages"]): int(r["world_seed"]) for r in records}
+
+        def predict(messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> list[Any]:
+            seed = worlds[_record_key(messages)]
+            request = next(m["content"] for m in reversed(messages) if m["role"] == "user")
+            turns = self.answer(self.world(seed), str(request))
+            first = next((t for t in turns if t.get("tool_calls")), None)
+            return [] if first is None else list(first["tool_calls"])
+
+        return predict
+
     def answer(self, world: dict[str, Any], request: str) -> list[dict[str, Any]]:
         """The assistant and tool turns that answer ``request`` in ``world``."""
         mission = Mission.model_validate(world["mission"])
@@ -243,6 +318,75 @@ class RulesTeacher:
             return agent.ask(request).messages
         finally:
             agent.planner = rules
+
+
+# argument -> the kind of quantity it holds (times are quoted through find_times)
+_QUOTED: Final[Mapping[str, QuantityKind]] = {
+    "duration_h": "duration_h",
+    "step_s": "step_s",
+    "threshold_km": "distance_km",
+    "target_miss_km": "distance_km",
+    "min_elevation_deg": "elevation_deg",
+    "hard_body_radius_m": "radius_m",
+    "max_pc": "probability",
+}
+_TIMES: Final = ("start", "burn_epoch", "time")
+
+
+def _quoted(arguments: dict[str, Any], request: str, now: datetime) -> dict[str, Any]:
+    out = dict(arguments)
+    for key, value in arguments.items():
+        kind = _QUOTED.get(key)
+        if kind is not None and isinstance(value, int | float):
+            span = _span_of(kind, float(value), request)
+            if span is not None:
+                out[key] = span
+        elif key in _TIMES and isinstance(value, str):
+            out[key] = _time_span(value, request, now) or value
+        elif key == "commands" and isinstance(value, list):
+            out[key] = [
+                {**c, "time": _time_span(c["time"], request, now) or c["time"]}
+                if isinstance(c, dict) and isinstance(c.get("time"), str)
+                else c
+                for c in value
+            ]
+    return out
+
+
+def _span_of(kind: QuantityKind, value: float, request: str) -> str | None:
+    """The text of the request that reads as ``value`` of ``kind``, or None."""
+    rest = request
+    while (q := find_quantity(kind, rest)) is not None:
+        text = q.text.strip()
+        try:
+            same = math.isclose(parse_quantity(kind, text), value, rel_tol=1e-9)
+        except QuantityError:
+            same = False
+        if same:
+            return text
+        rest = rest[: q.start] + " " * (q.end - q.start) + rest[q.end :]
+    return None
+
+
+def _time_span(iso: str, request: str, now: datetime) -> str | None:
+    try:
+        when = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    for moment in find_times(request, now):
+        text = moment.text.strip()
+        try:
+            if parse_time(text, now) == when:
+                return text
+        except QuantityError:
+            continue
+    return None
+
+
+def _record_key(messages: Sequence[Mapping[str, Any]]) -> tuple[str, str]:
+    system = next((str(m["content"]) for m in messages if m["role"] == "system"), "")
+    user = next((str(m["content"]) for m in reversed(messages) if m["role"] == "user"), "")
+    return system, user
 
 
 @dataclass

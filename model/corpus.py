@@ -77,6 +77,7 @@ __all__ = [
     "calls_agree",
     "first_tool_calls",
     "generate_request",
+    "load_object",
     "main",
     "open_url",
     "parse_arxiv_feed",
@@ -1834,6 +1835,7 @@ def build_corpus(
     """
     guide: Callable[[dict[str, Any], str, list[dict[str, Any]]], list[dict[str, Any]]] | None
     guide = getattr(teacher, "answer_calls", None) if guided else None
+    quote: Callable[..., list[dict[str, Any]]] | None = getattr(teacher, "quote", None)
     writers = {s: _HashingWriter(_join_url(out, f"{s}.jsonl")) for s in SPLITS}
     text_writers = {s: _HashingWriter(_join_url(out, f"text-{s}.jsonl")) for s in SPLITS}
     rejects = _HashingWriter(_join_url(out, "disagreements.jsonl"))
@@ -1882,6 +1884,9 @@ def build_corpus(
                         examples.append(reject)
                     continue
                 teacher_stats["guided" if guided_answer else "agreed"] += 1
+                if quote is not None:
+                    answer, n_quoted = _quoted_answer(answer, quote, world, request.text)
+                    teacher_stats["quoted_values"] += n_quoted
                 messages: list[dict[str, Any]] = []
                 if system:
                     messages.append({"role": "system", "content": system})
@@ -1934,6 +1939,7 @@ def build_corpus(
             "disagreed": teacher_stats["disagreed"],
             "malformed": teacher_stats["malformed"],
             "errors": teacher_stats["errors"],
+            "quoted_values": teacher_stats["quoted_values"],
             "dropped_by_intent": dict(sorted(dropped_by_intent.items())),
             "examples": examples,
         },
@@ -1963,6 +1969,35 @@ def _checked(
     return answer, reason
 
 
+def _quoted_answer(
+    answer: list[dict[str, Any]],
+    quote: Callable[..., list[dict[str, Any]]],
+    world: Mapping[str, Any],
+    request: str,
+) -> tuple[list[dict[str, Any]], int]:
+    """``answer`` with its first tool calls' values written as the request spells them (the
+    teacher's ``quote``); the tool results are unchanged, since the tools read both alike."""
+    out = list(answer)
+    for i, message in enumerate(out):
+        calls = message.get("tool_calls") if message.get("role") == "assistant" else None
+        if not calls:
+            continue
+        plain = [{"name": c["function"]["name"], "arguments": c["function"]["arguments"]}
+                 for c in calls]  # fmt: skip
+        quoted = quote(world, request, plain)
+        changed = sum(
+            a != b
+            for p, q in zip(plain, quoted, strict=True)
+            for a, b in zip(p["arguments"].values(), q["arguments"].values(), strict=True)
+        )
+        out[i] = {**message, "tool_calls": [
+            {**c, "function": {**c["function"], "arguments": q["arguments"]}}
+            for c, q in zip(calls, quoted, strict=True)
+        ]}  # fmt: skip
+        return out, changed
+    return out, 0
+
+
 def _reason_key(reason: str) -> str:
     if reason.startswith("teacher raised"):
         return "errors"
@@ -1984,8 +2019,8 @@ def _reject(
     }
 
 
-def _load_object(spec: str) -> Any:
-    """``package.module:attr`` -> the object (used for ``--teacher``)."""
+def load_object(spec: str) -> Any:
+    """``package.module:attr`` -> the object (``--teacher`` of the corpus and the evaluation)."""
     import importlib
 
     module_name, _, attr = spec.partition(":")
@@ -2032,7 +2067,7 @@ def main(argv: Sequence[str] | None = None, *, teacher: Teacher | None = None) -
     if teacher is None:
         if not args.teacher:
             parser.error("--teacher is required (e.g. the agent's rules planner factory)")
-        teacher = _load_object(args.teacher)()
+        teacher = load_object(args.teacher)()
     records: list[TextRecord] = []
     for url in args.text:
         try:

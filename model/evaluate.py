@@ -63,6 +63,7 @@ __all__ = [
     "EvalRecord",
     "EvalReport",
     "Predictor",
+    "Resolver",
     "chat_model_predictor",
     "evaluate",
     "load_split",
@@ -105,6 +106,8 @@ class RecordResult(TypedDict):
     n_valid_calls: int
     invalid: list[str]
     predicted: list[Call]
+    resolved_correct: bool | None
+    resolved_reason: str | None
 
 
 class GroupMetrics(TypedDict):
@@ -120,6 +123,8 @@ class GroupMetrics(TypedDict):
     overall_accuracy: float | None
     schema_validity: float | None
     perplexity: float | None
+    resolved_ast_accuracy: float | None
+    resolved_overall_accuracy: float | None
 
 
 class EvalReport(TypedDict):
@@ -132,6 +137,12 @@ class EvalReport(TypedDict):
 
 Predictor = Callable[[list[dict[str, Any]], list[dict[str, Any]]], Sequence[Mapping[str, Any]]]
 """``(messages up to the last user turn, OpenAI tools) -> calls``."""
+
+Resolver = Callable[[EvalRecord, Call], Call]
+"""``(record, call) -> the call as the tool would execute it``: names canonical, values with
+units in the tool's units, defaults filled in. Raises when the tool would refuse the call
+(an unknown name, a value it cannot read). Supplied by the caller (the corpus teacher), since
+this package sees tools only as JSON schemas."""
 
 _MISSING = object()
 
@@ -601,7 +612,11 @@ def _until_last_user(messages: Sequence[dict[str, Any]]) -> list[dict[str, Any]]
 
 
 def _score(
-    record: EvalRecord, predictor: Predictor, rel_tol: float, abs_tol: float
+    record: EvalRecord,
+    predictor: Predictor,
+    rel_tol: float,
+    abs_tol: float,
+    resolver: Resolver | None = None,
 ) -> RecordResult:
     tools = record["tools"]
     try:
@@ -611,12 +626,16 @@ def _score(
         predicted, failure = [], f"predictor error: {type(exc).__name__}: {exc}"
     invalid = [f"{c['name']}: {'; '.join(e)}" for c in predicted if (e := validate_call(c, tools))]
     relevant = bool(record["intended"])
+    crashed = failure is not None
     if failure is None:
         if relevant:
             failure = match_calls(predicted, record["intended"], tools,
                                   rel_tol=rel_tol, abs_tol=abs_tol)
         elif predicted:
             failure = f"no call expected, got {[c['name'] for c in predicted]}"
+    resolved_reason: str | None = failure
+    if resolver is not None and relevant and not crashed:
+        resolved_reason = _resolved_failure(record, predicted, resolver, rel_tol, abs_tol)
     return {
         "id": str(record["id"]),
         "lang": str(record.get("lang", "en")),
@@ -627,7 +646,43 @@ def _score(
         "n_valid_calls": len(predicted) - len(invalid),
         "invalid": invalid,
         "predicted": predicted,
+        "resolved_correct": None if resolver is None else resolved_reason is None,
+        "resolved_reason": None if resolver is None else resolved_reason,
     }
+
+
+def _without_nulls(value: Any) -> Any:
+    """``value`` with null members of objects left out: an argument resolved to null is one
+    left to the tool's default."""
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
+
+
+def _resolved_failure(
+    record: EvalRecord, predicted: Sequence[Call], resolver: Resolver, rel_tol: float,
+    abs_tol: float,
+) -> str | None:
+    """Why the calls the tools would execute differ (None when they match)."""
+    def resolve(calls: Sequence[Call], whose: str) -> list[Call] | str:
+        out: list[Call] = []
+        for c in calls:
+            try:
+                done = resolver(record, c)
+            except Exception as exc:  # the tool would refuse this call
+                return f"{whose} call {c['name']} does not resolve: {exc}"
+            out.append({"name": done["name"], "arguments": _without_nulls(done["arguments"])})
+        return out
+
+    want = resolve(normalize_calls(record["intended"]), "intended")
+    if isinstance(want, str):
+        return want
+    got = resolve(predicted, "predicted")
+    if isinstance(got, str):
+        return got
+    return match_calls(got, want, record["tools"], rel_tol=rel_tol, abs_tol=abs_tol)
 
 
 def _ratio(num: int, den: int) -> float | None:
@@ -639,6 +694,7 @@ def _group(results: Sequence[RecordResult], nll: Sequence[tuple[float, int]] | N
     rel = [r for r in results if r["relevant"]]
     irr = [r for r in results if not r["relevant"]]
     n_calls = sum(r["n_calls"] for r in results)
+    resolved = any(r["resolved_correct"] is not None for r in results)
     ppl = None
     if nll:
         tokens = sum(n for _, n in nll)
@@ -654,6 +710,12 @@ def _group(results: Sequence[RecordResult], nll: Sequence[tuple[float, int]] | N
         "overall_accuracy": _ratio(sum(r["correct"] for r in results), len(results)),
         "schema_validity": _ratio(sum(r["n_valid_calls"] for r in results), n_calls),
         "perplexity": ppl,
+        "resolved_ast_accuracy": _ratio(sum(bool(r["resolved_correct"]) for r in rel), len(rel))
+        if resolved else None,
+        "resolved_overall_accuracy": _ratio(
+            sum(bool(r["resolved_correct"]) for r in rel) + sum(r["correct"] for r in irr),
+            len(results),
+        ) if resolved else None,
     }
 
 
@@ -675,11 +737,16 @@ def evaluate(
     language_model: tuple[Any, Any] | None = None,
     rel_tol: float = 1e-4,
     abs_tol: float = 1e-9,
+    resolver: Resolver | None = None,
 ) -> EvalReport:
     """Score ``predictor`` on ``records``; ``language_model=(hf_model, tokenizer)`` adds
-    perplexity of each record rendered through the chat template (intended calls appended)."""
+    perplexity of each record rendered through the chat template (intended calls appended).
+
+    With ``resolver``, each relevant record is also scored on the *resolved* calls, the calls
+    the tools execute (``resolved_ast_accuracy``): "3 days" and 72 are the same duration, and
+    an alias the same satellite as its name. The raw score is kept beside it."""
     recs = list(records)
-    results = [_score(r, predictor, rel_tol, abs_tol) for r in recs]
+    results = [_score(r, predictor, rel_tol, abs_tol, resolver) for r in recs]
     nll: list[tuple[float, int]] | None = None
     if language_model is not None:
         model, tokenizer = language_model
@@ -740,15 +807,16 @@ def _pct(x: float | None) -> str:
 def report_markdown(report: EvalReport) -> str:
     """The metrics as a markdown table, one row per group (all, then languages)."""
     lines = [
-        "| group | records | relevant | irrelevant | AST acc. | irrelevance | relevance "
-        "| overall | schema-valid calls | perplexity |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| group | records | relevant | irrelevant | AST acc. (raw) | AST acc. (resolved) "
+        "| irrelevance | relevance | overall | schema-valid calls | perplexity |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, m in report["metrics"].items():
         ppl = "—" if m["perplexity"] is None else f"{m['perplexity']:.3f}"
         lines.append(
             f"| {name} | {m['n_records']} | {m['n_relevant']} | {m['n_irrelevant']} "
-            f"| {_pct(m['ast_accuracy'])} | {_pct(m['irrelevance_accuracy'])} "
+            f"| {_pct(m['ast_accuracy'])} | {_pct(m.get('resolved_ast_accuracy'))} "
+            f"| {_pct(m['irrelevance_accuracy'])} "
             f"| {_pct(m['relevance_rate'])} | {_pct(m['overall_accuracy'])} "
             f"| {_pct(m['schema_validity'])} ({m['n_calls']}) | {ppl} |"
         )
@@ -777,6 +845,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-perplexity", action="store_true")
     parser.add_argument("--num-beams", type=int, default=None,
                         help="beam width (default: the model's generation_config, else 1)")
+    parser.add_argument("--teacher", default=None,
+                        help="'package.module:factory' of the corpus teacher: adds the resolved-"
+                             "call accuracy (the calls the tools execute) beside the raw one")
+    parser.add_argument("--rules-baseline", default=None, metavar="REPORT.json",
+                        help="also score the teacher's rules planner on the same records and "
+                             "write its report here (needs --teacher)")
+    parser.add_argument("--limit", type=int, default=None, help="score the first N records")
     parser.add_argument("--length-penalty", type=float, default=None,
                         help="beam score = log-probability / length ** this, per call block "
                              "(default: the model's generation_config, else 1.0)")
@@ -786,10 +861,23 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     chat = CosmoChatModel(model_path=args.model, max_new_tokens=args.max_new_tokens,
                           num_beams=args.num_beams, length_penalty=args.length_penalty)
+    if args.rules_baseline and not args.teacher:
+        parser.error("--rules-baseline needs --teacher")
+    teacher = None
+    if args.teacher:
+        from cosmo_agent.model.corpus import load_object
+
+        teacher = load_object(args.teacher)()
+    records = load_split(args.split)[: args.limit]
     lm = None if args.no_perplexity else chat.language_model()
-    report = evaluate(load_split(args.split), chat_model_predictor(chat), language_model=lm)
+    resolver = None if teacher is None else teacher.resolve
+    report = evaluate(records, chat_model_predictor(chat), language_model=lm, resolver=resolver)
     write_report(report, args.out, args.markdown)
-    print(report_markdown(report), end="")
+    print(("Cosmo:\n" if args.rules_baseline else "") + report_markdown(report), end="")
+    if args.rules_baseline and teacher is not None:
+        rules = evaluate(records, teacher.rules_predictor(records), resolver=resolver)
+        write_report(rules, args.rules_baseline)
+        print("Rules planner (the teacher), same records:\n" + report_markdown(rules), end="")
     return 0
 
 

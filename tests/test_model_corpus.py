@@ -552,9 +552,9 @@ def test_main_prints_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     summary = json.loads(capsys.readouterr().out)
     assert summary["teacher"]["checked"] == 12
     assert sum(summary["text_counts"].values()) == 1
-    assert C._load_object("json:dumps") is json.dumps
+    assert C.load_object("json:dumps") is json.dumps
     with pytest.raises(ValueError, match=r"package\.module:factory"):
-        C._load_object("json")
+        C.load_object("json")
 
 
 # --------------------------------------------------------------------------------------------

@@ -89,6 +89,7 @@ __all__ = [
     "mission_passes",
     "mission_schedule",
     "openai_tools",
+    "resolve_arguments",
     "tool_specs",
 ]
 
@@ -646,11 +647,7 @@ def call_tool(
                 example=_example(spec),
             )
         raw = dict(raw)
-        try:
-            args = spec.args.model_validate(raw, context={"now": ctx.now})
-        except ValidationError as err:
-            problems = "; ".join(_describe(e, spec) for e in err.errors())
-            raise ToolError.make("invalid_arguments", name=name, problems=problems) from None
+        args = _validated(ctx, spec, raw)
         resolved = _canonical(ctx, args.model_dump(mode="json"))
         result = spec.fn(ctx, args)
     except ToolError as err:
@@ -670,6 +667,40 @@ def call_tool(
         duration_s=time.perf_counter() - t0,
         resolved=resolved,
     )
+
+
+def _validated(ctx: ToolContext, spec: ToolSpec, raw: Mapping[str, Any]) -> BaseModel:
+    try:
+        return spec.args.model_validate(raw, context={"now": ctx.now})
+    except ValidationError as err:
+        problems = "; ".join(_describe(e, spec) for e in err.errors())
+        raise ToolError.make("invalid_arguments", name=spec.name, problems=problems) from None
+
+
+def resolve_arguments(ctx: ToolContext, name: str, arguments: Mapping[str, Any]) -> dict[str, Any]:
+    """The call as tool ``name`` would execute it, without running it: defaults filled in,
+    values with units in the tool's units, times in UTC, satellites by name and stations by
+    id as the mission spells them. Raises :class:`ToolError` as :func:`call_tool` reports it
+    (``unknown_tool``, ``invalid_arguments``, ``unknown_satellite``, ``ambiguous_name``, ...).
+
+    >>> from pathlib import Path
+    >>> mission = load_mission(Path(__file__).parents[1] / "missions" / "demo-ko.yaml")
+    >>> ctx = ToolContext.from_mission(mission)
+    >>> resolve_arguments(ctx, "screen_conjunctions", {"satellites": ["아리랑 3호"],
+    ...                                                "duration_h": "이틀"})
+    {'satellites': ['KOMPSAT 3'], 'duration_h': 48.0, 'threshold_km': None}
+    """
+    spec = tool_specs().get(name)
+    if spec is None:
+        raise ToolError.make("unknown_tool", name=name, choices=", ".join(tool_specs()))
+    resolved = _canonical(ctx, _validated(ctx, spec, arguments).model_dump(mode="json"))
+    if resolved.get("satellites", "all") != "all":
+        ctx.satellites(resolved["satellites"])  # an unknown or ambiguous name raises here
+    if resolved.get("stations", "all") != "all":
+        ctx.stations(resolved["stations"])
+    for command in resolved.get("commands") or []:
+        ctx.satellites([command["satellite"]])
+    return resolved
 
 
 def _canonical(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:

@@ -158,19 +158,14 @@ def _quantity_reader(kind: QuantityKind) -> BeforeValidator:
     return BeforeValidator(read)
 
 
-def _measured(kind: QuantityKind, description: str, **bounds: float) -> Any:
-    """A number in ``kind``'s unit within ``bounds``, or the same value written with its unit
-    (read by :func:`~cosmo_agent.tools.quantities.parse_quantity`)."""
-    number: dict[str, Any] = {"type": "number"}
+def _number_or_text(**bounds: float) -> WithJsonSchema:
+    """The schema of a quantity argument: a number within ``bounds`` in the argument's unit,
+    or the value written with its unit (read by
+    :func:`~cosmo_agent.tools.quantities.parse_quantity`)."""
     keys = {"gt": "exclusiveMinimum", "ge": "minimum", "lt": "exclusiveMaximum", "le": "maximum"}
-    number.update({keys[k]: v for k, v in bounds.items()})
+    number: dict[str, Any] = {"type": "number", **{keys[k]: v for k, v in bounds.items()}}
     text = {"type": "string", "minLength": 1, "maxLength": QUANTITY_TEXT_MAX_CHARS}
-    return Annotated[
-        float,
-        _quantity_reader(kind),
-        Field(description=description, **bounds),  # type: ignore[arg-type]
-        WithJsonSchema({"anyOf": [number, text], "description": description}),
-    ]
+    return WithJsonSchema({"anyOf": [number, text]})
 
 
 def _read_time(value: object, info: ValidationInfo) -> object:
@@ -184,21 +179,40 @@ def _read_time(value: object, info: ValidationInfo) -> object:
         raise ValueError(str(exc)) from None
 
 
-def _when(description: str) -> Any:
-    return Annotated[
-        AwareDatetime,
-        BeforeValidator(_read_time),
-        Field(description=description),
-        WithJsonSchema(
-            {
-                "anyOf": [
-                    {"type": "string", "format": "date-time"},
-                    {"type": "string", "minLength": 1, "maxLength": QUANTITY_TEXT_MAX_CHARS},
-                ],
-                "description": description,
-            }
-        ),
-    ]
+_TIME_SCHEMA = WithJsonSchema(
+    {
+        "anyOf": [
+            {"type": "string", "format": "date-time"},
+            {"type": "string", "minLength": 1, "maxLength": QUANTITY_TEXT_MAX_CHARS},
+        ]
+    }
+)
+When = Annotated[AwareDatetime, BeforeValidator(_read_time), _TIME_SCHEMA]
+"""A time: ISO 8601 UTC, or a phrase relative to the planning clock ("in 2 hours")."""
+StepSeconds = Annotated[
+    float, _quantity_reader("step_s"), Field(ge=1.0, le=3600.0), _number_or_text(ge=1.0, le=3600.0)
+]
+ElevationDeg = Annotated[
+    float,
+    _quantity_reader("elevation_deg"),
+    Field(ge=0.0, le=90.0),
+    _number_or_text(ge=0.0, le=90.0),
+]
+DistanceKm = Annotated[
+    float,
+    _quantity_reader("distance_km"),
+    Field(gt=0.0, le=100.0),
+    _number_or_text(gt=0.0, le=100.0),
+]
+RadiusM = Annotated[
+    float,
+    _quantity_reader("radius_m"),
+    Field(gt=0.0, le=1000.0),
+    _number_or_text(gt=0.0, le=1000.0),
+]
+Probability = Annotated[
+    float, _quantity_reader("probability"), Field(gt=0.0, lt=1.0), _number_or_text(gt=0.0, lt=1.0)
+]
 
 
 # A repeated name means nothing (the tools resolve each satellite or station once), so the
@@ -231,12 +245,17 @@ StationSelection = Annotated[
         json_schema_extra={NAMES_KEY: "station"},
     ),
 ]
-Hours = _measured(
-    "duration_h",
-    'Hours to cover from the planning clock (default 24), or a duration such as "3 days".',
-    gt=0.0,
-    le=168.0,
-)
+Hours = Annotated[
+    float,
+    _quantity_reader("duration_h"),
+    Field(
+        gt=0.0,
+        le=168.0,
+        description="Hours to cover from the planning clock (default 24), or a duration such"
+        ' as "3 days".',
+    ),
+    _number_or_text(gt=0.0, le=168.0),
+]
 EventId = Annotated[
     str,
     Field(
@@ -524,17 +543,17 @@ class PropagateArgs(ToolArgs):
     """Ground tracks of fleet satellites."""
 
     satellites: SatelliteSelection
-    start: (
-        _when(
+    start: When | None = Field(
+        default=None,
+        description=(
             "ISO 8601 UTC start, e.g. 2026-06-10T12:00:00Z, or relative to the planning clock"
             ' ("in 2 hours") (default: the planning clock).'
-        )
-        | None
-    ) = None
+        ),
+    )
     duration_h: Hours = 24.0
-    step_s: _measured(  # type: ignore[valid-type]
-        "step_s", 'Seconds between samples, or e.g. "5 minutes".', ge=1.0, le=3600.0
-    ) = 60.0
+    step_s: StepSeconds = Field(
+        default=60.0, description='Seconds between samples, or e.g. "5 minutes".'
+    )
 
 
 class Track(_Out):
@@ -619,15 +638,10 @@ class FindPassesArgs(ToolArgs):
     satellites: SatelliteSelection
     stations: StationSelection
     duration_h: Hours = 24.0
-    min_elevation_deg: (
-        _measured(
-            "elevation_deg",
-            "Elevation threshold in degrees (default: each station's own minimum).",
-            ge=0.0,
-            le=90.0,
-        )
-        | None
-    ) = None
+    min_elevation_deg: ElevationDeg | None = Field(
+        default=None,
+        description="Elevation threshold in degrees (default: each station's own minimum).",
+    )
 
 
 class PassInfo(_Out):
@@ -767,15 +781,10 @@ class ScreenConjunctionsArgs(ToolArgs):
 
     satellites: SatelliteSelection
     duration_h: Hours = 24.0
-    threshold_km: (
-        _measured(
-            "distance_km",
-            "Report approaches closer than this, km (default: the mission policy, 5).",
-            gt=0.0,
-            le=100.0,
-        )
-        | None
-    ) = None
+    threshold_km: DistanceKm | None = Field(
+        default=None,
+        description="Report approaches closer than this, km (default: the mission policy, 5).",
+    )
 
 
 class ConjunctionEvent(_Out):
@@ -902,16 +911,13 @@ class AssessConjunctionArgs(ToolArgs):
     """Collision probability of one screened conjunction."""
 
     event_id: EventId
-    hard_body_radius_m: (
-        _measured(
-            "radius_m",
+    hard_body_radius_m: RadiusM | None = Field(
+        default=None,
+        description=(
             "Combined hard-body radius, m (default: the fleet satellite's radius from the mission"
-            f" plus {DEFAULT_SECONDARY_HARD_BODY_RADIUS_M:g} m for a non-fleet secondary).",
-            gt=0.0,
-            le=1000.0,
-        )
-        | None
-    ) = None
+            f" plus {DEFAULT_SECONDARY_HARD_BODY_RADIUS_M:g} m for a non-fleet secondary)."
+        ),
+    )
 
 
 class CovarianceInfo(_Out):
@@ -1082,32 +1088,22 @@ class PlanAvoidanceArgs(ToolArgs):
     """An avoidance burn for one screened conjunction."""
 
     event_id: EventId
-    max_pc: (
-        _measured(
-            "probability",
-            "Pc to get below (default: the mission policy, e.g. 1e-4).",
-            gt=0.0,
-            lt=1.0,
-        )
-        | None
-    ) = None
-    target_miss_km: (
-        _measured(
-            "distance_km",
-            "Miss distance to reach, km (default: the mission policy).",
-            gt=0.0,
-            le=100.0,
-        )
-        | None
-    ) = None
-    burn_epoch: (
-        _when(
+    max_pc: Probability | None = Field(
+        default=None,
+        description="Pc to get below (default: the mission policy, e.g. 1e-4).",
+    )
+    target_miss_km: DistanceKm | None = Field(
+        default=None,
+        description="Miss distance to reach, km (default: the mission policy).",
+    )
+    burn_epoch: When | None = Field(
+        default=None,
+        description=(
             "ISO 8601 UTC burn time, e.g. 2026-06-10T15:30:00Z, before the TCA and after the"
             " planning clock plus the command margin (default: 1.5 orbits before the TCA,"
             " other lead times tried if that burn is not clear)."
-        )
-        | None
-    ) = None
+        ),
+    )
     burn_lead_orbits: Annotated[float, Field(gt=0.0, le=15.0)] | None = Field(
         default=None,
         description="Burn this many orbits before the TCA (instead of burn_epoch, not both).",
@@ -1863,13 +1859,13 @@ class CommandRequest(BaseModel):
         ),
     ]
     command: str = Field(min_length=1, max_length=64, description="Command name, e.g. SET_MODE.")
-    time: (
-        _when(
+    time: When | None = Field(
+        default=None,
+        description=(
             "ISO 8601 UTC execution time, or relative to the planning clock"
             ' ("tomorrow at 03:00 UTC") (default: next contact).'
-        )
-        | None
-    ) = None
+        ),
+    )
     parameters: dict[Annotated[str, Field(max_length=64)], ParameterValue] = Field(
         default_factory=dict, max_length=32, description="Command parameters by name."
     )

@@ -1,0 +1,82 @@
+"""Quote, don't guess: the names a request spells out narrow what the grammar offers.
+
+A tool schema lists every name of the mission (satellites and stations, with their ids and
+aliases) as a string ``enum``. When the request spells some of them, the decoder is offered
+only those: choosing among the three names a request wrote is a far easier task for a small
+model than choosing among sixty, and it can no longer substitute a name the operator did not
+write. An enum none of whose members the request spells is left whole ("all satellites",
+"the fleet", a pronoun), and so is every other part of the schema.
+
+Names are found as people write them: case, spaces, hyphens and underscores aside, also
+between letters and digits (``kompsat-3`` spells ``KOMPSAT 3``, ``아리랑 3호`` spells
+``아리랑3호``), longest first, each stretch of text used once (``K3A`` is not also ``K3``),
+Latin names not inside a longer Latin word (``K3`` is not in ``K35``), Korean names followed
+by any particle (``아리랑3호가``).
+
+>>> names = ["KOMPSAT 3", "K3", "KOMPSAT 3A", "K3A", "아리랑3호", "DAEJEON", "대전"]
+>>> spelled(names, "kompsat-3a 대전 패스, K3도")
+['KOMPSAT 3A', '대전', 'K3']
+>>> tool = {"type": "function", "function": {"name": "find_passes", "parameters": {
+...     "type": "object", "properties": {"satellites": {"anyOf": [
+...         {"type": "array", "items": {"type": "string", "enum": names}},
+...         {"const": "all", "type": "string"}]}}}}}
+>>> [narrowed] = narrow_tools([tool], "K3A passes please")
+>>> narrowed["function"]["parameters"]["properties"]["satellites"]["anyOf"][0]["items"]["enum"]
+['K3A']
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+__all__ = ["narrow_tools", "spelled"]
+
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+_SEPARATORS = re.compile(r"[\s\-_]+")
+# letters and digits apart: "아리랑3호" is also written "아리랑 3호", "KOMPSAT3" "KOMPSAT 3"
+_CHUNKS = re.compile(r"\d+|[^\d]+")
+
+
+def _pattern(name: str) -> re.Pattern[str]:
+    parts = [re.escape(p) for chunk in _SEPARATORS.split(name.strip())
+             for p in _CHUNKS.findall(chunk)]  # fmt: skip
+    body = r"[\s\-_]*".join(parts)
+    tail = "" if _HANGUL.search(name[-1:]) else r"(?![A-Za-z0-9])"
+    head = "" if _HANGUL.search(name[:1]) else r"(?<![A-Za-z0-9])"
+    return re.compile(head + body + tail, re.IGNORECASE)
+
+
+def spelled(names: Sequence[str], text: str) -> list[str]:
+    """The ``names`` that ``text`` spells, in the order they appear in it (see the module)."""
+    rest = text
+    found: list[tuple[int, str]] = []
+    for name in sorted(dict.fromkeys(n for n in names if n.strip()), key=len, reverse=True):
+        m = _pattern(name).search(rest)
+        if m is None:
+            continue
+        found.append((m.start(), name))
+        rest = rest[: m.start()] + "\0" * (m.end() - m.start()) + rest[m.end() :]
+    return [name for _, name in sorted(found)]
+
+
+def _narrow(node: Any, text: str) -> Any:
+    if isinstance(node, list):
+        return [_narrow(n, text) for n in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _narrow(v, text) for k, v in node.items()}
+    enum = node.get("enum")
+    if node.get("type") == "string" and isinstance(enum, list) and len(enum) > 1:
+        keep = spelled([str(e) for e in enum], text)
+        if keep:
+            out["enum"] = keep
+    return out
+
+
+def narrow_tools(tools: Sequence[Mapping[str, Any]], request: str) -> list[dict[str, Any]]:
+    """``tools`` (OpenAI tool schemas) with each string enum narrowed to the members
+    ``request`` spells, where it spells any; the input is not changed."""
+    return [_narrow(copy.deepcopy(dict(t)), request) for t in tools]
