@@ -258,9 +258,22 @@ class CosmoPlanner:
         return self.chat
 
     def next_turn(self, task: PlannerTask, messages: Sequence[BaseMessage]) -> AIMessage:
-        """One decoding step of the model over the conversation."""
+        """One decoding step of the model over the conversation.
+
+        The model fits the conversation to its context window (tool results summarised,
+        older turns left out); a request that cannot fit is a :class:`PlannerError` naming
+        the window, raised before any decoding."""
+        from cosmo_agent.model.context import ContextTooLong
+
         bound = self._model().bind_tools(list(task.tools)) if task.tools else self._model()
-        reply = bound.invoke(list(messages))
+        try:
+            reply = bound.invoke(list(messages))
+        except ContextTooLong as exc:
+            what = "mission brief (objectives and requests)" if task.mode == "plan" else "request"
+            raise PlannerError(
+                f"the Cosmo model cannot take this {what}: {exc} (or use --planner rules, which"
+                " has no context window)"
+            ) from None
         if not isinstance(reply, AIMessage):  # pragma: no cover - chat models return AIMessage
             reply = AIMessage(content=str(getattr(reply, "content", reply)))
         return reply

@@ -36,6 +36,12 @@ of enumerated strings (the contract's satellite and station lists) is enforced i
 loop instead (:mod:`cosmo_agent.model.unique_items`): a token that would repeat an item, or
 start one that can only end as a repeat, is passed over for the next most likely one.
 
+The prompt is fitted to the model's context window first (:mod:`cosmo_agent.model.context`):
+tool results enter it summarised to ``tool_result_chars``, the oldest turns are left out when
+the reply would otherwise get less than ``min_new_tokens``, and the reply is capped so that
+prompt plus reply stay within ``max_position_embeddings``; a request that cannot fit raises
+:class:`~cosmo_agent.model.context.ContextTooLong` (a ValueError) before any forward pass.
+
 With beam search, finished call blocks are compared by ``log-probability / length **
 length_penalty`` (``CosmoChatModel.length_penalty``, else ``generation_config.json``, else
 transformers' default 1.0); cosmo-tiny ships 0, the most likely block whatever its length.
@@ -80,6 +86,7 @@ from langchain_core.runnables import Runnable
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import ConfigDict, Field, PrivateAttr
 
+from cosmo_agent.model.context import ContextBudget, ContextTooLong, FittedPrompt, fit_prompt
 from cosmo_agent.model.evaluate import validate_call
 from cosmo_agent.model.unique_items import UniqueItems
 
@@ -117,6 +124,15 @@ the name of the one tool that must be called."""
 def default_model_dir() -> Path:
     """Where the embedded model lives: ``cosmo_agent/model/cosmo-tiny`` inside the package."""
     return Path(str(resources.files("cosmo_agent.model") / MODEL_DIR_NAME))
+
+
+def _context_window_tokens(config: Any) -> int | None:
+    """The model's context window from its config, or None when it names none."""
+    for key in ("max_position_embeddings", "n_positions", "max_sequence_length"):
+        value = getattr(config, key, None)
+        if isinstance(value, int) and value > 0:
+            return value
+    return None
 
 
 def _missing_model_message(path: Path) -> str:
@@ -357,6 +373,8 @@ class _Engine:
             length_penalty = 1.0 if configured is None else float(configured)
         self.length_penalty = length_penalty
         self.stop_ids = _stop_token_ids(tokenizer, model)
+        self.window_tokens = _context_window_tokens(getattr(model, "config", None))
+        """The context window (``max_position_embeddings``); None: unbounded."""
         # transformers 5 renamed forward's past_key_values to cache (the old name is deprecated)
         forward_args = inspect.signature(self.model.forward).parameters
         self._cache_arg = "cache" if "cache" in forward_args else "past_key_values"
@@ -450,8 +468,29 @@ class _Engine:
                    tools: Sequence[Mapping[str, Any]]) -> list[int]:
         text = self.tokenizer.apply_chat_template(
             list(messages), tools=list(tools) or None, add_generation_prompt=True, tokenize=False)
-        ids: list[int] = self.tokenizer(str(text), add_special_tokens=False)["input_ids"]
+        ids: list[int] = self.tokenizer(str(text), add_special_tokens=False,
+                                        verbose=False)["input_ids"]  # fmt: skip
         return ids
+
+    def count_tokens(self, text: str) -> int:
+        """How many tokens ``text`` is on its own (no template)."""
+        return len(self.tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
+
+    def fit(self, messages: Sequence[Mapping[str, Any]], tools: Sequence[Mapping[str, Any]],
+            max_new_tokens: int, *, min_new_tokens: int = 64,
+            tool_result_chars: int | None = None) -> FittedPrompt:  # fmt: skip
+        """The prompt of ``messages`` fitted to the window with room for the reply
+        (:func:`cosmo_agent.model.context.fit_prompt`); :class:`ContextTooLong` if it cannot
+        be."""
+        budget = ContextBudget(self.window_tokens, max_new_tokens, min_new_tokens,
+                               tool_result_chars)  # fmt: skip
+        fitted = fit_prompt(messages, budget, render=lambda ms: self.prompt_ids(ms, tools),
+                            count=self.count_tokens)  # fmt: skip
+        if fitted.summarised or fitted.left_out:
+            log.info("prompt fitted to %s tokens of %s: %d tool results summarised, %d "
+                     "messages left out", len(fitted.prompt), self.window_tokens,
+                     fitted.summarised, fitted.left_out)  # fmt: skip
+        return fitted
 
     def _start(self, ids: list[int]) -> tuple[Any, list[int]]:
         """The cache to continue from and the prompt tokens it does not hold yet."""
@@ -472,7 +511,11 @@ class _Engine:
                stop: Sequence[str] = (), unique: UniqueItems | None = None,
                ) -> tuple[list[int], bool]:
         """Tokens under ``grammar`` (and ``unique``, when given); returns (tokens, cut off by
-        max_new_tokens)."""
+        max_new_tokens).  :class:`ContextTooLong` if ``ids`` and ``max_new_tokens`` together
+        would pass the model's context window."""
+        window = self.window_tokens
+        if window is not None and len(ids) + max_new_tokens > window:
+            raise ContextTooLong(len(ids), window, max_new_tokens)
         if self.num_beams > 1:
             return self._beam_decode(ids, grammar, max_new_tokens, stop, unique=unique)
         return self._greedy_decode(ids, grammar, max_new_tokens, stop, unique)
@@ -696,12 +739,16 @@ class _Engine:
         return any(s and s in text for s in stop)
 
     def generate(self, messages: Sequence[Mapping[str, Any]], tools: Sequence[Mapping[str, Any]],
-                 tool_choice: Any, max_new_tokens: int, stop: Sequence[str] = ()) -> Completion:
+                 tool_choice: Any, max_new_tokens: int, stop: Sequence[str] = (), *,
+                 min_new_tokens: int = 64, tool_result_chars: int | None = None) -> Completion:
+        """One assistant turn for ``messages``, fitted to the window first (:meth:`fit`)."""
         choice = _normalize_choice(tool_choice, [_named(t) for t in tools])
         with self.lock:
+            fitted = self.fit(messages, tools, max_new_tokens, min_new_tokens=min_new_tokens,
+                              tool_result_chars=tool_result_chars)  # fmt: skip
+            ids = list(fitted.prompt)
             grammar, unique = self.constraints(tools, choice)
-            ids = self.prompt_ids(messages, tools)
-            out, truncated = self.decode(ids, grammar, max_new_tokens, stop, unique)
+            out, truncated = self.decode(ids, grammar, fitted.max_new_tokens, stop, unique)
         raw = self.tokenizer.decode(out, skip_special_tokens=False)
         if stop:
             cut = min((raw.find(s) for s in stop if s and s in raw), default=-1)
@@ -813,6 +860,9 @@ class CosmoChatModel(BaseChatModel):
     loop the whole earlier conversation).  On CPU, single-token steps run on
     ``decode_threads`` torch threads (tiny models decode fastest on one; the prefill keeps
     torch's setting, which is restored afterwards; None leaves it alone throughout).
+    ``tool_result_chars`` (None: the window's size) and ``min_new_tokens`` set how the prompt
+    is fitted to the context window (:mod:`cosmo_agent.model.context`); ``max_new_tokens`` is
+    capped at what the window leaves.
     ``num_beams`` > 1 beam-searches the contents of each call block under the same grammar
     (text, and the choice to call at all, stay greedy; :meth:`_Engine._beam_decode`); None
     takes ``num_beams`` from the model directory's ``generation_config.json`` (1 if unset).
@@ -825,6 +875,8 @@ class CosmoChatModel(BaseChatModel):
 
     model_path: str | None = None
     max_new_tokens: int = Field(default=256, ge=1, le=8192)
+    min_new_tokens: int = Field(default=64, ge=1, le=8192)
+    tool_result_chars: int | None = Field(default=None, ge=1)
     device: str | None = None
     max_string_chars: int = Field(default=256, ge=1)
     prefix_cache: bool = True
@@ -918,10 +970,17 @@ class CosmoChatModel(BaseChatModel):
         tool_choice: Any = None,
         max_new_tokens: int | None = None,
         stop: Sequence[str] = (),
+        min_new_tokens: int | None = None,
     ) -> Completion:
-        """Decode one assistant turn for chat-template messages (dicts, contract format)."""
-        return self.engine.generate(messages, tools, tool_choice,
-                                    max_new_tokens or self.max_new_tokens, stop)
+        """Decode one assistant turn for chat-template messages (dicts, contract format).
+
+        :class:`~cosmo_agent.model.context.ContextTooLong` before any forward pass when the
+        system prompt, tools and latest user message leave less than ``min_new_tokens``
+        (default: the model's) of the context window."""
+        return self.engine.generate(
+            messages, tools, tool_choice, max_new_tokens or self.max_new_tokens, stop,
+            min_new_tokens=min_new_tokens or self.min_new_tokens,
+            tool_result_chars=self.tool_result_chars)
 
     def _generate(
         self,
@@ -933,7 +992,8 @@ class CosmoChatModel(BaseChatModel):
         tools = kwargs.get("tools") or []
         done = self.complete(_to_template_messages(messages), tools,
                              tool_choice=kwargs.get("tool_choice"),
-                             max_new_tokens=kwargs.get("max_new_tokens"), stop=stop or ())
+                             max_new_tokens=kwargs.get("max_new_tokens"), stop=stop or (),
+                             min_new_tokens=kwargs.get("min_new_tokens"))
         message = AIMessage(
             content=done.text,
             tool_calls=[ToolCall(name=c["name"], args=c["arguments"],

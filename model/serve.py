@@ -19,12 +19,14 @@ in constant time).  :func:`serve` refuses a non-loopback host without a token
 
 Bounds: a request body over ``max_body_bytes`` (default 1 MiB) is answered 413 before it is
 read (by its ``Content-Length``) or as soon as a chunked body passes the limit, so at most the
-limit is ever held; a prompt that does not fit the model's context window (its tokens counted
-with the model's own tokenizer and chat template, before any decoding) is answered 400 with
-code ``context_length_exceeded``, and so is one that leaves no room for ``max_tokens``;
-without ``max_tokens`` the reply is cut to the room left.  The context window comes from the
-model's config (``max_position_embeddings``); a model without one (a test double) is not
-checked.
+limit is ever held.  A ``CosmoChatModel`` fits the prompt to its context window itself
+(:mod:`cosmo_agent.model.context`: tool results summarised, the oldest turns left out as
+needed, tokens counted with the model's own tokenizer and chat template, before any
+decoding); a conversation whose system messages, tools and last user message still do not
+fit is answered 400 with code ``context_length_exceeded``, and so is one that leaves less than
+``max_tokens`` (the conversation is trimmed to make room for it first); without
+``max_tokens`` the reply is cut to the room left.  The context window comes from the model's
+config (``max_position_embeddings``); other chat models (test doubles) are not checked.
 
 The model is any LangChain chat model with ``bind_tools(tools, tool_choice=...)`` whose
 ``invoke(messages, max_new_tokens=...)`` returns an ``AIMessage`` (``CosmoChatModel``, or a
@@ -52,6 +54,8 @@ from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from cosmo_agent.model.context import ContextTooLong
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -282,52 +286,25 @@ def _model_id(model: Any) -> str:
     return str(getattr(model, "model_id", None) or getattr(model, "_llm_type", "cosmo"))
 
 
-def _context_window(model: Any) -> tuple[Any, int] | None:
-    """``(engine, context tokens)`` of a model whose tokenizer and config the server can reach
-    (``CosmoChatModel``: ``engine.prompt_ids`` and ``engine.model.config``), else None."""
-    if not isinstance(getattr(type(model), "engine", None), property):
-        return None
-    engine = model.engine
-    config = getattr(getattr(engine, "model", None), "config", None)
-    n = next((getattr(config, k, None) for k in ("max_position_embeddings", "n_positions",
-                                                   "max_sequence_length")
-              if isinstance(getattr(config, k, None), int)), None)  # fmt: skip
-    if not n or not callable(getattr(engine, "prompt_ids", None)):
-        return None
-    return engine, int(n)
+def _fits_itself(model: Any) -> bool:
+    """Whether ``model`` fits prompts to its context window (``CosmoChatModel``)."""
+    from cosmo_agent.model.inference import CosmoChatModel
+
+    return isinstance(model, CosmoChatModel)
 
 
-def _fit_context(model: Any, messages: list[BaseMessage], tools: list[dict[str, Any]],
-                 max_new_tokens: int | None) -> int | None:  # fmt: skip
-    """The ``max_new_tokens`` to decode with: the request's, or what is left of the context
-    when it gave none; :class:`ContextLengthError` when the prompt leaves no room."""
-    found = _context_window(model)
-    if found is None:
-        return max_new_tokens
-    engine, context = found
-    from langchain_core.utils.function_calling import convert_to_openai_tool
-
-    from cosmo_agent.model.inference import _to_template_messages
-
-    prompt = len(engine.prompt_ids(_to_template_messages(messages),
-                                   [convert_to_openai_tool(t) for t in tools]))  # fmt: skip
-    room = context - prompt
-    if room < 1:
-        raise ContextLengthError(
-            f"the prompt is {prompt} tokens, which does not fit this model's context window of"
-            f" {context} tokens: shorten the conversation (or send fewer or shorter tools)"
-        )
-    if max_new_tokens is not None and max_new_tokens > room:
-        raise ContextLengthError(
-            f"the prompt is {prompt} tokens and max_tokens asks for {max_new_tokens} more, over"
-            f" this model's context window of {context} tokens: ask for at most {room}"
-            " max_tokens or shorten the conversation"
-        )
-    if max_new_tokens is None:
-        default = getattr(model, "max_new_tokens", None)
-        if isinstance(default, int) and default > room:
-            return room
-    return max_new_tokens
+def _context_length_error(exc: ContextTooLong, max_tokens: int | None) -> ContextLengthError:
+    """The engine's refusal in the API's words: ``max_tokens`` named when it is what does not
+    fit."""
+    prompt, window = exc.prompt_tokens, exc.window_tokens
+    if max_tokens is None or prompt >= window:
+        return ContextLengthError(str(exc))
+    return ContextLengthError(
+        f"the prompt needs at least {prompt} tokens (system messages, tools and the last user"
+        f" message; tool results summarised, earlier turns left out) and max_tokens asks for"
+        f" {max_tokens} more, over this model's context window of {window} tokens: ask for at"
+        f" most {window - prompt} max_tokens or shorten the conversation"
+    )
 
 
 def complete(model: BaseChatModel, request: ChatCompletionRequest, *,
@@ -345,11 +322,15 @@ def complete(model: BaseChatModel, request: ChatCompletionRequest, *,
         runnable = model.bind_tools(tools, tool_choice=tool_choice)
     messages = _to_langchain(request.messages)
     kwargs: dict[str, Any] = {}
-    max_new = _fit_context(model, messages, tools,
-                           request.max_completion_tokens or request.max_tokens)  # fmt: skip
+    max_new = request.max_completion_tokens or request.max_tokens
     if max_new:
         kwargs["max_new_tokens"] = max_new
-    reply = runnable.invoke(messages, **kwargs)
+    if _fits_itself(model):  # all of max_tokens, or else whatever room is left
+        kwargs["min_new_tokens"] = max_new or 1
+    try:
+        reply = runnable.invoke(messages, **kwargs)
+    except ContextTooLong as exc:
+        raise _context_length_error(exc, max_new) from None
     calls = [
         ResponseToolCall(id=c.get("id") or f"call_{uuid.uuid4().hex[:24]}",
                          function=ResponseFunctionCall(
@@ -381,7 +362,7 @@ def _error(message: str, param: str | None = None, kind: str = "invalid_request_
 
 
 def _value_error(exc: ValueError) -> dict[str, Any]:
-    if isinstance(exc, ContextLengthError):
+    if isinstance(exc, ContextLengthError | ContextTooLong):
         return _error(str(exc), "messages", code="context_length_exceeded")
     return _error(str(exc))
 
