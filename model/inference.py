@@ -186,36 +186,54 @@ class ToolCallFormat:
         name, args = "cosmo_probe_tool", {"probe_a": 1, "probe_b": "x"}
         messages = [
             {"role": "user", "content": "probe"},
-            {"role": "assistant", "content": None, "tool_calls": [
-                {"type": "function", "id": "call_probe", "function": {"name": name,
-                                                                      "arguments": args}}]},
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "type": "function",
+                        "id": "call_probe",
+                        "function": {"name": name, "arguments": args},
+                    }
+                ],
+            },
         ]
-        tool = {"type": "function", "function": {"name": name, "description": "probe",
-                                                 "parameters": {"type": "object"}}}
+        tool = {
+            "type": "function",
+            "function": {"name": name, "description": "probe", "parameters": {"type": "object"}},
+        }
         default = cls()
         try:
             text = str(tokenizer.apply_chat_template(messages, tools=[tool], tokenize=False))
         except Exception as exc:  # a template that cannot render tool calls at all
-            warnings.warn(f"chat template cannot render tool calls ({exc}); using {default}",
-                          stacklevel=2)
+            warnings.warn(
+                f"chat template cannot render tool calls ({exc}); using {default}", stacklevel=2
+            )
             return default
         start = text.rfind(default.open_tag)
         stop = text.find(default.close_tag, start + 1)
         if start < 0 or stop < 0:
-            warnings.warn(f"chat template writes no {default.open_tag} block; using {default}",
-                          stacklevel=2)
+            warnings.warn(
+                f"chat template writes no {default.open_tag} block; using {default}", stacklevel=2
+            )
             return default
-        block = text[start + len(default.open_tag): stop]
+        block = text[start + len(default.open_tag) : stop]
         for seps in ((",", ":"), (", ", ": "), (",", ": ")):
             rendered = json.dumps(args, ensure_ascii=False, separators=seps)
             at = block.find(rendered)
             head = block[:at]
             if at >= 0 and head.count(name) == 1:
                 before, after = head.split(name)
-                return cls(before_name=before, after_name=after,
-                           after_arguments=block[at + len(rendered):], separators=seps)
-        warnings.warn(f"cannot locate name/arguments in the template's block {block!r}; "
-                      f"using {default}", stacklevel=2)
+                return cls(
+                    before_name=before,
+                    after_name=after,
+                    after_arguments=block[at + len(rendered) :],
+                    separators=seps,
+                )
+        warnings.warn(
+            f"cannot locate name/arguments in the template's block {block!r}; using {default}",
+            stacklevel=2,
+        )
         return default
 
 
@@ -239,8 +257,11 @@ def _inline_refs(node: Any, root: Mapping[str, Any], depth: int = 0) -> Any:
             target = target[part.replace("~1", "/").replace("~0", "~")]
         merged = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
         return _inline_refs(merged, root, depth + 1)
-    return {k: _inline_refs(v, root, depth) for k, v in node.items()
-            if k not in ("$defs", "definitions")}
+    return {
+        k: _inline_refs(v, root, depth)
+        for k, v in node.items()
+        if k not in ("$defs", "definitions")
+    }
 
 
 def _narrow(node: Any, max_string_chars: int) -> Any:
@@ -248,11 +269,9 @@ def _narrow(node: Any, max_string_chars: int) -> Any:
         return [_narrow(n, max_string_chars) for n in node]
     if not isinstance(node, dict):
         return node
-    out = {k: _narrow(v, max_string_chars) if k in _SUBSCHEMA_KEYS else v
-           for k, v in node.items()}
+    out = {k: _narrow(v, max_string_chars) if k in _SUBSCHEMA_KEYS else v for k, v in node.items()}
     if "properties" in node:
-        out["properties"] = {k: _narrow(v, max_string_chars)
-                             for k, v in node["properties"].items()}
+        out["properties"] = {k: _narrow(v, max_string_chars) for k, v in node["properties"].items()}
     kinds = node.get("type")
     is_string = kinds == "string" or (isinstance(kinds, list) and "string" in kinds)
     if is_string and out.get("format") == "date-time" and "pattern" not in out:
@@ -315,8 +334,10 @@ def _normalize_choice(choice: Any, names: Sequence[str]) -> str:
         choice = choice.get("function", choice).get("name")
     if isinstance(choice, str) and choice in names:
         return choice
-    raise ValueError(f"tool_choice {choice!r} is not auto/none/required or a bound tool "
-                     f"({', '.join(names) or 'no tools bound'})")
+    raise ValueError(
+        f"tool_choice {choice!r} is not auto/none/required or a bound tool "
+        f"({', '.join(names) or 'no tools bound'})"
+    )
 
 
 def _stop_token_ids(tokenizer: Any, model: Any) -> list[int]:
@@ -348,9 +369,18 @@ def _crop(cache: Any, keep: int) -> None:
 class _Engine:
     """Model + tokenizer + grammar compiler; one generation at a time (a lock)."""
 
-    def __init__(self, model: Any, tokenizer: Any, device: str, *, max_string_chars: int,
-                 prefix_cache: bool, decode_threads: int | None = 1,
-                 num_beams: int | None = None, length_penalty: float | None = None) -> None:
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any,
+        device: str,
+        *,
+        max_string_chars: int,
+        prefix_cache: bool,
+        decode_threads: int | None = 1,
+        num_beams: int | None = None,
+        length_penalty: float | None = None,
+    ) -> None:
         import torch
         import xgrammar as xgr
 
@@ -379,8 +409,9 @@ class _Engine:
         forward_args = inspect.signature(self.model.forward).parameters
         self._cache_arg = "cache" if "cache" in forward_args else "past_key_values"
         vocab_size = int(model.get_output_embeddings().weight.shape[0])
-        self.info = xgr.TokenizerInfo.from_huggingface(tokenizer, vocab_size=vocab_size,
-                                                       stop_token_ids=self.stop_ids)
+        self.info = xgr.TokenizerInfo.from_huggingface(
+            tokenizer, vocab_size=vocab_size, stop_token_ids=self.stop_ids
+        )
         self.compiler = xgr.GrammarCompiler(self.info, max_threads=2)
         self.token_bytes: list[bytes] = list(self.info.decoded_vocab)
         self.format = ToolCallFormat.from_chat_template(tokenizer)
@@ -402,8 +433,9 @@ class _Engine:
         """The compiled grammar of a turn that may call ``tools`` as ``choice`` allows."""
         return self.constraints(tools, choice)[0]
 
-    def constraints(self, tools: Sequence[Mapping[str, Any]],
-                    choice: str) -> tuple[Any, UniqueItems | None]:
+    def constraints(
+        self, tools: Sequence[Mapping[str, Any]], choice: str
+    ) -> tuple[Any, UniqueItems | None]:
         """The grammar and the distinct-items guard (None when no array needs one)."""
         key = json.dumps([tools, choice], sort_keys=True, ensure_ascii=False)
         if key in self._grammars:
@@ -418,18 +450,28 @@ class _Engine:
             except ValueError as exc:  # _compile leaves the tool out, with a warning
                 narrowed.append(exc)
         guard = UniqueItems(
-            [{"function": {"name": _named(t), "parameters": n}}
-             for t, n in zip(tools, narrowed, strict=True) if not isinstance(n, ValueError)],
-            open_tag=fmt.open_tag, close_tag=fmt.close_tag, before_name=fmt.before_name,
-            after_name=fmt.after_name)
+            [
+                {"function": {"name": _named(t), "parameters": n}}
+                for t, n in zip(tools, narrowed, strict=True)
+                if not isinstance(n, ValueError)
+            ],
+            open_tag=fmt.open_tag,
+            close_tag=fmt.close_tag,
+            before_name=fmt.before_name,
+            after_name=fmt.after_name,
+        )
         made = (self._compile(tools, choice, narrowed), guard if guard else None)
         self._grammars[key] = made
         if len(self._grammars) > 32:
             self._grammars.popitem(last=False)
         return made
 
-    def _compile(self, tools: Sequence[Mapping[str, Any]], choice: str,
-                 narrowed: Sequence[Mapping[str, Any] | ValueError]) -> Any:
+    def _compile(
+        self,
+        tools: Sequence[Mapping[str, Any]],
+        choice: str,
+        narrowed: Sequence[Mapping[str, Any] | ValueError],
+    ) -> Any:
         """The structural-tag grammar; ``narrowed`` holds each tool's :func:`decoding_schema`
         (or why it has none)."""
         from xgrammar import structural_tag as st
@@ -444,30 +486,46 @@ class _Engine:
             try:
                 if isinstance(schema, ValueError):
                     raise schema
-                ebnf = str(xgr.Grammar.from_json_schema(
-                    dict(schema), any_whitespace=False, separators=fmt.separators,
-                    strict_mode=True))
+                ebnf = str(
+                    xgr.Grammar.from_json_schema(
+                        dict(schema),
+                        any_whitespace=False,
+                        separators=fmt.separators,
+                        strict_mode=True,
+                    )
+                )
             except Exception as exc:
-                warnings.warn(f"tool {name!r}: schema cannot be decoded under constraint "
-                              f"({exc}); the model will not call it", stacklevel=3)
+                warnings.warn(
+                    f"tool {name!r}: schema cannot be decoded under constraint "
+                    f"({exc}); the model will not call it",
+                    stacklevel=3,
+                )
                 continue
-            tags.append(st.TagFormat(begin=fmt.begin(name), content=st.GrammarFormat(grammar=ebnf),
-                                     end=fmt.end))
+            tags.append(
+                st.TagFormat(
+                    begin=fmt.begin(name), content=st.GrammarFormat(grammar=ebnf), end=fmt.end
+                )
+            )
         if choice == "none" or not tags:
             if choice not in ("none", "auto"):
                 raise ValueError(f"tool_choice={choice!r} but no bound tool can be decoded")
             root: Any = text_only
         else:
-            root = st.TriggeredTagsFormat(triggers=[fmt.open_tag], tags=tags,
-                                          at_least_one=choice != "auto",
-                                          excludes=list(self.excluded_text))
+            root = st.TriggeredTagsFormat(
+                triggers=[fmt.open_tag],
+                tags=tags,
+                at_least_one=choice != "auto",
+                excludes=list(self.excluded_text),
+            )
         return self.compiler.compile_structural_tag(st.StructuralTag(format=root))
 
     # -- decoding -------------------------------------------------------------------------
-    def prompt_ids(self, messages: Sequence[Mapping[str, Any]],
-                   tools: Sequence[Mapping[str, Any]]) -> list[int]:
+    def prompt_ids(
+        self, messages: Sequence[Mapping[str, Any]], tools: Sequence[Mapping[str, Any]]
+    ) -> list[int]:
         text = self.tokenizer.apply_chat_template(
-            list(messages), tools=list(tools) or None, add_generation_prompt=True, tokenize=False)
+            list(messages), tools=list(tools) or None, add_generation_prompt=True, tokenize=False
+        )
         ids: list[int] = self.tokenizer(str(text), add_special_tokens=False,
                                         verbose=False)["input_ids"]  # fmt: skip
         return ids
@@ -507,9 +565,14 @@ class _Engine:
                 return past, ids[n:]
         return None, ids
 
-    def decode(self, ids: list[int], grammar: Any, max_new_tokens: int,
-               stop: Sequence[str] = (), unique: UniqueItems | None = None,
-               ) -> tuple[list[int], bool]:
+    def decode(
+        self,
+        ids: list[int],
+        grammar: Any,
+        max_new_tokens: int,
+        stop: Sequence[str] = (),
+        unique: UniqueItems | None = None,
+    ) -> tuple[list[int], bool]:
         """Tokens under ``grammar`` (and ``unique``, when given); returns (tokens, cut off by
         max_new_tokens).  :class:`ContextTooLong` if ``ids`` and ``max_new_tokens`` together
         would pass the model's context window."""
@@ -534,9 +597,14 @@ class _Engine:
                 break
         return first
 
-    def _greedy_decode(self, ids: list[int], grammar: Any, max_new_tokens: int,
-                       stop: Sequence[str], unique: UniqueItems | None = None,
-                       ) -> tuple[list[int], bool]:
+    def _greedy_decode(
+        self,
+        ids: list[int],
+        grammar: Any,
+        max_new_tokens: int,
+        stop: Sequence[str],
+        unique: UniqueItems | None = None,
+    ) -> tuple[list[int], bool]:
         torch, xgr = self.torch, self.xgr
         matcher = xgr.GrammarMatcher(grammar)
         bitmask = xgr.allocate_token_bitmask(1, self.info.vocab_size)
@@ -579,9 +647,16 @@ class _Engine:
             self._cache = (fed, past)
         return out, truncated
 
-    def _beam_decode(self, ids: list[int], grammar: Any, max_new_tokens: int,
-                     stop: Sequence[str], *, whole_turn: bool = False,
-                     unique: UniqueItems | None = None) -> tuple[list[int], bool]:
+    def _beam_decode(
+        self,
+        ids: list[int],
+        grammar: Any,
+        max_new_tokens: int,
+        stop: Sequence[str],
+        *,
+        whole_turn: bool = False,
+        unique: UniqueItems | None = None,
+    ) -> tuple[list[int], bool]:
         """Greedy decoding, except inside a call block, whose contents are beam-searched.
 
         The model's own most likely next token decides, as in greedy decoding, whether the turn
@@ -609,7 +684,8 @@ class _Engine:
         past, feed = self._start(ids)
         self._cache = None
         live: list[tuple[list[int], float, Any, bool]] = [
-            ([], 0.0, xgr.GrammarMatcher(grammar), False)]
+            ([], 0.0, xgr.GrammarMatcher(grammar), False)
+        ]
         best: tuple[float, list[int]] | None = None  # the most likely finished turn so far
         opened = (0, 0.0)  # where the open block starts: tokens before it, score there
         # finished blocks of the open call: (normalized score, tokens, score, matcher)
@@ -627,22 +703,23 @@ class _Engine:
                     for row, (_, _, matcher, _) in enumerate(live):
                         matcher.fill_next_token_bitmask(bitmask, row)
                     xgr.apply_token_bitmask_inplace(logp, bitmask[: len(live)].to(logp.device))
-                    logp += torch.tensor([beam[1] for beam in live],
-                                         device=logp.device)[:, None]
+                    logp += torch.tensor([beam[1] for beam in live], device=logp.device)[:, None]
                     # the guard may refuse a few candidates, so it gets a few more to look at
                     wanted = 2 * width + (16 if unique is not None else 0)
                     top = torch.topk(logp.view(-1), min(wanted, logp.numel()))
                     nxt: list[tuple[list[int], float, Any, bool]] = []
                     rows: list[int] = []
                     rank = 0
-                    for value, flat in zip(top.values.tolist(), top.indices.tolist(),
-                                           strict=True):
+                    for value, flat in zip(top.values.tolist(), top.indices.tolist(), strict=True):
                         if value == float("-inf") or len(nxt) == width:
                             break
                         row, token = divmod(int(flat), logp.shape[1])
                         prefix, _, matcher, inside = live[row]
-                        if unique is not None and inside and not unique.allows(
-                                self._bytes([*prefix, token])):
+                        if (
+                            unique is not None
+                            and inside
+                            and not unique.allows(self._bytes([*prefix, token]))
+                        ):
                             continue  # it repeats an item of a distinct-enum array
                         rank += 1
                         child = matcher.fork()
@@ -663,8 +740,9 @@ class _Engine:
                         if not whole_turn and inside and not now_inside:  # the block closed
                             if rank <= width:
                                 size = len(grown) - opened[0]
-                                done.append(((value - opened[1]) / size ** penalty, grown,
-                                             value, child))
+                                done.append(
+                                    ((value - opened[1]) / size**penalty, grown, value, child)
+                                )
                             continue
                         if not whole_turn and nxt and not (nxt[0][3] and now_inside):
                             continue  # outside a call block, decoding stays greedy
@@ -674,8 +752,11 @@ class _Engine:
                         rows.append(row)
                         if not whole_turn and not now_inside:
                             break  # outside a call block, decoding stays greedy
-                    if done and (not nxt or len(done) >= width or (
-                            penalty == 0 and max(d[2] for d in done) >= nxt[0][1])):
+                    if done and (
+                        not nxt
+                        or len(done) >= width
+                        or (penalty == 0 and max(d[2] for d in done) >= nxt[0][1])
+                    ):
                         _, grown, value, child = max(done, key=lambda d: d[0])
                         done = []
                         # the cache holds the shared prefix up to the block; the winner's block
@@ -683,7 +764,7 @@ class _Engine:
                         past.reorder_cache(torch.tensor([0], device=self.device))
                         _crop(past, len(ids) + opened[0])
                         live = [(grown, value, child, False)]
-                        tokens = torch.tensor([grown[opened[0]:]], device=self.device)
+                        tokens = torch.tensor([grown[opened[0] :]], device=self.device)
                         continue
                     if not nxt or (best is not None and best[0] >= nxt[0][1]):
                         break
@@ -707,8 +788,7 @@ class _Engine:
         its close tag, however the tags were split into tokens."""
         piece = self._pieces.get(token)
         if piece is None:
-            piece = self._pieces[token] = self.tokenizer.decode([token],
-                                                                skip_special_tokens=False)
+            piece = self._pieces[token] = self.tokenizer.decode([token], skip_special_tokens=False)
         if not any(end in piece for end in self._tag_ends):
             return was_inside
         fmt = self.format
@@ -738,9 +818,17 @@ class _Engine:
             return False  # never cut a call in half
         return any(s and s in text for s in stop)
 
-    def generate(self, messages: Sequence[Mapping[str, Any]], tools: Sequence[Mapping[str, Any]],
-                 tool_choice: Any, max_new_tokens: int, stop: Sequence[str] = (), *,
-                 min_new_tokens: int = 64, tool_result_chars: int | None = None) -> Completion:
+    def generate(
+        self,
+        messages: Sequence[Mapping[str, Any]],
+        tools: Sequence[Mapping[str, Any]],
+        tool_choice: Any,
+        max_new_tokens: int,
+        stop: Sequence[str] = (),
+        *,
+        min_new_tokens: int = 64,
+        tool_result_chars: int | None = None,
+    ) -> Completion:
         """One assistant turn for ``messages``, fitted to the window first (:meth:`fit`)."""
         choice = _normalize_choice(tool_choice, [_named(t) for t in tools])
         with self.lock:
@@ -755,13 +843,25 @@ class _Engine:
             raw = raw[:cut] if cut >= 0 else raw
         text, calls, invalid = parse_tool_calls(raw, tools, self.format)
         finish: Literal["stop", "tool_calls", "length"] = (
-            "length" if truncated else "tool_calls" if calls else "stop")
-        return Completion(text=text, tool_calls=calls, invalid=invalid, finish_reason=finish,
-                          prompt_tokens=len(ids), completion_tokens=len(out), raw=raw)
+            "length" if truncated else "tool_calls" if calls else "stop"
+        )
+        return Completion(
+            text=text,
+            tool_calls=calls,
+            invalid=invalid,
+            finish_reason=finish,
+            prompt_tokens=len(ids),
+            completion_tokens=len(out),
+            raw=raw,
+        )
 
 
-def _parse_block(raw: str, start: int, tools: Sequence[Mapping[str, Any]], fmt: ToolCallFormat,
-                 ) -> tuple[str | None, Any, int, str | None]:
+def _parse_block(
+    raw: str,
+    start: int,
+    tools: Sequence[Mapping[str, Any]],
+    fmt: ToolCallFormat,
+) -> tuple[str | None, Any, int, str | None]:
     """(name, arguments, end of the block, error) for the block opening at ``start``."""
     name = next((n for n in map(_named, tools) if raw.startswith(fmt.begin(n), start)), None)
     if name is not None:  # the layout the grammar writes
@@ -778,14 +878,16 @@ def _parse_block(raw: str, start: int, tools: Sequence[Mapping[str, Any]], fmt: 
         return None, None, len(raw), "cut off before the end of the call"
     end = close + len(fmt.close_tag)
     try:
-        body = json.loads(raw[start + len(fmt.open_tag): close].strip(), strict=False)
+        body = json.loads(raw[start + len(fmt.open_tag) : close].strip(), strict=False)
         return str(body["name"]), body.get("arguments", {}), end, None
     except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
         return None, None, end, f"not a tool call: {exc}"
 
 
 def parse_tool_calls(
-    raw: str, tools: Sequence[Mapping[str, Any]], fmt: ToolCallFormat | None = None,
+    raw: str,
+    tools: Sequence[Mapping[str, Any]],
+    fmt: ToolCallFormat | None = None,
 ) -> tuple[str, list[dict[str, Any]], list[dict[str, Any]]]:
     """Split decoded text into (text, valid calls, dropped calls ``{"name", "args", "error"}``).
 
@@ -831,8 +933,11 @@ def _to_template_messages(messages: Sequence[BaseMessage]) -> list[dict[str, Any
             msg: dict[str, Any] = {"role": "assistant", "content": m.text or None}
             if m.tool_calls:
                 msg["tool_calls"] = [
-                    {"type": "function", "id": tc.get("id") or "",
-                     "function": {"name": tc["name"], "arguments": tc["args"]}}
+                    {
+                        "type": "function",
+                        "id": tc.get("id") or "",
+                        "function": {"name": tc["name"], "arguments": tc["args"]},
+                    }
                     for tc in m.tool_calls
                 ]
                 names.update({tc.get("id") or "": tc["name"] for tc in m.tool_calls})
@@ -840,8 +945,14 @@ def _to_template_messages(messages: Sequence[BaseMessage]) -> list[dict[str, Any
                 msg["content"] = ""
             out.append(msg)
         elif isinstance(m, ToolMessage):
-            out.append({"role": "tool", "tool_call_id": m.tool_call_id,
-                        "name": m.name or names.get(m.tool_call_id, ""), "content": m.text})
+            out.append(
+                {
+                    "role": "tool",
+                    "tool_call_id": m.tool_call_id,
+                    "name": m.name or names.get(m.tool_call_id, ""),
+                    "content": m.text,
+                }
+            )
         elif isinstance(m, ChatMessage):
             out.append({"role": m.role, "content": m.text})
         else:
@@ -897,12 +1008,16 @@ class CosmoChatModel(BaseChatModel):
     def from_components(cls, model: Any, tokenizer: Any, **kwargs: Any) -> CosmoChatModel:
         """Wrap an already loaded transformers model and tokenizer (tests, notebooks)."""
         chat = cls(**kwargs)
-        chat._engine = _Engine(model, tokenizer, chat._device(),
-                               max_string_chars=chat.max_string_chars,
-                               prefix_cache=chat.prefix_cache,
-                               decode_threads=chat.decode_threads,
-                               num_beams=chat.num_beams,
-                               length_penalty=chat.length_penalty)
+        chat._engine = _Engine(
+            model,
+            tokenizer,
+            chat._device(),
+            max_string_chars=chat.max_string_chars,
+            prefix_cache=chat.prefix_cache,
+            decode_threads=chat.decode_threads,
+            num_beams=chat.num_beams,
+            length_penalty=chat.length_penalty,
+        )
         return chat
 
     def _device(self) -> str:
@@ -925,12 +1040,16 @@ class CosmoChatModel(BaseChatModel):
                 raise FileNotFoundError(_missing_model_message(path))
             tokenizer = load_tokenizer(path)
             model = AutoModelForCausalLM.from_pretrained(path, dtype="float32")
-            self._engine = _Engine(model, tokenizer, self._device(),
-                                   max_string_chars=self.max_string_chars,
-                                   prefix_cache=self.prefix_cache,
-                                   decode_threads=self.decode_threads,
-                                   num_beams=self.num_beams,
-                                   length_penalty=self.length_penalty)
+            self._engine = _Engine(
+                model,
+                tokenizer,
+                self._device(),
+                max_string_chars=self.max_string_chars,
+                prefix_cache=self.prefix_cache,
+                decode_threads=self.decode_threads,
+                num_beams=self.num_beams,
+                length_penalty=self.length_penalty,
+            )
         return self._engine
 
     @property
@@ -978,9 +1097,14 @@ class CosmoChatModel(BaseChatModel):
         system prompt, tools and latest user message leave less than ``min_new_tokens``
         (default: the model's) of the context window."""
         return self.engine.generate(
-            messages, tools, tool_choice, max_new_tokens or self.max_new_tokens, stop,
+            messages,
+            tools,
+            tool_choice,
+            max_new_tokens or self.max_new_tokens,
+            stop,
             min_new_tokens=min_new_tokens or self.min_new_tokens,
-            tool_result_chars=self.tool_result_chars)
+            tool_result_chars=self.tool_result_chars,
+        )
 
     def _generate(
         self,
@@ -990,22 +1114,41 @@ class CosmoChatModel(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         tools = kwargs.get("tools") or []
-        done = self.complete(_to_template_messages(messages), tools,
-                             tool_choice=kwargs.get("tool_choice"),
-                             max_new_tokens=kwargs.get("max_new_tokens"), stop=stop or (),
-                             min_new_tokens=kwargs.get("min_new_tokens"))
+        done = self.complete(
+            _to_template_messages(messages),
+            tools,
+            tool_choice=kwargs.get("tool_choice"),
+            max_new_tokens=kwargs.get("max_new_tokens"),
+            stop=stop or (),
+            min_new_tokens=kwargs.get("min_new_tokens"),
+        )
         message = AIMessage(
             content=done.text,
-            tool_calls=[ToolCall(name=c["name"], args=c["arguments"],
-                                 id=f"call_{uuid.uuid4().hex[:24]}") for c in done.tool_calls],
-            invalid_tool_calls=[InvalidToolCall(name=c["name"], args=c["args"],
-                                                id=f"call_{uuid.uuid4().hex[:24]}",
-                                                error=c["error"], type="invalid_tool_call")
-                                for c in done.invalid],
-            usage_metadata={"input_tokens": done.prompt_tokens,
-                            "output_tokens": done.completion_tokens,
-                            "total_tokens": done.prompt_tokens + done.completion_tokens},
+            tool_calls=[
+                ToolCall(name=c["name"], args=c["arguments"], id=f"call_{uuid.uuid4().hex[:24]}")
+                for c in done.tool_calls
+            ],
+            invalid_tool_calls=[
+                InvalidToolCall(
+                    name=c["name"],
+                    args=c["args"],
+                    id=f"call_{uuid.uuid4().hex[:24]}",
+                    error=c["error"],
+                    type="invalid_tool_call",
+                )
+                for c in done.invalid
+            ],
+            usage_metadata={
+                "input_tokens": done.prompt_tokens,
+                "output_tokens": done.completion_tokens,
+                "total_tokens": done.prompt_tokens + done.completion_tokens,
+            },
             response_metadata={"finish_reason": done.finish_reason, "model_name": self.model_id},
         )
-        return ChatResult(generations=[ChatGeneration(
-            message=message, generation_info={"finish_reason": done.finish_reason})])
+        return ChatResult(
+            generations=[
+                ChatGeneration(
+                    message=message, generation_info={"finish_reason": done.finish_reason}
+                )
+            ]
+        )

@@ -160,8 +160,7 @@ class FunctionDefinition(BaseModel):
 
     name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
     description: str | None = None
-    parameters: dict[str, Any] = Field(default_factory=lambda: {"type": "object",
-                                                                 "properties": {}})
+    parameters: dict[str, Any] = Field(default_factory=lambda: {"type": "object", "properties": {}})
     strict: bool | None = None
 
 
@@ -209,8 +208,10 @@ class ChatCompletionRequest(BaseModel):
             raise ValueError("tool names must be unique")
         if isinstance(self.tool_choice, NamedToolChoice):
             if self.tool_choice.function["name"] not in names:
-                raise ValueError(f"tool_choice names {self.tool_choice.function['name']!r}, "
-                                 f"which is not in tools ({', '.join(names) or 'none given'})")
+                raise ValueError(
+                    f"tool_choice names {self.tool_choice.function['name']!r}, "
+                    f"which is not in tools ({', '.join(names) or 'none given'})"
+                )
         elif self.tool_choice == "required" and not names:
             raise ValueError("tool_choice='required' needs tools")
         return self
@@ -271,14 +272,22 @@ def _to_langchain(messages: list[RequestMessage]) -> list[BaseMessage]:
         elif m.role == "user":
             out.append(HumanMessage(m.text()))
         elif m.role == "assistant":
-            calls = [{"name": c.function.name, "args": c.function.arguments_dict(), "id": c.id,
-                      "type": "tool_call"} for c in m.tool_calls or ()]
+            calls = [
+                {
+                    "name": c.function.name,
+                    "args": c.function.arguments_dict(),
+                    "id": c.id,
+                    "type": "tool_call",
+                }
+                for c in m.tool_calls or ()
+            ]
             names.update({c.id: c.function.name for c in m.tool_calls or ()})
             out.append(AIMessage(content=m.text(), tool_calls=calls))
         else:
             call_id = m.tool_call_id or ""
-            out.append(ToolMessage(m.text(), tool_call_id=call_id,
-                                   name=m.name or names.get(call_id)))
+            out.append(
+                ToolMessage(m.text(), tool_call_id=call_id, name=m.name or names.get(call_id))
+            )
     return out
 
 
@@ -307,8 +316,9 @@ def _context_length_error(exc: ContextTooLong, max_tokens: int | None) -> Contex
     )
 
 
-def complete(model: BaseChatModel, request: ChatCompletionRequest, *,
-             model_id: str | None = None) -> ChatCompletion:
+def complete(
+    model: BaseChatModel, request: ChatCompletionRequest, *, model_id: str | None = None
+) -> ChatCompletion:
     """Run one chat completion request through ``model`` (answering as ``model_id``, default
     the model's own name, whatever ``request.model`` asked for).
 
@@ -332,9 +342,12 @@ def complete(model: BaseChatModel, request: ChatCompletionRequest, *,
     except ContextTooLong as exc:
         raise _context_length_error(exc, max_new) from None
     calls = [
-        ResponseToolCall(id=c.get("id") or f"call_{uuid.uuid4().hex[:24]}",
-                         function=ResponseFunctionCall(
-                             name=c["name"], arguments=json.dumps(c["args"], ensure_ascii=False)))
+        ResponseToolCall(
+            id=c.get("id") or f"call_{uuid.uuid4().hex[:24]}",
+            function=ResponseFunctionCall(
+                name=c["name"], arguments=json.dumps(c["args"], ensure_ascii=False)
+            ),
+        )
         for c in getattr(reply, "tool_calls", None) or ()
     ]
     meta = getattr(reply, "response_metadata", None) or {}
@@ -348,11 +361,17 @@ def complete(model: BaseChatModel, request: ChatCompletionRequest, *,
         id=f"chatcmpl-{uuid.uuid4().hex}",
         created=int(time.time()),
         model=model_id or _model_id(model),
-        choices=[Choice(message=ResponseMessage(content=text or (None if calls else ""),
-                                                tool_calls=calls or None),
-                        finish_reason=finish)],
-        usage=Usage(prompt_tokens=prompt, completion_tokens=completion,
-                    total_tokens=prompt + completion),
+        choices=[
+            Choice(
+                message=ResponseMessage(
+                    content=text or (None if calls else ""), tool_calls=calls or None
+                ),
+                finish_reason=finish,
+            )
+        ],
+        usage=Usage(
+            prompt_tokens=prompt, completion_tokens=completion, total_tokens=prompt + completion
+        ),
     )
 
 
@@ -457,10 +476,12 @@ def create_app(model: BaseChatModel, *, token: str | None = None, model_id: str 
     def authorize(creds: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:  # noqa: B008
         if token is None:
             return
-        if creds is None or not hmac.compare_digest(creds.credentials.encode(),
-                                                    token.encode()):
-            raise HTTPException(status_code=401, detail="missing or wrong bearer token",
-                                headers={"WWW-Authenticate": "Bearer"})
+        if creds is None or not hmac.compare_digest(creds.credentials.encode(), token.encode()):
+            raise HTTPException(
+                status_code=401,
+                detail="missing or wrong bearer token",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
 
     @app.exception_handler(RequestValidationError)
     async def _bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -470,9 +491,11 @@ def create_app(model: BaseChatModel, *, token: str | None = None, model_id: str 
     @app.exception_handler(HTTPException)
     async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
         kind = "authentication_error" if exc.status_code == 401 else "invalid_request_error"
-        return JSONResponse(status_code=exc.status_code, content=_error(str(exc.detail),
-                                                                       kind=kind),
-                            headers=exc.headers)
+        return JSONResponse(
+            status_code=exc.status_code,
+            content=_error(str(exc.detail), kind=kind),
+            headers=exc.headers,
+        )
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
@@ -480,8 +503,10 @@ def create_app(model: BaseChatModel, *, token: str | None = None, model_id: str 
 
     @app.get("/v1/models", dependencies=[Depends(authorize)])
     def models() -> dict[str, Any]:
-        return {"object": "list", "data": [
-            {"id": name, "object": "model", "created": 0, "owned_by": "cosmo"}]}
+        return {
+            "object": "list",
+            "data": [{"id": name, "object": "model", "created": 0, "owned_by": "cosmo"}],
+        }
 
     @app.post("/v1/chat/completions", dependencies=[Depends(authorize)], response_model=None)
     def chat_completions(request: ChatCompletionRequest) -> ChatCompletion | JSONResponse:
@@ -537,8 +562,11 @@ def serve(
 
 
 def _proxy_response(status: int, body: Mapping[str, Any]) -> dict[str, Any]:
-    return {"statusCode": status, "headers": {"Content-Type": "application/json"},
-            "body": json.dumps(body, ensure_ascii=False)}
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": "application/json"},
+        "body": json.dumps(body, ensure_ascii=False),
+    }
 
 
 def _body_bytes(raw: Any, base64_encoded: bool) -> int:
@@ -580,8 +608,11 @@ def make_lambda_handler(
             return answer(400, _error("the event must be a JSON object"))
         payload: Any = event
         if proxied:
-            method = (event.get("httpMethod")
-                      or event.get("requestContext", {}).get("http", {}).get("method") or "POST")
+            method = (
+                event.get("httpMethod")
+                or event.get("requestContext", {}).get("http", {}).get("method")
+                or "POST"
+            )
             if str(method).upper() != "POST":
                 return answer(405, _error(f"use POST, not {method}"))
             raw = event.get("body") or ""
