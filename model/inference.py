@@ -1008,17 +1008,21 @@ class CosmoChatModel(BaseChatModel):
     def from_components(cls, model: Any, tokenizer: Any, **kwargs: Any) -> CosmoChatModel:
         """Wrap an already loaded transformers model and tokenizer (tests, notebooks)."""
         chat = cls(**kwargs)
-        chat._engine = _Engine(
+        chat._engine = chat._new_engine(model, tokenizer)
+        return chat
+
+    def _new_engine(self, model: Any, tokenizer: Any) -> _Engine:
+        """An engine over ``model`` and ``tokenizer`` with this chat model's settings."""
+        return _Engine(
             model,
             tokenizer,
-            chat._device(),
-            max_string_chars=chat.max_string_chars,
-            prefix_cache=chat.prefix_cache,
-            decode_threads=chat.decode_threads,
-            num_beams=chat.num_beams,
-            length_penalty=chat.length_penalty,
+            self._device(),
+            max_string_chars=self.max_string_chars,
+            prefix_cache=self.prefix_cache,
+            decode_threads=self.decode_threads,
+            num_beams=self.num_beams,
+            length_penalty=self.length_penalty,
         )
-        return chat
 
     def _device(self) -> str:
         if self.device:
@@ -1040,16 +1044,7 @@ class CosmoChatModel(BaseChatModel):
                 raise FileNotFoundError(_missing_model_message(path))
             tokenizer = load_tokenizer(path)
             model = AutoModelForCausalLM.from_pretrained(path, dtype="float32")
-            self._engine = _Engine(
-                model,
-                tokenizer,
-                self._device(),
-                max_string_chars=self.max_string_chars,
-                prefix_cache=self.prefix_cache,
-                decode_threads=self.decode_threads,
-                num_beams=self.num_beams,
-                length_penalty=self.length_penalty,
-            )
+            self._engine = self._new_engine(model, tokenizer)
         return self._engine
 
     @property
