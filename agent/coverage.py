@@ -198,6 +198,8 @@ def _request_gaps(
     for call in calls:
         tool, args = call.name, call.arguments
         done = ok.get(tool, [])
+        for name in _unknown_names(mission, args):
+            gap(tool, None, f"{tool} for {name!r}", f"{name!r} is not a satellite of this mission")
         if tool == "propose_commands":
             for item in args.get("commands", []):
                 command = str(item.get("command"))
@@ -218,6 +220,20 @@ def _request_gaps(
                     why = reasons.get(sat.norad_id) or f"{tool} did not include it"
                     gap(tool, sat, tool, why)
     return gaps
+
+
+def _unknown_names(mission: Mission, args: Mapping[str, Any]) -> list[str]:
+    """Satellites a request names that the mission does not know (or cannot tell apart)."""
+    selection = args.get("satellites", "all")
+    names = [] if isinstance(selection, str) else [str(x) for x in selection]
+    names += [str(c.get("satellite")) for c in args.get("commands", []) if c.get("satellite")]
+    unknown: list[str] = []
+    for name in names:
+        try:
+            mission.satellite(name)
+        except KeyError:
+            unknown.append(name)
+    return unknown
 
 
 def _command_unmet(

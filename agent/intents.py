@@ -485,6 +485,25 @@ _ARGUMENTS: dict[str, Callable[[_Slots], list[dict[str, Any]]]] = {
 }  # fmt: skip
 
 
+# A satellite designator the vocabulary does not know: Latin letters then a number
+# ("KOMPSAT 9", "SAT-5", "K9A", "NORAD 99999"), or a Korean name with a number and 호
+# ("아리랑9호"). NOAA scales (G3, S2, R3) and "Kp 5" are not designators.
+_DESIGNATOR = re.compile(
+    r"(?<![A-Za-z0-9_-])(?!(?:[GSR][1-5]|Kp\s*\d)(?![A-Za-z0-9]))"
+    r"((?:NORAD\s*(?:ID\s*)?|#)\d{3,6}"
+    r"|(?:[A-Z][A-Za-z]*|[A-Z][A-Z0-9]*(?:[- ][A-Z][A-Z0-9]*)+)[- ]?\d{1,6}[A-Z]?)"
+    r"(?![A-Za-z0-9_-])"
+    r"|([가-힣]+\s?\d{1,3}[A-Z]?호)"
+)
+
+
+def _unknown_satellites(text: str) -> list[str]:
+    """Designators left in the request after every known name and value was taken: names the
+    mission does not know. They are passed on as written, so that the tool says so and
+    nothing else is substituted for them (never "all")."""
+    return [m.group(1) or m.group(2) for m in _DESIGNATOR.finditer(text)]
+
+
 def parse_request(text: str, vocabulary: Vocabulary) -> list[IntendedCall]:
     """The tool calls a request asks for, in the order the playbook would make them.
 
@@ -516,6 +535,10 @@ def parse_request(text: str, vocabulary: Vocabulary) -> list[IntendedCall]:
     max_pc = _read(req, "probability") if "plan_avoidance" in intents else None
     distance_km = _read(req, "distance_km")
     duration = _read(req, "duration_h")
+    if not sats:
+        # a satellite the mission does not know is named as written (the tool reports it),
+        # never replaced by the whole fleet
+        sats = _unknown_satellites(req.text)
     everyone = sorted(set(vocabulary.satellites.values())) if _ALL.search(text) else []
     slots = _Slots(
         satellites=sats or "all",

@@ -88,6 +88,7 @@ from pydantic import ConfigDict, Field, PrivateAttr
 
 from cosmo_agent.model.context import ContextBudget, ContextTooLong, FittedPrompt, fit_prompt
 from cosmo_agent.model.evaluate import validate_call
+from cosmo_agent.model.spans import narrow_tools
 from cosmo_agent.model.unique_items import UniqueItems
 
 __all__ = [
@@ -380,6 +381,7 @@ class _Engine:
         decode_threads: int | None = 1,
         num_beams: int | None = None,
         length_penalty: float | None = None,
+        narrow_names: bool | None = None,
     ) -> None:
         import torch
         import xgrammar as xgr
@@ -402,6 +404,11 @@ class _Engine:
             configured = getattr(model.generation_config, "length_penalty", None)
             length_penalty = 1.0 if configured is None else float(configured)
         self.length_penalty = length_penalty
+        if narrow_names is None:  # likewise: generation_config.json's "cosmo_narrow_names"
+            narrow_names = bool(getattr(model.generation_config, "cosmo_narrow_names", False))
+        self.narrow_names = narrow_names
+        """Offer the decoder only the names the request spells (:mod:`.spans`); the prompt
+        keeps the full tool schemas."""
         self.stop_ids = _stop_token_ids(tokenizer, model)
         self.window_tokens = _context_window_tokens(getattr(model, "config", None))
         """The context window (``max_position_embeddings``); None: unbounded."""
@@ -835,7 +842,10 @@ class _Engine:
             fitted = self.fit(messages, tools, max_new_tokens, min_new_tokens=min_new_tokens,
                               tool_result_chars=tool_result_chars)  # fmt: skip
             ids = list(fitted.prompt)
-            grammar, unique = self.constraints(tools, choice)
+            grammar_tools = tools
+            if self.narrow_names:
+                grammar_tools = narrow_tools(tools, _last_user_text(messages))
+            grammar, unique = self.constraints(grammar_tools, choice)
             out, truncated = self.decode(ids, grammar, fitted.max_new_tokens, stop, unique)
         raw = self.tokenizer.decode(out, skip_special_tokens=False)
         if stop:
@@ -854,6 +864,12 @@ class _Engine:
             completion_tokens=len(out),
             raw=raw,
         )
+
+
+def _last_user_text(messages: Sequence[Mapping[str, Any]]) -> str:
+    return next(
+        (str(m.get("content") or "") for m in reversed(messages) if m.get("role") == "user"), ""
+    )
 
 
 def _parse_block(
@@ -980,6 +996,9 @@ class CosmoChatModel(BaseChatModel):
     Finished call blocks are compared by ``log-probability / length ** length_penalty``; None
     takes ``length_penalty`` from the generation config (transformers' default, 1.0, if
     unset); 0 compares total log-probability.
+    ``narrow_names`` offers the decoder, for each name enum, only the names the latest request
+    spells (:func:`cosmo_agent.model.spans.narrow_tools`; the prompt is unchanged); None takes
+    ``cosmo_narrow_names`` from the generation config (off if unset).
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -994,6 +1013,7 @@ class CosmoChatModel(BaseChatModel):
     decode_threads: int | None = Field(default=1, ge=1)
     num_beams: int | None = Field(default=None, ge=1)
     length_penalty: float | None = None
+    narrow_names: bool | None = None
 
     _engine: _Engine | None = PrivateAttr(default=None)
 
@@ -1022,6 +1042,7 @@ class CosmoChatModel(BaseChatModel):
             decode_threads=self.decode_threads,
             num_beams=self.num_beams,
             length_penalty=self.length_penalty,
+            narrow_names=self.narrow_names,
         )
 
     def _device(self) -> str:

@@ -316,3 +316,22 @@ def test_each_requested_event_and_command_is_its_own_gap(demo: Mission) -> None:
         "asks for TIME_SYNC (propose_commands); propose_commands refused it (needs gps_week)"
     )
     assert left[2].reason.endswith("propose_commands was not asked for NOOP for KOMPSAT 5")
+
+
+def test_a_request_naming_a_satellite_the_mission_lacks_is_a_gap_not_the_whole_fleet() -> None:
+    """The rules reading passes an unknown designator on as written (never "all"), so the
+    tool refuses it and the plan says which request named what."""
+    from cosmo_agent.agent.runner import Agent
+    from cosmo_agent.tools.mission import load_mission
+
+    mission = load_mission(Path(__file__).parents[1] / "missions" / "demo.yaml")
+    mission = mission.model_copy(
+        update={"objectives": [], "requests": ["Screen KOMPSAT 9 for conjunctions over 2 days"]}
+    )
+    result = Agent.from_mission(mission).plan(approve_all=True)
+    assert result.status == "incomplete"
+    reasons = [g.reason for g in result.plan.gaps if g.objective == "request:1"]
+    assert any("'KOMPSAT 9' is not a satellite of this mission" in r for r in reasons), reasons
+    screens = [e for e in result.trace if e["name"] == "screen_conjunctions"]
+    assert screens and all(e["raw_args"]["satellites"] == ["KOMPSAT 9"] for e in screens)
+    assert all(not e["ok"] and e["error_code"] == "unknown_satellite" for e in screens)
