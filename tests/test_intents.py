@@ -415,3 +415,32 @@ def test_agreement_with_the_corpus_generator(lang: Literal["en", "ko"]) -> None:
     assert result.total == 600 and result.totals["fixed"] >= 120
     assert result.rate_of("fixed") >= 0.95, result.misses[:5]
     assert result.rate_of("composed") >= 0.75, result.misses[:5]
+
+
+@pytest.mark.parametrize(
+    ("request_text", "named"),
+    [
+        ("screen conjunctions for KOMPSAT 9 over 2 days", ["KOMPSAT 9"]),
+        ("Put SAT-5 in safe mode", ["SAT-5"]),
+        ("아리랑9호 근접 접근 확인", ["아리랑9호"]),
+        ("Starlink-1234 conjunctions", ["Starlink-1234"]),
+    ],
+)
+def test_a_satellite_the_mission_does_not_know_is_never_the_whole_fleet(
+    request_text: str, named: list[str]
+) -> None:
+    vocab = Vocabulary(satellites={"K3": "38338", "KOMPSAT 3": "38338", "아리랑3호": "38338"})
+    [call] = parse_request(request_text, vocab)
+    if call.name == "propose_commands":
+        assert [c["satellite"] for c in call.arguments["commands"]] == named
+    else:
+        assert call.arguments["satellites"] == named
+
+
+@pytest.mark.parametrize(
+    "request_text", ["Is a G3 storm coming? Kp 5?", "schedule downlinks at X-band 150 Mbps"]
+)
+def test_scales_and_bands_are_not_satellite_designators(request_text: str) -> None:
+    vocab = Vocabulary(satellites={"K3": "38338"})
+    for call in parse_request(request_text, vocab):
+        assert call.arguments.get("satellites", "all") == "all"

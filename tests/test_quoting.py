@@ -175,3 +175,23 @@ def test_narrowing_keeps_enums_the_request_does_not_spell(teacher: RulesTeacher)
     objective = by_name["schedule_contacts"]["properties"]["objective"]
     assert objective == original["schedule_contacts"]["properties"]["objective"]
     assert world["tools"] != narrowed  # the input is not changed
+
+
+def test_the_decoder_is_offered_only_the_names_the_request_spells(teacher: RulesTeacher) -> None:
+    """With ``narrow_names`` the shipped model can only write a name the request spelled;
+    the prompt (and so what the model reads) is the same either way."""
+    from cosmo_agent.model.inference import CosmoChatModel
+
+    world = teacher.world(7)
+    sat = world["satellites"][1]
+    messages = [{"role": "system", "content": world["system"]},
+                {"role": "user", "content": f"screen {sat['name']} for conjunctions, 2 days"}]
+    narrowed = CosmoChatModel.load(narrow_names=True, max_new_tokens=96)
+    done = narrowed.complete(messages, world["tools"], tool_choice="required")
+    named = [n for c in done.tool_calls for n in c["arguments"].get("satellites") or []]
+    assert named and set(named) <= {sat["name"]}, done.raw
+    plain = CosmoChatModel.load(narrow_names=False, max_new_tokens=96)
+    engine = plain.engine
+    assert engine.prompt_ids(messages, world["tools"]) == narrowed.engine.prompt_ids(
+        messages, world["tools"]
+    )
