@@ -381,7 +381,14 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"\bstatus\b|\bhealth|\bhow\s+(?:are|is)\s+(?:all\s+)?(?:of\s+)?(?:our|the|my)?\s*"
         r"(?:satellites|spacecraft|birds|fleet|constellation)|\bfleet (?:overview|report|summary)"
         r"|\bstate of (?:the |our )?(?:fleet|constellation|satellites|spacecraft)|\bin trouble\b"
-        r"|\belement ages?|\bstale|상태(?!\s*벡터)|위성\S*\s*현황|신선", re.I)),
+        r"|\belement ages?|\bstale|상태(?!\s*벡터)|위성\S*\s*현황|신선"
+        # the age of the element sets: "how old are the TLEs", "last orbit update", "epoch"
+        r"|\b(?:tles?|element\s*sets?|elements|orbit(?:al)?\s+(?:data|elements|updates?)"
+        r"|catalog)\b.{0,40}?\b(?:old|age|fresh|out\s+of\s+date|outdated|epochs?|updated?)\b"
+        r"|\b(?:how\s+old|epochs?\s+of|age\s+of|last\s+(?:orbit\s+)?update|tle\s+age"
+        r"|out\s+of\s+date\s+(?:tles?|elements))\b"
+        r"|(?:궤도\s*요소|TLE|요소|카탈로그).{0,20}?(?:오래|나이|최신|기준\s*시각|에포크|업데이트|갱신)",
+        re.I)),
 ]  # fmt: skip
 
 # asking what something is or why, rather than for current data or an action

@@ -444,3 +444,21 @@ def test_scales_and_bands_are_not_satellite_designators(request_text: str) -> No
     vocab = Vocabulary(satellites={"K3": "38338"})
     for call in parse_request(request_text, vocab):
         assert call.arguments.get("satellites", "all") == "all"
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        "How old are the TLEs for K3?",
+        "When was the last orbit update for K3?",
+        "are any of our element sets out of date?",
+        "how fresh is the catalog?",
+        "K3 궤도요소 얼마나 오래됐어?",
+        "K3 TLE 최신이야?",
+        "K3 궤도 요소 기준 시각",
+    ],
+)
+def test_questions_about_element_age_read_the_fleet_status(request_text: str) -> None:
+    """fleet_status reports every element set's epoch and age (issue 16: missed before)."""
+    calls = parse_request(request_text, Vocabulary(satellites={"K3": "38338"}))
+    assert [c.name for c in calls] == ["fleet_status"]
