@@ -385,7 +385,7 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         # the age of the element sets: "how old are the TLEs", "last orbit update", "epoch"
         r"|\b(?:tles?|element\s*sets?|elements|orbit(?:al)?\s+(?:data|elements|updates?)"
         r"|catalog)\b.{0,40}?\b(?:old|age|fresh|out\s+of\s+date|outdated|epochs?|updated?)\b"
-        r"|\b(?:how\s+old|epochs?\s+of|age\s+of|last\s+(?:orbit\s+)?update|tle\s+age"
+        r"|\b(?:how\s+(?:old|fresh)|epochs?\s+of|age\s+of|last\s+(?:orbit\s+)?update|tle\s+age"
         r"|out\s+of\s+date\s+(?:tles?|elements))\b"
         r"|(?:궤도\s*요소|TLE|요소|카탈로그).{0,20}?(?:오래|나이|최신|기준\s*시각|에포크|업데이트|갱신)",
         re.I)),
