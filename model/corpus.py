@@ -151,6 +151,9 @@ GENERATOR_TEMPLATES: _T = {
             "Status check on every spacecraft, please.",
             "Can you summarize the current state of the constellation?",
             "Any satellites in trouble? Show me the fleet overview.",
+            "How old are our element sets?",
+            "Are any of the TLEs out of date?",
+            "When was the last orbit update for each satellite?",
         ),
         "ko": (
             "위성 전체 상태 알려줘",
@@ -159,6 +162,8 @@ GENERATOR_TEMPLATES: _T = {
             "위성군 상태 점검 부탁해",
             "전체 위성 현황 보여줘",
             "위성 상태 요약해 주세요",
+            "궤도요소 얼마나 오래됐는지 알려줘",
+            "TLE 최신인지 확인해 줘",
         ),
     },
     "propagate": {
