@@ -382,6 +382,7 @@ class _Engine:
         num_beams: int | None = None,
         length_penalty: float | None = None,
         narrow_names: bool | None = None,
+        require_spelled_names: bool | None = None,
     ) -> None:
         import torch
         import xgrammar as xgr
@@ -409,6 +410,11 @@ class _Engine:
         self.narrow_names = narrow_names
         """Offer the decoder only the names the request spells (:mod:`.spans`); the prompt
         keeps the full tool schemas."""
+        if require_spelled_names is None:  # "cosmo_require_spelled_names"
+            configured = getattr(model.generation_config, "cosmo_require_spelled_names", False)
+            require_spelled_names = bool(configured)
+        self.require_spelled_names = require_spelled_names
+        """... and require every spelled name in a name list (never "all" then)."""
         self.stop_ids = _stop_token_ids(tokenizer, model)
         self.window_tokens = _context_window_tokens(getattr(model, "config", None))
         """The context window (``max_position_embeddings``); None: unbounded."""
@@ -844,7 +850,9 @@ class _Engine:
             ids = list(fitted.prompt)
             grammar_tools = tools
             if self.narrow_names:
-                grammar_tools = narrow_tools(tools, _last_user_text(messages))
+                grammar_tools = narrow_tools(
+                    tools, _last_user_text(messages), require_spelled=self.require_spelled_names
+                )
             grammar, unique = self.constraints(grammar_tools, choice)
             out, truncated = self.decode(ids, grammar, fitted.max_new_tokens, stop, unique)
         raw = self.tokenizer.decode(out, skip_special_tokens=False)
@@ -998,7 +1006,9 @@ class CosmoChatModel(BaseChatModel):
     unset); 0 compares total log-probability.
     ``narrow_names`` offers the decoder, for each name enum, only the names the latest request
     spells (:func:`cosmo_agent.model.spans.narrow_tools`; the prompt is unchanged); None takes
-    ``cosmo_narrow_names`` from the generation config (off if unset).
+    ``cosmo_narrow_names`` from the generation config (off if unset); with it,
+    ``require_spelled_names`` makes a name list hold every name the request spelled (and not
+    ``"all"``), from ``cosmo_require_spelled_names`` when None.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -1014,6 +1024,7 @@ class CosmoChatModel(BaseChatModel):
     num_beams: int | None = Field(default=None, ge=1)
     length_penalty: float | None = None
     narrow_names: bool | None = None
+    require_spelled_names: bool | None = None
 
     _engine: _Engine | None = PrivateAttr(default=None)
 
@@ -1043,6 +1054,7 @@ class CosmoChatModel(BaseChatModel):
             num_beams=self.num_beams,
             length_penalty=self.length_penalty,
             narrow_names=self.narrow_names,
+            require_spelled_names=self.require_spelled_names,
         )
 
     def _device(self) -> str:

@@ -62,21 +62,40 @@ def spelled(names: Sequence[str], text: str) -> list[str]:
     return [name for _, name in sorted(found)]
 
 
-def _narrow(node: Any, text: str) -> Any:
+def _narrow(node: Any, text: str, require: bool) -> Any:
     if isinstance(node, list):
-        return [_narrow(n, text) for n in node]
+        return [_narrow(n, text, require) for n in node]
     if not isinstance(node, dict):
         return node
-    out = {k: _narrow(v, text) for k, v in node.items()}
+    out = {k: _narrow(v, text, require) for k, v in node.items()}
     enum = node.get("enum")
     if node.get("type") == "string" and isinstance(enum, list) and len(enum) > 1:
         keep = spelled([str(e) for e in enum], text)
         if keep:
             out["enum"] = keep
+    if not require:
+        return out
+    items = out.get("items")
+    if out.get("type") == "array" and isinstance(items, dict) and items.get("enum") != (
+        node.get("items") or {}
+    ).get("enum"):
+        # every name the request spells, once each ("K3 and K5" is both of them)
+        out["minItems"] = out["maxItems"] = len(items["enum"])
+    branches = out.get("anyOf")
+    if isinstance(branches, list) and any(b.get("minItems") for b in branches if b):
+        # the request spelled names: it does not mean "all"
+        out["anyOf"] = [b for b in branches if "const" not in b]
     return out
 
 
-def narrow_tools(tools: Sequence[Mapping[str, Any]], request: str) -> list[dict[str, Any]]:
+def narrow_tools(
+    tools: Sequence[Mapping[str, Any]], request: str, *, require_spelled: bool = False
+) -> list[dict[str, Any]]:
     """``tools`` (OpenAI tool schemas) with each string enum narrowed to the members
-    ``request`` spells, where it spells any; the input is not changed."""
-    return [_narrow(copy.deepcopy(dict(t)), request) for t in tools]
+    ``request`` spells, where it spells any; the input is not changed.
+
+    ``require_spelled``: a list of names must then hold every name the request spelled
+    (once each) and cannot be ``"all"``: for requests that name what they mean, which most
+    do; a request asking two tools about different satellites is the case it gets wrong.
+    """
+    return [_narrow(copy.deepcopy(dict(t)), request, require_spelled) for t in tools]

@@ -195,3 +195,21 @@ def test_the_decoder_is_offered_only_the_names_the_request_spells(teacher: Rules
     assert engine.prompt_ids(messages, world["tools"]) == narrowed.engine.prompt_ids(
         messages, world["tools"]
     )
+
+
+def test_requiring_spelled_names_asks_for_every_one_and_never_all() -> None:
+    names = ["K3", "K5", "KOMPSAT 3"]
+    tool = {"type": "function", "function": {"name": "find_passes", "parameters": {
+        "type": "object", "properties": {"satellites": {"anyOf": [
+            {"type": "array", "items": {"type": "string", "enum": names}, "minItems": 1,
+             "maxItems": 100, "uniqueItems": True},
+            {"const": "all", "type": "string"}]}}}}}  # fmt: skip
+    [both] = narrow_tools([tool], "K3 and K5 passes", require_spelled=True)
+    node = both["function"]["parameters"]["properties"]["satellites"]
+    assert node["anyOf"] == [{"type": "array", "items": {"type": "string", "enum": ["K3", "K5"]},
+                              "minItems": 2, "maxItems": 2, "uniqueItems": True}]  # fmt: skip
+    [none] = narrow_tools([tool], "passes of every satellite", require_spelled=True)
+    assert none == tool  # nothing spelled: the whole enum and "all" stay
+    [loose] = narrow_tools([tool], "K3 and K5 passes")
+    assert {"const": "all", "type": "string"} in loose["function"]["parameters"]["properties"][
+        "satellites"]["anyOf"]  # fmt: skip
