@@ -24,7 +24,11 @@ leave it out (``excluded``: no element set, elements too old, SGP4 failed). Beyo
 - a tool of the registry that failed and never succeeded afterwards is a gap of its own;
 - safety (:func:`safety_gaps`, checked again after every repair): each ``safe_mode_recommended``
   alert has its satellite's ``SAFE_MODE_ENTER`` in the plan, and no downlink of that satellite
-  starts after it.
+  starts after it;
+- a command the mission asks for by name (:func:`requested_commands`: an objective of kind
+  ``commands``, or a free-text request's ``propose_commands`` items) that the graph's repair
+  step drops is a gap of that objective or request (:func:`dropped_request_gaps`), naming the
+  rule that removed it; a command the planner added on its own may be dropped with a note.
 
 >>> from pathlib import Path
 >>> from cosmo_agent.tools.mission import load_mission
@@ -42,7 +46,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from cosmo_agent.agent.intents import IntendedCall, parse_request
-from cosmo_agent.agent.plan import CommandPlan, PlanGap, SatelliteRef
+from cosmo_agent.agent.plan import CommandPlan, PlanGap, PlannedCommand, SatelliteRef
 from cosmo_agent.agent.rules import vocabulary_for
 from cosmo_agent.agent.trace import ToolRecord
 from cosmo_agent.tools.mission import Mission, Satellite
@@ -51,7 +55,9 @@ __all__ = [
     "OBJECTIVE_TOOLS",
     "REQUEST_OBJECTIVE",
     "SAFETY_OBJECTIVE",
+    "dropped_request_gaps",
     "objective_gaps",
+    "requested_commands",
     "safety_gaps",
     "with_safety_gaps",
 ]
@@ -181,8 +187,7 @@ def _request_gaps(
     """Gaps of request ``n``: its intended ``calls`` that did not run for what it names
     (``reported``: what (a tool, a command, an event) for which satellite (None: all) has a
     gap already, updated)."""
-    text = " ".join(mission.requests[n - 1].split())
-    quote = text if len(text) <= _QUOTE_CHARS else text[: _QUOTE_CHARS - 1] + "…"
+    quote = _quote(mission.requests[n - 1])
     objective = REQUEST_OBJECTIVE.format(n=n)
     gaps: list[PlanGap] = []
 
@@ -220,6 +225,92 @@ def _request_gaps(
                     why = reasons.get(sat.norad_id) or f"{tool} did not include it"
                     gap(tool, sat, tool, why)
     return gaps
+
+
+def requested_commands(mission: Mission) -> list[tuple[str, Satellite, str, str]]:
+    """The commands ``mission`` asks for by name, ``(objective, satellite, command, asked)``:
+    each objective of kind ``commands`` (its ``command`` parameter for each satellite it
+    selects; objective ``commands``, asked ``the commands objective``), then each free-text
+    request's ``propose_commands`` items as the rules planner reads it (objective
+    ``request:<n>``, asked: the request quoted)."""
+    out: list[tuple[str, Satellite, str, str]] = []
+    for o in mission.objectives:
+        command = o.parameters.get("command")
+        if o.kind == "commands" and isinstance(command, str):
+            out += [
+                (o.kind, sat, command, "the commands objective")
+                for sat in _select(mission, o.satellites)
+            ]
+    for n, calls in enumerate(_requested(mission), 1):
+        asked = f'"{_quote(mission.requests[n - 1])}"'
+        for call in calls:
+            if call.name != "propose_commands":
+                continue
+            for item in call.arguments.get("commands", []):
+                command = str(item.get("command"))
+                for sat in _select(mission, item.get("satellite") or []):
+                    out.append((REQUEST_OBJECTIVE.format(n=n), sat, command, asked))
+    return out
+
+
+def dropped_request_gaps(
+    mission: Mission, plan: CommandPlan, dropped: Iterable[tuple[PlannedCommand, str]]
+) -> list[PlanGap]:
+    """Gaps for the commands ``mission`` asked for (:func:`requested_commands`) that a repair
+    dropped: ``dropped`` holds each command as it was and why it was dropped (the rules and the
+    validator's message); ``plan`` is the repaired plan. A dropped command the mission did not
+    ask for (the planner's own: a downlink, say) is no gap, and neither is one whose satellite
+    still has that command in ``plan``. One gap per satellite and command, for the first
+    objective that asks for it.
+
+    >>> from pathlib import Path
+    >>> from cosmo_agent.agent.plan import Rationale
+    >>> from cosmo_agent.tools.mission import load_mission
+    >>> mission = load_mission(Path(__file__).parents[1] / "missions" / "demo.yaml")
+    >>> mission = mission.model_copy(update={"requests": ["Send SAFE_MODE_EXIT to K3"]})
+    >>> now = mission.horizon.start()
+    >>> exit = PlannedCommand(time=now, satellite=SatelliteRef.of(mission.satellite("K3")),
+    ...                       command="SAFE_MODE_EXIT", rationale=Rationale(text="asked"))
+    >>> empty = CommandPlan(mission=mission.name, created_at=now, horizon_start=now,
+    ...                     horizon_end=now)
+    >>> [gap] = dropped_request_gaps(mission, empty, [(exit, "policy.radiation_storm")])
+    >>> print(gap.describe())  # doctest: +ELLIPSIS
+    request:1 for KOMPSAT 3 (38338): "Send SAFE_MODE_EXIT to K3" asks for SAFE_MODE_EXIT...
+    """
+    gone = list(dropped)
+    if not gone:
+        return []
+    asked = requested_commands(mission)
+    kept = {(c.satellite.norad_id, c.command) for c in plan.commands}
+    gaps: list[PlanGap] = []
+    done: set[tuple[int, str]] = set()
+    for cmd, why in gone:
+        key = (cmd.satellite.norad_id, cmd.command)
+        if key in kept or key in done:
+            continue
+        source = next(
+            ((objective, sat, text) for objective, sat, command, text in asked
+             if sat.norad_id == key[0] and command == cmd.command),
+            None,
+        )  # fmt: skip
+        if source is None:
+            continue  # the planner's own command: the repair note says why it went
+        done.add(key)
+        objective, sat, text = source
+        reason = (
+            f"{text} asks for {cmd.command} (propose_commands); the repair step dropped it"
+            f" at {cmd.time.isoformat().replace('+00:00', 'Z')} for {why}"
+        )
+        gaps.append(
+            PlanGap(objective=objective, satellite=SatelliteRef.of(sat), reason=reason[:2000])
+        )
+    return gaps
+
+
+def _quote(request: str) -> str:
+    """A request as its gaps quote it: on one line, at most ``_QUOTE_CHARS`` characters."""
+    text = " ".join(request.split())
+    return text if len(text) <= _QUOTE_CHARS else text[: _QUOTE_CHARS - 1] + "…"
 
 
 def _unknown_names(mission: Mission, args: Mapping[str, Any]) -> list[str]:

@@ -64,7 +64,7 @@ from cosmo_agent.agent.compose import (
     hazardous_commands,
     repair_plan,
 )
-from cosmo_agent.agent.coverage import with_safety_gaps
+from cosmo_agent.agent.coverage import dropped_request_gaps, with_safety_gaps
 from cosmo_agent.agent.plan import Approval, CommandPlan
 from cosmo_agent.agent.planners import (
     PlannerBackend,
@@ -392,17 +392,41 @@ def _after_validate(state: AgentState, runtime: Runtime[RunContext]) -> str:
 
 
 def _repair(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    """One repair round (:func:`~cosmo_agent.agent.compose.repair_plan`). A command the
+    mission asked for that the round drops becomes a gap of its objective or request
+    (:func:`~cosmo_agent.agent.coverage.dropped_request_gaps`): the plan can then be at most
+    ``incomplete``, never ``accepted`` without it; the planner's own commands go with a note."""
     ctx = runtime.context
+    mission = ctx.tools.mission
     report = ValidationReport.model_validate(state["report"])
     round_no = state.get("repair_round", 0) + 1
-    plan, record = repair_plan(_plan(state), report, ctx.tools.mission, ctx.tools.now, round_no)
-    plan = with_safety_gaps(plan, ctx.tools.mission)
+    before = _plan(state)
+    plan, record = repair_plan(before, report, mission, ctx.tools.now, round_no)
+    dropped = [(before.commands[d["index"]], _why_dropped(d, report)) for d in record["dropped"]]
+    gaps = dropped_request_gaps(mission, plan, dropped)
+    if gaps:
+        plan = plan.model_copy(update={"gaps": [*plan.gaps, *gaps]})
+    plan = with_safety_gaps(plan, mission)
     stuck = not record["dropped"] and not record["retimed"]
     return {
         "plan": plan.to_jsonable(),
         "repairs": [record],
         "repair_round": ctx.max_repair_rounds if stuck else round_no,
     }
+
+
+def _why_dropped(dropped: Mapping[str, Any], report: ValidationReport) -> str:
+    """The rules that dropped a command, with the validator's first message about it."""
+    rules = [str(r) for r in dropped["rules"]]
+    message = next(
+        (
+            v.message
+            for v in report.errors()
+            if v.command_index == dropped["index"] and v.rule in rules
+        ),
+        None,
+    )
+    return ", ".join(rules) + (f" ({message})" if message else "")
 
 
 def _approve(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:

@@ -335,3 +335,149 @@ def test_a_request_naming_a_satellite_the_mission_lacks_is_a_gap_not_the_whole_f
     screens = [e for e in result.trace if e["name"] == "screen_conjunctions"]
     assert screens and all(e["raw_args"]["satellites"] == ["KOMPSAT 9"] for e in screens)
     assert all(not e["ok"] and e["error_code"] == "unknown_satellite" for e in screens)
+
+
+# -- a command the mission asked for never disappears in repair ------------------------------
+
+EXIT_K3 = "Send SAFE_MODE_EXIT to K3 in 2 hours"
+
+
+def _asking(demo: Mission, **update: Any) -> Mission:
+    """The demo mission (its bundled space weather has an S3 radiation storm at the clock)
+    with these fields replaced."""
+    return demo.model_copy(update=update)
+
+
+def _exit_k3_item(mission: Mission) -> dict[str, Any]:
+    """The propose_commands item the rules reading makes of EXIT_K3."""
+    from cosmo_agent.agent.intents import parse_request
+    from cosmo_agent.agent.rules import vocabulary_for
+
+    [call] = parse_request(EXIT_K3, vocabulary_for(mission))
+    [item] = call.arguments["commands"]
+    assert item["command"] == "SAFE_MODE_EXIT"
+    return dict(item)
+
+
+def _dropped_exit_note(result: PlanResult) -> None:
+    assert result.plan is not None
+    assert not any(c.command == "SAFE_MODE_EXIT" for c in result.plan.commands)
+    [dropped] = [d for r in result.repairs for d in r["dropped"]]
+    assert (dropped["command"], dropped["satellite"]) == ("SAFE_MODE_EXIT", "KOMPSAT 3")
+    assert dropped["rules"] == ["policy.radiation_storm"]
+    assert any(
+        n.startswith("repair round 1: dropped SAFE_MODE_EXIT for KOMPSAT 3")
+        and n.endswith("(policy.radiation_storm)")
+        for n in result.plan.notes
+    )
+
+
+@pytest.fixture(scope="module")
+def exit_requested(demo: Mission) -> PlanResult:
+    mission = _asking(demo, requests=[EXIT_K3])
+    return Agent.from_mission(mission, planner="rules").plan(approve_all=True)
+
+
+def test_a_requested_command_dropped_in_repair_is_a_gap(exit_requested: PlanResult) -> None:
+    """The request's SAFE_MODE_EXIT passes the dictionary check, then the S3 storm makes the
+    validator refuse it and the repair step drops it: the plan says so as the request's gap
+    (incomplete), where it used to end accepted with only a note."""
+    result = exit_requested
+    assert result.plan is not None and result.plan.space_weather is not None
+    assert (result.plan.space_weather.s_level or 0) >= 3  # the storm the rule is about
+    _dropped_exit_note(result)
+    assert result.status == "incomplete" and not result.ok
+    [gap] = result.plan.gaps
+    assert gap.objective == "request:1"
+    assert gap.satellite is not None and gap.satellite.norad_id == 38338
+    assert gap.reason.startswith(
+        f'"{EXIT_K3}" asks for SAFE_MODE_EXIT (propose_commands); the repair step dropped it at'
+    )
+    assert " for policy.radiation_storm (SAFE_MODE_EXIT for KOMPSAT 3: an S3" in gap.reason
+    assert result.reasons == [f"coverage.incomplete: {gap.describe()}; fix the cause and re-plan"]
+    # everything else is still planned: safe mode for the storm, the downlinks
+    commands = {c.command for c in result.plan.commands}
+    assert {"SAFE_MODE_ENTER", "START_DOWNLINK", "STOP_DOWNLINK"} <= commands
+
+
+def test_a_commands_objective_dropped_in_repair_is_a_gap(demo: Mission) -> None:
+    from cosmo_agent.tools.mission import Objective
+
+    ask = Objective(kind="commands", satellites=["K3"], parameters={"command": "SAFE_MODE_EXIT"})
+    mission = _asking(demo, objectives=[*demo.objectives, ask])
+    result = Agent.from_mission(mission, planner="rules").plan(approve_all=True)
+    _dropped_exit_note(result)
+    assert result.status == "incomplete" and result.plan is not None
+    [gap] = result.plan.gaps
+    assert (gap.objective, gap.satellite and gap.satellite.norad_id) == ("commands", 38338)
+    assert gap.reason.startswith("the commands objective asks for SAFE_MODE_EXIT")
+    assert "policy.radiation_storm" in gap.reason
+
+
+def test_the_planners_own_command_may_go_with_a_note(demo: Mission, demo_plan: PlanResult) -> None:
+    """The same SAFE_MODE_EXIT, proposed by the planner when the mission never asked for it:
+    the repair step drops it with a note and the plan stays accepted."""
+    calls = [{"name": e["name"], "args": e["raw_args"]} for e in demo_plan.trace]
+    propose = next(c for c in calls if c["name"] == "propose_commands")
+    extra = [*propose["args"]["commands"], _exit_k3_item(demo)]
+    script = [
+        [c for c in calls if c["name"] != "propose_commands"],
+        {"name": "propose_commands", "args": {"commands": extra}},
+        "done",
+    ]
+    with Agent(demo, planner=ScriptedPlanner(script)) as agent:
+        result = agent.plan(approve_all=True)
+    _dropped_exit_note(result)
+    assert result.status == "accepted", result.reasons
+    assert result.plan is not None and result.plan.gaps == []
+
+
+def test_the_cli_exits_1_when_a_requested_command_is_dropped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old = "  - Schedule downlinks for every satellite today and keep the fleet safe.\n"
+    path = _variant(tmp_path, old, f"{old}  - {EXIT_K3}\n")
+    assert main(["plan", str(path), "--approve-all"]) == 1
+    out = capsys.readouterr().out
+    assert "status: incomplete" in out and "1 command(s) dropped by repairs" in out
+    assert "coverage.incomplete: request:2 for KOMPSAT 3 (38338)" in out
+    assert "policy.radiation_storm" in out
+
+
+def test_dropped_request_gaps_needs_the_command_gone(demo: Mission) -> None:
+    """A requested command still in the repaired plan (another instance kept) is no gap; the
+    planner's own commands never are; one gap per satellite and command."""
+    from cosmo_agent.agent.coverage import dropped_request_gaps, requested_commands
+    from cosmo_agent.agent.plan import CommandPlan, PlannedCommand, Rationale, SatelliteRef
+
+    mission = _asking(demo, requests=[EXIT_K3, "Send SAFE_MODE_EXIT and NOOP to K3"])
+    asked = [(o, s.norad_id, c) for o, s, c, _ in requested_commands(mission)]
+    assert asked == [
+        ("request:1", 38338, "SAFE_MODE_EXIT"),
+        ("request:2", 38338, "SAFE_MODE_EXIT"),
+        ("request:2", 38338, "NOOP"),
+    ]
+    now = mission.horizon.start()
+    k3 = SatelliteRef.of(mission.satellite("K3"))
+
+    def cmd(name: str, sat: SatelliteRef = k3) -> PlannedCommand:
+        return PlannedCommand(time=now, satellite=sat, command=name, rationale=Rationale(text="x"))
+
+    def plan(*commands: PlannedCommand) -> CommandPlan:
+        return CommandPlan(
+            mission=mission.name,
+            created_at=now,
+            horizon_start=now,
+            horizon_end=now,
+            commands=list(commands),
+        )
+
+    k5 = SatelliteRef.of(mission.satellite("K5"))
+    gone = [(cmd("SAFE_MODE_EXIT"), "r1"), (cmd("SAFE_MODE_EXIT"), "r2"), (cmd("NOOP", k5), "r3")]
+    gaps = dropped_request_gaps(mission, plan(), gone)
+    assert [(g.objective, g.satellite and g.satellite.norad_id) for g in gaps] == [
+        ("request:1", 38338)
+    ]
+    assert gaps[0].reason.endswith(" for r1")
+    assert dropped_request_gaps(mission, plan(cmd("SAFE_MODE_EXIT")), gone) == []
+    assert dropped_request_gaps(mission, plan(), []) == []
