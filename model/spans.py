@@ -82,9 +82,14 @@ def _narrow(node: Any, text: str, require: bool) -> Any:
         # every name the request spells, once each ("K3 and K5" is both of them)
         out["minItems"] = out["maxItems"] = len(items["enum"])
     branches = out.get("anyOf")
-    if isinstance(branches, list) and any(b.get("minItems") for b in branches if b):
-        # the request spelled names: it does not mean "all"
-        out["anyOf"] = [b for b in branches if "const" not in b]
+    originals = node.get("anyOf")
+    if isinstance(branches, list) and isinstance(originals, list):
+        spelled_names = any(
+            isinstance(b, dict) and isinstance(o, dict) and b.get("items") != o.get("items")
+            for b, o in zip(branches, originals, strict=True)
+        )
+        if spelled_names:  # the request spelled names: it does not mean "all"
+            out["anyOf"] = [b for b in branches if not (isinstance(b, dict) and "const" in b)]
     return out
 
 
