@@ -29,8 +29,10 @@ reports where the plan disagrees:
   it (:func:`~cosmo_agent.orbital.maneuver.rescreen_after_maneuver`, as ``plan_avoidance``
   screens its candidates), comes within ``policies.screening_threshold_km`` of an object the
   unburned orbit does not come near (same object, TCA within
-  :data:`~cosmo_agent.tools.registry.EVENT_MATCH_S`: the avoided conjunction is not new); or the
-  burn cannot be flown or re-screened (element fit or SGP4 failed, screener not installed).
+  :data:`~cosmo_agent.tools.registry.EVENT_MATCH_S`: the avoided conjunction is not new), or
+  brings an approach the unburned orbit has too closer than it was, to under
+  ``policies.min_miss_km``; or the burn cannot be flown or re-screened (element fit or SGP4
+  failed, screener not installed).
   The plan's own screening record is not consulted: a burn edited after its screening, or
   a catalog that gained an object since, is caught here.
 
@@ -43,7 +45,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 from weakref import WeakKeyDictionary
 
 import numpy as np
@@ -60,6 +62,10 @@ from cosmo_agent.tools.commands import (
 from cosmo_agent.tools.mission import GroundStation
 from cosmo_agent.tools.registry import EVENT_MATCH_S, ToolContext, ToolError, call_tool
 from cosmo_agent.tools.toolkit import PassesResult, SpaceWeatherResult
+
+if TYPE_CHECKING:  # imported where used: the orbital extras may be missing
+    from cosmo_agent.orbital.maneuver import Rescreen
+    from cosmo_agent.orbital.screening import Conjunctions
 
 __all__ = ["crosscheck_plan"]
 
@@ -492,6 +498,7 @@ def _maneuvers(
             for i, cmd, _ in burns
         ]
     threshold_km = sources.mission.policies.screening_threshold_km
+    min_miss_km = sources.mission.policies.min_miss_km
     memo = _RESCREENS.setdefault(catalog, {})
     for i, cmd, dv in burns:
         rows = np.flatnonzero(catalog.ids == cmd.satellite.norad_id)
@@ -541,25 +548,67 @@ def _maneuvers(
                     f" so it cannot be re-screened; {fix}",
                 )
             )
-        new = np.flatnonzero(check.new)
-        if not new.size:
-            continue
-        tcas = after.tca_datetimes()
-        k = int(new[np.argmin(after.miss_km[new])])
-        other = int(after.secondary_id[k])
-        name = str(catalog.names[catalog.ids == other][0]) if (catalog.ids == other).any() else ""
-        more = f" and {new.size - 1} more" if new.size > 1 else ""
-        out.append(
-            (
-                "policy.maneuver_rescreen_conjunction",
-                i,
-                f"{what} (Δv R {dv[0]:g}, T {dv[1]:g}, N {dv[2]:g} m/s), re-screened from the"
-                f" mission's catalog to {_z(stop)}, passes {name or 'object'} ({other}) at"
-                f" {float(after.miss_km[k]):.3f} km at {_z(tcas[k])}{more}, under the"
-                f" {threshold_km:g}-km screening threshold where the unburned orbit does not;"
-                f" {fix}",
-            )
+        burned = (
+            f"{what} (Δv R {dv[0]:g}, T {dv[1]:g}, N {dv[2]:g} m/s), re-screened from the"
+            f" mission's catalog to {_z(stop)},"
         )
+        tcas = after.tca_datetimes()
+        new = np.flatnonzero(check.new)
+        if new.size:
+            k = int(new[np.argmin(after.miss_km[new])])
+            more = f" and {new.size - 1} more" if new.size > 1 else ""
+            out.append(
+                (
+                    "policy.maneuver_rescreen_conjunction",
+                    i,
+                    f"{burned} passes {_named(catalog, after, k)} at"
+                    f" {float(after.miss_km[k]):.3f} km at {_z(tcas[k])}{more}, under the"
+                    f" {threshold_km:g}-km screening threshold where the unburned orbit does"
+                    f" not; {fix}",
+                )
+            )
+        closer = _brought_closer(check, min_miss_km)
+        if closer:
+            k, was = min(closer, key=lambda c: float(after.miss_km[c[0]]))
+            more = f" and {len(closer) - 1} more" if len(closer) > 1 else ""
+            out.append(
+                (
+                    "policy.maneuver_rescreen_conjunction",
+                    i,
+                    f"{burned} brings {_named(catalog, after, k)} from {was:.3f} km to"
+                    f" {float(after.miss_km[k]):.3f} km at {_z(tcas[k])}{more}, under the"
+                    f" mission's {min_miss_km:g}-km minimum miss distance; {fix}",
+                )
+            )
+    return out
+
+
+def _named(catalog: Catalog, found: Conjunctions, k: int) -> str:
+    """``NAME (id)`` of the secondary object of row ``k`` of a screening."""
+    other = int(found.secondary_id[k])
+    known = catalog.ids == other
+    return f"{str(catalog.names[known][0]) if known.any() else 'object'} ({other})"
+
+
+def _brought_closer(check: Rescreen, min_miss_km: float) -> list[tuple[int, float]]:
+    """Approaches of a re-screen (``rescreen_after_maneuver``) that the unburned orbit has too
+    (same object, TCA within :data:`EVENT_MATCH_S`) and that the burn brings closer, to under
+    ``min_miss_km``: ``(row of check.after, the unburned miss in km)``."""
+    after, before = check.after, check.before
+    if before is None:
+        return []
+    after_us = after.tca.astype("datetime64[us]").astype(np.int64)
+    before_us = before.tca.astype("datetime64[us]").astype(np.int64)
+    out: list[tuple[int, float]] = []
+    for k in np.flatnonzero(~check.new & (after.miss_km < min_miss_km)):
+        same = (before.secondary_id == after.secondary_id[k]) & (
+            np.abs(before_us - after_us[k]) <= EVENT_MATCH_S * 1e6
+        )
+        if not same.any():
+            continue
+        was = float(before.miss_km[same].min())
+        if float(after.miss_km[k]) < was:
+            out.append((int(k), was))
     return out
 
 

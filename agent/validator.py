@@ -32,11 +32,13 @@ reports **every** violation (never just the first):
    safety policy it does not satisfy): an incomplete plan is never valid;
 10. independent re-derivation (with ``sources``, see :mod:`~cosmo_agent.agent.crosscheck`):
     uplinks inside passes computed now from the mission's elements and outside station
-    blackouts, downlink rates within the antenna's, the catalog's element epochs within
-    ``stale_refuse_days`` of every command, no plan data newer than ``now``, safe mode for
-    every satellite the space weather read at ``now`` puts in it and no downlink after it,
-    each burn applied to the catalog's elements and re-screened for 24 h without a new close
-    approach; these findings are reported within the stages above (their rule ids' groups).
+    blackouts, downlink rates within the antenna's, the data volume a downlink's rationale
+    claims recomputed from its duration, its rate and its contact, the catalog's element
+    epochs within ``stale_refuse_days`` of every command, no plan data newer than ``now``,
+    safe mode for every satellite the space weather read at ``now`` puts in it and no
+    downlink after it, each burn applied to the catalog's elements and re-screened for 24 h
+    without a new close approach nor a known one brought under ``min_miss_km``; these
+    findings are reported within the stages above (their rule ids' groups).
 
 Rules are listed in :data:`RULES` (id -> severity, meaning). A command whose satellite or
 definition is unknown is only checked by the rules that do not need them.
@@ -193,7 +195,8 @@ RULES: dict[RuleId, tuple[Severity, str]] = {
     "policy.maneuver_new_conjunction": ("error", "the post-maneuver screening found a risk"),
     "policy.maneuver_rescreen_conjunction": (
         "error",
-        "the burn re-screened from the mission's catalog comes close to a new object",
+        "the burn re-screened from the mission's catalog comes close to a new object, or"
+        " brings a known one closer, under min_miss_km",
     ),
     "policy.radiation_storm": ("error", "not allowed during an S3+ radiation storm"),
     "policy.space_weather_unknown": ("error", "needs space weather and none is known"),

@@ -385,13 +385,15 @@ def test_a_burn_onto_a_new_object_is_refused(burn_plan: CommandPlan, conjunction
     assert "where the unburned orbit does not; choose another burn" in message
 
 
-def test_a_harmless_burn_beside_the_new_object_passes(
-    burn_plan: CommandPlan, conjunction: Mission
+@pytest.mark.parametrize("hours", [3, 1])
+def test_a_harmless_burn_beside_the_crossing_object_passes(
+    burn_plan: CommandPlan, conjunction: Mission, hours: int
 ) -> None:
-    """The same catalog, the burn retrograde instead: AQUA passes the crossing object at about
-    17 km (the unburned orbit at 8.5 km, the prograde burn at 8 m: 3 x 0.33 m/s x 3 h along
-    track each way); the avoided conjunction stays under 5 km but is not new."""
-    catalog = _crossing_catalog(burn_plan, timedelta(hours=3))
+    """The same catalogs, the burn retrograde instead. 3 h: AQUA passes the crossing object
+    at about 17 km (the unburned orbit at 8.5 km, the prograde burn at 8 m: 3 x 0.33 m/s x 3 h
+    along track each way); the avoided conjunction stays under 5 km but is not new. 1 h: the
+    known approach opens from 3.3 km to 6.6 km, so nothing is brought closer."""
+    catalog = _crossing_catalog(burn_plan, timedelta(hours=hours))
     i, _, dv = _burn(burn_plan)
 
     def retrograde(data: dict[str, Any]) -> None:
@@ -417,3 +419,27 @@ def test_a_burn_that_cannot_be_flown_is_refused(
     assert [v.command_index for v in hits] == [i]
     assert "cannot be fitted from the catalog's elements" in hits[0].message
     assert "range.out_of_range" in report.rule_ids()
+
+
+def test_a_burn_onto_a_known_approach_is_refused(
+    burn_plan: CommandPlan, conjunction: Mission
+) -> None:
+    """The crossing object placed where the burned AQUA is 1 h after its burn: the unburned
+    orbit already passes it at about 3.3 km (under the 5-km screening threshold, so the
+    approach is not new), and the burn brings it to under a metre, far inside the mission's
+    1-km minimum miss distance. The re-screen used to pass it as "no new approach"."""
+    catalog = _crossing_catalog(burn_plan, timedelta(hours=1))
+    i, epoch, _ = _burn(burn_plan)
+    assert conjunction.policies.min_miss_km == 1.0
+    report = _rescreened(burn_plan, conjunction, catalog)
+    hits = [v for v in report.violations if v.rule == "policy.maneuver_rescreen_conjunction"]
+    assert [v.command_index for v in hits] == [i]
+    message = hits[0].message
+    found = re.search(rf"brings CROSSER \({CROSSER}\) from (\d+\.\d+) km to (\d+\.\d+) km", message)
+    assert found is not None, message
+    was, now = float(found[1]), float(found[2])
+    assert 1.0 < was < 5.0 and now < 0.01
+    meet = (epoch + timedelta(hours=1)).isoformat().replace("+00:00", "Z")[:16]
+    assert f"km at {meet}" in message
+    assert "under the mission's 1-km minimum miss distance; choose another burn" in message
+    assert "passes CROSSER" not in message  # not a new approach: the unburned orbit has it
