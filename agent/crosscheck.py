@@ -20,6 +20,12 @@ reports where the plan disagrees:
   ``SAFE_MODE_ENTER`` (both through :func:`~cosmo_agent.agent.coverage.safety_gaps`);
 - ``uplink.rate_exceeds_antenna``: a ``START_DOWNLINK`` asks for more than its antenna's
   ``downlink_rate_mbps``;
+- ``downlink.volume_mismatch``: the volume a ``START_DOWNLINK``'s rationale claims
+  (``downlink V Mbit``, as compose writes it) is recomputed at the rate the command carries
+  (its ``rate_mbps``, or its dictionary default, capped at the antenna's rate): the claim must
+  lie between what the command delivers (its ``duration_s``, cut at LOS) and what its whole
+  contact carries (AOS..LOS, cut to the pass computed now), within 1 % of the contact's volume
+  plus one second at the rate; compose claims the contact's volume;
 - ``policy.space_weather_unknown``: the space weather cannot be read (or the radiation scale is
   unknown) while the fleet has radiation-sensitive satellites;
 - ``policy.maneuver_rescreen_conjunction``: a planned burn (a command of the dictionary's
@@ -43,6 +49,7 @@ its findings into its stages; this module does not import the validator.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final, Literal
@@ -73,6 +80,7 @@ CrosscheckRule = Literal[
     "time.future_data",
     "uplink.no_pass",
     "uplink.rate_exceeds_antenna",
+    "downlink.volume_mismatch",
     "elements.stale_at_command",
     "policy.space_weather_unknown",
     "policy.safe_mode_missing",
@@ -92,6 +100,10 @@ _PASS_TOLERANCE: Final = timedelta(seconds=1)
 _PASS_MARGIN: Final = timedelta(minutes=30)  # searched before the first and after the last
 _MAX_SEARCH_H: Final = 168.0  # find_passes' longest window
 _UNUSABLE_ELEMENTS: Final = frozenset({"stale_data", "not_in_catalog"})
+_VOLUME_CLAIM: Final = re.compile(r"\bdownlink (\d+(?:\.\d+)?) Mbit\b")
+"""A downlink's volume as compose writes it in the rationale (``downlink 172748.2 Mbit
+scheduled on DAEJEON/DJ-X1 ...``)."""
+_VOLUME_TOLERANCE: Final = 0.01  # of the contact's volume; plus the rate for _PASS_TOLERANCE
 _RESCREEN_SPAN: Final = timedelta(hours=24)  # a burn's trajectory is re-screened this long
 _DV_PARAMETERS: Final = ("dv_radial_m_s", "dv_along_m_s", "dv_cross_m_s")  # R, T, N
 _RESCREENS: Final[
@@ -121,8 +133,10 @@ def crosscheck_plan(
         if needs_contact is not None
         else [d is not None and d.requires_contact for d in definitions]
     )
-    out += _passes(plan, sources, needs)
+    no_pass, passes = _passes(plan, sources, needs)
+    out += no_pass
     out += _rates(plan, sources)
+    out += _volumes(plan, sources, passes)
     out += _element_ages(plan, sources)
     out += _safety(plan, sources)
     out += _maneuvers(plan, sources, definitions)
@@ -203,7 +217,14 @@ def _station(sources: ToolContext, station_id: str) -> GroundStation | None:
     return next((s for s in sources.mission.stations if s.id == station_id), None)
 
 
-def _passes(plan: CommandPlan, sources: ToolContext, needs: Sequence[bool]) -> list[Finding]:
+Passes = dict[tuple[int, str], list[tuple[datetime, datetime]]]
+"""(NORAD id, station id) -> the AOS..LOS of each pass computed now."""
+
+
+def _passes(
+    plan: CommandPlan, sources: ToolContext, needs: Sequence[bool]
+) -> tuple[list[Finding], Passes]:
+    """``uplink.no_pass`` findings, and the passes computed for them."""
     fleet = {s.norad_id for s in sources.mission.fleet}
     todo: list[tuple[int, PlannedCommand, GroundStation]] = []
     for i, (cmd, need) in enumerate(zip(plan.commands, needs, strict=False)):
@@ -213,7 +234,7 @@ def _passes(plan: CommandPlan, sources: ToolContext, needs: Sequence[bool]) -> l
         if station is not None:  # else uplink.unknown_antenna
             todo.append((i, cmd, station))
     if not todo:
-        return []
+        return [], {}
     out: list[Finding] = []
     for i, cmd, st in todo:
         for w in st.blackouts:
@@ -254,12 +275,12 @@ def _passes(plan: CommandPlan, sources: ToolContext, needs: Sequence[bool]) -> l
                 "mission's elements; re-plan from find_passes",
             )
         )
-    return out
+    return out, found
 
 
 def _search(
     sources: ToolContext, todo: Sequence[tuple[int, PlannedCommand, GroundStation]]
-) -> tuple[dict[tuple[int, str], list[tuple[datetime, datetime]]], set[int], str | None]:
+) -> tuple[Passes, set[int], str | None]:
     """Passes per (satellite, station) over the commands' span, satellites left out for their
     elements, and a problem that stopped the search (None: it ran)."""
     times = [cmd.time for _, cmd, _ in todo]
@@ -270,7 +291,7 @@ def _search(
         catalog = sources.catalog
     except ToolError:
         return {}, {int(s) for s in sats}, None  # elements.stale_at_command reports it
-    found: dict[tuple[int, str], list[tuple[datetime, datetime]]] = {}
+    found: Passes = {}
     skip: set[int] = set()
     at = start
     while at < stop:
@@ -339,6 +360,67 @@ def _default_rate(sources: ToolContext, cmd: PlannedCommand) -> float | None:
         if isinstance(default, int | float) and not isinstance(default, bool)
         else None
     )
+
+
+# -- downlink.volume_mismatch ----------------------------------------------------------------
+
+
+def _volumes(plan: CommandPlan, sources: ToolContext, passes: Passes) -> list[Finding]:
+    out: list[Finding] = []
+    for i, cmd in enumerate(plan.commands):
+        if cmd.command != "START_DOWNLINK" or cmd.uplink is None:
+            continue
+        claim = _VOLUME_CLAIM.search(cmd.rationale.text)
+        st = _station(sources, cmd.uplink.station_id)
+        antenna = (
+            next((a for a in st.antennas if a.id == cmd.uplink.antenna_id), None) if st else None
+        )
+        rate = cmd.parameters.get("rate_mbps")
+        rate_mbps = _finite(_default_rate(sources, cmd) if rate is None else rate)
+        duration_s = _finite(cmd.parameters.get("duration_s"))
+        if claim is None or antenna is None or rate_mbps is None or duration_s is None:
+            continue  # no claim; or uplink.unknown_antenna and the dictionary rules say why
+        rate_mbps = min(rate_mbps, antenna.downlink_rate_mbps)  # the excess: rate_exceeds
+        aos, los = cmd.uplink.aos, cmd.uplink.los
+        computed = [
+            (a, b)
+            for a, b in passes.get((cmd.satellite.norad_id, cmd.uplink.station_id), [])
+            if a - _PASS_TOLERANCE <= cmd.time <= b + _PASS_TOLERANCE
+        ]
+        if computed:  # the contact as far as a pass computed now bears it out
+            aos, los = max(aos, computed[0][0]), min(los, computed[0][1])
+        transmit_s = max(0.0, min(duration_s, (los - cmd.time).total_seconds()))
+        contact_s = max(0.0, (los - aos).total_seconds())
+        delivered, whole = rate_mbps * transmit_s, rate_mbps * contact_s
+        slack = _VOLUME_TOLERANCE * whole + rate_mbps * _PASS_TOLERANCE.total_seconds()
+        claimed = float(claim[1])
+        if delivered - slack <= claimed <= whole + slack:
+            continue
+        if claimed > whole:
+            ratio = f"{claimed / whole:.3g}x" if whole > 0 else "more than"
+            than = f"{ratio} what its whole contact carries"
+        else:
+            than = f"{claimed / delivered:.3g}x what it delivers"
+        out.append(
+            (
+                "downlink.volume_mismatch",
+                i,
+                f"START_DOWNLINK for {cmd.satellite.name} at {_z(cmd.time)} on"
+                f" {cmd.uplink.station_id}/{cmd.uplink.antenna_id} claims {claimed:.1f} Mbit"
+                f" ({than}): at {rate_mbps:g} Mbit/s its {transmit_s:g} s"
+                f" deliver {delivered:.1f} Mbit and its whole contact {_z(aos)}..{_z(los)}"
+                f" ({contact_s:.1f} s) {whole:.1f} Mbit (tolerance {_VOLUME_TOLERANCE:.0%} +"
+                f" {_PASS_TOLERANCE.total_seconds():g} s); correct the claim or the command",
+            )
+        )
+    return out
+
+
+def _finite(value: Any) -> float | None:
+    """A finite number as a float (None: missing, not a number, a bool, NaN or infinite)."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    return float(value) if math.isfinite(value) else None
 
 
 # -- elements.stale_at_command ---------------------------------------------------------------

@@ -119,6 +119,7 @@ RuleId = Literal[
     "uplink.unscheduled",
     "uplink.no_pass",
     "uplink.rate_exceeds_antenna",
+    "downlink.volume_mismatch",
     "antenna.double_booked",
     "antenna.blackout",
     "antenna.unknown",
@@ -177,6 +178,10 @@ RULES: dict[RuleId, tuple[Severity, str]] = {
         "no pass computed from the mission's elements contains the command (or a blackout)",
     ),
     "uplink.rate_exceeds_antenna": ("error", "a downlink rate above the antenna's"),
+    "downlink.volume_mismatch": (
+        "error",
+        "a downlink's claimed volume is not what its duration, rate and contact carry",
+    ),
     "antenna.double_booked": ("error", "two contacts overlap on one antenna"),
     "antenna.blackout": ("error", "a contact falls in a station blackout"),
     "antenna.unknown": ("error", "a scheduled contact names an unknown station or antenna"),

@@ -27,6 +27,7 @@ CROSSCHECK_RULES = [
     "time.future_data",
     "uplink.no_pass",
     "uplink.rate_exceeds_antenna",
+    "downlink.volume_mismatch",
     "elements.stale_at_command",
     "policy.safe_mode_missing",
     "policy.downlink_after_safe_mode",
@@ -209,6 +210,63 @@ def test_a_rate_above_the_antenna_is_refused(plan: CommandPlan, mission: Mission
     report = _check(_edit(plan, omitted), mission)
     hits = [v for v in report.violations if v.rule == "uplink.rate_exceeds_antenna"]
     assert [v.command_index for v in hits] == [i] and "asks for 320 Mbit/s" in hits[0].message
+
+
+def _claimed_mbit(text: str) -> float:
+    found = re.match(r"downlink (\d+\.\d) Mbit scheduled on ", text)
+    assert found is not None, text
+    return float(found[1])
+
+
+@pytest.mark.parametrize(
+    ("edit", "says"),
+    [
+        ("claim x10", "10x what its whole contact carries"),
+        ("claim /10", "0.109x what it delivers"),
+        ("rate 100", "3.2x what its whole contact carries"),
+    ],
+)
+def test_a_volume_claim_is_recomputed(
+    plan: CommandPlan, mission: Mission, edit: str, says: str
+) -> None:
+    """The volume a downlink's rationale claims is recomputed from the command: claimed 10
+    times over, or a tenth of it, or left as it was while the rate drops from 320 to 100
+    Mbit/s, it is not what the downlink and its contact carry. (Compose claims the contact's
+    volume at the command's rate, AOS to LOS; the command transmits its duration_s from its
+    start, 495 of the contact's 539.8 s here.)"""
+    i = next(
+        k for k, c in enumerate(plan.commands)
+        if c.command == "START_DOWNLINK" and c.uplink and c.uplink.antenna_id == "DJ-X1"
+    )  # fmt: skip
+    cmd = plan.commands[i]
+    claimed = _claimed_mbit(cmd.rationale.text)
+    assert cmd.uplink is not None and cmd.parameters["rate_mbps"] == 320.0  # DJ-X1: 640
+    whole_s = (cmd.uplink.los - cmd.uplink.aos).total_seconds()
+    assert claimed == pytest.approx(320.0 * whole_s, abs=0.05)
+    assert 320.0 * float(cmd.parameters["duration_s"]) < claimed
+
+    def change(data: dict[str, Any]) -> None:
+        c = data["commands"][i]
+        if edit.startswith("claim"):
+            factor = 10.0 if edit == "claim x10" else 0.1
+            text = f"downlink {claimed * factor:.1f} Mbit"
+            c["rationale"]["text"] = c["rationale"]["text"].replace(
+                f"downlink {claimed} Mbit", text
+            )
+        else:
+            c["parameters"]["rate_mbps"] = 100.0
+
+    report = _check(_edit(plan, change), mission)
+    hits = [v for v in report.violations if v.rule == "downlink.volume_mismatch"]
+    assert [v.command_index for v in hits] == [i], report.violations
+    message = hits[0].message
+    assert message.startswith(
+        f"START_DOWNLINK for {cmd.satellite.name} at {cmd.time.isoformat()[:19]}Z on"
+        f" {cmd.uplink.station_id}/DJ-X1 claims "
+    )
+    assert f" Mbit ({says}): at " in message, message
+    assert message.endswith("(tolerance 1% + 1 s); correct the claim or the command")
+    assert report.rule_ids("error") == {"downlink.volume_mismatch"}
 
 
 def test_every_crosscheck_rule_is_known() -> None:
