@@ -564,6 +564,17 @@ def _rate_over_antenna() -> CommandPlan:
     return _replace(p, i, parameters={**p.commands[i].parameters, "rate_mbps": 999.0})
 
 
+def _volume_inflated() -> CommandPlan:
+    """The rationale of a downlink claims ten times the volume its contact can carry."""
+    p = demo_plan()
+    i = _start(p)
+    rationale = p.commands[i].rationale
+    claimed = re.search(r"downlink ([\d.]+) Mbit", rationale.text)
+    assert claimed is not None, rationale.text
+    text = rationale.text.replace(claimed.group(1), f"{float(claimed.group(1)) * 10:.1f}", 1)
+    return _replace(p, i, rationale=rationale.model_copy(update={"text": text}))
+
+
 def _created_in_the_future() -> CommandPlan:
     return demo_plan().model_copy(update={"created_at": NOW + timedelta(days=1)})
 
@@ -579,6 +590,8 @@ ATTACKS += [
            _rate_over_antenna, sources=True),
     Attack("sources: plan created in the future", "time.future_data", _created_in_the_future,
            sources=True),
+    Attack("sources: downlink volume claim inflated 10x", "downlink.volume_mismatch",
+           _volume_inflated, sources=True),
 ]  # fmt: skip
 
 
