@@ -443,7 +443,8 @@ def _print_plan(result: PlanResult, written: list[str], output: str | None) -> N
         print(f"wrote {path}")
     if output and not written:
         print(
-            f"nothing written to {output}" + (" (the plan was rejected)" if not result.ok else "")
+            f"nothing written to {output}"
+            + (f" (the plan is {result.status})" if not result.ok else "")
         )
     print(f"thread {result.thread_id}")
 
