@@ -60,7 +60,9 @@ def test_values_the_request_does_not_spell_stay_numbers(teacher: RulesTeacher) -
 def test_a_corpus_teaches_quoted_values_the_tools_read_back(
     teacher: RulesTeacher, tmp_path: Path
 ) -> None:
-    manifest = build_corpus(teacher, str(tmp_path), n_worlds=1, per_world=24, seed=1500)
+    manifest = build_corpus(
+        teacher, str(tmp_path), n_worlds=1, per_world=24, seed=1500, quoted=True
+    )
     assert manifest.data["teacher"]["quoted_values"] > 0
     checked = 0
     for split in ("train", "validation", "test"):
@@ -213,3 +215,9 @@ def test_requiring_spelled_names_asks_for_every_one_and_never_all() -> None:
     [loose] = narrow_tools([tool], "K3 and K5 passes")
     assert {"const": "all", "type": "string"} in loose["function"]["parameters"]["properties"][
         "satellites"]["anyOf"]  # fmt: skip
+
+
+def test_corpora_are_not_quoted_unless_asked(teacher: RulesTeacher, tmp_path: Path) -> None:
+    """Quoting is opt-in: the measured cosmo-tiny copied spans badly (see the model card)."""
+    manifest = build_corpus(teacher, str(tmp_path), n_worlds=1, per_world=12, seed=1500)
+    assert manifest.data["teacher"]["quoted_values"] == 0
