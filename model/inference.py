@@ -405,15 +405,10 @@ class _Engine:
             configured = getattr(model.generation_config, "length_penalty", None)
             length_penalty = 1.0 if configured is None else float(configured)
         self.length_penalty = length_penalty
-        if narrow_names is None:  # likewise: generation_config.json's "cosmo_narrow_names"
-            narrow_names = bool(getattr(model.generation_config, "cosmo_narrow_names", False))
-        self.narrow_names = narrow_names
+        self.narrow_names = bool(narrow_names)
         """Offer the decoder only the names the request spells (:mod:`.spans`); the prompt
         keeps the full tool schemas."""
-        if require_spelled_names is None:  # "cosmo_require_spelled_names"
-            configured = getattr(model.generation_config, "cosmo_require_spelled_names", False)
-            require_spelled_names = bool(configured)
-        self.require_spelled_names = require_spelled_names
+        self.require_spelled_names = bool(require_spelled_names)
         """... and require every spelled name in a name list (never "all" then)."""
         self.stop_ids = _stop_token_ids(tokenizer, model)
         self.window_tokens = _context_window_tokens(getattr(model, "config", None))
@@ -874,6 +869,21 @@ class _Engine:
         )
 
 
+def _decoding_defaults(path: Path) -> dict[str, Any]:
+    """The model directory's ``generation_config.json`` as written (transformers drops keys
+    it does not know, such as ``cosmo_narrow_names``)."""
+    try:
+        data = json.loads((path / "generation_config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _setting(value: bool | None, defaults: Mapping[str, Any] | None, key: str) -> bool:
+    """``value``, or the model directory's ``key`` when it is None (off when unset)."""
+    return bool((defaults or {}).get(key, False)) if value is None else value
+
+
 def _last_user_text(messages: Sequence[Mapping[str, Any]]) -> str:
     return next(
         (str(m.get("content") or "") for m in reversed(messages) if m.get("role") == "user"), ""
@@ -1042,7 +1052,9 @@ class CosmoChatModel(BaseChatModel):
         chat._engine = chat._new_engine(model, tokenizer)
         return chat
 
-    def _new_engine(self, model: Any, tokenizer: Any) -> _Engine:
+    def _new_engine(
+        self, model: Any, tokenizer: Any, defaults: Mapping[str, Any] | None = None
+    ) -> _Engine:
         """An engine over ``model`` and ``tokenizer`` with this chat model's settings."""
         return _Engine(
             model,
@@ -1053,8 +1065,10 @@ class CosmoChatModel(BaseChatModel):
             decode_threads=self.decode_threads,
             num_beams=self.num_beams,
             length_penalty=self.length_penalty,
-            narrow_names=self.narrow_names,
-            require_spelled_names=self.require_spelled_names,
+            narrow_names=_setting(self.narrow_names, defaults, "cosmo_narrow_names"),
+            require_spelled_names=_setting(
+                self.require_spelled_names, defaults, "cosmo_require_spelled_names"
+            ),
         )
 
     def _device(self) -> str:
@@ -1077,7 +1091,7 @@ class CosmoChatModel(BaseChatModel):
                 raise FileNotFoundError(_missing_model_message(path))
             tokenizer = load_tokenizer(path)
             model = AutoModelForCausalLM.from_pretrained(path, dtype="float32")
-            self._engine = self._new_engine(model, tokenizer)
+            self._engine = self._new_engine(model, tokenizer, _decoding_defaults(path))
         return self._engine
 
     @property
