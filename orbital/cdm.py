@@ -52,6 +52,7 @@ from cosmo_agent.orbital.collision import (
     EncounterPlane,
     PcMethod,
     PcResult,
+    PcStatus,
     collision_probability,
     covariance_rtn_to_inertial,
     encounter_plane,
@@ -63,6 +64,7 @@ __all__ = [
     "CDM_COVARIANCE_SIZES",
     "EXAMPLE_KVN",
     "Cdm",
+    "CdmCheck",
     "CdmError",
     "CdmFormat",
     "CdmHeader",
@@ -181,6 +183,7 @@ class _Key:
     required: bool
     block: _Block
     choices: tuple[str, ...] = ()
+    since: int = 1  # the CDM major version that defines the keyword
 
 
 def _keys(block: _Block, rows: Iterable[tuple[Any, ...]]) -> tuple[_Key, ...]:
@@ -289,6 +292,7 @@ _OBJECT_KEYS = (
             ("AREA_PC", "area_pc_m2", "float", "m**2", False),
             ("AREA_DRG", "area_drg_m2", "float", "m**2", False),
             ("AREA_SRP", "area_srp_m2", "float", "m**2", False),
+            ("HBR", "hbr_m", "float", "m", False),  # CDM 2.0 only, see _Builder.take
             ("MASS", "mass_kg", "float", "kg", False),
             ("CD_AREA_OVER_MASS", "cd_area_over_mass_m2_kg", "float", "m**2/kg", False),
             ("CR_AREA_OVER_MASS", "cr_area_over_mass_m2_kg", "float", "m**2/kg", False),
@@ -353,6 +357,9 @@ _COV_KEYS: Final = tuple(
     for i in range(9)
     for j in range(i + 1)
 )
+_OBJECT_KEYS = tuple(
+    dataclasses.replace(k, since=2) if k.keyword == "HBR" else k for k in _OBJECT_KEYS
+)
 _KEY_BY_NAME: Final = {
     k.keyword: k for k in (*_HEADER_KEYS, *_RELATIVE_KEYS, *_OBJECT_KEYS, *_COV_KEYS)
 }
@@ -366,6 +373,33 @@ _BLOCKS_OF_OBJECT: Final[tuple[_Block, ...]] = (
     "state",
     "covariance",
 )
+
+
+# Units of the same dimension that a CDM may carry instead of the defined one: the factor
+# from the given unit to the defined one.  Keys are normalised (lower case, '^' as '**').
+_UNIT_SCALE: Final[dict[tuple[str, str], float]] = {
+    ("km", "m"): 1e-3,
+    ("km/s", "m/s"): 1e-3,
+    ("m", "km"): 1e3,
+    ("m/s", "km/s"): 1e3,
+    ("m**2", "km**2"): 1e6,
+    ("m**2/s", "km**2/s"): 1e6,
+    ("m**2/s**2", "km**2/s**2"): 1e6,
+    ("m**2/s**3", "km**2/s**3"): 1e6,
+    ("m**2/s**4", "km**2/s**4"): 1e6,
+    ("m**3/kg", "km**3/kg"): 1e9,
+    ("m**2", "cm**2"): 1e-4,
+    ("kg", "g"): 1e-3,
+    ("d", "h"): 1 / 24,
+    ("d", "s"): 1 / 86400,
+}
+_ALTERNATIVE: Final = {"km": "m", "km/s": "m/s", "m**2": "km**2", "m**2/s": "km**2/s"}
+
+
+def _normal_unit(unit: str | None) -> str | None:
+    if unit is None:
+        return None
+    return unit.strip().lower().replace("^", "**").replace(" ", "")
 
 
 # --------------------------------------------------------------------------- model
@@ -499,6 +533,7 @@ class CdmObject:
     cr_area_over_mass_m2_kg: float | None = None
     thrust_acceleration_m_s2: float | None = None
     sedr_w_kg: float | None = None
+    hbr_m: float | None = None
     metadata_comments: tuple[str, ...] = ()
     od_comments: tuple[str, ...] = ()
     additional_comments: tuple[str, ...] = ()
@@ -564,6 +599,43 @@ class CdmObject:
         """The 3×3 position covariance rotated from RTN to the inertial frame, km²."""
         r, v = self.inertial_state()
         return np.asarray(covariance_rtn_to_inertial(self.covariance_rtn_m[:3, :3] * 1e-6, r, v))
+
+
+@dataclass(frozen=True)
+class CdmCheck:
+    """One value the message states beside the same value computed from its states.
+
+    ``agrees`` is False when they differ by more than ``tolerance`` (in ``unit``);
+    an analyst then trusts neither until the difference is explained (a unit error,
+    states not at TCA, a Pc from other covariances or another method).
+    """
+
+    quantity: str
+    reported: float
+    computed: float
+    unit: str
+    tolerance: float
+    agrees: bool
+
+    def __str__(self) -> str:
+        verdict = "agrees with" if self.agrees else "DISAGREES with"
+        return (
+            f"{self.quantity}: the message gives {self.reported:.6g} {self.unit}, which"
+            f" {verdict} {self.computed:.6g} {self.unit} computed from its states and"
+            f" covariances (tolerance {self.tolerance:.3g} {self.unit})"
+        ).replace("  ", " ")
+
+
+# Tolerances of the header checks.  Miss distance and relative position: the TCA states
+# are printed to 1 mm, and an originator may compute the header from a finer ephemeris;
+# 1 m or 1 % of the miss covers both, while a unit error (1000x) or states far from TCA
+# do not.  Relative speed: 0.01 m/s or 1 %.  Pc: implementations of the same 2-D method
+# agree to about 1 % on the same inputs (CARA's Foster test tolerance is 0.1 %); 5 %
+# leaves room for covariance handling, not for another method or other covariances.
+_MISS_TOL_M: Final = 1.0
+_SPEED_TOL_M_S: Final = 0.01
+_RELATIVE_TOL: Final = 0.01
+_PC_RELATIVE_TOL: Final = 0.05
 
 
 _HBR_COMMENT_RE = re.compile(
@@ -633,11 +705,22 @@ class Cdm:
 
     @property
     def hbr_m(self) -> float | None:
-        """The hard-body radius from a ``COMMENT HBR = 15 [m]`` line (NASA CARA's practice).
+        """The combined hard-body radius given (m), or None (see :meth:`hard_body_radius`)."""
+        return self.hard_body_radius()[0]
 
-        CDM 1.0 has no HBR keyword; this looks through all comments, first match
-        wins, and returns None when there is none.
+    def hard_body_radius(self) -> tuple[float | None, str]:
+        """The combined hard-body radius (m) and where it came from.
+
+        CDM 2.0 gives each object's ``HBR`` (additional parameters); with both, the
+        combined radius is their sum (source ``"HBR keyword"``).  CDM 1.0 has no HBR
+        keyword, and NASA CARA writes the combined radius as a comment,
+        ``COMMENT HBR = 15 [m]`` (source ``"COMMENT HBR"``; all comments are searched,
+        first match wins).  ``(None, reason)`` when neither is there.
         """
+        radii = [obj.hbr_m for obj in (self.object1, self.object2)]
+        if all(r is not None for r in radii):
+            r1, r2 = (float(r) for r in radii if r is not None)
+            return r1 + r2, "HBR keyword"
         blocks = [self.header.comments, self.relative.comments]
         for obj in (self.object1, self.object2):
             blocks += [obj.metadata_comments, obj.od_comments, obj.additional_comments]
@@ -645,8 +728,74 @@ class Cdm:
             for comment in comments:
                 m = _HBR_COMMENT_RE.match(comment)
                 if m:
-                    return float(m[1]) * (1e3 if (m[2] or "m").lower() == "km" else 1.0)
-        return None
+                    scale = 1e3 if (m[2] or "m").lower() == "km" else 1.0
+                    return float(m[1]) * scale, "COMMENT HBR"
+        if any(r is not None for r in radii):
+            return None, "HBR keyword given for one object only; the other's radius is unknown"
+        return None, "no HBR keyword (CDM 2.0) and no 'COMMENT HBR = ...' line"
+
+    def check(self, pc: float | None = None) -> tuple[CdmCheck, ...]:
+        """The header's MISS_DISTANCE, RELATIVE_SPEED, RELATIVE_POSITION/VELOCITY_R/T/N and
+        COLLISION_PROBABILITY beside what the states (and ``pc``, ours) give.
+
+        Relative vectors are object 2 minus object 1 in object 1's RTN frame, as the
+        standard defines them; values the message leaves out are not checked.
+        """
+        r1, v1 = self.object1.inertial_state()
+        r2, v2 = self.object2.inertial_state()
+        dr_m, dv_m_s = (r2 - r1) * 1e3, (v2 - v1) * 1e3
+        miss, speed = float(np.linalg.norm(dr_m)), float(np.linalg.norm(dv_m_s))
+        basis = rtn_basis(self.object1.position_km, self.object1.velocity_km_s)
+        pos, vel = (
+            basis @ dr_m,
+            basis @ ((self.object2.velocity_km_s - self.object1.velocity_km_s) * 1e3),
+        )
+        rel = self.relative
+        miss_tol = max(_MISS_TOL_M, _RELATIVE_TOL * miss)
+        speed_tol = max(_SPEED_TOL_M_S, _RELATIVE_TOL * speed)
+        rows: list[tuple[str, float | None, float, str, float]] = [
+            ("MISS_DISTANCE", rel.miss_distance_m, miss, "m", miss_tol),
+            ("RELATIVE_SPEED", rel.relative_speed_m_s, speed, "m/s", speed_tol),
+        ]
+        for axis, k in (("R", 0), ("T", 1), ("N", 2)):
+            rows.append(
+                (f"RELATIVE_POSITION_{axis}", getattr(rel, f"relative_position_{axis.lower()}_m"),
+                 float(pos[k]), "m", miss_tol)
+            )  # fmt: skip
+        for axis, k in (("R", 0), ("T", 1), ("N", 2)):
+            rows.append(
+                (f"RELATIVE_VELOCITY_{axis}", getattr(rel, f"relative_velocity_{axis.lower()}_m_s"),
+                 float(vel[k]), "m/s", speed_tol)
+            )  # fmt: skip
+        if pc is not None and math.isfinite(pc) and rel.collision_probability is not None:
+            tol = _PC_RELATIVE_TOL * max(abs(pc), abs(rel.collision_probability))
+            rows.append(("COLLISION_PROBABILITY", rel.collision_probability, pc, "", tol))
+        return tuple(
+            CdmCheck(name, float(reported), computed, unit, tol, abs(reported - computed) <= tol)
+            for name, reported, computed, unit, tol in rows
+            if reported is not None
+        )
+
+    def negative_variances(self) -> tuple[str, ...]:
+        """Covariance diagonal keywords (``OBJECT1 CR_R``, ...) whose value is negative.
+
+        A variance cannot be negative: the covariance is corrupt, and no Pc computed from
+        it means anything (a Pc of 0 would read as "safe").
+        """
+        out = []
+        for obj in (self.object1, self.object2):
+            diagonal = np.diag(obj.covariance_rtn_m)
+            for k in np.flatnonzero(diagonal < 0):
+                out.append(f"{obj.object} {_cov_keyword(int(k), int(k))}")
+        return tuple(out)
+
+    def covariances_inertial_km2(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Both objects' 6×6 position/velocity covariances in the states' frame, km units."""
+        out = []
+        for obj in (self.object1, self.object2):
+            r, v = obj.inertial_state()
+            out.append(covariance_rtn_to_inertial(obj.covariance_rtn_m[:6, :6] * 1e-6, r, v))
+        return out[0], out[1]
 
     def encounter_plane(self) -> EncounterPlane:
         """The encounter-plane geometry from both objects' states and RTN covariances."""
@@ -678,6 +827,12 @@ class Cdm:
                 f"{self.header.message_id}: no hard-body radius; CDM 1.0 has no HBR keyword and"
                 " no 'COMMENT HBR = ...' line was found; pass hbr_m= (the two objects' radii"
                 " summed, in metres)"
+            )
+        if self.negative_variances():
+            return PcResult(
+                pc=np.asarray(np.nan),
+                status=np.asarray(PcStatus.NEGATIVE_VARIANCE, dtype=np.int8),
+                method=method,
             )
         return collision_probability(self.encounter_plane(), hbr_m * 1e-3, method)
 
@@ -818,6 +973,11 @@ class _Builder:
         self.last_where = source
         self.phase = 0  # 0 header, 1 relative, 2 object 1, 3 object 2
 
+    def major_version(self) -> int:
+        version = str(self.header.values.get("version", "1.0"))
+        head = version.split(".", 1)[0].strip()
+        return int(head) if head.isdigit() else 1
+
     def note(self, where: str, keyword: str, reason: str) -> None:
         issue = CdmIssue(where, keyword, reason)
         if self.strict:
@@ -879,6 +1039,8 @@ class _Builder:
             self.note(tok.where, tok.keyword, "the first keyword must be CCSDS_CDM_VERS (6.3.1.2)")
         self.last_where = tok.where
         key = _KEY_BY_NAME.get(tok.keyword)
+        if key is not None and key.since > self.major_version():
+            key = None  # e.g. HBR, which CDM 2.0 added: unknown to a 1.0 message
         section = self.section_for(tok, key)
         self.flush_comments(section, key.block if key else None)
         if key is None:
@@ -892,7 +1054,11 @@ class _Builder:
         self.phase = max(self.phase, phase)
         section.last_order = max(order, section.last_order)
         if key.keyword == "CCSDS_CDM_VERS" and not tok.value.startswith("1."):
-            self.note(tok.where, key.keyword, f"version {tok.value!r}; read with the 1.0 keywords")
+            self.note(
+                tok.where,
+                key.keyword,
+                f"version {tok.value!r}; read with the 1.0 keywords (and CDM 2.0's HBR)",
+            )
         value = self.convert(tok, key)
         if value is None:
             return
@@ -921,17 +1087,60 @@ class _Builder:
 
     # ------------------------------------------------------------- values
 
+    def unit_scale(self, tok: _Assign, key: _Key) -> float:
+        """The factor taking the value from its bracketed unit to the keyword's defined one.
+
+        A unit of the same dimension (m for km, km/s for m/s, km**2 for m**2) is
+        converted and noted.  A unit of another dimension cannot be converted: for a
+        state vector or covariance element, which Pc is computed from, that refuses the
+        message; elsewhere (CARA writes [m] for relative velocities) the value is read in
+        the defined unit and the departure noted.
+        """
+        given = _normal_unit(tok.unit)
+        if key.unit is None or given is None or given == _normal_unit(key.unit):
+            if key.unit is not None and tok.unit is None and self.units_required:
+                self.note(
+                    tok.where, key.keyword, f"no unit; table 3 defines [{key.unit}] (6.2.4.1)"
+                )
+            elif key.unit is None and tok.unit is not None:
+                self.note(
+                    tok.where, key.keyword, f"unit [{tok.unit}] where none is defined; ignored"
+                )
+            return 1.0
+        scale = _UNIT_SCALE.get((key.unit.lower(), given))
+        if scale is not None:
+            self.note(
+                tok.where,
+                key.keyword,
+                f"unit [{tok.unit}] where [{key.unit}] is defined; converted to {key.unit}"
+                f" (x {scale:g})",
+            )
+            return scale
+        if key.block in ("state", "covariance"):
+            raise self.fail(
+                tok.where,
+                key.keyword,
+                f"unit [{tok.unit}] cannot be converted to the defined [{key.unit}]; write the"
+                f" value in [{key.unit}]"
+                + (f" or [{_ALTERNATIVE[key.unit]}]" if key.unit in _ALTERNATIVE else ""),
+            )
+        self.note(
+            tok.where,
+            key.keyword,
+            f"unit [{tok.unit}] where [{key.unit}] is defined; the value is read as {key.unit}",
+        )
+        return 1.0
+
     def convert(self, tok: _Assign, key: _Key) -> Any:
         value, where = tok.value, tok.where
-        if key.unit != tok.unit and tok.unit is not None:
+        scale = self.unit_scale(tok, key) if key.kind == "float" else 1.0
+        if key.kind != "float" and tok.unit is not None and key.unit != tok.unit:
             self.note(
                 where,
                 key.keyword,
                 f"unit [{tok.unit}] where {'[' + key.unit + ']' if key.unit else 'none'} is"
                 f" defined; the value is read as {key.unit or 'unitless'}",
             )
-        elif key.unit is not None and tok.unit is None and self.units_required:
-            self.note(where, key.keyword, f"no unit; table 3 defines [{key.unit}] (6.2.4.1)")
         if key.kind in ("float", "int") and value.upper() in _NAN_TEXT:
             if key.required:
                 raise self.fail(where, key.keyword, f"obligatory, but the value is {value!r}")
@@ -942,7 +1151,7 @@ class _Builder:
                 raise self.fail(
                     where, key.keyword, f"{value!r} is not a number (e.g. 715, 7.15E+02)"
                 )
-            number = float(value)
+            number = float(value) * scale
             if not math.isfinite(number):
                 raise self.fail(where, key.keyword, f"{value} is outside the range of a double")
             return number

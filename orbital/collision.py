@@ -26,9 +26,11 @@ Units: positions km, velocities km/s, covariances km², HBR km; the encounter
 plane is two-dimensional with axes ``x`` (toward the miss vector at TCA) and
 ``z`` (along ``r × v`` of the relative motion).
 
-The 2-D model is wrong for long, slow encounters (relative speed of metres per
-second, e.g. co-located GEO objects or formation flying): check
-``relative_speed_km_s`` and use a 3-D or Monte Carlo method there.
+The 2-D model is wrong for long, slow or curved encounters (relative speed of metres
+per second, co-located GEO objects, formation flying, and some LEO encounters at tens of
+m/s): :func:`cosmo_agent.orbital.pc3d.usage_violations` says when, and
+:mod:`~cosmo_agent.orbital.pc3d` and :mod:`~cosmo_agent.orbital.montecarlo` give the 3-D
+and Monte Carlo Pc (:func:`cosmo_agent.orbital.assessment.assess_encounter` does all three).
 """
 
 from __future__ import annotations
@@ -117,6 +119,7 @@ class PcStatus:
     NO_RELATIVE_MOTION: Final = 3
     BAD_HBR: Final = 4
     NOT_POSITIVE_DEFINITE: Final = 5
+    NEGATIVE_VARIANCE: Final = 6
 
 
 PC_STATUS: Final[Mapping[int, str]] = MappingProxyType(
@@ -147,11 +150,16 @@ PC_STATUS: Final[Mapping[int, str]] = MappingProxyType(
             " review the input covariances (CDM quality, COVARIANCE_METHOD), or pass"
             " non_positive_definite='remediate' to clip its eigenvalues as NASA CARA does"
         ),
+        PcStatus.NEGATIVE_VARIANCE: (
+            "a variance (a diagonal element of an object's covariance, e.g. CR_R) is negative,"
+            " which no covariance can have; Pc is not computed (null, never 0, which would read"
+            " as safe); the covariance is corrupt: ask its originator for a corrected one"
+        ),
     }
 )
 """Status code → sentence saying what happened and what to do.
 
-Codes 0 and 1 carry a Pc; code 5 carries Pc 0 (not computed); codes 2 to 4 NaN.
+Codes 0 and 1 carry a Pc; code 5 carries Pc 0 (not computed); codes 2 to 4 and 6 NaN.
 """
 
 # Quadrature: Gauss-Legendre nodes per panel (three panels per conjunction), and
@@ -255,7 +263,7 @@ class EncounterPlane:
     on the plane's ``x`` and ``z`` axes, ``covariance_km2`` (..., 2, 2) the sum
     of both position covariances projected the same way, ``relative_speed_km_s``
     (...) the norm of the relative velocity, and ``status`` (...) a
-    ``PC_STATUS`` code (0, or 2 and 3 for unusable geometry).
+    ``PC_STATUS`` code (0; 2, 3 or 6 for unusable input: see ``PC_STATUS``).
     """
 
     miss_km: FloatArray
@@ -307,7 +315,13 @@ def encounter_plane(
     )
     speed = np.linalg.norm(v, axis=-1)
     status[~finite] = PcStatus.NONFINITE_INPUT
-    status[finite & (speed <= _MIN_RELATIVE_SPEED_KM_S)] = PcStatus.NO_RELATIVE_MOTION
+    diagonal = np.minimum(
+        np.diagonal(_as_float(cov1_km2)[..., :3, :3], axis1=-2, axis2=-1).min(axis=-1),
+        np.diagonal(_as_float(cov2_km2)[..., :3, :3], axis1=-2, axis2=-1).min(axis=-1),
+    )
+    negative = np.broadcast_to(diagonal < 0, shape)
+    status[finite & negative] = PcStatus.NEGATIVE_VARIANCE
+    status[finite & ~negative & (speed <= _MIN_RELATIVE_SPEED_KM_S)] = PcStatus.NO_RELATIVE_MOTION
     good = status == 0
 
     y_hat = _unit(v)

@@ -419,6 +419,7 @@ def test_public_names_are_pinned() -> None:
     assert sorted(cdm_module.__all__) == [
         "CDM_COVARIANCE_SIZES",
         "Cdm",
+        "CdmCheck",
         "CdmError",
         "CdmFormat",
         "CdmHeader",

@@ -422,7 +422,7 @@ def test_one_bad_conjunction_does_not_spoil_the_batch() -> None:
     # Zero covariance, miss 10 m on a 10 m disc's edge: remediation gives about one half.
     assert result.pc[3] == pytest.approx(0.5, abs=1e-3)
     assert all(msg for msg in result.messages())
-    assert set(PC_STATUS) == {0, 1, 2, 3, 4, 5}
+    assert set(PC_STATUS) == {0, 1, 2, 3, 4, 5, 6}
 
 
 def _non_pd_batch() -> EncounterPlane:
