@@ -161,8 +161,11 @@ def _finite_or_none(value: float) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
-def _assess_hbr_m(args: argparse.Namespace, hbr_in_cdm: float | None) -> tuple[float, str]:
-    """The hard-body radius (m) and where it came from: ``--hbr-m`` or ``COMMENT HBR``."""
+def _assess_hbr_m(
+    args: argparse.Namespace, hbr_in_cdm: float | None, source: str = "COMMENT HBR"
+) -> tuple[float, str]:
+    """The hard-body radius (m) and where it came from: ``--hbr-m``, or the message's
+    ``HBR`` keywords (CDM 2.0) or ``COMMENT HBR`` line (NASA CARA), as ``source`` says."""
     advice = "(the two objects' radii summed, in metres, e.g. --hbr-m 20)"
     if args.hbr_m is not None:
         if not (math.isfinite(args.hbr_m) and args.hbr_m > 0):
@@ -172,26 +175,31 @@ def _assess_hbr_m(args: argparse.Namespace, hbr_in_cdm: float | None) -> tuple[f
         return float(args.hbr_m), "--hbr-m"
     if hbr_in_cdm is None:
         raise UserError(
-            f"{args.file}: no hard-body radius: CDM 1.0 has no HBR keyword and the file has no"
-            f" 'COMMENT HBR = ...' line; pass --hbr-m R {advice}"
+            f"{args.file}: no hard-body radius ({source}): CDM 1.0 has no HBR keyword and the"
+            f" file has no 'COMMENT HBR = ...' line; pass --hbr-m R {advice}"
         )
     if not (math.isfinite(hbr_in_cdm) and hbr_in_cdm > 0):
         raise UserError(
-            f"{args.file}: its 'COMMENT HBR' gives {hbr_in_cdm:g} m, which is not a hard-body"
+            f"{args.file}: its {source} gives {hbr_in_cdm:g} m, which is not a hard-body"
             f" radius; pass --hbr-m R {advice}"
         )
-    return hbr_in_cdm, "COMMENT HBR"
+    return hbr_in_cdm, source
 
 
 def _assess(args: argparse.Namespace) -> dict[str, Any]:
-    """Pc of a CDM by every method of ``orbital.collision``, with the inputs used.
+    """Pc of a CDM by every method of ``orbital``, the 2-D usage checks, and the header checks.
 
     ``pc`` maps method to Pc (``null`` where it could not be computed, with the reason in
     ``pc_status`` and ``warnings``): Foster's integral over the disc (``foster``), over the
     square of side 2·HBR (``foster_square``) and over the square of the disc's area
-    (``foster_square_equal_area``), Chan's series (``chan``) and Alfano's maximum over the
-    covariance scale (``alfano_max``, detailed in ``max_pc``).
+    (``foster_square_equal_area``), Chan's series (``chan``), Alfano's maximum over the
+    covariance scale (``alfano_max``, detailed in ``max_pc``), Hall's 3-D Nc (``pc3d``) and,
+    when the 2-D usage checks fire or ``--monte-carlo always``, a Monte Carlo run
+    (``monte_carlo``: ``{pc, low, high, samples, ...}``).  ``reported_pc`` is the one to act
+    on and says which method it comes from; ``cdm_checks`` compares the message's own
+    miss distance, relative state and Pc with ours.
     """
+    from cosmo_agent.orbital.assessment import assess_encounter
     from cosmo_agent.orbital.cdm import Cdm, CdmError
     from cosmo_agent.orbital.collision import (
         PC_STATUS,
@@ -208,9 +216,11 @@ def _assess(args: argparse.Namespace) -> dict[str, Any]:
         raise UserError(f"{args.file}: cannot read ({exc.strerror})") from None
     except CdmError as exc:
         raise UserError(str(exc)) from None
-    hbr_m, hbr_source = _assess_hbr_m(args, cdm.hbr_m)
+    hbr_m, hbr_source = _assess_hbr_m(args, *cdm.hard_body_radius())
     try:
         plane = cdm.encounter_plane()
+        cov1, cov2 = cdm.covariances_inertial_km2()
+        (r1, v1), (r2, v2) = cdm.object1.inertial_state(), cdm.object2.inertial_state()
     except ValueError as exc:
         raise UserError(f"{args.file}: {exc}") from None
     hbr_km = hbr_m * 1e-3
@@ -223,15 +233,50 @@ def _assess(args: argparse.Namespace) -> dict[str, Any]:
         "chan": collision_probability(plane, hbr_km, "chan"),
     }
     worst = max_collision_probability(plane, hbr_km)
+    negative = cdm.negative_variances()
+    assessed = assess_encounter(
+        r1, v1, cov1, r2, v2, cov2, hbr_km,
+        monte_carlo="never" if negative else args.monte_carlo,
+        mc_max_samples=args.mc_samples, seed=args.seed,
+    )  # fmt: skip
     status_name = {code: name for name, code in vars(PcStatus).items() if name.isupper()}
     codes = {name: int(r.status) for name, r in results.items()}
     codes["alfano_max"] = int(worst.status)
     pc_max = _finite_or_none(float(worst.pc_max))
+    pcs: dict[str, Any] = {name: _finite_or_none(float(r.pc)) for name, r in results.items()}
+    pcs["alfano_max"] = pc_max
+    pcs["pc3d"] = _finite_or_none(assessed.pc3d.pc)
+    mc = assessed.monte_carlo
+    pcs["monte_carlo"] = (
+        None
+        if mc is None
+        else {
+            "pc": mc.pc, "low": mc.low, "high": mc.high, "confidence": mc.confidence,
+            "samples": mc.samples, "hits": mc.hits, "seed": mc.seed,
+            "window_s": list(mc.window_s), "target_met": mc.target_met,
+        }
+    )  # fmt: skip
+    reported: float | None = assessed.pc
+    method, reason = assessed.method, assessed.reason
+    if negative:
+        # A negative variance: no Pc means anything, and 0 would read as safe.
+        codes = dict.fromkeys(codes, PcStatus.NEGATIVE_VARIANCE)
+        pcs = dict.fromkeys(pcs)
+        reported, reason = None, PC_STATUS[PcStatus.NEGATIVE_VARIANCE]
+    pc_status = {name: status_name[code] for name, code in codes.items()}
+    pc_status["pc3d"] = "NEGATIVE_VARIANCE" if negative else _pc3d_status_name(assessed.pc3d.status)
     by_code: dict[int, list[str]] = {}
     for name, code in codes.items():
         if code != PcStatus.OK:
             by_code.setdefault(code, []).append(name)
-    r1, r2 = np.asarray(cdm.object1.position_km), np.asarray(cdm.object2.position_km)
+    checks = cdm.check(None if reported is None else float(reported))
+    uv = assessed.violations
+    warnings = [f"{', '.join(names)}: {PC_STATUS[code]}" for code, names in by_code.items()]
+    if negative:
+        warnings.append(f"negative variance: {', '.join(negative)}")
+    if uv.any:
+        warnings.append(f"2-D usage violated ({', '.join(uv.violated)}): {reason}")
+    warnings += [str(c) for c in checks if not c.agrees]
     return {
         "file": args.file,
         "tca": cdm.relative.tca.isoformat().replace("+00:00", "Z"),
@@ -249,21 +294,37 @@ def _assess(args: argparse.Namespace) -> dict[str, Any]:
             }
             for obj in (cdm.object1, cdm.object2)
         },
-        "pc": {
-            **{name: _finite_or_none(float(r.pc)) for name, r in results.items()},
-            "alfano_max": pc_max,
+        "pc": pcs,
+        "pc_status": pc_status,
+        "reported_pc": {"pc": _finite_or_none(reported) if reported is not None else None,
+                        "method": None if negative else method, "reason": reason},
+        "usage_violations": {
+            "violated": list(uv.violated), "extended": uv.extended, "offset": uv.offset,
+            "inaccurate": _finite_or_none(uv.inaccurate), "npd": list(uv.npd),
+            "blended": uv.blended, "curvilinear": uv.curvilinear,
         },
-        "pc_status": {name: status_name[code] for name, code in codes.items()},
         "max_pc": {
-            "pc": pc_max,
-            "covariance_scale": _finite_or_none(float(worst.covariance_scale)),
-            "diluted": bool(worst.diluted) if pc_max is not None else None,
+            "pc": pcs["alfano_max"],
+            "covariance_scale": (
+                None if negative else _finite_or_none(float(worst.covariance_scale))
+            ),
+            "diluted": bool(worst.diluted) if pcs["alfano_max"] is not None else None,
         },
         "cdm_reported_pc": cdm.relative.collision_probability,
         "cdm_reported_pc_method": cdm.relative.collision_probability_method,
-        "warnings": [f"{', '.join(names)}: {PC_STATUS[code]}" for code, names in by_code.items()]
-        + [str(i) for i in cdm.issues],
-    }
+        "cdm_checks": [
+            {"quantity": c.quantity, "reported": c.reported, "computed": c.computed,
+             "unit": c.unit, "tolerance": c.tolerance, "agrees": c.agrees}
+            for c in checks
+        ],
+        "warnings": warnings + [str(i) for i in cdm.issues],
+    }  # fmt: skip
+
+
+def _pc3d_status_name(code: int) -> str:
+    from cosmo_agent.orbital.pc3d import Pc3DStatus
+
+    return next(name for name, value in vars(Pc3DStatus).items() if value == code)
 
 
 _MIRROR_MATCH_S = 1.0
@@ -391,6 +452,11 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("assess", help="collision probability of a CCSDS CDM")
     p.add_argument("file")
     p.add_argument("--hbr-m", type=float, default=None, help="combined hard-body radius, metres")
+    p.add_argument("--monte-carlo", choices=["auto", "always", "never"], default="auto",
+                   help="Monte Carlo check: auto runs it when a 2-D usage check fires")  # fmt: skip
+    p.add_argument("--mc-samples", type=int, default=100_000,
+                   help="largest number of Monte Carlo trials (default 100000)")  # fmt: skip
+    p.add_argument("--seed", type=int, default=0, help="Monte Carlo seed")
     p.add_argument("--json", action="store_true")
     # plan, ask, validate, passes, schedule, mission-schema, plan-schema
     from cosmo_agent.agent import console

@@ -73,9 +73,18 @@ def test_assess_cdm_reports_pc_of_each_method(capsys: pytest.CaptureFixture[str]
         "chan": collision_probability(plane, hbr_km, "chan").pc,
     }
     worst = max_collision_probability(plane, hbr_km)
-    assert set(result["pc"]) == {*want, "alfano_max"}
+    assert set(result["pc"]) == {*want, "alfano_max", "pc3d", "monte_carlo"}
     for name, pc in want.items():
         assert result["pc"][name] == pytest.approx(float(pc), rel=1e-12), name
+    # A fast encounter (4.5 km/s): no 2-D usage violation, so the 2-D value is reported, the
+    # 3-D value agrees with it to 0.1 %, and no Monte Carlo check is run.
+    assert result["usage_violations"]["violated"] == []
+    assert result["reported_pc"]["method"] == "foster_2d"
+    assert result["reported_pc"]["pc"] == result["pc"]["foster"]
+    assert result["pc"]["pc3d"] == pytest.approx(result["pc"]["foster"], rel=1e-3)
+    assert result["pc"]["monte_carlo"] is None
+    assert all(c["agrees"] for c in result["cdm_checks"])
+    del result["pc"]["pc3d"], result["pc"]["monte_carlo"], result["pc_status"]["pc3d"]
     assert result["pc"]["alfano_max"] == pytest.approx(float(worst.pc_max), rel=1e-12)
     assert result["max_pc"] == {
         "pc": result["pc"]["alfano_max"],
@@ -158,13 +167,22 @@ def test_assess_gives_null_and_a_status_where_pc_cannot_be_computed(
     )
     path = tmp_path / "co-moving.kvn"
     co_moving.write(path)
-    assert main(["assess", str(path), "--json"]) == 0
+    assert main(["assess", str(path), "--json", "--mc-samples", "4000"]) == 0
     result = _strict_json(capsys.readouterr().out)
-    assert result["pc"] == dict.fromkeys(result["pc"])  # every method: null, never NaN
-    assert set(result["pc_status"].values()) == {"NO_RELATIVE_MOTION"}
+    two_d = {k: v for k, v in result["pc"].items() if k not in ("pc3d", "monte_carlo")}
+    assert two_d == dict.fromkeys(two_d)  # every 2-D method: null, never NaN
+    assert {result["pc_status"][k] for k in two_d} == {"NO_RELATIVE_MOTION"}
     assert result["max_pc"] == {"pc": None, "covariance_scale": None, "diluted": None}
     assert result["relative_speed_m_s"] == 0.0
     assert any("relative velocity is zero" in w for w in result["warnings"])
+    # Co-moving objects still collide through their velocity uncertainty: the 3-D method
+    # (no encounter plane needed) gives a Pc, the usage checks say the 2-D model does not
+    # apply, and the 3-D value is reported; the Monte Carlo check's interval holds it.
+    assert result["pc_status"]["pc3d"] == "OK" and result["pc"]["pc3d"] > 1e-4
+    assert "extended" in result["usage_violations"]["violated"]
+    assert result["reported_pc"]["method"] == "pc3d_hall"
+    mc = result["pc"]["monte_carlo"]
+    assert mc["samples"] == 4000 and mc["low"] <= result["pc"]["pc3d"] <= mc["high"]
 
 
 def test_assess_non_positive_definite_covariance_gives_zero_with_a_warning(
@@ -186,8 +204,9 @@ def test_assess_non_positive_definite_covariance_gives_zero_with_a_warning(
         ))
     path = tmp_path / "non-pd.kvn"
     dataclasses.replace(cdm, object1=objects[0], object2=objects[1]).write(path)
-    assert main(["assess", str(path), "--hbr-m", "20", "--json"]) == 0
+    assert main(["assess", str(path), "--hbr-m", "20", "--json", "--mc-samples", "2000"]) == 0
     result = _strict_json(capsys.readouterr().out)
+    assert "npd" in result["usage_violations"]["violated"]
     for name in ("foster", "foster_square", "foster_square_equal_area", "chan"):
         assert result["pc"][name] == 0.0
         assert result["pc_status"][name] == "NOT_POSITIVE_DEFINITE"

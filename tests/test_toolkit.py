@@ -382,6 +382,12 @@ def test_assess_conjunction_default_radius_and_verdict(
     assert result.miss_km < ctx.mission.policies.min_miss_km and result.action == "plan_avoidance"
     assert result.pc_foster is not None and result.pc_foster > ctx.mission.policies.max_pc
     assert "assumed covariance" in result.summary()
+    # 7.5 km/s through a 150 m miss: the 2-D checks pass, so the 2-D value is the reported
+    # Pc; Hall's 3-D value from the same 6x6 covariances agrees with it; no Monte Carlo.
+    assert result.usage_violations.violated == [] and result.usage_violations.curvilinear
+    assert (result.pc_method, result.pc) == ("foster_2d", pytest.approx(result.pc_foster, rel=1e-5))
+    assert result.pc3d == pytest.approx(result.pc_foster, rel=2e-3)
+    assert result.pc3d_status == "ok" and result.monte_carlo is None
 
 
 def test_plan_avoidance_clears_the_conjunction(

@@ -46,6 +46,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from cosmo_agent.orbital.assessment import assess_encounter
 from cosmo_agent.orbital.catalog import Catalog
 from cosmo_agent.orbital.collision import (
     PC_STATUS,
@@ -56,6 +57,8 @@ from cosmo_agent.orbital.collision import (
     rtn_basis,
 )
 from cosmo_agent.orbital.frames import itrs_to_geodetic, teme_to_itrs
+from cosmo_agent.orbital.montecarlo import MonteCarloResult
+from cosmo_agent.orbital.pc3d import UsageViolations
 from cosmo_agent.orbital.propagation import propagate as propagate_catalog
 from cosmo_agent.orbital.timescales import utc_times
 from cosmo_agent.tools.mission import GroundStation, Satellite
@@ -88,6 +91,7 @@ __all__ = [
     "FleetStatusArgs",
     "FleetStatusResult",
     "ManeuverProposal",
+    "MonteCarloPc",
     "ObjectRef",
     "PassInfo",
     "PassesResult",
@@ -104,6 +108,7 @@ __all__ = [
     "SpaceWeatherResult",
     "ToolArgs",
     "ToolResult",
+    "UsageViolationReport",
     "assess_conjunction",
     "downlink_rate_mbps",
     "find_passes",
@@ -931,13 +936,47 @@ class CovarianceInfo(_Out):
     sigma_rtn_km: tuple[float, float, float]
 
 
-class ConjunctionAssessment(ToolResult):
-    """Pc (Foster and Chan), the worst-case Pc over covariance scale, and the policy verdict.
+class MonteCarloPc(_Out):
+    """A Monte Carlo Pc (two-body, from the TCA distributions): ``hits`` of ``samples`` trials
+    and the Clopper-Pearson interval [``low``, ``high``] at ``confidence``.  ``target_met``:
+    the interval reached the requested relative accuracy within the sample budget."""
 
+    pc: float
+    low: float
+    high: float
+    confidence: float
+    samples: int
+    hits: int
+    seed: int
+    window_s: tuple[float, float]
+    target_met: bool
+
+
+class UsageViolationReport(_Out):
+    """NASA CARA's checks of the 2-D Pc's assumptions; ``violated`` names those that fired
+    (``npd``, ``extended``, ``offset``, ``inaccurate``, ``blended``).  ``extended``/``offset``
+    are the encounter's duration / distance from TCA over the shorter orbital period (cutoffs
+    0.02 / 0.01), ``inaccurate`` 1 − exp(−|ln(curvilinear/rectilinear 2-D)|) (cutoff 0.02)."""
+
+    violated: list[str]
+    extended: float
+    offset: float
+    inaccurate: float | None
+    npd: tuple[bool, bool, bool]
+    blended: bool
+    curvilinear: bool
+
+
+class ConjunctionAssessment(ToolResult):
+    """Pc (Foster, Chan, 3-D, Monte Carlo), the worst case over covariance scale, the verdict.
+
+    ``pc`` is the reported Pc and ``pc_method`` where it comes from: Foster's 2-D value
+    unless ``usage_violations`` says the 2-D assumptions fail, then Hall's 3-D value
+    (``pc3d``).  ``monte_carlo`` checks it when the 2-D value is not trusted.
     ``miss_rtn_km`` is the secondary relative to the primary in the primary's radial /
-    transverse / normal frame at TCA.  ``action``: ``plan_avoidance`` when Pc reaches the
-    mission's ``max_pc`` or the miss is under ``min_miss_km``; ``monitor`` when only the
-    worst case (``pc_max``) reaches it; ``none`` otherwise.
+    transverse / normal frame at TCA.  ``action``: ``plan_avoidance`` when the reported Pc
+    reaches the mission's ``max_pc`` or the miss is under ``min_miss_km``; ``monitor``
+    when only the worst case (``pc_max``) reaches it; ``none`` otherwise.
     """
 
     event_id: str
@@ -949,8 +988,15 @@ class ConjunctionAssessment(ToolResult):
     relative_speed_km_s: float
     hard_body_radius_m: float
     hard_body_radius_basis: str
+    pc: float | None
+    pc_method: Literal["foster_2d", "pc3d_hall", "monte_carlo"]
+    pc_method_reason: str
     pc_foster: float | None
     pc_chan: float | None
+    pc3d: float | None
+    pc3d_status: str
+    monte_carlo: MonteCarloPc | None
+    usage_violations: UsageViolationReport
     pc_max: float | None
     pc_max_covariance_scale: float | None
     covariance_assumed: bool
@@ -962,12 +1008,13 @@ class ConjunctionAssessment(ToolResult):
     notes: list[str]
 
     def summary(self) -> str:
-        pc = "n/a" if self.pc_foster is None else f"{self.pc_foster:.2e}"
+        pc = "n/a" if self.pc is None else f"{self.pc:.2e}"
         pmax = "n/a" if self.pc_max is None else f"{self.pc_max:.2e}"
         label = " (assumed covariance)" if self.covariance_assumed else ""
+        method = "" if self.pc_method == "foster_2d" else f" [{self.pc_method}]"
         return (
             f"{self.event_id} {self.primary.name} - {self.secondary.name}: miss"
-            f" {self.miss_km:.3f} km, Pc {pc}{label}, max Pc {pmax}; action {self.action}"
+            f" {self.miss_km:.3f} km, Pc {pc}{method}{label}, max Pc {pmax}; action {self.action}"
         )
 
 
@@ -1005,20 +1052,24 @@ def assess_conjunction(ctx: ToolContext, args: AssessConjunctionArgs) -> Conjunc
     eph = propagate_catalog(pair, t, workers=1)
     r, v = eph.position_teme_km[:, 0], eph.velocity_teme_km_s[:, 0]
     cov = covariance.catalog_default_covariance(pair, tca)
-    cov_inertial = covariance_rtn_to_inertial(cov.position_rtn_km2, r, v)
+    cov_inertial = covariance_rtn_to_inertial(cov.state_rtn, r, v)  # 6×6, TEME
     plane = encounter_plane(r[0], v[0], cov_inertial[0], r[1], v[1], cov_inertial[1])
     if args.hard_body_radius_m is not None:
         hbr_m, basis = args.hard_body_radius_m, "given in the call"
     else:
         hbr_m, basis = _hbr_m(ctx, *ids)
-    foster = collision_probability(plane, hbr_m / 1000.0, "foster")
+    assessed = assess_encounter(
+        r[0], v[0], cov_inertial[0], r[1], v[1], cov_inertial[1], hbr_m / 1000.0
+    )
+    foster = assessed.pc2d
     chan = collision_probability(plane, hbr_m / 1000.0, "chan")
     worst = max_collision_probability(plane, hbr_m / 1000.0)
     rel = r[1] - r[0]
     miss_rtn = rtn_basis(r[0], v[0]) @ rel
     miss_km = float(np.linalg.norm(rel))
     policy = ctx.mission.policies
-    pc = _num(foster.pc, 12) if bool(foster.valid) else None
+    pc_2d = _num(foster.pc, 12) if bool(foster.valid) else None
+    pc = _significant(assessed.pc)
     pc_max = _num(worst.pc_max, 12) if bool(np.isfinite(worst.pc_max)) else None
     notes = [
         "covariances are the assumed TLE default (no CDM): treat Pc as indicative and"
@@ -1026,6 +1077,8 @@ def assess_conjunction(ctx: ToolContext, args: AssessConjunctionArgs) -> Conjunc
     ]
     if eph.error.any():
         notes.append(f"SGP4 failed at TCA: {eph.messages()}")
+    if assessed.method != "foster_2d" or assessed.violations.any:
+        notes.append(assessed.reason)
     if bool(worst.diluted):
         notes.append(
             "the covariance is larger than the worst case: better tracking could raise Pc"
@@ -1047,8 +1100,15 @@ def assess_conjunction(ctx: ToolContext, args: AssessConjunctionArgs) -> Conjunc
         relative_speed_km_s=round(float(plane.relative_speed_km_s), 4),
         hard_body_radius_m=hbr_m,
         hard_body_radius_basis=basis,
-        pc_foster=pc,
+        pc=pc,
+        pc_method=assessed.method,
+        pc_method_reason=assessed.reason,
+        pc_foster=pc_2d,
         pc_chan=_num(chan.pc, 12) if bool(chan.valid) else None,
+        pc3d=_significant(assessed.pc3d.pc),
+        pc3d_status=assessed.pc3d_message,
+        monte_carlo=_monte_carlo_out(assessed.monte_carlo),
+        usage_violations=_violations_out(assessed.violations),
         pc_max=pc_max,
         pc_max_covariance_scale=_num(worst.covariance_scale, 4),
         covariance_assumed=True,
@@ -1068,6 +1128,39 @@ def assess_conjunction(ctx: ToolContext, args: AssessConjunctionArgs) -> Conjunc
         min_miss_km=policy.min_miss_km,
         action=action,
         notes=notes,
+    )
+
+
+def _significant(x: float, digits: int = 6) -> float | None:
+    """``x`` to ``digits`` significant digits (a Pc of 1e-20 stays 1e-20), or None if not finite."""
+    return float(f"{x:.{digits}g}") if math.isfinite(x) else None
+
+
+def _monte_carlo_out(mc: MonteCarloResult | None) -> MonteCarloPc | None:
+    if mc is None or mc.samples == 0:
+        return None
+    return MonteCarloPc(
+        pc=float(f"{mc.pc:.6g}"),
+        low=float(f"{mc.low:.6g}"),
+        high=float(f"{mc.high:.6g}"),
+        confidence=mc.confidence,
+        samples=mc.samples,
+        hits=mc.hits,
+        seed=mc.seed,
+        window_s=(round(mc.window_s[0], 3), round(mc.window_s[1], 3)),
+        target_met=mc.target_met,
+    )
+
+
+def _violations_out(uv: UsageViolations) -> UsageViolationReport:
+    return UsageViolationReport(
+        violated=list(uv.violated),
+        extended=round(float(uv.extended), 6),
+        offset=round(float(uv.offset), 6),
+        inaccurate=_num(uv.inaccurate, 6),
+        npd=uv.npd,
+        blended=uv.blended,
+        curvilinear=uv.curvilinear,
     )
 
 
