@@ -1,6 +1,12 @@
 """``cosmo-agent``: a thin command line over the library.
 
-Exit codes: 0 ok, 1 plan rejected, 2 bad input (the message names the file or field).
+Exit codes: 0 ok, 1 plan rejected or incomplete, 2 bad input (the message names the file or
+option), 130 interrupted (Ctrl-C), 141 output closed early (e.g. piped into ``head``); one
+line on stderr, never a traceback.  Without ``--json`` results are tables (times as
+``YYYY-MM-DD HH:MM:SS UTC``); ``--json`` prints the machine-readable result.
+
+Heavy modules (numpy, the orbital core, the tools, LangGraph, torch) are imported inside the
+commands that use them, so ``--help``, ``--version`` and the parsers start quickly.
 """
 
 from __future__ import annotations
@@ -11,14 +17,25 @@ import math
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from importlib.resources import files
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 __all__ = ["main"]
 
-SAMPLE_CATALOG = files("cosmo_agent.tools") / "data" / "sample-leo.3le"
+EXIT_INTERRUPTED = 130
+"""Exit code after Ctrl-C (128 + SIGINT, as a shell reports it)."""
+
+EXIT_BROKEN_PIPE = 141
+"""Exit code when the reader of the output went away (128 + SIGPIPE), e.g. ``| head``."""
+
+
+def _sample_catalog() -> Traversable:
+    """The bundled sample catalog (resolved on use: it imports ``cosmo_agent.tools``)."""
+    from importlib.resources import files
+
+    return files("cosmo_agent.tools") / "data" / "sample-leo.3le"
 
 
 class UserError(Exception):
@@ -37,7 +54,13 @@ def _parse_time(text: str | None, name: str) -> datetime:
     return value.astimezone(UTC)
 
 
+_MAX_HOURS = 24 * 31
+"""The longest look-ahead (``report --hours``) and screening span (``screen --duration-h``)."""
+
+
 def _report(args: argparse.Namespace) -> dict[str, Any]:
+    import numpy as np
+
     from cosmo_agent.orbital import (
         Catalog,
         earth_orientation_table,
@@ -47,15 +70,22 @@ def _report(args: argparse.Namespace) -> dict[str, Any]:
         timescale,
     )
 
-    path = args.catalog or SAMPLE_CATALOG
+    if not (math.isfinite(args.hours) and 0 < args.hours <= _MAX_HOURS):
+        raise UserError(
+            f"--hours {args.hours:g} is not an eclipse look-ahead; give hours in (0, {_MAX_HOURS}]"
+            " (default 24)"
+        )
+    path = args.catalog or _sample_catalog()
     try:
         catalog = Catalog.from_file(str(path))
     except OSError as exc:
         raise UserError(f"{path}: cannot read the catalog ({exc.strerror})") from None
     if len(catalog) == 0:
         raise UserError(f"{path}: no usable element sets; see the issues listed above")
-    at = _parse_time(args.at, "at") if args.at else datetime.fromtimestamp(
-        (float(np.max(catalog.epoch_jd)) - 2440587.5) * 86400.0, UTC
+    at = (
+        _parse_time(args.at, "at")
+        if args.at
+        else datetime.fromtimestamp((float(np.max(catalog.epoch_jd)) - 2440587.5) * 86400.0, UTC)
     )
     t = timescale().from_datetimes([at])
     eph = propagate(catalog, t, workers=1)
@@ -97,6 +127,8 @@ def _eclipse_summary(catalog: Any, at: datetime, hours: float) -> dict[int, dict
     """Per satellite: umbra count and minutes over the next ``hours``, next umbra entry, beta."""
     from datetime import timedelta
 
+    import numpy as np
+
     from cosmo_agent.orbital import LightingState, beta_angle_deg, lighting_intervals, timescale
 
     stop = at + timedelta(hours=hours)
@@ -107,42 +139,52 @@ def _eclipse_summary(catalog: Any, at: datetime, hours: float) -> dict[int, dict
     out: dict[int, dict[str, Any]] = {}
     for i, sat_id in enumerate(catalog.ids):
         mine = umbra & (light.ids == sat_id)
-        entries = [s for s, clipped in zip(starts[mine], light.start_clipped[mine], strict=True)
-                   if not clipped]
+        entries = [
+            s
+            for s, clipped in zip(starts[mine], light.start_clipped[mine], strict=True)
+            if not clipped
+        ]
         out[int(sat_id)] = {
             "beta_deg": None if np.isnan(beta[i]) else round(float(beta[i]), 2),
             f"umbra_passes_{hours:g}h": int(mine.sum()),
             f"umbra_minutes_{hours:g}h": round(float(light.duration_s[mine].sum()) / 60.0, 1),
             "next_umbra_entry_utc": entries[0].isoformat().replace("+00:00", "Z")
-            if entries else None,
+            if entries
+            else None,
         }
     return out
 
 
 def _print_report(report: dict[str, Any]) -> None:
-    from rich.console import Console
-    from rich.table import Table
+    from cosmo_agent.agent.console import print_tables, table, utc_text
 
-    table = Table(title=f"Fleet at {report['at_utc']} ({report['catalog']})")
-    for column in ("id", "name", "age d", "elements", "lat°", "lon°", "h km", "beta°",
-                   "umbra min/24h", "next umbra"):
-        table.add_column(column)
-    for row in report["satellites"]:
-        table.add_row(
-            str(row["id"]), row["name"], f"{row['element_age_days']:.2f}", row["staleness"],
-            str(row["lat_deg"]), str(row["lon_deg"]), str(row["height_km"]),
-            str(row.get("beta_deg")), str(row.get("umbra_minutes_24h")),
-            str(row.get("next_umbra_entry_utc") or "-"),
-        )
-    console = Console()
-    console.print(table)
-    eop = report["earth_orientation"]
-    console.print(
-        f"Earth orientation: {eop['source']}, observed until {eop['observed_until_utc']}"
-        f" ({eop['age_days']} days before this report)"
+    rows = report["satellites"]
+    umbra = next((k for row in rows for k in row if k.startswith("umbra_minutes_")), None)
+    hours = umbra.removeprefix("umbra_minutes_") if umbra else "24h"
+    t = table(
+        f"Fleet at {utc_text(report['at_utc'])} ({report['catalog']})",
+        *("id>", "name", "age d>", "elements", "lat°>", "lon°>", "h km>", "beta°>"),
+        *(f"umbra min/{hours}>", "next umbra"),
     )
-    for issue in report["skipped_records"]:
-        console.print(f"[yellow]skipped:[/] {issue}")
+    for row in rows:
+        t.add_row(
+            str(row["id"]), row["name"], f"{row['element_age_days']:.2f}", row["staleness"],
+            _number(row["lat_deg"], 3), _number(row["lon_deg"], 3), _number(row["height_km"], 1),
+            _number(row.get("beta_deg"), 2), _number(row.get(umbra or ""), 1),
+            utc_text(row.get("next_umbra_entry_utc")),
+        )  # fmt: skip
+    eop = report["earth_orientation"]
+    lines = [
+        f"Earth orientation: {eop['source']}, observed until"
+        f" {utc_text(eop['observed_until_utc'])} ({eop['age_days']} days before this report)"
+    ]
+    lines += [f"skipped: {issue}" for issue in report["skipped_records"]]
+    print_tables(t, *lines)
+
+
+def _number(value: float | None, digits: int) -> str:
+    """A number for a table cell, or ``-`` where there is none."""
+    return "-" if value is None else f"{value:.{digits}f}"
 
 
 def _spaceweather(args: argparse.Namespace) -> dict[str, Any]:
@@ -199,6 +241,8 @@ def _assess(args: argparse.Namespace) -> dict[str, Any]:
     on and says which method it comes from; ``cdm_checks`` compares the message's own
     miss distance, relative state and Pc with ours.
     """
+    import numpy as np
+
     from cosmo_agent.orbital.assessment import assess_encounter
     from cosmo_agent.orbital.cdm import Cdm, CdmError
     from cosmo_agent.orbital.collision import (
@@ -359,7 +403,8 @@ def _drop_mirrored_events(events: list[dict[str, Any]], fleet: set[int]) -> list
     return kept
 
 
-def _screen(args: argparse.Namespace) -> dict[str, Any]:
+def _screen(args: argparse.Namespace) -> tuple[dict[str, Any], dict[int, str]]:
+    """The screening result (the ``--json`` output) and the catalog's names by NORAD id."""
     from datetime import timedelta
 
     from cosmo_agent.orbital import Catalog
@@ -373,8 +418,8 @@ def _screen(args: argparse.Namespace) -> dict[str, Any]:
         raise UserError(f"{args.catalog}: no usable element sets")
     for issue in catalog.issues:
         print(f"cosmo-agent screen: skipped {issue}", file=sys.stderr)
-    if not 0 < args.duration_h <= 24 * 31:
-        raise UserError(f"--duration-h {args.duration_h} must be in (0, 744] hours")
+    if not 0 < args.duration_h <= _MAX_HOURS:  # False for NaN
+        raise UserError(f"--duration-h {args.duration_h} must be in (0, {_MAX_HOURS}] hours")
     if not 0 < args.threshold_km <= 1000:
         raise UserError(f"--threshold-km {args.threshold_km} must be in (0, 1000] km")
     start = _parse_time(args.start, "start")
@@ -388,15 +433,95 @@ def _screen(args: argparse.Namespace) -> dict[str, Any]:
         if missing:
             raise UserError(f"--satellites {missing}: not in {args.catalog}")
         primaries = catalog.select(ids)
-    result = screen(catalog, start, start + timedelta(hours=args.duration_h),
-                    args.threshold_km, primaries=primaries)
+    result = screen(
+        catalog,
+        start,
+        start + timedelta(hours=args.duration_h),
+        args.threshold_km,
+        primaries=primaries,
+    )
     out = result.to_dict()
     if primaries is not None:
         out["events"] = _drop_mirrored_events(out["events"], set(ids))
-    out.update(start=start.isoformat().replace("+00:00", "Z"), duration_h=args.duration_h,
-               threshold_km=args.threshold_km, catalog=args.catalog,
-               mode="all-vs-all" if primaries is None else "fleet-vs-catalog")
-    return out
+    out.update(
+        start=start.isoformat().replace("+00:00", "Z"),
+        duration_h=args.duration_h,
+        threshold_km=args.threshold_km,
+        catalog=args.catalog,
+        mode="all-vs-all" if primaries is None else "fleet-vs-catalog",
+    )
+    names = {int(i): str(n) for i, n in zip(catalog.ids, catalog.names, strict=True) if n}
+    return out, names
+
+
+def _print_spaceweather(report: dict[str, Any]) -> None:
+    from cosmo_agent.agent.console import print_tables, table, utc_text
+
+    scales = table(
+        f"Space weather at {utc_text(report['generated_at_utc'])} ({report['source']})",
+        *("scale", "now", "value>", "unit", "measured", "data", "basis"),
+    )
+    for scale in report["scales"].values():
+        last = scale.get("last_known_level")
+        now = scale["label"] or (
+            "unknown" + (f" (last {scale['scale']}{last})" if last is not None else "")
+        )
+        scales.add_row(
+            scale["scale"], now, _value(scale["value"]), scale["unit"] or "",
+            utc_text(scale["value_time_utc"]), "STALE" if scale["stale"] else "current",
+            scale["basis"],
+        )  # fmt: skip
+    latest = table("Latest values", "quantity", "value>", "unit", "measured", "product")
+    for item in report["latest"]:
+        latest.add_row(
+            item["name"], _value(item["value"]), item["unit"] or "", utc_text(item["time_utc"]),
+            item["product"],
+        )  # fmt: skip
+    items: list[Any] = [scales, latest]
+    if report["active_alerts"]:
+        alerts = table("Active SWPC alerts", "issued", "id", "headline")
+        for alert in report["active_alerts"]:
+            alerts.add_row(
+                utc_text(alert["issue_time_utc"]), alert["product_id"], alert["headline"]
+            )
+        items.append(alerts)
+    else:
+        items.append("Active SWPC alerts: none")
+    kp_max = report.get("kp_forecast_max_24h")
+    items.append(f"Kp forecast, 24 h maximum: {'unknown' if kp_max is None else kp_max}")
+    if report["stale_products"]:
+        items.append(f"stale: {', '.join(report['stale_products'])}")
+    items += [f"problem: {problem}" for problem in report["problems"]]
+    print_tables(*items)
+
+
+def _value(value: float | None) -> str:
+    """A measured value for a table cell: 4 significant digits, ``-`` where there is none."""
+    return "-" if value is None else f"{value:.4g}"
+
+
+def _print_screen(result: dict[str, Any], names: dict[int, str]) -> None:
+    from cosmo_agent.agent.console import print_tables, table, utc_text
+
+    def who(norad_id: int) -> str:
+        name = names.get(int(norad_id))
+        return f"{norad_id} {name}" if name else str(norad_id)
+
+    t = table(
+        f"Conjunctions under {result['threshold_km']:g} km, {utc_text(result['start'])} +"
+        f" {result['duration_h']:g} h ({result['mode']}, {result['catalog']})",
+        *("TCA", "primary", "secondary", "miss km>", "radial km>", "in-track km>"),
+        *("cross-track km>", "speed km/s>"),
+    )
+    for e in result["events"]:
+        radial, in_track, cross = e["miss_rtn_km"]
+        t.add_row(
+            utc_text(e["tca"]), who(e["primary"]), who(e["secondary"]), f"{e['miss_km']:.3f}",
+            f"{radial:.3f}", f"{in_track:.3f}", f"{cross:.3f}", f"{e['relative_speed_km_s']:.2f}",
+        )  # fmt: skip
+    lines = [f"{len(result['events'])} conjunction(s)"]
+    lines += [f"excluded: {item}" for item in result.get("excluded", [])]
+    print_tables(t, *lines)
 
 
 _MODEL_STAGES = ("corpus", "train", "evaluate", "export")
@@ -425,6 +550,7 @@ def _model(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import os
 
+    _check_serve_options(args)  # before the model (and torch) is loaded
     from cosmo_agent.model.serve import ServeConfigError, serve
 
     try:
@@ -437,8 +563,81 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_serve_options(args: argparse.Namespace) -> None:
+    """``serve``'s port and model directory, checked before anything is loaded or bound."""
+    from pathlib import Path
+
+    if not 1 <= args.port <= 65535:
+        raise UserError(f"--port {args.port} is not a TCP port; give one in 1-65535 (default 8000)")
+    if args.max_body_bytes < 1:
+        raise UserError(f"--max-body-bytes {args.max_body_bytes} must be at least 1")
+    if args.model is None:
+        return
+    model = Path(args.model)
+    advice = (
+        "give a transformers model directory (e.g. one written by `cosmo-agent model export`),"
+        " or leave --model out for the embedded model"
+    )
+    if not model.is_dir():
+        what = "is not a directory" if model.exists() else "does not exist"
+        raise UserError(f"--model {model} {what}; {advice}")
+    if not (model / "config.json").is_file():
+        raise UserError(f"--model {model} is not a model directory (no config.json); {advice}")
+
+
+def _check_daemon_files(args: argparse.Namespace) -> None:
+    """``daemon --config``: a settings file that can be read as text (YAML, TOML or JSON)."""
+    from pathlib import Path
+
+    if args.config_file is None:
+        return
+    path = Path(args.config_file)
+    try:
+        path.read_bytes().decode("utf-8")
+    except IsADirectoryError:
+        raise UserError(
+            f"--config {path} is a directory; give a .yaml, .toml or .json file"
+        ) from None
+    except OSError as exc:
+        raise UserError(f"--config {path}: cannot read ({exc.strerror})") from None
+    except UnicodeDecodeError as exc:
+        raise UserError(
+            f"--config {path} is not a text settings file (byte {exc.start} is not UTF-8);"
+            " give a .yaml, .toml or .json file"
+        ) from None
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: the installed package's version (looked up only when asked)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS,
+                 default: Any = argparse.SUPPRESS, help: str | None = None) -> None:  # fmt: skip
+        super().__init__(option_strings, dest, nargs=0, default=default, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:  # fmt: skip
+        print(f"{parser.prog} {_version()}")
+        parser.exit()
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("cosmo-agent")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        from cosmo_agent import __version__
+
+        return __version__
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cosmo-agent", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="cosmo-agent",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action=_VersionAction, help="print the version and exit")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("report", help="fleet element ages and positions (bundled sample)")
     p.add_argument("--catalog", help="TLE/3LE or OMM file (default: the bundled sample)")
@@ -479,8 +678,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--token", default=None, help="bearer token (default: $COSMO_API_TOKEN);"
                    " required unless --host is a loopback address")  # fmt: skip
-    p.add_argument("--max-body-bytes", type=int, default=1 << 20,
-                   help="larger request bodies are answered 413 (default 1 MiB)")
+    p.add_argument(
+        "--max-body-bytes",
+        type=int,
+        default=1 << 20,
+        help="larger request bodies are answered 413 (default 1 MiB)",
+    )
     from cosmo_agent.agent.daemon import command as daemon_command  # imports only argparse
 
     p = sub.add_parser("daemon", help="monitor the fleet for weeks: catalog, screening, space"
@@ -490,20 +693,46 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``cosmo-agent``; returns the exit code (see the module docstring)."""
+    try:
+        code = _main(argv)
+        sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+        return code
+    except KeyboardInterrupt:
+        print("cosmo-agent: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        _discard_stdout()
+        return EXIT_BROKEN_PIPE
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's last flush does not fail again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass  # not a real file (e.g. captured by a test): nothing will flush to the pipe
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     from cosmo_agent.agent import console
 
     if args.command in console.COMMANDS:
         return console.run(args)
-    if args.command == "daemon":
-        from cosmo_agent.agent.daemon import command as daemon_command
-
-        return daemon_command.run(args)
-    if args.command == "model":
-        return _model(args)
-    if args.command == "serve":
-        return _serve(args)
     try:
+        if args.command == "daemon":
+            from cosmo_agent.agent.daemon import command as daemon_command
+
+            _check_daemon_files(args)
+            return daemon_command.run(args)
+        if args.command == "model":
+            return _model(args)
+        if args.command == "serve":
+            return _serve(args)
         if args.command == "report":
             report = _report(args)
             if args.json:
@@ -511,8 +740,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             else:
                 _print_report(report)
             return 0
-        handlers = {"spaceweather": _spaceweather, "assess": _assess, "screen": _screen}
-        result = handlers[args.command](args)
+        if args.command == "spaceweather":
+            weather = _spaceweather(args)
+            if args.json:
+                print(json.dumps(weather))
+            else:
+                _print_spaceweather(weather)
+            return 0
+        if args.command == "screen":
+            screened, names = _screen(args)
+            if args.json:
+                print(json.dumps(screened))
+            else:
+                _print_screen(screened, names)
+            return 0
+        result = _assess(args)
     except UserError as exc:
         print(f"cosmo-agent {args.command}: {exc}", file=sys.stderr)
         return 2

@@ -31,17 +31,22 @@ True
 from __future__ import annotations
 
 import argparse
+import errno
 import io
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, redirect_stdout
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
+    from rich.console import RenderableType
+    from rich.table import Table
+
     from cosmo_agent.agent.graph import ApprovalMode
     from cosmo_agent.agent.plan import CommandPlan
     from cosmo_agent.agent.runner import Agent, PlanResult
@@ -49,7 +54,7 @@ if TYPE_CHECKING:
     from cosmo_agent.orbital.catalog import Catalog
     from cosmo_agent.tools.mission import Mission
 
-__all__ = ["COMMANDS", "add_parsers", "run"]
+__all__ = ["COMMANDS", "add_parsers", "print_tables", "run", "table", "utc_text"]
 
 COMMANDS: Final = (
     "plan",
@@ -185,9 +190,6 @@ def add_parsers(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run one of :data:`COMMANDS`; returns the exit code."""
-    from cosmo_agent.agent.planners import PlannerError
-    from cosmo_agent.tools.mission import MissionError
-
     handlers: dict[str, Callable[[argparse.Namespace], int]] = {
         "plan": _plan,
         "ask": _ask,
@@ -201,9 +203,32 @@ def run(args: argparse.Namespace) -> int:
     }
     try:
         return handlers[args.command](args)
-    except (UserError, MissionError, PlannerError) as exc:
+    except Exception as exc:
+        if not isinstance(exc, _input_errors()):
+            raise
         print(f"cosmo-agent {args.command}: {exc}", file=sys.stderr)
         return 2
+
+
+_INPUT_ERRORS: Final = (
+    ("cosmo_agent.tools.mission", "MissionError"),
+    ("cosmo_agent.agent.planners", "PlannerError"),
+)
+"""The library's exceptions that mean bad input (exit 2), by module and name."""
+
+
+def _input_errors() -> tuple[type[Exception], ...]:
+    """:class:`UserError` and those of :data:`_INPUT_ERRORS` whose module is loaded.
+
+    Looked up rather than imported, so that ``mission-schema`` or ``keygen`` do not load the
+    planners: an exception class whose module was never imported cannot have been raised.
+    """
+    found: list[type[Exception]] = [UserError]
+    for module, name in _INPUT_ERRORS:
+        loaded = sys.modules.get(module)
+        if loaded is not None:
+            found.append(getattr(loaded, name))
+    return tuple(found)
 
 
 # -- helpers -------------------------------------------------------------------------------------
@@ -312,6 +337,8 @@ def _plan(args: argparse.Namespace) -> int:
     # the output folder and the signing key are checked before anything is asked or approved
     out = None if args.output is None else _output_path(args.output, "nothing was planned")
     signer = None if args.sign_key is None else _signing_key(args.sign_key)
+    if args.checkpoint is not None:
+        _check_checkpoint(args.checkpoint)
     approval: ApprovalMode = (
         "approve_all" if args.approve_all else "interrupt" if args.interactive else "reject"
     )
@@ -366,6 +393,29 @@ def _output_path(text: str, consequence: str) -> Path:
     if not os.access(folder, os.W_OK):
         raise UserError(f"-o {out}: the folder {folder} is not writable ({consequence})")
     return out
+
+
+_SQLITE_MAGIC: Final = b"SQLite format 3\x00"
+"""The first 16 bytes of every SQLite database file."""
+
+
+def _check_checkpoint(text: str) -> None:
+    """``--checkpoint``: a SQLite file, or a new file in a folder that exists."""
+    path = Path(text)
+    advice = "give a SQLite file name, e.g. --checkpoint runs.sqlite (made if missing)"
+    if path.is_dir():
+        raise UserError(f"--checkpoint {path} is a folder; {advice}")
+    if not path.exists():
+        if not path.parent.is_dir():
+            raise UserError(f"--checkpoint {path}: the folder {path.parent} does not exist")
+        return
+    try:
+        with path.open("rb") as f:
+            head = f.read(len(_SQLITE_MAGIC))
+    except OSError as exc:
+        raise UserError(f"--checkpoint {path}: cannot read ({exc.strerror})") from None
+    if head and head != _SQLITE_MAGIC:
+        raise UserError(f"--checkpoint {path} is not a SQLite database; {advice}")
 
 
 def _save_elsewhere(plan: CommandPlan, report: ValidationReport) -> str:
@@ -712,6 +762,73 @@ def _keygen(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- tables for people ---------------------------------------------------------------------------
+
+
+def utc_text(value: str | datetime | None) -> str:
+    """A time for people: ``YYYY-MM-DD HH:MM:SS UTC``, rounded to the second; ``-`` for none.
+
+    >>> utc_text("2026-06-10T12:00:59.6Z"), utc_text(None)
+    ('2026-06-10 12:01:00 UTC', '-')
+    """
+    if value is None:
+        return "-"
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return str(value)  # not a time after all: shown as it is
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    rounded = value.astimezone(UTC) + timedelta(microseconds=500_000)
+    return rounded.replace(microsecond=0).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def table(title: str, *columns: str) -> Table:
+    """A Rich table whose cells wrap (``fold``) rather than lose characters to an ellipsis.
+
+    A column named with a trailing ``>`` is right-aligned (numbers), e.g. ``"max el°>"``.
+    """
+    from rich import box
+    from rich.table import Table
+
+    out = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
+    for name in columns:
+        right = name.endswith(">")
+        out.add_column(name.rstrip(">"), justify="right" if right else "left", overflow="fold")
+    return out
+
+
+def print_tables(*items: RenderableType | str) -> None:
+    """Print tables and lines to stdout.
+
+    On a terminal Rich fits them to its width (cells wrap, nothing is cut); into a pipe or a
+    file each line is as wide as its content needs, so no name or time is truncated or wrapped
+    at 80 columns, and no colour codes are written.
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            """The reader has gone (``| head``): ``cosmo-agent``'s ``main`` ends quietly."""
+            self.quiet = True
+            raise BrokenPipeError(errno.EPIPE, "the reader of the output has gone")
+
+    for item in items:
+        if isinstance(item, Table):
+            for column in item.columns:  # a cell may wrap between words, never inside one
+                words = (w for cell in column.cells for w in str(cell).split())
+                column.min_width = max((len(w) for w in words), default=None)
+    console = _Console(highlight=False)
+    if not console.is_terminal:
+        wide = Console(width=100_000, file=io.StringIO())
+        width = max((wide.measure(item).maximum for item in items), default=80)
+        console = _Console(highlight=False, width=max(width, 80), no_color=True)
+    for item in items:
+        console.print(item, soft_wrap=isinstance(item, str), markup=False)
+
+
 # -- passes / schedule ---------------------------------------------------------------------------
 
 
@@ -741,8 +858,18 @@ def _tool_output(
         print(json.dumps(data, ensure_ascii=False))
     else:
         table(data["result"])
-        print(outcome.summary)
+        print(_ISO_TIME.sub(lambda m: utc_text(m.group()), outcome.summary))
     return 0
+
+
+_ISO_TIME: Final = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:\d\d)")
+"""An ISO 8601 time in a tool's summary, shown to people as :func:`utc_text` writes it."""
+
+
+def _minutes(start: str, stop: str) -> str:
+    """The minutes between two ISO 8601 times, one decimal."""
+    a, b = (datetime.fromisoformat(t.replace("Z", "+00:00")) for t in (start, stop))
+    return f"{(b - a).total_seconds() / 60.0:.1f}"
 
 
 def _passes(args: argparse.Namespace) -> int:
@@ -756,25 +883,24 @@ def _passes(args: argparse.Namespace) -> int:
         now=_time(args.now, "now"),
     )
 
-    def table(result: dict[str, Any]) -> None:
-        from rich.console import Console
-        from rich.table import Table
-
-        t = Table(title="Passes")
-        for col in ("satellite", "station", "AOS", "TCA", "LOS", "max el°"):
-            t.add_column(col)
+    def show(result: dict[str, Any]) -> None:
+        t = table(
+            f"Passes from {utc_text(result.get('start_utc'))}",
+            *("satellite", "station", "AOS", "TCA", "LOS", "min>", "max el°>"),
+        )
         for p in result["passes"]:
             t.add_row(
                 p["satellite"]["name"],
                 p["station_id"],
-                p["aos_utc"],
-                p["tca_utc"],
-                p["los_utc"],
+                utc_text(p["aos_utc"]),
+                utc_text(p["tca_utc"]),
+                utc_text(p["los_utc"]),
+                _minutes(p["aos_utc"], p["los_utc"]),
                 f"{p['max_elevation_deg']:.1f}",
             )
-        Console().print(t)
+        print_tables(t)
 
-    return _tool_output(args, outcome, table)
+    return _tool_output(args, outcome, show)
 
 
 def _schedule(args: argparse.Namespace) -> int:
@@ -789,37 +915,37 @@ def _schedule(args: argparse.Namespace) -> int:
         now=_time(args.now, "now"),
     )
 
-    def table(result: dict[str, Any]) -> None:
-        from rich.console import Console
-        from rich.table import Table
-
-        t = Table(title=f"Contact schedule ({result['objective']})")
-        for col in ("satellite", "station", "antenna", "AOS", "LOS", "Mbit"):
-            t.add_column(col)
+    def show(result: dict[str, Any]) -> None:
+        t = table(
+            f"Contact schedule ({result['objective']}), {utc_text(result.get('start_utc'))}"
+            f" to {utc_text(result.get('stop_utc'))}",
+            *("satellite", "station", "antenna", "AOS", "LOS", "min>", "Mbit>"),
+        )
         for c in result["contacts"]:
             t.add_row(
                 c["satellite"]["name"],
                 c["station_id"],
                 c["antenna"],
-                c["aos_utc"],
-                c["los_utc"],
+                utc_text(c["aos_utc"]),
+                utc_text(c["los_utc"]),
+                _minutes(c["aos_utc"], c["los_utc"]),
                 f"{c['volume_mbit']:.0f}",
             )
-        Console().print(t)
         bound, gap = result["best_bound"], result["optimality_gap"]
-        print(
+        lines = [
             f"solver: {result['solver']} {result['solver_status']}, objective"
             f" {result['objective_value']:.0f}"
             + (f", bound {bound:.0f}" if bound is not None else "")
             + (f", gap {gap:.2%}" if gap is not None else "")
-        )
-        for u in result["unmet"]:
-            print(
-                f"short: {u['satellite']['name']} {u['scheduled_contacts']}/"
-                f"{u['required_contacts']} ({u['reason']}: {u['detail']})"
-            )
+        ]
+        lines += [
+            f"short: {u['satellite']['name']} {u['scheduled_contacts']}/"
+            f"{u['required_contacts']} ({u['reason']}: {u['detail']})"
+            for u in result["unmet"]
+        ]
+        print_tables(t, *lines)
 
-    return _tool_output(args, outcome, table)
+    return _tool_output(args, outcome, show)
 
 
 def _mission_schema(args: argparse.Namespace) -> int:

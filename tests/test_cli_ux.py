@@ -1,0 +1,296 @@
+"""``cosmo-agent`` as a person meets it: start-up, one-line errors, exit codes, tables.
+
+Issue 18, item 4.  Start-up is checked by what ``--help`` imports (a fact that can fail), not
+by a time (``bench/bench_startup.py`` measures that).  Errors are checked in real subprocesses
+where the interpreter's own behaviour matters (tracebacks, SIGINT, closed pipes), and through
+``main`` in process elsewhere.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cosmo_agent.agent import cli, console
+from cosmo_agent.agent.cli import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, main
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "missions" / "demo.yaml"
+SUBSET = ROOT / "tests" / "data" / "screening" / "subset.3le"
+HEAVY = ("torch", "transformers", "langgraph", "skyfield")
+"""Modules that ``--help`` must not import (each costs a large part of a second or more)."""
+
+UTC_TIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC")
+ISO_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")
+
+
+def _python(code: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False,
+        cwd=ROOT, **kwargs,
+    )  # fmt: skip
+
+
+def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "cosmo_agent.agent.cli", *args],
+        capture_output=True, text=True, timeout=120, check=False, cwd=ROOT,
+        env=None if env is None else {**os.environ, **env},
+    )  # fmt: skip
+
+
+def _one_line_error(err: str, *needles: str) -> None:
+    assert "Traceback" not in err, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    for needle in needles:
+        assert needle in lines[0], err
+
+
+# -- start-up ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["validate", "--help"], ["--version"]])
+def test_help_does_not_import_heavy_modules(argv: list[str]) -> None:
+    code = (
+        "import json, sys\n"
+        "from cosmo_agent.agent.cli import main\n"
+        "try:\n"
+        f"    main({argv!r})\n"
+        "except SystemExit as exc:\n"
+        "    assert exc.code in (0, None), exc.code\n"
+        "names = ('torch', 'transformers', 'langgraph', 'skyfield', 'numpy',\n"
+        "         'cosmo_agent.orbital', 'cosmo_agent.tools')\n"
+        "print(json.dumps(sorted(n for n in names if n in sys.modules)), file=sys.stderr)\n"
+    )
+    done = _python(code)
+    assert done.returncode == 0, done.stderr
+    assert "usage: cosmo-agent" in done.stdout or "cosmo-agent " in done.stdout
+    loaded = json.loads(done.stderr.strip().splitlines()[-1])
+    assert loaded == [], f"{argv} imported {loaded}"
+
+
+def test_facades_are_lazy_but_complete() -> None:
+    done = _python(
+        "import sys, cosmo_agent, cosmo_agent.agent as agent\n"
+        "assert 'cosmo_agent.orbital' not in sys.modules and 'langgraph' not in sys.modules\n"
+        "assert cosmo_agent.Catalog.__name__ == 'Catalog'\n"
+        "assert all(getattr(agent, n) is not None for n in agent.__all__)\n"
+        "assert set(agent.__all__) <= set(dir(agent))\n"
+        "print('ok')"
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
+def test_version_is_the_installed_package_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code in (0, None)
+    assert capsys.readouterr().out.strip() == f"cosmo-agent {version('cosmo-agent')}"
+
+
+# -- one-line errors -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "needles"),
+    [
+        (["report", "--hours", "nan"], ["--hours nan", "(0, 744]"]),
+        (["report", "--hours", "-5"], ["--hours -5"]),
+        (["serve", "--port", "99999"], ["--port 99999", "1-65535"]),
+        (["serve", "--model", "/nonexistent"], ["--model /nonexistent", "does not exist"]),
+        (
+            [
+                "screen",
+                "--catalog",
+                str(SUBSET),
+                "--start",
+                "2026-06-10T00:00Z",
+                "--duration-h",
+                "nan",
+            ],
+            ["--duration-h nan"],
+        ),
+    ],
+)
+def test_bad_options_are_one_line_with_exit_2(
+    argv: list[str], needles: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    out = capsys.readouterr()
+    _one_line_error(out.err, f"cosmo-agent {argv[0]}:", *needles)
+    assert out.out == ""
+
+
+def test_serve_model_directory_without_config(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["serve", "--model", str(tmp_path)]) == 2
+    _one_line_error(capsys.readouterr().err, f"--model {tmp_path}", "no config.json")
+
+
+@pytest.mark.parametrize("kind", ["folder", "text file", "missing folder"])
+def test_plan_checkpoint_must_be_a_sqlite_file(
+    kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = {"folder": tmp_path, "text file": tmp_path / "notes.txt",
+              "missing folder": tmp_path / "no" / "runs.sqlite"}[kind]  # fmt: skip
+    if kind == "text file":
+        target.write_text("not a database\n", encoding="utf-8")
+    assert main(["plan", str(DEMO), "--checkpoint", str(target), "--json"]) == 2
+    out = capsys.readouterr()
+    _one_line_error(out.err, "cosmo-agent plan:", f"--checkpoint {target}")
+    assert out.out == ""
+
+
+@pytest.mark.parametrize("kind", ["binary", "folder", "missing"])
+def test_daemon_config_must_be_a_text_file(
+    kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = {"binary": tmp_path / "settings.yaml", "folder": tmp_path,
+              "missing": tmp_path / "none.yaml"}[kind]  # fmt: skip
+    if kind == "binary":
+        target.write_bytes(bytes(range(128, 256)) * 8)
+    code = main(["daemon", "--mission", str(DEMO), "--config", str(target), "--once",
+                 "--state-dir", str(tmp_path / "state")])  # fmt: skip
+    assert code == 2
+    _one_line_error(capsys.readouterr().err, "cosmo-agent daemon:", f"--config {target}")
+
+
+def test_a_real_subprocess_prints_no_traceback() -> None:
+    done = _cli("report", "--hours", "nan")
+    assert done.returncode == 2 and done.stdout == ""
+    _one_line_error(done.stderr, "--hours nan")
+
+
+def test_ctrl_c_is_one_line_and_exit_130() -> None:
+    """A real SIGINT in the middle of a command (delivered by the command itself)."""
+    done = _python(
+        "import os, signal, sys\n"
+        "from cosmo_agent.agent import cli\n"
+        "cli._report = lambda args: os.kill(os.getpid(), signal.SIGINT)\n"
+        "sys.exit(cli.main(['report']))\n"
+    )
+    assert done.returncode == EXIT_INTERRUPTED == 130
+    _one_line_error(done.stderr, "cosmo-agent: interrupted")
+
+
+def test_ctrl_c_in_an_agent_command(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def interrupted(args: Any) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(console, "_passes", interrupted)
+    assert main(["passes", "--mission", str(DEMO)]) == EXIT_INTERRUPTED
+    _one_line_error(capsys.readouterr().err, "interrupted")
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["spaceweather", "--now", "2026-07-31T13:00:00Z"]])
+def test_a_closed_pipe_is_a_quiet_exit(argv: list[str]) -> None:
+    """``cosmo-agent ... | head`` where the reader has gone before anything is written."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # every write now fails with EPIPE, deterministically
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "cosmo_agent.agent.cli", *argv], stdout=write_end,
+            stderr=subprocess.PIPE, text=True, timeout=120, check=False, cwd=ROOT,
+        )  # fmt: skip
+    finally:
+        os.close(write_end)
+    assert done.stderr == ""  # no traceback, no "Exception ignored"
+    if argv == ["--help"]:  # argparse drops the failed write itself and exits as usual
+        assert done.returncode in (0, EXIT_BROKEN_PIPE)
+    else:
+        assert done.returncode == EXIT_BROKEN_PIPE == 141
+
+
+# -- tables --------------------------------------------------------------------------------------
+
+
+def _assert_people_times(text: str) -> None:
+    assert UTC_TIME.search(text), text
+    assert not ISO_TIME.search(text), "an ISO 8601 time left in the table"
+    assert not re.search(r"\d\d:\d\d:\d\d\.\d", text), "microseconds in the table"
+
+
+def test_spaceweather_prints_tables_and_json_only_when_asked(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    now = "2026-07-31T13:00:00Z"
+    assert main(["spaceweather", "--now", now]) == 0
+    text = capsys.readouterr().out
+    assert not text.lstrip().startswith("{")
+    assert "Space weather at 2026-07-31 13:00:00 UTC" in text
+    assert re.search(r"G\s+G3\s+7\s+Kp\s+2026-07-31 09:00:00 UTC", text), text
+    assert "ALERT: Geomagnetic K-index of 7" in text
+    _assert_people_times(text)
+    assert main(["spaceweather", "--now", now, "--json"]) == 0
+    raw = capsys.readouterr().out
+    assert raw.count("\n") == 1  # one line of JSON, as before
+    data = json.loads(raw)
+    assert data["scales"]["G"]["label"] == "G3"
+    assert data["scales"]["G"]["value_time_utc"] == "2026-07-31T09:00:00Z"
+
+
+def test_screen_prints_a_table_with_names(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["screen", "--catalog", str(SUBSET), "--start", "2026-06-10T00:00:00Z",
+            "--duration-h", "2", "--threshold-km", "5"]  # fmt: skip
+    assert main([*argv, "--json"]) == 0
+    events = json.loads(capsys.readouterr().out)["events"]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    _assert_people_times(text)
+    assert f"{len(events)} conjunction(s)" in text
+    first = events[0]
+    row = next(line for line in text.splitlines() if line.strip().startswith(
+        console.utc_text(first["tca"])))  # fmt: skip
+    assert str(first["primary"]) in row and str(first["secondary"]) in row
+    assert f"{first['miss_km']:.3f}" in row
+    assert "STARLINK" in text  # names from the catalog beside the ids
+
+
+def test_passes_and_schedule_tables_are_not_cut_at_80_columns() -> None:
+    env = {"COLUMNS": "80"}
+    for command in ("passes", "schedule"):
+        done = _cli(command, "--mission", str(DEMO), "--duration-h", "6", env=env)
+        assert done.returncode == 0, done.stderr
+        rows = [line for line in done.stdout.splitlines() if UTC_TIME.search(line)]
+        assert len(rows) > 3
+        for line in rows[1:-1]:  # the first is the title, the last the tool's summary
+            assert len(UTC_TIME.findall(line)) >= 2, line  # AOS and LOS whole on one line
+        _assert_people_times(done.stdout)
+        assert "\x1b[" not in done.stdout  # no colour codes into a pipe
+
+
+def test_report_table_times(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", "--at", "2026-06-10T12:00:00Z", "--hours", "6"]) == 0
+    text = capsys.readouterr().out
+    assert "Fleet at 2026-06-10 12:00:00 UTC" in text and "umbra min/6h" in text
+    _assert_people_times(text)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2026-06-10T12:00:00Z", "2026-06-10 12:00:00 UTC"),
+        ("2026-06-10T12:00:00.499999Z", "2026-06-10 12:00:00 UTC"),
+        ("2026-06-10T23:59:59.5Z", "2026-06-11 00:00:00 UTC"),
+        ("2026-06-10T21:00:00+09:00", "2026-06-10 12:00:00 UTC"),
+        (None, "-"),
+    ],
+)
+def test_utc_text(value: str | None, expected: str) -> None:
+    assert console.utc_text(value) == expected
+
+
+def test_cli_module_keeps_heavy_imports_inside_functions() -> None:
+    assert "np" not in vars(cli) and "numpy" not in vars(cli)
