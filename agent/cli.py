@@ -642,12 +642,14 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="fleet element ages and positions (bundled sample)")
     p.add_argument("--catalog", help="TLE/3LE or OMM file (default: the bundled sample)")
     p.add_argument("--at", help="ISO 8601 UTC time (default: the newest element epoch)")
-    p.add_argument("--hours", type=float, default=24.0, help="eclipse look-ahead, hours")
-    p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--hours", type=float, default=24.0, help="eclipse look-ahead, hours (default 24)"
+    )
+    p.add_argument("--json", action="store_true", help="print the result as JSON (default: tables)")
     p = sub.add_parser("spaceweather", help="current NOAA scales, latest values, alerts, data age")
     p.add_argument("--source", help="file, directory or URL (default: the bundled sample)")
-    p.add_argument("--now", help="ISO 8601 UTC time to judge data age against")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--now", help="ISO 8601 UTC time to judge data age against (default: now)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON (default: tables)")
     p = sub.add_parser("assess", help="collision probability of a CCSDS CDM")
     p.add_argument("file")
     p.add_argument("--hbr-m", type=float, default=None, help="combined hard-body radius, metres")
@@ -665,17 +667,19 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--catalog", required=True, help="TLE/3LE or OMM file")
     p.add_argument("--satellites", nargs="+", help="primary NORAD ids (default: all-vs-all)")
     p.add_argument("--start", required=True, help="ISO 8601 UTC start, e.g. 2026-06-10T00:00Z")
-    p.add_argument("--duration-h", type=float, default=24.0)
-    p.add_argument("--threshold-km", type=float, default=5.0)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--duration-h", type=float, default=24.0, help="hours (default 24)")
+    p.add_argument(
+        "--threshold-km", type=float, default=5.0, help="miss distance to report, km (default 5)"
+    )
+    p.add_argument("--json", action="store_true", help="print the result as JSON (default: tables)")
     p = sub.add_parser("model", help="the Cosmo model pipeline: corpus | train | evaluate | export"
                        " (each stage's own --help lists its options)")  # fmt: skip
-    p.add_argument("stage", choices=_MODEL_STAGES)
+    p.add_argument("stage", choices=_MODEL_STAGES, help="the pipeline stage to run")
     p.add_argument("options", nargs=argparse.REMAINDER, help="options of the stage")
     p = sub.add_parser("serve", help="OpenAI-compatible /v1/chat/completions for Cosmo (loopback)")
     p.add_argument("--model", default=None, help="model directory (default: the embedded one)")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="TCP port (default 8000)")
     p.add_argument("--token", default=None, help="bearer token (default: $COSMO_API_TOKEN);"
                    " required unless --host is a loopback address")  # fmt: skip
     p.add_argument(

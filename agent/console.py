@@ -77,6 +77,9 @@ class UserError(Exception):
 # -- parsers -------------------------------------------------------------------------------------
 
 
+_JSON_HELP: Final = "print the result as JSON (default: text and tables)"
+
+
 def _planner_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--planner",
@@ -86,7 +89,9 @@ def _planner_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--model", help="cosmo planner: transformers model directory")
     p.add_argument("--openai-base-url", help="openai planner: API root, e.g. http://host:8000/v1")
-    p.add_argument("--openai-model", default="gpt-4o-mini", help="openai planner: model name")
+    p.add_argument(
+        "--openai-model", default="gpt-4o-mini", help="openai planner: model (default gpt-4o-mini)"
+    )
     p.add_argument("--now", help="planning clock, ISO 8601 UTC (default: the mission horizon)")
     p.add_argument("--json", action="store_true", help="machine-readable output, no progress")
 
@@ -100,7 +105,7 @@ def add_parsers(sub: Any) -> None:
         "--format",
         choices=("json", "seq", "ycs"),
         default="json",
-        help="json (canonical), seq (F Prime sequence) or ycs (Yamcs stack)",
+        help="json (canonical, the default), seq (F Prime sequence) or ycs (Yamcs stack)",
     )
     approval = p.add_mutually_exclusive_group()
     approval.add_argument(
@@ -134,7 +139,7 @@ def add_parsers(sub: Any) -> None:
         help="validation clock, ISO 8601 UTC (default: the current UTC time); passes, element "
         "ages and space weather are re-derived from the mission's sources at this clock",
     )
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help=_JSON_HELP)
     p.add_argument(
         "--trust-key",
         metavar="PUB",
@@ -149,7 +154,8 @@ def add_parsers(sub: Any) -> None:
         "--format",
         choices=("json", "seq", "ycs"),
         default="json",
-        help="json (canonical, with the release record), seq (F Prime) or ycs (Yamcs stack)",
+        help="json (canonical, with the release record; the default), seq (F Prime) or ycs"
+        " (Yamcs stack)",
     )
     p.add_argument(
         "-o", "--output", required=True, help="write here (seq/ycs: one file per satellite)"
@@ -160,7 +166,7 @@ def add_parsers(sub: Any) -> None:
         metavar="PUB",
         help="require a valid signature by this Ed25519 public key (PEM or raw 32 bytes)",
     )
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help=_JSON_HELP)
     p = sub.add_parser("keygen", help="make an Ed25519 key pair for plan signatures")
     p.add_argument(
         "-o", "--output", required=True, metavar="KEY", help="private key file; KEY.pub is public"
@@ -170,17 +176,24 @@ def add_parsers(sub: Any) -> None:
         p.add_argument("--mission", help="mission YAML file")
         # The first spellings (a positional mission file, --hours) still work, unlisted.
         p.add_argument("mission_file", nargs="?", metavar="MISSION", help=argparse.SUPPRESS)
-        p.add_argument("--satellites", nargs="+", default=["all"], help='names, or "all"')
-        p.add_argument("--stations", nargs="+", default=["all"], help='names, or "all"')
+        p.add_argument(
+            "--satellites", nargs="+", default=["all"], help='names, or "all" (the default)'
+        )
+        p.add_argument(
+            "--stations", nargs="+", default=["all"], help='names, or "all" (the default)'
+        )
         p.add_argument(
             "--duration-h", type=float, metavar="H", help="hours (default: the mission horizon)"
         )
         p.add_argument("--hours", type=float, dest="duration_h", help=argparse.SUPPRESS)
         p.add_argument("--now", help="start, ISO 8601 UTC (default: the mission horizon)")
-        p.add_argument("--json", action="store_true")
+        p.add_argument("--json", action="store_true", help=_JSON_HELP)
         if name == "schedule":
             p.add_argument(
-                "--objective", choices=("max_volume", "max_priority"), default="max_volume"
+                "--objective",
+                choices=("max_volume", "max_priority"),
+                default="max_volume",
+                help="what the scheduler maximises (default max_volume)",
             )
     sub.add_parser("mission-schema", help="print the mission file's JSON Schema")
     sub.add_parser(
@@ -483,6 +496,8 @@ def _export(
 
 def _print_plan(result: PlanResult, written: list[str], output: str | None) -> None:
     print(result.briefing)
+    if result.plan is not None and result.plan.commands:
+        print_tables(_command_table(result.plan))
     if result.reasons:
         print("Plan incomplete:" if result.status == "incomplete" else "Plan rejected:")
         for reason in result.reasons[:20]:
@@ -497,6 +512,23 @@ def _print_plan(result: PlanResult, written: list[str], output: str | None) -> N
             + (f" (the plan is {result.status})" if not result.ok else "")
         )
     print(f"thread {result.thread_id}")
+
+
+def _command_table(plan: CommandPlan) -> Table:
+    """The plan's commands in time order: when, which satellite, what, with what, approved by."""
+    t = table(
+        f"Commands ({len(plan.commands)})",
+        *("#>", "time", "satellite", "command", "parameters", "uplink", "approved by"),
+    )
+    for index, c in enumerate(plan.commands):
+        parameters = ", ".join(f"{k}={v}" for k, v in c.parameters.items())
+        uplink = "-" if c.uplink is None else f"{c.uplink.station_id}/{c.uplink.antenna_id}"
+        approved = ", ".join(f"{a.by} ({a.role})" for a in c.approvals) or "-"
+        t.add_row(
+            str(index), utc_text(c.time), c.satellite.name, c.command, parameters or "-", uplink,
+            approved,
+        )  # fmt: skip
+    return t
 
 
 def _ask_approval(pending: dict[str, Any]) -> dict[str, Any]:

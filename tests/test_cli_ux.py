@@ -294,3 +294,30 @@ def test_utc_text(value: str | None, expected: str) -> None:
 
 def test_cli_module_keeps_heavy_imports_inside_functions() -> None:
     assert "np" not in vars(cli) and "numpy" not in vars(cli)
+
+
+def test_plan_lists_its_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", str(DEMO)]) == 0
+    text = capsys.readouterr().out
+    count = int(re.search(r"Plan: (\d+) commands", text).group(1))  # type: ignore[union-attr]
+    assert f"Commands ({count})" in text
+    rows = [line for line in text.splitlines() if re.match(r"\s+\d+\s+\d{4}-\d\d-\d\d ", line)]
+    assert len(rows) == count
+    assert all(UTC_TIME.search(row) for row in rows)
+    assert any("START_DOWNLINK" in row and "duration_s=" in row for row in rows)
+
+
+def test_every_option_says_what_it_is() -> None:
+    """Help text on every option of the commands this shell owns (assess and daemon aside)."""
+    import argparse
+
+    parser = cli._parser()
+    [sub] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    missing = [
+        f"{name} {'/'.join(action.option_strings) or action.dest}"
+        for name, command in sub.choices.items()
+        if name not in ("assess", "daemon")
+        for action in command._actions
+        if not action.help and not isinstance(action, argparse._HelpAction)
+    ]
+    assert missing == []
