@@ -395,7 +395,7 @@ def compose_plan(
                 _conjunction_alert(
                     x.get("primary") or {},
                     f"{x.get('event_id')} breaks the"
-                    f" policy (miss {x.get('miss_km')} km, Pc {x.get('pc_foster')})"
+                    f" policy (miss {x.get('miss_km')} km, Pc {x.get('pc', x.get('pc_foster'))})"
                     " and no avoidance maneuver is planned",
                 )
             )

@@ -398,7 +398,7 @@ def _avoidance_gaps(mission: Mission, ok: Mapping[str, list[ToolRecord]]) -> lis
                 objective="avoid_conjunctions",
                 satellite=ref,
                 reason=f"{event} breaks the policy (miss {x.get('miss_km')} km, Pc"
-                f" {x.get('pc_foster')}) and no avoidance maneuver is planned",
+                f" {x.get('pc', x.get('pc_foster'))}) and no avoidance maneuver is planned",
             )
         )
     return gaps

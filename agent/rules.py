@@ -608,17 +608,27 @@ def _pc(value: Any) -> str:
     return f"{float(value):.1e}" if isinstance(value, int | float) else "n/a"
 
 
+def _reported_pc(x: Mapping[str, Any]) -> Any:
+    """The Pc the assessment reports (3-D when CARA's 2-D checks fire), else Foster's."""
+    return x.get("pc", x.get("pc_foster"))
+
+
+def _method(x: Mapping[str, Any]) -> str:
+    method = x.get("pc_method")
+    return "" if method in (None, "foster_2d") else f" [{method}]"
+
+
 def _assessment(x: Mapping[str, Any], m: Mission, ko: bool) -> str:
     who = f"{x['event_id']} {x['primary']['name']} – {x['secondary']['name']}"
     if ko:
         return (
             f"{who}: 최근접 {x.get('miss_km')} km ({_t(x.get('tca_utc'))}), 충돌확률"
-            f" {_pc(x.get('pc_foster'))} (최대 {_pc(x.get('pc_max'))}) → "
+            f" {_pc(_reported_pc(x))}{_method(x)} (최대 {_pc(x.get('pc_max'))}) → "
             f"{_ASSESS_KO.get(str(x.get('action')), str(x.get('action')))}"
         )
     return (
         f"{who}: miss {x.get('miss_km')} km at {_t(x.get('tca_utc'))}, Pc"
-        f" {_pc(x.get('pc_foster'))} (max {_pc(x.get('pc_max'))}) → {x.get('action')}"
+        f" {_pc(_reported_pc(x))}{_method(x)} (max {_pc(x.get('pc_max'))}) → {x.get('action')}"
     )
 
 
