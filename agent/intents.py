@@ -40,7 +40,6 @@ from datetime import UTC, datetime  # noqa: F401 (UTC: the doctests)
 from typing import Any
 
 from cosmo_agent.tools.quantities import (
-    Moment,
     Quantity,
     QuantityKind,
     find_quantity,
@@ -129,12 +128,11 @@ class _Text:
 # -- values: read by the tools layer's parser (one reading for tools and rules alike) --------
 
 
-def _take(text: _Text, q: Quantity | Moment | None) -> Quantity | None:
-    """Blank what was read; a quantity comes back."""
-    if q is None:
-        return None
-    text.blank(q.start, q.end)
-    return q if isinstance(q, Quantity) else None
+def _take(text: _Text, q: Quantity | None) -> Quantity | None:
+    """Blank what was read."""
+    if q is not None:
+        text.blank(q.start, q.end)
+    return q
 
 
 def _read_time(text: _Text, now: datetime | None) -> str | None:

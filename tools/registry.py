@@ -693,19 +693,14 @@ def resolve_arguments(ctx: ToolContext, name: str, arguments: Mapping[str, Any])
     spec = tool_specs().get(name)
     if spec is None:
         raise ToolError.make("unknown_tool", name=name, choices=", ".join(tool_specs()))
-    resolved = _canonical(ctx, _validated(ctx, spec, arguments).model_dump(mode="json"))
-    if resolved.get("satellites", "all") != "all":
-        ctx.satellites(resolved["satellites"])  # an unknown or ambiguous name raises here
-    if resolved.get("stations", "all") != "all":
-        ctx.stations(resolved["stations"])
-    for command in resolved.get("commands") or []:
-        ctx.satellites([command["satellite"]])
-    return resolved
+    args = _validated(ctx, spec, arguments).model_dump(mode="json")
+    return _canonical(ctx, args, strict=True)  # an unknown or ambiguous name raises
 
 
-def _canonical(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
-    """``args`` with satellites by name and stations by id, as the mission spells them (a name
-    the mission does not know is kept as written: the tool reports it)."""
+def _canonical(ctx: ToolContext, args: dict[str, Any], *, strict: bool = False) -> dict[str, Any]:
+    """``args`` with satellites by name and stations by id, as the mission spells them. A name
+    the mission does not know is kept as written (the tool reports it), or with ``strict``
+    raises :class:`ToolError`."""
 
     def sats(keys: Sequence[str] | str) -> list[str]:
         return [s.name for s in ctx.satellites(keys)]
@@ -719,6 +714,8 @@ def _canonical(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
         try:
             found = lookup(keys)
         except ToolError:
+            if strict:
+                raise
             return keys
         return found if isinstance(keys, list) else found[0]
 
