@@ -51,6 +51,7 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
+from cosmo_agent.agent.intents import IntendedCall
 from cosmo_agent.tools.mission import Mission
 
 if TYPE_CHECKING:
@@ -232,12 +233,22 @@ class CosmoPlanner:
 
     ``chat`` is any LangChain chat model with ``bind_tools`` (default: ``CosmoChatModel``
     loaded from ``model_path`` or the embedded model on first use).
+
+    ``ask`` runs are the model's: it chooses every call and writes the answer. In ``plan`` runs
+    with a ``playbook`` (what :func:`make_planner` builds: the rules playbook reading the
+    requests through :meth:`read_requests`), the model reads each free-text request the way
+    it reads an ``ask`` request, and the playbook runs the structured objectives, the
+    follow-ups the results call for (assessments, avoidance, safe mode) and the briefing. A
+    request the model misreads leaves a ``request:<n>`` gap and an ``incomplete`` plan; it is
+    never filled in by the rules' own reading. Without a playbook the model plans from the
+    mission brief alone.
     """
 
     model_path: str | None = None
     chat: Any = None
     max_new_tokens: int = 384
     name: str = "cosmo"
+    playbook: PlannerBackend | None = None
 
     def _model(self) -> Any:
         if self.chat is None:
@@ -257,19 +268,13 @@ class CosmoPlanner:
                 ) from None
         return self.chat
 
-    def next_turn(self, task: PlannerTask, messages: Sequence[BaseMessage]) -> AIMessage:
-        """One decoding step of the model over the conversation.
-
-        The model fits the conversation to its context window (tool results summarised,
-        older turns left out); a request that cannot fit is a :class:`PlannerError` naming
-        the window, raised before any decoding."""
+    def _invoke(self, task: PlannerTask, messages: Sequence[BaseMessage], what: str) -> AIMessage:
         from cosmo_agent.model.context import ContextTooLong
 
         bound = self._model().bind_tools(list(task.tools)) if task.tools else self._model()
         try:
             reply = bound.invoke(list(messages))
         except ContextTooLong as exc:
-            what = "mission brief (objectives and requests)" if task.mode == "plan" else "request"
             raise PlannerError(
                 f"the Cosmo model cannot take this {what}: {exc} (or use --planner rules, which"
                 " has no context window)"
@@ -277,6 +282,28 @@ class CosmoPlanner:
         if not isinstance(reply, AIMessage):  # pragma: no cover - chat models return AIMessage
             reply = AIMessage(content=str(getattr(reply, "content", reply)))
         return reply
+
+    def next_turn(self, task: PlannerTask, messages: Sequence[BaseMessage]) -> AIMessage:
+        """One decoding step of the model over the conversation (``plan`` runs with a playbook:
+        the playbook's next step, the requests read by the model).
+
+        The model fits the conversation to its context window (tool results summarised,
+        older turns left out); a request that cannot fit is a :class:`PlannerError` naming
+        the window, raised before any decoding."""
+        if task.mode == "plan" and self.playbook is not None:
+            return self.playbook.next_turn(task, messages)
+        what = "mission brief (objectives and requests)" if task.mode == "plan" else "request"
+        return self._invoke(task, messages, what)
+
+    def read_requests(self, task: PlannerTask) -> list[IntendedCall]:
+        """The calls the model makes for each of the mission's free-text requests, each read
+        on its own as an ``ask`` request (system prompt, then the request), in order."""
+        out: list[IntendedCall] = []
+        for n, text in enumerate(task.mission.requests, 1):
+            messages = [SystemMessage(system_prompt(task.mission, task.now)), HumanMessage(text)]
+            reply = self._invoke(task, messages, f"mission's request {n}")
+            out += [IntendedCall(str(c["name"]), dict(c["args"])) for c in reply.tool_calls]
+        return out
 
 
 # -- openai-compatible ---------------------------------------------------------------------------
@@ -451,7 +478,11 @@ def make_planner(name: PlannerName | str | PlannerBackend, **options: Any) -> Pl
         planner: PlannerBackend = RulesPlanner()
         return planner
     if name == "cosmo":
-        return CosmoPlanner(**{k: v for k, v in options.items() if k in ("model_path", "chat")})
+        from cosmo_agent.agent.rules import RulesPlanner
+
+        cosmo = CosmoPlanner(**{k: v for k, v in options.items() if k in ("model_path", "chat")})
+        cosmo.playbook = RulesPlanner(read_requests=cosmo.read_requests)
+        return cosmo
     if name == "openai":
         keys = ("base_url", "model", "api_key", "timeout_s", "transport")
         return OpenAIPlanner(**{k: v for k, v in options.items() if k in keys and v is not None})

@@ -28,20 +28,21 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
-from cosmo_agent.agent.intents import Vocabulary, detect_language, parse_request
+from cosmo_agent.agent.intents import IntendedCall, Vocabulary, detect_language, parse_request
 from cosmo_agent.agent.planners import PlannerTask
 from cosmo_agent.agent.trace import ToolRecord, tool_records
 from cosmo_agent.tools.mission import Mission, Objective
 
 __all__ = [
     "MAX_ASSESSED_EVENTS",
+    "RequestReader",
     "RulesPlanner",
     "command_mnemonics",
     "describe_results",
@@ -51,6 +52,13 @@ __all__ = [
 MAX_ASSESSED_EVENTS: Final = 8
 """At most this many screened events (closest first) are assessed in one run."""
 _MAX_COMMANDS_PER_CALL: Final = 50  # propose_commands takes at most 50 commands
+
+RequestReader = Callable[[PlannerTask], Sequence[IntendedCall]]
+"""Reads a ``plan`` task's free-text requests (``task.mission.requests``) into the tool calls
+they ask for, in the tool contract's terms (values may be spans with units; the tools resolve
+them). The rules' own reader is :func:`~cosmo_agent.agent.intents.parse_request`; the Cosmo
+planner passes the model's reading (:meth:`cosmo_agent.agent.planners.CosmoPlanner.read_requests`).
+"""
 
 
 def vocabulary_for(mission: Mission, now: datetime | None = None) -> Vocabulary:
@@ -139,10 +147,16 @@ class _Call:
 
 @dataclass
 class RulesPlanner:
-    """The deterministic playbook planner (see the module docstring)."""
+    """The deterministic playbook planner (see the module docstring).
+
+    ``read_requests`` reads the mission's free-text requests in ``plan`` runs (default: the
+    rules' own reader); the objectives, the follow-ups (assessments, avoidance, safe mode) and
+    the briefing are the playbook's whoever reads the requests.
+    """
 
     name: str = "rules"
     max_events: int = MAX_ASSESSED_EVENTS
+    read_requests: RequestReader | None = None
     _asked: dict[tuple[int, datetime], list[_Call]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
@@ -182,7 +196,11 @@ class RulesPlanner:
         done = {r.name for r in records}
         key = (id(m), now)  # the requests are read once per run, not once per turn
         if key not in self._asked:
-            self._asked = {key: _requested_calls(m, now)}
+            if self.read_requests is None:
+                self._asked = {key: _requested_calls(m, now)}
+            else:
+                read = self.read_requests(task)
+                self._asked = {key: [_Call(c.name, dict(c.arguments)) for c in read]}
         asked = self._asked[key]
         screen = _screen_args(m, asked)
         if screen is not None and "screen_conjunctions" not in done:

@@ -88,7 +88,7 @@ from pydantic import ConfigDict, Field, PrivateAttr
 
 from cosmo_agent.model.context import ContextBudget, ContextTooLong, FittedPrompt, fit_prompt
 from cosmo_agent.model.evaluate import validate_call
-from cosmo_agent.model.spans import narrow_tools
+from cosmo_agent.model.spans import narrow_tools, quote_ids
 from cosmo_agent.model.unique_items import UniqueItems
 
 __all__ = [
@@ -383,6 +383,7 @@ class _Engine:
         length_penalty: float | None = None,
         narrow_names: bool | None = None,
         require_spelled_names: bool | None = None,
+        quoted_ids: Mapping[str, str] | None = None,
     ) -> None:
         import torch
         import xgrammar as xgr
@@ -410,6 +411,10 @@ class _Engine:
         keeps the full tool schemas."""
         self.require_spelled_names = bool(require_spelled_names)
         """... and require every spelled name in a name list (never "all" then)."""
+        self.quoted_ids = dict(quoted_ids or {})
+        """Id arguments (name -> regular expression of such an id) the decoder may only quote
+        from the request or a later tool result (:func:`.spans.quote_ids`); a tool that needs
+        an id nobody wrote is not offered."""
         self.stop_ids = _stop_token_ids(tokenizer, model)
         self.window_tokens = _context_window_tokens(getattr(model, "config", None))
         """The context window (``max_position_embeddings``); None: unbounded."""
@@ -848,6 +853,14 @@ class _Engine:
                 grammar_tools = narrow_tools(
                     tools, _last_user_text(messages), require_spelled=self.require_spelled_names
                 )
+            if self.quoted_ids:
+                quoted = quote_ids(grammar_tools, _text_since_user(messages), self.quoted_ids)
+                forced = choice not in ("auto", "none") and (
+                    not quoted or (choice != "required" and choice not in map(_named, quoted))
+                )
+                if forced:
+                    quoted = list(grammar_tools)  # a call the caller forces stays possible
+                grammar_tools = quoted
             grammar, unique = self.constraints(grammar_tools, choice)
             out, truncated = self.decode(ids, grammar, fitted.max_new_tokens, stop, unique)
         raw = self.tokenizer.decode(out, skip_special_tokens=False)
@@ -884,10 +897,34 @@ def _setting(value: bool | None, defaults: Mapping[str, Any] | None, key: str) -
     return bool((defaults or {}).get(key, False)) if value is None else value
 
 
+def _quoted_ids(
+    value: Mapping[str, str] | None, defaults: Mapping[str, Any] | None
+) -> dict[str, str]:
+    """``value``, or the model directory's ``cosmo_quoted_ids`` when it is None (none when
+    unset)."""
+    if value is not None:
+        return dict(value)
+    configured = (defaults or {}).get("cosmo_quoted_ids")
+    if not isinstance(configured, Mapping):
+        return {}
+    return {str(k): str(v) for k, v in configured.items()}
+
+
 def _last_user_text(messages: Sequence[Mapping[str, Any]]) -> str:
     return next(
         (str(m.get("content") or "") for m in reversed(messages) if m.get("role") == "user"), ""
     )
+
+
+def _text_since_user(messages: Sequence[Mapping[str, Any]]) -> str:
+    """The last user message and every tool result after it (where ids may be quoted from)."""
+    texts: list[str] = []
+    for m in reversed(messages):
+        if m.get("role") in ("user", "tool"):
+            texts.append(str(m.get("content") or ""))
+        if m.get("role") == "user":
+            break
+    return "\n".join(reversed(texts))
 
 
 def _parse_block(
@@ -1019,6 +1056,10 @@ class CosmoChatModel(BaseChatModel):
     ``cosmo_narrow_names`` from the generation config (off if unset); with it,
     ``require_spelled_names`` makes a name list hold every name the request spelled (and not
     ``"all"``), from ``cosmo_require_spelled_names`` when None.
+    ``quoted_ids`` (argument name -> regular expression of such an id; None takes
+    ``cosmo_quoted_ids`` from the generation config, ``{}`` turns it off) lets the decoder
+    write an id argument only as the request or a later tool result spells it, and not offer
+    a tool that requires an id nobody wrote (:func:`cosmo_agent.model.spans.quote_ids`).
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -1035,6 +1076,7 @@ class CosmoChatModel(BaseChatModel):
     length_penalty: float | None = None
     narrow_names: bool | None = None
     require_spelled_names: bool | None = None
+    quoted_ids: dict[str, str] | None = None
 
     _engine: _Engine | None = PrivateAttr(default=None)
 
@@ -1069,6 +1111,7 @@ class CosmoChatModel(BaseChatModel):
             require_spelled_names=_setting(
                 self.require_spelled_names, defaults, "cosmo_require_spelled_names"
             ),
+            quoted_ids=_quoted_ids(self.quoted_ids, defaults),
         )
 
     def _device(self) -> str:

@@ -32,7 +32,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["narrow_tools", "spelled"]
+__all__ = ["narrow_tools", "quote_ids", "spelled"]
 
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _SEPARATORS = re.compile(r"[\s\-_]+")
@@ -104,3 +104,44 @@ def narrow_tools(
     do; a request asking two tools about different satellites is the case it gets wrong.
     """
     return [_narrow(copy.deepcopy(dict(t)), request, require_spelled) for t in tools]
+
+
+def quote_ids(
+    tools: Sequence[Mapping[str, Any]], text: str, patterns: Mapping[str, str]
+) -> list[dict[str, Any]]:
+    """``tools`` with each id argument named in ``patterns`` (argument name -> regular
+    expression of such an id) narrowed to the ids ``text`` spells, in order; a tool that
+    requires an id ``text`` does not spell is left out: an id is quoted from the request or a
+    tool result, never made up. The input is not changed.
+
+    >>> tool = {"type": "function", "function": {"name": "assess", "parameters": {
+    ...     "type": "object", "properties": {"event_id": {"type": "string"}},
+    ...     "required": ["event_id"]}}}
+    >>> pattern = {"event_id": r"CONJ-\\d+"}
+    >>> [t["function"]["parameters"]["properties"]["event_id"]["enum"]
+    ...  for t in quote_ids([tool], "assess CONJ-0007 and CONJ-0002", pattern)]
+    [['CONJ-0007', 'CONJ-0002']]
+    >>> quote_ids([tool], "assess the closest approach", pattern)
+    []
+    """
+    compiled = {k: re.compile(v) for k, v in patterns.items()}
+    out: list[dict[str, Any]] = []
+    for tool in tools:
+        t = copy.deepcopy(dict(tool))
+        params = t.get("function", {}).get("parameters", {})
+        props = params.get("properties", {}) if isinstance(params, dict) else {}
+        keep = True
+        for key, rx in compiled.items():
+            node = props.get(key)
+            if not isinstance(node, dict) or node.get("type") != "string":
+                continue
+            found = list(dict.fromkeys(m.group(0) for m in rx.finditer(text)))
+            if found:
+                node["enum"] = found
+            elif key in params.get("required", ()):
+                keep = False
+            else:
+                del props[key]
+        if keep:
+            out.append(t)
+    return out

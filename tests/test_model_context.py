@@ -416,7 +416,7 @@ def test_cli_ask_with_an_over_long_request_exits_2_naming_the_window(
     assert "--planner rules" in line
 
 
-def test_cli_plan_with_an_over_long_mission_brief_exits_2(
+def test_cli_plan_with_an_over_long_mission_request_exits_2(
     shipped: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from cosmo_agent.agent import cli
@@ -430,7 +430,7 @@ def test_cli_plan_with_an_over_long_mission_brief_exits_2(
     mission.write_text(text.replace("\nrequests:", "\nrequests:" + extra, 1), encoding="utf-8")
     code = cli.main(["plan", str(mission), "--planner", "cosmo", "--json"])
     line = _one_line_refusal(capsys.readouterr().err, "plan")
-    assert code == 2 and "mission brief" in line and "1,024 tokens" in line
+    assert code == 2 and "mission's request 1" in line and "1,024 tokens" in line
 
 
 # -- memory, in a child process ------------------------------------------------------------------

@@ -652,3 +652,83 @@ def test_rules_teacher_answer_calls_runs_the_given_calls_through_the_real_tools(
     assert teacher.answer(world, "space weather")[0]["tool_calls"][0]["function"]["name"] == (
         "space_weather"
     )
+
+
+# -- cosmo in plan runs: the model reads the requests, the playbook runs the rest ---------------
+
+
+class _ReadingChat:
+    """A chat model that answers each request with scripted calls (what the model read)."""
+
+    def __init__(self, readings: dict[str, list[dict[str, Any]]]) -> None:
+        self.readings = readings
+        self.seen: list[list[Any]] = []
+
+    def bind_tools(self, tools: list[Any]) -> _ReadingChat:
+        return self
+
+    def invoke(self, messages: list[Any]) -> AIMessage:
+        self.seen.append(messages)
+        calls = self.readings.get(str(messages[-1].content), [])
+        return AIMessage(
+            content="",
+            tool_calls=[
+                {"name": c["name"], "args": c["args"], "id": f"r{i}", "type": "tool_call"}
+                for i, c in enumerate(calls)
+            ],
+        )
+
+
+def _with_requests(mission: Mission, requests: list[str]) -> Mission:
+    return mission.model_copy(update={"requests": requests})
+
+
+NOOP = "Queue a NOOP command for K3 at 2026-06-10T14:00:00Z"
+
+
+def test_cosmo_plans_read_each_request_with_the_model(demo: Mission) -> None:
+    mission = _with_requests(demo, [NOOP])
+    noop = {"satellite": "K3", "command": "NOOP", "time": "2026-06-10T14:00:00Z"}
+    chat = _ReadingChat({NOOP: [{"name": "propose_commands", "args": {"commands": [noop]}}]})
+    with Agent(mission, planner=make_planner("cosmo", chat=chat)) as agent:
+        result = agent.plan(approve_all=True)
+    # the request went to the model alone, after the system prompt, as an ask request does
+    [messages] = chat.seen
+    assert isinstance(messages[0], SystemMessage) and messages[1].content == NOOP
+    assert result.status == "accepted" and result.plan is not None
+    assert ("KOMPSAT 3", "NOOP") in {(c.satellite.name, c.command) for c in result.plan.commands}
+
+
+def test_a_request_the_model_misreads_leaves_the_plan_incomplete(demo: Mission) -> None:
+    mission = _with_requests(demo, [NOOP])
+    chat = _ReadingChat({NOOP: [{"name": "fleet_status", "args": {}}]})  # not what was asked
+    with Agent(mission, planner=make_planner("cosmo", chat=chat)) as agent:
+        result = agent.plan(approve_all=True)
+    assert result.status == "incomplete"
+    assert any("request:1" in str(g) for g in result.reasons), result.reasons  # never filled in
+    assert "NOOP" not in {c.command for c in (result.plan.commands if result.plan else [])}
+
+
+def _safety(result: Any) -> tuple[str, set[tuple[str, str]], set[str]]:
+    plan = result.plan
+    commands = {
+        (c.satellite.name, c.command)
+        for c in (plan.commands if plan is not None else [])
+        if c.command in ("SAFE_MODE_ENTER", "ORBIT_MANEUVER")
+    }
+    return result.status, commands, set(result.reasons)
+
+
+@pytest.mark.parametrize("name", ["demo.yaml", "demo-ko.yaml", "conjunction.yaml"])
+def test_cosmo_plans_at_parity_with_the_rules(name: str) -> None:
+    """The shipped model: same status, same safety commands, same gaps as the rules."""
+    pytest.importorskip("torch")
+    pytest.importorskip("xgrammar")
+    mission = load_mission(ROOT / "missions" / name)
+    outcomes = []
+    for planner in ("rules", "cosmo"):
+        with Agent(mission, planner=make_planner(planner)) as agent:
+            outcomes.append(_safety(agent.plan(approve_all=True)))
+    rules, cosmo = outcomes
+    assert rules[1], f"{name}: the rules plan has no safety command to compare"
+    assert cosmo == rules

@@ -19,7 +19,7 @@ from cosmo_agent.agent.teacher import RulesTeacher
 from cosmo_agent.model import spans
 from cosmo_agent.model.corpus import build_corpus
 from cosmo_agent.model.evaluate import EvalRecord, evaluate, report_markdown
-from cosmo_agent.model.spans import narrow_tools, spelled
+from cosmo_agent.model.spans import narrow_tools, quote_ids, spelled
 
 WORLD = {"now": "2026-06-10T12:00:00Z"}
 
@@ -145,7 +145,7 @@ def test_the_rules_planner_is_scored_on_the_same_records(teacher: RulesTeacher) 
 
 
 def test_spans_public_surface() -> None:
-    assert spans.__all__ == ["narrow_tools", "spelled"]
+    assert spans.__all__ == ["narrow_tools", "quote_ids", "spelled"]
 
 
 @pytest.mark.parametrize(
@@ -221,3 +221,56 @@ def test_corpora_are_not_quoted_unless_asked(teacher: RulesTeacher, tmp_path: Pa
     """Quoting is opt-in: the measured cosmo-tiny copied spans badly (see the model card)."""
     manifest = build_corpus(teacher, str(tmp_path), n_worlds=1, per_world=12, seed=1500)
     assert manifest.data["teacher"]["quoted_values"] == 0
+
+
+def test_ids_are_quoted_from_the_request_or_a_tool_result_never_made_up() -> None:
+    """The shipped model asked to plan an avoidance with no event id written anywhere cannot
+    invent one (it once answered a Korean pass question with ``CONJ-0035``); once a screening
+    result spells ids, it may quote one of them, and only one of them."""
+    from cosmo_agent.agent.planners import system_prompt
+    from cosmo_agent.model.inference import CosmoChatModel
+    from cosmo_agent.tools.mission import load_mission
+    from cosmo_agent.tools.registry import openai_tools
+
+    mission = load_mission(Path(__file__).parents[1] / "missions" / "demo.yaml")
+    tools = openai_tools(mission)
+    chat = CosmoChatModel.load(max_new_tokens=96)
+    assert chat.engine.quoted_ids, "the shipped model's generation config sets cosmo_quoted_ids"
+    request = "Plan an avoidance maneuver for the conjunction"
+    ask = [{"role": "system", "content": system_prompt(mission)},
+           {"role": "user", "content": request}]  # fmt: skip
+    for choice in ("auto", "required"):
+        done = chat.complete(ask, tools, tool_choice=choice)
+        for call in done.tool_calls:
+            assert "event_id" not in call["arguments"], (choice, done.raw)
+    screened = {"event_id": "CONJ-0042", "primary": "KOMPSAT 3", "miss_km": 0.4}
+    after = [*ask,
+             {"role": "assistant", "content": "", "tool_calls": [{"id": "c1", "type": "function",
+              "function": {"name": "screen_conjunctions", "arguments": "{}"}}]},
+             {"role": "tool", "tool_call_id": "c1",
+              "content": json.dumps({"events": [screened]})}]  # fmt: skip
+    done = chat.complete(after, tools, tool_choice={"function": {"name": "plan_avoidance"}})
+    [call] = done.tool_calls
+    assert call["arguments"]["event_id"] == "CONJ-0042", done.raw
+
+
+def test_quote_ids_leaves_other_tools_and_optional_ids_alone() -> None:
+    tools = [
+        {"type": "function", "function": {"name": "needs", "parameters": {
+            "type": "object", "properties": {"event_id": {"type": "string"}},
+            "required": ["event_id"]}}},
+        {"type": "function", "function": {"name": "may", "parameters": {
+            "type": "object", "properties": {"event_id": {"type": "string"},
+                                             "n": {"type": "integer"}}}}},
+        {"type": "function", "function": {"name": "other", "parameters": {
+            "type": "object", "properties": {"n": {"type": "integer"}}}}},
+    ]  # fmt: skip
+    pattern = {"event_id": r"(?i)CONJ-\d+"}
+    kept = quote_ids(tools, "no id here", pattern)
+    assert [t["function"]["name"] for t in kept] == ["may", "other"]
+    assert kept[0]["function"]["parameters"]["properties"] == {"n": {"type": "integer"}}
+    assert kept[1] == tools[2]
+    [needs, _, _] = quote_ids(tools, "conj-7 then CONJ-0009, again conj-7", pattern)
+    assert needs["function"]["parameters"]["properties"]["event_id"]["enum"] == ["conj-7",
+                                                                               "CONJ-0009"]
+    assert "enum" not in tools[0]["function"]["parameters"]["properties"]["event_id"]  # unchanged
