@@ -858,9 +858,8 @@ class _Engine:
                 forced = choice not in ("auto", "none") and (
                     not quoted or (choice != "required" and choice not in map(_named, quoted))
                 )
-                if forced:
-                    quoted = list(grammar_tools)  # a call the caller forces stays possible
-                grammar_tools = quoted
+                if not forced:  # a call the caller forces stays possible as it was
+                    grammar_tools = quoted
             grammar, unique = self.constraints(grammar_tools, choice)
             out, truncated = self.decode(ids, grammar, fitted.max_new_tokens, stop, unique)
         raw = self.tokenizer.decode(out, skip_special_tokens=False)
