@@ -116,6 +116,10 @@ _SLAB_LONGITUDES: Final = 256
 _SKIP: Final = 1e-14  # rates bounded below this fraction of the peak are not integrated
 _NEPH: Final = 101  # initial ephemeris points across the conjunction bounds
 _MAX_ROUNDS: Final = 250  # refinement rounds before giving up
+# Halvings toward a rate peak computed ahead in one call, in refinement rounds that add
+# at most _SPECULATE_BELOW times: one array call costs about what one time does.
+_SPECULATE: Final = 8
+_SPECULATE_BELOW: Final = 2
 _NCDOT_PEAK_TOL: Final = 0.2  # a peak's neighbour differing by more is bisected
 _NCSUM_TOL: Final = 0.02  # a trapezoid panel holding more of Nc is bisected
 _NCDOT_GAMMA: Final = 1e-6  # the collision-rate span that defines the effective duration
@@ -330,6 +334,9 @@ class _Rates:
     speed: FloatArray  # relative speed of the mode, km/s
     converged: NDArray[np.bool_]
 
+    def taken(self, mask: NDArray[np.bool_]) -> _Rates:
+        return _Rates(*(getattr(self, f)[mask] for f in _RATE_FIELDS))
+
     def merged(self, other: _Rates) -> _Rates:
         order = np.argsort(np.concatenate([self.t, other.t]), kind="stable")
         return _Rates(
@@ -342,54 +349,46 @@ _RATE_FIELDS: Final = ("t", "ncdot", "md2", "log_det", "speed", "converged")
 
 def _peak_overlap(
     model: EncounterModel, t: FloatArray
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, NDArray[np.bool_]]:
+) -> tuple[FloatArray, FloatArray, NDArray[np.bool_]]:
     """Expansion states and Jacobians at the peak overlap point, for every time in ``t``.
 
-    Returns (xu1, js1, xu2, js2, converged): the states about which each object's
-    distribution is linearised, the Jacobians dX(t)/dE0 there, and a convergence mask.
+    Returns (xu, js, converged): the states (2, n, 6) about which each object's
+    distribution is linearised, the Jacobians dX(t)/dE0 (2, n, 6, 6) there (object 1,
+    object 2 on the first axis: both go through each step in one array call), and a
+    convergence mask.  Every time iterates on its own; a time's result does not depend
+    on the other times passed with it.
     """
     h = model.hbr_km
     floor = (_FCLIP * h) ** 2
-    e10 = np.broadcast_to(model.elements1, (t.size, 6))
-    e20 = np.broadcast_to(model.elements2, (t.size, 6))
-    q1, q2 = model.covariance1, model.covariance2
-    xs1, js1 = state_jacobian(e10, t)
-    xs2, js2 = state_jacobian(e20, t)
-    es1, es2 = e10.copy(), e20.copy()
-    active = np.ones(t.size, dtype=bool)
-    converged = np.zeros(t.size, dtype=bool)
-    mup_old = np.full((t.size, 3), np.nan)
-    mup_old2 = np.full((t.size, 3), np.nan)
+    n = t.size
+    e0 = np.stack([np.broadcast_to(e, (n, 6)) for e in (model.elements1, model.elements2)])
+    q = np.stack([model.covariance1, model.covariance2])[:, None]
+    xs, js = state_jacobian(e0, t)
+    es = e0.copy()
+    active = np.ones(n, dtype=bool)
+    converged = np.zeros(n, dtype=bool)
+    mup_old = np.full((n, 3), np.nan)
+    mup_old2 = np.full((n, 3), np.nan)
     avg_iter, acc_iter, osc_iter = 35, 25, 15
     eye = np.eye(3)
     for iteration in range(_POP_MAXITER + 1):
         if not active.any():
             break
         idx = np.flatnonzero(active)
-        if iteration == 0:
-            xu1, xu2 = xs1[idx], xs2[idx]
-        else:
-            xu1 = xs1[idx] + np.einsum("nij,nj->ni", js1[idx], _element_offset(e10[idx], es1[idx]))
-            xu2 = xs2[idx] + np.einsum("nij,nj->ni", js2[idx], _element_offset(e20[idx], es2[idx]))
-        p1 = js1[idx] @ q1 @ np.swapaxes(js1[idx], -1, -2)
-        p2 = js2[idx] @ q2 @ np.swapaxes(js2[idx], -1, -2)
-        a1inv, _ = _clipped_inverse(p1[:, :3, :3], floor)
-        a2inv, _ = _clipped_inverse(p2[:, :3, :3], floor)
-        sigp = np.linalg.inv(a1inv + a2inv)
-        mup = np.einsum(
-            "nij,nj->ni",
-            sigp,
-            np.einsum("nij,nj->ni", a1inv, xu1[:, :3]) + np.einsum("nij,nj->ni", a2inv, xu2[:, :3]),
-        )
+        j = js[:, idx]
+        xu = xs[:, idx]
+        if iteration > 0:
+            xu = xu + np.einsum("knij,knj->kni", j, _element_offset(e0[:, idx], es[:, idx]))
+        p = j @ q @ np.swapaxes(j, -1, -2)
+        ainv, _ = _clipped_inverse(p[..., :3, :3], floor)
+        sigp = np.linalg.inv(ainv[0] + ainv[1])
+        mup = np.einsum("nij,nj->ni", sigp, np.einsum("knij,knj->ni", ainv, xu[..., :3]))
         if iteration > avg_iter:
             mup = 0.5 * (mup + mup_old[idx])
         rem_inv = np.linalg.inv(sigp + h**2 * eye)
-        v1p = xu1[:, 3:] + np.einsum("nij,nj->ni", p1[:, 3:, :3] @ a1inv, mup - xu1[:, :3])
-        v2p = xu2[:, 3:] + np.einsum("nij,nj->ni", p2[:, 3:, :3] @ a2inv, mup - xu2[:, :3])
+        vp = xu[..., 3:] + np.einsum("knij,knj->kni", p[..., 3:, :3] @ ainv, mup - xu[..., :3])
         potential = -MU_EARTH_KM3_S2 / np.linalg.norm(mup, axis=-1)
-        bound = (0.5 * np.sum(v1p**2, -1) + potential < 0) & (
-            0.5 * np.sum(v2p**2, -1) + potential < 0
-        )
+        bound = (0.5 * np.sum(vp**2, -1) + potential < 0).all(axis=0)
         done = np.zeros(idx.size, dtype=bool)
         good = np.zeros(idx.size, dtype=bool)
         if iteration > 0:
@@ -411,28 +410,23 @@ def _peak_overlap(
                         np.exp((1 - frac) * np.log(_POP_TOL[0]) + frac * np.log(_POP_TOL[1]))
                     )
                 good |= dmd2 <= cut
-        new1 = np.concatenate([mup, v1p], axis=-1)
-        new2 = np.concatenate([mup, v2p], axis=-1)
-        el1 = cartesian_to_equinoctial(mup, v1p)
-        el2 = cartesian_to_equinoctial(mup, v2p)
-        ok = bound & np.isfinite(el1).all(-1) & np.isfinite(el2).all(-1)
+        mup2 = np.broadcast_to(mup, vp.shape)
+        el = cartesian_to_equinoctial(mup2, vp)
+        ok = bound & np.isfinite(el).all(-1).all(0)
         tt = t[idx]
-        for el in (el1, el2):
-            el[:, 5] = np.mod(el[:, 5] - el[:, 0] * tt, 2 * np.pi)
+        el[..., 5] = np.mod(el[..., 5] - el[..., 0] * tt, 2 * np.pi)
         upd = idx[ok]
         if upd.size:
-            es1[upd], es2[upd] = el1[ok], el2[ok]
-            xs1[upd], xs2[upd] = new1[ok], new2[ok]
-            _, js1[upd] = state_jacobian(el1[ok], tt[ok])
-            _, js2[upd] = state_jacobian(el2[ok], tt[ok])
+            es[:, upd] = el[:, ok]
+            xs[:, upd] = np.concatenate([mup2, vp], axis=-1)[:, ok]
+            _, js[:, upd] = state_jacobian(el[:, ok], tt[ok])
         converged[idx[ok & good]] = True
         finished = ~ok | good | done
         mup_old2[idx] = mup_old[idx]
         mup_old[idx] = mup
         active[idx[finished]] = False
-    xu1 = xs1 + np.einsum("nij,nj->ni", js1, _element_offset(e10.copy(), es1))
-    xu2 = xs2 + np.einsum("nij,nj->ni", js2, _element_offset(e20.copy(), es2))
-    return xu1, js1, xu2, js2, converged
+    xu = xs + np.einsum("knij,knj->kni", js, _element_offset(e0.copy(), es))
+    return xu, js, converged
 
 
 def _pole_frames(axis: FloatArray) -> FloatArray:
@@ -558,15 +552,15 @@ def _rates(model: EncounterModel, t: FloatArray, reference: float = 0.0) -> _Rat
     """
     t = np.asarray(t, dtype=np.float64)
     h = model.hbr_km
-    xu1, js1, xu2, js2, conv = _peak_overlap(model, t)
-    ps = js1 @ model.covariance1 @ np.swapaxes(js1, -1, -2)
-    ps = ps + js2 @ model.covariance2 @ np.swapaxes(js2, -1, -2)
+    xu, js, conv = _peak_overlap(model, t)
+    q = np.stack([model.covariance1, model.covariance2])[:, None]
+    ps = (js @ q @ np.swapaxes(js, -1, -2)).sum(axis=0)
     a, b, c = ps[:, :3, :3], ps[:, 3:, :3], ps[:, 3:, 3:]
     ainv, det = _clipped_inverse(a, (_FCLIP * h) ** 2)
     bs = b @ ainv
     csp = c - bs @ np.swapaxes(b, -1, -2)
-    ru = xu2[:, :3] - xu1[:, :3]
-    vu = xu2[:, 3:] - xu1[:, 3:]
+    ru = xu[1, :, :3] - xu[0, :, :3]
+    vu = xu[1, :, 3:] - xu[0, :, 3:]
     ainv_ru = np.einsum("nij,nj->ni", ainv, ru)
     md2 = np.einsum("ni,ni->n", ru, ainv_ru)
     log_n0 = -1.5 * np.log(2 * np.pi) - 0.5 * np.log(det)
@@ -630,21 +624,29 @@ def _separation_maxima(model: EncounterModel, around: float) -> tuple[float, flo
 def _refine(
     model: EncounterModel, lo: float, hi: float, lim_lo: float, lim_hi: float, neph: int
 ) -> tuple[_Rates, bool]:
-    """Ephemeris times over which Ṅc is resolved, with the rates; False when refinement ran out."""
+    """Ephemeris times over which Ṅc is resolved, with the rates; False when refinement ran out.
+
+    A peak with a wide gap beside it is approached one halving a round; a round that
+    adds few times computes the next ``_SPECULATE`` halvings too (one array call costs
+    about what one time does) and keeps them aside, merged only when a later round asks
+    for exactly those times, so the ephemeris is the one round-by-round refinement gives.
+    """
     rates = _rates(model, np.linspace(lo, hi, neph))
     step0 = max((hi - lo) / 2, abs(lim_lo) / (_MAX_ROUNDS / 3), abs(lim_hi) / (_MAX_ROUNDS / 3))
     x = np.sqrt(2.0) * special.erfcinv(max(_NCDOT_GAMMA, _GAMMA))
     reduction = float(np.exp(-(x**2) / 2) / np.sqrt(2 * np.pi))
     span_points = max(51, round((neph - 1) / 2))
     expanded = False
+    spare: _Rates | None = None
     for _ in range(_MAX_ROUNDS):
         t, nc = rates.t, rates.ncdot
         new: list[float] = []
+        ahead: list[float] = []
         if not rates.converged.any():
             if expanded or (t[0] <= lim_lo and t[-1] >= lim_hi):
                 return rates, False
             expanded = True
-            rates = _rates(model, np.linspace(lim_lo, lim_hi, 2 * neph))
+            rates, spare = _rates(model, np.linspace(lim_lo, lim_hi, 2 * neph)), None
             continue
         ncv = np.where(np.isnan(nc), 0.0, nc)
         peak = float(ncv.max())
@@ -668,12 +670,35 @@ def _refine(
                 new.append(min(t[-1] + step0, lim_hi))
             else:
                 new = _bisections(t, ncv, cut, span_points)
+                if len(new) <= _SPECULATE_BELOW:
+                    ahead = _toward_peaks(t, ncv, new)
         new_t = np.setdiff1d(np.unique(np.asarray(new)), t)
         if new_t.size == 0:
             return rates, True
-        known = float(np.nanmax(rates.ncdot)) if rates.converged.any() else 0.0
-        rates = rates.merged(_rates(model, new_t, known))
+        if spare is None or not np.isin(new_t, spare.t).all():
+            known = float(np.nanmax(rates.ncdot)) if rates.converged.any() else 0.0
+            spare = _rates(model, np.union1d(new_t, ahead), known)
+        rates = rates.merged(spare.taken(np.isin(spare.t, new_t)))
+        spare = spare.taken(~np.isin(spare.t, new_t))
     return rates, False
+
+
+def _toward_peaks(t: FloatArray, nc: FloatArray, new: list[float]) -> list[float]:
+    """Bisections that would follow ``new``: each halving again toward its higher neighbour.
+
+    A rate peak at an ephemeris point with a wide gap on one side is approached one
+    halving a round; these are the next ``_SPECULATE`` halvings of each such chain.
+    """
+    out: list[float] = []
+    for m in new:
+        k = int(np.searchsorted(t, m))
+        if not 0 < k < t.size:
+            continue
+        target = float(t[k] if nc[k] >= nc[k - 1] else t[k - 1])
+        for _ in range(_SPECULATE):
+            m = 0.5 * (target + m)
+            out.append(m)
+    return out
 
 
 def _bisections(t: FloatArray, nc: FloatArray, cut: float, span_points: int) -> list[float]:
