@@ -11,7 +11,7 @@ import csv
 import json
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import pytest
@@ -51,6 +51,17 @@ TABLE = {
     for row in csv.DictReader((PC3D / "A09TestCases_01_12_Distributed.csv").open())
 }
 ALFANO = sorted(k for k in STATES["cases"] if k.startswith("alfano"))
+# Case 12 (HBR 4 m, CARA's window ±1420 s) is in CARA's table (Pc3D 2.441547e-3, Monte
+# Carlo 2.42273e-3 [2.41310e-3, 2.43238e-3] from 1e8 trials, Pc2D NaN: the relative
+# velocity at TCA is zero, so there is no encounter plane) but its TCA states and
+# covariances are not: CARA keeps them only in the Excel workbook "Case12 data at
+# TCA.xls" (DataFiles/AlfanoInputData/Alfano_2009_Test_Cases at 91aa74c2), with no text
+# CDM beside the AlfanoTestCase01-11 ones, and nothing here could read it as text.
+# ``test_alfano_case12_is_recorded_not_compared`` keeps the gap visible.
+ALFANO_CASE12_MISSING: Final = (
+    "Alfano case 12's TCA states exist only in CARA's binary 'Case12 data at TCA.xls'; not"
+    " transcribed, so CARA's Pc3D 2.441547e-3 and MC 2.42273e-3 are not compared"
+)
 # Monte Carlo is checked where Pc is large enough for a run of seconds (≥ 0.03: about
 # 1,000 to 10,000 trials for a ±10 % interval).
 ALFANO_MC = [k for k in ALFANO if float(TABLE[int(k[-2:])]["CARA_PcMC"]) >= 0.03]
@@ -101,6 +112,21 @@ def test_alfano_cases_match_cara_pc3d_within_one_percent(name: str) -> None:
     # The CDM states are EME2000; cases 1-4 are retrograde equatorial GEO orbits, whose
     # equinoctial elements are singular until the frame is turned.
     assert result.rotated == (int(name[-2:]) <= 4)
+
+
+@pytest.mark.skip(reason=ALFANO_CASE12_MISSING)
+def test_alfano_case12_is_recorded_not_compared() -> None:
+    """Would run case 12 as the others; until its states are transcribed it is skipped."""
+    row = TABLE[12]
+    assert math.isnan(float(row["CARA_Pc2D"]))  # zero relative velocity at TCA
+    assert "alfano_2009_case12" in STATES["cases"]
+
+
+def test_alfano_table_is_cases_1_to_12_and_states_cover_1_to_11() -> None:
+    """Every other row of CARA's table is compared; only case 12 lacks states."""
+    assert sorted(TABLE) == list(range(1, 13))
+    assert [int(k[-2:]) for k in ALFANO] == list(range(1, 12))
+    assert float(TABLE[12]["CARA_Pc3D"]) == pytest.approx(2.4415473580e-03, rel=1e-10)
 
 
 def test_cases_9_and_10_differ_only_by_window_as_in_cara() -> None:
