@@ -42,7 +42,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Final, Literal, TypeAlias, cast
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -60,9 +60,13 @@ from cosmo_agent.orbital.collision import (
 )
 from cosmo_agent.orbital.timescales import require_utc
 
+if TYPE_CHECKING:
+    from cosmo_agent.orbital.assessment import EncounterAssessment
+
 __all__ = [
     "CDM_COVARIANCE_SIZES",
     "EXAMPLE_KVN",
+    "PC_METHOD_KEYWORDS",
     "Cdm",
     "CdmCheck",
     "CdmError",
@@ -638,6 +642,26 @@ _RELATIVE_TOL: Final = 0.01
 _PC_RELATIVE_TOL: Final = 0.05
 
 
+PC_METHOD_KEYWORDS: Final = {
+    "foster_2d": "FOSTER-1992",
+    "pc3d_hall": "HALL-2021",
+    "monte_carlo": "MONTE-CARLO",
+}
+"""COLLISION_PROBABILITY_METHOD value of each assessment method.  FOSTER-1992 is a value
+of the SANA registry the standard points to; the 3-D (Hall 2021, JSR 58(3)) and Monte
+Carlo methods follow its AUTHOR-YEAR form (the Pc they name is also in a COMMENT line)."""
+
+# COMMENT lines written by Cdm.with_assessment; "NAME = value" where value starts with a Pc.
+_PC_COMMENTS: Final = {
+    "Pc2D_Foster": "FOSTER-1992",
+    "Pc3D_Hall": "HALL-2021",
+    "Monte Carlo Pc": "MONTE-CARLO",
+}
+_PC_NOTES: Final = ("Pc reason = ", "Pc usage violations = ")
+_PC_COMMENT_RE = re.compile(
+    r"^(Pc2D_Foster|Pc3D_Hall|Monte Carlo Pc) = ([+-]?\d+\.\d+(?:E[+-]\d+)?)(?:\s|$)"
+)
+
 _HBR_COMMENT_RE = re.compile(
     r"^\s*HBR\s*=\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*(?:\[(m|km)\])?\s*$",
     re.IGNORECASE,
@@ -700,6 +724,86 @@ class Cdm:
         """Write the message to ``path`` in ``fmt``."""
         text = self.to_kvn() if fmt == "kvn" else self.to_xml()
         Path(path).write_text(text, encoding="ascii")
+
+    def with_assessment(self, assessment: EncounterAssessment) -> Cdm:
+        """This message carrying an assessment's Pc values (``assess_encounter``).
+
+        ``COLLISION_PROBABILITY`` and ``COLLISION_PROBABILITY_METHOD`` take the reported
+        Pc and its method (:data:`PC_METHOD_KEYWORDS`: Hall's 3-D when a 2-D usage check
+        fired); the other values computed become COMMENT lines of the relative data,
+        ``Pc2D_Foster = ...``, ``Pc3D_Hall = ...``, ``Monte Carlo Pc = p [low, high] 95%
+        N=... hits=... seed=...``, with ``Pc reason = ...`` and ``Pc usage violations =
+        ...``.  Comments carry every digit (they read back exactly); the keyword holds
+        the standard's 16 (6.3.2.2), and the returned message holds that rounded value,
+        so it reads back equal.  Lines this method wrote before are replaced, other
+        comments kept.  A reported Pc that is not finite leaves both
+        keywords empty (the reason says why).  :meth:`recorded_pcs` reads them back.
+
+        >>> from cosmo_agent.orbital.assessment import assess_encounter
+        >>> cdm = Cdm.from_kvn(EXAMPLE_KVN)
+        >>> (r1, v1), (r2, v2) = cdm.object1.inertial_state(), cdm.object2.inertial_state()
+        >>> c1, c2 = cdm.covariances_inertial_km2()
+        >>> a = assess_encounter(r1, v1, c1, r2, v2, c2, 0.010, mc_max_samples=2000)
+        >>> out = cdm.with_assessment(a)
+        >>> a.method, out.relative.collision_probability_method, sorted(out.recorded_pcs())
+        ('pc3d_hall', 'HALL-2021', ['FOSTER-1992', 'HALL-2021', 'MONTE-CARLO'])
+        >>> Cdm.from_kvn(out.to_kvn()) == out == Cdm.from_xml(out.to_xml())
+        True
+        """
+        rel = self.relative
+        comments = [
+            c for c in rel.comments if not (_PC_COMMENT_RE.match(c) or c.startswith(_PC_NOTES))
+        ]
+        method = PC_METHOD_KEYWORDS[assessment.method]
+        reported = float(assessment.pc)
+        values = {
+            "Pc2D_Foster": float(assessment.pc2d.pc),
+            "Pc3D_Hall": float(assessment.pc3d.pc),
+        }
+        for name, value in values.items():
+            if _PC_COMMENTS[name] != method and math.isfinite(value):
+                comments.append(f"{name} = {_cdm_number(repr(value))}")
+        mc = assessment.monte_carlo
+        if mc is not None:
+
+            def fmt(x: float) -> str:
+                return _cdm_number(repr(float(x)))
+
+            comments.append(
+                f"Monte Carlo Pc = {fmt(mc.pc)} [{fmt(mc.low)}, {fmt(mc.high)}]"
+                f" {mc.confidence * 100:g}% N={mc.samples} hits={mc.hits} seed={mc.seed}"
+            )
+        comments.append(f"Pc reason = {assessment.reason}")
+        violated = assessment.violations.violated
+        comments.append(f"Pc usage violations = {', '.join(violated) if violated else 'none'}")
+        finite = math.isfinite(reported)
+        if finite:  # as written (at most 16 digits, 6.3.2.2): the message reads back equal
+            reported = float(_format_float(reported, "COLLISION_PROBABILITY"))
+        relative = dataclasses.replace(
+            rel,
+            collision_probability=reported if finite else None,
+            collision_probability_method=method if finite else None,
+            comments=tuple(comments),
+        )
+        return dataclasses.replace(self, relative=relative)
+
+    def recorded_pcs(self) -> dict[str, float]:
+        """Pc values the message carries, by method keyword: the COLLISION_PROBABILITY
+        keyword under its method (``"UNSTATED"`` without one) and the COMMENT lines
+        :meth:`with_assessment` writes (``FOSTER-1992``, ``HALL-2021``, ``MONTE-CARLO``).
+
+        >>> Cdm.from_kvn(EXAMPLE_KVN).recorded_pcs()
+        {'FOSTER-1992': 4.835e-05}
+        """
+        rel = self.relative
+        out: dict[str, float] = {}
+        if rel.collision_probability is not None:
+            out[rel.collision_probability_method or "UNSTATED"] = rel.collision_probability
+        for c in rel.comments:
+            m = _PC_COMMENT_RE.match(c)
+            if m:
+                out.setdefault(_PC_COMMENTS[m[1]], float(m[2]))
+        return out
 
     # ----------------------------------------------------------------- analysis
 

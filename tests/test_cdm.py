@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cosmo_agent.orbital import cdm as cdm_module
+from cosmo_agent.orbital.assessment import EncounterAssessment, assess_encounter
 from cosmo_agent.orbital.cdm import (
     EXAMPLE_KVN,
     Cdm,
@@ -427,6 +428,7 @@ def test_public_names_are_pinned() -> None:
         "CdmObject",
         "CdmRelative",
         "EXAMPLE_KVN",
+        "PC_METHOD_KEYWORDS",
         "format_cdm_time",
         "parse_cdm_time",
     ]
@@ -545,3 +547,63 @@ def test_a_comment_reads_the_same_in_kvn_and_xml() -> None:
     assert "= 15 [m]" in cdm.object1.metadata_comments
     assert Cdm.from_xml(cdm.to_xml()).object1.metadata_comments == cdm.object1.metadata_comments
     assert Cdm.from_kvn(cdm.to_kvn()).object1.metadata_comments == cdm.object1.metadata_comments
+
+
+# ----------------------------------------------------------------------------- assessed Pc
+
+
+def _assessed(path: Path, hbr_km: float) -> tuple[Cdm, Cdm, EncounterAssessment]:
+    cdm = Cdm.from_file(path)
+    (r1, v1), (r2, v2) = cdm.object1.inertial_state(), cdm.object2.inertial_state()
+    c1, c2 = cdm.covariances_inertial_km2()
+    a = assess_encounter(r1, v1, c1, r2, v2, c2, hbr_km, mc_max_samples=2000, seed=5)
+    return cdm, cdm.with_assessment(a), a
+
+
+def test_a_flagged_encounter_carries_halls_3d_pc_and_the_others_as_comments() -> None:
+    """CARA's Test08 (67 m/s): 2-D 2.2660816e-20 and 3-D 1.9271201e-05 (Pc3D_Hall_UnitTest)."""
+    test08 = Path(__file__).parent / "data" / "pc3d" / "OmitronTestCase_Test08_3DNc.cdm"
+    _, out, a = _assessed(test08, 0.020)
+    rel = out.relative
+    assert rel.collision_probability_method == "HALL-2021" and a.method == "pc3d_hall"
+    assert rel.collision_probability == pytest.approx(1.9271201e-05, rel=1e-3)  # CARA's 3-D
+    pcs = out.recorded_pcs()
+    assert pcs["FOSTER-1992"] == pytest.approx(2.2660816e-20, rel=1e-3)  # CARA's 2-D
+    assert pcs["FOSTER-1992"] == float(a.pc2d.pc)  # the comment reads back exactly
+    assert set(pcs) == {"HALL-2021", "FOSTER-1992", "MONTE-CARLO"}
+    mc = a.monte_carlo
+    assert mc is not None
+    (line,) = [c for c in rel.comments if c.startswith("Monte Carlo Pc = ")]
+    low, high = map(float, re.findall(r"\[(\S+), (\S+)\]", line)[0])
+    assert (low, high) == (mc.low, mc.high) and f"N={mc.samples} hits={mc.hits}" in line
+    assert "Pc usage violations = " + ", ".join(a.violations.violated) in rel.comments
+    kvn = out.to_kvn()
+    assert re.search(r"^COLLISION_PROBABILITY_METHOD\s+= HALL-2021$", kvn, re.M)
+    assert re.search(r"^COMMENT Pc2D_Foster = 2\.266\d*E-20$", kvn, re.M)
+    # Both encodings give back the relative data to the bit, and the same text again.
+    assert Cdm.from_kvn(kvn).relative == rel == Cdm.from_xml(out.to_xml()).relative
+    assert Cdm.from_kvn(kvn).to_kvn() == kvn
+    # Assessing again replaces the lines written before; other comments stay.
+    again = out.with_assessment(a)
+    assert again == out and len(again.relative.comments) == len(rel.comments)
+
+
+def test_an_unflagged_encounter_carries_fosters_pc_and_the_3d_pc_as_a_comment() -> None:
+    """CARA's TERRA CDM (4.5 km/s): no usage check fires, Foster's 2-D value is reported."""
+    original, out, a = _assessed(TERRA, 0.015)
+    assert a.method == "foster_2d" and a.monte_carlo is None
+    assert out.relative.collision_probability_method == "FOSTER-1992"
+    pcs = out.recorded_pcs()
+    assert set(pcs) == {"FOSTER-1992", "HALL-2021"}
+    assert pcs["HALL-2021"] == pytest.approx(pcs["FOSTER-1992"], rel=2e-3)
+    assert out.relative.comments[: len(original.relative.comments)] == original.relative.comments
+    assert Cdm.from_kvn(out.to_kvn()).relative == out.relative
+    assert Cdm.from_xml(out.to_xml()).relative == out.relative
+
+
+def test_a_reported_pc_that_is_not_finite_leaves_the_keywords_empty() -> None:
+    _, out, a = _assessed(TERRA, 0.015)
+    broken = out.with_assessment(dataclasses.replace(a, pc=float("nan")))
+    assert broken.relative.collision_probability is None
+    assert broken.relative.collision_probability_method is None
+    assert Cdm.from_kvn(broken.to_kvn()).relative == broken.relative
