@@ -48,6 +48,7 @@ import hmac
 import ipaddress
 import json
 import os
+import threading
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
@@ -560,12 +561,64 @@ def serve(
 # ----------------------------------------------------------------------------------------------
 # AWS Lambda
 
+EventShape = Literal["rest", "http", "direct"]
+"""How a Lambda event arrived.
 
-def _proxy_response(status: int, body: Mapping[str, Any]) -> dict[str, Any]:
+``rest``: API Gateway REST API proxy integration (payload 1.0: ``httpMethod``, ``path``,
+``headers``, ``body``, ``isBase64Encoded``; also an HTTP API's payload 1.0 and an ALB target).
+``http``: HTTP API payload 2.0 or a function URL (``version: "2.0"``, ``rawPath``,
+``requestContext.http.method``; no ``body`` key without a body). ``direct``: ``Invoke`` with the
+chat completion request itself as the event; answered with the completion object itself.
+"""
+
+_ROUTES: Final[dict[str, tuple[str, str]]] = {
+    "/v1/chat/completions": ("POST", "chat"),
+    "/chat/completions": ("POST", "chat"),
+    "/": ("POST", "chat"),  # a function URL, or an API whose root resource is the function
+    "/v1/models": ("GET", "models"),
+    "/models": ("GET", "models"),
+    "/healthz": ("GET", "health"),
+}
+"""Proxied path -> (method, route); a proxied event without a path is a chat completion."""
+
+
+def _event_shape(event: Mapping[str, Any]) -> EventShape:
+    if event.get("version") == "2.0" or "rawPath" in event or "routeKey" in event:
+        return "http"
+    if "httpMethod" in event or ("body" in event and "messages" not in event):
+        return "rest"
+    return "direct"
+
+
+def _method_and_path(
+    event: Mapping[str, Any], shape: EventShape, base_path: str
+) -> tuple[str, str]:
+    """The request's method and its path below the stage and ``base_path``."""
+    context = event.get("requestContext") or {}
+    if shape == "http":
+        method = (context.get("http") or {}).get("method") or "POST"
+        path = str(event.get("rawPath") or "/")
+        stage = context.get("stage")
+        # An HTTP API's named stage is part of rawPath ($default is not); a REST API's never.
+        if stage and stage != "$default" and (path + "/").startswith(f"/{stage}/"):
+            path = path[len(stage) + 1 :] or "/"
+    else:
+        method = event.get("httpMethod") or "POST"
+        path = str(event.get("path") or "/")
+    if base_path and (path + "/").startswith(base_path.rstrip("/") + "/"):
+        path = path[len(base_path.rstrip("/")) :] or "/"
+    return str(method).upper(), (path.rstrip("/") or "/")
+
+
+def _proxy_response(
+    status: int, body: Mapping[str, Any], headers: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The response API Gateway (REST and HTTP API) and function URLs expect of a proxy."""
     return {
         "statusCode": status,
-        "headers": {"Content-Type": "application/json"},
+        "headers": {"Content-Type": "application/json", **(headers or {})},
         "body": json.dumps(body, ensure_ascii=False),
+        "isBase64Encoded": False,
     }
 
 
@@ -580,62 +633,93 @@ def _body_bytes(raw: Any, base64_encoded: bool) -> int:
     return n * 3 // 4 if base64_encoded else n
 
 
+def _proxied_payload(event: Mapping[str, Any]) -> Any:
+    """The JSON a proxied body holds; a ValueError says why there is none."""
+    raw = event.get("body")
+    if raw is None or raw == "":
+        raise ValueError(
+            "the request body is empty: POST the chat completion request as a JSON object"
+        )
+    try:
+        if event.get("isBase64Encoded"):
+            raw = base64.b64decode(raw, validate=True).decode("utf-8")
+        return json.loads(raw)
+    except (binascii.Error, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"the request body is not valid JSON: {exc}") from exc
+
+
 def make_lambda_handler(
     model: BaseChatModel | Callable[[], BaseChatModel],
     *,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    base_path: str = "",
 ) -> Callable[[Mapping[str, Any], Any], dict[str, Any]]:
-    """A Lambda handler over ``model`` (or a zero-argument factory, called on first use so
-    that the model is loaded once per warm container); a proxied body over
-    ``max_body_bytes`` is answered 413 before it is decoded."""
+    """A Lambda handler over ``model``, or over a zero-argument factory called on the first
+    request that needs the model, once per execution environment (a cold start loads it, warm
+    invocations reuse it; concurrent first requests wait for the one load).
+
+    Proxied events (:data:`EventShape`) are routed like :func:`create_app`: ``POST
+    /v1/chat/completions`` (also ``/chat/completions`` and ``/``), ``GET /v1/models``, ``GET
+    /healthz`` (never loads the model); another path is 404, another method 405 with
+    ``Allow``. An HTTP API's named stage and ``base_path`` (a custom domain's API mapping) are
+    taken off the path first. A body over ``max_body_bytes`` is 413 before it is decoded;
+    one that is empty, not base64 when it says so, or not a JSON object is 400 with the reason.
+    Authentication is API Gateway's (IAM, authorizers), not the handler's.
+    """
     loaded: list[Any] = []
+    lock = threading.Lock()
 
     def get_model() -> Any:
-        if not loaded:
-            is_factory = callable(model) and not hasattr(model, "invoke")
-            loaded.append(model() if is_factory else model)  # type: ignore[operator]
+        with lock:
+            if not loaded:
+                is_factory = callable(model) and not hasattr(model, "invoke")
+                loaded.append(model() if is_factory else model)  # type: ignore[operator]
         return loaded[0]
 
-    def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
-        proxied = isinstance(event, Mapping) and "body" in event and "messages" not in event
-
-        def answer(status: int, body: Mapping[str, Any]) -> dict[str, Any]:
-            if proxied:
-                return _proxy_response(status, body)
-            return dict(body) if status == 200 else {"statusCode": status, **body}
-
-        if not isinstance(event, Mapping):
-            return answer(400, _error("the event must be a JSON object"))
-        payload: Any = event
-        if proxied:
-            method = (
-                event.get("httpMethod")
-                or event.get("requestContext", {}).get("http", {}).get("method")
-                or "POST"
-            )
-            if str(method).upper() != "POST":
-                return answer(405, _error(f"use POST, not {method}"))
-            raw = event.get("body") or ""
-            if _body_bytes(raw, bool(event.get("isBase64Encoded"))) > max_body_bytes:
-                return answer(413, _too_large(max_body_bytes))
-            try:
-                if event.get("isBase64Encoded"):
-                    raw = base64.b64decode(raw, validate=True).decode("utf-8")
-                payload = json.loads(raw)
-            except (binascii.Error, UnicodeDecodeError, json.JSONDecodeError) as exc:
-                return answer(400, _error(f"the request body is not valid JSON: {exc}"))
+    def complete_payload(payload: Any) -> tuple[int, dict[str, Any]]:
         if not isinstance(payload, Mapping):
-            return answer(400, _error("the request body must be a JSON object"))
+            return 400, _error("the request body must be a JSON object")
         try:
             request = ChatCompletionRequest.model_validate(payload)
         except ValidationError as exc:
             message, param = _describe(list(exc.errors()))
-            return answer(400, _error(message, param))
+            return 400, _error(message, param)
         try:
-            result = complete(get_model(), request)
+            return 200, complete(get_model(), request).model_dump()
         except ValueError as exc:
-            return answer(400, _value_error(exc))
-        return answer(200, result.model_dump())
+            return 400, _value_error(exc)
+
+    def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
+        if not isinstance(event, Mapping):
+            return {"statusCode": 400, **_error("the event must be a JSON object")}
+        shape = _event_shape(event)
+        if shape == "direct":
+            status, body = complete_payload(event)
+            return body if status == 200 else {"statusCode": status, **body}
+        method, path = _method_and_path(event, shape, base_path)
+        if path not in _ROUTES and "path" not in event and "rawPath" not in event:
+            path = "/"  # a proxied event without a path (a test, a hand-written invoke)
+        if path not in _ROUTES:
+            routes = ", ".join(f"{m} {p}" for p, (m, _) in _ROUTES.items() if p.startswith("/v1"))
+            message = f"no route for {method} {path}: this function answers {routes}, GET /healthz"
+            return _proxy_response(404, _error(message, code="not_found"))
+        allowed, route = _ROUTES[path]
+        if method != allowed:
+            refusal = _error(f"use {allowed} for {path}, not {method}", code="method_not_allowed")
+            return _proxy_response(405, refusal, {"Allow": allowed})
+        if route == "health":
+            return _proxy_response(200, {"status": "ok", "loaded": bool(loaded)})
+        if route == "models":
+            name = _model_id(get_model())
+            data = [{"id": name, "object": "model", "created": 0, "owned_by": "cosmo"}]
+            return _proxy_response(200, {"object": "list", "data": data})
+        if _body_bytes(event.get("body"), bool(event.get("isBase64Encoded"))) > max_body_bytes:
+            return _proxy_response(413, _too_large(max_body_bytes))
+        try:
+            payload = _proxied_payload(event)
+        except ValueError as exc:
+            return _proxy_response(400, _error(str(exc)))
+        return _proxy_response(*complete_payload(payload))
 
     return handler
 
@@ -646,5 +730,9 @@ def _default_lambda_model() -> Any:
     return CosmoChatModel.load(os.environ.get("COSMO_MODEL_DIR") or None)
 
 
-lambda_handler = make_lambda_handler(_default_lambda_model)
-"""The AWS Lambda entry point (``cosmo_agent.model.serve.lambda_handler``)."""
+lambda_handler = make_lambda_handler(
+    _default_lambda_model, base_path=os.environ.get("COSMO_LAMBDA_BASE_PATH", "")
+)
+"""The AWS Lambda entry point (``cosmo_agent.model.serve.lambda_handler``): the model from
+``COSMO_MODEL_DIR`` (default: the embedded Cosmo), loaded on the first request that needs it;
+``COSMO_LAMBDA_BASE_PATH``: a custom domain's API mapping path, taken off request paths."""

@@ -41,15 +41,18 @@ import importlib.util
 import json
 import logging
 import os
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal, NoReturn
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 __all__ = [
     "RECIPES",
+    "SAGEMAKER_BASE_DIR",
+    "TrainArgumentError",
     "TrainConfig",
     "TrainResult",
     "assistant_labels",
@@ -773,6 +776,125 @@ def train(config: TrainConfig, *, callbacks: Sequence[Any] = ()) -> TrainResult:
 # --------------------------------------------------------------------------------------------
 # Command line and SageMaker.
 
+SAGEMAKER_BASE_DIR: Final = "/opt/ml"
+"""A SageMaker training container's root; ``SAGEMAKER_BASE_DIR`` (the training toolkit's own
+variable) moves it, e.g. to a test's temporary directory."""
+
+_TRAIN_CHANNELS: Final = ("train", "training")
+"""Channel names read as the training conversations (``training``: the SageMaker SDK's name
+for ``estimator.fit("s3://...")``)."""
+
+_VALIDATION_CHANNELS: Final = ("validation", "eval")
+
+
+class TrainArgumentError(ValueError):
+    """A command-line flag or hyperparameter that training cannot use; the message names it."""
+
+
+@dataclass(frozen=True)
+class _SageMakerLayout:
+    """The directories of a SageMaker training container, from its environment.
+
+    ``<base>/input/config`` (hyperparameters.json, resourceconfig.json), ``<base>/input/data/
+    <channel>``, ``<base>/model`` (uploaded as model.tar.gz), ``<base>/output`` (``failure``),
+    ``<base>/output/data`` (uploaded as output.tar.gz), ``<base>/checkpoints``. The toolkit's
+    ``SM_INPUT_CONFIG_DIR``, ``SM_INPUT_DIR``, ``SM_MODEL_DIR``, ``SM_OUTPUT_DIR`` and
+    ``SM_OUTPUT_DATA_DIR`` override each.
+    """
+
+    active: bool
+    config_dir: Path
+    data_dir: Path
+    model_dir: Path
+    output_dir: Path
+    output_data_dir: Path
+    checkpoint_dir: Path
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> _SageMakerLayout:
+        base = Path(environ.get("SAGEMAKER_BASE_DIR") or SAGEMAKER_BASE_DIR)
+        config_dir = Path(environ.get("SM_INPUT_CONFIG_DIR") or base / "input" / "config")
+        output_dir = Path(environ.get("SM_OUTPUT_DIR") or base / "output")
+        active = (
+            any(k.startswith("SM_") for k in environ)
+            or "SAGEMAKER_BASE_DIR" in environ
+            or "TRAINING_JOB_NAME" in environ  # set in every training container, toolkit or not
+            or (config_dir / "hyperparameters.json").is_file()
+        )
+        return cls(
+            active=active,
+            config_dir=config_dir,
+            data_dir=Path(environ.get("SM_INPUT_DIR") or base / "input") / "data",
+            model_dir=Path(environ.get("SM_MODEL_DIR") or base / "model"),
+            output_dir=output_dir,
+            output_data_dir=Path(environ.get("SM_OUTPUT_DATA_DIR") or output_dir / "data"),
+            checkpoint_dir=base / "checkpoints",
+        )
+
+    def channels(self, environ: Mapping[str, str]) -> dict[str, str]:
+        """Channel name (lower case) -> directory: ``SM_CHANNEL_<NAME>``, else the
+        directories under ``input/data`` (a container run without the training toolkit)."""
+        named = {
+            key.removeprefix("SM_CHANNEL_").lower(): value
+            for key, value in environ.items()
+            if key.startswith("SM_CHANNEL_") and value
+        }
+        if named or "SM_CHANNELS" in environ or not self.data_dir.is_dir():
+            return named
+        return {p.name.lower(): str(p) for p in sorted(self.data_dir.iterdir()) if p.is_dir()}
+
+    def hyperparameters(self, environ: Mapping[str, str]) -> dict[str, Any]:
+        """``hyperparameters.json`` (values JSON-decoded where they parse, as the toolkit
+        does), then ``SM_HPS``; the ``sagemaker_*`` entries the SDK adds are left out."""
+        values: dict[str, Any] = {}
+        path = self.config_dir / "hyperparameters.json"
+        if path.is_file():
+            values.update({k: _decode_hyperparameter(v) for k, v in _read_json(path).items()})
+        if environ.get("SM_HPS"):
+            values.update(json.loads(environ["SM_HPS"]))
+        return {
+            k.replace("-", "_"): v for k, v in values.items() if not k.startswith("sagemaker_")
+        }
+
+    def hosts(self, environ: Mapping[str, str]) -> tuple[str, list[str]]:
+        """(current host, all hosts): ``SM_CURRENT_HOST``/``SM_HOSTS``, else
+        ``resourceconfig.json``, else one local host."""
+        if environ.get("SM_HOSTS"):
+            return environ.get("SM_CURRENT_HOST", "algo-1"), list(json.loads(environ["SM_HOSTS"]))
+        path = self.config_dir / "resourceconfig.json"
+        if path.is_file():
+            resources = _read_json(path)
+            return str(resources.get("current_host", "algo-1")), list(resources.get("hosts", []))
+        return environ.get("SM_CURRENT_HOST", "algo-1"), []
+
+    def write_failure(self, reason: str) -> Path:
+        """``<output>/failure``: SageMaker shows its first 1024 characters as the job's
+        FailureReason."""
+        self.output_dir.mkdir(parents=True, exist_ok=True)
+        path = self.output_dir / "failure"
+        path.write_text(reason if reason.endswith("\n") else reason + "\n")
+        return path
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        value = json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise TrainArgumentError(f"{path} is not JSON: {exc}") from exc
+    if not isinstance(value, dict):
+        raise TrainArgumentError(f"{path} should hold a JSON object")
+    return value
+
+
+def _decode_hyperparameter(value: Any) -> Any:
+    """``"3"`` -> 3, ``'"cosmo-tiny"'`` -> ``"cosmo-tiny"``, ``"cosine"`` -> ``"cosine"``."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError:
+        return value
+
 
 def _sagemaker_channel_file(directory: str, split: str) -> str:
     """``<dir>/<split>.jsonl``, or the channel's only conversation file."""
@@ -783,46 +905,62 @@ def _sagemaker_channel_file(directory: str, split: str) -> str:
     candidates = sorted(p for p in base.glob("*.jsonl") if not p.name.startswith("text-"))
     if len(candidates) == 1:
         return str(candidates[0])
-    raise FileNotFoundError(
+    raise TrainArgumentError(
         f"SageMaker channel {directory} should hold {split}.jsonl (or exactly one .jsonl file); "
         f"found {[p.name for p in candidates]}"
     )
 
 
+def _first_channel(channels: Mapping[str, str], names: Sequence[str]) -> str | None:
+    return next((channels[n] for n in names if n in channels), None)
+
+
 def sagemaker_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
-    """TrainConfig fields implied by SageMaker's ``SM_*`` environment variables."""
-    out: dict[str, Any] = {}
-    if environ.get("SM_HPS"):
-        hps = json.loads(environ["SM_HPS"])
-        hps = {k.replace("-", "_"): v for k, v in hps.items() if not k.startswith("sagemaker_")}
-        out.update(hps)
-    if environ.get("SM_CHANNEL_TRAIN"):
-        channel = environ["SM_CHANNEL_TRAIN"]
-        out["train_file"] = _sagemaker_channel_file(channel, "train")
-        text = Path(channel) / "text-train.jsonl"
+    """TrainConfig fields implied by a SageMaker training container's conventions.
+
+    Hyperparameters (``/opt/ml/input/config/hyperparameters.json`` and ``SM_HPS``), channels
+    (``SM_CHANNEL_<NAME>`` or ``/opt/ml/input/data/<name>``: ``train``/``training``,
+    ``validation``/``eval``, ``base_model``, ``tokenizer``), ``SM_MODEL_DIR`` (the model),
+    ``SM_OUTPUT_DATA_DIR`` (metrics.json) and ``/opt/ml/checkpoints`` when the job syncs
+    checkpoints. Outside a container (no ``SM_*``, no ``SAGEMAKER_BASE_DIR``, no
+    ``TRAINING_JOB_NAME``, no ``/opt/ml/input/config/hyperparameters.json``): nothing.
+    """
+    layout = _SageMakerLayout.from_environ(environ)
+    if not layout.active:
+        return {}
+    out = layout.hyperparameters(environ)
+    channels = layout.channels(environ)
+    train_channel = _first_channel(channels, _TRAIN_CHANNELS)
+    if train_channel:
+        out["train_file"] = _sagemaker_channel_file(train_channel, "train")
+        text = Path(train_channel) / "text-train.jsonl"
         if text.exists() and "pretrain_text" not in out:
             out["pretrain_text"] = [str(text)]
-    if environ.get("SM_CHANNEL_VALIDATION"):
-        out["validation_file"] = _sagemaker_channel_file(
-            environ["SM_CHANNEL_VALIDATION"], "validation"
-        )
-    if environ.get("SM_CHANNEL_BASE_MODEL"):
-        out["base_model"] = environ["SM_CHANNEL_BASE_MODEL"]
-    if environ.get("SM_CHANNEL_TOKENIZER"):
-        out["tokenizer"] = environ["SM_CHANNEL_TOKENIZER"]
-    if environ.get("SM_MODEL_DIR"):
-        out["output_dir"] = environ["SM_MODEL_DIR"]
-    if environ.get("SM_OUTPUT_DATA_DIR"):
-        out["metrics_dir"] = environ["SM_OUTPUT_DATA_DIR"]
-        # /opt/ml/checkpoints is synced to S3 when the job configures checkpointing.
-        spot = Path("/opt/ml/checkpoints")
-        fallback = Path(environ["SM_OUTPUT_DATA_DIR"]) / "checkpoints"
-        out.setdefault("checkpoint_dir", str(spot if spot.is_dir() else fallback))
+    validation_channel = _first_channel(channels, _VALIDATION_CHANNELS)
+    if validation_channel:
+        out["validation_file"] = _sagemaker_channel_file(validation_channel, "validation")
+    elif train_channel and (Path(train_channel) / "validation.jsonl").exists():
+        out["validation_file"] = str(Path(train_channel) / "validation.jsonl")  # a whole corpus
+    if "base_model" in channels:
+        out["base_model"] = channels["base_model"]
+    if "tokenizer" in channels:
+        out["tokenizer"] = channels["tokenizer"]
+    out["output_dir"] = str(layout.model_dir)
+    out["metrics_dir"] = str(layout.output_data_dir)
+    # <base>/checkpoints is synced to S3 when the job configures checkpointing.
+    spot = layout.checkpoint_dir
+    fallback = layout.output_data_dir / "checkpoints"
+    out.setdefault("checkpoint_dir", str(spot if spot.is_dir() else fallback))
     return out
 
 
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # argparse would exit 2 from deep inside
+        raise TrainArgumentError(message)
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="cosmo-agent model train",
         description="Train Cosmo (recipes: " + ", ".join(RECIPES) + ").",
     )
@@ -836,25 +974,43 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _coerce_cli(name: str, value: str) -> Any:
+    """A flag's text as the field wants it; lists as JSON, Python repr (the SageMaker
+    toolkit's ``str(list)``) or commas."""
+    import ast
+
     annotation = str(TrainConfig.model_fields[name].annotation)
     if "list" in annotation:
         if value.startswith("["):
-            return json.loads(value)
+            try:
+                return json.loads(value)
+            except json.JSONDecodeError:
+                try:
+                    return ast.literal_eval(value)
+                except (ValueError, SyntaxError) as exc:
+                    raise TrainArgumentError(f"--{name} {value}: not a list ({exc})") from exc
         parts = [v for v in value.split(",") if v]
         if name == "lora_target_modules" and len(parts) == 1:
             return parts[0]
         return parts
-    if value in ("None", "null") and "None" in annotation:
-        return None
+    if value in ("None", "null", "") and "None" in annotation:
+        return None  # the toolkit passes None as an empty argument
     return value
 
 
 def config_from_args(
     argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None
 ) -> TrainConfig:
-    """Recipe defaults < ``--config`` file < SageMaker environment < command-line flags."""
+    """Recipe defaults < ``--config`` file < SageMaker environment < command-line flags.
+
+    A leading ``train`` word is skipped: a container without the training toolkit is run as
+    ``<entrypoint> train``. :class:`TrainArgumentError` (a ``ValueError``) names a flag or
+    hyperparameter that cannot be used.
+    """
     environ = os.environ if environ is None else environ
-    ns = _parser().parse_args(argv)
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["train"]:
+        args = args[1:]
+    ns = _parser().parse_args(args)
     values: dict[str, Any] = {}
     if ns.config:
         text = Path(ns.config).read_text()
@@ -870,17 +1026,69 @@ def config_from_args(
         if raw is not None:
             values[name] = _coerce_cli(name, raw)
     recipe = str(values.pop("recipe", "cosmo-tiny"))
-    return TrainConfig.from_recipe(recipe, **values)
+    try:
+        return TrainConfig.from_recipe(recipe, **values)
+    except ValidationError as exc:
+        raise TrainArgumentError(_describe_invalid(exc)) from exc
+
+
+def _describe_invalid(exc: ValidationError) -> str:
+    """Each invalid hyperparameter on a line: its name, the value given and what is wanted."""
+    lines = []
+    for error in exc.errors():
+        name = ".".join(str(p) for p in error["loc"])
+        if error["type"] == "extra_forbidden":
+            lines.append(
+                f"unknown hyperparameter {name!r}: not a TrainConfig field "
+                "(python -m cosmo_agent.model.train --help lists them)"
+            )
+        else:
+            lines.append(f"hyperparameter {name}={error['input']!r}: {error['msg']}")
+    return "; ".join(lines)
+
+
+def _log_hosts(layout: _SageMakerLayout, environ: Mapping[str, str]) -> None:
+    current, hosts = layout.hosts(environ)
+    gpus = environ.get("SM_NUM_GPUS", "?")
+    logger.info("SageMaker host %s of %s, %s GPU(s)", current, hosts or [current], gpus)
+    if len(hosts) > 1 and "WORLD_SIZE" not in os.environ:
+        logger.warning(
+            "%d hosts but no torchrun/accelerate launcher (WORLD_SIZE unset): each host trains "
+            "its own copy; set distribution={'torch_distributed': {'enabled': True}} on the "
+            "estimator for data parallel training",
+            len(hosts),
+        )
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     """``python -m cosmo_agent.model.train`` (also the SageMaker entry point).
 
-    Prints ``{"output_dir": ..., "metrics": {...}}`` as one JSON line.
+    Prints ``{"output_dir": ..., "metrics": {...}}`` as one JSON line and returns 0. A flag or
+    hyperparameter that cannot be used: one line on stderr, exit status 2. In a SageMaker
+    container either failure, or any error while training, is also written to
+    ``/opt/ml/output/failure`` (the job's FailureReason); training errors are then raised.
     """
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    config = config_from_args(argv, environ)
-    result = train(config)
+    environ = os.environ if environ is None else environ
+    layout = _SageMakerLayout.from_environ(environ)
+    try:
+        config = config_from_args(argv, environ)
+    except (TrainArgumentError, FileNotFoundError, json.JSONDecodeError) as exc:
+        reason = f"cosmo-agent model train: {exc}"
+        if layout.active:
+            layout.write_failure(f"{type(exc).__name__}: {reason}")
+        print(f"error: {reason}", file=sys.stderr)
+        return 2
+    if layout.active:
+        _log_hosts(layout, environ)
+    try:
+        result = train(config)
+    except Exception as exc:
+        if layout.active:
+            import traceback
+
+            layout.write_failure(f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc()}")
+        raise
     if int(os.environ.get("RANK", "0")) == 0:
         summary = {"output_dir": result.output_dir, "metrics": result.metrics}
         print(json.dumps(summary, default=str))
