@@ -333,6 +333,7 @@ class _Rates:
     log_det: FloatArray  # log det of the relative position covariance (km⁶)
     speed: FloatArray  # relative speed of the mode, km/s
     converged: NDArray[np.bool_]
+    expansion: FloatArray  # (n, 2, 6) the converged expansion elements (epoch), warm starts
 
     def taken(self, mask: NDArray[np.bool_]) -> _Rates:
         return _Rates(*(getattr(self, f)[mask] for f in _RATE_FIELDS))
@@ -344,27 +345,29 @@ class _Rates:
         )
 
 
-_RATE_FIELDS: Final = ("t", "ncdot", "md2", "log_det", "speed", "converged")
+_RATE_FIELDS: Final = ("t", "ncdot", "md2", "log_det", "speed", "converged", "expansion")
 
 
 def _peak_overlap(
-    model: EncounterModel, t: FloatArray
-) -> tuple[FloatArray, FloatArray, NDArray[np.bool_]]:
+    model: EncounterModel, t: FloatArray, start: FloatArray | None = None
+) -> tuple[FloatArray, FloatArray, FloatArray, NDArray[np.bool_]]:
     """Expansion states and Jacobians at the peak overlap point, for every time in ``t``.
 
     Returns (xu, js, converged): the states (2, n, 6) about which each object's
     distribution is linearised, the Jacobians dX(t)/dE0 (2, n, 6, 6) there (object 1,
-    object 2 on the first axis: both go through each step in one array call), and a
-    convergence mask.  Every time iterates on its own; a time's result does not depend
-    on the other times passed with it.
+    object 2 on the first axis: both go through each step in one array call), the
+    expansion elements (epoch form, (2, n, 6)) and a convergence mask.  Every time
+    iterates on its own, from the mean elements or from ``start`` (the expansion
+    converged at a nearby time: one iteration fewer, the same fixed point to the
+    convergence tolerance; Pc moves by under 1e-8 of itself on the CARA cases).
     """
     h = model.hbr_km
     floor = (_FCLIP * h) ** 2
     n = t.size
     e0 = np.stack([np.broadcast_to(e, (n, 6)) for e in (model.elements1, model.elements2)])
     q = np.stack([model.covariance1, model.covariance2])[:, None]
-    xs, js = state_jacobian(e0, t)
-    es = e0.copy()
+    es = e0.copy() if start is None else np.array(start)
+    xs, js = state_jacobian(es, t)
     active = np.ones(n, dtype=bool)
     converged = np.zeros(n, dtype=bool)
     mup_old = np.full((n, 3), np.nan)
@@ -377,7 +380,7 @@ def _peak_overlap(
         idx = np.flatnonzero(active)
         j = js[:, idx]
         xu = xs[:, idx]
-        if iteration > 0:
+        if iteration > 0 or start is not None:
             xu = xu + np.einsum("knij,knj->kni", j, _element_offset(e0[:, idx], es[:, idx]))
         p = j @ q @ np.swapaxes(j, -1, -2)
         ainv, _ = _clipped_inverse(p[..., :3, :3], floor)
@@ -426,7 +429,7 @@ def _peak_overlap(
         mup_old[idx] = mup
         active[idx[finished]] = False
     xu = xs + np.einsum("knij,knj->kni", js, _element_offset(e0.copy(), es))
-    return xu, js, converged
+    return xu, js, es, converged
 
 
 def _pole_frames(axis: FloatArray) -> FloatArray:
@@ -542,17 +545,20 @@ def _slab_flux(
     return out
 
 
-def _rates(model: EncounterModel, t: FloatArray, reference: float = 0.0) -> _Rates:
+def _rates(
+    model: EncounterModel, t: FloatArray, reference: float = 0.0, known: _Rates | None = None
+) -> _Rates:
     """Ṅc at each time: the flux of relative probability into the hard-body sphere.
 
     A time whose upper bound on Ṅc (the whole sphere at its smallest Mahalanobis
     distance, with the largest possible flux) is below ``_SKIP`` times the largest
     rate known (``reference``, or the largest of the first few times computed) is set to 0
-    without integrating: far below the 1e-6 cutoff that shapes the refinement.
+    without integrating: far below the 1e-6 cutoff that shapes the refinement.  ``known``
+    (the times computed so far) gives each time its peak-overlap start.
     """
     t = np.asarray(t, dtype=np.float64)
     h = model.hbr_km
-    xu, js, conv = _peak_overlap(model, t)
+    xu, js, es, conv = _peak_overlap(model, t, _warm_start(known, t))
     q = np.stack([model.covariance1, model.covariance2])[:, None]
     ps = (js @ q @ np.swapaxes(js, -1, -2)).sum(axis=0)
     a, b, c = ps[:, :3, :3], ps[:, 3:, :3], ps[:, 3:, 3:]
@@ -584,7 +590,17 @@ def _rates(model: EncounterModel, t: FloatArray, reference: float = 0.0) -> _Rat
         ncdot[keep] = _sphere_flux(lin, h, keep)
     ncdot[ncdot <= _NCDOT_TINY] = 0.0
     ncdot[~conv] = np.nan
-    return _Rates(t, ncdot, md2, np.log(det), np.linalg.norm(vu, axis=-1), conv)
+    expansion = np.swapaxes(es, 0, 1)
+    return _Rates(t, ncdot, md2, np.log(det), np.linalg.norm(vu, axis=-1), conv, expansion)
+
+
+def _warm_start(known: _Rates | None, t: FloatArray) -> FloatArray | None:
+    """Each time's peak-overlap start: the converged expansion of the nearest known time."""
+    if known is None or not known.converged.any():
+        return None
+    ok = np.flatnonzero(known.converged)
+    near = np.argmin(np.abs(t[:, None] - known.t[ok][None, :]), axis=1)
+    return np.asarray(np.swapaxes(known.expansion[ok[near]], 0, 1))
 
 
 # ----------------------------------------------------------------------------- time refinement
@@ -629,7 +645,8 @@ def _refine(
     A peak with a wide gap beside it is approached one halving a round; a round that
     adds few times computes the next ``_SPECULATE`` halvings too (one array call costs
     about what one time does) and keeps them aside, merged only when a later round asks
-    for exactly those times, so the ephemeris is the one round-by-round refinement gives.
+    for exactly those times.  Times after the first round start their peak-overlap
+    iteration from the nearest converged time's expansion.
     """
     rates = _rates(model, np.linspace(lo, hi, neph))
     step0 = max((hi - lo) / 2, abs(lim_lo) / (_MAX_ROUNDS / 3), abs(lim_hi) / (_MAX_ROUNDS / 3))
@@ -677,7 +694,7 @@ def _refine(
             return rates, True
         if spare is None or not np.isin(new_t, spare.t).all():
             known = float(np.nanmax(rates.ncdot)) if rates.converged.any() else 0.0
-            spare = _rates(model, np.union1d(new_t, ahead), known)
+            spare = _rates(model, np.union1d(new_t, ahead), known, rates)
         rates = rates.merged(spare.taken(np.isin(spare.t, new_t)))
         spare = spare.taken(~np.isin(spare.t, new_t))
     return rates, False
