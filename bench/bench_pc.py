@@ -1,6 +1,6 @@
 """Collision probability: 3-D Pc per event and Monte Carlo wall time, beside 2-D Foster.
 
-Run: .venv/bin/python bench/bench_pc.py [--parts pc3d,mc] [--repeats N]
+Run: .venv/bin/python bench/bench_pc.py [--parts pc3d,mc] [--repeats N] [--baseline REV]
 
 Parts:
 - pc3d: per-event time of Hall's 3-D Pc (``orbital.pc3d.pc3d_hall``, default window) and,
@@ -8,6 +8,9 @@ Parts:
   CARA's operational CDMs: TERRA vs CZ-4 debris (4.5 km/s), CARA's testSimilarTo2D
   (3.8 km/s), METOP-A vs a Fengyun-1C fragment (67 m/s), Alfano case 7 (0.2 m/s).
   Median of ``--repeats`` runs after one warm-up (target: <= 50 ms per event);
+  ``--baseline REV`` also times ``orbital/pc3d.py`` as git revision REV had it, in the
+  same run, interleaved with the current one (e.g. ``--baseline 83bc275``, before issue
+  19's speed-up);
 - mc: Monte Carlo to ±5 % (95 % Clopper-Pearson interval) on TERRA, Pc 1.2e-3, over the
   3-D method's encounter window (target: <= 60 s on 2 cores), beside the 2-D and 3-D
   values of the same event and their times.
@@ -19,11 +22,16 @@ from __future__ import annotations
 
 import argparse
 import functools
+import importlib.util
 import json
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 from numpy.typing import NDArray
@@ -67,28 +75,59 @@ EVENTS: dict[str, tuple[Callable[[], Six], float]] = {
 }  # fmt: skip
 
 
-def _median_s(fn: Callable[[], object], repeats: int) -> float:
-    fn()  # warm-up: caches the sphere rules, imports
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+def _module_at(rev: str) -> ModuleType:
+    """``orbital/pc3d.py`` as git revision ``rev`` had it, imported as its own module."""
+    root = Path(__file__).resolve().parents[1]
+    text = subprocess.run(
+        ["git", "show", f"{rev}:orbital/pc3d.py"], cwd=root, check=True,
+        capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    path = Path(tempfile.mkdtemp()) / "pc3d_baseline.py"
+    path.write_text(text)
+    spec = importlib.util.spec_from_file_location("pc3d_baseline", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["pc3d_baseline"] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
 
 
-def pc3d(repeats: int) -> None:
-    print(f"[pc3d] median of {repeats} runs per event")
+def pc3d(repeats: int, baseline: str | None = None) -> None:
+    old = _module_at(baseline) if baseline else None
+    print(f"[pc3d] median of {repeats} runs per event" + (f", beside {baseline}" if old else ""))
     for name, (load, hbr_km) in EVENTS.items():
         s = load()
         plane = encounter_plane(s[0], s[1], s[2], s[3], s[4], s[5])
-        t2 = _median_s(functools.partial(collision_probability, plane, hbr_km), repeats)
-        t3 = _median_s(functools.partial(pc3d_hall, *s[:6], hbr_km=hbr_km), repeats)
+        fns = [
+            functools.partial(collision_probability, plane, hbr_km),
+            functools.partial(pc3d_hall, *s[:6], hbr_km=hbr_km),
+        ]
+        if old is not None:
+            fns.append(functools.partial(old.pc3d_hall, *s[:6], hbr_km=hbr_km))
+        times = _interleaved_s(fns, repeats)
+        t2, t3 = times[0], times[1]
         pc2, res = float(collision_probability(plane, hbr_km).pc), pc3d_hall(*s, hbr_km=hbr_km)
+        then = ""
+        if old is not None:
+            before = old.pc3d_hall(*s, hbr_km=hbr_km)
+            then = f" | {baseline} {times[2] * 1e3:7.1f} ms, Pc {before.pc:.10e}"
         print(
-            f"  {name:32s} 2-D {pc2:9.3e} in {t2 * 1e3:6.2f} ms | 3-D {res.pc:9.3e} in"
-            f" {t3 * 1e3:7.1f} ms ({t3 / t2:6.0f}x 2-D, {res.t_s.size} ephemeris points)"
+            f"  {name:32s} 2-D {pc2:9.3e} in {t2 * 1e3:6.2f} ms | 3-D {res.pc:.10e} in"
+            f" {t3 * 1e3:7.1f} ms ({t3 / t2:6.0f}x 2-D, {res.t_s.size} ephemeris points){then}"
         )
+
+
+def _interleaved_s(fns: list[Callable[[], object]], repeats: int) -> list[float]:
+    """Median seconds of each function, run in turn ``repeats`` times after a warm-up."""
+    for fn in fns:
+        fn()
+    times: list[list[float]] = [[] for _ in fns]
+    for _ in range(repeats):
+        for fn, out in zip(fns, times, strict=True):
+            t0 = time.perf_counter()
+            fn()
+            out.append(time.perf_counter() - t0)
+    return [statistics.median(t) for t in times]
 
 
 def mc() -> None:
@@ -120,10 +159,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--parts", default="pc3d,mc")
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--baseline", help="git revision whose pc3d.py is timed beside")
     args = parser.parse_args()
     parts = set(args.parts.split(","))
     if "pc3d" in parts:
-        pc3d(args.repeats)
+        pc3d(args.repeats, args.baseline)
     if "mc" in parts:
         mc()
 
