@@ -29,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
 
@@ -117,7 +117,7 @@ def pc3d(repeats: int, baseline: str | None = None) -> None:
         )
 
 
-def _interleaved_s(fns: list[Callable[[], object]], repeats: int) -> list[float]:
+def _interleaved_s(fns: Sequence[Callable[[], object]], repeats: int) -> list[float]:
     """Median seconds of each function, run in turn ``repeats`` times after a warm-up."""
     for fn in fns:
         fn()
