@@ -118,7 +118,7 @@ _NEPH: Final = 101  # initial ephemeris points across the conjunction bounds
 _MAX_ROUNDS: Final = 250  # refinement rounds before giving up
 # Halvings toward a rate peak computed ahead in one call, in refinement rounds that add
 # at most _SPECULATE_BELOW times: one array call costs about what one time does.
-_SPECULATE: Final = 8
+_SPECULATE: Final = 10
 _SPECULATE_BELOW: Final = 2
 _NCDOT_PEAK_TOL: Final = 0.2  # a peak's neighbour differing by more is bisected
 _NCSUM_TOL: Final = 0.02  # a trapezoid panel holding more of Nc is bisected
