@@ -598,13 +598,15 @@ def _method_and_path(
     if shape == "http":
         method = (context.get("http") or {}).get("method") or "POST"
         path = str(event.get("rawPath") or "/")
-        stage = context.get("stage")
-        # An HTTP API's named stage is part of rawPath ($default is not); a REST API's never.
-        if stage and stage != "$default" and (path + "/").startswith(f"/{stage}/"):
-            path = path[len(stage) + 1 :] or "/"
     else:
         method = event.get("httpMethod") or "POST"
         path = str(event.get("path") or "/")
+    stage = context.get("stage")
+    # An HTTP API's named stage is part of its paths (payload 2.0 and 1.0, which says
+    # version "1.0"); $default is not, and a REST API's stage never is.
+    from_http_api = shape == "http" or event.get("version") == "1.0"
+    if from_http_api and stage and stage != "$default" and (path + "/").startswith(f"/{stage}/"):
+        path = path[len(stage) + 1 :] or "/"
     if base_path and (path + "/").startswith(base_path.rstrip("/") + "/"):
         path = path[len(base_path.rstrip("/")) :] or "/"
     return str(method).upper(), (path.rstrip("/") or "/")
@@ -640,11 +642,16 @@ def _proxied_payload(event: Mapping[str, Any]) -> Any:
         raise ValueError(
             "the request body is empty: POST the chat completion request as a JSON object"
         )
-    try:
-        if event.get("isBase64Encoded"):
+    if event.get("isBase64Encoded"):
+        try:
             raw = base64.b64decode(raw, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError) as exc:
+            raise ValueError(
+                f"the request body is marked isBase64Encoded but is not base64 of UTF-8 text: {exc}"
+            ) from exc
+    try:
         return json.loads(raw)
-    except (binascii.Error, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except json.JSONDecodeError as exc:
         raise ValueError(f"the request body is not valid JSON: {exc}") from exc
 
 

@@ -849,7 +849,7 @@ class _SageMakerLayout:
         values: dict[str, Any] = {}
         path = self.config_dir / "hyperparameters.json"
         if path.is_file():
-            values.update({k: _decode_hyperparameter(v) for k, v in _read_json(path).items()})
+            values.update({k: _decode_hyperparameter(k, v) for k, v in _read_json(path).items()})
         if environ.get("SM_HPS"):
             values.update(json.loads(environ["SM_HPS"]))
         return {
@@ -886,14 +886,16 @@ def _read_json(path: Path) -> dict[str, Any]:
     return value
 
 
-def _decode_hyperparameter(value: Any) -> Any:
-    """``"3"`` -> 3, ``'"cosmo-tiny"'`` -> ``"cosmo-tiny"``, ``"cosine"`` -> ``"cosine"``."""
+def _decode_hyperparameter(name: str, value: Any) -> Any:
+    """``"3"`` -> 3, ``'"cosmo-tiny"'`` -> ``"cosmo-tiny"``; text that is not JSON is read as
+    the flag would be (``"cosine"``, ``"q_proj,v_proj"``, ``""`` for an optional field)."""
     if not isinstance(value, str):
         return value
     try:
         return json.loads(value)
     except json.JSONDecodeError:
-        return value
+        key = name.replace("-", "_")
+        return _coerce_cli(key, value) if key in TrainConfig.model_fields else value
 
 
 def _sagemaker_channel_file(directory: str, split: str) -> str:
@@ -963,6 +965,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="cosmo-agent model train",
         description="Train Cosmo (recipes: " + ", ".join(RECIPES) + ").",
+        allow_abbrev=False,  # a misspelt hyperparameter must not land on a longer field
     )
     parser.add_argument("--config", help="JSON or YAML file of TrainConfig fields")
     for name, info in TrainConfig.model_fields.items():
@@ -1010,7 +1013,10 @@ def config_from_args(
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == ["train"]:
         args = args[1:]
-    ns = _parser().parse_args(args)
+    ns, unknown = _parser().parse_known_args(args)
+    if unknown:
+        names = [a.lstrip("-") for a in unknown if a.startswith("-")] or unknown
+        raise TrainArgumentError(_unknown(", ".join(names)))
     values: dict[str, Any] = {}
     if ns.config:
         text = Path(ns.config).read_text()
@@ -1038,13 +1044,17 @@ def _describe_invalid(exc: ValidationError) -> str:
     for error in exc.errors():
         name = ".".join(str(p) for p in error["loc"])
         if error["type"] == "extra_forbidden":
-            lines.append(
-                f"unknown hyperparameter {name!r}: not a TrainConfig field "
-                "(python -m cosmo_agent.model.train --help lists them)"
-            )
+            lines.append(_unknown(name))
         else:
-            lines.append(f"hyperparameter {name}={error['input']!r}: {error['msg']}")
+            lines.append(f"hyperparameter {name}={error['input']}: {error['msg']}")
     return "; ".join(lines)
+
+
+def _unknown(names: str) -> str:
+    return (
+        f"unknown hyperparameter {names}: not a TrainConfig field "
+        "(python -m cosmo_agent.model.train --help lists them)"
+    )
 
 
 def _log_hosts(layout: _SageMakerLayout, environ: Mapping[str, str]) -> None:
@@ -1073,7 +1083,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     layout = _SageMakerLayout.from_environ(environ)
     try:
         config = config_from_args(argv, environ)
-    except (TrainArgumentError, FileNotFoundError, json.JSONDecodeError) as exc:
+    except (ValueError, FileNotFoundError) as exc:  # TrainArgumentError, an unknown recipe
         reason = f"cosmo-agent model train: {exc}"
         if layout.active:
             layout.write_failure(f"{type(exc).__name__}: {reason}")

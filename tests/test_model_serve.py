@@ -294,7 +294,7 @@ def test_lambda_direct_invocation_and_lazy_factory(fake: FakeChat) -> None:
 @pytest.mark.parametrize(("event", "status", "why"), [
     ({"httpMethod": "POST", "body": "{not json"}, 400, "not valid JSON"),
     ({"httpMethod": "POST", "body": "[1, 2]"}, 400, "must be a JSON object"),
-    ({"httpMethod": "POST", "body": "!!", "isBase64Encoded": True}, 400, "not valid JSON"),
+    ({"httpMethod": "POST", "body": "!!", "isBase64Encoded": True}, 400, "is not base64"),
     ({"httpMethod": "POST", "body": json.dumps({"messages": []})}, 400, "at least 1 item"),
     ({"httpMethod": "GET", "body": None}, 405, "use POST"),
     ({"httpMethod": "POST", "body": json.dumps({**PAYLOAD, "tool_choice": "always"})}, 400,
