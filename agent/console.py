@@ -125,6 +125,12 @@ def add_parsers(sub: Any) -> None:
         metavar="KEY",
         help="sign the approved plan with this Ed25519 private key (PEM or raw 32 bytes)",
     )
+    p.add_argument(
+        "--report",
+        metavar="REPORT.html",
+        help="also write the HTML operations report (one offline file: map, contacts, "
+        "conjunctions, space weather, the plan); needs the 'report' extra (plotly)",
+    )
     _planner_options(p)
     p = sub.add_parser("ask", help="answer one operator request (English or Korean) with tools")
     p.add_argument("text", help="the request")
@@ -349,6 +355,11 @@ def _plan(args: argparse.Namespace) -> int:
     mission, catalog = _planning_mission(args.mission)
     # the output folder and the signing key are checked before anything is asked or approved
     out = None if args.output is None else _output_path(args.output, "nothing was planned")
+    report = (
+        None
+        if args.report is None
+        else _output_path(args.report, "nothing was planned", "--report")
+    )
     signer = None if args.sign_key is None else _signing_key(args.sign_key)
     if args.checkpoint is not None:
         _check_checkpoint(args.checkpoint)
@@ -383,28 +394,37 @@ def _plan(args: argparse.Namespace) -> int:
                 f"{exc}; the {'approved ' if approved else ''}plan was saved to {where} instead"
                 " (JSON: cosmo-agent release can export it)"
             )
+    if report is not None:
+        from cosmo_agent.agent.report import ReportError, render_report
+
+        try:
+            data["report"] = str(render_report(result, mission, report))
+        except ReportError as exc:
+            failure = failure or f"--report: {exc}"
     if args.json:
         print(json.dumps({**data, "written": written}, ensure_ascii=False))
     else:
         _print_plan(result, written, args.output)
+        if "report" in data:
+            print(f"report {data['report']}")
     if failure is not None:
         raise UserError(failure)
     return 0 if result.ok else 1
 
 
-def _output_path(text: str, consequence: str) -> Path:
+def _output_path(text: str, consequence: str, option: str = "-o") -> Path:
     """``-o``: a file in a folder that exists and can be written (checked before any work)."""
     out = Path(text)
     folder = out.parent
     if not folder.is_dir():
         raise UserError(
-            f"-o {out}: the folder {folder} does not exist; create it or choose another path"
-            f" ({consequence})"
+            f"{option} {out}: the folder {folder} does not exist; create it or choose another"
+            f" path ({consequence})"
         )
     if out.is_dir():
-        raise UserError(f"-o {out} is a folder; give a file name in it ({consequence})")
+        raise UserError(f"{option} {out} is a folder; give a file name in it ({consequence})")
     if not os.access(folder, os.W_OK):
-        raise UserError(f"-o {out}: the folder {folder} is not writable ({consequence})")
+        raise UserError(f"{option} {out}: the folder {folder} is not writable ({consequence})")
     return out
 
 

@@ -44,7 +44,7 @@ from cosmo_agent.agent.graph import (
 from cosmo_agent.agent.intents import detect_language
 from cosmo_agent.agent.plan import CommandPlan
 from cosmo_agent.agent.planners import PlannerBackend, PlannerName, make_planner
-from cosmo_agent.agent.trace import TraceEntry, chat_messages
+from cosmo_agent.agent.trace import ToolRecord, TraceEntry, chat_messages, tool_records
 from cosmo_agent.agent.validator import ValidationReport
 from cosmo_agent.tools.mission import Mission, load_mission
 from cosmo_agent.tools.registry import ResultStore, ToolContext, openai_tools
@@ -74,6 +74,9 @@ class PlanResult:
     repairs: list[RepairRound] = field(default_factory=list)
     approval: dict[str, Any] | None = None
     pending: dict[str, Any] | None = None
+    records: list[ToolRecord] = field(default_factory=list)
+    """Each tool call of the run with its parsed JSON result or error, in call order (what
+    the HTML report draws: passes, schedule, screening, assessments, space weather)."""
 
     @property
     def ok(self) -> bool:
@@ -345,6 +348,7 @@ def _plan_result(state: AgentState, thread_id: str, pending: dict[str, Any] | No
         repairs=list(state.get("repairs", [])),
         approval=state.get("approval"),
         pending=pending,
+        records=tool_records(list(state.get("messages", []))),
     )
 
 
