@@ -28,6 +28,9 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
+from test_model_serve import TOOLS  # noqa: E402
+from test_model_train import TINY  # noqa: E402
+
 from cosmo_agent.model import corpus as C  # noqa: E402
 from cosmo_agent.model import serve as srv  # noqa: E402
 from cosmo_agent.model import tokenizer as T  # noqa: E402
@@ -35,24 +38,15 @@ from cosmo_agent.model.train import config_from_args, main  # noqa: E402
 
 EVENTS = Path(__file__).parent / "data" / "lambda"
 TINY_HPS = {  # a model that trains two steps in seconds on one CPU core
+    **TINY,
     "recipe": "cosmo-tiny",
-    "hidden_size": 32,
     "num_layers": 1,
-    "num_heads": 2,
-    "num_kv_heads": 2,
-    "intermediate_size": 64,
-    "max_length": 512,
-    "batch_size": 4,
-    "eval_batch_size": 4,
     "max_steps": 2,
     "max_train_examples": 16,
     "max_eval_examples": 8,
     "save_steps": 2,
     "eval_steps": 2,
-    "logging_steps": 1,
-    "warmup": 0,
     "group_by_length": False,
-    "save_total_limit": None,
     "lora_target_modules": ["q_proj", "v_proj"],  # unused by cosmo-tiny; a list on the wire
 }
 SDK_HPS: dict[str, Any] = {  # what the SageMaker Python SDK adds to an estimator's
@@ -266,15 +260,6 @@ def test_a_failure_while_training_is_written_and_raised(
 # --------------------------------------------------------------------------------------------
 # AWS Lambda
 
-TOOLS = [
-    {"type": "function", "function": {"name": "fleet_status", "description": "Fleet.",
-                                      "parameters": {"type": "object", "properties": {}}}},
-    {"type": "function", "function": {"name": "find_passes", "description": "Passes.",
-                                      "parameters": {
-        "type": "object", "required": ["satellites"], "additionalProperties": False,
-        "properties": {"satellites": {"type": "array", "items": {"type": "string",
-                                                                 "enum": ["ISS", "NOAA 20"]}}}}}},
-]  # fmt: skip
 REQUEST = {"messages": [{"role": "user", "content": "ISS passes?"}], "tools": TOOLS,
            "tool_choice": "required", "max_tokens": 24}  # fmt: skip
 
