@@ -32,9 +32,16 @@ The model is any LangChain chat model with ``bind_tools(tools, tool_choice=...)`
 ``invoke(messages, max_new_tokens=...)`` returns an ``AIMessage`` (``CosmoChatModel``, or a
 test double); requests are handled one at a time by the model's own lock.
 
-:func:`lambda_handler` takes an API Gateway proxy event (REST or HTTP API, body possibly
-base64) or a direct invocation ``{"messages": [...], "tools": [...]}`` and answers the same
-completion object; the model directory comes from ``COSMO_MODEL_DIR`` (default: embedded).
+:func:`lambda_handler` (built by :func:`make_lambda_handler`) takes the events API Gateway
+sends a proxy integration (REST API, HTTP API payload 2.0 or 1.0, a function URL; the body
+possibly base64) and answers ``{"statusCode", "headers", "body", "isBase64Encoded"}``, routed
+like the app (``POST /v1/chat/completions``, ``GET /v1/models``, ``GET /healthz``; 404 for
+another path, 405 with ``Allow`` for another method, 400 with the reason for a body that is
+empty, not base64 or JSON, or not a request).  A direct ``Invoke`` whose event is the request
+itself (``{"messages": [...], "tools": [...]}``) gets the completion object itself, or
+``{"statusCode": 400, "error": {...}}``.  The model directory comes from ``COSMO_MODEL_DIR``
+(default: embedded) and is loaded once per execution environment, on the first request that
+needs it.
 
 >>> ChatCompletionRequest.model_validate({"messages": [{"role": "user", "content": "hi"}]}).n
 1

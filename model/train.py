@@ -1,8 +1,8 @@
 """Train Cosmo: one transformers ``Trainer`` code path, two recipes.
 
-
-
-
+- ``cosmo-tiny``: a small Llama-style decoder trained from scratch with a Cosmo tokenizer
+  (trained from the corpus unless ``tokenizer`` names one), or continued from a trained
+  directory (``init_from``: its weights and tokenizer); the embedded default model.
 - ``lora``: peft LoRA on any local Hugging Face causal-LM checkpoint directory
   (``base_model``, e.g. a Qwen3-0.6B download); 4-bit QLoRA when bitsandbytes and CUDA are
   available (``qlora="auto"``, the default, falls back to LoRA with a message; ``"on"``
@@ -24,11 +24,24 @@ generation_config.json, tokenizer.json, tokenizer_config.json with the chat temp
 Launching: ``python -m cosmo_agent.model.train --recipe cosmo-tiny --data DIR --output-dir
 OUT`` on one device; the same command under ``torchrun --nproc-per-node N -m
 cosmo_agent.model.train ...`` or ``accelerate launch -m cosmo_agent.model.train ...`` runs data
-parallel (the Trainer reads the launcher's environment). SageMaker: the same module as the
-entry point; ``SM_CHANNEL_TRAIN`` / ``SM_CHANNEL_VALIDATION`` (corpus files),
-``SM_CHANNEL_BASE_MODEL`` / ``SM_CHANNEL_TOKENIZER`` (optional), ``SM_MODEL_DIR`` (final
-model), ``SM_OUTPUT_DATA_DIR`` (metrics) and ``SM_HPS`` are honoured, and hyperparameters
-arrive as ``--name value`` arguments.
+parallel (the Trainer reads the launcher's environment).
+
+SageMaker: the same module is the entry point, unchanged. Hyperparameters come from
+``/opt/ml/input/config/hyperparameters.json`` (values JSON-decoded where they parse, as the
+training toolkit does; the SDK's ``sagemaker_*`` entries left out), ``SM_HPS`` and the
+toolkit's ``--name value`` arguments (``None`` as an empty argument, lists as Python writes
+them), in that order. Channels from ``SM_CHANNEL_<NAME>``, or the directories under
+``/opt/ml/input/data`` in a container without the toolkit (run as ``<entrypoint> train``; the
+``train`` word is skipped): ``train`` or ``training`` (``train.jsonl`` or its one ``.jsonl``;
+a whole corpus directory also gives ``validation.jsonl`` and ``text-train.jsonl``),
+``validation`` or ``eval``, ``base_model``, ``tokenizer``. The model goes to ``SM_MODEL_DIR``
+(``/opt/ml/model``), ``metrics.json`` to ``SM_OUTPUT_DATA_DIR`` (``/opt/ml/output/data``),
+checkpoints to ``/opt/ml/checkpoints`` when the job syncs it. ``SM_HOSTS``/``SM_CURRENT_HOST``
+(or ``resourceconfig.json``) and ``SM_NUM_GPUS`` are logged; several hosts without a torchrun
+launcher get a warning. A bad hyperparameter exits 2 and any failure writes its reason first
+in ``/opt/ml/output/failure`` (the job's FailureReason). ``SAGEMAKER_BASE_DIR`` (the
+toolkit's variable) moves ``/opt/ml``, and ``SM_INPUT_CONFIG_DIR``, ``SM_INPUT_DIR``,
+``SM_OUTPUT_DIR`` each part of it.
 
 >>> TrainConfig.from_recipe("lora", base_model="/models/qwen3-0.6b").learning_rate
 0.0002
