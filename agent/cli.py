@@ -663,6 +663,9 @@ def _parser() -> argparse.ArgumentParser:
     from cosmo_agent.agent import console
 
     console.add_parsers(sub)
+    from cosmo_agent.agent import ephemeris  # imports only argparse
+
+    ephemeris.add_parser(sub)
     p = sub.add_parser("screen", help="conjunction screening: fleet vs catalog or all vs all")
     p.add_argument("--catalog", required=True, help="TLE/3LE or OMM file")
     p.add_argument("--satellites", nargs="+", help="primary NORAD ids (default: all-vs-all)")
@@ -727,6 +730,10 @@ def _main(argv: Sequence[str] | None) -> int:
 
     if args.command in console.COMMANDS:
         return console.run(args)
+    if args.command == "ephemeris":
+        from cosmo_agent.agent import ephemeris
+
+        return ephemeris.run(args)
     try:
         if args.command == "daemon":
             from cosmo_agent.agent.daemon import command as daemon_command

@@ -47,6 +47,7 @@ from cosmo_agent.orbital.maneuver import (
     plan_avoidance,
     rescreen_after_maneuver,
 )
+from cosmo_agent.orbital.oem import Oem, OemCovariance, OemError, OemSegment
 from cosmo_agent.orbital.passes import (
     GroundStations,
     HorizonMask,
@@ -84,6 +85,10 @@ __all__ = [
     "LightingIntervals",
     "LightingState",
     "NaiveDatetimeError",
+    "Oem",
+    "OemCovariance",
+    "OemError",
+    "OemSegment",
     "ParseIssue",
     "PassEvent",
     "Passes",

@@ -9,7 +9,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from os import PathLike
@@ -27,6 +28,7 @@ from cosmo_agent.orbital.elements import (
     parse_omm,
     parse_tle_lines,
 )
+from cosmo_agent.orbital.oem import Oem, OemSatrec
 from cosmo_agent.orbital.timescales import DAY_S, require_utc
 
 __all__ = ["Catalog", "Staleness", "StalenessPolicy"]
@@ -209,6 +211,32 @@ class Catalog:
     def select(self, ids: ArrayLike) -> Catalog:
         """A catalog of the given catalog numbers, in that order."""
         return self.subset(self.index_of(ids))
+
+    def with_ephemerides(self, ephemerides: Mapping[int, Oem]) -> Catalog:
+        """A copy whose rows for the given catalog numbers take their states from OEMs.
+
+        Propagation, passes and screening then interpolate each OEM as its metadata says
+        instead of running SGP4 for that row, and a time the OEM does not cover fails
+        with error code 7 (``SGP4_ERRORS[7]``), never an extrapolation.  The element set
+        stays for what needs mean elements (screening's shell filter, element ages).
+        Raises KeyError for a catalog number not in the catalog.
+
+        >>> from cosmo_agent.orbital import propagate, timescale
+        >>> from importlib.resources import files
+        >>> from cosmo_agent.orbital.oem import EXAMPLE_KVN
+        >>> catalog = Catalog.from_tle_file(files("cosmo_agent.tools") / "data" / "sample-leo.3le")
+        >>> first = int(catalog.ids[0])
+        >>> mixed = catalog.with_ephemerides({first: Oem.from_kvn(EXAMPLE_KVN)})
+        >>> eph = propagate(mixed, timescale().utc(2026, 6, 10, 0, 0, [30.0, 600.0]))
+        >>> eph.error[0].tolist(), bool(eph.valid[1:].all())
+        ([0, 7], True)
+        """
+        satrecs = list(self.satrecs)
+        for norad_id, oem in ephemerides.items():
+            row = int(self.index_of([norad_id])[0])
+            base = satrecs[row]
+            satrecs[row] = OemSatrec(oem, base.base if isinstance(base, OemSatrec) else base)
+        return dataclasses.replace(self, satrecs=tuple(satrecs))
 
     # --- element age -------------------------------------------------------------------------
 

@@ -46,6 +46,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -67,6 +68,7 @@ __all__ = [
     "OemFormat",
     "OemSatrec",
     "OemSegment",
+    "epoch_times",
     "format_oem_time",
     "parse_oem_time",
 ]
@@ -126,6 +128,7 @@ _TIME_RE: Final = re.compile(
 # TT minus each uniform time system, in seconds (UTC and TDB go through skyfield).
 _TT_MINUS: Final = {"TT": 0.0, "TAI": 32.184, "GPS": 51.184}
 _DEFAULT_INTERPOLATION: Final = ("LAGRANGE", 7)
+_UNIX_EPOCH_JD: Final = 2440587.5
 
 
 class OemError(ValueError):
@@ -187,8 +190,15 @@ def format_oem_time(value: np.datetime64) -> str:
     return f"{whole}.{fraction}"
 
 
-def _times(epochs: NDArray[np.datetime64], time_system: str, where: str) -> Time:
-    """Skyfield times of ``epochs`` read in ``time_system``."""
+def epoch_times(
+    epochs: NDArray[np.datetime64], time_system: str = "UTC", where: str = "<epochs>"
+) -> Time:
+    """Skyfield times of ``datetime64`` epochs read in ``time_system`` (UTC, TAI, TT, GPS, TDB).
+
+    >>> t = epoch_times(np.array(["2026-06-10T00:00:00"], "datetime64[ns]"), "GPS")
+    >>> t[0].utc_iso()
+    '2026-06-09T23:59:42Z'
+    """
     ts = timescale()
     ns = np.asarray(epochs, dtype="datetime64[ns]")
     day = ns.astype("datetime64[D]")
@@ -296,9 +306,15 @@ class OemSegment:
             hi = min(hi, self.useable_stop_time)
         return lo, hi
 
+    def utc_span(self) -> tuple[datetime, datetime]:
+        """:attr:`span` as UTC datetimes (whatever the segment's ``time_system``)."""
+        t = epoch_times(np.array(self.span), self.time_system, f"segment {self.object_name!r}")
+        lo, hi = t.utc_datetime()
+        return lo, hi
+
     def times(self) -> Time:
         """The state epochs as skyfield times (read in ``time_system``)."""
-        return _times(self.epochs, self.time_system, f"segment {self.object_name!r}")
+        return epoch_times(self.epochs, self.time_system, f"segment {self.object_name!r}")
 
     def interpolate(self, t: Time) -> tuple[FloatArray, FloatArray, NDArray[np.bool_]]:
         """States in ``ref_frame`` at ``t``: ``(r_km, v_km_s, ok)``, NaN where not ``ok``.
@@ -320,7 +336,7 @@ class OemSegment:
         nodes = self.times()
         x = _tt_seconds(nodes, nodes[0])[keep]
         p, v = self.position_km[keep], self.velocity_km_s[keep]
-        span = _times(np.array(self.span), self.time_system, where)
+        span = epoch_times(np.array(self.span), self.time_system, where)
         lo, hi = _tt_seconds(span, nodes[0])
         q = _tt_seconds(t, nodes[0])
         ok = (q >= lo - 1e-6) & (q <= hi + 1e-6)
@@ -490,8 +506,12 @@ class OemSatrec:
     ) -> tuple[NDArray[np.uint8], FloatArray, FloatArray]:
         """TEME states at UTC Julian dates ``jd + fr`` (SGP4's convention)."""
         jd, fr = np.broadcast_arrays(np.atleast_1d(jd), np.atleast_1d(fr))
-        seconds = ((jd - 2451545.0) + fr) * DAY_S
-        t = timescale().utc(2000, 1, 1, 12, 0, seconds)
+        days = jd - _UNIX_EPOCH_JD
+        whole = np.floor(days)
+        ns = whole.astype(np.int64) * 86_400_000_000_000 + np.round(
+            (days - whole + fr) * DAY_S * 1e9
+        ).astype(np.int64)
+        t = epoch_times(ns.astype("datetime64[ns]"), "UTC")
         r, v, ok = self.oem.states_gcrf(t)
         m = np.swapaxes(teme_to_gcrs_matrix(t), -1, -2)
         err = np.where(ok, 0, OUTSIDE_EPHEMERIS).astype(np.uint8)
@@ -955,22 +975,20 @@ def _to_xml(oem: Oem) -> str:
     def put(parent: ET.Element, key: str, text: str, units: str | None = None) -> None:
         ET.SubElement(parent, key, {"units": units} if units else {}).text = text
 
-    header = ET.SubElement(root, "header")
-    for c in oem.comments:
-        put(header, "COMMENT", c)
-    for k, v in _header_items(oem):
-        put(header, k, v)
+    def block(
+        parent: ET.Element, tag: str, comments: Sequence[str], items: Sequence[tuple[str, str]]
+    ) -> ET.Element:
+        elem = ET.SubElement(parent, tag)
+        for key, text in [*(("COMMENT", c) for c in comments), *items]:
+            put(elem, key, text)
+        return elem
+
+    block(root, "header", oem.comments, _header_items(oem))
     body = ET.SubElement(root, "body")
     for seg in oem.segments:
         segment = ET.SubElement(body, "segment")
-        meta = ET.SubElement(segment, "metadata")
-        for c in seg.comments:
-            put(meta, "COMMENT", c)
-        for k, v in _meta_items(seg):
-            put(meta, k, v)
-        data = ET.SubElement(segment, "data")
-        for c in seg.data_comments:
-            put(data, "COMMENT", c)
+        block(segment, "metadata", seg.comments, _meta_items(seg))
+        data = block(segment, "data", seg.data_comments, ())
         for i, epoch in enumerate(seg.epochs):
             sv = ET.SubElement(data, "stateVector")
             put(sv, "EPOCH", format_oem_time(epoch))

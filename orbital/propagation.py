@@ -22,19 +22,29 @@ from __future__ import annotations
 import mmap
 import multiprocessing as mp
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sgp4.api import SGP4_ERRORS, SatrecArray
+from sgp4.api import SGP4_ERRORS as _SGP4_ONLY_ERRORS
+from sgp4.api import Satrec, SatrecArray
 from skyfield.timelib import Time
 
 from cosmo_agent.orbital.catalog import Catalog
+from cosmo_agent.orbital.oem import OUTSIDE_EPHEMERIS
 from cosmo_agent.orbital.timescales import sgp4_epoch
 
-__all__ = ["SGP4_ERRORS", "Ephemeris", "iter_propagate", "propagate"]
+__all__ = ["SGP4_ERRORS", "Ephemeris", "iter_propagate", "propagate", "satrec_array"]
+
+SGP4_ERRORS: dict[int, str] = {
+    **_SGP4_ONLY_ERRORS,
+    OUTSIDE_EPHEMERIS: "the time is outside the span of the object's ephemeris file (OEM);"
+    " it is not extrapolated",
+}
+"""SGP4's error codes and sentences, and :data:`~cosmo_agent.orbital.oem.OUTSIDE_EPHEMERIS`
+for rows whose states come from an OEM (``Catalog.with_ephemerides``)."""
 
 # Below this many satellite-times a worker pool costs more than it saves.
 _PARALLEL_MIN_WORK = 2_000_000
@@ -70,6 +80,38 @@ class Ephemeris:
         return out
 
 
+class _MixedArray:
+    """SGP4 records in one ``SatrecArray``, other state sources row by row (``sgp4_array``)."""
+
+    def __init__(self, satrecs: Sequence[Any]) -> None:
+        self.satrecs = list(satrecs)
+        self.plain = [i for i, s in enumerate(self.satrecs) if isinstance(s, Satrec)]
+        self.array = SatrecArray([self.satrecs[i] for i in self.plain]) if self.plain else None
+
+    def sgp4(
+        self, jd: NDArray[np.float64], fr: NDArray[np.float64]
+    ) -> tuple[NDArray[np.uint8], NDArray[np.float64], NDArray[np.float64]]:
+        n, t = len(self.satrecs), len(np.atleast_1d(jd))
+        err = np.zeros((n, t), np.uint8)
+        r = np.empty((n, t, 3))
+        v = np.empty((n, t, 3))
+        if self.array is not None:
+            err[self.plain], r[self.plain], v[self.plain] = self.array.sgp4(jd, fr)
+        for i, sat in enumerate(self.satrecs):
+            if not isinstance(sat, Satrec):
+                err[i], r[i], v[i] = sat.sgp4_array(jd, fr)
+        return err, r, v
+
+
+def satrec_array(satrecs: Sequence[Any]) -> Any:
+    """A batch with ``sgp4(jd, fr) -> (error, r, v)`` over ``satrecs``: a ``SatrecArray``
+    when all are SGP4 records, else one that also asks the others (an
+    :class:`~cosmo_agent.orbital.oem.OemSatrec`) for their states."""
+    if all(isinstance(s, Satrec) for s in satrecs):
+        return SatrecArray(list(satrecs))
+    return _MixedArray(satrecs)
+
+
 def iter_propagate(
     catalog: Catalog, times: Time, chunk_size: int = _DEFAULT_CHUNK
 ) -> Iterator[tuple[slice, NDArray[np.uint8], NDArray[np.float64], NDArray[np.float64]]]:
@@ -81,8 +123,7 @@ def iter_propagate(
     jd, fr = sgp4_epoch(times)
     for start in range(0, len(catalog), chunk_size):
         rows = slice(start, min(start + chunk_size, len(catalog)))
-        sats = SatrecArray(list(catalog.satrecs[rows]))
-        e, r, v = sats.sgp4(jd, fr)
+        e, r, v = satrec_array(catalog.satrecs[rows]).sgp4(jd, fr)
         yield rows, e, r, v
 
 
@@ -93,8 +134,7 @@ _FORK_STATE: dict[str, Any] = {}
 def _worker(rows: tuple[int, int]) -> None:
     state = _FORK_STATE
     start, stop = rows
-    sats = SatrecArray(list(state["satrecs"][start:stop]))
-    e, r, v = sats.sgp4(state["jd"], state["fr"])
+    e, r, v = satrec_array(state["satrecs"][start:stop]).sgp4(state["jd"], state["fr"])
     state["err"][start:stop] = e
     state["pos"][start:stop] = r
     state["vel"][start:stop] = v

@@ -78,11 +78,10 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sgp4.api import SGP4_ERRORS, SatrecArray
 
 from cosmo_agent.orbital.catalog import Catalog
 from cosmo_agent.orbital.collision import rtn_basis
-from cosmo_agent.orbital.propagation import _default_workers
+from cosmo_agent.orbital.propagation import SGP4_ERRORS, _default_workers, satrec_array
 from cosmo_agent.orbital.timescales import DAY_S, require_utc, sgp4_epoch, timescale
 
 __all__ = ["Conjunctions", "screen"]
@@ -900,7 +899,7 @@ def screen(
     _STATE.update(
         rows=rows,
         active=active,
-        array=SatrecArray([satrecs[i] for i in active]),
+        array=satrec_array([satrecs[i] for i in active]),
         span_s=span_s,
         fine_step_s=fine_step_s,
         knot_step_s=knot_step_s,

@@ -266,7 +266,8 @@ class GroundStation(_Model):
 
 
 class Satellite(_Model):
-    """A satellite of the fleet. ``sat_class`` names its command dictionary."""
+    """A satellite of the fleet. ``sat_class`` names its command dictionary; ``ephemeris``,
+    an OEM file, replaces its element set's propagation (it must cover the tools' windows)."""
 
     norad_id: int = Field(ge=1, le=999_999_999)
     name: Name = Field(min_length=1, max_length=128)
@@ -278,6 +279,12 @@ class Satellite(_Model):
     priority: int = Field(default=1, ge=1, le=10)
     contacts_per_day: int = Field(default=2, ge=0, le=48)
     ballistic_coefficient_m2_kg: float = Field(default=0.01, gt=0.0, le=1.0)
+    ephemeris: str | None = Field(
+        default=None,
+        min_length=1,
+        description="a CCSDS OEM file (KVN or XML; relative to the mission file) that the"
+        " tools interpolate for this satellite instead of propagating its element set",
+    )
 
 
 class DataSources(_Model):

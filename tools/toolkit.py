@@ -61,6 +61,7 @@ from cosmo_agent.orbital.montecarlo import MonteCarloResult
 from cosmo_agent.orbital.pc3d import UsageViolations
 from cosmo_agent.orbital.propagation import propagate as propagate_catalog
 from cosmo_agent.orbital.timescales import utc_times
+from cosmo_agent.tools import ephemerides
 from cosmo_agent.tools.mission import GroundStation, Satellite
 from cosmo_agent.tools.quantities import QuantityError, QuantityKind, parse_quantity, parse_time
 from cosmo_agent.tools.registry import (
@@ -388,12 +389,20 @@ def _planning_catalog(
         for s in missing
     ]
     age = np.zeros(0)
+    oems = ephemerides.fleet_ephemerides(ctx.mission, present)  # these ages do not matter
     if present:
         full = catalog.select([s.norad_id for s in present])
         age = np.maximum(np.abs(full.age_days(start)), np.abs(full.age_days(stop)))
+        age[[k for k, s in enumerate(present) if s.norad_id in oems]] = 0.0
     refused = [
         (s, float(a)) for s, a in zip(present, age, strict=True) if a > policy.refuse_after_days
     ]
+    _, uncovered = ephemerides.apply_ephemerides(catalog, oems, start, stop)
+    excluded += [
+        ExcludedSatellite(satellite=_ref(ctx, s.norad_id), reason="stale_data",
+                          message=f"{s.name} ({s.norad_id}): {uncovered[s.norad_id]}")
+        for s in present if s.norad_id in uncovered
+    ]  # fmt: skip
     excluded += [
         ExcludedSatellite(
             satellite=_ref(ctx, s.norad_id),
@@ -403,8 +412,15 @@ def _planning_catalog(
         )
         for s, a in refused
     ]
-    gone = {s.norad_id for s, _ in refused}
+    gone = {s.norad_id for s, _ in refused} | set(uncovered)
     kept = [s for s in present if s.norad_id not in gone]
+    if not kept and uncovered:
+        raise ToolError.make(
+            "data_unavailable",
+            what="the fleet's ephemeris files (fleet[].ephemeris)",
+            problem="; ".join(uncovered.values()),
+            fix="Give an OEM covering the window, or a shorter window.",
+        )
     if not kept:
         if refused:
             raise ToolError.make(
@@ -417,7 +433,9 @@ def _planning_catalog(
             satellites=", ".join(f"{s.name} ({s.norad_id})" for s in missing),
             source=catalog.source,
         )
-    sub = catalog.select([s.norad_id for s in kept])
+    sub, _ = ephemerides.apply_ephemerides(
+        catalog.select([s.norad_id for s in kept]), oems, start, stop
+    )
     warnings = [
         f"elements of {s.name} ({s.norad_id}) are up to {a:.1f} days from their epoch in this"
         f" window (warn after {policy.warn_after_days:g} days): results degrade with age"
@@ -1048,6 +1066,17 @@ def assess_conjunction(ctx: ToolContext, args: AssessConjunctionArgs) -> Conjunc
             "not_in_catalog", satellites=", ".join(map(str, ids)), source=catalog.source
         ) from None
     tca = event.tca_utc
+    fleet = [s for s in ctx.mission.fleet if s.norad_id in ids]
+    pair, uncovered = ephemerides.apply_ephemerides(
+        pair, ephemerides.fleet_ephemerides(ctx.mission, fleet), tca, tca
+    )
+    if uncovered:
+        raise ToolError.make(
+            "data_unavailable",
+            what=f"the ephemeris at the TCA {_iso(tca)} (fleet[].ephemeris)",
+            problem="; ".join(uncovered.values()),
+            fix="Give an OEM covering the TCA, or remove the fleet entry's ephemeris.",
+        )
     t = utc_times(tca, tca, 1.0)
     eph = propagate_catalog(pair, t, workers=1)
     r, v = eph.position_teme_km[:, 0], eph.velocity_teme_km_s[:, 0]
