@@ -2,7 +2,8 @@
 
 Each selected satellite becomes one segment: states every ``--step-s`` seconds over
 ``--duration-h`` hours from ``--start`` (default: the mission horizon's start), in GCRF or
-EME2000 (GCRF with the IERS frame bias), time system UTC, with ``INTERPOLATION = HERMITE``.
+EME2000 (GCRF with the IERS frame bias), time system UTC, with ``INTERPOLATION = LAGRANGE``
+(SGP4's velocities are not quite the derivative of its positions, so Hermite would be worse).
 States come from the source the tools use: the satellite's OEM (``fleet[].ephemeris``,
 interpolated) or else SGP4 on its element set, rotated from TEME as skyfield does.
 Exit codes: 0 written, 2 bad input (the message names the file, satellite or option).
@@ -33,9 +34,9 @@ if TYPE_CHECKING:
 
 __all__ = ["INTERPOLATION_DEGREE", "add_parser", "fleet_oem", "run"]
 
-INTERPOLATION_DEGREE: Final = 5
-"""Written in each segment: Hermite through 6 states (an 11th-degree polynomial), far below
-a metre for LEO at steps of a few minutes (tests/test_oem.py measures it)."""
+INTERPOLATION_DEGREE: Final = 7
+"""Written in each segment: Lagrange through 8 states, under a millimetre for LEO at 60 s
+steps and a metre at 180 s with degree 9 (tests/test_oem.py measures it)."""
 
 
 class _InputError(Exception):
@@ -120,7 +121,7 @@ def fleet_oem(
                 epochs=epochs,
                 position_km=np.ascontiguousarray(r[row]),
                 velocity_km_s=np.ascontiguousarray(v[row]),
-                interpolation="HERMITE",
+                interpolation="LAGRANGE",
                 interpolation_degree=INTERPOLATION_DEGREE,
                 comments=(f"NORAD {sat.norad_id}",),
                 data_comments=(f"Predicted: {how}",),
