@@ -54,11 +54,17 @@ __all__ = [
     "render_report",
 ]
 
-TRACK_POINTS_BUDGET: Final = 300_000
+TRACK_POINTS_BUDGET: Final = 45_000
 """Most ground-track samples in one report (all satellites): the step grows past 30 s above it."""
-SKY_TRACKS_MAX: Final = 1500
+SKY_TRACKS_MAX: Final = 400
 """Passes whose sky track is embedded; above it only the scheduled ones and each satellite's
-next pass are (a 7-day, 50-satellite, 20-station mission has tens of thousands of passes)."""
+next pass are (a 7-day, 50-satellite, 20-station mission has ~30,000)."""
+TABLE_ROWS_MAX: Final = 700
+"""Most rows of the contacts and command tables (the first ones in time; the page says how many
+more the plan JSON holds), and above it the timelines' hover texts shrink to names: a 7-day,
+50-satellite plan has ~10,000 contacts and ~20,000 commands, past the 10 MB the page may weigh."""
+DETAIL_BARS_MAX: Final = 5000
+"""Above this many pass bars, a pass's hover text is its row only (the bars stay)."""
 SKY_STEP_S: Final = 15.0
 """Sky-track sample spacing within a pass (a LEO pass of 10 min: 40 points)."""
 _ECLIPSE_BELOW: Final = 0.5
@@ -575,13 +581,16 @@ def _contacts_section(
     def ms(a: str, b: str) -> float:
         return (_time(b) - _time(a)).total_seconds() * 1000.0
 
+    detail = sum(len(antennas.get(p["station_id"], [])) for p in passes) <= DETAIL_BARS_MAX
     pass_bars = [
         {
             "row": row,
-            "start": p["aos_utc"],
-            "ms": ms(p["aos_utc"], p["los_utc"]),
+            "start": p["aos_utc"][:19] if detail else _time(p["aos_utc"]).timestamp() * 1000.0,
+            "ms": round(ms(p["aos_utc"], p["los_utc"])),
             "text": f"{p['satellite']['name']} {_utc(p['aos_utc'])[11:]}–{_utc(p['los_utc'])[11:]}"
-            f" {p['max_elevation_deg']}°",
+            f" {p['max_elevation_deg']}°"
+            if detail
+            else None,
             "sky": sky_index.get(k, -1),
         }
         for k, p in enumerate(passes)
@@ -593,7 +602,9 @@ def _contacts_section(
             "start": c["aos_utc"],
             "ms": ms(c["aos_utc"], c["los_utc"]),
             "text": f"{c['satellite']['name']} · {c['station_id']} {c['antenna']}<br>"
-            f"{_utc(c['aos_utc'])}–{_utc(c['los_utc'])[11:]}<br>{c['volume_mbit']} Mbit",
+            f"{_utc(c['aos_utc'])}–{_utc(c['los_utc'])[11:]}<br>{c['volume_mbit']} Mbit"
+            if len(contacts) <= TABLE_ROWS_MAX
+            else c["satellite"]["name"],
             "satellite": c["satellite"]["name"],
             "sky": sky_index.get(
                 key.get((c["satellite"]["norad_id"], c["station_id"], c["aos_utc"]), -1), -1
@@ -628,8 +639,10 @@ def _contacts_section(
         f'<td class="n">{_num(c["duration_s"])}</td>'
         f'<td class="n">{_num(c["max_elevation_deg"])}</td>'
         f'<td class="n">{_num(c["volume_mbit"])}</td></tr>'
-        for c, bar in zip(contacts, contact_bars, strict=True)
+        for c, bar in zip(contacts[:TABLE_ROWS_MAX], contact_bars, strict=False)
     ]
+    if len(contacts) > TABLE_ROWS_MAX:
+        table_rows.append(_more_row(len(contacts) - TABLE_ROWS_MAX, 8))
     table = _table(
         [(lab["satellite"], None), (lab["station"], None), (lab["antenna"], None),
          (lab["aos"], "aos"), (lab["los"], None), (lab["duration_s"], "duration-s"),
@@ -816,7 +829,9 @@ def _plan_section(run: _Run, figures: dict[str, Any]) -> str:
     sw_age = ages.get("space_weather_age_h")
     points = []
     rows = []
-    for i, c in enumerate(plan.get("commands", [])):
+    commands = plan.get("commands", [])
+    brief = len(commands) > TABLE_ROWS_MAX
+    for i, c in enumerate(commands):
         found = findings.get(i, [])
         verdict = (
             "error" if any(v["severity"] == "error" for v in found)
@@ -834,21 +849,29 @@ def _plan_section(run: _Run, figures: dict[str, Any]) -> str:
         up = c.get("uplink") or {}
         uplink = f"{up.get('station_id', '')} {up.get('antenna_id', '')}".strip() or "—"
         notes = "<br>".join(_e(f"{v['rule']}: {v['message']}") for v in found)
-        points.append(
-            {
-                "time": c["time"],
-                "satellite": sat,
-                "verdict": verdict,
-                "index": i,
-                "text": "<br>".join(
-                    [
-                        f"<b>{_e(c['command'])}</b> · {_e(sat)} · {_utc(c['time'])}",
-                        _e(_clip(rationale, 160)),
-                        _e("; ".join(age_text)),
-                    ]
-                ),
-            }
-        )
+        if brief:
+            points.append(
+                {"time": c["time"][:19], "satellite": sat, "verdict": verdict, "index": i,
+                 "text": None}
+            )  # fmt: skip
+            if i >= TABLE_ROWS_MAX:
+                continue
+        else:
+            points.append(
+                {
+                    "time": c["time"],
+                    "satellite": sat,
+                    "verdict": verdict,
+                    "index": i,
+                    "text": "<br>".join(
+                        [
+                            f"<b>{_e(c['command'])}</b> · {_e(sat)} · {_utc(c['time'])}",
+                            _e(_clip(rationale, 160)),
+                            _e("; ".join(age_text)),
+                        ]
+                    ),
+                }
+            )
         rows.append(
             f'<tr class="command {verdict}" data-index="{i}" data-command="{_e(c["command"])}" '
             f'data-satellite="{_e(sat)}" data-time="{_e(c["time"])}" data-verdict="{verdict}">'
@@ -858,6 +881,8 @@ def _plan_section(run: _Run, figures: dict[str, Any]) -> str:
             f'<div class="small">{notes}</div></td><td class="small">{_e(rationale)}</td>'
             f'<td class="small">{_e("; ".join(age_text))}</td></tr>'
         )
+    if brief:
+        rows.append(_more_row(len(commands) - TABLE_ROWS_MAX, 8))
     satellites = [s.name for s in run.mission.fleet]
     figures["plan"] = charts.plan_figure(points, satellites, (_iso(run.start), _iso(run.stop)), lab)
     gaps = plan.get("gaps") or []
@@ -878,6 +903,13 @@ def _plan_section(run: _Run, figures: dict[str, Any]) -> str:
         f'<section id="plan"><h2>{_e(lab["plan"])}</h2><p class="note">'
         f'{_e(lab["plan_note"])}</p><div id="plan-chart" class="chart"></div>{gap_list}'
         f'<div class="scroll tall">{table}</div></section>'
+    )
+
+
+def _more_row(more: int, columns: int) -> str:
+    return (
+        f'<tr class="more"><td colspan="{columns}">… {more} more: the plan JSON holds them all'
+        "</td></tr>"
     )
 
 

@@ -60,10 +60,10 @@ S_THRESHOLDS_PFU: Final = ((10.0, "S1"), (1e2, "S2"), (1e3, "S3"), (1e4, "S4"), 
 _FONT: Final = {"family": "system-ui, 'Noto Sans CJK KR', 'Noto Sans', sans-serif", "size": 12}
 
 
-def typed(values: ArrayLike) -> dict[str, str]:
-    """A plotly.js typed array (float32, NaN for gaps) of ``values``."""
-    a = np.ascontiguousarray(np.asarray(values, dtype="<f4"))
-    return {"dtype": "f4", "bdata": base64.b64encode(a.tobytes()).decode("ascii")}
+def typed(values: ArrayLike, dtype: str = "f4") -> dict[str, str]:
+    """A plotly.js typed array (float32 unless ``dtype`` says ``f8``; NaN for gaps)."""
+    a = np.ascontiguousarray(np.asarray(values, dtype="<" + dtype))
+    return {"dtype": dtype, "bdata": base64.b64encode(a.tobytes()).decode("ascii")}
 
 
 def _layout(**extra: Any) -> dict[str, Any]:
@@ -127,6 +127,13 @@ def _break_antimeridian(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, n
     return np.insert(lon, jumps, np.nan), np.insert(lat, jumps, np.nan)
 
 
+def _compact(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Drop each NaN that follows a NaN (a gap needs one): the eclipse line is mostly gap."""
+    gap = np.isnan(x)
+    keep = ~(gap & np.r_[True, gap[:-1]])
+    return x[keep], y[keep]
+
+
 def map_figure(
     tracks: Sequence[Mapping[str, Any]],
     stations: Sequence[Mapping[str, Any]],
@@ -166,7 +173,9 @@ def map_figure(
             (lit_keep, "solid", track["name"], True),
             (dark_keep, "dot", f"{track['name']} · {labels['eclipse']}", False),
         ):
-            x, y = _break_antimeridian(np.where(keep, lon, np.nan), np.where(keep, lat, np.nan))
+            x, y = _compact(
+                *_break_antimeridian(np.where(keep, lon, np.nan), np.where(keep, lat, np.nan))
+            )
             data.append(
                 {
                     "type": kind,
@@ -261,14 +270,19 @@ def gantt_figure(
     """
 
     def bars(items: Sequence[Mapping[str, Any]], **style: Any) -> dict[str, Any]:
+        hover = any(b["text"] is not None for b in items)  # None: a big plan, the row only
         return {
             "type": "bar",
             "orientation": "h",
             "y": [b["row"] for b in items],
-            "base": [b["start"] for b in items],
-            "x": [b["ms"] for b in items],
-            "hovertext": [b["text"] for b in items],
-            "hovertemplate": "%{hovertext}<extra></extra>",
+            # ISO strings, or (a big plan) ms since 1970 as float64, which date axes also read
+            "base": [b["start"] for b in items]
+            if hover or not items
+            else typed([b["start"] for b in items], "f8"),
+            "x": typed([b["ms"] for b in items]),
+            **({"hovertext": [b["text"] for b in items]} if hover else {}),
+            "hovertemplate": ("%{hovertext}" if hover else "%{fullData.name} %{y}")
+            + "<extra></extra>",
             "customdata": [b.get("sky", -1) for b in items],
             **style,
         }
@@ -556,15 +570,16 @@ def plan_figure(
     symbols = {"ok": "circle", "warning": "diamond", "error": "x"}
     for verdict, colour in VERDICT_COLOURS.items():
         mine = [c for c in commands if c["verdict"] == verdict]
+        hover = any(c["text"] is not None for c in mine)  # None: a big plan, the table says
         data.append(
             {
                 "type": "scatter",
                 "mode": "markers",
                 "x": [c["time"] for c in mine],
                 "y": [c["satellite"] for c in mine],
-                "hovertext": [c["text"] for c in mine],
+                **({"hovertext": [c["text"] for c in mine]} if hover else {}),
                 "customdata": [c["index"] for c in mine],
-                "hovertemplate": "%{hovertext}<extra></extra>",
+                "hovertemplate": ("%{hovertext}" if hover else "%{y} %{x}") + "<extra></extra>",
                 "marker": {"color": colour, "size": 11, "symbol": symbols[verdict],
                            "line": {"color": "white", "width": 1}},
                 "name": labels[f"verdict_{verdict}"],
