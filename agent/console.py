@@ -48,9 +48,8 @@ if TYPE_CHECKING:
     from rich.table import Table
 
     from cosmo_agent.agent.graph import ApprovalMode
-    from cosmo_agent.agent.plan import CommandPlan
+    from cosmo_agent.agent.plan import CommandPlan, ValidationReport
     from cosmo_agent.agent.runner import Agent, PlanResult
-    from cosmo_agent.agent.validator import ValidationReport
     from cosmo_agent.orbital.catalog import Catalog
     from cosmo_agent.tools.mission import Mission
 
@@ -1020,8 +1019,7 @@ def _plan_file_schema() -> dict[str, Any]:
     """
     from pydantic.json_schema import models_json_schema
 
-    from cosmo_agent.agent.plan import CommandPlan
-    from cosmo_agent.agent.validator import ValidationReport
+    from cosmo_agent.agent.plan import CommandPlan, ValidationReport
 
     refs, shared = models_json_schema(
         [(CommandPlan, "validation"), (ValidationReport, "validation")],

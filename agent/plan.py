@@ -91,13 +91,17 @@ __all__ = [
     "PlanSignature",
     "PlannedCommand",
     "Rationale",
+    "RuleId",
     "SatelliteRef",
     "ScreeningRecord",
+    "Severity",
     "SpaceWeatherState",
     "SwpcAlertRef",
     "ToolReference",
     "UplinkContact",
     "UtcDatetime",
+    "ValidationReport",
+    "Violation",
     "canonical_bytes",
     "data_ages",
     "uplink_for",
@@ -409,8 +413,10 @@ class PlanGap(_Model):
 
     def describe(self) -> str:
         """One line: objective, satellite (or fleet) and reason."""
-        who = "fleet" if self.satellite is None else (
-            f"{self.satellite.name} ({self.satellite.norad_id})"
+        who = (
+            "fleet"
+            if self.satellite is None
+            else (f"{self.satellite.name} ({self.satellite.norad_id})")
         )
         return f"{self.objective} for {who}: {self.reason}"
 
@@ -732,3 +738,103 @@ class CommandPlan(_Model):
     def with_commands(self, commands: Iterable[PlannedCommand]) -> CommandPlan:
         """A copy with ``commands`` instead of this plan's commands."""
         return self.model_copy(update={"commands": list(commands)})
+
+
+# -- the validator's report (written beside the plan; the rules are in agent/validator.py) --
+
+RuleId = Literal[
+    "dictionary.no_dictionary",
+    "dictionary.unknown_command",
+    "dictionary.unknown_parameter",
+    "dictionary.missing_parameter",
+    "dictionary.wrong_type",
+    "range.out_of_range",
+    "range.bad_state",
+    "range.bad_format",
+    "approval.missing",
+    "approval.invalid",
+    "approval.same_person",
+    "approval.unbound",
+    "approval.content_changed",
+    "time.margin",
+    "time.order",
+    "time.simultaneous",
+    "time.burn_epoch",
+    "time.outside_horizon",
+    "time.future_data",
+    "uplink.missing",
+    "uplink.unknown_antenna",
+    "uplink.no_uplink",
+    "uplink.outside_window",
+    "uplink.unscheduled",
+    "uplink.no_pass",
+    "uplink.rate_exceeds_antenna",
+    "downlink.volume_mismatch",
+    "antenna.double_booked",
+    "antenna.blackout",
+    "antenna.unknown",
+    "elements.missing",
+    "elements.stale",
+    "elements.aging",
+    "elements.stale_at_command",
+    "policy.wrong_mission",
+    "policy.unknown_satellite",
+    "policy.satellite_mismatch",
+    "policy.not_maneuverable",
+    "policy.maneuver_unscreened",
+    "policy.maneuver_new_conjunction",
+    "policy.maneuver_rescreen_conjunction",
+    "policy.radiation_storm",
+    "policy.space_weather_unknown",
+    "policy.safe_mode_missing",
+    "policy.downlink_after_safe_mode",
+    "rationale.unreferenced",
+    "coverage.incomplete",
+]
+"""Every rule id, grouped by stage (the order the validator reports them in)."""
+Severity = Literal["error", "warning"]
+"""error: the plan must not be uplinked; warning: worth an operator's look."""
+
+
+class Violation(BaseModel):
+    """One broken rule: which, how bad, for which command (None: the plan) and what to do."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rule: RuleId
+    severity: Severity
+    command_index: int | None
+    message: str
+    parameter: str | None = None
+
+
+class ValidationReport(BaseModel):
+    """Every violation of a plan; ``ok`` when there is no error (warnings allowed)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    mission: str
+    checked_at: datetime
+    commands: int
+    ok: bool
+    violations: list[Violation]
+
+    def rule_ids(self, severity: Severity | None = None) -> set[str]:
+        """The distinct rule ids reported (optionally of one severity)."""
+        return {v.rule for v in self.violations if severity is None or v.severity == severity}
+
+    def errors(self) -> list[Violation]:
+        """The violations that block the plan."""
+        return [v for v in self.violations if v.severity == "error"]
+
+    def warnings(self) -> list[Violation]:
+        """The violations worth a look that do not block the plan."""
+        return [v for v in self.violations if v.severity == "warning"]
+
+    def summary(self) -> str:
+        """One line: PASSED/FAILED with counts."""
+        verdict = "PASSED" if self.ok else "FAILED"
+        return (
+            f"{verdict}: {len(self.errors())} error(s), {len(self.warnings())} warning(s) "
+            f"in {self.commands} command(s)"
+        )

@@ -63,16 +63,18 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict
+from typing import Any
 
 from cosmo_agent.agent.crosscheck import crosscheck_plan
 from cosmo_agent.agent.plan import (
     CommandPlan,
     PlanContact,
     PlannedCommand,
+    RuleId,
+    Severity,
     SpaceWeatherState,
+    ValidationReport,
+    Violation,
 )
 from cosmo_agent.tools.commands import (
     CommandDefinition,
@@ -91,59 +93,6 @@ __all__ = [
     "Violation",
     "validate_plan",
 ]
-
-RuleId = Literal[
-    "dictionary.no_dictionary",
-    "dictionary.unknown_command",
-    "dictionary.unknown_parameter",
-    "dictionary.missing_parameter",
-    "dictionary.wrong_type",
-    "range.out_of_range",
-    "range.bad_state",
-    "range.bad_format",
-    "approval.missing",
-    "approval.invalid",
-    "approval.same_person",
-    "approval.unbound",
-    "approval.content_changed",
-    "time.margin",
-    "time.order",
-    "time.simultaneous",
-    "time.burn_epoch",
-    "time.outside_horizon",
-    "time.future_data",
-    "uplink.missing",
-    "uplink.unknown_antenna",
-    "uplink.no_uplink",
-    "uplink.outside_window",
-    "uplink.unscheduled",
-    "uplink.no_pass",
-    "uplink.rate_exceeds_antenna",
-    "downlink.volume_mismatch",
-    "antenna.double_booked",
-    "antenna.blackout",
-    "antenna.unknown",
-    "elements.missing",
-    "elements.stale",
-    "elements.aging",
-    "elements.stale_at_command",
-    "policy.wrong_mission",
-    "policy.unknown_satellite",
-    "policy.satellite_mismatch",
-    "policy.not_maneuverable",
-    "policy.maneuver_unscreened",
-    "policy.maneuver_new_conjunction",
-    "policy.maneuver_rescreen_conjunction",
-    "policy.radiation_storm",
-    "policy.space_weather_unknown",
-    "policy.safe_mode_missing",
-    "policy.downlink_after_safe_mode",
-    "rationale.unreferenced",
-    "coverage.incomplete",
-]
-"""Every rule id, grouped by stage (the order the validator reports them in)."""
-Severity = Literal["error", "warning"]
-"""error: the plan must not be uplinked; warning: worth an operator's look."""
 
 RULES: dict[RuleId, tuple[Severity, str]] = {
     "dictionary.no_dictionary": ("error", "the satellite's class has no command dictionary"),
@@ -221,50 +170,6 @@ _ISSUE_RULE: dict[str, RuleId] = {
     "bad_format": "range.bad_format",
 }
 _TIME_TOLERANCE = timedelta(seconds=1)
-
-
-class Violation(BaseModel):
-    """One broken rule: which, how bad, for which command (None: the plan) and what to do."""
-
-    model_config = ConfigDict(frozen=True)
-
-    rule: RuleId
-    severity: Severity
-    command_index: int | None
-    message: str
-    parameter: str | None = None
-
-
-class ValidationReport(BaseModel):
-    """Every violation of a plan; ``ok`` when there is no error (warnings allowed)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    mission: str
-    checked_at: datetime
-    commands: int
-    ok: bool
-    violations: list[Violation]
-
-    def rule_ids(self, severity: Severity | None = None) -> set[str]:
-        """The distinct rule ids reported (optionally of one severity)."""
-        return {v.rule for v in self.violations if severity is None or v.severity == severity}
-
-    def errors(self) -> list[Violation]:
-        """The violations that block the plan."""
-        return [v for v in self.violations if v.severity == "error"]
-
-    def warnings(self) -> list[Violation]:
-        """The violations worth a look that do not block the plan."""
-        return [v for v in self.violations if v.severity == "warning"]
-
-    def summary(self) -> str:
-        """One line: PASSED/FAILED with counts."""
-        verdict = "PASSED" if self.ok else "FAILED"
-        return (
-            f"{verdict}: {len(self.errors())} error(s), {len(self.warnings())} warning(s) "
-            f"in {self.commands} command(s)"
-        )
 
 
 # -- the validator -------------------------------------------------------------------------
