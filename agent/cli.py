@@ -283,6 +283,8 @@ def _assess(args: argparse.Namespace) -> dict[str, Any]:
         monte_carlo="never" if negative else args.monte_carlo,
         mc_max_samples=args.mc_samples, seed=args.seed,
     )  # fmt: skip
+    if args.write_cdm:
+        _write_assessed_cdm(cdm, assessed, bool(negative), args.write_cdm)
     status_name = {code: name for name, code in vars(PcStatus).items() if name.isupper()}
     codes = {name: int(r.status) for name, r in results.items()}
     codes["alfano_max"] = int(worst.status)
@@ -363,6 +365,19 @@ def _assess(args: argparse.Namespace) -> dict[str, Any]:
         ],
         "warnings": warnings + [str(i) for i in cdm.issues],
     }  # fmt: skip
+
+
+def _write_assessed_cdm(cdm: Any, assessed: Any, negative: bool, path: str) -> None:
+    """``cdm`` with the assessment's Pc values (:meth:`Cdm.with_assessment`) written to
+    ``path`` (XML when it ends in ``.xml``, else KVN); a negative variance reports no Pc."""
+    import dataclasses
+
+    if negative:  # no Pc means anything: both keywords stay empty, the reason says why
+        assessed = dataclasses.replace(assessed, pc=math.nan)
+    try:
+        cdm.with_assessment(assessed).write(path, "xml" if path.lower().endswith(".xml") else "kvn")
+    except OSError as exc:
+        raise UserError(f"--write-cdm {path}: cannot write ({exc.strerror or exc})") from None
 
 
 def _pc3d_status_name(code: int) -> str:
@@ -658,6 +673,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--mc-samples", type=int, default=100_000,
                    help="largest number of Monte Carlo trials (default 100000)")  # fmt: skip
     p.add_argument("--seed", type=int, default=0, help="Monte Carlo seed")
+    p.add_argument("--write-cdm", metavar="FILE",
+                   help="also write the CDM with the Pc values computed (COLLISION_PROBABILITY:"
+                        " the reported one, the others as COMMENTs); .xml for XML")  # fmt: skip
     p.add_argument("--json", action="store_true")
     # plan, ask, validate, passes, schedule, mission-schema, plan-schema
     from cosmo_agent.agent import console

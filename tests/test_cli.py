@@ -14,6 +14,7 @@ import pytest
 
 import cosmo_agent
 from cosmo_agent.agent.cli import main
+from cosmo_agent.orbital.cdm import Cdm
 
 DATA = Path(__file__).parent / "data"
 TERRA = DATA / "cdm" / "cara-terra-2022-02-24.kvn"
@@ -296,3 +297,28 @@ def test_screen_lists_a_conjunction_of_two_fleet_satellites_once(
     pair = [e for e in events if {e["primary"], e["secondary"]} == {a, b}]
     assert len(pair) == 3 and len({e["tca"] for e in pair}) == 3  # each minimum kept once
     assert all(e["primary"] == a for e in pair)  # the first in (TCA, primary) order
+
+
+def test_assess_writes_the_cdm_with_the_reported_pc(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """CARA's slow METOP-A encounter: the written CDM reports Hall's 3-D Pc (CARA's value,
+    1.9271e-5) as COLLISION_PROBABILITY, Foster's 2-D value as a comment, and reads back."""
+    source = Path(__file__).parent / "data" / "pc3d" / "OmitronTestCase_Test08_3DNc.cdm"
+    for name in ("out.cdm", "out.xml"):
+        out = tmp_path / name
+        args = ["assess", str(source), "--hbr-m", "20", "--write-cdm", str(out), "--json"]
+        assert main(args) == 0
+        capsys.readouterr()
+        written = Cdm.from_file(out)
+        assert written.relative.collision_probability == pytest.approx(1.9271201e-05, rel=1e-3)
+        assert written.relative.collision_probability_method == "HALL-2021"
+        recorded = written.recorded_pcs()
+        assert recorded["FOSTER-1992"] < 1e-15  # the 2-D value the usage checks distrust
+        assert main(["assess", str(out), "--hbr-m", "20", "--json"]) == 0
+        again = json.loads(capsys.readouterr().out)
+        check = next(c for c in again["cdm_checks"] if c["quantity"] == "COLLISION_PROBABILITY")
+        assert check["agrees"], check
+    assert main(["assess", str(source), "--hbr-m", "20", "--write-cdm",
+                 str(tmp_path / "no" / "such" / "dir.cdm")]) == 2  # fmt: skip
+    assert "cannot write" in capsys.readouterr().err
