@@ -183,7 +183,7 @@ def format_oem_time(value: np.datetime64) -> str:
     >>> format_oem_time(np.datetime64("2026-06-10T00:00:01.5", "ns"))
     '2026-06-10T00:00:01.500'
     """
-    text = str(np.datetime_as_string(np.datetime64(value, "ns"), unit="ns"))
+    text = str(np.datetime_as_string(np.asarray(value, dtype="datetime64[ns]"), unit="ns"))
     whole, _, fraction = text.partition(".")
     while len(fraction) > 3 and fraction.endswith("000"):
         fraction = fraction[:-3]
@@ -248,7 +248,7 @@ def _same(a: Any, b: Any) -> bool:
 
 def _fields_equal(a: Any, b: Any) -> bool:
     if type(a) is not type(b):
-        return NotImplemented
+        return False
     return all(_same(getattr(a, f), getattr(b, f)) for f in a.__dataclass_fields__)
 
 
