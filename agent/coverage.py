@@ -49,6 +49,7 @@ from cosmo_agent.agent.intents import IntendedCall, parse_request
 from cosmo_agent.agent.plan import CommandPlan, PlanGap, PlannedCommand, SatelliteRef
 from cosmo_agent.agent.rules import vocabulary_for
 from cosmo_agent.agent.trace import ToolRecord
+from cosmo_agent.tools.events import same_event
 from cosmo_agent.tools.mission import Mission, Satellite
 
 __all__ = [
@@ -213,8 +214,8 @@ def _request_gaps(
                     if why is not None:
                         gap(tool, sat, f"{command} (propose_commands)", why)
         elif tool in ("assess_conjunction", "plan_avoidance"):
-            event = _event_key(args.get("event_id"))
-            if not any(_event_key(r.result.get("event_id")) == event for r in done):
+            event = str(args.get("event_id") or "")
+            if not any(_names_event(r.result, event) for r in done):
                 gap(tool, None, f"{tool} of {args.get('event_id')}", why_not(tool))
         elif not done:
             gap(tool, None, tool, why_not(tool))
@@ -352,11 +353,11 @@ def _command_unmet(
     return why_not("propose_commands")
 
 
-def _event_key(value: Any) -> str:
-    """``CONJ-7``, ``conj-0007`` -> ``CONJ-7``: a request's event id beside a result's."""
-    text = str(value or "").strip().upper()
-    head, _, number = text.rpartition("-")
-    return f"{head}-{int(number)}" if number.isdigit() else text
+def _names_event(result: Mapping[str, Any], event: str) -> bool:
+    """Whether a tool result is about the event a request names: by its canonical id or its
+    alias, as the tools look events up (``CONJ-7`` is ``CONJ-0007``)."""
+    names = (result.get("event_id"), result.get("alias"))
+    return any(name and same_event(str(name), event) for name in names)
 
 
 def _space_weather_gaps(record: ToolRecord) -> list[PlanGap]:

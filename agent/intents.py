@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime  # noqa: F401 (UTC: the doctests)
 from typing import Any
 
+from cosmo_agent.tools.events import ALIAS_PATTERN, EVENT_ID_PATTERN
 from cosmo_agent.tools.quantities import (
     Quantity,
     QuantityKind,
@@ -413,7 +414,8 @@ PLAYBOOK_ORDER = (
 _ALL = re.compile(
     r"\ball\b|\bevery\b|\bwhole fleet\b|\bentire fleet\b|\bthe fleet\b|전체|모든|전부", re.I
 )
-_EVENT = re.compile(r"(?<![A-Za-z0-9])(CONJ-\d{1,6})(?!\d)", re.I)
+_EVENT = re.compile(rf"(?<![A-Za-z0-9])({EVENT_ID_PATTERN}|{ALIAS_PATTERN})(?![\d-])", re.I)
+"""An event id: canonical (pair and TCA) or a run-local alias (``CONJ-0007``)."""
 _PRIORITY = re.compile(r"priorit|우선", re.I)
 
 
@@ -521,6 +523,8 @@ def parse_request(text: str, vocabulary: Vocabulary) -> list[IntendedCall]:
     [{'satellite': 'K5', 'command': 'SAFE_MODE_EXIT', 'time': '2026-06-10T02:00:00Z'}]
     >>> parse_request("CONJ-0007 Pc를 10만분의 1 이하로 회피 기동", v)
     [IntendedCall(name='plan_avoidance', arguments={'event_id': 'CONJ-0007', 'max_pc': 1e-05})]
+    >>> [c.arguments for c in parse_request("assess conj-39227-48274-20260610t1510z", v)]
+    [{'event_id': 'CONJ-39227-48274-20260610T1510Z'}]
     """
     req = _Text(text)
     sats = _find_names(req, vocabulary.satellites)

@@ -531,23 +531,31 @@ def test_event_ids_are_stable() -> None:
     def add(p: int, s: int, t: datetime) -> str:
         event_id = store.event_id_for(p, s, t)
         store.events[event_id] = ConjunctionEvent(
-            event_id=event_id, primary=ObjectRef(norad_id=p, name=str(p), in_fleet=True),
+            event_id=event_id, alias=store.alias_for(event_id),
+            primary=ObjectRef(norad_id=p, name=str(p), in_fleet=True),
             secondary=ObjectRef(norad_id=s, name=str(s), in_fleet=False), tca_utc=t,
             miss_km=1.0, relative_speed_km_s=10.0, threshold_km=5.0,
         )  # fmt: skip
         return event_id
 
-    assert add(38338, 25544, tca) == "CONJ-0001"
-    assert add(38338, 11, tca) == "CONJ-0002"
+    first = add(38338, 25544, tca)
+    assert first == "CONJ-25544-38338-20260610T1700Z"  # pair ascending, TCA to the minute
+    second = add(38338, 11, tca)
     # the same pair again (either order, TCA refined by a minute) keeps its id
-    assert add(25544, 38338, tca + timedelta(seconds=60)) == "CONJ-0001"
+    assert add(25544, 38338, tca + timedelta(seconds=60)) == first
     # the same pair an orbit later is another event
-    assert add(38338, 25544, tca + timedelta(minutes=98)) == "CONJ-0003"
-    assert store.event("conj-2").secondary.norad_id == 11
+    third = add(38338, 25544, tca + timedelta(minutes=98))
+    assert third == "CONJ-25544-38338-20260610T1838Z"
+    assert store.aliases == {"CONJ-0001": first, "CONJ-0002": second, "CONJ-0003": third}
+    assert store.event("conj-2").secondary.norad_id == 11  # the run-local alias
+    assert store.event(first.lower()).event_id == first
+    # an id written elsewhere (the daemon saw the TCA 3 min later): same pair, within tolerance
+    assert store.event("CONJ-25544-38338-20260610T1703Z").event_id == first
     assert store.new_id("MNV") == "MNV-0001" and store.new_id("MNV") == "MNV-0002"
     with pytest.raises(ToolError) as err:
         store.event("CONJ-0009")
-    assert err.value.code == "unknown_event" and "CONJ-0001, CONJ-0002, CONJ-0003" in str(err.value)
+    assert err.value.code == "unknown_event"
+    assert f"{first} (CONJ-0001), {second} (CONJ-0002), {third} (CONJ-0003)" in str(err.value)
 
 
 def test_catalogs_merge_keeping_the_newest_element_set() -> None:

@@ -7,7 +7,7 @@ Each tool is a :class:`ToolSpec`: a name, a description an LLM can act on, a pyd
 
 - :class:`ToolContext`, the immutable run context (mission, planning clock, data
   sources, the lazily loaded catalog) with a mutable :class:`ResultStore` so that later
-  tools can refer to earlier results (conjunction ``CONJ-0001``, the last schedule...);
+  tools can refer to earlier results (conjunction events by id, the last schedule...);
 - :func:`openai_tools`, the OpenAI ``tools`` list, with per-mission ``enum`` name lists;
 - :func:`call_tool`, which turns every model or user mistake into data
   (``{"ok": false, "error": {"code", "message"}}``, messages from :data:`ERROR_TEMPLATES`)
@@ -55,6 +55,15 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from cosmo_agent.orbital.catalog import Catalog, StalenessPolicy
 from cosmo_agent.orbital.timescales import require_utc
+from cosmo_agent.tools.events import EVENT_MATCH_S as EVENT_MATCH_S  # the agent's import
+from cosmo_agent.tools.events import (
+    EventKey,
+    event_id_for,
+    event_pair,
+    match_event,
+    normal_event_id,
+    parse_event_id,
+)
 from cosmo_agent.tools.mission import (
     AmbiguousName,
     GroundStation,
@@ -69,6 +78,7 @@ if TYPE_CHECKING:
     from cosmo_agent.tools.toolkit import (
         CommandCheck,
         ConjunctionEvent,
+        EventSighting,
         ManeuverProposal,
         PassInfo,
         ScheduleResult,
@@ -237,12 +247,17 @@ class ResultStore:
 
     ``space_weather`` is the last full :class:`SpaceWeatherReport` (for the plan's data ages).
 
-    Conjunction ids are ``CONJ-0001``, ``CONJ-0002``, ... in order of first sighting; a
-    later screening that finds the same pair within :data:`EVENT_MATCH_S` of a known TCA
-    reuses the id, so ids are stable for the whole run.
+    Conjunction events are keyed by their canonical id (:mod:`cosmo_agent.tools.events`:
+    ``CONJ-25544-48274-20260610T1510Z``, pair and TCA); a later screening that finds the
+    same pair within :data:`EVENT_MATCH_S` of a known TCA keeps the id.  ``aliases`` gives
+    each event a short run-local name too, ``CONJ-0001``, ``CONJ-0002``, ... in order of
+    first sighting; lookups accept either.  ``history`` keeps every sighting of an event
+    (screenings, assessments) in order.
     """
 
     events: dict[str, ConjunctionEvent] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)
+    history: dict[str, list[EventSighting]] = field(default_factory=dict)
     passes: list[PassInfo] = field(default_factory=list)
     schedule: ScheduleResult | None = None
     proposals: dict[str, ManeuverProposal] = field(default_factory=dict)
@@ -256,38 +271,49 @@ class ResultStore:
         return f"{prefix}-{self.counters[prefix]:04d}"
 
     def event_id_for(self, primary_id: int, secondary_id: int, tca: datetime) -> str:
-        """The id of this pair's event at ``tca``: a known one, or the next free number."""
-        for event_id, event in self.events.items():
-            same_pair = {event.primary.norad_id, event.secondary.norad_id} == {
-                primary_id,
-                secondary_id,
-            }
-            if same_pair and abs((event.tca_utc - tca).total_seconds()) <= EVENT_MATCH_S:
-                return event_id
-        return f"CONJ-{len(self.events) + 1:04d}"
+        """The canonical id of this pair's event at ``tca``: a known one, or a derived one."""
+        return event_id_for(self._known(), primary_id, secondary_id, tca)
+
+    def alias_for(self, event_id: str) -> str:
+        """The run-local alias of ``event_id`` (``CONJ-0001``...), given on first call."""
+        for alias, canonical in self.aliases.items():
+            if canonical == event_id:
+                return alias
+        alias = f"CONJ-{len(self.aliases) + 1:04d}"
+        self.aliases[alias] = event_id
+        return alias
 
     def event(self, key: str) -> ConjunctionEvent:
-        """The event called ``key`` (case-insensitive; ``CONJ-1`` is ``CONJ-0001``)."""
-        wanted = _normal_event_id(key)
-        for event_id, event in self.events.items():
-            if _normal_event_id(event_id) == wanted:
-                return event
-        choices = ", ".join(self.events) or "none yet"
+        """The event called ``key``: its canonical id or alias (case-insensitive, ``CONJ-1``
+        is ``CONJ-0001``), or a canonical id from elsewhere (the daemon, a CDM) whose pair
+        and TCA match a known event within :data:`EVENT_MATCH_S`."""
+        wanted = normal_event_id(key)
+        event_id = self.aliases.get(wanted, wanted)
+        if event_id in self.events:
+            return self.events[event_id]
+        parsed = parse_event_id(wanted)
+        if parsed is not None:  # the id keeps its TCA to the minute: allow that much more
+            found = match_event(self._known(), *parsed, slack_s=60.0)
+            if found is not None:
+                return self.events[found]
+        names = [*self.events, *self.aliases]
         raise ToolError.make(
-            "unknown_event", key=key, hint=_hint(key, list(self.events)), choices=choices
+            "unknown_event", key=key, hint=_hint(key, names), choices=self.event_choices()
         )
 
+    def event_choices(self) -> str:
+        """The known events for a message: ``canonical (alias)``, ... or ``none yet``."""
+        alias_of = {canonical: alias for alias, canonical in self.aliases.items()}
+        return (
+            ", ".join(f"{e} ({alias_of[e]})" if e in alias_of else e for e in self.events)
+            or "none yet"
+        )
 
-EVENT_MATCH_S: Final = 300.0
-"""Two sightings of a pair with TCAs this close (s) are the same conjunction event."""
-
-
-def _normal_event_id(key: str) -> str:
-    text = key.strip().upper()
-    prefix, _, number = text.partition("-")
-    if prefix == "CONJ" and number.isdigit():
-        return f"CONJ-{int(number):04d}"
-    return text
+    def _known(self) -> dict[str, EventKey]:
+        return {
+            event_id: (*event_pair(e.primary.norad_id, e.secondary.norad_id), e.tca_utc)
+            for event_id, e in self.events.items()
+        }
 
 
 @dataclass(frozen=True, eq=False)

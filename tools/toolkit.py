@@ -87,6 +87,7 @@ __all__ = [
     "CommandRequest",
     "ConjunctionAssessment",
     "ConjunctionEvent",
+    "EventSighting",
     "ExcludedSatellite",
     "FindPassesArgs",
     "FleetStatusArgs",
@@ -266,8 +267,9 @@ EventId = Annotated[
     str,
     Field(
         min_length=1,
-        max_length=32,
-        description='A conjunction id from screen_conjunctions, e.g. "CONJ-0001".',
+        max_length=48,
+        description="A conjunction id from screen_conjunctions: its event_id"
+        ' ("CONJ-25544-48274-20260610T1510Z") or its alias ("CONJ-0001").',
     ),
 ]
 
@@ -810,16 +812,33 @@ class ScreenConjunctionsArgs(ToolArgs):
     )
 
 
+class EventSighting(_Out):
+    """One update of an event in this run: by a screening (``SCR-0001``, no Pc) or by
+    ``assess_conjunction`` (with its reported Pc)."""
+
+    source: str
+    tca_utc: datetime
+    miss_km: float
+    pc: float | None = None
+
+
 class ConjunctionEvent(_Out):
-    """A close approach found by a screening; ``event_id`` names it for later tools."""
+    """A close approach found by a screening; ``event_id`` names it for later tools.
+
+    ``event_id`` is canonical (pair and TCA, stable across screenings and runs, see
+    :mod:`cosmo_agent.tools.events`); ``alias`` is the short run-local name, which lookups
+    accept too.  ``pc_history``: the event's updates in this run, when it was seen before.
+    """
 
     event_id: str
+    alias: str | None = None
     primary: ObjectRef
     secondary: ObjectRef
     tca_utc: datetime
     miss_km: float
     relative_speed_km_s: float | None
     threshold_km: float
+    pc_history: list[EventSighting] = Field(default_factory=list)
 
 
 class ScreeningResult(ToolResult):
@@ -887,6 +906,13 @@ def _screen(
     return rows, excluded
 
 
+def _sighted(ctx: ToolContext, event_id: str, sighting: EventSighting) -> list[EventSighting]:
+    """Record an update of ``event_id``; its history when it was seen before, else []."""
+    history = ctx.store.history.setdefault(event_id, [])
+    history.append(sighting)
+    return list(history) if len(history) > 1 else []
+
+
 def screen_conjunctions(ctx: ToolContext, args: ScreenConjunctionsArgs) -> ScreeningResult:
     """Screen the selected satellites against the whole catalog; events get stable ids."""
     sats = ctx.satellites(args.satellites)
@@ -897,25 +923,29 @@ def screen_conjunctions(ctx: ToolContext, args: ScreenConjunctionsArgs) -> Scree
     primaries, warnings, sats = usable.catalog, usable.warnings, usable.satellites
     catalog = ctx.catalog
     rows, excluded = _screen(catalog, primaries, start, stop, threshold, "screen_conjunctions")
+    screening_id = ctx.store.new_id("SCR")
     events: list[ConjunctionEvent] = []
     for p, s, tca, miss, speed in sorted(rows, key=lambda r: (r[2], r[0], r[1])):
         event_id = ctx.store.event_id_for(p, s, tca)
         if any(e.event_id == event_id for e in events):
             continue  # two fleet satellites: each one's screening sees the other
+        sighting = EventSighting(source=screening_id, tca_utc=tca, miss_km=round(miss, 4))
         event = ConjunctionEvent(
             event_id=event_id,
+            alias=ctx.store.alias_for(event_id),
             primary=_ref(ctx, p, catalog),
             secondary=_ref(ctx, s, catalog),
             tca_utc=tca,
             miss_km=round(miss, 4),
             relative_speed_km_s=round(speed, 4),
             threshold_km=threshold,
+            pc_history=_sighted(ctx, event_id, sighting),
         )
         ctx.store.events[event_id] = event
         events.append(event)
     warnings += excluded
     return ScreeningResult(
-        screening_id=ctx.store.new_id("SCR"),
+        screening_id=screening_id,
         start_utc=start,
         stop_utc=stop,
         threshold_km=threshold,
@@ -991,6 +1021,8 @@ class ConjunctionAssessment(ToolResult):
     ``pc`` is the reported Pc and ``pc_method`` where it comes from: Foster's 2-D value
     unless ``usage_violations`` says the 2-D assumptions fail, then Hall's 3-D value
     (``pc3d``).  ``monte_carlo`` checks it when the 2-D value is not trusted.
+    ``event_id`` is canonical and ``alias`` the run-local name (see :class:`ConjunctionEvent`);
+    ``pc_history`` the event's updates in this run, this assessment last.
     ``miss_rtn_km`` is the secondary relative to the primary in the primary's radial /
     transverse / normal frame at TCA.  ``action``: ``plan_avoidance`` when the reported Pc
     reaches the mission's ``max_pc`` or the miss is under ``min_miss_km``; ``monitor``
@@ -998,6 +1030,7 @@ class ConjunctionAssessment(ToolResult):
     """
 
     event_id: str
+    alias: str | None = None
     primary: ObjectRef
     secondary: ObjectRef
     tca_utc: datetime
@@ -1024,6 +1057,7 @@ class ConjunctionAssessment(ToolResult):
     min_miss_km: float
     action: Literal["plan_avoidance", "monitor", "none"]
     notes: list[str]
+    pc_history: list[EventSighting] = Field(default_factory=list)
 
     def summary(self) -> str:
         pc = "n/a" if self.pc is None else f"{self.pc:.2e}"
@@ -1119,8 +1153,13 @@ def assess_conjunction(ctx: ToolContext, args: AssessConjunctionArgs) -> Conjunc
         action = "monitor"
     else:
         action = "none"
+    sighting = EventSighting(
+        source="assess_conjunction", tca_utc=tca, miss_km=round(miss_km, 4), pc=pc
+    )
     return ConjunctionAssessment(
         event_id=event.event_id,
+        alias=event.alias,
+        pc_history=list(_sighted(ctx, event.event_id, sighting)),
         primary=event.primary,
         secondary=event.secondary,
         tca_utc=tca,
@@ -2170,8 +2209,8 @@ TOOLKIT: Final[tuple[ToolSpec, ...]] = (
     ToolSpec(
         "screen_conjunctions",
         "Screen fleet satellites against the whole catalog for close approaches under"
-        " threshold_km; each event gets an id (CONJ-0001, ...) for assess_conjunction and"
-        " plan_avoidance.",
+        " threshold_km; each event gets an event_id (pair and TCA) and an alias (CONJ-0001,"
+        " ...), either of which assess_conjunction and plan_avoidance take.",
         ScreenConjunctionsArgs,
         screen_conjunctions,
     ),
