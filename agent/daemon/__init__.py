@@ -8,9 +8,10 @@ Alerts are de-duplicated and delivered to stdout, a JSONL file and a webhook, wi
 bookkeeping in a SQLAlchemy database so that a restart neither loses nor repeats one.
 
 Modules: ``settings`` (pydantic-settings), ``clock``, ``store`` (state database and event
-tracking), ``catalogs`` (refresh), ``screening`` (one shard), ``scaleout`` (where shards run),
-``sinks`` (alert delivery), ``jobs`` (the scheduled jobs), ``metrics``, ``server`` (HTTP),
-``runtime`` (the :class:`Daemon`), ``command`` (the CLI).
+tracking by canonical event id), ``ingest`` (CDMs into the events), ``catalogs`` (refresh),
+``screening`` (one shard), ``scaleout`` (where shards run), ``sinks`` (alert delivery),
+``jobs`` (the scheduled jobs), ``metrics``, ``server`` (HTTP), ``runtime`` (the
+:class:`Daemon`), ``command`` (the CLI).
 
 >>> from cosmo_agent.agent.daemon import DaemonSettings
 >>> DaemonSettings(state_dir="/tmp/d").intervals.screening_s

@@ -268,7 +268,7 @@ def _screening(d: Daemon, run_id: int, now: datetime) -> JobReport:
     with d.store.session() as s:
         tracking = d.store.track(
             s, sightings, screened=screened, window=(start, stop), now=now, cycle=run_id,
-            thresholds=d.thresholds, match_s=settings.event_match_s,
+            thresholds=d.thresholds,
             close_after_s=settings.event_close_after_s,
             history_per_event=settings.history_per_event, names=names,
         )  # fmt: skip

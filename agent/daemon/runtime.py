@@ -52,7 +52,7 @@ from cosmo_agent.agent.daemon.sinks import Dispatcher, JsonlSink, Sink, StdoutSi
 from cosmo_agent.agent.daemon.store import SEVERITIES, AlertRow, PcThresholds, Store
 from cosmo_agent.tools.mission import Mission, load_mission
 
-__all__ = ["JOB_ORDER", "Daemon", "Replanner", "agent_replanner", "configure_logging"]
+__all__ = ["JOB_ORDER", "Daemon", "Replanner", "agent_replanner", "configure_logging", "sink_names"]
 
 log = logging.getLogger("cosmo_agent.daemon")
 
@@ -137,6 +137,12 @@ def _default_sinks(settings: DaemonSettings, stop: threading.Event) -> list[Sink
         sinks.append(WebhookSink(w.url, retries=w.retries, backoff_s=w.backoff_s,
                                  timeout_s=w.timeout_s, sleep=stop.wait))  # fmt: skip
     return sinks
+
+
+def sink_names(settings: DaemonSettings) -> list[str]:
+    """The sinks the daemon delivers alerts to: a process that writes to its store (``cosmo-agent
+    events --ingest``) gives its alerts the same deliveries, and the running daemon sends them."""
+    return [s.name for s in _default_sinks(settings, threading.Event())]
 
 
 def _default_runner(settings: DaemonSettings) -> ShardRunner:

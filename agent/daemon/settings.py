@@ -166,7 +166,6 @@ class DaemonSettings(BaseSettings):
     workers: int = Field(default=2, ge=1, le=256)
     shard_size: int = Field(default=25, ge=1, le=10_000)
     dask_scheduler: str | None = Field(default=None, description="tcp://host:8786")
-    event_match_s: float = Field(default=1200.0, gt=0.0, le=86400.0)
     event_close_after_s: float = Field(default=600.0, ge=0.0, description="past TCA + this")
     pc_watch: float | None = Field(default=None, gt=0.0, lt=1.0)
     pc_alert: float | None = Field(default=None, gt=0.0, lt=1.0)

@@ -7,15 +7,21 @@ one twice.  An alert is unique per ``(dedup_key, level)``; each configured sink 
 delivery row per alert, which :mod:`.sinks` works off.
 
 Event tracking (``Store.track``): a sighting of the same pair (fleet satellite, object) with
-a TCA within ``match_s`` (20 minutes) of an open event is that event; each sighting adds a
-Pc history row (the newest ``history_per_event`` are kept).  The level comes from Pc:
+a TCA within ``match_s`` (:data:`~cosmo_agent.tools.events.EVENT_MATCH_S`, 20 minutes) of
+an open event is that event; each sighting adds a Pc history row (the newest
+``history_per_event`` are kept, each naming its source: a screening cycle or a CDM).  An event
+is keyed by its canonical id (``EventRow.key``, :func:`~cosmo_agent.tools.events.derive_event_id`
+of the pair and the first sighting's TCA), the id the tools and ``cosmo-agent events`` show.
+``Store.ingest`` folds in one sighting from elsewhere (a CDM) by the same rule.  The level
+comes from Pc:
 
     none < watch (Pc >= watch) < alert (Pc >= alert, or miss < min_miss_km) < emergency
 
 and an alert goes out when an event reaches a level it never had (new events included).
 An event closes when its TCA is ``close_after_s`` in the past (``past``) or when a later
 screening covering its TCA no longer finds it under the threshold (``cleared``: a manoeuvre
-or new elements moved it away).
+or new elements moved it away).  A cleared event sighted again reopens under its id, as a new
+episode that alerts afresh.
 
 >>> from datetime import UTC, datetime
 >>> store = Store("sqlite://", sinks=["jsonl"])
@@ -41,6 +47,7 @@ from typing import Any, Final, Literal, Protocol
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Connection,
     DateTime,
     Dialect,
     Float,
@@ -54,13 +61,24 @@ from sqlalchemy import (
     delete,
     event,
     func,
+    inspect,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
+
+from cosmo_agent.tools.events import (
+    EVENT_MATCH_S,
+    derive_event_id,
+    event_pair,
+    match_event,
+    normal_event_id,
+    parse_event_id,
+)
 
 __all__ = [
     "LEVELS",
@@ -119,10 +137,13 @@ class KeyValueRow(_Base):
 
 
 class EventRow(_Base):
-    """One conjunction event tracked across screening cycles."""
+    """One conjunction event tracked across screening cycles; ``key`` is its canonical id,
+    ``episode`` counts its openings (a cleared event sighted again opens a new one)."""
 
     __tablename__ = "events"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    episode: Mapped[int] = mapped_column(Integer, default=1)
     primary_id: Mapped[int] = mapped_column(BigInteger)
     secondary_id: Mapped[int] = mapped_column(BigInteger)
     tca: Mapped[datetime] = mapped_column(_UtcDateTime)
@@ -141,12 +162,18 @@ class EventRow(_Base):
 
     @property
     def uid(self) -> str:
-        """The event's public id, ``EVT-000001``."""
-        return f"EVT-{self.id:06d}"
+        """The event's public id: its canonical id, ``CONJ-25544-48274-20260610T1510Z``."""
+        return self.key
+
+    @property
+    def alert_key(self) -> str:
+        """The dedup key of the event's alerts: one set of levels per episode."""
+        return f"conjunction:{self.key}" + (f"#{self.episode}" if self.episode > 1 else "")
 
 
 class PcHistoryRow(_Base):
-    """One sighting of an event: when, which cycle, TCA, miss and Pc."""
+    """One sighting of an event: when, from where (``source``: ``screening`` with its cycle,
+    or ``cdm:<MESSAGE_ID>``, cycle 0), TCA, miss and Pc."""
 
     __tablename__ = "pc_history"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -157,6 +184,7 @@ class PcHistoryRow(_Base):
     miss_km: Mapped[float] = mapped_column(Float)
     pc: Mapped[float | None] = mapped_column(Float, nullable=True)
     level: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(200), default="screening")
 
 
 class IssueRow(_Base):
@@ -362,6 +390,8 @@ class Store:
         self.on_alert = on_alert
         self.engine = _engine(url)
         _Base.metadata.create_all(self.engine)
+        with self.engine.begin() as conn:
+            _migrate(conn)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager
@@ -497,7 +527,6 @@ class Store:
         now: datetime,
         cycle: int,
         thresholds: PcThresholds,
-        match_s: float = 1200.0,
         close_after_s: float = 600.0,
         history_per_event: int = 200,
         names: dict[int, str] | None = None,
@@ -509,47 +538,12 @@ class Store:
         """
         names = names or {}
         out = Tracking()
-        match = timedelta(seconds=match_s)
         seen: set[int] = set()
         for sight in sorted(sightings, key=lambda x: (x.tca, x.primary_id, x.secondary_id)):
-            p, q = sight.primary_id, sight.secondary_id
-            candidates = s.scalars(
-                select(EventRow).where(
-                    EventRow.status == "open",
-                    ((EventRow.primary_id == p) & (EventRow.secondary_id == q))
-                    | ((EventRow.primary_id == q) & (EventRow.secondary_id == p)),
-                    EventRow.tca >= sight.tca - match,
-                    EventRow.tca <= sight.tca + match,
-                )
-            ).all()
-            level = conjunction_level(sight.pc, sight.miss_km, thresholds)
-            if candidates:
-                ev = min(candidates, key=lambda e: abs((e.tca - sight.tca).total_seconds()))
-                old_peak = ev.peak_level
-                ev.tca, ev.miss_km, ev.pc = sight.tca, sight.miss_km, sight.pc
-                ev.relative_speed_km_s = sight.relative_speed_km_s
-                ev.level, ev.last_seen, ev.sightings = level, now, ev.sightings + 1
-                if LEVELS.index(level) > LEVELS.index(old_peak):
-                    ev.peak_level = level
-                    out.escalated.append((ev.uid, old_peak, level))
-                    out.alerts += self._event_alert(s, ev, now, names, "escalated", old_peak)
-                out.updated += 1
-            else:
-                ev = EventRow(
-                    primary_id=p, secondary_id=q, tca=sight.tca, miss_km=sight.miss_km,
-                    relative_speed_km_s=sight.relative_speed_km_s, pc=sight.pc, level=level,
-                    peak_level=level, status="open", first_seen=now, last_seen=now, sightings=1,
-                )  # fmt: skip
-                s.add(ev)
-                s.flush()
-                out.new.append(ev.uid)
-                if level != "none":
-                    out.new_alerted.append(ev.uid)
-                    out.alerts += self._event_alert(s, ev, now, names, "new", None)
+            ev = self._fold(s, sight, out, now=now, cycle=cycle, source="screening",
+                            thresholds=thresholds, history_per_event=history_per_event,
+                            names=names)  # fmt: skip
             seen.add(ev.id)
-            s.add(PcHistoryRow(event_id=ev.id, cycle=cycle, at=now, tca=sight.tca,
-                               miss_km=sight.miss_km, pc=sight.pc, level=level))  # fmt: skip
-            self._trim_history(s, ev.id, history_per_event)
         start, stop = window
         for ev in s.scalars(select(EventRow).where(EventRow.status == "open")).all():
             if ev.id in seen:
@@ -565,6 +559,97 @@ class Store:
             if ev.peak_level != "none":
                 out.alerts += self._event_alert(s, ev, now, names, "closed", None)
         return out
+
+    def ingest(
+        self,
+        s: Session,
+        sight: Sighting,
+        *,
+        source: str,
+        now: datetime,
+        thresholds: PcThresholds,
+        history_per_event: int = 200,
+        names: dict[int, str] | None = None,
+    ) -> tuple[EventRow, Tracking]:
+        """Fold one sighting from outside the screening (``source``, e.g. ``cdm:<id>``) into
+        the event it describes (the pair within EVENT_MATCH_S of an open event's TCA), or a new
+        one; nothing is closed.  Returns the event and what changed."""
+        out = Tracking()
+        ev = self._fold(s, sight, out, now=now, cycle=0, source=source, thresholds=thresholds,
+                        history_per_event=history_per_event, names=names or {})  # fmt: skip
+        return ev, out
+
+    def _fold(
+        self,
+        s: Session,
+        sight: Sighting,
+        out: Tracking,
+        *,
+        now: datetime,
+        cycle: int,
+        source: str,
+        thresholds: PcThresholds,
+        history_per_event: int,
+        names: dict[int, str],
+    ) -> EventRow:
+        """One sighting into its event: the nearest open event of the pair within
+        EVENT_MATCH_S (``tools.events.match_event``), else the event its derived id names
+        (reopened if closed), else a new event."""
+        p, q = sight.primary_id, sight.secondary_id
+        match = timedelta(seconds=EVENT_MATCH_S)
+        candidates = s.scalars(
+            select(EventRow).where(
+                EventRow.status == "open",
+                ((EventRow.primary_id == p) & (EventRow.secondary_id == q))
+                | ((EventRow.primary_id == q) & (EventRow.secondary_id == p)),
+                EventRow.tca >= sight.tca - match,
+                EventRow.tca <= sight.tca + match,
+            )
+        ).all()
+        level = conjunction_level(sight.pc, sight.miss_km, thresholds)
+        known = {e.key: (*event_pair(e.primary_id, e.secondary_id), e.tca) for e in candidates}
+        found = match_event(known, p, q, sight.tca)
+        if found is not None:
+            ev: EventRow | None = next(e for e in candidates if e.key == found)
+        else:
+            key = derive_event_id(p, q, sight.tca)
+            ev = s.scalar(select(EventRow).where(EventRow.key == key))
+            if ev is not None and ev.status == "closed":  # sighted again: a new episode
+                ev.status, ev.closed_reason, ev.closed_at = "open", None, None
+                ev.episode, ev.peak_level, ev.first_seen = ev.episode + 1, "none", now
+                out.new.append(ev.uid)
+        if ev is not None:
+            old_peak = ev.peak_level
+            ev.tca, ev.miss_km, ev.pc = sight.tca, sight.miss_km, sight.pc
+            ev.relative_speed_km_s = sight.relative_speed_km_s
+            ev.level, ev.last_seen, ev.sightings = level, now, ev.sightings + 1
+            if LEVELS.index(level) > LEVELS.index(old_peak):
+                ev.peak_level = level
+                if ev.uid in out.new:
+                    out.new_alerted.append(ev.uid)
+                    out.alerts += self._event_alert(s, ev, now, names, "new", None)
+                else:
+                    out.escalated.append((ev.uid, old_peak, level))
+                    out.alerts += self._event_alert(s, ev, now, names, "escalated", old_peak)
+            out.updated += 1
+        else:
+            ev = EventRow(
+                key=key, episode=1, primary_id=p, secondary_id=q, tca=sight.tca,
+                miss_km=sight.miss_km, relative_speed_km_s=sight.relative_speed_km_s,
+                pc=sight.pc, level=level, peak_level=level, status="open", first_seen=now,
+                last_seen=now, sightings=1,
+            )  # fmt: skip
+            s.add(ev)
+            s.flush()
+            out.new.append(ev.uid)
+            if level != "none":
+                out.new_alerted.append(ev.uid)
+                out.alerts += self._event_alert(s, ev, now, names, "new", None)
+        s.add(PcHistoryRow(event_id=ev.id, cycle=cycle, at=now, tca=sight.tca,
+                           miss_km=sight.miss_km, pc=sight.pc, level=level,
+                           source=source))  # fmt: skip
+        self._trim_history(s, ev.id, history_per_event)
+        return ev
 
     def _event_alert(
         self,
@@ -602,7 +687,7 @@ class Store:
             "peak_level": ev.peak_level,
             "closed_reason": ev.closed_reason,
         }
-        row = self.emit(s, key=f"conjunction:{ev.uid}", level=level,
+        row = self.emit(s, key=ev.alert_key, level=level,
                         severity=severity,  # type: ignore[arg-type]  # a conjunction level
                         kind="conjunction", message=text, now=now, data=data)  # fmt: skip
         return 0 if row is None else 1
@@ -621,6 +706,30 @@ class Store:
         s.execute(
             delete(PcHistoryRow).where(PcHistoryRow.event_id == event_id, PcHistoryRow.id < cutoff)
         )
+
+    def event(self, s: Session, written: str) -> EventRow | None:
+        """The event ``written`` names: its canonical id (any case), or an id from elsewhere
+        (a tools run, a CDM) whose pair and TCA match one within EVENT_MATCH_S."""
+        wanted = normal_event_id(written)
+        row = s.scalar(select(EventRow).where(EventRow.key == wanted))
+        parsed = parse_event_id(wanted)
+        if row is not None or parsed is None:
+            return row
+        lo, hi, tca = parsed
+        rows = s.scalars(select(EventRow).where(EventRow.primary_id.in_((lo, hi)),
+                                                EventRow.secondary_id.in_((lo, hi))))  # fmt: skip
+        known = {e.key: (*event_pair(e.primary_id, e.secondary_id), e.tca) for e in rows}
+        found = match_event(known, lo, hi, tca, slack_s=60.0)  # the id's TCA is to the minute
+        return None if found is None else s.scalar(select(EventRow).where(EventRow.key == found))
+
+    def events(self, s: Session) -> list[EventRow]:
+        """Every event kept, open and closed, by TCA."""
+        return list(s.scalars(select(EventRow).order_by(EventRow.tca, EventRow.key)))
+
+    def pc_history(self, s: Session, ev: EventRow) -> list[PcHistoryRow]:
+        """The event's sightings, oldest first (the newest ``history_per_event`` are kept)."""
+        return list(s.scalars(select(PcHistoryRow).where(PcHistoryRow.event_id == ev.id)
+                              .order_by(PcHistoryRow.id)))  # fmt: skip
 
     def open_events(self, s: Session) -> list[EventRow]:
         return list(s.scalars(select(EventRow).where(EventRow.status == "open")
@@ -728,6 +837,28 @@ class Store:
                                          TriggerRow.created_at < cutoff)
             ))  # fmt: skip
         return removed
+
+
+def _migrate(conn: Connection) -> None:
+    """Bring a state database written before canonical event ids up to date: ``events``
+    gains ``key`` (derived from the pair and the stored TCA) and ``episode``, ``pc_history``
+    gains ``source``."""
+    columns = {c["name"] for c in inspect(conn).get_columns("events")}
+    if "key" not in columns:
+        conn.execute(text("ALTER TABLE events ADD COLUMN key VARCHAR(64)"))
+        conn.execute(text("ALTER TABLE events ADD COLUMN episode INTEGER DEFAULT 1 NOT NULL"))
+        rows = conn.execute(text("SELECT id, primary_id, secondary_id, tca FROM events"))
+        taken: set[str] = set()
+        for row_id, p, q, tca in rows.all():
+            when = tca if isinstance(tca, datetime) else datetime.fromisoformat(str(tca))
+            key = derive_event_id(int(p), int(q), when.replace(tzinfo=UTC))
+            key = key if key not in taken else f"{key}-{row_id}"  # two old rows, one minute
+            taken.add(key)
+            conn.execute(text("UPDATE events SET key = :k WHERE id = :i"), {"k": key, "i": row_id})
+        conn.execute(text("CREATE UNIQUE INDEX IF NOT EXISTS ix_events_key ON events (key)"))
+    if "source" not in {c["name"] for c in inspect(conn).get_columns("pc_history")}:
+        conn.execute(text("ALTER TABLE pc_history ADD COLUMN source VARCHAR(200)"
+                          " DEFAULT 'screening' NOT NULL"))  # fmt: skip
 
 
 def _count(result: Any) -> int:
