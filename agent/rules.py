@@ -38,6 +38,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from cosmo_agent.agent.intents import IntendedCall, Vocabulary, detect_language, parse_request
 from cosmo_agent.agent.planners import PlannerTask
 from cosmo_agent.agent.trace import ToolRecord, tool_records
+from cosmo_agent.tools.events import normal_event_id
 from cosmo_agent.tools.mission import Mission, Objective
 
 __all__ = [
@@ -205,21 +206,18 @@ class RulesPlanner:
         screen = _screen_args(m, asked)
         if screen is not None and "screen_conjunctions" not in done:
             return [_Call("screen_conjunctions", screen)]
+        event = _event_names(records)
         assessed = {
-            str(r.args.get("event_id", "")).upper()
-            for r in records
-            if r.name == "assess_conjunction"
+            event(r.args.get("event_id")) for r in records if r.name == "assess_conjunction"
         }
         events = sorted(_events(records), key=lambda e: float(e.get("miss_km") or 0.0))
         todo = [str(e["event_id"]) for e in events[: self.max_events]]
         todo += [str(c.args["event_id"]) for c in asked if c.name == "assess_conjunction"]
-        todo = [e for e in dict.fromkeys(todo) if e.upper() not in assessed]
+        todo = [e for e in _distinct(todo, event) if event(e) not in assessed]
         if todo:
             return [_Call("assess_conjunction", {"event_id": e}) for e in todo]
         avoid = _avoid_params(m)
-        planned = {
-            str(r.args.get("event_id", "")).upper() for r in records if r.name == "plan_avoidance"
-        }
+        planned = {event(r.args.get("event_id")) for r in records if r.name == "plan_avoidance"}
         wanted = [
             str(r.result["event_id"])
             for r in records
@@ -229,7 +227,7 @@ class RulesPlanner:
             and _maneuverable(m, r.result.get("primary", {}).get("norad_id"))
         ]
         wanted += [str(c.args["event_id"]) for c in asked if c.name == "plan_avoidance"]
-        wanted = [e for e in dict.fromkeys(wanted) if e.upper() not in planned]
+        wanted = [e for e in _distinct(wanted, event) if event(e) not in planned]
         if wanted:
             return [_Call("plan_avoidance", {"event_id": e, **avoid}) for e in wanted]
         commands = _plan_commands(m, records, asked)
@@ -478,6 +476,30 @@ def _events(records: Iterable[ToolRecord]) -> list[Mapping[str, Any]]:
             for e in r.result.get("events", []):
                 seen.setdefault(str(e["event_id"]), e)
     return list(seen.values())
+
+
+def _event_names(records: Iterable[ToolRecord]) -> Callable[[Any], str]:
+    """A written event id -> the canonical id of the screened event it names (its id or its
+    alias, ``CONJ-7`` is ``CONJ-0007``), so that a request's alias and a result's id match."""
+    names: dict[str, str] = {}
+    for e in _events(records):
+        for name in (e.get("event_id"), e.get("alias")):
+            if name:
+                names[normal_event_id(str(name))] = normal_event_id(str(e["event_id"]))
+
+    def canonical(written: Any) -> str:
+        key = normal_event_id(str(written or ""))
+        return names.get(key, key)
+
+    return canonical
+
+
+def _distinct(ids: Iterable[str], key: Callable[[Any], str]) -> list[str]:
+    """``ids`` without a second name of an event already listed, in order."""
+    first: dict[str, str] = {}
+    for e in ids:
+        first.setdefault(key(e), e)
+    return list(first.values())
 
 
 def _maneuverable(m: Mission, norad_id: Any) -> bool:
