@@ -367,6 +367,19 @@ def _assess(args: argparse.Namespace) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def _html_report(args: argparse.Namespace) -> int:
+    """``report --mission M --html R``: the fleet's offline HTML report (no plan)."""
+    if args.mission is None or args.html is None:
+        raise UserError("--html REPORT.html and --mission MISSION.yaml go together")
+    from cosmo_agent.agent.report import ReportError, fleet_report_command
+
+    try:
+        print(fleet_report_command(args.mission, args.html, at=args.at))
+    except ReportError as exc:
+        raise UserError(str(exc)) from None
+    return 0
+
+
 def _write_assessed_cdm(cdm: Any, assessed: Any, negative: bool, path: str) -> None:
     """``cdm`` with the assessment's Pc values (:meth:`Cdm.with_assessment`) written to
     ``path`` (XML when it ends in ``.xml``, else KVN); a negative variance reports no Pc."""
@@ -661,6 +674,9 @@ def _parser() -> argparse.ArgumentParser:
         "--hours", type=float, default=24.0, help="eclipse look-ahead, hours (default 24)"
     )
     p.add_argument("--json", action="store_true", help="print the result as JSON (default: tables)")
+    p.add_argument("--mission", help="mission YAML file (with --html: the fleet's state, no plan)")
+    p.add_argument("--html", metavar="REPORT.html",
+                   help="write the fleet's offline HTML operations report here")  # fmt: skip
     p = sub.add_parser("spaceweather", help="current NOAA scales, latest values, alerts, data age")
     p.add_argument("--source", help="file, directory or URL (default: the bundled sample)")
     p.add_argument("--now", help="ISO 8601 UTC time to judge data age against (default: now)")
@@ -763,6 +779,8 @@ def _main(argv: Sequence[str] | None) -> int:
         if args.command == "serve":
             return _serve(args)
         if args.command == "report":
+            if args.html is not None or args.mission is not None:
+                return _html_report(args)
             report = _report(args)
             if args.json:
                 print(json.dumps(report, indent=2))

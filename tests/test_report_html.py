@@ -208,3 +208,22 @@ def test_plan_report_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
                  str(tmp_path / "missing" / "r.html")])  # fmt: skip
     assert code == 2
     assert "--report" in capsys.readouterr().err
+
+
+def test_report_html_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``cosmo-agent report --mission M --html R``: the fleet's report, no plan; bad input
+    exits 2 with one line naming the option."""
+    from cosmo_agent.agent.cli import main
+
+    out = tmp_path / "fleet.html"
+    mission = str(ROOT / "missions" / "demo-ko.yaml")
+    assert main(["report", "--mission", mission, "--html", str(out)]) == 0
+    assert str(out) in capsys.readouterr().out
+    text = out.read_text(encoding="utf-8")
+    assert not re.search(r"<(script|link|img|iframe)[^>]+(src|href)=\"?https?:", text)
+    assert "Content-Security-Policy" in text and "(현재)" in text  # Korean labels
+    assert main(["report", "--html", str(out)]) == 2
+    assert "--mission" in capsys.readouterr().err
+    assert main(["report", "--mission", mission, "--html", str(tmp_path / "no" / "r.html")]) == 2
+    err = capsys.readouterr().err
+    assert "--html" in err and "Traceback" not in err
