@@ -102,8 +102,8 @@ def visibility_circle(
     ``min_elevation_deg`` (spherical Earth), broken with NaN where it crosses the antimeridian.
 
     >>> lon, lat = visibility_circle(0.0, 0.0, 0.0, 700.0, n=5)
-    >>> round(float(lat.max()), 1)  # the horizon of a 700 km orbit lies 25.4 deg away
-    25.4
+    >>> round(float(lat.max()), 1)  # a 700 km orbit's horizon: acos(R / (R + h)) = 25.7 deg
+    25.7
     """
     e = math.radians(min_elevation_deg)
     ratio = EARTH_RADIUS_KM / (EARTH_RADIUS_KM + altitude_km)
