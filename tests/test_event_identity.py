@@ -419,3 +419,33 @@ def test_events_ingests_a_cdm(
     code, _, err = _cli(capsys, "--state-dir", str(state), "--ingest", str(tmp_path / "bad.cdm"),
                         "--mission", str(DEMO))  # fmt: skip
     assert code == 2 and err.startswith(f"cosmo-agent events: --ingest {tmp_path / 'bad.cdm'}:")
+
+
+def test_the_rules_planner_assesses_and_plans_an_event_named_by_alias_once() -> None:
+    from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+
+    from cosmo_agent.agent.planners import PlannerTask
+    from cosmo_agent.agent.rules import RulesPlanner
+    from cosmo_agent.tools.registry import openai_tools
+
+    asks = ["Assess CONJ-0001 and conj-1, then plan an avoidance maneuver for CONJ-1"]
+    mission = load_mission(CONJUNCTION).model_copy(update={"requests": asks})
+    ctx = ToolContext.from_mission(mission)
+    task = PlannerTask("plan", mission, "", tools=tuple(openai_tools(mission)), now=ctx.now)
+    planner = RulesPlanner()
+    messages: list[BaseMessage] = [HumanMessage("plan")]
+    called: list[tuple[str, str]] = []
+    for _ in range(12):
+        reply = planner.next_turn(task, messages)
+        messages.append(reply)
+        if not isinstance(reply, AIMessage) or not reply.tool_calls:
+            break
+        for c in reply.tool_calls:
+            out = call_tool(ctx, c["name"], c["args"])
+            messages.append(ToolMessage(json.dumps(out.as_dict(), default=str),
+                                        tool_call_id=str(c["id"])))  # fmt: skip
+            if c["name"] in ("assess_conjunction", "plan_avoidance"):
+                assert out.ok, out.error
+                called.append((c["name"], ctx.store.event(c["args"]["event_id"]).event_id))
+    [event] = ctx.store.events.values()
+    assert called == [("assess_conjunction", event.event_id), ("plan_avoidance", event.event_id)]
