@@ -449,3 +449,27 @@ def test_the_rules_planner_assesses_and_plans_an_event_named_by_alias_once() -> 
                 called.append((c["name"], ctx.store.event(c["args"]["event_id"]).event_id))
     [event] = ctx.store.events.values()
     assert called == [("assess_conjunction", event.event_id), ("plan_avoidance", event.event_id)]
+
+
+def test_a_tools_run_seeded_from_the_daemon_keeps_the_daemons_ids_and_history() -> None:
+    mission = load_mission(CONJUNCTION)
+    args = {"satellites": "all", "duration_h": 36.0}
+    first = call_tool(ToolContext.from_mission(mission), "screen_conjunctions", args)
+    assert isinstance(first.result, ScreeningResult)
+    [real] = first.result.events  # AQUA - OPS 0252 at 2026-06-11T18:28:41Z
+    store = Store("sqlite://")
+    daemon_tca = real.tca_utc + timedelta(minutes=3)  # the daemon saw it with older elements
+    sighting = Approach(27424, 13791, daemon_tca, 0.3, 14.9, 4e-4)
+    with store.session() as s:
+        store.track(s, [sighting], screened={27424}, window=(T0, T0 + timedelta(days=2)),
+                    now=T0, cycle=7, thresholds=THRESHOLDS)  # fmt: skip
+    ctx = ToolContext.from_mission(mission)
+    with store.session() as s:
+        assert store.seed(s, ctx.store) == 1
+    out = call_tool(ctx, "screen_conjunctions", args)
+    assert isinstance(out.result, ScreeningResult)
+    [event] = out.result.events
+    assert event.event_id == "CONJ-13791-27424-20260611T1831Z" != real.event_id
+    assert [(h.source, h.pc) for h in event.pc_history] == [
+        ("daemon screening 7", 4e-4), (out.result.screening_id, None)]  # fmt: skip
+    assert call_tool(ctx, "assess_conjunction", {"event_id": real.event_id}).ok  # either id

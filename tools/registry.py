@@ -252,12 +252,14 @@ class ResultStore:
     same pair within :data:`EVENT_MATCH_S` of a known TCA keeps the id.  ``aliases`` gives
     each event a short run-local name too, ``CONJ-0001``, ``CONJ-0002``, ... in order of
     first sighting; lookups accept either.  ``history`` keeps every sighting of an event
-    (screenings, assessments) in order.
+    (screenings, assessments) in order.  :meth:`seed` makes events known from elsewhere (the
+    daemon's store): a screening that finds one of them takes its id and continues its history.
     """
 
     events: dict[str, ConjunctionEvent] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)
     history: dict[str, list[EventSighting]] = field(default_factory=dict)
+    elsewhere: dict[str, EventKey] = field(default_factory=dict)
     passes: list[PassInfo] = field(default_factory=list)
     schedule: ScheduleResult | None = None
     proposals: dict[str, ManeuverProposal] = field(default_factory=dict)
@@ -271,8 +273,15 @@ class ResultStore:
         return f"{prefix}-{self.counters[prefix]:04d}"
 
     def event_id_for(self, primary_id: int, secondary_id: int, tca: datetime) -> str:
-        """The canonical id of this pair's event at ``tca``: a known one, or a derived one."""
-        return event_id_for(self._known(), primary_id, secondary_id, tca)
+        """The canonical id of this pair's event at ``tca``: a known one (this run's or a
+        seeded one), or a derived one."""
+        return event_id_for({**self.elsewhere, **self._known()}, primary_id, secondary_id, tca)
+
+    def seed(self, event_id: str, key: EventKey, history: Sequence[EventSighting] = ()) -> None:
+        """Know event ``event_id`` (pair and latest TCA ``key``) and its ``history`` from
+        elsewhere, before any screening of this run finds it."""
+        self.elsewhere[event_id] = key
+        self.history[event_id] = list(history)
 
     def alias_for(self, event_id: str) -> str:
         """The run-local alias of ``event_id`` (``CONJ-0001``...), given on first call."""

@@ -42,7 +42,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
 
 from sqlalchemy import (
     BigInteger,
@@ -79,6 +79,9 @@ from cosmo_agent.tools.events import (
     normal_event_id,
     parse_event_id,
 )
+
+if TYPE_CHECKING:
+    from cosmo_agent.tools.registry import ResultStore
 
 __all__ = [
     "LEVELS",
@@ -730,6 +733,21 @@ class Store:
         """The event's sightings, oldest first (the newest ``history_per_event`` are kept)."""
         return list(s.scalars(select(PcHistoryRow).where(PcHistoryRow.event_id == ev.id)
                               .order_by(PcHistoryRow.id)))  # fmt: skip
+
+    def seed(self, s: Session, results: ResultStore) -> int:
+        """Make the open events known to a tools run (``ResultStore.seed``): a screening of
+        that run that finds one keeps its id and shows its Pc history.  Returns how many."""
+        from cosmo_agent.tools.toolkit import EventSighting
+
+        rows = self.open_events(s)
+        for ev in rows:
+            history = [
+                EventSighting(source=h.source if h.cycle == 0 else f"daemon {h.source} {h.cycle}",
+                              tca_utc=h.tca, miss_km=round(h.miss_km, 4), pc=h.pc)
+                for h in self.pc_history(s, ev)
+            ]  # fmt: skip
+            results.seed(ev.uid, (*event_pair(ev.primary_id, ev.secondary_id), ev.tca), history)
+        return len(rows)
 
     def open_events(self, s: Session) -> list[EventRow]:
         return list(s.scalars(select(EventRow).where(EventRow.status == "open")
