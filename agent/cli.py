@@ -697,9 +697,10 @@ def _parser() -> argparse.ArgumentParser:
     from cosmo_agent.agent import console
 
     console.add_parsers(sub)
-    from cosmo_agent.agent import ephemeris  # imports only argparse
+    from cosmo_agent.agent import ephemeris, events  # import only argparse
 
     ephemeris.add_parser(sub)
+    events.add_parser(sub)
     p = sub.add_parser("screen", help="conjunction screening: fleet vs catalog or all vs all")
     p.add_argument("--catalog", required=True, help="TLE/3LE or OMM file")
     p.add_argument("--satellites", nargs="+", help="primary NORAD ids (default: all-vs-all)")
@@ -768,6 +769,10 @@ def _main(argv: Sequence[str] | None) -> int:
         from cosmo_agent.agent import ephemeris
 
         return ephemeris.run(args)
+    if args.command == "events":
+        from cosmo_agent.agent import events
+
+        return events.run(args)
     try:
         if args.command == "daemon":
             from cosmo_agent.agent.daemon import command as daemon_command

@@ -17,7 +17,7 @@ Only argparse is imported here; SQLAlchemy, the store and the CDM reader load in
 >>> add_parser(parser.add_subparsers(dest="command"))
 >>> args = parser.parse_args(["events", "conj-1-2-20260610t1510z", "--state-dir", "st"])
 >>> args.event_id, args.state_dir, args.ingest, args.json
-('conj-1-2-20260610t1510z', 'st', [], False)
+('conj-1-2-20260610t1510z', 'st', None, False)
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
     from cosmo_agent.agent.daemon.settings import DaemonSettings
     from cosmo_agent.agent.daemon.store import EventRow, Store
+    from cosmo_agent.tools.mission import Mission
 
 __all__ = ["add_parser", "run"]
 
@@ -50,8 +51,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--state-dir", help="the daemon's state directory (default as the daemon)")
     p.add_argument("--config", dest="config_file", help="the daemon's settings file")
     p.add_argument("--mission", help="mission YAML: names, Pc policy and fleet for --ingest")
-    p.add_argument("--ingest", nargs="+", default=[], metavar="CDM",
-                   help="CCSDS CDM files (KVN or XML) to fold into the events first")  # fmt: skip
+    p.add_argument("--ingest", action="append", metavar="CDM",
+                   help="a CCSDS CDM file (KVN or XML) to fold into the events first;"
+                   " repeat for more")  # fmt: skip
     p.add_argument("--json", action="store_true", help="print JSON (default: text)")
 
 
@@ -94,7 +96,7 @@ def _events(args: argparse.Namespace) -> dict[str, Any]:
     settings = _settings(args)
     url = settings.state_url()
     names: dict[int, str] = {}
-    mission = None
+    mission: Mission | None = None
     if settings.mission is not None:
         from cosmo_agent.tools.mission import MissionError, load_mission
 
@@ -103,36 +105,59 @@ def _events(args: argparse.Namespace) -> dict[str, Any]:
         except (MissionError, OSError) as exc:
             raise _InputError(str(exc).replace("\n", " ")) from None
         names = {s.norad_id: s.name for s in mission.fleet}
-    default_db = url.removeprefix("sqlite:///")
-    if not args.ingest and url.startswith("sqlite:///") and not Path(default_db).exists():
+    sqlite_file = Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
+    if args.ingest and mission is None:
+        raise _InputError(
+            f"--ingest {args.ingest[0]}: the mission is needed (its Pc policy and fleet); pass"
+            " --mission FLEET.yaml or set it in the daemon's settings"
+        )
+    if not args.ingest and sqlite_file is not None and not sqlite_file.exists():
         if args.event_id:
-            raise _InputError(f"no event {args.event_id!r}: no state database at {default_db}")
+            raise _InputError(f"no event {args.event_id!r}: no state database at {sqlite_file}")
         return {"database": url, "events": []}
-    store = Store(url, sinks=sink_names(settings) if args.ingest else ())
+    from sqlalchemy.exc import SQLAlchemyError
+
     try:
-        ingested = []
-        for path in args.ingest:  # each CDM in its own transaction: a bad one keeps the others
-            with store.session() as s:
-                ingested.append(_ingest(store, s, settings, mission, names, path))
+        if sqlite_file is not None:
+            sqlite_file.parent.mkdir(parents=True, exist_ok=True)
+        store = Store(url, sinks=sink_names(settings) if args.ingest else ())
+        try:
+            return _query(store, args, settings, mission, names)
+        finally:
+            store.close()
+    except (SQLAlchemyError, OSError) as exc:
+        problem = getattr(exc, "orig", None) or getattr(exc, "strerror", None) or exc
+        raise _InputError(f"the state database {url} cannot be used: {problem}") from None
+
+
+def _query(
+    store: Store,
+    args: argparse.Namespace,
+    settings: DaemonSettings,
+    mission: Mission | None,
+    names: dict[int, str],
+) -> dict[str, Any]:
+    ingested = []
+    for path in args.ingest or ():  # one transaction each: a bad CDM keeps the others
         with store.session() as s:
-            rows = store.events(s)
-            if args.event_id:
-                ev = store.event(s, args.event_id)
-                if ev is None:
-                    known = ", ".join(e.uid for e in rows) or "none yet"
-                    raise _InputError(f"no event {args.event_id!r}; known events: {known}")
-                rows = [ev]
-            events = [_row(store, s, ev, names) for ev in rows]
-    finally:
-        store.close()
-    return {"database": url, "ingested": ingested, "events": events}
+            ingested.append(_ingest(store, s, settings, mission, names, path))
+    with store.session() as s:
+        rows = store.events(s)
+        if args.event_id:
+            ev = store.event(s, args.event_id)
+            if ev is None:
+                known = ", ".join(e.uid for e in rows) or "none yet"
+                raise _InputError(f"no event {args.event_id!r}; known events: {known}")
+            rows = [ev]
+        events = [_row(store, s, ev, names) for ev in rows]
+    return {"database": store.url, "ingested": ingested, "events": events}
 
 
 def _ingest(
     store: Store,
     s: Session,
     settings: DaemonSettings,
-    mission: Any,
+    mission: Mission | None,
     names: dict[int, str],
     path: str,
 ) -> dict[str, Any]:
@@ -140,11 +165,7 @@ def _ingest(
     from cosmo_agent.agent.daemon.store import PcThresholds
     from cosmo_agent.orbital.cdm import Cdm, CdmError
 
-    if mission is None:
-        raise _InputError(
-            f"--ingest {path}: the mission is needed (its Pc policy and fleet); pass --mission"
-            " FLEET.yaml or set it in the daemon's settings"
-        )
+    assert mission is not None  # checked before the database is opened
     try:
         cdm = Cdm.from_file(path)
     except OSError as exc:

@@ -322,3 +322,25 @@ def test_assess_writes_the_cdm_with_the_reported_pc(
     assert main(["assess", str(source), "--hbr-m", "20", "--write-cdm",
                  str(tmp_path / "no" / "such" / "dir.cdm")]) == 2  # fmt: skip
     assert "cannot write" in capsys.readouterr().err
+
+
+def test_events_is_a_cosmo_agent_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``cosmo-agent events`` reaches agent.events (its own tests: tests/test_event_identity.py):
+    a CDM folded into an empty state database becomes the one event it lists."""
+    from cosmo_agent.orbital.cdm import EXAMPLE_KVN
+
+    for name in ("MISSION", "STATE_DIR", "STATE_DB_URL", "CONFIG_FILE"):
+        monkeypatch.delenv(f"COSMO_DAEMON_{name}", raising=False)
+    cdm = tmp_path / "example.cdm"
+    cdm.write_text(EXAMPLE_KVN)
+    mission = str(Path(__file__).parents[1] / "missions" / "demo.yaml")
+    state = ["--state-dir", str(tmp_path / "state")]
+    assert main(["events", *state, "--ingest", str(cdm), "--mission", mission]) == 0
+    capsys.readouterr()
+    assert main(["events", *state, "--json"]) == 0
+    [event] = json.loads(capsys.readouterr().out)["events"]
+    assert event["event_id"].startswith("CONJ-") and event["pc_history"]
+    assert main(["events", "CONJ-0099", *state]) == 2
+    assert event["event_id"] in capsys.readouterr().err  # the known ones are listed
