@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -147,10 +148,19 @@ def _query(
             ev = store.event(s, args.event_id)
             if ev is None:
                 known = ", ".join(e.uid for e in rows) or "none yet"
-                raise _InputError(f"no event {args.event_id!r}; known events: {known}")
+                raise _InputError(f"no event {args.event_id!r}{_alias_hint(args.event_id)};"
+                                  f" known events: {known}")  # fmt: skip
             rows = [ev]
         events = [_row(store, s, ev, names) for ev in rows]
     return {"database": store.url, "ingested": ingested, "events": events}
+
+
+def _alias_hint(written: str) -> str:
+    from cosmo_agent.tools.events import ALIAS_PATTERN
+
+    if re.fullmatch(ALIAS_PATTERN, written.strip(), re.IGNORECASE) is None:
+        return ""
+    return " (an alias like CONJ-0001 names an event within one tools run only)"
 
 
 def _ingest(

@@ -392,7 +392,8 @@ def test_events_refuses_an_unknown_id_listing_the_known_ones(
     code, out, err = _cli(capsys, "CONJ-0001", "--state-dir", str(state))
     assert code == 2 and out == ""
     assert err.strip() == (
-        "cosmo-agent events: no event 'CONJ-0001'; known events:"
+        "cosmo-agent events: no event 'CONJ-0001' (an alias like CONJ-0001 names an event"
+        " within one tools run only); known events:"
         " CONJ-38338-99001-20260610T1800Z, CONJ-12345-38338-20260610T2000Z"
     )
     code, _, err = _cli(capsys, "CONJ-0001", "--state-dir", str(state / "nowhere"))
@@ -473,3 +474,18 @@ def test_a_tools_run_seeded_from_the_daemon_keeps_the_daemons_ids_and_history() 
     assert [(h.source, h.pc) for h in event.pc_history] == [
         ("daemon screening 7", 4e-4), (out.result.screening_id, None)]  # fmt: skip
     assert call_tool(ctx, "assess_conjunction", {"event_id": real.event_id}).ok  # either id
+
+
+def test_events_creates_a_new_state_dir_and_names_an_unusable_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("COSMO_DAEMON_STATE_DB_URL", raising=False)
+    cdm = tmp_path / "example.cdm"
+    cdm.write_text(EXAMPLE_KVN)
+    fresh = tmp_path / "fresh" / "state"
+    code, out, err = _cli(capsys, "--state-dir", str(fresh), "--ingest", str(cdm), "--mission",
+                          str(DEMO))  # fmt: skip
+    assert code == 0 and f"new event {EXAMPLE_ID}" in out and (fresh / "state.sqlite").exists()
+    code, out, err = _cli(capsys, "--state-dir", str(cdm / "x"), "--ingest", str(cdm),
+                          "--mission", str(DEMO))  # fmt: skip
+    assert code == 2 and out == "" and "cannot be used" in err
