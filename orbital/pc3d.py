@@ -461,10 +461,9 @@ def _sphere_flux(lin: _Linearised, h: float, idx: NDArray[np.intp]) -> FloatArra
     out = np.zeros(idx.size)
     ainv_ru = np.einsum("nij,nj->ni", lin.ainv[idx], lin.ru[idx])
     # Log-variation of the Gaussian factor over the sphere: sets the rule's resolution.
-    kappa = 2 * h * np.linalg.norm(ainv_ru, axis=-1)
-    kappa = kappa + h**2 * np.linalg.eigvalsh(lin.ainv[idx])[:, -1]
-    rot_all = _pole_frames(lin.flux_axis[idx])
     eigval, eigvec = np.linalg.eigh(lin.ainv[idx])
+    kappa = 2 * h * np.linalg.norm(ainv_ru, axis=-1) + h**2 * eigval[:, -1]
+    rot_all = _pole_frames(lin.flux_axis[idx])
     slab = h * np.sqrt(eigval[:, -1]) > _SLAB_SIGMAS
     if slab.any():
         loc = np.flatnonzero(slab)
