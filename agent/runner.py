@@ -267,15 +267,20 @@ class Agent:
         approval: ApprovalMode | None = None,
         thread_id: str | None = None,
         progress: Progress | None = None,
+        store: ResultStore | None = None,
     ) -> PlanResult:
         """Plan the mission's objectives and requests.
 
         Hazardous commands: ``approve_all`` approves them (by ``approver``); otherwise
         ``approval`` decides (default ``"interrupt"``: pause, see :meth:`resume`).
+        ``store``: the run's results start from it (e.g. the daemon's open events, seeded
+        with :meth:`~cosmo_agent.tools.registry.ResultStore.seed`, so a screening that finds
+        one keeps its id and continues its Pc history); default: an empty one.
         """
         mode: ApprovalMode = "approve_all" if approve_all else (approval or "interrupt")
         thread = thread_id or uuid.uuid4().hex
-        state, pending = self._run({"mode": "plan"}, thread, self._context(mode), progress)
+        context = self._context(mode, store)
+        state, pending = self._run({"mode": "plan"}, thread, context, progress)
         return _plan_result(state, thread, pending)
 
     def resume(

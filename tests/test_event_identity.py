@@ -489,3 +489,28 @@ def test_events_creates_a_new_state_dir_and_names_an_unusable_database(
     code, out, err = _cli(capsys, "--state-dir", str(cdm / "x"), "--ingest", str(cdm),
                           "--mission", str(DEMO))  # fmt: skip
     assert code == 2 and out == "" and "cannot be used" in err
+
+
+def test_a_plan_seeded_from_the_daemon_keeps_the_daemons_id() -> None:
+    """``Agent.plan(store=...)`` (what the daemon's re-planner passes): the plan's screening
+    record carries the daemon's id for the event, not a fresh one."""
+    from cosmo_agent.agent.runner import Agent
+    from cosmo_agent.tools.registry import ResultStore
+
+    mission = load_mission(CONJUNCTION)
+    store = Store("sqlite://")
+    daemon_tca = datetime(2026, 6, 11, 18, 31, 41, tzinfo=UTC)  # AQUA - OPS 0252, 3 min off
+    with store.session() as s:
+        store.track(s, [Approach(27424, 13791, daemon_tca, 0.3, 14.9, 4e-4)], screened={27424},
+                    window=(T0, T0 + timedelta(days=3)), now=T0, cycle=7,
+                    thresholds=THRESHOLDS)  # fmt: skip
+    results = ResultStore()
+    with store.session() as s:
+        assert store.seed(s, results) == 1
+    with Agent(mission) as agent:
+        plan = agent.plan(approve_all=True, store=results)
+    screened = [r.result for r in plan.records if r.name == "screen_conjunctions" and r.ok]
+    ids = {e["event_id"] for r in screened for e in r["events"]}
+    assert "CONJ-13791-27424-20260611T1831Z" in ids, ids
+    assessed = {r.result["event_id"] for r in plan.records if r.name == "assess_conjunction"}
+    assert "CONJ-13791-27424-20260611T1831Z" in assessed

@@ -111,7 +111,12 @@ def agent_replanner(daemon: Daemon, now: datetime, details: Sequence[str]) -> tu
         from cosmo_agent.agent.runner import Agent
     except ImportError as exc:
         return "unavailable", f"the agent planner is not installed ({exc})", None
+    from cosmo_agent.tools.registry import ResultStore
+
     assert daemon.snapshot is not None
+    results = ResultStore()  # the open events, so the plan keeps their ids and Pc history
+    with daemon.store.session() as s:
+        daemon.store.seed(s, results)
     thread = f"daemon-{now:%Y%m%dT%H%M%SZ}-{os.getpid()}"
     with Agent(
         daemon.mission,
@@ -122,7 +127,7 @@ def agent_replanner(daemon: Daemon, now: datetime, details: Sequence[str]) -> tu
         checkpoint=daemon.settings.state_dir / "agent-checkpoints.sqlite",
         approver="cosmo-daemon",
     ) as agent:
-        result = agent.plan(approval="interrupt", thread_id=thread)
+        result = agent.plan(approval="interrupt", thread_id=thread, store=results)
     summary = f"{result.briefing.strip()[:1500]} (thread {result.thread_id})"
     return str(result.status), summary, json.dumps(result.to_jsonable(), default=str)
 
