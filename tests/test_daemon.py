@@ -942,3 +942,33 @@ def test_foreign_pairs_from_a_screener_are_not_the_shards() -> None:
     rows = [_sight(TCA, None, p=K3, q=1), _sight(TCA, None, p=2, q=K3),
             _sight(TCA, None, p=46, q=3)]  # the last one involves no primary
     assert [(a.primary_id, a.secondary_id) for a in _fleet_rows(rows, {K3})] == [(K3, 1), (K3, 2)]
+
+
+def test_the_agent_replanner_seeds_the_plan_with_the_daemons_open_events(
+    tmp_path: Path, catalog_text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The real re-planner hands Agent.plan a result store that knows every open event by
+    the daemon's id (what a plan's screening then keeps: tests/test_event_identity.py)."""
+    from cosmo_agent.agent.daemon.runtime import agent_replanner
+    from cosmo_agent.agent.runner import Agent
+
+    make_mission(tmp_path, catalog_text)
+    seeded: list[set[str]] = []
+    plan = Agent.plan
+
+    def spy(self: Agent, **kwargs: Any) -> Any:
+        seeded.append(set(kwargs["store"].elsewhere))
+        return plan(self, **kwargs)
+
+    monkeypatch.setattr(Agent, "plan", spy)
+    settings = DaemonSettings(mission=tmp_path / "mission.yaml", state_dir=tmp_path / "state",
+                              scaleout="inline", screener="builtin", stdout_alerts=False,
+                              screening_span_h=12.0)  # fmt: skip
+    with Daemon(settings, clock=ManualClock(T0), replanner=agent_replanner) as d:
+        d.run_job("catalog")
+        d.run_job("screening")
+        with d.store.session() as s:
+            tracked = {ev.uid for ev in d.store.open_events(s)}
+        assert d.run_job("replan").detail.startswith("plan 1:")
+    assert tracked, "the screening found no event to carry into the plan"
+    assert seeded == [tracked]
