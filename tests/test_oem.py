@@ -596,3 +596,44 @@ def test_a_malformed_oem_in_the_mission_names_line_and_keyword(
     )
     assert not out.ok and out.error is not None
     assert "aqua.oem:8: expected 'KEYWORD = value'" in out.error.message
+
+
+def test_a_fleet_oem_is_what_other_fleet_satellites_are_screened_against(
+    tmp_path: Path,
+) -> None:
+    """SENTINEL 2B's OEM made to cross SENTINEL 2A (2A's own trajectory, moved 0.8 km
+    radially at t0 and drifting 1 km/s cross-track for ±10 min around it): screening 2A
+    alone finds 2B at 0.8 km at t0, which 2B's element set (same orbit, half a revolution
+    apart) never comes near; without the OEM there is no such event."""
+    s2a, s2b = 40697, 42063
+    demo = load_mission(REPO / "missions" / "demo.yaml")
+    start = demo.horizon.start() - timedelta(minutes=30)
+    catalog = ToolContext.from_mission(demo).catalog.select([s2a])
+    oem = fleet_oem(catalog, [demo.satellite(str(s2b))], start, 25.0, 30.0)
+    seg = oem.segments[0]
+    t0 = demo.horizon.start() + timedelta(hours=3, seconds=15)
+    dt = (seg.epochs - np.datetime64(t0.replace(tzinfo=None), "ns")) / np.timedelta64(1, "s")
+    r0 = seg.position_km[np.argmin(np.abs(dt))]
+    radial = r0 / np.linalg.norm(r0)
+    cross = np.cross(radial, seg.velocity_km_s[np.argmin(np.abs(dt))])
+    cross /= np.linalg.norm(cross)
+    drift = np.clip(dt, -600.0, 600.0)[:, None] * cross[None, :]
+    moving = (np.abs(dt) < 600.0)[:, None] * cross[None, :]
+    moved = OemSegment(**{**seg.__dict__, "position_km": seg.position_km + 0.8 * radial + drift,
+                          "velocity_km_s": seg.velocity_km_s + moving})  # fmt: skip
+    (tmp_path / "s2b.oem").write_text(Oem(oem.version, oem.creation_date, oem.originator,
+                                          (moved,)).to_kvn())  # fmt: skip
+    text = (REPO / "missions" / "demo.yaml").read_text()
+    text = text.replace("name: SENTINEL 2B, aliases: [S2B],",
+                        "name: SENTINEL 2B, aliases: [S2B], ephemeris: s2b.oem,")  # fmt: skip
+    mission = parse_mission(text, str(tmp_path / "mission.yaml"), tmp_path)
+    args = {"satellites": ["SENTINEL 2A"], "duration_h": 12.0, "threshold_km": 5.0}
+    for ctx, expected in ((ToolContext.from_mission(demo), 0),
+                          (ToolContext.from_mission(mission), 1)):  # fmt: skip
+        out = call_tool(ctx, "screen_conjunctions", args)
+        assert out.ok, out.error
+        found = [e for e in out.result.events if e.secondary.norad_id == s2b]
+        assert len(found) == expected, out.result.events
+    [event] = found
+    assert abs((event.tca_utc - t0).total_seconds()) < 0.5
+    assert event.miss_km == pytest.approx(0.8, abs=0.01)

@@ -921,7 +921,14 @@ def screen_conjunctions(ctx: ToolContext, args: ScreenConjunctionsArgs) -> Scree
     stop = start + timedelta(hours=args.duration_h)
     usable = _planning_catalog(ctx, sats, start, stop)
     primaries, warnings, sats = usable.catalog, usable.warnings, usable.satellites
-    catalog = ctx.catalog
+    # Fleet satellites with an ephemeris are met by their OEM as secondaries too; one whose
+    # OEM does not cover the window is met by its element set, and the result says so.
+    oems = ephemerides.fleet_ephemerides(ctx.mission, ctx.mission.fleet)
+    catalog, uncovered = ephemerides.apply_ephemerides(ctx.catalog, oems, start, stop)
+    warnings = [*warnings, *(
+        f"{ctx.mission.satellite(str(k)).name} ({k}) is screened against by its element set:"
+        f" {why}" for k, why in sorted(uncovered.items()) if k not in primaries.ids
+    )]  # fmt: skip
     rows, excluded = _screen(catalog, primaries, start, stop, threshold, "screen_conjunctions")
     screening_id = ctx.store.new_id("SCR")
     events: list[ConjunctionEvent] = []
