@@ -528,6 +528,31 @@ def _value(value: float | None) -> str:
     return "-" if value is None else f"{value:.4g}"
 
 
+_CONJUNCTION_COLUMNS = ("tca_utc", "primary", "primary_name", "secondary", "secondary_name",
+                        "miss_km", "radial_km", "in_track_km", "cross_track_km",
+                        "relative_speed_km_s")  # fmt: skip
+
+
+def _screen_csv(path: str, result: dict[str, Any], names: dict[int, str]) -> None:
+    """The screening's conjunctions as CSV: one row each, the ``--json`` values unrounded."""
+    from cosmo_agent.agent import console
+
+    rows = []
+    for e in result["events"]:
+        radial, in_track, cross = e["miss_rtn_km"]
+        rows.append({
+            "tca_utc": e["tca"], "primary": e["primary"],
+            "primary_name": names.get(int(e["primary"]), ""), "secondary": e["secondary"],
+            "secondary_name": names.get(int(e["secondary"]), ""), "miss_km": e["miss_km"],
+            "radial_km": radial, "in_track_km": in_track, "cross_track_km": cross,
+            "relative_speed_km_s": e["relative_speed_km_s"],
+        })  # fmt: skip
+    try:
+        console.write_csv(path, _CONJUNCTION_COLUMNS, rows)
+    except console.UserError as exc:
+        raise UserError(str(exc)) from None
+
+
 def _print_screen(result: dict[str, Any], names: dict[int, str]) -> None:
     from cosmo_agent.agent.console import print_tables, table, utc_text
 
@@ -710,6 +735,7 @@ def _parser() -> argparse.ArgumentParser:
         "--threshold-km", type=float, default=5.0, help="miss distance to report, km (default 5)"
     )
     p.add_argument("--json", action="store_true", help="print the result as JSON (default: tables)")
+    p.add_argument("--csv", metavar="FILE", help="also write the conjunctions as CSV")
     p = sub.add_parser("model", help="the Cosmo model pipeline: corpus | train | evaluate | export"
                        " (each stage's own --help lists its options)")  # fmt: skip
     p.add_argument("stage", choices=_MODEL_STAGES, help="the pipeline stage to run")
@@ -801,6 +827,8 @@ def _main(argv: Sequence[str] | None) -> int:
             return 0
         if args.command == "screen":
             screened, names = _screen(args)
+            if args.csv:
+                _screen_csv(args.csv, screened, names)
             if args.json:
                 print(json.dumps(screened))
             else:

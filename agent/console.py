@@ -37,7 +37,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, redirect_stdout
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -53,7 +53,7 @@ if TYPE_CHECKING:
     from cosmo_agent.orbital.catalog import Catalog
     from cosmo_agent.tools.mission import Mission
 
-__all__ = ["COMMANDS", "add_parsers", "print_tables", "run", "table", "utc_text"]
+__all__ = ["COMMANDS", "add_parsers", "print_tables", "run", "table", "utc_text", "write_csv"]
 
 COMMANDS: Final = (
     "plan",
@@ -193,6 +193,8 @@ def add_parsers(sub: Any) -> None:
         p.add_argument("--hours", type=float, dest="duration_h", help=argparse.SUPPRESS)
         p.add_argument("--now", help="start, ISO 8601 UTC (default: the mission horizon)")
         p.add_argument("--json", action="store_true", help=_JSON_HELP)
+        rows = "passes" if name == "passes" else "contacts"
+        p.add_argument("--csv", metavar="FILE", help=f"also write the {rows} as CSV (UTC times)")
         if name == "schedule":
             p.add_argument(
                 "--objective",
@@ -899,12 +901,36 @@ def _mission_option(args: argparse.Namespace) -> str:
     return str(path)
 
 
+def write_csv(
+    path: str, columns: Sequence[str], rows: list[dict[str, Any]], option: str = "--csv"
+) -> None:
+    """``rows`` (one dict per row, keys ``columns``) as a CSV file with a header line (also
+    when there are no rows); values
+    as the tools give them (UTC ISO 8601 times, numbers unrounded). A file that cannot be
+    written is a :class:`UserError` naming ``option``."""
+    import csv
+
+    try:
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=list(columns))
+            writer.writeheader()
+            writer.writerows(rows)
+    except OSError as exc:
+        raise UserError(f"{option} {path}: cannot write ({exc.strerror or exc})") from None
+
+
 def _tool_output(
-    args: argparse.Namespace, outcome: Any, table: Callable[[dict[str, Any]], None]
+    args: argparse.Namespace,
+    outcome: Any,
+    table: Callable[[dict[str, Any]], None],
+    csv_rows: Callable[[dict[str, Any]], list[dict[str, Any]]] | None = None,
+    csv_columns: Sequence[str] = (),
 ) -> int:
     if not outcome.ok:
         raise UserError(f"{args.mission}: {outcome.error.message}")
     data = outcome.as_dict()
+    if csv_rows is not None and getattr(args, "csv", None):
+        write_csv(args.csv, csv_columns, csv_rows(data["result"]))
     if args.json:
         print(json.dumps(data, ensure_ascii=False))
     else:
@@ -951,7 +977,21 @@ def _passes(args: argparse.Namespace) -> int:
             )
         print_tables(t)
 
-    return _tool_output(args, outcome, show)
+    def rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+        return [
+            {"norad_id": p["satellite"]["norad_id"], "satellite": p["satellite"]["name"],
+             "station": p["station_id"], "aos_utc": p["aos_utc"], "tca_utc": p["tca_utc"],
+             "los_utc": p["los_utc"], "max_elevation_deg": p["max_elevation_deg"]}
+            for p in result["passes"]
+        ]  # fmt: skip
+
+    return _tool_output(args, outcome, show, rows, _PASS_COLUMNS)
+
+
+_PASS_COLUMNS: Final = ("norad_id", "satellite", "station", "aos_utc", "tca_utc", "los_utc",
+                        "max_elevation_deg")  # fmt: skip
+_CONTACT_COLUMNS: Final = ("norad_id", "satellite", "station", "antenna", "aos_utc", "los_utc",
+                           "duration_s", "max_elevation_deg", "volume_mbit")  # fmt: skip
 
 
 def _schedule(args: argparse.Namespace) -> int:
@@ -996,7 +1036,16 @@ def _schedule(args: argparse.Namespace) -> int:
         ]
         print_tables(t, *lines)
 
-    return _tool_output(args, outcome, show)
+    def rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+        return [
+            {"norad_id": c["satellite"]["norad_id"], "satellite": c["satellite"]["name"],
+             "station": c["station_id"], "antenna": c["antenna"], "aos_utc": c["aos_utc"],
+             "los_utc": c["los_utc"], "duration_s": c["duration_s"],
+             "max_elevation_deg": c["max_elevation_deg"], "volume_mbit": c["volume_mbit"]}
+            for c in result["contacts"]
+        ]  # fmt: skip
+
+    return _tool_output(args, outcome, show, rows, _CONTACT_COLUMNS)
 
 
 def _mission_schema(args: argparse.Namespace) -> int:

@@ -344,3 +344,39 @@ def test_events_is_a_cosmo_agent_command(
     assert event["event_id"].startswith("CONJ-") and event["pc_history"]
     assert main(["events", "CONJ-0099", *state]) == 2
     assert event["event_id"] in capsys.readouterr().err  # the known ones are listed
+
+
+def test_csv_export_of_passes_contacts_and_conjunctions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--csv`` writes one row per pass, contact or conjunction, with the ``--json`` values
+    unrounded; a file that cannot be written exits 2 naming the option."""
+    import csv
+
+    demo = str(Path(__file__).parents[1] / "missions" / "demo.yaml")
+    catalog = Path(__file__).parents[1] / "tools" / "data" / "conjunction-2026-06-10.3le"
+    runs = [
+        (["passes", "--mission", demo, "--duration-h", "6"], "passes",
+         lambda x: (x["satellite"]["norad_id"], x["station_id"], x["aos_utc"]),
+         lambda r: (int(r["norad_id"]), r["station"], r["aos_utc"])),
+        (["schedule", "--mission", demo, "--duration-h", "6"], "contacts",
+         lambda x: (x["antenna"], x["aos_utc"], x["volume_mbit"]),
+         lambda r: (r["antenna"], r["aos_utc"], float(r["volume_mbit"]))),
+        (["screen", "--catalog", str(catalog), "--satellites", "27424", "--start",
+          "2026-06-10T12:00:00Z", "--duration-h", "72"], "events",
+         lambda x: (x["tca"], x["secondary"], x["miss_km"]),
+         lambda r: (r["tca_utc"], int(r["secondary"]), float(r["miss_km"]))),
+    ]  # fmt: skip
+    for argv, key, from_json, from_csv in runs:
+        out = tmp_path / f"{argv[0]}.csv"
+        assert main([*argv, "--json"]) == 0
+        data = json.loads(capsys.readouterr().out)
+        items = data["result"][key] if "result" in data else data[key]
+        assert main([*argv, "--csv", str(out)]) == 0
+        capsys.readouterr()
+        with out.open(newline="", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+        assert items, argv[0]
+        assert [from_csv(r) for r in rows] == [from_json(x) for x in items]
+        assert main([*argv, "--csv", str(tmp_path / "no" / "x.csv")]) == 2
+        assert "--csv" in capsys.readouterr().err
