@@ -39,6 +39,7 @@ import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, redirect_stdout
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -221,6 +222,7 @@ def run(args: argparse.Namespace) -> int:
         "mission-schema": _mission_schema,
         "plan-schema": _plan_schema,
     }
+    zone = _ZONE.set(None)
     try:
         return handlers[args.command](args)
     except Exception as exc:
@@ -228,6 +230,8 @@ def run(args: argparse.Namespace) -> int:
             raise
         print(f"cosmo-agent {args.command}: {exc}", file=sys.stderr)
         return 2
+    finally:
+        _ZONE.reset(zone)
 
 
 _INPUT_ERRORS: Final = (
@@ -269,7 +273,9 @@ def _time(text: str | None, name: str) -> datetime | None:
 def _mission(path: str) -> Mission:
     from cosmo_agent.tools.mission import load_mission
 
-    return load_mission(path)
+    mission = load_mission(path)
+    _ZONE.set(mission.time_zone)  # the command's tables show its local time (run() resets it)
+    return mission
 
 
 def _catalog(mission: Mission, mission_file: str) -> Catalog:
@@ -818,12 +824,21 @@ def _keygen(args: argparse.Namespace) -> int:
 # -- tables for people ---------------------------------------------------------------------------
 
 
-def utc_text(value: str | datetime | None) -> str:
+_ZONE: ContextVar[str | None] = ContextVar("cosmo_display_zone", default=None)
+"""The time zone of the command's mission (``time_zone``), for the tables; None: UTC."""
+
+
+def utc_text(value: str | datetime | None, zone: str | None = None) -> str:
     """A time for people: ``YYYY-MM-DD HH:MM:SS UTC``, rounded to the second; ``-`` for none.
+    In ``zone`` (an IANA name; default: the running command's mission ``time_zone``, if
+    any) it is that zone's local time and abbreviation.
 
     >>> utc_text("2026-06-10T12:00:59.6Z"), utc_text(None)
     ('2026-06-10 12:01:00 UTC', '-')
+    >>> utc_text("2026-06-10T12:00:00Z", "Asia/Seoul")
+    '2026-06-10 21:00:00 KST'
     """
+    zone = zone if zone is not None else _ZONE.get()
     if value is None:
         return "-"
     if isinstance(value, str):
@@ -833,8 +848,12 @@ def utc_text(value: str | datetime | None) -> str:
             return str(value)  # not a time after all: shown as it is
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    rounded = value.astimezone(UTC) + timedelta(microseconds=500_000)
-    return rounded.replace(microsecond=0).strftime("%Y-%m-%d %H:%M:%S UTC")
+    rounded = (value.astimezone(UTC) + timedelta(microseconds=500_000)).replace(microsecond=0)
+    if zone is None or zone == "UTC":
+        return rounded.strftime("%Y-%m-%d %H:%M:%S UTC")
+    from zoneinfo import ZoneInfo
+
+    return rounded.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M:%S %Z")
 
 
 def table(title: str, *columns: str) -> Table:

@@ -13,6 +13,7 @@ import os
 import re
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -321,3 +322,29 @@ def test_every_option_says_what_it_is() -> None:
         if not action.help and not isinstance(action, argparse._HelpAction)
     ]
     assert missing == []
+
+
+def test_a_mission_time_zone_shows_local_times_in_tables_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``time_zone: Asia/Seoul``: the passes table reads KST (UTC+9, no daylight time);
+    ``--json`` stays UTC; an unknown zone is one line naming the mission line."""
+    from cosmo_agent.agent.cli import main
+
+    text = (ROOT / "missions" / "demo-ko.yaml").read_text(encoding="utf-8")
+    text = text.replace("\nlanguage: ko", "\nlanguage: ko\ntime_zone: Asia/Seoul", 1)
+    mission = tmp_path / "kst.yaml"
+    mission.write_text(text, encoding="utf-8")
+    argv = ["passes", "--mission", str(mission), "--duration-h", "2"]
+    assert main([*argv, "--json"]) == 0
+    first = json.loads(capsys.readouterr().out)["result"]["passes"][0]
+    assert first["aos_utc"].endswith("Z")
+    assert main(argv) == 0
+    shown = capsys.readouterr().out
+    aos = datetime.fromisoformat(first["aos_utc"].replace("Z", "+00:00")) + timedelta(hours=9)
+    assert f"{aos + timedelta(microseconds=500_000):%Y-%m-%d %H:%M:%S} KST" in shown
+    assert " UTC" not in shown
+    mission.write_text(text.replace("Asia/Seoul", "Asia/Seoull"), encoding="utf-8")
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "time_zone" in err and "'Asia/Seoull'" in err and "Traceback" not in err

@@ -416,7 +416,30 @@ class Mission(_Model):
         default_factory=list, description="free-text operator objectives (English or Korean)"
     )
     language: Literal["en", "ko"] = "en"
+    time_zone: str | None = Field(
+        default=None,
+        max_length=64,
+        description="IANA time zone (e.g. Asia/Seoul) for times shown to people in tables;"
+        " files, JSON and plans stay in UTC",
+    )
     base_dir: SkipJsonSchema[Path | None] = Field(default=None, exclude=True)
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise PydanticCustomError(
+                "unknown_time_zone",
+                "unknown IANA time zone '{zone}'; write one such as Asia/Seoul or UTC",
+                {"zone": value},
+            ) from None
+        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> Mission:
