@@ -19,6 +19,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from cosmo_agent.agent.console import UserError  # one input-error type for every command
+
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
 
@@ -36,10 +38,6 @@ def _sample_catalog() -> Traversable:
     from importlib.resources import files
 
     return files("cosmo_agent.tools") / "data" / "sample-leo.3le"
-
-
-class UserError(Exception):
-    """A mistake in the command's input: reported in one line, exit code 2."""
 
 
 def _parse_time(text: str | None, name: str) -> datetime:
@@ -547,10 +545,7 @@ def _screen_csv(path: str, result: dict[str, Any], names: dict[int, str]) -> Non
             "radial_km": radial, "in_track_km": in_track, "cross_track_km": cross,
             "relative_speed_km_s": e["relative_speed_km_s"],
         })  # fmt: skip
-    try:
-        console.write_csv(path, _CONJUNCTION_COLUMNS, rows)
-    except console.UserError as exc:
-        raise UserError(str(exc)) from None
+    console.write_csv(path, _CONJUNCTION_COLUMNS, rows)
 
 
 def _print_screen(result: dict[str, Any], names: dict[int, str]) -> None:
