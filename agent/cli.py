@@ -674,9 +674,7 @@ def _version() -> str:
     try:
         return version("cosmo-agent")
     except PackageNotFoundError:  # run from a source tree that was never installed
-        from cosmo_agent import __version__
-
-        return __version__
+        return "0+unknown (not installed)"
 
 
 def _parser() -> argparse.ArgumentParser:
