@@ -116,7 +116,7 @@ RuleTarget = Literal["all_satellites", "sensitivity", "low_perigee", "sunlit_sta
 perigee below ``max_perigee_km``; ground stations in daylight."""
 
 PRODUCTS: tuple[ProductName, ...] = get_args(ProductName)
-SAMPLE_DIR = Path(__file__).resolve().parent / "data"
+SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data"
 SWPC_PATHS: dict[ProductName, str] = {
     "kp": "products/noaa-planetary-k-index.json",
     "kp_forecast": "products/noaa-planetary-k-index-forecast.json",
