@@ -13,8 +13,8 @@ an xgrammar grammar that admits exactly two kinds of output:
 
 The exact block layout (tags, key order, separators) is read from the chat template itself
 (:meth:`ToolCallFormat.from_chat_template`), so decoding emits what the model was trained on.
-Every parsed call is validated again (:func:`cosmo_agent.model.evaluate.validate_call`); a call
-that is cut off by ``max_new_tokens`` or fails validation is reported in
+Every parsed call is validated again (:func:`cosmo_agent.model.call_validation.validate_call`);
+a call that is cut off by ``max_new_tokens`` or fails validation is reported in
 ``AIMessage.invalid_tool_calls`` and never in ``tool_calls``.
 
 Before compiling, each parameters schema is rewritten for decoding (:func:`decoding_schema`)
@@ -86,8 +86,8 @@ from langchain_core.runnables import Runnable
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import ConfigDict, Field, PrivateAttr
 
+from cosmo_agent.model.call_validation import validate_call
 from cosmo_agent.model.context import ContextBudget, ContextTooLong, FittedPrompt, fit_prompt
-from cosmo_agent.model.evaluate import validate_call
 from cosmo_agent.model.spans import narrow_tools, quote_ids
 from cosmo_agent.model.unique_items import UniqueItems
 
