@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pytest
 from scipy.optimize import brentq
-from sgp4.api import Satrec, SatrecArray, jday
+from sgp4.api import SatrecArray, jday
 
 from cosmo_agent.orbital import Catalog, NaiveDatetimeError
 from cosmo_agent.orbital.screening import Conjunctions, screen
@@ -245,18 +245,26 @@ def test_decayed_object_is_excluded_and_reported(catalog: Catalog) -> None:
 def test_primary_not_in_catalog_and_same_id_pairs_skipped(
     found: Conjunctions, catalog: Catalog
 ) -> None:
-    # A "post-manoeuvre" copy of a catalog object under the same number, nudged
-    # 2 s along track: never paired with its catalogued self, but with others.
+    # A separate copy of a catalog object under the same number (as a post-manoeuvre
+    # element set would be): never paired with its catalogued self, but with others.
     ident = int(found.primary_id[0])
     text = (DATA / "subset.3le").read_text().splitlines()
     at = next(k for k, line in enumerate(text) if line.startswith("1 ") and int(line[2:7]) == ident)
-    sat = Satrec.twoline2rv(text[at], text[at + 1])
-    nudged = Catalog.from_tle_text("\n".join([text[at - 1], text[at], text[at + 1]]) + "\n")
-    assert len(nudged) == 1
-    moved = screen(catalog, START, STOP, THRESHOLD_KM, primaries=nudged)
+    copy = Catalog.from_tle_text("\n".join([text[at - 1], text[at], text[at + 1]]) + "\n")
+    assert len(copy) == 1
+    moved = screen(catalog, START, STOP, THRESHOLD_KM, primaries=copy)
     assert ident not in moved.secondary_id
     assert (moved.primary_id == ident).all() and len(moved) >= 1
-    assert sat.satnum == ident % 100000 or ident >= 100000
+    # The copy's elements are the catalogued ones: it meets exactly the objects the
+    # all-vs-all screen pairs with ``ident``, at the same TCAs.
+    expected = sorted(
+        (int(s if p == ident else p), float(t))
+        for p, s, t in zip(found.primary_id, found.secondary_id, _offsets_s(found), strict=True)
+        if ident in (p, s)
+    )
+    got = sorted(zip(moved.secondary_id.tolist(), _offsets_s(moved).tolist(), strict=True))
+    assert [i for i, _ in got] == [i for i, _ in expected]
+    assert np.allclose([t for _, t in got], [t for _, t in expected], atol=1e-3)
 
 
 def test_records_and_json_shape(found: Conjunctions) -> None:
