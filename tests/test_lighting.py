@@ -284,6 +284,10 @@ def test_times_are_aware_utc_and_naive_ones_refused() -> None:
     assert rows[-1]["stop"] == "2026-06-10T02:00:00.000Z" and rows[-1]["stop_clipped"]
     assert {r["state"] for r in rows} == {"sunlit", "penumbra", "umbra"}
     # A short span inside one state is one clipped interval; a Time input works as well.
+    inside = spans.stop.utc_datetime()[0] - timedelta(seconds=20)
+    short = lighting_intervals(catalog, inside, inside + timedelta(seconds=10))
+    assert short.state.tolist() == [spans.state[0]]
+    assert short.start_clipped.tolist() == short.stop_clipped.tolist() == [True]
     t = timescale().from_datetime(START)
     assert illumination_fraction(catalog, t).shape == (1, 1)
 

@@ -266,6 +266,8 @@ def test_monte_carlo_counts_entries_not_trials_that_start_inside() -> None:
 def test_samples_for_accuracy() -> None:
     # z = 1.959964: 3.841459 × 0.999 / (1e-3 × 0.05²) = 1,535,047.
     assert samples_for_accuracy(1e-3, 0.05) == 1535047
+    z = float(special.ndtri(0.975))  # the same count from scipy's normal quantile
+    assert samples_for_accuracy(3e-2, 0.1) == math.ceil(z**2 * (1 - 3e-2) / (3e-2 * 0.1**2))
     with pytest.raises(ValueError, match="0 < pc < 1"):
         samples_for_accuracy(0.0, 0.05)
 
