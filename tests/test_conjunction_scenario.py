@@ -43,6 +43,8 @@ SHARED_CATALOG = (
 EPOCH = datetime(2026, 6, 10, 12, tzinfo=UTC)
 PRIMARY, SECONDARY = 27424, 13791  # AQUA, OPS 0252
 # As recorded in tools/data/conjunction-README.md (screen of the full catalog, 5 km, 72 h).
+# Regression pin: produced by our code (the screener) on 2026-06-10 data, not an outside
+# authority; test_recorded_tca_and_miss_are_a_direct_sgp4_minimum checks both by brute force.
 TCA = datetime(2026, 6, 11, 18, 28, 41, 204590, tzinfo=UTC)
 MISS_KM = 0.275485
 
@@ -205,6 +207,23 @@ def _ranges_km(a: Satrec, b: Satrec, times: list[datetime]) -> np.ndarray:
         assert ea == 0 and eb == 0
         out.append(np.linalg.norm(np.subtract(ra, rb)))
     return np.asarray(out)
+
+
+def test_recorded_tca_and_miss_are_a_direct_sgp4_minimum() -> None:
+    """The pinned TCA and miss against python-sgp4 alone: 1 s samples over ±10 min, then
+    1 ms around the best sample (15 km/s: 1 ms is 15 m along track, far less in range)."""
+    catalog = Catalog.from_tle_file(str(BUNDLED))
+    primary = catalog.satrecs[int(catalog.index_of([PRIMARY])[0])]
+    secondary = catalog.satrecs[int(catalog.index_of([SECONDARY])[0])]
+    coarse = [TCA + timedelta(seconds=s) for s in range(-600, 601)]
+    ranges = _ranges_km(primary, secondary, coarse)
+    k = int(ranges.argmin())
+    assert 0 < k < len(coarse) - 1 and ranges.max() > 100.0  # a real, isolated minimum
+    fine = [coarse[k] + timedelta(milliseconds=ms) for ms in range(-1000, 1001)]
+    fine_ranges = _ranges_km(primary, secondary, fine)
+    best = int(fine_ranges.argmin())
+    assert abs((fine[best] - TCA).total_seconds()) < 2e-3
+    assert abs(float(fine_ranges[best]) - MISS_KM) < 1e-3
 
 
 def test_new_elements_clear_the_secondary_by_brute_force(proposal: ManeuverProposal) -> None:

@@ -5,6 +5,7 @@ skyfield's SGP4 and WGS84 topocentric elevation."""
 from __future__ import annotations
 
 import json
+import math
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -89,7 +90,14 @@ def test_a_plan_shifted_25_years_back_is_refused(
     assert not after.ok and "elements.stale_at_command" in after.rule_ids()
     stale = [v for v in after.violations if v.rule == "elements.stale_at_command"]
     assert len(stale) == len({c.satellite.norad_id for c in shifted.commands})
-    assert "9131.0 days" in stale[0].message or "days from" in stale[0].message
+    # The age the message states is the gap between the epoch and the command time it names,
+    # about the 25 years the plan was shifted by.
+    said = re.search(r"\(epoch (\S+)\) are ([0-9.]+) days from \S+ at (\S+) ", stale[0].message)
+    assert said is not None, stale[0].message
+    epoch, at = (datetime.fromisoformat(said[k].replace("Z", "+00:00")) for k in (1, 3))
+    age_days = float(said[2])
+    assert age_days == pytest.approx(abs((at - epoch).total_seconds()) / 86400.0, abs=0.05)
+    assert 9000.0 < age_days < 9300.0
     path = tmp_path / "shifted.json"
     path.write_text(shifted.model_dump_json(), encoding="utf-8")
     now = shifted.created_at.isoformat().replace("+00:00", "Z")
@@ -436,7 +444,14 @@ def test_a_burn_onto_a_new_object_is_refused(burn_plan: CommandPlan, conjunction
     hits = [v for v in report.violations if v.rule == "policy.maneuver_rescreen_conjunction"]
     assert [v.command_index for v in hits] == [i]
     message = hits[0].message
+    # Regression pin: produced by our code (the planner's burn epoch), not an outside
+    # authority. Independently: 1.5 AQUA periods (SGP4's mean motion) before the TCA that
+    # test_conjunction_scenario finds by brute force, to the whole second.
     assert message.startswith("ORBIT_MANEUVER for AQUA at 2026-06-11T16:00:57.204590Z")
+    aqua = Catalog.from_tle_file(CONJUNCTION_3LE)
+    period_s = 2 * math.pi / aqua.satrecs[int(aqua.index_of([AQUA])[0])].no_kozai * 60.0
+    tca = datetime(2026, 6, 11, 18, 28, 41, 204590, tzinfo=UTC)
+    assert abs((tca - epoch).total_seconds() - 1.5 * period_s) < 1.0
     assert f"passes CROSSER ({CROSSER}) at 0.0" in message  # meters: the orbits meet
     meet = (epoch + timedelta(hours=3)).isoformat().replace("+00:00", "Z")[:16]
     assert f"km at {meet}" in message

@@ -435,7 +435,6 @@ def test_synthetic_conjunction_and_pc_match_the_tools(sample: Catalog, catalog_t
 
 
 def test_builtin_and_orbital_screeners_agree(sample: Catalog, catalog_text: str) -> None:
-    pytest.importorskip("cosmo_agent.orbital.screening")
     catalog = Catalog.from_tle_text(catalog_text)
     base: dict[str, Any] = dict(
         index=0, primaries=(K3, 39227), primary_hbr_m=(5.0, 6.0), fleet=(K3, 39227), start=T0,
