@@ -22,6 +22,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from cosmo_agent.model.evaluate import report_markdown
+
 __all__ = ["EXPORT_DTYPES", "export_model", "main", "model_card"]
 
 EXPORT_DTYPES = ("bfloat16", "float16", "float32")
@@ -61,8 +63,6 @@ def model_card(
         lines += ["", "## Training", "", "```json", json.dumps(training, indent=2,
                                                               ensure_ascii=False), "```"]
     if report:
-        from cosmo_agent.model.evaluate import report_markdown
-
         lines += ["", "## Evaluation (held-out test split)", "", report_markdown(report)]  # type: ignore[arg-type]
     return "\n".join(lines) + "\n"
 

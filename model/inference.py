@@ -89,6 +89,7 @@ from pydantic import ConfigDict, Field, PrivateAttr
 from cosmo_agent.model.call_validation import validate_call
 from cosmo_agent.model.context import ContextBudget, ContextTooLong, FittedPrompt, fit_prompt
 from cosmo_agent.model.spans import narrow_tools, quote_ids
+from cosmo_agent.model.tokenizer import load_tokenizer
 from cosmo_agent.model.unique_items import UniqueItems
 
 __all__ = [
@@ -1125,8 +1126,6 @@ class CosmoChatModel(BaseChatModel):
         """The loaded model, tokenizer and grammar compiler (loaded on first use)."""
         if self._engine is None:
             from transformers import AutoModelForCausalLM
-
-            from cosmo_agent.model.tokenizer import load_tokenizer
 
             path = Path(self.model_path) if self.model_path else default_model_dir()
             if not (path / "config.json").is_file():

@@ -4,7 +4,7 @@
 frame (a verb phrase, a noun phrase after a request head, or a question), the intent's optional
 slots in random order, and a closer; Korean frames put the optional slots before or inside the
 object phrase and end on one of many verb endings. The result uses the same slots as the fixed
-templates of :mod:`cosmo_agent.model.corpus` (``{sat}``, ``{dur}``, ...) and is filled by the
+templates of :mod:`cosmo_agent.model.phrasings` (``{sat}``, ``{dur}``, ...) and is filled by the
 same code, so the intended calls follow from the slots exactly as there.
 
 Frames write ``<S>`` for a satellite reference (``{sat}``, ``{sats}`` or ``{fleet}``) and
@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import random
 import re
-from typing import Final, Literal
+from typing import Final
+
+from cosmo_agent.model.phrasings import Lang
 
 __all__ = ["COMPOSED_INTENTS", "compose"]
 
-Lang = Literal["en", "ko"]
 _Table = dict[str, dict[str, tuple[str, ...]]]
 
 # -- shared pieces ---------------------------------------------------------------------------

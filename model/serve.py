@@ -64,6 +64,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from cosmo_agent.model.context import ContextTooLong
+from cosmo_agent.model.inference import CosmoChatModel
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -305,8 +306,6 @@ def _model_id(model: Any) -> str:
 
 def _fits_itself(model: Any) -> bool:
     """Whether ``model`` fits prompts to its context window (``CosmoChatModel``)."""
-    from cosmo_agent.model.inference import CosmoChatModel
-
     return isinstance(model, CosmoChatModel)
 
 
@@ -558,8 +557,6 @@ def serve(
     if max_body_bytes < 1:
         raise ServeConfigError(f"max_body_bytes must be at least 1, not {max_body_bytes}")
     if model is None:
-        from cosmo_agent.model.inference import CosmoChatModel
-
         model = CosmoChatModel.load(model_path)
     uvicorn.run(create_app(model, token=token, max_body_bytes=max_body_bytes), host=host,
                 port=port, log_level="info")  # fmt: skip
@@ -739,8 +736,6 @@ def make_lambda_handler(
 
 
 def _default_lambda_model() -> Any:
-    from cosmo_agent.model.inference import CosmoChatModel
-
     return CosmoChatModel.load(os.environ.get("COSMO_MODEL_DIR") or None)
 
 

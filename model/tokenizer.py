@@ -32,6 +32,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from cosmo_agent.model.storage import open_url, read_jsonl
+
 __all__ = [
     "CHAT_SPECIAL_TOKENS",
     "CHAT_TEMPLATES",
@@ -421,8 +423,6 @@ def corpus_texts(
     chat_template: str = COSMO_CHAT_TEMPLATE,
 ) -> Iterator[str]:
     """Training text for the tokenizer: rendered conversations plus domain documents."""
-    from cosmo_agent.model.corpus import open_url, read_jsonl
-
     base = str(corpus).rstrip("/")
     for split in splits:
         for row in read_jsonl(f"{base}/{split}.jsonl"):

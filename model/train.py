@@ -62,6 +62,16 @@ from typing import Any, Final, Literal, NoReturn
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from cosmo_agent.model.storage import open_url, read_jsonl, read_text_source
+from cosmo_agent.model.tokenizer import (
+    CHAT_TEMPLATES,
+    COSMO_CHAT_TEMPLATE,
+    load_tokenizer,
+    render_chat,
+    save_tokenizer,
+    train_tokenizer,
+)
+
 __all__ = [
     "RECIPES",
     "SAGEMAKER_BASE_DIR",
@@ -232,8 +242,6 @@ def _corpus_file(config: TrainConfig, split: str) -> str | None:
 
 
 def _read_rows(url: str | None, limit: int | None) -> list[dict[str, Any]]:
-    from cosmo_agent.model.corpus import read_jsonl
-
     if url is None:
         return []
     rows = []
@@ -409,15 +417,6 @@ def _qlora_available() -> tuple[bool, str]:
 
 
 def _tokenizer_for(config: TrainConfig, checkpoint_dir: Path, args: Any, rows: list[Any]) -> Any:
-    from cosmo_agent.model.tokenizer import (
-        CHAT_TEMPLATES,
-        COSMO_CHAT_TEMPLATE,
-        load_tokenizer,
-        render_chat,
-        save_tokenizer,
-        train_tokenizer,
-    )
-
     template = CHAT_TEMPLATES.get(config.chat_template)  # None: keep the tokenizer's own
     if config.recipe == "lora":
         if not config.base_model:
@@ -532,14 +531,10 @@ def _lora_model(config: TrainConfig, tokenizer: Any, args: Any) -> Any:
 
 
 def _pretrain_texts(config: TrainConfig) -> list[str]:
-    from cosmo_agent.model.corpus import read_text_source
-
     sources = list(config.pretrain_text)
     if not sources and config.data:
         default = config.data.rstrip("/") + "/text-train.jsonl"
         try:
-            from cosmo_agent.model.corpus import open_url
-
             open_url(default).close()
             sources = [default]
         except FileNotFoundError:
@@ -695,8 +690,6 @@ def train(config: TrainConfig, *, callbacks: Sequence[Any] = ()) -> TrainResult:
     """
     import torch
     from transformers import Trainer, set_seed
-
-    from cosmo_agent.model.tokenizer import save_tokenizer
 
     out = Path(config.output_dir)
     checkpoint_dir = Path(config.checkpoint_dir or out / "checkpoints")
