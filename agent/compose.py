@@ -65,6 +65,7 @@ from cosmo_agent.agent.plan import (
     UplinkContact,
     data_ages,
 )
+from cosmo_agent.agent.rules import vocabulary_for
 from cosmo_agent.agent.trace import ToolRecord
 from cosmo_agent.agent.validator import ValidationReport
 from cosmo_agent.tools.commands import CommandDefinition, CommandDictionaryError, dictionary_for
@@ -111,8 +112,6 @@ def wants_downlinks(mission: Mission) -> bool:
     """True when the mission asks for downlinks (objective or a free-text request)."""
     if any(o.kind == "schedule_downlinks" for o in mission.objectives):
         return True
-    from cosmo_agent.agent.rules import vocabulary_for
-
     vocab = vocabulary_for(mission)
     return any(
         c.name == "schedule_contacts"
@@ -335,6 +334,7 @@ def compose_plan(
             continue
         burn_text = str(cmd["parameters"].get("burn_epoch", cmd["time"]))
         burn = _utc(burn_text)
+
         def same_burn(item: Mapping[str, Any], epoch: str = burn_text) -> bool:
             return (item.get("parameters") or {}).get("burn_epoch") == epoch
 

@@ -41,7 +41,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Final, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from langchain_core.messages import (
     AIMessage,
@@ -52,6 +52,13 @@ from langchain_core.messages import (
 )
 
 from cosmo_agent.agent.intents import IntendedCall
+from cosmo_agent.agent.planning import (
+    PlannerBackend,
+    PlannerError,
+    PlannerMode,
+    PlannerTask,
+)
+from cosmo_agent.agent.rules import RulesPlanner
 from cosmo_agent.tools.mission import Mission
 
 if TYPE_CHECKING:
@@ -76,46 +83,6 @@ PlannerName = Literal["rules", "cosmo", "openai"]
 """``rules``: deterministic playbook; ``cosmo``: the local Cosmo model (``model`` extra);
 ``openai``: an OpenAI-compatible HTTP endpoint."""
 PLANNER_NAMES: Final[tuple[PlannerName, ...]] = ("rules", "cosmo", "openai")
-PlannerMode = Literal["plan", "ask"]
-"""``plan``: build a command plan for the mission's objectives; ``ask``: answer one request."""
-
-
-class PlannerError(RuntimeError):
-    """A backend that cannot run (missing extra or model, unreachable endpoint); the message
-    says what to install, start or pass."""
-
-
-@dataclass(frozen=True)
-class PlannerTask:
-    """What a backend plans for: the mode, the mission, the user turn and the tool schemas.
-
-    ``tools`` are the OpenAI tool schemas with the mission's names as enums
-    (:func:`cosmo_agent.tools.registry.openai_tools`); ``now`` is the planning clock
-    (relative times in requests, "in 2 hours", are read against it).
-    """
-
-    mode: PlannerMode
-    mission: Mission
-    request: str
-    tools: tuple[Mapping[str, Any], ...] = ()
-    now: datetime | None = None
-
-    def clock(self) -> datetime:
-        """The planning clock: ``now``, else the mission horizon's start."""
-        return self.now if self.now is not None else self.mission.horizon.start()
-
-
-@runtime_checkable
-class PlannerBackend(Protocol):
-    """Chooses the next assistant turn; see the module docstring for the contract."""
-
-    name: str
-
-    def next_turn(self, task: PlannerTask, messages: Sequence[BaseMessage]) -> AIMessage:
-        """The next assistant message: tool calls to run, or the final answer."""
-        ...
-
-
 # -- prompts -------------------------------------------------------------------------------------
 
 
@@ -473,13 +440,9 @@ def make_planner(name: PlannerName | str | PlannerBackend, **options: Any) -> Pl
     if not isinstance(name, str):
         return name
     if name == "rules":
-        from cosmo_agent.agent.rules import RulesPlanner
-
         planner: PlannerBackend = RulesPlanner()
         return planner
     if name == "cosmo":
-        from cosmo_agent.agent.rules import RulesPlanner
-
         cosmo = CosmoPlanner(**{k: v for k, v in options.items() if k in ("model_path", "chat")})
         cosmo.playbook = RulesPlanner(read_requests=cosmo.read_requests)
         return cosmo

@@ -35,9 +35,10 @@ from typing import Any, Final
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
-from cosmo_agent.agent.intents import IntendedCall, Vocabulary, detect_language, parse_request
-from cosmo_agent.agent.planners import PlannerTask
+from cosmo_agent.agent.intents import Vocabulary, detect_language, parse_request
+from cosmo_agent.agent.planning import PlannerTask, RequestReader
 from cosmo_agent.agent.trace import ToolRecord, tool_records
+from cosmo_agent.tools.commands import CommandDictionaryError, dictionary_for
 from cosmo_agent.tools.events import normal_event_id
 from cosmo_agent.tools.mission import Mission, Objective
 
@@ -53,13 +54,6 @@ __all__ = [
 MAX_ASSESSED_EVENTS: Final = 8
 """At most this many screened events (closest first) are assessed in one run."""
 _MAX_COMMANDS_PER_CALL: Final = 50  # propose_commands takes at most 50 commands
-
-RequestReader = Callable[[PlannerTask], Sequence[IntendedCall]]
-"""Reads a ``plan`` task's free-text requests (``task.mission.requests``) into the tool calls
-they ask for, in the tool contract's terms (values may be spans with units; the tools resolve
-them). The rules' own reader is :func:`~cosmo_agent.agent.intents.parse_request`; the Cosmo
-planner passes the model's reading (:meth:`cosmo_agent.agent.planners.CosmoPlanner.read_requests`).
-"""
 
 
 def vocabulary_for(mission: Mission, now: datetime | None = None) -> Vocabulary:
@@ -98,8 +92,6 @@ _MNEMONIC = re.compile(r"(?<![A-Za-z0-9_])[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*(?![A-Za-
 
 
 def _known_commands(mission: Mission) -> set[str]:
-    from cosmo_agent.tools.commands import CommandDictionaryError, dictionary_for
-
     known: set[str] = set()
     for sat_class in dict.fromkeys(s.sat_class for s in mission.fleet):
         try:
