@@ -25,9 +25,8 @@ satellite's commands are at least a second apart.
 :func:`repair_plan` drops or re-times the commands a validation report blames (approvals
 excepted: :func:`required_roles` and :func:`apply_approvals` serve the approval step).
 
->>> from pathlib import Path
 >>> from cosmo_agent.tools.mission import load_mission
->>> mission = load_mission(Path(__file__).parents[1] / "missions" / "demo.yaml")
+>>> mission = load_mission("bundled:demo.yaml")
 >>> now = mission.horizon.start()
 >>> plan = compose_plan(mission, now, [])  # no tool results: nothing to command
 >>> plan.commands, plan.horizon_end - plan.horizon_start

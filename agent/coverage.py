@@ -30,9 +30,8 @@ leave it out (``excluded``: no element set, elements too old, SGP4 failed). Beyo
   step drops is a gap of that objective or request (:func:`dropped_request_gaps`), naming the
   rule that removed it; a command the planner added on its own may be dropped with a note.
 
->>> from pathlib import Path
 >>> from cosmo_agent.tools.mission import load_mission
->>> mission = load_mission(Path(__file__).parents[1] / "missions" / "demo.yaml")
+>>> mission = load_mission("bundled:demo.yaml")
 >>> for gap in objective_gaps(mission, [])[:2]:  # no tool ran
 ...     print(gap.describe())
 fleet_status for fleet: fleet_status did not run
@@ -264,10 +263,9 @@ def dropped_request_gaps(
     still has that command in ``plan``. One gap per satellite and command, for the first
     objective that asks for it.
 
-    >>> from pathlib import Path
     >>> from cosmo_agent.agent.plan import Rationale
     >>> from cosmo_agent.tools.mission import load_mission
-    >>> mission = load_mission(Path(__file__).parents[1] / "missions" / "demo.yaml")
+    >>> mission = load_mission("bundled:demo.yaml")
     >>> mission = mission.model_copy(update={"requests": ["Send SAFE_MODE_EXIT to K3"]})
     >>> now = mission.horizon.start()
     >>> exit = PlannedCommand(time=now, satellite=SatelliteRef.of(mission.satellite("K3")),

@@ -1,8 +1,7 @@
 """The :class:`Agent`: plan a mission or answer a request through the planner graph.
 
->>> from pathlib import Path
 >>> from cosmo_agent.tools.mission import load_mission
->>> mission = load_mission(Path(__file__).parents[1] / "missions" / "demo.yaml")
+>>> mission = load_mission("bundled:demo.yaml")
 >>> with Agent.from_mission(mission) as agent:
 ...     answer = agent.ask("hello")
 >>> answer.tool_calls, answer.language

@@ -43,10 +43,9 @@ reports **every** violation (never just the first):
 Rules are listed in :data:`RULES` (id -> severity, meaning). A command whose satellite or
 definition is unknown is only checked by the rules that do not need them.
 
->>> from pathlib import Path
 >>> from cosmo_agent.tools.mission import load_mission
 >>> from cosmo_agent.agent.plan import CommandPlan, PlannedCommand, Rationale, SatelliteRef
->>> mission = load_mission(Path(__file__).parents[1] / "missions" / "demo.yaml")
+>>> mission = load_mission("bundled:demo.yaml")
 >>> now = mission.horizon.start()
 >>> bad = PlannedCommand(time=now, satellite=SatelliteRef(norad_id=38338, name="KOMPSAT 3"),
 ...                      command="FORMAT_STORAGE",

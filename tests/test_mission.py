@@ -12,7 +12,13 @@ import pytest
 
 from cosmo_agent.orbital import Catalog
 from cosmo_agent.tools.commands import bundled_classes, dictionary_for
-from cosmo_agent.tools.mission import Mission, MissionError, load_mission, parse_mission
+from cosmo_agent.tools.mission import (
+    Mission,
+    MissionError,
+    bundled_missions,
+    load_mission,
+    parse_mission,
+)
 from cosmo_agent.tools.spaceweather import (
     DEFAULT_ALERT_RULES,
     SAMPLE_DIR,
@@ -357,6 +363,42 @@ def test_plan_of_a_mission_with_a_repeated_satellite_exits_2(tmp_path: Path) -> 
         " repeated entry or correct its norad_id",
     ]
 
+
+
+# -- bundled missions: the missions folder installed as cosmo_agent.missions -----------------
+
+
+def test_the_bundled_missions_are_the_missions_folder() -> None:
+    assert bundled_missions() == [p.name for p in MISSIONS]
+
+
+@pytest.mark.parametrize("name", [p.name for p in MISSIONS])
+def test_a_bundled_mission_is_the_shipped_file(name: str) -> None:
+    bundled, shipped = load_mission(f"bundled:{name}"), load_mission(ROOT / "missions" / name)
+    assert bundled.model_dump() == shipped.model_dump()
+    # relative data paths resolve inside the installed package, beside the mission file
+    assert bundled.base_dir is not None and (bundled.base_dir / name).is_file()
+    assert bundled.resolve_path("track.oem") == str(bundled.base_dir / "track.oem")
+
+
+def test_an_unknown_bundled_mission_lists_the_bundled_ones() -> None:
+    with pytest.raises(MissionError) as err:
+        load_mission("bundled:demo")
+    assert err.value.source == "bundled:demo"
+    assert err.value.problems == [
+        "no bundled mission 'demo'; the bundled missions: bundled:conjunction.yaml,"
+        " bundled:demo-ko.yaml, bundled:demo.yaml"
+    ]
+
+
+def test_plan_of_an_unknown_bundled_mission_exits_2() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "cosmo_agent.agent.cli", "plan", "bundled:nope.yaml", "--json"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert out.returncode == 2 and out.stdout == "", out.stderr
+    assert "Traceback" not in out.stderr
+    assert "bundled:demo.yaml" in out.stderr
 
 # -- space-weather alert rules are mission policy --------------------------------------------
 

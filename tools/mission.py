@@ -72,6 +72,7 @@ __all__ = [
     "Policies",
     "Satellite",
     "Window",
+    "bundled_missions",
     "load_mission",
     "parse_mission",
 ]
@@ -730,10 +731,44 @@ def parse_mission(text: str, source: str = "<mission>", base_dir: Path | None = 
     )
 
 
+_BUNDLED = "bundled:"
+
+
+def bundled_missions() -> list[str]:
+    """The demo missions shipped in the package, each loadable as ``bundled:NAME``.
+
+    >>> bundled_missions()
+    ['conjunction.yaml', 'demo-ko.yaml', 'demo.yaml']
+    """
+    folder = files("cosmo_agent.missions")
+    return sorted(f.name for f in folder.iterdir() if f.name.endswith(".yaml"))
+
+
+def _mission_file(path: str | os.PathLike[str] | Any) -> str | os.PathLike[str] | Any:
+    """``path`` itself, or the installed file that ``bundled:NAME`` names."""
+    ref = str(path) if isinstance(path, str | os.PathLike) else ""
+    if not ref.startswith(_BUNDLED):
+        return path
+    name, known = ref.removeprefix(_BUNDLED), bundled_missions()
+    if name not in known:
+        listed = ", ".join(f"{_BUNDLED}{n}" for n in known)
+        raise MissionError(ref, [f"no bundled mission {name!r}; the bundled missions: {listed}"])
+    return files("cosmo_agent.missions") / name
+
+
 def load_mission(path: str | os.PathLike[str] | Any) -> Mission:
     """Load and validate a mission YAML file (also accepts an importlib.resources path).
 
+    ``bundled:NAME`` is a demo mission shipped in the package (:func:`bundled_missions`).
     Relative data-source paths resolve against the file's folder.
+
+    >>> load_mission("bundled:demo.yaml").name
+    'demo-eo-fleet'
+    >>> load_mission("bundled:nope.yaml")
+    Traceback (most recent call last):
+    ...
+    cosmo_agent.tools.mission.MissionError: bundled:nope.yaml: 1 problem(s) in the mission file:
+      no bundled mission 'nope.yaml'; the bundled missions: bundled:conjunction.yaml, ...
     """
-    text, p = _read_yaml_file(path, MissionError)
+    text, p = _read_yaml_file(_mission_file(path), MissionError)
     return parse_mission(text, str(p), p.parent)

@@ -718,8 +718,7 @@ def resolve_arguments(ctx: ToolContext, name: str, arguments: Mapping[str, Any])
     id as the mission spells them. Raises :class:`ToolError` as :func:`call_tool` reports it
     (``unknown_tool``, ``invalid_arguments``, ``unknown_satellite``, ``ambiguous_name``, ...).
 
-    >>> from pathlib import Path
-    >>> mission = load_mission(Path(__file__).parents[1] / "missions" / "demo-ko.yaml")
+    >>> mission = load_mission("bundled:demo-ko.yaml")
     >>> ctx = ToolContext.from_mission(mission)
     >>> resolve_arguments(ctx, "screen_conjunctions", {"satellites": ["아리랑 3호"],
     ...                                                "duration_h": "이틀"})
