@@ -17,11 +17,14 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict, TypeVar, cast
 
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
+from pydantic import BaseModel
 
 __all__ = ["ToolRecord", "TraceEntry", "chat_messages", "tool_records"]
+
+_Result = TypeVar("_Result", bound=BaseModel)
 
 
 class TraceEntry(TypedDict):
@@ -51,6 +54,18 @@ class ToolRecord:
     ok: bool
     result: Mapping[str, Any] = field(default_factory=dict)
     error: Mapping[str, Any] = field(default_factory=dict)
+
+    _outputs: dict[type[BaseModel], BaseModel] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def output(self, model: type[_Result]) -> _Result:
+        """``result`` as the tool's result model (validated once, then cached); the JSON
+        stays the record's, as the checkpointed state holds it."""
+        cached = self._outputs.get(model)
+        if cached is None:
+            cached = self._outputs[model] = model.model_validate(self.result)
+        return cast(_Result, cached)
 
     @property
     def error_code(self) -> str | None:
