@@ -21,13 +21,22 @@ import math
 from collections.abc import Mapping, Sequence
 from functools import cache
 from importlib.resources import files
-from typing import Any, Final
+from typing import Final, NotRequired, TypedDict
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from cosmo_agent.orbital.constants import WGS84_RADIUS_KM
+
 __all__ = [
     "PALETTE",
+    "Bar",
+    "Figure",
+    "GroundTrack",
+    "HorizonMask",
+    "PlanMark",
+    "SkyTrack",
+    "StationMark",
     "VERDICT_COLOURS",
     "encounter_figure",
     "gantt_figure",
@@ -39,7 +48,71 @@ __all__ = [
     "visibility_circle",
 ]
 
-Figure = dict[str, Any]
+Figure = dict[str, object]
+"""A plotly.js figure ``{"data": [...], "layout": {...}}``: serialised for plotly.js, never read
+back in Python."""
+
+
+class GroundTrack(TypedDict):
+    """A satellite's ground track for :func:`map_figure` (arrays over the report's times)."""
+
+    name: str
+    lon: ArrayLike
+    lat: ArrayLike
+    eclipse: ArrayLike
+    now: tuple[float, float] | None
+    """``(lat, lon)`` of the satellite at the planning clock, or None."""
+
+
+class StationMark(TypedDict):
+    """A ground station on the map, with its visibility circle ``(lon, lat)``."""
+
+    id: str
+    name: str
+    lat: float
+    lon: float
+    min_el: float
+    circle: tuple[ArrayLike, ArrayLike]
+
+
+class Bar(TypedDict):
+    """One bar of :func:`gantt_figure`: ISO ``start`` (or ms since 1970), length ``ms``."""
+
+    row: str
+    start: str | float
+    ms: float
+    text: str | None
+    sky: NotRequired[int]
+    """Index into the sky-plot data, or -1."""
+    satellite: NotRequired[str]
+
+
+class SkyTrack(TypedDict):
+    """A pass on the sky plot: azimuth and elevation (degrees) along it."""
+
+    name: str
+    station: str
+    az: Sequence[float]
+    el: Sequence[float]
+    colour: NotRequired[str]
+
+
+class HorizonMask(TypedDict):
+    """A station's horizon mask as a polar outline (r = 90° - elevation, theta = azimuth)."""
+
+    r: list[float]
+    theta: list[float]
+
+
+class PlanMark(TypedDict):
+    """A command on :func:`plan_figure`'s timeline."""
+
+    time: str
+    satellite: str
+    verdict: str
+    index: int
+    text: str | None
+
 
 PALETTE: Final = (
     "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
@@ -48,7 +121,7 @@ PALETTE: Final = (
 """Satellite colours (plotly's D3 palette), cycled."""
 VERDICT_COLOURS: Final = {"ok": "#2ca02c", "warning": "#ff9f1a", "error": "#d62728"}
 """Plan timeline: a command's colour by its validation verdict."""
-EARTH_RADIUS_KM: Final = 6378.137
+EARTH_RADIUS_KM: Final = WGS84_RADIUS_KM
 """WGS84 equatorial radius (visibility circles on a sphere: a drawing, not a pass prediction)."""
 G_BANDS: Final = ((5.0, "G1"), (6.0, "G2"), (7.0, "G3"), (8.0, "G4"), (9.0, "G5"))
 """NOAA G scale: Kp at which each level starts."""
@@ -66,8 +139,8 @@ def typed(values: ArrayLike, dtype: str = "f4") -> dict[str, str]:
     return {"dtype": dtype, "bdata": base64.b64encode(a.tobytes()).decode("ascii")}
 
 
-def _layout(**extra: Any) -> dict[str, Any]:
-    base: dict[str, Any] = {
+def _layout(**extra: object) -> dict[str, object]:
+    base: dict[str, object] = {
         "font": _FONT,
         "margin": {"l": 60, "r": 20, "t": 30, "b": 40},
         "paper_bgcolor": "white",
@@ -135,8 +208,8 @@ def _compact(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def map_figure(
-    tracks: Sequence[Mapping[str, Any]],
-    stations: Sequence[Mapping[str, Any]],
+    tracks: Sequence[GroundTrack],
+    stations: Sequence[StationMark],
     labels: Mapping[str, str],
     *,
     webgl: bool = False,
@@ -148,7 +221,7 @@ def map_figure(
     """
     kind = "scattergl" if webgl else "scatter"
     land_lon, land_lat = _land()
-    data: list[dict[str, Any]] = [
+    data: list[dict[str, object]] = [
         {
             "type": "scatter",
             "x": typed(land_lon),
@@ -257,9 +330,9 @@ def map_figure(
 
 def gantt_figure(
     rows: Sequence[str],
-    passes: Sequence[Mapping[str, Any]],
-    contacts: Sequence[Mapping[str, Any]],
-    blackouts: Sequence[Mapping[str, Any]],
+    passes: Sequence[Bar],
+    contacts: Sequence[Bar],
+    blackouts: Sequence[Bar],
     window: tuple[str, str],
     labels: Mapping[str, str],
 ) -> Figure:
@@ -269,7 +342,7 @@ def gantt_figure(
     data or -1); contacts also carry ``"satellite"`` (one trace, one colour per satellite).
     """
 
-    def bars(items: Sequence[Mapping[str, Any]], **style: Any) -> dict[str, Any]:
+    def bars(items: Sequence[Bar], **style: object) -> dict[str, object]:
         hover = any(b["text"] is not None for b in items)  # None: a big plan, the row only
         return {
             "type": "bar",
@@ -324,7 +397,7 @@ def gantt_figure(
     return {"data": data, "layout": layout}
 
 
-def _mask_trace(mask: Mapping[str, Any], name: str) -> dict[str, Any]:
+def _mask_trace(mask: HorizonMask, name: str) -> dict[str, object]:
     return {
         "type": "scatterpolar",
         "r": list(mask["r"]),
@@ -340,7 +413,7 @@ def _mask_trace(mask: Mapping[str, Any], name: str) -> dict[str, Any]:
 
 
 def sky_figure(
-    tracks: Sequence[Mapping[str, Any]], masks: Mapping[str, Mapping[str, Any]],
+    tracks: Sequence[SkyTrack], masks: Mapping[str, HorizonMask],
     labels: Mapping[str, str],
 ) -> Figure:  # fmt: skip
     """Polar sky plot (north up, azimuth clockwise, zenith in the middle) of pass tracks.
@@ -398,7 +471,7 @@ def encounter_figure(
     second)."""
     miss = np.asarray(miss_xz_km, dtype=float)
     cov = np.asarray(covariance_km2, dtype=float)
-    data: list[dict[str, Any]] = []
+    data: list[dict[str, object]] = []
     for k, alpha in ((3, 0.08), (2, 0.14), (1, 0.24)):
         pts = _ellipse(cov, miss, k)
         data.append(
@@ -464,7 +537,7 @@ def space_weather_figure(
 ) -> Figure:
     """Kp (observed bars, forecast hatched) over the G bands; GOES X-rays and protons (log)
     with the R and S thresholds; a vertical line at the planning clock."""
-    data: list[dict[str, Any]] = [
+    data: list[dict[str, object]] = [
         {
             "type": "bar",
             "x": [t for t, _ in kp],
@@ -492,8 +565,8 @@ def space_weather_figure(
         _flux_trace(xrays, labels["xray"], "#9467bd", "y2"),
         _flux_trace(protons, labels["protons"], "#d62728", "y3"),
     ]
-    shapes: list[dict[str, Any]] = []
-    notes: list[dict[str, Any]] = []
+    shapes: list[dict[str, object]] = []
+    notes: list[dict[str, object]] = []
     for i, (start, name) in enumerate(G_BANDS):
         shapes.append(
             {"type": "rect", "xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": start,
@@ -532,13 +605,13 @@ def space_weather_figure(
 
 def _flux_trace(
     series: Sequence[tuple[str, float]], name: str, colour: str, axis: str
-) -> dict[str, Any]:
+) -> dict[str, object]:
     return {"type": "scatter", "x": [t for t, _ in series], "y": [v for _, v in series],
             "mode": "lines", "name": name, "line": {"color": colour}, "xaxis": "x",
             "yaxis": axis}  # fmt: skip
 
 
-def _edge_note(axis: str, y: float, text: str) -> dict[str, Any]:
+def _edge_note(axis: str, y: float, text: str) -> dict[str, object]:
     return {"xref": "paper", "x": 1.0, "xanchor": "left", "yref": axis, "y": y, "text": text,
             "showarrow": False, "font": {"size": 10, "color": "#555"}}  # fmt: skip
 
@@ -557,7 +630,7 @@ def _kp_colour(kp: float) -> str:
 
 
 def plan_figure(
-    commands: Sequence[Mapping[str, Any]],
+    commands: Sequence[PlanMark],
     satellites: Sequence[str],
     window: tuple[str, str],
     labels: Mapping[str, str],

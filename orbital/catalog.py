@@ -19,8 +19,8 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from sgp4.earth_gravity import wgs72
 
+from cosmo_agent.orbital.constants import WGS72_RADIUS_KM
 from cosmo_agent.orbital.elements import (
     ElementRecord,
     OmmFormat,
@@ -37,7 +37,6 @@ Staleness = Literal["fresh", "warn", "refuse"]
 """Element age verdicts: ``fresh`` usable; ``warn`` usable with a warning;
 ``refuse`` too old to plan with."""
 
-_RE_KM = wgs72.radiusearthkm
 _UNIX_EPOCH_JD = 2440587.5
 
 
@@ -111,8 +110,12 @@ class Catalog:
             epoch_jd=np.fromiter(
                 (s.jdsatepoch + s.jdsatepochF for s in sats), dtype=np.float64, count=n
             ),
-            perigee_km=np.fromiter((s.altp * _RE_KM for s in sats), dtype=np.float64, count=n),
-            apogee_km=np.fromiter((s.alta * _RE_KM for s in sats), dtype=np.float64, count=n),
+            perigee_km=np.fromiter(
+                (s.altp * WGS72_RADIUS_KM for s in sats), dtype=np.float64, count=n
+            ),
+            apogee_km=np.fromiter(
+                (s.alta * WGS72_RADIUS_KM for s in sats), dtype=np.float64, count=n
+            ),
             inclination_deg=np.degrees(
                 np.fromiter((s.inclo for s in sats), dtype=np.float64, count=n)
             ),

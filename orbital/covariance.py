@@ -81,9 +81,9 @@ from typing import Final, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from sgp4.earth_gravity import wgs72
 
 from cosmo_agent.orbital.catalog import Catalog
+from cosmo_agent.orbital.constants import WGS72_MU_KM3_S2, WGS72_RADIUS_KM
 
 __all__ = [
     "REGIME_COEFFICIENTS",
@@ -113,8 +113,6 @@ CovarianceSource = Literal["cdm", "given", "assumed-tle-default"]
 OrbitRegime = Literal["leo-low", "leo-mid", "leo-high", "meo", "geo", "heo"]
 """Orbit regime used to pick default coefficients (see the module table)."""
 
-_RE_KM: Final = float(wgs72.radiusearthkm)
-_MU_KM3_S2: Final = float(wgs72.mu)
 _HEO_ECCENTRICITY: Final = 0.1
 _LEO_LOW_MAX_KM: Final = 500.0
 _LEO_MID_MAX_KM: Final = 800.0
@@ -179,8 +177,8 @@ class AssumedCovariance:
 
 
 def _eccentricity(perigee: FloatArray, apogee: FloatArray) -> FloatArray:
-    rp = perigee + _RE_KM
-    ra = apogee + _RE_KM
+    rp = perigee + WGS72_RADIUS_KM
+    ra = apogee + WGS72_RADIUS_KM
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.asarray((ra - rp) / (ra + rp))
 
@@ -244,9 +242,9 @@ def default_covariance_rtn_km2(
     perigee, apogee, age, ecc = np.broadcast_arrays(perigee, apogee, age, ecc)
     index = _regime_index(perigee, ecc)
     sigma = np.hypot(_SIGMA0[index], _RATE[index] * age[..., np.newaxis])
-    a_km = 0.5 * (perigee + apogee) + _RE_KM
+    a_km = 0.5 * (perigee + apogee) + WGS72_RADIUS_KM
     with np.errstate(invalid="ignore", divide="ignore"):
-        n_rad_s = np.sqrt(_MU_KM3_S2 / a_km**3)
+        n_rad_s = np.sqrt(WGS72_MU_KM3_S2 / a_km**3)
         sigma_v = np.stack(
             [
                 n_rad_s * sigma[..., 1] / 2.0,  # along-track oscillation -> radial rate

@@ -16,11 +16,14 @@ Vectors have shape ``(..., T, 3)``: any leading axes (usually satellites), then 
 
 from __future__ import annotations
 
+from typing import Final
+
 import numpy as np
 from numpy.typing import NDArray
 from skyfield.sgp4lib import TEME, theta_GMST1982
 from skyfield.timelib import Time
 
+from cosmo_agent.orbital.constants import WGS84_FLATTENING, WGS84_RADIUS_KM
 from cosmo_agent.orbital.timescales import DAY_S
 
 __all__ = [
@@ -37,8 +40,10 @@ __all__ = [
     "topocentric",
 ]
 
-WGS84_A_KM = 6378.137
-WGS84_F = 1.0 / 298.257223563
+WGS84_A_KM: Final = WGS84_RADIUS_KM
+"""Alias of :data:`~cosmo_agent.orbital.constants.WGS84_RADIUS_KM`."""
+WGS84_F: Final = WGS84_FLATTENING
+"""Alias of :data:`~cosmo_agent.orbital.constants.WGS84_FLATTENING`."""
 _E2 = WGS84_F * (2.0 - WGS84_F)
 
 FloatArray = NDArray[np.float64]

@@ -41,7 +41,8 @@ from numpy.typing import NDArray
 from skyfield.timelib import Time
 
 from cosmo_agent.orbital.catalog import Catalog
-from cosmo_agent.orbital.frames import WGS84_A_KM, teme_to_gcrs_matrix
+from cosmo_agent.orbital.constants import WGS84_RADIUS_KM
+from cosmo_agent.orbital.frames import teme_to_gcrs_matrix
 from cosmo_agent.orbital.propagation import SGP4_ERRORS, iter_propagate, propagate
 from cosmo_agent.orbital.timescales import DAY_S, ephemeris, require_utc, sgp4_epoch, timescale
 
@@ -249,7 +250,7 @@ def illumination_fraction(
     source: Catalog | FloatArray,
     times: TimesLike,
     *,
-    earth_radius_km: float = WGS84_A_KM,
+    earth_radius_km: float = WGS84_RADIUS_KM,
 ) -> FloatArray:
     """Visible fraction of the solar disc: 0 in umbra, 1 in sunlight, between in penumbra.
 
@@ -440,7 +441,7 @@ def lighting_intervals(
     *,
     step_s: float = 30.0,
     tolerance_s: float = 0.01,
-    earth_radius_km: float = WGS84_A_KM,
+    earth_radius_km: float = WGS84_RADIUS_KM,
     chunk_size: int = 256,
 ) -> LightingIntervals:
     """Sunlit, penumbra and umbra intervals of every satellite from ``start`` to ``stop``.

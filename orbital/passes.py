@@ -90,6 +90,7 @@ from skyfield.sgp4lib import theta_GMST1982
 from skyfield.timelib import Time
 
 from cosmo_agent.orbital.catalog import Catalog
+from cosmo_agent.orbital.constants import WGS72_MU_KM3_S2, WGS72_RADIUS_KM
 from cosmo_agent.orbital.frames import enu_matrix, geodetic_to_itrs, teme_to_itrs_matrix
 from cosmo_agent.orbital.propagation import SGP4_ERRORS, iter_propagate
 from cosmo_agent.orbital.timescales import DAY_S, require_utc, sgp4_epoch, timescale
@@ -104,10 +105,8 @@ PassEvent = Literal["aos", "tca", "los"]
 """The three events of a pass: ``aos`` acquisition of signal (rise above the
 threshold), ``tca`` culmination (maximum elevation), ``los`` loss of signal."""
 
-# Earth constants for the near-miss curvature bound (WGS84 / IERS values).
-_MU_KM3_S2 = 398600.4418
+# Earth rotation rate for the near-miss curvature bound (IERS value).
 _OMEGA_RAD_S = 7.292115e-5
-_WGS72_RADIUS_KM = 6378.135  # catalog perigee/apogee heights are above this radius
 _CURVATURE_SAFETY = 1.5
 _MIN_RANGE_KM = 20.0
 
@@ -595,14 +594,16 @@ def _margins_km(
     catalog: Catalog, station_itrs: FloatArray, sin_lo: FloatArray, step_s: float
 ) -> FloatArray:
     """Near-miss margin ``C·h²/8`` (km) per satellite and station; see the module docstring."""
-    r_p = _WGS72_RADIUS_KM + catalog.perigee_km
-    r_a = _WGS72_RADIUS_KM + np.maximum(catalog.apogee_km, catalog.perigee_km)
+    r_p = WGS72_RADIUS_KM + catalog.perigee_km
+    r_a = WGS72_RADIUS_KM + np.maximum(catalog.apogee_km, catalog.perigee_km)
     semi_major = 0.5 * (r_p + r_a)
     with np.errstate(invalid="ignore", divide="ignore"):
-        v_inertial = np.sqrt(_MU_KM3_S2 * np.maximum(2.0 / r_p - 1.0 / semi_major, 0.0))
+        v_inertial = np.sqrt(WGS72_MU_KM3_S2 * np.maximum(2.0 / r_p - 1.0 / semi_major, 0.0))
         v_max = v_inertial + _OMEGA_RAD_S * r_a  # Earth-fixed speed at most
         # Gravity (J2 adds < 0.2 %), Coriolis and centrifugal acceleration in ITRS.
-        a_max = _MU_KM3_S2 / r_p**2 * 1.002 + 2.0 * _OMEGA_RAD_S * v_max + _OMEGA_RAD_S**2 * r_a
+        a_max = (
+            WGS72_MU_KM3_S2 / r_p**2 * 1.002 + 2.0 * _OMEGA_RAD_S * v_max + _OMEGA_RAD_S**2 * r_a
+        )
     station_r = np.linalg.norm(station_itrs, axis=-1)
     rho_min = np.maximum(r_p[:, None] - station_r[None, :], _MIN_RANGE_KM)
     s = np.abs(sin_lo)[None, :]

@@ -81,6 +81,7 @@ from numpy.typing import NDArray
 
 from cosmo_agent.orbital.catalog import Catalog
 from cosmo_agent.orbital.collision import rtn_basis
+from cosmo_agent.orbital.constants import WGS72_MU_KM3_S2, WGS72_RADIUS_KM
 from cosmo_agent.orbital.propagation import SGP4_ERRORS, _default_workers, satrec_array
 from cosmo_agent.orbital.timescales import DAY_S, require_utc, sgp4_epoch, timescale
 
@@ -89,8 +90,6 @@ __all__ = ["Conjunctions", "screen"]
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
-_MU_KM3_S2 = 398600.8  # WGS72, as SGP4 uses
-_RE_KM = 6378.135
 _SHELL_PAD_KM = 20.0  # 1.9 x the largest radius excursion outside the mean-element shell
 _SHELL_SAMPLE_S = 12 * 3600.0  # mean elements are sampled this often across the span
 _INTERP_SAFETY = 2.0  # x the circular-orbit Hermite error bound (measured worst: 1.18)
@@ -213,12 +212,12 @@ def _mean_shells(
             values.append((err, sat.am, sat.em, r[0], r[1], r[2]))
     table = np.array(values, dtype=np.float64).reshape(n, len(samples), 6)
     err = table[:, :, 0].astype(np.int64)
-    a_km = table[:, :, 1] * _RE_KM
+    a_km = table[:, :, 1] * WGS72_RADIUS_KM
     e = np.clip(table[:, :, 2], 0.0, 0.999)
     radius = np.linalg.norm(table[:, :, 3:], axis=2)
     perigee = a_km * (1.0 - e)
     with np.errstate(invalid="ignore", divide="ignore"):
-        speed = np.sqrt(_MU_KM3_S2 / a_km * (1.0 + e) / (1.0 - e))
+        speed = np.sqrt(WGS72_MU_KM3_S2 / a_km * (1.0 + e) / (1.0 - e))
     lo = np.minimum(perigee, radius).min(axis=1)
     hi = np.maximum(a_km * (1.0 + e), radius).max(axis=1)
     failed: dict[int, str] = {}

@@ -30,6 +30,8 @@ from typing import Any, Final
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from cosmo_agent.orbital.constants import WGS84_MU_KM3_S2
+
 __all__ = [
     "MU_EARTH_KM3_S2",
     "cartesian_to_equinoctial",
@@ -43,7 +45,7 @@ __all__ = [
 FloatArray = NDArray[np.float64]
 AnyArray = NDArray[Any]  # float64 or, for complex-step derivatives, complex128
 
-MU_EARTH_KM3_S2: Final = 398600.4418
+MU_EARTH_KM3_S2: Final = WGS84_MU_KM3_S2
 """Earth's gravitational parameter (EGM-96), km³/s², as NASA CARA's 3-D Pc uses."""
 
 # Kepler's equation is solved by Newton's method from F = lM; it converges
