@@ -123,3 +123,8 @@ __all__ = [
     "timescale",
     "utc_times",
 ]
+
+from cosmo_agent.orbital.conjunction import CloseApproach, catalog_pcs, screen_grid
+from cosmo_agent.orbital.fitting import MeanElements, SatrecFit
+
+__all__ += ["CloseApproach", "MeanElements", "SatrecFit", "catalog_pcs", "screen_grid"]

@@ -45,15 +45,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import optimize
-from sgp4.api import WGS72, Satrec
-from sgp4.earth_gravity import wgs72
 
 from cosmo_agent.orbital.catalog import Catalog
 from cosmo_agent.orbital.collision import (
@@ -64,8 +62,13 @@ from cosmo_agent.orbital.collision import (
     encounter_plane,
     rtn_basis,
 )
+from cosmo_agent.orbital.constants import WGS72_RADIUS_KM
 from cosmo_agent.orbital.covariance import CovarianceSource, default_covariance_rtn_km2
 from cosmo_agent.orbital.elements import ElementRecord
+from cosmo_agent.orbital.fitting import FitStatus, MeanElements, SatrecFit, fit_satrec
+from cosmo_agent.orbital.fitting import satrec_epoch as _satrec_epoch
+from cosmo_agent.orbital.fitting import satrec_state as _state
+from cosmo_agent.orbital.fitting import utc_jd_fr as _jd_fr
 from cosmo_agent.orbital.timescales import DAY_S, require_utc
 
 if TYPE_CHECKING:  # imported where used, so the planner works without the screener
@@ -122,11 +125,11 @@ _DIRECTION_RTN: Final[Mapping[BurnDirection, tuple[float, float, float]]] = Mapp
 class AvoidanceStatus:
     """Status codes of :class:`AvoidanceSolution`, :class:`SatrecFit` and :class:`Approach`."""
 
-    OK: Final = 0
+    OK: Final[int] = FitStatus.OK
     ALREADY_SAFE: Final = 1
     NO_SOLUTION: Final = 2
-    PROPAGATION_ERROR: Final = 3
-    FIT_FAILED: Final = 4
+    PROPAGATION_ERROR: Final[int] = FitStatus.PROPAGATION_ERROR
+    FIT_FAILED: Final[int] = FitStatus.FIT_FAILED
     TCA_NOT_FOUND: Final = 5
     BAD_BURN_EPOCH: Final = 6
     NO_CLEAR_BURN: Final = 7
@@ -169,21 +172,7 @@ AVOIDANCE_STATUS: Final[Mapping[int, str]] = MappingProxyType(
 )
 """Status code → sentence saying what happened and what to do."""
 
-_MU_KM3_S2: Final = float(wgs72.mu)
-_RE_KM: Final = float(wgs72.radiusearthkm)
-_EPOCH_1949: Final = datetime(1949, 12, 31, tzinfo=UTC)
-_JD_1949: Final = 2433281.5
 _TWO_PI: Final = 2.0 * math.pi
-
-# Differential correction: stop at 0.1 mm / 0.1 µm/s or when a step no longer helps;
-# call it converged below 1 cm / 0.01 mm/s (two orders inside the 1 m / 1 mm/s goal).
-_FIT_STOP_KM: Final = 1e-7
-_FIT_STOP_KM_S: Final = 1e-10
-_FIT_OK_KM: Final = 1e-5
-_FIT_OK_KM_S: Final = 1e-8
-_FIT_MAX_ITER: Final = 25
-# Central-difference steps on the equinoctial parameters: relative on n, absolute (rad) else.
-_FD_STEP: Final = 1e-7
 
 # Closest approach: sample every 5 s (a LEO crossing sweeps < 80 km in that time, and the
 # range has one minimum per encounter), then solve range-rate = 0 to 1 µs.
@@ -200,27 +189,6 @@ _BISECT_ATOL_M_S: Final = 1e-5
 # --- time ------------------------------------------------------------------------------------
 
 
-def _jd_fr(t: datetime) -> tuple[float, float]:
-    """UTC Julian date split as SGP4 wants it, exact to the microsecond."""
-    delta = t - _EPOCH_1949
-    return _JD_1949 + delta.days, (delta.seconds + delta.microseconds * 1e-6) / DAY_S
-
-
-def _epoch_days_1949(t: datetime) -> float:
-    return float((t - _EPOCH_1949).total_seconds() / DAY_S)
-
-
-def _satrec_epoch(sat: Any) -> datetime:
-    days = (float(sat.jdsatepoch) - _JD_1949) + float(sat.jdsatepochF)
-    return _EPOCH_1949 + timedelta(days=days)
-
-
-def _state(sat: Any, t: datetime) -> tuple[int, FloatArray, FloatArray]:
-    jd, fr = _jd_fr(t)
-    err, r, v = sat.sgp4(jd, fr)
-    return int(err), np.array(r, dtype=np.float64), np.array(v, dtype=np.float64)
-
-
 def _states(
     sat: Any, ref: datetime, offsets_s: FloatArray
 ) -> tuple[NDArray[np.uint8], FloatArray, FloatArray]:
@@ -228,224 +196,6 @@ def _states(
     n = offsets_s.shape[0]
     err, r, v = sat.sgp4_array(np.full(n, jd), fr + offsets_s / DAY_S)
     return np.asarray(err), np.asarray(r, dtype=np.float64), np.asarray(v, dtype=np.float64)
-
-
-# --- element sets from a state ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class MeanElements:
-    """The SGP4 mean elements of a fitted element set, in TLE/OMM units."""
-
-    epoch: datetime
-    mean_motion_rev_per_day: float
-    eccentricity: float
-    inclination_deg: float
-    raan_deg: float
-    arg_perigee_deg: float
-    mean_anomaly_deg: float
-    bstar_per_earth_radius: float
-
-    @classmethod
-    def from_satrec(cls, sat: Any) -> MeanElements:
-        """Read the elements of an initialised :class:`sgp4.api.Satrec`."""
-        return cls(
-            epoch=_satrec_epoch(sat),
-            mean_motion_rev_per_day=float(sat.no_kozai) * 1440.0 / _TWO_PI,
-            eccentricity=float(sat.ecco),
-            inclination_deg=math.degrees(sat.inclo),
-            raan_deg=math.degrees(sat.nodeo),
-            arg_perigee_deg=math.degrees(sat.argpo),
-            mean_anomaly_deg=math.degrees(sat.mo),
-            bstar_per_earth_radius=float(sat.bstar),
-        )
-
-
-@dataclass(frozen=True)
-class SatrecFit:
-    """An SGP4 element set fitted to a state, and how well SGP4 reproduces that state.
-
-    ``status`` is an ``AVOIDANCE_STATUS`` code: 0, ``PROPAGATION_ERROR`` (the
-    template could not be propagated to the epoch) or ``FIT_FAILED`` (then
-    ``satrec`` is the best iterate and the residuals say how far off it is).
-    Residuals are the norms of the SGP4-minus-target differences at ``epoch``.
-    """
-
-    satrec: Any
-    epoch: datetime
-    position_residual_km: float
-    velocity_residual_km_s: float
-    iterations: int
-    status: int
-
-    @property
-    def elements(self) -> MeanElements:
-        """The fitted mean elements (``satrec`` must not be None, as it is for unbound states)."""
-        return MeanElements.from_satrec(self.satrec)
-
-
-def _osculating_parameters(r: FloatArray, v: FloatArray) -> FloatArray | None:
-    """Two-body equinoctial parameters (n rad/min, h, k, p, q, λ) of a state; None if unbound."""
-    rn = float(np.linalg.norm(r))
-    h_vec = np.cross(r, v)
-    hn = float(np.linalg.norm(h_vec))
-    energy_term = 2.0 / rn - float(v @ v) / _MU_KM3_S2
-    if not (rn > 0 and hn > 0 and energy_term > 0):
-        return None
-    a = 1.0 / energy_term
-    e_vec = np.cross(v, h_vec) / _MU_KM3_S2 - r / rn
-    e = float(np.linalg.norm(e_vec))
-    if e >= 1.0:
-        return None
-    inc = math.acos(max(-1.0, min(1.0, h_vec[2] / hn)))
-    node = np.array([-h_vec[1], h_vec[0], 0.0])
-    raan = math.atan2(node[1], node[0]) if np.linalg.norm(node) > 1e-12 * hn else 0.0
-    n_hat = np.array([math.cos(raan), math.sin(raan), 0.0])
-    m_hat = np.cross(h_vec / hn, n_hat)
-    u = math.atan2(float(r @ m_hat), float(r @ n_hat))  # argument of latitude
-    argp = math.atan2(float(e_vec @ m_hat), float(e_vec @ n_hat)) if e > 1e-12 else 0.0
-    nu = u - argp
-    ecc_anom = 2.0 * math.atan2(
-        math.sqrt(1 - e) * math.sin(nu / 2), math.sqrt(1 + e) * math.cos(nu / 2)
-    )
-    mean_anom = ecc_anom - e * math.sin(ecc_anom)
-    t = math.tan(inc / 2.0)
-    varpi = argp + raan
-    return np.array(
-        [
-            math.sqrt(_MU_KM3_S2 / a**3) * 60.0,
-            e * math.sin(varpi),
-            e * math.cos(varpi),
-            t * math.sin(raan),
-            t * math.cos(raan),
-            mean_anom + varpi,
-        ]
-    )
-
-
-def _satrec_from_parameters(x: FloatArray, template: Any, epoch: datetime) -> Any | None:
-    """``Satrec.sgp4init`` from equinoctial parameters, keeping the template's drag terms."""
-    n, h, k, p, q, lam = (float(c) for c in x)
-    e = math.hypot(h, k)
-    if not (n > 0 and e < 1.0):
-        return None
-    varpi = math.atan2(h, k)
-    raan = math.atan2(p, q)
-    inc = 2.0 * math.atan(math.hypot(p, q))
-    sat = Satrec()
-    sat.sgp4init(
-        WGS72,
-        "i",
-        int(template.satnum),
-        _epoch_days_1949(epoch),
-        float(template.bstar),
-        float(template.ndot),
-        float(template.nddot),
-        e,
-        (varpi - raan) % _TWO_PI,
-        inc,
-        (lam - varpi) % _TWO_PI,
-        n,
-        raan % _TWO_PI,
-    )
-    for attr in ("intldesg", "classification", "elnum", "revnum", "ephtype"):
-        setattr(sat, attr, getattr(template, attr))
-    return sat
-
-
-def _residual(sat: Any, jd: float, fr: float, target: FloatArray) -> FloatArray | None:
-    if sat is None:
-        return None
-    err, r, v = sat.sgp4(jd, fr)
-    if err != 0:
-        return None
-    return np.asarray(target - np.concatenate([r, v]), dtype=np.float64)
-
-
-def fit_satrec(r_km: ArrayLike, v_km_s: ArrayLike, epoch: datetime, template: Any) -> SatrecFit:
-    """An SGP4 element set, epoch-ed at ``epoch``, whose state there is ``(r_km, v_km_s)``.
-
-    ``r_km``, ``v_km_s`` are a TEME state at the UTC instant ``epoch``;
-    ``template`` is the :class:`sgp4.api.Satrec` whose catalog number, B*,
-    ṅ/2, n̈/6 and TLE bookkeeping the new set keeps.  The six mean elements
-    are found by Newton iteration (Jacobian by central differences) on the
-    SGP4 state at the epoch, in equinoctial parameters so near-circular and
-    near-equatorial orbits are not singular, starting from the osculating
-    two-body elements.  Converges in two or three iterations to well below a
-    millimetre for ordinary orbits.
-
-    >>> from datetime import datetime, timezone
-    >>> from sgp4.api import Satrec, jday
-    >>> sat = Satrec.twoline2rv(
-    ...     "1 25544U 98067A   26161.50000000  .00010000  00000-0  18000-3 0  9994",
-    ...     "2 25544  51.6400 100.0000 0003000  90.0000 270.0000 15.50000000    01")
-    >>> t = datetime(2026, 6, 10, 14, 0, tzinfo=timezone.utc)
-    >>> err, r, v = sat.sgp4(*jday(2026, 6, 10, 14, 0, 0))
-    >>> fit = fit_satrec(r, v, t, sat)
-    >>> fit.status, fit.position_residual_km < 1e-6
-    (0, True)
-    """
-    epoch = require_utc(epoch, "epoch")
-    target = np.concatenate(
-        [np.asarray(r_km, dtype=np.float64), np.asarray(v_km_s, dtype=np.float64)]
-    )
-    jd, fr = _jd_fr(epoch)
-    x = _osculating_parameters(target[:3], target[3:]) if np.isfinite(target).all() else None
-    if x is None:
-        return SatrecFit(None, epoch, math.inf, math.inf, 0, AvoidanceStatus.FIT_FAILED)
-    # Weight velocity by the orbit's time scale 1/n so both halves of the residual are in km.
-    weight = np.concatenate([np.ones(3), np.full(3, 60.0 / x[0])])
-
-    def cost(res: FloatArray | None) -> float:
-        return math.inf if res is None else float(np.linalg.norm(res * weight))
-
-    sat = _satrec_from_parameters(x, template, epoch)
-    res = _residual(sat, jd, fr, target)
-    iterations = 0
-    for iterations in range(1, _FIT_MAX_ITER + 1):  # noqa: B007 - reported below
-        if res is None:
-            break
-        if np.linalg.norm(res[:3]) < _FIT_STOP_KM and np.linalg.norm(res[3:]) < _FIT_STOP_KM_S:
-            break
-        jac = np.empty((6, 6))
-        steps = np.full(6, _FD_STEP)
-        steps[0] *= x[0]
-        ok = True
-        for j in range(6):
-            dx = np.zeros(6)
-            dx[j] = steps[j]
-            plus = _residual(_satrec_from_parameters(x + dx, template, epoch), jd, fr, target)
-            minus = _residual(_satrec_from_parameters(x - dx, template, epoch), jd, fr, target)
-            if plus is None or minus is None:
-                ok = False
-                break
-            jac[:, j] = (minus - plus) / (2.0 * steps[j])  # d(state)/dx
-        if not ok:
-            break
-        try:
-            step = np.linalg.solve(jac * weight[:, np.newaxis], res * weight)
-        except np.linalg.LinAlgError:
-            break
-        # Damped Newton: halve the step until the weighted residual decreases.
-        improved = False
-        for _ in range(20):
-            x_new = x + step
-            sat_new = _satrec_from_parameters(x_new, template, epoch)
-            res_new = _residual(sat_new, jd, fr, target)
-            if cost(res_new) < cost(res):
-                x, sat, res, improved = x_new, sat_new, res_new, True
-                break
-            step = step / 2.0
-        if not improved:
-            break
-    if res is None:
-        return SatrecFit(sat, epoch, math.inf, math.inf, iterations, AvoidanceStatus.FIT_FAILED)
-    dr = float(np.linalg.norm(res[:3]))
-    dv = float(np.linalg.norm(res[3:]))
-    status = (
-        AvoidanceStatus.OK if dr < _FIT_OK_KM and dv < _FIT_OK_KM_S else AvoidanceStatus.FIT_FAILED
-    )
-    return SatrecFit(sat, epoch, dr, dv, iterations, status)
 
 
 def apply_impulse(satrec: Any, burn_epoch: datetime, dv_rtn_m_s: ArrayLike) -> SatrecFit:
@@ -697,7 +447,8 @@ def _search(
 
 def _default_covariance(sat: Any, at: datetime) -> FloatArray:
     age_days = (_jd_fr(at)[0] - float(sat.jdsatepoch)) + (_jd_fr(at)[1] - float(sat.jdsatepochF))
-    cov = default_covariance_rtn_km2(float(sat.altp) * _RE_KM, float(sat.alta) * _RE_KM, age_days)
+    perigee_km, apogee_km = float(sat.altp) * WGS72_RADIUS_KM, float(sat.alta) * WGS72_RADIUS_KM
+    cov = default_covariance_rtn_km2(perigee_km, apogee_km, age_days)
     return np.asarray(cov.position_rtn_km2, dtype=np.float64)
 
 
