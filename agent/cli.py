@@ -20,9 +20,17 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from cosmo_agent.agent.console import UserError  # one input-error type for every command
+from cosmo_agent.agent.jsontypes import JsonObject, JsonValue
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
+
+    from rich.console import RenderableType
+
+    from cosmo_agent.orbital import Catalog
+    from cosmo_agent.orbital.assessment import EncounterAssessment
+    from cosmo_agent.orbital.cdm import Cdm
+    from cosmo_agent.tools.spaceweather import SpaceWeatherReport
 
 __all__ = ["main"]
 
@@ -121,7 +129,7 @@ def _report(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def _eclipse_summary(catalog: Any, at: datetime, hours: float) -> dict[int, dict[str, Any]]:
+def _eclipse_summary(catalog: Catalog, at: datetime, hours: float) -> dict[int, JsonObject]:
     """Per satellite: umbra count and minutes over the next ``hours``, next umbra entry, beta."""
     from datetime import timedelta
 
@@ -134,7 +142,7 @@ def _eclipse_summary(catalog: Any, at: datetime, hours: float) -> dict[int, dict
     beta = beta_angle_deg(catalog, timescale().from_datetimes([at]))[:, 0]
     umbra = light.state == int(LightingState.UMBRA)
     starts = light.start.utc_datetime()
-    out: dict[int, dict[str, Any]] = {}
+    out: dict[int, JsonObject] = {}
     for i, sat_id in enumerate(catalog.ids):
         mine = umbra & (light.ids == sat_id)
         entries = [
@@ -185,7 +193,7 @@ def _number(value: float | None, digits: int) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
-def _spaceweather(args: argparse.Namespace) -> dict[str, Any]:
+def _spaceweather(args: argparse.Namespace) -> SpaceWeatherReport:
     from cosmo_agent.tools.spaceweather import SpaceWeatherSourceError, space_weather_report
 
     now = _parse_time(args.now, "now") if args.now else None
@@ -193,7 +201,7 @@ def _spaceweather(args: argparse.Namespace) -> dict[str, Any]:
         report = space_weather_report(args.source, now)
     except SpaceWeatherSourceError as exc:
         raise UserError(str(exc)) from None
-    return dict(report.model_dump(mode="json"))
+    return report
 
 
 def _finite_or_none(value: float) -> float | None:
@@ -226,7 +234,7 @@ def _assess_hbr_m(
     return hbr_in_cdm, source
 
 
-def _assess(args: argparse.Namespace) -> dict[str, Any]:
+def _assess(args: argparse.Namespace) -> JsonObject:
     """Pc of a CDM by every method of ``orbital``, the 2-D usage checks, and the header checks.
 
     ``pc`` maps method to Pc (``null`` where it could not be computed, with the reason in
@@ -287,7 +295,7 @@ def _assess(args: argparse.Namespace) -> dict[str, Any]:
     codes = {name: int(r.status) for name, r in results.items()}
     codes["alfano_max"] = int(worst.status)
     pc_max = _finite_or_none(float(worst.pc_max))
-    pcs: dict[str, Any] = {name: _finite_or_none(float(r.pc)) for name, r in results.items()}
+    pcs: dict[str, JsonValue] = {name: _finite_or_none(float(r.pc)) for name, r in results.items()}
     pcs["alfano_max"] = pc_max
     pcs["pc3d"] = _finite_or_none(assessed.pc3d.pc)
     mc = assessed.monte_carlo
@@ -378,7 +386,9 @@ def _html_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_assessed_cdm(cdm: Any, assessed: Any, negative: bool, path: str) -> None:
+def _write_assessed_cdm(
+    cdm: Cdm, assessed: EncounterAssessment, negative: bool, path: str
+) -> None:
     """``cdm`` with the assessment's Pc values (:meth:`Cdm.with_assessment`) written to
     ``path`` (XML when it ends in ``.xml``, else KVN); a negative variance reports no Pc."""
     import dataclasses
@@ -397,32 +407,26 @@ def _pc3d_status_name(code: int) -> str:
     return next(name for name, value in vars(Pc3DStatus).items() if value == code)
 
 
-_MIRROR_MATCH_S = 1.0
-"""Sightings of one pair from both sides this close (s) are one minimum seen twice.
-
-Both sightings refine the same range minimum of the same two ephemerides, so their TCAs agree
-to far better than this (to the microsecond on tests/data/screening); distinct minima of a pair
-are minutes to an orbit apart, so each keeps its own event.
-"""
-
-
 def _drop_mirrored_events(events: list[dict[str, Any]], fleet: set[int]) -> list[dict[str, Any]]:
     """One event per conjunction of two fleet satellites, as the toolkit reports them.
 
     Fleet-vs-catalog screening sees such a conjunction from each side (A→B and B→A).  Like
     ``tools.toolkit.screen_conjunctions``, which keeps one event per event id, this keeps the
     first sighting in (TCA, primary, secondary) order; it drops only the other sighting of
-    the same unordered pair at the same TCA (within ``_MIRROR_MATCH_S``), so the distinct
-    minima of a pair that stays close keep one event each.  Pairs with one fleet member are
+    the same unordered pair within ``EVENT_MATCH_S`` (the toolkit's one "same event"
+    tolerance, :mod:`cosmo_agent.tools.events`); distinct encounters of a pair are further
+    apart than that, so each keeps its own event.  Pairs with one fleet member are
     untouched.
     """
+    from cosmo_agent.tools.events import EVENT_MATCH_S
+
     kept: list[dict[str, Any]] = []
     seen: dict[frozenset[int], list[datetime]] = {}
     for event in sorted(events, key=lambda e: (e["tca"], e["primary"], e["secondary"])):
         pair = frozenset((int(event["primary"]), int(event["secondary"])))
         if pair <= fleet:
             tca = datetime.fromisoformat(event["tca"].replace("Z", "+00:00"))
-            if any(abs((tca - t).total_seconds()) <= _MIRROR_MATCH_S for t in seen.get(pair, ())):
+            if any(abs((tca - t).total_seconds()) <= EVENT_MATCH_S for t in seen.get(pair, ())):
                 continue
             seen.setdefault(pair, []).append(tca)
         kept.append(event)
@@ -480,44 +484,40 @@ def _screen(args: argparse.Namespace) -> tuple[dict[str, Any], dict[int, str]]:
     return out, names
 
 
-def _print_spaceweather(report: dict[str, Any]) -> None:
+def _print_spaceweather(report: SpaceWeatherReport) -> None:
     from cosmo_agent.agent.console import print_tables, table, utc_text
 
     scales = table(
-        f"Space weather at {utc_text(report['generated_at_utc'])} ({report['source']})",
+        f"Space weather at {utc_text(report.generated_at_utc)} ({report.source})",
         *("scale", "now", "value>", "unit", "measured", "data", "basis"),
     )
-    for scale in report["scales"].values():
-        last = scale.get("last_known_level")
-        now = scale["label"] or (
-            "unknown" + (f" (last {scale['scale']}{last})" if last is not None else "")
+    for scale in report.scales.values():
+        last = scale.last_known_level
+        now = scale.label or (
+            "unknown" + (f" (last {scale.scale}{last})" if last is not None else "")
         )
         scales.add_row(
-            scale["scale"], now, _value(scale["value"]), scale["unit"] or "",
-            utc_text(scale["value_time_utc"]), "STALE" if scale["stale"] else "current",
-            scale["basis"],
+            scale.scale, now, _value(scale.value), scale.unit or "",
+            utc_text(scale.value_time_utc), "STALE" if scale.stale else "current", scale.basis,
         )  # fmt: skip
     latest = table("Latest values", "quantity", "value>", "unit", "measured", "product")
-    for item in report["latest"]:
+    for item in report.latest:
         latest.add_row(
-            item["name"], _value(item["value"]), item["unit"] or "", utc_text(item["time_utc"]),
-            item["product"],
-        )  # fmt: skip
-    items: list[Any] = [scales, latest]
-    if report["active_alerts"]:
+            item.name, _value(item.value), item.unit or "", utc_text(item.time_utc), item.product
+        )
+    items: list[RenderableType | str] = [scales, latest]
+    if report.active_alerts:
         alerts = table("Active SWPC alerts", "issued", "id", "headline")
-        for alert in report["active_alerts"]:
-            alerts.add_row(
-                utc_text(alert["issue_time_utc"]), alert["product_id"], alert["headline"]
-            )
+        for alert in report.active_alerts:
+            alerts.add_row(utc_text(alert.issue_time_utc), alert.product_id, alert.headline)
         items.append(alerts)
     else:
         items.append("Active SWPC alerts: none")
-    kp_max = report.get("kp_forecast_max_24h")
+    kp_max = report.kp_forecast_max_24h
     items.append(f"Kp forecast, 24 h maximum: {'unknown' if kp_max is None else kp_max}")
-    if report["stale_products"]:
-        items.append(f"stale: {', '.join(report['stale_products'])}")
-    items += [f"problem: {problem}" for problem in report["problems"]]
+    if report.stale_products:
+        items.append(f"stale: {', '.join(report.stale_products)}")
+    items += [f"problem: {problem}" for problem in report.problems]
     print_tables(*items)
 
 
@@ -659,11 +659,12 @@ class _VersionAction(argparse.Action):
     """``--version``: the installed package's version (looked up only when asked)."""
 
     def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS,
-                 default: Any = argparse.SUPPRESS, help: str | None = None) -> None:  # fmt: skip
+                 default: object = argparse.SUPPRESS, help: str | None = None) -> None:  # fmt: skip
         super().__init__(option_strings, dest, nargs=0, default=default, help=help)
 
     def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
-                 values: Any, option_string: str | None = None) -> None:  # fmt: skip
+                 values: str | Sequence[object] | None, option_string: str | None = None,
+                 ) -> None:  # fmt: skip
         print(f"{parser.prog} {_version()}")
         parser.exit()
 
@@ -814,7 +815,7 @@ def _main(argv: Sequence[str] | None) -> int:
         if args.command == "spaceweather":
             weather = _spaceweather(args)
             if args.json:
-                print(json.dumps(weather))
+                print(json.dumps(weather.model_dump(mode="json")))
             else:
                 _print_spaceweather(weather)
             return 0

@@ -37,14 +37,20 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, redirect_stdout
 from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeVar
+
+from cosmo_agent.agent.jsontypes import JsonObject
 
 if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PrivateKey,
+        Ed25519PublicKey,
+    )
     from rich.console import RenderableType
     from rich.table import Table
 
@@ -53,6 +59,8 @@ if TYPE_CHECKING:
     from cosmo_agent.agent.runner import Agent, PlanResult
     from cosmo_agent.orbital.catalog import Catalog
     from cosmo_agent.tools.mission import Mission
+    from cosmo_agent.tools.registry import ToolOutcome
+    from cosmo_agent.tools.toolkit import ToolResult
 
 __all__ = ["COMMANDS", "add_parsers", "print_tables", "run", "table", "utc_text", "write_csv"]
 
@@ -96,7 +104,7 @@ def _planner_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="machine-readable output, no progress")
 
 
-def add_parsers(sub: Any) -> None:
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the agent subcommands to an ``argparse`` subparsers object."""
     p = sub.add_parser("plan", help="plan a mission: tools, command plan, validation, approval")
     p.add_argument("mission", help="mission YAML file")
@@ -387,7 +395,7 @@ def _plan(args: argparse.Namespace) -> int:
         plan = sign_plan(plan, signer)
     written: list[str] = []
     failure: str | None = None
-    data: dict[str, Any] = result.to_jsonable()
+    data: JsonObject = result.to_jsonable()
     if plan is not None:
         data["plan"] = plan.to_jsonable()
     if result.ok and out is not None and plan is not None and result.report is not None:
@@ -475,7 +483,7 @@ def _save_elsewhere(plan: CommandPlan, report: ValidationReport) -> str:
     return name
 
 
-def _signing_key(path: str) -> Any:
+def _signing_key(path: str) -> Ed25519PrivateKey:
     from cosmo_agent.agent.signing import SigningKeyError, load_private_key
 
     try:
@@ -484,7 +492,7 @@ def _signing_key(path: str) -> Any:
         raise UserError(f"--sign-key {exc}") from None
 
 
-def _trusted_key(path: str) -> Any:
+def _trusted_key(path: str) -> Ed25519PublicKey:
     from cosmo_agent.agent.signing import SigningKeyError, load_public_key
 
     try:
@@ -735,7 +743,7 @@ def _release(args: argparse.Namespace) -> int:
     # as strict as `validate`: re-derived from the mission's own sources at the release clock
     sources = ToolContext.from_mission(mission, now=now)
     report = validate_plan(plan, mission, now=now, sources=sources)
-    problems: list[dict[str, Any]] = [v.model_dump(mode="json") for v in report.errors()]
+    problems: list[JsonObject] = [v.model_dump(mode="json") for v in report.errors()]
     if trusted is not None:
         problems += [p.to_jsonable() for p in verify_plan(plan, trusted)]
     if not plan.commands:
@@ -749,7 +757,7 @@ def _release(args: argparse.Namespace) -> int:
             }
         )
     warnings = [v.model_dump(mode="json") for v in report.warnings()]
-    result: dict[str, Any] = {
+    result: dict[str, object] = {
         "released": not problems,
         "plan": args.plan,
         "checked_at": _iso(now),
@@ -921,7 +929,7 @@ def _mission_option(args: argparse.Namespace) -> str:
 
 
 def write_csv(
-    path: str, columns: Sequence[str], rows: list[dict[str, Any]], option: str = "--csv"
+    path: str, columns: Sequence[str], rows: Sequence[Mapping[str, object]], option: str = "--csv"
 ) -> None:
     """``rows`` (one dict per row, keys ``columns``) as a CSV file with a header line (also
     when there are no rows); values
@@ -938,38 +946,54 @@ def write_csv(
         raise UserError(f"{option} {path}: cannot write ({exc.strerror or exc})") from None
 
 
+_R = TypeVar("_R", bound="ToolResult")
+"""A tool's result type, as :func:`_tool_output` validates it."""
+
+
 def _tool_output(
     args: argparse.Namespace,
-    outcome: Any,
-    table: Callable[[dict[str, Any]], None],
-    csv_rows: Callable[[dict[str, Any]], list[dict[str, Any]]] | None = None,
+    outcome: ToolOutcome,
+    model: type[_R],
+    table: Callable[[_R], None],
+    csv_rows: Callable[[_R], list[dict[str, object]]] | None = None,
     csv_columns: Sequence[str] = (),
 ) -> int:
+    """Print a tool's result (``--json``: the outcome as JSON; else ``table`` and the summary),
+    after ``csv_rows`` to ``--csv``; ``model`` is the tool's result type."""
     if not outcome.ok:
-        raise UserError(f"{args.mission}: {outcome.error.message}")
-    data = outcome.as_dict()
+        message = outcome.error.message if outcome.error is not None else "no result"
+        raise UserError(f"{args.mission}: {message}")
+    result = model.model_validate(outcome.result)
     if csv_rows is not None and getattr(args, "csv", None):
-        write_csv(args.csv, csv_columns, csv_rows(data["result"]))
+        write_csv(args.csv, csv_columns, csv_rows(result))
     if args.json:
-        print(json.dumps(data, ensure_ascii=False))
+        print(json.dumps(outcome.as_dict(), ensure_ascii=False))
     else:
-        table(data["result"])
+        table(result)
         print(_ISO_TIME.sub(lambda m: utc_text(m.group()), outcome.summary))
     return 0
+
 
 
 _ISO_TIME: Final = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:\d\d)")
 """An ISO 8601 time in a tool's summary, shown to people as :func:`utc_text` writes it."""
 
 
-def _minutes(start: str, stop: str) -> str:
-    """The minutes between two ISO 8601 times, one decimal."""
-    a, b = (datetime.fromisoformat(t.replace("Z", "+00:00")) for t in (start, stop))
-    return f"{(b - a).total_seconds() / 60.0:.1f}"
+def _minutes(start: datetime, stop: datetime) -> str:
+    """The minutes between two times, one decimal."""
+    return f"{(stop - start).total_seconds() / 60.0:.1f}"
+
+
+def _json_time(t: datetime) -> str:
+    """``t`` as the tool's ``--json`` output writes it (pydantic's JSON form)."""
+    from pydantic import TypeAdapter
+
+    return str(TypeAdapter(datetime).dump_python(t, mode="json"))
 
 
 def _passes(args: argparse.Namespace) -> int:
     from cosmo_agent.tools.registry import mission_passes
+    from cosmo_agent.tools.toolkit import PassesResult
 
     outcome = mission_passes(
         _mission(_mission_option(args)),
@@ -979,32 +1003,33 @@ def _passes(args: argparse.Namespace) -> int:
         now=_time(args.now, "now"),
     )
 
-    def show(result: dict[str, Any]) -> None:
+    def show(result: PassesResult) -> None:
         t = table(
-            f"Passes from {utc_text(result.get('start_utc'))}",
+            f"Passes from {utc_text(result.start_utc)}",
             *("satellite", "station", "AOS", "TCA", "LOS", "min>", "max el°>"),
         )
-        for p in result["passes"]:
+        for p in result.passes:
             t.add_row(
-                p["satellite"]["name"],
-                p["station_id"],
-                utc_text(p["aos_utc"]),
-                utc_text(p["tca_utc"]),
-                utc_text(p["los_utc"]),
-                _minutes(p["aos_utc"], p["los_utc"]),
-                f"{p['max_elevation_deg']:.1f}",
+                p.satellite.name,
+                p.station_id,
+                utc_text(p.aos_utc),
+                utc_text(p.tca_utc),
+                utc_text(p.los_utc),
+                _minutes(p.aos_utc, p.los_utc),
+                f"{p.max_elevation_deg:.1f}",
             )
         print_tables(t)
 
-    def rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+    def rows(result: PassesResult) -> list[dict[str, object]]:
         return [
-            {"norad_id": p["satellite"]["norad_id"], "satellite": p["satellite"]["name"],
-             "station": p["station_id"], "aos_utc": p["aos_utc"], "tca_utc": p["tca_utc"],
-             "los_utc": p["los_utc"], "max_elevation_deg": p["max_elevation_deg"]}
-            for p in result["passes"]
+            {"norad_id": p.satellite.norad_id, "satellite": p.satellite.name,
+             "station": p.station_id, "aos_utc": _json_time(p.aos_utc),
+             "tca_utc": _json_time(p.tca_utc), "los_utc": _json_time(p.los_utc),
+             "max_elevation_deg": p.max_elevation_deg}
+            for p in result.passes
         ]  # fmt: skip
 
-    return _tool_output(args, outcome, show, rows, _PASS_COLUMNS)
+    return _tool_output(args, outcome, PassesResult, show, rows, _PASS_COLUMNS)
 
 
 _PASS_COLUMNS: Final = ("norad_id", "satellite", "station", "aos_utc", "tca_utc", "los_utc",
@@ -1015,6 +1040,7 @@ _CONTACT_COLUMNS: Final = ("norad_id", "satellite", "station", "antenna", "aos_u
 
 def _schedule(args: argparse.Namespace) -> int:
     from cosmo_agent.tools.registry import mission_schedule
+    from cosmo_agent.tools.toolkit import ScheduleResult
 
     outcome = mission_schedule(
         _mission(_mission_option(args)),
@@ -1025,46 +1051,46 @@ def _schedule(args: argparse.Namespace) -> int:
         now=_time(args.now, "now"),
     )
 
-    def show(result: dict[str, Any]) -> None:
+    def show(result: ScheduleResult) -> None:
         t = table(
-            f"Contact schedule ({result['objective']}), {utc_text(result.get('start_utc'))}"
-            f" to {utc_text(result.get('stop_utc'))}",
+            f"Contact schedule ({result.objective}), {utc_text(result.start_utc)}"
+            f" to {utc_text(result.stop_utc)}",
             *("satellite", "station", "antenna", "AOS", "LOS", "min>", "Mbit>"),
         )
-        for c in result["contacts"]:
+        for c in result.contacts:
             t.add_row(
-                c["satellite"]["name"],
-                c["station_id"],
-                c["antenna"],
-                utc_text(c["aos_utc"]),
-                utc_text(c["los_utc"]),
-                _minutes(c["aos_utc"], c["los_utc"]),
-                f"{c['volume_mbit']:.0f}",
+                c.satellite.name,
+                c.station_id,
+                c.antenna,
+                utc_text(c.aos_utc),
+                utc_text(c.los_utc),
+                _minutes(c.aos_utc, c.los_utc),
+                f"{c.volume_mbit:.0f}",
             )
-        bound, gap = result["best_bound"], result["optimality_gap"]
+        bound, gap = result.best_bound, result.optimality_gap
         lines = [
-            f"solver: {result['solver']} {result['solver_status']}, objective"
-            f" {result['objective_value']:.0f}"
+            f"solver: {result.solver} {result.solver_status}, objective"
+            f" {result.objective_value:.0f}"
             + (f", bound {bound:.0f}" if bound is not None else "")
             + (f", gap {gap:.2%}" if gap is not None else "")
         ]
         lines += [
-            f"short: {u['satellite']['name']} {u['scheduled_contacts']}/"
-            f"{u['required_contacts']} ({u['reason']}: {u['detail']})"
-            for u in result["unmet"]
+            f"short: {u.satellite.name} {u.scheduled_contacts}/"
+            f"{u.required_contacts} ({u.reason}: {u.detail})"
+            for u in result.unmet
         ]
         print_tables(t, *lines)
 
-    def rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+    def rows(result: ScheduleResult) -> list[dict[str, object]]:
         return [
-            {"norad_id": c["satellite"]["norad_id"], "satellite": c["satellite"]["name"],
-             "station": c["station_id"], "antenna": c["antenna"], "aos_utc": c["aos_utc"],
-             "los_utc": c["los_utc"], "duration_s": c["duration_s"],
-             "max_elevation_deg": c["max_elevation_deg"], "volume_mbit": c["volume_mbit"]}
-            for c in result["contacts"]
+            {"norad_id": c.satellite.norad_id, "satellite": c.satellite.name,
+             "station": c.station_id, "antenna": c.antenna, "aos_utc": _json_time(c.aos_utc),
+             "los_utc": _json_time(c.los_utc), "duration_s": c.duration_s,
+             "max_elevation_deg": c.max_elevation_deg, "volume_mbit": c.volume_mbit}
+            for c in result.contacts
         ]  # fmt: skip
 
-    return _tool_output(args, outcome, show, rows, _CONTACT_COLUMNS)
+    return _tool_output(args, outcome, ScheduleResult, show, rows, _CONTACT_COLUMNS)
 
 
 def _mission_schema(args: argparse.Namespace) -> int:

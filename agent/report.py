@@ -43,7 +43,7 @@ from cosmo_agent.agent import report_charts as charts
 if TYPE_CHECKING:
     from cosmo_agent.agent.runner import PlanResult
     from cosmo_agent.orbital.catalog import Catalog
-    from cosmo_agent.tools.mission import Mission
+    from cosmo_agent.tools.mission import GroundStation, Mission
     from cosmo_agent.tools.registry import ToolContext
 
 __all__ = [
@@ -372,7 +372,7 @@ def _fleet_catalog(catalog: Catalog, mission: Mission) -> tuple[Catalog | None, 
     return catalog.select(kept), [names[i] for i in kept]
 
 
-def _ground_tracks(run: _Run, catalog: Catalog) -> list[dict[str, Any]]:
+def _ground_tracks(run: _Run, catalog: Catalog) -> list[charts.GroundTrack]:
     from cosmo_agent.orbital.frames import itrs_to_geodetic, teme_to_gcrs, teme_to_itrs
     from cosmo_agent.orbital.lighting import illumination_fraction
     from cosmo_agent.orbital.propagation import propagate
@@ -391,7 +391,7 @@ def _ground_tracks(run: _Run, catalog: Catalog) -> list[dict[str, Any]]:
     lit = illumination_fraction(r_gcrs, t)
     status = run.last("fleet_status") or {}
     now = {int(s["norad_id"]): s for s in status.get("satellites", []) if s.get("in_catalog")}
-    tracks = []
+    tracks: list[charts.GroundTrack] = []
     for row, name in enumerate(names):
         sat = now.get(int(fleet.ids[row]))
         tracks.append(
@@ -408,7 +408,7 @@ def _ground_tracks(run: _Run, catalog: Catalog) -> list[dict[str, Any]]:
     return tracks
 
 
-def _station_mask(station: Any) -> dict[str, list[float]]:
+def _station_mask(station: GroundStation) -> charts.HorizonMask:
     """The sky under the station's horizon mask (interpolated in azimuth, never under its
     minimum elevation) as a polar outline ``{"r", "theta"}`` (r = 90° - elevation)."""
     az = np.arange(0.0, 361.0, 5.0)
@@ -429,7 +429,7 @@ def _station_mask(station: Any) -> dict[str, list[float]]:
 
 def _sky_tracks(
     passes: Sequence[Mapping[str, Any]], mission: Mission, catalog: Catalog
-) -> list[dict[str, Any]]:
+) -> list[dict[str, list[float]]]:
     """Azimuth/elevation every :data:`SKY_STEP_S` within each pass's reported AOS-LOS."""
     from cosmo_agent.orbital.frames import enu_matrix, geodetic_to_itrs, teme_to_itrs, topocentric
     from cosmo_agent.orbital.propagation import propagate
@@ -437,7 +437,7 @@ def _sky_tracks(
 
     stations = {s.id: s for s in mission.stations}
     present = set(int(i) for i in catalog.ids)
-    out: list[dict[str, Any]] = [{} for _ in passes]
+    out: list[dict[str, list[float]]] = [{} for _ in passes]
     by_sat: dict[int, list[int]] = {}
     for k, p in enumerate(passes):
         if int(p["satellite"]["norad_id"]) in present and p["station_id"] in stations:
@@ -493,18 +493,18 @@ def _encounter_plane(
 # -- page pieces ---------------------------------------------------------------------------------
 
 
-def _e(value: Any) -> str:
+def _e(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
-def _num(value: Any) -> str:
+def _num(value: object) -> str:
     """A number as the plan JSON writes it (``None`` as an em dash)."""
     if value is None:
         return "—"
     return json.dumps(value)
 
 
-def _sci(value: Any) -> str:
+def _sci(value: float | str | None) -> str:
     """A probability for reading (``4.3175e-04``); the exact value is in ``data-*``."""
     if value is None:
         return "—"
@@ -530,7 +530,7 @@ def _table(
 
 
 def _contacts_section(
-    run: _Run, catalog: Catalog | None, figures: dict[str, Any], data: dict[str, Any]
+    run: _Run, catalog: Catalog | None, figures: dict[str, charts.Figure], data: dict[str, object]
 ) -> str:
     lab = run.labels
     mission = run.mission
@@ -556,13 +556,14 @@ def _contacts_section(
     )
     sky_index = {k: i for i, k in enumerate(order) if i < len(tracks) and tracks[i]}
     colours = {s.name: charts.PALETTE[i % len(charts.PALETTE)] for i, s in enumerate(mission.fleet)}
-    sky_passes = [
+    sky_passes: list[charts.SkyTrack] = [
         {
             "name": f"{passes[k]['satellite']['name']} · {passes[k]['station_id']} "
             f"{_utc(passes[k]['aos_utc'])[11:16]}",
             "station": passes[k]["station_id"],
             "colour": colours.get(passes[k]["satellite"]["name"], charts.PALETTE[0]),
-            **tracks[i],
+            "az": tracks[i]["az"],
+            "el": tracks[i]["el"],
         }
         for k, i in sky_index.items()
     ]
@@ -582,7 +583,7 @@ def _contacts_section(
         return (_time(b) - _time(a)).total_seconds() * 1000.0
 
     detail = sum(len(antennas.get(p["station_id"], [])) for p in passes) <= DETAIL_BARS_MAX
-    pass_bars = [
+    pass_bars: list[charts.Bar] = [
         {
             "row": row,
             "start": p["aos_utc"][:19] if detail else _time(p["aos_utc"]).timestamp() * 1000.0,
@@ -596,7 +597,7 @@ def _contacts_section(
         for k, p in enumerate(passes)
         for row in antennas.get(p["station_id"], [])
     ]
-    contact_bars = [
+    contact_bars: list[charts.Bar] = [
         {
             "row": f"{c['station_id']} · {c['antenna']}",
             "start": c["aos_utc"],
@@ -612,7 +613,7 @@ def _contacts_section(
         }
         for c in contacts
     ]
-    blackout_bars = []
+    blackout_bars: list[charts.Bar] = []
     for s in mission.stations:
         for w in s.blackouts:
             a, b = max(w.start, run.start), min(w.end, run.stop)
@@ -665,7 +666,9 @@ def _contacts_section(
     )
 
 
-def _conjunctions_section(run: _Run, catalog: Catalog | None, figures: dict[str, Any]) -> str:
+def _conjunctions_section(
+    run: _Run, catalog: Catalog | None, figures: dict[str, charts.Figure]
+) -> str:
     lab = run.labels
     screening = run.last("screen_conjunctions") or {}
     assessments = {a["event_id"]: a for a in run.results.get("assess_conjunction", [])}
@@ -743,7 +746,9 @@ def _conjunctions_section(run: _Run, catalog: Catalog | None, figures: dict[str,
     )
 
 
-def _space_weather_section(run: _Run, ctx: ToolContext | None, figures: dict[str, Any]) -> str:
+def _space_weather_section(
+    run: _Run, ctx: ToolContext | None, figures: dict[str, charts.Figure]
+) -> str:
     lab = run.labels
     report = run.last("space_weather") or {}
     kp: list[tuple[str, float]] = []
@@ -812,7 +817,7 @@ def _space_weather_section(run: _Run, ctx: ToolContext | None, figures: dict[str
     )
 
 
-def _plan_section(run: _Run, figures: dict[str, Any]) -> str:
+def _plan_section(run: _Run, figures: dict[str, charts.Figure]) -> str:
     lab = run.labels
     plan = run.plan
     if plan is None:
@@ -827,7 +832,7 @@ def _plan_section(run: _Run, figures: dict[str, Any]) -> str:
     ages = plan.get("data_ages") or {}
     element_age = {e["norad_id"]: e.get("age_days") for e in ages.get("elements", [])}
     sw_age = ages.get("space_weather_age_h")
-    points = []
+    points: list[charts.PlanMark] = []
     rows = []
     commands = plan.get("commands", [])
     brief = len(commands) > TABLE_ROWS_MAX
@@ -917,13 +922,13 @@ def _clip(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def _map_section(run: _Run, catalog: Catalog | None, figures: dict[str, Any]) -> str:
+def _map_section(run: _Run, catalog: Catalog | None, figures: dict[str, charts.Figure]) -> str:
     lab = run.labels
     tracks = _ground_tracks(run, catalog) if catalog is not None else []
     status = run.last("fleet_status") or {}
     altitudes = [s["altitude_km"] for s in status.get("satellites", []) if s.get("altitude_km")]
     altitude_km = float(np.median(altitudes)) if altitudes else 700.0
-    stations = [
+    stations: list[charts.StationMark] = [
         {
             "id": s.id,
             "name": s.name,
@@ -1038,12 +1043,12 @@ def _plotly_js() -> str:
     return str(get_plotlyjs())
 
 
-def _json_for_script(value: Any) -> str:
+def _json_for_script(value: object) -> str:
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     return text.replace("</", "<\\/")
 
 
-def _finite(value: Any) -> Any:
+def _finite(value: object) -> object:
     """Plain JSON (NaN is not JSON: plotly reads ``null`` as a gap)."""
     if isinstance(value, float):
         return value if math.isfinite(value) else None
@@ -1058,8 +1063,8 @@ def _finite(value: Any) -> Any:
 
 def _page(run: _Run, catalog: Catalog | None, ctx: ToolContext | None) -> str:
     lab = run.labels
-    figures: dict[str, Any] = {}
-    extra: dict[str, Any] = {}
+    figures: dict[str, charts.Figure] = {}
+    extra: dict[str, object] = {}
     body = [
         _map_section(run, catalog, figures),
         _contacts_section(run, catalog, figures, extra),

@@ -30,6 +30,7 @@ from cosmo_agent.orbital.constants import WGS84_RADIUS_KM
 
 __all__ = [
     "PALETTE",
+    "VERDICT_COLOURS",
     "Bar",
     "Figure",
     "GroundTrack",
@@ -37,7 +38,6 @@ __all__ = [
     "PlanMark",
     "SkyTrack",
     "StationMark",
-    "VERDICT_COLOURS",
     "encounter_figure",
     "gantt_figure",
     "map_figure",
@@ -57,9 +57,9 @@ class GroundTrack(TypedDict):
     """A satellite's ground track for :func:`map_figure` (arrays over the report's times)."""
 
     name: str
-    lon: ArrayLike
-    lat: ArrayLike
-    eclipse: ArrayLike
+    lon: np.ndarray
+    lat: np.ndarray
+    eclipse: np.ndarray
     now: tuple[float, float] | None
     """``(lat, lon)`` of the satellite at the planning clock, or None."""
 
@@ -264,8 +264,9 @@ def map_figure(
                     "hovertemplate": f"{track['name']}<br>%{{y:.1f}}°, %{{x:.1f}}°<extra></extra>",
                 }
             )
-        if track.get("now") is not None:
-            lat_now, lon_now = track["now"]
+        now = track.get("now")
+        if now is not None:
+            lat_now, lon_now = now
             data.append(
                 {
                     "type": "scatter",

@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -76,7 +76,7 @@ class CatalogSnapshot:
         }
 
     @classmethod
-    def from_manifest(cls, manifest: dict[str, object]) -> CatalogSnapshot:
+    def from_manifest(cls, manifest: Mapping[str, object]) -> CatalogSnapshot:
         """Reload a snapshot recorded by :meth:`manifest` (raises OSError if files are gone)."""
         files = tuple(str(f) for f in manifest["files"])  # type: ignore[attr-defined]
         catalog = merge_catalogs([Catalog.from_file(f) for f in files])

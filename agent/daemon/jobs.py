@@ -39,7 +39,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal, NotRequired, TypedDict, cast
 
 from cosmo_agent.agent.daemon.catalogs import CatalogRefreshError
 from cosmo_agent.agent.daemon.scaleout import plan_shards
@@ -51,6 +51,7 @@ from cosmo_agent.agent.daemon.screening import (
     unusable_primaries,
 )
 from cosmo_agent.agent.daemon.store import PlanRow, Severity
+from cosmo_agent.agent.jsontypes import JsonValue
 
 if TYPE_CHECKING:
     from cosmo_agent.agent.daemon.runtime import Daemon
@@ -335,6 +336,7 @@ _RULE_SEVERITY: dict[str, Severity] = {"info": "info", "warning": "warning", "cr
 
 def _space_weather(d: Daemon, run_id: int, now: datetime) -> JobReport:
     from cosmo_agent.tools.registry import ToolContext, call_tool
+    from cosmo_agent.tools.toolkit import SpaceWeatherResult
 
     ctx = ToolContext.from_mission(
         d.mission, now=now, catalog=d.snapshot.catalog if d.snapshot else None,
@@ -347,7 +349,7 @@ def _space_weather(d: Daemon, run_id: int, now: datetime) -> JobReport:
             d.store.raise_issue(s, "space-weather", severity="warning", kind="space_weather",
                                 message=f"space weather unavailable: {message}", now=now)
             return JobReport("degraded", message, (f"space weather unavailable: {message}",))
-        result: Any = out.result
+        result = SpaceWeatherResult.model_validate(out.result)
         report = ctx.store.space_weather
         feeds = report.feeds if report is not None else []
         for feed in feeds:
@@ -403,6 +405,7 @@ def _space_weather(d: Daemon, run_id: int, now: datetime) -> JobReport:
 
 def _contacts(d: Daemon, run_id: int, now: datetime) -> JobReport:
     from cosmo_agent.tools.registry import ToolContext, call_tool
+    from cosmo_agent.tools.toolkit import ScheduleResult
 
     if not d.mission.stations:
         return JobReport("skipped", "the mission has no ground stations")
@@ -420,7 +423,7 @@ def _contacts(d: Daemon, run_id: int, now: datetime) -> JobReport:
             return JobReport("degraded", message, (f"contact scheduling failed: {message}",))
         d.store.resolve_issue(s, "contacts", kind="contacts", now=now,
                               message="contact scheduling works again")
-        result: Any = out.result
+        result = ScheduleResult.model_validate(out.result)
         summary = result.summary()
         left_out = [
             f"{e.satellite.name} ({e.satellite.norad_id}) has no contacts scheduled: {e.message}"
@@ -468,8 +471,19 @@ def _unmatched(these: list[_Contact], others: list[_Contact]) -> list[_Contact]:
     ]  # fmt: skip
 
 
+class _ContactRecord(TypedDict):
+    """The ``contacts`` key of the store: the last schedule, its contacts as
+    ``[norad_id, station_id, aos_utc]``."""
+
+    at_utc: str
+    stop_utc: str
+    summary: str
+    unmet: NotRequired[list[int]]
+    contacts: list[tuple[int, str, str]]
+
+
 def _contact_change(
-    previous: Any, contacts: list[_Contact], unmet: list[int], now: datetime,
+    previous: JsonValue, contacts: list[_Contact], unmet: list[int], now: datetime,
     names: dict[int, str],
 ) -> str | None:  # fmt: skip
     """What changed from the last schedule (kept by the ``contacts`` job), or None.
@@ -479,14 +493,15 @@ def _contact_change(
     """
     if not isinstance(previous, dict) or "contacts" not in previous:
         return f"first contact schedule: {len(contacts)} contacts"
-    old_stop = datetime.fromisoformat(previous["stop_utc"])
+    record = cast(_ContactRecord, previous)  # written by the ``contacts`` job
+    old_stop = datetime.fromisoformat(record["stop_utc"])
     end = old_stop - timedelta(seconds=_OVERLAP_MARGIN_S)
     old = [(int(sat), str(station), datetime.fromisoformat(aos))
-           for sat, station, aos in previous["contacts"]]  # fmt: skip
+           for sat, station, aos in record["contacts"]]  # fmt: skip
     old = [c for c in old if now < c[2] < end]
     new = [c for c in contacts if now < c[2] < end]
     dropped, added = _unmatched(old, new), _unmatched(new, old)
-    short_before = set(previous.get("unmet", []))
+    short_before = set(record.get("unmet", []))
     parts = []
     if dropped or added:
         first = min(dropped + added, key=lambda c: c[2])
@@ -545,7 +560,8 @@ def _staleness(d: Daemon, run_id: int, now: datetime) -> JobReport:
             else:
                 d.store.resolve_issue(s, key, kind="staleness", now=now,
                                       message=f"elements of {sat.name} are fresh again")
-        previous = d.store.get(s, "staleness") or {}  # none yet: every satellite was fresh
+        stored = d.store.get(s, "staleness")
+        previous = stored if isinstance(stored, dict) else {}  # none yet: every one was fresh
         names = {str(x.norad_id): x.name for x in d.mission.fleet}
         changed = [f"{names[k]} ({k}) {previous.get(k, 'fresh')} -> {v}"
                    for k, v in verdicts.items() if v != previous.get(k, "fresh")]  # fmt: skip

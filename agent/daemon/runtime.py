@@ -33,11 +33,11 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING
 
 from cosmo_agent.agent.daemon import jobs
 from cosmo_agent.agent.daemon.catalogs import CatalogRefresher, CatalogSnapshot
@@ -49,8 +49,14 @@ from cosmo_agent.agent.daemon.screening import prime_snapshot
 from cosmo_agent.agent.daemon.server import HealthServer
 from cosmo_agent.agent.daemon.settings import DaemonSettings
 from cosmo_agent.agent.daemon.sinks import Dispatcher, JsonlSink, Sink, StdoutSink, WebhookSink
-from cosmo_agent.agent.daemon.store import SEVERITIES, AlertRow, PcThresholds, Store
+from cosmo_agent.agent.daemon.store import SEVERITIES, AlertRow, PcThresholds, Severity, Store
+from cosmo_agent.agent.jsontypes import JsonObject, JsonValue
 from cosmo_agent.tools.mission import Mission, load_mission
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from cosmo_agent.tools.spaceweather import SpaceWeatherSource
 
 __all__ = ["JOB_ORDER", "Daemon", "Replanner", "agent_replanner", "configure_logging", "sink_names"]
 
@@ -79,7 +85,7 @@ class JobHealth:
 
 class _JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        out: dict[str, Any] = {
+        out: dict[str, object] = {
             "at_utc": datetime.fromtimestamp(record.created, UTC).isoformat(),
             "level": record.levelname.lower(),
             "logger": record.name,
@@ -210,9 +216,9 @@ class Daemon:
         self.cycle_ok_at: datetime | None = None
         self.feed_ages: dict[str, float | None] = {}
         self.job_health: dict[str, JobHealth] = {}
-        self._sw_source: Any = None
+        self._sw_source: SpaceWeatherSource | None = None
         self._job_lock = threading.RLock()
-        self._scheduler: Any = None
+        self._scheduler: BackgroundScheduler | None = None
         self._http: HealthServer | None = None
         self._started_unix_s = time.time()
         self._closed = False
@@ -227,8 +233,9 @@ class Daemon:
             return RealClock()
         with self.store.session() as s:
             stored = self.store.get(s, "clock")
-            if isinstance(stored, dict) and stored.get("spec") == spec:
-                anchor = float(stored["anchor_unix_s"])
+            kept = stored.get("anchor_unix_s") if isinstance(stored, dict) else None
+            if isinstance(stored, dict) and stored.get("spec") == spec and isinstance(kept, float):
+                anchor = kept
             else:
                 anchor = time.time()
                 self.store.put(s, "clock", {"spec": spec, "anchor_unix_s": anchor})
@@ -257,7 +264,7 @@ class Daemon:
         ref = self.mission.sources.space_weather
         return None if ref is None else self.mission.resolve_path(ref)
 
-    def space_weather_source(self) -> Any:
+    def space_weather_source(self) -> SpaceWeatherSource:
         """The space-weather source, opened once (an HTTP source keeps its ETags)."""
         if self._sw_source is None:
             from cosmo_agent.tools.spaceweather import open_source
@@ -301,7 +308,7 @@ class Daemon:
             self.store.finish_run(run_id, report.status, report.detail, duration, over)
             self.metrics.cycle_duration.labels(job=name).observe(duration)
             self._note_health(name, report, now)
-            fields: dict[str, Any] = {"job": name, "run": run_id, "status": report.status,
+            fields: dict[str, object] = {"job": name, "run": run_id, "status": report.status,
                                       "duration_s": round(duration, 3)}
             if report.status in ("degraded", "failed"):
                 reasons = list(report.reasons) or [report.detail]
@@ -331,8 +338,8 @@ class Daemon:
         """Run each job once in order (``cosmo-agent daemon --once``)."""
         return {n: self.run_job(n) for n in names if not self.stop_event.is_set()}
 
-    def _issue(self, key: str, severity: Any, kind: str, message: str, now: datetime,
-               data: dict[str, Any] | None = None) -> None:  # fmt: skip
+    def _issue(self, key: str, severity: Severity, kind: str, message: str, now: datetime,
+               data: Mapping[str, object] | None = None) -> None:  # fmt: skip
         try:
             with self.store.session() as s:
                 self.store.raise_issue(s, key, severity=severity, kind=kind, message=message,
@@ -369,17 +376,17 @@ class Daemon:
 
     # -- health ------------------------------------------------------------------------------
 
-    def health(self) -> tuple[bool, dict[str, Any]]:
+    def health(self) -> tuple[bool, JsonObject]:
         """Alive while not stopping (and, when scheduled, while the scheduler runs)."""
         running = self._scheduler is None or bool(self._scheduler.running)
         ok = running and not self.stop_event.is_set()
         with self.store.session() as s:
-            issues = [{"key": i.key, "severity": i.severity, "message": i.message}
+            issues: list[JsonValue] = [{"key": i.key, "severity": i.severity, "message": i.message}
                       for i in self.store.open_issues(s)]  # fmt: skip
         return ok, {"uptime_s": round(time.time() - self._started_unix_s, 1),
                     "clock_utc": self.clock.now().isoformat(), "open_issues": issues}
 
-    def ready(self) -> tuple[bool, dict[str, Any]]:
+    def ready(self) -> tuple[bool, JsonObject]:
         """Ready while the last screening cycle screened the whole fleet on usable elements
         (after the first good catalog load of this process); ``status`` ``degraded`` (ready or
         not) lists in ``reasons`` what each degraded or failed job left out, ``starting``
@@ -388,14 +395,14 @@ class Daemon:
         ok = (self.catalog_ok_at is not None and screening is not None
               and screening.status == "ok")  # fmt: skip
         degraded = {job: list(h.reasons) for job, h in self.job_health.items() if h.degraded}
-        reasons = [f"{job}: {r}" for job in JOBS for r in degraded.get(job, ())]
+        reasons: list[JsonValue] = [f"{job}: {r}" for job in JOBS for r in degraded.get(job, ())]
         status = "degraded" if reasons else "ok" if ok else "starting"
-        info = {
+        info: JsonObject = {
             "status": status,
             "reasons": reasons,
-            "degraded_jobs": degraded,
-            "catalog_ok_at_utc": self.catalog_ok_at and self.catalog_ok_at.isoformat(),
-            "cycle_ok_at_utc": self.cycle_ok_at and self.cycle_ok_at.isoformat(),
+            "degraded_jobs": {job: list(r) for job, r in degraded.items()},
+            "catalog_ok_at_utc": self.catalog_ok_at.isoformat() if self.catalog_ok_at else None,
+            "cycle_ok_at_utc": self.cycle_ok_at.isoformat() if self.cycle_ok_at else None,
             "catalog": self.snapshot.digest if self.snapshot else None,
         }
         return ok, info
@@ -422,7 +429,7 @@ class Daemon:
     def http_port(self) -> int | None:
         return None if self._http is None else self._http.port
 
-    def _make_scheduler(self) -> Any:
+    def _make_scheduler(self) -> BackgroundScheduler:
         from apscheduler.executors.pool import ThreadPoolExecutor
         from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
         from apscheduler.schedulers.background import BackgroundScheduler
@@ -460,7 +467,7 @@ class Daemon:
         scheduler.resume()
         return scheduler
 
-    def request_stop(self, *_: Any) -> None:
+    def request_stop(self, *_: object) -> None:
         """Ask the daemon to stop (signal handlers call this)."""
         if self.stop_event.is_set():
             return
@@ -469,7 +476,7 @@ class Daemon:
 
     def run(self) -> int:
         """Start, block until SIGTERM/SIGINT (or :meth:`request_stop`), shut down; exit code."""
-        previous: dict[signal.Signals, Any] = {}
+        previous: dict[signal.Signals, Callable[[int, FrameType | None], object] | int | None] = {}
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGTERM, signal.SIGINT):
                 previous[sig] = signal.signal(sig, self._on_signal)

@@ -36,7 +36,9 @@ import threading
 import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Final
+from typing import Final
+
+from cosmo_agent.agent.jsontypes import JsonObject
 
 __all__ = ["DEFAULT_MAX_BODY_BYTES", "HealthServer"]
 
@@ -62,8 +64,8 @@ class HealthServer:
         host: str,
         port: int,
         *,
-        health: Callable[[], tuple[bool, dict[str, Any]]],
-        ready: Callable[[], tuple[bool, dict[str, Any]]],
+        health: Callable[[], tuple[bool, JsonObject]],
+        ready: Callable[[], tuple[bool, JsonObject]],
         metrics: Callable[[], bytes],
         token: str | None = None,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
@@ -74,7 +76,7 @@ class HealthServer:
         class Handler(BaseHTTPRequestHandler):
             server_version = "cosmo-agent-daemon"
 
-            def log_message(self, format: str, *args: Any) -> None:
+            def log_message(self, format: str, *args: object) -> None:
                 pass  # the daemon logs its own way; access logs would be noise
 
             def _send(self, code: int, body: bytes, ctype: str = "application/json",

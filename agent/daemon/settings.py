@@ -23,7 +23,7 @@ import ipaddress
 import json
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
@@ -93,7 +93,7 @@ class SettingsFileError(ValueError):
     """A settings file that cannot be read; the message names the file."""
 
 
-def read_settings_file(path: Path) -> dict[str, Any]:
+def read_settings_file(path: Path) -> dict[str, object]:
     """The mapping in a YAML (.yaml/.yml), TOML (.toml) or JSON (.json) settings file."""
     try:
         text = path.read_text(encoding="utf-8")
@@ -102,7 +102,7 @@ def read_settings_file(path: Path) -> dict[str, Any]:
     suffix = path.suffix.lower()
     try:
         if suffix == ".toml":
-            data: Any = tomllib.loads(text)
+            data: object = tomllib.loads(text)
         elif suffix == ".json":
             data = json.loads(text)
         elif suffix in (".yaml", ".yml"):
@@ -115,16 +115,17 @@ def read_settings_file(path: Path) -> dict[str, Any]:
         return {}
     if not isinstance(data, dict):
         raise SettingsFileError(f"{path}: the settings file must be a mapping of setting: value")
-    return data.get("daemon", data) if isinstance(data.get("daemon"), dict) else data
+    section = data.get("daemon")
+    return section if isinstance(section, dict) else data
 
 
 class _SettingsFile(PydanticBaseSettingsSource):
     """The file named by ``config_file`` in the sources above it (CLI flags or environment)."""
 
-    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[object, str, bool]:
         return None, field_name, False  # pragma: no cover - __call__ reads the whole file
 
-    def __call__(self) -> dict[str, Any]:
+    def __call__(self) -> dict[str, object]:
         path = self.current_state.get("config_file")
         return read_settings_file(Path(path)) if path else {}
 

@@ -28,12 +28,13 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol, TextIO
+from typing import Protocol, TextIO
 
 import httpx
 from sqlalchemy import or_, select
 
 from cosmo_agent.agent.daemon.store import AlertRow, DeliveryRow, Store
+from cosmo_agent.agent.jsontypes import JsonObject
 
 __all__ = ["Dispatcher", "JsonlSink", "Sink", "SinkError", "StdoutSink", "WebhookSink"]
 
@@ -49,10 +50,10 @@ class Sink(Protocol):
 
     name: str
 
-    def deliver(self, payload: dict[str, Any]) -> None: ...
+    def deliver(self, payload: JsonObject) -> None: ...
 
 
-def _line(payload: dict[str, Any]) -> str:
+def _line(payload: JsonObject) -> str:
     return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -64,7 +65,7 @@ class StdoutSink:
     def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream
 
-    def deliver(self, payload: dict[str, Any]) -> None:
+    def deliver(self, payload: JsonObject) -> None:
         stream = self._stream or sys.stdout
         try:
             stream.write(_line({"event": "alert", **payload}) + "\n")
@@ -81,7 +82,7 @@ class JsonlSink:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
 
-    def deliver(self, payload: dict[str, Any]) -> None:
+    def deliver(self, payload: JsonObject) -> None:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.path.open("a", encoding="utf-8") as f:
@@ -136,7 +137,7 @@ class WebhookSink:
         self._client = client
         self._sleep: Callable[[float], bool] = sleep or threading.Event().wait
 
-    def deliver(self, payload: dict[str, Any]) -> None:
+    def deliver(self, payload: JsonObject) -> None:
         client = self._client or httpx.Client(timeout=self.timeout_s)
         problem = "no attempt"
         try:
@@ -245,7 +246,7 @@ class Dispatcher:
                     self._on_result(sink_name, True)
         return counts
 
-    def _failed(self, delivery_id: int, payload: dict[str, Any], problem: str) -> bool:
+    def _failed(self, delivery_id: int, payload: JsonObject, problem: str) -> bool:
         """Record a failure; the first one of a delivery goes to the dead-letter file."""
         with self.store.session() as s:
             d = s.get(DeliveryRow, delivery_id)
@@ -257,8 +258,9 @@ class Dispatcher:
             d.status = "dead_letter"
             d.next_attempt_at = datetime.now(UTC) + timedelta(seconds=self.redeliver_after_s)
             if first:
-                record = {"sink": d.sink, "failed_at_utc": datetime.now(UTC).isoformat(),
-                          "error": problem, "alert": payload}  # fmt: skip
+                record: JsonObject = {"sink": d.sink,
+                                      "failed_at_utc": datetime.now(UTC).isoformat(),
+                                      "error": problem, "alert": payload}  # fmt: skip
                 try:
                     self.dead_letter_path.parent.mkdir(parents=True, exist_ok=True)
                     with self.dead_letter_path.open("a", encoding="utf-8") as f:

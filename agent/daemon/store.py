@@ -38,11 +38,11 @@ episode that alerts afresh.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
+from typing import TYPE_CHECKING, Final, Literal, Protocol
 
 from sqlalchemy import (
     BigInteger,
@@ -67,10 +67,12 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
 
+from cosmo_agent.agent.jsontypes import JsonValue
 from cosmo_agent.tools.events import (
     EVENT_MATCH_S,
     derive_event_id,
@@ -415,11 +417,11 @@ class Store:
 
     # -- key-value ---------------------------------------------------------------------------
 
-    def get(self, s: Session, key: str, default: Any = None) -> Any:
+    def get(self, s: Session, key: str, default: JsonValue = None) -> JsonValue:
         row = s.get(KeyValueRow, key)
         return default if row is None else json.loads(row.value)
 
-    def put(self, s: Session, key: str, value: Any) -> None:
+    def put(self, s: Session, key: str, value: object) -> None:
         row = s.get(KeyValueRow, key)
         text = json.dumps(value, sort_keys=True, default=str)
         if row is None:
@@ -439,7 +441,7 @@ class Store:
         kind: str,
         message: str,
         now: datetime,
-        data: dict[str, Any] | None = None,
+        data: Mapping[str, object] | None = None,
     ) -> AlertRow | None:
         """Record an alert and its deliveries, unless ``(key, level)`` was alerted already."""
         exists = s.scalar(
@@ -482,7 +484,7 @@ class Store:
         kind: str,
         message: str,
         now: datetime,
-        data: dict[str, Any] | None = None,
+        data: Mapping[str, object] | None = None,
         level: str | None = None,
     ) -> AlertRow | None:
         """Open (or keep open) a problem; alert once per episode and ``level`` (default: the
@@ -879,7 +881,7 @@ def _migrate(conn: Connection) -> None:
                           " DEFAULT 'screening' NOT NULL"))  # fmt: skip
 
 
-def _count(result: Any) -> int:
+def _count(result: object) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
@@ -893,7 +895,7 @@ def _engine(url: str) -> Engine:
         )
 
         @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+        def _pragmas(dbapi_conn: DBAPIConnection, _record: object) -> None:
             cur = dbapi_conn.cursor()
             if not in_memory:
                 cur.execute("PRAGMA journal_mode=WAL")
