@@ -42,8 +42,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final, Literal, TypedDict, cast
+from typing import Final, Literal, TypedDict, cast
 
+from cosmo_agent.agent.briefing import json_time
 from cosmo_agent.agent.coverage import objective_gaps, safety_gaps
 from cosmo_agent.agent.intents import parse_request
 from cosmo_agent.agent.plan import (
@@ -67,13 +68,28 @@ from cosmo_agent.agent.plan import (
 from cosmo_agent.agent.rules import vocabulary_for
 from cosmo_agent.agent.trace import ToolRecord
 from cosmo_agent.agent.validator import ValidationReport
+from cosmo_agent.orbital.catalog import Catalog
 from cosmo_agent.tools.commands import CommandDefinition, CommandDictionaryError, dictionary_for
 from cosmo_agent.tools.mission import Mission, Satellite
-from cosmo_agent.tools.toolkit import downlink_rate_mbps
+from cosmo_agent.tools.spaceweather import Alert
+from cosmo_agent.tools.toolkit import (
+    CommandCheck,
+    ConjunctionAssessment,
+    FleetStatusResult,
+    ManeuverProposal,
+    ObjectRef,
+    ProposeCommandsResult,
+    ScheduleResult,
+    ScreeningResult,
+    SpaceWeatherResult,
+    downlink_rate_mbps,
+)
 
 __all__ = [
     "APPROVAL_RULES",
+    "DroppedCommand",
     "RepairRound",
+    "RetimedCommand",
     "apply_approvals",
     "command_hazard",
     "compose_plan",
@@ -140,7 +156,7 @@ class _Builder:
     gaps: list[PlanGap] = field(default_factory=list)
     used: dict[int, set[datetime]] = field(default_factory=dict)
 
-    def request_gap(self, key: Any, reason: str) -> None:
+    def request_gap(self, key: str | int, reason: str) -> None:
         """A requested command that is not in the plan (the ``commands`` objective)."""
         try:
             ref: SatelliteRef | None = SatelliteRef.of(self.mission.satellite(str(key)))
@@ -188,7 +204,7 @@ class _Builder:
         sat: Satellite,
         t: datetime,
         command: str,
-        parameters: Mapping[str, Any],
+        parameters: Mapping[str, bool | int | float | str],
         uplink: UplinkContact | None,
         why: str,
         refs: Sequence[ToolReference],
@@ -214,7 +230,7 @@ def compose_plan(
     records: Sequence[ToolRecord],
     *,
     summaries: Mapping[str, str] | None = None,
-    catalog: Callable[[], Any] | Any = None,
+    catalog: Callable[[], Catalog] | Catalog | None = None,
     downlinks: bool | None = None,
 ) -> CommandPlan:
     """The command plan the tool results support (see the module docstring).
@@ -231,7 +247,8 @@ def compose_plan(
         by_name.setdefault(r.name, []).append(r)
     ok = {name: [r for r in rs if r.ok] for name, rs in by_name.items()}
     schedule = _last(ok, "schedule_contacts")
-    contacts = [] if schedule is None else _contacts(schedule.result)
+    schedule_result = None if schedule is None else schedule.output(ScheduleResult)
+    contacts = [] if schedule_result is None else _contacts(schedule_result)
     b = _Builder(mission, now, earliest, contacts, summaries or {})
     for r in records:
         if not r.ok:
@@ -239,31 +256,32 @@ def compose_plan(
                 f"{r.name} ({r.call_id}) failed ({r.error_code}): {r.error.get('message', '')}"
             )
     sw = _last(ok, "space_weather")
-    alerts = [] if sw is None else [_plan_alert(a) for a in sw.result.get("alerts", [])]
-    accepted: list[tuple[ToolRecord, Mapping[str, Any]]] = []
+    weather = None if sw is None else sw.output(SpaceWeatherResult)
+    alerts = [] if weather is None else [_plan_alert(a) for a in weather.alerts]
+    accepted: list[tuple[ToolRecord, CommandCheck]] = []
     for r in ok.get("propose_commands", []):
-        for item in r.result.get("items", []):
-            if item.get("accepted"):
+        for item in r.output(ProposeCommandsResult).items:
+            if item.accepted:
                 accepted.append((r, item))
             else:
-                issues = "; ".join(f"{i['code']}: {i['message']}" for i in item.get("issues", []))
+                issues = "; ".join(f"{i.code}: {i.message}" for i in item.issues)
                 why = (
-                    f"not planned: {item.get('command')} for {item.get('satellite_key')}"
+                    f"not planned: {item.command} for {item.satellite_key}"
                     f" was rejected by propose_commands ({r.call_id}): {issues}"
                 )
                 b.notes.append(why)  # the dictionary guard answered: not a gap
     consumed: set[int] = set()
 
     def claim(
-        sat: Satellite, command: str, match: Callable[[Mapping[str, Any]], bool]
-    ) -> list[tuple[ToolRecord, Mapping[str, Any]]]:
+        sat: Satellite, command: str, match: Callable[[CommandCheck], bool]
+    ) -> list[tuple[ToolRecord, CommandCheck]]:
         out = []
         for k, (r, item) in enumerate(accepted):
-            ref = item.get("satellite") or {}
             if (
                 k in consumed
-                or ref.get("norad_id") != sat.norad_id
-                or item.get("command") != command
+                or item.satellite is None
+                or item.satellite.norad_id != sat.norad_id
+                or item.command != command
             ):
                 continue
             if match(item):
@@ -273,28 +291,21 @@ def compose_plan(
 
     # 1. safe mode where the space-weather rules recommend it
     safe_from: dict[int, datetime] = {}
-    for alert in [] if sw is None else sw.result.get("alerts", []):
-        if (
-            alert.get("action") != "safe_mode_recommended"
-            or alert.get("target_kind") != "satellite"
-        ):
+    for alert in [] if weather is None else weather.alerts:
+        if alert.action != "safe_mode_recommended" or alert.target_kind != "satellite":
             continue
         try:
-            sat = mission.satellite(str(alert.get("target_id")))
+            sat = mission.satellite(str(alert.target_id))
         except KeyError:
             continue
         if sat.norad_id in safe_from:
             continue
         assert sw is not None
         claimed = claim(sat, "SAFE_MODE_ENTER", lambda item: True)
-        params = (
-            dict(claimed[0][1].get("parameters") or {})
+        params: dict[str, bool | int | float | str] = (
+            dict(claimed[0][1].parameters or {})
             if claimed
-            else {
-                "reason": f"{alert.get('rule_id')}: {alert.get('scale')}{alert.get('level')} storm"[
-                    :120
-                ]
-            }
+            else {"reason": f"{alert.rule_id}: {alert.scale}{alert.level} storm"[:120]}
         )
         found = b.slot(sat.norad_id, earliest)
         if found is None:
@@ -305,56 +316,54 @@ def compose_plan(
             continue
         t, uplink = found
         refs = [b.ref(sw), *(b.ref(r) for r, _ in claimed)]
-        b.add(
-            sat, t, "SAFE_MODE_ENTER", params, uplink, str(alert.get("message", "safe mode")), refs
-        )
+        b.add(sat, t, "SAFE_MODE_ENTER", params, uplink, str(alert.message), refs)
         safe_from[sat.norad_id] = t
 
     # 2. avoidance maneuvers
     screenings: list[ScreeningRecord] = []
     maneuvered: set[str] = set()
     for r in ok.get("plan_avoidance", []):
-        x = r.result
-        event_id = str(x.get("event_id"))
-        primary = x.get("satellite") or {}
-        if x.get("status") != "proposed" or not isinstance(x.get("command"), Mapping):
+        x = r.output(ManeuverProposal)
+        event_id = x.event_id
+        primary = x.satellite
+        cmd = x.command
+        if x.status != "proposed" or cmd is None:
             alerts.append(
                 _conjunction_alert(
                     primary,
-                    f"avoidance for {event_id}: {x.get('status')}"
-                    f" ({x.get('message')}); the risk stays, tell the operator",
+                    f"avoidance for {event_id}: {x.status}"
+                    f" ({x.message}); the risk stays, tell the operator",
                 )
             )
             continue
-        cmd = x["command"]
         try:
-            sat = mission.satellite(str(cmd["satellite"]))
+            sat = mission.satellite(str(cmd.satellite))
         except KeyError:
             continue
-        burn_text = str(cmd["parameters"].get("burn_epoch", cmd["time"]))
+        burn_text = str(cmd.parameters.get("burn_epoch", json_time(cmd.time)))
         burn = _utc(burn_text)
 
-        def same_burn(item: Mapping[str, Any], epoch: str = burn_text) -> bool:
-            return (item.get("parameters") or {}).get("burn_epoch") == epoch
+        def same_burn(item: CommandCheck, epoch: str = burn_text) -> bool:
+            return (item.parameters or {}).get("burn_epoch") == epoch
 
-        claimed = claim(sat, str(cmd["command"]), same_burn)
+        claimed = claim(sat, str(cmd.command), same_burn)
         screening_id = None
-        pms = x.get("post_maneuver_screening")
-        if isinstance(pms, Mapping):
-            screening_id = str(pms["screening_id"])
+        pms = x.post_maneuver_screening
+        if pms is not None:
+            screening_id = str(pms.screening_id)
             screenings.append(
                 ScreeningRecord(
                     id=screening_id,
                     kind="post_maneuver",
-                    satellite_id=int(pms["satellite_id"]),
+                    satellite_id=int(pms.satellite_id),
                     source=b.ref(r),
-                    performed_at=_utc(str(pms["performed_at_utc"])),
-                    threshold_km=float(pms["threshold_km"]),
-                    new_conjunctions=int(pms["new_conjunctions"]),
-                    min_miss_km=pms.get("min_miss_km"),
+                    performed_at=_utc(pms.performed_at_utc),
+                    threshold_km=float(pms.threshold_km),
+                    new_conjunctions=int(pms.new_conjunctions),
+                    min_miss_km=pms.min_miss_km,
                     max_pc=None,
-                    dv_rtn_m_s=tuple(pms["dv_rtn_m_s"]),
-                    burn_epoch=_utc(str(pms["burn_epoch_utc"])),
+                    dv_rtn_m_s=pms.dv_rtn_m_s,
+                    burn_epoch=_utc(pms.burn_epoch_utc),
                 )
             )
         found = b.slot(sat.norad_id, earliest, before=burn)
@@ -371,30 +380,30 @@ def compose_plan(
         refs = [b.ref(r)] + [
             b.ref(a)
             for a in ok.get("assess_conjunction", [])
-            if str(a.result.get("event_id")) == event_id
+            if a.output(ConjunctionAssessment).event_id == event_id
         ]
         refs += [
             b.ref(s)
             for s in ok.get("screen_conjunctions", [])
-            if any(str(e.get("event_id")) == event_id for e in s.result.get("events", []))
+            if any(e.event_id == event_id for e in s.output(ScreeningResult).events)
         ]
         refs += [b.ref(rr) for rr, _ in claimed]
         why = (
-            f"avoid {event_id} ({primary.get('name')} – {(x.get('secondary') or {}).get('name')}"
-            f" at {x.get('tca_utc')}): miss {x.get('miss_before_km')} → {x.get('miss_km')} km,"
-            f" Pc {x.get('pc_before')} → {x.get('pc')} with {x.get('delta_v_m_s')} m/s"
-            f" {x.get('direction')} at {burn_text}"
+            f"avoid {event_id} ({primary.name} – {x.secondary.name}"
+            f" at {json_time(x.tca_utc)}): miss {x.miss_before_km} → {x.miss_km} km,"
+            f" Pc {x.pc_before} → {x.pc} with {x.delta_v_m_s} m/s"
+            f" {x.direction} at {burn_text}"
         )
-        b.add(sat, t, str(cmd["command"]), cmd["parameters"], uplink, why, refs, screening_id)
+        b.add(sat, t, str(cmd.command), cmd.parameters, uplink, why, refs, screening_id)
         maneuvered.add(event_id)
     for a in ok.get("assess_conjunction", []):
-        x = a.result
-        if x.get("action") == "plan_avoidance" and str(x.get("event_id")) not in maneuvered:
+        assessed = a.output(ConjunctionAssessment)
+        if assessed.action == "plan_avoidance" and assessed.event_id not in maneuvered:
             alerts.append(
                 _conjunction_alert(
-                    x.get("primary") or {},
-                    f"{x.get('event_id')} breaks the"
-                    f" policy (miss {x.get('miss_km')} km, Pc {x.get('pc', x.get('pc_foster'))})"
+                    assessed.primary,
+                    f"{assessed.event_id} breaks the"
+                    f" policy (miss {assessed.miss_km} km, Pc {assessed.pc})"
                     " and no avoidance maneuver is planned",
                 )
             )
@@ -404,12 +413,14 @@ def compose_plan(
         if k in consumed:
             continue
         try:
-            sat = mission.satellite(str((item.get("satellite") or {}).get("norad_id")))
+            sat = mission.satellite(
+                str(None if item.satellite is None else item.satellite.norad_id)
+            )
         except KeyError:
             continue
-        command = str(item["command"])
-        params = dict(item.get("parameters") or {})
-        requested = _utc(item["time_utc"]) if item.get("time_utc") else None
+        command = str(item.command)
+        params = dict(item.parameters or {})
+        requested = _utc(item.time_utc) if item.time_utc else None
         definition = _definition(mission, sat, command)
         why = f"operator request: {command} for {sat.name}"
         link: UplinkContact | None = None
@@ -437,8 +448,12 @@ def compose_plan(
         b.add(sat, t, command, params, link, why, [b.ref(r)])
 
     # 4. downlinks in every scheduled contact
-    if schedule is not None and (downlinks if downlinks is not None else wants_downlinks(mission)):
-        _downlinks(b, schedule, safe_from)
+    if (
+        schedule is not None
+        and schedule_result is not None
+        and (downlinks if downlinks is not None else wants_downlinks(mission))
+    ):
+        _downlinks(b, schedule, schedule_result, safe_from)
 
     commands = sorted(b.commands, key=lambda c: (c.time, c.satellite.norad_id, c.command))
     plan = CommandPlan(
@@ -450,7 +465,7 @@ def compose_plan(
         contacts=contacts,
         screenings=screenings,
         alerts=alerts,
-        space_weather=None if sw is None else _space_weather_state(sw.result),
+        space_weather=None if weather is None else _space_weather_state(weather),
         data_ages=_ages(mission, now, ok, catalog),
         notes=b.notes,
     )
@@ -463,33 +478,35 @@ def _last(ok: Mapping[str, list[ToolRecord]], name: str) -> ToolRecord | None:
     return records[-1] if records else None
 
 
-def _contacts(x: Mapping[str, Any]) -> list[PlanContact]:
+def _contacts(x: ScheduleResult) -> list[PlanContact]:
     return [
         PlanContact(
-            satellite_id=int(c["satellite"]["norad_id"]),
-            station_id=str(c["station_id"]),
-            antenna_id=str(c["antenna"]),
-            aos=_utc(str(c["aos_utc"])),
-            los=_utc(str(c["los_utc"])),
+            satellite_id=c.satellite.norad_id,
+            station_id=c.station_id,
+            antenna_id=c.antenna,
+            aos=_utc(c.aos_utc),
+            los=_utc(c.los_utc),
         )
-        for c in x.get("contacts", [])
+        for c in x.contacts
     ]
 
 
-def _downlinks(b: _Builder, schedule: ToolRecord, safe_from: Mapping[int, datetime]) -> None:
+def _downlinks(
+    b: _Builder, schedule: ToolRecord, result: ScheduleResult, safe_from: Mapping[int, datetime]
+) -> None:
     withheld: dict[str, int] = {}
     short = 0
     rates = {(s.id, a.id): a.downlink_rate_mbps for s in b.mission.stations for a in s.antennas}
-    for c in sorted(schedule.result.get("contacts", []), key=lambda c: str(c["aos_utc"])):
+    for c in sorted(result.contacts, key=lambda c: json_time(c.aos_utc)):
         try:
-            sat = b.mission.satellite(str(c["satellite"]["norad_id"]))
+            sat = b.mission.satellite(str(c.satellite.norad_id))
         except KeyError:
             continue
-        aos, los = _utc(str(c["aos_utc"])), _utc(str(c["los_utc"]))
+        aos, los = _utc(c.aos_utc), _utc(c.los_utc)
         if sat.norad_id in safe_from and los >= safe_from[sat.norad_id]:
             withheld[sat.name] = withheld.get(sat.name, 0) + 1
             continue
-        if (c["station_id"], c["antenna"]) not in b.uplinks:
+        if (c.station_id, c.antenna) not in b.uplinks:
             short += 1
             continue
         start = b._free(sat.norad_id, max(aos + _DOWNLINK_GUARD, b.earliest), los - _DOWNLINK_GUARD)
@@ -502,15 +519,13 @@ def _downlinks(b: _Builder, schedule: ToolRecord, safe_from: Mapping[int, dateti
         if duration_s < 10 or stop is None:
             short += 1
             continue
-        params: dict[str, Any] = {"duration_s": duration_s}
-        antenna_rate = rates.get((c["station_id"], c["antenna"]))
+        params: dict[str, bool | int | float | str] = {"duration_s": duration_s}
+        antenna_rate = rates.get((c.station_id, c.antenna))
         if definition.parameter("rate_mbps") is not None and antenna_rate is not None:
             params["rate_mbps"] = downlink_rate_mbps(definition, antenna_rate)
-        uplink = UplinkContact(
-            station_id=str(c["station_id"]), antenna_id=str(c["antenna"]), aos=aos, los=los
-        )
+        uplink = UplinkContact(station_id=c.station_id, antenna_id=c.antenna, aos=aos, los=los)
         why = (
-            f"downlink {c.get('volume_mbit')} Mbit scheduled on {c['station_id']}/{c['antenna']}"
+            f"downlink {c.volume_mbit} Mbit scheduled on {c.station_id}/{c.antenna}"
             f" {_z(aos)}..{_z(los)}"
         )
         b.add(sat, start, "START_DOWNLINK", params, uplink, why, [b.ref(schedule)])
@@ -520,7 +535,7 @@ def _downlinks(b: _Builder, schedule: ToolRecord, safe_from: Mapping[int, dateti
             "STOP_DOWNLINK",
             {},
             uplink,
-            f"end of the {c['station_id']} downlink",
+            f"end of the {c.station_id} downlink",
             [b.ref(schedule)],
         )
     for name, count in withheld.items():
@@ -541,66 +556,66 @@ _SEVERITIES: Final = ("info", "warning", "critical")
 _KINDS: Final = ("satellite", "station")
 
 
-def _plan_alert(a: Mapping[str, Any]) -> PlanAlert:
+def _plan_alert(a: Alert) -> PlanAlert:
     return PlanAlert(
-        rule_id=str(a.get("rule_id")),
-        severity=cast(Severity, a["severity"]) if a.get("severity") in _SEVERITIES else "warning",
-        action=str(a.get("action")),
-        target_kind=(
-            cast(TargetKind, a.get("target_kind")) if a.get("target_kind") in _KINDS else "fleet"
-        ),
-        target_id=str(a.get("target_id")),
-        message=str(a.get("message")),
-        scale=a.get("scale") if a.get("scale") in ("G", "S", "R") else None,
-        level=a.get("level") if isinstance(a.get("level"), int) and 0 <= a["level"] <= 5 else None,
+        rule_id=str(a.rule_id),
+        severity=cast(Severity, a.severity) if a.severity in _SEVERITIES else "warning",
+        action=str(a.action),
+        target_kind=cast(TargetKind, a.target_kind) if a.target_kind in _KINDS else "fleet",
+        target_id=str(a.target_id),
+        message=str(a.message),
+        scale=a.scale if a.scale in ("G", "S", "R") else None,
+        level=a.level if isinstance(a.level, int) and 0 <= a.level <= 5 else None,
     )
 
 
-def _conjunction_alert(primary: Mapping[str, Any], message: str) -> PlanAlert:
+def _conjunction_alert(primary: ObjectRef, message: str) -> PlanAlert:
     return PlanAlert(
         rule_id="conjunction-risk",
         severity="critical",
         action="notify_operator",
         target_kind="satellite",
-        target_id=str(primary.get("norad_id", "?")),
+        target_id=str(primary.norad_id),
         message=message,
     )
 
 
-def _space_weather_state(x: Mapping[str, Any]) -> SpaceWeatherState:
-    scales = x.get("scales") or {}
-
-    def level(k: str, key: str) -> int | None:
-        value = (scales.get(k) or {}).get(key)
+def _space_weather_state(x: SpaceWeatherResult) -> SpaceWeatherState:
+    def level(k: Literal["G", "S", "R"], last_known: bool = False) -> int | None:
+        status = x.scales.get(k)
+        if status is None:
+            return None
+        value = status.last_known_level if last_known else status.level
         return value if isinstance(value, int) else None
 
     alerts = [
         SwpcAlertRef(
-            product_id=str(a.get("product_id")),
-            issue_time=_utc(str(a.get("issue_time_utc"))),
-            headline=str(a.get("headline", "")),
-            scale=a.get("scale") if a.get("scale") in ("G", "S", "R") else None,
-            level=a.get("level")
-            if isinstance(a.get("level"), int) and 1 <= a["level"] <= 5
-            else None,
+            product_id=str(a.product_id),
+            issue_time=_utc(a.issue_time_utc),
+            headline=str(a.headline),
+            scale=a.scale if a.scale in ("G", "S", "R") else None,
+            level=a.level if isinstance(a.level, int) and 1 <= a.level <= 5 else None,
         )
-        for a in x.get("swpc_alerts", [])
+        for a in x.swpc_alerts
     ]
     return SpaceWeatherState(
-        data_time=_utc(str(x["data_time_utc"])) if x.get("data_time_utc") else None,
-        source=str(x.get("source", "")),
-        g_level=level("G", "level"),
-        s_level=level("S", "level"),
-        r_level=level("R", "level"),
-        g_last_known=level("G", "last_known_level"),
-        s_last_known=level("S", "last_known_level"),
-        r_last_known=level("R", "last_known_level"),
+        data_time=_utc(x.data_time_utc) if x.data_time_utc else None,
+        source=str(x.source),
+        g_level=level("G"),
+        s_level=level("S"),
+        r_level=level("R"),
+        g_last_known=level("G", last_known=True),
+        s_last_known=level("S", last_known=True),
+        r_last_known=level("R", last_known=True),
         active_alerts=alerts,
     )
 
 
 def _ages(
-    mission: Mission, now: datetime, ok: Mapping[str, list[ToolRecord]], catalog: Any
+    mission: Mission,
+    now: datetime,
+    ok: Mapping[str, list[ToolRecord]],
+    catalog: Callable[[], Catalog] | Catalog | None,
 ) -> DataAges:
     fleet = _last(ok, "fleet_status")
     if fleet is None and catalog is not None:
@@ -611,25 +626,27 @@ def _ages(
             base = data_ages(now, [])
     else:
         base = data_ages(now, [])
-    update: dict[str, Any] = {}
+    update: dict[str, object] = {}
     if fleet is not None:
-        source = str(fleet.result.get("catalog_source", ""))
+        status = fleet.output(FleetStatusResult)
+        source = str(status.catalog_source)
         update["elements"] = [
             ElementAge(
-                norad_id=int(s["norad_id"]),
-                name=str(s["name"]),
-                epoch=_utc(str(s["element_epoch_utc"])) if s.get("element_epoch_utc") else None,
-                age_days=s.get("age_days"),
-                source=source if s.get("element_epoch_utc") else "",
+                norad_id=s.norad_id,
+                name=s.name,
+                epoch=_utc(s.element_epoch_utc) if s.element_epoch_utc else None,
+                age_days=s.age_days,
+                source=source if s.element_epoch_utc else "",
             )
-            for s in fleet.result.get("satellites", [])
+            for s in status.satellites
         ]
     sw = _last(ok, "space_weather")
-    if sw is not None and sw.result.get("data_time_utc"):
-        t = _utc(str(sw.result["data_time_utc"]))
+    weather = None if sw is None else sw.output(SpaceWeatherResult)
+    if weather is not None and weather.data_time_utc:
+        t = _utc(weather.data_time_utc)
         update["space_weather_time"] = t
         update["space_weather_age_h"] = (now - t).total_seconds() / 3600.0
-        update["space_weather_source"] = str(sw.result.get("source", ""))
+        update["space_weather_source"] = str(weather.source)
     return base.model_copy(update=update)
 
 
@@ -717,12 +734,29 @@ def apply_approvals(
 # -- repairs -------------------------------------------------------------------------------------
 
 
+class DroppedCommand(TypedDict):
+    """A command a repair round dropped, with the rules that dropped it."""
+
+    index: int
+    command: str
+    satellite: str
+    time: str
+    rules: list[str]
+
+
+RetimedCommand = TypedDict(
+    "RetimedCommand",
+    {"index": int, "command": str, "satellite": str, "from": str, "to": str, "rules": list[str]},
+)
+"""A command a repair round moved (``from`` and ``to``: ISO times), with the rules."""
+
+
 class RepairRound(TypedDict):
     """What one repair round changed: commands dropped (with the rules) and re-timed."""
 
     round: int
-    dropped: list[dict[str, Any]]
-    retimed: list[dict[str, Any]]
+    dropped: list[DroppedCommand]
+    retimed: list[RetimedCommand]
     unrepairable: list[str]
 
 
@@ -755,8 +789,8 @@ def repair_plan(
         if i not in errors:
             used.setdefault(cmd.satellite.norad_id, set()).add(cmd.time)
     keep: dict[int, PlannedCommand] = {}
-    dropped: list[dict[str, Any]] = []
-    retimed: list[dict[str, Any]] = []
+    dropped: list[DroppedCommand] = []
+    retimed: list[RetimedCommand] = []
     for i, cmd in enumerate(plan.commands):
         rules = errors.get(i)
         if not rules:

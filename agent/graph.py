@@ -57,6 +57,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cosmo_agent.agent.compose import (
     APPROVAL_RULES,
+    DroppedCommand,
     RepairRound,
     apply_approvals,
     command_hazard,
@@ -117,11 +118,11 @@ class AgentState(TypedDict, total=False):
     messages: Annotated[list[AnyMessage], add_messages]
     trace: Annotated[list[TraceEntry], operator.add]
     rounds: int
-    plan: dict[str, Any] | None
-    report: dict[str, Any] | None
+    plan: dict[str, object] | None
+    report: dict[str, object] | None
     repairs: Annotated[list[RepairRound], operator.add]
     repair_round: int
-    approval: dict[str, Any] | None
+    approval: dict[str, object] | None
     status: RunStatus
     reasons: list[str]
     briefing: str
@@ -140,7 +141,7 @@ class RunContext:
     approver: str = "operator-cli"
     max_planner_rounds: int = 12
     max_repair_rounds: int = 3
-    schemas: tuple[Mapping[str, Any], ...] = ()
+    schemas: tuple[Mapping[str, object], ...] = ()
     lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
 
 
@@ -238,7 +239,7 @@ def _unknown_tool_guard(request: ToolCallRequest, execute: Any) -> Any:
 # -- nodes -------------------------------------------------------------------------------------
 
 
-def _load_mission(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+def _load_mission(state: AgentState, runtime: Runtime[RunContext]) -> AgentState:
     mission = runtime.context.tools.mission
     mode: PlannerMode = state.get("mode", "plan")
     request = state.get("request") or plan_brief(mission)
@@ -260,7 +261,7 @@ def _load_mission(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, 
     }
 
 
-def _planner(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+def _planner(state: AgentState, runtime: Runtime[RunContext]) -> AgentState:
     ctx = runtime.context
     rounds = state.get("rounds", 0)
     messages = state.get("messages", [])
@@ -326,7 +327,7 @@ def _after_planner(state: AgentState) -> str:
     return END if state.get("mode") == "ask" else "compose"
 
 
-def _compose(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+def _compose(state: AgentState, runtime: Runtime[RunContext]) -> AgentState:
     ctx = runtime.context.tools
     summaries = {e["call_id"]: e["summary"] for e in state.get("trace", [])}
     plan = compose_plan(
@@ -355,7 +356,7 @@ def _sources(ctx: ToolContext) -> ToolContext:
     )
 
 
-def _validate(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+def _validate(state: AgentState, runtime: Runtime[RunContext]) -> AgentState:
     ctx = runtime.context.tools
     report = validate_plan(_plan(state), ctx.mission, now=ctx.now, sources=_sources(ctx))
     return {"report": report.model_dump(mode="json")}
@@ -391,7 +392,7 @@ def _after_validate(state: AgentState, runtime: Runtime[RunContext]) -> str:
     return "emit"
 
 
-def _repair(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+def _repair(state: AgentState, runtime: Runtime[RunContext]) -> AgentState:
     """One repair round (:func:`~cosmo_agent.agent.compose.repair_plan`). A command the
     mission asked for that the round drops becomes a gap of its objective or request
     (:func:`~cosmo_agent.agent.coverage.dropped_request_gaps`): the plan can then be at most
@@ -415,7 +416,7 @@ def _repair(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     }
 
 
-def _why_dropped(dropped: Mapping[str, Any], report: ValidationReport) -> str:
+def _why_dropped(dropped: DroppedCommand, report: ValidationReport) -> str:
     """The rules that dropped a command, with the validator's first message about it."""
     rules = [str(r) for r in dropped["rules"]]
     message = next(
@@ -429,7 +430,7 @@ def _why_dropped(dropped: Mapping[str, Any], report: ValidationReport) -> str:
     return ", ".join(rules) + (f" ({message})" if message else "")
 
 
-def _approve(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+def _approve(state: AgentState, runtime: Runtime[RunContext]) -> AgentState:
     ctx = runtime.context
     mission, now = ctx.tools.mission, ctx.tools.now
     plan = _plan(state)
@@ -438,7 +439,7 @@ def _approve(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         return {"approval": {"status": "not_needed", "mode": ctx.approval, "commands": []}}
     indexes = [i for i, _ in pending]
     approvals: dict[int, list[Approval]] = {}
-    record: dict[str, Any] = {"mode": ctx.approval, "commands": indexes}
+    record: dict[str, object] = {"mode": ctx.approval, "commands": indexes}
     if ctx.approval == "approve_all":
         approvals = {
             i: [Approval(role=r, by=ctx.approver, at=now) for r in roles] for i, roles in pending
@@ -487,7 +488,7 @@ def _approve(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
 
 def _approval_request(
     plan: CommandPlan, mission: Mission, pending: Sequence[tuple[int, list[str]]]
-) -> dict[str, Any]:
+) -> dict[str, object]:
     items = []
     for i, roles in pending:
         cmd = plan.commands[i]
@@ -507,7 +508,7 @@ def _approval_request(
     return {"kind": "approval", "mission": plan.mission, "commands": items}
 
 
-def _emit(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+def _emit(state: AgentState, runtime: Runtime[RunContext]) -> AgentState:
     ctx = runtime.context.tools
     plan = _plan(state)
     report = validate_plan(plan, ctx.mission, now=ctx.now, sources=_sources(ctx))
