@@ -17,7 +17,10 @@
    ``orbital.maneuver.closest_approach``).
 
 :func:`catalog_pcs` is the one "Pc at TCA from the catalog" pipeline: Foster 2-D from SGP4
-TEME states and the assumed TLE covariance of both objects (``orbital.covariance``).
+TEME states and the assumed TLE covariance of both objects (``orbital.covariance``), many
+pairs at once.  :func:`catalog_encounter` is the same model for one pair in full: states from
+``orbital.propagation`` (so an OEM attached to the catalog is used), the 6x6 assumed
+covariances in TEME and the encounter plane, for the 2-D/3-D assessment, Chan and max Pc.
 
 >>> from datetime import UTC, datetime
 >>> from importlib.resources import files
@@ -42,18 +45,22 @@ from sgp4.api import SatrecArray, jday
 
 from cosmo_agent.orbital.catalog import Catalog
 from cosmo_agent.orbital.collision import (
+    EncounterPlane,
     collision_probability,
     covariance_rtn_to_inertial,
     encounter_plane,
 )
-from cosmo_agent.orbital.covariance import default_covariance_rtn_km2
-from cosmo_agent.orbital.timescales import DAY_S
+from cosmo_agent.orbital.covariance import catalog_default_covariance, default_covariance_rtn_km2
+from cosmo_agent.orbital.propagation import Ephemeris, propagate
+from cosmo_agent.orbital.timescales import DAY_S, utc_times
 
 __all__ = [
     "LINEAR_MARGIN_KM",
     "SHELL_MARGIN_KM",
+    "CatalogEncounter",
     "CloseApproach",
     "Pair",
+    "catalog_encounter",
     "catalog_pcs",
     "screen_grid",
 ]
@@ -62,6 +69,7 @@ SHELL_MARGIN_KM: Final = 25.0
 """Mean-element perigee/apogee heights vs osculating heights (km)."""
 LINEAR_MARGIN_KM: Final = 15.0
 """Error of the straight-line range estimate over one 60 s step (km)."""
+FloatArray = NDArray[np.float64]
 _CHUNK: Final = 512  # candidate objects propagated at once: 512 x 1441 x 6 doubles = 35 MB
 
 
@@ -266,3 +274,34 @@ def catalog_pcs(
         plane = encounter_plane(r[0], v[0], c[0], r[1], v[1], c[1])
         result = collision_probability(plane, np.asarray(hbr_m) / 1000.0, "foster")
     return [float(pc) if math.isfinite(pc) else None for pc in np.asarray(result.pc).tolist()]
+
+
+@dataclass(frozen=True)
+class CatalogEncounter:
+    """Two catalog objects at a TCA: TEME states ``r_km``/``v_km_s`` (2, 3), assumed TLE
+    covariances in TEME ``covariance_teme`` (2, 6, 6), their encounter ``plane``, and the
+    propagation result (``ephemeris.error``/``messages()`` say where SGP4 failed)."""
+
+    ephemeris: Ephemeris
+    r_km: FloatArray
+    v_km_s: FloatArray
+    covariance_teme: FloatArray
+    plane: EncounterPlane
+
+
+def catalog_encounter(pair: Catalog, tca: datetime) -> CatalogEncounter:
+    """The encounter of the two rows of ``pair`` (primary first) at the UTC instant ``tca``.
+
+    >>> from importlib.resources import files
+    >>> catalog = Catalog.from_file(files("cosmo_agent.tools") / "data" / "sample-leo.3le")
+    >>> pair = catalog.select([25544, 39227])
+    >>> enc = catalog_encounter(pair, datetime(2026, 6, 10, 12, tzinfo=UTC))
+    >>> enc.r_km.shape, enc.covariance_teme.shape, int(enc.ephemeris.error.max())
+    ((2, 3), (2, 6, 6), 0)
+    """
+    eph = propagate(pair, utc_times(tca, tca, 1.0), workers=1)
+    r, v = eph.position_teme_km[:, 0], eph.velocity_teme_km_s[:, 0]
+    cov = catalog_default_covariance(pair, tca)
+    cov_teme = covariance_rtn_to_inertial(cov.state_rtn, r, v)  # 6x6, TEME
+    plane = encounter_plane(r[0], v[0], cov_teme[0], r[1], v[1], cov_teme[1])
+    return CatalogEncounter(eph, r, v, cov_teme, plane)
