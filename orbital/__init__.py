@@ -124,7 +124,21 @@ __all__ = [
     "utc_times",
 ]
 
-from cosmo_agent.orbital.conjunction import CloseApproach, catalog_pcs, screen_grid
+from cosmo_agent.orbital.conjunction import (
+    CatalogEncounter,
+    CloseApproach,
+    catalog_encounter,
+    catalog_pcs,
+    screen_grid,
+)
 from cosmo_agent.orbital.fitting import MeanElements, SatrecFit
 
-__all__ += ["CloseApproach", "MeanElements", "SatrecFit", "catalog_pcs", "screen_grid"]
+__all__ += [
+    "CatalogEncounter",
+    "CloseApproach",
+    "MeanElements",
+    "SatrecFit",
+    "catalog_encounter",
+    "catalog_pcs",
+    "screen_grid",
+]
