@@ -35,13 +35,20 @@ from typing import Any, Final
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
-from cosmo_agent.agent.briefing import describe_results, no_tool_answer
+from cosmo_agent.agent.briefing import describe_results, json_time, no_tool_answer
 from cosmo_agent.agent.intents import Vocabulary, detect_language, parse_request
 from cosmo_agent.agent.planning import PlannerTask, RequestReader
 from cosmo_agent.agent.trace import ToolRecord, tool_records
 from cosmo_agent.tools.commands import CommandDictionaryError, dictionary_for
 from cosmo_agent.tools.events import normal_event_id
 from cosmo_agent.tools.mission import Mission, Objective
+from cosmo_agent.tools.toolkit import (
+    ConjunctionAssessment,
+    ConjunctionEvent,
+    ManeuverProposal,
+    ScreeningResult,
+    SpaceWeatherResult,
+)
 
 __all__ = [
     "MAX_ASSESSED_EVENTS",
@@ -203,8 +210,8 @@ class RulesPlanner:
         assessed = {
             event(r.args.get("event_id")) for r in records if r.name == "assess_conjunction"
         }
-        events = sorted(_events(records), key=lambda e: float(e.get("miss_km") or 0.0))
-        todo = [str(e["event_id"]) for e in events[: self.max_events]]
+        events = sorted(_events(records), key=lambda e: e.miss_km)
+        todo = [e.event_id for e in events[: self.max_events]]
         todo += [str(c.args["event_id"]) for c in asked if c.name == "assess_conjunction"]
         todo = [e for e in _distinct(todo, event) if event(e) not in assessed]
         if todo:
@@ -212,12 +219,13 @@ class RulesPlanner:
         avoid = _avoid_params(m)
         planned = {event(r.args.get("event_id")) for r in records if r.name == "plan_avoidance"}
         wanted = [
-            str(r.result["event_id"])
-            for r in records
-            if r.name == "assess_conjunction"
-            and r.ok
-            and r.result.get("action") == "plan_avoidance"
-            and _maneuverable(m, r.result.get("primary", {}).get("norad_id"))
+            x.event_id
+            for x in (
+                r.output(ConjunctionAssessment)
+                for r in records
+                if r.name == "assess_conjunction" and r.ok
+            )
+            if x.action == "plan_avoidance" and _maneuverable(m, x.primary.norad_id)
         ]
         wanted += [str(c.args["event_id"]) for c in asked if c.name == "plan_avoidance"]
         wanted = [e for e in _distinct(wanted, event) if event(e) not in planned]
@@ -254,14 +262,14 @@ class RulesPlanner:
             ]
             if not probe:
                 return []
-            events = sorted(_events(records), key=lambda e: float(e.get("miss_km") or 0.0))
+            events = sorted(_events(records), key=lambda e: e.miss_km)
             out: list[_Call] = []
             for c in probe:
                 for e in events[: self.max_events]:
-                    primary = e.get("primary", {}).get("norad_id")
+                    primary = e.primary.norad_id
                     if c.name == "plan_avoidance" and not _maneuverable(m, primary):
                         continue
-                    out.append(_Call(c.name, {**c.arguments, "event_id": str(e["event_id"])}))
+                    out.append(_Call(c.name, {**c.arguments, "event_id": e.event_id}))
             return out
         return []
 
@@ -431,16 +439,16 @@ def _plan_commands(
             out += list(c.args.get("commands", []))
     for r in records:
         if r.name == "space_weather" and r.ok:
-            for alert in r.result.get("alerts", []):
-                if alert.get("action") != "safe_mode_recommended":
+            for alert in r.output(SpaceWeatherResult).alerts:
+                if alert.action != "safe_mode_recommended":
                     continue
-                if alert.get("target_kind") != "satellite":
+                if alert.target_kind != "satellite":
                     continue
                 try:
-                    target = m.satellite(str(alert.get("target_id")))
+                    target = m.satellite(str(alert.target_id))
                 except KeyError:
                     continue
-                reason = f"{alert.get('rule_id')}: {alert.get('scale')}{alert.get('level')} storm"
+                reason = f"{alert.rule_id}: {alert.scale}{alert.level} storm"
                 out.append(
                     {
                         "satellite": target.name,
@@ -448,46 +456,47 @@ def _plan_commands(
                         "parameters": {"reason": reason[:120]},
                     }
                 )
-        if r.name == "plan_avoidance" and r.ok and r.result.get("status") == "proposed":
-            cmd = r.result.get("command")
-            if isinstance(cmd, Mapping):
+        if r.name == "plan_avoidance" and r.ok:
+            proposal = r.output(ManeuverProposal)
+            cmd = proposal.command
+            if proposal.status == "proposed" and cmd is not None:
                 out.append(
                     {
-                        "satellite": cmd["satellite"],
-                        "command": cmd["command"],
-                        "time": cmd["time"],
-                        "parameters": dict(cmd["parameters"]),
+                        "satellite": cmd.satellite,
+                        "command": cmd.command,
+                        "time": json_time(cmd.time),
+                        "parameters": dict(cmd.parameters),
                     }
                 )
     return list({json.dumps(c, sort_keys=True): c for c in out}.values())
 
 
-def _events(records: Iterable[ToolRecord]) -> list[Mapping[str, Any]]:
-    seen: dict[str, Mapping[str, Any]] = {}
+def _events(records: Iterable[ToolRecord]) -> list[ConjunctionEvent]:
+    seen: dict[str, ConjunctionEvent] = {}
     for r in records:
         if r.name == "screen_conjunctions" and r.ok:
-            for e in r.result.get("events", []):
-                seen.setdefault(str(e["event_id"]), e)
+            for e in r.output(ScreeningResult).events:
+                seen.setdefault(e.event_id, e)
     return list(seen.values())
 
 
-def _event_names(records: Iterable[ToolRecord]) -> Callable[[Any], str]:
+def _event_names(records: Iterable[ToolRecord]) -> Callable[[object], str]:
     """A written event id -> the canonical id of the screened event it names (its id or its
     alias, ``CONJ-7`` is ``CONJ-0007``), so that a request's alias and a result's id match."""
     names: dict[str, str] = {}
     for e in _events(records):
-        for name in (e.get("event_id"), e.get("alias")):
+        for name in (e.event_id, e.alias):
             if name:
-                names[normal_event_id(str(name))] = normal_event_id(str(e["event_id"]))
+                names[normal_event_id(name)] = normal_event_id(e.event_id)
 
-    def canonical(written: Any) -> str:
+    def canonical(written: object) -> str:
         key = normal_event_id(str(written or ""))
         return names.get(key, key)
 
     return canonical
 
 
-def _distinct(ids: Iterable[str], key: Callable[[Any], str]) -> list[str]:
+def _distinct(ids: Iterable[str], key: Callable[[object], str]) -> list[str]:
     """``ids`` without a second name of an event already listed, in order."""
     first: dict[str, str] = {}
     for e in ids:
@@ -495,7 +504,7 @@ def _distinct(ids: Iterable[str], key: Callable[[Any], str]) -> list[str]:
     return list(first.values())
 
 
-def _maneuverable(m: Mission, norad_id: Any) -> bool:
+def _maneuverable(m: Mission, norad_id: int | str | None) -> bool:
     try:
         return bool(m.satellite(str(norad_id)).maneuverable)
     except KeyError:
