@@ -4,10 +4,10 @@ The primary's orbit is known only as an SGP4 element set, so a burn is
 modelled the way an operator would publish it: propagate the element set to
 the burn epoch, add the impulsive Δv (given in the primary's RTN frame) to the
 SGP4 velocity, and fit a new element set whose SGP4 state at the burn epoch
-reproduces the post-burn state (:func:`fit_satrec`, a differential correction
-of the mean elements, "state vector to TLE").  The new closest approach is then
-found with direct SGP4 of both objects (:func:`closest_approach`) and its Pc
-with :mod:`cosmo_agent.orbital.collision`.
+reproduces the post-burn state (:func:`~cosmo_agent.orbital.fitting.fit_satrec`, a
+differential correction of the mean elements, "state vector to TLE").  The new
+closest approach is then found with direct SGP4 of both objects
+(:func:`closest_approach`) and its Pc with :mod:`cosmo_agent.orbital.collision`.
 
 :func:`plan_avoidance` searches, for each allowed direction (prograde and
 retrograde along-track by default, optionally radial), the smallest ``|Δv|``
