@@ -17,7 +17,7 @@ import math
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from cosmo_agent.agent.console import UserError  # one input-error type for every command
 from cosmo_agent.agent.jsontypes import JsonObject, JsonValue
@@ -407,7 +407,41 @@ def _pc3d_status_name(code: int) -> str:
     return next(name for name, value in vars(Pc3DStatus).items() if value == code)
 
 
-def _drop_mirrored_events(events: list[dict[str, Any]], fleet: set[int]) -> list[dict[str, Any]]:
+class _ScreenedEvent(TypedDict):
+    """One conjunction of ``screen --json`` (``orbital.screening``'s record of it)."""
+
+    primary: int
+    secondary: int
+    tca: str
+    miss_km: float
+    relative_speed_km_s: float
+    miss_rtn_km: list[float]
+    primary_r_teme_km: list[float]
+    primary_v_teme_km_s: list[float]
+    secondary_r_teme_km: list[float]
+    secondary_v_teme_km_s: list[float]
+
+
+class _Excluded(TypedDict):
+    """An object the screening left out, and why."""
+
+    id: int
+    message: str
+
+
+class _Screening(TypedDict):
+    """The ``screen --json`` document."""
+
+    events: list[_ScreenedEvent]
+    excluded: list[_Excluded]
+    start: str
+    duration_h: float
+    threshold_km: float
+    catalog: str
+    mode: str
+
+
+def _drop_mirrored_events(events: list[_ScreenedEvent], fleet: set[int]) -> list[_ScreenedEvent]:
     """One event per conjunction of two fleet satellites, as the toolkit reports them.
 
     Fleet-vs-catalog screening sees such a conjunction from each side (A→B and B→A).  Like
@@ -420,7 +454,7 @@ def _drop_mirrored_events(events: list[dict[str, Any]], fleet: set[int]) -> list
     """
     from cosmo_agent.tools.events import EVENT_MATCH_S
 
-    kept: list[dict[str, Any]] = []
+    kept: list[_ScreenedEvent] = []
     seen: dict[frozenset[int], list[datetime]] = {}
     for event in sorted(events, key=lambda e: (e["tca"], e["primary"], e["secondary"])):
         pair = frozenset((int(event["primary"]), int(event["secondary"])))
@@ -433,7 +467,7 @@ def _drop_mirrored_events(events: list[dict[str, Any]], fleet: set[int]) -> list
     return kept
 
 
-def _screen(args: argparse.Namespace) -> tuple[dict[str, Any], dict[int, str]]:
+def _screen(args: argparse.Namespace) -> tuple[_Screening, dict[int, str]]:
     """The screening result (the ``--json`` output) and the catalog's names by NORAD id."""
     from datetime import timedelta
 
@@ -470,16 +504,19 @@ def _screen(args: argparse.Namespace) -> tuple[dict[str, Any], dict[int, str]]:
         args.threshold_km,
         primaries=primaries,
     )
-    out = result.to_dict()
+    screened = result.to_dict()
+    events: list[_ScreenedEvent] = screened["events"]
     if primaries is not None:
-        out["events"] = _drop_mirrored_events(out["events"], set(ids))
-    out.update(
-        start=start.isoformat().replace("+00:00", "Z"),
-        duration_h=args.duration_h,
-        threshold_km=args.threshold_km,
-        catalog=args.catalog,
-        mode="all-vs-all" if primaries is None else "fleet-vs-catalog",
-    )
+        events = _drop_mirrored_events(events, set(ids))
+    out: _Screening = {
+        "events": events,
+        "excluded": screened["excluded"],
+        "start": start.isoformat().replace("+00:00", "Z"),
+        "duration_h": args.duration_h,
+        "threshold_km": args.threshold_km,
+        "catalog": args.catalog,
+        "mode": "all-vs-all" if primaries is None else "fleet-vs-catalog",
+    }
     names = {int(i): str(n) for i, n in zip(catalog.ids, catalog.names, strict=True) if n}
     return out, names
 
@@ -531,7 +568,7 @@ _CONJUNCTION_COLUMNS = ("tca_utc", "primary", "primary_name", "secondary", "seco
                         "relative_speed_km_s")  # fmt: skip
 
 
-def _screen_csv(path: str, result: dict[str, Any], names: dict[int, str]) -> None:
+def _screen_csv(path: str, result: _Screening, names: dict[int, str]) -> None:
     """The screening's conjunctions as CSV: one row each, the ``--json`` values unrounded."""
     from cosmo_agent.agent import console
 
@@ -548,7 +585,7 @@ def _screen_csv(path: str, result: dict[str, Any], names: dict[int, str]) -> Non
     console.write_csv(path, _CONJUNCTION_COLUMNS, rows)
 
 
-def _print_screen(result: dict[str, Any], names: dict[int, str]) -> None:
+def _print_screen(result: _Screening, names: dict[int, str]) -> None:
     from cosmo_agent.agent.console import print_tables, table, utc_text
 
     def who(norad_id: int) -> str:

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from cosmo_agent.orbital.catalog import Catalog
     from cosmo_agent.tools.mission import GroundStation, Mission
     from cosmo_agent.tools.registry import ToolContext
+    from cosmo_agent.tools.spaceweather import ProductName
 
 __all__ = [
     "LABELS",
@@ -331,7 +332,7 @@ def _fleet_run(mission: Mission, now: datetime | None) -> tuple[_Run, ToolContex
 
     ctx = ToolContext.from_mission(mission, now=now)
     hours = mission.horizon.duration_h
-    calls: list[tuple[str, dict[str, Any]]] = [
+    calls: list[tuple[str, dict[str, object]]] = [
         ("fleet_status", {}),
         ("space_weather", {}),
         ("find_passes", {"satellites": "all", "stations": "all", "duration_h": hours}),
@@ -761,8 +762,8 @@ def _space_weather_section(
         except (OSError, ValueError):
             products = {}
 
-        def samples(name: str) -> tuple[Any, ...]:
-            got = products.get(name)  # type: ignore[call-overload]
+        def samples(name: ProductName) -> tuple[Any, ...]:
+            got = products.get(name)
             return () if got is None or got.data is None else tuple(got.data.samples)
 
         kp = [(_iso(s.time_utc), s.kp) for s in samples("kp")]
