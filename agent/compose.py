@@ -559,7 +559,7 @@ _KINDS: Final = ("satellite", "station")
 def _plan_alert(a: Alert) -> PlanAlert:
     return PlanAlert(
         rule_id=str(a.rule_id),
-        severity=cast(Severity, a.severity) if a.severity in _SEVERITIES else "warning",
+        severity=a.severity if a.severity in _SEVERITIES else "warning",
         action=str(a.action),
         target_kind=cast(TargetKind, a.target_kind) if a.target_kind in _KINDS else "fleet",
         target_id=str(a.target_id),

@@ -74,9 +74,14 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+if TYPE_CHECKING:
+    from cosmo_agent.orbital.catalog import Catalog
+    from cosmo_agent.tools.mission import Satellite
+    from cosmo_agent.tools.spaceweather import SpaceWeatherReport
 
 __all__ = [
     "Approval",
@@ -124,7 +129,7 @@ ParameterValue = int | float | str | bool
 _SHA256_HEX = r"^[0-9a-f]{64}$"
 
 
-def canonical_bytes(value: Any) -> bytes:
+def canonical_bytes(value: object) -> bytes:
     """The canonical bytes of JSON data (sorted keys, no whitespace, UTF-8), as digested.
 
     >>> canonical_bytes({"b": 0.1, "a": "한"})
@@ -134,7 +139,7 @@ def canonical_bytes(value: Any) -> bytes:
     return text.encode("utf-8")
 
 
-def _sha256(value: Any) -> str:
+def _sha256(value: object) -> str:
     return hashlib.sha256(canonical_bytes(value)).hexdigest()
 
 
@@ -149,7 +154,7 @@ class SatelliteRef(_Model):
     name: str = Field(min_length=1, max_length=128)
 
     @classmethod
-    def of(cls, satellite: Any) -> SatelliteRef:
+    def of(cls, satellite: Satellite) -> SatelliteRef:
         """From a mission :class:`~cosmo_agent.tools.mission.Satellite`."""
         return cls(norad_id=satellite.norad_id, name=satellite.name)
 
@@ -321,7 +326,7 @@ class Approval(_Model):
         return out
 
 
-def _shown(value: Any, present: bool = True) -> str:
+def _shown(value: object, present: bool = True) -> str:
     if not present or value is None:
         return "(none)"
     if isinstance(value, str):
@@ -578,18 +583,12 @@ def uplink_for(
     )
 
 
-class _CatalogLike(Protocol):
-    ids: Any
-    epoch_jd: Any
-    source: str
-
-
 def data_ages(
     now: datetime,
-    satellites: Sequence[Any],
+    satellites: Sequence[Satellite],
     *,
-    catalog: _CatalogLike | None = None,
-    space_weather: Any | None = None,
+    catalog: Catalog | None = None,
+    space_weather: SpaceWeatherReport | None = None,
 ) -> DataAges:
     """Ages of everything the plan relies on, at ``now``.
 

@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, Literal
 
+from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import (
     AIMessage,
     BaseMessage,
@@ -212,12 +213,12 @@ class CosmoPlanner:
     """
 
     model_path: str | None = None
-    chat: Any = None
+    chat: BaseChatModel | None = None
     max_new_tokens: int = 384
     name: str = "cosmo"
     playbook: PlannerBackend | None = None
 
-    def _model(self) -> Any:
+    def _model(self) -> BaseChatModel:
         if self.chat is None:
             try:
                 from cosmo_agent.model.inference import CosmoChatModel
@@ -238,7 +239,8 @@ class CosmoPlanner:
     def _invoke(self, task: PlannerTask, messages: Sequence[BaseMessage], what: str) -> AIMessage:
         from cosmo_agent.model.context import ContextTooLong
 
-        bound = self._model().bind_tools(list(task.tools)) if task.tools else self._model()
+        model = self._model()
+        bound = model.bind_tools([dict(t) for t in task.tools]) if task.tools else model
         try:
             reply = bound.invoke(list(messages))
         except ContextTooLong as exc:
@@ -328,7 +330,7 @@ class OpenAIPlanner:
         import httpx
 
         url = self.endpoint()
-        body: dict[str, Any] = {
+        body: dict[str, object] = {
             "model": self.model,
             "messages": to_openai_messages(messages),
             "temperature": self.temperature,
@@ -360,16 +362,16 @@ class OpenAIPlanner:
         return from_openai_message(message, model=self.model)
 
 
-def to_openai_messages(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
+def to_openai_messages(messages: Sequence[BaseMessage]) -> list[dict[str, object]]:
     """LangChain messages as OpenAI chat messages (tool arguments as JSON strings)."""
-    out: list[dict[str, Any]] = []
+    out: list[dict[str, object]] = []
     for m in messages:
         if isinstance(m, SystemMessage):
             out.append({"role": "system", "content": m.text})
         elif isinstance(m, HumanMessage):
             out.append({"role": "user", "content": m.text})
         elif isinstance(m, AIMessage):
-            msg: dict[str, Any] = {"role": "assistant", "content": m.text or None}
+            msg: dict[str, object] = {"role": "assistant", "content": m.text or None}
             if m.tool_calls:
                 msg["tool_calls"] = [
                     {

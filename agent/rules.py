@@ -326,7 +326,7 @@ def _selection(value: list[str] | str) -> list[str] | str:
     return value if isinstance(value, str) else list(value)
 
 
-def _number(params: Mapping[str, Any], key: str, default: float) -> float:
+def _number(params: Mapping[str, object], key: str, default: float) -> float:
     value = params.get(key, default)
     return (
         float(value) if isinstance(value, int | float) and not isinstance(value, bool) else default
@@ -356,8 +356,8 @@ def _screen_args(m: Mission, asked: Sequence[_Call]) -> dict[str, Any] | None:
     return None
 
 
-def _avoid_params(m: Mission) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+def _avoid_params(m: Mission) -> dict[str, float]:
+    out: dict[str, float] = {}
     for o in _objectives(m, "avoid_conjunctions")[:1]:
         for key in ("max_pc", "target_miss_km"):
             value = o.parameters.get(key)

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.runnables import RunnableConfig
@@ -45,8 +45,12 @@ from cosmo_agent.agent.plan import CommandPlan
 from cosmo_agent.agent.planners import PlannerBackend, PlannerName, make_planner
 from cosmo_agent.agent.trace import ToolRecord, TraceEntry, chat_messages, tool_records
 from cosmo_agent.agent.validator import ValidationReport
+from cosmo_agent.orbital.catalog import Catalog
 from cosmo_agent.tools.mission import Mission, load_mission
 from cosmo_agent.tools.registry import ResultStore, ToolContext, openai_tools
+
+if TYPE_CHECKING:
+    from cosmo_agent.tools.spaceweather import SpaceWeatherSource
 
 __all__ = ["Agent", "AskResult", "PlanResult", "PlanStatus", "Progress"]
 
@@ -157,8 +161,8 @@ class Agent:
         planner: PlannerName | str | PlannerBackend = "rules",
         checkpoint: str | os.PathLike[str] | BaseCheckpointSaver[Any] | None = None,
         now: datetime | None = None,
-        catalog: Any = None,
-        space_weather: Any = None,
+        catalog: Catalog | None = None,
+        space_weather: str | os.PathLike[str] | SpaceWeatherSource | None = None,
         approver: str = "operator-cli",
         max_planner_rounds: int = 12,
         max_repair_rounds: int = 3,
