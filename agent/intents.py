@@ -37,7 +37,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime  # noqa: F401 (UTC: the doctests)
-from typing import Any
+from typing import Any, TypeAlias
 
 from cosmo_agent.tools.events import ALIAS_PATTERN, EVENT_ID_PATTERN
 from cosmo_agent.tools.quantities import (
@@ -55,6 +55,9 @@ __all__ = [
     "detect_language",
     "parse_request",
 ]
+
+_Param: TypeAlias = bool | int | float | str
+"""A command parameter value as a request spells it."""
 
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
@@ -174,7 +177,7 @@ _DOWNLINK = r"(?:downlink|playback|transmitter|transmission|다운링크|송신)
 # phrasing → (command, fixed parameters, whether it needs a command verb elsewhere in the
 # request: "safe mode" alone is no order, "take K3 out of safe mode" is); tried in order, and
 # each match is taken from the text
-_COMMAND_PHRASES: list[tuple[re.Pattern[str], str, dict[str, Any], bool]] = [
+_COMMAND_PHRASES: list[tuple[re.Pattern[str], str, dict[str, _Param], bool]] = [
     (re.compile(r"(?:reboot|reset|restart)\s+(?:the\s+)?(?:obc|on-?board\s+computer|flight\s+"
                 r"computer)|\bobc\s+(?:reset|reboot)|(?:obc|탑재\s*컴퓨터|온보드\s*컴퓨터)\s*"
                 r"(?:를\s*)?(?:리셋|재부팅|재시작)", re.I), "OBC_RESET", {}, True),
@@ -250,8 +253,8 @@ _MNEMONIC_STATES: dict[str, dict[str, tuple[str, ...]]] = {
 _BAND = re.compile(r"\b([SXL])[- ]?band\b|\b([SXL])\s*밴드")
 
 
-def _downlink_parameters(segment: str) -> dict[str, Any]:
-    params: dict[str, Any] = {}
+def _downlink_parameters(segment: str) -> dict[str, _Param]:
+    params: dict[str, _Param] = {}
     if (seconds := find_quantity("duration_s", segment)) is not None:
         params["duration_s"] = round(seconds.value)
     if m := _BAND.search(segment):
@@ -261,9 +264,9 @@ def _downlink_parameters(segment: str) -> dict[str, Any]:
     return params
 
 
-def _phrase_parameters(command: str, m: re.Match[str]) -> dict[str, Any]:
+def _phrase_parameters(command: str, m: re.Match[str]) -> dict[str, _Param]:
     """Enum states named inside the phrase itself ("imaging mode", "battery heater")."""
-    params: dict[str, Any] = {}
+    params: dict[str, _Param] = {}
     words = [g.lower() for g in m.groups() if g] + [m.group(0).lower()]
     for param, states in _STATE_WORDS.get(command, {}).items():
         for word in words:
@@ -274,8 +277,8 @@ def _phrase_parameters(command: str, m: re.Match[str]) -> dict[str, Any]:
     return params
 
 
-def _mnemonic_parameters(command: str, segment: str) -> dict[str, Any]:
-    params: dict[str, Any] = {}
+def _mnemonic_parameters(command: str, segment: str) -> dict[str, _Param]:
+    params: dict[str, _Param] = {}
     for param, states in _MNEMONIC_STATES.get(command, {}).items():
         alternatives = "|".join(sorted(states, key=len, reverse=True))
         pattern = rf"(?:\b{param}\s*[=:]\s*)?(?<![A-Za-z0-9_])({alternatives})(?![A-Za-z0-9_])"
@@ -284,14 +287,14 @@ def _mnemonic_parameters(command: str, segment: str) -> dict[str, Any]:
     return params
 
 
-def _read_commands(text: _Text, known: frozenset[str]) -> list[tuple[str, dict[str, Any]]]:
+def _read_commands(text: _Text, known: frozenset[str]) -> list[tuple[str, dict[str, _Param]]]:
     """Commands the request orders: exact mnemonics, or phrasings (most next to a verb).
 
     A question about what happened (``Did K3 exit safe mode?``) orders nothing.
     """
     if _REPORT_QUESTION.search(text.text):
         return []
-    found: list[tuple[int, str, dict[str, Any]]] = []
+    found: list[tuple[int, str, dict[str, _Param]]] = []
     mnemonics = [m for m in _MNEMONIC.finditer(text.text) if m.group(0) in known]
     for i, m in enumerate(mnemonics):
         end = mnemonics[i + 1].start() if i + 1 < len(mnemonics) else len(text.text)
@@ -312,7 +315,7 @@ def _read_commands(text: _Text, known: frozenset[str]) -> list[tuple[str, dict[s
                 rest = text.text[:a] + phrase.group(0) + text.text[b:]
                 params = {**_downlink_parameters(rest), **params}
             found.append((phrase.start(), command, params))
-    unique: dict[str, tuple[str, dict[str, Any]]] = {}
+    unique: dict[str, tuple[str, dict[str, _Param]]] = {}
     for _, command, params in sorted(found, key=lambda f: f[0]):
         unique.setdefault(f"{command}{sorted(params.items())}", (command, params))
     return list(unique.values())
@@ -446,7 +449,7 @@ class _Slots:
     command_targets: list[str]
     events: list[str]
     time: str | None
-    commands: list[tuple[str, dict[str, Any]]]
+    commands: list[tuple[str, dict[str, _Param]]]
     step_s: float
     elevation_deg: float | None
     hbr_m: float | None
