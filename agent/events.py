@@ -30,6 +30,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from sqlalchemy.orm import Session
 
     from cosmo_agent.agent.daemon.settings import DaemonSettings
@@ -196,8 +198,8 @@ def _ingest(
     return {"file": path, "event_id": ev.uid, "new": ev.uid in changed.new}
 
 
-def _iso(t: Any) -> str:
-    return str(t.isoformat().replace("+00:00", "Z"))
+def _iso(t: datetime) -> str:
+    return t.isoformat().replace("+00:00", "Z")
 
 
 def _row(store: Store, s: Session, ev: EventRow, names: dict[int, str]) -> dict[str, Any]:

@@ -36,6 +36,7 @@ from cosmo_agent.agent.intents import detect_language
 from cosmo_agent.agent.planners import PlannerTask, ScriptedPlanner, system_prompt
 from cosmo_agent.agent.runner import Agent
 from cosmo_agent.agent.trace import tool_records
+from cosmo_agent.orbital.catalog import Catalog
 from cosmo_agent.tools.mission import Mission
 from cosmo_agent.tools.quantities import (
     QuantityError,
@@ -108,7 +109,7 @@ class RulesTeacher:
         self._agents: OrderedDict[str, Agent] = OrderedDict()
         self._cache = cache_worlds
         self._records = _sample_records()
-        self._catalog: Any = None
+        self._catalog: Catalog | None = None
         self._contexts: dict[int, ToolContext] = {}
 
     # -- worlds ------------------------------------------------------------------------------
