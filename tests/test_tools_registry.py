@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from importlib.resources import files
@@ -18,7 +17,7 @@ from pydantic import BaseModel
 from cosmo_agent.orbital.catalog import Catalog
 from cosmo_agent.orbital.elements import ElementRecord
 from cosmo_agent.orbital.maneuver import apply_impulse
-from cosmo_agent.tools import registry
+from cosmo_agent.tools import context, registry
 from cosmo_agent.tools.mission import Mission, load_mission, parse_mission
 from cosmo_agent.tools.registry import (
     ERROR_TEMPLATES,
@@ -217,10 +216,45 @@ def test_tool_specs_are_typed() -> None:
     for spec in specs.values():
         assert isinstance(spec, ToolSpec)
         assert issubclass(spec.args, ToolArgs) and spec.args.model_config["extra"] == "forbid"
-        result_type = spec.fn.__annotations__["return"]
-        assert isinstance(result_type, str)  # postponed annotations; the models are ToolResults
+        assert issubclass(spec.result, ToolResult) and spec.result is not ToolResult
+        # postponed annotations: the function's return annotation names the spec's result
+        assert spec.fn.__annotations__["return"] == spec.result.__name__
     with pytest.raises(TypeError):
         specs["propagate"] = specs["fleet_status"]  # type: ignore[index]
+
+
+def _seeded_event(ctx: ToolContext, primary: ObjectRef) -> str:
+    """A conjunction event of ``primary`` with the ISS, stored as a screening stores it."""
+    ctx.store.events["CONJ-0001"] = ConjunctionEvent(
+        event_id="CONJ-0001",
+        primary=primary,
+        secondary=ObjectRef(norad_id=25544, name="ISS (ZARYA)", in_fleet=False),
+        tca_utc=EPOCH + timedelta(hours=6),
+        miss_km=0.5,
+        relative_speed_km_s=10.0,
+        threshold_km=5.0,
+    )
+    return "CONJ-0001"
+
+
+def test_every_tool_returns_its_specs_result_type(ctx: ToolContext) -> None:
+    event_id = _seeded_event(ctx, ObjectRef(norad_id=38338, name="KOMPSAT 3", in_fleet=True))
+    calls: dict[str, dict[str, Any]] = {
+        "fleet_status": {},
+        "propagate": {"satellites": ["K3"], "duration_h": 1, "step_s": 600},
+        "find_passes": {"satellites": ["K3"], "stations": "all", "duration_h": 6},
+        "screen_conjunctions": {"satellites": ["K3"], "duration_h": 1},
+        "assess_conjunction": {"event_id": event_id},
+        "plan_avoidance": {"event_id": event_id},
+        "space_weather": {},
+        "schedule_contacts": {"satellites": ["K3"], "stations": "all", "duration_h": 6},
+        "propose_commands": {"commands": [{"satellite": "K3", "command": "NOOP"}]},
+    }
+    assert list(calls) == list(CONTRACT)
+    for name, spec in tool_specs().items():
+        out = call_tool(ctx, name, calls[name])
+        assert out.ok, (name, out.error)
+        assert type(out.result) is spec.result, name
 
 
 # -- errors as data -------------------------------------------------------------------------------
@@ -436,34 +470,8 @@ def test_unreadable_space_weather_is_data_unavailable(demo: Mission) -> None:
     assert code == "data_unavailable" and "/nonexistent/swpc" in message
 
 
-def test_missing_capability_is_not_available(
-    ctx: ToolContext, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    for module, tool, arguments in [
-        ("cosmo_agent.orbital.screening", "screen_conjunctions", {"satellites": "all"}),
-        ("cosmo_agent.orbital.passes", "find_passes", {"satellites": "all", "stations": "all"}),
-        ("cosmo_agent.orbital.passes", "schedule_contacts",
-         {"satellites": "all", "stations": "all"}),
-        ("cosmo_agent.tools.commands", "propose_commands",
-         {"commands": [{"satellite": "K3", "command": "NOOP"}]}),
-    ]:  # fmt: skip
-        with monkeypatch.context() as patch:
-            patch.setitem(sys.modules, module, None)  # import now raises ModuleNotFoundError
-            code, message = _error(call_tool(ctx, tool, arguments))
-        assert code == "not_available", (tool, message)
-        assert message.startswith(f"{tool} is not available") and module in message
-
-
 def test_not_maneuverable(ctx: ToolContext) -> None:
-    ctx.store.events["CONJ-0001"] = ConjunctionEvent(
-        event_id="CONJ-0001",
-        primary=ObjectRef(norad_id=33591, name="NOAA 19", in_fleet=True),
-        secondary=ObjectRef(norad_id=25544, name="ISS (ZARYA)", in_fleet=False),
-        tca_utc=EPOCH + timedelta(hours=6),
-        miss_km=0.5,
-        relative_speed_km_s=10.0,
-        threshold_km=5.0,
-    )
+    _seeded_event(ctx, ObjectRef(norad_id=33591, name="NOAA 19", in_fleet=True))
     code, message = _error(call_tool(ctx, "plan_avoidance", {"event_id": "conj-1"}))
     assert code == "not_maneuverable" and "NOAA 19 (33591)" in message
 
@@ -642,7 +650,7 @@ def test_an_empty_catalog_directory_is_data_unavailable(tmp_path: Path) -> None:
 def test_catalog_directories_read_the_files_the_daemon_reads() -> None:
     from cosmo_agent.agent.daemon.catalogs import ELEMENT_SUFFIXES
 
-    assert registry._ELEMENT_SUFFIXES == ELEMENT_SUFFIXES
+    assert context._ELEMENT_SUFFIXES == ELEMENT_SUFFIXES
 
 
 # -- the CLI's library calls ----------------------------------------------------------------------
