@@ -69,7 +69,9 @@ def _imports(name: str, path: Path, modules: dict[str, Path]) -> Iterator[tuple[
                 stem = ".".join(base + ([node.module] if node.module else []))
             else:
                 stem = node.module or ""
-            targets = [f"{stem}.{a.name}" if f"{stem}.{a.name}" in modules else stem for a in node.names]
+            targets = [
+                f"{stem}.{a.name}" if f"{stem}.{a.name}" in modules else stem for a in node.names
+            ]
         for target in targets:
             while target and target not in modules:
                 target = target.rpartition(".")[0]
@@ -100,7 +102,8 @@ def layer_violations() -> list[str]:
             continue
         for target, _ in _imports(name, path, modules):
             dst = _layer(target)
-            if target == "cosmo_agent" or (dst is not None and dst != src and dst not in ALLOWED[src]):
+            foreign = dst is not None and dst != src and dst not in ALLOWED[src]
+            if target == "cosmo_agent" or foreign:
                 bad.append(f"{name} -> {target}")
     return sorted(set(bad))
 

@@ -34,12 +34,17 @@ import math
 import os
 import re
 from functools import lru_cache
-from importlib.resources import files
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from cosmo_agent.tools.mission import Mission, _parse_yaml_model, _read_yaml_file
+from cosmo_agent.tools.mission import (
+    Mission,
+    _parse_yaml_model,
+    _read_yaml_file,
+    bundled_classes,
+    bundled_dictionary_path,
+)
 
 __all__ = [
     "CommandCategory",
@@ -361,19 +366,6 @@ def load_command_dictionary(path: str | os.PathLike[str] | Any) -> CommandDictio
 def _load_cached(path: str, mtime_ns: int) -> CommandDictionary:
     text, p = _read_yaml_file(path, CommandDictionaryError)
     return parse_command_dictionary(text, str(p))
-
-
-def bundled_classes() -> list[str]:
-    """The satellite classes with a dictionary shipped in ``tools/data/commands/``, sorted."""
-    folder = files("cosmo_agent.tools") / "data" / "commands"
-    return sorted(
-        f.name.removesuffix(".yaml") for f in folder.iterdir() if f.name.endswith(".yaml")
-    )
-
-
-def bundled_dictionary_path(sat_class: str) -> str:
-    """The path of the dictionary shipped for ``sat_class`` (it may not exist)."""
-    return str(files("cosmo_agent.tools") / "data" / "commands" / f"{sat_class}.yaml")
 
 
 def dictionary_for(mission: Mission, sat_class: str) -> CommandDictionary:

@@ -31,8 +31,8 @@ from datetime import datetime, timedelta
 
 from cosmo_agent.orbital.catalog import Catalog
 from cosmo_agent.orbital.oem import Oem, OemError
+from cosmo_agent.tools.context import ToolError
 from cosmo_agent.tools.mission import Mission, Satellite
-from cosmo_agent.tools.registry import ToolError
 
 __all__ = ["MARGIN", "EphemerisSource", "apply_ephemerides", "fleet_ephemerides"]
 

@@ -581,10 +581,21 @@ def _clashing_names(m: Mission) -> Iterator[_Problem]:
                 )
 
 
+def bundled_classes() -> list[str]:
+    """The satellite classes with a dictionary shipped in ``tools/data/commands/``, sorted."""
+    folder = files("cosmo_agent.tools") / "data" / "commands"
+    return sorted(
+        f.name.removesuffix(".yaml") for f in folder.iterdir() if f.name.endswith(".yaml")
+    )
+
+
+def bundled_dictionary_path(sat_class: str) -> str:
+    """The path of the dictionary shipped for ``sat_class`` (it may not exist)."""
+    return str(files("cosmo_agent.tools") / "data" / "commands" / f"{sat_class}.yaml")
+
+
 def _classes_without_dictionary(m: Mission) -> Iterator[_Problem]:
     """Fleet classes with neither a bundled command dictionary nor one named by the mission."""
-    from cosmo_agent.tools.commands import bundled_classes  # commands imports this module
-
     known = sorted({*bundled_classes(), *m.sources.command_dictionaries})
     for i, sat in enumerate(m.fleet):
         if sat.sat_class not in known:

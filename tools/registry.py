@@ -64,6 +64,7 @@ from cosmo_agent.tools.context import (
 from cosmo_agent.tools.events import EVENT_MATCH_S as EVENT_MATCH_S  # the agent's import
 from cosmo_agent.tools.mission import Mission, load_mission
 from cosmo_agent.tools.schemas import NAMES_KEY as NAMES_KEY  # its import before the split
+from cosmo_agent.tools.toolkit import TOOLKIT
 
 __all__ = [
     "ERROR_TEMPLATES",
@@ -122,10 +123,6 @@ class ToolOutcome:
 
 @cache
 def _specs() -> Mapping[str, ToolSpec]:
-    # Imported here only while tools.ephemerides takes ToolError from this module (it should
-    # take it from tools.context): at the top, importing the toolkit first would be circular.
-    from cosmo_agent.tools.toolkit import TOOLKIT
-
     return MappingProxyType({spec.name: spec for spec in TOOLKIT})
 
 
