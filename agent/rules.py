@@ -16,9 +16,8 @@ language (English or Korean) from the tool results.
 Nothing in a request can reach a satellite except through propose_commands, which checks it
 against the command dictionary; a mnemonic that no dictionary has is not even proposed.
 
->>> from pathlib import Path
 >>> from cosmo_agent.tools.mission import load_mission
->>> mission = load_mission(Path(__file__).parents[1] / "missions" / "demo.yaml")
+>>> mission = load_mission("bundled:demo.yaml")
 >>> task = PlannerTask("ask", mission, "Queue a NOOP command for K3 in 2 hours")
 >>> RulesPlanner().next_turn(task, []).tool_calls[0]["args"]
 {'commands': [{'satellite': 'K3', 'command': 'NOOP', 'time': '2026-06-10T14:00:00Z'}]}

@@ -50,7 +50,11 @@ from cosmo_agent.orbital.collision import (
     covariance_rtn_to_inertial,
     encounter_plane,
 )
-from cosmo_agent.orbital.covariance import catalog_default_covariance, default_covariance_rtn_km2
+from cosmo_agent.orbital.covariance import (
+    AssumedCovariance,
+    catalog_default_covariance,
+    default_covariance_rtn_km2,
+)
 from cosmo_agent.orbital.propagation import Ephemeris, propagate
 from cosmo_agent.orbital.timescales import DAY_S, utc_times
 
@@ -279,13 +283,15 @@ def catalog_pcs(
 @dataclass(frozen=True)
 class CatalogEncounter:
     """Two catalog objects at a TCA: TEME states ``r_km``/``v_km_s`` (2, 3), assumed TLE
-    covariances in TEME ``covariance_teme`` (2, 6, 6), their encounter ``plane``, and the
+    covariances in TEME ``covariance_teme`` (2, 6, 6) with the model behind them
+    (``assumed``: source, regime, element age, RTN sigmas), their encounter ``plane``, and the
     propagation result (``ephemeris.error``/``messages()`` say where SGP4 failed)."""
 
     ephemeris: Ephemeris
     r_km: FloatArray
     v_km_s: FloatArray
     covariance_teme: FloatArray
+    assumed: AssumedCovariance
     plane: EncounterPlane
 
 
@@ -304,4 +310,4 @@ def catalog_encounter(pair: Catalog, tca: datetime) -> CatalogEncounter:
     cov = catalog_default_covariance(pair, tca)
     cov_teme = covariance_rtn_to_inertial(cov.state_rtn, r, v)  # 6x6, TEME
     plane = encounter_plane(r[0], v[0], cov_teme[0], r[1], v[1], cov_teme[1])
-    return CatalogEncounter(eph, r, v, cov_teme, plane)
+    return CatalogEncounter(eph, r, v, cov_teme, cov, plane)

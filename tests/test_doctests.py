@@ -12,16 +12,33 @@ import pytest
 
 import cosmo_agent
 
-PACKAGES = [
-    "cosmo_agent.orbital", "cosmo_agent.tools", "cosmo_agent.agent", "cosmo_agent.agent.daemon",
-    "cosmo_agent.model",
-]
-MODULES = ["cosmo_agent"] + [
-    f"{pkg}.{info.name}"
-    for pkg in PACKAGES
-    for info in pkgutil.iter_modules(importlib.import_module(pkg).__path__)
-    if info.name != "__main__"
-] + PACKAGES
+FOLDERS = ["orbital", "tools", "agent", "model", "missions"]
+MODULES = ["cosmo_agent"] + sorted(
+    name
+    for folder in FOLDERS
+    for name in [
+        f"cosmo_agent.{folder}",
+        *(
+            info.name
+            for info in pkgutil.walk_packages(
+                importlib.import_module(f"cosmo_agent.{folder}").__path__,
+                prefix=f"cosmo_agent.{folder}.",
+            )
+        ),
+    ]
+    if not name.endswith("__main__")
+)
+
+
+def test_every_subpackage_is_collected() -> None:
+    """Sub-packages (tools.toolkit, tools.spaceweather, agent.daemon) are walked, not listed."""
+    for name in [
+        "cosmo_agent.tools.toolkit.conjunctions",
+        "cosmo_agent.tools.spaceweather.alerts",
+        "cosmo_agent.agent.daemon.screening",
+        "cosmo_agent.missions",
+    ]:
+        assert name in MODULES
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -16,18 +16,14 @@ from cosmo_agent.orbital.catalog import Catalog
 from cosmo_agent.orbital.collision import (
     PC_STATUS,
     collision_probability,
-    covariance_rtn_to_inertial,
-    encounter_plane,
     max_collision_probability,
     rtn_basis,
 )
+from cosmo_agent.orbital.conjunction import catalog_encounter
 from cosmo_agent.orbital.constants import DEFAULT_SECONDARY_HBR_M
-from cosmo_agent.orbital.covariance import catalog_default_covariance
 from cosmo_agent.orbital.montecarlo import MonteCarloResult
 from cosmo_agent.orbital.pc3d import UsageViolations
-from cosmo_agent.orbital.propagation import propagate as propagate_catalog
 from cosmo_agent.orbital.screening import screen
-from cosmo_agent.orbital.timescales import utc_times
 from cosmo_agent.tools import ephemerides
 from cosmo_agent.tools.context import ToolArgs, ToolContext, ToolError, ToolResult
 from cosmo_agent.tools.toolkit.arguments import (
@@ -388,12 +384,9 @@ def assess_conjunction(ctx: ToolContext, args: AssessConjunctionArgs) -> Conjunc
             problem="; ".join(uncovered.values()),
             fix="Give an OEM covering the TCA, or remove the fleet entry's ephemeris.",
         )
-    t = utc_times(tca, tca, 1.0)
-    eph = propagate_catalog(pair, t, workers=1)
-    r, v = eph.position_teme_km[:, 0], eph.velocity_teme_km_s[:, 0]
-    cov = catalog_default_covariance(pair, tca)
-    cov_inertial = covariance_rtn_to_inertial(cov.state_rtn, r, v)  # 6×6, TEME
-    plane = encounter_plane(r[0], v[0], cov_inertial[0], r[1], v[1], cov_inertial[1])
+    enc = catalog_encounter(pair, tca)
+    eph, r, v, plane, cov = enc.ephemeris, enc.r_km, enc.v_km_s, enc.plane, enc.assumed
+    cov_inertial = enc.covariance_teme
     if args.hard_body_radius_m is not None:
         hbr_m, basis = args.hard_body_radius_m, "given in the call"
     else:

@@ -3,6 +3,7 @@
 Times are UTC (``..._utc``, ISO 8601 with ``Z`` in JSON), units are in the field names, and
 numbers are rounded to what the models behind them can support.
 
+>>> from datetime import UTC, datetime
 >>> iso_utc(datetime(2026, 6, 10, 12, tzinfo=UTC)), rounded(float("nan"), 3), vec3([1, 2.25, 3], 1)
 ('2026-06-10T12:00:00Z', None, (1.0, 2.2, 3.0))
 """
