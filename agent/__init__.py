@@ -26,7 +26,8 @@ if TYPE_CHECKING:
     )
     from cosmo_agent.agent.graph import ApprovalDecision
     from cosmo_agent.agent.plan import CommandPlan, PlannedCommand
-    from cosmo_agent.agent.planners import PlannerBackend, ScriptedPlanner, make_planner
+    from cosmo_agent.agent.planners import ScriptedPlanner, make_planner
+    from cosmo_agent.agent.planning import PlannerBackend, PlannerTask
     from cosmo_agent.agent.rules import RulesPlanner
     from cosmo_agent.agent.runner import Agent, AskResult, PlanResult
     from cosmo_agent.agent.validator import RULES, ValidationReport, Violation, validate_plan
@@ -41,6 +42,7 @@ __all__ = [
     "PlanResult",
     "PlannedCommand",
     "PlannerBackend",
+    "PlannerTask",
     "RulesPlanner",
     "ScriptedPlanner",
     "ValidationReport",
@@ -56,7 +58,8 @@ __all__ = [
 _HOME = {
     "PlanExportError": "export", "fprime_sequence": "export", "plan_from_json": "export",
     "plan_to_json": "export", "yamcs_stack": "export", "ApprovalDecision": "graph",
-    "CommandPlan": "plan", "PlannedCommand": "plan", "PlannerBackend": "planners",
+    "CommandPlan": "plan", "PlannedCommand": "plan", "PlannerBackend": "planning",
+    "PlannerTask": "planning",
     "ScriptedPlanner": "planners", "make_planner": "planners", "RulesPlanner": "rules",
     "Agent": "runner", "AskResult": "runner", "PlanResult": "runner", "RULES": "validator",
     "ValidationReport": "validator", "Violation": "validator", "validate_plan": "validator",

@@ -3,9 +3,68 @@
 >>> from cosmo_agent import orbital
 >>> {"Catalog", "propagate", "find_passes", "screen", "plan_avoidance"} <= set(orbital.__all__)
 True
+>>> {"Cdm", "assess_encounter", "pc3d_hall", "catalog_encounter"} <= set(orbital.__all__)
+True
 """
 
-from cosmo_agent.orbital.catalog import Catalog, Staleness, StalenessPolicy
+from cosmo_agent.orbital.assessment import (
+    EncounterAssessment,
+    MonteCarloMode,
+    PcMethodUsed,
+    assess_encounter,
+)
+from cosmo_agent.orbital.atmosphere import (
+    DEFAULT_BALLISTIC_COEFFICIENT_M2_KG,
+    DENSITY_ENHANCEMENT_BY_G_LEVEL,
+    estimate_storm_drift_km,
+    exponential_density_kg_m3,
+)
+from cosmo_agent.orbital.catalog import (
+    Catalog,
+    Staleness,
+    StalenessPolicy,
+)
+from cosmo_agent.orbital.cdm import (
+    Cdm,
+    CdmCheck,
+    CdmError,
+    CdmFormat,
+    CdmHeader,
+    CdmIssue,
+    CdmObject,
+    CdmRelative,
+)
+from cosmo_agent.orbital.collision import (
+    PC_STATUS,
+    EncounterPlane,
+    HbrType,
+    MaxPcResult,
+    NonPositiveDefinite,
+    PcMethod,
+    PcResult,
+    PcStatus,
+    collision_probability,
+    covariance_inertial_to_rtn,
+    covariance_rtn_to_inertial,
+    encounter_plane,
+    max_collision_probability,
+    rtn_basis,
+)
+from cosmo_agent.orbital.conjunction import (
+    CatalogEncounter,
+    CloseApproach,
+    catalog_encounter,
+    catalog_pcs,
+    screen_grid,
+)
+from cosmo_agent.orbital.constants import (
+    DEFAULT_SECONDARY_HBR_M,
+    WGS72_MU_KM3_S2,
+    WGS72_RADIUS_KM,
+    WGS84_FLATTENING,
+    WGS84_MU_KM3_S2,
+    WGS84_RADIUS_KM,
+)
 from cosmo_agent.orbital.covariance import (
     AssumedCovariance,
     CovarianceSource,
@@ -20,6 +79,10 @@ from cosmo_agent.orbital.elements import (
     parse_alpha5,
     parse_omm,
     parse_tle_lines,
+)
+from cosmo_agent.orbital.fitting import (
+    MeanElements,
+    SatrecFit,
 )
 from cosmo_agent.orbital.frames import (
     geodetic_to_itrs,
@@ -47,7 +110,17 @@ from cosmo_agent.orbital.maneuver import (
     plan_avoidance,
     rescreen_after_maneuver,
 )
-from cosmo_agent.orbital.oem import Oem, OemCovariance, OemError, OemSegment
+from cosmo_agent.orbital.montecarlo import (
+    MonteCarloResult,
+    monte_carlo_pc,
+    samples_for_accuracy,
+)
+from cosmo_agent.orbital.oem import (
+    Oem,
+    OemCovariance,
+    OemError,
+    OemSegment,
+)
 from cosmo_agent.orbital.passes import (
     GroundStations,
     HorizonMask,
@@ -55,8 +128,27 @@ from cosmo_agent.orbital.passes import (
     PassEvent,
     find_passes,
 )
-from cosmo_agent.orbital.propagation import SGP4_ERRORS, Ephemeris, iter_propagate, propagate
-from cosmo_agent.orbital.screening import Conjunctions, screen
+from cosmo_agent.orbital.pc3d import (
+    PC3D_STATUS,
+    EncounterModel,
+    Pc3DResult,
+    Pc3DStatus,
+    UsageViolations,
+    coppola_bounds_s,
+    encounter_model,
+    pc3d_hall,
+    usage_violations,
+)
+from cosmo_agent.orbital.propagation import (
+    SGP4_ERRORS,
+    Ephemeris,
+    iter_propagate,
+    propagate,
+)
+from cosmo_agent.orbital.screening import (
+    Conjunctions,
+    screen,
+)
 from cosmo_agent.orbital.timescales import (
     EarthOrientationTable,
     NaiveDatetimeError,
@@ -65,26 +157,61 @@ from cosmo_agent.orbital.timescales import (
     timescale,
     utc_times,
 )
+from cosmo_agent.orbital.twobody import (
+    cartesian_to_equinoctial,
+    equinoctial_to_cartesian,
+    orbit_period_s,
+    propagate_elements,
+)
 
 __all__ = [
     "AVOIDANCE_STATUS",
+    "DEFAULT_BALLISTIC_COEFFICIENT_M2_KG",
+    "DEFAULT_SECONDARY_HBR_M",
+    "DENSITY_ENHANCEMENT_BY_G_LEVEL",
+    "PC3D_STATUS",
+    "PC_STATUS",
     "SGP4_ERRORS",
     "SUN_RADIUS_KM",
+    "WGS72_MU_KM3_S2",
+    "WGS72_RADIUS_KM",
+    "WGS84_FLATTENING",
+    "WGS84_MU_KM3_S2",
+    "WGS84_RADIUS_KM",
     "AssumedCovariance",
     "AvoidanceSolution",
     "AvoidanceStatus",
     "Catalog",
+    "CatalogEncounter",
+    "Cdm",
+    "CdmCheck",
+    "CdmError",
+    "CdmFormat",
+    "CdmHeader",
+    "CdmIssue",
+    "CdmObject",
+    "CdmRelative",
+    "CloseApproach",
     "Conjunctions",
     "CovarianceSource",
     "EarthOrientationTable",
     "ElementRecord",
     "ElementSetError",
+    "EncounterAssessment",
+    "EncounterModel",
+    "EncounterPlane",
     "Ephemeris",
     "GroundStations",
+    "HbrType",
     "HorizonMask",
     "LightingIntervals",
     "LightingState",
+    "MaxPcResult",
+    "MeanElements",
+    "MonteCarloMode",
+    "MonteCarloResult",
     "NaiveDatetimeError",
+    "NonPositiveDefinite",
     "Oem",
     "OemCovariance",
     "OemError",
@@ -92,15 +219,36 @@ __all__ = [
     "ParseIssue",
     "PassEvent",
     "Passes",
+    "Pc3DResult",
+    "Pc3DStatus",
+    "PcMethod",
+    "PcMethodUsed",
+    "PcResult",
+    "PcStatus",
     "Rescreen",
+    "SatrecFit",
     "Staleness",
     "StalenessPolicy",
+    "UsageViolations",
     "apply_impulse",
+    "assess_encounter",
     "beta_angle_deg",
+    "cartesian_to_equinoctial",
     "catalog_default_covariance",
+    "catalog_encounter",
+    "catalog_pcs",
     "closest_approach",
+    "collision_probability",
+    "coppola_bounds_s",
+    "covariance_inertial_to_rtn",
+    "covariance_rtn_to_inertial",
     "default_covariance_rtn_km2",
     "earth_orientation_table",
+    "encounter_model",
+    "encounter_plane",
+    "equinoctial_to_cartesian",
+    "estimate_storm_drift_km",
+    "exponential_density_kg_m3",
     "find_passes",
     "fit_satrec",
     "format_alpha5",
@@ -109,36 +257,26 @@ __all__ = [
     "iter_propagate",
     "itrs_to_geodetic",
     "lighting_intervals",
+    "max_collision_probability",
+    "monte_carlo_pc",
+    "orbit_period_s",
     "parse_alpha5",
     "parse_omm",
     "parse_tle_lines",
+    "pc3d_hall",
     "plan_avoidance",
     "propagate",
+    "propagate_elements",
     "require_utc",
     "rescreen_after_maneuver",
+    "rtn_basis",
+    "samples_for_accuracy",
     "screen",
+    "screen_grid",
     "sun_position_gcrs_km",
     "teme_to_gcrs",
     "teme_to_itrs",
     "timescale",
+    "usage_violations",
     "utc_times",
-]
-
-from cosmo_agent.orbital.conjunction import (
-    CatalogEncounter,
-    CloseApproach,
-    catalog_encounter,
-    catalog_pcs,
-    screen_grid,
-)
-from cosmo_agent.orbital.fitting import MeanElements, SatrecFit
-
-__all__ += [
-    "CatalogEncounter",
-    "CloseApproach",
-    "MeanElements",
-    "SatrecFit",
-    "catalog_encounter",
-    "catalog_pcs",
-    "screen_grid",
 ]

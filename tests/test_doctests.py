@@ -13,21 +13,22 @@ import pytest
 import cosmo_agent
 
 FOLDERS = ["orbital", "tools", "agent", "model", "missions"]
-MODULES = ["cosmo_agent"] + sorted(
-    name
-    for folder in FOLDERS
-    for name in [
-        f"cosmo_agent.{folder}",
-        *(
+
+
+def _modules() -> list[str]:
+    names = ["cosmo_agent"]
+    for folder in FOLDERS:
+        package = importlib.import_module(f"cosmo_agent.{folder}")
+        names.append(package.__name__)
+        names += sorted(
             info.name
-            for info in pkgutil.walk_packages(
-                importlib.import_module(f"cosmo_agent.{folder}").__path__,
-                prefix=f"cosmo_agent.{folder}.",
-            )
-        ),
-    ]
-    if not name.endswith("__main__")
-)
+            for info in pkgutil.walk_packages(package.__path__, prefix=f"{package.__name__}.")
+            if not info.name.endswith("__main__")
+        )
+    return names
+
+
+MODULES = _modules()
 
 
 def test_every_subpackage_is_collected() -> None:
