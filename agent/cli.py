@@ -75,6 +75,7 @@ def _report(args: argparse.Namespace) -> dict[str, Any]:
         teme_to_itrs,
         timescale,
     )
+    from cosmo_agent.orbital.timescales import iso_utc
 
     if not (math.isfinite(args.hours) and 0 < args.hours <= _MAX_HOURS):
         raise UserError(
@@ -116,7 +117,7 @@ def _report(args: argparse.Namespace) -> dict[str, Any]:
         for i in range(len(catalog))
     ]
     return {
-        "at_utc": at.isoformat().replace("+00:00", "Z"),
+        "at_utc": iso_utc(at),
         "catalog": str(path),
         "satellites": rows,
         "skipped_records": [str(issue) for issue in catalog.issues],
@@ -136,6 +137,7 @@ def _eclipse_summary(catalog: Catalog, at: datetime, hours: float) -> dict[int, 
     import numpy as np
 
     from cosmo_agent.orbital import LightingState, beta_angle_deg, lighting_intervals, timescale
+    from cosmo_agent.orbital.timescales import iso_utc
 
     stop = at + timedelta(hours=hours)
     light = lighting_intervals(catalog, at, stop, step_s=60.0)
@@ -154,7 +156,7 @@ def _eclipse_summary(catalog: Catalog, at: datetime, hours: float) -> dict[int, 
             "beta_deg": None if np.isnan(beta[i]) else round(float(beta[i]), 2),
             f"umbra_passes_{hours:g}h": int(mine.sum()),
             f"umbra_minutes_{hours:g}h": round(float(light.duration_s[mine].sum()) / 60.0, 1),
-            "next_umbra_entry_utc": entries[0].isoformat().replace("+00:00", "Z")
+            "next_umbra_entry_utc": iso_utc(entries[0])
             if entries
             else None,
         }
@@ -257,6 +259,7 @@ def _assess(args: argparse.Namespace) -> JsonObject:
         collision_probability,
         max_collision_probability,
     )
+    from cosmo_agent.orbital.timescales import iso_utc
 
     if args.hbr_m is not None:
         _assess_hbr_m(args, None)  # a bad --hbr-m is refused before the file is read
@@ -331,7 +334,7 @@ def _assess(args: argparse.Namespace) -> JsonObject:
     warnings += [str(c) for c in checks if not c.agrees]
     return {
         "file": args.file,
-        "tca": cdm.relative.tca.isoformat().replace("+00:00", "Z"),
+        "tca": iso_utc(cdm.relative.tca),
         "miss_m": _finite_or_none(float(np.linalg.norm(r1 - r2) * 1e3)),
         "relative_speed_m_s": _finite_or_none(float(plane.relative_speed_km_s) * 1e3),
         "hbr_m": hbr_m,
@@ -473,6 +476,7 @@ def _screen(args: argparse.Namespace) -> tuple[_Screening, dict[int, str]]:
 
     from cosmo_agent.orbital import Catalog
     from cosmo_agent.orbital.screening import screen
+    from cosmo_agent.orbital.timescales import iso_utc
 
     try:
         catalog = Catalog.from_file(args.catalog)
@@ -511,7 +515,7 @@ def _screen(args: argparse.Namespace) -> tuple[_Screening, dict[int, str]]:
     out: _Screening = {
         "events": events,
         "excluded": screened["excluded"],
-        "start": start.isoformat().replace("+00:00", "Z"),
+        "start": iso_utc(start),
         "duration_h": args.duration_h,
         "threshold_km": args.threshold_km,
         "catalog": args.catalog,

@@ -69,6 +69,7 @@ from cosmo_agent.agent.rules import vocabulary_for
 from cosmo_agent.agent.trace import ToolRecord
 from cosmo_agent.agent.validator import ValidationReport
 from cosmo_agent.orbital.catalog import Catalog
+from cosmo_agent.orbital.timescales import iso_utc
 from cosmo_agent.tools.commands import CommandDefinition, CommandDictionaryError, dictionary_for
 from cosmo_agent.tools.mission import Mission, Satellite
 from cosmo_agent.tools.spaceweather import Alert
@@ -118,9 +119,6 @@ def _utc(value: str | datetime) -> datetime:
         return value.astimezone(UTC)
     return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
 
-
-def _z(t: datetime) -> str:
-    return t.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def wants_downlinks(mission: Mission) -> bool:
@@ -429,7 +427,7 @@ def compose_plan(
             t1 = b._free(sat.norad_id, t0, t0 + timedelta(minutes=10))
             if t1 is None:
                 b.request_gap(sat.norad_id, f"{command} for {sat.name}: no free second near"
-                              f" {_z(t0)}")  # fmt: skip
+                              f" {iso_utc(t0)}")  # fmt: skip
                 continue
             t = t1
         else:
@@ -437,14 +435,14 @@ def compose_plan(
             if found is None:
                 why = (
                     f"{command} for {sat.name} not planned: no scheduled uplink contact"
-                    f" at or after {_z(requested or earliest)}"
+                    f" at or after {iso_utc(requested or earliest)}"
                 )
                 b.notes.append(why)
                 b.request_gap(sat.norad_id, why)
                 continue
             t, link = found
         if requested is not None and abs((t - requested).total_seconds()) >= 1:
-            why += f" (requested {_z(requested)}; moved to the next uplink contact)"
+            why += f" (requested {iso_utc(requested)}; moved to the next uplink contact)"
         b.add(sat, t, command, params, link, why, [b.ref(r)])
 
     # 4. downlinks in every scheduled contact
@@ -526,7 +524,7 @@ def _downlinks(
         uplink = UplinkContact(station_id=c.station_id, antenna_id=c.antenna, aos=aos, los=los)
         why = (
             f"downlink {c.volume_mbit} Mbit scheduled on {c.station_id}/{c.antenna}"
-            f" {_z(aos)}..{_z(los)}"
+            f" {iso_utc(aos)}..{iso_utc(los)}"
         )
         b.add(sat, start, "START_DOWNLINK", params, uplink, why, [b.ref(schedule)])
         b.add(
@@ -812,8 +810,8 @@ def repair_plan(
                     "index": i,
                     "command": cmd.command,
                     "satellite": cmd.satellite.name,
-                    "from": _z(cmd.time),
-                    "to": _z(new_time),
+                    "from": iso_utc(cmd.time),
+                    "to": iso_utc(new_time),
                     "rules": sorted(rules),
                 }
             )
@@ -823,7 +821,7 @@ def repair_plan(
                     "index": i,
                     "command": cmd.command,
                     "satellite": cmd.satellite.name,
-                    "time": _z(cmd.time),
+                    "time": iso_utc(cmd.time),
                     "rules": sorted(rules),
                 }
             )
@@ -842,7 +840,7 @@ def repair_plan(
                         "index": j,
                         "command": other.command,
                         "satellite": other.satellite.name,
-                        "time": _z(other.time),
+                        "time": iso_utc(other.time),
                         "rules": ["paired START_DOWNLINK dropped"],
                     }
                 )

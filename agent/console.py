@@ -733,6 +733,7 @@ def _release(args: argparse.Namespace) -> int:
     from cosmo_agent.agent.plan import PlanRelease
     from cosmo_agent.agent.signing import key_id, verify_plan
     from cosmo_agent.agent.validator import validate_plan
+    from cosmo_agent.orbital.timescales import iso_utc
     from cosmo_agent.tools.registry import ToolContext
 
     mission = _mission(args.mission)
@@ -760,7 +761,7 @@ def _release(args: argparse.Namespace) -> int:
     result: dict[str, object] = {
         "released": not problems,
         "plan": args.plan,
-        "checked_at": _iso(now),
+        "checked_at": iso_utc(now),
         "violations": problems,
         "warnings": warnings,
         "written": [],
@@ -770,7 +771,7 @@ def _release(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(result, ensure_ascii=False))
         else:
-            print(f"NOT RELEASED: {len(problems)} violation(s) at {_iso(now)}; nothing written")
+            print(f"NOT RELEASED: {len(problems)} violation(s) at {iso_utc(now)}; nothing written")
             for item in problems[:20]:
                 index = item["command_index"]
                 where = "plan" if index is None else f"command {index}"
@@ -793,7 +794,7 @@ def _release(args: argparse.Namespace) -> int:
         return 0
     signed = "" if trusted is None else f", signed by trusted key {record.trusted_key}"
     print(
-        f"RELEASED for {_iso(now)}: {report.summary()}{signed}; content sha256 "
+        f"RELEASED for {iso_utc(now)}: {report.summary()}{signed}; content sha256 "
         f"{record.content_digest}"
     )
     for v in report.warnings():
@@ -803,9 +804,6 @@ def _release(args: argparse.Namespace) -> int:
         print(f"wrote {path}")
     return 0
 
-
-def _iso(when: datetime) -> str:
-    return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _keygen(args: argparse.Namespace) -> int:

@@ -48,6 +48,7 @@ from cosmo_agent.agent.intents import IntendedCall, parse_request
 from cosmo_agent.agent.plan import CommandPlan, PlanGap, PlannedCommand, SatelliteRef
 from cosmo_agent.agent.rules import vocabulary_for
 from cosmo_agent.agent.trace import ToolRecord
+from cosmo_agent.orbital.timescales import iso_utc
 from cosmo_agent.tools.events import same_event
 from cosmo_agent.tools.mission import Mission, Satellite
 
@@ -298,7 +299,7 @@ def dropped_request_gaps(
         objective, sat, text = source
         reason = (
             f"{text} asks for {cmd.command} (propose_commands); the repair step dropped it"
-            f" at {cmd.time.isoformat().replace('+00:00', 'Z')} for {why}"
+            f" at {iso_utc(cmd.time)} for {why}"
         )
         gaps.append(
             PlanGap(objective=objective, satellite=SatelliteRef.of(sat), reason=reason[:2000])

@@ -60,6 +60,7 @@ import numpy as np
 from cosmo_agent.agent.coverage import safety_gaps
 from cosmo_agent.agent.plan import CommandPlan, PlanAlert, PlannedCommand
 from cosmo_agent.orbital.catalog import Catalog
+from cosmo_agent.orbital.timescales import iso_utc
 from cosmo_agent.tools.commands import (
     CommandDefinition,
     CommandDictionary,
@@ -143,9 +144,6 @@ def crosscheck_plan(
     return out
 
 
-def _z(when: datetime) -> str:
-    return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
 
 # -- time.future_data ------------------------------------------------------------------------
 
@@ -158,8 +156,8 @@ def _future_data(plan: CommandPlan, now: datetime) -> list[Finding]:
             (
                 "time.future_data",
                 None,
-                f"the plan was created at {_z(plan.created_at)}, after the validation clock "
-                f"{_z(now)}; {fix}",
+                f"the plan was created at {iso_utc(plan.created_at)}, after the validation clock "
+                f"{iso_utc(now)}; {fix}",
             )
         )
     for rec in plan.data_ages.elements:
@@ -169,7 +167,7 @@ def _future_data(plan: CommandPlan, now: datetime) -> list[Finding]:
                     "time.future_data",
                     None,
                     f"the plan records elements of {rec.name} ({rec.norad_id}) with epoch "
-                    f"{_z(rec.epoch)}, after the validation clock {_z(now)}; {fix}",
+                    f"{iso_utc(rec.epoch)}, after the validation clock {iso_utc(now)}; {fix}",
                 )
             )
     times = {
@@ -182,7 +180,8 @@ def _future_data(plan: CommandPlan, now: datetime) -> list[Finding]:
                 (
                     "time.future_data",
                     None,
-                    f"the plan's {what} {_z(when)} is after the validation clock {_z(now)}; {fix}",
+                    f"the plan's {what} {iso_utc(when)} is after the validation clock "
+                    f"{iso_utc(now)}; {fix}",
                 )
             )
             break
@@ -243,8 +242,8 @@ def _passes(
                     (
                         "uplink.no_pass",
                         i,
-                        f"{cmd.satellite.name} over {st.id} at {_z(cmd.time)} falls in the "
-                        f"{st.id} blackout {_z(w.start)}..{_z(w.end)} "
+                        f"{cmd.satellite.name} over {st.id} at {iso_utc(cmd.time)} falls in the "
+                        f"{st.id} blackout {iso_utc(w.start)}..{iso_utc(w.end)} "
                         f"({w.reason or 'no reason given'}); move it to another pass",
                     )
                 )
@@ -262,16 +261,17 @@ def _passes(
             continue
         if mine:
             a, b = min(mine, key=lambda p: min(abs(p[0] - cmd.time), abs(p[1] - cmd.time)))
-            nearest = f"nearest: {_z(a)}..{_z(b)}"
+            nearest = f"nearest: {iso_utc(a)}..{iso_utc(b)}"
         else:
             nearest = "nearest: none within 30 min of the plan's commands"
         out.append(
             (
                 "uplink.no_pass",
                 i,
-                f"{name} has no pass containing {_z(cmd.time)} ({nearest}); the plan's contact "
-                f"{_z(cmd.uplink.aos) if cmd.uplink else '?'}.."
-                f"{_z(cmd.uplink.los) if cmd.uplink else '?'} is not a pass computed from the "
+                f"{name} has no pass containing {iso_utc(cmd.time)} ({nearest}); the plan's "
+                "contact "
+                f"{iso_utc(cmd.uplink.aos) if cmd.uplink else '?'}.."
+                f"{iso_utc(cmd.uplink.los) if cmd.uplink else '?'} is not a pass computed from the "
                 "mission's elements; re-plan from find_passes",
             )
         )
@@ -405,10 +405,11 @@ def _volumes(plan: CommandPlan, sources: ToolContext, passes: Passes) -> list[Fi
             (
                 "downlink.volume_mismatch",
                 i,
-                f"START_DOWNLINK for {cmd.satellite.name} at {_z(cmd.time)} on"
+                f"START_DOWNLINK for {cmd.satellite.name} at {iso_utc(cmd.time)} on"
                 f" {cmd.uplink.station_id}/{cmd.uplink.antenna_id} claims {claimed:.1f} Mbit"
                 f" ({than}): at {rate_mbps:g} Mbit/s its {transmit_s:g} s"
-                f" deliver {delivered:.1f} Mbit and its whole contact {_z(aos)}..{_z(los)}"
+                f" deliver {delivered:.1f} Mbit and its whole contact "
+                f"{iso_utc(aos)}..{iso_utc(los)}"
                 f" ({contact_s:.1f} s) {whole:.1f} Mbit (tolerance {_VOLUME_TOLERANCE:.0%} +"
                 f" {_PASS_TOLERANCE.total_seconds():g} s); correct the claim or the command",
             )
@@ -468,8 +469,8 @@ def _element_ages(plan: CommandPlan, sources: ToolContext) -> list[Finding]:
                 (
                     "elements.stale_at_command",
                     bad[0][0],
-                    f"{name}'s catalog elements (epoch {_z(epoch)}) are {age:.1f} days from "
-                    f"{plan.commands[i].command} at {_z(plan.commands[i].time)} "
+                    f"{name}'s catalog elements (epoch {iso_utc(epoch)}) are {age:.1f} days from "
+                    f"{plan.commands[i].command} at {iso_utc(plan.commands[i].time)} "
                     f"({len(bad)} command(s) over the {limit:g}-day limit); the plan's times do "
                     "not match the mission's elements, re-plan from current elements",
                 )
@@ -498,7 +499,7 @@ def _safety(plan: CommandPlan, sources: ToolContext) -> list[Finding]:
             (
                 "policy.space_weather_unknown",
                 None,
-                f"space weather at {_z(sources.now)} cannot be read ({unknown[:400]}) and "
+                f"space weather at {iso_utc(sources.now)} cannot be read ({unknown[:400]}) and "
                 f"{', '.join(radiation)} are radiation-sensitive; get current space weather "
                 "and validate again",
             )
@@ -513,7 +514,7 @@ def _safety(plan: CommandPlan, sources: ToolContext) -> list[Finding]:
                 (
                     "policy.safe_mode_missing",
                     None,
-                    f"space weather at {_z(sources.now)} puts {who} in safe mode and the plan "
+                    f"space weather at {iso_utc(sources.now)} puts {who} in safe mode and the plan "
                     f"has no SAFE_MODE_ENTER for it ({gap.reason}); add it and re-plan",
                 )
             )
@@ -588,7 +589,7 @@ def _maneuvers(
             continue  # elements.stale_at_command reports it
         burn = _burn_epoch(cmd)
         stop = burn + _RESCREEN_SPAN
-        what = f"{cmd.command} for {cmd.satellite.name} at {_z(burn)}"
+        what = f"{cmd.command} for {cmd.satellite.name} at {iso_utc(burn)}"
         key = (cmd.satellite.norad_id, burn, dv, threshold_km)
         if key not in memo:
             original = catalog.satrecs[int(rows[0])]
@@ -626,13 +627,14 @@ def _maneuvers(
                 (
                     "policy.maneuver_rescreen_conjunction",
                     i,
-                    f"{what}: SGP4 failed for the post-burn orbit before {_z(stop)} ({failed}),"
+                    f"{what}: SGP4 failed for the post-burn orbit before {iso_utc(stop)} "
+                    f"({failed}),"
                     f" so it cannot be re-screened; {fix}",
                 )
             )
         burned = (
             f"{what} (Δv R {dv[0]:g}, T {dv[1]:g}, N {dv[2]:g} m/s), re-screened from the"
-            f" mission's catalog to {_z(stop)},"
+            f" mission's catalog to {iso_utc(stop)},"
         )
         tcas = after.tca_datetimes()
         new = np.flatnonzero(check.new)
@@ -644,7 +646,7 @@ def _maneuvers(
                     "policy.maneuver_rescreen_conjunction",
                     i,
                     f"{burned} passes {_named(catalog, after, k)} at"
-                    f" {float(after.miss_km[k]):.3f} km at {_z(tcas[k])}{more}, under the"
+                    f" {float(after.miss_km[k]):.3f} km at {iso_utc(tcas[k])}{more}, under the"
                     f" {threshold_km:g}-km screening threshold where the unburned orbit does"
                     f" not; {fix}",
                 )
@@ -658,7 +660,7 @@ def _maneuvers(
                     "policy.maneuver_rescreen_conjunction",
                     i,
                     f"{burned} brings {_named(catalog, after, k)} from {was:.3f} km to"
-                    f" {float(after.miss_km[k]):.3f} km at {_z(tcas[k])}{more}, under the"
+                    f" {float(after.miss_km[k]):.3f} km at {iso_utc(tcas[k])}{more}, under the"
                     f" mission's {min_miss_km:g}-km minimum miss distance; {fix}",
                 )
             )

@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from datetime import datetime
 
     from sqlalchemy.orm import Session
 
@@ -198,16 +197,14 @@ def _ingest(
     return {"file": path, "event_id": ev.uid, "new": ev.uid in changed.new}
 
 
-def _iso(t: datetime) -> str:
-    return t.isoformat().replace("+00:00", "Z")
-
-
 def _row(store: Store, s: Session, ev: EventRow, names: dict[int, str]) -> dict[str, Any]:
+    from cosmo_agent.orbital.timescales import iso_utc  # `events --help` stays light
+
     return {
         "event_id": ev.uid,
         "primary": {"norad_id": ev.primary_id, "name": names.get(ev.primary_id)},
         "secondary": {"norad_id": ev.secondary_id, "name": names.get(ev.secondary_id)},
-        "tca_utc": _iso(ev.tca),
+        "tca_utc": iso_utc(ev.tca),
         "miss_km": round(ev.miss_km, 4),
         "pc": ev.pc,
         "level": ev.level,
@@ -215,9 +212,9 @@ def _row(store: Store, s: Session, ev: EventRow, names: dict[int, str]) -> dict[
         "status": ev.status if ev.closed_reason is None else f"closed ({ev.closed_reason})",
         "pc_history": [
             {
-                "at_utc": _iso(h.at),
+                "at_utc": iso_utc(h.at),
                 "source": h.source if h.cycle == 0 else f"{h.source} {h.cycle}",
-                "tca_utc": _iso(h.tca),
+                "tca_utc": iso_utc(h.tca),
                 "miss_km": round(h.miss_km, 4),
                 "pc": h.pc,
                 "level": h.level,

@@ -43,6 +43,7 @@ from typing import Any
 
 from cosmo_agent.agent.plan import CommandPlan, PlannedCommand
 from cosmo_agent.agent.validator import ValidationReport
+from cosmo_agent.orbital.timescales import iso_utc
 from cosmo_agent.tools.commands import CommandDictionary, ParameterDefinition, dictionary_for
 from cosmo_agent.tools.mission import Mission
 
@@ -145,9 +146,9 @@ def yamcs_stack(
             for p, v in definition.arguments(cmd.parameters)
             if v is not None
         ]
-        comment = f"{_z(cmd.time)} {_comment(cmd)} - {_one_line(cmd.rationale.text)}"
+        comment = f"{iso_utc(cmd.time)} {_comment(cmd)} - {_one_line(cmd.rationale.text)}"
         if k == 0:
-            comment = f"{header} | start the stack at {_z(cmd.time)} || {comment}"
+            comment = f"{header} | start the stack at {iso_utc(cmd.time)} || {comment}"
         step: dict[str, Any] = {
             "type": "command",
             "name": f"{space_system.rstrip('/')}/{cmd.command}",
@@ -202,18 +203,18 @@ def _header(
     if report is None:
         status = "NOT VALIDATED - validate before uplink"
     elif report.ok:
-        status = f"validated {_z(report.checked_at)}: {report.summary()}"
+        status = f"validated {iso_utc(report.checked_at)}: {report.summary()}"
     else:
         status = f"NOT VALID - review only: {report.summary()}"
     if plan.release is None:
         stage = "DRAFT - not released (cosmo-agent release checks and releases it)"
     else:
         r = plan.release
-        stage = f"RELEASED {_z(r.released_at)}, checked for {_z(r.checked_at)}"
+        stage = f"RELEASED {iso_utc(r.released_at)}, checked for {iso_utc(r.checked_at)}"
     return [
         f"Cosmo Agent command plan - mission {plan.mission}",
-        f"satellite {name} ({norad_id}); created {_z(plan.created_at)}",
-        f"horizon {_z(plan.horizon_start)} .. {_z(plan.horizon_end)}; times are UTC",
+        f"satellite {name} ({norad_id}); created {iso_utc(plan.created_at)}",
+        f"horizon {iso_utc(plan.horizon_start)} .. {iso_utc(plan.horizon_end)}; times are UTC",
         status,
         f"{stage}; content sha256 {plan.content_digest()}",
     ]
@@ -223,7 +224,7 @@ def _comment(cmd: PlannedCommand) -> str:
     parts = []
     if cmd.uplink is not None:
         u = cmd.uplink
-        parts.append(f"uplink {u.station_id}/{u.antenna_id} {_z(u.aos)}..{_z(u.los)}")
+        parts.append(f"uplink {u.station_id}/{u.antenna_id} {iso_utc(u.aos)}..{iso_utc(u.los)}")
     if cmd.approvals:
         parts.append("approved " + ", ".join(f"{a.role}={a.by}" for a in cmd.approvals))
     refs = [f"{r.tool}#{r.call_id}" for r in cmd.rationale.references]
@@ -260,9 +261,6 @@ def _fprime_arg(p: ParameterDefinition, value: Any, cmd: PlannedCommand) -> str:
     text = repr(number)
     return text if any(ch in text for ch in ".eE") else text + ".0"
 
-
-def _z(when: datetime) -> str:
-    return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _gap_ms(first: datetime, then: datetime) -> int:

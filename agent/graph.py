@@ -77,6 +77,7 @@ from cosmo_agent.agent.planners import (
 from cosmo_agent.agent.trace import TraceEntry, tool_records
 from cosmo_agent.agent.validator import ValidationReport, Violation, validate_plan
 from cosmo_agent.orbital.catalog import Catalog
+from cosmo_agent.orbital.timescales import iso_utc
 from cosmo_agent.tools.mission import Mission
 from cosmo_agent.tools.registry import ToolContext, ToolError, call_tool, tool_specs
 
@@ -495,7 +496,7 @@ def _approval_request(
         items.append(
             {
                 "index": i,
-                "time": cmd.time.isoformat().replace("+00:00", "Z"),
+                "time": iso_utc(cmd.time),
                 "satellite": cmd.satellite.name,
                 "norad_id": cmd.satellite.norad_id,
                 "command": cmd.command,

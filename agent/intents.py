@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime  # noqa: F401 (UTC: the doctests)
 from typing import Any, TypeAlias
 
+from cosmo_agent.orbital.timescales import iso_utc
 from cosmo_agent.tools.events import ALIAS_PATTERN, EVENT_ID_PATTERN
 from cosmo_agent.tools.quantities import (
     Quantity,
@@ -147,7 +148,7 @@ def _read_time(text: _Text, now: datetime | None) -> str | None:
     times = [m.when for m in moments if m.when is not None]
     if not times:
         return None
-    return times[0].replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return iso_utc(times[0].replace(microsecond=0))
 
 
 # -- commands -----------------------------------------------------------------------------------

@@ -60,6 +60,7 @@ from cosmo_agent.agent.planning import (
     PlannerTask,
 )
 from cosmo_agent.agent.rules import RulesPlanner
+from cosmo_agent.orbital.timescales import iso_utc
 from cosmo_agent.tools.mission import Mission
 
 if TYPE_CHECKING:
@@ -122,7 +123,7 @@ def system_prompt(mission: Mission, now: datetime | None = None) -> str:
 def plan_brief(mission: Mission) -> str:
     """The user turn of a ``plan`` run: horizon, structured objectives, free-text requests."""
     start = mission.horizon.epoch
-    when = start.isoformat().replace("+00:00", "Z") if not isinstance(start, str) else "now"
+    when = iso_utc(start) if not isinstance(start, str) else "now"
     lines = [
         f"Plan operations for mission {mission.name} from {when} for"
         f" {mission.horizon.duration_h:g} h.",

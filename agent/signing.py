@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from cosmo_agent.agent.plan import CommandPlan, PlanSignature
+from cosmo_agent.orbital.timescales import iso_utc
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -98,9 +99,6 @@ class SignatureProblem:
         }
 
 
-def _z(when: datetime) -> str:
-    return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
 
 def _raw(public_key: Ed25519PublicKey) -> bytes:
     from cryptography.hazmat.primitives import serialization
@@ -115,7 +113,7 @@ def key_id(public_key: Ed25519PublicKey) -> str:
 
 def signed_message(digest: str, signed_at: datetime) -> bytes:
     """The bytes an Ed25519 plan signature signs (see the module docstring)."""
-    return f"{_PREFIX}\n{digest}\n{_z(signed_at)}".encode()
+    return f"{_PREFIX}\n{digest}\n{iso_utc(signed_at)}".encode()
 
 
 def _read(path: str | os.PathLike[str], what: str) -> bytes:
@@ -245,7 +243,7 @@ def verify_plan(plan: CommandPlan, trusted: Ed25519PublicKey) -> list[SignatureP
         problems.append(
             SignatureProblem(
                 "signature.invalid",
-                f"the plan changed after it was signed at {_z(sig.signed_at)} (signed digest "
+                f"the plan changed after it was signed at {iso_utc(sig.signed_at)} (signed digest "
                 f"{sig.digest[:12]}, now {digest[:12]}); re-plan, approve and sign it again",
             )
         )

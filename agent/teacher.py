@@ -37,6 +37,7 @@ from cosmo_agent.agent.planners import PlannerTask, ScriptedPlanner, system_prom
 from cosmo_agent.agent.runner import Agent
 from cosmo_agent.agent.trace import tool_records
 from cosmo_agent.orbital.catalog import Catalog
+from cosmo_agent.orbital.timescales import iso_utc
 from cosmo_agent.tools.mission import Mission
 from cosmo_agent.tools.quantities import (
     QuantityError,
@@ -230,7 +231,7 @@ class RulesTeacher:
             ],
             "tools": openai_tools(mission),
             "system": system_prompt(mission, now),
-            "now": now.isoformat().replace("+00:00", "Z"),
+            "now": iso_utc(now),
             "commands": list(WORLD_COMMANDS),
             "event_ids": sorted(agent.store.events),
             "mission": mission.model_dump(mode="json", by_alias=True, exclude={"base_dir"}),

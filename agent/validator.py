@@ -75,6 +75,7 @@ from cosmo_agent.agent.plan import (
     ValidationReport,
     Violation,
 )
+from cosmo_agent.orbital.timescales import iso_utc
 from cosmo_agent.tools.commands import (
     CommandDefinition,
     CommandDictionary,
@@ -280,7 +281,8 @@ class _Run:
                         "approval.invalid",
                         i,
                         f"{cmd.command}: the {a.role} approval by {a.by} is dated "
-                        f"{_z(a.at)}, after {_z(self.now)}; record approvals when they are given",
+                        f"{iso_utc(a.at)}, after {iso_utc(self.now)}; record approvals when they "
+                        "are given",
                     )
                 elif not a.bound:
                     unbound.append(f"{a.role} by {a.by}")
@@ -348,24 +350,27 @@ class _Run:
                 self.add(
                     "time.margin",
                     i,
-                    f"{cmd.command} at {_z(cmd.time)} is less than "
-                    f"{self.policies.command_margin_min:g} min after {_z(self.now)}; move it to "
-                    f"{_z(earliest)} or later",
+                    f"{cmd.command} at {iso_utc(cmd.time)} is less than "
+                    f"{self.policies.command_margin_min:g} min after {iso_utc(self.now)}; move it "
+                    "to "
+                    f"{iso_utc(earliest)} or later",
                 )
             times = seen.setdefault(cmd.satellite.norad_id, [])
             if cmd.time in times:
                 self.add(
                     "time.simultaneous",
                     i,
-                    f"{cmd.command} for {cmd.satellite.name} at {_z(cmd.time)} has the same time "
+                    f"{cmd.command} for {cmd.satellite.name} at {iso_utc(cmd.time)} has the same "
+                    "time "
                     "as an earlier command; separate them by at least a second",
                 )
             elif times and cmd.time < max(times):
                 self.add(
                     "time.order",
                     i,
-                    f"{cmd.command} for {cmd.satellite.name} at {_z(cmd.time)} comes after a "
-                    f"command at {_z(max(times))} in the plan; order each satellite's commands "
+                    f"{cmd.command} for {cmd.satellite.name} at {iso_utc(cmd.time)} comes after a "
+                    f"command at {iso_utc(max(times))} in the plan; order each satellite's "
+                    "commands "
                     "by time",
                 )
             times.append(cmd.time)
@@ -373,8 +378,8 @@ class _Run:
                 self.add(
                     "time.outside_horizon",
                     i,
-                    f"{cmd.command} at {_z(cmd.time)} is outside the plan horizon "
-                    f"{_z(self.plan.horizon_start)}..{_z(self.plan.horizon_end)}; the "
+                    f"{cmd.command} at {iso_utc(cmd.time)} is outside the plan horizon "
+                    f"{iso_utc(self.plan.horizon_start)}..{iso_utc(self.plan.horizon_end)}; the "
                     "predictions behind the plan may not cover it",
                 )
         for i, cmd, _sat, d in self.known():
@@ -383,8 +388,8 @@ class _Run:
                 self.add(
                     "time.burn_epoch",
                     i,
-                    f"the burn at {_z(burn)} is before the command is uplinked at "
-                    f"{_z(cmd.time)}; set burn_epoch after the uplink",
+                    f"the burn at {iso_utc(burn)} is before the command is uplinked at "
+                    f"{iso_utc(cmd.time)}; set burn_epoch after the uplink",
                     "burn_epoch",
                 )
 
@@ -430,8 +435,8 @@ class _Run:
                 self.add(
                     "uplink.outside_window",
                     i,
-                    f"{cmd.command} at {_z(cmd.time)} is outside its contact "
-                    f"{_z(up.aos)}..{_z(up.los)}; move it inside the contact",
+                    f"{cmd.command} at {iso_utc(cmd.time)} is outside its contact "
+                    f"{iso_utc(up.aos)}..{iso_utc(up.los)}; move it inside the contact",
                 )
             match = [
                 c
@@ -447,7 +452,8 @@ class _Run:
                     "uplink.unscheduled",
                     i,
                     f"{cmd.command}: the contact {sat.name} - {up.station_id}/{up.antenna_id} "
-                    f"{_z(up.aos)}..{_z(up.los)} is not in the contact schedule; schedule it "
+                    f"{iso_utc(up.aos)}..{iso_utc(up.los)} is not in the contact schedule; "
+                    "schedule it "
                     "(schedule_contacts) or use a scheduled contact",
                 )
 
@@ -473,7 +479,7 @@ class _Run:
                         "antenna.blackout",
                         None,
                         f"scheduled contact {_contact(c)} overlaps the {st.id} blackout "
-                        f"{_z(w.start)}..{_z(w.end)} ({w.reason or 'no reason given'}); "
+                        f"{iso_utc(w.start)}..{iso_utc(w.end)} ({w.reason or 'no reason given'}); "
                         "choose another pass or station",
                     )
         for (station_id, antenna_id), contacts in by_antenna.items():
@@ -518,15 +524,16 @@ class _Run:
                 self.add(
                     "elements.stale",
                     i,
-                    f"{name}'s elements (epoch {_z(rec.epoch)}) are {age_days:.1f} days old at "
-                    f"{_z(at)}, over the {self.policies.stale_refuse_days:g}-day limit; get "
+                    f"{name}'s elements (epoch {iso_utc(rec.epoch)}) are {age_days:.1f} days old "
+                    "at "
+                    f"{iso_utc(at)}, over the {self.policies.stale_refuse_days:g}-day limit; get "
                     "fresh elements and re-plan",
                 )
             elif age_days > self.policies.stale_warn_days:
                 self.add(
                     "elements.aging",
                     i,
-                    f"{name}'s elements are {age_days:.1f} days old at {_z(at)} (warn after "
+                    f"{name}'s elements are {age_days:.1f} days old at {iso_utc(at)} (warn after "
                     f"{self.policies.stale_warn_days:g}); refresh them if you can",
                 )
 
@@ -628,7 +635,7 @@ class _Run:
         elif rec.kind != "post_maneuver" or rec.satellite_id != sat.norad_id:
             problem = f"refers to screening {rec.id!r}, which is not of {sat.name}'s maneuver"
         elif rec.performed_at > self.now:
-            problem = f"refers to screening {rec.id!r} dated after {_z(self.now)}"
+            problem = f"refers to screening {rec.id!r} dated after {iso_utc(self.now)}"
         else:
             dv = tuple(
                 cmd.parameters.get(k) for k in ("dv_radial_m_s", "dv_along_m_s", "dv_cross_m_s")
@@ -747,9 +754,6 @@ def _burn_epoch(cmd: PlannedCommand) -> datetime | None:
     return when.astimezone(UTC) if when.tzinfo is not None else None
 
 
-def _z(when: datetime) -> str:
-    return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
 
 def _contact(c: PlanContact) -> str:
-    return f"{c.satellite_id} {c.station_id}/{c.antenna_id} {_z(c.aos)}..{_z(c.los)}"
+    return f"{c.satellite_id} {c.station_id}/{c.antenna_id} {iso_utc(c.aos)}..{iso_utc(c.los)}"

@@ -69,7 +69,7 @@ from cosmo_agent.orbital.fitting import FitStatus, MeanElements, SatrecFit, fit_
 from cosmo_agent.orbital.fitting import satrec_epoch as _satrec_epoch
 from cosmo_agent.orbital.fitting import satrec_state as _state
 from cosmo_agent.orbital.fitting import utc_jd_fr as _jd_fr
-from cosmo_agent.orbital.timescales import DAY_S, require_utc
+from cosmo_agent.orbital.timescales import DAY_S, iso_utc, require_utc
 
 if TYPE_CHECKING:  # imported where used, so the planner works without the screener
     from cosmo_agent.orbital.screening import Conjunctions
@@ -794,9 +794,6 @@ _MAX_RESCREENS: Final = 8
 _SAME_EPOCH_S: Final = 1.0
 
 
-def _iso(t: datetime) -> str:
-    return t.isoformat().replace("+00:00", "Z")
-
 
 @dataclass(frozen=True, eq=False)
 class AvoidanceCandidate:
@@ -824,7 +821,7 @@ class AvoidanceCandidate:
             f"{s.direction} {s.dv_m_s * 1000.0:.1f} mm/s" if s.direction is not None else "no burn"
         )
         head = (
-            f"{self.step}: {burn} at {_iso(s.burn_epoch)}"
+            f"{self.step}: {burn} at {iso_utc(s.burn_epoch)}"
             f" ({self.lead_orbits:.2f} orbits before TCA)"
         )
         if math.isfinite(s.miss_km):
@@ -1022,11 +1019,11 @@ def plan_clear_avoidance(
     used = [burn_epoch]
     for lead in other_lead_orbits:
         epoch = tca - timedelta(seconds=round(lead * period_s))
-        where = f"lead {lead:g} orbits ({_iso(epoch)})"
+        where = f"lead {lead:g} orbits ({iso_utc(epoch)})"
         if any(abs((epoch - u).total_seconds()) < _SAME_EPOCH_S for u in used):
             continue
         if earliest is not None and epoch < earliest:
-            notes.append(f"{where} left out: before the earliest burn {_iso(earliest)}")
+            notes.append(f"{where} left out: before the earliest burn {iso_utc(earliest)}")
             continue
         used.append(epoch)
         for axis in axes:

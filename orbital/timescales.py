@@ -37,6 +37,7 @@ __all__ = [
     "NaiveDatetimeError",
     "earth_orientation_table",
     "ephemeris",
+    "iso_utc",
     "require_utc",
     "sgp4_epoch",
     "timescale",
@@ -66,6 +67,17 @@ pass datetime(..., tzinfo=timezone.utc) or an ISO string ending in 'Z'
             " or an ISO string ending in 'Z'"
         )
     return value.astimezone(UTC)
+
+
+def iso_utc(value: datetime, name: str = "time") -> str:
+    """``value`` in UTC as ISO 8601 with ``Z``: the one way plans, traces and messages write
+    an instant (naive datetimes are refused, as in :func:`require_utc`).
+
+    >>> from datetime import timezone
+    >>> iso_utc(datetime(2026, 6, 10, 21, 30, tzinfo=timezone(timedelta(hours=9))))
+    '2026-06-10T12:30:00Z'
+    """
+    return require_utc(value, name).isoformat().replace("+00:00", "Z")
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,7 @@ from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
 
 from cosmo_agent.agent.jsontypes import JsonValue
+from cosmo_agent.orbital.timescales import iso_utc
 from cosmo_agent.tools.events import (
     EVENT_MATCH_S,
     derive_event_id,
@@ -373,9 +374,6 @@ _RAISED: Final = "cosmo_raised_alerts"
 """``Session.info`` key of the alerts a transaction raised (for ``Store.on_alert``)."""
 
 
-def _iso(t: datetime) -> str:
-    return t.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
 
 class Store:
     """The state database. ``sinks`` names the sinks every new alert is delivered to;
@@ -456,7 +454,7 @@ class Store:
             "severity": severity,
             "kind": kind,
             "message": message,
-            "at_utc": _iso(now),
+            "at_utc": iso_utc(now),
             "mission": self.mission,
             "data": data or {},
         }
@@ -678,14 +676,14 @@ class Store:
             verb = "new conjunction" if change == "new" else f"escalated from {previous}"
             text = (
                 f"{ev.uid} {who}: {verb}, level {ev.level}, Pc {pc}, miss {ev.miss_km:.3f} km"
-                f" at {_iso(ev.tca)}"
+                f" at {iso_utc(ev.tca)}"
             )
         data = {
             "event_id": ev.uid,
             "change": change,
             "primary_id": ev.primary_id,
             "secondary_id": ev.secondary_id,
-            "tca_utc": _iso(ev.tca),
+            "tca_utc": iso_utc(ev.tca),
             "miss_km": round(ev.miss_km, 4),
             "pc": ev.pc,
             "level": ev.level,

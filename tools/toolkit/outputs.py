@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Literal, SupportsFloat
 
 import numpy as np
@@ -20,6 +19,7 @@ from numpy.typing import ArrayLike
 from pydantic import BaseModel, ConfigDict
 
 from cosmo_agent.orbital.catalog import Catalog
+from cosmo_agent.orbital.timescales import iso_utc as iso_utc  # the one time writer
 from cosmo_agent.tools.context import ToolContext
 
 __all__ = [
@@ -59,10 +59,6 @@ class ExcludedSatellite(ResultPart):
     reason: Literal["not_in_catalog", "stale_data", "sgp4_failed"]
     message: str
 
-
-def iso_utc(t: datetime) -> str:
-    """``t`` in ISO 8601 with ``Z`` for UTC, as messages and summaries write times."""
-    return t.isoformat().replace("+00:00", "Z")
 
 
 def vec3(x: ArrayLike, digits: int) -> tuple[float, float, float]:
