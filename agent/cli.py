@@ -259,6 +259,7 @@ def _assess(args: argparse.Namespace) -> JsonObject:
         collision_probability,
         max_collision_probability,
     )
+    from cosmo_agent.orbital.pc3d import Pc3DStatus
     from cosmo_agent.orbital.timescales import iso_utc
 
     if args.hbr_m is not None:
@@ -294,7 +295,6 @@ def _assess(args: argparse.Namespace) -> JsonObject:
     )  # fmt: skip
     if args.write_cdm:
         _write_assessed_cdm(cdm, assessed, bool(negative), args.write_cdm)
-    status_name = {code: name for name, code in vars(PcStatus).items() if name.isupper()}
     codes = {name: int(r.status) for name, r in results.items()}
     codes["alfano_max"] = int(worst.status)
     pc_max = _finite_or_none(float(worst.pc_max))
@@ -318,8 +318,9 @@ def _assess(args: argparse.Namespace) -> JsonObject:
         codes = dict.fromkeys(codes, PcStatus.NEGATIVE_VARIANCE)
         pcs = dict.fromkeys(pcs)
         reported, reason = None, PC_STATUS[PcStatus.NEGATIVE_VARIANCE]
-    pc_status = {name: status_name[code] for name, code in codes.items()}
-    pc_status["pc3d"] = "NEGATIVE_VARIANCE" if negative else _pc3d_status_name(assessed.pc3d.status)
+    pc_status = {name: PcStatus.name_of(code) for name, code in codes.items()}
+    pc3d_status = Pc3DStatus.name_of(int(assessed.pc3d.status))
+    pc_status["pc3d"] = "NEGATIVE_VARIANCE" if negative else pc3d_status
     by_code: dict[int, list[str]] = {}
     for name, code in codes.items():
         if code != PcStatus.OK:
@@ -402,12 +403,6 @@ def _write_assessed_cdm(
         cdm.with_assessment(assessed).write(path, "xml" if path.lower().endswith(".xml") else "kvn")
     except OSError as exc:
         raise UserError(f"--write-cdm {path}: cannot write ({exc.strerror or exc})") from None
-
-
-def _pc3d_status_name(code: int) -> str:
-    from cosmo_agent.orbital.pc3d import Pc3DStatus
-
-    return next(name for name, value in vars(Pc3DStatus).items() if value == code)
 
 
 class _ScreenedEvent(TypedDict):

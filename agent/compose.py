@@ -42,7 +42,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Final, Literal, TypedDict, cast
+from typing import Final, Literal, TypedDict
 
 from cosmo_agent.agent.briefing import json_time
 from cosmo_agent.agent.coverage import objective_gaps, safety_gaps
@@ -548,22 +548,17 @@ def _downlinks(
         )
 
 
-Severity = Literal["info", "warning", "critical"]
-TargetKind = Literal["satellite", "station", "fleet"]
-_SEVERITIES: Final = ("info", "warning", "critical")
-_KINDS: Final = ("satellite", "station")
-
-
 def _plan_alert(a: Alert) -> PlanAlert:
+    """A space-weather alert as the plan records it (its vocabulary is the tools' own)."""
     return PlanAlert(
-        rule_id=str(a.rule_id),
-        severity=a.severity if a.severity in _SEVERITIES else "warning",
-        action=str(a.action),
-        target_kind=cast(TargetKind, a.target_kind) if a.target_kind in _KINDS else "fleet",
-        target_id=str(a.target_id),
-        message=str(a.message),
-        scale=a.scale if a.scale in ("G", "S", "R") else None,
-        level=a.level if isinstance(a.level, int) and 0 <= a.level <= 5 else None,
+        rule_id=a.rule_id,
+        severity=a.severity,
+        action=a.action,
+        target_kind=a.target_kind,
+        target_id=a.target_id,
+        message=a.message,
+        scale=a.scale,
+        level=a.level,
     )
 
 

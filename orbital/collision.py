@@ -54,6 +54,7 @@ __all__ = [
     "PcMethod",
     "PcResult",
     "PcStatus",
+    "StatusCodes",
     "collision_probability",
     "covariance_inertial_to_rtn",
     "covariance_rtn_to_inertial",
@@ -110,7 +111,24 @@ integration can resolve.  An eigenvalue counts as negative when it is below
 """
 
 
-class PcStatus:
+class StatusCodes:
+    """Integer status constants named in capitals; :meth:`name_of` reads a code back.
+
+    >>> PcStatus.name_of(3)
+    'NO_RELATIVE_MOTION'
+    """
+
+    @classmethod
+    def name_of(cls, code: int) -> str:
+        """The constant's name for ``code`` (``KeyError`` for a code the class does not have)."""
+        for klass in cls.__mro__:
+            for name, value in vars(klass).items():
+                if name.isupper() and value == code:
+                    return name
+        raise KeyError(f"{cls.__name__} has no status code {code}")
+
+
+class PcStatus(StatusCodes):
     """Status codes of :class:`EncounterPlane` and :class:`PcResult` (``PC_STATUS``)."""
 
     OK: Final = 0

@@ -41,6 +41,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
+from cosmo_agent.orbital.collision import StatusCodes
 from cosmo_agent.orbital.twobody import (
     MU_EARTH_KM3_S2,
     cartesian_to_equinoctial,
@@ -66,7 +67,7 @@ __all__ = [
 FloatArray = NDArray[np.float64]
 
 
-class Pc3DStatus:
+class Pc3DStatus(StatusCodes):
     """Status codes of :class:`Pc3DResult` (``PC3D_STATUS``)."""
 
     OK: Final = 0

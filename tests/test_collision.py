@@ -552,6 +552,7 @@ def test_public_names_are_pinned() -> None:
         "PcMethod",
         "PcResult",
         "PcStatus",
+        "StatusCodes",
         "collision_probability",
         "covariance_inertial_to_rtn",
         "covariance_rtn_to_inertial",
@@ -566,3 +567,15 @@ def test_docstring_examples_run() -> None:
 
     result = doctest.testmod(collision, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_status_codes_read_back_by_name() -> None:
+    """Every capital constant of both status classes reads back as its own name."""
+    from cosmo_agent.orbital.pc3d import Pc3DStatus
+
+    for klass in (collision.PcStatus, Pc3DStatus):
+        for name, code in vars(klass).items():
+            if name.isupper():
+                assert klass.name_of(code) == name
+    with pytest.raises(KeyError, match="no status code 99"):
+        collision.PcStatus.name_of(99)

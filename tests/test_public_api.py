@@ -242,3 +242,20 @@ def test_every_module_declares_what_it_exports(name: str) -> None:
     assert isinstance(exported, list), f"{name} has no __all__"
     missing = [n for n in exported if not hasattr(module, n)]
     assert missing == [], f"{name}.__all__ lists names it does not define"
+
+
+def test_the_plan_records_alerts_in_the_tools_vocabulary() -> None:
+    """``PlanAlert`` (agent.plan stays import-light, so it spells its literals) accepts every
+    severity, target kind and scale a space-weather ``Alert`` can carry, and no other."""
+    from typing import get_args
+
+    from cosmo_agent.agent.plan import PlanAlert
+    from cosmo_agent.tools.spaceweather.alerts import Alert, Severity
+
+    fields = PlanAlert.model_fields
+    assert get_args(fields["severity"].annotation) == get_args(Severity)
+    alert_kinds = set(get_args(Alert.model_fields["target_kind"].annotation))
+    assert alert_kinds <= set(get_args(fields["target_kind"].annotation))
+    alert_scales = set(get_args(Alert.model_fields["scale"].annotation))
+    plan_scales = {a for arg in get_args(fields["scale"].annotation) for a in get_args(arg)}
+    assert alert_scales == plan_scales
