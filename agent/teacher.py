@@ -28,12 +28,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from importlib.resources import files
-from typing import Any, Final
+from typing import Final, NotRequired, TypedDict
 
 from langchain_core.messages import AIMessage, BaseMessage
 
 from cosmo_agent.agent.intents import detect_language
+from cosmo_agent.agent.jsontypes import JsonObject, JsonValue
 from cosmo_agent.agent.planners import PlannerTask, ScriptedPlanner, system_prompt
+from cosmo_agent.agent.rules import RulesPlanner
 from cosmo_agent.agent.runner import Agent
 from cosmo_agent.agent.trace import tool_records
 from cosmo_agent.orbital.catalog import Catalog
@@ -54,7 +56,14 @@ from cosmo_agent.tools.registry import (
     resolve_arguments,
 )
 
-__all__ = ["WORLD_COMMANDS", "GuidedPlanner", "RulesTeacher"]
+__all__ = [
+    "WORLD_COMMANDS",
+    "CorpusCall",
+    "EvalRecordSeed",
+    "GuidedPlanner",
+    "Predict",
+    "RulesTeacher",
+]
 
 WORLD_COMMANDS: Final = (
     "NOOP",
@@ -65,6 +74,27 @@ WORLD_COMMANDS: Final = (
     "OBC_RESET",
 )
 """Commands the requests may name: every bundled class has them, none needs a parameter."""
+
+
+class CorpusCall(TypedDict):
+    """One tool call as the corpus writes it (``model.call_validation.Call``); a missing
+    ``arguments`` reads as ``{}``."""
+
+    name: str
+    arguments: NotRequired[JsonObject]
+
+
+class EvalRecordSeed(TypedDict):
+    """What the teacher reads of an evaluation record (``model.evaluate.EvalRecord``): the
+    world it was written in and its conversation."""
+
+    world_seed: int
+    messages: list[JsonObject]
+
+
+Predict = Callable[[Sequence[Mapping[str, JsonValue]], Sequence[JsonObject]], list[JsonValue]]
+"""``(messages up to the last user turn, OpenAI tools) -> tool calls``: an evaluation
+predictor (``model.evaluate.Predictor``)."""
 
 _Station = tuple[str, str, list[str], list[str], float, float, float]
 _STATIONS: Final[tuple[_Station, ...]] = (
@@ -216,11 +246,13 @@ class RulesTeacher:
             old.close()
         return agent
 
-    def world(self, seed: int) -> dict[str, Any]:
+    def world(self, seed: int) -> JsonObject:
         """The randomized world ``seed`` (see ``model.corpus.Teacher.world``)."""
         mission = self.mission(seed)
         agent = self._agent(mission)
         now = mission.horizon.start()
+        tools: list[JsonValue] = list(openai_tools(mission))
+        event_ids: list[JsonValue] = [*sorted(agent.store.events)]
         return {
             "satellites": [
                 {"id": str(s.norad_id), "name": s.name, "aliases": list(s.aliases)}
@@ -229,17 +261,17 @@ class RulesTeacher:
             "stations": [
                 {"id": s.id, "name": s.name, "aliases": list(s.aliases)} for s in mission.stations
             ],
-            "tools": openai_tools(mission),
+            "tools": tools,
             "system": system_prompt(mission, now),
             "now": iso_utc(now),
             "commands": list(WORLD_COMMANDS),
-            "event_ids": sorted(agent.store.events),
+            "event_ids": event_ids,
             "mission": mission.model_dump(mode="json", by_alias=True, exclude={"base_dir"}),
         }
 
     def quote(
-        self, world: dict[str, Any], request: str, calls: Sequence[Mapping[str, Any]]
-    ) -> list[dict[str, Any]]:
+        self, world: Mapping[str, JsonValue], request: str, calls: Sequence[CorpusCall]
+    ) -> list[CorpusCall]:
         """``calls`` (``[{"name", "arguments"}]``) with each value the request spells out
         written as the request spells it: ``"duration_h": "2 days"`` for 48 when the request
         says "2 days", ``"start": "2시간 후"`` for the time two hours after the clock. The
@@ -260,7 +292,7 @@ class RulesTeacher:
             {**c, "arguments": _quoted(dict(c.get("arguments") or {}), request, now)} for c in calls
         ]
 
-    def resolve(self, record: Mapping[str, Any], call: Mapping[str, Any]) -> dict[str, Any]:
+    def resolve(self, record: EvalRecordSeed, call: CorpusCall) -> JsonObject:
         """``call`` as the tools would execute it in the world of ``record`` (its
         ``world_seed``): the evaluation's resolver (``model.evaluate.Resolver``). Raises
         :class:`~cosmo_agent.tools.registry.ToolError` where the tool would refuse the call.
@@ -277,9 +309,7 @@ class RulesTeacher:
             self._contexts[seed] = ctx
         return ctx
 
-    def rules_predictor(
-        self, records: Sequence[Mapping[str, Any]]
-    ) -> Callable[[list[dict[str, Any]], list[dict[str, Any]]], list[dict[str, Any]]]:
+    def rules_predictor(self, records: Sequence[EvalRecordSeed]) -> Predict:
         """The rules planner's first tool calls on ``records`` as an evaluation predictor
         (``model.evaluate.Predictor``), so the report can put it beside Cosmo's.
 
@@ -288,23 +318,25 @@ class RulesTeacher:
         """
         worlds = {_record_key(r["messages"]): int(r["world_seed"]) for r in records}
 
-        def predict(messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> list[Any]:
+        def predict(
+            messages: Sequence[Mapping[str, JsonValue]], tools: Sequence[JsonObject]
+        ) -> list[JsonValue]:
             seed = worlds[_record_key(messages)]
             request = next(m["content"] for m in reversed(messages) if m["role"] == "user")
             turns = self.answer(self.world(seed), str(request))
-            first = next((t for t in turns if t.get("tool_calls")), None)
-            return [] if first is None else list(first["tool_calls"])
+            calls = next((t["tool_calls"] for t in turns if t.get("tool_calls")), None)
+            return list(calls) if isinstance(calls, list) else []
 
         return predict
 
-    def answer(self, world: dict[str, Any], request: str) -> list[dict[str, Any]]:
+    def answer(self, world: Mapping[str, JsonValue], request: str) -> list[JsonObject]:
         """The assistant and tool turns that answer ``request`` in ``world``."""
         mission = Mission.model_validate(world["mission"])
         return self._agent(mission).ask(request).messages
 
     def answer_calls(
-        self, world: dict[str, Any], request: str, calls: Sequence[Mapping[str, Any]]
-    ) -> list[dict[str, Any]]:
+        self, world: Mapping[str, JsonValue], request: str, calls: Sequence[CorpusCall]
+    ) -> list[JsonObject]:
         """The turns that answer ``request`` with the given first tool calls.
 
         ``calls`` (``[{"name", "arguments"}]``, ``[]`` for a direct answer) run through the
@@ -315,6 +347,8 @@ class RulesTeacher:
         mission = Mission.model_validate(world["mission"])
         agent = self._agent(mission)
         rules = agent.planner
+        if not isinstance(rules, RulesPlanner):  # the teacher's agents plan with the rules
+            raise TypeError(f"the teacher's agent plans with {rules.name!r}, not the rules")
         agent.planner = GuidedPlanner(tuple(calls), rules)
         try:
             return agent.ask(request).messages
@@ -335,7 +369,7 @@ _QUOTED: Final[Mapping[str, QuantityKind]] = {
 _TIMES: Final = ("start", "burn_epoch", "time")
 
 
-def _quoted(arguments: dict[str, Any], request: str, now: datetime) -> dict[str, Any]:
+def _quoted(arguments: JsonObject, request: str, now: datetime) -> JsonObject:
     out = dict(arguments)
     for key, value in arguments.items():
         kind = _QUOTED.get(key)
@@ -346,13 +380,17 @@ def _quoted(arguments: dict[str, Any], request: str, now: datetime) -> dict[str,
         elif key in _TIMES and isinstance(value, str):
             out[key] = _time_span(value, request, now) or value
         elif key == "commands" and isinstance(value, list):
-            out[key] = [
-                {**c, "time": _time_span(c["time"], request, now) or c["time"]}
-                if isinstance(c, dict) and isinstance(c.get("time"), str)
-                else c
-                for c in value
-            ]
+            out[key] = [_quoted_command(c, request, now) for c in value]
     return out
+
+
+def _quoted_command(command: JsonValue, request: str, now: datetime) -> JsonValue:
+    """A ``propose_commands`` item with its ``time`` as the request spells it."""
+    if isinstance(command, dict):
+        time = command.get("time")
+        if isinstance(time, str):
+            return {**command, "time": _time_span(time, request, now) or time}
+    return command
 
 
 def _span_of(kind: QuantityKind, value: float, request: str) -> str | None:
@@ -385,7 +423,7 @@ def _time_span(iso: str, request: str, now: datetime) -> str | None:
     return None
 
 
-def _record_key(messages: Sequence[Mapping[str, Any]]) -> tuple[str, str]:
+def _record_key(messages: Sequence[Mapping[str, JsonValue]]) -> tuple[str, str]:
     system = next((str(m["content"]) for m in messages if m["role"] == "system"), "")
     user = next((str(m["content"]) for m in reversed(messages) if m["role"] == "user"), "")
     return system, user
@@ -395,12 +433,11 @@ def _record_key(messages: Sequence[Mapping[str, Any]]) -> tuple[str, str]:
 class GuidedPlanner:
     """First turn: ``calls``; then the ``briefer``'s answer from the tool results (no more calls).
 
-    ``briefer`` is a :class:`~cosmo_agent.agent.rules.RulesPlanner` (its ``answer`` writes the
-    briefing in the request's language).
+    ``briefer``'s ``answer`` writes the briefing in the request's language.
     """
 
-    calls: tuple[Mapping[str, Any], ...]
-    briefer: Any
+    calls: tuple[CorpusCall, ...]
+    briefer: RulesPlanner
     name: str = "guided"
 
     def next_turn(self, task: PlannerTask, messages: Sequence[BaseMessage]) -> AIMessage:
