@@ -16,11 +16,12 @@
    its error is well under 10 m and 1 ms (tests compare with 1 s brute force and
    ``orbital.maneuver.closest_approach``).
 
-:func:`catalog_pcs` is the one "Pc at TCA from the catalog" pipeline: Foster 2-D from SGP4
-TEME states and the assumed TLE covariance of both objects (``orbital.covariance``), many
-pairs at once.  :func:`catalog_encounter` is the same model for one pair in full: states from
-``orbital.propagation`` (so an OEM attached to the catalog is used), the 6x6 assumed
-covariances in TEME and the encounter plane, for the 2-D/3-D assessment, Chan and max Pc.
+:func:`catalog_encounters` is the one "encounter at TCA from the catalog" model: the
+catalog's own states at each TCA (SGP4, or an OEM attached to the catalog) and the assumed TLE
+covariance of both objects (``orbital.covariance``), 6x6 in TEME, with the encounter plane,
+many pairs at once. :func:`catalog_pcs` (the daemon's Foster Pc) and
+:func:`catalog_encounter` (one pair in full, for the tools' 2-D/3-D assessment, Chan and max
+Pc) both read it.
 
 >>> from datetime import UTC, datetime
 >>> from importlib.resources import files
@@ -52,19 +53,20 @@ from cosmo_agent.orbital.collision import (
 )
 from cosmo_agent.orbital.covariance import (
     AssumedCovariance,
-    catalog_default_covariance,
     default_covariance_rtn_km2,
 )
-from cosmo_agent.orbital.propagation import Ephemeris, propagate
-from cosmo_agent.orbital.timescales import DAY_S, utc_times
+from cosmo_agent.orbital.propagation import SGP4_ERRORS
+from cosmo_agent.orbital.timescales import DAY_S
 
 __all__ = [
     "LINEAR_MARGIN_KM",
     "SHELL_MARGIN_KM",
     "CatalogEncounter",
+    "CatalogEncounters",
     "CloseApproach",
     "Pair",
     "catalog_encounter",
+    "catalog_encounters",
     "catalog_pcs",
     "screen_grid",
 ]
@@ -236,63 +238,116 @@ def _hermite_minimum(
     return s, p, dp
 
 
-def catalog_pcs(
-    catalog: Catalog, pairs: Sequence[Pair], hbr_m: Sequence[float]
-) -> list[float | None]:
-    """Foster 2-D Pc of each pair at its TCA from the catalog's element sets.
+@dataclass(frozen=True)
+class CatalogEncounters:
+    """Pairs of catalog objects at their TCAs (``n`` pairs; axis 0 is primary, secondary).
 
-    States are SGP4 TEME at the TCA; covariances are the assumed TLE defaults of both objects
-    (:func:`~cosmo_agent.orbital.covariance.default_covariance_rtn_km2` for each element set's
-    perigee, apogee and age at the TCA); ``hbr_m`` is each pair's combined hard-body radius
-    (m).  None where the Pc cannot be computed (an SGP4 error at the TCA).
+    TEME states ``r_km``/``v_km_s`` (2, n, 3), the SGP4 error code of each state
+    ``sgp4_error`` (2, n; 0 = ok, NaN states otherwise), the assumed TLE covariances
+    ``assumed`` (2, n) and in TEME ``covariance_teme`` (2, n, 6, 6), and the ``plane`` of each
+    encounter (its fields have leading axis n).
     """
-    rows = pairs
-    if not rows:
-        return []
+
+    ids: NDArray[np.int64]
+    r_km: FloatArray
+    v_km_s: FloatArray
+    sgp4_error: NDArray[np.uint8]
+    assumed: AssumedCovariance
+    covariance_teme: FloatArray
+    plane: EncounterPlane
+
+    def messages(self) -> dict[int, str]:
+        """First SGP4 error message of each object that failed, by catalog number."""
+        out: dict[int, str] = {}
+        for side, pair in zip(self.sgp4_error, self.ids.T, strict=True):
+            for code, norad_id in zip(side, pair, strict=True):
+                if code and int(norad_id) not in out:
+                    out[int(norad_id)] = SGP4_ERRORS.get(int(code), f"SGP4 error {int(code)}")
+        return out
+
+
+def catalog_encounters(catalog: Catalog, pairs: Sequence[Pair]) -> CatalogEncounters:
+    """The one "encounter at TCA from the catalog" model, for many pairs at once.
+
+    States are the catalog's own at each TCA (SGP4, or the OEM a row carries); covariances
+    are the assumed TLE defaults (:func:`~cosmo_agent.orbital.covariance.default_covariance_rtn_km2`
+    for each element set's perigee, apogee and age at the TCA), 6x6 in TEME. The daemon's Pc
+    (:func:`catalog_pcs`) and the ``assess_conjunction`` tool (:func:`catalog_encounter`) both
+    read it, so they report the same Pc for the same event.
+
+    >>> from importlib.resources import files
+    >>> catalog = Catalog.from_file(files("cosmo_agent.tools") / "data" / "sample-leo.3le")
+    >>> t = datetime(2026, 6, 10, 12, tzinfo=UTC)
+    >>> enc = catalog_encounters(catalog, [CloseApproach(25544, 39227, t, 0.0, 0.0)])
+    >>> enc.r_km.shape, enc.covariance_teme.shape, enc.messages()
+    ((2, 1, 3), (2, 1, 6, 6), {})
+    """
+    n = len(pairs)
     ids = catalog.ids
     order = np.argsort(ids, kind="stable")
 
     def row_of(norad_id: int) -> int:
         return int(order[np.searchsorted(ids, norad_id, sorter=order)])
 
-    r = np.full((2, len(rows), 3), np.nan)
-    v = np.full((2, len(rows), 3), np.nan)
-    perigee = np.zeros((2, len(rows)))
-    apogee = np.zeros((2, len(rows)))
-    age = np.zeros((2, len(rows)))
-    for j, a in enumerate(rows):
+    pair_ids = np.array([(a.primary_id, a.secondary_id) for a in pairs], np.int64).reshape(n, 2)
+    r = np.full((2, n, 3), np.nan)
+    v = np.full((2, n, 3), np.nan)
+    err = np.zeros((2, n), np.uint8)
+    perigee = np.zeros((2, n))
+    apogee = np.zeros((2, n))
+    age = np.zeros((2, n))
+    for j, a in enumerate(pairs):
         t = a.tca.astimezone(UTC)
         jd, fr = jday(t.year, t.month, t.day, t.hour, t.minute, t.second + t.microsecond * 1e-6)
-        for side, norad_id in enumerate((a.primary_id, a.secondary_id)):
-            i = row_of(norad_id)
-            sat: Any = catalog.satrecs[i]
-            err, rr, vv = sat.sgp4(jd, fr)
-            if err == 0:
+        for side, norad_id in enumerate(pair_ids[j]):
+            i = row_of(int(norad_id))
+            sat: Any = catalog.satrecs[i]  # an sgp4 Satrec or an OemSatrec: both have .sgp4
+            code, rr, vv = sat.sgp4(jd, fr)
+            err[side, j] = code
+            if code == 0:
                 r[side, j], v[side, j] = rr, vv
             perigee[side, j] = catalog.perigee_km[i]
             apogee[side, j] = catalog.apogee_km[i]
             age[side, j] = jd + fr - catalog.epoch_jd[i]
     cov = default_covariance_rtn_km2(perigee, apogee, age)
     with np.errstate(invalid="ignore", divide="ignore"):
-        c = covariance_rtn_to_inertial(cov.position_rtn_km2, r, v)
+        c = covariance_rtn_to_inertial(cov.state_rtn, r, v)  # 6x6, TEME
         plane = encounter_plane(r[0], v[0], c[0], r[1], v[1], c[1])
+    return CatalogEncounters(pair_ids, r, v, err, cov, c, plane)
+
+
+def catalog_pcs(
+    catalog: Catalog, pairs: Sequence[Pair], hbr_m: Sequence[float]
+) -> list[float | None]:
+    """Foster 2-D Pc of each pair at its TCA (:func:`catalog_encounters`); ``hbr_m`` is each
+    pair's combined hard-body radius (m). None where the Pc cannot be computed (an SGP4 error
+    at the TCA)."""
+    if not pairs:
+        return []
+    plane = catalog_encounters(catalog, pairs).plane
+    with np.errstate(invalid="ignore", divide="ignore"):
         result = collision_probability(plane, np.asarray(hbr_m) / 1000.0, "foster")
     return [float(pc) if math.isfinite(pc) else None for pc in np.asarray(result.pc).tolist()]
 
 
 @dataclass(frozen=True)
 class CatalogEncounter:
-    """Two catalog objects at a TCA: TEME states ``r_km``/``v_km_s`` (2, 3), assumed TLE
-    covariances in TEME ``covariance_teme`` (2, 6, 6) with the model behind them
-    (``assumed``: source, regime, element age, RTN sigmas), their encounter ``plane``, and the
-    propagation result (``ephemeris.error``/``messages()`` say where SGP4 failed)."""
+    """One pair of :class:`CatalogEncounters`: TEME states ``r_km``/``v_km_s`` (2, 3), SGP4
+    error codes ``sgp4_error`` (2,), assumed TLE covariances in TEME ``covariance_teme``
+    (2, 6, 6) with the model behind them (``assumed``: source, regime, element age, RTN
+    sigmas, shape (2,)), their encounter ``plane``, and ``messages()`` for SGP4 failures."""
 
-    ephemeris: Ephemeris
     r_km: FloatArray
     v_km_s: FloatArray
+    sgp4_error: NDArray[np.uint8]
     covariance_teme: FloatArray
     assumed: AssumedCovariance
     plane: EncounterPlane
+    _all: CatalogEncounters
+
+    def messages(self) -> dict[int, str]:
+        """First SGP4 error message of each object that failed, by catalog number."""
+        return self._all.messages()
 
 
 def catalog_encounter(pair: Catalog, tca: datetime) -> CatalogEncounter:
@@ -302,12 +357,17 @@ def catalog_encounter(pair: Catalog, tca: datetime) -> CatalogEncounter:
     >>> catalog = Catalog.from_file(files("cosmo_agent.tools") / "data" / "sample-leo.3le")
     >>> pair = catalog.select([25544, 39227])
     >>> enc = catalog_encounter(pair, datetime(2026, 6, 10, 12, tzinfo=UTC))
-    >>> enc.r_km.shape, enc.covariance_teme.shape, int(enc.ephemeris.error.max())
+    >>> enc.r_km.shape, enc.covariance_teme.shape, int(enc.sgp4_error.max())
     ((2, 3), (2, 6, 6), 0)
     """
-    eph = propagate(pair, utc_times(tca, tca, 1.0), workers=1)
-    r, v = eph.position_teme_km[:, 0], eph.velocity_teme_km_s[:, 0]
-    cov = catalog_default_covariance(pair, tca)
-    cov_teme = covariance_rtn_to_inertial(cov.state_rtn, r, v)  # 6x6, TEME
-    plane = encounter_plane(r[0], v[0], cov_teme[0], r[1], v[1], cov_teme[1])
-    return CatalogEncounter(eph, r, v, cov_teme, cov, plane)
+    primary, secondary = (int(i) for i in pair.ids[:2])
+    every = catalog_encounters(pair, [CloseApproach(primary, secondary, tca, math.nan, math.nan)])
+    a = every.assumed
+    assumed = AssumedCovariance(
+        a.sigma_position_rtn_km[:, 0], a.sigma_velocity_rtn_km_s[:, 0], a.regime[:, 0],
+        a.age_days[:, 0], a.source,
+    )  # fmt: skip
+    r, v, c = every.r_km[:, 0], every.v_km_s[:, 0], every.covariance_teme[:, 0]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        plane = encounter_plane(r[0], v[0], c[0], r[1], v[1], c[1])
+    return CatalogEncounter(r, v, every.sgp4_error[:, 0], c, assumed, plane, every)

@@ -21,9 +21,31 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, Protocol, TypeAlias
+from typing import Protocol, TypeAlias, TypeVar, cast
 
 from cosmo_agent.agent.daemon.screening import Shard, ShardResult, screen_shard
+
+
+class _DaskFuture(Protocol):
+    """What the runner uses of a ``distributed.Future`` (which has no type annotations)."""
+
+    status: str
+
+    def exception(self) -> BaseException | None: ...
+    def result(self) -> ShardResult: ...
+    def cancel(self) -> object: ...
+    def done(self) -> bool: ...
+
+
+class _DaskClient(Protocol):
+    """What the runner uses of a ``distributed.Client``."""
+
+    status: str
+
+    def map(
+        self, fn: Callable[[Shard], ShardResult], shards: list[Shard], *, pure: bool
+    ) -> list[_DaskFuture]: ...
+    def close(self) -> object: ...
 
 __all__ = ["DaskRunner", "InlineRunner", "ProcessRunner", "ShardRunner", "plan_shards"]
 
@@ -68,8 +90,11 @@ class InlineRunner:
         pass
 
 
-def _drain(futures: list[Any], stop: threading.Event, cancel: Callable[[Any], None],
-           done_of: Callable[[Any], bool], result_of: Callable[[Any], ShardOutcome],
+_F = TypeVar("_F")
+
+
+def _drain(futures: list[_F], stop: threading.Event, cancel: Callable[[_F], object],
+           done_of: Callable[[_F], bool], result_of: Callable[[_F], ShardOutcome],
            ) -> Iterator[ShardOutcome]:  # fmt: skip
     pending = list(futures)
     while pending:
@@ -134,12 +159,12 @@ class DaskRunner:
 
     name = "dask"
 
-    def __init__(self, address: str | None = None, *, client: Any = None) -> None:
+    def __init__(self, address: str | None = None, *, client: _DaskClient | None = None) -> None:
         self.address = address
         self.client = client
         self._owned = client is None
 
-    def _client(self) -> Any:
+    def _client(self) -> _DaskClient:
         if self.client is not None and self.client.status in ("closed", "closing"):
             self.client = None
         if self.client is None:
@@ -150,15 +175,16 @@ class DaskRunner:
                     "dask_scheduler is set but dask.distributed is not installed: "
                     "pip install 'cosmo-agent[dask]'"
                 ) from None
-            self.client = Client(self.address, set_as_default=False, timeout="30s")  # type: ignore[no-untyped-call]
+            client = Client(self.address, set_as_default=False, timeout="30s")  # type: ignore[no-untyped-call]
+            self.client = cast(_DaskClient, client)  # distributed has no annotations to check
         return self.client
 
     def run(self, shards: Sequence[Shard], stop: threading.Event) -> Iterator[ShardOutcome]:
         futures = self._client().map(screen_shard, list(shards), pure=False)
 
-        def result(f: Any) -> ShardOutcome:
-            out: ShardOutcome = f.exception() if f.status == "error" else f.result()
-            return out
+        def result(f: _DaskFuture) -> ShardOutcome:
+            exc = f.exception() if f.status == "error" else None
+            return exc if exc is not None else f.result()
 
         yield from _drain(futures, stop, lambda f: f.cancel(), lambda f: f.done(), result)
 

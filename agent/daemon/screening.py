@@ -30,12 +30,11 @@ True
 
 from __future__ import annotations
 
-import importlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 
@@ -43,6 +42,7 @@ from cosmo_agent.orbital.catalog import Catalog
 from cosmo_agent.orbital.conjunction import catalog_pcs as collision_probabilities
 from cosmo_agent.orbital.conjunction import screen_grid
 from cosmo_agent.orbital.constants import DEFAULT_SECONDARY_HBR_M
+from cosmo_agent.orbital.screening import Conjunctions, screen
 
 __all__ = [
     "DEFAULT_SECONDARY_HBR_M",
@@ -209,21 +209,15 @@ def _run_screener(
     if not primaries:
         return [], "none"
     if shard.screener in ("auto", "orbital"):
-        try:
-            module = importlib.import_module("cosmo_agent.orbital.screening")
-        except ModuleNotFoundError:
-            if shard.screener == "orbital":
-                raise
-        else:
-            found = module.screen(
-                catalog,
-                shard.start,
-                shard.stop,
-                shard.threshold_km,
-                primaries=catalog.select(primaries),
-                workers=1,  # the shards are the parallelism
-            )
-            return _fleet_rows(_approaches_from(found), set(primaries)), "orbital"
+        found = screen(
+            catalog,
+            shard.start,
+            shard.stop,
+            shard.threshold_km,
+            primaries=catalog.select(primaries),
+            workers=1,  # the shards are the parallelism
+        )
+        return _fleet_rows(_approaches_from(found), set(primaries)), "orbital"
     rows = screen_builtin(
         catalog, shard.start, shard.stop, shard.threshold_km, primaries, step_s=shard.step_s
     )
@@ -264,7 +258,7 @@ def _fleet_rows(rows: list[Approach], primaries: set[int]) -> list[Approach]:
     return out
 
 
-def _approaches_from(found: Any) -> list[Approach]:
+def _approaches_from(found: Conjunctions) -> list[Approach]:
     """Rows of ``orbital.screening.Conjunctions`` (parallel arrays, TCAs as datetimes)."""
     columns = (
         found.primary_id,

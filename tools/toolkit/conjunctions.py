@@ -385,7 +385,7 @@ def assess_conjunction(ctx: ToolContext, args: AssessConjunctionArgs) -> Conjunc
             fix="Give an OEM covering the TCA, or remove the fleet entry's ephemeris.",
         )
     enc = catalog_encounter(pair, tca)
-    eph, r, v, plane, cov = enc.ephemeris, enc.r_km, enc.v_km_s, enc.plane, enc.assumed
+    r, v, plane, cov = enc.r_km, enc.v_km_s, enc.plane, enc.assumed
     cov_inertial = enc.covariance_teme
     if args.hard_body_radius_m is not None:
         hbr_m, basis = args.hard_body_radius_m, "given in the call"
@@ -408,8 +408,8 @@ def assess_conjunction(ctx: ToolContext, args: AssessConjunctionArgs) -> Conjunc
         "covariances are the assumed TLE default (no CDM): treat Pc as indicative and"
         " compare with max Pc"
     ]
-    if eph.error.any():
-        notes.append(f"SGP4 failed at TCA: {eph.messages()}")
+    if enc.sgp4_error.any():
+        notes.append(f"SGP4 failed at TCA: {enc.messages()}")
     if assessed.method != "foster_2d" or assessed.violations.any:
         notes.append(assessed.reason)
     if bool(worst.diluted):
