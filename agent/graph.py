@@ -38,12 +38,19 @@ from __future__ import annotations
 
 import operator
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Annotated, Any, Final, Literal, TypedDict, cast
+from typing import Annotated, Final, Literal, Required, TypedDict, cast
 
-from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.messages import (
+    AIMessage,
+    AnyMessage,
+    HumanMessage,
+    SystemMessage,
+    ToolCall,
+    ToolMessage,
+)
 from langchain_core.tools import StructuredTool
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
@@ -86,6 +93,7 @@ __all__ = [
     "AgentState",
     "ApprovalDecision",
     "ApprovalMode",
+    "ApprovalRecord",
     "GivenApproval",
     "RunContext",
     "RunStatus",
@@ -111,6 +119,20 @@ RAW_ARGUMENTS: Final = "__raw_arguments__"
 """Key under which the graph passes a model's unparseable argument text to the tool."""
 
 
+class ApprovalRecord(TypedDict, total=False):
+    """What the ``approve`` step decided: the approval ``mode``, the indexes of the hazardous
+    ``commands``, the ``status`` (always set once the step is done), who approved them (``by``:
+    one person, or the sorted names of several), why they were rejected (``reason``) and the
+    operator's ``comment``."""
+
+    mode: Required[ApprovalMode]
+    commands: Required[list[int]]
+    status: Literal["not_needed", "approved", "rejected"]
+    by: str | list[str]
+    reason: str
+    comment: str
+
+
 class AgentState(TypedDict, total=False):
     """The checkpointed state of one run (JSON data and LangChain messages only)."""
 
@@ -123,7 +145,7 @@ class AgentState(TypedDict, total=False):
     report: dict[str, object] | None
     repairs: Annotated[list[RepairRound], operator.add]
     repair_round: int
-    approval: dict[str, object] | None
+    approval: ApprovalRecord | None
     status: RunStatus
     reasons: list[str]
     briefing: str
@@ -180,19 +202,20 @@ class _RegistryTool(StructuredTool):
     (so errors are the registry's templated data, not LangChain's)."""
 
     def _to_args_and_kwargs(
-        self, tool_input: str | dict[str, Any], tool_call_id: str | None
-    ) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        self, tool_input: str | dict[str, object], tool_call_id: str | None
+    ) -> tuple[tuple[str, ...], dict[str, object]]:
         if isinstance(tool_input, str):
             return (), {RAW_ARGUMENTS: tool_input}
         return (), dict(tool_input)
 
 
 def _run_call(
-    context: RunContext, call_id: str, name: str, arguments: Mapping[str, Any]
-) -> Command[Any]:
-    args: Mapping[str, Any] | str = arguments
-    if set(arguments) == {RAW_ARGUMENTS} and isinstance(arguments[RAW_ARGUMENTS], str):
-        args = arguments[RAW_ARGUMENTS]
+    context: RunContext, call_id: str, name: str, arguments: Mapping[str, object]
+) -> Command[str]:
+    args: Mapping[str, object] | str = arguments
+    raw = arguments.get(RAW_ARGUMENTS)
+    if set(arguments) == {RAW_ARGUMENTS} and isinstance(raw, str):
+        args = raw
     with context.lock:  # the result store is shared by the calls of a turn
         outcome = call_tool(context.tools, name, args)
     message = ToolMessage(
@@ -215,7 +238,7 @@ def _run_call(
 
 
 def _tool(name: str, description: str, args: type[BaseModel]) -> StructuredTool:
-    def run(runtime: ToolRuntime[RunContext], **arguments: Any) -> Command[Any]:
+    def run(runtime: ToolRuntime[RunContext], **arguments: object) -> Command[str]:
         return _run_call(runtime.context, str(runtime.tool_call_id), name, arguments)
 
     return _RegistryTool(name=name, description=description, args_schema=args, func=run)
@@ -228,8 +251,11 @@ def registry_tools() -> tuple[StructuredTool, ...]:
     return tuple(_tool(s.name, s.description, s.args) for s in tool_specs().values())
 
 
-def _unknown_tool_guard(request: ToolCallRequest, execute: Any) -> Any:
-    """A call of a tool that does not exist gets the registry's ``unknown_tool`` error data."""
+def _unknown_tool_guard(
+    request: ToolCallRequest, execute: Callable[[ToolCallRequest], ToolMessage | Command[str]]
+) -> ToolMessage | Command[str]:
+    """A call of a tool that does not exist gets the registry's ``unknown_tool`` error data
+    (a :data:`~langgraph.prebuilt.tool_node.ToolCallWrapper`)."""
     if request.tool is None:
         call = request.tool_call
         context = cast(RunContext, request.runtime.context)
@@ -286,14 +312,14 @@ def _planner(state: AgentState, runtime: Runtime[RunContext]) -> AgentState:
 def _normalise(reply: AIMessage, history: Sequence[AnyMessage]) -> AIMessage:
     """Unique call ids; unparseable calls become calls whose tool reports ``invalid_json``."""
     seen = {str(c.get("id")) for m in history if isinstance(m, AIMessage) for c in m.tool_calls}
-    calls: list[dict[str, Any]] = []
-    raw: list[dict[str, Any]] = [dict(c) for c in reply.tool_calls]
+    calls: list[ToolCall] = []
+    raw: list[ToolCall] = list(reply.tool_calls)
     raw += [
-        {
-            "name": c.get("name") or "unnamed",
-            "id": c.get("id"),
-            "args": {RAW_ARGUMENTS: str(c.get("args") or "")},
-        }
+        ToolCall(
+            name=c.get("name") or "unnamed",
+            id=c.get("id"),
+            args={RAW_ARGUMENTS: str(c.get("args") or "")},
+        )
         for c in reply.invalid_tool_calls
     ]
     for k, c in enumerate(raw):
@@ -440,7 +466,7 @@ def _approve(state: AgentState, runtime: Runtime[RunContext]) -> AgentState:
         return {"approval": {"status": "not_needed", "mode": ctx.approval, "commands": []}}
     indexes = [i for i, _ in pending]
     approvals: dict[int, list[Approval]] = {}
-    record: dict[str, object] = {"mode": ctx.approval, "commands": indexes}
+    record: ApprovalRecord = {"mode": ctx.approval, "commands": indexes}
     if ctx.approval == "approve_all":
         approvals = {
             i: [Approval(role=r, by=ctx.approver, at=now) for r in roles] for i, roles in pending
@@ -514,9 +540,9 @@ def _emit(state: AgentState, runtime: Runtime[RunContext]) -> AgentState:
     plan = _plan(state)
     report = validate_plan(plan, ctx.mission, now=ctx.now, sources=_sources(ctx))
     reasons: list[str] = []
-    approval = state.get("approval") or {}
-    if approval.get("status") == "rejected":
-        reasons.append(str(approval.get("reason", "approval refused")))
+    approval = state.get("approval")
+    if approval is not None and approval.get("status") == "rejected":
+        reasons.append(approval.get("reason", "approval refused"))
     errors = report.errors()
     gaps = [v for v in errors if _is_gap(v)]
     reasons += [
@@ -567,7 +593,7 @@ def _plan_summary(
 
 
 def build_graph(
-    checkpointer: BaseCheckpointSaver[Any] | None = None,
+    checkpointer: BaseCheckpointSaver[str] | None = None,
 ) -> CompiledStateGraph[AgentState, RunContext, AgentState, AgentState]:
     """The compiled planner graph (see the module docstring); ``checkpointer`` makes runs
     resumable by thread id (an interrupt needs one)."""

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, cast
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.runnables import RunnableConfig
@@ -41,6 +41,7 @@ from cosmo_agent.agent.graph import (
     build_graph,
 )
 from cosmo_agent.agent.intents import detect_language
+from cosmo_agent.agent.jsontypes import JsonObject, JsonValue
 from cosmo_agent.agent.plan import CommandPlan
 from cosmo_agent.agent.planners import PlannerBackend, PlannerName, make_planner
 from cosmo_agent.agent.trace import ToolRecord, TraceEntry, chat_messages, tool_records
@@ -52,7 +53,7 @@ from cosmo_agent.tools.registry import ResultStore, ToolContext, openai_tools
 if TYPE_CHECKING:
     from cosmo_agent.tools.spaceweather import SpaceWeatherSource
 
-__all__ = ["Agent", "AskResult", "PlanResult", "PlanStatus", "Progress"]
+__all__ = ["Agent", "AskResult", "AskToolCall", "AskTrace", "PlanResult", "PlanStatus", "Progress"]
 
 PlanStatus = Literal["accepted", "incomplete", "rejected", "awaiting_approval"]
 """``accepted``: valid, every approval present, every objective and safety policy covered;
@@ -75,8 +76,10 @@ class PlanResult:
     briefing: str
     reasons: list[str] = field(default_factory=list)
     repairs: list[RepairRound] = field(default_factory=list)
-    approval: dict[str, Any] | None = None
-    pending: dict[str, Any] | None = None
+    approval: JsonObject | None = None
+    """The approval step's :class:`~cosmo_agent.agent.graph.ApprovalRecord` (None before it)."""
+    pending: JsonObject | None = None
+    """The approval request a paused run waits on."""
     records: list[ToolRecord] = field(default_factory=list)
     """Each tool call of the run with its parsed JSON result or error, in call order (what
     the HTML report draws: passes, schedule, screening, assessments, space weather)."""
@@ -86,20 +89,39 @@ class PlanResult:
         """True when the plan is accepted."""
         return self.status == "accepted"
 
-    def to_jsonable(self) -> dict[str, Any]:
+    def to_jsonable(self) -> JsonObject:
         """Everything as JSON data (the CLI's ``plan --json`` output)."""
+        # Repair rounds and trace entries are TypedDicts of JSON values, so JSON objects;
+        # mypy does not count a TypedDict as a dict, hence the casts.
         return {
             "status": self.status,
             "thread_id": self.thread_id,
-            "reasons": self.reasons,
+            "reasons": list(self.reasons),
             "briefing": self.briefing,
             "plan": None if self.plan is None else self.plan.to_jsonable(),
             "validation": None if self.report is None else self.report.model_dump(mode="json"),
-            "repairs": self.repairs,
+            "repairs": cast(list[JsonValue], self.repairs),
             "approval": self.approval,
             "pending": self.pending,
-            "trace": self.trace,
+            "trace": cast(list[JsonValue], self.trace),
         }
+
+
+class AskToolCall(TypedDict):
+    """One tool call of an ask run: ``args`` as the tool executed them, ``raw_args`` as the
+    planner wrote them."""
+
+    name: str
+    args: JsonObject
+    raw_args: JsonObject
+
+
+class AskTrace(TypedDict):
+    """An ask run as ``ask --trace-json`` writes it."""
+
+    request: str
+    tool_calls: list[AskToolCall]
+    answer: str
 
 
 @dataclass(frozen=True)
@@ -111,10 +133,10 @@ class AskResult:
     language: str
     thread_id: str
     trace: list[TraceEntry]
-    messages: list[dict[str, Any]]
+    messages: list[JsonObject]
 
     @property
-    def tool_calls(self) -> list[dict[str, Any]]:
+    def tool_calls(self) -> list[AskToolCall]:
         """``[{"name", "args", "raw_args"}]`` in call order: ``args`` as the tool executed
         them (canonical names, values in the tool's units; as written when the call was
         refused), ``raw_args`` as the planner wrote them."""
@@ -123,15 +145,15 @@ class AskResult:
             for e in self.trace
         ]
 
-    def trace_json(self) -> dict[str, Any]:
+    def trace_json(self) -> AskTrace:
         """``{"request", "tool_calls": [{"name", "args", "raw_args"}], "answer"}``
         (``ask --trace-json``)."""
         return {"request": self.request, "tool_calls": self.tool_calls, "answer": self.answer}
 
 
 def _checkpointer(
-    checkpoint: str | os.PathLike[str] | BaseCheckpointSaver[Any] | None,
-) -> tuple[BaseCheckpointSaver[Any], sqlite3.Connection | None]:
+    checkpoint: str | os.PathLike[str] | BaseCheckpointSaver[str] | None,
+) -> tuple[BaseCheckpointSaver[str], sqlite3.Connection | None]:
     if isinstance(checkpoint, BaseCheckpointSaver):
         return checkpoint, None
     if checkpoint is None:
@@ -159,14 +181,14 @@ class Agent:
         mission: Mission,
         *,
         planner: PlannerName | str | PlannerBackend = "rules",
-        checkpoint: str | os.PathLike[str] | BaseCheckpointSaver[Any] | None = None,
+        checkpoint: str | os.PathLike[str] | BaseCheckpointSaver[str] | None = None,
         now: datetime | None = None,
         catalog: Catalog | None = None,
         space_weather: str | os.PathLike[str] | SpaceWeatherSource | None = None,
         approver: str = "operator-cli",
         max_planner_rounds: int = 12,
         max_repair_rounds: int = 3,
-        planner_options: Mapping[str, Any] | None = None,
+        planner_options: Mapping[str, object] | None = None,
     ) -> None:
         self.mission = mission
         self.planner = make_planner(planner, **dict(planner_options or {}))
@@ -183,7 +205,8 @@ class Agent:
 
     @classmethod
     def from_mission(cls, mission: Mission | str | os.PathLike[str], **options: Any) -> Agent:
-        """An agent for a mission object or file (``MissionError`` when the file is bad)."""
+        """An agent for a mission object or file (``MissionError`` when the file is bad);
+        ``options`` are the keyword arguments of :class:`Agent`."""
         m = mission if isinstance(mission, Mission) else load_mission(mission)
         return cls(m, **options)
 
@@ -241,8 +264,12 @@ class Agent:
         }
 
     def _run(
-        self, payload: Any, thread_id: str, context: RunContext, progress: Progress | None
-    ) -> tuple[AgentState, dict[str, Any] | None]:
+        self,
+        payload: AgentState | Command[str],
+        thread_id: str,
+        context: RunContext,
+        progress: Progress | None,
+    ) -> tuple[AgentState, JsonObject | None]:
         config = self._config(thread_id)
         for chunk in self._graph.stream(
             payload,
@@ -257,7 +284,7 @@ class Agent:
             with contextlib.suppress(Exception):  # an unreadable one stays each run's tool error
                 self._catalog = context.tools.catalog
         snapshot = self._graph.get_state(config)
-        pending = None
+        pending: JsonObject | None = None
         if snapshot.interrupts:
             value = snapshot.interrupts[0].value
             pending = dict(value) if isinstance(value, Mapping) else {"value": value}
@@ -289,14 +316,14 @@ class Agent:
     def resume(
         self,
         thread_id: str,
-        decision: ApprovalDecision | Mapping[str, Any] | bool,
+        decision: ApprovalDecision | Mapping[str, JsonValue] | bool,
         *,
         progress: Progress | None = None,
     ) -> PlanResult:
         """Answer the approval a plan run paused at (``True``/``False``, a dict or an
         :class:`~cosmo_agent.agent.graph.ApprovalDecision`) and finish the run."""
         if isinstance(decision, bool):
-            value: Any = {"approve": decision}
+            value: JsonObject = {"approve": decision}
         elif isinstance(decision, ApprovalDecision):
             value = decision.model_dump()
         else:
@@ -311,7 +338,7 @@ class Agent:
     ) -> AskResult:
         """Answer one operator request (English or Korean) with the tools."""
         thread = thread_id or uuid.uuid4().hex
-        payload = {"mode": "ask", "request": text}
+        payload: AgentState = {"mode": "ask", "request": text}
         state, _ = self._run(payload, thread, self._context("reject", self.store), progress)
         messages: list[BaseMessage] = list(state.get("messages", []))
         start = max((i for i, m in enumerate(messages) if isinstance(m, HumanMessage)), default=-1)
@@ -331,7 +358,7 @@ class Agent:
         )
 
 
-def _plan_result(state: AgentState, thread_id: str, pending: dict[str, Any] | None) -> PlanResult:
+def _plan_result(state: AgentState, thread_id: str, pending: JsonObject | None) -> PlanResult:
     plan = None if state.get("plan") is None else CommandPlan.model_validate(state["plan"])
     report = (
         None if state.get("report") is None else ValidationReport.model_validate(state["report"])
@@ -354,19 +381,21 @@ def _plan_result(state: AgentState, thread_id: str, pending: dict[str, Any] | No
         briefing=state.get("briefing", ""),
         reasons=list(state.get("reasons", [])),
         repairs=list(state.get("repairs", [])),
-        approval=state.get("approval"),
+        approval=cast(JsonObject | None, state.get("approval")),  # a TypedDict of JSON values
         pending=pending,
         records=tool_records(list(state.get("messages", []))),
     )
 
 
-def _describe_step(step: str, update: Any) -> str:
+def _describe_step(step: str, update: object) -> str:
+    """One line about a node's update as the graph streams it (read defensively: a stream
+    update is whatever the node returned)."""
     if isinstance(update, list | tuple):  # a ToolNode update: one Command per call
-        merged: dict[str, Any] = {"trace": []}
-        for part in update:
-            if isinstance(part, Mapping):
-                merged["trace"] += list(part.get("trace") or [])
-        update = merged
+        update = {
+            "trace": [
+                e for part in update if isinstance(part, Mapping) for e in part.get("trace") or []
+            ]
+        }
     if not isinstance(update, Mapping):
         return step
     if step == "planner":

@@ -22,6 +22,8 @@ from typing import Any, NotRequired, TypedDict, TypeVar, cast
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 from pydantic import BaseModel
 
+from cosmo_agent.agent.jsontypes import JsonObject, JsonValue
+
 __all__ = ["ToolRecord", "TraceEntry", "chat_messages", "tool_records"]
 
 _Result = TypeVar("_Result", bound=BaseModel)
@@ -36,8 +38,8 @@ class TraceEntry(TypedDict):
 
     call_id: str
     name: str
-    args: dict[str, Any]
-    raw_args: NotRequired[dict[str, Any]]
+    args: JsonObject
+    raw_args: NotRequired[JsonObject]
     duration_s: float
     ok: bool
     summary: str
@@ -46,14 +48,17 @@ class TraceEntry(TypedDict):
 
 @dataclass(frozen=True)
 class ToolRecord:
-    """A tool call and its parsed outcome (``result`` when ok, else ``error``)."""
+    """A tool call and its parsed outcome (``result`` when ok, else ``error``).
+
+    ``result`` is the tool's JSON result as loose data for the readers that pick single keys
+    from it; :meth:`output` gives it as the tool's result model."""
 
     call_id: str
     name: str
-    args: Mapping[str, Any]
+    args: JsonObject
     ok: bool
     result: Mapping[str, Any] = field(default_factory=dict)
-    error: Mapping[str, Any] = field(default_factory=dict)
+    error: JsonObject = field(default_factory=dict)
 
     _outputs: dict[type[BaseModel], BaseModel] = field(
         default_factory=dict, init=False, repr=False, compare=False
@@ -80,7 +85,7 @@ def tool_records(messages: Sequence[BaseMessage]) -> list[ToolRecord]:
     A tool message whose content is not the contract's JSON counts as a failed call with
     code ``unreadable``.
     """
-    calls: dict[str, tuple[str, Mapping[str, Any]]] = {}
+    calls: dict[str, tuple[str, JsonObject]] = {}
     order: list[str] = []
     answers: dict[str, ToolMessage] = {}
     for m in messages:
@@ -103,7 +108,7 @@ def tool_records(messages: Sequence[BaseMessage]) -> list[ToolRecord]:
         except json.JSONDecodeError:
             data = None
         if not isinstance(data, dict) or "ok" not in data:
-            error = {"code": "unreadable", "message": answer.text[:500]}
+            error: JsonObject = {"code": "unreadable", "message": answer.text[:500]}
             out.append(ToolRecord(call_id, name, args, False, error=error))
         elif data["ok"]:
             out.append(ToolRecord(call_id, name, args, True, result=data.get("result") or {}))
@@ -112,7 +117,7 @@ def tool_records(messages: Sequence[BaseMessage]) -> list[ToolRecord]:
     return out
 
 
-def chat_messages(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
+def chat_messages(messages: Sequence[BaseMessage]) -> list[JsonObject]:
     """The assistant and tool turns of ``messages`` in the contract's chat format.
 
     Assistant tool calls carry ``arguments`` as objects; tool messages keep the JSON string.
@@ -122,11 +127,11 @@ def chat_messages(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
     [{'role': 'assistant', 'content': 'All quiet.'}]
     """
     names: dict[str, str] = {}
-    out: list[dict[str, Any]] = []
+    out: list[JsonObject] = []
     for m in messages:
         if isinstance(m, AIMessage):
             if m.tool_calls:
-                calls = []
+                calls: list[JsonValue] = []
                 for c in m.tool_calls:
                     call_id = str(c.get("id") or "")
                     names[call_id] = c["name"]
