@@ -33,11 +33,18 @@ test: $(VENV)/.dev-installed
 
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .
+	@# the import graph: no cycles (function-level imports included) and the layer rules of
+	@# ARCHITECTURE.md; prints each cycle and each violation, fails on any
+	$(PY) -m pytest -q -p no:cacheprovider tests/test_architecture.py tests/test_public_api.py
+	@# repeated code over the tree (a list to read, not a verdict: the tool always exits 0);
+	@# the `duplicates` tool is not on every machine, so it is skipped where it is missing
+	@if command -v duplicates >/dev/null 2>&1; then duplicates --most 20 --seconds 120; \
+	else echo "duplicates: not installed here, skipped"; fi
 	@# mypy cannot follow the editable install's package-dir finder, so it checks a symlink tree
 	@# laid out as installed (cosmo_agent/orbital -> orbital, ...): cross-package types are real.
 	rm -rf build/typecheck && mkdir -p build/typecheck/cosmo_agent
 	cp cosmo_agent/__init__.py cosmo_agent/py.typed build/typecheck/cosmo_agent/
-	for d in orbital tools agent model; do ln -s ../../../$$d build/typecheck/cosmo_agent/$$d; done
+	for d in orbital tools agent model missions; do ln -s ../../../$$d build/typecheck/cosmo_agent/$$d; done
 	cd build/typecheck && MYPYPATH=. ../../$(VENV)/bin/mypy -p cosmo_agent --config-file ../../pyproject.toml
 
 bench: $(VENV)/.dev-installed
