@@ -30,22 +30,35 @@ import html
 import json
 import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final, TypeVar
 
 import numpy as np
+from pydantic_core import to_jsonable_python
 
 from cosmo_agent.agent import report_charts as charts
 
 if TYPE_CHECKING:
+    from cosmo_agent.agent.plan import CommandPlan, ValidationReport, Violation
     from cosmo_agent.agent.runner import PlanResult
     from cosmo_agent.orbital.catalog import Catalog
+    from cosmo_agent.tools.context import ToolResult
     from cosmo_agent.tools.mission import GroundStation, Mission
     from cosmo_agent.tools.registry import ToolContext
     from cosmo_agent.tools.spaceweather import ProductName
+    from cosmo_agent.tools.toolkit import (
+        ConjunctionAssessment,
+        FleetStatusResult,
+        ManeuverProposal,
+        PassesResult,
+        PassInfo,
+        ScheduleResult,
+        ScreeningResult,
+        SpaceWeatherResult,
+    )
 
 __all__ = [
     "LABELS",
@@ -70,6 +83,8 @@ SKY_STEP_S: Final = 15.0
 """Sky-track sample spacing within a pass (a LEO pass of 10 min: 40 points)."""
 _ECLIPSE_BELOW: Final = 0.5
 """A sample is drawn as eclipse when less than half the solar disc is visible."""
+
+_Sample = TypeVar("_Sample")
 
 
 class ReportError(ValueError):
@@ -260,45 +275,90 @@ LABELS: Final[dict[str, dict[str, str]]] = {
 # -- inputs --------------------------------------------------------------------------------------
 
 
+_DRAWN: Final = (
+    "fleet_status",
+    "space_weather",
+    "find_passes",
+    "schedule_contacts",
+    "screen_conjunctions",
+    "assess_conjunction",
+    "plan_avoidance",
+)
+"""The tools whose results the page draws."""
+
+
+@dataclass
+class _Results:
+    """The tools' results the page draws: the last of each kind, every assessment and
+    avoidance proposal in call order."""
+
+    fleet_status: FleetStatusResult | None = None
+    space_weather: SpaceWeatherResult | None = None
+    passes: PassesResult | None = None
+    schedule: ScheduleResult | None = None
+    screening: ScreeningResult | None = None
+    assessments: list[ConjunctionAssessment] = field(default_factory=list)
+    avoidances: list[ManeuverProposal] = field(default_factory=list)
+
+    def add(self, result: ToolResult) -> None:
+        """Keep ``result`` if the page draws its kind."""
+        from cosmo_agent.tools import toolkit as tk
+
+        if isinstance(result, tk.FleetStatusResult):
+            self.fleet_status = result
+        elif isinstance(result, tk.SpaceWeatherResult):
+            self.space_weather = result
+        elif isinstance(result, tk.PassesResult):
+            self.passes = result
+        elif isinstance(result, tk.ScheduleResult):
+            self.schedule = result
+        elif isinstance(result, tk.ScreeningResult):
+            self.screening = result
+        elif isinstance(result, tk.ConjunctionAssessment):
+            self.assessments.append(result)
+        elif isinstance(result, tk.ManeuverProposal):
+            self.avoidances.append(result)
+
+
 @dataclass
 class _Run:
-    """What the page draws: the tools' results (last of each kind), the plan and its report."""
+    """What the page draws: the tools' results, the plan and its validation report."""
 
     mission: Mission
     start: datetime
     stop: datetime
-    results: dict[str, list[Mapping[str, Any]]] = field(default_factory=dict)
-    plan: Mapping[str, Any] | None = None
-    validation: Mapping[str, Any] | None = None
+    results: _Results = field(default_factory=_Results)
+    plan: CommandPlan | None = None
+    validation: ValidationReport | None = None
     status: str | None = None
     briefing: str = ""
     reasons: list[str] = field(default_factory=list)
-
-    def last(self, tool: str) -> Mapping[str, Any] | None:
-        found = self.results.get(tool) or []
-        return found[-1] if found else None
 
     @property
     def labels(self) -> dict[str, str]:
         return LABELS.get(self.mission.language, LABELS["en"])
 
 
-def _time(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
-
-
 def _iso(t: datetime) -> str:
     return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def _json_time(t: datetime) -> str:
+    """``t`` as the tools' and the plan's JSON write it (``2026-06-10T12:09:21.251000Z``)."""
+    return str(to_jsonable_python(t))
+
+
 def _run_from_result(result: PlanResult, mission: Mission) -> _Run:
-    results: dict[str, list[Mapping[str, Any]]] = {}
+    from cosmo_agent.tools.toolkit import TOOLKIT
+
+    models = {spec.name: spec.result for spec in TOOLKIT if spec.name in _DRAWN}
+    results = _Results()
     for record in result.records:
-        if record.ok:
-            results.setdefault(record.name, []).append(record.result)
-    plan = None if result.plan is None else result.plan.to_jsonable()
+        if record.ok and record.name in models:
+            results.add(record.output(models[record.name]))
+    plan = result.plan
     if plan is not None:
-        start, stop = _time(plan["horizon_start"]), _time(plan["horizon_end"])
+        start, stop = plan.horizon_start.astimezone(UTC), plan.horizon_end.astimezone(UTC)
     else:
         start, stop = _horizon(mission, results)
     return _Run(
@@ -307,20 +367,17 @@ def _run_from_result(result: PlanResult, mission: Mission) -> _Run:
         stop=stop,
         results=results,
         plan=plan,
-        validation=None if result.report is None else result.report.model_dump(mode="json"),
+        validation=result.report,
         status=result.status,
         briefing=result.briefing,
         reasons=list(result.reasons),
     )
 
 
-def _horizon(
-    mission: Mission, results: Mapping[str, Sequence[Mapping[str, Any]]]
-) -> tuple[datetime, datetime]:
-    for tool in ("find_passes", "schedule_contacts", "screen_conjunctions"):
-        if results.get(tool):
-            last = results[tool][-1]
-            return _time(last["start_utc"]), _time(last["stop_utc"])
+def _horizon(mission: Mission, results: _Results) -> tuple[datetime, datetime]:
+    for last in (results.passes, results.schedule, results.screening):
+        if last is not None:
+            return last.start_utc.astimezone(UTC), last.stop_utc.astimezone(UTC)
     epoch = mission.horizon.epoch
     start = datetime.now(UTC) if epoch == "now" else epoch
     return start, start + timedelta(hours=mission.horizon.duration_h)
@@ -345,16 +402,15 @@ def _fleet_run(mission: Mission, now: datetime | None) -> tuple[_Run, ToolContex
             },
         ),
     ]
-    results: dict[str, list[Mapping[str, Any]]] = {}
+    results = _Results()
     for name, args in calls:
-        outcome = call_tool(ctx, name, args).as_dict()
-        if outcome["ok"]:
-            results.setdefault(name, []).append(outcome["result"])
-    screening = results.get("screen_conjunctions") or [{}]
-    for event in screening[-1].get("events", []):
-        outcome = call_tool(ctx, "assess_conjunction", {"event_id": event["event_id"]}).as_dict()
-        if outcome["ok"]:
-            results.setdefault("assess_conjunction", []).append(outcome["result"])
+        outcome = call_tool(ctx, name, args)
+        if outcome.result is not None:
+            results.add(outcome.result)
+    for event in [] if results.screening is None else results.screening.events:
+        outcome = call_tool(ctx, "assess_conjunction", {"event_id": event.event_id})
+        if outcome.result is not None:
+            results.add(outcome.result)
     start, stop = _horizon(mission, results)
     return _Run(mission=mission, start=start, stop=stop, results=results), ctx
 
@@ -390,8 +446,9 @@ def _ground_tracks(run: _Run, catalog: Catalog) -> list[charts.GroundTrack]:
     lat, lon, _ = itrs_to_geodetic(r_itrs)
     r_gcrs, _ = teme_to_gcrs(eph.position_teme_km, eph.velocity_teme_km_s, t)
     lit = illumination_fraction(r_gcrs, t)
-    status = run.last("fleet_status") or {}
-    now = {int(s["norad_id"]): s for s in status.get("satellites", []) if s.get("in_catalog")}
+    status = run.results.fleet_status
+    satellites = [] if status is None else status.satellites
+    now = {s.norad_id: s for s in satellites if s.in_catalog}
     tracks: list[charts.GroundTrack] = []
     for row, name in enumerate(names):
         sat = now.get(int(fleet.ids[row]))
@@ -402,8 +459,8 @@ def _ground_tracks(run: _Run, catalog: Catalog) -> list[charts.GroundTrack]:
                 "lat": lat[row],
                 "eclipse": np.nan_to_num(lit[row], nan=1.0) < _ECLIPSE_BELOW,
                 "now": None
-                if sat is None or sat.get("lat_deg") is None
-                else (sat["lat_deg"], sat["lon_deg"]),
+                if sat is None or sat.lat_deg is None or sat.lon_deg is None
+                else (sat.lat_deg, sat.lon_deg),
             }
         )
     return tracks
@@ -429,7 +486,7 @@ def _station_mask(station: GroundStation) -> charts.HorizonMask:
 
 
 def _sky_tracks(
-    passes: Sequence[Mapping[str, Any]], mission: Mission, catalog: Catalog
+    passes: Sequence[PassInfo], mission: Mission, catalog: Catalog
 ) -> list[dict[str, list[float]]]:
     """Azimuth/elevation every :data:`SKY_STEP_S` within each pass's reported AOS-LOS."""
     from cosmo_agent.orbital.frames import enu_matrix, geodetic_to_itrs, teme_to_itrs, topocentric
@@ -441,14 +498,14 @@ def _sky_tracks(
     out: list[dict[str, list[float]]] = [{} for _ in passes]
     by_sat: dict[int, list[int]] = {}
     for k, p in enumerate(passes):
-        if int(p["satellite"]["norad_id"]) in present and p["station_id"] in stations:
-            by_sat.setdefault(int(p["satellite"]["norad_id"]), []).append(k)
+        if p.satellite.norad_id in present and p.station_id in stations:
+            by_sat.setdefault(p.satellite.norad_id, []).append(k)
     ts = timescale()
     for norad_id, ks in by_sat.items():
         times: list[datetime] = []
         spans: list[tuple[int, int]] = []
         for k in ks:
-            aos, los = _time(passes[k]["aos_utc"]), _time(passes[k]["los_utc"])
+            aos, los = passes[k].aos_utc.astimezone(UTC), passes[k].los_utc.astimezone(UTC)
             n = max(2, int((los - aos).total_seconds() // SKY_STEP_S) + 1)
             step = (los - aos) / (n - 1)
             spans.append((len(times), len(times) + n))
@@ -457,7 +514,7 @@ def _sky_tracks(
         eph = propagate(catalog.select([norad_id]), t, workers=1)
         r_itrs, _ = teme_to_itrs(eph.position_teme_km[0], eph.velocity_teme_km_s[0], t)
         for k, (a, b) in zip(ks, spans, strict=True):
-            st = stations[passes[k]["station_id"]]
+            st = stations[passes[k].station_id]
             site = geodetic_to_itrs(
                 np.array(st.lat_deg), np.array(st.lon_deg), np.array(st.alt_m / 1000.0)
             )
@@ -468,7 +525,7 @@ def _sky_tracks(
 
 
 def _encounter_plane(
-    catalog: Catalog, assessment: Mapping[str, Any]
+    catalog: Catalog, assessment: ConjunctionAssessment
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """The assessment's encounter plane (miss vector, combined covariance), projected as
     ``assess_conjunction`` projects it: SGP4 states at its TCA, the assumed TLE covariances."""
@@ -477,11 +534,11 @@ def _encounter_plane(
     from cosmo_agent.orbital.propagation import propagate
     from cosmo_agent.orbital.timescales import utc_times
 
-    ids = [int(assessment["primary"]["norad_id"]), int(assessment["secondary"]["norad_id"])]
+    ids = [assessment.primary.norad_id, assessment.secondary.norad_id]
     if not set(ids) <= set(int(i) for i in catalog.ids):
         return None
     pair = catalog.select(ids)
-    tca = _time(assessment["tca_utc"])
+    tca = assessment.tca_utc.astimezone(UTC)
     eph = propagate(pair, utc_times(tca, tca, 1.0), workers=1)
     r, v = eph.position_teme_km[:, 0], eph.velocity_teme_km_s[:, 0]
     cov = covariance_rtn_to_inertial(catalog_default_covariance(pair, tca).state_rtn, r, v)
@@ -535,20 +592,17 @@ def _contacts_section(
 ) -> str:
     lab = run.labels
     mission = run.mission
-    passes = list((run.last("find_passes") or {}).get("passes", []))
-    schedule = run.last("schedule_contacts") or {}
-    contacts = list(schedule.get("contacts", []))
-    key = {
-        (p["satellite"]["norad_id"], p["station_id"], p["aos_utc"]): k for k, p in enumerate(passes)
-    }
+    passes = [] if run.results.passes is None else list(run.results.passes.passes)
+    schedule = run.results.schedule
+    contacts = [] if schedule is None else list(schedule.contacts)
+    key = {(p.satellite.norad_id, p.station_id, p.aos_utc): k for k, p in enumerate(passes)}
     # which passes get a sky track: all of them, or the scheduled and each satellite's next one
     wanted = set(range(len(passes)))
     if len(passes) > SKY_TRACKS_MAX:
         nxt: dict[int, int] = {}
         for k, p in enumerate(passes):
-            nxt.setdefault(p["satellite"]["norad_id"], k)
-        chosen = [key.get((c["satellite"]["norad_id"], c["station_id"], c["aos_utc"]))
-                  for c in contacts]  # fmt: skip
+            nxt.setdefault(p.satellite.norad_id, k)
+        chosen = [key.get((c.satellite.norad_id, c.station_id, c.aos_utc)) for c in contacts]
         wanted = set(nxt.values()) | {k for k in chosen if k is not None}
         wanted = set(sorted(wanted)[:SKY_TRACKS_MAX])
     order = sorted(wanted)
@@ -559,10 +613,10 @@ def _contacts_section(
     colours = {s.name: charts.PALETTE[i % len(charts.PALETTE)] for i, s in enumerate(mission.fleet)}
     sky_passes: list[charts.SkyTrack] = [
         {
-            "name": f"{passes[k]['satellite']['name']} · {passes[k]['station_id']} "
-            f"{_utc(passes[k]['aos_utc'])[11:16]}",
-            "station": passes[k]["station_id"],
-            "colour": colours.get(passes[k]["satellite"]["name"], charts.PALETTE[0]),
+            "name": f"{passes[k].satellite.name} · {passes[k].station_id} "
+            f"{_utc(_json_time(passes[k].aos_utc))[11:16]}",
+            "station": passes[k].station_id,
+            "colour": colours.get(passes[k].satellite.name, charts.PALETTE[0]),
             "az": tracks[i]["az"],
             "el": tracks[i]["el"],
         }
@@ -573,44 +627,43 @@ def _contacts_section(
     # the next pass of each satellite (first from the planning clock)
     first: dict[int, int] = {}
     for k, p in enumerate(passes):
-        if k in sky_index and _time(p["los_utc"]) >= run.start:
-            first.setdefault(p["satellite"]["norad_id"], sky_index[k])
+        if k in sky_index and p.los_utc >= run.start:
+            first.setdefault(p.satellite.norad_id, sky_index[k])
     figures["sky"] = charts.sky_figure([sky_passes[i] for i in first.values()], masks, lab)
 
     rows = [f"{s.id} · {a.id}" for s in mission.stations for a in s.antennas]
     antennas = {s.id: [f"{s.id} · {a.id}" for a in s.antennas] for s in mission.stations}
 
-    def ms(a: str, b: str) -> float:
-        return (_time(b) - _time(a)).total_seconds() * 1000.0
+    def ms(a: datetime, b: datetime) -> float:
+        return (b - a).total_seconds() * 1000.0
 
-    detail = sum(len(antennas.get(p["station_id"], [])) for p in passes) <= DETAIL_BARS_MAX
+    detail = sum(len(antennas.get(p.station_id, [])) for p in passes) <= DETAIL_BARS_MAX
     pass_bars: list[charts.Bar] = [
         {
             "row": row,
-            "start": p["aos_utc"][:19] if detail else _time(p["aos_utc"]).timestamp() * 1000.0,
-            "ms": round(ms(p["aos_utc"], p["los_utc"])),
-            "text": f"{p['satellite']['name']} {_utc(p['aos_utc'])[11:]}–{_utc(p['los_utc'])[11:]}"
-            f" {p['max_elevation_deg']}°"
+            "start": _json_time(p.aos_utc)[:19] if detail else p.aos_utc.timestamp() * 1000.0,
+            "ms": round(ms(p.aos_utc, p.los_utc)),
+            "text": f"{p.satellite.name} {_utc(_json_time(p.aos_utc))[11:]}–"
+            f"{_utc(_json_time(p.los_utc))[11:]} {p.max_elevation_deg}°"
             if detail
             else None,
             "sky": sky_index.get(k, -1),
         }
         for k, p in enumerate(passes)
-        for row in antennas.get(p["station_id"], [])
+        for row in antennas.get(p.station_id, [])
     ]
     contact_bars: list[charts.Bar] = [
         {
-            "row": f"{c['station_id']} · {c['antenna']}",
-            "start": c["aos_utc"],
-            "ms": ms(c["aos_utc"], c["los_utc"]),
-            "text": f"{c['satellite']['name']} · {c['station_id']} {c['antenna']}<br>"
-            f"{_utc(c['aos_utc'])}–{_utc(c['los_utc'])[11:]}<br>{c['volume_mbit']} Mbit"
+            "row": f"{c.station_id} · {c.antenna}",
+            "start": _json_time(c.aos_utc),
+            "ms": ms(c.aos_utc, c.los_utc),
+            "text": f"{c.satellite.name} · {c.station_id} {c.antenna}<br>"
+            f"{_utc(_json_time(c.aos_utc))}–{_utc(_json_time(c.los_utc))[11:]}<br>"
+            f"{c.volume_mbit} Mbit"
             if len(contacts) <= TABLE_ROWS_MAX
-            else c["satellite"]["name"],
-            "satellite": c["satellite"]["name"],
-            "sky": sky_index.get(
-                key.get((c["satellite"]["norad_id"], c["station_id"], c["aos_utc"]), -1), -1
-            ),
+            else c.satellite.name,
+            "satellite": c.satellite.name,
+            "sky": sky_index.get(key.get((c.satellite.norad_id, c.station_id, c.aos_utc), -1), -1),
         }
         for c in contacts
     ]
@@ -630,18 +683,19 @@ def _contacts_section(
         rows, pass_bars, contact_bars, blackout_bars, (_iso(run.start), _iso(run.stop)), lab
     )
     table_rows = [
-        f'<tr class="contact" data-satellite="{_e(c["satellite"]["name"])}" '
-        f'data-norad-id="{c["satellite"]["norad_id"]}" data-station="{_e(c["station_id"])}" '
-        f'data-antenna="{_e(c["antenna"])}" data-aos="{_e(c["aos_utc"])}" '
-        f'data-los="{_e(c["los_utc"])}" data-duration-s="{_num(c["duration_s"])}" '
-        f'data-max-elevation-deg="{_num(c["max_elevation_deg"])}" '
-        f'data-volume-mbit="{_num(c["volume_mbit"])}" data-sky="{bar["sky"]}">'
-        f"<td>{_e(c['satellite']['name'])}</td><td>{_e(c['station_id'])}</td>"
-        f"<td>{_e(c['antenna'])}</td><td>{_utc(c['aos_utc'])}</td><td>{_utc(c['los_utc'])}</td>"
-        f'<td class="n">{_num(c["duration_s"])}</td>'
-        f'<td class="n">{_num(c["max_elevation_deg"])}</td>'
-        f'<td class="n">{_num(c["volume_mbit"])}</td></tr>'
+        f'<tr class="contact" data-satellite="{_e(c.satellite.name)}" '
+        f'data-norad-id="{c.satellite.norad_id}" data-station="{_e(c.station_id)}" '
+        f'data-antenna="{_e(c.antenna)}" data-aos="{_e(aos)}" '
+        f'data-los="{_e(los)}" data-duration-s="{_num(c.duration_s)}" '
+        f'data-max-elevation-deg="{_num(c.max_elevation_deg)}" '
+        f'data-volume-mbit="{_num(c.volume_mbit)}" data-sky="{bar["sky"]}">'
+        f"<td>{_e(c.satellite.name)}</td><td>{_e(c.station_id)}</td>"
+        f"<td>{_e(c.antenna)}</td><td>{_utc(aos)}</td><td>{_utc(los)}</td>"
+        f'<td class="n">{_num(c.duration_s)}</td>'
+        f'<td class="n">{_num(c.max_elevation_deg)}</td>'
+        f'<td class="n">{_num(c.volume_mbit)}</td></tr>'
         for c, bar in zip(contacts[:TABLE_ROWS_MAX], contact_bars, strict=False)
+        for aos, los in [(_json_time(c.aos_utc), _json_time(c.los_utc))]
     ]
     if len(contacts) > TABLE_ROWS_MAX:
         table_rows.append(_more_row(len(contacts) - TABLE_ROWS_MAX, 8))
@@ -651,11 +705,10 @@ def _contacts_section(
          (lab["max_elevation"], "max-elevation-deg"), (lab["volume"], "volume-mbit")],
         table_rows, "contacts sortable", lab["no_contacts"],
     )  # fmt: skip
-    total = schedule.get("total_volume_mbit")
     summary = (
-        f'<p class="note">{len(contacts)} · {_num(total)} Mbit · {_e(schedule.get("solver", ""))}'
-        f" {_e(schedule.get('solver_status', ''))}</p>"
-        if schedule
+        f'<p class="note">{len(contacts)} · {_num(schedule.total_volume_mbit)} Mbit · '
+        f"{_e(schedule.solver)} {_e(schedule.solver_status)}</p>"
+        if schedule is not None
         else ""
     )
     return (
@@ -671,66 +724,64 @@ def _conjunctions_section(
     run: _Run, catalog: Catalog | None, figures: dict[str, charts.Figure]
 ) -> str:
     lab = run.labels
-    screening = run.last("screen_conjunctions") or {}
-    assessments = {a["event_id"]: a for a in run.results.get("assess_conjunction", [])}
-    avoidances = {a["event_id"]: a for a in run.results.get("plan_avoidance", [])}
+    screening = run.results.screening
+    assessments = {a.event_id: a for a in run.results.assessments}
+    avoidances = {a.event_id: a for a in run.results.avoidances}
     rows: list[str] = []
     pictures: list[str] = []
-    for event in screening.get("events", []):
-        eid = event["event_id"]
+    for event in [] if screening is None else screening.events:
+        eid = event.event_id
         a = assessments.get(eid)
         mnv = avoidances.get(eid)
-        pc = None if a is None else a.get("pc")
-        ric = "—" if a is None else " / ".join(_num(x) for x in a["miss_rtn_km"])
+        pc = None if a is None else a.pc
+        ric = "—" if a is None else " / ".join(_num(x) for x in a.miss_rtn_km)
         if a is None:
             methods = _e(lab["not_assessed"])
         else:
-            mc = a.get("monte_carlo") or {}
             methods = "<br>".join(
                 f"{name} {_sci(value)}"
                 for name, value in (
-                    ("Foster 2-D", a.get("pc_foster")),
-                    ("Chan 2-D", a.get("pc_chan")),
-                    ("Hall 3-D", a.get("pc3d")),
-                    ("Monte Carlo", mc.get("pc")),
-                    ("max Pc", a.get("pc_max")),
+                    ("Foster 2-D", a.pc_foster),
+                    ("Chan 2-D", a.pc_chan),
+                    ("Hall 3-D", a.pc3d),
+                    ("Monte Carlo", None if a.monte_carlo is None else a.monte_carlo.pc),
+                    ("max Pc", a.pc_max),
                 )
                 if value is not None
             )
-        if mnv is not None and mnv.get("status") == "proposed":
+        if mnv is not None and mnv.status == "proposed":
             candidate = (
-                f"{_num(mnv['delta_v_m_s'])} m/s {_e(mnv['direction'])} @ "
-                f"{_utc(mnv['burn_epoch_utc'])}<br>{lab['miss_km']}: {_num(mnv['miss_km'])}, "
-                f"Pc {_sci(mnv['pc'])}"
+                f"{_num(mnv.delta_v_m_s)} m/s {_e(mnv.direction)} @ "
+                f"{_utc(_json_time(mnv.burn_epoch_utc))}<br>{lab['miss_km']}: "
+                f"{_num(mnv.miss_km)}, Pc {_sci(mnv.pc)}"
             )
         elif mnv is not None:
-            candidate = _e(f"{mnv.get('status')}: {mnv.get('message', '')}")
+            candidate = _e(f"{mnv.status}: {mnv.message}")
         else:
             candidate = "—"
+        tca = _json_time(event.tca_utc)
         rows.append(
             f'<tr class="conjunction" data-event="{_e(eid)}" '
-            f'data-miss-km="{_num(event["miss_km"])}" '
-            f'data-pc="{_num(pc) if pc is not None else ""}" data-tca="{_e(event["tca_utc"])}">'
-            f"<td>{_e(eid)}</td><td>{_e(event['primary']['name'])}</td>"
-            f"<td>{_e(event['secondary']['name'])} ({event['secondary']['norad_id']})</td>"
-            f'<td>{_utc(event["tca_utc"])}</td><td class="n">{_num(event["miss_km"])}</td>'
-            f'<td class="n">{ric}</td><td class="n">{_num(event["relative_speed_km_s"])}</td>'
+            f'data-miss-km="{_num(event.miss_km)}" '
+            f'data-pc="{_num(pc) if pc is not None else ""}" data-tca="{_e(tca)}">'
+            f"<td>{_e(eid)}</td><td>{_e(event.primary.name)}</td>"
+            f"<td>{_e(event.secondary.name)} ({event.secondary.norad_id})</td>"
+            f'<td>{_utc(tca)}</td><td class="n">{_num(event.miss_km)}</td>'
+            f'<td class="n">{ric}</td><td class="n">{_num(event.relative_speed_km_s)}</td>'
             f'<td class="n pc">{_sci(pc)}'
-            f"{'' if a is None else ' (' + _e(a.get('pc_method', '')) + ')'}</td>"
+            f"{'' if a is None else ' (' + _e(a.pc_method) + ')'}</td>"
             f'<td class="small">{methods}</td>'
-            f"<td>{'—' if a is None else _e(a.get('action', ''))}</td>"
+            f"<td>{'—' if a is None else _e(a.action)}</td>"
             f'<td class="small">{candidate}</td></tr>'
         )
         plane = None if a is None or catalog is None else _encounter_plane(catalog, a)
         if a is not None and plane is not None:
             div = f"enc-{len(pictures)}"
-            figures[div] = charts.encounter_figure(
-                plane[0], plane[1], float(a["hard_body_radius_m"]), lab
-            )
+            figures[div] = charts.encounter_figure(plane[0], plane[1], a.hard_body_radius_m, lab)
             pictures.append(
                 f'<figure class="encounter"><div id="{div}" class="chart"></div><figcaption>'
                 f"{_e(eid)} · {_e(lab['encounter_plane'])} · {lab['miss_km']} "
-                f"{_num(a['miss_km'])} · Pc {_sci(a.get('pc'))} ({_e(a.get('pc_method', ''))})"
+                f"{_num(a.miss_km)} · Pc {_sci(a.pc)} ({_e(a.pc_method)})"
                 "</figcaption></figure>"
             )
     table = _table(
@@ -751,50 +802,65 @@ def _space_weather_section(
     run: _Run, ctx: ToolContext | None, figures: dict[str, charts.Figure]
 ) -> str:
     lab = run.labels
-    report = run.last("space_weather") or {}
+    report = run.results.space_weather
     kp: list[tuple[str, float]] = []
     forecast: list[tuple[str, float, str]] = []
     xrays: list[tuple[str, float]] = []
     protons: list[tuple[str, float]] = []
     if ctx is not None:
+        from cosmo_agent.tools.spaceweather import (
+            KpForecastSample,
+            KpSample,
+            ProtonSample,
+            XraySample,
+        )
+
         try:
             products = ctx.space_weather_source().load()
         except (OSError, ValueError):
             products = {}
 
-        def samples(name: ProductName) -> tuple[Any, ...]:
+        def samples(name: ProductName, kind: type[_Sample]) -> list[_Sample]:
+            """Product ``name``'s samples (each product holds one kind)."""
             got = products.get(name)
-            return () if got is None or got.data is None else tuple(got.data.samples)
+            found = () if got is None or got.data is None else got.data.samples
+            return [s for s in found if isinstance(s, kind)]
 
-        kp = [(_iso(s.time_utc), s.kp) for s in samples("kp")]
+        kp = [(_iso(s.time_utc), s.kp) for s in samples("kp", KpSample)]
         forecast = [
             (_iso(s.time_utc), s.kp, s.observed)
-            for s in samples("kp_forecast")
+            for s in samples("kp_forecast", KpForecastSample)
             if s.observed != "observed"
         ]
-        xrays = [(_iso(s.time_utc), s.flux_w_m2) for s in samples("xrays") if s.band == "0.1-0.8nm"]
+        xrays = [
+            (_iso(s.time_utc), s.flux_w_m2)
+            for s in samples("xrays", XraySample)
+            if s.band == "0.1-0.8nm"
+        ]
         protons = [
-            (_iso(s.time_utc), s.flux_pfu) for s in samples("protons") if s.energy == ">=10 MeV"
+            (_iso(s.time_utc), s.flux_pfu)
+            for s in samples("protons", ProtonSample)
+            if s.energy == ">=10 MeV"
         ]
     figures["spaceweather-chart"] = charts.space_weather_figure(
         kp, forecast, xrays, protons, _iso(run.start), lab
     )
-    scales = report.get("scales") or {}
+    scales = {} if report is None else report.scales
     badges = "".join(
-        f'<span class="badge lvl{s.get("level") or 0}" data-scale="{_e(k)}" '
-        f'data-value="{_num(s.get("value"))}">{_e(s.get("label") or k + "?")} '
-        f"<small>{_num(s.get('value'))} {_e(s.get('unit', ''))}</small></span>"
+        f'<span class="badge lvl{s.level or 0}" data-scale="{_e(k)}" '
+        f'data-value="{_num(s.value)}">{_e(s.label or k + "?")} '
+        f"<small>{_num(s.value)} {_e(s.unit)}</small></span>"
         for k, s in scales.items()
     )
     mission_rows = [
-        f'<tr class="alert" data-rule="{_e(a["rule_id"])}"><td>{_e(a["severity"])}</td>'
-        f"<td>{_e(a['rule_id'])}</td><td>{_e(a['message'])}</td></tr>"
-        for a in report.get("alerts", [])
+        f'<tr class="alert" data-rule="{_e(a.rule_id)}"><td>{_e(a.severity)}</td>'
+        f"<td>{_e(a.rule_id)}</td><td>{_e(a.message)}</td></tr>"
+        for a in ([] if report is None else report.alerts)
     ]
     swpc_rows = [
-        f'<tr class="swpc-alert"><td>{_utc(a["issue_time_utc"])}</td>'
-        f"<td>{_e(a['product_id'])}</td><td>{_e(a['headline'])}</td></tr>"
-        for a in report.get("swpc_alerts", [])
+        f'<tr class="swpc-alert"><td>{_utc(_json_time(a.issue_time_utc))}</td>'
+        f"<td>{_e(a.product_id)}</td><td>{_e(a.headline)}</td></tr>"
+        for a in ([] if report is None else report.swpc_alerts)
     ]
     return (
         f'<section id="spaceweather"><h2>{_e(lab["space_weather"])}</h2>'
@@ -826,38 +892,39 @@ def _plan_section(run: _Run, figures: dict[str, charts.Figure]) -> str:
             f'<section id="plan"><h2>{_e(lab["plan"])}</h2>'
             f'<p class="empty">{_e(lab["no_plan"])}</p></section>'
         )
-    findings: dict[int, list[Mapping[str, Any]]] = {}
-    for v in (run.validation or {}).get("violations", []):
-        if v.get("command_index") is not None:
-            findings.setdefault(int(v["command_index"]), []).append(v)
-    ages = plan.get("data_ages") or {}
-    element_age = {e["norad_id"]: e.get("age_days") for e in ages.get("elements", [])}
-    sw_age = ages.get("space_weather_age_h")
+    findings: dict[int, list[Violation]] = {}
+    for v in [] if run.validation is None else run.validation.violations:
+        if v.command_index is not None:
+            findings.setdefault(v.command_index, []).append(v)
+    ages = plan.data_ages
+    element_age = {e.norad_id: e.age_days for e in ages.elements}
+    sw_age = ages.space_weather_age_h
     points: list[charts.PlanMark] = []
     rows = []
-    commands = plan.get("commands", [])
+    commands = plan.commands
     brief = len(commands) > TABLE_ROWS_MAX
     for i, c in enumerate(commands):
         found = findings.get(i, [])
         verdict = (
-            "error" if any(v["severity"] == "error" for v in found)
+            "error" if any(v.severity == "error" for v in found)
             else "warning" if found else "ok"
         )  # fmt: skip
-        sat = c["satellite"]["name"]
+        sat = c.satellite.name
+        time = _json_time(c.time)
         age_text = []
-        if element_age.get(c["satellite"]["norad_id"]) is not None:
-            age = element_age[c["satellite"]["norad_id"]]
+        age = element_age.get(c.satellite.norad_id)
+        if age is not None:
             age_text.append(lab["element_age"].format(age=round(age, 3)))
         if sw_age is not None:
             age_text.append(lab["sw_age"].format(age=round(sw_age, 2)))
-        rationale = (c.get("rationale") or {}).get("text", "")
-        params = ", ".join(f"{k}={v}" for k, v in (c.get("parameters") or {}).items())
-        up = c.get("uplink") or {}
-        uplink = f"{up.get('station_id', '')} {up.get('antenna_id', '')}".strip() or "—"
-        notes = "<br>".join(_e(f"{v['rule']}: {v['message']}") for v in found)
+        rationale = c.rationale.text
+        params = ", ".join(f"{k}={v}" for k, v in c.parameters.items())
+        up = c.uplink
+        uplink = "—" if up is None else f"{up.station_id} {up.antenna_id}".strip() or "—"
+        notes = "<br>".join(_e(f"{v.rule}: {v.message}") for v in found)
         if brief:
             points.append(
-                {"time": c["time"][:19], "satellite": sat, "verdict": verdict, "index": i,
+                {"time": time[:19], "satellite": sat, "verdict": verdict, "index": i,
                  "text": None}
             )  # fmt: skip
             if i >= TABLE_ROWS_MAX:
@@ -865,13 +932,13 @@ def _plan_section(run: _Run, figures: dict[str, charts.Figure]) -> str:
         else:
             points.append(
                 {
-                    "time": c["time"],
+                    "time": time,
                     "satellite": sat,
                     "verdict": verdict,
                     "index": i,
                     "text": "<br>".join(
                         [
-                            f"<b>{_e(c['command'])}</b> · {_e(sat)} · {_utc(c['time'])}",
+                            f"<b>{_e(c.command)}</b> · {_e(sat)} · {_utc(time)}",
                             _e(_clip(rationale, 160)),
                             _e("; ".join(age_text)),
                         ]
@@ -879,9 +946,9 @@ def _plan_section(run: _Run, figures: dict[str, charts.Figure]) -> str:
                 }
             )
         rows.append(
-            f'<tr class="command {verdict}" data-index="{i}" data-command="{_e(c["command"])}" '
-            f'data-satellite="{_e(sat)}" data-time="{_e(c["time"])}" data-verdict="{verdict}">'
-            f"<td>{_utc(c['time'])}</td><td>{_e(sat)}</td><td><b>{_e(c['command'])}</b></td>"
+            f'<tr class="command {verdict}" data-index="{i}" data-command="{_e(c.command)}" '
+            f'data-satellite="{_e(sat)}" data-time="{_e(time)}" data-verdict="{verdict}">'
+            f"<td>{_utc(time)}</td><td>{_e(sat)}</td><td><b>{_e(c.command)}</b></td>"
             f'<td class="small">{_e(params)}</td><td>{_e(uplink)}</td>'
             f'<td><span class="verdict {verdict}">{_e(lab["verdict_" + verdict])}</span>'
             f'<div class="small">{notes}</div></td><td class="small">{_e(rationale)}</td>'
@@ -891,10 +958,10 @@ def _plan_section(run: _Run, figures: dict[str, charts.Figure]) -> str:
         rows.append(_more_row(len(commands) - TABLE_ROWS_MAX, 8))
     satellites = [s.name for s in run.mission.fleet]
     figures["plan"] = charts.plan_figure(points, satellites, (_iso(run.start), _iso(run.stop)), lab)
-    gaps = plan.get("gaps") or []
+    gaps = plan.gaps
     gap_list = (
         f'<h3>{_e(lab["gaps"])}</h3><ul class="gaps">'
-        + "".join(f"<li>{_e(g.get('reason') or g)}</li>" for g in gaps)
+        + "".join(f"<li>{_e(g.reason)}</li>" for g in gaps)
         + "</ul>"
         if gaps
         else ""
@@ -926,8 +993,10 @@ def _clip(text: str, n: int) -> str:
 def _map_section(run: _Run, catalog: Catalog | None, figures: dict[str, charts.Figure]) -> str:
     lab = run.labels
     tracks = _ground_tracks(run, catalog) if catalog is not None else []
-    status = run.last("fleet_status") or {}
-    altitudes = [s["altitude_km"] for s in status.get("satellites", []) if s.get("altitude_km")]
+    status = run.results.fleet_status
+    altitudes = [
+        s.altitude_km for s in ([] if status is None else status.satellites) if s.altitude_km
+    ]
     altitude_km = float(np.median(altitudes)) if altitudes else 700.0
     stations: list[charts.StationMark] = [
         {
