@@ -37,7 +37,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime  # noqa: F401 (UTC: the doctests)
-from typing import Any, TypeAlias
+from typing import Any, NotRequired, TypeAlias, TypedDict
 
 from cosmo_agent.orbital.timescales import iso_utc
 from cosmo_agent.tools.events import ALIAS_PATTERN, EVENT_ID_PATTERN
@@ -461,15 +461,29 @@ class _Slots:
     objective: str
 
 
-def _command_items(s: _Slots) -> list[dict[str, Any]]:
-    return [
-        {"satellite": sat, "command": command, **({"parameters": params} if params else {}),
-         **({"time": s.time} if s.time else {})}
-        for sat in s.command_targets for command, params in s.commands
-    ]  # fmt: skip
+class _CommandItem(TypedDict):
+    """One ``propose_commands`` item as the tool contract spells it."""
+
+    satellite: str
+    command: str
+    parameters: NotRequired[dict[str, _Param]]
+    time: NotRequired[str]
 
 
-def _optional(**values: float | str | None) -> dict[str, Any]:
+def _command_items(s: _Slots) -> list[_CommandItem]:
+    items: list[_CommandItem] = []
+    for sat in s.command_targets:
+        for command, params in s.commands:
+            item: _CommandItem = {"satellite": sat, "command": command}
+            if params:
+                item["parameters"] = params
+            if s.time:
+                item["time"] = s.time
+            items.append(item)
+    return items
+
+
+def _optional(**values: float | str | None) -> dict[str, float | str]:
     return {k: v for k, v in values.items() if v is not None}
 
 
