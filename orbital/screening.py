@@ -81,6 +81,7 @@ from numpy.typing import NDArray
 
 from cosmo_agent.orbital.catalog import Catalog
 from cosmo_agent.orbital.collision import rtn_basis
+from cosmo_agent.orbital.conjunction import CloseApproach
 from cosmo_agent.orbital.constants import WGS72_MU_KM3_S2, WGS72_RADIUS_KM
 from cosmo_agent.orbital.propagation import SGP4_ERRORS, _default_workers, satrec_array
 from cosmo_agent.orbital.timescales import DAY_S, require_utc, sgp4_epoch, timescale
@@ -145,6 +146,15 @@ class Conjunctions:
         """TCAs as timezone-aware UTC datetimes."""
         offsets = (self.tca - np.datetime64(self.start.replace(tzinfo=None), "us")).astype(int)
         return [self.start + timedelta(microseconds=int(us)) for us in offsets]
+
+    def approaches(self) -> list[CloseApproach]:
+        """One :class:`~cosmo_agent.orbital.conjunction.CloseApproach` per event, in order."""
+        columns = (self.primary_id, self.secondary_id, self.tca_datetimes(), self.miss_km,
+                   self.relative_speed_km_s)  # fmt: skip
+        return [
+            CloseApproach(int(p), int(q), tca, float(miss), float(speed))
+            for p, q, tca, miss, speed in zip(*columns, strict=True)
+        ]
 
     def tca_iso(self) -> list[str]:
         """TCAs as ISO 8601 strings with microseconds and a ``Z`` suffix."""

@@ -541,27 +541,6 @@ def test_max_pc_flags_dilution_and_passes_statuses_through() -> None:
     assert np.isnan(result.pc_max[1]) and result.status.tolist() == [0, 2]
 
 
-def test_public_names_are_pinned() -> None:
-    assert sorted(collision.__all__) == [
-        "EARTH_ROTATION_RAD_S",
-        "EncounterPlane",
-        "HbrType",
-        "MaxPcResult",
-        "NonPositiveDefinite",
-        "PC_STATUS",
-        "PcMethod",
-        "PcResult",
-        "PcStatus",
-        "StatusCodes",
-        "collision_probability",
-        "covariance_inertial_to_rtn",
-        "covariance_rtn_to_inertial",
-        "encounter_plane",
-        "max_collision_probability",
-        "rtn_basis",
-    ]
-
-
 def test_docstring_examples_run() -> None:
     import doctest
 

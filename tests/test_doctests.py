@@ -5,30 +5,14 @@ from __future__ import annotations
 import doctest
 import importlib
 import os
-import pkgutil
 from pathlib import Path
 
 import pytest
+from test_public_api import modules
 
 import cosmo_agent
 
-FOLDERS = ["orbital", "tools", "agent", "model", "missions"]
-
-
-def _modules() -> list[str]:
-    names = ["cosmo_agent"]
-    for folder in FOLDERS:
-        package = importlib.import_module(f"cosmo_agent.{folder}")
-        names.append(package.__name__)
-        names += sorted(
-            info.name
-            for info in pkgutil.walk_packages(package.__path__, prefix=f"{package.__name__}.")
-            if not info.name.endswith("__main__")
-        )
-    return names
-
-
-MODULES = _modules()
+MODULES = modules()  # cosmo_agent and every module below the code folders
 
 
 def test_every_subpackage_is_collected() -> None:

@@ -1,231 +1,28 @@
-"""The public surface of every package, pinned: a name added or removed is a decision.
+"""The public surface of every module, pinned: a name added or removed is a decision.
 
-A regression pin, not a proof: the lists are what the packages export today. Change them
-here together with README.md / ARCHITECTURE.md when the surface changes on purpose.
+``tests/data/public_api.json`` holds each module's sorted ``__all__`` (the packages' facades
+and every module below them). A regression pin, not a proof: it records what the code exports
+today. After changing a surface on purpose, run ``python tests/test_public_api.py --update``,
+read the diff of the JSON file, and keep README.md / ARCHITECTURE.md true with it.
 """
 
 from __future__ import annotations
 
 import importlib
+import json
 import pkgutil
+import sys
+from pathlib import Path
 
 import pytest
 
-PUBLIC = {
-    "cosmo_agent": ["Agent", "Catalog", "CommandPlan", "__version__", "load_mission"],
-    "cosmo_agent.orbital": [
-        "AVOIDANCE_STATUS",
-        "AssumedCovariance",
-        "AvoidanceSolution",
-        "AvoidanceStatus",
-        "Catalog",
-        "CatalogEncounter",
-        "Cdm",
-        "CdmCheck",
-        "CdmError",
-        "CdmFormat",
-        "CdmHeader",
-        "CdmIssue",
-        "CdmObject",
-        "CdmRelative",
-        "CloseApproach",
-        "Conjunctions",
-        "CovarianceSource",
-        "DEFAULT_BALLISTIC_COEFFICIENT_M2_KG",
-        "DEFAULT_SECONDARY_HBR_M",
-        "DENSITY_ENHANCEMENT_BY_G_LEVEL",
-        "EarthOrientationTable",
-        "ElementRecord",
-        "ElementSetError",
-        "EncounterAssessment",
-        "EncounterModel",
-        "EncounterPlane",
-        "Ephemeris",
-        "GroundStations",
-        "HbrType",
-        "HorizonMask",
-        "LightingIntervals",
-        "LightingState",
-        "MaxPcResult",
-        "MeanElements",
-        "MonteCarloMode",
-        "MonteCarloResult",
-        "NaiveDatetimeError",
-        "NonPositiveDefinite",
-        "Oem",
-        "OemCovariance",
-        "OemError",
-        "OemSegment",
-        "PC3D_STATUS",
-        "PC_STATUS",
-        "ParseIssue",
-        "PassEvent",
-        "Passes",
-        "Pc3DResult",
-        "Pc3DStatus",
-        "PcMethod",
-        "PcMethodUsed",
-        "PcResult",
-        "PcStatus",
-        "Rescreen",
-        "SGP4_ERRORS",
-        "SUN_RADIUS_KM",
-        "SatrecFit",
-        "Staleness",
-        "StalenessPolicy",
-        "UsageViolations",
-        "WGS72_MU_KM3_S2",
-        "WGS72_RADIUS_KM",
-        "WGS84_FLATTENING",
-        "WGS84_MU_KM3_S2",
-        "WGS84_RADIUS_KM",
-        "apply_impulse",
-        "assess_encounter",
-        "beta_angle_deg",
-        "cartesian_to_equinoctial",
-        "catalog_default_covariance",
-        "catalog_encounter",
-        "catalog_pcs",
-        "closest_approach",
-        "collision_probability",
-        "coppola_bounds_s",
-        "covariance_inertial_to_rtn",
-        "covariance_rtn_to_inertial",
-        "default_covariance_rtn_km2",
-        "earth_orientation_table",
-        "encounter_model",
-        "encounter_plane",
-        "equinoctial_to_cartesian",
-        "estimate_storm_drift_km",
-        "exponential_density_kg_m3",
-        "find_passes",
-        "fit_satrec",
-        "format_alpha5",
-        "geodetic_to_itrs",
-        "illumination_fraction",
-        "iter_propagate",
-        "itrs_to_geodetic",
-        "lighting_intervals",
-        "max_collision_probability",
-        "monte_carlo_pc",
-        "orbit_period_s",
-        "parse_alpha5",
-        "parse_omm",
-        "parse_tle_lines",
-        "pc3d_hall",
-        "plan_avoidance",
-        "propagate",
-        "propagate_elements",
-        "require_utc",
-        "rescreen_after_maneuver",
-        "rtn_basis",
-        "samples_for_accuracy",
-        "screen",
-        "screen_grid",
-        "sun_position_gcrs_km",
-        "teme_to_gcrs",
-        "teme_to_itrs",
-        "timescale",
-        "usage_violations",
-        "utc_times",
-    ],
-    "cosmo_agent.tools": [
-        "Alert",
-        "AlertRule",
-        "CommandDictionary",
-        "ContactOpportunity",
-        "DEFAULT_ALERT_RULES",
-        "ERROR_TEMPLATES",
-        "Mission",
-        "MissionError",
-        "ResultStore",
-        "SatelliteDemand",
-        "SatelliteProfile",
-        "Schedule",
-        "SpaceWeatherReport",
-        "StationConfig",
-        "ToolContext",
-        "ToolError",
-        "ToolOutcome",
-        "ToolSpec",
-        "call_tool",
-        "dictionary_for",
-        "evaluate_alerts",
-        "load_command_dictionary",
-        "load_mission",
-        "mission_passes",
-        "mission_schedule",
-        "openai_tools",
-        "parse_mission",
-        "schedule_contacts",
-        "space_weather_report",
-        "tool_specs",
-        "validate_schedule",
-    ],
-    "cosmo_agent.agent": [
-        "Agent",
-        "ApprovalDecision",
-        "AskResult",
-        "CommandPlan",
-        "PlanExportError",
-        "PlanResult",
-        "PlannedCommand",
-        "PlannerBackend",
-        "PlannerTask",
-        "RULES",
-        "RulesPlanner",
-        "ScriptedPlanner",
-        "ValidationReport",
-        "Violation",
-        "fprime_sequence",
-        "make_planner",
-        "plan_from_json",
-        "plan_to_json",
-        "validate_plan",
-        "yamcs_stack",
-    ],
-    "cosmo_agent.agent.daemon": [
-        "Clock",
-        "Daemon",
-        "DaemonSettings",
-        "JOB_ORDER",
-        "ManualClock",
-        "PcThresholds",
-        "Store",
-        "conjunction_level",
-        "parse_clock",
-    ],
-    "cosmo_agent.model": [
-        "CosmoChatModel",
-        "RECIPES",
-        "Teacher",
-        "ToolCallFormat",
-        "TrainConfig",
-        "build_corpus",
-        "calls_agree",
-        "create_app",
-        "generate_request",
-        "lambda_handler",
-        "load_split",
-        "load_tokenizer",
-        "report_markdown",
-        "train_tokenizer",
-        "write_report",
-    ],
-}
+SNAPSHOT = Path(__file__).parent / "data" / "public_api.json"
 FOLDERS = ["orbital", "tools", "agent", "model", "missions"]
 
 
-@pytest.mark.parametrize("package", sorted(PUBLIC))
-def test_package_exports_are_pinned(package: str) -> None:
-    module = importlib.import_module(package)
-    assert sorted(module.__all__) == PUBLIC[package]
-    assert len(set(module.__all__)) == len(module.__all__), "a name is listed twice"
-    assert all(getattr(module, name, None) is not None for name in module.__all__)
-
-
-def _modules() -> list[str]:
-    names = []
+def modules() -> list[str]:
+    """``cosmo_agent`` and every module of the code folders, packages first."""
+    names = ["cosmo_agent"]
     for folder in FOLDERS:
         package = importlib.import_module(f"cosmo_agent.{folder}")
         names.append(package.__name__)
@@ -235,13 +32,41 @@ def _modules() -> list[str]:
     return names
 
 
-@pytest.mark.parametrize("name", _modules())
-def test_every_module_declares_what_it_exports(name: str) -> None:
+def surface() -> dict[str, list[str]]:
+    """Each module's ``__all__``, sorted."""
+    return {name: sorted(importlib.import_module(name).__all__) for name in modules()}
+
+
+PINNED: dict[str, list[str]] = (
+    json.loads(SNAPSHOT.read_text(encoding="utf-8")) if SNAPSHOT.exists() else {}
+)
+
+
+def test_every_module_is_pinned() -> None:
+    assert sorted(PINNED) == sorted(modules()), "run: python tests/test_public_api.py --update"
+
+
+@pytest.mark.parametrize("name", modules())
+def test_module_exports_are_pinned(name: str) -> None:
     module = importlib.import_module(name)
     exported = getattr(module, "__all__", None)
     assert isinstance(exported, list), f"{name} has no __all__"
-    missing = [n for n in exported if not hasattr(module, n)]
-    assert missing == [], f"{name}.__all__ lists names it does not define"
+    assert len(set(exported)) == len(exported), f"{name}.__all__ lists a name twice"
+    assert [n for n in exported if not hasattr(module, n)] == [], f"{name}: undefined names"
+    assert sorted(exported) == PINNED.get(name), "run: python tests/test_public_api.py --update"
+
+
+def test_facades_export_what_an_embedder_needs() -> None:
+    """The names the README's library section and an embedder reach for, by package."""
+    needs = {
+        "cosmo_agent": {"Agent", "Catalog", "CommandPlan", "load_mission"},
+        "cosmo_agent.orbital": {"propagate", "find_passes", "screen", "Cdm", "assess_encounter",
+                                "collision_probability", "pc3d_hall", "catalog_encounter"},
+        "cosmo_agent.agent": {"Agent", "PlannerBackend", "PlannerTask", "validate_plan"},
+        "cosmo_agent.tools": {"load_mission", "call_tool", "openai_tools", "ToolContext"},
+    }  # fmt: skip
+    for package, names in needs.items():
+        assert names <= set(PINNED[package]), package
 
 
 def test_the_plan_records_alerts_in_the_tools_vocabulary() -> None:
@@ -259,3 +84,8 @@ def test_the_plan_records_alerts_in_the_tools_vocabulary() -> None:
     alert_scales = set(get_args(Alert.model_fields["scale"].annotation))
     plan_scales = {a for arg in get_args(fields["scale"].annotation) for a in get_args(arg)}
     assert alert_scales == plan_scales
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["--update"]:
+    SNAPSHOT.write_text(json.dumps(surface(), indent=1, ensure_ascii=False) + "\n", "utf-8")
+    print(f"wrote {SNAPSHOT}")

@@ -31,7 +31,7 @@ True
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -39,10 +39,10 @@ from typing import Literal
 import numpy as np
 
 from cosmo_agent.orbital.catalog import Catalog
+from cosmo_agent.orbital.conjunction import CloseApproach, screen_grid
 from cosmo_agent.orbital.conjunction import catalog_pcs as collision_probabilities
-from cosmo_agent.orbital.conjunction import screen_grid
 from cosmo_agent.orbital.constants import DEFAULT_SECONDARY_HBR_M
-from cosmo_agent.orbital.screening import Conjunctions, screen
+from cosmo_agent.orbital.screening import screen
 
 __all__ = [
     "DEFAULT_SECONDARY_HBR_M",
@@ -217,7 +217,7 @@ def _run_screener(
             primaries=catalog.select(primaries),
             workers=1,  # the shards are the parallelism
         )
-        return _fleet_rows(_approaches_from(found), set(primaries)), "orbital"
+        return _fleet_rows(_approaches_from(found.approaches()), set(primaries)), "orbital"
     rows = screen_builtin(
         catalog, shard.start, shard.stop, shard.threshold_km, primaries, step_s=shard.step_s
     )
@@ -237,10 +237,9 @@ def screen_builtin(
     step_s: float = 60.0,
 ) -> list[Approach]:
     """:func:`~cosmo_agent.orbital.conjunction.screen_grid` as this module's rows (``pc`` None)."""
-    return [
-        Approach(a.primary_id, a.secondary_id, a.tca, a.miss_km, a.relative_speed_km_s)
-        for a in screen_grid(catalog, start, stop, threshold_km, primaries, step_s=step_s)
-    ]
+    return _approaches_from(
+        screen_grid(catalog, start, stop, threshold_km, primaries, step_s=step_s)
+    )
 
 
 # -- adapter for cosmo_agent.orbital.screening ---------------------------------------------------
@@ -258,16 +257,9 @@ def _fleet_rows(rows: list[Approach], primaries: set[int]) -> list[Approach]:
     return out
 
 
-def _approaches_from(found: Conjunctions) -> list[Approach]:
-    """Rows of ``orbital.screening.Conjunctions`` (parallel arrays, TCAs as datetimes)."""
-    columns = (
-        found.primary_id,
-        found.secondary_id,
-        found.tca_datetimes(),
-        found.miss_km,
-        found.relative_speed_km_s,
-    )
+def _approaches_from(found: Iterable[CloseApproach]) -> list[Approach]:
+    """The screeners' close approaches as this module's rows (``pc`` None until assessed)."""
     return [
-        Approach(int(p), int(q), tca, float(miss), float(speed))
-        for p, q, tca, miss, speed in zip(*columns, strict=True)
+        Approach(a.primary_id, a.secondary_id, a.tca, a.miss_km, a.relative_speed_km_s)
+        for a in found
     ]

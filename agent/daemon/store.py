@@ -73,6 +73,7 @@ from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
 
 from cosmo_agent.agent.jsontypes import JsonValue
+from cosmo_agent.orbital.conjunction import Pair
 from cosmo_agent.orbital.timescales import iso_utc
 from cosmo_agent.tools.events import (
     EVENT_MATCH_S,
@@ -335,15 +336,10 @@ def conjunction_level(pc: float | None, miss_km: float, t: PcThresholds) -> Even
     return level
 
 
-class Sighting(Protocol):
-    """What tracking needs of a screened approach (see ``screening.Approach``)."""
+class Sighting(Pair, Protocol):
+    """What tracking needs of a screened approach (see ``screening.Approach``): the pair and
+    its TCA (:class:`~cosmo_agent.orbital.conjunction.Pair`), the miss and the speed."""
 
-    @property
-    def primary_id(self) -> int: ...
-    @property
-    def secondary_id(self) -> int: ...
-    @property
-    def tca(self) -> datetime: ...
     @property
     def miss_km(self) -> float: ...
     @property

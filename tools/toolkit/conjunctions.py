@@ -155,16 +155,9 @@ def _screen(
     """Every approach of ``primaries`` to ``catalog`` objects, and one warning per object
     the screener left out (SGP4 failed)."""
     found = screen(catalog, start, stop, threshold_km, primaries=primaries)
-    columns = (
-        found.primary_id,
-        found.secondary_id,
-        found.tca_datetimes(),
-        found.miss_km,
-        found.relative_speed_km_s,
-    )
     rows = [
-        (int(p), int(s), tca, float(miss), float(speed))
-        for p, s, tca, miss, speed in zip(*columns, strict=True)
+        (a.primary_id, a.secondary_id, a.tca, a.miss_km, a.relative_speed_km_s)
+        for a in found.approaches()
     ]
     excluded = [
         f"object {norad_id} left out of the screening: SGP4 failed ({message})"
