@@ -42,9 +42,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Final
+from typing import Final
 
 from cosmo_agent.agent.intents import IntendedCall, parse_request
+from cosmo_agent.agent.jsontypes import JsonValue
 from cosmo_agent.agent.plan import CommandPlan, PlanGap, PlannedCommand, SatelliteRef
 from cosmo_agent.agent.rules import vocabulary_for
 from cosmo_agent.agent.trace import ToolRecord
@@ -83,15 +84,17 @@ _PER_SATELLITE: Final = frozenset(
 )
 
 
-def _select(mission: Mission, selection: Any) -> list[Satellite]:
+def _select(mission: Mission, selection: JsonValue | Sequence[JsonValue]) -> list[Satellite]:
     """The fleet satellites a selection (``"all"``, names, aliases or ids) names."""
     if selection is None or (isinstance(selection, str) and selection.casefold() == "all"):
         return list(mission.fleet)
-    items = [selection] if isinstance(selection, str | int) else list(selection)
+    items = [selection] if isinstance(selection, str | int | float) else list(selection)
     if any(isinstance(i, str) and i.casefold() == "all" for i in items):
         return list(mission.fleet)
     out: list[Satellite] = []
     for item in items:
+        if not isinstance(item, str | int):
+            continue  # not a name or an id
         try:
             sat = mission.satellite(item)
         except (KeyError, ValueError):
@@ -313,11 +316,13 @@ def _quote(request: str) -> str:
     return text if len(text) <= _QUOTE_CHARS else text[: _QUOTE_CHARS - 1] + "…"
 
 
-def _unknown_names(mission: Mission, args: Mapping[str, Any]) -> list[str]:
+def _unknown_names(mission: Mission, args: Mapping[str, JsonValue]) -> list[str]:
     """Satellites a request names that the mission does not know (or cannot tell apart)."""
     selection = args.get("satellites", "all")
-    names = [] if isinstance(selection, str) else [str(x) for x in selection]
-    names += [str(c.get("satellite")) for c in args.get("commands", []) if c.get("satellite")]
+    names = [str(x) for x in selection] if isinstance(selection, list) else []
+    items = args.get("commands", [])
+    if isinstance(items, list):
+        names += [str(c["satellite"]) for c in items if isinstance(c, dict) and c.get("satellite")]
     unknown: list[str] = []
     for name in names:
         try:
@@ -352,7 +357,7 @@ def _command_unmet(
     return why_not("propose_commands")
 
 
-def _names_event(result: Mapping[str, Any], event: str) -> bool:
+def _names_event(result: Mapping[str, object], event: str) -> bool:
     """Whether a tool result is about the event a request names: by its canonical id or its
     alias, as the tools look events up (``CONJ-7`` is ``CONJ-0007``)."""
     names = (result.get("event_id"), result.get("alias"))

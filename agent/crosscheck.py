@@ -52,7 +52,7 @@ import math
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 from weakref import WeakKeyDictionary
 
 import numpy as np
@@ -108,10 +108,13 @@ _VOLUME_TOLERANCE: Final = 0.01  # of the contact's volume; plus the rate for _P
 _RESCREEN_SPAN: Final = timedelta(hours=24)  # a burn's trajectory is re-screened this long
 _DV_PARAMETERS: Final = ("dv_radial_m_s", "dv_along_m_s", "dv_cross_m_s")  # R, T, N
 _RESCREENS: Final[
-    WeakKeyDictionary[Catalog, dict[tuple[int, datetime, tuple[float, ...], float], Any]]
+    WeakKeyDictionary[
+        Catalog, dict[tuple[int, datetime, tuple[float, ...], float], tuple[int, Rescreen | None]]
+    ]
 ] = WeakKeyDictionary()
 """Re-screenings by catalog (immutable) and burn: a plan run validates the same burn against
-the same catalog after every step; each burn is flown and screened once."""
+the same catalog after every step; each burn is flown and screened once (the fit's status, and
+the re-screening: None when the post-burn orbit could not be fitted)."""
 
 
 def crosscheck_plan(
@@ -142,7 +145,6 @@ def crosscheck_plan(
     out += _safety(plan, sources)
     out += _maneuvers(plan, sources, definitions)
     return out
-
 
 
 # -- time.future_data ------------------------------------------------------------------------
@@ -417,7 +419,7 @@ def _volumes(plan: CommandPlan, sources: ToolContext, passes: Passes) -> list[Fi
     return out
 
 
-def _finite(value: Any) -> float | None:
+def _finite(value: object) -> float | None:
     """A finite number as a float (None: missing, not a number, a bool, NaN or infinite)."""
     if not isinstance(value, int | float) or isinstance(value, bool):
         return None

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -43,7 +43,7 @@ class _InputError(Exception):
     """Bad input: one line on stderr, exit code 2."""
 
 
-def add_parser(sub: Any) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``ephemeris`` to an ``argparse`` subparsers object."""
     p = sub.add_parser(
         "ephemeris", help="export the fleet's predicted ephemeris as a CCSDS OEM (KVN or XML)"

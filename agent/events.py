@@ -27,10 +27,9 @@ import json
 import re
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, NotRequired, TypedDict
 
 if TYPE_CHECKING:
-
     from sqlalchemy.orm import Session
 
     from cosmo_agent.agent.daemon.settings import DaemonSettings
@@ -44,7 +43,54 @@ class _InputError(Exception):
     """Bad input: one line on stderr, exit code 2."""
 
 
-def add_parser(sub: Any) -> None:
+class _Object(TypedDict):
+    norad_id: int
+    name: str | None
+
+
+class _PcEntry(TypedDict):
+    """One Pc of an event's history: a screening cycle's or a CDM's."""
+
+    at_utc: str
+    source: str
+    tca_utc: str
+    miss_km: float
+    pc: float | None
+    level: str
+
+
+class _Event(TypedDict):
+    """One event as ``events --json`` prints it."""
+
+    event_id: str
+    primary: _Object
+    secondary: _Object
+    tca_utc: str
+    miss_km: float
+    pc: float | None
+    level: str
+    peak_level: str
+    status: str
+    pc_history: list[_PcEntry]
+
+
+class _Ingested(TypedDict):
+    """One ``--ingest`` CDM: the event it went to, and whether that event is new."""
+
+    file: str
+    event_id: str
+    new: bool
+
+
+class _Events(TypedDict):
+    """What ``events --json`` prints (no ``ingested`` when there is no database yet)."""
+
+    database: str
+    ingested: NotRequired[list[_Ingested]]
+    events: list[_Event]
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``events`` to an ``argparse`` subparsers object."""
     p = sub.add_parser(
         "events", help="conjunction events the daemon tracks, with their Pc history; --ingest CDMs"
@@ -91,7 +137,7 @@ def _settings(args: argparse.Namespace) -> DaemonSettings:
         raise _InputError(f"bad settings: {problems}") from None
 
 
-def _events(args: argparse.Namespace) -> dict[str, Any]:
+def _events(args: argparse.Namespace) -> _Events:
     from cosmo_agent.agent.daemon.runtime import sink_names
     from cosmo_agent.agent.daemon.store import Store
 
@@ -138,7 +184,7 @@ def _query(
     settings: DaemonSettings,
     mission: Mission | None,
     names: dict[int, str],
-) -> dict[str, Any]:
+) -> _Events:
     ingested = []
     for path in args.ingest or ():  # one transaction each: a bad CDM keeps the others
         with store.session() as s:
@@ -171,7 +217,7 @@ def _ingest(
     mission: Mission | None,
     names: dict[int, str],
     path: str,
-) -> dict[str, Any]:
+) -> _Ingested:
     from cosmo_agent.agent.daemon.ingest import ingest_cdm
     from cosmo_agent.agent.daemon.store import PcThresholds
     from cosmo_agent.orbital.cdm import Cdm, CdmError
@@ -197,7 +243,7 @@ def _ingest(
     return {"file": path, "event_id": ev.uid, "new": ev.uid in changed.new}
 
 
-def _row(store: Store, s: Session, ev: EventRow, names: dict[int, str]) -> dict[str, Any]:
+def _row(store: Store, s: Session, ev: EventRow, names: dict[int, str]) -> _Event:
     from cosmo_agent.orbital.timescales import iso_utc  # `events --help` stays light
 
     return {
@@ -228,7 +274,7 @@ def _pc(pc: float | None) -> str:
     return "n/a" if pc is None else f"{pc:.2e}"
 
 
-def _text(out: dict[str, Any]) -> str:
+def _text(out: _Events) -> str:
     events = out["events"]
     if not events:
         return f"no conjunction events in {out['database']}"

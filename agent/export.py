@@ -39,13 +39,18 @@ import math
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
-from typing import Any
 
+from cosmo_agent.agent.jsontypes import JsonObject, JsonValue
 from cosmo_agent.agent.plan import CommandPlan, PlannedCommand
 from cosmo_agent.agent.validator import ValidationReport
 from cosmo_agent.orbital.timescales import iso_utc
-from cosmo_agent.tools.commands import CommandDictionary, ParameterDefinition, dictionary_for
-from cosmo_agent.tools.mission import Mission
+from cosmo_agent.tools.commands import (
+    CommandDictionary,
+    ParameterDefinition,
+    ParameterValue,
+    dictionary_for,
+)
+from cosmo_agent.tools.mission import Mission, Satellite
 
 __all__ = [
     "YAMCS_STACK_SCHEMA",
@@ -67,7 +72,7 @@ class PlanExportError(ValueError):
 
 def plan_to_json(plan: CommandPlan, report: ValidationReport | None = None) -> str:
     """Canonical JSON of the plan (with ``"validation"`` when a report is given)."""
-    data: dict[str, Any] = plan.to_jsonable()
+    data: JsonObject = plan.to_jsonable()
     if report is None:
         return json.dumps(data, sort_keys=True, ensure_ascii=False, indent=2)
     data["validation"] = report.model_dump(mode="json")
@@ -127,7 +132,7 @@ def yamcs_stack(
     namespace: str = "/{sat_class}",
     acknowledgment: str = "Acknowledge_Queued",
     dictionaries: Mapping[str, CommandDictionary] | None = None,
-) -> dict[str, Any]:
+) -> JsonObject:
     """The satellite's commands as a Yamcs command stack (write it with ``json.dumps``).
 
     ``namespace`` is the Yamcs space system the names are qualified with (format keys:
@@ -136,12 +141,12 @@ def yamcs_stack(
     sat, commands, d = _selection(plan, mission, norad_id, report, allow_invalid, dictionaries)
     space_system = namespace.format(sat_class=sat.sat_class, norad_id=sat.norad_id, name=sat.name)
     header = " | ".join(_header(plan, sat.name, sat.norad_id, report))
-    steps: list[dict[str, Any]] = []
+    steps: list[JsonValue] = []
     gaps_ms = [_gap_ms(a.time, b.time) for a, b in pairwise(commands)]
     for k, cmd in enumerate(commands):
         definition = d.command(cmd.command)
         assert definition is not None
-        arguments = [
+        arguments: list[JsonValue] = [
             {"name": p.name, "value": v}
             for p, v in definition.arguments(cmd.parameters)
             if v is not None
@@ -149,7 +154,7 @@ def yamcs_stack(
         comment = f"{iso_utc(cmd.time)} {_comment(cmd)} - {_one_line(cmd.rationale.text)}"
         if k == 0:
             comment = f"{header} | start the stack at {iso_utc(cmd.time)} || {comment}"
-        step: dict[str, Any] = {
+        step: JsonObject = {
             "type": "command",
             "name": f"{space_system.rstrip('/')}/{cmd.command}",
             "comment": comment,
@@ -176,7 +181,7 @@ def _selection(
     report: ValidationReport | None,
     allow_invalid: bool,
     dictionaries: Mapping[str, CommandDictionary] | None,
-) -> tuple[Any, list[PlannedCommand], CommandDictionary]:
+) -> tuple[Satellite, list[PlannedCommand], CommandDictionary]:
     if report is not None and not report.ok and not allow_invalid:
         raise PlanExportError(
             f"the plan failed validation ({report.summary()}); fix it, or pass "
@@ -238,7 +243,7 @@ def _one_line(text: str, limit: int = 200) -> str:
     return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 
 
-def _fprime_arg(p: ParameterDefinition, value: Any, cmd: PlannedCommand) -> str:
+def _fprime_arg(p: ParameterDefinition, value: ParameterValue | None, cmd: PlannedCommand) -> str:
     if value is None:
         raise PlanExportError(f"{cmd.command}: parameter {p.name} has no value and no default")
     if p.type == "bool":
@@ -260,7 +265,6 @@ def _fprime_arg(p: ParameterDefinition, value: Any, cmd: PlannedCommand) -> str:
         raise PlanExportError(f"{cmd.command}: {p.name}={value!r} is not a finite number")
     text = repr(number)
     return text if any(ch in text for ch in ".eE") else text + ".0"
-
 
 
 def _gap_ms(first: datetime, then: datetime) -> int:

@@ -74,14 +74,14 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 if TYPE_CHECKING:
     from cosmo_agent.orbital.catalog import Catalog
     from cosmo_agent.tools.mission import Satellite
-    from cosmo_agent.tools.spaceweather import SpaceWeatherReport
+    from cosmo_agent.tools.spaceweather import Alert, SpaceWeatherReport
 
 __all__ = [
     "Approval",
@@ -230,7 +230,7 @@ class Approval(_Model):
 
     Binding (:meth:`bind`, done by :func:`~cosmo_agent.agent.compose.apply_approvals`):
     ``plan_digest`` is the plan's content digest, ``command_index`` and ``command_digest``
-    name the command approved, ``approved`` keeps its fields. Any change afterwards, or
+    name the command approved, ``approved`` keeps its fields. A later change, or
     copying the approval into another plan, voids it (:meth:`changes`; rule
     ``approval.content_changed``). An approval without digests (a plan file from before
     binding) is *unbound* and does not count either (``approval.unbound``): re-approve.
@@ -334,6 +334,21 @@ def _shown(value: object, present: bool = True) -> str:
     return canonical_bytes(value).decode("utf-8")
 
 
+class _ScheduledContact(Protocol):
+    """What :meth:`PlanContact.from_scheduled` reads of a scheduled contact."""
+
+    @property
+    def satellite_id(self) -> int: ...
+    @property
+    def station_id(self) -> str: ...
+    @property
+    def antenna(self) -> str: ...
+    @property
+    def aos(self) -> datetime: ...
+    @property
+    def los(self) -> datetime: ...
+
+
 class PlanContact(_Model):
     """A scheduled contact (e.g. from ``schedule_contacts``): satellite, antenna and window."""
 
@@ -351,8 +366,10 @@ class PlanContact(_Model):
         return self
 
     @classmethod
-    def from_scheduled(cls, contact: Any) -> PlanContact:
-        """From a :class:`~cosmo_agent.tools.scheduling.ScheduledContact` (``antenna`` field)."""
+    def from_scheduled(cls, contact: _ScheduledContact) -> PlanContact:
+        """From a :class:`~cosmo_agent.tools.scheduling.ScheduledContact` or a contact of a
+        ``schedule_contacts`` result (both name the antenna ``antenna``).
+        """
         return cls(
             satellite_id=contact.satellite_id,
             station_id=contact.station_id,
@@ -439,7 +456,7 @@ class PlanAlert(_Model):
     level: int | None = Field(default=None, ge=0, le=5)
 
     @classmethod
-    def from_alert(cls, alert: Any) -> PlanAlert:
+    def from_alert(cls, alert: Alert) -> PlanAlert:
         """From a :class:`~cosmo_agent.tools.spaceweather.Alert`."""
         return cls(
             rule_id=alert.rule_id,
@@ -484,7 +501,7 @@ class SpaceWeatherState(_Model):
     active_alerts: list[SwpcAlertRef] = Field(default_factory=list)
 
     @classmethod
-    def from_report(cls, report: Any) -> SpaceWeatherState:
+    def from_report(cls, report: SpaceWeatherReport) -> SpaceWeatherState:
         """From a :class:`~cosmo_agent.tools.spaceweather.SpaceWeatherReport`."""
         times = [f.data_time_utc for f in report.feeds if f.data_time_utc is not None]
         alerts = []
@@ -709,10 +726,9 @@ class CommandPlan(_Model):
         """Catalog numbers commanded, in first-use order."""
         return list(dict.fromkeys(c.satellite.norad_id for c in self.commands))
 
-    def to_jsonable(self) -> dict[str, Any]:
+    def to_jsonable(self) -> dict[str, Any]:  # JsonObject once graph.py's state holds one
         """The plan as plain JSON data (times as ISO 8601 ``Z`` strings)."""
-        data: dict[str, Any] = self.model_dump(mode="json")
-        return data
+        return self.model_dump(mode="json")
 
     def canonical_json(self, *, indent: int | None = 2) -> str:
         """Canonical JSON: sorted keys, UTC ``Z`` times, UTF-8 text (not ASCII-escaped)."""

@@ -41,18 +41,21 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal, TypedDict
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import (
     AIMessage,
     BaseMessage,
     HumanMessage,
+    InvalidToolCall,
     SystemMessage,
+    ToolCall,
     ToolMessage,
 )
 
 from cosmo_agent.agent.intents import IntendedCall
+from cosmo_agent.agent.jsontypes import JsonObject
 from cosmo_agent.agent.planning import (
     PlannerBackend,
     PlannerError,
@@ -142,9 +145,9 @@ def plan_brief(mission: Mission) -> str:
 
 # -- scripted ------------------------------------------------------------------------------------
 
-ScriptTurn = AIMessage | str | Mapping[str, Any] | Sequence[Mapping[str, Any]]
-"""One scripted turn: an ``AIMessage``; a string (final answer); one ``{"name", "args"}`` call;
-or a list of calls (one turn with several)."""
+ScriptTurn = AIMessage | str | Mapping[str, object] | Sequence[Mapping[str, object]]
+"""One scripted turn: an ``AIMessage``; a string (final answer); one ``{"name", "args"}`` call
+(``"id"`` optional, ``"args"`` a mapping); or a list of calls (one turn with several)."""
 
 
 @dataclass
@@ -170,17 +173,21 @@ class ScriptedPlanner:
             return AIMessage(content=turn)
         calls = [turn] if isinstance(turn, Mapping) else list(turn)
         return AIMessage(
-            content="",
-            tool_calls=[
-                {
-                    "name": str(c["name"]),
-                    "args": dict(c.get("args", {})),
-                    "id": str(c.get("id", f"call_{k}_{i}")),
-                    "type": "tool_call",
-                }
-                for i, c in enumerate(calls)
-            ],
+            content="", tool_calls=[_scripted_call(c, k, i) for i, c in enumerate(calls)]
         )
+
+
+def _scripted_call(call: Mapping[str, object], turn: int, k: int) -> ToolCall:
+    """A scripted ``{"name", "args", "id"}`` call as a LangChain tool call."""
+    args = call.get("args", {})
+    if not isinstance(args, Mapping):
+        raise TypeError(f"scripted call {call.get('name')!r}: args must be a mapping, not {args!r}")
+    return {
+        "name": str(call["name"]),
+        "args": dict(args),
+        "id": str(call.get("id", f"call_{turn}_{k}")),
+        "type": "tool_call",
+    }
 
 
 def _turns_since_user(messages: Sequence[BaseMessage]) -> int:
@@ -281,7 +288,7 @@ class CosmoPlanner:
 
 @dataclass
 class OpenAIPlanner:
-    """Any OpenAI-compatible chat-completions endpoint with tool calling.
+    """An OpenAI-compatible chat-completions endpoint with tool calling.
 
     ``base_url`` is the API root up to ``/v1`` (``http://localhost:8000/v1``; a bare
     ``http://host:port`` gets ``/v1``); the key comes from ``api_key`` or ``OPENAI_API_KEY``
@@ -391,11 +398,35 @@ def to_openai_messages(messages: Sequence[BaseMessage]) -> list[dict[str, object
     return out
 
 
-def from_openai_message(message: Mapping[str, Any], *, model: str = "") -> AIMessage:
+class _OpenAIFunction(TypedDict, total=False):
+    """The function of an OpenAI tool call: its name and arguments (JSON text; some servers
+    send an object)."""
+
+    name: str
+    arguments: str | JsonObject
+
+
+class _OpenAIToolCall(TypedDict, total=False):
+    """One entry of an OpenAI assistant message's ``tool_calls``."""
+
+    id: str
+    type: str
+    function: _OpenAIFunction
+
+
+class _OpenAIMessage(TypedDict, total=False):
+    """An OpenAI chat-completions assistant message (``choices[0].message``)."""
+
+    role: str
+    content: str | None
+    tool_calls: list[_OpenAIToolCall] | None
+
+
+def from_openai_message(message: _OpenAIMessage, *, model: str = "") -> AIMessage:
     """An OpenAI assistant message as an ``AIMessage``; unparseable arguments become
     ``invalid_tool_calls`` (the graph answers them with an ``invalid_json`` tool error)."""
-    calls: list[dict[str, Any]] = []
-    invalid: list[dict[str, Any]] = []
+    calls: list[ToolCall] = []
+    invalid: list[InvalidToolCall] = []
     for raw in message.get("tool_calls") or []:
         fn = raw.get("function") or {}
         call_id = str(raw.get("id") or f"call_{uuid.uuid4().hex[:12]}")

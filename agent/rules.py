@@ -30,12 +30,13 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Final
+from typing import Final
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
 from cosmo_agent.agent.briefing import describe_results, json_time, no_tool_answer
 from cosmo_agent.agent.intents import Vocabulary, detect_language, parse_request
+from cosmo_agent.agent.jsontypes import JsonObject, JsonValue
 from cosmo_agent.agent.planning import PlannerTask, RequestReader
 from cosmo_agent.agent.trace import ToolRecord, tool_records
 from cosmo_agent.tools.commands import CommandDictionaryError, dictionary_for
@@ -142,7 +143,7 @@ def _mentioned(text: str, names: Mapping[str, str]) -> list[str]:
 @dataclass(frozen=True)
 class _Call:
     name: str
-    args: dict[str, Any]
+    args: JsonObject
 
 
 @dataclass
@@ -302,7 +303,8 @@ def _limited(calls: list[_Call]) -> list[_Call]:
     """propose_commands takes at most 50 commands per call: split longer lists."""
     out: list[_Call] = []
     for c in calls:
-        items = list(c.args.get("commands", [])) if c.name == "propose_commands" else []
+        commands = c.args.get("commands") if c.name == "propose_commands" else None
+        items = commands if isinstance(commands, list) else []
         if len(items) <= _MAX_COMMANDS_PER_CALL:
             out.append(c)
             continue
@@ -321,8 +323,8 @@ def _objectives(m: Mission, kind: str) -> list[Objective]:
     return [o for o in m.objectives if o.kind == kind]
 
 
-def _selection(value: list[str] | str) -> list[str] | str:
-    return value if isinstance(value, str) else list(value)
+def _selection(value: list[str] | str) -> JsonValue:
+    return value if isinstance(value, str) else [*value]
 
 
 def _number(params: Mapping[str, object], key: str, default: float) -> float:
@@ -332,7 +334,7 @@ def _number(params: Mapping[str, object], key: str, default: float) -> float:
     )
 
 
-def _screen_args(m: Mission, asked: Sequence[_Call]) -> dict[str, Any] | None:
+def _screen_args(m: Mission, asked: Sequence[_Call]) -> JsonObject | None:
     objs = _objectives(m, "screen_conjunctions") + _objectives(m, "avoid_conjunctions")
     if objs:
         o = objs[0]
@@ -369,7 +371,7 @@ def _survey_calls(m: Mission, asked: Sequence[_Call], *, need_schedule: bool) ->
     """find_passes / schedule_contacts / propagate from objectives, then from requests."""
     out: list[_Call] = []
     for o in _objectives(m, "find_passes")[:1]:
-        args: dict[str, Any] = {
+        args: JsonObject = {
             "satellites": _selection(o.satellites),
             "stations": _selection(o.stations),
             "duration_h": min(_number(o.parameters, "duration_h", m.horizon.duration_h), 168.0),
@@ -416,26 +418,27 @@ def _survey_calls(m: Mission, asked: Sequence[_Call], *, need_schedule: bool) ->
 
 def _plan_commands(
     m: Mission, records: Sequence[ToolRecord], asked: Sequence[_Call]
-) -> list[dict[str, Any]]:
+) -> list[JsonValue]:
     """Commands to check: objectives, requests, safe mode for alerts, avoidance burns."""
-    out: list[dict[str, Any]] = []
+    out: list[JsonValue] = []
     for o in _objectives(m, "commands"):
-        params = dict(o.parameters)
+        params: JsonObject = dict(o.parameters)
         command = params.pop("command", None)
         when = params.pop("time", None)
         if not isinstance(command, str):
             continue
         sats = [s.name for s in m.fleet] if o.satellites == "all" else list(o.satellites)
         for sat in sats:
-            item: dict[str, Any] = {"satellite": sat, "command": command}
+            item: JsonObject = {"satellite": sat, "command": command}
             if isinstance(when, str):
                 item["time"] = when
             if params:
                 item["parameters"] = params
             out.append(item)
     for c in asked:
-        if c.name == "propose_commands":
-            out += list(c.args.get("commands", []))
+        items = c.args.get("commands", [])
+        if c.name == "propose_commands" and isinstance(items, list):
+            out += items
     for r in records:
         if r.name == "space_weather" and r.ok:
             for alert in r.output(SpaceWeatherResult).alerts:

@@ -42,8 +42,9 @@ import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
+from cosmo_agent.agent.jsontypes import JsonObject
 from cosmo_agent.agent.plan import CommandPlan, PlanSignature
 from cosmo_agent.orbital.timescales import iso_utc
 
@@ -88,7 +89,7 @@ class SignatureProblem:
     rule: SignatureRule
     message: str
 
-    def to_jsonable(self) -> dict[str, Any]:
+    def to_jsonable(self) -> JsonObject:
         """As the validator's ``Violation`` JSON: rule, severity, command_index, message."""
         return {
             "rule": self.rule,
@@ -97,7 +98,6 @@ class SignatureProblem:
             "message": self.message,
             "parameter": None,
         }
-
 
 
 def _raw(public_key: Ed25519PublicKey) -> bytes:

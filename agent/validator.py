@@ -62,7 +62,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from cosmo_agent.agent.crosscheck import crosscheck_plan
 from cosmo_agent.agent.plan import (
@@ -84,6 +84,14 @@ from cosmo_agent.tools.commands import (
 )
 from cosmo_agent.tools.mission import Mission, Satellite
 from cosmo_agent.tools.registry import ToolContext
+
+if TYPE_CHECKING:
+    from cosmo_agent.tools.scheduling import Schedule, ScheduledContact
+    from cosmo_agent.tools.spaceweather import SpaceWeatherReport
+    from cosmo_agent.tools.toolkit import ContactOut, ScheduleResult
+
+    _Contact = PlanContact | ScheduledContact | ContactOut
+    """A contact ``validate_plan(contacts=...)`` takes: the plan's, the scheduler's, a tool's."""
 
 __all__ = [
     "RULES",
@@ -683,9 +691,9 @@ def validate_plan(
     mission: Mission,
     *,
     now: datetime,
-    contacts: Any = None,
+    contacts: Schedule | ScheduleResult | Iterable[_Contact] | None = None,
     dictionaries: Mapping[str, CommandDictionary] | None = None,
-    space_weather: Any = None,
+    space_weather: SpaceWeatherReport | SpaceWeatherState | None = None,
     sources: ToolContext | None = None,
 ) -> ValidationReport:
     """Check ``plan`` against ``mission`` at ``now`` and report every violation.
@@ -732,11 +740,13 @@ def validate_plan(
     )
 
 
-def _schedule(plan: CommandPlan, contacts: Any) -> list[PlanContact]:
-    items: Sequence[Any] = []
+def _schedule(
+    plan: CommandPlan, contacts: Schedule | ScheduleResult | Iterable[_Contact] | None
+) -> list[PlanContact]:
+    items: Sequence[_Contact] = []
     if contacts is not None:
         items = contacts.contacts if hasattr(contacts, "contacts") else list(contacts)
-    out: dict[tuple[Any, ...], PlanContact] = {}
+    out: dict[tuple[int, str, str, datetime, datetime], PlanContact] = {}
     for c in [*plan.contacts, *items]:
         pc = c if isinstance(c, PlanContact) else PlanContact.from_scheduled(c)
         out.setdefault((pc.satellite_id, pc.station_id, pc.antenna_id, pc.aos, pc.los), pc)
@@ -752,7 +762,6 @@ def _burn_epoch(cmd: PlannedCommand) -> datetime | None:
     except ValueError:
         return None
     return when.astimezone(UTC) if when.tzinfo is not None else None
-
 
 
 def _contact(c: PlanContact) -> str:
