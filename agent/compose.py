@@ -72,7 +72,6 @@ from cosmo_agent.orbital.catalog import Catalog
 from cosmo_agent.orbital.timescales import iso_utc
 from cosmo_agent.tools.commands import CommandDefinition, CommandDictionaryError, dictionary_for
 from cosmo_agent.tools.mission import Mission, Satellite
-from cosmo_agent.tools.spaceweather import Alert
 from cosmo_agent.tools.toolkit import (
     CommandCheck,
     ConjunctionAssessment,
@@ -255,7 +254,7 @@ def compose_plan(
             )
     sw = _last(ok, "space_weather")
     weather = None if sw is None else sw.output(SpaceWeatherResult)
-    alerts = [] if weather is None else [_plan_alert(a) for a in weather.alerts]
+    alerts = [] if weather is None else [PlanAlert.from_alert(a) for a in weather.alerts]
     accepted: list[tuple[ToolRecord, CommandCheck]] = []
     for r in ok.get("propose_commands", []):
         for item in r.output(ProposeCommandsResult).items:
@@ -546,20 +545,6 @@ def _downlinks(
             f"{short} scheduled contact(s) got no downlink command: too short after the"
             " command margin, or no uplink-capable antenna"
         )
-
-
-def _plan_alert(a: Alert) -> PlanAlert:
-    """A space-weather alert as the plan records it (its vocabulary is the tools' own)."""
-    return PlanAlert(
-        rule_id=a.rule_id,
-        severity=a.severity,
-        action=a.action,
-        target_kind=a.target_kind,
-        target_id=a.target_id,
-        message=a.message,
-        scale=a.scale,
-        level=a.level,
-    )
 
 
 def _conjunction_alert(primary: ObjectRef, message: str) -> PlanAlert:
