@@ -74,7 +74,7 @@ def main() -> int:
     ap.add_argument("--fleet", type=int, default=50)
     ap.add_argument("--scaleout", default="process", choices=["inline", "process"])
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--screener", default="auto", choices=["auto", "builtin", "orbital"])
+    ap.add_argument("--screener", default="auto", choices=["auto", "orbital"])
     ap.add_argument("--budget-s", type=float, default=60.0, help="screening cycle budget")
     args = ap.parse_args()
     if not CATALOG.exists():

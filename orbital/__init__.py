@@ -55,7 +55,6 @@ from cosmo_agent.orbital.conjunction import (
     CloseApproach,
     catalog_encounter,
     catalog_pcs,
-    screen_grid,
 )
 from cosmo_agent.orbital.constants import (
     DEFAULT_SECONDARY_HBR_M,
@@ -272,7 +271,6 @@ __all__ = [
     "rtn_basis",
     "samples_for_accuracy",
     "screen",
-    "screen_grid",
     "sun_position_gcrs_km",
     "teme_to_gcrs",
     "teme_to_itrs",

@@ -1,4 +1,4 @@
-"""orbital.conjunction: the grid screener's rows, Pc at TCA and the one-pair encounter agree."""
+"""orbital.conjunction: screened rows, Pc at TCA and the one-pair encounter agree."""
 
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ from sgp4.exporter import export_tle
 
 from cosmo_agent.orbital.catalog import Catalog
 from cosmo_agent.orbital.collision import collision_probability
-from cosmo_agent.orbital.conjunction import catalog_encounter, catalog_pcs, screen_grid
+from cosmo_agent.orbital.conjunction import catalog_encounter, catalog_pcs
 from cosmo_agent.orbital.constants import DEFAULT_SECONDARY_HBR_M
 from cosmo_agent.orbital.fitting import fit_satrec
+from cosmo_agent.orbital.screening import screen
 
 T0 = datetime(2026, 6, 10, 12, tzinfo=UTC)
 K3, DEBRIS = 38338, 99001
@@ -53,7 +54,8 @@ def sample() -> Catalog:
 def test_encounter_at_each_screened_tca_is_the_screened_minimum(sample: Catalog) -> None:
     text = (files("cosmo_agent.tools") / "data" / "sample-leo.3le").read_text()
     catalog = _with_crosser(sample, text)
-    rows = screen_grid(catalog, T0, T0 + timedelta(hours=12), 300.0, [K3, 25544])
+    primaries = catalog.select([K3, 25544])
+    rows = screen(catalog, T0, T0 + timedelta(hours=12), 300.0, primaries=primaries).approaches()
     assert len(rows) > 3 and any(a.secondary_id == DEBRIS and a.miss_km < 0.2 for a in rows)
     hbr_m = [10.0 + DEFAULT_SECONDARY_HBR_M] * len(rows)
     pcs = catalog_pcs(catalog, rows, hbr_m)
@@ -73,4 +75,3 @@ def test_encounter_at_each_screened_tca_is_the_screened_minimum(sample: Catalog)
 
 def test_no_rows_no_pcs(sample: Catalog) -> None:
     assert catalog_pcs(sample, [], []) == []
-    assert screen_grid(sample, T0, T0, 10.0, [25544]) == []

@@ -35,7 +35,7 @@ from cosmo_agent.agent.daemon.screening import (
     Approach,
     Shard,
     collision_probabilities,
-    screen_builtin,
+    prime_snapshot,
     screen_shard,
 )
 from cosmo_agent.agent.daemon.sinks import Dispatcher, JsonlSink, SinkError, WebhookSink
@@ -118,7 +118,7 @@ def make_mission(tmp: Path, catalog: str, sw: Path = SW_SNAPSHOT) -> Path:
 def make_daemon(tmp: Path, clock: ManualClock, **overrides: Any) -> Daemon:
     settings = DaemonSettings(
         mission=tmp / "mission.yaml", state_dir=tmp / "state", scaleout="inline",
-        screener="builtin", stdout_alerts=False, replan=False, screening_span_h=12.0,
+        screener="orbital", stdout_alerts=False, replan=False, screening_span_h=12.0,
         **overrides,
     )  # fmt: skip
     return Daemon(settings, clock=clock)
@@ -380,10 +380,21 @@ def test_jsonl_written_before_a_crash_is_not_repeated(tmp_path: Path) -> None:
 # -- screening physics -------------------------------------------------------------------------
 
 
-def test_builtin_screener_matches_one_second_brute_force(sample: Catalog) -> None:
+def _shard_rows(catalog: Catalog, start: datetime, stop: datetime, threshold_km: float,
+                primaries: list[int]) -> list[Approach]:
+    """What a daemon shard screens (``orbital.screening.screen``), without Pc filtering."""
+    digest = f"test-{id(catalog)}"
+    prime_snapshot(digest, catalog)
+    shard = Shard(index=0, primaries=tuple(primaries), primary_hbr_m=(5.0,) * len(primaries),
+                  fleet=tuple(primaries), start=start, stop=stop, threshold_km=threshold_km,
+                  step_s=20.0, catalog_files=(), catalog_digest=digest)  # fmt: skip
+    return list(screen_shard(shard).approaches)
+
+
+def test_shard_screening_matches_one_second_brute_force(sample: Catalog) -> None:
     start, stop = T0, T0 + timedelta(hours=3)
     primaries = [K3, 25544, 39227, 40697]
-    found = screen_builtin(sample, start, stop, 300.0, primaries)
+    found = _shard_rows(sample, start, stop, 300.0, primaries)
     offsets = np.arange(0.0, 3 * 3600.0 + 1.0, 1.0)
     jd0, fr0 = jday(2026, 6, 10, 12, 0, 0)
     _, r, _ = SatrecArray(list(sample.satrecs)).sgp4(np.full(offsets.size, jd0),
@@ -411,7 +422,7 @@ def test_builtin_screener_matches_one_second_brute_force(sample: Catalog) -> Non
 
 def test_synthetic_conjunction_and_pc_match_the_tools(sample: Catalog, catalog_text: str) -> None:
     catalog = Catalog.from_tle_text(catalog_text)
-    rows = screen_builtin(catalog, T0, T0 + timedelta(hours=12), 5.0, [K3])
+    rows = _shard_rows(catalog, T0, T0 + timedelta(hours=12), 5.0, [K3])
     close = [a for a in rows if a.secondary_id == DEBRIS and a.miss_km < 1.0]
     assert len(close) == 1
     a = close[0]
@@ -434,25 +445,6 @@ def test_synthetic_conjunction_and_pc_match_the_tools(sample: Catalog, catalog_t
     assert THRESHOLDS.alert <= pc < THRESHOLDS.emergency
 
 
-def test_builtin_and_orbital_screeners_agree(sample: Catalog, catalog_text: str) -> None:
-    catalog = Catalog.from_tle_text(catalog_text)
-    base: dict[str, Any] = dict(
-        index=0, primaries=(K3, 39227), primary_hbr_m=(5.0, 6.0), fleet=(K3, 39227), start=T0,
-        stop=T0 + timedelta(hours=8), threshold_km=60.0, step_s=60.0, catalog_files=(),
-        catalog_digest="x",
-    )
-    from cosmo_agent.agent.daemon.screening import prime_snapshot
-
-    prime_snapshot("x", catalog)
-    ours = screen_shard(Shard(**base, screener="builtin"))
-    theirs = screen_shard(Shard(**base, screener="orbital"))
-    assert ours.screener == "builtin" and theirs.screener == "orbital"
-    key = sorted((a.primary_id, a.secondary_id, round(a.miss_km, 2)) for a in ours.approaches)
-    assert key == sorted((a.primary_id, a.secondary_id, round(a.miss_km, 2))
-                         for a in theirs.approaches)  # fmt: skip
-    assert any(a.secondary_id == DEBRIS for a in ours.approaches)
-
-
 # -- scale-out ---------------------------------------------------------------------------------
 
 
@@ -468,7 +460,7 @@ def test_dask_scheduler_address_and_process_pool_screen_alike(
     def screen(name: str, **where: Any) -> tuple[str, str, list[tuple[Any, ...]]]:
         settings = DaemonSettings(
             mission=tmp_path / "mission.yaml", state_dir=tmp_path / f"state-{name}",
-            screener="builtin", stdout_alerts=False, replan=False, screening_span_h=12.0,
+            screener="orbital", stdout_alerts=False, replan=False, screening_span_h=12.0,
             shard_size=1, **where,
         )  # fmt: skip
         with Daemon(settings, clock=ManualClock(T0)) as d:
@@ -620,7 +612,7 @@ def test_replan_runs_once_per_change(tmp_path: Path, catalog_text: str) -> None:
         return "accepted", "1 command", json.dumps({"commands": []})
 
     settings = DaemonSettings(mission=tmp_path / "mission.yaml", state_dir=tmp_path / "state",
-                              scaleout="inline", screener="builtin", stdout_alerts=False,
+                              scaleout="inline", screener="orbital", stdout_alerts=False,
                               screening_span_h=12.0)  # fmt: skip
     with Daemon(settings, clock=ManualClock(T0), replanner=replanner) as d:
         d.run_job("catalog")
@@ -813,7 +805,7 @@ def test_element_verdict_changes_trigger_a_replan(tmp_path: Path, catalog_text: 
         return "accepted", "no commands", None
 
     settings = DaemonSettings(mission=tmp_path / "mission.yaml", state_dir=tmp_path / "state",
-                              scaleout="inline", screener="builtin", stdout_alerts=False)
+                              scaleout="inline", screener="orbital", stdout_alerts=False)
     with Daemon(settings, clock=clock, replanner=replanner) as d:
         d.run_job("catalog")
         assert d.run_job("staleness").detail == "fresh 3, warn 0, refuse 0, missing 0"
@@ -961,7 +953,7 @@ def test_the_agent_replanner_seeds_the_plan_with_the_daemons_open_events(
 
     monkeypatch.setattr(Agent, "plan", spy)
     settings = DaemonSettings(mission=tmp_path / "mission.yaml", state_dir=tmp_path / "state",
-                              scaleout="inline", screener="builtin", stdout_alerts=False,
+                              scaleout="inline", screener="orbital", stdout_alerts=False,
                               screening_span_h=12.0)  # fmt: skip
     with Daemon(settings, clock=ManualClock(T0), replanner=agent_replanner) as d:
         d.run_job("catalog")
@@ -971,3 +963,13 @@ def test_the_agent_replanner_seeds_the_plan_with_the_daemons_open_events(
         assert d.run_job("replan").detail.startswith("plan 1:")
     assert tracked, "the screening found no event to carry into the plan"
     assert seeded == [tracked]
+
+
+def test_retired_builtin_screener_setting_reads_as_orbital(
+    caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    """Settings files written for the retired grid screener keep working, with a warning."""
+    with caplog.at_level("WARNING", logger="cosmo_agent.daemon"):
+        settings = DaemonSettings(mission=str(tmp_path / "m.yaml"), screener="builtin")
+    assert settings.screener == "orbital"
+    assert "screener 'builtin' is retired" in caplog.text

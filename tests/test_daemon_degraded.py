@@ -62,7 +62,7 @@ def make_mission(tmp: Path, *, ghost: bool = False, catalog: str | None = None) 
 def make_daemon(tmp: Path, clock: ManualClock, replanner: Any = None) -> Daemon:
     settings = DaemonSettings(
         mission=tmp / "mission.yaml", state_dir=tmp / "state", scaleout="inline",
-        screener="builtin", stdout_alerts=False, replan=replanner is not None,
+        screener="orbital", stdout_alerts=False, replan=replanner is not None,
         screening_span_h=12.0, http="127.0.0.1:0",
     )  # fmt: skip
     return Daemon(settings, clock=clock, replanner=replanner)
@@ -225,7 +225,7 @@ def test_shard_screens_the_fresh_satellites_and_names_the_stale_ones() -> None:
                   fleet=(K3, K5, ISS, 99999), start=at, stop=at + timedelta(hours=1),
                   threshold_km=5.0, step_s=60.0,
                   catalog_files=(str(SAMPLE),), catalog_digest="degraded-test-sample",
-                  screener="builtin", stale_refuse_days=limit)  # fmt: skip
+                  screener="orbital", stale_refuse_days=limit)  # fmt: skip
     result = screen_shard(shard)
     assert result.missing == (99999,)
     assert {i for i, _ in result.stale} == {i for i, a in ages.items() if a > limit}

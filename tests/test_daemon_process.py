@@ -211,7 +211,7 @@ def test_daemon_process_faults_sigterm_restart(
         "COSMO_DAEMON_INTERVALS__STALENESS_S": "5",
         "COSMO_DAEMON_INTERVALS__DELIVERY_S": "1",
         "COSMO_DAEMON_REPLAN": "false",
-        "COSMO_DAEMON_SCREENER": "builtin",
+        "COSMO_DAEMON_SCREENER": "orbital",
         "COSMO_DAEMON_SHARD_SIZE": "1",
         "COSMO_DAEMON_SCREENING_SPAN_H": "168",
         "COSMO_DAEMON_WEBHOOK__URL": url,

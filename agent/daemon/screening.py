@@ -10,22 +10,12 @@ anywhere in the window, than ``stale_refuse_days``: an SGP4 state that old is no
 miss distance, and "0 approaches" on it would be false reassurance).  The caller reports such a
 cycle as degraded (:func:`unusable_primaries` is the check).
 
-The screener is ``cosmo_agent.orbital.screening.screen`` (``screener="orbital"`` or
-``"auto"``) or, with ``screener="builtin"``, ``cosmo_agent.orbital.conjunction.screen_grid``
-(the two agree to the metre on the 16k catalog).  Pc is
+The screener is ``cosmo_agent.orbital.screening.screen``, as for the ``screen_conjunctions``
+tool (``step_s`` is its fine sampling step).  Pc is
 ``cosmo_agent.orbital.conjunction.catalog_pcs`` at each TCA; hard-body radius = the fleet
 satellite's plus ``DEFAULT_SECONDARY_HBR_M`` for a non-fleet object, as the
 ``assess_conjunction`` tool does.  This module keeps only the orchestration: shards,
 snapshots, rows.
-
->>> from datetime import UTC, datetime
->>> from importlib.resources import files
->>> from cosmo_agent.orbital.catalog import Catalog
->>> catalog = Catalog.from_file(files("cosmo_agent.tools") / "data" / "sample-leo.3le")
->>> start = datetime(2026, 6, 10, 12, tzinfo=UTC)
->>> rows = screen_builtin(catalog, start, datetime(2026, 6, 10, 13, tzinfo=UTC), 50.0, [25544])
->>> all(r.miss_km < 50.0 and r.primary_id == 25544 for r in rows)
-True
 """
 
 from __future__ import annotations
@@ -39,7 +29,7 @@ from typing import Literal
 import numpy as np
 
 from cosmo_agent.orbital.catalog import Catalog
-from cosmo_agent.orbital.conjunction import CloseApproach, screen_grid
+from cosmo_agent.orbital.conjunction import CloseApproach
 from cosmo_agent.orbital.conjunction import catalog_pcs as collision_probabilities
 from cosmo_agent.orbital.constants import DEFAULT_SECONDARY_HBR_M
 from cosmo_agent.orbital.screening import screen
@@ -52,12 +42,11 @@ __all__ = [
     "collision_probabilities",
     "load_snapshot",
     "prime_snapshot",
-    "screen_builtin",
     "screen_shard",
     "unusable_primaries",
 ]
 
-Screener = Literal["auto", "builtin", "orbital"]
+Screener = Literal["auto", "orbital"]
 
 
 @dataclass(frozen=True)
@@ -208,38 +197,16 @@ def _run_screener(
 ) -> tuple[list[Approach], str]:
     if not primaries:
         return [], "none"
-    if shard.screener in ("auto", "orbital"):
-        found = screen(
-            catalog,
-            shard.start,
-            shard.stop,
-            shard.threshold_km,
-            primaries=catalog.select(primaries),
-            workers=1,  # the shards are the parallelism
-        )
-        return _fleet_rows(_approaches_from(found.approaches()), set(primaries)), "orbital"
-    rows = screen_builtin(
-        catalog, shard.start, shard.stop, shard.threshold_km, primaries, step_s=shard.step_s
+    found = screen(
+        catalog,
+        shard.start,
+        shard.stop,
+        shard.threshold_km,
+        primaries=catalog.select(primaries),
+        workers=1,  # the shards are the parallelism
+        fine_step_s=shard.step_s,
     )
-    return rows, "builtin"
-
-
-# -- builtin screener ------------------------------------------------------------------------
-
-
-def screen_builtin(
-    catalog: Catalog,
-    start: datetime,
-    stop: datetime,
-    threshold_km: float,
-    primaries: Sequence[int],
-    *,
-    step_s: float = 60.0,
-) -> list[Approach]:
-    """:func:`~cosmo_agent.orbital.conjunction.screen_grid` as this module's rows (``pc`` None)."""
-    return _approaches_from(
-        screen_grid(catalog, start, stop, threshold_km, primaries, step_s=step_s)
-    )
+    return _fleet_rows(_approaches_from(found.approaches()), set(primaries)), "orbital"
 
 
 # -- adapter for cosmo_agent.orbital.screening ---------------------------------------------------

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import logging
 import tomllib
 from pathlib import Path
 from typing import Literal
@@ -38,6 +39,8 @@ __all__ = [
     "WebhookSettings",
     "read_settings_file",
 ]
+
+_log = logging.getLogger("cosmo_agent.daemon")
 
 ScaleOut = Literal["auto", "inline", "process", "dask"]
 """Where screening shards run.
@@ -160,9 +163,14 @@ class DaemonSettings(BaseSettings):
 
     # screening
     screening_span_h: float = Field(default=24.0, gt=0.0, le=168.0)
-    screening_step_s: float = Field(default=60.0, ge=5.0, le=120.0)
+    screening_step_s: float = Field(
+        default=20.0, ge=5.0, le=120.0,
+        description="the orbital screener's fine sampling step around each approach (s)",
+    )
     screening_threshold_km: float | None = Field(default=None, gt=0.0, le=100.0)
-    screener: Literal["auto", "builtin", "orbital"] = "auto"
+    screener: Literal["auto", "orbital"] = "auto"
+    """``auto`` and ``orbital`` are both ``cosmo_agent.orbital.screening.screen``; ``builtin``
+    (a second, grid screener, retired) is read as ``orbital`` with a warning."""
     scaleout: ScaleOut = "auto"
     workers: int = Field(default=2, ge=1, le=256)
     shard_size: int = Field(default=25, ge=1, le=10_000)
@@ -209,6 +217,14 @@ class DaemonSettings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return init_settings, env_settings, _SettingsFile(settings_cls)
+
+    @field_validator("screener", mode="before")
+    @classmethod
+    def _retired_screener(cls, v: object) -> object:
+        if v == "builtin":
+            _log.warning("screener 'builtin' is retired; screening with the orbital screener")
+            return "orbital"
+        return v
 
     @field_validator("http")
     @classmethod
