@@ -60,7 +60,7 @@ def _fleet_yaml(n: int) -> str:
     rows = np.random.default_rng(2026).choice(np.flatnonzero(ok), n, replace=False)
     lines = [
         f"  - {{norad_id: {int(cat.ids[i])}, name: 'SOAK-{k:02d} {names[i][:40]}',"
-        f" class: soak, hard_body_radius_m: 5}}"
+        f" class: eo-imager, hard_body_radius_m: 5}}"
         for k, i in enumerate(sorted(rows))
     ]
     return "\n".join(lines)
