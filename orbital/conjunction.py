@@ -200,7 +200,9 @@ def catalog_encounter(pair: Catalog, tca: datetime) -> CatalogEncounter:
         a.sigma_position_rtn_km[:, 0], a.sigma_velocity_rtn_km_s[:, 0], a.regime[:, 0],
         a.age_days[:, 0], a.source,
     )  # fmt: skip
-    r, v, c = every.r_km[:, 0], every.v_km_s[:, 0], every.covariance_teme[:, 0]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        plane = encounter_plane(r[0], v[0], c[0], r[1], v[1], c[1])
-    return CatalogEncounter(r, v, every.sgp4_error[:, 0], c, assumed, plane, every)
+    p = every.plane  # the one pair's plane, as computed for all pairs
+    plane = EncounterPlane(p.miss_km[0], p.covariance_km2[0], p.relative_speed_km_s[0], p.status[0])
+    return CatalogEncounter(
+        every.r_km[:, 0], every.v_km_s[:, 0], every.sgp4_error[:, 0],
+        every.covariance_teme[:, 0], assumed, plane, every,
+    )  # fmt: skip
