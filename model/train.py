@@ -62,6 +62,7 @@ from typing import Any, Final, Literal, NoReturn
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from cosmo_agent.model.bases import init_added_rows
 from cosmo_agent.model.storage import open_url, read_jsonl, read_text_source
 from cosmo_agent.model.tokenizer import (
     CHAT_TEMPLATES,
@@ -509,8 +510,14 @@ def _lora_model(config: TrainConfig, tokenizer: Any, args: Any) -> Any:
     else:
         kwargs["dtype"] = torch.bfloat16 if _use_bf16(config) else torch.float32
     model: Any = AutoModelForCausalLM.from_pretrained(config.base_model, **kwargs)
-    if len(tokenizer) > model.get_input_embeddings().weight.shape[0]:
-        model.resize_token_embeddings(len(tokenizer))
+    base_rows = model.get_input_embeddings().weight.shape[0]
+    added: list[int] = []
+    if len(tokenizer) > base_rows:
+        # tokens added to the base's tokenizer (model.bases.extend_tokenizer, e.g. Korean
+        # words): each new row starts as the mean of its old pieces and is trained in full
+        model.resize_token_embeddings(len(tokenizer), mean_resizing=False)
+        base_tokenizer = load_tokenizer(config.base_model)
+        added = init_added_rows(model, base_tokenizer, tokenizer, base_rows)
     if use_4bit:
         kbit: Any = prepare_model_for_kbit_training
         model = kbit(
@@ -524,6 +531,7 @@ def _lora_model(config: TrainConfig, tokenizer: Any, args: Any) -> Any:
         lora_alpha=config.lora_alpha,
         lora_dropout=config.lora_dropout,
         target_modules=config.lora_target_modules,
+        trainable_token_indices=added or None,
     )
     model = get_peft_model(model, lora)
     model.config.use_cache = False
