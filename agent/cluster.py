@@ -1,0 +1,299 @@
+"""The all-vs-all (or fleet-vs-catalog) screen sharded over a Dask ``distributed`` cluster.
+
+``screen_on_cluster`` cuts ``[start, stop]`` into windows of whole knot intervals
+(:func:`plan_windows`), screens each window on a worker with the one screener,
+:func:`cosmo_agent.orbital.screening.screen`, and joins the windows' conjunctions
+(:func:`merge_windows`).  Windows start on the local screen's knot grid, so every window
+interpolates between the same SGP4 knots and refines the same fine intervals as the local
+screen; a minimum belongs to the one window holding its fine interval.  The result therefore
+has the same events and excluded objects as ``screen`` over the whole span; a TCA differs by
+at most the screener's 1 µs convergence tolerance (each window counts its times from its own
+start, so the secant iteration stops at a point within that tolerance, not at the same bits),
+and a miss by far less than a millimetre.  An object whose SGP4 fails in any window is
+excluded from every window, as the local screen excludes an object that fails anywhere.
+
+The catalog's text travels with the work (a task on the scheduler, so a worker that dies takes
+no data with it: the scheduler recomputes what it held), so workers need no shared filesystem;
+each worker process parses it once per digest.  A worker lost mid-screen costs only the
+windows it was running: the scheduler gives them to another worker.  A window that fails
+(or whose worker dies three times) fails the whole screen: a partial screen is never returned.
+
+>>> from datetime import UTC, datetime, timedelta
+>>> t = datetime(2026, 6, 10, tzinfo=UTC)
+>>> [(a.strftime("%H:%M:%S"), b.strftime("%H:%M:%S"))
+...  for a, b in plan_windows(t, t + timedelta(hours=3), window_s=3600.0)]
+[('00:00:00', '01:01:12'), ('01:01:12', '02:02:24'), ('02:02:24', '03:00:00')]
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import itertools
+import socket
+import tempfile
+import time
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol, cast
+
+import numpy as np
+
+from cosmo_agent.orbital.catalog import Catalog
+from cosmo_agent.orbital.screening import Conjunctions, screen
+from cosmo_agent.orbital.timescales import iso_utc, require_utc
+
+__all__ = [
+    "DEFAULT_WINDOW_H",
+    "ClusterScreenError",
+    "ClusterUnavailable",
+    "merge_windows",
+    "plan_windows",
+    "screen_on_cluster",
+]
+
+DEFAULT_WINDOW_H = 6.0
+"""Hours per window: 28 windows for a 7-day screen, enough to keep a few dozen workers busy
+and to lose little when a worker dies, few enough that each window's set-up (shells, SGP4
+records) stays a small share of its work."""
+
+_SUMMED_STATS = ("points", "grid_pairs", "flagged", "intervals_refined", "brackets", "events",
+                 "tasks")  # fmt: skip
+
+
+class ClusterUnavailable(Exception):
+    """The scheduler address is malformed or nothing answers there."""
+
+
+class ClusterScreenError(RuntimeError):
+    """Windows of a cluster screen failed or did not finish; nothing is returned."""
+
+
+class _Future(Protocol):
+    """What this module uses of a ``distributed.Future`` (which has no type annotations)."""
+
+    status: str
+
+    def exception(self) -> BaseException | None: ...
+    def result(self) -> Any: ...
+    def cancel(self) -> object: ...
+    def done(self) -> bool: ...
+
+
+class _Client(Protocol):
+    """What this module uses of a ``distributed.Client``."""
+
+    def submit(self, fn: Any, *args: Any, **kwargs: Any) -> _Future: ...
+    def nthreads(self) -> dict[str, int]: ...
+    def close(self) -> object: ...
+
+
+# -- windows -----------------------------------------------------------------------------------
+
+
+def plan_windows(
+    start: datetime,
+    stop: datetime,
+    window_s: float = DEFAULT_WINDOW_H * 3600.0,
+    *,
+    fine_step_s: float = 20.0,
+    knot_step_s: float = 340.0,
+) -> list[tuple[datetime, datetime]]:
+    """``[start, stop]`` in consecutive windows of whole knot intervals (``knot_step_s``
+    rounded to a multiple of ``fine_step_s``, as ``screen`` rounds it), about ``window_s``
+    long; the last one ends at ``stop``."""
+    start, stop = require_utc(start, "start"), require_utc(stop, "stop")
+    if not stop > start:
+        raise ValueError(f"stop {iso_utc(stop)} must be after start {iso_utc(start)}")
+    if not 0 < fine_step_s <= knot_step_s or not window_s > 0:
+        raise ValueError("need 0 < fine_step_s <= knot_step_s and window_s > 0")
+    knot_s = max(1, round(knot_step_s / fine_step_s)) * fine_step_s
+    step = timedelta(seconds=max(1, round(window_s / knot_s)) * knot_s)
+    edges = [start]
+    while edges[-1] + step < stop:
+        edges.append(edges[-1] + step)
+    edges.append(stop)
+    return list(itertools.pairwise(edges))
+
+
+def merge_windows(
+    parts: Sequence[Conjunctions], start: datetime, stop: datetime, threshold_km: float
+) -> Conjunctions:
+    """The windows' conjunctions as one screen of ``[start, stop]``: in TCA order, without any
+    event of an object that one of the windows excluded; diagnostic counts summed."""
+    excluded: dict[int, str] = {}
+    for part in parts:
+        for ident, message in sorted(part.excluded.items()):
+            excluded.setdefault(ident, message)
+    columns: dict[str, Any] = {}
+    for f in dataclasses.fields(Conjunctions):
+        values = [getattr(p, f.name) for p in parts]
+        if values and isinstance(values[0], np.ndarray):
+            columns[f.name] = np.concatenate(values)
+    dead = np.array(sorted(excluded), dtype=np.int64)
+    keep = ~(np.isin(columns["primary_id"], dead) | np.isin(columns["secondary_id"], dead))
+    order = np.flatnonzero(keep)[np.argsort(columns["tca"][keep], kind="stable")]
+    stats: dict[str, float] = dict(parts[0].stats) if parts else {}
+    for name in _SUMMED_STATS:
+        stats[name] = float(sum(p.stats.get(name, 0.0) for p in parts))
+    stats["objects_screened"] = float(max((p.stats.get("objects_screened", 0.0) for p in parts),
+                                          default=0.0))  # fmt: skip
+    stats["windows"] = float(len(parts))
+    return Conjunctions(
+        **{name: column[order] for name, column in columns.items()},
+        excluded=dict(sorted(excluded.items())),
+        start=start,
+        stop=stop,
+        threshold_km=float(threshold_km),
+        stats=stats,
+    )
+
+
+# -- worker side -------------------------------------------------------------------------------
+
+_CATALOG: dict[str, Catalog] = {}
+
+
+def _catalog_text(text: str) -> str:
+    """The catalog's text as a task result: the scheduler can compute it again if lost."""
+    return text
+
+
+def _worker_catalog(text: str, name: str, digest: str) -> Catalog:
+    """The catalog of ``text`` (a file called ``name``), parsed once per process and digest."""
+    cached = _CATALOG.get(digest)
+    if cached is None:
+        with tempfile.TemporaryDirectory(prefix="cosmo-catalog-") as tmp:
+            path = Path(tmp) / Path(name).name  # the suffix picks the format, as for the file
+            path.write_text(text, encoding="utf-8")
+            cached = Catalog.from_file(path)
+        _CATALOG.clear()
+        _CATALOG[digest] = cached
+    return cached
+
+
+def _screen_window(
+    text: str,
+    name: str,
+    digest: str,
+    start: datetime,
+    stop: datetime,
+    threshold_km: float,
+    satellites: tuple[int, ...] | None,
+    fine_step_s: float,
+    knot_step_s: float,
+) -> Conjunctions:
+    """One window, screened in this worker process (the windows are the parallelism)."""
+    catalog = _worker_catalog(text, name, digest)
+    primaries = catalog.select(list(satellites)) if satellites is not None else None
+    return screen(catalog, start, stop, threshold_km, primaries=primaries, workers=1,
+                  fine_step_s=fine_step_s, knot_step_s=knot_step_s)  # fmt: skip
+
+
+# -- client side -------------------------------------------------------------------------------
+
+
+def _connect(address: str, timeout_s: float) -> _Client:
+    """A client of the scheduler at ``address``; :class:`ClusterUnavailable` if there is none."""
+    try:
+        from distributed import Client
+        from distributed.comm.addressing import parse_address, parse_host_port
+    except ImportError:
+        raise ClusterUnavailable(
+            "dask.distributed is not installed: pip install 'cosmo-agent[dask]'"
+        ) from None
+    try:
+        scheme, location = parse_address(address)
+        host, port = parse_host_port(location) if scheme in ("tcp", "tls") else ("", 0)
+    except ValueError as exc:
+        raise ClusterUnavailable(
+            f"{address!r} is not a scheduler address ({exc}); give tcp://HOST:PORT"
+        ) from None
+    if host:  # fail fast, before a Client that would retry for its whole timeout
+        try:
+            socket.create_connection((host, port), timeout=timeout_s).close()
+        except OSError as exc:
+            raise ClusterUnavailable(
+                f"no Dask scheduler answers at {address} ({exc.strerror or exc}); start one"
+                " (`dask scheduler`) or give the address it prints"
+            ) from None
+    try:
+        client = Client(address, timeout=f"{timeout_s}s", set_as_default=False)  # type: ignore[no-untyped-call]
+    except (OSError, TimeoutError) as exc:
+        raise ClusterUnavailable(
+            f"cannot connect to the Dask scheduler at {address}: {exc}"
+        ) from None
+    return cast(_Client, client)
+
+
+def _wait(futures: Sequence[_Future], timeout_s: float | None) -> None:
+    """Until every future is done, one has failed (the screen fails), or ``timeout_s``."""
+    deadline = None if timeout_s is None else time.monotonic() + timeout_s
+    while not all(f.done() for f in futures):
+        if any(f.status == "error" for f in futures):
+            return
+        if deadline is not None and time.monotonic() > deadline:
+            return
+        time.sleep(0.05)
+
+
+def screen_on_cluster(
+    cluster: str | Any,
+    catalog_path: str | Path,
+    start: datetime,
+    stop: datetime,
+    threshold_km: float = 5.0,
+    *,
+    satellites: Sequence[int] | None = None,
+    window_h: float = DEFAULT_WINDOW_H,
+    fine_step_s: float = 20.0,
+    knot_step_s: float = 340.0,
+    connect_timeout_s: float = 10.0,
+    timeout_s: float | None = None,
+) -> Conjunctions:
+    """``screen(Catalog.from_file(catalog_path), start, stop, threshold_km, primaries=...)``
+    computed on the Dask cluster at ``cluster`` (a scheduler address, or a
+    ``distributed.Client``), one task per window of about ``window_h`` hours.
+
+    ``satellites``: primary catalog numbers (fleet-vs-catalog), None for all-vs-all.
+    Raises :class:`ClusterUnavailable` when the scheduler cannot be reached and
+    :class:`ClusterScreenError` when a window fails or ``timeout_s`` passes first; never
+    returns part of a screen.
+    """
+    windows = plan_windows(start, stop, window_h * 3600.0, fine_step_s=fine_step_s,
+                           knot_step_s=knot_step_s)  # fmt: skip
+    path = Path(catalog_path)
+    text = path.read_text(encoding="utf-8", errors="replace")
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    owned = isinstance(cluster, str)
+    client = _connect(cluster, connect_timeout_s) if owned else cast(_Client, cluster)
+    primaries = tuple(int(s) for s in satellites) if satellites is not None else None
+    futures: list[_Future] = []
+    try:
+        held = client.submit(_catalog_text, text, key=f"cosmo-catalog-{digest}")
+        work = (held, path.name, digest)
+        steps = (fine_step_s, knot_step_s)
+        futures = [
+            client.submit(
+                _screen_window, *work, a, b, float(threshold_km), primaries, *steps, pure=False
+            )
+            for a, b in windows
+        ]
+        _wait(futures, timeout_s)
+        failed = [(w, f) for w, f in zip(windows, futures, strict=True) if f.status != "finished"]
+        if failed:
+            (a, b), first = failed[0]
+            cause = first.exception() if first.status == "error" else None
+            why = f"{type(cause).__name__}: {cause}" if cause is not None else first.status
+            raise ClusterScreenError(
+                f"{len(failed)} of {len(windows)} screening windows did not finish on the"
+                f" cluster (first: {iso_utc(a)} to {iso_utc(b)}, {why}); no result is reported"
+            )
+        parts = [cast(Conjunctions, f.result()) for f in futures]
+    finally:
+        for f in futures:
+            f.cancel()  # finished or not: the cluster may forget them now
+        if owned:
+            client.close()
+    return merge_windows(parts, start, stop, threshold_km)
