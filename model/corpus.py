@@ -76,10 +76,12 @@ from cosmo_agent.model.slots import _threshold as _threshold
 from cosmo_agent.model.storage import (
     HashingWriter,
     TextRecord,
+    check_bucket,
     join_url,
     open_url,
     read_jsonl,
     read_text_source,
+    write_bytes,
 )
 
 __all__ = [
@@ -334,10 +336,13 @@ def build_corpus(
             split = split_of(record.id, fractions)
             text_writers[split].write(record.to_json())
             text_counts[split] += 1
-    finally:
-        files = {f"{s}.jsonl": w.close() for s, w in writers.items()}
-        files.update({f"text-{s}.jsonl": w.close() for s, w in text_writers.items()})
-        files["disagreements.jsonl"] = rejects.close()
+    except BaseException:  # nothing half-written is left behind, and no manifest
+        for w in (*writers.values(), *text_writers.values(), rejects):
+            w.discard()
+        raise
+    files = {f"{s}.jsonl": w.close() for s, w in writers.items()}
+    files.update({f"text-{s}.jsonl": w.close() for s, w in text_writers.items()})
+    files["disagreements.jsonl"] = rejects.close()
     dropped = teacher_stats["dropped"]
     data: dict[str, Any] = {
         "format": "cosmo-corpus/1",
@@ -372,8 +377,9 @@ def build_corpus(
         },
         "files": files,
     }
-    with open_url(join_url(out, "manifest.json"), "wb") as fh:
-        fh.write((json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode())
+    # last: a corpus folder without its manifest is an unfinished one
+    write_bytes(join_url(out, "manifest.json"),
+                (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode())  # fmt: skip
     return CorpusManifest(data)
 
 
@@ -507,17 +513,23 @@ def main(argv: Sequence[str] | None = None, *, teacher: Teacher | None = None) -
             for query in args.arxiv:
                 entries = client.iter_entries(query, limit=args.arxiv_limit)
                 records.extend(e.to_record() for e in entries)
-    manifest = build_corpus(
-        teacher,
-        args.out,
-        n_worlds=args.worlds,
-        per_world=args.per_world,
-        seed=args.seed,
-        ko_fraction=args.ko_fraction,
-        text=records,
-        guided=not args.no_guided,
-        quoted=args.quoted,
-    )
+    try:
+        check_bucket(args.out)  # a wrong key or bucket is told before any work
+        manifest = build_corpus(
+            teacher,
+            args.out,
+            n_worlds=args.worlds,
+            per_world=args.per_world,
+            seed=args.seed,
+            ko_fraction=args.ko_fraction,
+            text=records,
+            guided=not args.no_guided,
+            quoted=args.quoted,
+        )
+    except OSError as exc:  # the output store; every file it did not finish was dropped
+        print(f"{parser.prog}: --out {args.out}: {exc}; no manifest was written, so the"
+              " corpus is not complete", file=sys.stderr)  # fmt: skip
+        return 2 if isinstance(exc, PermissionError | FileNotFoundError) else 1
     summary = {
         "out": args.out,
         "counts": manifest.data["counts"],

@@ -44,9 +44,11 @@ Each metric is reported over all records and per language.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import math
 import re
+import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
@@ -66,6 +68,7 @@ from cosmo_agent.model.call_validation import (
 )
 from cosmo_agent.model.corpus import load_object
 from cosmo_agent.model.inference import CosmoChatModel
+from cosmo_agent.model.storage import check_bucket, open_url, write_bytes
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -335,7 +338,7 @@ def match_calls(
 def load_split(path: str | Path) -> list[EvalRecord]:
     """Records of a JSONL split (blank lines skipped); a bad line raises with its number."""
     records: list[EvalRecord] = []
-    with open(path, encoding="utf-8") as fh:
+    with open_url(str(path)) as raw, io.TextIOWrapper(raw, encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, 1):
             if not line.strip():
                 continue
@@ -571,11 +574,14 @@ def report_markdown(report: EvalReport) -> str:
 
 def write_report(report: EvalReport, json_path: str | Path,
                  markdown_path: str | Path | None = None) -> None:
-    """Write the report as JSON (UTF-8, Korean kept readable) and optionally as markdown."""
-    Path(json_path).write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n",
-                               encoding="utf-8")
+    """Write the report as JSON (UTF-8, Korean kept readable) and optionally as markdown.
+
+    Paths may be fsspec URLs (``s3://...``); each file is written all or nothing.
+    """
+    text = json.dumps(report, ensure_ascii=False, indent=2) + "\n"
+    write_bytes(str(json_path), text.encode())
     if markdown_path is not None:
-        Path(markdown_path).write_text(report_markdown(report), encoding="utf-8")
+        write_bytes(str(markdown_path), report_markdown(report).encode())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -602,6 +608,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="beam score = log-probability / length ** this, per call block "
                              "(default: the model's generation_config, else 1.0)")
     args = parser.parse_args(argv)
+    try:  # the split and the report stores, before the model is loaded
+        records = load_split(args.split)[: args.limit]
+        for where in (args.out, args.markdown, args.rules_baseline):
+            check_bucket(where or "")
+    except (OSError, ValueError) as exc:
+        print(f"{parser.prog}: {exc}", file=sys.stderr)
+        return 2
     chat = CosmoChatModel(model_path=args.model, max_new_tokens=args.max_new_tokens,
                           num_beams=args.num_beams, length_penalty=args.length_penalty)
     if args.rules_baseline and not args.teacher:
@@ -609,7 +622,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     teacher = None
     if args.teacher:
         teacher = load_object(args.teacher)()
-    records = load_split(args.split)[: args.limit]
     lm = None if args.no_perplexity else chat.language_model()
     resolver = None if teacher is None else teacher.resolve
     report = evaluate(records, chat_model_predictor(chat), language_model=lm, resolver=resolver)

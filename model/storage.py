@@ -1,5 +1,10 @@
 """Corpus files through fsspec: local paths or URLs (``s3://`` needs the ``s3`` extra).
 
+``s3://`` honours the standard AWS settings (``AWS_ENDPOINT_URL`` for an S3-compatible
+server, ``AWS_ACCESS_KEY_ID`` / ``AWS_SECRET_ACCESS_KEY``, ``AWS_PROFILE``). Every write is
+all or nothing (:class:`HashingWriter`, :func:`write_bytes`, :func:`upload_tree`), and a
+failure of the store names the URL and what to check.
+
 JSONL rows in (:func:`read_jsonl`) and out (:class:`HashingWriter`, which counts rows and
 hashes the bytes for the manifest), and domain text documents for continued pretraining
 (:func:`read_text_source`: ``*.jsonl`` with a ``text`` field, ``*.txt``/``*.md`` one document
@@ -11,11 +16,29 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 from collections.abc import Iterator, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
-__all__ = ["HashingWriter", "TextRecord", "join_url", "open_url", "read_jsonl", "read_text_source"]
+__all__ = [
+    "HashingWriter",
+    "TextRecord",
+    "check_bucket",
+    "is_url",
+    "join_url",
+    "open_url",
+    "read_jsonl",
+    "read_text_source",
+    "upload_tree",
+    "write_bytes",
+]
+
+
+def is_url(ref: str) -> bool:
+    """Whether ``ref`` is an fsspec URL (``s3://...``) rather than a local path."""
+    return "://" in ref and not ref.startswith("file://")
 
 
 def _filesystem(url: str) -> tuple[Any, str]:
@@ -40,14 +63,46 @@ def _filesystem(url: str) -> tuple[Any, str]:
     return fs, path
 
 
+_STORE_ADVICE: Final = (
+    (PermissionError, "refused: check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or AWS_PROFILE"),
+    (FileNotFoundError, "not found: check the bucket and the path (a bucket is not made here)"),
+    (Exception, "object store failed: check AWS_ENDPOINT_URL and that the server is up"),
+)
+"""What to check after an fsspec failure, by exception type (the first match)."""
+
+
+def _store_error(url: str, exc: Exception) -> OSError:
+    """``exc`` from the store as an ``OSError`` (the same kind where it was one) naming ``url``."""
+    if not is_url(url) and isinstance(exc, OSError):
+        return exc
+    advice = next(text for kind, text in _STORE_ADVICE if isinstance(exc, kind))
+    error = type(exc) if isinstance(exc, OSError) else OSError
+    return error(f"{url}: {advice} ({exc or type(exc).__name__})")
+
+
 def open_url(url: str, mode: str = "rb") -> Any:
-    """Open a local path or fsspec URL (``s3://`` needs the ``s3`` extra)."""
+    """Open a local path or fsspec URL for reading (``s3://`` needs the ``s3`` extra).
+
+    Write with :class:`HashingWriter` or :func:`write_bytes`: they are all or nothing.
+    """
     fs, path = _filesystem(url)
-    if "w" in mode:
-        parent = path.rsplit("/", 1)[0] if "/" in path else ""
-        if parent:
-            fs.makedirs(parent, exist_ok=True)
-    return fs.open(path, mode)
+    try:
+        return fs.open(path, mode)
+    except Exception as exc:
+        raise _store_error(url, exc) from exc
+
+
+def check_bucket(url: str) -> None:
+    """Before any work: the bucket of an output ``url`` exists and these credentials reach it
+    (raises ``OSError`` naming ``url`` and what to check); a local path passes."""
+    if not is_url(url):
+        return
+    fs, path = _filesystem(url)
+    bucket = path.split("/", 1)[0]
+    try:
+        fs.info(bucket)
+    except Exception as exc:
+        raise _store_error(url, exc) from exc
 
 
 def join_url(base: str, name: str) -> str:
@@ -67,25 +122,95 @@ def read_jsonl(url: str) -> Iterator[dict[str, Any]]:
 
 
 class HashingWriter:
-    """A JSONL writer that counts rows and hashes exactly the bytes written."""
+    """A JSONL writer that counts rows and hashes exactly the bytes written.
+
+    All or nothing: :meth:`close` makes the file appear (a local file is renamed into place
+    from ``NAME.partial``; an object's multipart upload is completed), :meth:`discard` drops
+    it, so a reader never takes half a file for a whole one.
+    """
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self._fh = open_url(url, "wb")
+        self._fs, self._path = _filesystem(url)
+        local = not is_url(url)
+        if local:
+            os.makedirs(os.path.dirname(self._path) or ".", exist_ok=True)
+        # a local file is written beside its name and renamed (fsspec's own temporary file
+        # lives in the system's temp folder, from which a move is a copy)
+        self._partial = f"{self._path}.partial" if local else None
+        try:
+            self._fh = self._fs.open(self._partial or self._path, "wb", autocommit=local)
+        except Exception as exc:
+            raise _store_error(url, exc) from exc
         self._sha = hashlib.sha256()
         self.rows = 0
         self.bytes = 0
 
     def write(self, row: Mapping[str, Any]) -> None:
         data = (json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
-        self._fh.write(data)
-        self._sha.update(data)
+        self.write_raw(data)
         self.rows += 1
+
+    def write_raw(self, data: bytes) -> None:
+        """Write ``data`` as it is (hashed and counted in ``bytes``, not in ``rows``)."""
+        try:
+            self._fh.write(data)
+        except Exception as exc:
+            raise _store_error(self.url, exc) from exc
+        self._sha.update(data)
         self.bytes += len(data)
 
     def close(self) -> dict[str, Any]:
-        self._fh.close()
+        """Finish the file; returns its sha256, bytes and rows (for the manifest)."""
+        try:
+            self._fh.close()
+            if self._partial is None:
+                self._fh.commit()
+            else:
+                os.replace(self._partial, self._path)
+        except Exception as exc:
+            self.discard()
+            raise _store_error(self.url, exc) from exc
         return {"sha256": self._sha.hexdigest(), "bytes": self.bytes, "rows": self.rows}
+
+    def discard(self) -> None:
+        """Drop the file: nothing appears at ``url`` (the store may be gone: errors pass)."""
+        with suppress(Exception):
+            if self._partial is None:
+                self._fh.discard()
+            else:
+                self._fh.close()
+                os.unlink(self._partial)
+        self._fh.closed = True
+
+
+def write_bytes(url: str, data: bytes) -> str:
+    """Write ``data`` to ``url`` all or nothing (:class:`HashingWriter`); returns its sha256."""
+    writer = HashingWriter(url)
+    writer.write_raw(data)
+    return str(writer.close()["sha256"])
+
+
+def upload_tree(local: str, url: str, *, last: str | None = None) -> list[str]:
+    """Copy every file under the folder ``local`` into ``url``, each all or nothing.
+
+    ``last`` (a name relative to ``local``) is written after every other file, so that its
+    presence means the copy is complete. Returns the URLs written, in order.
+    """
+    root = os.path.abspath(local)
+    names = sorted(
+        os.path.relpath(os.path.join(folder, f), root)
+        for folder, _, files in os.walk(root) for f in files
+    )  # fmt: skip
+    if last in names:
+        names = [n for n in names if n != last] + [last]
+    written = []
+    for name in names:
+        target = join_url(url, name.replace(os.sep, "/"))
+        with open(os.path.join(root, name), "rb") as f:
+            write_bytes(target, f.read())
+        written.append(target)
+    return written
 
 
 # --------------------------------------------------------------------------------------------

@@ -63,7 +63,15 @@ from typing import Any, Final, Literal, NoReturn
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cosmo_agent.model.bases import init_added_rows
-from cosmo_agent.model.storage import open_url, read_jsonl, read_text_source
+from cosmo_agent.model.storage import (
+    check_bucket,
+    is_url,
+    open_url,
+    read_jsonl,
+    read_text_source,
+    upload_tree,
+    write_bytes,
+)
 from cosmo_agent.model.tokenizer import (
     CHAT_TEMPLATES,
     COSMO_CHAT_TEMPLATE,
@@ -699,9 +707,9 @@ def train(config: TrainConfig, *, callbacks: Sequence[Any] = ()) -> TrainResult:
     import torch
     from transformers import Trainer, set_seed
 
-    out = Path(config.output_dir)
-    checkpoint_dir = Path(config.checkpoint_dir or out / "checkpoints")
+    out, checkpoint_dir = _local_dirs(config)
     sft_dir = checkpoint_dir / "sft"
+    _check_corpus(config)
     train_rows = _read_rows(_corpus_file(config, "train"), config.max_train_examples)
     if not train_rows:
         raise ValueError(
@@ -779,12 +787,56 @@ def train(config: TrainConfig, *, callbacks: Sequence[Any] = ()) -> TrainResult:
         (out / "training_args.bin").unlink(missing_ok=True)  # a pickle; the JSON record says it
         record = {"config": config.model_dump(), "metrics": metrics}
         (out / "cosmo_training.json").write_text(json.dumps(record, indent=2, default=str))
+        if is_url(config.output_dir):  # the record last: a folder with it is complete
+            upload_tree(str(out), config.output_dir, last="cosmo_training.json")
         if config.metrics_dir:
-            Path(config.metrics_dir).mkdir(parents=True, exist_ok=True)
-            (Path(config.metrics_dir) / "metrics.json").write_text(
-                json.dumps(metrics, indent=2, default=str)
-            )
-    return TrainResult(str(out), str(checkpoint_dir), metrics, log_history)
+            text = json.dumps(metrics, indent=2, default=str)
+            if is_url(config.metrics_dir):
+                write_bytes(config.metrics_dir.rstrip("/") + "/metrics.json", text.encode())
+            else:
+                Path(config.metrics_dir).mkdir(parents=True, exist_ok=True)
+                (Path(config.metrics_dir) / "metrics.json").write_text(text)
+    return TrainResult(config.output_dir if is_url(config.output_dir) else str(out),
+                       str(checkpoint_dir), metrics, log_history)  # fmt: skip
+
+
+def _local_dirs(config: TrainConfig) -> tuple[Path, Path]:
+    """The local output and checkpoint folders of a run.
+
+    An ``output_dir`` URL (``s3://...``) is written to a local staging folder and uploaded
+    when training ends; checkpoints stay on local disk (default: beside the staging folder).
+    """
+    if not is_url(config.output_dir):
+        out = Path(config.output_dir)
+        return out, Path(config.checkpoint_dir or out / "checkpoints")
+    _check_checkpoint_dir(config)
+    import tempfile
+
+    staging = Path(tempfile.mkdtemp(prefix="cosmo-train-"))
+    return staging / "model", Path(config.checkpoint_dir or staging / "checkpoints")
+
+
+def _check_checkpoint_dir(config: TrainConfig) -> None:
+    if config.checkpoint_dir and is_url(config.checkpoint_dir):
+        raise ValueError(
+            f"checkpoint_dir {config.checkpoint_dir} is a URL; checkpoints are written while "
+            "training and must be a local folder (output_dir may be a URL)"
+        )
+
+
+def _check_corpus(config: TrainConfig) -> None:
+    """A ``data`` corpus folder is a finished one: ``model corpus`` writes its manifest last."""
+    if not config.data or config.train_file:
+        return
+    manifest = config.data.rstrip("/") + "/manifest.json"
+    try:
+        open_url(manifest).close()
+    except FileNotFoundError as exc:
+        raise ValueError(
+            f"{config.data} has no manifest.json ({exc}), so it is not a finished corpus"
+            " (`model corpus` writes the manifest after every other file); build it again, or"
+            " name the file with train_file"
+        ) from None
 
 
 # --------------------------------------------------------------------------------------------
@@ -1097,7 +1149,11 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     layout = _SageMakerLayout.from_environ(environ)
     try:
         config = config_from_args(argv, environ)
-    except (ValueError, FileNotFoundError) as exc:  # TrainArgumentError, an unknown recipe
+        _check_corpus(config)
+        _check_checkpoint_dir(config)
+        for where in (config.output_dir, config.metrics_dir):
+            check_bucket(where or "")  # a wrong key or bucket is told before training
+    except (ValueError, OSError) as exc:  # TrainArgumentError, an unknown recipe, the data
         reason = f"cosmo-agent model train: {exc}"
         if layout.active:
             layout.write_failure(f"{type(exc).__name__}: {reason}")
@@ -1112,6 +1168,9 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             import traceback
 
             layout.write_failure(f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc()}")
+        if isinstance(exc, OSError):  # the data or the output store: the message names it
+            print(f"error: cosmo-agent model train: {exc}", file=sys.stderr)
+            return 1
         raise
     if int(os.environ.get("RANK", "0")) == 0:
         summary = {"output_dir": result.output_dir, "metrics": result.metrics}
