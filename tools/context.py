@@ -27,7 +27,6 @@ import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, Literal
 
@@ -35,6 +34,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from cosmo_agent.orbital.catalog import Catalog, StalenessPolicy
+from cosmo_agent.orbital.elements import OmmFormat
 from cosmo_agent.orbital.timescales import require_utc
 from cosmo_agent.tools.commands import CommandDictionary, CommandDictionaryError, dictionary_for
 from cosmo_agent.tools.events import (
@@ -55,6 +55,7 @@ from cosmo_agent.tools.mission import (
 )
 from cosmo_agent.tools.schemas import parameters_schema
 from cosmo_agent.tools.spaceweather import SpaceWeatherReport, SpaceWeatherSource, open_source
+from cosmo_agent.tools.storage import is_object_url, list_files, read_bytes
 
 if TYPE_CHECKING:  # the results the store keeps; the toolkit's modules import this one
     from cosmo_agent.tools.toolkit.avoidance import ManeuverProposal
@@ -74,6 +75,7 @@ __all__ = [
     "ToolResult",
     "ToolSpec",
     "merge_catalogs",
+    "read_catalog",
 ]
 
 ToolErrorCode = Literal[
@@ -481,16 +483,17 @@ def _load_catalog(mission: Mission) -> Catalog:
     """Every ``sources.catalog`` entry merged, keeping the newest element set of each id.
 
     An entry is a TLE/3LE or OMM file, a directory (every element file directly in it, by
-    :data:`_ELEMENT_SUFFIXES`, in name order) or an ``http(s)://`` URL.
+    :data:`_ELEMENT_SUFFIXES`, in name order), either of them in object storage (``s3://``,
+    :mod:`cosmo_agent.tools.storage`), or an ``http(s)://`` URL.
     """
     parts: list[Catalog] = []
     for i, ref in enumerate(mission.sources.catalog):
         path = mission.resolve_path(ref)
         where = f"sources.catalog[{i}]"
-        if "://" in path:
+        if "://" in path and not is_object_url(path):
             parts.append(_fetch_catalog(path, where))
             continue
-        parts += [_read_catalog_file(f, where) for f in _element_files(Path(path), where)]
+        parts += [_read_catalog_file(f, where) for f in _element_files(path, where)]
     catalog = merge_catalogs(parts)
     if len(catalog) == 0:
         issues = "; ".join(str(i) for i in catalog.issues[:3]) or "the files are empty"
@@ -503,14 +506,10 @@ def _load_catalog(mission: Mission) -> Catalog:
     return catalog
 
 
-def _element_files(path: Path, where: str) -> list[Path]:
+def _element_files(path: str, where: str) -> list[str]:
     """``[path]`` for a file; the element files of a directory (none: ``data_unavailable``)."""
-    if not path.is_dir():
-        return [path]  # a missing file is reported when it is read
     try:
-        found = sorted(
-            f for f in path.iterdir() if f.suffix.lower() in _ELEMENT_SUFFIXES and f.is_file()
-        )
+        found = list_files(path, _ELEMENT_SUFFIXES)
     except OSError as exc:
         raise ToolError.make(
             "data_unavailable",
@@ -518,6 +517,8 @@ def _element_files(path: Path, where: str) -> list[Path]:
             problem=exc.strerror or type(exc).__name__,
             fix="Fix the directory's permissions or the path in the mission's sources.catalog.",
         ) from None
+    if found is None:
+        return [path]  # a missing file is reported when it is read
     if not found:
         raise ToolError.make(
             "data_unavailable",
@@ -528,9 +529,9 @@ def _element_files(path: Path, where: str) -> list[Path]:
     return found
 
 
-def _read_catalog_file(path: Path, where: str) -> Catalog:
+def _read_catalog_file(path: str, where: str) -> Catalog:
     try:
-        return Catalog.from_file(path)
+        return read_catalog(path)
     except OSError as exc:
         raise ToolError.make(
             "data_unavailable",
@@ -545,6 +546,26 @@ def _read_catalog_file(path: Path, where: str) -> Catalog:
             problem=str(exc),
             fix="Give a TLE/3LE or CCSDS OMM file in sources.catalog.",
         ) from None
+
+
+def read_catalog(ref: str) -> Catalog:
+    """The element sets of a file or of an object (``s3://...``, :mod:`.storage`), read as
+    ``Catalog.from_file`` reads a file of that name (OMM by suffix, else TLE/3LE).
+
+    Raises ``OSError`` (the object store's naming the URL and what to check) or ValueError.
+    """
+    if not is_object_url(ref):
+        return Catalog.from_file(ref)
+    data, suffix = read_bytes(ref), os.path.splitext(ref)[1].lower()
+    if suffix in _OMM_SUFFIXES:
+        return Catalog.from_omm_text(data.decode("utf-8"), ref, _OMM_SUFFIXES[suffix])
+    return Catalog.from_tle_text(data.decode("ascii", errors="replace"), ref)
+
+
+_OMM_SUFFIXES: Final[dict[str, OmmFormat | None]] = {
+    ".json": "json", ".csv": "csv", ".xml": "xml", ".kvn": "kvn", ".omm": None,
+}  # fmt: skip
+"""The OMM encodings by suffix, as ``Catalog.from_file`` reads them (``.omm``: guessed)."""
 
 
 def _fetch_catalog(url: str, where: str) -> Catalog:

@@ -3,7 +3,8 @@
 The tools interpolate such a satellite's OEM, as the file's metadata says, instead of
 propagating its element set; every other object keeps its TLE.  An OEM that does not cover
 a tool's window is never extrapolated: the satellite is left out with the file's span as
-the reason.  A file that cannot be read is the tool's ``data_unavailable`` error, with the
+the reason.  The file may be in object storage (``s3://``, :mod:`cosmo_agent.tools.storage`).
+A file that cannot be read is the tool's ``data_unavailable`` error, with the
 OEM reader's line and keyword.
 
 >>> import tempfile
@@ -24,7 +25,6 @@ OEM reader's line and keyword.
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -33,6 +33,7 @@ from cosmo_agent.orbital.catalog import Catalog
 from cosmo_agent.orbital.oem import Oem, OemError
 from cosmo_agent.tools.context import ToolError
 from cosmo_agent.tools.mission import Mission, Satellite
+from cosmo_agent.tools.storage import read_bytes, stamp
 
 __all__ = ["MARGIN", "EphemerisSource", "apply_ephemerides", "fleet_ephemerides"]
 
@@ -61,9 +62,13 @@ class EphemerisSource:
 
 
 @functools.lru_cache(maxsize=32)
-def _read(path: str, mtime_ns: int, size: int) -> Oem:
-    """One read per file version (the key holds its modification time and size)."""
-    return Oem.from_file(path)
+def _read(path: str, version: str, size: int) -> Oem:
+    """One read per file version (the key holds its modification time or ETag, and size)."""
+    try:
+        text = read_bytes(path).decode("utf-8")
+    except UnicodeDecodeError:
+        raise OemError(path, "", "not UTF-8 text") from None
+    return Oem.from_text(text, source=path)
 
 
 def _load(mission: Mission, sat: Satellite) -> EphemerisSource:
@@ -71,8 +76,7 @@ def _load(mission: Mission, sat: Satellite) -> EphemerisSource:
     path = mission.resolve_path(sat.ephemeris)
     what = f"the ephemeris {path} of {sat.name} ({sat.norad_id}, fleet[].ephemeris)"
     try:
-        stat = os.stat(path)
-        oem = _read(path, stat.st_mtime_ns, stat.st_size)
+        oem = _read(path, *stamp(path))
         spans = [seg.utc_span() for seg in oem.segments]
     except OSError as exc:
         raise ToolError.make(

@@ -58,6 +58,7 @@ from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
 from cosmo_agent.tools.spaceweather import DEFAULT_ALERT_RULES, AlertRule
+from cosmo_agent.tools.storage import is_object_url, join_url, read_bytes
 
 __all__ = [
     "AmbiguousName",
@@ -423,7 +424,10 @@ class Mission(_Model):
         description="IANA time zone (e.g. Asia/Seoul) for times shown to people in tables;"
         " files, JSON and plans stay in UTC",
     )
-    base_dir: SkipJsonSchema[Path | None] = Field(default=None, exclude=True)
+    base_dir: SkipJsonSchema[Path | str | None] = Field(
+        default=None, exclude=True,
+        description="the mission file's folder: a Path, or an object-storage URL (s3://...)",
+    )  # fmt: skip
 
     @field_validator("time_zone")
     @classmethod
@@ -511,6 +515,8 @@ class Mission(_Model):
             return str(files("cosmo_agent.tools") / "data" / ref.removeprefix("bundled:"))
         if "://" in ref or self.base_dir is None or os.path.isabs(ref):
             return ref
+        if isinstance(self.base_dir, str):  # a mission read from object storage
+            return join_url(self.base_dir, ref)
         return str(self.base_dir / ref)
 
 
@@ -719,18 +725,22 @@ def _parse_yaml_model(
 
 def _read_yaml_file(
     path: str | os.PathLike[str] | Any, error: Callable[[str, list[str]], Exception]
-) -> tuple[str, Path]:
-    """The UTF-8 text of ``path`` (also an importlib.resources path) and the path itself."""
-    p = Path(str(path))
+) -> tuple[str, Path | str]:
+    """The UTF-8 text of ``path`` (also an importlib.resources path or an object URL, see
+    :mod:`cosmo_agent.tools.storage`) and the path itself (the URL as a ``str``)."""
+    ref = str(path)
+    p: Path | str = ref if is_object_url(ref) else Path(ref)
     try:
-        return p.read_text(encoding="utf-8"), p
+        return read_bytes(str(p)).decode("utf-8"), p
     except OSError as exc:
         raise error(str(p), [f"cannot read the file ({exc.strerror})"]) from None
     except UnicodeDecodeError:
         raise error(str(p), ["the file is not UTF-8 text"]) from None
 
 
-def parse_mission(text: str, source: str = "<mission>", base_dir: Path | None = None) -> Mission:
+def parse_mission(
+    text: str, source: str = "<mission>", base_dir: Path | str | None = None
+) -> Mission:
     """Validate mission YAML ``text``; raise :class:`MissionError` listing every problem."""
     return _parse_yaml_model(
         Mission,
@@ -771,7 +781,8 @@ def load_mission(path: str | os.PathLike[str] | Any) -> Mission:
     """Load and validate a mission YAML file (also accepts an importlib.resources path).
 
     ``bundled:NAME`` is a demo mission shipped in the package (:func:`bundled_missions`).
-    Relative data-source paths resolve against the file's folder.
+    Relative data-source paths resolve against the file's folder (its URL prefix for a mission
+    read from object storage, ``s3://bucket/missions/demo.yaml``).
 
     >>> load_mission("bundled:demo.yaml").name
     'demo-eo-fleet'
@@ -782,4 +793,4 @@ def load_mission(path: str | os.PathLike[str] | Any) -> Mission:
       no bundled mission 'nope.yaml'; the bundled missions: bundled:conjunction.yaml, ...
     """
     text, p = _read_yaml_file(_mission_file(path), MissionError)
-    return parse_mission(text, str(p), p.parent)
+    return parse_mission(text, str(p), p.rsplit("/", 1)[0] if isinstance(p, str) else p.parent)

@@ -37,6 +37,7 @@ __all__ = [
     "join_url",
     "list_files",
     "read_bytes",
+    "stamp",
     "write_bytes",
 ]
 
@@ -153,6 +154,20 @@ def read_bytes(ref: str) -> bytes:
     except Exception as exc:
         raise _failure(ref, exc) from exc
     return data
+
+
+def stamp(ref: str) -> tuple[str, int]:
+    """What changes when the file or object at ``ref`` does: (mtime or ETag, size) for caches."""
+    if not is_object_url(ref):
+        st = os.stat(ref)
+        return str(st.st_mtime_ns), st.st_size
+    fs, path = _filesystem(ref)
+    try:
+        fs.invalidate_cache(path)
+        info = fs.info(path)
+    except Exception as exc:
+        raise _failure(ref, exc) from exc
+    return str(info.get("ETag") or info.get("LastModified") or info.get("mtime")), int(info["size"])
 
 
 def list_files(ref: str, suffixes: tuple[str, ...]) -> list[str] | None:

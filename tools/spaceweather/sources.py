@@ -1,5 +1,8 @@
 """Where space-weather products come from: a snapshot file, a directory, or SWPC over HTTP.
 
+A file or directory may be in object storage (``s3://bucket/weather/``, read through
+:mod:`cosmo_agent.tools.storage`).
+
 Shipped sample (``tools/data/swpc-sample-*.json``, ``swpc-legacy-*.json`` in the old layout,
 ``celestrak-sw-sample.csv``): hand-written for a fictitious G3/S3/R3 event on 2026-07-31
 (~12:30 UTC) following the documented field names and layouts; not a recording of real data.
@@ -28,6 +31,7 @@ from cosmo_agent.tools.spaceweather.products import (
     classify_filename,
     parse_product,
 )
+from cosmo_agent.tools.storage import is_object_url, list_files, read_bytes
 
 __all__ = [
     "SAMPLE_DIR",
@@ -76,23 +80,31 @@ class SpaceWeatherSource(Protocol):
     def load(self) -> dict[ProductName, LoadedProduct]: ...
 
 
-def _load_file(product: ProductName, path: Path) -> LoadedProduct:
+def _load_file(product: ProductName, ref: str) -> LoadedProduct:
     try:
-        raw = path.read_bytes()
+        raw = read_bytes(ref)
     except OSError as exc:
-        return LoadedProduct(product, str(path), problem=f"cannot read {path}: {exc.strerror}")
+        return LoadedProduct(product, ref, problem=f"cannot read {ref}: {exc.strerror}")
     try:
-        return LoadedProduct(product, str(path), data=parse_product(product, raw, origin=str(path)))
+        return LoadedProduct(product, ref, data=parse_product(product, raw, origin=ref))
     except SpaceWeatherFormatError as exc:
-        return LoadedProduct(product, str(path), problem=str(exc))
+        return LoadedProduct(product, ref, problem=str(exc))
+
+
+def _name(ref: str) -> str:
+    """The file name of a path or object URL."""
+    return ref.rstrip("/").rsplit("/", 1)[-1].rsplit(os.sep, 1)[-1]
 
 
 class FileSource:
-    """One snapshot file; its name says which product it holds (see :func:`classify_filename`)."""
+    """One snapshot file; its name says which product it holds (see :func:`classify_filename`).
+
+    ``path`` is a local path or an object URL (``s3://...``).
+    """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = Path(path)
-        product = classify_filename(self.path.name)
+        self.path = os.fspath(path)
+        product = classify_filename(_name(self.path))
         if product is None:
             raise SpaceWeatherSourceError(
                 f"{self.path}: cannot tell which product this file holds; name it after the SWPC "
@@ -114,19 +126,16 @@ class DirectorySource:
     """
 
     def __init__(self, path: str | os.PathLike[str], *, prefixes: tuple[str, ...] = ()) -> None:
-        self.path = Path(path)
+        self.path = os.fspath(path)
         self.prefixes = prefixes
-        self.description = str(self.path)
+        self.description = self.path
 
     def load(self) -> dict[ProductName, LoadedProduct]:
-        groups: dict[ProductName, list[Path]] = {}
-        for entry in sorted(self.path.iterdir()):
-            product = classify_filename(entry.name)
-            if (
-                product
-                and entry.is_file()
-                and (not self.prefixes or entry.name.startswith(self.prefixes))
-            ):
+        groups: dict[ProductName, list[str]] = {}
+        for entry in list_files(self.path, ("",)) or ():
+            name = _name(entry)
+            product = classify_filename(name)
+            if product and (not self.prefixes or name.startswith(self.prefixes)):
                 groups.setdefault(product, []).append(entry)
         out: dict[ProductName, LoadedProduct] = {}
         for product, paths in groups.items():
@@ -225,7 +234,8 @@ class HttpSource:
 def open_source(
     spec: str | os.PathLike[str] | SpaceWeatherSource | None = None,
 ) -> SpaceWeatherSource:
-    """A source from a CLI argument: None (the shipped sample), a file, a directory or a URL."""
+    """A source from a CLI argument: None (the shipped sample), a file, a directory (either
+    local or in object storage) or an http(s) URL."""
     if spec is None:
         return DirectorySource(SAMPLE_DIR, prefixes=("swpc-", "celestrak-sw-"))
     if not isinstance(spec, str | os.PathLike):
@@ -233,12 +243,16 @@ def open_source(
     text = os.fspath(spec)
     if re.match(r"https?://", text):
         return HttpSource(text)
-    path = Path(text)
-    if path.is_dir():
-        return DirectorySource(path)
-    if path.is_file():
-        return FileSource(path)
+    try:
+        listed = list_files(text, ("",))
+    except OSError as exc:  # the object store refused or is unreachable
+        raise SpaceWeatherSourceError(str(exc)) from None
+    if listed is not None:
+        return DirectorySource(text)
+    if is_object_url(text) or Path(text).is_file():
+        return FileSource(text)  # a missing object is reported when it is read
     raise SpaceWeatherSourceError(
         f"{text}: no such file or directory; pass a snapshot file, a directory of snapshots "
-        "or an http(s):// URL of a SWPC-like directory (or nothing for the shipped sample)"
+        "(local or s3://) or an http(s):// URL of a SWPC-like directory (or nothing for the"
+        " shipped sample)"
     )
