@@ -27,6 +27,7 @@ windows it was running: the scheduler gives them to another worker.  A window th
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import hashlib
 import itertools
@@ -48,6 +49,7 @@ __all__ = [
     "DEFAULT_WINDOW_H",
     "ClusterScreenError",
     "ClusterUnavailable",
+    "connect_scheduler",
     "merge_windows",
     "plan_windows",
     "screen_on_cluster",
@@ -194,8 +196,22 @@ def _screen_window(
 # -- client side -------------------------------------------------------------------------------
 
 
-def _connect(address: str, timeout_s: float) -> _Client:
-    """A client of the scheduler at ``address``; :class:`ClusterUnavailable` if there is none."""
+async def _identity(address: str, timeout_s: float) -> str:
+    """The ``type`` a Dask server at ``address`` says it is (``Scheduler``, ``Worker``)."""
+    from distributed.comm.core import connect
+
+    comm = await connect(address, timeout=timeout_s)  # type: ignore[no-untyped-call]
+    try:
+        await comm.write({"op": "identity", "reply": True})
+        reply = await comm.read()
+    finally:
+        comm.abort()
+    return str(reply.get("type", "")) if isinstance(reply, dict) else ""
+
+
+def connect_scheduler(address: str, timeout_s: float = 10.0) -> Any:
+    """A ``distributed.Client`` of the scheduler at ``address``; :class:`ClusterUnavailable`
+    (within about ``timeout_s``) if the address is malformed or no scheduler answers there."""
     try:
         from distributed import Client
         from distributed.comm.addressing import parse_address, parse_host_port
@@ -210,7 +226,7 @@ def _connect(address: str, timeout_s: float) -> _Client:
         raise ClusterUnavailable(
             f"{address!r} is not a scheduler address ({exc}); give tcp://HOST:PORT"
         ) from None
-    if host:  # fail fast, before a Client that would retry for its whole timeout
+    if host:  # a refused connection fails at once, before dask retries it for the timeout
         try:
             socket.create_connection((host, port), timeout=timeout_s).close()
         except OSError as exc:
@@ -218,13 +234,24 @@ def _connect(address: str, timeout_s: float) -> _Client:
                 f"no Dask scheduler answers at {address} ({exc.strerror or exc}); start one"
                 " (`dask scheduler`) or give the address it prints"
             ) from None
+    try:  # a Client would wait forever on a listener that never answers the handshake
+        kind = asyncio.run(asyncio.wait_for(_identity(address, timeout_s), timeout_s))
+    except (OSError, TimeoutError, ValueError) as exc:
+        why = f"no answer in {timeout_s:g} s" if isinstance(exc, TimeoutError) else str(exc)
+        raise ClusterUnavailable(
+            f"no Dask scheduler answers at {address} ({why}); start one (`dask scheduler`)"
+            " or give the address it prints"
+        ) from None
+    if kind != "Scheduler":
+        raise ClusterUnavailable(f"{address} is a Dask {kind or 'peer'}, not a scheduler:"
+                                 " give the scheduler's address")  # fmt: skip
     try:
         client = Client(address, timeout=f"{timeout_s}s", set_as_default=False)  # type: ignore[no-untyped-call]
     except (OSError, TimeoutError) as exc:
         raise ClusterUnavailable(
             f"cannot connect to the Dask scheduler at {address}: {exc}"
         ) from None
-    return cast(_Client, client)
+    return client
 
 
 def _wait(futures: Sequence[_Future], timeout_s: float | None) -> None:
@@ -267,7 +294,7 @@ def screen_on_cluster(
     text = path.read_text(encoding="utf-8", errors="replace")
     digest = hashlib.sha256(text.encode()).hexdigest()
     owned = isinstance(cluster, str)
-    client = _connect(cluster, connect_timeout_s) if owned else cast(_Client, cluster)
+    client = cast(_Client, connect_scheduler(cluster, connect_timeout_s) if owned else cluster)
     primaries = tuple(int(s) for s in satellites) if satellites is not None else None
     futures: list[_Future] = []
     try:
@@ -291,9 +318,12 @@ def screen_on_cluster(
                 f" cluster (first: {iso_utc(a)} to {iso_utc(b)}, {why}); no result is reported"
             )
         parts = [cast(Conjunctions, f.result()) for f in futures]
+        workers = len(client.nthreads())
     finally:
         for f in futures:
             f.cancel()  # finished or not: the cluster may forget them now
         if owned:
             client.close()
-    return merge_windows(parts, start, stop, threshold_km)
+    merged = merge_windows(parts, start, stop, threshold_km)
+    merged.stats["workers"] = float(workers)  # the cluster's, at the end of the screen
+    return merged

@@ -27,7 +27,12 @@ import distributed
 import pytest
 
 from cosmo_agent.agent import cluster as cluster_screen
-from cosmo_agent.agent.cluster import ClusterUnavailable, plan_windows, screen_on_cluster
+from cosmo_agent.agent.cluster import (
+    ClusterUnavailable,
+    connect_scheduler,
+    plan_windows,
+    screen_on_cluster,
+)
 from cosmo_agent.agent.daemon.scaleout import DaskRunner, InlineRunner, plan_shards
 from cosmo_agent.agent.daemon.screening import Shard, ShardResult
 from cosmo_agent.orbital import Catalog
@@ -145,7 +150,7 @@ def test_all_vs_all_on_the_cluster_is_the_local_screen(
     stop = START + timedelta(hours=24)
     local = screen(subset, START, stop, 5.0, workers=1)
     remote = screen_on_cluster(cluster.address, SUBSET, START, stop, 5.0, window_h=2.0)
-    assert remote.stats["windows"] == 13
+    assert remote.stats["windows"] == 13 and remote.stats["workers"] == 2
     assert_same_screen(remote, local)
     # the independent brute-force reference (direct SGP4 every 10 s, brentq) agrees too
     reference = json.loads((DATA / "reference.json").read_text())
@@ -219,6 +224,22 @@ def test_no_scheduler_is_named_quickly() -> None:
     assert time.monotonic() - t0 < 5
     with pytest.raises(ClusterUnavailable, match="'garbage' is not a scheduler address"):
         screen_on_cluster("garbage", SUBSET, START, START + timedelta(hours=1))
+
+
+def test_a_listener_that_is_no_scheduler_is_named(cluster: LoopbackCluster) -> None:
+    """A port that accepts and never answers (a Client would wait on it forever), and a
+    worker's address given for the scheduler's."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        where = "tcp://{}:{}".format(*silent.getsockname())
+        t0 = time.monotonic()
+        with pytest.raises(ClusterUnavailable, match=f"at {where} [(]no answer in 1 s[)]"):
+            connect_scheduler(where, timeout_s=1.0)
+        assert time.monotonic() - t0 < 5
+    worker = next(iter(cluster.client.nthreads()))
+    with pytest.raises(ClusterUnavailable, match="is a Dask Worker, not a scheduler"):
+        connect_scheduler(worker)
 
 
 # -- the daemon's shards -----------------------------------------------------------------------

@@ -23,6 +23,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Protocol, TypeAlias, TypeVar, cast
 
+from cosmo_agent.agent.cluster import connect_scheduler
 from cosmo_agent.agent.daemon.screening import Shard, ShardResult, screen_shard
 
 
@@ -155,6 +156,11 @@ class DaskRunner:
 
     The connection is made at the first cycle, and made again after it is lost, so a
     scheduler that is down fails that cycle (an alert) instead of the daemon's start.
+    Workers are separate processes, on this host or others: each must read the shards'
+    ``catalog_files`` at the same paths (a shared filesystem on a multi-node cluster).  A
+    worker lost mid-cycle costs no shard: the scheduler runs its shards again on another
+    worker; a shard whose workers keep dying (three by default) comes back as the scheduler's
+    ``KilledWorker`` error, that shard's failure.
     """
 
     name = "dask"
@@ -168,14 +174,7 @@ class DaskRunner:
         if self.client is not None and self.client.status in ("closed", "closing"):
             self.client = None
         if self.client is None:
-            try:
-                from distributed import Client
-            except ImportError:
-                raise RuntimeError(
-                    "dask_scheduler is set but dask.distributed is not installed: "
-                    "pip install 'cosmo-agent[dask]'"
-                ) from None
-            client = Client(self.address, set_as_default=False, timeout="30s")  # type: ignore[no-untyped-call]
+            client = connect_scheduler(self.address or "", timeout_s=30.0)
             self.client = cast(_DaskClient, client)  # distributed has no annotations to check
         return self.client
 
