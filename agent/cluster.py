@@ -12,7 +12,7 @@ start, so the secant iteration stops at a point within that tolerance, not at th
 and a miss by far less than a millimetre.  An object whose SGP4 fails in any window is
 excluded from every window, as the local screen excludes an object that fails anywhere.
 
-The catalog's text travels with the work (a task on the scheduler, so a worker that dies takes
+The catalog file's bytes travel with the work (a task on the scheduler, so a worker that dies takes
 no data with it: the scheduler recomputes what it held), so workers need no shared filesystem;
 each worker process parses it once per digest.  A worker lost mid-screen costs only the
 windows it was running: the scheduler gives them to another worker.  A window that fails
@@ -22,7 +22,7 @@ windows it was running: the scheduler gives them to another worker.  A window th
 >>> t = datetime(2026, 6, 10, tzinfo=UTC)
 >>> [(a.strftime("%H:%M:%S"), b.strftime("%H:%M:%S"))
 ...  for a, b in plan_windows(t, t + timedelta(hours=3), window_s=3600.0)]
-[('00:00:00', '01:01:12'), ('01:01:12', '02:02:24'), ('02:02:24', '03:00:00')]
+[('00:00:00', '01:02:20'), ('01:02:20', '02:04:40'), ('02:04:40', '03:00:00')]
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ import numpy as np
 from cosmo_agent.orbital.catalog import Catalog
 from cosmo_agent.orbital.screening import Conjunctions, screen
 from cosmo_agent.orbital.timescales import iso_utc, require_utc
+from cosmo_agent.tools.storage import read_bytes
 
 __all__ = [
     "DEFAULT_WINDOW_H",
@@ -157,18 +158,18 @@ def merge_windows(
 _CATALOG: dict[str, Catalog] = {}
 
 
-def _catalog_text(text: str) -> str:
-    """The catalog's text as a task result: the scheduler can compute it again if lost."""
-    return text
+def _catalog_bytes(data: bytes) -> bytes:
+    """The catalog file as a task result: the scheduler can compute it again if lost."""
+    return data
 
 
-def _worker_catalog(text: str, name: str, digest: str) -> Catalog:
-    """The catalog of ``text`` (a file called ``name``), parsed once per process and digest."""
+def _worker_catalog(data: bytes, name: str, digest: str) -> Catalog:
+    """The catalog of ``data`` (a file called ``name``), parsed once per process and digest."""
     cached = _CATALOG.get(digest)
     if cached is None:
         with tempfile.TemporaryDirectory(prefix="cosmo-catalog-") as tmp:
             path = Path(tmp) / Path(name).name  # the suffix picks the format, as for the file
-            path.write_text(text, encoding="utf-8")
+            path.write_bytes(data)
             cached = Catalog.from_file(path)
         _CATALOG.clear()
         _CATALOG[digest] = cached
@@ -176,7 +177,7 @@ def _worker_catalog(text: str, name: str, digest: str) -> Catalog:
 
 
 def _screen_window(
-    text: str,
+    data: bytes,
     name: str,
     digest: str,
     start: datetime,
@@ -187,7 +188,7 @@ def _screen_window(
     knot_step_s: float,
 ) -> Conjunctions:
     """One window, screened in this worker process (the windows are the parallelism)."""
-    catalog = _worker_catalog(text, name, digest)
+    catalog = _worker_catalog(data, name, digest)
     primaries = catalog.select(list(satellites)) if satellites is not None else None
     return screen(catalog, start, stop, threshold_km, primaries=primaries, workers=1,
                   fine_step_s=fine_step_s, knot_step_s=knot_step_s)  # fmt: skip
@@ -283,7 +284,9 @@ def screen_on_cluster(
     computed on the Dask cluster at ``cluster`` (a scheduler address, or a
     ``distributed.Client``), one task per window of about ``window_h`` hours.
 
-    ``satellites``: primary catalog numbers (fleet-vs-catalog), None for all-vs-all.
+    ``catalog_path``: a file or an object URL (``s3://``), read here; the workers receive its
+    bytes and need no access to it.  ``satellites``: primary catalog numbers
+    (fleet-vs-catalog), None for all-vs-all.
     Raises :class:`ClusterUnavailable` when the scheduler cannot be reached and
     :class:`ClusterScreenError` when a window fails or ``timeout_s`` passes first; never
     returns part of a screen.
@@ -291,14 +294,14 @@ def screen_on_cluster(
     windows = plan_windows(start, stop, window_h * 3600.0, fine_step_s=fine_step_s,
                            knot_step_s=knot_step_s)  # fmt: skip
     path = Path(catalog_path)
-    text = path.read_text(encoding="utf-8", errors="replace")
-    digest = hashlib.sha256(text.encode()).hexdigest()
+    data = read_bytes(str(catalog_path))
+    digest = hashlib.sha256(data).hexdigest()
     owned = isinstance(cluster, str)
     client = cast(_Client, connect_scheduler(cluster, connect_timeout_s) if owned else cluster)
     primaries = tuple(int(s) for s in satellites) if satellites is not None else None
     futures: list[_Future] = []
     try:
-        held = client.submit(_catalog_text, text, key=f"cosmo-catalog-{digest}")
+        held = client.submit(_catalog_bytes, data, key=f"cosmo-catalog-{digest}")
         work = (held, path.name, digest)
         steps = (fine_step_s, knot_step_s)
         futures = [
