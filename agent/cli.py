@@ -68,7 +68,6 @@ def _report(args: argparse.Namespace) -> dict[str, Any]:
     import numpy as np
 
     from cosmo_agent.orbital import (
-        Catalog,
         earth_orientation_table,
         itrs_to_geodetic,
         propagate,
@@ -82,9 +81,11 @@ def _report(args: argparse.Namespace) -> dict[str, Any]:
             f"--hours {args.hours:g} is not an eclipse look-ahead; give hours in (0, {_MAX_HOURS}]"
             " (default 24)"
         )
+    from cosmo_agent.tools.context import read_catalog
+
     path = args.catalog or _sample_catalog()
     try:
-        catalog = Catalog.from_file(str(path))
+        catalog = read_catalog(str(path))  # a file or an object URL (s3://)
     except OSError as exc:
         raise UserError(f"{path}: cannot read the catalog ({exc.strerror})") from None
     if len(catalog) == 0:
@@ -264,8 +265,10 @@ def _assess(args: argparse.Namespace) -> JsonObject:
 
     if args.hbr_m is not None:
         _assess_hbr_m(args, None)  # a bad --hbr-m is refused before the file is read
-    try:
-        cdm = Cdm.from_file(args.file)
+    from cosmo_agent.tools.storage import read_bytes
+
+    try:  # a file or an object URL (s3://); ASCII / ISO 8859-1 as Cdm.from_file reads it
+        cdm = Cdm.from_text(read_bytes(args.file).decode("latin-1"), source=args.file)
     except OSError as exc:
         raise UserError(f"{args.file}: cannot read ({exc.strerror})") from None
     except CdmError as exc:
@@ -397,10 +400,14 @@ def _write_assessed_cdm(
     ``path`` (XML when it ends in ``.xml``, else KVN); a negative variance reports no Pc."""
     import dataclasses
 
+    from cosmo_agent.tools.storage import write_bytes
+
     if negative:  # no Pc means anything: both keywords stay empty, the reason says why
         assessed = dataclasses.replace(assessed, pc=math.nan)
-    try:
-        cdm.with_assessment(assessed).write(path, "xml" if path.lower().endswith(".xml") else "kvn")
+    out = cdm.with_assessment(assessed)
+    text = out.to_xml() if path.lower().endswith(".xml") else out.to_kvn()
+    try:  # a file or an object URL (s3://), all or nothing, ASCII as Cdm.write writes it
+        write_bytes(path, text.encode("ascii"))
     except OSError as exc:
         raise UserError(f"--write-cdm {path}: cannot write ({exc.strerror or exc})") from None
 
@@ -469,12 +476,12 @@ def _screen(args: argparse.Namespace) -> tuple[_Screening, dict[int, str]]:
     """The screening result (the ``--json`` output) and the catalog's names by NORAD id."""
     from datetime import timedelta
 
-    from cosmo_agent.orbital import Catalog
     from cosmo_agent.orbital.screening import screen
     from cosmo_agent.orbital.timescales import iso_utc
+    from cosmo_agent.tools.context import read_catalog
 
     try:
-        catalog = Catalog.from_file(args.catalog)
+        catalog = read_catalog(args.catalog)  # a file or an object URL (s3://)
     except OSError as exc:
         raise UserError(f"{args.catalog}: cannot read the catalog ({exc.strerror})") from None
     if len(catalog) == 0:

@@ -356,9 +356,12 @@ def _progress(enabled: bool, title: str) -> Iterator[Callable[[str, str], None] 
         yield report
 
 
-def _write(path: Path, text: str) -> None:
+def _write(path: Path | str, text: str) -> None:
+    """``text`` to a file or an object URL (``s3://``), all or nothing."""
+    from cosmo_agent.tools.storage import write_bytes
+
     try:
-        path.write_text(text, encoding="utf-8")
+        write_bytes(str(path), text.encode())
     except OSError as exc:
         raise UserError(f"{path}: cannot write ({exc.strerror})") from None
 
@@ -369,11 +372,11 @@ def _write(path: Path, text: str) -> None:
 def _plan(args: argparse.Namespace) -> int:
     mission, catalog = _planning_mission(args.mission)
     # the output folder and the signing key are checked before anything is asked or approved
-    out = None if args.output is None else _output_path(args.output, "nothing was planned")
+    out = None if args.output is None else _destination(args.output, "nothing was planned")
     report = (
         None
         if args.report is None
-        else _output_path(args.report, "nothing was planned", "--report")
+        else _destination(args.report, "nothing was planned", "--report")
     )
     signer = None if args.sign_key is None else _signing_key(args.sign_key)
     if args.checkpoint is not None:
@@ -443,6 +446,20 @@ def _output_path(text: str, consequence: str, option: str = "-o") -> Path:
     return out
 
 
+def _destination(text: str, consequence: str, option: str = "-o") -> str:
+    """An output that may also be an object URL (``s3://bucket/plan.json``): its bucket must
+    exist and the credentials reach it; a local one as :func:`_output_path` checks it."""
+    from cosmo_agent.tools.storage import check_bucket, is_object_url
+
+    if not is_object_url(text):
+        return str(_output_path(text, consequence, option))
+    try:
+        check_bucket(text)
+    except OSError as exc:
+        raise UserError(f"{option} {exc} ({consequence})") from None
+    return text
+
+
 _SQLITE_MAGIC: Final = b"SQLite format 3\x00"
 """The first 16 bytes of every SQLite database file."""
 
@@ -502,31 +519,14 @@ def _trusted_key(path: str) -> Ed25519PublicKey:
 
 
 def _export(
-    plan: CommandPlan, report: ValidationReport, mission: Mission, out: Path, fmt: str
+    plan: CommandPlan, report: ValidationReport, mission: Mission, out: str, fmt: str
 ) -> list[str]:
-    from cosmo_agent.agent.export import fprime_sequence, plan_to_json, yamcs_stack
+    from cosmo_agent.agent.export import write_plan_files
 
-    if fmt == "json":
-        _write(out, plan_to_json(plan, report) + "\n")
-        return [str(out)]
-    written = []
-    sats = plan.satellites()
-    for norad_id in sats:
-        if fmt == "seq":
-            text = fprime_sequence(plan, mission, norad_id, report=report)
-        else:
-            text = (
-                json.dumps(
-                    yamcs_stack(plan, mission, norad_id, report=report),
-                    indent=2,
-                    ensure_ascii=False,
-                )
-                + "\n"
-            )
-        path = out if len(sats) == 1 else out.with_name(f"{out.stem}.{norad_id}{out.suffix}")
-        _write(path, text)
-        written.append(str(path))
-    return written
+    try:
+        return write_plan_files(plan, report, mission, out, fmt)
+    except OSError as exc:
+        raise UserError(f"{exc.filename or out}: cannot write ({exc.strerror or exc})") from None
 
 
 def _print_plan(result: PlanResult, written: list[str], output: str | None) -> None:
@@ -738,7 +738,7 @@ def _release(args: argparse.Namespace) -> int:
 
     mission = _mission(args.mission)
     plan = _read_plan(args.plan)
-    out = _output_path(args.output, "nothing was released")
+    out = _destination(args.output, "nothing was released")
     trusted = None if args.trust_key is None else _trusted_key(args.trust_key)
     now = _time(args.now, "now") or datetime.now(UTC)
     # as strict as `validate`: re-derived from the mission's own sources at the release clock
@@ -934,12 +934,16 @@ def write_csv(
     as the tools give them (UTC ISO 8601 times, numbers unrounded). A file that cannot be
     written is a :class:`UserError` naming ``option``."""
     import csv
+    import io
 
-    try:
-        with open(path, "w", encoding="utf-8", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=list(columns))
-            writer.writeheader()
-            writer.writerows(rows)
+    from cosmo_agent.tools.storage import write_bytes
+
+    text = io.StringIO(newline="")
+    writer = csv.DictWriter(text, fieldnames=list(columns))
+    writer.writeheader()
+    writer.writerows(rows)
+    try:  # a file or an object URL (s3://), all or nothing
+        write_bytes(path, text.getvalue().encode())
     except OSError as exc:
         raise UserError(f"{option} {path}: cannot write ({exc.strerror or exc})") from None
 

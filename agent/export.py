@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
@@ -51,6 +52,7 @@ from cosmo_agent.tools.commands import (
     dictionary_for,
 )
 from cosmo_agent.tools.mission import Mission, Satellite
+from cosmo_agent.tools.storage import write_bytes
 
 __all__ = [
     "YAMCS_STACK_SCHEMA",
@@ -59,6 +61,7 @@ __all__ = [
     "fprime_time",
     "plan_from_json",
     "plan_to_json",
+    "write_plan_files",
     "yamcs_stack",
 ]
 
@@ -77,6 +80,35 @@ def plan_to_json(plan: CommandPlan, report: ValidationReport | None = None) -> s
         return json.dumps(data, sort_keys=True, ensure_ascii=False, indent=2)
     data["validation"] = report.model_dump(mode="json")
     return json.dumps(data, sort_keys=True, ensure_ascii=False, indent=2)
+
+
+def write_plan_files(
+    plan: CommandPlan, report: ValidationReport, mission: Mission, out: str, fmt: str
+) -> list[str]:
+    """Write ``plan`` to ``out`` (a path or an object URL, ``s3://...``) as ``fmt``: ``json``
+    (one file) or ``seq`` / ``ycs`` (one per satellite, ``NAME.<norad id>.EXT`` when there
+    are several); returns what was written.
+
+    Each file is written all or nothing (:func:`cosmo_agent.tools.storage.atomic_writer`);
+    ``OSError`` names the file that failed, :class:`PlanExportError` a plan that cannot be
+    exported.
+    """
+    if fmt == "json":
+        write_bytes(out, (plan_to_json(plan, report) + "\n").encode())
+        return [out]
+    written = []
+    sats = plan.satellites()
+    stem, suffix = os.path.splitext(out)
+    for norad_id in sats:
+        if fmt == "seq":
+            text = fprime_sequence(plan, mission, norad_id, report=report)
+        else:
+            stack = yamcs_stack(plan, mission, norad_id, report=report)
+            text = json.dumps(stack, indent=2, ensure_ascii=False) + "\n"
+        path = out if len(sats) == 1 else f"{stem}.{norad_id}{suffix}"
+        write_bytes(path, text.encode())
+        written.append(path)
+    return written
 
 
 def plan_from_json(text: str | bytes) -> CommandPlan:

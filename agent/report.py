@@ -1186,7 +1186,17 @@ def _page(run: _Run, catalog: Catalog | None, ctx: ToolContext | None) -> str:
     )
 
 
-def _write(path: str | os.PathLike[str], text: str) -> Path:
+def _write(path: str | os.PathLike[str], text: str) -> Path | str:
+    """The page to a file, or to an object URL (``s3://``, all or nothing, returned as a
+    ``str``)."""
+    from cosmo_agent.tools.storage import is_object_url, write_bytes
+
+    if is_object_url(str(path)):
+        try:
+            write_bytes(str(path), text.encode())
+        except OSError as exc:
+            raise ReportError(f"cannot write the report ({exc.strerror})") from None
+        return str(path)
     out = Path(path)
     if out.is_dir():
         raise ReportError(f"--report {out} is a folder; give a file name, e.g. report.html")
@@ -1208,8 +1218,10 @@ def _catalog(ctx: ToolContext) -> Catalog | None:
         return None
 
 
-def render_report(result: PlanResult, mission: Mission, path: str | os.PathLike[str]) -> Path:
-    """Write the HTML report of a plan run to ``path`` (returned).
+def render_report(
+    result: PlanResult, mission: Mission, path: str | os.PathLike[str]
+) -> Path | str:
+    """Write the HTML report of a plan run to ``path`` (returned; a URL, ``s3://``, as given).
 
     Ground tracks, sky tracks and encounter planes are computed from the mission's own
     catalog at the plan's horizon; everything else is what the run's tools reported.
@@ -1230,7 +1242,7 @@ def fleet_report(
     assessment of each event) at ``now`` (default: the mission's horizon epoch).
     """
     run, ctx = _fleet_run(mission, now)
-    return _write(path, _page(run, _catalog(ctx), ctx))
+    return Path(_write(Path(path), _page(run, _catalog(ctx), ctx)))
 
 
 def fleet_report_command(

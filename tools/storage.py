@@ -33,6 +33,7 @@ __all__ = [
     "ByteSink",
     "StorageError",
     "atomic_writer",
+    "check_bucket",
     "is_object_url",
     "join_url",
     "list_files",
@@ -141,6 +142,23 @@ def _failure(url: str, exc: BaseException) -> OSError:
         f"{url}: the object store at {endpoint} failed ({text}); check AWS_ENDPOINT_URL and"
         " that the server is up, then run again"
     )
+
+
+def check_bucket(ref: str) -> None:
+    """Before any work is done for an output URL: its bucket exists and these credentials
+    reach it (a :class:`StorageError` saying which setting to fix); a local path passes."""
+    if not is_object_url(ref):
+        return
+    fs, path = _filesystem(ref)
+    bucket = path.split("/", 1)[0]
+    try:
+        fs.info(bucket)
+    except FileNotFoundError:
+        raise StorageError(
+            f"{ref}: the bucket {bucket!r} does not exist; create it or fix the URL"
+        ) from None
+    except Exception as exc:
+        raise _failure(ref, exc) from exc
 
 
 def read_bytes(ref: str) -> bytes:
