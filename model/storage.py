@@ -17,7 +17,7 @@ import hashlib
 import io
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any, Final
@@ -80,29 +80,29 @@ def _store_error(url: str, exc: Exception) -> OSError:
     return error(f"{url}: {advice} ({exc or type(exc).__name__})")
 
 
+def _guarded(url: str, call: Callable[[], Any]) -> Any:
+    """``call()``, its failure an ``OSError`` naming ``url`` (:func:`_store_error`)."""
+    try:
+        return call()
+    except Exception as exc:
+        raise _store_error(url, exc) from exc
+
+
 def open_url(url: str, mode: str = "rb") -> Any:
     """Open a local path or fsspec URL for reading (``s3://`` needs the ``s3`` extra).
 
     Write with :class:`HashingWriter` or :func:`write_bytes`: they are all or nothing.
     """
     fs, path = _filesystem(url)
-    try:
-        return fs.open(path, mode)
-    except Exception as exc:
-        raise _store_error(url, exc) from exc
+    return _guarded(url, lambda: fs.open(path, mode))
 
 
 def check_bucket(url: str) -> None:
     """Before any work: the bucket of an output ``url`` exists and these credentials reach it
     (raises ``OSError`` naming ``url`` and what to check); a local path passes."""
-    if not is_url(url):
-        return
-    fs, path = _filesystem(url)
-    bucket = path.split("/", 1)[0]
-    try:
-        fs.info(bucket)
-    except Exception as exc:
-        raise _store_error(url, exc) from exc
+    if is_url(url):
+        fs, path = _filesystem(url)
+        _guarded(url, lambda: fs.info(path.split("/", 1)[0]))
 
 
 def join_url(base: str, name: str) -> str:
@@ -138,10 +138,8 @@ class HashingWriter:
         # a local file is written beside its name and renamed (fsspec's own temporary file
         # lives in the system's temp folder, from which a move is a copy)
         self._partial = f"{self._path}.partial" if local else None
-        try:
-            self._fh = self._fs.open(self._partial or self._path, "wb", autocommit=local)
-        except Exception as exc:
-            raise _store_error(url, exc) from exc
+        target = self._partial or self._path
+        self._fh = _guarded(url, lambda: self._fs.open(target, "wb", autocommit=local))
         self._sha = hashlib.sha256()
         self.rows = 0
         self.bytes = 0
@@ -153,10 +151,7 @@ class HashingWriter:
 
     def write_raw(self, data: bytes) -> None:
         """Write ``data`` as it is (hashed and counted in ``bytes``, not in ``rows``)."""
-        try:
-            self._fh.write(data)
-        except Exception as exc:
-            raise _store_error(self.url, exc) from exc
+        _guarded(self.url, lambda: self._fh.write(data))
         self._sha.update(data)
         self.bytes += len(data)
 
@@ -176,12 +171,12 @@ class HashingWriter:
     def discard(self) -> None:
         """Drop the file: nothing appears at ``url`` (the store may be gone: errors pass)."""
         with suppress(Exception):
-            if self._partial is None:
-                self._fh.discard()
-            else:
+            if self._partial is not None:
                 self._fh.close()
                 os.unlink(self._partial)
-        self._fh.closed = True
+                return
+            self._fh.discard()
+            self._fh.closed = True  # an aborted upload: its finaliser must not send the rest
 
 
 def write_bytes(url: str, data: bytes) -> str:

@@ -87,7 +87,7 @@ class _Upload:
         """Abort; the store may be gone too, and nothing was committed, so errors pass."""
         with suppress(Exception):  # nothing was committed, so nothing is left to undo
             self.file.discard()
-        self.file.closed = True  # nothing more is sent (not even by the file's finaliser)
+            self.file.closed = True  # nothing more is sent (not even by the file's finaliser)
 
 
 def is_object_url(ref: str) -> bool:
