@@ -2,7 +2,9 @@
 
 Flags override the environment (``COSMO_DAEMON_*``), which overrides the settings file
 (``--config``); see :mod:`cosmo_agent.agent.daemon.settings`.  Exit codes: 0 after a clean
-stop (SIGTERM/SIGINT) or ``--once``; 2 for bad input (the message names the file or field).
+stop (SIGTERM/SIGINT) or ``--once``; 1 when it lost the leadership of a PostgreSQL database
+(another daemon took over); 2 for bad input (the message names the file or field), a state
+directory another daemon holds, or ``--database postgresql://`` without the ``postgres`` extra.
 """
 
 from __future__ import annotations
@@ -25,6 +27,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    "(a non-loopback host needs COSMO_DAEMON_HTTP_TOKEN)")  # fmt: skip
     p.add_argument("--state-dir", help="databases, catalog snapshots and alert files"
                    " (default ./cosmo-daemon-state)")  # fmt: skip
+    p.add_argument("--database", dest="state_db_url",
+                   help="postgresql://USER@HOST:PORT/DB: the state on PostgreSQL; daemons on one"
+                   " database elect a leader, the others stand by (default: SQLite in the state"
+                   " directory)")  # fmt: skip
     p.add_argument("--clock", help="real | fixed:ISO | sim:ISO[@RATE] (default real)")
     p.add_argument("--scaleout", choices=["auto", "inline", "process", "dask"])
     p.add_argument("--workers", type=int, help="local screening processes")
@@ -36,8 +42,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
-    names = ("mission", "config_file", "http", "state_dir", "clock", "scaleout", "workers",
-             "dask_scheduler", "jsonl_path")  # fmt: skip
+    names = ("mission", "config_file", "http", "state_dir", "state_db_url", "clock", "scaleout",
+             "workers", "dask_scheduler", "jsonl_path")  # fmt: skip
     out = {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
     if getattr(args, "webhook_url", None):
         out["webhook"] = {"url": args.webhook_url}
@@ -49,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
     from cosmo_agent.agent.daemon.clock import ClockSpecError
+    from cosmo_agent.agent.daemon.leadership import MissingPostgresDriver, StateInUse
     from cosmo_agent.agent.daemon.runtime import Daemon, configure_logging
     from cosmo_agent.agent.daemon.settings import DaemonSettings, SettingsFileError
     from cosmo_agent.tools.mission import MissionError
@@ -75,8 +82,19 @@ def run(args: argparse.Namespace) -> int:
         daemon = Daemon(settings)
     except MissionError as exc:
         return fail(str(exc).replace("\n", " "))
-    except (ClockSpecError, OSError) as exc:
+    except (ClockSpecError, OSError, StateInUse, MissingPostgresDriver) as exc:
         return fail(str(exc))
+    except Exception as exc:  # the database refused (a wrong URL, a server that is down)
+        if type(exc).__module__.split(".")[0] not in ("sqlalchemy", "psycopg"):
+            raise
+        from sqlalchemy.engine import make_url
+
+        where = make_url(settings.state_url())  # the password (if any) shown as ***
+        return fail(f"cannot open the state database {where}: {str(exc).splitlines()[0]}")
+    if args.once and not daemon.leading:
+        daemon.shutdown()
+        return fail("another daemon leads on this database: --once would run its jobs beside"
+                    " it; stop it first or run without --once (as a standby)")
     if args.once:
         with daemon:
             reports = daemon.run_once()

@@ -23,7 +23,11 @@ elements for a fleet satellite, a screening cycle that could not screen every fl
 failed shard), stale space weather, a contact schedule that left satellites out, elements the
 staleness policy refuses, and a plan that is not complete (``incomplete``, ``rejected``,
 ``failed``, ``unavailable``).  A plan the planner calls ``accepted`` while fleet satellites
-have no usable elements is recorded as ``incomplete``: it was made without them.
+have no usable elements is recorded as ``incomplete``: it was made without them.  Every
+accepted plan is also written to ``plan_dir`` (default ``state_dir/plans``) as
+``plan-<id>-<created>.json`` (the plan run's JSON, written whole, then renamed into place);
+one the daemon could not write (it died first, the disk was full) is written at the next
+start or re-plan.
 
 What counts as a change (a re-plan trigger): a new catalog; a new conjunction event at watch
 or above, or an escalation; new space-weather levels; a satellite whose element verdict
@@ -36,10 +40,15 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal, NotRequired, TypedDict, cast
+
+from sqlalchemy import select
 
 from cosmo_agent.agent.daemon.catalogs import CatalogRefreshError
 from cosmo_agent.agent.daemon.scaleout import plan_shards
@@ -59,9 +68,11 @@ if TYPE_CHECKING:
 __all__ = [
     "JOBS",
     "JobReport",
+    "archive_plans",
     "check_staleness",
     "deliver_alerts",
     "maintenance",
+    "plan_file",
     "poll_space_weather",
     "refresh_catalog",
     "refresh_contacts",
@@ -616,6 +627,18 @@ def _replan(d: Daemon, run_id: int, now: datetime) -> JobReport:
                 data={"plan_id": row.id, "status": status, "reasons": reasons, "gaps": gaps},
             )  # fmt: skip
     detail = f"plan {row.id}: {status}"
+    if status == "accepted":
+        try:
+            archive_plans(d)
+        except OSError as exc:
+            problem = f"plan {row.id} accepted but not written to {d.settings.plans()}: {exc}"
+            with d.store.session() as s:
+                d.store.raise_issue(s, "plan-archive", severity="warning", kind="plan",
+                                    message=problem, now=now)  # fmt: skip
+            return JobReport("degraded", f"{detail}; {problem}", (problem,))
+        with d.store.session() as s:
+            d.store.resolve_issue(s, "plan-archive", kind="plan", now=now,
+                                  message=f"accepted plans are written to {d.settings.plans()}")
     if status == "incomplete":
         log.warning("plan incomplete: %s", "; ".join(gaps),
                     extra={"fields": {"job": "replan", "plan_id": row.id, "gaps": gaps}})
@@ -625,6 +648,44 @@ def _replan(d: Daemon, run_id: int, now: datetime) -> JobReport:
         return JobReport("degraded", f"{detail}; {summary[:500]}",
                          (f"plan {row.id} {status}: {summary[:500]}",))  # fmt: skip
     return JobReport("ok", detail)
+
+
+def plan_file(folder: Path, plan_id: int, created: datetime) -> Path:
+    """Where accepted plan ``plan_id`` is written."""
+    return folder / f"plan-{plan_id:06d}-{created:%Y%m%dT%H%M%SZ}.json"
+
+
+def archive_plans(d: Daemon) -> list[Path]:
+    """Write each accepted plan the store keeps that has no file yet; the files written.
+    A file appears whole or not at all (written beside, flushed, renamed)."""
+    folder = d.settings.plans()
+    with d.store.session(fenced=False) as s:
+        rows = s.execute(select(PlanRow.id, PlanRow.created_at).where(
+            PlanRow.status == "accepted", PlanRow.plan_json.is_not(None))).all()  # fmt: skip
+        missing = {i: plan_file(folder, i, at) for i, at in rows}
+        missing = {i: path for i, path in missing.items() if not path.exists()}
+        bodies: dict[int, str | None] = {
+            i: body for i, body in s.execute(select(PlanRow.id, PlanRow.plan_json)
+                                             .where(PlanRow.id.in_(list(missing))))
+        }  # fmt: skip
+    written = []
+    for plan_id, path in missing.items():
+        body = bodies.get(plan_id)
+        if body is None:
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(body)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        written.append(path)
+    return written
 
 
 _PLAN_NOT_USABLE = ("incomplete", "failed", "rejected", "unavailable")

@@ -17,6 +17,18 @@ or failed run is logged at WARNING with what it left out, counted in
 ``cosmo_daemon_degraded_cycles_total{job}`` and shown by ``cosmo_daemon_degraded{job}`` (1 until
 the job's next clean run) and by ``/readyz`` (:meth:`Daemon.ready`).
 
+Leadership (:mod:`.leadership`): on SQLite a second daemon on the same state directory
+refuses to start (:class:`~.leadership.StateInUse`).  On PostgreSQL (``--database
+postgresql://...``) daemons on one database elect a leader by an advisory lock; the others
+stand by (``/readyz`` 503 ``standby``, nothing written) and the first to take the lock after
+the leader dies recovers as a restart does (the interrupted cycle runs again at once, pending
+deliveries go out) and schedules the jobs from the shared job store.  A leader that loses its
+lock connection stops (exit 1); every store transaction is fenced by the lock.
+
+Readiness survives a restart or a takeover: each job's health is stored with its run, and a
+daemon that reloads the last good catalog starts from the stored health instead of
+``starting``.
+
 Tests and soaks drive it without the scheduler: ``Daemon(settings, clock=ManualClock(...))``
 then ``daemon.run_job("screening")``.
 """
@@ -36,13 +48,22 @@ import traceback
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
 from cosmo_agent.agent.daemon import jobs
 from cosmo_agent.agent.daemon.catalogs import CatalogRefresher, CatalogSnapshot
 from cosmo_agent.agent.daemon.clock import Clock, RealClock, parse_clock
-from cosmo_agent.agent.daemon.jobs import JOBS, JobReport
+from cosmo_agent.agent.daemon.jobs import JOBS, JobReport, archive_plans
+from cosmo_agent.agent.daemon.leadership import (
+    AdvisoryLeadership,
+    Leadership,
+    LostLeadership,
+    StateDirLock,
+    libpq_url,
+    require_postgres,
+)
 from cosmo_agent.agent.daemon.metrics import DaemonMetrics
 from cosmo_agent.agent.daemon.scaleout import DaskRunner, InlineRunner, ProcessRunner, ShardRunner
 from cosmo_agent.agent.daemon.screening import prime_snapshot
@@ -55,6 +76,7 @@ from cosmo_agent.tools.mission import Mission, load_mission
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.background import BackgroundScheduler
+    from langgraph.checkpoint.base import BaseCheckpointSaver
 
     from cosmo_agent.tools.spaceweather import SpaceWeatherSource
 
@@ -110,8 +132,9 @@ def agent_replanner(daemon: Daemon, now: datetime, details: Sequence[str]) -> tu
                                                                                      str | None]:
     """Plan through :class:`cosmo_agent.agent.runner.Agent` with the daemon's catalog and clock.
 
-    Hazardous commands pause the plan (``awaiting_approval``); the run is checkpointed in
-    ``state_dir/agent-checkpoints.sqlite`` so an operator can resume it by its thread id.
+    Hazardous commands pause the plan (``awaiting_approval``); the run is checkpointed (in
+    ``state_dir/agent-checkpoints.sqlite``, or in the PostgreSQL state database through
+    LangGraph's ``PostgresSaver``) so an operator can resume it by its thread id.
     """
     try:
         from cosmo_agent.agent.runner import Agent
@@ -124,15 +147,22 @@ def agent_replanner(daemon: Daemon, now: datetime, details: Sequence[str]) -> tu
     with daemon.store.session() as s:
         daemon.store.seed(s, results)
     thread = f"daemon-{now:%Y%m%dT%H%M%SZ}-{os.getpid()}"
-    with Agent(
-        daemon.mission,
-        planner=daemon.settings.planner,
-        now=now,
-        catalog=daemon.snapshot.catalog,
-        space_weather=daemon.space_weather_spec(),
-        checkpoint=daemon.settings.state_dir / "agent-checkpoints.sqlite",
-        approver="cosmo-daemon",
-    ) as agent:
+    with contextlib.ExitStack() as stack:
+        checkpoint: Path | BaseCheckpointSaver[str]
+        if daemon.settings.postgres():
+            from langgraph.checkpoint.postgres import PostgresSaver
+
+            saver = stack.enter_context(
+                PostgresSaver.from_conn_string(libpq_url(daemon.settings.state_url())))
+            saver.setup()  # its tables, made once (idempotent)
+            checkpoint = saver
+        else:
+            checkpoint = daemon.settings.state_dir / "agent-checkpoints.sqlite"
+        agent = stack.enter_context(Agent(
+            daemon.mission, planner=daemon.settings.planner, now=now,
+            catalog=daemon.snapshot.catalog, space_weather=daemon.space_weather_spec(),
+            checkpoint=checkpoint, approver="cosmo-daemon",
+        ))  # fmt: skip
         result = agent.plan(approval="interrupt", thread_id=thread, store=results)
     summary = f"{result.briefing.strip()[:1500]} (thread {result.thread_id})"
     return str(result.status), summary, json.dumps(result.to_jsonable(), default=str)
@@ -185,6 +215,28 @@ class Daemon:
         self.settings = settings
         self.mission = mission
         settings.state_dir.mkdir(parents=True, exist_ok=True)
+        self._lead: Leadership
+        if settings.postgres():
+            require_postgres(checkpointer=settings.replan)
+            self._lead = AdvisoryLeadership(settings.state_url())
+        else:  # refuses at once (StateInUse) when another daemon has this state directory
+            self._lead = StateDirLock(settings.state_dir)
+            self._lead.try_acquire()
+        try:
+            self._build(settings, mission, clock, runner, sinks, replanner)
+        except BaseException:
+            self._lead.release()
+            raise
+
+    def _build(
+        self,
+        settings: DaemonSettings,
+        mission: Mission,
+        clock: Clock | None,
+        runner: ShardRunner | None,
+        sinks: Sequence[Sink] | None,
+        replanner: Replanner | None,
+    ) -> None:
         self.key = hashlib.sha256(settings.state_url().encode()).hexdigest()[:16]
         self.stop_event = threading.Event()
         self.metrics = DaemonMetrics()
@@ -196,7 +248,8 @@ class Daemon:
             self.metrics.degraded.labels(job=job).set(0.0)
             self.metrics.degraded_cycles.labels(job=job)
         self.store = Store(settings.state_url(), sinks=[s.name for s in sink_list],
-                           mission=mission.name, on_alert=self._alert_raised)  # fmt: skip
+                           mission=mission.name, on_alert=self._alert_raised,
+                           fence=self._lead.fence if settings.postgres() else None)
         redeliver = settings.webhook.redeliver_after_s if settings.webhook else 60.0
         self.dispatcher = Dispatcher(
             self.store, sink_list, dead_letter_path=settings.dead_letters(),
@@ -222,8 +275,20 @@ class Daemon:
         self._http: HealthServer | None = None
         self._started_unix_s = time.time()
         self._closed = False
+        self._exit_code = 0
+        self._resume_screening = False
         jobs.register(self.key, self)
-        self._recover()
+        if self._lead.try_acquire():
+            self._recover()
+        else:
+            log.info("standby: another daemon leads (%s); taking over when it stops",
+                     self._lead.describe(), extra={"fields": {"role": "standby"}})  # fmt: skip
+
+    @property
+    def leading(self) -> bool:
+        """Whether this daemon runs the jobs (always, on SQLite; the lock holder on
+        PostgreSQL)."""
+        return self._lead.held
 
     # -- start-up ----------------------------------------------------------------------------
 
@@ -231,7 +296,7 @@ class Daemon:
         spec = self.settings.clock
         if spec == "real":
             return RealClock()
-        with self.store.session() as s:
+        with self.store.session(fenced=False) as s:  # a standby reads the leader's anchor
             stored = self.store.get(s, "clock")
             kept = stored.get("anchor_unix_s") if isinstance(stored, dict) else None
             if isinstance(stored, dict) and stored.get("spec") == spec and isinstance(kept, float):
@@ -249,6 +314,9 @@ class Daemon:
             manifest = self.store.get(s, "catalog")
         if last is not None and last.status == "interrupted":
             self._resume_screening = True
+        if self._resume_screening:  # logged before the HTTP port: the scheduler runs it first
+            log.info("resuming the screening cycle a stop interrupted",
+                     extra={"fields": {"job": "screening", "resumed": True}})  # fmt: skip
         if isinstance(manifest, dict):
             try:
                 self.snapshot = CatalogSnapshot.from_manifest(manifest)
@@ -256,9 +324,51 @@ class Daemon:
                 log.warning("the last good catalog snapshot cannot be reloaded: %s", exc)
             else:
                 prime_snapshot(self.snapshot.digest, self.snapshot.catalog)
+        self._restore_health()
         found = self.dispatcher.recover()
         if found:
             log.info("%d JSONL deliveries written before a crash were recognised", found)
+        try:
+            written = archive_plans(self)
+        except OSError as exc:
+            log.warning("accepted plans cannot be written to %s: %s", self.settings.plans(), exc)
+        else:
+            if written:
+                log.info("%d accepted plans written to %s", len(written), self.settings.plans())
+
+    def _restore_health(self) -> None:
+        """Each job's last completed run as stored (readiness survives a restart); the catalog
+        counts as loaded only when its snapshot was reloaded."""
+        with self.store.session() as s:
+            stored = self.store.get(s, "health")
+        if not isinstance(stored, dict):
+            return
+        job_rows = stored.get("jobs")
+        for job, h in (job_rows if isinstance(job_rows, dict) else {}).items():
+            if job not in JOBS or not isinstance(h, dict):
+                continue
+            reasons = h.get("reasons")
+            self.job_health[job] = JobHealth(
+                str(h.get("status")), datetime.fromisoformat(str(h.get("at_utc"))),
+                tuple(str(r) for r in reasons) if isinstance(reasons, list) else ())
+            self.metrics.degraded.labels(job=job).set(float(self.job_health[job].degraded))
+        if self.snapshot is not None:
+            for name in ("catalog_ok_at", "cycle_ok_at"):
+                at = stored.get(f"{name}_utc")
+                if isinstance(at, str):
+                    setattr(self, name, datetime.fromisoformat(at))
+
+    def _store_health(self) -> None:
+        def iso(t: datetime | None) -> str | None:
+            return None if t is None else t.isoformat()
+
+        with self.store.session() as s:
+            self.store.put(s, "health", {
+                "jobs": {job: {"status": h.status, "at_utc": h.at_utc.isoformat(),
+                               "reasons": list(h.reasons)} for job, h in self.job_health.items()},
+                "catalog_ok_at_utc": iso(self.catalog_ok_at),
+                "cycle_ok_at_utc": iso(self.cycle_ok_at),
+            })  # fmt: skip
 
     def space_weather_spec(self) -> str | None:
         ref = self.mission.sources.space_weather
@@ -275,7 +385,24 @@ class Daemon:
     # -- jobs --------------------------------------------------------------------------------
 
     def run_job(self, name: str) -> JobReport:
-        """Run one job now, with its bookkeeping; never raises for the job's own failures."""
+        """Run one job now, with its bookkeeping; never raises for the job's own failures.
+        A standby runs nothing (``skipped``); a leader that lost its lock stops."""
+        if not self._lead.held:
+            return JobReport("skipped", "standby: another daemon leads")
+        try:
+            return self._run_job(name)
+        except LostLeadership as exc:
+            self._lost(str(exc))
+            return JobReport("interrupted", str(exc))
+
+    def _lost(self, why: str) -> None:
+        if self._exit_code == 0:
+            log.error("lost the leadership, stopping: %s", why,
+                      extra={"fields": {"role": "deposed"}})  # fmt: skip
+        self._exit_code = 1
+        self.stop_event.set()
+
+    def _run_job(self, name: str) -> JobReport:
         _, body = JOBS[name]
         with self._job_lock:
             now = self.clock.now()
@@ -333,6 +460,7 @@ class Daemon:
         self.metrics.degraded.labels(job=name).set(0.0 if report.status == "ok" else 1.0)
         if report.status == "degraded":
             self.metrics.degraded_cycles.labels(job=name).inc()
+        self._store_health()
 
     def run_once(self, names: Sequence[str] = JOB_ORDER) -> dict[str, JobReport]:
         """Run each job once in order (``cosmo-agent daemon --once``)."""
@@ -380,17 +508,26 @@ class Daemon:
         """Alive while not stopping (and, when scheduled, while the scheduler runs)."""
         running = self._scheduler is None or bool(self._scheduler.running)
         ok = running and not self.stop_event.is_set()
-        with self.store.session() as s:
+        with self.store.session(fenced=False) as s:
             issues: list[JsonValue] = [{"key": i.key, "severity": i.severity, "message": i.message}
                       for i in self.store.open_issues(s)]  # fmt: skip
-        return ok, {"uptime_s": round(time.time() - self._started_unix_s, 1),
+        return ok, {"uptime_s": round(time.time() - self._started_unix_s, 1), "role": self.role,
                     "clock_utc": self.clock.now().isoformat(), "open_issues": issues}
+
+    @property
+    def role(self) -> str:
+        """``leader`` or ``standby``."""
+        return "leader" if self._lead.held else "standby"
 
     def ready(self) -> tuple[bool, JsonObject]:
         """Ready while the last screening cycle screened the whole fleet on usable elements
-        (after the first good catalog load of this process); ``status`` ``degraded`` (ready or
-        not) lists in ``reasons`` what each degraded or failed job left out, ``starting``
-        means no screening cycle has completed yet."""
+        (after a good catalog load of this process, or the stored state of a reloaded one);
+        ``status`` ``degraded`` (ready or not) lists in ``reasons`` what each degraded or
+        failed job left out, ``starting`` means no screening cycle has completed yet,
+        ``standby`` that another daemon leads."""
+        if not self._lead.held:
+            return False, {"status": "standby", "role": "standby", "reasons": [
+                f"another daemon leads ({self._lead.describe()})"]}  # fmt: skip
         screening = self.job_health.get("screening")
         ok = (self.catalog_ok_at is not None and screening is not None
               and screening.status == "ok")  # fmt: skip
@@ -404,6 +541,7 @@ class Daemon:
             "catalog_ok_at_utc": self.catalog_ok_at.isoformat() if self.catalog_ok_at else None,
             "cycle_ok_at_utc": self.cycle_ok_at.isoformat() if self.cycle_ok_at else None,
             "catalog": self.snapshot.digest if self.snapshot else None,
+            "role": "leader",
         }
         return ok, info
 
@@ -422,7 +560,7 @@ class Daemon:
                                       ).start()  # fmt: skip
             log.info("http on %s:%d", self._http.host, self._http.port,
                      extra={"fields": {"http_port": self._http.port}})  # fmt: skip
-        if schedule and self._scheduler is None:
+        if schedule and self._scheduler is None and self._lead.held:
             self._scheduler = self._make_scheduler()
 
     @property
@@ -449,9 +587,6 @@ class Daemon:
             trigger = IntervalTrigger(seconds=interval.total_seconds(), timezone=UTC)
             job = scheduler.get_job(name)
             first = wall + timedelta(milliseconds=100 * i)  # the JOB_ORDER on a first start
-            if name == "screening" and self._resume_screening:  # every branch runs it first
-                log.info("resuming the screening cycle a stop interrupted",
-                         extra={"fields": {"job": name, "resumed": True}})  # fmt: skip
             if job is None:
                 scheduler.add_job(fn, trigger, args=[self.key], id=name, name=name,
                                   next_run_time=first)  # fmt: skip
@@ -462,8 +597,10 @@ class Daemon:
                 scheduler.modify_job(name, args=[self.key])
                 scheduler.reschedule_job(name, trigger=trigger)
                 scheduler.modify_job(name, next_run_time=first)
-            elif name == "screening" and self._resume_screening:
-                scheduler.modify_job(name, next_run_time=first)
+        if self._resume_screening:  # first, before the jobs that came due while none ran
+            due = [j.next_run_time for j in scheduler.get_jobs() if j.next_run_time is not None]
+            scheduler.modify_job("screening",
+                                 next_run_time=min([wall, *due]) - timedelta(milliseconds=1))
         scheduler.resume()
         return scheduler
 
@@ -480,15 +617,26 @@ class Daemon:
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGTERM, signal.SIGINT):
                 previous[sig] = signal.signal(sig, self._on_signal)
+        poll_s = self.settings.leader_poll_s
         try:
+            self.start(schedule=False)
+            if not self._lead.held:
+                waited = time.monotonic()
+                while not self._lead.try_acquire():
+                    if self.stop_event.wait(poll_s):
+                        return 0
+                log.info("leading: took over %s after %.1f s on standby", self._lead.describe(),
+                         time.monotonic() - waited, extra={"fields": {"role": "leader"}})
+                self._recover()
             self.start()
-            while not self.stop_event.wait(0.5):
-                pass
+            while not self.stop_event.wait(min(0.5, poll_s)):
+                if not self._lead.alive():
+                    self._lost(f"{self._lead.describe()} is gone (its connection was lost)")
         finally:
             self.shutdown()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-        return 0
+        return self._exit_code
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         self.request_stop()
@@ -514,6 +662,7 @@ class Daemon:
                 self._sw_source.close()
         jobs.unregister(self.key)
         self.store.close()
+        self._lead.release()
         log.info("stopped")
 
     def __enter__(self) -> Daemon:

@@ -151,11 +151,20 @@ class DaemonSettings(BaseSettings):
     )
     state_db_url: str | None = Field(
         default=None,
-        description="SQLAlchemy URL of the state database (default: SQLite in state_dir; "
-        "postgresql+psycopg://... works the same)",
+        description="the state database (--database): SQLite in state_dir by default, or "
+        "postgresql://USER@HOST:PORT/DB, where daemons elect one leader and the others stand by",
     )
     jobstore_url: str | None = Field(
-        default=None, description="SQLAlchemy URL of APScheduler's job store (default: SQLite)"
+        default=None, description="SQLAlchemy URL of APScheduler's job store (default: the "
+        "state database when it is PostgreSQL, else SQLite in state_dir)",
+    )  # fmt: skip
+    leader_poll_s: float = Field(
+        default=1.0, gt=0.0, le=60.0,
+        description="PostgreSQL: how often a standby tries to take over and the leader checks"
+        " its lock (the takeover time after a leader dies is at most this plus one cycle)",
+    )  # fmt: skip
+    plan_dir: Path | None = Field(
+        default=None, description="accepted plans as JSON files (default: state_dir/plans)"
     )
     clock: str = Field(default="real", description="real | fixed:ISO | sim:ISO[@RATE]")
     intervals: JobIntervals = Field(default_factory=JobIntervals)
@@ -226,6 +235,22 @@ class DaemonSettings(BaseSettings):
             return "orbital"
         return v
 
+    @field_validator("state_db_url", "jobstore_url")
+    @classmethod
+    def _database(cls, v: str | None) -> str | None:
+        if v is None or v == "":
+            return None
+        scheme, sep, rest = v.partition("://")
+        if not sep:
+            raise ValueError(f"{v!r} is not a database URL: use postgresql://USER@HOST:PORT/DB"
+                             " or sqlite:///PATH")  # fmt: skip
+        if scheme in ("postgresql", "postgres", "postgresql+psycopg"):
+            return f"postgresql+psycopg://{rest}"  # SQLAlchemy's psycopg 3 driver
+        if scheme == "sqlite":
+            return v
+        raise ValueError(f"database scheme {scheme!r} is not supported: use postgresql://..."
+                         " (PostgreSQL, with failover) or sqlite:///PATH (embedded)")
+
     @field_validator("http")
     @classmethod
     def _bind(cls, v: str | None) -> str | None:
@@ -258,9 +283,22 @@ class DaemonSettings(BaseSettings):
         """The state database URL (SQLite file in ``state_dir`` by default)."""
         return self.state_db_url or f"sqlite:///{self.state_dir.absolute() / 'state.sqlite'}"
 
+    def postgres(self) -> bool:
+        """Whether the state database is PostgreSQL (leader election, standby daemons)."""
+        return self.state_url().startswith("postgresql")
+
     def jobs_url(self) -> str:
-        """APScheduler's job-store URL (SQLite file in ``state_dir`` by default)."""
-        return self.jobstore_url or f"sqlite:///{self.state_dir.absolute() / 'jobs.sqlite'}"
+        """APScheduler's job-store URL (the state database when it is PostgreSQL, so that a
+        standby taking over finds the jobs' next run times; else SQLite in ``state_dir``)."""
+        if self.jobstore_url:
+            return self.jobstore_url
+        if self.postgres():
+            return self.state_url()
+        return f"sqlite:///{self.state_dir.absolute() / 'jobs.sqlite'}"
+
+    def plans(self) -> Path:
+        """Where accepted plans are written as JSON files."""
+        return self.plan_dir or self.state_dir / "plans"
 
     def alerts_jsonl(self) -> Path:
         """The JSONL alert file."""

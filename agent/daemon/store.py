@@ -368,6 +368,7 @@ class Tracking:
 
 _RAISED: Final = "cosmo_raised_alerts"
 """``Session.info`` key of the alerts a transaction raised (for ``Store.on_alert``)."""
+_SCHEMA_LOCK: Final = 0x636F736D7363  # transaction advisory lock of the schema set-up
 
 
 
@@ -382,25 +383,33 @@ class Store:
         sinks: Sequence[str] = (),
         mission: str = "",
         on_alert: Callable[[AlertRow], None] | None = None,
+        fence: Callable[[Session], None] | None = None,
     ) -> None:
         self.url = url
         self.sinks = tuple(sinks)
         self.mission = mission
         self.on_alert = on_alert
+        self.fence = fence
         self.engine = _engine(url)
-        _Base.metadata.create_all(self.engine)
         with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":  # two daemons starting at once: one creates
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SCHEMA_LOCK})
+            _Base.metadata.create_all(conn)
             _migrate(conn)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
+    def session(self, *, fenced: bool = True) -> Iterator[Session]:
         """A transaction: committed on success, rolled back on an exception.
 
+        ``fence`` (the daemon's leadership) runs last in each transaction and refuses the
+        commit of a daemon that no longer leads; ``fenced=False`` for reads.
         ``on_alert`` sees each alert of the transaction once it is committed (a rolled-back
         alert was never raised)."""
         with self._sessions.begin() as s:
             yield s
+            if fenced and self.fence is not None:
+                self.fence(s)
             raised: list[AlertRow] = s.info.pop(_RAISED, [])
         if self.on_alert is not None:
             for row in raised:
@@ -898,4 +907,8 @@ def _engine(url: str) -> Engine:
             cur.close()
 
         return engine
+    if url.startswith("postgres"):
+        return create_engine(url, pool_pre_ping=True, connect_args={
+            "keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2,
+            "keepalives_count": 3, "connect_timeout": 10})  # fmt: skip
     return create_engine(url, pool_pre_ping=True)
