@@ -155,7 +155,8 @@ def test_one_leader_standby_writes_nothing_deposed_leader_is_fenced(
         standby.shutdown()
 
 
-def test_cli_postgres_errors(tmp_path: Path, server: PostgresServer, catalog_text: str) -> None:
+def test_cli_postgres_errors(tmp_path: Path, server: PostgresServer, catalog_text: str,
+                             database: str) -> None:  # fmt: skip
     base = [sys.executable, "-m", "cosmo_agent.agent.cli", "daemon", "--mission",
             str(make_mission(tmp_path, catalog_text)), "--state-dir", str(tmp_path / "s"),
             "--once"]  # fmt: skip
@@ -177,6 +178,10 @@ def test_cli_postgres_errors(tmp_path: Path, server: PostgresServer, catalog_tex
     missing = run("--database", server.url, env=env)
     assert missing.returncode == 2, missing.stderr
     assert "'psycopg[binary]'" in missing.stderr and "cosmo-agent[postgres]" in missing.stderr
+    # --once beside a running leader would run its jobs twice: refused
+    with Daemon(_settings(tmp_path, "leader", state_db_url=database), clock=ManualClock(T0)):
+        beside = run("--database", database)
+    assert beside.returncode == 2 and "another daemon leads on this database" in beside.stderr
 
 
 def _closed_port() -> int:
@@ -287,6 +292,11 @@ def test_standby_takes_over_when_the_leader_is_killed_mid_cycle(
     assert query(database, f"SELECT status FROM job_runs WHERE id = {held}") == [("interrupted",)]
     assert failover_s < 30.0
     _wait("/readyz on the new leader", lambda: standby.get("/readyz") == 200)
+    # the old leader, restarted, stands by; SIGTERM stops a standby at once
+    again = _Proc(tmp_path, "a", env, database)
+    assert _get(again.port, "/readyz")[1]["status"] == "standby"
+    again.proc.send_signal(signal.SIGTERM)
+    assert again.proc.wait(timeout=30) == 0
     _wait("every delivery", lambda: query(
         database, "SELECT count(*) FROM deliveries WHERE status != 'delivered'") == [(0,)])
     standby.proc.send_signal(signal.SIGTERM)

@@ -179,6 +179,7 @@ class AdvisoryLeadership:
         self.url = libpq_url(url)
         self._conn: psycopg.Connection[tuple[Any, ...]] | None = None  # made on first use
         self.backend_pid: int | None = None
+        self._backend_start: datetime | None = None  # with the pid: a reused pid is not us
 
     @property
     def held(self) -> bool:
@@ -205,14 +206,15 @@ class AdvisoryLeadership:
         try:
             if self._conn is None:
                 self._conn = self._connect()
-            row = self._conn.execute("SELECT pg_try_advisory_lock(%s, %s), pg_backend_pid()",
-                               _LOCK_KEYS).fetchone()  # fmt: skip
+            row = self._conn.execute(
+                "SELECT pg_try_advisory_lock(%s, %s), pid, backend_start FROM pg_stat_activity"
+                " WHERE pid = pg_backend_pid()", _LOCK_KEYS).fetchone()  # fmt: skip
         except psycopg.Error:
             self._drop()
             return False
         if row is None or not row[0]:
             return False
-        self.backend_pid = int(str(row[1]))
+        self.backend_pid, self._backend_start = int(row[1]), row[2]
         return True
 
     def alive(self) -> bool:
@@ -233,15 +235,18 @@ class AdvisoryLeadership:
         if self.backend_pid is None:
             raise LostLeadership("this daemon is a standby: it does not write to the store")
         held = s.execute(text(
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
-            " AND pid = :pid AND classid = :k1 AND objid = :k2 AND objsubid = 2"
-        ), {"pid": self.backend_pid, "k1": _LOCK_KEYS[0], "k2": _LOCK_KEYS[1]}).scalar()
+            "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+            " WHERE l.locktype = 'advisory' AND l.granted AND l.pid = :pid"
+            " AND a.backend_start = :started AND l.classid = :k1 AND l.objid = :k2"
+            " AND l.objsubid = 2"
+        ), {"pid": self.backend_pid, "started": self._backend_start, "k1": _LOCK_KEYS[0],
+            "k2": _LOCK_KEYS[1]}).scalar()  # fmt: skip
         if not held:
             raise LostLeadership("this daemon lost the leadership (its lock connection is gone):"
                                  " the transaction is rolled back")  # fmt: skip
 
     def _drop(self) -> None:
-        conn, self._conn, self.backend_pid = self._conn, None, None
+        conn, self._conn, self.backend_pid, self._backend_start = self._conn, None, None, None
         if conn is not None:
             with contextlib.suppress(Exception):
                 conn.close()
