@@ -9,6 +9,7 @@ no window and no shard; a scheduler that is not there is named, quickly.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import os
@@ -30,6 +31,7 @@ from cosmo_agent.agent import cluster as cluster_screen
 from cosmo_agent.agent.cluster import (
     ClusterUnavailable,
     connect_scheduler,
+    merge_windows,
     plan_windows,
     screen_on_cluster,
 )
@@ -142,6 +144,22 @@ def test_windows_are_whole_knot_intervals_covering_the_span() -> None:
     assert {(b - a).total_seconds() for a, b in windows[:-1]} == {21 * 340.0}
     with pytest.raises(ValueError, match="after start"):
         plan_windows(stop, START)
+
+
+def test_an_object_excluded_in_one_window_is_excluded_from_all(subset: Catalog) -> None:
+    """As the local screen drops every event of an object whose SGP4 fails anywhere."""
+    windows = plan_windows(START, START + timedelta(hours=4), 7200.0)
+    parts = [screen(subset, a, b, 5.0, workers=1) for a, b in windows]
+    victim = int(parts[0].primary_id[0])
+    assert victim not in parts[0].excluded
+    failing = dataclasses.replace(parts[1], excluded={victim: "mrt is less than 1.0"})
+    merged = merge_windows([parts[0], failing], START, windows[-1][1], 5.0)
+    assert merged.excluded == {victim: "mrt is less than 1.0"}
+    assert victim not in merged.primary_id and victim not in merged.secondary_id
+    kept = sum(victim not in (p, s) for part in parts
+               for p, s in zip(part.primary_id, part.secondary_id, strict=True))  # fmt: skip
+    assert len(merged) == kept < len(parts[0]) + len(parts[1])
+    assert merged.tca.tolist() == sorted(merged.tca.tolist())
 
 
 def test_all_vs_all_on_the_cluster_is_the_local_screen(
