@@ -129,8 +129,8 @@ def test_accepted_plans_are_written_as_files(tmp_path: Path, catalog_text: str) 
 
     settings = DaemonSettings(mission=tmp_path / "mission.yaml", state_dir=tmp_path / "state",
                               scaleout="inline", screener="orbital", stdout_alerts=False,
-                              screening_span_h=12.0)  # fmt: skip
-    plans = tmp_path / "state" / "plans"
+                              screening_span_h=12.0, plan_dir=str(tmp_path / "archive"))
+    plans = tmp_path / "archive"
     clock = ManualClock(T0)
     with Daemon(settings, clock=clock, replanner=replanner) as d:
         d.run_job("catalog")

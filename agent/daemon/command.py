@@ -37,13 +37,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dask-scheduler", help="tcp://HOST:8786: screen shards on that cluster")
     p.add_argument("--webhook", dest="webhook_url", help="POST every alert to this URL")
     p.add_argument("--jsonl", dest="jsonl_path", help="alert JSONL file (default in state dir)")
+    p.add_argument("--plan-dir", help="write accepted plans as JSON files here"
+                   " (default STATE_DIR/plans)")  # fmt: skip
     p.add_argument("--once", action="store_true", help="run every job once, then exit")
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     names = ("mission", "config_file", "http", "state_dir", "state_db_url", "clock", "scaleout",
-             "workers", "dask_scheduler", "jsonl_path")  # fmt: skip
+             "workers", "dask_scheduler", "jsonl_path", "plan_dir")  # fmt: skip
     out = {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
     if getattr(args, "webhook_url", None):
         out["webhook"] = {"url": args.webhook_url}

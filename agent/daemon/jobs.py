@@ -658,7 +658,7 @@ def plan_file(folder: Path, plan_id: int, created: datetime) -> Path:
 def archive_plans(d: Daemon) -> list[Path]:
     """Write each accepted plan the store keeps that has no file yet; the files written.
     A file appears whole or not at all (written beside, flushed, renamed)."""
-    folder = d.settings.plans()
+    folder = Path(d.settings.plans())
     with d.store.session(fenced=False) as s:
         rows = s.execute(select(PlanRow.id, PlanRow.created_at).where(
             PlanRow.status == "accepted", PlanRow.plan_json.is_not(None))).all()  # fmt: skip

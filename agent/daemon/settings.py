@@ -163,9 +163,10 @@ class DaemonSettings(BaseSettings):
         description="PostgreSQL: how often a standby tries to take over and the leader checks"
         " its lock (the takeover time after a leader dies is at most this plus one cycle)",
     )  # fmt: skip
-    plan_dir: Path | None = Field(
-        default=None, description="accepted plans as JSON files (default: state_dir/plans)"
-    )
+    plan_dir: str | None = Field(
+        default=None, min_length=1,
+        description="accepted plans as JSON files: a folder (default: state_dir/plans)",
+    )  # fmt: skip
     clock: str = Field(default="real", description="real | fixed:ISO | sim:ISO[@RATE]")
     intervals: JobIntervals = Field(default_factory=JobIntervals)
     budgets: CycleBudgets = Field(default_factory=CycleBudgets)
@@ -296,9 +297,9 @@ class DaemonSettings(BaseSettings):
             return self.state_url()
         return f"sqlite:///{self.state_dir.absolute() / 'jobs.sqlite'}"
 
-    def plans(self) -> Path:
+    def plans(self) -> str:
         """Where accepted plans are written as JSON files."""
-        return self.plan_dir or self.state_dir / "plans"
+        return self.plan_dir or str(self.state_dir / "plans")
 
     def alerts_jsonl(self) -> Path:
         """The JSONL alert file."""
