@@ -336,13 +336,13 @@ def build_corpus(
             split = split_of(record.id, fractions)
             text_writers[split].write(record.to_json())
             text_counts[split] += 1
-    except BaseException:  # nothing half-written is left behind, and no manifest
+        files = {f"{s}.jsonl": w.close() for s, w in writers.items()}
+        files.update({f"text-{s}.jsonl": w.close() for s, w in text_writers.items()})
+        files["disagreements.jsonl"] = rejects.close()
+    except BaseException:  # no file is left half-written, and there is no manifest
         for w in (*writers.values(), *text_writers.values(), rejects):
-            w.discard()
+            w.discard()  # (a file already finished stays whole)
         raise
-    files = {f"{s}.jsonl": w.close() for s, w in writers.items()}
-    files.update({f"text-{s}.jsonl": w.close() for s, w in text_writers.items()})
-    files["disagreements.jsonl"] = rejects.close()
     dropped = teacher_stats["dropped"]
     data: dict[str, Any] = {
         "format": "cosmo-corpus/1",
@@ -527,8 +527,9 @@ def main(argv: Sequence[str] | None = None, *, teacher: Teacher | None = None) -
             quoted=args.quoted,
         )
     except OSError as exc:  # the output store; every file it did not finish was dropped
-        print(f"{parser.prog}: --out {args.out}: {exc}; no manifest was written, so the"
-              " corpus is not complete", file=sys.stderr)  # fmt: skip
+        where = "" if str(exc).startswith(args.out) else f"{args.out}: "
+        print(f"{parser.prog}: --out {where}{exc}; no manifest was written, so the corpus is"
+              " not complete", file=sys.stderr)  # fmt: skip
         return 2 if isinstance(exc, PermissionError | FileNotFoundError) else 1
     summary = {
         "out": args.out,

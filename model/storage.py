@@ -75,8 +75,11 @@ def _store_error(url: str, exc: Exception) -> OSError:
     """``exc`` from the store as an ``OSError`` (the same kind where it was one) naming ``url``."""
     if not is_url(url) and isinstance(exc, OSError):
         return exc
-    advice = next(text for kind, text in _STORE_ADVICE if isinstance(exc, kind))
-    error = type(exc) if isinstance(exc, OSError) else OSError
+    # botocore's NoCredentialsError, PartialCredentialsError, ProfileNotFound: the settings
+    named = "Credential" in type(exc).__name__ or "Profile" in type(exc).__name__
+    kind = PermissionError if named else type(exc)
+    advice = next(text for k, text in _STORE_ADVICE if issubclass(kind, k))
+    error = kind if issubclass(kind, OSError) else OSError
     return error(f"{url}: {advice} ({exc or type(exc).__name__})")
 
 
@@ -100,9 +103,16 @@ def open_url(url: str, mode: str = "rb") -> Any:
 def check_bucket(url: str) -> None:
     """Before any work: the bucket of an output ``url`` exists and these credentials reach it
     (raises ``OSError`` naming ``url`` and what to check); a local path passes."""
-    if is_url(url):
-        fs, path = _filesystem(url)
-        _guarded(url, lambda: fs.info(path.split("/", 1)[0]))
+    if not is_url(url):
+        return
+    fs, path = _filesystem(url)
+    bucket = path.split("/", 1)[0]
+    try:
+        _guarded(url, lambda: fs.info(bucket))
+    except FileNotFoundError:
+        raise FileNotFoundError(
+            f"{url}: the bucket {bucket!r} does not exist; create it or fix the URL"
+        ) from None
 
 
 def join_url(base: str, name: str) -> str:
@@ -141,6 +151,7 @@ class HashingWriter:
         target = self._partial or self._path
         self._fh = _guarded(url, lambda: self._fs.open(target, "wb", autocommit=local))
         self._sha = hashlib.sha256()
+        self._finished = False
         self.rows = 0
         self.bytes = 0
 
@@ -166,10 +177,14 @@ class HashingWriter:
         except Exception as exc:
             self.discard()
             raise _store_error(self.url, exc) from exc
+        self._finished = True
         return {"sha256": self._sha.hexdigest(), "bytes": self.bytes, "rows": self.rows}
 
     def discard(self) -> None:
-        """Drop the file: nothing appears at ``url`` (the store may be gone: errors pass)."""
+        """Drop the file: nothing appears at ``url`` (the store may be gone: errors pass).
+        A file already finished by :meth:`close` stays."""
+        if self._finished:
+            return
         with suppress(Exception):
             if self._partial is not None:
                 self._fh.close()

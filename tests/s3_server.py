@@ -23,6 +23,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import suppress
 from types import TracebackType
 from typing import Any
 
@@ -167,7 +168,8 @@ class CutProxy:
                 if upstream:
                     with self._lock:
                         self.sent += len(data)
-                        over = self.cut_after_bytes is not None and self.sent >= self.cut_after_bytes
+                        limit = self.cut_after_bytes
+                        over = limit is not None and self.sent >= limit
                     if over:
                         self.cut()
                         return
@@ -175,10 +177,8 @@ class CutProxy:
             pass
         finally:
             for s in (src, dst):
-                try:
+                with suppress(OSError):
                     s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
     def cut(self) -> None:
         """Close the listener and every relayed connection."""
@@ -186,8 +186,6 @@ class CutProxy:
         self._listener.close()
         with self._lock:
             for s in self._sockets:
-                try:
+                with suppress(OSError):
                     s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
                 s.close()

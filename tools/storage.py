@@ -23,6 +23,7 @@ b'{}'
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from collections.abc import Iterator
@@ -124,7 +125,8 @@ def _failure(url: str, exc: BaseException) -> OSError:
     """
     text = str(exc) or type(exc).__name__
     bucket = url.partition("://")[2].split("/", 1)[0]
-    if isinstance(exc, PermissionError) or "credential" in text.lower():
+    settings = ("credential" in text.lower() or "Profile" in type(exc).__name__)  # botocore's
+    if isinstance(exc, PermissionError) or settings:
         return StorageError(
             f"{url}: the object store refused access ({text}); check AWS_ACCESS_KEY_ID and"
             " AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) and the bucket's permissions"
@@ -134,7 +136,7 @@ def _failure(url: str, exc: BaseException) -> OSError:
             return StorageError(
                 f"{url}: the bucket {bucket!r} does not exist; create it or fix the URL"
             )
-        return FileNotFoundError(f"{url}: no such object")
+        return FileNotFoundError(errno.ENOENT, "no such object", url)
     if isinstance(exc, OSError) and not type(exc).__module__.startswith(("botocore", "aio")):
         return StorageError(f"{url}: {text}")
     endpoint = os.environ.get("AWS_ENDPOINT_URL", "the default AWS endpoint")

@@ -1,5 +1,7 @@
 """Alert sinks and the dispatcher that works off the delivery rows in the state database.
 
+Accepted plans go to a :class:`PlanArchive` (a folder or an ``s3://`` URL).
+
 Sinks: ``stdout`` (one JSON line per alert), ``jsonl`` (appended and fsync-ed to a file) and
 ``webhook`` (an HTTP POST of the JSON with an ``Idempotency-Key`` header, retried with
 exponential backoff).  A webhook delivery that exhausts its retries is appended to the
@@ -35,8 +37,17 @@ from sqlalchemy import or_, select
 
 from cosmo_agent.agent.daemon.store import AlertRow, DeliveryRow, Store
 from cosmo_agent.agent.jsontypes import JsonObject
+from cosmo_agent.tools.storage import is_object_url, join_url, list_files, write_bytes
 
-__all__ = ["Dispatcher", "JsonlSink", "Sink", "SinkError", "StdoutSink", "WebhookSink"]
+__all__ = [
+    "Dispatcher",
+    "JsonlSink",
+    "PlanArchive",
+    "Sink",
+    "SinkError",
+    "StdoutSink",
+    "WebhookSink",
+]
 
 _TAIL_BYTES = 4 << 20  # recover() reads this much of the JSONL file's end
 
@@ -109,6 +120,48 @@ class JsonlSink:
             if key in wanted:
                 found.add(key)
         return found
+
+
+class PlanArchive:
+    """Accepted plans as JSON files in a folder or under an object-storage URL (``s3://``).
+
+    A file appears whole or not at all (:func:`cosmo_agent.tools.storage.atomic_writer`:
+    renamed into place, or an upload completed only after its last byte), so a file in the
+    archive is always a complete plan; ``OSError`` names what could not be written.
+
+    >>> import tempfile
+    >>> archive = PlanArchive(tempfile.mkdtemp())
+    >>> name = archive.name(7, datetime(2026, 6, 10, 12, tzinfo=UTC))
+    >>> archive.write(name, '{"plan": {}}').endswith("plan-000007-20260610T120000Z.json")
+    True
+    >>> archive.names()
+    {'plan-000007-20260610T120000Z.json'}
+    """
+
+    def __init__(self, where: str | os.PathLike[str]) -> None:
+        self.where = os.fspath(where)
+
+    @staticmethod
+    def name(plan_id: int, created: datetime) -> str:
+        """The file name of accepted plan ``plan_id`` (made at ``created``, UTC)."""
+        return f"plan-{plan_id:06d}-{created.astimezone(UTC):%Y%m%dT%H%M%SZ}.json"
+
+    def location(self, name: str) -> str:
+        """The path or URL of file ``name``."""
+        return join_url(self.where, name)
+
+    def names(self) -> set[str]:
+        """The plan files the archive holds."""
+        found = list_files(self.where, (".json",)) or []
+        return {f.replace(os.sep, "/").rsplit("/", 1)[-1] for f in found}
+
+    def write(self, name: str, body: str) -> str:
+        """Write plan JSON ``body`` as ``name``, all or nothing; returns its location."""
+        if not is_object_url(self.where):
+            os.makedirs(self.where, exist_ok=True)
+        where = self.location(name)
+        write_bytes(where, body.encode())
+        return where
 
 
 class WebhookSink:
