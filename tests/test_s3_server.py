@@ -146,6 +146,26 @@ def test_train_refuses_a_corpus_without_its_manifest(
     assert s3.keys(bucket, "model/") == []
 
 
+def test_evaluate_reads_its_split_from_s3_and_writes_its_reports_there(
+    s3: S3Server, s3_env: dict[str, str], bucket: str, tmp_path: Path
+) -> None:
+    from cosmo_agent.agent.teacher import RulesTeacher
+    from cosmo_agent.model.corpus import build_corpus
+
+    build_corpus(RulesTeacher(), str(tmp_path / "c"), n_worlds=1, per_world=12, seed=0)
+    split = (tmp_path / "c" / "train.jsonl").read_bytes()
+    s3.client().put_object(Bucket=bucket, Key="c/train.jsonl", Body=split)
+    done = _cli("model", "evaluate", "--split", f"s3://{bucket}/c/train.jsonl", "--limit", "2",
+                "--no-perplexity", "--out", f"s3://{bucket}/eval/report.json", "--markdown",
+                f"s3://{bucket}/eval/report.md", env=s3_env)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(_get(s3, bucket, "eval/report.json"))
+    assert report["metrics"]["all"]["n_records"] == 2
+    assert _get(s3, bucket, "eval/report.md").decode() in done.stdout  # the table printed
+    done = _cli("model", "evaluate", "--split", f"s3://{bucket}/c/none.jsonl", env=s3_env)
+    _one_line_error(done, 2, f"s3://{bucket}/c/none.jsonl")
+
+
 # -- plan: a mission, its catalog and space weather in the bucket; plan and report written there --
 
 
