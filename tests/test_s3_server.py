@@ -352,3 +352,35 @@ def test_plan_archive_writes_whole_files_to_s3(
     missing = PlanArchive("s3://no-such-bucket-here/plans")
     with pytest.raises(OSError, match=r"no-such-bucket-here.*does not exist"):
         missing.write(name, "{}")
+
+
+@pytest.mark.xfail(strict=True, reason="agent.daemon.jobs.archive_plans writes local paths only;"
+                   " it needs sinks.PlanArchive (the lead wires it)")
+def test_daemon_archives_accepted_plans_to_s3(
+    s3: S3Server, s3_env: dict[str, str], bucket: str, tmp_path: Path
+) -> None:
+    from datetime import datetime
+
+    from test_daemon import SAMPLE, T0, debris_lines, make_mission
+
+    from cosmo_agent.agent.daemon import DaemonSettings, ManualClock
+    from cosmo_agent.agent.daemon.runtime import Daemon
+    from cosmo_agent.agent.daemon.sinks import PlanArchive
+    from cosmo_agent.orbital.catalog import Catalog
+
+    make_mission(tmp_path, SAMPLE.read_text() + debris_lines(Catalog.from_file(SAMPLE)))
+    body = json.dumps({"plan": {"commands": ["A"]}})
+
+    def replanner(d: Daemon, now: datetime, details: Any) -> tuple[str, str, str | None]:
+        return "accepted", "plan A", body
+
+    settings = DaemonSettings(mission=tmp_path / "mission.yaml", state_dir=tmp_path / "state",
+                              plan_dir=f"s3://{bucket}/plans", scaleout="inline",
+                              screener="orbital", stdout_alerts=False,
+                              screening_span_h=12.0)  # fmt: skip
+    with Daemon(settings, clock=ManualClock(T0), replanner=replanner) as d:
+        d.run_job("catalog")
+        assert d.run_job("replan").detail == "plan 1: accepted"
+    name = PlanArchive.name(1, T0)
+    assert s3.keys(bucket) == [f"plans/{name}"]
+    assert _get(s3, bucket, f"plans/{name}").decode() == body

@@ -143,8 +143,10 @@ class PlanArchive:
 
     @staticmethod
     def name(plan_id: int, created: datetime) -> str:
-        """The file name of accepted plan ``plan_id`` (made at ``created``, UTC)."""
-        return f"plan-{plan_id:06d}-{created.astimezone(UTC):%Y%m%dT%H%M%SZ}.json"
+        """The file name of accepted plan ``plan_id`` made at ``created`` (UTC; a naive time,
+        as SQLite gives it back, is read as UTC)."""
+        utc = created.replace(tzinfo=UTC) if created.tzinfo is None else created.astimezone(UTC)
+        return f"plan-{plan_id:06d}-{utc:%Y%m%dT%H%M%SZ}.json"
 
     def location(self, name: str) -> str:
         """The path or URL of file ``name``."""
