@@ -384,3 +384,25 @@ def test_daemon_archives_accepted_plans_to_s3(
     name = PlanArchive.name(1, T0)
     assert s3.keys(bucket) == [f"plans/{name}"]
     assert _get(s3, bucket, f"plans/{name}").decode() == body
+
+
+def test_daemon_catalog_refresh_reads_an_s3_folder(
+    s3: S3Server, s3_env: dict[str, str], bucket: str, tmp_path: Path
+) -> None:
+    from cosmo_agent.agent.daemon.catalogs import CatalogRefresher
+    from cosmo_agent.tools.mission import parse_mission
+
+    sample = TOOLS_DATA / "sample-leo.3le"
+    s3.client().put_object(Bucket=bucket, Key="cat/sample-leo.3le", Body=sample.read_bytes())
+    s3.client().put_object(Bucket=bucket, Key="cat/notes.md", Body=b"not elements")
+    mission = yaml.safe_load(DEMO.read_text())
+    fleet = [int(s["norad_id"]) for s in mission["fleet"]]
+    snapshots = {}
+    for where in (f"s3://{bucket}/cat/", str(sample)):
+        mission["sources"]["catalog"] = [where]
+        refresher = CatalogRefresher(parse_mission(yaml.safe_dump(mission)), tmp_path / where[:2])
+        snapshots[where[:2]] = refresher.refresh(None, fleet_ids=fleet)
+    remote, local = snapshots["s3"], snapshots[str(sample)[:2]]
+    assert remote.sources == (f"s3://{bucket}/cat/sample-leo.3le",)  # the .md is not read
+    assert remote.catalog.ids.tolist() == local.catalog.ids.tolist()
+    assert remote.catalog.epoch_jd.tolist() == local.catalog.epoch_jd.tolist()

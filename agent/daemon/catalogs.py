@@ -37,6 +37,7 @@ from cosmo_agent.orbital.catalog import Catalog
 from cosmo_agent.tools.feeds import FeedError, FeedPoller
 from cosmo_agent.tools.mission import Mission
 from cosmo_agent.tools.registry import merge_catalogs
+from cosmo_agent.tools.storage import is_object_url, list_files, read_bytes
 
 __all__ = ["ELEMENT_SUFFIXES", "CatalogRefreshError", "CatalogRefresher", "CatalogSnapshot"]
 
@@ -90,6 +91,11 @@ class CatalogSnapshot:
         )
 
 
+def _file_name(ref: str) -> str:
+    """The last part of a path or object URL."""
+    return Path(ref).name if not is_object_url(ref) else ref.rstrip("/").rsplit("/", 1)[-1]
+
+
 def _suffix_for(ref: str, body: bytes) -> str:
     suffix = Path(ref.split("?")[0]).suffix.lower()
     if suffix in ELEMENT_SUFFIXES:
@@ -125,7 +131,7 @@ class CatalogRefresher:
         problems: list[str] = []
         for ref in self.mission.sources.catalog:
             path = self.mission.resolve_path(ref)
-            if "://" in path:
+            if "://" in path and not is_object_url(path):
                 poller = self._pollers.get(path)
                 if poller is None:
                     poller = self._poller_factory(path, max_attempts=3, backoff_s=1.0)
@@ -137,21 +143,14 @@ class CatalogRefresher:
                     continue
                 out.append((path, Path(path.split("?")[0]).name or "feed", body))
                 continue
-            p = Path(path)
-            try:
-                if p.is_dir():
-                    names = sorted(
-                        f for f in p.iterdir()
-                        if f.is_file() and f.suffix.lower() in ELEMENT_SUFFIXES
-                    )  # fmt: skip
-                    if not names:
-                        problems.append(f"{p}: the directory holds no element files "
-                                        f"({', '.join(ELEMENT_SUFFIXES)})")  # fmt: skip
-                    out += [(str(f), f.name, f.read_bytes()) for f in names]
-                else:
-                    out.append((str(p), p.name, p.read_bytes()))
+            try:  # a file or folder, on disk or in object storage (s3://)
+                names = list_files(path, ELEMENT_SUFFIXES)
+                if names == []:
+                    problems.append(f"{path}: the directory holds no element files "
+                                    f"({', '.join(ELEMENT_SUFFIXES)})")  # fmt: skip
+                out += [(f, _file_name(f), read_bytes(f)) for f in names or [path]]
             except OSError as exc:
-                problems.append(f"{p}: cannot read ({exc.strerror or type(exc).__name__})")
+                problems.append(f"{path}: cannot read ({exc.strerror or type(exc).__name__})")
         return out, problems
 
     def refresh(
