@@ -25,9 +25,9 @@ from test_daemon import SAMPLE, T0, debris_lines, make_daemon, make_mission
 from test_daemon_process import _Daemon, _wait
 
 from cosmo_agent.agent.daemon import DaemonSettings, ManualClock
-from cosmo_agent.agent.daemon.jobs import plan_file
 from cosmo_agent.agent.daemon.leadership import StateInUse
 from cosmo_agent.agent.daemon.runtime import Daemon
+from cosmo_agent.agent.daemon.sinks import PlanArchive
 from cosmo_agent.orbital.catalog import Catalog
 
 
@@ -135,7 +135,7 @@ def test_accepted_plans_are_written_as_files(tmp_path: Path, catalog_text: str) 
     with Daemon(settings, clock=clock, replanner=replanner) as d:
         d.run_job("catalog")
         assert d.run_job("replan").detail == "plan 1: accepted"
-        written = plan_file(plans, 1, T0)
+        written = plans / PlanArchive.name(1, T0)
         assert json.loads(written.read_text()) == {"plan": {"commands": ["A"]}}
         clock.advance(timedelta(hours=1))
         with d.store.session() as s:

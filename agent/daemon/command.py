@@ -37,8 +37,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dask-scheduler", help="tcp://HOST:8786: screen shards on that cluster")
     p.add_argument("--webhook", dest="webhook_url", help="POST every alert to this URL")
     p.add_argument("--jsonl", dest="jsonl_path", help="alert JSONL file (default in state dir)")
-    p.add_argument("--plan-dir", help="write accepted plans as JSON files here"
-                   " (default STATE_DIR/plans)")  # fmt: skip
+    p.add_argument("--plan-dir", help="write accepted plans as JSON files to this folder or"
+                   " s3:// URL (default STATE_DIR/plans)")  # fmt: skip
     p.add_argument("--once", action="store_true", help="run every job once, then exit")
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
 

@@ -24,10 +24,10 @@ failed shard), stale space weather, a contact schedule that left satellites out,
 staleness policy refuses, and a plan that is not complete (``incomplete``, ``rejected``,
 ``failed``, ``unavailable``).  A plan the planner calls ``accepted`` while fleet satellites
 have no usable elements is recorded as ``incomplete``: it was made without them.  Every
-accepted plan is also written to ``plan_dir`` (default ``state_dir/plans``) as
-``plan-<id>-<created>.json`` (the plan run's JSON, written whole, then renamed into place);
-one the daemon could not write (it died first, the disk was full) is written at the next
-start or re-plan.
+accepted plan is also written to ``plan_dir`` (a folder, default ``state_dir/plans``, or an
+``s3://`` URL) as ``plan-<id>-<created>.json`` (the plan run's JSON, whole or not at all:
+:class:`~.sinks.PlanArchive`); one the daemon could not write (it died first, the disk was
+full, the bucket was away) is written at the next start or re-plan.
 
 What counts as a change (a re-plan trigger): a new catalog; a new conjunction event at watch
 or above, or an escalation; new space-weather levels; a satellite whose element verdict
@@ -40,12 +40,9 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Literal, NotRequired, TypedDict, cast
 
 from sqlalchemy import select
@@ -59,6 +56,7 @@ from cosmo_agent.agent.daemon.screening import (
     prime_snapshot,
     unusable_primaries,
 )
+from cosmo_agent.agent.daemon.sinks import PlanArchive
 from cosmo_agent.agent.daemon.store import PlanRow, Severity
 from cosmo_agent.agent.jsontypes import JsonValue
 
@@ -72,7 +70,6 @@ __all__ = [
     "check_staleness",
     "deliver_alerts",
     "maintenance",
-    "plan_file",
     "poll_space_weather",
     "refresh_catalog",
     "refresh_contacts",
@@ -650,42 +647,23 @@ def _replan(d: Daemon, run_id: int, now: datetime) -> JobReport:
     return JobReport("ok", detail)
 
 
-def plan_file(folder: Path, plan_id: int, created: datetime) -> Path:
-    """Where accepted plan ``plan_id`` is written."""
-    return folder / f"plan-{plan_id:06d}-{created:%Y%m%dT%H%M%SZ}.json"
-
-
-def archive_plans(d: Daemon) -> list[Path]:
-    """Write each accepted plan the store keeps that has no file yet; the files written.
-    A file appears whole or not at all (written beside, flushed, renamed)."""
-    folder = Path(d.settings.plans())
+def archive_plans(d: Daemon) -> list[str]:
+    """Write each accepted plan the store keeps that the plan archive (``plan_dir``: a folder
+    or an ``s3://`` URL, :class:`~.sinks.PlanArchive`) does not hold yet; the locations
+    written.  A file appears whole or not at all."""
+    archive = PlanArchive(d.settings.plans())
+    held = archive.names()
     with d.store.session(fenced=False) as s:
         rows = s.execute(select(PlanRow.id, PlanRow.created_at).where(
             PlanRow.status == "accepted", PlanRow.plan_json.is_not(None))).all()  # fmt: skip
-        missing = {i: plan_file(folder, i, at) for i, at in rows}
-        missing = {i: path for i, path in missing.items() if not path.exists()}
+        missing = {i: archive.name(i, at) for i, at in rows}
+        missing = {i: name for i, name in missing.items() if name not in held}
         bodies: dict[int, str | None] = {
             i: body for i, body in s.execute(select(PlanRow.id, PlanRow.plan_json)
                                              .where(PlanRow.id.in_(list(missing))))
         }  # fmt: skip
-    written = []
-    for plan_id, path in missing.items():
-        body = bodies.get(plan_id)
-        if body is None:
-            continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(body)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        written.append(path)
-    return written
+    return [archive.write(name, body) for i, name in missing.items()
+            if (body := bodies.get(i)) is not None]  # fmt: skip
 
 
 _PLAN_NOT_USABLE = ("incomplete", "failed", "rejected", "unavailable")

@@ -165,7 +165,8 @@ class DaemonSettings(BaseSettings):
     )  # fmt: skip
     plan_dir: str | None = Field(
         default=None, min_length=1,
-        description="accepted plans as JSON files: a folder (default: state_dir/plans)",
+        description="accepted plans as JSON files: a folder or an s3:// URL"
+        " (default: state_dir/plans)",
     )  # fmt: skip
     clock: str = Field(default="real", description="real | fixed:ISO | sim:ISO[@RATE]")
     intervals: JobIntervals = Field(default_factory=JobIntervals)
