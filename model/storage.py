@@ -20,6 +20,7 @@ import os
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Final
 
 __all__ = [
@@ -251,8 +252,9 @@ def read_text_source(url: str, *, text_field: str = "text") -> Iterator[TextReco
     """
     fs, path = _filesystem(url)
     root = path.rstrip("/")
-    if fs.isdir(path):
-        files = sorted(p for p in fs.find(path) if p.endswith(_TEXT_SUFFIXES))
+    if _guarded(url, lambda: fs.isdir(path)):
+        found: list[str] = _guarded(url, lambda: fs.find(path))
+        files = sorted(p for p in found if p.endswith(_TEXT_SUFFIXES))
     else:
         files = [path]
         root = path.rsplit("/", 1)[0] if "/" in path else ""
@@ -260,8 +262,9 @@ def read_text_source(url: str, *, text_field: str = "text") -> Iterator[TextReco
         # Relative to the source root, so ids (and their splits) do not depend on where the
         # data is mounted.
         source = file[len(root) :].lstrip("/") if root and file.startswith(root) else file
+        opened = _guarded(url, partial(fs.open, file, "rb"))
         if file.endswith(".jsonl"):
-            with fs.open(file, "rb") as fh, io.TextIOWrapper(fh, encoding="utf-8") as lines:
+            with opened as fh, io.TextIOWrapper(fh, encoding="utf-8") as lines:
                 for line_no, raw in enumerate(lines, 1):
                     if not raw.strip():
                         continue
@@ -278,7 +281,7 @@ def read_text_source(url: str, *, text_field: str = "text") -> Iterator[TextReco
                         rid = str(row.get("id") or f"{source}:{line_no}")
                         yield TextRecord(rid, text, source)
         else:
-            with fs.open(file, "rb") as fh:
+            with opened as fh:
                 text = fh.read().decode("utf-8").strip()
             if text:
                 yield TextRecord(source, text, source)

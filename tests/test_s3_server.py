@@ -90,6 +90,7 @@ def _one_line_error(done: subprocess.CompletedProcess[str], code: int, *needles:
 # -- model: corpus and training -------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_corpus_to_s3_then_train_from_it_to_s3(
     s3: S3Server, s3_env: dict[str, str], bucket: str, tmp_path: Path
 ) -> None:
@@ -146,6 +147,7 @@ def test_train_refuses_a_corpus_without_its_manifest(
     assert s3.keys(bucket, "model/") == []
 
 
+@pytest.mark.slow
 def test_evaluate_reads_its_split_from_s3_and_writes_its_reports_there(
     s3: S3Server, s3_env: dict[str, str], bucket: str, tmp_path: Path
 ) -> None:
@@ -184,6 +186,7 @@ def _upload_mission(s3: S3Server, bucket: str) -> str:
     return f"s3://{bucket}/m/demo.yaml"
 
 
+@pytest.mark.slow
 def test_plan_reads_the_mission_from_s3_and_writes_plan_and_report_there(
     s3: S3Server, s3_env: dict[str, str], bucket: str, tmp_path: Path
 ) -> None:
@@ -203,6 +206,7 @@ def test_plan_reads_the_mission_from_s3_and_writes_plan_and_report_there(
     assert json.loads(done.stdout)["written"] == [f"s3://{bucket}/out/plan.json"]
 
 
+@pytest.mark.slow
 def test_screen_and_report_read_an_s3_catalog(
     s3: S3Server, s3_env: dict[str, str], bucket: str
 ) -> None:
@@ -257,6 +261,7 @@ sources: {catalog: ["bundled:sample-leo.3le"]}
 # -- failures: clear errors, nothing half-written ---------------------------------------------
 
 
+@pytest.mark.slow
 def test_wrong_credentials_missing_bucket_and_no_server_are_named(
     s3: S3Server, s3_env: dict[str, str], bucket: str
 ) -> None:
@@ -312,6 +317,7 @@ def test_a_server_lost_mid_upload_leaves_no_object(
     assert [u["Key"] for u in uploads] == ["big.bin"]  # only the unfinished upload (lifecycle)
 
 
+@pytest.mark.slow
 def test_a_corpus_cut_off_mid_write_is_not_taken_for_a_corpus(
     s3: S3Server, s3_env: dict[str, str], bucket: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
