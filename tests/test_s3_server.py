@@ -221,6 +221,12 @@ def test_screen_and_report_read_an_s3_catalog(
     assert events and events == json.loads(local.stdout)["events"]
     csv_rows = _get(s3, bucket, "out/screen.csv").decode().splitlines()
     assert csv_rows[0].startswith("tca_utc,") and len(csv_rows) == len(events) + 1
+    args = ["--at", "2026-06-10T00:00:00Z", "--hours", "2", "--json"]
+    remote = _cli("report", "--catalog", f"s3://{bucket}/cat/c.3le", *args, env=s3_env)
+    local = _cli("report", "--catalog", str(catalog), *args, env={})
+    assert remote.returncode == local.returncode == 0, remote.stderr[-2000:]
+    rows = json.loads(remote.stdout)["satellites"]
+    assert rows and rows == json.loads(local.stdout)["satellites"]
 
 
 def test_space_weather_and_oem_from_s3_match_the_same_files_on_disk(
