@@ -1,8 +1,9 @@
 """Object storage against a real S3-compatible server (moto's server mode on loopback, IAM
 authentication on; :mod:`s3_server`).
 
-The real commands run as subprocesses pointed at it through the standard AWS variables only
-(``AWS_ENDPOINT_URL``, ``AWS_ACCESS_KEY_ID`` / ``AWS_SECRET_ACCESS_KEY``): ``model corpus --out
+The real commands run as subprocesses pointed at it through the standard AWS settings only
+(``AWS_ENDPOINT_URL``, ``AWS_ACCESS_KEY_ID`` / ``AWS_SECRET_ACCESS_KEY`` or ``AWS_PROFILE``
+with a shared credentials file): ``model corpus --out
 s3://``, ``model train --data s3:// --output-dir s3://`` on a tiny model, ``plan`` of a mission
 read from ``s3://`` with its catalog and space weather there and its plan and report written
 there.  What is read from the bucket must give what the same bytes give from disk.  Wrong
@@ -262,6 +263,27 @@ sources: {catalog: ["bundled:sample-leo.3le"]}
         source = fleet_ephemerides(mission, mission.fleet)[25544]
         assert source.path == where
         assert source.span_text() == "2026-06-10 00:00:00 to 2026-06-10 00:02:00 UTC"
+
+
+@pytest.mark.slow
+def test_a_named_profile_supplies_the_credentials(
+    s3: S3Server, s3_env: dict[str, str], bucket: str, tmp_path: Path
+) -> None:
+    """``AWS_PROFILE`` and a shared credentials file, no key in the environment."""
+    catalog = TOOLS_DATA / "sample-leo.3le"
+    s3.client().put_object(Bucket=bucket, Key="c.3le", Body=catalog.read_bytes())
+    credentials = tmp_path / "credentials"
+    credentials.write_text(f"[ops]\naws_access_key_id = {s3.access_key}\n"
+                           f"aws_secret_access_key = {s3.secret_key}\n")  # fmt: skip
+    env = {k: v for k, v in s3_env.items() if not k.startswith(("AWS_ACCESS", "AWS_SECRET"))}
+    env |= {"AWS_SHARED_CREDENTIALS_FILE": str(credentials),
+            "AWS_CONFIG_FILE": str(tmp_path / "none")}  # fmt: skip
+    args = ["report", "--catalog", f"s3://{bucket}/c.3le", "--json"]
+    done = _cli(*args, env={**env, "AWS_PROFILE": "ops"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout)["catalog"] == f"s3://{bucket}/c.3le"
+    done = _cli(*args, env={**env, "AWS_PROFILE": "nobody"})
+    _one_line_error(done, 2, f"s3://{bucket}/c.3le", "AWS_PROFILE")
 
 
 # -- failures: clear errors, nothing half-written ---------------------------------------------
