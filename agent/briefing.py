@@ -22,6 +22,7 @@ from cosmo_agent.tools.toolkit import (
     PassesResult,
     PropagateResult,
     ProposeCommandsResult,
+    SatelliteStatus,
     ScheduleResult,
     ScreeningResult,
     SpaceWeatherResult,
@@ -91,6 +92,7 @@ def _fleet(x: FleetStatusResult, m: Mission, ko: bool) -> str:
     }
     bad = [s.name for s in sats if s.staleness in ("refuse", "missing")]
     errors = [s.name for s in sats if s.sgp4_error]
+    ages = _element_ages(sats, ko)
     if ko:
         text = (
             f"{_t(x.at_utc)} 기준 위성 {len(sats)}기: 궤도요소 최신 {counts['fresh']}기,"
@@ -98,6 +100,7 @@ def _fleet(x: FleetStatusResult, m: Mission, ko: bool) -> str:
         )
         if bad:
             text += f" (사용 불가/없음: {', '.join(bad)})"
+        text += f"; 궤도요소 나이: {ages}" if ages else ""
         return text + (f"; SGP4 오류: {', '.join(errors)}" if errors else "")
     text = (
         f"fleet at {_t(x.at_utc)}: {len(sats)} satellites, {counts['fresh']} with fresh"
@@ -106,7 +109,38 @@ def _fleet(x: FleetStatusResult, m: Mission, ko: bool) -> str:
     )
     if bad:
         text += f" (unusable: {', '.join(bad)})"
+    text += f"; element ages: {ages}" if ages else ""
     return text + (f"; SGP4 errors: {', '.join(errors)}" if errors else "")
+
+
+_AGES_LISTED: Final = 8
+"""A fleet this size or smaller has every element age in the briefing; a larger one its
+oldest this many."""
+
+
+def _age(days: float, ko: bool) -> str:
+    """``1.6 d``, ``5.2 h``; an epoch after the planning clock says so."""
+    hours = abs(days) * 24
+    size = f"{abs(days):.1f}" + ("일" if ko else " d") if hours >= 48 else f"{hours:.1f}" + (
+        "시간" if ko else " h"
+    )
+    if days >= 0:
+        return size
+    return f"기준 시각보다 {size} 뒤" if ko else f"{size} after the planning clock"
+
+
+def _element_ages(sats: Sequence[SatelliteStatus], ko: bool) -> str:
+    """``KOMPSAT 3 0.42 d (2026-06-09 23:10 UTC), ...``: each satellite's element age and epoch,
+    oldest first, so "how old are X's elements?" and "is anything stale?" are answered."""
+    aged = sorted(
+        (s for s in sats if s.age_days is not None), key=lambda s: -(s.age_days or 0.0)
+    )
+    listed = [f"{s.name} {_age(s.age_days or 0.0, ko)} ({_t(s.element_epoch_utc)})" for s in aged]
+    if len(listed) > _AGES_LISTED:
+        more = len(listed) - _AGES_LISTED
+        tail = f" 외 {more}기" if ko else f" and {more} more"
+        return ", ".join(listed[:_AGES_LISTED]) + tail
+    return ", ".join(listed)
 
 
 def _space_weather(x: SpaceWeatherResult, m: Mission, ko: bool) -> str:

@@ -529,6 +529,39 @@ def _unknown_satellites(text: str) -> list[str]:
     return [m.group(1) or m.group(2) for m in _DESIGNATOR.finditer(text)]
 
 
+# A ground station the vocabulary does not know, named where a station goes: after "over",
+# "at", "via", "through" or "from", or before "station"; in Korean before 지상국/기지국/상공.
+# Words that name no station (scales, time words, "all") are never taken for one.
+_STATION_AFTER = re.compile(
+    r"\b(?:over|above|at|via|through|from|using)\s+(?:the\s+)?"
+    r"([A-Z][A-Za-z'-]+(?:\s+[A-Z][A-Za-z'-]+){0,2})(?=\s+(?:ground\s+)?station\b|[\s,.?!;]|$)"
+)
+_STATION_BEFORE = re.compile(
+    r"\b([A-Z][A-Za-z'-]+(?:\s+[A-Z][A-Za-z'-]+){0,2})\s+(?:ground\s+)?station\b"
+)
+_STATION_KO = re.compile(r"([가-힣A-Za-z]{2,})\s?(?:지상국|기지국|상공)")
+_NOT_A_STATION = re.compile(
+    r"^(?:all|any|every|each|our|the|this|that|its|their|max|maximum|min|minimum|utc|kst|tca|"
+    r"pc|norad|kp|noaa|swpc|today|tomorrow|tonight|now|noon|midnight|monday|tuesday|wednesday|"
+    r"thursday|friday|saturday|sunday|january|february|march|april|may|june|july|august|"
+    r"september|october|november|december|least|most|once|priority|high|low|"
+    r"모든|전체|각|우리|어느|어떤|가까운|모든지|전|해당|각각)$",
+    re.I,
+)
+
+
+def _unknown_stations(text: str) -> list[str]:
+    """Station names left in the request after every known name and value was taken: names the
+    mission does not know, passed on as written so that the tool says so (never "all")."""
+    found: list[tuple[int, str]] = []
+    for pattern in (_STATION_AFTER, _STATION_BEFORE, _STATION_KO):
+        for m in pattern.finditer(text):
+            words = m.group(1).split()
+            if words and not _NOT_A_STATION.match(words[0]):
+                found.append((m.start(1), m.group(1)))
+    return list(dict.fromkeys(name for _, name in sorted(found)))
+
+
 def parse_request(text: str, vocabulary: Vocabulary) -> list[IntendedCall]:
     """The tool calls a request asks for, in the order the playbook would make them.
 
@@ -566,6 +599,9 @@ def parse_request(text: str, vocabulary: Vocabulary) -> list[IntendedCall]:
         # a satellite the mission does not know is named as written (the tool reports it),
         # never replaced by the whole fleet
         sats = _unknown_satellites(req.text)
+    if {"find_passes", "schedule_contacts"} & set(intents):
+        # a station the mission does not know is named as written, beside the known ones
+        stations = stations + [s for s in _unknown_stations(req.text) if s not in stations]
     everyone = sorted(set(vocabulary.satellites.values())) if _ALL.search(text) else []
     slots = _Slots(
         satellites=sats or "all",

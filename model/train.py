@@ -690,7 +690,8 @@ def _merge_and_save(config: TrainConfig, adapter_dir: Path, out: Path, tokenizer
     assert config.base_model is not None
     base: Any = AutoModelForCausalLM.from_pretrained(config.base_model, dtype=dtype)
     if len(tokenizer) > base.get_input_embeddings().weight.shape[0]:
-        base.resize_token_embeddings(len(tokenizer))
+        # the added rows come from the adapter
+        base.resize_token_embeddings(len(tokenizer), mean_resizing=False)
     merged = PeftModel.from_pretrained(base, str(adapter_dir)).merge_and_unload()
     merged.generation_config.eos_token_id = tokenizer.eos_token_id
     merged.generation_config.pad_token_id = tokenizer.pad_token_id

@@ -35,3 +35,33 @@ def test_a_fast_encounter_reads_as_before() -> None:
         **{**_EVENT, "pc_foster": 4.3e-4}, pc=4.3e-4, pc_method="foster_2d"
     )
     assert "Pc 4.3e-04 (max" in briefing._assessment(fast, MISSION, ko=False)
+
+
+def test_the_fleet_briefing_gives_each_satellite_its_element_age_and_epoch() -> None:
+    """"How old are KOMPSAT 3A's elements?" is answered with the age itself, not only a count;
+    the ages are checked against python-sgp4's own reading of the mission's TLE epochs."""
+    from sgp4.api import Satrec
+
+    from cosmo_agent.tools.context import ToolContext
+    from cosmo_agent.tools.toolkit import FleetStatusArgs, fleet_status
+
+    demo = load_mission(Path(__file__).parents[1] / "missions" / "demo.yaml")
+    now = datetime(2026, 6, 12, tzinfo=UTC)
+    result = fleet_status(ToolContext.from_mission(demo, now=now), FleetStatusArgs())
+    text = briefing._fleet(result, demo, ko=False)
+    sample = (Path(__file__).parents[1] / "tools" / "data" / "sample-leo.3le").read_text()
+    lines = sample.splitlines()
+    epochs: dict[int, datetime] = {}
+    for l1, l2 in zip(lines, lines[1:], strict=False):
+        if l1.startswith("1 ") and l2.startswith("2 "):
+            sat = Satrec.twoline2rv(l1, l2)
+            jd = sat.jdsatepoch + sat.jdsatepochF
+            epochs[sat.satnum] = max(
+                epochs.get(sat.satnum, datetime.min.replace(tzinfo=UTC)),
+                datetime.fromtimestamp((jd - 2440587.5) * 86400.0, tz=UTC),
+            )
+    for s in demo.fleet:
+        hours = (now - epochs[s.norad_id]).total_seconds() / 3600
+        assert f"{s.name} {hours:.1f} h (" in text, (s.name, hours, text)
+    ko = briefing._fleet(result, demo, ko=True)
+    assert "궤도요소 나이: " in ko and "시간 (2026-06-10" in ko
