@@ -388,8 +388,6 @@ def test_plan_archive_writes_whole_files_to_s3(
         missing.write(name, "{}")
 
 
-@pytest.mark.xfail(strict=True, reason="agent.daemon.jobs.archive_plans writes local paths only;"
-                   " it needs sinks.PlanArchive (the lead wires it)")
 def test_daemon_archives_accepted_plans_to_s3(
     s3: S3Server, s3_env: dict[str, str], bucket: str, tmp_path: Path
 ) -> None:
