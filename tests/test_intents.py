@@ -462,3 +462,29 @@ def test_questions_about_element_age_read_the_fleet_status(request_text: str) ->
     """fleet_status reports every element set's epoch and age (issue 16: missed before)."""
     calls = parse_request(request_text, Vocabulary(satellites={"K3": "38338"}))
     assert [c.name for c in calls] == ["fleet_status"]
+
+
+@pytest.mark.parametrize(
+    ("text", "stations"),
+    [
+        ("Schedule downlinks at Goldstone tomorrow", ["Goldstone"]),
+        ("When does K3 pass over Alice Springs station next?", ["Alice Springs"]),
+        ("K3 passes from Inuvik and Daejeon", ["Daejeon", "Inuvik"]),
+        ("아리랑3호가 고흥 지상국 위를 지나는 시간", ["고흥"]),
+        ("아리랑5호 하와이 상공 통과 시간 알려줘", ["하와이"]),
+        # no station named: every station, as before
+        ("K3 passes over the next 2 days", "all"),
+        ("Schedule contacts at max priority for all stations", "all"),
+        ("모든 지상국으로 다운링크 일정 잡아줘", "all"),
+        ("Passes of K3 at 10 degrees elevation on Monday", "all"),
+        ("When does K3 pass over Daejeon?", ["Daejeon"]),
+    ],
+)
+def test_a_station_the_mission_lacks_is_passed_on_as_written_never_all(
+    text: str, stations: list[str] | str
+) -> None:
+    """A station the mission does not know reaches the tool as written (it answers
+    unknown_station with the candidates) instead of the request running over every station."""
+    [call] = parse_request(text, VOCAB)
+    assert call.name in ("find_passes", "schedule_contacts")
+    assert call.arguments["stations"] == stations
