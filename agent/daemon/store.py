@@ -1,5 +1,8 @@
 """The daemon's state: conjunction events across cycles, alerts with their deliveries, plans,
-job runs and a small key-value table, in one SQLAlchemy 2 database (SQLite by default).
+job runs and a small key-value table, in one SQLAlchemy 2 database (SQLite by default, or
+PostgreSQL through psycopg 3, where several daemons share it and one leads: ``fence``, the
+leadership check, runs last in every transaction of the leader and refuses a commit once it no
+longer leads; see :mod:`.leadership`).
 
 Every state change and the alerts it causes are written in one transaction (an outbox):
 a crash either keeps both or neither, so a restart never loses an alert and never raises
