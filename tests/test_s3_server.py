@@ -208,6 +208,22 @@ def test_plan_reads_the_mission_from_s3_and_writes_plan_and_report_there(
 
 
 @pytest.mark.slow
+def test_fleet_html_report_of_an_s3_mission_is_written_to_s3(
+    s3: S3Server, s3_env: dict[str, str], bucket: str
+) -> None:
+    mission = _upload_mission(s3, bucket)
+    done = _cli("report", "--mission", mission, "--html", f"s3://{bucket}/out/fleet.html",
+                env=s3_env)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert f"s3://{bucket}/out/fleet.html" in done.stdout
+    page = _get(s3, bucket, "out/fleet.html")
+    assert page.startswith(b"<!DOCTYPE html>") and b"report-figures" in page
+    done = _cli("report", "--mission", mission, "--html", "s3://no-such-bucket-here/f.html",
+                env=s3_env)  # fmt: skip
+    _one_line_error(done, 2, "no-such-bucket-here", "does not exist")
+
+
+@pytest.mark.slow
 def test_screen_and_report_read_an_s3_catalog(
     s3: S3Server, s3_env: dict[str, str], bucket: str
 ) -> None:
