@@ -2,8 +2,9 @@
 ``tests/postgres_server.py`` on a loopback port): the store gives the same events and alerts as
 on SQLite, the LangGraph checkpointer keeps plan runs there, two daemons elect one leader
 (the standby writes nothing, a deposed leader's writes are refused), and a leader SIGKILLed in
-the middle of a screening cycle is replaced by the standby, which resumes that cycle; no alert
-is lost or delivered twice (the JSONL file and the webhook are checked against the database).
+the middle of a screening cycle is replaced by the standby, which resumes that cycle; a leader
+whose lock connection is cut stands down and the other leads.  No alert is lost or delivered
+twice (the JSONL file and the webhook are checked against the database).
 """
 
 from __future__ import annotations
@@ -142,7 +143,7 @@ def test_one_leader_standby_writes_nothing_deposed_leader_is_fenced(
         before = _snapshot(leader)
         report = leader.run_job("screening")
         assert report.status == "interrupted" and "lost the leadership" in report.detail
-        assert leader.stop_event.is_set() and leader._exit_code == 1
+        assert not leader.leading and leader.run_job("catalog").status == "skipped"
         assert _snapshot(leader) == before
         with leader.store.session(fenced=False) as s:
             assert leader.store.get(s, "probe") is None
@@ -292,15 +293,25 @@ def test_standby_takes_over_when_the_leader_is_killed_mid_cycle(
     assert query(database, f"SELECT status FROM job_runs WHERE id = {held}") == [("interrupted",)]
     assert failover_s < 30.0
     _wait("/readyz on the new leader", lambda: standby.get("/readyz") == 200)
-    # the old leader, restarted, stands by; SIGTERM stops a standby at once
+    # the old leader, restarted, stands by
+    leader.hold.unlink()
     again = _Proc(tmp_path, "a", env, database)
     assert _get(again.port, "/readyz")[1]["status"] == "standby"
-    again.proc.send_signal(signal.SIGTERM)
-    assert again.proc.wait(timeout=30) == 0
+    # the new leader's lock connection is cut (a database restart, a network cut): it stands
+    # down without exiting, and one of the two leads and screens again
+    [(last,)] = query(database, "SELECT max(id) FROM job_runs WHERE job = 'screening'")
+    query(database, "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype ="
+                    " 'advisory' AND granted AND objsubid = 2")  # fmt: skip
+    _wait("the leader standing down", lambda: any(
+        "standing down" in str(x.get("message")) for x in standby.logs()))
+    _wait("a cycle under a leader again", lambda: first_cycle_after(database, last))
+    roles = sorted(_get(p.port, "/readyz")[1]["role"] for p in (standby, again))
+    assert roles == ["leader", "standby"] and standby.proc.poll() is None
     _wait("every delivery", lambda: query(
         database, "SELECT count(*) FROM deliveries WHERE status != 'delivered'") == [(0,)])
-    standby.proc.send_signal(signal.SIGTERM)
-    assert standby.proc.wait(timeout=60) == 0
+    for proc in (again, standby):  # SIGTERM stops a leader and a standby alike
+        proc.proc.send_signal(signal.SIGTERM)
+        assert proc.proc.wait(timeout=60) == 0
     after = query(database, "SELECT (SELECT count(*) FROM pc_history), (SELECT count(*) FROM"
                             " alerts), (SELECT count(*) FROM events)")  # fmt: skip
     assert after[0][0] > before[0][0]  # the new leader screened again

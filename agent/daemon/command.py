@@ -2,9 +2,9 @@
 
 Flags override the environment (``COSMO_DAEMON_*``), which overrides the settings file
 (``--config``); see :mod:`cosmo_agent.agent.daemon.settings`.  Exit codes: 0 after a clean
-stop (SIGTERM/SIGINT) or ``--once``; 1 when it lost the leadership of a PostgreSQL database
-(another daemon took over); 2 for bad input (the message names the file or field), a state
-directory another daemon holds, or ``--database postgresql://`` without the ``postgres`` extra.
+stop (SIGTERM/SIGINT) or ``--once``; 2 for bad input (the message names the file or field), a
+state directory another daemon holds, or ``--database postgresql://`` without the ``postgres``
+extra.
 """
 
 from __future__ import annotations

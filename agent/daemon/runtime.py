@@ -22,8 +22,9 @@ refuses to start (:class:`~.leadership.StateInUse`).  On PostgreSQL (``--databas
 postgresql://...``) daemons on one database elect a leader by an advisory lock; the others
 stand by (``/readyz`` 503 ``standby``, nothing written) and the first to take the lock after
 the leader dies recovers as a restart does (the interrupted cycle runs again at once, pending
-deliveries go out) and schedules the jobs from the shared job store.  A leader that loses its
-lock connection stops (exit 1); every store transaction is fenced by the lock.
+deliveries go out) and schedules the jobs from the shared job store.  Every store transaction
+is fenced by the lock; a leader that loses it (its lock connection is gone: a database restart,
+a network cut) stops its scheduler and stands by again.
 
 Readiness survives a restart or a takeover: each job's health is stored with its run, and a
 daemon that reloads the last good catalog starts from the stored health instead of
@@ -275,7 +276,7 @@ class Daemon:
         self._http: HealthServer | None = None
         self._started_unix_s = time.time()
         self._closed = False
-        self._exit_code = 0
+        self._deposed = threading.Event()
         self._resume_screening = False
         jobs.register(self.key, self)
         if self._lead.try_acquire():
@@ -287,8 +288,8 @@ class Daemon:
     @property
     def leading(self) -> bool:
         """Whether this daemon runs the jobs (always, on SQLite; the lock holder on
-        PostgreSQL)."""
-        return self._lead.held
+        PostgreSQL, until it finds the lock lost)."""
+        return self._lead.held and not self._deposed.is_set()
 
     # -- start-up ----------------------------------------------------------------------------
 
@@ -387,7 +388,7 @@ class Daemon:
     def run_job(self, name: str) -> JobReport:
         """Run one job now, with its bookkeeping; never raises for the job's own failures.
         A standby runs nothing (``skipped``); a leader that lost its lock stops."""
-        if not self._lead.held:
+        if not self.leading:
             return JobReport("skipped", "standby: another daemon leads")
         try:
             return self._run_job(name)
@@ -396,11 +397,26 @@ class Daemon:
             return JobReport("interrupted", str(exc))
 
     def _lost(self, why: str) -> None:
-        if self._exit_code == 0:
-            log.error("lost the leadership, stopping: %s", why,
+        """The lock is gone: run nothing more (the main loop stands down)."""
+        if not self._deposed.is_set():
+            self._deposed.set()
+            log.error("lost the leadership, standing down: %s", why,
                       extra={"fields": {"role": "deposed"}})  # fmt: skip
-        self._exit_code = 1
-        self.stop_event.set()
+
+    def _stand_down(self) -> None:
+        """Stop the scheduler (the running job ends; its commits are refused), let the lock go
+        and stand by."""
+        scheduler, self._scheduler = self._scheduler, None
+        if scheduler is not None:
+            with contextlib.suppress(Exception):
+                scheduler.pause()
+                scheduler.shutdown(wait=True)
+        with self._job_lock:  # a job run directly finishes first
+            pass
+        self._lead.release()
+        self._deposed.clear()
+        log.warning("standby: waiting to lead again (%s)", self._lead.describe(),
+                    extra={"fields": {"role": "standby"}})  # fmt: skip
 
     def _run_job(self, name: str) -> JobReport:
         _, body = JOBS[name]
@@ -517,7 +533,7 @@ class Daemon:
     @property
     def role(self) -> str:
         """``leader`` or ``standby``."""
-        return "leader" if self._lead.held else "standby"
+        return "leader" if self.leading else "standby"
 
     def ready(self) -> tuple[bool, JsonObject]:
         """Ready while the last screening cycle screened the whole fleet on usable elements
@@ -525,7 +541,7 @@ class Daemon:
         ``status`` ``degraded`` (ready or not) lists in ``reasons`` what each degraded or
         failed job left out, ``starting`` means no screening cycle has completed yet,
         ``standby`` that another daemon leads."""
-        if not self._lead.held:
+        if not self.leading:
             return False, {"status": "standby", "role": "standby", "reasons": [
                 f"another daemon leads ({self._lead.describe()})"]}  # fmt: skip
         screening = self.job_health.get("screening")
@@ -560,7 +576,7 @@ class Daemon:
                                       ).start()  # fmt: skip
             log.info("http on %s:%d", self._http.host, self._http.port,
                      extra={"fields": {"http_port": self._http.port}})  # fmt: skip
-        if schedule and self._scheduler is None and self._lead.held:
+        if schedule and self._scheduler is None and self.leading:
             self._scheduler = self._make_scheduler()
 
     @property
@@ -620,23 +636,28 @@ class Daemon:
         poll_s = self.settings.leader_poll_s
         try:
             self.start(schedule=False)
-            if not self._lead.held:
-                waited = time.monotonic()
-                while not self._lead.try_acquire():
-                    if self.stop_event.wait(poll_s):
-                        return 0
-                log.info("leading: took over %s after %.1f s on standby", self._lead.describe(),
-                         time.monotonic() - waited, extra={"fields": {"role": "leader"}})
-                self._recover()
-            self.start()
-            while not self.stop_event.wait(min(0.5, poll_s)):
-                if not self._lead.alive():
-                    self._lost(f"{self._lead.describe()} is gone (its connection was lost)")
+            while not self.stop_event.is_set():
+                if not self._lead.held:
+                    waited = time.monotonic()
+                    while not self._lead.try_acquire():
+                        if self.stop_event.wait(poll_s):
+                            return 0
+                    log.info("leading: took over %s after %.1f s on standby",
+                             self._lead.describe(), time.monotonic() - waited,
+                             extra={"fields": {"role": "leader"}})  # fmt: skip
+                    self._recover()
+                self.start()
+                while not self.stop_event.wait(min(0.5, poll_s)):
+                    if not self._lead.alive():
+                        self._lost(f"{self._lead.describe()} is gone (its connection was lost)")
+                    if self._deposed.is_set():
+                        self._stand_down()
+                        break
         finally:
             self.shutdown()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-        return self._exit_code
+        return 0
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         self.request_stop()
