@@ -34,7 +34,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Final, TypeVar
+from typing import TYPE_CHECKING, Final, Literal, TypeVar
 
 import numpy as np
 from pydantic_core import to_jsonable_python
@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from cosmo_agent.tools.spaceweather import ProductName
     from cosmo_agent.tools.toolkit import (
         ConjunctionAssessment,
+        ConjunctionEvent,
         FleetStatusResult,
         ManeuverProposal,
         PassesResult,
@@ -62,10 +63,19 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LABELS",
+    "ContactsView",
+    "EncounterView",
     "ReportError",
+    "ReportViews",
+    "Verdict",
+    "WeatherView",
     "fleet_report",
     "fleet_report_command",
+    "fleet_views",
+    "pc_by_method",
+    "plan_views",
     "render_report",
+    "write_page",
 ]
 
 TRACK_POINTS_BUDGET: Final = 45_000
@@ -339,6 +349,97 @@ class _Run:
         return LABELS.get(self.mission.language, LABELS["en"])
 
 
+Verdict = Literal["ok", "warning", "error"]
+"""A plan command's validation verdict: ``error`` if any violation of it is an error,
+``warning`` if it has others, ``ok`` if none."""
+
+
+@dataclass(frozen=True)
+class ContactsView:
+    """The passes-and-contacts timeline and the sky plot, as the report draws them."""
+
+    rows: list[str]
+    """Timeline rows, ``"STATION · ANTENNA"``, in mission order."""
+    passes: list[charts.Bar]
+    """Every reported pass, once per antenna of its station."""
+    contacts: list[charts.Bar]
+    """Every scheduled contact, in schedule order."""
+    blackouts: list[charts.Bar]
+    """Station blackouts within the horizon, once per antenna."""
+    sky: list[charts.SkyTrack]
+    """Sky tracks of the passes the page embeds."""
+    masks: dict[str, charts.HorizonMask]
+    """Each station's horizon mask as a polar outline."""
+    next_passes: list[int]
+    """Indices into ``sky``: each satellite's next pass from the planning clock."""
+
+
+@dataclass(frozen=True)
+class EncounterView:
+    """A screened event with its assessment, avoidance proposal and encounter plane (miss
+    vector ``(x, z)`` km, combined covariance km²), each None when not available."""
+
+    event: ConjunctionEvent
+    assessment: ConjunctionAssessment | None
+    avoidance: ManeuverProposal | None
+    plane: tuple[np.ndarray, np.ndarray] | None
+
+
+@dataclass(frozen=True)
+class WeatherView:
+    """The space-weather series drawn: ``(ISO time, value)``; the forecast also has its
+    ``observed`` flag (``predicted``/``estimated``)."""
+
+    kp: list[tuple[str, float]]
+    kp_forecast: list[tuple[str, float, str]]
+    xrays: list[tuple[str, float]]
+    """GOES 0.1-0.8 nm flux, W/m²."""
+    protons: list[tuple[str, float]]
+    """GOES >=10 MeV integral flux, pfu."""
+
+
+@dataclass(frozen=True)
+class ReportViews:
+    """Everything the report draws, collected once: the HTML page and the PNG figures
+    (:mod:`cosmo_agent.agent.figures`) both read it, so both show the same numbers."""
+
+    run: _Run
+    tracks: list[charts.GroundTrack]
+    stations: list[charts.StationMark]
+    altitude_km: float
+    """Altitude of the visibility circles (the fleet's median, else 700 km)."""
+    contacts: ContactsView
+    encounters: list[EncounterView]
+    weather: WeatherView
+    verdicts: list[Verdict]
+    """Each plan command's verdict, in command order (empty without a plan)."""
+
+    @property
+    def mission(self) -> Mission:
+        return self.run.mission
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return self.run.labels
+
+    @property
+    def start(self) -> datetime:
+        return self.run.start
+
+    @property
+    def stop(self) -> datetime:
+        return self.run.stop
+
+    @property
+    def status(self) -> str | None:
+        """The plan's status, or None for the fleet's state."""
+        return self.run.status
+
+    @property
+    def plan(self) -> CommandPlan | None:
+        return self.run.plan
+
+
 def _iso(t: datetime) -> str:
     return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -587,9 +688,7 @@ def _table(
     )
 
 
-def _contacts_section(
-    run: _Run, catalog: Catalog | None, figures: dict[str, charts.Figure], data: dict[str, object]
-) -> str:
+def _contacts_view(run: _Run, catalog: Catalog | None) -> ContactsView:
     lab = run.labels
     mission = run.mission
     passes = [] if run.results.passes is None else list(run.results.passes.passes)
@@ -623,13 +722,11 @@ def _contacts_section(
         for k, i in sky_index.items()
     ]
     masks = {s.id: _station_mask(s) for s in mission.stations}
-    data["sky"] = {"passes": sky_passes, "masks": masks, "mask_label": lab["horizon_mask"]}
     # the next pass of each satellite (first from the planning clock)
     first: dict[int, int] = {}
     for k, p in enumerate(passes):
         if k in sky_index and p.los_utc >= run.start:
             first.setdefault(p.satellite.norad_id, sky_index[k])
-    figures["sky"] = charts.sky_figure([sky_passes[i] for i in first.values()], masks, lab)
 
     rows = [f"{s.id} · {a.id}" for s in mission.stations for a in s.antennas]
     antennas = {s.id: [f"{s.id} · {a.id}" for a in s.antennas] for s in mission.stations}
@@ -679,9 +776,29 @@ def _contacts_section(
                      "text": f"{s.id}: {w.reason or lab['blackouts']}<br>{_utc(_iso(a))}–"
                      f"{_utc(_iso(b))[11:]}"}
                 )  # fmt: skip
-    figures["gantt"] = charts.gantt_figure(
-        rows, pass_bars, contact_bars, blackout_bars, (_iso(run.start), _iso(run.stop)), lab
+    return ContactsView(
+        rows=rows,
+        passes=pass_bars,
+        contacts=contact_bars,
+        blackouts=blackout_bars,
+        sky=sky_passes,
+        masks=masks,
+        next_passes=list(first.values()),
     )
+
+
+def _contacts_section(
+    run: _Run, view: ContactsView, figures: dict[str, charts.Figure], data: dict[str, object]
+) -> str:
+    lab = run.labels
+    schedule = run.results.schedule
+    contacts = [] if schedule is None else list(schedule.contacts)
+    data["sky"] = {"passes": view.sky, "masks": view.masks, "mask_label": lab["horizon_mask"]}
+    figures["sky"] = charts.sky_figure([view.sky[i] for i in view.next_passes], view.masks, lab)
+    figures["gantt"] = charts.gantt_figure(
+        view.rows, view.passes, view.contacts, view.blackouts,
+        (_iso(run.start), _iso(run.stop)), lab,
+    )  # fmt: skip
     table_rows = [
         f'<tr class="contact" data-satellite="{_e(c.satellite.name)}" '
         f'data-norad-id="{c.satellite.norad_id}" data-station="{_e(c.station_id)}" '
@@ -694,7 +811,7 @@ def _contacts_section(
         f'<td class="n">{_num(c.duration_s)}</td>'
         f'<td class="n">{_num(c.max_elevation_deg)}</td>'
         f'<td class="n">{_num(c.volume_mbit)}</td></tr>'
-        for c, bar in zip(contacts[:TABLE_ROWS_MAX], contact_bars, strict=False)
+        for c, bar in zip(contacts[:TABLE_ROWS_MAX], view.contacts, strict=False)
         for aos, los in [(_json_time(c.aos_utc), _json_time(c.los_utc))]
     ]
     if len(contacts) > TABLE_ROWS_MAX:
@@ -720,35 +837,50 @@ def _contacts_section(
     )
 
 
-def _conjunctions_section(
-    run: _Run, catalog: Catalog | None, figures: dict[str, charts.Figure]
-) -> str:
-    lab = run.labels
+def _encounter_views(run: _Run, catalog: Catalog | None) -> list[EncounterView]:
+    """Each screened event with its assessment, avoidance proposal and encounter plane."""
     screening = run.results.screening
     assessments = {a.event_id: a for a in run.results.assessments}
     avoidances = {a.event_id: a for a in run.results.avoidances}
+    views: list[EncounterView] = []
+    for event in [] if screening is None else screening.events:
+        a = assessments.get(event.event_id)
+        plane = None if a is None or catalog is None else _encounter_plane(catalog, a)
+        views.append(EncounterView(event, a, avoidances.get(event.event_id), plane))
+    return views
+
+
+def pc_by_method(assessment: ConjunctionAssessment) -> list[tuple[str, float]]:
+    """The assessment's Pc values by method (those it computed), in the report's order."""
+    mc = assessment.monte_carlo
+    return [
+        (name, value)
+        for name, value in (
+            ("Foster 2-D", assessment.pc_foster),
+            ("Chan 2-D", assessment.pc_chan),
+            ("Hall 3-D", assessment.pc3d),
+            ("Monte Carlo", None if mc is None else mc.pc),
+            ("max Pc", assessment.pc_max),
+        )
+        if value is not None
+    ]
+
+
+def _conjunctions_section(
+    run: _Run, encounters: Sequence[EncounterView], figures: dict[str, charts.Figure]
+) -> str:
+    lab = run.labels
     rows: list[str] = []
     pictures: list[str] = []
-    for event in [] if screening is None else screening.events:
+    for view in encounters:
+        event, a, mnv, plane = view.event, view.assessment, view.avoidance, view.plane
         eid = event.event_id
-        a = assessments.get(eid)
-        mnv = avoidances.get(eid)
         pc = None if a is None else a.pc
         ric = "—" if a is None else " / ".join(_num(x) for x in a.miss_rtn_km)
         if a is None:
             methods = _e(lab["not_assessed"])
         else:
-            methods = "<br>".join(
-                f"{name} {_sci(value)}"
-                for name, value in (
-                    ("Foster 2-D", a.pc_foster),
-                    ("Chan 2-D", a.pc_chan),
-                    ("Hall 3-D", a.pc3d),
-                    ("Monte Carlo", None if a.monte_carlo is None else a.monte_carlo.pc),
-                    ("max Pc", a.pc_max),
-                )
-                if value is not None
-            )
+            methods = "<br>".join(f"{name} {_sci(value)}" for name, value in pc_by_method(a))
         if mnv is not None and mnv.status == "proposed":
             candidate = (
                 f"{_num(mnv.delta_v_m_s)} m/s {_e(mnv.direction)} @ "
@@ -774,7 +906,6 @@ def _conjunctions_section(
             f"<td>{'—' if a is None else _e(a.action)}</td>"
             f'<td class="small">{candidate}</td></tr>'
         )
-        plane = None if a is None or catalog is None else _encounter_plane(catalog, a)
         if a is not None and plane is not None:
             div = f"enc-{len(pictures)}"
             figures[div] = charts.encounter_figure(plane[0], plane[1], a.hard_body_radius_m, lab)
@@ -798,11 +929,8 @@ def _conjunctions_section(
     )
 
 
-def _space_weather_section(
-    run: _Run, ctx: ToolContext | None, figures: dict[str, charts.Figure]
-) -> str:
-    lab = run.labels
-    report = run.results.space_weather
+def _weather_view(ctx: ToolContext | None) -> WeatherView:
+    """The space-weather source's Kp, Kp forecast, X-ray and proton series, as drawn."""
     kp: list[tuple[str, float]] = []
     forecast: list[tuple[str, float, str]] = []
     xrays: list[tuple[str, float]] = []
@@ -842,8 +970,16 @@ def _space_weather_section(
             for s in samples("protons", ProtonSample)
             if s.energy == ">=10 MeV"
         ]
+    return WeatherView(kp=kp, kp_forecast=forecast, xrays=xrays, protons=protons)
+
+
+def _space_weather_section(
+    run: _Run, weather: WeatherView, figures: dict[str, charts.Figure]
+) -> str:
+    lab = run.labels
+    report = run.results.space_weather
     figures["spaceweather-chart"] = charts.space_weather_figure(
-        kp, forecast, xrays, protons, _iso(run.start), lab
+        weather.kp, weather.kp_forecast, weather.xrays, weather.protons, _iso(run.start), lab
     )
     scales = {} if report is None else report.scales
     badges = "".join(
@@ -884,6 +1020,23 @@ def _space_weather_section(
     )
 
 
+def _findings(run: _Run) -> dict[int, list[Violation]]:
+    """The validation report's violations by command index."""
+    findings: dict[int, list[Violation]] = {}
+    for v in [] if run.validation is None else run.validation.violations:
+        if v.command_index is not None:
+            findings.setdefault(v.command_index, []).append(v)
+    return findings
+
+
+def _verdict(found: Sequence[Violation]) -> Verdict:
+    """A command's verdict from its violations: any error, else any warning, else ok."""
+    return (
+        "error" if any(v.severity == "error" for v in found)
+        else "warning" if found else "ok"
+    )  # fmt: skip
+
+
 def _plan_section(run: _Run, figures: dict[str, charts.Figure]) -> str:
     lab = run.labels
     plan = run.plan
@@ -892,10 +1045,7 @@ def _plan_section(run: _Run, figures: dict[str, charts.Figure]) -> str:
             f'<section id="plan"><h2>{_e(lab["plan"])}</h2>'
             f'<p class="empty">{_e(lab["no_plan"])}</p></section>'
         )
-    findings: dict[int, list[Violation]] = {}
-    for v in [] if run.validation is None else run.validation.violations:
-        if v.command_index is not None:
-            findings.setdefault(v.command_index, []).append(v)
+    findings = _findings(run)
     ages = plan.data_ages
     element_age = {e.norad_id: e.age_days for e in ages.elements}
     sw_age = ages.space_weather_age_h
@@ -905,10 +1055,7 @@ def _plan_section(run: _Run, figures: dict[str, charts.Figure]) -> str:
     brief = len(commands) > TABLE_ROWS_MAX
     for i, c in enumerate(commands):
         found = findings.get(i, [])
-        verdict = (
-            "error" if any(v.severity == "error" for v in found)
-            else "warning" if found else "ok"
-        )  # fmt: skip
+        verdict = _verdict(found)
         sat = c.satellite.name
         time = _json_time(c.time)
         age_text = []
@@ -990,8 +1137,10 @@ def _clip(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def _map_section(run: _Run, catalog: Catalog | None, figures: dict[str, charts.Figure]) -> str:
-    lab = run.labels
+def _map_view(
+    run: _Run, catalog: Catalog | None
+) -> tuple[list[charts.GroundTrack], list[charts.StationMark], float]:
+    """Ground tracks, stations with their visibility circles, and the circles' altitude (km)."""
     tracks = _ground_tracks(run, catalog) if catalog is not None else []
     status = run.results.fleet_status
     altitudes = [
@@ -1011,6 +1160,12 @@ def _map_section(run: _Run, catalog: Catalog | None, figures: dict[str, charts.F
         }
         for s in run.mission.stations
     ]
+    return tracks, stations, altitude_km
+
+
+def _map_section(views: ReportViews, figures: dict[str, charts.Figure]) -> str:
+    lab = views.labels
+    tracks, stations, altitude_km = views.tracks, views.stations, views.altitude_km
     points = sum(len(t["lon"]) for t in tracks)
     figures["map"] = charts.map_figure(tracks, stations, lab, webgl=points > 60_000)
     note = lab["map_note"].format(alt=round(altitude_km))
@@ -1131,15 +1286,16 @@ def _finite(value: object) -> object:
     return value
 
 
-def _page(run: _Run, catalog: Catalog | None, ctx: ToolContext | None) -> str:
+def _page(views: ReportViews) -> str:
+    run = views.run
     lab = run.labels
     figures: dict[str, charts.Figure] = {}
     extra: dict[str, object] = {}
     body = [
-        _map_section(run, catalog, figures),
-        _contacts_section(run, catalog, figures, extra),
-        _conjunctions_section(run, catalog, figures),
-        _space_weather_section(run, ctx, figures),
+        _map_section(views, figures),
+        _contacts_section(run, views.contacts, figures, extra),
+        _conjunctions_section(run, views.encounters, figures),
+        _space_weather_section(run, views.weather, figures),
         _plan_section(run, figures),
     ]
     if "plan" in figures:
@@ -1218,6 +1374,46 @@ def _catalog(ctx: ToolContext) -> Catalog | None:
         return None
 
 
+def _views(run: _Run, ctx: ToolContext) -> ReportViews:
+    catalog = _catalog(ctx)
+    tracks, stations, altitude_km = _map_view(run, catalog)
+    findings = _findings(run)
+    commands = [] if run.plan is None else run.plan.commands
+    return ReportViews(
+        run=run,
+        tracks=tracks,
+        stations=stations,
+        altitude_km=altitude_km,
+        contacts=_contacts_view(run, catalog),
+        encounters=_encounter_views(run, catalog),
+        weather=_weather_view(ctx),
+        verdicts=[_verdict(findings.get(i, [])) for i in range(len(commands))],
+    )
+
+
+def plan_views(result: PlanResult, mission: Mission) -> ReportViews:
+    """What the report of a plan run draws: the run's tool results and plan, with ground
+    tracks, sky tracks and encounter planes computed from the mission's own catalog at the
+    plan's horizon."""
+    from cosmo_agent.tools.registry import ToolContext
+
+    run = _run_from_result(result, mission)
+    return _views(run, ToolContext.from_mission(mission, now=run.start))
+
+
+def fleet_views(mission: Mission, *, now: datetime | None = None) -> ReportViews:
+    """What the report of the fleet's state (no plan) draws: the tools a plan would run
+    (fleet status, space weather, passes, screening and an assessment of each event) at
+    ``now`` (default: the mission's horizon epoch)."""
+    run, ctx = _fleet_run(mission, now)
+    return _views(run, ctx)
+
+
+def write_page(views: ReportViews, path: str | os.PathLike[str]) -> Path | str:
+    """Write the HTML page of ``views`` to ``path`` (returned; a URL, ``s3://``, as given)."""
+    return _write(path, _page(views))
+
+
 def render_report(
     result: PlanResult, mission: Mission, path: str | os.PathLike[str]
 ) -> Path | str:
@@ -1226,11 +1422,7 @@ def render_report(
     Ground tracks, sky tracks and encounter planes are computed from the mission's own
     catalog at the plan's horizon; everything else is what the run's tools reported.
     """
-    from cosmo_agent.tools.registry import ToolContext
-
-    run = _run_from_result(result, mission)
-    ctx = ToolContext.from_mission(mission, now=run.start)
-    return _write(path, _page(run, _catalog(ctx), ctx))
+    return write_page(plan_views(result, mission), path)
 
 
 def fleet_report(
@@ -1242,8 +1434,7 @@ def fleet_report(
     Runs the tools a plan would (fleet status, space weather, passes, screening and an
     assessment of each event) at ``now`` (default: the mission's horizon epoch).
     """
-    run, ctx = _fleet_run(mission, now)
-    return _write(path, _page(run, _catalog(ctx), ctx))
+    return write_page(fleet_views(mission, now=now), path)
 
 
 def fleet_report_command(

@@ -40,10 +40,14 @@ __all__ = [
     "StationMark",
     "encounter_figure",
     "gantt_figure",
+    "kp_colour",
+    "land_outline",
     "map_figure",
     "plan_figure",
+    "sigma_ellipse",
     "sky_figure",
     "space_weather_figure",
+    "sunlit_and_eclipse",
     "typed",
     "visibility_circle",
 ]
@@ -155,7 +159,7 @@ def _layout(**extra: object) -> dict[str, object]:
 
 
 @cache
-def _land() -> tuple[np.ndarray, np.ndarray]:
+def land_outline() -> tuple[np.ndarray, np.ndarray]:
     """Natural Earth 1:110m land rings as lon/lat arrays with NaN between rings."""
     path = files("cosmo_agent.agent") / "data" / "ne-110m-land.json"
     rings = json.loads(path.read_text(encoding="utf-8"))["rings"]
@@ -207,6 +211,22 @@ def _compact(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return x[keep], y[keep]
 
 
+def sunlit_and_eclipse(
+    track: GroundTrack,
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """The track's sunlit and eclipse lines as ``(lon, lat)`` with NaN gaps (each segment keeps
+    its end points, so the two meet; broken at the antimeridian)."""
+    lon, lat = np.asarray(track["lon"]), np.asarray(track["lat"])
+    dark = np.asarray(track["eclipse"], dtype=bool)
+    lit_keep = ~dark | np.r_[False, ~dark[:-1]] | np.r_[~dark[1:], False]
+    dark_keep = dark | np.r_[False, dark[:-1]] | np.r_[dark[1:], False]
+    lit, eclipse = (
+        _compact(*_break_antimeridian(np.where(keep, lon, np.nan), np.where(keep, lat, np.nan)))
+        for keep in (lit_keep, dark_keep)
+    )
+    return lit, eclipse
+
+
 def map_figure(
     tracks: Sequence[GroundTrack],
     stations: Sequence[StationMark],
@@ -220,7 +240,7 @@ def map_figure(
     ``stations``: ``{"id", "name", "lat", "lon", "min_el", "circle": (lon, lat)}``.
     """
     kind = "scattergl" if webgl else "scatter"
-    land_lon, land_lat = _land()
+    land_lon, land_lat = land_outline()
     data: list[dict[str, object]] = [
         {
             "type": "scatter",
@@ -237,18 +257,11 @@ def map_figure(
     ]
     for i, track in enumerate(tracks):
         colour = PALETTE[i % len(PALETTE)]
-        lon, lat = np.asarray(track["lon"]), np.asarray(track["lat"])
-        dark = np.asarray(track["eclipse"], dtype=bool)
-        # each segment keeps its end points so sunlit and eclipse lines meet
-        lit_keep = ~dark | np.r_[False, ~dark[:-1]] | np.r_[~dark[1:], False]
-        dark_keep = dark | np.r_[False, dark[:-1]] | np.r_[dark[1:], False]
-        for keep, dash, name, legend in (
-            (lit_keep, "solid", track["name"], True),
-            (dark_keep, "dot", f"{track['name']} · {labels['eclipse']}", False),
+        lit, eclipse = sunlit_and_eclipse(track)
+        for (x, y), dash, name, legend in (
+            (lit, "solid", track["name"], True),
+            (eclipse, "dot", f"{track['name']} · {labels['eclipse']}", False),
         ):
-            x, y = _compact(
-                *_break_antimeridian(np.where(keep, lon, np.nan), np.where(keep, lat, np.nan))
-            )
             data.append(
                 {
                     "type": kind,
@@ -456,7 +469,8 @@ def sky_figure(
 # -- conjunctions --------------------------------------------------------------------------------
 
 
-def _ellipse(cov: np.ndarray, centre: np.ndarray, k: float, n: int = 121) -> np.ndarray:
+def sigma_ellipse(cov: np.ndarray, centre: np.ndarray, k: float, n: int = 121) -> np.ndarray:
+    """The ``k``-sigma ellipse of the 2x2 covariance ``cov`` about ``centre``: shape (2, n)."""
     values, vectors = np.linalg.eigh(cov)
     t = np.linspace(0.0, 2.0 * math.pi, n)
     circle = np.stack([np.cos(t), np.sin(t)])
@@ -474,7 +488,7 @@ def encounter_figure(
     cov = np.asarray(covariance_km2, dtype=float)
     data: list[dict[str, object]] = []
     for k, alpha in ((3, 0.08), (2, 0.14), (1, 0.24)):
-        pts = _ellipse(cov, miss, k)
+        pts = sigma_ellipse(cov, miss, k)
         data.append(
             {
                 "type": "scatter",
@@ -544,7 +558,7 @@ def space_weather_figure(
             "x": [t for t, _ in kp],
             "y": [v for _, v in kp],
             "name": labels["kp_observed"],
-            "marker": {"color": [_kp_colour(v) for _, v in kp]},
+            "marker": {"color": [kp_colour(v) for _, v in kp]},
             "xaxis": "x",
             "yaxis": "y",
             "meta": "kp",
@@ -555,7 +569,7 @@ def space_weather_figure(
             "y": [v for _, v, _ in kp_forecast],
             "name": labels["kp_forecast"],
             "marker": {
-                "color": [_kp_colour(v) for _, v, _ in kp_forecast],
+                "color": [kp_colour(v) for _, v, _ in kp_forecast],
                 "opacity": 0.55,
                 "pattern": {"shape": ".", "size": 5},
             },
@@ -571,7 +585,7 @@ def space_weather_figure(
     for i, (start, name) in enumerate(G_BANDS):
         shapes.append(
             {"type": "rect", "xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": start,
-             "y1": start + 1, "fillcolor": _kp_colour(start), "opacity": 0.08 + 0.03 * i,
+             "y1": start + 1, "fillcolor": kp_colour(start), "opacity": 0.08 + 0.03 * i,
              "line": {"width": 0}, "layer": "below"}
         )  # fmt: skip
         notes.append(_edge_note("y", start + 0.5, name))
@@ -617,7 +631,8 @@ def _edge_note(axis: str, y: float, text: str) -> dict[str, object]:
             "showarrow": False, "font": {"size": 10, "color": "#555"}}  # fmt: skip
 
 
-def _kp_colour(kp: float) -> str:
+def kp_colour(kp: float) -> str:
+    """Kp bar colour: green below 4, olive below 5 (active), orange below 7, red from G3."""
     if kp < 4.0:
         return "#2ca02c"
     if kp < 5.0:
