@@ -34,6 +34,7 @@ from cosmo_agent.orbital.covariance import (
     AssumedCovariance,
     default_covariance_rtn_km2,
 )
+from cosmo_agent.orbital.oem import OemSatrec
 from cosmo_agent.orbital.propagation import SGP4_ERRORS
 
 __all__ = [
@@ -77,8 +78,9 @@ class CatalogEncounters:
 
     TEME states ``r_km``/``v_km_s`` (2, n, 3), the SGP4 error code of each state
     ``sgp4_error`` (2, n; 0 = ok, NaN states otherwise), the assumed TLE covariances
-    ``assumed`` (2, n) and in TEME ``covariance_teme`` (2, n, 6, 6), and the ``plane`` of each
-    encounter (its fields have leading axis n).
+    ``assumed`` (2, n), the covariances used in TEME ``covariance_teme`` (2, n, 6, 6; an OEM's
+    own where ``covariance_from_oem``), and the ``plane`` of each encounter (its fields have
+    leading axis n).
     """
 
     ids: NDArray[np.int64]
@@ -88,6 +90,11 @@ class CatalogEncounters:
     assumed: AssumedCovariance
     covariance_teme: FloatArray
     plane: EncounterPlane
+    covariance_from_oem: NDArray[np.bool_]
+    """(2, n): the covariance is the object's OEM's own, not ``assumed``."""
+    covariance_notes: dict[tuple[int, int], str]
+    """By (side, pair): where an OEM object's covariance came from, or why its OEM's could
+    not be used."""
 
     def messages(self) -> dict[int, str]:
         """First SGP4 error message of each object that failed, by catalog number."""
@@ -104,7 +111,10 @@ def catalog_encounters(catalog: Catalog, pairs: Sequence[Pair]) -> CatalogEncoun
 
     States are the catalog's own at each TCA (SGP4, or the OEM a row carries); covariances
     are the assumed TLE defaults (:func:`~cosmo_agent.orbital.covariance.default_covariance_rtn_km2`
-    for each element set's perigee, apogee and age at the TCA), 6x6 in TEME. The daemon's Pc
+    for each element set's perigee, apogee and age at the TCA), 6x6 in TEME, except that an
+    OEM row with a covariance block within
+    :data:`~cosmo_agent.orbital.oem.OEM_COVARIANCE_MAX_GAP_S` of the TCA uses its own
+    (:meth:`~cosmo_agent.orbital.oem.OemSatrec.covariance_teme`). The daemon's Pc
     (:func:`catalog_pcs`) and the ``assess_conjunction`` tool (:func:`catalog_encounter`) both
     read it, so they report the same Pc for the same event.
 
@@ -145,8 +155,25 @@ def catalog_encounters(catalog: Catalog, pairs: Sequence[Pair]) -> CatalogEncoun
     cov = default_covariance_rtn_km2(perigee, apogee, age)
     with np.errstate(invalid="ignore", divide="ignore"):
         c = covariance_rtn_to_inertial(cov.state_rtn, r, v)  # 6x6, TEME
+    # an OEM's own covariance replaces the assumed one where the OEM gives one near the TCA
+    notes: dict[tuple[int, int], str] = {}
+    from_oem = np.zeros((2, n), bool)
+    for j, a in enumerate(pairs):
+        t = a.tca.astimezone(UTC)
+        jd, fr = jday(t.year, t.month, t.day, t.hour, t.minute, t.second + t.microsecond * 1e-6)
+        for side, norad_id in enumerate(pair_ids[j]):
+            rec = catalog.satrecs[row_of(int(norad_id))]
+            if not isinstance(rec, OemSatrec) or err[side, j]:
+                continue
+            got = rec.covariance_teme(jd, fr, r[side, j], v[side, j])
+            if isinstance(got, str):
+                notes[side, j] = f"{rec.source}: {got}; the assumed TLE default is used"
+            else:
+                c[side, j], from_oem[side, j] = got[0], True
+                notes[side, j] = f"{rec.source}: {got[1].describe()}"
+    with np.errstate(invalid="ignore", divide="ignore"):
         plane = encounter_plane(r[0], v[0], c[0], r[1], v[1], c[1])
-    return CatalogEncounters(pair_ids, r, v, err, cov, c, plane)
+    return CatalogEncounters(pair_ids, r, v, err, cov, c, plane, from_oem, notes)
 
 
 def catalog_pcs(
@@ -166,9 +193,10 @@ def catalog_pcs(
 @dataclass(frozen=True)
 class CatalogEncounter:
     """One pair of :class:`CatalogEncounters`: TEME states ``r_km``/``v_km_s`` (2, 3), SGP4
-    error codes ``sgp4_error`` (2,), assumed TLE covariances in TEME ``covariance_teme``
-    (2, 6, 6) with the model behind them (``assumed``: source, regime, element age, RTN
-    sigmas, shape (2,)), their encounter ``plane``, and ``messages()`` for SGP4 failures."""
+    error codes ``sgp4_error`` (2,), covariances in TEME ``covariance_teme`` (2, 6, 6) — each
+    the object's OEM's own where ``covariance_from_oem``, else the assumed TLE default
+    described by ``assumed`` (source, regime, element age, RTN sigmas, shape (2,)) — their
+    encounter ``plane``, and ``messages()`` for SGP4 failures."""
 
     r_km: FloatArray
     v_km_s: FloatArray
@@ -181,6 +209,16 @@ class CatalogEncounter:
     def messages(self) -> dict[int, str]:
         """First SGP4 error message of each object that failed, by catalog number."""
         return self._all.messages()
+
+    @property
+    def covariance_from_oem(self) -> NDArray[np.bool_]:
+        """(2,): each object's covariance is its OEM's own."""
+        return self._all.covariance_from_oem[:, 0]
+
+    def covariance_notes(self) -> tuple[str | None, str | None]:
+        """Per object: where its OEM covariance came from, or why it could not be used."""
+        notes = self._all.covariance_notes
+        return notes.get((0, 0)), notes.get((1, 0))
 
 
 def catalog_encounter(pair: Catalog, tca: datetime) -> CatalogEncounter:

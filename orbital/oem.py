@@ -55,15 +55,18 @@ from numpy.typing import NDArray
 from skyfield.framelib import ICRS_to_J2000
 from skyfield.timelib import Time
 
+from cosmo_agent.orbital.collision import rtn_basis
 from cosmo_agent.orbital.frames import rotate, teme_to_gcrs_matrix
 from cosmo_agent.orbital.timescales import DAY_S, timescale
 
 __all__ = [
     "EME2000_FROM_GCRF",
     "EXAMPLE_KVN",
+    "OEM_COVARIANCE_MAX_GAP_S",
     "OUTSIDE_EPHEMERIS",
     "Oem",
     "OemCovariance",
+    "OemCovarianceAt",
     "OemError",
     "OemFormat",
     "OemSatrec",
@@ -265,6 +268,37 @@ class OemCovariance:
     comments: tuple[str, ...] = ()
 
     __eq__ = _fields_equal
+
+
+OEM_COVARIANCE_MAX_GAP_S: Final = 3600.0
+"""A covariance block is used for an instant at most this far from its epoch (s)."""
+
+_INERTIAL_COV_FRAMES: Final = ("GCRF", "ICRF", "EME2000", "J2000", "TEME")
+_LOCAL_COV_FRAMES: Final = ("RTN", "RSW", "RIC")
+
+
+@dataclass(frozen=True)
+class OemCovarianceAt:
+    """The covariance an OEM gives for one instant: ``matrix_gcrf`` (6×6, km, km/s) from the
+    block at ``epoch`` (in its segment's time system), ``gap_s`` before or after the instant.
+
+    The block is carried to the instant in the object's RTN frame (frame-following: its
+    shape relative to the orbit is kept), as operators' ephemerides with hourly or denser
+    covariance intend; no state-transition propagation is done, hence the
+    :data:`OEM_COVARIANCE_MAX_GAP_S` limit.
+    """
+
+    matrix_gcrf: FloatArray
+    epoch: np.datetime64
+    gap_s: float
+    frame: str
+
+    def describe(self) -> str:
+        """``OEM block 2026-06-11T18:00:00 (RTN, 1,721 s from the TCA)``."""
+        return (
+            f"OEM block {format_oem_time(self.epoch)} ({self.frame}, "
+            f"{abs(self.gap_s):,.0f} s from the TCA)"
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -484,7 +518,79 @@ class Oem:
         return r, v, ok
 
 
+    def covariance_gcrf(
+        self, t: Time, r_gcrf: FloatArray, v_gcrf: FloatArray
+    ) -> OemCovarianceAt | str:
+        """The covariance at the single instant ``t`` (object state ``r_gcrf``, ``v_gcrf``
+        there), from the nearest covariance block of any segment; a reason when none is usable
+        (no block, none within :data:`OEM_COVARIANCE_MAX_GAP_S`, an unsupported frame)."""
+        best: tuple[float, OemSegment, OemCovariance] | None = None
+        for seg in self.segments:
+            if not seg.covariances:
+                continue
+            epochs = np.array([c.epoch for c in seg.covariances], dtype="datetime64[ns]")
+            gaps = (np.atleast_1d(epoch_times(epochs, seg.time_system).tt) - t.tt) * DAY_S
+            i = int(np.argmin(np.abs(gaps)))
+            if best is None or abs(gaps[i]) < abs(best[0]):
+                best = (float(gaps[i]), seg, seg.covariances[i])
+        if best is None:
+            return "the OEM has no covariance block"
+        gap, seg, block = best
+        if abs(gap) > OEM_COVARIANCE_MAX_GAP_S:
+            return (
+                f"the nearest OEM covariance block ({format_oem_time(block.epoch)}) is "
+                f"{abs(gap) / 3600:.1f} h from the TCA; at most "
+                f"{OEM_COVARIANCE_MAX_GAP_S / 3600:.0f} h is used"
+            )
+        frame = (block.cov_ref_frame or seg.ref_frame).strip().upper()
+        at_tca = rtn_basis(r_gcrf, v_gcrf)  # inertial -> RTN at the instant
+        if frame in _LOCAL_COV_FRAMES:
+            rtn = block.matrix_km
+        elif frame in _INERTIAL_COV_FRAMES:
+            when = epoch_times(np.array([block.epoch], "datetime64[ns]"), seg.time_system)
+            r_b, v_b, ok = self.states_gcrf(when)
+            if not ok[0]:
+                return f"the OEM has no state at its covariance epoch {block.epoch}"
+            to_gcrf = _frame_to_gcrf(frame, when)
+            rtn_b = _block_rotation(rtn_basis(r_b[0], v_b[0]) @ to_gcrf)
+            rtn = rtn_b @ block.matrix_km @ rtn_b.T
+        else:
+            return (
+                f"COV_REF_FRAME {frame} is not supported "
+                f"(use one of {', '.join(_LOCAL_COV_FRAMES + _INERTIAL_COV_FRAMES)})"
+            )
+        back = _block_rotation(at_tca.T)
+        return OemCovarianceAt(back @ rtn @ back.T, block.epoch, gap, frame)
+
+
+def _frame_to_gcrf(frame: str, t: Time) -> FloatArray:
+    """The 3×3 rotation taking ``frame`` vectors to GCRF at the single instant ``t``."""
+    if frame in ("GCRF", "ICRF"):
+        return np.eye(3)
+    if frame in ("EME2000", "J2000"):
+        return np.asarray(EME2000_FROM_GCRF.T)
+    return np.asarray(teme_to_gcrs_matrix(t)).reshape(-1, 3, 3)[0]
+
+
+def _block_rotation(m: FloatArray) -> FloatArray:
+    """``m`` (3×3) on the position and velocity blocks of a 6×6 covariance."""
+    out = np.zeros((6, 6))
+    out[:3, :3] = out[3:, 3:] = m
+    return out
+
+
 # --------------------------------------------------------------------------- SGP4 stand-in
+
+
+def _utc_times(jd: NDArray[np.float64], fr: NDArray[np.float64]) -> Time:
+    """Skyfield times of UTC Julian dates ``jd + fr`` (SGP4's convention), to the nanosecond."""
+    jd, fr = np.broadcast_arrays(np.atleast_1d(jd), np.atleast_1d(fr))
+    days = jd - _UNIX_EPOCH_JD
+    whole = np.floor(days)
+    ns = whole.astype(np.int64) * 86_400_000_000_000 + np.round(
+        (days - whole + fr) * DAY_S * 1e9
+    ).astype(np.int64)
+    return epoch_times(ns.astype("datetime64[ns]"), "UTC")
 
 
 class OemSatrec:
@@ -505,13 +611,7 @@ class OemSatrec:
         self, jd: NDArray[np.float64], fr: NDArray[np.float64]
     ) -> tuple[NDArray[np.uint8], FloatArray, FloatArray]:
         """TEME states at UTC Julian dates ``jd + fr`` (SGP4's convention)."""
-        jd, fr = np.broadcast_arrays(np.atleast_1d(jd), np.atleast_1d(fr))
-        days = jd - _UNIX_EPOCH_JD
-        whole = np.floor(days)
-        ns = whole.astype(np.int64) * 86_400_000_000_000 + np.round(
-            (days - whole + fr) * DAY_S * 1e9
-        ).astype(np.int64)
-        t = epoch_times(ns.astype("datetime64[ns]"), "UTC")
+        t = _utc_times(jd, fr)
         r, v, ok = self.oem.states_gcrf(t)
         m = np.swapaxes(teme_to_gcrs_matrix(t), -1, -2)
         err = np.where(ok, 0, OUTSIDE_EPHEMERIS).astype(np.uint8)
@@ -521,6 +621,19 @@ class OemSatrec:
         """One TEME state, as ``Satrec.sgp4`` returns it."""
         e, r, v = self.sgp4_array(np.array([jd]), np.array([fr]))
         return int(e[0]), tuple(r[0].tolist()), tuple(v[0].tolist())
+
+    def covariance_teme(
+        self, jd: float, fr: float, r_teme: FloatArray, v_teme: FloatArray
+    ) -> tuple[FloatArray, OemCovarianceAt] | str:
+        """The OEM's covariance at UTC Julian date ``jd + fr`` in TEME (6×6, km, km/s), with
+        where it came from; a reason when the OEM gives none usable there."""
+        t = _utc_times(np.array([jd]), np.array([fr]))
+        m = np.asarray(teme_to_gcrs_matrix(t)).reshape(-1, 3, 3)[0]  # TEME -> GCRS
+        at = self.oem.covariance_gcrf(t[0], m @ np.asarray(r_teme), m @ np.asarray(v_teme))
+        if isinstance(at, str):
+            return at
+        back = _block_rotation(m.T)
+        return back @ at.matrix_gcrf @ back.T, at
 
 
 # --------------------------------------------------------------------------- reading

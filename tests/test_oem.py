@@ -30,6 +30,7 @@ from cosmo_agent.orbital.oem import (
     EME2000_FROM_GCRF,
     EXAMPLE_KVN,
     Oem,
+    OemCovariance,
     OemError,
     OemSegment,
     epoch_times,
@@ -52,9 +53,9 @@ ONE_METRE_KM = 1e-3
 
 def test_public_names() -> None:
     assert sorted(oem_module.__all__) == [
-        "EME2000_FROM_GCRF", "EXAMPLE_KVN", "OUTSIDE_EPHEMERIS", "Oem", "OemCovariance",
-        "OemError", "OemFormat", "OemSatrec", "OemSegment", "epoch_times", "format_oem_time",
-        "parse_oem_time",
+        "EME2000_FROM_GCRF", "EXAMPLE_KVN", "OEM_COVARIANCE_MAX_GAP_S", "OUTSIDE_EPHEMERIS", "Oem",
+        "OemCovariance", "OemCovarianceAt", "OemError", "OemFormat", "OemSatrec", "OemSegment",
+        "epoch_times", "format_oem_time", "parse_oem_time",
     ]  # fmt: skip
     assert {"Oem", "OemCovariance", "OemError", "OemSegment"} <= set(orbital.__all__)
 
@@ -637,3 +638,71 @@ def test_a_fleet_oem_is_what_other_fleet_satellites_are_screened_against(
     [event] = found
     assert abs((event.tca_utc - t0).total_seconds()) < 0.5
     assert event.miss_km == pytest.approx(0.8, abs=0.01)
+
+
+def _with_covariance(oem: Oem, blocks: list[tuple[int, np.ndarray, str]]) -> Oem:
+    """``oem`` with covariance blocks ``(state index, 6x6 matrix, COV_REF_FRAME)``."""
+    seg = oem.segments[0]
+    covs = tuple(OemCovariance(seg.epochs[i], m, frame) for i, m, frame in blocks)
+    return Oem(
+        oem.version, oem.creation_date, oem.originator,
+        (OemSegment(**{**seg.__dict__, "covariances": covs}),),
+    )  # fmt: skip
+
+
+def _rtn_rows(r: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """R, T, N unit rows written out here (not orbital.collision.rtn_basis)."""
+    radial = r / np.linalg.norm(r)
+    normal = np.cross(r, v) / np.linalg.norm(np.cross(r, v))
+    return np.array([radial, np.cross(normal, radial), normal])
+
+
+def test_an_oem_covariance_near_the_tca_is_the_one_pc_uses(
+    conjunction: Mission, tmp_path: Path
+) -> None:
+    """AQUA's exact OEM with its own (much tighter) covariance: the assessment says the
+    covariance is the OEM's (sigmas as given), the Pc moves off the TLE default's, and the
+    same covariance written in RTN or rotated by hand into the segment's inertial frame
+    gives the same Pc; a block hours from the TCA is not used, and the result says why."""
+    tle_ctx = ToolContext.from_mission(conjunction)
+    tle_event = _event(tle_ctx)
+    tle = call_tool(tle_ctx, "assess_conjunction", {"event_id": tle_event.event_id}).result
+    plain = _aqua_oem(conjunction)
+    seg = plain.segments[0]
+    tca = np.datetime64(tle_event.tca_utc.replace(tzinfo=None), "ns")
+    near = int(np.argmin(np.abs(seg.epochs - tca)))
+    sigma = np.array([0.02, 0.15, 0.03, 2e-5, 1e-5, 2e-5])  # km, km/s
+    rtn = np.diag(sigma**2)
+    b = _rtn_rows(seg.position_km[near], seg.velocity_km_s[near])
+    b6 = np.zeros((6, 6))
+    b6[:3, :3] = b6[3:, 3:] = b
+    inertial = b6.T @ rtn @ b6  # the same covariance in the segment's own frame
+    results = {}
+    for label, block in (("rtn", (near, rtn, "RTN")), ("inertial", (near, inertial, None))):
+        oem = _with_covariance(plain, [block])  # type: ignore[list-item]
+        ctx = ToolContext.from_mission(
+            _mission_with_oem(conjunction, oem, tmp_path, f"aqua-{label}.oem")
+        )
+        event = _event(ctx)
+        out = call_tool(ctx, "assess_conjunction", {"event_id": event.event_id})
+        assert out.ok, out.error
+        results[label] = out.result
+    got = results["rtn"]
+    aqua = next(c for c in got.covariances if c.norad_id == AQUA)
+    other = next(c for c in got.covariances if c.norad_id != AQUA)
+    assert (aqua.source, aqua.assumed) == ("oem", False)
+    assert (other.source, other.assumed) == ("assumed-tle-default", True)
+    assert aqua.sigma_rtn_km == pytest.approx(tuple(sigma[:3]), rel=2e-3)
+    assert got.covariance_assumed is True  # one side is still assumed
+    assert any("OEM block" in n for n in got.notes), got.notes
+    assert got.pc != pytest.approx(tle.pc, rel=0.05)
+    assert results["inertial"].pc == pytest.approx(got.pc, rel=1e-6)
+
+    far = _with_covariance(plain, [(0, rtn, "RTN")])  # the segment's first state: hours away
+    ctx = ToolContext.from_mission(_mission_with_oem(conjunction, far, tmp_path, "aqua-far.oem"))
+    out = call_tool(ctx, "assess_conjunction", {"event_id": _event(ctx).event_id})
+    assert out.ok, out.error
+    assert all(c.assumed for c in out.result.covariances)
+    assert any("h from the TCA" in n and "assumed TLE default is used" in n
+               for n in out.result.notes), out.result.notes
+    assert out.result.pc == pytest.approx(tle.pc, rel=1e-3)

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Final, Literal
 
 import numpy as np
+from numpy.typing import NDArray
 from pydantic import Field
 
 from cosmo_agent.orbital.assessment import assess_encounter
@@ -241,7 +242,10 @@ class AssessConjunctionArgs(ToolArgs):
 
 
 class CovarianceInfo(ResultPart):
-    """The position covariance used for one object; ``assumed`` is always stated."""
+    """The position covariance used for one object; ``assumed`` is always stated.
+
+    ``source``: ``oem`` (the object's ephemeris file's own covariance block near the TCA) or
+    ``assumed-tle-default``; ``regime`` and ``element_age_days`` describe the element set."""
 
     norad_id: int
     source: str
@@ -397,10 +401,21 @@ def assess_conjunction(ctx: ToolContext, args: AssessConjunctionArgs) -> Conjunc
     pc_2d = rounded(foster.pc, 12) if bool(foster.valid) else None
     pc = _significant(assessed.pc)
     pc_max = rounded(worst.pc_max, 12) if bool(np.isfinite(worst.pc_max)) else None
-    notes = [
-        "covariances are the assumed TLE default (no CDM): treat Pc as indicative and"
-        " compare with max Pc"
-    ]
+    from_oem = [bool(x) for x in enc.covariance_from_oem]
+    oem_notes = [n for n in enc.covariance_notes() if n]
+    if all(from_oem):
+        notes = ["both covariances are the objects' own OEM covariances"]
+    elif any(from_oem):
+        notes = [
+            "one covariance is an OEM's own, the other the assumed TLE default: treat Pc as"
+            " indicative and compare with max Pc"
+        ]
+    else:
+        notes = [
+            "covariances are the assumed TLE default (no CDM): treat Pc as indicative and"
+            " compare with max Pc"
+        ]
+    notes += oem_notes
     if enc.sgp4_error.any():
         notes.append(f"SGP4 failed at TCA: {enc.messages()}")
     if assessed.method != "foster_2d" or assessed.violations.any:
@@ -442,15 +457,20 @@ def assess_conjunction(ctx: ToolContext, args: AssessConjunctionArgs) -> Conjunc
         usage_violations=_violations_out(assessed.violations),
         pc_max=pc_max,
         pc_max_covariance_scale=rounded(worst.covariance_scale, 4),
-        covariance_assumed=True,
+        covariance_assumed=not all(from_oem),
         covariances=[
             CovarianceInfo(
                 norad_id=ids[i],
-                source=str(cov.source),
-                assumed=True,
+                source="oem" if from_oem[i] else str(cov.source),
+                assumed=not from_oem[i],
                 regime=str(cov.regime[i]),
                 element_age_days=round(float(cov.age_days[i]), 3),
-                sigma_rtn_km=vec3(cov.sigma_position_rtn_km[i], 4),
+                sigma_rtn_km=vec3(
+                    _position_sigma_rtn(cov_inertial[i], r[i], v[i])
+                    if from_oem[i]
+                    else cov.sigma_position_rtn_km[i],
+                    4,
+                ),
             )
             for i in range(2)
         ],
@@ -493,3 +513,11 @@ def _violations_out(uv: UsageViolations) -> UsageViolationReport:
         blended=uv.blended,
         curvilinear=uv.curvilinear,
     )
+
+
+def _position_sigma_rtn(
+    cov_teme: NDArray[np.float64], r: NDArray[np.float64], v: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """The R, T, N position sigmas (km) of a 6×6 inertial covariance."""
+    b = rtn_basis(r, v)
+    return np.sqrt(np.clip(np.diag(b @ cov_teme[:3, :3] @ b.T), 0.0, None))
