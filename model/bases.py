@@ -74,7 +74,8 @@ def materialize_gguf(gguf: Path, out: Path) -> Path:
     config = loaded.config
     if hasattr(config, "quantization_config"):
         del config.quantization_config
-    model: Any = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
+    auto: Any = AutoModelForCausalLM  # from_config is untyped
+    model: Any = auto.from_config(config, dtype=torch.float32)
     missing, unexpected = model.load_state_dict(loaded.state_dict(), strict=False)
     if [k for k in missing if k != "lm_head.weight"] or unexpected:
         raise ValueError(f"{gguf}: weights do not match ({missing[:3]}, {unexpected[:3]})")

@@ -4,6 +4,7 @@ Hall's 3-D value (CARA's 2-D usage checks fired), not Foster's 2-D one."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from itertools import pairwise
 from pathlib import Path
 
 from cosmo_agent.agent import briefing
@@ -52,7 +53,7 @@ def test_the_fleet_briefing_gives_each_satellite_its_element_age_and_epoch() -> 
     sample = (Path(__file__).parents[1] / "tools" / "data" / "sample-leo.3le").read_text()
     lines = sample.splitlines()
     epochs: dict[int, datetime] = {}
-    for l1, l2 in zip(lines, lines[1:], strict=False):
+    for l1, l2 in pairwise(lines):
         if l1.startswith("1 ") and l2.startswith("2 "):
             sat = Satrec.twoline2rv(l1, l2)
             jd = sat.jdsatepoch + sat.jdsatepochF
