@@ -9,10 +9,10 @@ tests/data/arxiv (hand-written from the API manual; see its README) via httpx.Mo
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import random
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -487,9 +487,15 @@ def test_build_corpus_writes_to_fsspec_urls() -> None:
     fs.rm("/cosmo-test-corpus", recursive=True)
 
 
-def test_s3_urls_name_the_missing_extra() -> None:
-    if importlib.util.find_spec("s3fs") is not None:
-        pytest.skip("s3fs is installed here")
+def test_s3_urls_name_the_missing_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without s3fs (hidden here: `import s3fs` fails and fsspec forgets a loaded class), an
+    s3:// URL names the extra to install."""
+    import fsspec  # noqa: F401 (loads fsspec.registry, the module, not fsspec's mapping of it)
+
+    known = sys.modules["fsspec.registry"]._registry
+    monkeypatch.setitem(sys.modules, "s3fs", None)
+    for protocol in ("s3", "s3a"):
+        monkeypatch.delitem(known, protocol, raising=False)
     with pytest.raises(ImportError, match=r"cosmo-agent\[s3\]"):
         next(C.read_text_source("s3://bucket/corpus/"))
     with pytest.raises(ImportError, match=r"cosmo-agent\[s3\]"):
