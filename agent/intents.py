@@ -557,6 +557,9 @@ def _unknown_stations(text: str) -> list[str]:
     for pattern in (_STATION_AFTER, _STATION_BEFORE, _STATION_KO):
         for m in pattern.finditer(text):
             words = m.group(1).split()
+            before = text[: m.start(1)].rstrip()
+            if pattern is _STATION_BEFORE and (not before or before[-1] in ".!?:;"):
+                continue  # a capital at a sentence's start is a verb ("Allocate station time")
             if words and not _NOT_A_STATION.match(words[0]):
                 found.append((m.start(1), m.group(1)))
     return list(dict.fromkeys(name for _, name in sorted(found)))
