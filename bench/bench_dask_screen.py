@@ -15,6 +15,12 @@ the largest TCA and miss differences.
 On one machine the cluster competes with the local screen for the same cores, so a speedup
 near 1 is the expected figure there: the number shows the cost of the sharding.  Scale-out
 gains come from workers on more machines (a scheduler address).
+
+The LocalCluster's nannies start workers without Dask's default ``MALLOC_TRIM_THRESHOLD_=65536``
+(``distributed.nanny.pre-spawn-environ``): setting it pins glibc's mmap threshold at 128 KiB,
+so each of the screener's large temporary arrays is mapped and faulted in afresh; measured
+here, a 2-hour window of the 16k catalog took 6.4x the page faults and 1.5x the CPU with it.
+``--malloc-trim`` keeps Dask's default, to show the difference.
 """
 
 from __future__ import annotations
@@ -75,12 +81,19 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="LocalCluster worker processes")
     parser.add_argument("--window-h", type=float, default=6.0)
     parser.add_argument("--scheduler", help="an existing cluster instead of a LocalCluster")
+    parser.add_argument(
+        "--malloc-trim", action="store_true", help="keep Dask's MALLOC_TRIM_THRESHOLD_ of 65536"
+    )
     args = parser.parse_args()
     path = Path(args.catalog)
     if not path.exists():
         print(f"skipped: {path} not found (the shared real catalog is needed)")
         return
+    import dask
     from distributed import Client, LocalCluster
+
+    if not args.malloc_trim:
+        dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None})
 
     catalog = Catalog.from_file(path)
     stop = START + timedelta(days=args.days)
@@ -97,6 +110,7 @@ def main() -> None:
         client = Client(local_cluster, set_as_default=False)  # type: ignore[no-untyped-call]
     try:
         workers = len(client.nthreads())
+        trim = set(client.run(os.environ.get, "MALLOC_TRIM_THRESHOLD_").values())
         t0, c0 = time.perf_counter(), _cpu_s()
         local = screen(catalog, START, stop, THRESHOLD_KM)
         local_wall, local_cpu = time.perf_counter() - t0, _cpu_s() - c0
@@ -110,7 +124,8 @@ def main() -> None:
         after = client.run(_worker_stats)
         cpu = sum(after[w][0] - before.get(w, (0.0, 0.0))[0] for w in after)
         rss = max(r for _, r in after.values())
-        print(f"[dask] wall {remote_wall:.1f} s on {workers} worker processes, "
+        print(f"[dask] wall {remote_wall:.1f} s on {workers} worker processes "
+              f"(MALLOC_TRIM_THRESHOLD_ {', '.join(sorted(map(str, trim)))}), "
               f"{int(remote.stats['windows'])} windows of {args.window_h:g} h; worker CPU "
               f"{cpu:.1f} s; largest worker peak RSS {rss:.2f} GiB; {len(remote)} events")
         print(f"[dask] speedup over the local screen: {local_wall / remote_wall:.2f}x "

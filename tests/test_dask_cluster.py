@@ -74,9 +74,11 @@ class LoopbackCluster:
         self.client.wait_for_workers(workers, timeout=120)
 
     def _spawn(self, cli: str, *args: str) -> subprocess.Popen[bytes]:
+        """In a directory of its own: a path relative to the tests' directory means nothing
+        there, as the daemon's files mean nothing on a worker of another machine."""
         log = (self.tmp / f"{cli}-{time.monotonic_ns()}.log").open("wb")
         return subprocess.Popen([sys.executable, "-m", f"distributed.cli.{cli}", *args],
-                                stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+                                stdout=log, stderr=subprocess.STDOUT, cwd=self.tmp)  # fmt: skip
 
     def worker_pids(self) -> dict[str, int]:
         """Worker address -> the pid of its process (``--no-nanny``: the one we started)."""
@@ -167,7 +169,9 @@ def test_all_vs_all_on_the_cluster_is_the_local_screen(
 ) -> None:
     stop = START + timedelta(hours=24)
     local = screen(subset, START, stop, 5.0, workers=1)
-    remote = screen_on_cluster(cluster.address, SUBSET, START, stop, 5.0, window_h=2.0)
+    # named relative to this directory: the workers cannot open it, its bytes travel
+    remote = screen_on_cluster(cluster.address, os.path.relpath(SUBSET), START, stop, 5.0,
+                               window_h=2.0)  # fmt: skip
     assert remote.stats["windows"] == 13 and remote.stats["workers"] == 2
     assert_same_screen(remote, local)
     # the independent brute-force reference (direct SGP4 every 10 s, brentq) agrees too
@@ -264,9 +268,11 @@ def test_a_listener_that_is_no_scheduler_is_named(cluster: LoopbackCluster) -> N
 
 
 def _shards(subset: Catalog, hours: float) -> list[Shard]:
+    """Shards whose snapshot file is named relative to this process's directory: the workers
+    (in directories of their own) cannot open it, so it must travel with the shards."""
     fleet = tuple(int(i) for i in subset.ids[::25])  # 24 primaries
     stop = START + timedelta(hours=hours)
-    files = (str(SUBSET),)
+    files = (os.path.relpath(SUBSET),)
     return [
         Shard(i, ids, tuple(5.0 for _ in ids), fleet, START, stop, 5.0, 20.0, files, "subset")
         for i, ids in enumerate(plan_shards(list(fleet), 3))
@@ -286,6 +292,7 @@ def test_daemon_shards_on_worker_processes_survive_a_killed_worker(
     shards = _shards(subset, 12.0)
     in_line = list(InlineRunner().run(shards, threading.Event()))
     pids = c.worker_pids()
+    assert not any(c.client.run(os.path.exists, shards[0].catalog_files[0]).values())
     runner = DaskRunner(client=c.client)
     stop = threading.Event()
     results = []

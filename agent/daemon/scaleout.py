@@ -24,7 +24,13 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Protocol, TypeAlias, TypeVar, cast
 
 from cosmo_agent.agent.cluster import connect_scheduler
-from cosmo_agent.agent.daemon.screening import Shard, ShardResult, screen_shard
+from cosmo_agent.agent.daemon.screening import (
+    Shard,
+    ShardResult,
+    screen_shard,
+    screen_shipped_shard,
+)
+from cosmo_agent.tools.storage import read_bytes
 
 
 class _DaskFuture(Protocol):
@@ -43,9 +49,7 @@ class _DaskClient(Protocol):
 
     status: str
 
-    def map(
-        self, fn: Callable[[Shard], ShardResult], shards: list[Shard], *, pure: bool
-    ) -> list[_DaskFuture]: ...
+    def submit(self, fn: Callable[..., object], *args: object, **kwargs: object) -> _DaskFuture: ...
     def close(self) -> object: ...
 
 __all__ = ["DaskRunner", "InlineRunner", "ProcessRunner", "ShardRunner", "plan_shards"]
@@ -151,13 +155,19 @@ class ProcessRunner:
             self._pool = None
 
 
+def _snapshot_files(files: tuple[tuple[str, bytes], ...]) -> tuple[tuple[str, bytes], ...]:
+    """A snapshot's files as a task result: the scheduler can compute it again if lost."""
+    return files
+
+
 class DaskRunner:
     """Shards on a Dask distributed cluster (``address``, or an existing ``client``).
 
     The connection is made at the first cycle, and made again after it is lost, so a
     scheduler that is down fails that cycle (an alert) instead of the daemon's start.
-    Workers are separate processes, on this host or others: each must read the shards'
-    ``catalog_files`` at the same paths (a shared filesystem on a multi-node cluster).  A
+    Workers are separate processes, on this host or others: the snapshot's files travel with
+    the cycle's shards (read here once per cycle, held by the scheduler as a task, so a worker
+    that dies takes no data with it), and workers need no shared filesystem.  A
     worker lost mid-cycle costs no shard: the scheduler runs its shards again on another
     worker; a shard whose workers keep dying (three by default) comes back as the scheduler's
     ``KilledWorker`` error, that shard's failure.
@@ -179,7 +189,17 @@ class DaskRunner:
         return self.client
 
     def run(self, shards: Sequence[Shard], stop: threading.Event) -> Iterator[ShardOutcome]:
-        futures = self._client().map(screen_shard, list(shards), pure=False)
+        client = self._client()
+        snapshots: dict[str, _DaskFuture] = {}
+        futures = []
+        for shard in shards:
+            if shard.catalog_digest not in snapshots:  # one copy per cycle, however many shards
+                files = tuple((f, read_bytes(f)) for f in shard.catalog_files)
+                snapshots[shard.catalog_digest] = client.submit(
+                    _snapshot_files, files, key=f"cosmo-snapshot-{shard.catalog_digest}"
+                )
+            held = snapshots[shard.catalog_digest]
+            futures.append(client.submit(screen_shipped_shard, shard, held, pure=False))
 
         def result(f: _DaskFuture) -> ShardOutcome:
             exc = f.exception() if f.status == "error" else None

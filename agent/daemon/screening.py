@@ -20,10 +20,12 @@ snapshots, rows.
 
 from __future__ import annotations
 
+import tempfile
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -43,6 +45,7 @@ __all__ = [
     "load_snapshot",
     "prime_snapshot",
     "screen_shard",
+    "screen_shipped_shard",
     "unusable_primaries",
 ]
 
@@ -125,6 +128,21 @@ def load_snapshot(files: Sequence[str], digest: str) -> Catalog:
     return catalog
 
 
+def _load_shipped(files: tuple[tuple[str, bytes], ...], digest: str) -> Catalog:
+    """The catalog of a snapshot whose files came as ``(name, bytes)`` (a worker on another
+    machine), read as :func:`load_snapshot` reads the files, cached for ``digest``."""
+    cached = _SNAPSHOT.get(digest)
+    if cached is not None:
+        return cached
+    with tempfile.TemporaryDirectory(prefix="cosmo-snapshot-") as tmp:
+        paths = []
+        for i, (name, data) in enumerate(files):
+            path = Path(tmp) / f"{i}-{Path(name).name}"  # the suffix picks the format
+            path.write_bytes(data)
+            paths.append(str(path))
+        return load_snapshot(paths, digest)
+
+
 # -- the shard -------------------------------------------------------------------------------------
 
 
@@ -190,6 +208,13 @@ def screen_shard(shard: Shard) -> ShardResult:
     return ShardResult(
         shard.index, shard.primaries, approaches, missing, time.perf_counter() - t0, used, stale
     )
+
+
+def screen_shipped_shard(shard: Shard, files: tuple[tuple[str, bytes], ...]) -> ShardResult:
+    """:func:`screen_shard` on a worker that receives the snapshot's files as ``(name, bytes)``
+    instead of reading ``shard.catalog_files`` (a Dask worker on another machine)."""
+    _load_shipped(files, shard.catalog_digest)
+    return screen_shard(shard)
 
 
 def _run_screener(
