@@ -27,7 +27,7 @@ import math
 import os
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,10 +40,8 @@ from cosmo_agent.agent.report import (
     EncounterView,
     ReportError,
     ReportViews,
-    fleet_views,
     pc_by_method,
     plan_views,
-    write_page,
 )
 
 if TYPE_CHECKING:
@@ -61,7 +59,7 @@ __all__ = [
     "FiguresError",
     "build_figures",
     "check_figures_dir",
-    "fleet_outputs_command",
+    "fleet_figures_writer",
     "plan_figures",
     "write_figures",
 ]
@@ -527,36 +525,14 @@ def plan_figures(
     return write_figures(plan_views(result, mission), out_dir)
 
 
-def fleet_outputs_command(
-    mission_path: str | os.PathLike[str],
-    *,
-    html: str | os.PathLike[str] | None = None,
-    figures: str | os.PathLike[str] | None = None,
-    now: datetime | None = None,
-) -> str:
-    """``report --mission M [--html R] [--figures DIR] [--at T]``: the fleet's state at
-    ``now`` (default: the mission's horizon epoch), collected once, as the HTML page and/or the
-    PNG figures; lines saying what was written (a :class:`ReportError` naming the option for
-    bad input, before any work)."""
-    from cosmo_agent.tools.mission import MissionError, load_mission
+def fleet_figures_writer(out_dir: str | os.PathLike[str]) -> Callable[[ReportViews], str]:
+    """``report --mission M --figures DIR``: checks ``DIR`` now (before any work) and returns
+    the writer :func:`~cosmo_agent.agent.report.fleet_report_command` calls with the fleet's
+    views (``also=``), which writes the figures and returns a line naming them."""
+    folder = check_figures_dir(out_dir)
 
-    if html is None and figures is None:
-        raise ReportError("give --html REPORT.html or --figures DIR (or both) with --mission")
-    if html is not None and not Path(html).parent.is_dir():
-        raise ReportError(
-            f"--html {html}: the folder {Path(html).parent} does not exist; create it first"
-        )
-    folder = None if figures is None else check_figures_dir(figures)
-    try:
-        mission = load_mission(mission_path)
-    except (MissionError, OSError) as exc:
-        raise ReportError(str(exc)) from None
-    views = fleet_views(mission, now=now)
-    said = []
-    if html is not None:
-        page = Path(write_page(views, html))
-        said.append(f"report written to {page} ({page.stat().st_size / 1e6:.1f} MB)")
-    if folder is not None:
+    def write(views: ReportViews) -> str:
         paths = write_figures(views, folder)
-        said.append(f"{len(paths)} figures written to {folder}: {', '.join(p.name for p in paths)}")
-    return "\n".join(said)
+        return f"{len(paths)} figures written to {folder}: {', '.join(p.name for p in paths)}"
+
+    return write

@@ -30,7 +30,7 @@ import html
 import json
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -1438,20 +1438,27 @@ def fleet_report(
 
 
 def fleet_report_command(
-    mission_path: str | os.PathLike[str], html_path: str | os.PathLike[str], at: str | None = None
+    mission_path: str | os.PathLike[str],
+    html_path: str | os.PathLike[str] | None,
+    at: str | None = None,
+    *,
+    also: Callable[[ReportViews], str] | None = None,
 ) -> str:
     """``cosmo-agent report --mission M --html R [--at T]``: write the report, return a line
-    saying where (a :class:`ReportError` for bad input)."""
+    saying where (a :class:`ReportError` for bad input). ``also``: another output drawn from
+    the same views (``--figures``: :func:`cosmo_agent.agent.figures.fleet_figures_writer`),
+    returning its line; the fleet's state is collected once for both."""
     from cosmo_agent.tools.mission import MissionError, load_mission
     from cosmo_agent.tools.storage import check_bucket, is_object_url
 
-    out = Path(html_path)
-    if is_object_url(str(html_path)):
+    if html_path is None:
+        pass
+    elif is_object_url(str(html_path)):
         try:
             check_bucket(str(html_path))
         except OSError as exc:
             raise ReportError(f"--html {exc}") from None
-    elif not out.parent.is_dir():
+    elif not (out := Path(html_path)).parent.is_dir():
         raise ReportError(f"--html {out}: the folder {out.parent} does not exist; create it first")
     try:
         mission = load_mission(mission_path)
@@ -1467,7 +1474,15 @@ def fleet_report_command(
             ) from None
         if now.tzinfo is None:
             raise ReportError(f"--at {at!r} has no timezone; add Z for UTC")
-    written = fleet_report(mission, html_path, now=now)
-    if isinstance(written, str):
-        return f"report written to {written}"
-    return f"report written to {written} ({written.stat().st_size / 1e6:.1f} MB)"
+    views = fleet_views(mission, now=now)
+    lines = []
+    if html_path is not None:
+        written = write_page(views, html_path)
+        lines.append(
+            f"report written to {written}"
+            if isinstance(written, str)
+            else f"report written to {written} ({written.stat().st_size / 1e6:.1f} MB)"
+        )
+    if also is not None:
+        lines.append(also(views))
+    return "\n".join(lines)

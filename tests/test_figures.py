@@ -23,15 +23,14 @@ from PIL import Image
 from cosmo_agent import Agent, load_mission
 from cosmo_agent.agent import figures
 from cosmo_agent.agent.figures import (
-    DPI,
     WIDTH_PX,
     FiguresError,
     build_figures,
     check_figures_dir,
-    fleet_outputs_command,
+    fleet_figures_writer,
     write_figures,
 )
-from cosmo_agent.agent.report import ReportViews, plan_views
+from cosmo_agent.agent.report import ReportViews, fleet_report_command, plan_views
 
 ROOT = Path(__file__).resolve().parents[1]
 MISSIONS = ("demo.yaml", "demo-ko.yaml", "conjunction.yaml")
@@ -246,11 +245,11 @@ def test_figures_dir_that_cannot_be_written(tmp_path: Path) -> None:
 
 def test_fleet_figures_and_page_from_one_collection(tmp_path: Path) -> None:
     mission = ROOT / "missions" / "demo-ko.yaml"
-    said = fleet_outputs_command(mission, html=tmp_path / "fleet.html", figures=tmp_path / "figs")
+    also = fleet_figures_writer(tmp_path / "figs")
+    said = fleet_report_command(mission, tmp_path / "fleet.html", also=also)
     assert "fleet.html" in said and "figures written" in said
     written = sorted(p.name for p in (tmp_path / "figs").iterdir())
     assert "map.png" in written and "plan.png" not in written  # no plan, no plan figure
     assert (tmp_path / "fleet.html").stat().st_size > 1_000_000
     with pytest.raises(FiguresError, match="--figures"):
-        fleet_outputs_command(mission, figures=tmp_path / "fleet.html")
-    assert DPI == 100
+        fleet_figures_writer(tmp_path / "fleet.html")
