@@ -122,18 +122,23 @@ def extend_tokenizer(base_dir: Path, tokens: Sequence[str], out: Path) -> list[s
 
 
 def init_added_rows(model: Any, base_tokenizer: Any, tokenizer: Any, first: int) -> list[int]:
-    """Set each embedding row from ``first`` on to the mean of its base pieces' rows.
+    """Set each embedding row from ``first`` on to the mean of its base pieces' rows (the
+    output embedding's too, when it is not tied to the input one).
 
     ``model`` already has ``len(tokenizer)`` rows; returns the indices of the added rows.
     """
     import torch
 
-    weight = model.get_input_embeddings().weight
+    weights = [model.get_input_embeddings().weight]
+    output = model.get_output_embeddings()
+    if output is not None and output.weight is not weights[0]:
+        weights.append(output.weight)
     indices = list(range(first, len(tokenizer)))
     with torch.no_grad():
         for index in indices:
             text = tokenizer.convert_ids_to_tokens(index)
             pieces = base_tokenizer(text, add_special_tokens=False)["input_ids"]
             if pieces:
-                weight[index] = weight[pieces].mean(dim=0)
+                for weight in weights:
+                    weight[index] = weight[pieces].mean(dim=0)
     return indices

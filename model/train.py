@@ -539,11 +539,23 @@ def _lora_model(config: TrainConfig, tokenizer: Any, args: Any) -> Any:
         lora_alpha=config.lora_alpha,
         lora_dropout=config.lora_dropout,
         target_modules=config.lora_target_modules,
-        trainable_token_indices=added or None,
+        trainable_token_indices=_trainable_rows(model, added),
     )
     model = get_peft_model(model, lora)
     model.config.use_cache = False
     return model
+
+
+def _trainable_rows(model: Any, added: list[int]) -> list[int] | dict[str, list[int]] | None:
+    """peft's ``trainable_token_indices`` for the added rows: the input embedding's (peft
+    follows a tied output embedding itself), and an untied output embedding's by name."""
+    if not added:
+        return None
+    inputs, outputs = model.get_input_embeddings(), model.get_output_embeddings()
+    if outputs is None or outputs.weight is inputs.weight:
+        return added
+    names = {id(m): name.rsplit(".", 1)[-1] for name, m in model.named_modules()}
+    return {names[id(inputs)]: added, names[id(outputs)]: added}
 
 
 def _pretrain_texts(config: TrainConfig) -> list[str]:

@@ -527,3 +527,42 @@ def test_lora_with_the_base_template_uses_prefix_masks(workdir: Path, tmp_path: 
     assert result.metrics["global_step"] == 2
     assert (tmp_path / "out" / "adapter_config.json").is_file()  # adapter only, not merged
     assert T.load_tokenizer(tmp_path / "out").chat_template == plain
+
+
+def test_lora_with_added_korean_tokens_trains_their_rows(workdir: Path, tmp_path: Path) -> None:
+    """Korean words added to a base's tokenizer (model.bases) become single tokens; the lora
+    recipe starts each new row as the mean of its old pieces and trains it (input and untied
+    output embedding), while every base row stays as it was."""
+    from cosmo_agent.model.bases import extend_tokenizer, korean_tokens
+
+    base = _tiny_base(workdir, tmp_path / "base", with_template=None)
+    texts = [
+        str(m.get("content") or "")
+        for line in (workdir / "corpus" / "train.jsonl").read_text(encoding="utf-8").splitlines()
+        for m in json.loads(line)["messages"]
+    ]
+    added = extend_tokenizer(base, korean_tokens(texts, min_count=2), tmp_path / "tok-ko")
+    assert "평온합니다" in added
+    tok = T.load_tokenizer(tmp_path / "tok-ko")
+    base_tok = T.load_tokenizer(base)
+    assert len(tok.tokenize("평온합니다")) == 1 < len(base_tok.tokenize("평온합니다"))
+    out = tmp_path / "lora-ko"
+    cfg = _config(workdir, out, recipe="lora", base_model=str(base),
+                  tokenizer=str(tmp_path / "tok-ko"),
+                  max_steps=4, learning_rate=5e-2, lora_r=4, lora_alpha=8,
+                  gradient_checkpointing=False, eval_steps=None, save_steps=10,
+                  max_train_examples=24, qlora="off")  # fmt: skip
+    train(cfg)
+    before, merged = _weights(base), _weights(out)
+    n0 = before["model.embed_tokens.weight"].shape[0]
+    for name in ("model.embed_tokens.weight", "lm_head.weight"):
+        assert merged[name].shape[0] == len(tok) > n0
+        assert torch.equal(merged[name][:n0], before[name][:n0])
+        row = tok.convert_tokens_to_ids("평온합니다")
+        pieces = base_tok("평온합니다", add_special_tokens=False)["input_ids"]
+        start = before[name][pieces].mean(dim=0)
+        assert not torch.allclose(merged[name][row], start)  # trained away from its start
+        assert torch.allclose(merged[name][row], start, atol=0.5)  # ... by a few steps only
+    model = AutoModelForCausalLM.from_pretrained(out)
+    ids = T.load_tokenizer(out)("평온합니다", return_tensors="pt")["input_ids"]
+    assert model(ids).logits.shape[-1] == len(tok)
