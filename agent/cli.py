@@ -381,13 +381,21 @@ def _assess(args: argparse.Namespace) -> JsonObject:
 
 
 def _html_report(args: argparse.Namespace) -> int:
-    """``report --mission M --html R``: the fleet's offline HTML report (no plan)."""
-    if args.mission is None or args.html is None:
-        raise UserError("--html REPORT.html and --mission MISSION.yaml go together")
+    """``report --mission M [--html R] [--figures DIR]``: the fleet's offline HTML report
+    and/or PNG figures (no plan)."""
+    if args.mission is None or (args.html is None and args.figures is None):
+        raise UserError(
+            "--mission MISSION.yaml goes with --html REPORT.html and/or --figures DIR"
+        )
     from cosmo_agent.agent.report import ReportError, fleet_report_command
 
     try:
-        print(fleet_report_command(args.mission, args.html, at=args.at))
+        also = None
+        if args.figures is not None:
+            from cosmo_agent.agent.figures import fleet_figures_writer
+
+            also = fleet_figures_writer(args.figures)  # checks DIR before any work
+        print(fleet_report_command(args.mission, args.html, at=args.at, also=also))
     except ReportError as exc:
         raise UserError(str(exc)) from None
     return 0
@@ -739,6 +747,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--mission", help="mission YAML file (with --html: the fleet's state, no plan)")
     p.add_argument("--html", metavar="REPORT.html",
                    help="write the fleet's offline HTML operations report here")  # fmt: skip
+    p.add_argument("--figures", metavar="DIR",
+                   help="write the fleet's report views as PNG figures in DIR (made if missing);"
+                   " with --mission, beside or instead of --html")  # fmt: skip
     p = sub.add_parser("spaceweather", help="current NOAA scales, latest values, alerts, data age")
     p.add_argument("--source", help="file, directory or URL (default: the bundled sample)")
     p.add_argument("--now", help="ISO 8601 UTC time to judge data age against (default: now)")
@@ -847,7 +858,7 @@ def _main(argv: Sequence[str] | None) -> int:
         if args.command == "serve":
             return _serve(args)
         if args.command == "report":
-            if args.html is not None or args.mission is not None:
+            if args.html is not None or args.mission is not None or args.figures is not None:
                 return _html_report(args)
             report = _report(args)
             if args.json:

@@ -139,6 +139,13 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         help="also write the HTML operations report (one offline file: map, contacts, "
         "conjunctions, space weather, the plan); needs the 'report' extra (plotly)",
     )
+    p.add_argument(
+        "--figures",
+        metavar="DIR",
+        help="also write the report's views as PNG figures in DIR (made if missing): map, "
+        "contacts, sky plot, conjunctions, space weather, the plan; needs the 'report' extra "
+        "(matplotlib)",
+    )
     _planner_options(p)
     p = sub.add_parser("ask", help="answer one operator request (English or Korean) with tools")
     p.add_argument("text", help="the request")
@@ -378,6 +385,14 @@ def _plan(args: argparse.Namespace) -> int:
         if args.report is None
         else _destination(args.report, "nothing was planned", "--report")
     )
+    figures_dir = None
+    if args.figures is not None:
+        from cosmo_agent.agent.figures import FiguresError, check_figures_dir
+
+        try:
+            figures_dir = check_figures_dir(args.figures)
+        except FiguresError as exc:
+            raise UserError(f"{exc} (nothing was planned)") from None
     signer = None if args.sign_key is None else _signing_key(args.sign_key)
     if args.checkpoint is not None:
         _check_checkpoint(args.checkpoint)
@@ -412,19 +427,30 @@ def _plan(args: argparse.Namespace) -> int:
                 f"{exc}; the {'approved ' if approved else ''}plan was saved to {where} instead"
                 " (JSON: cosmo-agent release can export it)"
             )
-    if report is not None:
-        from cosmo_agent.agent.report import ReportError, render_report
+    if report is not None or figures_dir is not None:
+        from cosmo_agent.agent.report import ReportError, plan_views, write_page
 
-        try:
-            data["report"] = str(render_report(result, mission, report))
-        except ReportError as exc:
-            failure = failure or f"--report: {exc}"
+        views = plan_views(result, mission)  # once, for the page and the figures alike
+        if report is not None:
+            try:
+                data["report"] = str(write_page(views, report))
+            except ReportError as exc:
+                failure = failure or f"--report: {exc}"
+        if figures_dir is not None:
+            from cosmo_agent.agent.figures import write_figures
+
+            try:
+                data["figures"] = [str(p) for p in write_figures(views, figures_dir)]
+            except ReportError as exc:
+                failure = failure or str(exc)
     if args.json:
         print(json.dumps({**data, "written": written}, ensure_ascii=False))
     else:
         _print_plan(result, written, args.output)
         if "report" in data:
             print(f"report {data['report']}")
+        if "figures" in data:
+            print("figures " + ", ".join(data["figures"]))
     if failure is not None:
         raise UserError(failure)
     return 0 if result.ok else 1

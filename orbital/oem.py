@@ -565,11 +565,14 @@ class Oem:
 
 def _frame_to_gcrf(frame: str, t: Time) -> FloatArray:
     """The 3×3 rotation taking ``frame`` vectors to GCRF at the single instant ``t``."""
+    m: FloatArray
     if frame in ("GCRF", "ICRF"):
-        return np.eye(3)
-    if frame in ("EME2000", "J2000"):
-        return np.asarray(EME2000_FROM_GCRF.T)
-    return np.asarray(teme_to_gcrs_matrix(t)).reshape(-1, 3, 3)[0]
+        m = np.eye(3)
+    elif frame in ("EME2000", "J2000"):
+        m = np.asarray(EME2000_FROM_GCRF.T)
+    else:
+        m = np.asarray(teme_to_gcrs_matrix(t)).reshape(-1, 3, 3)[0]
+    return m
 
 
 def _block_rotation(m: FloatArray) -> FloatArray:

@@ -253,3 +253,34 @@ def test_fleet_figures_and_page_from_one_collection(tmp_path: Path) -> None:
     assert (tmp_path / "fleet.html").stat().st_size > 1_000_000
     with pytest.raises(FiguresError, match="--figures"):
         fleet_figures_writer(tmp_path / "fleet.html")
+
+
+def test_cli_plan_and_report_write_figures_and_refuse_a_bad_dir(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``plan --figures DIR`` and ``report --mission M --figures DIR`` write the PNGs the
+    library writes; a DIR under a file exits 2 naming --figures, nothing planned, no traceback."""
+    from cosmo_agent.agent.cli import main
+
+    out = tmp_path / "figs"
+    code = main(["plan", "bundled:demo.yaml", "--approve-all", "-o", str(tmp_path / "p.json"),
+                 "--figures", str(out)])  # fmt: skip
+    assert code == 0, capsys.readouterr()
+    names = {p.name for p in out.glob("*.png")}
+    assert {"map.png", "contacts.png", "plan.png"} <= names
+    assert "figures " in capsys.readouterr().out
+    fleet = tmp_path / "fleet-figs"
+    assert main(["report", "--mission", "bundled:demo.yaml", "--figures", str(fleet)]) == 0
+    assert (fleet / "map.png").is_file() and not (fleet / "plan.png").exists()
+    capsys.readouterr()
+    blocker = tmp_path / "a-file.png"
+    blocker.write_bytes(b"")
+    for argv in (
+        ["plan", "bundled:demo.yaml", "-o", str(tmp_path / "q.json"), "--figures",
+         str(blocker / "x")],
+        ["report", "--mission", "bundled:demo.yaml", "--figures", str(blocker / "x")],
+    ):  # fmt: skip
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert "--figures" in err and "Traceback" not in err
+    assert not (tmp_path / "q.json").exists()
