@@ -5,13 +5,15 @@ against it in shards (local processes or a Dask cluster), tracks conjunction eve
 cycles with their Pc history and escalation, polls space weather, refreshes the contact
 schedule, checks element ages and re-plans through the agent when something changed.
 Alerts are de-duplicated and delivered to stdout, a JSONL file and a webhook, with the
-bookkeeping in a SQLAlchemy database so that a restart neither loses nor repeats one.
+bookkeeping in a SQLAlchemy database (SQLite, or PostgreSQL with ``--database``) so that a
+restart neither loses nor repeats one.
 
 Modules: ``settings`` (pydantic-settings), ``clock``, ``store`` (state database and event
-tracking by canonical event id), ``ingest`` (CDMs into the events), ``catalogs`` (refresh),
-``screening`` (one shard), ``scaleout`` (where shards run), ``sinks`` (alert delivery),
-``jobs`` (the scheduled jobs), ``metrics``, ``server`` (HTTP), ``runtime`` (the
-:class:`Daemon`), ``command`` (the CLI).
+tracking by canonical event id), ``leadership`` (one daemon per state: a state-directory lock
+on SQLite, an advisory-lock leader with standbys on PostgreSQL), ``ingest`` (CDMs into the
+events), ``catalogs`` (refresh), ``screening`` (one shard), ``scaleout`` (where shards run),
+``sinks`` (alert delivery, the plan archive), ``jobs`` (the scheduled jobs), ``metrics``,
+``server`` (HTTP), ``runtime`` (the :class:`Daemon`), ``command`` (the CLI).
 
 >>> from cosmo_agent.agent.daemon import DaemonSettings
 >>> DaemonSettings(state_dir="/tmp/d").intervals.screening_s
