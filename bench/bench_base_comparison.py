@@ -1,7 +1,7 @@
 """Which base for Cosmo: from scratch or SmolLM2, at an equal CPU budget (issue 16, item 2).
 
-Each configuration trains in its own process on the same corpus until that process has used
-``--budget-cpu-s`` CPU seconds (all threads counted, so the comparison holds on a shared or busy
+Each configuration trains in its own single-threaded process on the same corpus until that
+process has used ``--budget-cpu-s`` CPU seconds (so the comparison holds on a shared or busy
 machine), with a cosine learning rate over that CPU budget; then each is evaluated, greedy,
 on the same development records (worlds 2000+, held-out phrasings; never the test worlds), with
 the decoding settings the shipped model uses (names narrowed to those the request spells, ids
@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import subprocess
 import sys
 import time
@@ -95,7 +96,9 @@ def train_one(name: str, work: Path, corpus: Path, budget: float) -> dict[str, A
     )
     from cosmo_agent.model.train import TrainConfig, train
 
-    torch.set_num_threads(2)
+    # one thread: on a shared machine OpenMP workers spin while they wait for each other and
+    # their CPU seconds would count as training; one thread's CPU time is all work
+    torch.set_num_threads(1)
     out = work / name
     common: dict[str, Any] = dict(
         data=str(corpus), output_dir=str(out / "model"), max_steps=1_000_000,
@@ -205,7 +208,8 @@ def main() -> int:
         if not (a.workdir / name / "train.json").exists():
             subprocess.run([sys.executable, __file__, "--one", name, "--workdir", str(a.workdir),
                             "--budget-cpu-s", str(a.budget_cpu_s),
-                            "--dev-records", str(a.dev_records)], check=True)
+                            "--dev-records", str(a.dev_records)], check=True,
+                           env={**os.environ, "OMP_NUM_THREADS": "1"})
         row = json.loads((a.workdir / name / "train.json").read_text())
         row.update(evaluate_one(a.workdir / name / "model", dev, a.dev_records,
                                 a.workdir / f"eval-{name}.json"))
