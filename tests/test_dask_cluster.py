@@ -310,3 +310,29 @@ def test_daemon_shards_on_worker_processes_survive_a_killed_worker(
     assert sorted(r.index for r in results) == list(range(8))
     assert _rows(results) == _rows(in_line)
     assert killed not in c.client.nthreads() and len(c.client.nthreads()) == 1
+
+
+def test_cli_screen_on_the_cluster(
+    cluster: LoopbackCluster, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``screen --dask ADDRESS`` prints the local screen's events; a scheduler that is not
+    there exits 2 naming --dask, with no traceback."""
+    from cosmo_agent.agent.cli import main
+
+    base = ["screen", "--catalog", str(SUBSET), "--start", "2026-06-10T00:00Z",
+            "--duration-h", "6", "--json"]  # fmt: skip
+    assert main(base) == 0
+    local = json.loads(capsys.readouterr().out)
+    assert main([*base, "--dask", cluster.address]) == 0
+    remote = json.loads(capsys.readouterr().out)
+
+    def pairs(d: dict[str, Any]) -> list[tuple[object, object]]:
+        return [(e["primary"], e["secondary"]) for e in d["events"]]
+
+    assert pairs(remote) == pairs(local) and len(local["events"]) > 0
+    assert {k: v for k, v in remote.items() if k != "events"} == {
+        k: v for k, v in local.items() if k != "events"
+    }
+    assert main([*base, "--dask", "tcp://127.0.0.1:9"]) == 2
+    err = capsys.readouterr().err
+    assert "--dask tcp://127.0.0.1:9: no Dask scheduler answers" in err and "Traceback" not in err
