@@ -8,6 +8,7 @@ hashlib and json, never with the code under test; the fixtures are the hand-made
 from __future__ import annotations
 
 import base64
+import errno
 import hashlib
 import io
 import json
@@ -21,7 +22,6 @@ import yaml
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from cosmo_agent.agent import console
 from cosmo_agent.agent.cli import main
 from cosmo_agent.agent.compose import apply_approvals, hazardous_commands
 from cosmo_agent.agent.plan import Approval, CommandPlan, PlannedCommand, UplinkContact
@@ -550,10 +550,12 @@ def test_an_approved_plan_that_cannot_be_written_is_kept(
 
     monkeypatch.setattr(tempfile, "tempdir", None)
 
-    def disk_full(path: Path, text: str) -> None:
-        raise console.UserError(f"{path}: cannot write (No space left on device)")
+    def disk_full(path: str, data: bytes) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
 
-    monkeypatch.setattr(console, "_write", disk_full)
+    from cosmo_agent.agent import export
+
+    monkeypatch.setattr(export, "write_bytes", disk_full)  # every plan file goes through it
     out = tmp_path / "plan.json"
     code, _, err = _main(capsys, "plan", mission, "--interactive", "-o", out)
     assert code == 2 and "Approval needed" in err and "No space left on device" in err
