@@ -176,8 +176,11 @@ def _write(args: argparse.Namespace) -> str:
     if uncovered:
         raise _InputError("; ".join(uncovered.values()))
     oem = fleet_oem(sub, sats, start, args.duration_h, args.step_s, args.frame)
-    try:
-        oem.write(args.output, args.format)
+    from cosmo_agent.tools.storage import write_bytes
+
+    fmt = args.format or ("xml" if args.output.lower().endswith(".xml") else "kvn")
+    try:  # a path or an object URL (s3://), written all or nothing
+        write_bytes(args.output, (oem.to_xml() if fmt == "xml" else oem.to_kvn()).encode())
     except (OSError, OemError) as exc:
         raise _InputError(f"cannot write {args.output}: {exc}") from None
     n = len(oem.segments[0].epochs)

@@ -223,10 +223,12 @@ def _ingest(
     from cosmo_agent.orbital.cdm import Cdm, CdmError
 
     assert mission is not None  # checked before the database is opened
-    try:
-        cdm = Cdm.from_file(path)
+    from cosmo_agent.tools.storage import read_bytes
+
+    try:  # a path or an object URL (s3://); CDMs are ASCII / ISO 8859-1 (508.0-B-1 6.2.2)
+        cdm = Cdm.from_text(read_bytes(path).decode("latin-1"), source=path)
     except OSError as exc:
-        raise _InputError(f"--ingest {path}: cannot read ({exc.strerror})") from None
+        raise _InputError(f"--ingest {path}: cannot read ({exc.strerror or exc})") from None
     except (CdmError, ValueError) as exc:
         raise _InputError(f"--ingest {path}: not a CDM this reader accepts: {exc}") from None
     p = mission.policies

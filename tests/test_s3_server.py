@@ -454,3 +454,38 @@ def test_daemon_catalog_refresh_reads_an_s3_folder(
     assert remote.sources == (f"s3://{bucket}/cat/sample-leo.3le",)  # the .md is not read
     assert remote.catalog.ids.tolist() == local.catalog.ids.tolist()
     assert remote.catalog.epoch_jd.tolist() == local.catalog.epoch_jd.tolist()
+
+
+def test_ephemeris_writes_to_s3_and_events_ingest_a_cdm_from_s3(
+    s3: S3Server, s3_env: dict[str, str], bucket: str, tmp_path: Path
+) -> None:
+    """``ephemeris -o s3://`` writes the OEM the same command writes to disk (creation date
+    aside); ``events --ingest s3://...cdm`` files the event a local copy files."""
+    from cosmo_agent.orbital.cdm import EXAMPLE_KVN
+
+    args = ["ephemeris", "--mission", "bundled:demo.yaml", "--satellites", "38338",
+            "--duration-h", "1", "--step-s", "60"]  # fmt: skip
+    remote = _cli(*args, "-o", f"s3://{bucket}/eph/k3.oem", env=s3_env)
+    local = _cli(*args, "-o", str(tmp_path / "k3.oem"), env={})
+    assert remote.returncode == local.returncode == 0, remote.stderr[-2000:]
+
+    def body(text: str) -> list[str]:
+        return [line for line in text.splitlines() if not line.startswith("CREATION_DATE")]
+
+    sent = _get(s3, bucket, "eph/k3.oem").decode()
+    assert body(sent) == body((tmp_path / "k3.oem").read_text()) and len(body(sent)) > 60
+
+    s3.client().put_object(Bucket=bucket, Key="cdm/example.cdm", Body=EXAMPLE_KVN.encode())
+    (tmp_path / "example.cdm").write_text(EXAMPLE_KVN)
+    outs = []
+    for name, cdm in (("remote", f"s3://{bucket}/cdm/example.cdm"),
+                      ("local", str(tmp_path / "example.cdm"))):  # fmt: skip
+        done = _cli("events", "--state-dir", str(tmp_path / name), "--ingest", cdm,
+                    "--mission", "bundled:demo.yaml", "--json", env=s3_env)  # fmt: skip
+        assert done.returncode == 0, done.stderr[-2000:]
+        outs.append(json.loads(done.stdout))
+    assert [e["event_id"] for e in outs[0]["events"]] == [e["event_id"] for e in outs[1]["events"]]
+    assert outs[0]["events"], outs
+    missing = _cli("events", "--state-dir", str(tmp_path / "m"), "--ingest",
+                   f"s3://{bucket}/cdm/none.cdm", "--mission", "bundled:demo.yaml", env=s3_env)
+    _one_line_error(missing, 2, f"--ingest s3://{bucket}/cdm/none.cdm")
