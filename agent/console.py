@@ -44,7 +44,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
-from cosmo_agent.agent.jsontypes import JsonObject
+from cosmo_agent.agent.jsontypes import JsonObject, JsonValue
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -427,6 +427,7 @@ def _plan(args: argparse.Namespace) -> int:
                 f"{exc}; the {'approved ' if approved else ''}plan was saved to {where} instead"
                 " (JSON: cosmo-agent release can export it)"
             )
+    figures: list[str] = []
     if report is not None or figures_dir is not None:
         from cosmo_agent.agent.report import ReportError, plan_views, write_page
 
@@ -440,7 +441,9 @@ def _plan(args: argparse.Namespace) -> int:
             from cosmo_agent.agent.figures import write_figures
 
             try:
-                data["figures"] = [str(p) for p in write_figures(views, figures_dir)]
+                figures = [str(p) for p in write_figures(views, figures_dir)]
+                listed: list[JsonValue] = list(figures)
+                data["figures"] = listed
             except ReportError as exc:
                 failure = failure or str(exc)
     if args.json:
@@ -449,8 +452,8 @@ def _plan(args: argparse.Namespace) -> int:
         _print_plan(result, written, args.output)
         if "report" in data:
             print(f"report {data['report']}")
-        if "figures" in data:
-            print("figures " + ", ".join(data["figures"]))
+        if figures:
+            print("figures " + ", ".join(figures))
     if failure is not None:
         raise UserError(failure)
     return 0 if result.ok else 1
