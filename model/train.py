@@ -546,6 +546,15 @@ def _lora_model(config: TrainConfig, tokenizer: Any, args: Any) -> Any:
     return model
 
 
+def _base_vocab_rows(config: TrainConfig) -> int:
+    """The embedding rows of the lora recipe's base (its config's ``vocab_size``)."""
+    from transformers import AutoConfig
+
+    assert config.base_model is not None
+    base: Any = AutoConfig.from_pretrained(config.base_model)
+    return int(base.vocab_size)
+
+
 def _trainable_rows(model: Any, added: list[int]) -> list[int] | dict[str, list[int]] | None:
     """peft's ``trainable_token_indices`` for the added rows: the input embedding's (peft
     follows a tied output embedding itself), and an untied output embedding's by name."""
@@ -749,6 +758,8 @@ def train(config: TrainConfig, *, callbacks: Sequence[Any] = ()) -> TrainResult:
         "trainable_parameters": sum(p.numel() for p in model.parameters() if p.requires_grad),
         "vocab_size": len(tokenizer),
     }
+    if config.recipe == "lora":
+        metrics["added_tokens"] = len(tokenizer) - _base_vocab_rows(config)
     if config.pretrain_steps > 0:
         metrics.update(_pretrain(config, model, tokenizer, checkpoint_dir))
 
@@ -784,6 +795,10 @@ def train(config: TrainConfig, *, callbacks: Sequence[Any] = ()) -> TrainResult:
         adapter_dir = checkpoint_dir / "adapter"
         trainer.save_model(str(adapter_dir))
         if trainer.is_world_process_zero():
+            if metrics.get("added_tokens"):
+                # the added rows are the adapter's trainable tokens; peft would otherwise also
+                # store the whole resized embedding (243 MB for SmolLM2 instead of 19 MB)
+                model.save_pretrained(str(adapter_dir), save_embedding_layers=False)
             del trainer, model
             if _cuda():
                 torch.cuda.empty_cache()

@@ -552,7 +552,10 @@ def test_lora_with_added_korean_tokens_trains_their_rows(workdir: Path, tmp_path
                   max_steps=4, learning_rate=5e-2, lora_r=4, lora_alpha=8,
                   gradient_checkpointing=False, eval_steps=None, save_steps=10,
                   max_train_examples=24, qlora="off")  # fmt: skip
-    train(cfg)
+    result = train(cfg)
+    assert result.metrics["added_tokens"] == len(added)
+    adapter = Path(result.checkpoint_dir) / "adapter" / "adapter_model.safetensors"
+    assert adapter.stat().st_size < (base / "model.safetensors").stat().st_size / 4  # rows only
     before, merged = _weights(base), _weights(out)
     n0 = before["model.embed_tokens.weight"].shape[0]
     for name in ("model.embed_tokens.weight", "lm_head.weight"):
