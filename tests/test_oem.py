@@ -460,6 +460,16 @@ def _event(ctx: ToolContext) -> object:
     return event
 
 
+def _aqua_radial_shift(mission: Mission, at: datetime, km: float) -> np.ndarray:
+    """``km`` along AQUA's radial direction (GCRF) at ``at``, from its TLE."""
+    catalog = ToolContext.from_mission(mission).catalog.select([AQUA])
+    t = timescale().from_datetime(at)
+    eph = propagate(catalog, t, workers=1)
+    r, _ = teme_to_gcrs(eph.position_teme_km[:, 0], eph.velocity_teme_km_s[:, 0], t)
+    shift: np.ndarray = km * r[0] / np.linalg.norm(r[0])
+    return shift
+
+
 def _brute_force_miss_km(mission: Mission, shift: np.ndarray, near: datetime) -> float:
     """SGP4 for both objects, AQUA moved by ``shift`` (GCRF): the closest approach near
     ``near``, refined on straight-line relative motion from the nearest 1 ms sample."""
@@ -501,16 +511,12 @@ def test_screening_and_pc_follow_an_oem_offset_from_the_tle(
     conjunction: Mission, tmp_path: Path
 ) -> None:
     """AQUA's OEM moved 1.5 km off its TLE: the tools report the moved approach, which
-    brute-force SGP4 (with the same move) finds too, and not the TLE's 0.275 km."""
+    brute-force SGP4 (with the same move) finds too, and not the TLE's 0.275 km; an avoidance
+    burn is planned from the OEM's state, not the TLE's."""
     tle_ctx = ToolContext.from_mission(conjunction)
     tle_event = _event(tle_ctx)
     tca = tle_event.tca_utc
-    catalog = ToolContext.from_mission(conjunction).catalog.select([AQUA])
-    t = timescale().from_datetime(tca)
-    eph = propagate(catalog, t, workers=1)
-    r, _ = teme_to_gcrs(eph.position_teme_km[:, 0], eph.velocity_teme_km_s[:, 0], t)
-    radial = r[0] / np.linalg.norm(r[0])
-    shift = 1.5 * radial
+    shift = _aqua_radial_shift(conjunction, tca, 1.5)
     ctx = ToolContext.from_mission(
         _mission_with_oem(conjunction, _aqua_oem(conjunction, shift), tmp_path)
     )
@@ -523,6 +529,13 @@ def test_screening_and_pc_follow_an_oem_offset_from_the_tle(
     assert abs(out.result.miss_km - expected) < 5e-3
     tle_pc = call_tool(tle_ctx, "assess_conjunction", {"event_id": tle_event.event_id}).result.pc
     assert out.result.pc < tle_pc / 10
+    # an avoidance burn starts from the OEM too: its miss before the burn is the moved one
+    args = {"event_id": event.event_id, "target_miss_km": 5.0}
+    burn = call_tool(ctx, "plan_avoidance", args)
+    assert burn.ok, burn.error
+    assert abs(burn.result.miss_before_km - expected) < 5e-3, (burn.result.miss_before_km, expected)
+    tle = call_tool(tle_ctx, "plan_avoidance", {**args, "event_id": tle_event.event_id}).result
+    assert abs(tle.miss_before_km - burn.result.miss_before_km) > 0.5
 
 
 def test_passes_follow_a_delayed_oem(conjunction: Mission, tmp_path: Path) -> None:
@@ -706,3 +719,4 @@ def test_an_oem_covariance_near_the_tca_is_the_one_pc_uses(
     assert any("h from the TCA" in n and "assumed TLE default is used" in n
                for n in out.result.notes), out.result.notes
     assert out.result.pc == pytest.approx(tle.pc, rel=1e-3)
+

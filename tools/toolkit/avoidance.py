@@ -19,6 +19,7 @@ from cosmo_agent.orbital.maneuver import (
     catalog_rescreener,
     plan_clear_avoidance,
 )
+from cosmo_agent.tools import ephemerides
 from cosmo_agent.tools.context import ToolArgs, ToolContext, ToolError, ToolResult
 from cosmo_agent.tools.events import EVENT_MATCH_S
 from cosmo_agent.tools.toolkit.arguments import DistanceKm, EventId, Probability, When
@@ -223,6 +224,21 @@ def plan_avoidance(ctx: ToolContext, args: PlanAvoidanceArgs) -> ManeuverProposa
     earliest = ctx.now + timedelta(hours=policy.avoidance_lead_h)
     warnings = planning_catalog(ctx, [sat], ctx.now, tca).warnings
     catalog = ctx.catalog
+    stop = tca + timedelta(hours=POST_MANEUVER_SCREEN_AFTER_TCA_H)
+    # the primary's own OEM, where the mission names one covering the run, is where the burn
+    # starts from (and what the re-screening moves), not its TLE
+    catalog, uncovered = ephemerides.apply_ephemerides(
+        catalog, ephemerides.fleet_ephemerides(ctx.mission, [sat]), ctx.now, stop
+    )
+    if uncovered:
+        raise ToolError.make(
+            "data_unavailable",
+            what=f"the ephemeris of {sat.name} from {iso_utc(ctx.now)} to {iso_utc(stop)}"
+            " (fleet[].ephemeris)",
+            problem="; ".join(uncovered.values()),
+            fix="Give an OEM covering the burn, the TCA and the re-screening after it, or"
+            " remove the fleet entry's ephemeris.",
+        )
     rows = catalog.index_of([event.primary.norad_id, event.secondary.norad_id])
     primary: Any = catalog.satrecs[int(rows[0])]
     secondary: Any = catalog.satrecs[int(rows[1])]
@@ -269,7 +285,6 @@ def plan_avoidance(ctx: ToolContext, args: PlanAvoidanceArgs) -> ManeuverProposa
             )
     axes: dict[AvoidanceAxis, BurnAxis] = {"along_track": "along-track", "radial": "radial"}
     hbr_m, _ = hard_body_radius(ctx, event.primary.norad_id, event.secondary.norad_id)
-    stop = tca + timedelta(hours=POST_MANEUVER_SCREEN_AFTER_TCA_H)
     rescreen = catalog_rescreener(
         event.primary.norad_id,
         catalog,
