@@ -13,7 +13,6 @@ Usage: ``.venv/bin/python bench/bench_figures.py [--runs 3] [--satellites 50] [-
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import tempfile
@@ -21,7 +20,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_report import make_mission
+from bench_report import make_mission, mission_arguments
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_S = 10.0
@@ -56,12 +55,7 @@ def _figures(mission_path: Path, out: Path, runs: int) -> tuple[list[float], lis
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--satellites", type=int, default=50)
-    ap.add_argument("--stations", type=int, default=20)
-    ap.add_argument("--days", type=float, default=7.0)
-    args = ap.parse_args()
+    args = mission_arguments(__doc__.splitlines()[0])
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         base, base_paths, base_note = _figures(ROOT / "missions" / "demo.yaml", folder / "d", 1)

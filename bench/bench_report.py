@@ -94,13 +94,18 @@ def _render(mission_path: Path, out: Path, runs: int) -> tuple[list[float], int,
     return times, out.stat().st_size, note
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def mission_arguments(description: str) -> argparse.Namespace:
+    """``--runs``, ``--satellites``, ``--stations``, ``--days``: the big mission's size."""
+    ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--satellites", type=int, default=50)
     ap.add_argument("--stations", type=int, default=20)
     ap.add_argument("--days", type=float, default=7.0)
-    args = ap.parse_args()
+    return ap.parse_args()
+
+
+def main() -> int:
+    args = mission_arguments(__doc__.splitlines()[0])
     from plotly.offline import get_plotlyjs
 
     with tempfile.TemporaryDirectory() as tmp:
