@@ -19,6 +19,8 @@ TORCH ?= torch==2.13.0
 
 $(VENV)/.dev-installed: $(VENV)/.installed pyproject.toml
 	$(PY) -c "import torch" 2>/dev/null || [ -z "$(TORCH)" ] || $(PIP) install -q "$(TORCH)"
+	@# dev: test tools and the real servers' clients (moto[server] for S3, psycopg and
+	@# langgraph-checkpoint-postgres for PostgreSQL, dask[distributed], matplotlib, plotly)
 	$(PIP) install -q -e '.[dev,model]'
 	touch $@
 
