@@ -34,10 +34,10 @@ import itertools
 import socket
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import Any, Protocol, TypeVar, cast
 
 import numpy as np
 
@@ -50,6 +50,8 @@ __all__ = [
     "DEFAULT_WINDOW_H",
     "ClusterScreenError",
     "ClusterUnavailable",
+    "DaskClient",
+    "DaskFuture",
     "connect_scheduler",
     "merge_windows",
     "plan_windows",
@@ -73,21 +75,28 @@ class ClusterScreenError(RuntimeError):
     """Windows of a cluster screen failed or did not finish; nothing is returned."""
 
 
-class _Future(Protocol):
-    """What this module uses of a ``distributed.Future`` (which has no type annotations)."""
+_T = TypeVar("_T")
+_T_co = TypeVar("_T_co", covariant=True)
+
+
+class DaskFuture(Protocol[_T_co]):
+    """What the cluster screen and the daemon's Dask runner use of a ``distributed.Future``
+    (which has no type annotations) whose task returns a ``_T_co``."""
 
     status: str
 
     def exception(self) -> BaseException | None: ...
-    def result(self) -> Any: ...
+    def result(self) -> _T_co: ...
     def cancel(self) -> object: ...
     def done(self) -> bool: ...
 
 
-class _Client(Protocol):
-    """What this module uses of a ``distributed.Client``."""
+class DaskClient(Protocol):
+    """What the cluster screen and the daemon's Dask runner use of a ``distributed.Client``."""
 
-    def submit(self, fn: Any, *args: Any, **kwargs: Any) -> _Future: ...
+    status: str
+
+    def submit(self, fn: Callable[..., _T], *args: object, **kwargs: object) -> DaskFuture[_T]: ...
     def nthreads(self) -> dict[str, int]: ...
     def close(self) -> object: ...
 
@@ -210,7 +219,7 @@ async def _identity(address: str, timeout_s: float) -> str:
     return str(reply.get("type", "")) if isinstance(reply, dict) else ""
 
 
-def connect_scheduler(address: str, timeout_s: float = 10.0) -> Any:
+def connect_scheduler(address: str, timeout_s: float = 10.0) -> DaskClient:
     """A ``distributed.Client`` of the scheduler at ``address``; :class:`ClusterUnavailable`
     (within about ``timeout_s``) if the address is malformed or no scheduler answers there."""
     try:
@@ -252,10 +261,10 @@ def connect_scheduler(address: str, timeout_s: float = 10.0) -> Any:
         raise ClusterUnavailable(
             f"cannot connect to the Dask scheduler at {address}: {exc}"
         ) from None
-    return client
+    return cast(DaskClient, client)  # distributed has no annotations to check
 
 
-def _wait(futures: Sequence[_Future], timeout_s: float | None) -> None:
+def _wait(futures: Sequence[DaskFuture[object]], timeout_s: float | None) -> None:
     """Until every future is done, one has failed (the screen fails), or ``timeout_s``."""
     deadline = None if timeout_s is None else time.monotonic() + timeout_s
     while not all(f.done() for f in futures):
@@ -297,9 +306,9 @@ def screen_on_cluster(
     data = read_bytes(str(catalog_path))
     digest = hashlib.sha256(data).hexdigest()
     owned = isinstance(cluster, str)
-    client = cast(_Client, connect_scheduler(cluster, connect_timeout_s) if owned else cluster)
+    client = connect_scheduler(cluster, connect_timeout_s) if owned else cast(DaskClient, cluster)
     primaries = tuple(int(s) for s in satellites) if satellites is not None else None
-    futures: list[_Future] = []
+    futures: list[DaskFuture[Conjunctions]] = []
     try:
         held = client.submit(_catalog_bytes, data, key=f"cosmo-catalog-{digest}")
         work = (held, path.name, digest)
@@ -320,7 +329,7 @@ def screen_on_cluster(
                 f"{len(failed)} of {len(windows)} screening windows did not finish on the"
                 f" cluster (first: {iso_utc(a)} to {iso_utc(b)}, {why}); no result is reported"
             )
-        parts = [cast(Conjunctions, f.result()) for f in futures]
+        parts = [f.result() for f in futures]
         workers = len(client.nthreads())
     finally:
         for f in futures:

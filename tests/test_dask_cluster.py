@@ -3,13 +3,15 @@ loopback (started here, stopped after), as an operator starts them.
 
 The cluster screen (``agent.cluster``) must give the local screen's events over the 600-object
 real subset (and the independent brute-force reference's), in fleet and all-vs-all mode; the
-daemon's shards (``DaskRunner``) the in-line runner's; a worker SIGKILLed mid-screen must cost
-no window and no shard; a scheduler that is not there is named, quickly.
+daemon's shards (``DaskRunner``) the in-line runner's, the fleet's OEMs travelling with them; a
+worker SIGKILLed mid-screen must cost no window and no shard; a scheduler that is not there is
+named, quickly.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import itertools
 import json
 import os
@@ -26,6 +28,7 @@ from typing import Any
 
 import distributed
 import pytest
+from test_oem import AQUA, REPO, assert_tool_event, daemon_cycle, moved_aqua
 
 from cosmo_agent.agent import cluster as cluster_screen
 from cosmo_agent.agent.cluster import (
@@ -35,10 +38,12 @@ from cosmo_agent.agent.cluster import (
     plan_windows,
     screen_on_cluster,
 )
+from cosmo_agent.agent.daemon import screening as daemon_screening
 from cosmo_agent.agent.daemon.scaleout import DaskRunner, InlineRunner, plan_shards
 from cosmo_agent.agent.daemon.screening import Shard, ShardResult
 from cosmo_agent.orbital import Catalog
 from cosmo_agent.orbital.screening import Conjunctions, screen
+from cosmo_agent.tools.mission import load_mission
 
 pytestmark = pytest.mark.slow
 
@@ -336,3 +341,24 @@ def test_cli_screen_on_the_cluster(
     assert main([*base, "--dask", "tcp://127.0.0.1:9"]) == 2
     err = capsys.readouterr().err
     assert "--dask tcp://127.0.0.1:9: no Dask scheduler answers" in err and "Traceback" not in err
+
+
+def test_daemon_shards_fly_the_fleets_oem_on_worker_processes(
+    cluster: LoopbackCluster, tmp_path: Path
+) -> None:
+    """AQUA's OEM moved 1.5 km off its TLE (test_oem's fixture), named relative to this
+    directory so that no worker can open it: a daemon cycle on the cluster reports the
+    screen_conjunctions tool's TCA and miss (brute force's), as in-line shards do; the
+    workers received the OEM's bytes and keep it parsed."""
+    conjunction = load_mission(REPO / "missions" / "conjunction.yaml")
+    mission, expected, tool = moved_aqua(conjunction, Path(os.path.relpath(tmp_path)))
+    path = mission.resolve_path("aqua.oem")
+    assert os.path.exists(path) and not any(cluster.client.run(os.path.exists, path).values())
+    report, events, last = daemon_cycle(mission, tmp_path / "state",
+                                        DaskRunner(client=cluster.client))  # fmt: skip
+    assert report.status == "ok", report.detail
+    assert "1/1 shards on dask" in report.detail and last["by_ephemeris"] == [AQUA]
+    assert_tool_event(events, tool, expected)
+    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    held = cluster.client.run(lambda: list(daemon_screening._EPHEMERIS))
+    assert any(digest in kept for kept in held.values())

@@ -22,6 +22,9 @@ from skyfield.positionlib import Geocentric
 
 from cosmo_agent import orbital
 from cosmo_agent.agent import cli
+from cosmo_agent.agent.daemon import DaemonSettings, ManualClock
+from cosmo_agent.agent.daemon.jobs import JobReport
+from cosmo_agent.agent.daemon.runtime import Daemon
 from cosmo_agent.agent.ephemeris import fleet_oem
 from cosmo_agent.orbital import oem as oem_module
 from cosmo_agent.orbital import twobody
@@ -40,6 +43,7 @@ from cosmo_agent.orbital.propagation import propagate
 from cosmo_agent.orbital.timescales import timescale
 from cosmo_agent.tools.mission import Mission, load_mission, parse_mission
 from cosmo_agent.tools.registry import ToolContext, call_tool
+from cosmo_agent.tools.toolkit import ConjunctionEvent
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data" / "oem"
@@ -720,3 +724,80 @@ def test_an_oem_covariance_near_the_tca_is_the_one_pc_uses(
                for n in out.result.notes), out.result.notes
     assert out.result.pc == pytest.approx(tle.pc, rel=1e-3)
 
+
+
+# -- the daemon's screening shards fly the fleet's OEMs -------------------------------------------
+
+
+def daemon_cycle(
+    mission: Mission, state: Path, runner: object = None
+) -> tuple[JobReport, list[tuple[int, int, datetime, float]], dict[str, object]]:
+    """One catalog refresh and one 36 h screening cycle of a daemon (in-line shards unless
+    ``runner``) at the mission's horizon start: the report, the open events as
+    ``(primary, secondary, TCA, miss)`` and the ``last_screening`` record."""
+    settings = DaemonSettings(state_dir=state, scaleout="inline", screener="orbital",
+                              stdout_alerts=False, replan=False, screening_span_h=36.0)  # fmt: skip
+    with Daemon(settings, mission=mission, clock=ManualClock(mission.horizon.start()),
+                runner=runner) as d:  # type: ignore[arg-type]  # fmt: skip
+        assert d.run_job("catalog").status == "ok"
+        report = d.run_job("screening")
+        with d.store.session() as s:
+            events = [(e.primary_id, e.secondary_id, e.tca, e.miss_km)
+                      for e in d.store.open_events(s)]  # fmt: skip
+            last = d.store.get(s, "last_screening")
+    assert isinstance(last, dict)
+    return report, events, last
+
+
+def moved_aqua(conjunction: Mission, folder: Path) -> tuple[Mission, float, ConjunctionEvent]:
+    """The conjunction mission with AQUA's OEM moved 1.5 km radially at the TLE's TCA with
+    OPS 0252, the brute-force miss of that move, and the screen_conjunctions tool's event."""
+    tca = _event(ToolContext.from_mission(conjunction)).tca_utc
+    shift = _aqua_radial_shift(conjunction, tca, 1.5)
+    mission = _mission_with_oem(conjunction, _aqua_oem(conjunction, shift), folder)
+    return mission, _brute_force_miss_km(conjunction, shift, tca), _event(
+        ToolContext.from_mission(mission)
+    )
+
+
+def assert_tool_event(events: list[tuple[int, int, datetime, float]],
+                      tool: ConjunctionEvent, expected_km: float) -> None:  # fmt: skip
+    """The daemon's AQUA-OPS 0252 event is the tool's (TCA to 1 ms, miss to the 0.1 m the
+    tool rounds to) and brute force's (to 1 m)."""
+    [(_, _, tca, miss)] = [e for e in events if e[:2] == (AQUA, OPS_0252)]
+    assert abs((tca - tool.tca_utc).total_seconds()) < 1e-3, (tca, tool.tca_utc)
+    assert abs(miss - tool.miss_km) <= 5e-5 + 1e-9, (miss, tool.miss_km)
+    assert abs(miss - expected_km) < 1e-3, (miss, expected_km)
+
+
+def test_the_daemon_screens_a_fleet_oem_as_the_tools_do(
+    conjunction: Mission, tmp_path: Path
+) -> None:
+    """AQUA's OEM moved 1.5 km off its TLE: a daemon cycle reports the screen_conjunctions
+    tool's TCA and miss (brute force's), not the TLE's 0.275 km, and says AQUA was flown by
+    its OEM; cut short of the window, the OEM leaves AQUA out of the cycle (degraded, naming
+    AQUA, the file and its span), never screened on its TLE instead."""
+    mission, expected, tool = moved_aqua(conjunction, tmp_path)
+    assert abs(tool.miss_km - expected) < 5e-3 and abs(tool.miss_km - 0.275) > 0.5
+    report, events, last = daemon_cycle(mission, tmp_path / "state")
+    assert report.status == "ok", report.detail
+    assert "flown by their OEM: AQUA (27424)" in report.detail
+    assert last["by_ephemeris"] == [AQUA]
+    assert_tool_event(events, tool, expected)
+    # the same OEM ending 2 h into the window
+    mission_oem = Oem.from_text((tmp_path / "aqua.oem").read_text())
+    seg = mission_oem.segments[0]
+    keep = seg.epochs <= seg.epochs[0] + np.timedelta64(150, "m")
+    cut = OemSegment(**{**seg.__dict__, "epochs": seg.epochs[keep],
+                        "position_km": seg.position_km[keep],
+                        "velocity_km_s": seg.velocity_km_s[keep],
+                        "stop_time": seg.epochs[keep][-1]})  # fmt: skip
+    short = _mission_with_oem(conjunction, Oem(mission_oem.version, mission_oem.creation_date,
+                                               mission_oem.originator, (cut,)), tmp_path)
+    report, events, last = daemon_cycle(short, tmp_path / "state-short")
+    assert report.status == "degraded"
+    [reason] = report.reasons
+    assert reason.startswith("AQUA (27424) not screened: its ephemeris"), reason
+    assert "aqua.oem covers 2026-06-10 11:30:00 to 2026-06-10 14:00:00 UTC" in reason
+    assert "not extrapolated" in reason
+    assert events == [] and last["by_ephemeris"] == []

@@ -35,7 +35,13 @@ from cosmo_agent.tools.context import ToolError
 from cosmo_agent.tools.mission import Mission, Satellite
 from cosmo_agent.tools.storage import read_bytes, stamp
 
-__all__ = ["MARGIN", "EphemerisSource", "apply_ephemerides", "fleet_ephemerides"]
+__all__ = [
+    "MARGIN",
+    "EphemerisSource",
+    "apply_ephemerides",
+    "fleet_ephemerides",
+    "parse_ephemeris",
+]
 
 MARGIN = timedelta(minutes=10)
 """How far beyond a tool's window an OEM must reach: screening samples its knots (340 s
@@ -52,6 +58,12 @@ class EphemerisSource:
     start: datetime
     stop: datetime
 
+    @classmethod
+    def of(cls, norad_id: int, path: str, oem: Oem) -> EphemerisSource:
+        """The source of ``oem`` (read from ``path``), its span from its segments' UTC spans."""
+        spans = [seg.utc_span() for seg in oem.segments]
+        return cls(norad_id, path, oem, min(lo for lo, _ in spans), max(hi for _, hi in spans))
+
     def covers(self, start: datetime, stop: datetime) -> bool:
         """True when ``[start, stop]`` lies within the OEM's span."""
         return self.start <= start and stop <= self.stop
@@ -61,14 +73,20 @@ class EphemerisSource:
         return f"{self.start:%Y-%m-%d %H:%M:%S} to {self.stop:%Y-%m-%d %H:%M:%S} UTC"
 
 
+def parse_ephemeris(data: bytes, source: str) -> Oem:
+    """The OEM of a file's bytes (``source`` names it in errors); :class:`OemError` names
+    the line and keyword of a malformed one."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise OemError(source, "", "not UTF-8 text") from None
+    return Oem.from_text(text, source=source)
+
+
 @functools.lru_cache(maxsize=32)
 def _read(path: str, version: str, size: int) -> Oem:
     """One read per file version (the key holds its modification time or ETag, and size)."""
-    try:
-        text = read_bytes(path).decode("utf-8")
-    except UnicodeDecodeError:
-        raise OemError(path, "", "not UTF-8 text") from None
-    return Oem.from_text(text, source=path)
+    return parse_ephemeris(read_bytes(path), path)
 
 
 def _load(mission: Mission, sat: Satellite) -> EphemerisSource:
@@ -76,8 +94,7 @@ def _load(mission: Mission, sat: Satellite) -> EphemerisSource:
     path = mission.resolve_path(sat.ephemeris)
     what = f"the ephemeris {path} of {sat.name} ({sat.norad_id}, fleet[].ephemeris)"
     try:
-        oem = _read(path, *stamp(path))
-        spans = [seg.utc_span() for seg in oem.segments]
+        return EphemerisSource.of(sat.norad_id, path, _read(path, *stamp(path)))
     except OSError as exc:
         raise ToolError.make(
             "data_unavailable",
@@ -92,9 +109,6 @@ def _load(mission: Mission, sat: Satellite) -> EphemerisSource:
             problem=str(exc),
             fix="Correct the file at that line and keyword (CCSDS 502.0-B-3).",
         ) from None
-    start = min(lo for lo, _ in spans)
-    stop = max(hi for _, hi in spans)
-    return EphemerisSource(sat.norad_id, path, oem, start, stop)
 
 
 def fleet_ephemerides(mission: Mission, sats: Sequence[Satellite]) -> dict[int, EphemerisSource]:

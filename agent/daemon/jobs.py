@@ -19,9 +19,10 @@ Jobs:
 A run that is partial or works on data that cannot be trusted ends ``degraded`` and names what
 it left out in :attr:`JobReport.reasons` (which satellites, why): a catalog without usable
 elements for a fleet satellite, a screening cycle that could not screen every fleet satellite
-(not in the catalog, elements older than ``policies.stale_refuse_days`` over the window, a
-failed shard), stale space weather, a contact schedule that left satellites out, elements the
-staleness policy refuses, and a plan that is not complete (``incomplete``, ``rejected``,
+(not in the catalog, elements older than ``policies.stale_refuse_days`` over the window, an
+OEM (``fleet[].ephemeris``) that cannot be read or does not cover the window, a failed shard),
+stale space weather, a contact schedule that left satellites out, elements the staleness policy
+refuses, and a plan that is not complete (``incomplete``, ``rejected``,
 ``failed``, ``unavailable``).  A plan the planner calls ``accepted`` while fleet satellites
 have no usable elements is recorded as ``incomplete``: it was made without them.  Every
 accepted plan is also written to ``plan_dir`` (a folder, default ``state_dir/plans``, or an
@@ -52,13 +53,18 @@ from cosmo_agent.agent.daemon.scaleout import plan_shards
 from cosmo_agent.agent.daemon.screening import (
     Approach,
     Shard,
+    ShardEphemeris,
     ShardResult,
+    ephemeris_source,
     prime_snapshot,
+    read_ephemeris,
     unusable_primaries,
 )
 from cosmo_agent.agent.daemon.sinks import PlanArchive
 from cosmo_agent.agent.daemon.store import PlanRow, Severity
 from cosmo_agent.agent.jsontypes import JsonValue
+from cosmo_agent.orbital.oem import OemError
+from cosmo_agent.tools.ephemerides import apply_ephemerides
 
 if TYPE_CHECKING:
     from cosmo_agent.agent.daemon.runtime import Daemon
@@ -109,16 +115,40 @@ def _who(d: Daemon, norad_id: int) -> str:
     return f"{name} ({norad_id})"
 
 
+def _fleet_oems(d: Daemon) -> tuple[list[ShardEphemeris], dict[int, str]]:
+    """The fleet's OEMs (``fleet[].ephemeris``) read for this cycle, and why each one that
+    cannot be read is not usable (the file, and the reader's line and keyword), by NORAD id."""
+    refs, unreadable = [], {}
+    for sat in d.mission.fleet:
+        if sat.ephemeris is None:
+            continue
+        path = d.mission.resolve_path(sat.ephemeris)
+        try:
+            refs.append(read_ephemeris(sat.norad_id, path))
+        except OSError as exc:
+            why = exc.strerror or str(exc)
+            unreadable[sat.norad_id] = f"its ephemeris {path} cannot be read ({why})"
+        except OemError as exc:
+            unreadable[sat.norad_id] = f"its ephemeris is malformed: {exc}"
+    return refs, unreadable
+
+
 def fleet_gaps(d: Daemon, start: datetime, stop: datetime) -> list[str]:
     """Why fleet satellites have no usable elements in the daemon's catalog over
-    ``[start, stop]`` (not in it, or older than the mission's ``stale_refuse_days``), one
-    sentence per satellite; empty when every one is usable (or there is no catalog yet)."""
+    ``[start, stop]`` (not in it, or older than the mission's ``stale_refuse_days`` and not
+    flown by an OEM covering the window), one sentence per satellite; empty when every one
+    is usable (or there is no catalog yet)."""
     if d.snapshot is None:
         return []
     limit = d.mission.policies.stale_refuse_days
     missing, stale = unusable_primaries(
         d.snapshot.catalog, [s.norad_id for s in d.mission.fleet], start, stop, limit
     )
+    if stale:
+        refs, _ = _fleet_oems(d)
+        sources = {r.norad_id: ephemeris_source(r) for r in refs}
+        _, uncovered = apply_ephemerides(d.snapshot.catalog, sources, start, stop)
+        stale = tuple((i, age) for i, age in stale if i not in sources or i in uncovered)
     out = [f"{_who(d, i)} is not in the catalog ({d.snapshot.digest})" for i in missing]
     out += [f"elements of {_who(d, i)} are {age:.1f} days from their epoch (the mission refuses"
             f" elements older than {limit:g} days)" for i, age in stale]  # fmt: skip
@@ -243,15 +273,17 @@ def _screening(d: Daemon, run_id: int, now: datetime) -> JobReport:
     threshold = settings.screening_threshold_km or mission.policies.screening_threshold_km
     hbr = {s.norad_id: s.hard_body_radius_m for s in mission.fleet}
     fleet = tuple(hbr)
+    oems, unreadable = _fleet_oems(d)  # a satellite whose OEM is unreadable is not screened
     shards = [
         Shard(
             index=i, primaries=ids, primary_hbr_m=tuple(hbr[x] for x in ids), fleet=fleet,
             start=start, stop=stop, threshold_km=threshold, step_s=settings.screening_step_s,
             catalog_files=snap.files, catalog_digest=snap.digest, screener=settings.screener,
-            stale_refuse_days=mission.policies.stale_refuse_days,
+            stale_refuse_days=mission.policies.stale_refuse_days, ephemerides=tuple(oems),
         )
-        for i, ids in enumerate(plan_shards(list(fleet), settings.shard_size))
-    ]
+        for i, ids in enumerate(plan_shards([x for x in fleet if x not in unreadable],
+                                            settings.shard_size))
+    ]  # fmt: skip
     results: list[ShardResult] = []
     errors: list[str] = []
     for out in d.runner.run(shards, d.stop_event):
@@ -268,6 +300,14 @@ def _screening(d: Daemon, run_id: int, now: datetime) -> JobReport:
     missing = sorted({m for r in results for m in r.missing})
     stale = dict(sorted({(p, age) for r in results for p, age in r.stale}))
     screened = {p for r in results for p in r.screened}
+    limit = mission.policies.stale_refuse_days
+    why_not = {p: f"its elements are {age:.1f} days from their epoch in the screening window"
+               f" (the mission refuses elements older than {limit:g} days)"
+               for p, age in stale.items()}  # fmt: skip
+    why_not |= {p: f"{why}; other satellites are screened against its element set"
+                for r in results for p, why in r.uncovered}  # fmt: skip
+    why_not |= unreadable
+    flown = sorted({p for r in results for p in r.by_ephemeris})
     names = {s.norad_id: s.name for s in mission.fleet}
     cat = snap.catalog
     for a in sightings:
@@ -291,14 +331,10 @@ def _screening(d: Daemon, run_id: int, now: datetime) -> JobReport:
                 d.store.resolve_issue(s, key, kind="catalog", now=now,
                                       message=f"{sat.name} ({sat.norad_id}) is screened again")
             key = f"not-screened:{sat.norad_id}"
-            if sat.norad_id in stale:
-                d.store.raise_issue(
-                    s, key, severity="alert", kind="screening", now=now,
-                    message=f"{sat.name} ({sat.norad_id}) is not screened: its elements are"
-                    f" {stale[sat.norad_id]:.1f} days from their epoch in the screening window"
-                    f" (the mission refuses elements older than"
-                    f" {mission.policies.stale_refuse_days:g} days)",
-                )  # fmt: skip
+            if sat.norad_id in why_not:
+                d.store.raise_issue(s, key, severity="alert", kind="screening", now=now,
+                                    message=f"{sat.name} ({sat.norad_id}) is not screened:"
+                                    f" {why_not[sat.norad_id]}")  # fmt: skip
             elif sat.norad_id in screened:
                 d.store.resolve_issue(s, key, kind="screening", now=now,
                                       message=f"{sat.name} ({sat.norad_id}) is screened again")
@@ -317,13 +353,16 @@ def _screening(d: Daemon, run_id: int, now: datetime) -> JobReport:
         d.store.put(s, "last_screening", {
             "run": run_id, "at_utc": now.isoformat(), "window_h": settings.screening_span_h,
             "approaches": len(sightings), "screener": sorted({r.screener for r in results}),
+            "by_ephemeris": flown,
         })  # fmt: skip
-    limit = mission.policies.stale_refuse_days
     reasons = [f"{_who(d, i)} not screened: not in the catalog ({snap.digest})" for i in missing]
     reasons += [f"{_who(d, i)} not screened: elements {age:.1f} days from their epoch in the"
                 f" window (limit {limit:g} days)" for i, age in stale.items()]  # fmt: skip
+    reasons += [f"{_who(d, i)} not screened: {why_not[i]}" for i in fleet
+                if i in why_not and i not in stale]  # fmt: skip
     if errors:
-        failed = sorted(set(fleet) - {p for r in results for p in r.primaries})
+        failed = sorted({p for sh in shards for p in sh.primaries}
+                        - {p for r in results for p in r.primaries})  # fmt: skip
         reasons.append(f"{len(errors)} of {len(shards)} shards failed, not screened:"
                        f" {', '.join(_who(d, i) for i in failed)} ({errors[0][:300]})")
     if not reasons:
@@ -333,6 +372,7 @@ def _screening(d: Daemon, run_id: int, now: datetime) -> JobReport:
         f" events new {len(tracking.new)}, escalated {len(tracking.escalated)}, closed"
         f" {len(tracking.closed)}; {len(results)}/{len(shards)} shards on {d.runner.name}"
         f" ({', '.join(sorted({r.screener for r in results})) or '-'})"
+        + (f"; flown by their OEM: {', '.join(_who(d, i) for i in flown)}" if flown else "")
     )
     return _degraded_if(reasons, detail)
 

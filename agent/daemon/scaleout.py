@@ -16,14 +16,15 @@ loads a catalog snapshot once per digest.
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing as mp
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Protocol, TypeAlias, TypeVar, cast
+from typing import Protocol, TypeAlias, TypeVar
 
-from cosmo_agent.agent.cluster import connect_scheduler
+from cosmo_agent.agent.cluster import DaskClient, DaskFuture, connect_scheduler
 from cosmo_agent.agent.daemon.screening import (
     Shard,
     ShardResult,
@@ -31,26 +32,6 @@ from cosmo_agent.agent.daemon.screening import (
     screen_shipped_shard,
 )
 from cosmo_agent.tools.storage import read_bytes
-
-
-class _DaskFuture(Protocol):
-    """What the runner uses of a ``distributed.Future`` (which has no type annotations)."""
-
-    status: str
-
-    def exception(self) -> BaseException | None: ...
-    def result(self) -> ShardResult: ...
-    def cancel(self) -> object: ...
-    def done(self) -> bool: ...
-
-
-class _DaskClient(Protocol):
-    """What the runner uses of a ``distributed.Client``."""
-
-    status: str
-
-    def submit(self, fn: Callable[..., object], *args: object, **kwargs: object) -> _DaskFuture: ...
-    def close(self) -> object: ...
 
 __all__ = ["DaskRunner", "InlineRunner", "ProcessRunner", "ShardRunner", "plan_shards"]
 
@@ -155,9 +136,23 @@ class ProcessRunner:
             self._pool = None
 
 
-def _snapshot_files(files: tuple[tuple[str, bytes], ...]) -> tuple[tuple[str, bytes], ...]:
-    """A snapshot's files as a task result: the scheduler can compute it again if lost."""
+_Files: TypeAlias = tuple[tuple[str, bytes], ...]
+"""Files as ``(name, bytes)``, the way they travel to a worker."""
+
+
+def _snapshot_files(files: _Files) -> _Files:
+    """A snapshot's files (or a cycle's OEMs) as a task result: the scheduler can compute it
+    again if lost."""
     return files
+
+
+def _read_files(names: Sequence[str]) -> _Files:
+    return tuple((name, read_bytes(name)) for name in names)
+
+
+def _digest_of(digests: Iterable[str]) -> str:
+    """One key for a set of files' digests."""
+    return hashlib.sha256(" ".join(sorted(digests)).encode()).hexdigest()[:32]
 
 
 class DaskRunner:
@@ -165,9 +160,10 @@ class DaskRunner:
 
     The connection is made at the first cycle, and made again after it is lost, so a
     scheduler that is down fails that cycle (an alert) instead of the daemon's start.
-    Workers are separate processes, on this host or others: the snapshot's files travel with
-    the cycle's shards (read here once per cycle, held by the scheduler as a task, so a worker
-    that dies takes no data with it), and workers need no shared filesystem.  A
+    Workers are separate processes, on this host or others: the snapshot's files and the
+    fleet's OEMs travel with the cycle's shards (read here once per cycle, held by the
+    scheduler as tasks, so a worker that dies takes no data with it), and workers need no
+    shared filesystem.  A
     worker lost mid-cycle costs no shard: the scheduler runs its shards again on another
     worker; a shard whose workers keep dying (three by default) comes back as the scheduler's
     ``KilledWorker`` error, that shard's failure.
@@ -175,33 +171,38 @@ class DaskRunner:
 
     name = "dask"
 
-    def __init__(self, address: str | None = None, *, client: _DaskClient | None = None) -> None:
+    def __init__(self, address: str | None = None, *, client: DaskClient | None = None) -> None:
         self.address = address
         self.client = client
         self._owned = client is None
 
-    def _client(self) -> _DaskClient:
+    def _client(self) -> DaskClient:
         if self.client is not None and self.client.status in ("closed", "closing"):
             self.client = None
         if self.client is None:
-            client = connect_scheduler(self.address or "", timeout_s=30.0)
-            self.client = cast(_DaskClient, client)  # distributed has no annotations to check
+            self.client = connect_scheduler(self.address or "", timeout_s=30.0)
         return self.client
 
     def run(self, shards: Sequence[Shard], stop: threading.Event) -> Iterator[ShardOutcome]:
         client = self._client()
-        snapshots: dict[str, _DaskFuture] = {}
+        held: dict[str, DaskFuture[_Files]] = {}  # one copy per cycle, however many shards
+
+        def hold(kind: str, key: str, names: Sequence[str]) -> DaskFuture[_Files]:
+            if key not in held:
+                held[key] = client.submit(_snapshot_files, _read_files(names),
+                                          key=f"cosmo-{kind}-{key}")  # fmt: skip
+            return held[key]
+
         futures = []
         for shard in shards:
-            if shard.catalog_digest not in snapshots:  # one copy per cycle, however many shards
-                files = tuple((f, read_bytes(f)) for f in shard.catalog_files)
-                snapshots[shard.catalog_digest] = client.submit(
-                    _snapshot_files, files, key=f"cosmo-snapshot-{shard.catalog_digest}"
-                )
-            held = snapshots[shard.catalog_digest]
-            futures.append(client.submit(screen_shipped_shard, shard, held, pure=False))
+            snapshot = hold("snapshot", shard.catalog_digest, shard.catalog_files)
+            oems = shard.ephemerides
+            ephemerides = hold("ephemerides", _digest_of(r.digest for r in oems),
+                               [r.source for r in oems])  # fmt: skip
+            futures.append(client.submit(screen_shipped_shard, shard, snapshot, ephemerides,
+                                         pure=False))  # fmt: skip
 
-        def result(f: _DaskFuture) -> ShardOutcome:
+        def result(f: DaskFuture[ShardResult]) -> ShardOutcome:
             exc = f.exception() if f.status == "error" else None
             return exc if exc is not None else f.result()
 

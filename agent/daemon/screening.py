@@ -10,6 +10,16 @@ anywhere in the window, than ``stale_refuse_days``: an SGP4 state that old is no
 miss distance, and "0 approaches" on it would be false reassurance).  The caller reports such a
 cycle as degraded (:func:`unusable_primaries` is the check).
 
+A fleet satellite whose mission entry names an OEM (``fleet[].ephemeris``) is flown by it, as
+the tools fly it (:func:`cosmo_agent.tools.ephemerides.apply_ephemerides`): as a primary and as
+every other shard's secondary, Pc with the OEM's covariance near the TCA.  The shard carries
+each OEM as a :class:`ShardEphemeris` (whose, where the daemon read it, the SHA-256 of what it
+read); a worker reads it once per content, or receives the bytes (a Dask worker on another
+machine, :func:`screen_shipped_shard`).  A primary whose OEM does not cover the window (and
+10 minutes either side) is left out and named (``ShardResult.uncovered``), never screened on
+its element set instead; other satellites then meet it by its element set.  A primary flown by
+its OEM is not refused for the age of its element set.
+
 The screener is ``cosmo_agent.orbital.screening.screen``, as for the ``screen_conjunctions``
 tool (``step_s`` is its fine sampling step).  Pc is
 ``cosmo_agent.orbital.conjunction.catalog_pcs`` at each TCA; hard-body radius = the fleet
@@ -20,6 +30,7 @@ snapshots, rows.
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
 import time
 from collections.abc import Iterable, Sequence
@@ -34,16 +45,23 @@ from cosmo_agent.orbital.catalog import Catalog
 from cosmo_agent.orbital.conjunction import CloseApproach
 from cosmo_agent.orbital.conjunction import catalog_pcs as collision_probabilities
 from cosmo_agent.orbital.constants import DEFAULT_SECONDARY_HBR_M
+from cosmo_agent.orbital.oem import Oem
 from cosmo_agent.orbital.screening import screen
+from cosmo_agent.tools.ephemerides import EphemerisSource, apply_ephemerides, parse_ephemeris
+from cosmo_agent.tools.storage import read_bytes
 
 __all__ = [
     "DEFAULT_SECONDARY_HBR_M",
     "Approach",
+    "EphemerisChanged",
     "Shard",
+    "ShardEphemeris",
     "ShardResult",
     "collision_probabilities",
+    "ephemeris_source",
     "load_snapshot",
     "prime_snapshot",
+    "read_ephemeris",
     "screen_shard",
     "screen_shipped_shard",
     "unusable_primaries",
@@ -66,6 +84,24 @@ class Approach:
 
 
 @dataclass(frozen=True)
+class ShardEphemeris:
+    """A fleet satellite's OEM as a shard carries it: whose, where the daemon read it (a
+    path or an object URL), and the SHA-256 of the bytes it read (the workers' cache key)."""
+
+    norad_id: int
+    source: str
+    digest: str
+
+
+class EphemerisChanged(RuntimeError):
+    """An OEM's bytes are no longer those the cycle read (it was replaced meanwhile)."""
+
+    def __init__(self, ref: ShardEphemeris) -> None:
+        super().__init__(f"the ephemeris {ref.source} of {ref.norad_id} changed after the"
+                         " cycle read it: the next cycle screens with the new one")  # fmt: skip
+
+
+@dataclass(frozen=True)
 class Shard:
     """Plain-data work order for :func:`screen_shard` (picklable)."""
 
@@ -83,12 +119,17 @@ class Shard:
     stale_refuse_days: float | None = None
     """Primaries whose elements are older than this anywhere in the window are not screened
     (``ShardResult.stale``); None screens every primary in the catalog, however old."""
+    ephemerides: tuple[ShardEphemeris, ...] = ()
+    """The fleet's OEMs (:func:`read_ephemeris`), each in place of its satellite's element set
+    where it covers the window, for the primaries and the secondaries alike."""
 
 
 @dataclass(frozen=True)
 class ShardResult:
     """What one shard found; ``missing``: primaries absent from the catalog; ``stale``:
-    ``(primary, age in days)`` of primaries left out for elements too old over the window."""
+    ``(primary, age in days)`` of primaries left out for elements too old over the window;
+    ``uncovered``: ``(primary, why)`` of primaries left out because their OEM does not cover
+    the window (the file and its span); ``by_ephemeris``: primaries flown by their OEM."""
 
     index: int
     primaries: tuple[int, ...]
@@ -97,11 +138,13 @@ class ShardResult:
     seconds: float
     screener: str
     stale: tuple[tuple[int, float], ...] = ()
+    uncovered: tuple[tuple[int, str], ...] = ()
+    by_ephemeris: tuple[int, ...] = ()
 
     @property
     def screened(self) -> tuple[int, ...]:
         """The primaries this shard actually screened."""
-        left_out = set(self.missing) | {p for p, _ in self.stale}
+        left_out = set(self.missing) | {p for p, _ in self.stale} | {p for p, _ in self.uncovered}
         return tuple(p for p in self.primaries if p not in left_out)
 
 
@@ -141,6 +184,55 @@ def _load_shipped(files: tuple[tuple[str, bytes], ...], digest: str) -> Catalog:
             path.write_bytes(data)
             paths.append(str(path))
         return load_snapshot(paths, digest)
+
+
+# -- OEM cache (parsed once per content and process) -----------------------------------------------
+
+_EPHEMERIS: dict[str, Oem] = {}
+_EPHEMERIS_KEPT = 32
+"""OEMs a process keeps parsed: a fleet's files, and their previous versions for a while."""
+
+
+def _keep_ephemeris(digest: str, oem: Oem) -> Oem:
+    _EPHEMERIS.pop(digest, None)
+    _EPHEMERIS[digest] = oem
+    while len(_EPHEMERIS) > _EPHEMERIS_KEPT:
+        del _EPHEMERIS[next(iter(_EPHEMERIS))]
+    return oem
+
+
+def _parsed(data: bytes, source: str) -> tuple[str, Oem]:
+    digest = hashlib.sha256(data).hexdigest()
+    cached = _EPHEMERIS.get(digest)
+    return digest, cached if cached is not None else _keep_ephemeris(
+        digest, parse_ephemeris(data, source)
+    )
+
+
+def read_ephemeris(norad_id: int, source: str) -> ShardEphemeris:
+    """What a shard carries for the OEM of ``norad_id`` at ``source`` (a path or an object
+    URL), read and checked here (and kept parsed for an in-process shard).  Raises OSError
+    for a file that cannot be read and :class:`~cosmo_agent.orbital.oem.OemError` (line
+    and keyword) for a malformed one."""
+    digest, _ = _parsed(read_bytes(source), source)
+    return ShardEphemeris(norad_id, source, digest)
+
+
+def _shipped_ephemerides(files: tuple[tuple[str, bytes], ...]) -> None:
+    """Keep the OEMs of ``(source, bytes)`` pairs parsed (a worker on another machine)."""
+    for source, data in files:
+        _parsed(data, source)
+
+
+def ephemeris_source(ref: ShardEphemeris) -> EphemerisSource:
+    """The OEM ``ref`` names, read from its source unless this process keeps it parsed;
+    :class:`EphemerisChanged` if the source no longer holds those bytes."""
+    oem = _EPHEMERIS.get(ref.digest)
+    if oem is None:
+        digest, oem = _parsed(read_bytes(ref.source), ref.source)
+        if digest != ref.digest:
+            raise EphemerisChanged(ref)
+    return EphemerisSource.of(ref.norad_id, ref.source, oem)
 
 
 # -- the shard -------------------------------------------------------------------------------------
@@ -183,37 +275,55 @@ def unusable_primaries(
 
 
 def screen_shard(shard: Shard) -> ShardResult:
-    """Screen the shard's primaries against the snapshot's catalog and compute Pc; primaries
-    missing from the catalog or with elements too old are left out and named."""
+    """Screen the shard's primaries against the snapshot's catalog and compute Pc, with the
+    fleet's OEMs in place of their element sets where they cover the window; primaries
+    missing from the catalog, with elements too old or an OEM short of the window are left
+    out and named."""
     t0 = time.perf_counter()
     catalog = load_snapshot(shard.catalog_files, shard.catalog_digest)
+    sources = {ref.norad_id: ephemeris_source(ref) for ref in shard.ephemerides}
+    flown, uncovered = apply_ephemerides(catalog, sources, shard.start, shard.stop)
+    present = set(catalog.ids.tolist())
+    by_ephemeris = {k for k in sources if k in present and k not in uncovered}
     missing, stale = unusable_primaries(
         catalog, shard.primaries, shard.start, shard.stop, shard.stale_refuse_days
     )
-    left_out = set(missing) | {p for p, _ in stale}
+    stale = tuple((p, age) for p, age in stale if p not in by_ephemeris)  # its OEM flies it
+    short = tuple((p, uncovered[p]) for p in shard.primaries if p in uncovered)
+    left_out = set(missing) | {p for p, _ in stale} | {p for p, _ in short}
     primaries = [p for p in shard.primaries if p not in left_out]
     fleet = set(shard.fleet)
-    rows, used = _run_screener(shard, catalog, primaries)
+    rows, used = _run_screener(shard, flown, primaries)
     # a pair of two fleet satellites is reported once, by the smaller id
     rows = [r for r in rows if not (r.secondary_id in fleet and r.secondary_id < r.primary_id)]
     hbr = dict(zip(shard.primaries, shard.primary_hbr_m, strict=True))
     radii = [
         hbr[r.primary_id] + (hbr.get(r.secondary_id) or DEFAULT_SECONDARY_HBR_M) for r in rows
     ]
-    pcs = collision_probabilities(catalog, rows, radii)
+    pcs = collision_probabilities(flown, rows, radii)
     approaches = tuple(
         Approach(r.primary_id, r.secondary_id, r.tca, r.miss_km, r.relative_speed_km_s, pc, h)
         for r, pc, h in zip(rows, pcs, radii, strict=True)
     )
     return ShardResult(
-        shard.index, shard.primaries, approaches, missing, time.perf_counter() - t0, used, stale
+        shard.index, shard.primaries, approaches, missing, time.perf_counter() - t0, used, stale,
+        short, tuple(p for p in primaries if p in by_ephemeris),
     )
 
 
-def screen_shipped_shard(shard: Shard, files: tuple[tuple[str, bytes], ...]) -> ShardResult:
-    """:func:`screen_shard` on a worker that receives the snapshot's files as ``(name, bytes)``
-    instead of reading ``shard.catalog_files`` (a Dask worker on another machine)."""
+def screen_shipped_shard(
+    shard: Shard,
+    files: tuple[tuple[str, bytes], ...],
+    ephemerides: tuple[tuple[str, bytes], ...] = (),
+) -> ShardResult:
+    """:func:`screen_shard` on a worker that receives the snapshot's files and the shard's
+    OEMs as ``(name, bytes)`` instead of reading ``shard.catalog_files`` and each
+    ``ShardEphemeris.source`` (a Dask worker on another machine)."""
     _load_shipped(files, shard.catalog_digest)
+    _shipped_ephemerides(ephemerides)
+    for ref in shard.ephemerides:
+        if ref.digest not in _EPHEMERIS:
+            raise EphemerisChanged(ref)
     return screen_shard(shard)
 
 
