@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import cast
 
 import erfa
 import numpy as np
@@ -25,6 +26,7 @@ from cosmo_agent.agent import cli
 from cosmo_agent.agent.daemon import DaemonSettings, ManualClock
 from cosmo_agent.agent.daemon.jobs import JobReport
 from cosmo_agent.agent.daemon.runtime import Daemon
+from cosmo_agent.agent.daemon.scaleout import InlineRunner, ProcessRunner, ShardRunner
 from cosmo_agent.agent.ephemeris import fleet_oem
 from cosmo_agent.orbital import oem as oem_module
 from cosmo_agent.orbital import twobody
@@ -730,7 +732,7 @@ def test_an_oem_covariance_near_the_tca_is_the_one_pc_uses(
 
 
 def daemon_cycle(
-    mission: Mission, state: Path, runner: object = None
+    mission: Mission, state: Path, runner: ShardRunner | None = None
 ) -> tuple[JobReport, list[tuple[int, int, datetime, float]], dict[str, object]]:
     """One catalog refresh and one 36 h screening cycle of a daemon (in-line shards unless
     ``runner``) at the mission's horizon start: the report, the open events as
@@ -738,7 +740,7 @@ def daemon_cycle(
     settings = DaemonSettings(state_dir=state, scaleout="inline", screener="orbital",
                               stdout_alerts=False, replan=False, screening_span_h=36.0)  # fmt: skip
     with Daemon(settings, mission=mission, clock=ManualClock(mission.horizon.start()),
-                runner=runner) as d:  # type: ignore[arg-type]  # fmt: skip
+                runner=runner) as d:  # fmt: skip
         assert d.run_job("catalog").status == "ok"
         report = d.run_job("screening")
         with d.store.session() as s:
@@ -752,12 +754,11 @@ def daemon_cycle(
 def moved_aqua(conjunction: Mission, folder: Path) -> tuple[Mission, float, ConjunctionEvent]:
     """The conjunction mission with AQUA's OEM moved 1.5 km radially at the TLE's TCA with
     OPS 0252, the brute-force miss of that move, and the screen_conjunctions tool's event."""
-    tca = _event(ToolContext.from_mission(conjunction)).tca_utc
-    shift = _aqua_radial_shift(conjunction, tca, 1.5)
+    tle = cast(ConjunctionEvent, _event(ToolContext.from_mission(conjunction)))
+    shift = _aqua_radial_shift(conjunction, tle.tca_utc, 1.5)
     mission = _mission_with_oem(conjunction, _aqua_oem(conjunction, shift), folder)
-    return mission, _brute_force_miss_km(conjunction, shift, tca), _event(
-        ToolContext.from_mission(mission)
-    )
+    event = cast(ConjunctionEvent, _event(ToolContext.from_mission(mission)))
+    return mission, _brute_force_miss_km(conjunction, shift, tle.tca_utc), event
 
 
 def assert_tool_event(events: list[tuple[int, int, datetime, float]],
@@ -779,11 +780,13 @@ def test_the_daemon_screens_a_fleet_oem_as_the_tools_do(
     AQUA, the file and its span), never screened on its TLE instead."""
     mission, expected, tool = moved_aqua(conjunction, tmp_path)
     assert abs(tool.miss_km - expected) < 5e-3 and abs(tool.miss_km - 0.275) > 0.5
-    report, events, last = daemon_cycle(mission, tmp_path / "state")
-    assert report.status == "ok", report.detail
-    assert "flown by their OEM: AQUA (27424)" in report.detail
-    assert last["by_ephemeris"] == [AQUA]
-    assert_tool_event(events, tool, expected)
+    for runner in (InlineRunner(), ProcessRunner(workers=1)):  # a worker reads the file
+        report, events, last = daemon_cycle(mission, tmp_path / f"state-{runner.name}", runner)
+        assert report.status == "ok", report.detail
+        assert f"1/1 shards on {runner.name}" in report.detail
+        assert "flown by their OEM: AQUA (27424)" in report.detail
+        assert last["by_ephemeris"] == [AQUA]
+        assert_tool_event(events, tool, expected)
     # the same OEM ending 2 h into the window
     mission_oem = Oem.from_text((tmp_path / "aqua.oem").read_text())
     seg = mission_oem.segments[0]
@@ -801,3 +804,10 @@ def test_the_daemon_screens_a_fleet_oem_as_the_tools_do(
     assert "aqua.oem covers 2026-06-10 11:30:00 to 2026-06-10 14:00:00 UTC" in reason
     assert "not extrapolated" in reason
     assert events == [] and last["by_ephemeris"] == []
+    # an OEM that cannot be read: AQUA is left out, the reader's line and keyword named
+    (tmp_path / "aqua.oem").write_text(EXAMPLE_KVN.replace("REF_FRAME = GCRF", "REF_FRAME GCRF"))
+    report, events, _ = daemon_cycle(short, tmp_path / "state-malformed")
+    assert report.status == "degraded" and events == []
+    [reason] = report.reasons
+    assert reason.startswith("AQUA (27424) not screened: its ephemeris is malformed:"), reason
+    assert "aqua.oem:8: expected 'KEYWORD = value'" in reason
