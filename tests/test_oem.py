@@ -732,16 +732,19 @@ def test_an_oem_covariance_near_the_tca_is_the_one_pc_uses(
 
 
 def daemon_cycle(
-    mission: Mission, state: Path, runner: ShardRunner | None = None
-) -> tuple[JobReport, list[tuple[int, int, datetime, float]], dict[str, object]]:
-    """One catalog refresh and one 36 h screening cycle of a daemon (in-line shards unless
-    ``runner``) at the mission's horizon start: the report, the open events as
-    ``(primary, secondary, TCA, miss)`` and the ``last_screening`` record."""
+    mission: Mission, state: Path, runner: ShardRunner | None = None, at: datetime | None = None,
+    catalog_status: str = "ok",
+) -> tuple[JobReport, list[tuple[int, int, datetime, float]], dict[str, object]]:  # fmt: skip
+    """One catalog refresh (its status checked) and one 36 h screening cycle of a daemon
+    (in-line shards unless ``runner``) at ``at`` (default the mission's horizon start): the
+    report, the open events as ``(primary, secondary, TCA, miss)`` and the ``last_screening``
+    record."""
     settings = DaemonSettings(state_dir=state, scaleout="inline", screener="orbital",
                               stdout_alerts=False, replan=False, screening_span_h=36.0)  # fmt: skip
-    with Daemon(settings, mission=mission, clock=ManualClock(mission.horizon.start()),
-                runner=runner) as d:  # fmt: skip
-        assert d.run_job("catalog").status == "ok"
+    clock = ManualClock(at or mission.horizon.start())
+    with Daemon(settings, mission=mission, clock=clock, runner=runner) as d:
+        catalog = d.run_job("catalog")
+        assert catalog.status == catalog_status, catalog.detail
         report = d.run_job("screening")
         with d.store.session() as s:
             events = [(e.primary_id, e.secondary_id, e.tca, e.miss_km)
@@ -811,3 +814,23 @@ def test_the_daemon_screens_a_fleet_oem_as_the_tools_do(
     [reason] = report.reasons
     assert reason.startswith("AQUA (27424) not screened: its ephemeris is malformed:"), reason
     assert "aqua.oem:8: expected 'KEYWORD = value'" in reason
+
+
+def test_a_fleet_oem_flies_a_satellite_whose_elements_are_too_old(
+    conjunction: Mission, tmp_path: Path
+) -> None:
+    """20 days after AQUA's epoch its TLE is refused (the mission's 14 days): the daemon
+    does not screen it and calls the catalog degraded; with an OEM covering the window
+    (however it was made) AQUA is screened on it and nothing is degraded."""
+    later = conjunction.horizon.start() + timedelta(days=20)
+    report, _, _ = daemon_cycle(conjunction, tmp_path / "tle", at=later,
+                                catalog_status="degraded")  # fmt: skip
+    assert report.status == "degraded"
+    assert report.reasons[0].startswith("AQUA (27424) not screened: elements 2"), report.reasons
+    catalog = ToolContext.from_mission(conjunction).catalog.select([AQUA])
+    oem = fleet_oem(catalog, [conjunction.satellite(AQUA)], later - timedelta(minutes=30),
+                    37.0, 60.0)  # fmt: skip
+    mission = _mission_with_oem(conjunction, oem, tmp_path)
+    report, _, last = daemon_cycle(mission, tmp_path / "oem", at=later)
+    assert report.status == "ok", report.detail
+    assert last["by_ephemeris"] == [AQUA]
