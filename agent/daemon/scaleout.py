@@ -163,10 +163,9 @@ class DaskRunner:
     Workers are separate processes, on this host or others: the snapshot's files and the
     fleet's OEMs travel with the cycle's shards (read here once per cycle, held by the
     scheduler as tasks, so a worker that dies takes no data with it), and workers need no
-    shared filesystem.  A
-    worker lost mid-cycle costs no shard: the scheduler runs its shards again on another
-    worker; a shard whose workers keep dying (three by default) comes back as the scheduler's
-    ``KilledWorker`` error, that shard's failure.
+    shared filesystem.  A worker lost mid-cycle costs no shard: the scheduler runs its shards
+    again on another worker; a shard whose workers keep dying (three by default) comes back
+    as the scheduler's ``KilledWorker`` error, that shard's failure.
     """
 
     name = "dask"
