@@ -3,7 +3,9 @@
 Exit codes: 0 ok, 1 plan rejected or incomplete, 2 bad input (the message names the file or
 option), 130 interrupted (Ctrl-C), 141 output closed early (e.g. piped into ``head``); one
 line on stderr, never a traceback.  Without ``--json`` results are tables (times as
-``YYYY-MM-DD HH:MM:SS UTC``); ``--json`` prints the machine-readable result.
+``YYYY-MM-DD HH:MM:SS UTC``); ``--json`` prints the machine-readable result.  ``screen``,
+``model corpus`` and ``model train`` draw a progress bar on stderr when it is a terminal
+(never with ``--json``), fed by the work they count (:func:`.console.progress_bar`).
 
 Heavy modules (numpy, the orbital core, the tools, LangGraph, torch) are imported inside the
 commands that use them, so ``--help``, ``--version`` and the parsers start quickly.
@@ -521,7 +523,12 @@ def _screen(args: argparse.Namespace) -> tuple[_Screening, dict[int, str]]:
         except ClusterUnavailable as exc:
             raise UserError(f"--dask {args.dask}: {exc}") from None
     else:
-        result = screen(catalog, start, stop, args.threshold_km, primaries=primaries)
+        from cosmo_agent.agent.console import progress_bar
+
+        with progress_bar("screening", "windows", enabled=not args.json) as progress:
+            result = screen(
+                catalog, start, stop, args.threshold_km, primaries=primaries, progress=progress
+            )
     screened = result.to_dict()
     events: list[_ScreenedEvent] = screened["events"]
     if primaries is not None:
@@ -631,16 +638,24 @@ _MODEL_STAGES = ("corpus", "train", "evaluate", "export")
 
 
 def _model(args: argparse.Namespace) -> int:
-    """``cosmo-agent model STAGE ...``: the stage's own ``main``; the corpus gets its teacher."""
+    """``cosmo-agent model STAGE ...``: the stage's own ``main``; the corpus gets its teacher.
+
+    ``corpus`` and ``train`` draw a progress bar on stderr when it is a terminal (requests
+    answered, optimiser steps); their stdout is unchanged.
+    """
+    from cosmo_agent.agent.console import progress_bar
+
     if args.stage == "corpus":
         from cosmo_agent.agent.teacher import RulesTeacher
         from cosmo_agent.model.corpus import main as corpus_main
 
-        return corpus_main(args.options, teacher=RulesTeacher())
+        with progress_bar("corpus", "requests") as progress:
+            return corpus_main(args.options, teacher=RulesTeacher(), progress=progress)
     if args.stage == "train":
         from cosmo_agent.model.train import main as train_main
 
-        return train_main(args.options)
+        with progress_bar("training", "steps") as progress:
+            return train_main(args.options, progress=progress)
     if args.stage == "evaluate":
         from cosmo_agent.model.evaluate import main as evaluate_main
 
@@ -786,7 +801,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--threshold-km", type=float, default=5.0, help="miss distance to report, km (default 5)"
     )
-    p.add_argument("--json", action="store_true", help="print the result as JSON (default: tables)")
+    p.add_argument("--json", action="store_true",
+                   help="print the result as JSON (default: tables), no progress bar")  # fmt: skip
     p.add_argument("--csv", metavar="FILE", help="also write the conjunctions as CSV")
     p.add_argument("--dask", metavar="ADDRESS", help="screen on the Dask cluster whose scheduler"
                    " is at ADDRESS (tcp://HOST:8786), in 6-hour windows: the same events as"

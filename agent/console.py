@@ -62,7 +62,16 @@ if TYPE_CHECKING:
     from cosmo_agent.tools.registry import ToolOutcome
     from cosmo_agent.tools.toolkit import ToolResult
 
-__all__ = ["COMMANDS", "add_parsers", "print_tables", "run", "table", "utc_text", "write_csv"]
+__all__ = [
+    "COMMANDS",
+    "add_parsers",
+    "print_tables",
+    "progress_bar",
+    "run",
+    "table",
+    "utc_text",
+    "write_csv",
+]
 
 COMMANDS: Final = (
     "plan",
@@ -363,6 +372,71 @@ def _progress(enabled: bool, title: str) -> Iterator[Callable[[str, str], None] 
         yield report
 
 
+def _is_terminal(stream: object) -> bool:
+    """Whether ``stream`` is an open terminal (a closed or replaced stream is not)."""
+    try:
+        return bool(getattr(stream, "isatty", lambda: False)())
+    except (OSError, ValueError):
+        return False
+
+
+@contextmanager
+def progress_bar(
+    title: str, unit: str, *, enabled: bool = True
+) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on stderr, fed by the ``progress(done, total)`` callback it yields.
+
+    None (nothing drawn, nothing written) unless ``enabled`` (commands pass ``not
+    args.json``) and stderr is a terminal: into a pipe or a file the command's stderr stays
+    as it was. ``done`` and ``total`` count real units of work, ``unit`` names them
+    (``"windows"``, ``"steps"``). The bar appears at the first call, so a command that fails
+    before any work draws nothing, and is erased when the block ends, so that only the
+    command's own output stays; stdout is never redirected unless it is a terminal too, where
+    lines printed meanwhile go above the bar.
+    """
+    if not (enabled and _is_terminal(sys.stderr)):
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskID,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    shown: list[tuple[Progress, TaskID]] = []
+
+    def report(done: int, total: int) -> None:
+        if not shown:
+            bar = Progress(
+                TextColumn(title),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn(unit),
+                TaskProgressColumn(),
+                TimeElapsedColumn(),
+                TimeRemainingColumn(),
+                console=Console(file=sys.stderr, force_terminal=True, highlight=False),
+                transient=True,
+                redirect_stdout=_is_terminal(sys.stdout),
+            )
+            bar.start()
+            shown.append((bar, bar.add_task(title, total=total)))
+        bar, task = shown[0]
+        bar.update(task, completed=done, total=total)
+
+    try:
+        yield report
+    finally:
+        for bar, _ in shown:
+            bar.stop()
+
+
 def _write(path: Path | str, text: str) -> None:
     """``text`` to a file or an object URL (``s3://``), all or nothing."""
     from cosmo_agent.tools.storage import write_bytes
@@ -602,7 +676,8 @@ def _ask_approval(pending: dict[str, Any]) -> dict[str, Any]:
     print(f"\nApproval needed for {len(commands)} hazardous command(s):", file=err)
     for c in commands:
         print(
-            f"  [{c['index']}] {c['time']} {c['satellite']} {c['command']} {c['parameters']}",
+            f"  [{c['index']}] {utc_text(c['time'])} {c['satellite']} {c['command']}"
+            f" {c['parameters']}",
             file=err,
         )
         print(f"      hazard: {c.get('hazard')}; roles: {', '.join(c['roles'])}", file=err)
@@ -655,13 +730,14 @@ def _ask(args: argparse.Namespace) -> int:
             )
         )
         return 0
-    for e in result.trace:
+    lines: list[RenderableType | str] = []
+    for e in result.trace:  # a transcript: each call as the planner wrote it, then the answer
         args_text = json.dumps(e.get("raw_args", e["args"]), ensure_ascii=False)
-        print(
-            f"→ {e['name']}({args_text}) [{'ok' if e['ok'] else 'error'}, {e['duration_s']:.2f} s]"
-        )
-        print(f"    {e['summary']}")
-    print(result.answer)
+        status = "ok" if e["ok"] else "error"
+        lines.append(f"→ {e['name']}({args_text}) [{status}, {e['duration_s']:.2f} s]")
+        lines.append(f"    {_people_times(str(e['summary']))}")
+    lines.append(_people_times(result.answer))
+    print_tables(*lines)
     return 0
 
 
@@ -706,11 +782,24 @@ def _validate(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report.model_dump(mode="json"), ensure_ascii=False))
     else:
-        print(report.summary())
-        for v in report.violations:
-            where = "plan" if v.command_index is None else f"command {v.command_index}"
-            print(f"  {v.severity} {v.rule} ({where}): {v.message}")
+        items: list[RenderableType | str] = [f"{report.summary()}; checked at {utc_text(now)}"]
+        if report.violations:
+            found = [v.model_dump(mode="json") for v in report.violations]
+            items.append(_violations_table(f"Violations ({len(found)})", found))
+        print_tables(*items)
     return 0 if report.ok else 1
+
+
+def _violations_table(title: str, violations: Sequence[Mapping[str, Any]]) -> Table:
+    """Violations as the validator's JSON writes them, in its order, times for people."""
+    t = table(title, "severity", "rule", "command", "message")
+    for v in violations:
+        index = v.get("command_index")
+        t.add_row(
+            str(v["severity"]), str(v["rule"]), "plan" if index is None else str(index),
+            _people_times(str(v["message"])),
+        )  # fmt: skip
+    return t
 
 
 def _validate_signed(args: argparse.Namespace) -> int:
@@ -726,12 +815,13 @@ def _validate_signed(args: argparse.Namespace) -> int:
     trusted = _trusted_key(args.trust_key)
     problems = verify_plan(_read_plan(args.plan), trusted)
     if not args.json:
+        verdict = "FAILED" if problems else "OK"
+        items: list[RenderableType | str] = [
+            f"signature: {verdict} (trusted key {key_id(trusted)})"
+        ]
         if problems:
-            print(f"signature: FAILED (trusted key {key_id(trusted)})")
-            for p in problems:
-                print(f"  error {p.rule} (plan): {p.message}")
-        else:
-            print(f"signature: OK (trusted key {key_id(trusted)})")
+            items.append(_violations_table("Signature", [p.to_jsonable() for p in problems]))
+        print_tables(*items)
         code = _validate(args)
         if problems:
             print("FAILED: the signature check above failed; the plan must not be uplinked")
@@ -800,13 +890,10 @@ def _release(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(result, ensure_ascii=False))
         else:
-            print(f"NOT RELEASED: {len(problems)} violation(s) at {iso_utc(now)}; nothing written")
-            for item in problems[:20]:
-                index = item["command_index"]
-                where = "plan" if index is None else f"command {index}"
-                print(f"  {item['severity']} {item['rule']} ({where}): {item['message']}")
-            if len(problems) > 20:
-                print(f"  ... and {len(problems) - 20} more (see --json)")
+            print_tables(
+                f"NOT RELEASED: {len(problems)} violation(s) at {utc_text(now)}; nothing written",
+                _violations_table(f"Violations ({len(problems)})", problems),
+            )
         return 1
     record = PlanRelease(
         released_at=datetime.now(UTC),
@@ -822,15 +909,20 @@ def _release(args: argparse.Namespace) -> int:
         print(json.dumps(result, ensure_ascii=False))
         return 0
     signed = "" if trusted is None else f", signed by trusted key {record.trusted_key}"
-    print(
-        f"RELEASED for {iso_utc(now)}: {report.summary()}{signed}; content sha256 "
-        f"{record.content_digest}"
-    )
-    for v in report.warnings():
-        where = "plan" if v.command_index is None else f"command {v.command_index}"
-        print(f"  warning {v.rule} ({where}): {v.message}")
-    for path in written:
-        print(f"wrote {path}")
+    items: list[RenderableType | str] = [
+        f"RELEASED for {utc_text(now)}: {report.summary()}{signed}"
+    ]
+    facts = table("Release record", "field", "value")
+    facts.add_row("released at", utc_text(record.released_at))
+    facts.add_row("valid at (checked)", utc_text(record.checked_at))
+    facts.add_row("content sha256", record.content_digest)
+    facts.add_row("signature sha256", record.signature_digest or "- (not signed)")
+    facts.add_row("trusted key", record.trusted_key or "-")
+    items.append(facts)
+    if warnings:
+        items.append(_violations_table(f"Warnings ({len(warnings)})", warnings))
+    items += [f"wrote {path}" for path in written]
+    print_tables(*items)
     return 0
 
 
@@ -909,9 +1001,9 @@ def table(title: str, *columns: str) -> Table:
 def print_tables(*items: RenderableType | str) -> None:
     """Print tables and lines to stdout.
 
-    On a terminal Rich fits them to its width (cells wrap, nothing is cut); into a pipe or a
-    file each line is as wide as its content needs, so no name or time is truncated or wrapped
-    at 80 columns, and no colour codes are written.
+    On a terminal Rich fits them to its width (cells and lines wrap between words, nothing is
+    cut); into a pipe or a file each line is as wide as its content needs, so no name or time
+    is truncated or wrapped at 80 columns, and no colour codes are written.
     """
     from rich.console import Console
     from rich.table import Table
@@ -928,12 +1020,13 @@ def print_tables(*items: RenderableType | str) -> None:
                 words = (w for cell in column.cells for w in str(cell).split())
                 column.min_width = max((len(w) for w in words), default=None)
     console = _Console(highlight=False)
-    if not console.is_terminal:
+    terminal = console.is_terminal
+    if not terminal:
         wide = Console(width=100_000, file=io.StringIO())
         width = max((wide.measure(item).maximum for item in items), default=80)
         console = _Console(highlight=False, width=max(width, 80), no_color=True)
     for item in items:
-        console.print(item, soft_wrap=isinstance(item, str), markup=False)
+        console.print(item, soft_wrap=isinstance(item, str) and not terminal, markup=False)
 
 
 # -- passes / schedule ---------------------------------------------------------------------------
@@ -1001,13 +1094,22 @@ def _tool_output(
         print(json.dumps(outcome.as_dict(), ensure_ascii=False))
     else:
         table(result)
-        print(_ISO_TIME.sub(lambda m: utc_text(m.group()), outcome.summary))
+        print(_people_times(outcome.summary))
     return 0
 
 
 
 _ISO_TIME: Final = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:\d\d)")
-"""An ISO 8601 time in a tool's summary, shown to people as :func:`utc_text` writes it."""
+"""An ISO 8601 time in a message or summary, shown to people as :func:`utc_text` writes it."""
+
+
+def _people_times(text: str) -> str:
+    """``text`` with each ISO 8601 time in it as :func:`utc_text` writes it.
+
+    >>> _people_times("pass at 2026-06-10T12:00:00.4Z, LOS 2026-06-10T12:09:59.6Z")
+    'pass at 2026-06-10 12:00:00 UTC, LOS 2026-06-10 12:10:00 UTC'
+    """
+    return _ISO_TIME.sub(lambda m: utc_text(m.group()), text)
 
 
 def _minutes(start: datetime, stop: datetime) -> str:

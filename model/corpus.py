@@ -460,11 +460,17 @@ def load_object(spec: str) -> Any:
     return obj
 
 
-def main(argv: Sequence[str] | None = None, *, teacher: Teacher | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    teacher: Teacher | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
     """``python -m cosmo_agent.model.corpus --teacher pkg.mod:factory --out DIR ...``.
 
     Prints the manifest's counts and teacher agreement as JSON. ``teacher`` (for the CLI)
-    replaces ``--teacher``; the factory is called with no arguments.
+    replaces ``--teacher``; the factory is called with no arguments. ``progress`` goes to
+    :func:`build_corpus` (requests answered so far, of all; the CLI draws it as a bar).
     """
     import argparse
 
@@ -525,6 +531,7 @@ def main(argv: Sequence[str] | None = None, *, teacher: Teacher | None = None) -
             text=records,
             guided=not args.no_guided,
             quoted=args.quoted,
+            progress=progress,
         )
     except OSError as exc:  # the output store; every file it did not finish was dropped
         where = "" if str(exc).startswith(args.out) else f"{args.out}: "

@@ -55,7 +55,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal, NoReturn
@@ -669,8 +669,32 @@ def _load_stage_weights(model: Any, stage_final: Path) -> None:
     model.tie_weights()
 
 
+def _step_callback(progress: Callable[[int, int], None]) -> Any:
+    """A transformers callback that reports ``progress(step, max_steps)`` (optimiser steps)
+    from the main process: at the start (a resumed run starts at its checkpoint's step) and
+    after every step."""
+    from transformers import TrainerCallback
+
+    class _Steps(TrainerCallback):
+        def _report(self, state: Any) -> None:
+            if state.is_world_process_zero:
+                progress(int(state.global_step), int(state.max_steps))
+
+        def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            self._report(state)
+
+        def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            self._report(state)
+
+    return _Steps()
+
+
 def _pretrain(
-    config: TrainConfig, model: Any, tokenizer: Any, checkpoint_dir: Path
+    config: TrainConfig,
+    model: Any,
+    tokenizer: Any,
+    checkpoint_dir: Path,
+    callbacks: Sequence[Any] = (),
 ) -> dict[str, Any]:
     from transformers import Trainer
 
@@ -696,6 +720,7 @@ def _pretrain(
         args=args,
         train_dataset=blocks,
         data_collator=_Collator(tokenizer.pad_token_id),
+        callbacks=list(callbacks),
     )
     output = trainer.train(resume_from_checkpoint=_resume_path(config, stage_dir))
     trainer.save_model(str(final))
@@ -719,10 +744,17 @@ def _merge_and_save(config: TrainConfig, adapter_dir: Path, out: Path, tokenizer
     merged.save_pretrained(str(out))
 
 
-def train(config: TrainConfig, *, callbacks: Sequence[Any] = ()) -> TrainResult:
+def train(
+    config: TrainConfig,
+    *,
+    callbacks: Sequence[Any] = (),
+    progress: Callable[[int, int], None] | None = None,
+) -> TrainResult:
     """Run one training (optional pretraining stage, then SFT) and save the model.
 
-    ``callbacks`` are transformers ``TrainerCallback`` objects for the SFT stage. Rank-safe
+    ``callbacks`` are transformers ``TrainerCallback`` objects for the SFT stage.
+    ``progress(step, max_steps)``, if given, is called by the main process at the start of
+    each stage and after each optimiser step (the pretraining stage's steps, then SFT's). Rank-safe
     under torchrun / accelerate launch: the tokenizer is trained once by the main
     process, and only the main process writes the final directory.
     """
@@ -760,8 +792,9 @@ def train(config: TrainConfig, *, callbacks: Sequence[Any] = ()) -> TrainResult:
     }
     if config.recipe == "lora":
         metrics["added_tokens"] = len(tokenizer) - _base_vocab_rows(config)
+    steps_callback = [] if progress is None else [_step_callback(progress)]
     if config.pretrain_steps > 0:
-        metrics.update(_pretrain(config, model, tokenizer, checkpoint_dir))
+        metrics.update(_pretrain(config, model, tokenizer, checkpoint_dir, steps_callback))
 
     train_set = _SFTDataset(train_rows, tokenizer, config.max_length)
     eval_set = _SFTDataset(eval_rows, tokenizer, config.max_length) if eval_rows else None
@@ -782,7 +815,7 @@ def train(config: TrainConfig, *, callbacks: Sequence[Any] = ()) -> TrainResult:
         train_dataset=train_set,
         eval_dataset=eval_set if eval_set is not None and len(eval_set) else None,
         data_collator=_Collator(tokenizer.pad_token_id),
-        callbacks=list(callbacks),
+        callbacks=[*callbacks, *steps_callback],
     )
     output = trainer.train(resume_from_checkpoint=_resume_path(config, sft_dir))
     metrics["train_loss"] = output.training_loss
@@ -1164,13 +1197,19 @@ def _log_hosts(layout: _SageMakerLayout, environ: Mapping[str, str]) -> None:
         )
 
 
-def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
     """``python -m cosmo_agent.model.train`` (also the SageMaker entry point).
 
     Prints ``{"output_dir": ..., "metrics": {...}}`` as one JSON line and returns 0. A flag or
     hyperparameter that cannot be used: one line on stderr, exit status 2. In a SageMaker
     container either failure, or any error while training, is also written to
     ``/opt/ml/output/failure`` (the job's FailureReason); training errors are then raised.
+    ``progress`` goes to :func:`train` (the CLI draws it as a progress bar).
     """
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     environ = os.environ if environ is None else environ
@@ -1190,7 +1229,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     if layout.active:
         _log_hosts(layout, environ)
     try:
-        result = train(config)
+        result = train(config, progress=progress)
     except Exception as exc:
         if layout.active:
             import traceback

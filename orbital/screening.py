@@ -71,7 +71,7 @@ from __future__ import annotations
 
 import math
 import multiprocessing as mp
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -826,6 +826,7 @@ def screen(
     workers: int | None = None,
     fine_step_s: float = 20.0,
     knot_step_s: float = 340.0,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Conjunctions:
     """Every local minimum of range below ``threshold_km`` in ``[start, stop]``.
 
@@ -840,7 +841,10 @@ def screen(
     count, at most 8, for screens big enough to pay for the processes; an
     explicit number is always used).  ``fine_step_s`` and
     ``knot_step_s`` set the grid and knot spacing (rounded to a multiple of the
-    fine step); they trade speed only, never completeness.
+    fine step); they trade speed only, never completeness.  ``progress``, if
+    given, is called in this process as ``progress(done, total)``: the span's
+    windows of knots screened so far (the units the workers share) out of all of
+    them, once with ``done`` 0 before the first and after each window.
     """
     start = require_utc(start, "start")
     stop = require_utc(stop, "stop")
@@ -919,8 +923,12 @@ def screen(
         fr0=fr0,
     )
     try:
+        if progress is not None:
+            progress(0, len(tasks))
         for res in _run_tasks(tasks, workers):
             results.append(res)
+            if progress is not None:
+                progress(len(results), len(tasks))
             failed.update({row: msg for row, msg in res.failed.items() if row not in failed})
             for name, value in res.stats.items():
                 stats[name] = stats.get(name, 0.0) + value

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from terminal import run_on_terminal  # tests/terminal.py
 
 from cosmo_agent.agent import cli, console
 from cosmo_agent.agent.cli import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, main
@@ -352,3 +353,91 @@ def test_a_mission_time_zone_shows_local_times_in_tables_only(
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert "time_zone" in err and "'Asia/Seoull'" in err and "Traceback" not in err
+
+
+# -- validate, release, ask ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def plan_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo mission's accepted plan (created 2026-06-10 12:00:00 UTC)."""
+    out = tmp_path_factory.mktemp("plan") / "plan.json"
+    assert main(["plan", str(DEMO), "-o", str(out), "--json"]) == 0
+    return out
+
+
+EARLY = "2026-06-10T00:30:00Z"
+"""A validation clock before the plan was made: errors whose messages carry element epochs
+(microseconds in the plan's JSON) and the plan's creation time."""
+
+
+def _violation_rows(text: str, rules: list[str]) -> list[str]:
+    return [line for line in text.splitlines() if any(f" {r} " in line for r in rules)]
+
+
+def test_validate_prints_a_table_of_violations_at_80_columns(
+    plan_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    argv = ["validate", str(plan_file), "--mission", str(DEMO), "--now", EARLY]
+    assert main([*argv, "--json"]) == 1
+    found = json.loads(capsys.readouterr().out)["violations"]
+    assert len(found) >= 5 and any(re.search(r"\d\.\d{6}Z", v["message"]) for v in found)
+    assert main(argv) == 1
+    text = capsys.readouterr().out
+    assert text.startswith("FAILED") and "checked at 2026-06-10 00:30:00 UTC" in text
+    assert f"Violations ({len(found)})" in text
+    rows = _violation_rows(text, [v["rule"] for v in found])
+    assert len(rows) == len(found)
+    for row, v in zip(rows, found, strict=True):  # one line each, in the validator's order
+        assert v["rule"] in row and row.rstrip().endswith(v["message"][-20:]), row
+    _assert_people_times(text)
+    epoch = re.search(r"epoch (\S+)", next(v["message"] for v in found if "epoch" in v["message"]))
+    assert epoch is not None and console.utc_text(epoch[1].rstrip(",")) in text
+    assert main(["validate", str(plan_file), "--mission", str(DEMO), "--now",
+                 "2026-06-10T12:00:00Z"]) == 0  # fmt: skip
+    assert capsys.readouterr().out.startswith("PASSED: 0 error(s)")
+
+
+def test_release_prints_its_record_and_refusals_as_tables(
+    plan_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.setenv("COLUMNS", "80")
+    out = tmp_path / "released.json"
+    argv = ["release", str(plan_file), "--mission", str(DEMO), "-o", str(out)]
+    assert main([*argv, "--now", EARLY]) == 1
+    text = capsys.readouterr().out
+    assert text.startswith("NOT RELEASED") and "at 2026-06-10 00:30:00 UTC" in text
+    assert "time.future_data" in text and not out.exists()
+    _assert_people_times(text)
+    assert main([*argv, "--now", "2026-06-10T12:00:00Z"]) == 0
+    text = capsys.readouterr().out
+    record = json.loads(out.read_text(encoding="utf-8"))["release"]
+    assert text.startswith("RELEASED for 2026-06-10 12:00:00 UTC: PASSED")
+    assert "Release record" in text and record["content_digest"] in text  # 64 hex, whole
+    assert console.utc_text(record["released_at"]) in text
+    assert f"wrote {out}" in text
+    _assert_people_times(text)
+
+
+def test_ask_shows_times_for_people(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["ask", "when is the next pass of KOMPSAT 3 over Daejeon?", "--mission", str(DEMO)]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("→ find_passes(")
+    assert "from 2026-06-10 12:00:00 UTC" in text  # the tool's summary, ISO 8601 no more
+    _assert_people_times(text)
+
+
+def test_validate_on_an_80_column_terminal_cuts_nothing(plan_file: Path) -> None:
+    """On a terminal the table fits 80 columns: messages wrap between words, and every rule
+    name and command number is whole."""
+    code, err, shown = run_on_terminal(
+        "validate", str(plan_file), "--mission", str(DEMO), "--now", EARLY, on="stdout"
+    )
+    assert code == 1, err
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", shown).replace("\r", "")
+    lines = text.splitlines()
+    assert lines[0].startswith("FAILED") and all(len(line) <= 80 for line in lines), text
+    assert len(re.findall(r"\berror\s+time\.future_data\s+plan\b", text)) >= 5, text
