@@ -41,6 +41,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any, Final, Literal, TypedDict
 
 from langchain_core.language_models import BaseChatModel
@@ -65,6 +66,7 @@ from cosmo_agent.agent.planning import (
 from cosmo_agent.agent.rules import RulesPlanner
 from cosmo_agent.orbital.timescales import iso_utc
 from cosmo_agent.tools.mission import Mission
+from cosmo_agent.tools.registry import spelled_values
 
 if TYPE_CHECKING:
     import httpx
@@ -237,7 +239,11 @@ class CosmoPlanner:
                     " --planner rules"
                 ) from None
             try:
-                self.chat = CosmoChatModel.load(self.model_path, max_new_tokens=self.max_new_tokens)
+                self.chat = CosmoChatModel.load(
+                    self.model_path,
+                    max_new_tokens=self.max_new_tokens,
+                    request_values=spelled_values,  # quantities are quoted, not computed
+                )
             except (FileNotFoundError, OSError) as exc:
                 raise PlannerError(
                     f"{exc} (or use --planner rules, which needs no model)"
@@ -248,7 +254,10 @@ class CosmoPlanner:
         from cosmo_agent.model.context import ContextTooLong
 
         model = self._model()
-        bound = model.bind_tools([dict(t) for t in task.tools]) if task.tools else model
+        extra: dict[str, Any] = {}
+        if getattr(model, "request_values", None) is not None:  # CosmoChatModel: quote values
+            extra["request_values"] = partial(spelled_values, now=task.clock())
+        bound = model.bind_tools([dict(t) for t in task.tools], **extra) if task.tools else model
         try:
             reply = bound.invoke(list(messages))
         except ContextTooLong as exc:

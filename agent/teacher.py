@@ -54,6 +54,7 @@ from cosmo_agent.tools.registry import (
     call_tool,
     openai_tools,
     resolve_arguments,
+    spelled_values,
 )
 
 __all__ = [
@@ -135,6 +136,12 @@ class RulesTeacher:
 
     ``cache_worlds``: how many worlds keep their agent (catalog, tool results) in memory.
     """
+
+    @staticmethod
+    def request_values(request: str) -> dict[str, list[float | str]]:
+        """What ``request`` writes for the tools' quantity and time arguments (the tools'
+        parser, without a planning clock): what evaluation lets Cosmo quote."""
+        return spelled_values(request)
 
     def __init__(self, cache_worlds: int = 4) -> None:
         self._agents: OrderedDict[str, Agent] = OrderedDict()

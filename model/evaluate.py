@@ -604,6 +604,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="also score the teacher's rules planner on the same records and "
                              "write its report here (needs --teacher)")
     parser.add_argument("--limit", type=int, default=None, help="score the first N records")
+    parser.add_argument("--no-quoted-values", action="store_true",
+                        help="decode quantities and times freely instead of offering only the "
+                             "values the request writes, as read by the teacher's "
+                             "request_values (the tools' parser; default: on with --teacher)")
     parser.add_argument("--length-penalty", type=float, default=None,
                         help="beam score = log-probability / length ** this, per call block "
                              "(default: the model's generation_config, else 1.0)")
@@ -615,13 +619,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OSError, ValueError) as exc:
         print(f"{parser.prog}: {exc}", file=sys.stderr)
         return 2
-    chat = CosmoChatModel(model_path=args.model, max_new_tokens=args.max_new_tokens,
-                          num_beams=args.num_beams, length_penalty=args.length_penalty)
     if args.rules_baseline and not args.teacher:
         parser.error("--rules-baseline needs --teacher")
     teacher = None
     if args.teacher:
         teacher = load_object(args.teacher)()
+    values = None if args.no_quoted_values else getattr(teacher, "request_values", None)
+    chat = CosmoChatModel(model_path=args.model, max_new_tokens=args.max_new_tokens,
+                          num_beams=args.num_beams, length_penalty=args.length_penalty,
+                          request_values=values)
     lm = None if args.no_perplexity else chat.language_model()
     resolver = None if teacher is None else teacher.resolve
     report = evaluate(records, chat_model_predictor(chat), language_model=lm, resolver=resolver)

@@ -63,7 +63,7 @@ import threading
 import uuid
 import warnings
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -88,7 +88,7 @@ from pydantic import ConfigDict, Field, PrivateAttr
 
 from cosmo_agent.model.call_validation import validate_call
 from cosmo_agent.model.context import ContextBudget, ContextTooLong, FittedPrompt, fit_prompt
-from cosmo_agent.model.spans import narrow_tools, quote_ids
+from cosmo_agent.model.spans import narrow_tools, narrow_values, quote_ids
 from cosmo_agent.model.tokenizer import load_tokenizer
 from cosmo_agent.model.unique_items import UniqueItems
 
@@ -96,6 +96,7 @@ __all__ = [
     "DATE_TIME_UTC_PATTERN",
     "Completion",
     "CosmoChatModel",
+    "RequestValues",
     "ToolCallFormat",
     "decoding_schema",
     "default_model_dir",
@@ -105,6 +106,12 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 MODEL_DIR_NAME = "cosmo-tiny"
+
+RequestValues = Callable[[str], Mapping[str, Sequence[float | str]]]
+"""A request's text -> argument name -> the values it writes for that argument (numbers in
+the argument's unit, times as ISO 8601 UTC; ``[]``: it writes none), see
+:func:`cosmo_agent.model.spans.narrow_values`; :func:`cosmo_agent.tools.registry.spelled_values`
+is the tools' reading."""
 
 _D = "[0-9]"
 DATE_TIME_UTC_PATTERN = (
@@ -385,6 +392,7 @@ class _Engine:
         narrow_names: bool | None = None,
         require_spelled_names: bool | None = None,
         quoted_ids: Mapping[str, str] | None = None,
+        request_values: RequestValues | None = None,
     ) -> None:
         import torch
         import xgrammar as xgr
@@ -416,6 +424,9 @@ class _Engine:
         """Id arguments (name -> regular expression of such an id) the decoder may only quote
         from the request or a later tool result (:func:`.spans.quote_ids`); a tool that needs
         an id nobody wrote is not offered."""
+        self.request_values = request_values
+        """The values a request writes for each quantity argument (:func:`.spans.narrow_values`
+        offers the decoder only those); None: numbers are decoded within their bounds."""
         self.stop_ids = _stop_token_ids(tokenizer, model)
         self.window_tokens = _context_window_tokens(getattr(model, "config", None))
         """The context window (``max_position_embeddings``); None: unbounded."""
@@ -842,8 +853,10 @@ class _Engine:
         *,
         min_new_tokens: int = 64,
         tool_result_chars: int | None = None,
+        request_values: RequestValues | None = None,
     ) -> Completion:
-        """One assistant turn for ``messages``, fitted to the window first (:meth:`fit`)."""
+        """One assistant turn for ``messages``, fitted to the window first (:meth:`fit`);
+        ``request_values`` overrides the engine's for this turn."""
         choice = _normalize_choice(tool_choice, [_named(t) for t in tools])
         with self.lock:
             fitted = self.fit(messages, tools, max_new_tokens, min_new_tokens=min_new_tokens,
@@ -854,6 +867,11 @@ class _Engine:
                 grammar_tools = narrow_tools(
                     tools, _last_user_text(messages), require_spelled=self.require_spelled_names
                 )
+            reader = request_values or self.request_values
+            if reader is not None:
+                written = reader(_last_user_text(messages))
+                if written:
+                    grammar_tools = narrow_values(grammar_tools, written)
             if self.quoted_ids:
                 quoted = quote_ids(grammar_tools, _text_since_user(messages), self.quoted_ids)
                 forced = choice not in ("auto", "none") and (
@@ -1060,6 +1078,11 @@ class CosmoChatModel(BaseChatModel):
     ``cosmo_quoted_ids`` from the generation config, ``{}`` turns it off) lets the decoder
     write an id argument only as the request or a later tool result spells it, and not offer
     a tool that requires an id nobody wrote (:func:`cosmo_agent.model.spans.quote_ids`).
+    ``request_values`` (the request's text -> argument name -> the values it writes, in the
+    argument's unit; the agent passes the tools' own reading,
+    :func:`cosmo_agent.tools.registry.spelled_values`) lets the decoder write a quantity
+    argument only as one of the values the request wrote, where it wrote any
+    (:func:`cosmo_agent.model.spans.narrow_values`): quoted, not computed.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -1077,6 +1100,7 @@ class CosmoChatModel(BaseChatModel):
     narrow_names: bool | None = None
     require_spelled_names: bool | None = None
     quoted_ids: dict[str, str] | None = None
+    request_values: RequestValues | None = None
 
     _engine: _Engine | None = PrivateAttr(default=None)
 
@@ -1112,6 +1136,7 @@ class CosmoChatModel(BaseChatModel):
                 self.require_spelled_names, defaults, "cosmo_require_spelled_names"
             ),
             quoted_ids=_quoted_ids(self.quoted_ids, defaults),
+            request_values=self.request_values,
         )
 
     def _device(self) -> str:
@@ -1173,12 +1198,15 @@ class CosmoChatModel(BaseChatModel):
         max_new_tokens: int | None = None,
         stop: Sequence[str] = (),
         min_new_tokens: int | None = None,
+        request_values: RequestValues | None = None,
     ) -> Completion:
         """Decode one assistant turn for chat-template messages (dicts, contract format).
 
         :class:`~cosmo_agent.model.context.ContextTooLong` before any forward pass when the
         system prompt, tools and latest user message leave less than ``min_new_tokens``
-        (default: the model's) of the context window."""
+        (default: the model's) of the context window.  ``request_values`` (also a
+        ``bind_tools`` keyword) replaces the model's own for this turn, e.g. one that knows
+        the planning clock."""
         return self.engine.generate(
             messages,
             tools,
@@ -1187,6 +1215,7 @@ class CosmoChatModel(BaseChatModel):
             stop,
             min_new_tokens=min_new_tokens or self.min_new_tokens,
             tool_result_chars=self.tool_result_chars,
+            request_values=request_values,
         )
 
     def _generate(
@@ -1204,6 +1233,7 @@ class CosmoChatModel(BaseChatModel):
             max_new_tokens=kwargs.get("max_new_tokens"),
             stop=stop or (),
             min_new_tokens=kwargs.get("min_new_tokens"),
+            request_values=kwargs.get("request_values"),
         )
         message = AIMessage(
             content=done.text,

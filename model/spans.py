@@ -32,7 +32,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["narrow_tools", "quote_ids", "spelled"]
+__all__ = ["narrow_tools", "narrow_values", "quote_ids", "spelled"]
 
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _SEPARATORS = re.compile(r"[\s\-_]+")
@@ -144,4 +144,82 @@ def quote_ids(
                 del props[key]
         if keep:
             out.append(t)
+    return out
+
+
+def _within(value: float, number: Mapping[str, Any]) -> bool:
+    """Whether ``value`` meets a number schema's bounds."""
+    return (
+        value >= number.get("minimum", value)
+        and value <= number.get("maximum", value)
+        and ("exclusiveMinimum" not in number or value > number["exclusiveMinimum"])
+        and ("exclusiveMaximum" not in number or value < number["exclusiveMaximum"])
+    )
+
+
+def _exactly(value: float) -> list[dict[str, Any]]:
+    """Schemas accepting ``value`` as JSON may write it (``12`` and ``12.0``, ``1e-05`` and
+    ``0.00001``): a range of one number (xgrammar writes ranges with at most 6 decimals, and
+    an ``enum`` member only in one spelling, ``12`` for 12.0), and the ``enum`` spelling."""
+    out: list[dict[str, Any]] = []
+    if round(value, 6) == value:
+        out.append({"type": "number", "minimum": value, "maximum": value})
+    if not value.is_integer():
+        out.append({"enum": [value]})
+    return out
+
+
+def narrow_values(
+    tools: Sequence[Mapping[str, Any]], values: Mapping[str, Sequence[float | str]]
+) -> list[dict[str, Any]]:
+    """``tools`` with each argument named in ``values`` (argument name -> what the request
+    writes for it: numbers in the argument's unit, or times as ISO 8601 strings) narrowed to
+    those values: quoted, not computed.  An empty list means the request writes none, and an
+    optional argument is then not offered at all (a start time nobody asked for).  A number
+    argument keeps its whole schema when none of its values is within its bounds; arguments
+    not named are left as they are (a default, or the model's reading of "the usual").  The
+    input is not changed.
+
+    >>> tool = {"type": "function", "function": {"name": "screen", "parameters": {
+    ...     "type": "object", "properties": {"duration_h": {"anyOf": [
+    ...         {"type": "number", "exclusiveMinimum": 0, "maximum": 168},
+    ...         {"type": "string"}], "default": 24.0}, "start": {"type": "string"}}}}}
+    >>> [narrowed] = narrow_values([tool], {"duration_h": [72.0, 500.0], "start": []})
+    >>> props = narrowed["function"]["parameters"]["properties"]
+    >>> list(props), props["duration_h"]["anyOf"]
+    (['duration_h'], [{'type': 'number', 'minimum': 72.0, 'maximum': 72.0}])
+    """
+    out: list[dict[str, Any]] = []
+    for tool in tools:
+        t = copy.deepcopy(dict(tool))
+        params = t.get("function", {}).get("parameters", {})
+        props = params.get("properties", {}) if isinstance(params, dict) else {}
+        for key, written in values.items():
+            node = props.get(key)
+            if not isinstance(node, dict):
+                continue
+            if not written:
+                if key not in params.get("required", ()):
+                    del props[key]
+                continue
+            branches = [node, *(b for b in node.get("anyOf", []) if isinstance(b, dict))]
+            numbers = [b for b in branches if b.get("type") in ("number", "integer")]
+            strings = [b for b in branches if b.get("type") == "string"]
+            texts = [v for v in written if isinstance(v, str)]
+            if texts and strings:
+                allowed: list[dict[str, Any]] = [{"type": "string", "enum": texts}]
+            else:
+                keep = [float(v) for v in written if not isinstance(v, str)
+                        and any(_within(float(v), n) for n in numbers)]  # fmt: skip
+                if any(n.get("type") == "integer" for n in numbers):
+                    keep = [v for v in keep if v.is_integer()]
+                allowed = [b for v in dict.fromkeys(keep) for b in _exactly(v)]
+            if not allowed:
+                continue
+            props[key] = {k: v for k, v in node.items()
+                          if k not in ("anyOf", "type", "minimum", "maximum", "exclusiveMinimum",
+                                       "exclusiveMaximum", "multipleOf", "format", "pattern",
+                                       "minLength", "maxLength", "enum")}  # fmt: skip
+            props[key]["anyOf"] = allowed
+        out.append(t)
     return out

@@ -38,6 +38,7 @@ def test_public_surface_is_pinned() -> None:
         "Quantity",
         "QuantityError",
         "QuantityKind",
+        "find_quantities",
         "find_quantity",
         "find_times",
         "parse_quantity",

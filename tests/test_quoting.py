@@ -10,6 +10,7 @@ tests/test_quantities.py.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from cosmo_agent.agent.teacher import RulesTeacher
 from cosmo_agent.model import spans
 from cosmo_agent.model.corpus import build_corpus
 from cosmo_agent.model.evaluate import EvalRecord, evaluate, report_markdown
-from cosmo_agent.model.spans import narrow_tools, quote_ids, spelled
+from cosmo_agent.model.spans import narrow_tools, narrow_values, quote_ids, spelled
 
 WORLD = {"now": "2026-06-10T12:00:00Z"}
 
@@ -145,7 +146,7 @@ def test_the_rules_planner_is_scored_on_the_same_records(teacher: RulesTeacher) 
 
 
 def test_spans_public_surface() -> None:
-    assert spans.__all__ == ["narrow_tools", "quote_ids", "spelled"]
+    assert spans.__all__ == ["narrow_tools", "narrow_values", "quote_ids", "spelled"]
 
 
 @pytest.mark.parametrize(
@@ -274,3 +275,185 @@ def test_quote_ids_leaves_other_tools_and_optional_ids_alone() -> None:
     assert needs["function"]["parameters"]["properties"]["event_id"]["enum"] == ["conj-7",
                                                                                "CONJ-0009"]
     assert "enum" not in tools[0]["function"]["parameters"]["properties"]["event_id"]  # unchanged
+
+
+# -- values the request writes are quoted, not computed ------------------------------------------
+
+
+def _accepts(schema: dict[str, Any], value: str) -> bool:
+    """Whether the grammar the decoder compiles for ``schema`` accepts ``{"x":value}``."""
+    import xgrammar as xgr
+    from xgrammar.testing import _is_grammar_accept_string
+
+    from cosmo_agent.model.inference import decoding_schema
+
+    whole = decoding_schema({"type": "object", "properties": {"x": schema}, "required": ["x"]})
+    grammar = xgr.Grammar.from_json_schema(
+        json.dumps(whole), any_whitespace=False, separators=(",", ":")
+    )
+    return bool(_is_grammar_accept_string(grammar, '{"x":' + value + "}"))
+
+
+def _duration_tool() -> dict[str, Any]:
+    from cosmo_agent.tools.registry import openai_tools
+
+    [tool] = [t for t in openai_tools() if t["function"]["name"] == "screen_conjunctions"]
+    return tool
+
+
+@pytest.mark.parametrize(
+    ("written", "accepted", "refused"),
+    [
+        ([12.0], ["12", "12.0", "12.00"], ["24", "24.0", "12.5", '"12 hours"']),
+        ([48.0, 0.5], ["48.0", "0.5", "48"], ["24.0", "1"]),
+        ([1.5], ["1.5", "1.50"], ["15", "1"]),
+    ],
+)
+def test_the_decoder_writes_a_duration_only_as_the_request_wrote_it(
+    written: list[float], accepted: list[str], refused: list[str]
+) -> None:
+    """Grammar-level: the narrowed argument accepts each written value in every way JSON
+    writes it (the corpus has both ``24`` and ``24.0``), and nothing else: not the default,
+    not a neighbour, not the text form."""
+    [narrowed] = narrow_values([_duration_tool()], {"duration_h": written})
+    node = narrowed["function"]["parameters"]["properties"]["duration_h"]
+    for value in accepted:
+        assert _accepts(node, value), value
+    for value in refused:
+        assert not _accepts(node, value), value
+
+
+def test_small_and_unround_values_keep_their_own_spelling() -> None:
+    """A probability written as ``1e-05`` in the corpus, and a value with more decimals than
+    xgrammar's ranges write (5 minutes in hours), stay writable."""
+    pc = {"anyOf": [{"type": "number", "exclusiveMinimum": 0.0, "exclusiveMaximum": 1.0},
+                    {"type": "string"}]}  # fmt: skip
+    tool = {"type": "function", "function": {"name": "t", "parameters": {"type": "object",
+            "properties": {"max_pc": pc, "duration_h": pc}}}}  # fmt: skip
+    [narrowed] = narrow_values([tool], {"max_pc": [1e-05], "duration_h": [5 / 60]})
+    props = narrowed["function"]["parameters"]["properties"]
+    assert _accepts(props["max_pc"], "1e-05") and _accepts(props["max_pc"], "0.00001")
+    assert not _accepts(props["max_pc"], "0.0001")
+    assert _accepts(props["duration_h"], repr(5 / 60))
+    assert not _accepts(props["duration_h"], "0.083333")
+
+
+def test_values_out_of_bounds_or_unwritten_leave_the_argument_whole() -> None:
+    tool = _duration_tool()
+    params = tool["function"]["parameters"]["properties"]
+    [narrowed] = narrow_values([tool], {"duration_h": [500.0], "step_s": [60.0]})
+    out = narrowed["function"]["parameters"]["properties"]
+    assert out["duration_h"] == params["duration_h"]  # over the 168 h bound: left whole
+    assert out["threshold_km"] == params["threshold_km"]  # nothing written for it
+    assert "step_s" not in out  # an argument this tool does not have is not added
+    assert narrow_values([tool], {}) == [tool]
+
+
+def test_the_tools_read_what_a_request_writes_in_english_and_korean() -> None:
+    """The values come from the tools' own parser (tools.quantities), per argument, in the
+    argument's unit; a cadence is a step and not also a duration, a hard-body radius is not
+    also a miss distance, a time is not also a duration; no time written is ``[]``."""
+    from cosmo_agent.tools.registry import spelled_values
+
+    no_time = {"start": [], "burn_epoch": []}
+    assert spelled_values("screen K3 within 2 km over the next 3 days") == {
+        **no_time, "duration_h": [72.0], "threshold_km": [2.0],
+        "target_miss_km": [2.0]}  # fmt: skip
+    assert spelled_values("propagate every 5 minutes for 2 hours") == {
+        **no_time, "duration_h": [2.0], "step_s": [300.0]}  # fmt: skip
+    assert spelled_values("K3A 이틀 동안 10분 간격으로, 충돌확률 10만분의 1 이하, HBR 20 m") == {
+        **no_time, "duration_h": [48.0], "step_s": [600.0], "hard_body_radius_m": [20.0],
+        "max_pc": [1e-05]}  # fmt: skip
+    assert spelled_values("위성 전체 상태 알려줘") == no_time
+    now = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
+    tomorrow = ["2026-06-11T03:00:00Z"]
+    assert spelled_values("내일 03:00 UTC부터 12시간 동안 전파", now) == {
+        "start": tomorrow, "burn_epoch": tomorrow, "duration_h": [12.0]}  # fmt: skip
+    assert spelled_values("K5 safe mode in 2 hours", now) == {
+        "start": ["2026-06-10T14:00:00Z"], "burn_epoch": ["2026-06-10T14:00:00Z"]}  # fmt: skip
+    # a time without the planning clock cannot be quoted: the argument is left to the model
+    assert spelled_values("K5 safe mode in 2 hours") == {}
+
+
+def test_a_time_nobody_wrote_is_not_offered_and_a_written_one_is_quoted() -> None:
+    from cosmo_agent.tools.registry import openai_tools
+
+    [tool] = [t for t in openai_tools() if t["function"]["name"] == "propagate"]
+    [none] = narrow_values([tool], {"start": []})
+    assert "start" not in none["function"]["parameters"]["properties"]
+    [one] = narrow_values([tool], {"start": ["2026-06-11T03:00:00Z"]})
+    node = one["function"]["parameters"]["properties"]["start"]
+    assert _accepts(node, '"2026-06-11T03:00:00Z"')
+    assert not _accepts(node, '"2026-06-11T04:00:00Z"') and not _accepts(node, '"tomorrow"')
+
+
+def test_quantity_arguments_have_one_kind_per_name_across_tools() -> None:
+    from cosmo_agent.tools.registry import tool_specs
+    from cosmo_agent.tools.toolkit.arguments import quantity_arguments
+
+    kinds: dict[str, set[str]] = {}
+    for spec in tool_specs().values():
+        for name, kind in quantity_arguments(spec.args).items():
+            kinds.setdefault(name, set()).add(kind)
+    assert kinds == {"start": {"time"}, "burn_epoch": {"time"},
+                     "duration_h": {"duration_h"}, "step_s": {"step_s"},
+                     "min_elevation_deg": {"elevation_deg"}, "threshold_km": {"distance_km"},
+                     "hard_body_radius_m": {"radius_m"}, "max_pc": {"probability"},
+                     "target_miss_km": {"distance_km"}}  # fmt: skip
+
+
+def test_the_shipped_model_quotes_the_duration_the_request_wrote() -> None:
+    """End to end through ``CosmoChatModel``: with the tools' reading of the request, the
+    duration and step written are the ones the call carries (the shipped weights without it
+    wrote 24 h for "for 12 hours" on test-split requests)."""
+    from cosmo_agent.agent.planners import system_prompt
+    from cosmo_agent.model.inference import CosmoChatModel
+    from cosmo_agent.tools.mission import load_mission
+    from cosmo_agent.tools.registry import openai_tools, spelled_values
+
+    mission = load_mission(Path(__file__).parents[1] / "missions" / "demo.yaml")
+    tools = openai_tools(mission)
+    chat = CosmoChatModel.load(max_new_tokens=128, request_values=spelled_values)
+    for request, expected in [
+        ("Propagate every satellite for 7 hours every 45 seconds", (7.0, 45.0)),
+        ("모든 위성 궤도를 9시간 동안 20초 간격으로 전파해 줘", (9.0, 20.0)),
+    ]:
+        messages = [{"role": "system", "content": system_prompt(mission)},
+                    {"role": "user", "content": request}]  # fmt: skip
+        done = chat.complete(messages, tools, tool_choice={"function": {"name": "propagate"}})
+        [call] = done.tool_calls
+        args = call["arguments"]
+        assert "start" not in args, done.raw  # the request writes no start time
+        assert args.get("duration_h") in (None, expected[0]), done.raw
+        assert args.get("step_s") in (None, expected[1]), done.raw
+
+
+def test_the_cosmo_planner_quotes_times_against_the_planning_clock() -> None:
+    """The product path (``make_planner("cosmo")``): the planner reads the request's values
+    with the tools' parser and the run's planning clock, so "tomorrow at 03:00 UTC" can only
+    be written as that instant, and a request that names no time gets no made-up start."""
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    from cosmo_agent.agent.planners import make_planner, system_prompt
+    from cosmo_agent.agent.planning import PlannerTask
+    from cosmo_agent.tools.mission import load_mission
+    from cosmo_agent.tools.registry import openai_tools
+
+    mission = load_mission(Path(__file__).parents[1] / "missions" / "demo.yaml")
+    planner = make_planner("cosmo")
+    now = datetime(2026, 6, 10, 9, 15, tzinfo=UTC)
+    for request, start in [
+        ("Propagate every satellite from tomorrow at 03:00 UTC for 7 hours every 45 seconds",
+         "2026-06-11T03:00:00Z"),
+        ("Propagate every satellite for 7 hours every 45 seconds", None),
+    ]:
+        task = PlannerTask(mode="ask", mission=mission, request=request,
+                           tools=tuple(openai_tools(mission)), now=now)  # fmt: skip
+        reply = planner.next_turn(task, [SystemMessage(system_prompt(mission)),
+                                         HumanMessage(request)])  # fmt: skip
+        calls = [c for c in reply.tool_calls if c["name"] == "propagate"]
+        assert calls, reply
+        for call in calls:
+            assert call["args"].get("start") in ((None, start) if start else (None,)), call
+            assert call["args"].get("duration_h") in (None, 7.0), call
+            assert call["args"].get("step_s") in (None, 45.0), call

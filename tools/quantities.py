@@ -49,6 +49,7 @@ __all__ = [
     "Quantity",
     "QuantityError",
     "QuantityKind",
+    "find_quantities",
     "find_quantity",
     "find_times",
     "parse_quantity",
@@ -336,6 +337,20 @@ def find_quantity(kind: QuantityKind, text: str) -> Quantity | None:
         return _find_probability(text)
     m = _RATE.search(text)
     return None if m is None else _quantity(kind, m, read_number(m[1]))
+
+
+def find_quantities(kind: QuantityKind, text: str) -> list[Quantity]:
+    """Every value of ``kind`` written in ``text``, in the order written (each stretch of text
+    read once; see :func:`find_quantity`).
+
+    >>> [q.value for q in find_quantities("distance_km", "within 2 km, or 500 m if you can")]
+    [2.0, 0.5]
+    """
+    rest, found = text, []
+    while (q := find_quantity(kind, rest)) is not None and q.end > q.start:
+        found.append(Quantity(kind, q.value, q.start, q.end, text[q.start : q.end]))
+        rest = rest[: q.start] + " " * (q.end - q.start) + rest[q.end :]
+    return sorted(found, key=lambda q: q.start)
 
 
 # -- whole values -------------------------------------------------------------------------------

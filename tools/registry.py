@@ -12,7 +12,10 @@ holds:
 - :func:`call_tool`, which turns every model or user mistake into data
   (``{"ok": false, "error": {"code", "message"}}``, messages from :data:`ERROR_TEMPLATES`)
   and records a one-line summary and the duration of each call;
-- :func:`resolve_arguments`, a call as the tool would execute it, without running it.
+- :func:`resolve_arguments`, a call as the tool would execute it, without running it;
+- :func:`spelled_values`, the quantities and times a request writes for the tools' arguments,
+  in the tools' units (what a constrained decoder lets a model quote,
+  :func:`cosmo_agent.model.spans.narrow_values`).
 
 >>> from cosmo_agent.tools.mission import parse_mission
 >>> mission = parse_mission('''
@@ -43,7 +46,7 @@ import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from types import MappingProxyType
 from typing import Any, Literal
@@ -63,8 +66,10 @@ from cosmo_agent.tools.context import (
 )
 from cosmo_agent.tools.events import EVENT_MATCH_S as EVENT_MATCH_S  # the agent's import
 from cosmo_agent.tools.mission import Mission, load_mission
+from cosmo_agent.tools.quantities import QuantityKind, find_quantities, find_times
 from cosmo_agent.tools.schemas import NAMES_KEY as NAMES_KEY  # its import before the split
 from cosmo_agent.tools.toolkit import TOOLKIT
+from cosmo_agent.tools.toolkit.arguments import quantity_arguments
 
 __all__ = [
     "ERROR_TEMPLATES",
@@ -81,6 +86,7 @@ __all__ = [
     "mission_schedule",
     "openai_tools",
     "resolve_arguments",
+    "spelled_values",
     "tool_specs",
 ]
 
@@ -129,6 +135,64 @@ def _specs() -> Mapping[str, ToolSpec]:
 def tool_specs() -> Mapping[str, ToolSpec]:
     """Every tool by name, in the contract's order."""
     return _specs()
+
+
+_CONTEXTUAL: frozenset[QuantityKind] = frozenset({"step_s", "radius_m", "probability"})
+
+
+@cache
+def _argument_kinds() -> Mapping[str, QuantityKind | Literal["time"]]:
+    """Every quantity and time argument of the contract by name (one kind per name)."""
+    kinds: dict[str, QuantityKind | Literal["time"]] = {}
+    for spec in tool_specs().values():
+        for name, kind in quantity_arguments(spec.args).items():
+            if kinds.setdefault(name, kind) != kind:
+                raise AssertionError(f"argument {name} is a {kinds[name]} and a {kind}")
+    return MappingProxyType(kinds)
+
+
+def spelled_values(request: str, now: datetime | None = None) -> dict[str, list[float | str]]:
+    """What ``request`` writes for the tools' quantity and time arguments, by argument name,
+    in the order written (the one parser, :mod:`~cosmo_agent.tools.quantities`).
+
+    - A quantity argument gets the values of its kind, in its unit; absent when none is
+      written (the tool's default, or the mission's policy, is then the model's to keep).
+    - A time argument gets ``[]`` when the request writes no time at all (nothing to quote:
+      the tool starts at the planning clock), the instants as ISO 8601 UTC when every time
+      phrase resolves against ``now``, and is absent otherwise.
+
+    >>> spelled_values("screen K3 within 2 km over the next 3 days")
+    {'start': [], 'duration_h': [72.0], 'threshold_km': [2.0], 'target_miss_km': [2.0], \
+'burn_epoch': []}
+    """
+    by_kind: dict[QuantityKind, list[float]] = {}
+    kinds = _argument_kinds()
+    moments = find_times(request, now)
+    rest = request  # a time phrase is not also a duration ("in 2 hours")
+    for m in moments:
+        rest = rest[: m.start] + " " * (m.end - m.start) + rest[m.end :]
+    # the kinds read in context first ("every 10 minutes" is a step, "HBR 20 m" a radius),
+    # and their text is not read again as a plain duration or distance
+    for kind in sorted({k for k in kinds.values() if k != "time"},
+                       key=lambda k: k not in _CONTEXTUAL):  # fmt: skip
+        quantities = find_quantities(kind, rest)
+        by_kind[kind] = list(dict.fromkeys(q.value for q in quantities))
+        if kind in _CONTEXTUAL:
+            for q in quantities:
+                rest = rest[: q.start] + " " * (q.end - q.start) + rest[q.end :]
+    times: list[float | str] | None = [] if not moments else None
+    if moments and all(m.when is not None for m in moments):
+        times = list(dict.fromkeys(
+            m.when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") for m in moments if m.when
+        ))  # fmt: skip
+    found: dict[str, list[float | str]] = {}
+    for name, written in kinds.items():
+        if written == "time":
+            if times is not None:
+                found[name] = list(times)
+        elif by_kind[written]:
+            found[name] = list(by_kind[written])
+    return found
 
 
 def call_tool(

@@ -14,10 +14,12 @@ relative to the planning clock, read by :func:`~cosmo_agent.tools.quantities.par
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Final, Literal
+from dataclasses import dataclass
+from typing import Annotated, Any, Final, Literal, get_args, get_origin
 
 from pydantic import (
     AwareDatetime,
+    BaseModel,
     BeforeValidator,
     Field,
     ValidationInfo,
@@ -35,11 +37,13 @@ __all__ = [
     "Hours",
     "Name",
     "Probability",
+    "QuantityArgument",
     "RadiusM",
     "SatelliteSelection",
     "StationSelection",
     "StepSeconds",
     "When",
+    "quantity_arguments",
 ]
 
 Name = Annotated[str, Field(min_length=1, max_length=128)]
@@ -47,6 +51,42 @@ Name = Annotated[str, Field(min_length=1, max_length=128)]
 
 QUANTITY_TEXT_MAX_CHARS: Final = 64
 """The longest value with units a quantity argument accepts as text ("within the next 3 days")."""
+
+
+@dataclass(frozen=True)
+class QuantityArgument:
+    """Marks an argument type as a quantity of ``kind`` (its values are in that kind's unit),
+    or as a time (``kind="time"``)."""
+
+    kind: QuantityKind | Literal["time"]
+
+
+def _kind_of(annotation: Any) -> QuantityKind | Literal["time"] | None:
+    if get_origin(annotation) is Annotated:
+        for meta in annotation.__metadata__:
+            if isinstance(meta, QuantityArgument):
+                return meta.kind
+    return next((k for a in get_args(annotation) if (k := _kind_of(a)) is not None), None)
+
+
+def quantity_arguments(args: type[BaseModel]) -> dict[str, QuantityKind | Literal["time"]]:
+    """The top-level quantity and time arguments of a tool's argument model, and their kinds.
+
+    >>> class Args(BaseModel):
+    ...     start: When | None = None
+    ...     duration_h: Hours = 24.0
+    ...     threshold_km: DistanceKm | None = None
+    >>> quantity_arguments(Args)
+    {'start': 'time', 'duration_h': 'duration_h', 'threshold_km': 'distance_km'}
+    """
+    kinds: dict[str, QuantityKind | Literal["time"]] = {}
+    for name, field in args.model_fields.items():
+        kind = next((m.kind for m in field.metadata if isinstance(m, QuantityArgument)), None)
+        if kind is None:
+            kind = _kind_of(field.annotation)
+        if kind is not None:
+            kinds[name] = kind
+    return kinds
 
 
 def _quantity_reader(kind: QuantityKind) -> BeforeValidator:
@@ -92,31 +132,44 @@ _TIME_SCHEMA = WithJsonSchema(
         ]
     }
 )
-When = Annotated[AwareDatetime, BeforeValidator(_read_time), _TIME_SCHEMA]
+When = Annotated[
+    AwareDatetime, QuantityArgument("time"), BeforeValidator(_read_time), _TIME_SCHEMA
+]
 """A time: ISO 8601 UTC, or a phrase relative to the planning clock ("in 2 hours")."""
 StepSeconds = Annotated[
-    float, _quantity_reader("step_s"), Field(ge=1.0, le=3600.0), _number_or_text(ge=1.0, le=3600.0)
+    float,
+    QuantityArgument("step_s"),
+    _quantity_reader("step_s"),
+    Field(ge=1.0, le=3600.0),
+    _number_or_text(ge=1.0, le=3600.0),
 ]
 ElevationDeg = Annotated[
     float,
+    QuantityArgument("elevation_deg"),
     _quantity_reader("elevation_deg"),
     Field(ge=0.0, le=90.0),
     _number_or_text(ge=0.0, le=90.0),
 ]
 DistanceKm = Annotated[
     float,
+    QuantityArgument("distance_km"),
     _quantity_reader("distance_km"),
     Field(gt=0.0, le=100.0),
     _number_or_text(gt=0.0, le=100.0),
 ]
 RadiusM = Annotated[
     float,
+    QuantityArgument("radius_m"),
     _quantity_reader("radius_m"),
     Field(gt=0.0, le=1000.0),
     _number_or_text(gt=0.0, le=1000.0),
 ]
 Probability = Annotated[
-    float, _quantity_reader("probability"), Field(gt=0.0, lt=1.0), _number_or_text(gt=0.0, lt=1.0)
+    float,
+    QuantityArgument("probability"),
+    _quantity_reader("probability"),
+    Field(gt=0.0, lt=1.0),
+    _number_or_text(gt=0.0, lt=1.0),
 ]
 
 
@@ -152,6 +205,7 @@ StationSelection = Annotated[
 ]
 Hours = Annotated[
     float,
+    QuantityArgument("duration_h"),
     _quantity_reader("duration_h"),
     Field(
         gt=0.0,
