@@ -11,22 +11,23 @@ Endpoints of :func:`create_app`:
 ``GET /healthz``
     Liveness, never behind the token (for load balancers and probes).
 
-With a ``token``, ``/v1/*`` needs ``Authorization: Bearer <token>`` (401 otherwise; compared
-in constant time).  :func:`serve` refuses a non-loopback host without a token
+With a ``token``, every path but ``/healthz`` needs ``Authorization: Bearer <token>`` (401
+otherwise, before routing; compared in constant time: :class:`~cosmo_agent.model.web.TokenGate`,
+shared with the daemon's server).  :func:`serve` refuses a non-loopback host without a token
 (:class:`ServeConfigError`; ``cosmo-agent serve`` exits 2 saying to pass ``--token`` or set
 ``COSMO_API_TOKEN``).  Bad requests get 400 with an OpenAI-style
 ``{"error": {"message", "type", "param", "code"}}`` body that names the offending field.
 
-Bounds: a request body over ``max_body_bytes`` (default 1 MiB) is answered 413 before it is
-read (by its ``Content-Length``) or as soon as a chunked body passes the limit, so at most the
-limit is ever held.  A ``CosmoChatModel`` fits the prompt to its context window itself
-(:mod:`cosmo_agent.model.context`: tool results summarised, the oldest turns left out as
-needed, tokens counted with the model's own tokenizer and chat template, before any
-decoding); a conversation whose system messages, tools and last user message still do not
-fit is answered 400 with code ``context_length_exceeded``, and so is one that leaves less than
-``max_tokens`` (the conversation is trimmed to make room for it first); without
-``max_tokens`` the reply is cut to the room left.  The context window comes from the model's
-config (``max_position_embeddings``); other chat models (test doubles) are not checked.
+Bounds (:class:`~cosmo_agent.model.web.BodyLimit`): a request body over ``max_body_bytes``
+(default 1 MiB) is answered 413 before it is read (by its ``Content-Length``) or as soon as a
+chunked body passes the limit, so at most the limit is ever held.  A ``CosmoChatModel`` fits the
+prompt to its context window itself (:mod:`cosmo_agent.model.context`: tool results summarised,
+the oldest turns left out as needed, tokens counted with the model's own tokenizer and chat
+template, before any decoding); a conversation whose system messages, tools and last user
+message still do not fit is answered 400 with code ``context_length_exceeded``, and so is one
+that leaves less than ``max_tokens`` (the conversation is trimmed to make room for it first);
+without ``max_tokens`` the reply is cut to the room left.  The context window comes from the
+model's config (``max_position_embeddings``); other chat models (test doubles) are not checked.
 
 The model is any LangChain chat model with ``bind_tools(tools, tool_choice=...)`` whose
 ``invoke(messages, max_new_tokens=...)`` returns an ``AIMessage`` (``CosmoChatModel``, or a
@@ -51,20 +52,20 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hmac
-import ipaddress
 import json
 import os
 import threading
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from cosmo_agent.model.context import ContextTooLong
 from cosmo_agent.model.inference import CosmoChatModel
+from cosmo_agent.model.web import BodyLimit, TokenGate
+from cosmo_agent.model.web import is_loopback as _is_loopback
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -398,60 +399,6 @@ def _too_large(limit: int) -> dict[str, Any]:
                   " the conversation", code="request_too_large")  # fmt: skip
 
 
-_Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
-_Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
-
-
-class _BodyLimit:
-    """ASGI middleware: 413 for a body over ``limit`` bytes, judged by ``Content-Length``
-    before anything is read, or while a chunked body arrives (at most ``limit`` bytes are
-    buffered, then handed on to the app)."""
-
-    def __init__(self, app: Any, limit: int) -> None:
-        self.app = app
-        self.limit = limit
-
-    async def _refuse(self, send: _Send) -> None:
-        body = json.dumps(_too_large(self.limit)).encode()
-        await send({"type": "http.response.start", "status": 413, "headers": [
-            (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-            (b"connection", b"close")]})  # fmt: skip
-        await send({"type": "http.response.body", "body": body})
-
-    async def __call__(self, scope: MutableMapping[str, Any], receive: _Receive,
-                       send: _Send) -> None:  # fmt: skip
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        for name, value in scope.get("headers") or ():
-            if name == b"content-length":
-                try:
-                    declared = int(value)
-                except ValueError:
-                    declared = 0  # the HTTP parser has refused such a request already
-                if declared > self.limit:
-                    await self._refuse(send)
-                    return
-        held: list[MutableMapping[str, Any]] = []
-        total = 0
-        while True:
-            message = await receive()
-            held.append(message)
-            if message["type"] != "http.request":
-                break
-            total += len(message.get("body", b""))
-            if total > self.limit:
-                await self._refuse(send)
-                return
-            if not message.get("more_body", False):
-                break
-
-        async def replay() -> MutableMapping[str, Any]:
-            return held.pop(0) if held else await receive()
-
-        await self.app(scope, replay, send)
-
-
 def _describe(errors: list[Any]) -> tuple[str, str | None]:
     """The first pydantic/FastAPI validation error as (message, dotted param)."""
     first = errors[0] if errors else {}
@@ -471,24 +418,12 @@ def create_app(model: BaseChatModel, *, token: str | None = None, model_id: str 
                max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> FastAPI:  # fmt: skip
     """The FastAPI app serving ``model``; ``token`` turns on bearer authentication; bodies
     over ``max_body_bytes`` get 413."""
-    from fastapi import Depends, FastAPI, HTTPException, Request
+    from fastapi import FastAPI, HTTPException, Request
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import JSONResponse
-    from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
     name = model_id or _model_id(model)
     app = FastAPI(title="Cosmo planner", version="1", docs_url=None, redoc_url=None)
-    bearer = HTTPBearer(auto_error=False)
-
-    def authorize(creds: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:  # noqa: B008
-        if token is None:
-            return
-        if creds is None or not hmac.compare_digest(creds.credentials.encode(), token.encode()):
-            raise HTTPException(
-                status_code=401,
-                detail="missing or wrong bearer token",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
 
     @app.exception_handler(RequestValidationError)
     async def _bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -508,31 +443,34 @@ def create_app(model: BaseChatModel, *, token: str | None = None, model_id: str 
     def healthz() -> dict[str, str]:
         return {"status": "ok", "model": name}
 
-    @app.get("/v1/models", dependencies=[Depends(authorize)])
+    @app.get("/v1/models")
     def models() -> dict[str, Any]:
         return {
             "object": "list",
             "data": [{"id": name, "object": "model", "created": 0, "owned_by": "cosmo"}],
         }
 
-    @app.post("/v1/chat/completions", dependencies=[Depends(authorize)], response_model=None)
+    @app.post("/v1/chat/completions", response_model=None)
     def chat_completions(request: ChatCompletionRequest) -> ChatCompletion | JSONResponse:
         try:
             return complete(model, request, model_id=name)
         except ValueError as exc:  # a prompt over the context, a tool that cannot be used
             return JSONResponse(status_code=400, content=_value_error(exc))
 
-    app.add_middleware(_BodyLimit, limit=max_body_bytes)
+    app.add_middleware(TokenGate, token=token, refuse=_refusal(max_body_bytes),
+                       open_paths=("/healthz",))  # fmt: skip
+    app.add_middleware(BodyLimit, limit=max_body_bytes, refuse=_refusal(max_body_bytes))
     return app
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+def _refusal(limit: int) -> Callable[[int, str], tuple[bytes, str]]:
+    """OpenAI-style bodies for the shared token gate (401) and body limit (413)."""
+
+    def refuse(status: int, message: str) -> tuple[bytes, str]:
+        body = _too_large(limit) if status == 413 else _error(message, kind="authentication_error")
+        return json.dumps(body).encode(), "application/json"
+
+    return refuse
 
 
 def serve(

@@ -3,8 +3,9 @@
 Used by the HTML report tests to open a page as a person would and to record what a person
 would not see: console errors, uncaught exceptions and every request the page makes. The
 browser is Debian's ``chromium``; every request outside ``file:``/``data:``/``blob:`` goes to
-a proxy on a closed port and host names resolve to nothing, so a page that needs the network
-fails loudly (a console error and a recorded request).
+a proxy on a closed port (loopback included, but for the one server a test names in
+``allow``) and host names resolve to nothing, so a page that needs the network fails loudly (a
+console error and a recorded request).
 """
 
 from __future__ import annotations
@@ -35,14 +36,19 @@ def chromium_binary() -> str | None:
 class HeadlessPage:
     """One page in a fresh headless Chromium profile; use as a context manager."""
 
-    def __init__(self, binary: str, width: int = 1400, height: int = 1000) -> None:
+    def __init__(self, binary: str, width: int = 1400, height: int = 1000,
+                 allow: str | None = None) -> None:  # fmt: skip
+        """``allow``: one ``HOST:PORT`` the page may reach (a server under test); every other
+        address, loopback included, still goes nowhere."""
+        bypass = "<-loopback>" + (f";{allow}" if allow else "")
+        resolve = "MAP * ~NOTFOUND" + (f", EXCLUDE {allow.rsplit(':', 1)[0]}" if allow else "")
         self._profile = tempfile.mkdtemp(prefix="cosmo-chromium-")
         args = [
             binary, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
             "--no-default-browser-check", "--disable-background-networking",
             "--disable-component-update", "--disable-sync", "--disable-extensions",
             "--disable-dev-shm-usage", "--proxy-server=http://127.0.0.1:9",
-            "--proxy-bypass-list=<-loopback>", "--host-resolver-rules=MAP * ~NOTFOUND",
+            f"--proxy-bypass-list={bypass}", f"--host-resolver-rules={resolve}",
             f"--user-data-dir={self._profile}", "--remote-debugging-port=0",
             f"--window-size={width},{height}", "about:blank",
         ]  # fmt: skip
@@ -109,13 +115,21 @@ class HeadlessPage:
 
     def open(self, path: Path, ready: str, timeout_s: float = 90.0) -> None:
         """Load ``path`` and wait until the JavaScript ``ready`` expression is truthy."""
-        self.call("Page.navigate", {"url": path.resolve().as_uri()})
+        self.navigate(path.resolve().as_uri(), ready, timeout_s)
+
+    def navigate(self, url: str, ready: str, timeout_s: float = 90.0) -> None:
+        """Load ``url`` and wait until the JavaScript ``ready`` expression is truthy."""
+        self.call("Page.navigate", {"url": url})
+        self.wait(ready, timeout_s, what=url)
+
+    def wait(self, ready: str, timeout_s: float = 30.0, what: str = "the page") -> None:
+        """Wait until the JavaScript ``ready`` expression is truthy (a TimeoutError if not)."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.evaluate(f"Boolean({ready})"):
                 return
-            time.sleep(0.25)
-        raise TimeoutError(f"{path}: {ready} still false after {timeout_s} s")
+            time.sleep(0.1)
+        raise TimeoutError(f"{what}: {ready} still false after {timeout_s} s")
 
     @property
     def console_errors(self) -> list[str]:

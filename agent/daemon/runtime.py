@@ -68,7 +68,6 @@ from cosmo_agent.agent.daemon.leadership import (
 from cosmo_agent.agent.daemon.metrics import DaemonMetrics
 from cosmo_agent.agent.daemon.scaleout import DaskRunner, InlineRunner, ProcessRunner, ShardRunner
 from cosmo_agent.agent.daemon.screening import prime_snapshot
-from cosmo_agent.agent.daemon.server import HealthServer
 from cosmo_agent.agent.daemon.settings import DaemonSettings
 from cosmo_agent.agent.daemon.sinks import Dispatcher, JsonlSink, Sink, StdoutSink, WebhookSink
 from cosmo_agent.agent.daemon.store import SEVERITIES, AlertRow, PcThresholds, Severity, Store
@@ -79,6 +78,7 @@ if TYPE_CHECKING:
     from apscheduler.schedulers.background import BackgroundScheduler
     from langgraph.checkpoint.base import BaseCheckpointSaver
 
+    from cosmo_agent.agent.daemon.server import HealthServer
     from cosmo_agent.tools.spaceweather import SpaceWeatherSource
 
 __all__ = ["JOB_ORDER", "Daemon", "Replanner", "agent_replanner", "configure_logging", "sink_names"]
@@ -561,18 +561,32 @@ class Daemon:
         }
         return ok, info
 
+    def dashboard(self) -> JsonObject:
+        """What the live dashboard (``GET /``) shows now (:func:`~cosmo_agent.agent.dashboard.
+        dashboard_data`): the store's state, this daemon's readiness and job health."""
+        from cosmo_agent.agent.dashboard import dashboard_data
+
+        jobs = {job: (h.status, h.at_utc, h.reasons) for job, h in list(self.job_health.items())}
+        return dashboard_data(self.store, self.mission, now=self.clock.now(), ready=self.ready(),
+                              role=self.role, jobs=jobs, thresholds=self.thresholds,
+                              catalog=self.snapshot.catalog if self.snapshot else None)
+
     # -- running -----------------------------------------------------------------------------
 
     def start(self, *, schedule: bool = True) -> None:
         """Start the HTTP server (when configured) and the scheduler; returns at once."""
         address = self.settings.http_address()
         if address is not None and self._http is None:
+            from cosmo_agent.agent.daemon.server import HealthServer  # the web stack, if served
+
             token = self.settings.http_token.get_secret_value() if self.settings.http_token \
                 else None  # fmt: skip
             self._http = HealthServer(address[0], address[1], health=self.health,
                                       ready=self.ready, metrics=self.metrics.render,
                                       token=token,
                                       max_body_bytes=self.settings.http_max_body_bytes,
+                                      dashboard=(self.mission.name, self.settings.http_refresh_s,
+                                                 self.dashboard),
                                       ).start()  # fmt: skip
             log.info("http on %s:%d", self._http.host, self._http.port,
                      extra={"fields": {"http_port": self._http.port}})  # fmt: skip

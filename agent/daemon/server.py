@@ -1,10 +1,17 @@
-"""The daemon's small HTTP server: ``/healthz``, ``/readyz`` and ``/metrics``.
+"""The daemon's HTTP server: the live dashboard (``/``), ``/healthz``, ``/readyz`` and
+``/metrics``.
 
-The standard library's threading HTTP server in a background thread (no event loop to share
-with the scheduler).  When a token is configured every request needs
-``Authorization: Bearer <token>`` (401 otherwise; compared in constant time); the settings
-refuse a non-loopback bind without one.
+A FastAPI app on uvicorn in a background thread (:class:`~cosmo_agent.model.web.BackgroundServer`,
+no event loop shared with the scheduler): the web stack of ``cosmo-agent serve``, with its token
+gate and body limit (:mod:`cosmo_agent.model.web`).  When a token is configured every request
+needs ``Authorization: Bearer <token>`` (401 otherwise; compared in constant time), or, from a
+browser, the session cookie that opening ``/?token=<token>`` once sets (``HttpOnly;
+SameSite=Strict``, an HMAC of the token, then a redirect to ``/`` that takes the token out of
+the address bar); the settings refuse a non-loopback bind without a token.
 
+- ``/``: the live dashboard (:mod:`cosmo_agent.agent.dashboard`), an offline page polling
+  ``/api/dashboard`` (JSON) with the same token rule; both are served only when the daemon
+  passes ``dashboard`` (404 otherwise);
 - ``/healthz``: 200 while the daemon's main loop is alive (JSON with uptime and open issues);
 - ``/readyz``: whether the daemon is doing its job, which for a monitoring daemon is screening
   the whole fleet.  503 before the first good catalog and screening cycle (``"status":
@@ -19,45 +26,114 @@ refuse a non-loopback bind without one.
 - ``/metrics``: Prometheus text from the daemon's own registry (``cosmo_daemon_degraded{job}``
   is 1 while a job's last run was degraded or failed).
 
-Only ``GET`` is served (other methods: 405).  A request body larger than ``max_body_bytes``
-(by its ``Content-Length``, or counted as a chunked body arrives) is answered 413 without
-being read to its end: the response goes out, the connection is shut for writing, and what the
-client still sends is discarded for at most a second (so that it sees the 413 rather than a
-reset) before the connection is closed.
+Only ``GET`` (and ``HEAD``) is served (other methods: 405 with ``Allow: GET``, after the
+token).  A request body larger than ``max_body_bytes`` (by its ``Content-Length`` before
+anything is read, or counted as a chunked body arrives) is answered 413 with ``Connection:
+close``, before the token is looked at.  Errors are ``{"error": "..."}``.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hmac
 import json
-import socket
-import threading
-import time
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
+from cosmo_agent.agent.dashboard import CONTENT_SECURITY_POLICY, DATA_PATH, dashboard_page
 from cosmo_agent.agent.jsontypes import JsonObject
+from cosmo_agent.model.web import BackgroundServer, BodyLimit, TokenGate
 
-__all__ = ["DEFAULT_MAX_BODY_BYTES", "HealthServer"]
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+__all__ = ["DEFAULT_MAX_BODY_BYTES", "SESSION_COOKIE", "DashboardSource", "HealthServer",
+           "create_app"]  # fmt: skip
 
 DEFAULT_MAX_BODY_BYTES: Final = 1 << 20
 """1 MiB: the endpoints take no body at all; this only bounds what a client can make us read."""
-_LINGER_S: Final = 1.0  # discard what a refused client still sends, this long at most
-_CHUNK: Final = 64 * 1024
+SESSION_COOKIE: Final = "cosmo_daemon_session"
+"""The browser session cookie's name (its value: :func:`cosmo_agent.model.web.session_value`)."""
+
+DashboardSource = tuple[str, float, Callable[[], JsonObject]]
+"""``(mission name, refresh seconds, data)``: what the dashboard shows and how often it polls."""
+
+_NO_STORE: Final = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
 
-class _TooLarge(Exception):
-    pass
+def _json(payload: object) -> bytes:
+    return (json.dumps(payload, default=str, ensure_ascii=False) + "\n").encode()
 
 
-class _BadBody(Exception):
-    pass
+def _refuse(status: int, message: str) -> tuple[bytes, str]:
+    if status == 413:
+        message += " (these endpoints take no body)"
+    return _json({"error": message}), "application/json"
+
+
+def create_app(
+    *,
+    health: Callable[[], tuple[bool, JsonObject]],
+    ready: Callable[[], tuple[bool, JsonObject]],
+    metrics: Callable[[], bytes],
+    token: str | None = None,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    dashboard: DashboardSource | None = None,
+) -> FastAPI:
+    """The daemon's app over the given callables (see the module docstring)."""
+    from fastapi import FastAPI, Request, Response
+    from starlette.exceptions import HTTPException
+
+    app = FastAPI(title="Cosmo daemon", docs_url=None, redoc_url=None, openapi_url=None)
+    where = "/, /healthz, /readyz or /metrics" if dashboard else "/healthz, /readyz or /metrics"
+
+    @app.exception_handler(HTTPException)
+    async def _error(request: Request, exc: HTTPException) -> Response:
+        if request.method not in ("GET", "HEAD"):
+            return Response(_json({"error": f"{request.method} is not served: use GET"}), 405,
+                            headers={"Allow": "GET"}, media_type="application/json")
+        message = f"try {where}" if exc.status_code == 404 else str(exc.detail)
+        return Response(_json({"error": message}), exc.status_code,
+                        media_type="application/json")  # fmt: skip
+
+    def probe(check: Callable[[], tuple[bool, JsonObject]]) -> Response:
+        ok, info = check()
+        return Response(_json({"ok": ok, **info}), 200 if ok else 503,
+                        media_type="application/json", headers=_NO_STORE)  # fmt: skip
+
+    @app.get("/healthz")
+    def healthz() -> Response:
+        return probe(health)
+
+    @app.get("/readyz")
+    def readyz() -> Response:
+        return probe(ready)
+
+    @app.get("/metrics")
+    def prometheus() -> Response:
+        return Response(metrics(), media_type="text/plain; version=0.0.4; charset=utf-8")
+
+    if dashboard is not None:
+        mission, refresh_s, data = dashboard
+        page = dashboard_page(mission, refresh_s=refresh_s).encode()
+        page_headers = {**_NO_STORE, "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+                        "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY"}
+
+        @app.get("/")
+        def index() -> Response:
+            return Response(page, media_type="text/html; charset=utf-8", headers=page_headers)
+
+        @app.get(DATA_PATH)
+        def dashboard_data() -> Response:
+            return Response(_json(data()), media_type="application/json", headers=_NO_STORE)
+
+    app.add_middleware(TokenGate, token=token, refuse=_refuse, realm="cosmo-daemon",
+                       session_cookie=SESSION_COOKIE if dashboard else None)  # fmt: skip
+    app.add_middleware(BodyLimit, limit=max_body_bytes, refuse=_refuse)
+    return app
 
 
 class HealthServer:
-    """Serves the three endpoints from callables; ``port`` is the bound port (0 picks one)."""
+    """Serves :func:`create_app` on ``host:port`` in a background thread; ``port`` is the
+    bound port (0 picks one), known once constructed."""
 
     def __init__(
         self,
@@ -69,142 +145,18 @@ class HealthServer:
         metrics: Callable[[], bytes],
         token: str | None = None,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        dashboard: DashboardSource | None = None,
     ) -> None:
-        expected = f"Bearer {token}".encode() if token else None
-        limit = int(max_body_bytes)
-
-        class Handler(BaseHTTPRequestHandler):
-            server_version = "cosmo-agent-daemon"
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass  # the daemon logs its own way; access logs would be noise
-
-            def _send(self, code: int, body: bytes, ctype: str = "application/json",
-                      headers: dict[str, str] | None = None) -> None:  # fmt: skip
-                self.send_response(code)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                if code == 401:
-                    self.send_header("WWW-Authenticate", 'Bearer realm="cosmo-daemon"')
-                for name, value in (headers or {}).items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(body)
-
-            def _error(self, code: int, message: str, **headers: str) -> None:
-                body = (json.dumps({"error": message}) + "\n").encode()
-                self._send(code, body, headers=headers)
-
-            # -- the request body: never needed, never read past the limit ----------------------
-
-            def _discard_body(self) -> None:
-                """Read and drop the body; :class:`_TooLarge` past ``limit`` bytes."""
-                length = self.headers.get("Content-Length")
-                chunked = "chunked" in (self.headers.get("Transfer-Encoding") or "").lower()
-                if chunked:
-                    self._discard_chunked()
-                    return
-                if length is None:
-                    return
-                try:
-                    n = int(length)
-                except ValueError:
-                    raise _BadBody(f"Content-Length {length!r} is not a number") from None
-                if n < 0:
-                    raise _BadBody(f"Content-Length {n} is negative")
-                if n > limit:
-                    raise _TooLarge
-                while n > 0:
-                    got = self.rfile.read(min(n, _CHUNK))
-                    if not got:
-                        break
-                    n -= len(got)
-
-            def _discard_chunked(self) -> None:
-                total = 0
-                while True:
-                    line = self.rfile.readline(1024)
-                    try:
-                        size = int(line.split(b";", 1)[0].strip() or b"x", 16)
-                    except ValueError:
-                        raise _BadBody("malformed chunked body") from None
-                    if size == 0:
-                        while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
-                            pass  # trailers
-                        return
-                    total += size
-                    if total > limit:
-                        raise _TooLarge
-                    left = size + 2  # the chunk and its CRLF
-                    while left > 0:
-                        got = self.rfile.read(min(left, _CHUNK))
-                        if not got:
-                            return
-                        left -= len(got)
-
-            def _refuse_too_large(self) -> None:
-                self.close_connection = True
-                self._error(413, f"the request body is over the limit of {limit} bytes"
-                            " (these endpoints take no body)", Connection="close")  # fmt: skip
-                with contextlib.suppress(OSError):
-                    self.wfile.flush()
-                    self.connection.shutdown(socket.SHUT_WR)
-                    self.connection.settimeout(_LINGER_S)
-                    deadline = time.monotonic() + _LINGER_S
-                    while time.monotonic() < deadline and self.connection.recv(_CHUNK):
-                        pass
-
-            def _admit(self) -> bool:
-                """Body within the limit (read and dropped) and the token right; else answered."""
-                try:
-                    self._discard_body()
-                except _TooLarge:
-                    self._refuse_too_large()
-                    return False
-                except _BadBody as exc:
-                    self.close_connection = True
-                    self._error(400, str(exc))
-                    return False
-                if expected is not None:
-                    got = (self.headers.get("Authorization") or "").encode()
-                    if not hmac.compare_digest(got, expected):
-                        self._error(401, "missing or wrong bearer token")
-                        return False
-                return True
-
-            def do_GET(self) -> None:
-                if not self._admit():
-                    return
-                path = self.path.split("?", 1)[0]
-                if path == "/metrics":
-                    self._send(200, metrics(), "text/plain; version=0.0.4; charset=utf-8")
-                    return
-                if path in ("/healthz", "/readyz"):
-                    ok, info = (health if path == "/healthz" else ready)()
-                    body = (json.dumps({"ok": ok, **info}, default=str) + "\n").encode()
-                    self._send(200 if ok else 503, body)
-                    return
-                self._error(404, "try /healthz, /readyz or /metrics")
-
-            def _not_allowed(self) -> None:
-                if self._admit():
-                    self._error(405, f"{self.command} is not served: use GET", Allow="GET")
-
-            do_POST = do_PUT = do_PATCH = do_DELETE = _not_allowed
-
-        self._server = ThreadingHTTPServer((host, port), Handler)
-        self._server.daemon_threads = True
+        app = create_app(health=health, ready=ready, metrics=metrics, token=token,
+                         max_body_bytes=int(max_body_bytes), dashboard=dashboard)  # fmt: skip
+        self._server = BackgroundServer(app, host, port, name="cosmo-daemon-http")
         self.host = host
-        self.port = int(self._server.server_address[1])
-        self.max_body_bytes = limit
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="cosmo-daemon-http", daemon=True
-        )
+        self.port = self._server.port
+        self.max_body_bytes = int(max_body_bytes)
 
     def start(self) -> HealthServer:
-        self._thread.start()
+        self._server.start()
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.stop()

@@ -211,6 +211,10 @@ class DaemonSettings(BaseSettings):
         default=1 << 20, ge=0, le=1 << 30,
         description="request bodies larger than this are answered 413 unread",
     )  # fmt: skip
+    http_refresh_s: float = Field(
+        default=5.0, ge=0.2, le=3600.0,
+        description="how often the dashboard page (GET /) polls its data",
+    )  # fmt: skip
 
     # bounds (memory stays flat over weeks)
     history_per_event: int = Field(default=200, ge=1)

@@ -742,6 +742,28 @@ class Store:
         return list(s.scalars(select(PcHistoryRow).where(PcHistoryRow.event_id == ev.id)
                               .order_by(PcHistoryRow.id)))  # fmt: skip
 
+    def pc_histories(self, s: Session, events: Sequence[EventRow]) -> dict[int, list[PcHistoryRow]]:
+        """:meth:`pc_history` of several events in one query, by event row id."""
+        out: dict[int, list[PcHistoryRow]] = {ev.id: [] for ev in events}
+        if out:
+            rows = s.scalars(select(PcHistoryRow).where(PcHistoryRow.event_id.in_(list(out)))
+                             .order_by(PcHistoryRow.id))  # fmt: skip
+            for row in rows:
+                out[row.event_id].append(row)
+        return out
+
+    def recent_alerts(self, s: Session, limit: int) -> list[AlertRow]:
+        """The newest ``limit`` alerts, newest first."""
+        return list(s.scalars(select(AlertRow).order_by(AlertRow.id.desc()).limit(limit)))
+
+    def alert_count(self, s: Session) -> int:
+        """How many alerts the store holds."""
+        return int(s.scalar(select(func.count()).select_from(AlertRow)) or 0)
+
+    def last_plan(self, s: Session) -> PlanRow | None:
+        """The newest plan row (a plan, or why none could be made), or None."""
+        return s.scalars(select(PlanRow).order_by(PlanRow.id.desc()).limit(1)).first()
+
     def seed(self, s: Session, results: ResultStore) -> int:
         """Make the open events known to a tools run (``ResultStore.seed``): a screening of
         that run that finds one keeps its id and shows its Pc history.  Returns how many."""
