@@ -51,7 +51,7 @@ if TYPE_CHECKING:
         Ed25519PrivateKey,
         Ed25519PublicKey,
     )
-    from rich.console import RenderableType
+    from rich.console import Console, RenderableType
     from rich.table import Table
 
     from cosmo_agent.agent.graph import ApprovalMode
@@ -998,12 +998,19 @@ def table(title: str, *columns: str) -> Table:
     return out
 
 
+_CLOCK: Final = re.compile(r"\d\d:\d\d:\d\d \S+")
+"""The time of day and zone of a time as :func:`utc_text` writes it, kept on one line."""
+
+
 def print_tables(*items: RenderableType | str) -> None:
     """Print tables and lines to stdout.
 
-    On a terminal Rich fits them to its width (cells and lines wrap between words, nothing is
-    cut); into a pipe or a file each line is as wide as its content needs, so no name or time
-    is truncated or wrapped at 80 columns, and no colour codes are written.
+    On a terminal Rich fits them to its width: cells and lines wrap between words, a time only
+    between its date and ``HH:MM:SS UTC`` (or between any words, if the table is too wide for
+    that); a table too wide even then is printed one record per row, so that nothing is cut
+    off at the edge.
+    Into a pipe or a file each line is as wide as its content needs, so no name or time is
+    truncated or wrapped at 80 columns, and no colour codes are written.
     """
     from rich.console import Console
     from rich.table import Table
@@ -1014,19 +1021,61 @@ def print_tables(*items: RenderableType | str) -> None:
             self.quiet = True
             raise BrokenPipeError(errno.EPIPE, "the reader of the output has gone")
 
-    for item in items:
-        if isinstance(item, Table):
-            for column in item.columns:  # a cell may wrap between words, never inside one
-                words = (w for cell in column.cells for w in str(cell).split())
-                column.min_width = max((len(w) for w in words), default=None)
     console = _Console(highlight=False)
     terminal = console.is_terminal
+    if terminal:  # a table too wide for the terminal is printed one record per row
+        items = tuple(
+            _records(item)
+            if isinstance(item, Table) and not _fit_columns(console, item)
+            else item
+            for item in items
+        )  # fmt: skip
     if not terminal:
         wide = Console(width=100_000, file=io.StringIO())
         width = max((wide.measure(item).maximum for item in items), default=80)
         console = _Console(highlight=False, width=max(width, 80), no_color=True)
     for item in items:
         console.print(item, soft_wrap=isinstance(item, str) and not terminal, markup=False)
+
+
+def _fit_columns(console: Console, t: Table) -> bool:
+    """Give each column of ``t`` its narrowest width: its longest word or time of day
+    (``HH:MM:SS UTC``), with the usual padding or one space between columns, else its
+    longest word; False where even that is wider than ``console``."""
+    from rich.cells import cell_len
+
+    cells = [[str(cell) for cell in column.cells] for column in t.columns]
+    words = [max((cell_len(w) for c in col for w in c.split()), default=0) for col in cells]
+    clocks = [max((cell_len(m) for c in col for m in _CLOCK.findall(c)), default=0)
+              for col in cells]  # fmt: skip
+    unbounded = console.options.update_width(1 << 30)  # else Rich caps the measure at the width
+    whole = [max(pair) for pair in zip(words, clocks, strict=True)]
+    for widths, narrow in ((whole, False), (whole, True), (words, True)):
+        t.collapse_padding = narrow  # one space between columns instead of two
+        for column, width in zip(t.columns, widths, strict=True):
+            column.min_width = width or None
+        if console.measure(t, options=unbounded).minimum <= console.width:
+            return True
+    return False
+
+
+def _records(t: Table) -> Table:
+    """``t`` as records, one block of ``column  value`` lines per row (as ``psql``'s expanded
+    display), for a terminal narrower than the table."""
+    from rich import box
+    from rich.cells import cell_len
+    from rich.table import Table
+
+    out = Table(title=t.title, box=box.SIMPLE, show_header=False, title_justify="left",
+                expand=True)  # fmt: skip
+    names = [str(column.header) for column in t.columns]
+    out.add_column(overflow="fold", style="bold", width=max(map(cell_len, names), default=1))
+    out.add_column(overflow="fold", ratio=1)  # the value takes the room left
+    columns = [list(column.cells) for column in t.columns]
+    for row in range(t.row_count):
+        for k, (name, cells) in enumerate(zip(names, columns, strict=True)):
+            out.add_row(name, str(cells[row]), end_section=k == len(names) - 1)
+    return out
 
 
 # -- passes / schedule ---------------------------------------------------------------------------

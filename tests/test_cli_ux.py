@@ -441,3 +441,35 @@ def test_validate_on_an_80_column_terminal_cuts_nothing(plan_file: Path) -> None
     lines = text.splitlines()
     assert lines[0].startswith("FAILED") and all(len(line) <= 80 for line in lines), text
     assert len(re.findall(r"\berror\s+time\.future_data\s+plan\b", text)) >= 5, text
+
+
+def _terminal_text(*argv: str) -> str:
+    """What ``cosmo-agent ARGV`` shows on an 80-column terminal, colours taken out."""
+    code, err, shown = run_on_terminal(*argv, on="stdout")
+    assert code == 0, err
+    return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", shown).replace("\r", "")
+
+
+def test_tables_on_an_80_column_terminal_wrap_times_after_the_date_only() -> None:
+    text = _terminal_text("passes", "--mission", str(DEMO), "--duration-h", "3")
+    lines = text.splitlines()
+    assert all(len(line) <= 80 for line in lines), text
+    clocks = re.findall(r"\d\d:\d\d:\d\d UTC", text)
+    assert len(clocks) > 3 * 10 and text.count("UTC") == len(clocks), text  # no "UTC" alone
+    assert "max el°" in text and "SVALBARD" in text and "FAIRBANKS" in text
+
+
+def test_a_table_too_wide_for_the_terminal_is_printed_as_records() -> None:
+    """``screen``'s eight columns do not fit 80 columns with whole names: one block per
+    conjunction, every time and name whole, nothing cut at the edge."""
+    argv = ("screen", "--catalog", str(SUBSET), "--start", "2026-06-10T00:00:00Z",
+            "--duration-h", "2", "--threshold-km", "5")  # fmt: skip
+    text = _terminal_text(*argv)
+    events = json.loads(_cli(*argv, "--json").stdout)["events"]
+    assert all(len(line) <= 80 for line in text.splitlines()), text
+    tcas = re.findall(r"^\s+TCA\s+(\S.*\S)\s*$", text, re.MULTILINE)
+    assert tcas == [console.utc_text(e["tca"]) for e in events]
+    for e in events:
+        assert re.search(rf"^\s+primary\s+{e['primary']}\b", text, re.MULTILINE)
+        assert re.search(rf"^\s+miss km\s+{e['miss_km']:.3f}\s*$", text, re.MULTILINE)
+    assert "STARLINK-37084" in text
