@@ -1008,9 +1008,8 @@ def print_tables(*items: RenderableType | str) -> None:
     On a terminal Rich fits them to its width: cells and lines wrap between words, a time only
     between its date and ``HH:MM:SS UTC`` (or between any words, if the table is too wide for
     that); a table too wide even then is printed one record per row, so that nothing is cut
-    off at the edge.
-    Into a pipe or a file each line is as wide as its content needs, so no name or time is
-    truncated or wrapped at 80 columns, and no colour codes are written.
+    off at the edge. Into a pipe or a file each line is as wide as its content needs, so no
+    name or time is truncated or wrapped at 80 columns, and no colour codes are written.
     """
     from rich.console import Console
     from rich.table import Table
