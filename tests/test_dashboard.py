@@ -267,6 +267,14 @@ def test_dashboard_in_a_browser(daemon: Daemon) -> None:
         assert statuses == [401]
         assert "wrong token" in page.evaluate("document.body.textContent")
 
+        # the daemon gone: the last data stays, under a banner saying since when it is stale
+        page.navigate(f"{base}/", "document.body && Number(document.body.dataset.polls) >= 1")
+        daemon.shutdown()
+        page.wait("document.getElementById('stale').classList.contains('on')")
+        banner = page.evaluate("document.getElementById('stale').textContent")
+        assert banner.startswith("stale: last update ") and "Failed to fetch" in banner
+        assert page.evaluate("document.querySelectorAll('#event-rows tr').length") == len(events)
+
 
 def test_events_of_the_store_match_the_rows(daemon: Daemon) -> None:
     """The data's miss and Pc are the stored floats themselves (not recomputed)."""
