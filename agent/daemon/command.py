@@ -23,8 +23,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     """The daemon's flags (shared by ``cosmo-agent daemon`` and ``python -m``)."""
     p.add_argument("--mission", help="mission YAML: fleet, stations, data sources, policies")
     p.add_argument("--config", dest="config_file", help="settings file (.yaml, .toml, .json)")
-    p.add_argument("--http", help="serve /healthz /readyz /metrics on HOST:PORT "
-                   "(a non-loopback host needs COSMO_DAEMON_HTTP_TOKEN)")  # fmt: skip
+    p.add_argument("--http", help="serve the live dashboard (/) and /healthz /readyz /metrics on"
+                   " HOST:PORT (a non-loopback host needs COSMO_DAEMON_HTTP_TOKEN)")  # fmt: skip
     p.add_argument("--state-dir", help="databases, catalog snapshots and alert files"
                    " (default ./cosmo-daemon-state)")  # fmt: skip
     p.add_argument("--database", dest="state_db_url",
