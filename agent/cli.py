@@ -670,11 +670,13 @@ def _serve(args: argparse.Namespace) -> int:
 
     _check_serve_options(args)  # before the model (and torch) is loaded
     from cosmo_agent.model.serve import ServeConfigError, serve
+    from cosmo_agent.tools.registry import spelled_values
 
     try:
         serve(model_path=args.model, host=args.host, port=args.port,
               token=args.token or os.environ.get("COSMO_API_TOKEN"),
-              max_body_bytes=args.max_body_bytes)  # fmt: skip
+              max_body_bytes=args.max_body_bytes,
+              request_values=spelled_values)  # quantities quoted as in plan and ask  # fmt: skip
     except ServeConfigError as exc:
         print(f"cosmo-agent serve: {exc}", file=sys.stderr)
         return 2

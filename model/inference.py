@@ -870,8 +870,8 @@ class _Engine:
             reader = request_values or self.request_values
             if reader is not None:
                 written = reader(_last_user_text(messages))
-                if written:
-                    grammar_tools = narrow_values(grammar_tools, written)
+                if written:  # a quantity the request writes is in the call, as written
+                    grammar_tools = narrow_values(grammar_tools, written, require_written=True)
             if self.quoted_ids:
                 quoted = quote_ids(grammar_tools, _text_since_user(messages), self.quoted_ids)
                 forced = choice not in ("auto", "none") and (
@@ -1081,7 +1081,9 @@ class CosmoChatModel(BaseChatModel):
     ``request_values`` (the request's text -> argument name -> the values it writes, in the
     argument's unit; the agent passes the tools' own reading,
     :func:`cosmo_agent.tools.registry.spelled_values`) lets the decoder write a quantity
-    argument only as one of the values the request wrote, where it wrote any
+    argument only as one of the values the request wrote, where it wrote any, and must then
+    write it ("for 12 hours" is not the 24 h default); a start or burn time only as the
+    request wrote it, and none when it wrote none
     (:func:`cosmo_agent.model.spans.narrow_values`): quoted, not computed.
     """
 

@@ -170,15 +170,21 @@ def _exactly(value: float) -> list[dict[str, Any]]:
 
 
 def narrow_values(
-    tools: Sequence[Mapping[str, Any]], values: Mapping[str, Sequence[float | str]]
+    tools: Sequence[Mapping[str, Any]],
+    values: Mapping[str, Sequence[float | str]],
+    *,
+    require_written: bool = False,
 ) -> list[dict[str, Any]]:
     """``tools`` with each argument named in ``values`` (argument name -> what the request
     writes for it: numbers in the argument's unit, or times as ISO 8601 strings) narrowed to
     those values: quoted, not computed.  An empty list means the request writes none, and an
     optional argument is then not offered at all (a start time nobody asked for).  A number
     argument keeps its whole schema when none of its values is within its bounds; arguments
-    not named are left as they are (a default, or the model's reading of "the usual").  The
-    input is not changed.
+    not named are left as they are (a default, or the model's reading of "the usual").
+    ``require_written``: a number argument the request writes a value for must be in the call
+    ("for 12 hours" is not the 24 h default); times stay optional (a time written for
+    something else, such as a conjunction's TCA, is not forced into a burn time).  The input
+    is not changed.
 
     >>> tool = {"type": "function", "function": {"name": "screen", "parameters": {
     ...     "type": "object", "properties": {"duration_h": {"anyOf": [
@@ -221,5 +227,7 @@ def narrow_values(
                                        "exclusiveMaximum", "multipleOf", "format", "pattern",
                                        "minLength", "maxLength", "enum")}  # fmt: skip
             props[key]["anyOf"] = allowed
+            if require_written and not texts and key not in params.get("required", ()):
+                params["required"] = [*params.get("required", ()), key]
         out.append(t)
     return out

@@ -491,3 +491,24 @@ def test_the_deployed_handler_loads_cosmo_model_dir_once_per_process(tiny_dir: P
     report = json.loads(run.stdout.strip().splitlines()[-1])
     assert report["statuses"] == [200, 200, 200, 200, 400]
     assert report["loads"] == [[str(tiny_dir)]]
+
+
+def test_the_agents_handler_quotes_what_the_request_writes() -> None:
+    """``cosmo_agent.agent.cloud.lambda_handler`` (the handler to deploy): the shipped Cosmo
+    with the tools' reading of each request, so "for 7 hours every 45 seconds" reaches the
+    call as 7 h and 45 s, as in ``plan`` and ``serve``, through a direct Invoke."""
+    from cosmo_agent.agent import cloud
+    from cosmo_agent.tools.registry import openai_tools
+
+    request = {
+        "model": "cosmo",
+        "messages": [{"role": "user",
+                      "content": "Propagate every satellite for 7 hours every 45 seconds"}],
+        "tools": [t for t in openai_tools() if t["function"]["name"] == "propagate"],
+        "tool_choice": {"type": "function", "function": {"name": "propagate"}},
+    }  # fmt: skip
+    out = cloud.lambda_handler(request, None)
+    [call] = out["choices"][0]["message"]["tool_calls"]
+    args = json.loads(call["function"]["arguments"])
+    assert (args["duration_h"], args["step_s"]) == (7.0, 45.0), args
+    assert "start" not in args

@@ -424,36 +424,66 @@ def test_the_shipped_model_quotes_the_duration_the_request_wrote() -> None:
         [call] = done.tool_calls
         args = call["arguments"]
         assert "start" not in args, done.raw  # the request writes no start time
-        assert args.get("duration_h") in (None, expected[0]), done.raw
-        assert args.get("step_s") in (None, expected[1]), done.raw
+        assert (args["duration_h"], args["step_s"]) == expected, done.raw  # written: required
 
 
 def test_the_cosmo_planner_quotes_times_against_the_planning_clock() -> None:
-    """The product path (``make_planner("cosmo")``): the planner reads the request's values
-    with the tools' parser and the run's planning clock, so "tomorrow at 03:00 UTC" can only
-    be written as that instant, and a request that names no time gets no made-up start."""
-    from langchain_core.messages import HumanMessage, SystemMessage
+    """The product path: the planner binds the tools' reading of the request with the run's
+    planning clock, so "tomorrow at 03:00 UTC" can only be written as that instant, and the
+    shipped model, forced to propagate, writes it so (or leaves it out) and no other start."""
+    from functools import partial
 
-    from cosmo_agent.agent.planners import make_planner, system_prompt
+    from langchain_core.language_models.fake_chat_models import FakeMessagesListChatModel
+    from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+
+    from cosmo_agent.agent.planners import CosmoPlanner, system_prompt
     from cosmo_agent.agent.planning import PlannerTask
+    from cosmo_agent.model.inference import CosmoChatModel
     from cosmo_agent.tools.mission import load_mission
-    from cosmo_agent.tools.registry import openai_tools
+    from cosmo_agent.tools.registry import openai_tools, spelled_values
 
     mission = load_mission(Path(__file__).parents[1] / "missions" / "demo.yaml")
-    planner = make_planner("cosmo")
     now = datetime(2026, 6, 10, 9, 15, tzinfo=UTC)
-    for request, start in [
-        ("Propagate every satellite from tomorrow at 03:00 UTC for 7 hours every 45 seconds",
-         "2026-06-11T03:00:00Z"),
-        ("Propagate every satellite for 7 hours every 45 seconds", None),
-    ]:
-        task = PlannerTask(mode="ask", mission=mission, request=request,
-                           tools=tuple(openai_tools(mission)), now=now)  # fmt: skip
-        reply = planner.next_turn(task, [SystemMessage(system_prompt(mission)),
-                                         HumanMessage(request)])  # fmt: skip
-        calls = [c for c in reply.tool_calls if c["name"] == "propagate"]
-        assert calls, reply
-        for call in calls:
-            assert call["args"].get("start") in ((None, start) if start else (None,)), call
-            assert call["args"].get("duration_h") in (None, 7.0), call
-            assert call["args"].get("step_s") in (None, 45.0), call
+    request = "Propagate every satellite from tomorrow at 03:00 UTC for 7 hours every 45 seconds"
+    task = PlannerTask(mode="ask", mission=mission, request=request,
+                       tools=tuple(openai_tools(mission)), now=now)  # fmt: skip
+
+    bound: dict[str, object] = {}
+
+    class Recorder(FakeMessagesListChatModel):
+        request_values: object = spelled_values
+
+        def bind_tools(self, tools: object, **kwargs: object) -> Recorder:  # type: ignore[override]
+            bound.update(kwargs)
+            return self
+
+    CosmoPlanner(chat=Recorder(responses=[AIMessage("ok")])).next_turn(
+        task, [SystemMessage(system_prompt(mission)), HumanMessage(request)])
+    reader = bound["request_values"]
+    assert callable(reader)
+    assert reader(request)["start"] == ["2026-06-11T03:00:00Z"]
+    assert reader(request)["duration_h"] == [7.0] and reader(request)["step_s"] == [45.0]
+
+    chat = CosmoChatModel.load(max_new_tokens=128, request_values=spelled_values)
+    messages = [{"role": "system", "content": system_prompt(mission)},
+                {"role": "user", "content": request}]  # fmt: skip
+    done = chat.complete(messages, openai_tools(mission), request_values=partial(
+        spelled_values, now=now), tool_choice={"function": {"name": "propagate"}})  # fmt: skip
+    [call] = done.tool_calls
+    assert call["arguments"].get("start") in (None, "2026-06-11T03:00:00Z"), done.raw
+    assert call["arguments"]["duration_h"] == 7.0 and call["arguments"]["step_s"] == 45.0
+
+
+def test_a_written_quantity_must_be_in_the_call_and_a_written_time_may_be() -> None:
+    """With ``require_written`` (the shipped decoder's setting) "for 12 hours" cannot become
+    the 24 h default by leaving the argument out; a time stays optional, since a time in the
+    request may be about something else (a conjunction's TCA is not a burn time)."""
+    from cosmo_agent.tools.registry import openai_tools
+
+    [tool] = [t for t in openai_tools() if t["function"]["name"] == "propagate"]
+    written = {"duration_h": [12.0], "start": ["2026-06-11T03:00:00Z"]}
+    [strict] = narrow_values([tool], written, require_written=True)
+    assert set(strict["function"]["parameters"]["required"]) == {"satellites", "duration_h"}
+    [loose] = narrow_values([tool], written)
+    assert loose["function"]["parameters"]["required"] == ["satellites"]
+    assert tool["function"]["parameters"]["required"] == ["satellites"]  # input unchanged
