@@ -514,17 +514,20 @@ def _screen(args: argparse.Namespace) -> tuple[_Screening, dict[int, str]]:
             raise UserError(f"--satellites {missing}: not in {args.catalog}")
         primaries = catalog.select(ids)
     stop = start + timedelta(hours=args.duration_h)
+    from cosmo_agent.agent.console import progress_bar
+
     if args.dask:
         from cosmo_agent.agent.cluster import ClusterUnavailable, screen_on_cluster
 
         try:
-            result = screen_on_cluster(args.dask, args.catalog, start, stop, args.threshold_km,
-                                       satellites=None if primaries is None else ids)  # fmt: skip
+            with progress_bar("screening", "windows", enabled=not args.json) as progress:
+                result = screen_on_cluster(
+                    args.dask, args.catalog, start, stop, args.threshold_km,
+                    satellites=None if primaries is None else ids, progress=progress,
+                )  # fmt: skip
         except ClusterUnavailable as exc:
             raise UserError(f"--dask {args.dask}: {exc}") from None
     else:
-        from cosmo_agent.agent.console import progress_bar
-
         with progress_bar("screening", "windows", enabled=not args.json) as progress:
             result = screen(
                 catalog, start, stop, args.threshold_km, primaries=primaries, progress=progress

@@ -264,10 +264,22 @@ def connect_scheduler(address: str, timeout_s: float = 10.0) -> DaskClient:
     return cast(DaskClient, client)  # distributed has no annotations to check
 
 
-def _wait(futures: Sequence[DaskFuture[object]], timeout_s: float | None) -> None:
-    """Until every future is done, one has failed (the screen fails), or ``timeout_s``."""
+def _wait(
+    futures: Sequence[DaskFuture[object]],
+    timeout_s: float | None,
+    progress: Callable[[int, int], None] | None = None,
+) -> None:
+    """Until every future is done, one has failed (the screen fails), or ``timeout_s``;
+    ``progress(done, total)`` each time more of them are done."""
     deadline = None if timeout_s is None else time.monotonic() + timeout_s
-    while not all(f.done() for f in futures):
+    reported = -1
+    while True:
+        done = sum(f.done() for f in futures)
+        if progress is not None and done != reported:
+            progress(done, len(futures))
+            reported = done
+        if done == len(futures):
+            return
         if any(f.status == "error" for f in futures):
             return
         if deadline is not None and time.monotonic() > deadline:
@@ -288,6 +300,7 @@ def screen_on_cluster(
     knot_step_s: float = 340.0,
     connect_timeout_s: float = 10.0,
     timeout_s: float | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Conjunctions:
     """``screen(Catalog.from_file(catalog_path), start, stop, threshold_km, primaries=...)``
     computed on the Dask cluster at ``cluster`` (a scheduler address, or a
@@ -298,7 +311,7 @@ def screen_on_cluster(
     (fleet-vs-catalog), None for all-vs-all.
     Raises :class:`ClusterUnavailable` when the scheduler cannot be reached and
     :class:`ClusterScreenError` when a window fails or ``timeout_s`` passes first; never
-    returns part of a screen.
+    returns part of a screen.  ``progress(done, total)`` counts the windows finished.
     """
     windows = plan_windows(start, stop, window_h * 3600.0, fine_step_s=fine_step_s,
                            knot_step_s=knot_step_s)  # fmt: skip
@@ -319,7 +332,7 @@ def screen_on_cluster(
             )
             for a, b in windows
         ]
-        _wait(futures, timeout_s)
+        _wait(futures, timeout_s, progress)
         failed = [(w, f) for w, f in zip(windows, futures, strict=True) if f.status != "finished"]
         if failed:
             (a, b), first = failed[0]

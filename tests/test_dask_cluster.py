@@ -198,9 +198,16 @@ def test_fleet_vs_catalog_on_the_cluster_is_the_local_screen(
     stop = START + timedelta(hours=12)
     fleet = [25544, 49387, 69032]
     local = screen(subset, START, stop, 5.0, primaries=subset.select(fleet), workers=1)
+    counted: list[tuple[int, int]] = []
     remote = screen_on_cluster(cluster.client, SUBSET, START, stop, 5.0, satellites=fleet,
-                               window_h=3.0)  # fmt: skip
+                               window_h=3.0,
+                               progress=lambda d, t: counted.append((d, t)))  # fmt: skip
     assert_same_screen(remote, local)
+    # the progress bar's counts: from none to every window finished, never backwards
+    total = len(plan_windows(START, stop, 3 * 3600.0, fine_step_s=20.0, knot_step_s=340.0))
+    assert counted[0][0] < total and counted[-1] == (total, total)
+    assert all(t == total for _, t in counted)
+    assert [d for d, _ in counted] == sorted({d for d, _ in counted})
 
 
 def test_a_worker_killed_mid_screen_loses_no_window(
