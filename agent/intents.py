@@ -358,6 +358,21 @@ def _read(text: _Text, kind: QuantityKind) -> float | None:
 
 # -- intents ------------------------------------------------------------------------------------
 
+# questions about the age of the element sets, in the words the other patterns miss
+# ("which satellite has the oldest TLE", "오래된 TLE 있어?", "궤도 데이터 얼마나 최신이야?")
+_AGE = re.compile(
+    r"\b(?:oldest|stalest|freshest)\b.{0,30}?\b(?:tles?|element\s*sets?|elements|orbits?"
+    r"|orbit(?:al)?\s+data)\b|\b(?:tles?|element\s*sets?|orbits?|orbit(?:al)?\s+data)\b"
+    r".{0,30}?\b(?:out\s+of\s+date|stale|oldest|how\s+old)\b|\bhow\s+fresh\b"
+    r"|(?:TLE|궤도\s*(?:요소|데이터|정보)|요소).{0,20}?(?:오래|나이|최신|낡|며칠|신선|에포크|갱신)"
+    r"|(?:오래된|낡은)\s*(?:TLE|궤도)|\belement(?:\s*set)?\s*ages?\b",
+    re.I,
+)
+_PROPAGATION_WORDS = re.compile(
+    r"\bpositions?\b|\bpropagat|\bephemer|\bground ?track|\bcoordinates|\btrajector"
+    r"|위치|전파|궤적|좌표", re.I
+)
+
 _INTENTS: list[tuple[str, re.Pattern[str]]] = [
     ("plan_avoidance", re.compile(
         r"\bavoid|\bavoidance|\bmaneuv|\bmanoeuv|\bdodge|\bburn\b|회피|기동", re.I)),
@@ -366,17 +381,20 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|충돌\s*확률|확률|위험도|평가", re.I)),
     ("screen_conjunctions", re.compile(
         r"conjunction|close approach|\bcollision|\bcollide|\bhit\b|debris|\bscreen|\bclose calls?"
-        r"|근접|충돌|접근|잔해|파편|스크리닝|다가오", re.I)),
+        r"|근접|충돌|접근|잔해|파편|스크리닝|컨정션|다가오", re.I)),
     ("space_weather", re.compile(
         r"space[- ]?weather|\bsolar\b|geomagnetic|\bstorms?\b|\bkp\b|\bflares?\b|radiation"
         r"|\bswpc\b|우주\s*(?:기상|날씨)|태양(?!\s*동기)|지자기|폭풍|플레어|방사선", re.I)),
     ("schedule_contacts", re.compile(
         r"\bschedul|\bdownlinks?\b|\bbook\s+(?:a\s+|the\s+|some\s+)?(?:contacts?|pass(?:es)?"
-        r"|antenna|ground[- ]station|downlinks?)|contact plan|스케줄|다운링크|(?:교신|접속)\s*"
+        r"|antenna|ground[- ]station|downlinks?)|contact (?:plan|schedule)|\ballocat\w*\s+"
+        r"(?:the\s+)?(?:station|antenna|ground[- ]station)\s+time|\bplan\s+(?:the\s+)?contacts"
+        r"|스케줄|다운링크|(?:교신|접속)\s*"
         r"(?:계획|일정)|배정", re.I)),
     ("find_passes", re.compile(
         r"\bpass(?:es)?\b|\bvisib|\baos\b|\blos\b|over(?:head|flies| fly)|contact windows?"
-        r"|\bwhen can\b.*\bsee|패스|가시|통과|지나(?:가|는|갈)|상공|언제\s*보(?:여|이)", re.I)),
+        r"|\bwhen can\b.*\bsee|패스|가시|(?<!근접 )(?<!근접)통과|지나(?:가|는|갈)|상공"
+        r"|언제\s*보(?:여|이)|보이는\s*시간|교신\s*가능\s*시간", re.I)),
     ("propagate", re.compile(
         r"\bwhere\b|\bpositions?\b|\bpropagat|\bephemer|\bground ?track|\blocation|\bcoordinates"
         r"|\btrajector|위치|어디|전파|궤적|좌표|궤도\s*(?:예측|력)", re.I)),
@@ -390,8 +408,8 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|catalog)\b.{0,40}?\b(?:old|age|fresh|out\s+of\s+date|outdated|epochs?|updated?)\b"
         r"|\b(?:how\s+(?:old|fresh)|epochs?\s+of|age\s+of|last\s+(?:orbit\s+)?update|tle\s+age"
         r"|out\s+of\s+date\s+(?:tles?|elements))\b"
-        r"|(?:궤도\s*요소|TLE|요소|카탈로그).{0,20}?(?:오래|나이|최신|기준\s*시각|에포크|업데이트|갱신)",
-        re.I)),
+        r"|(?:궤도\s*요소|TLE|요소|카탈로그).{0,20}?(?:오래|나이|최신|기준\s*시각|에포크|업데이트|갱신)"
+        r"|" + _AGE.pattern, re.I)),
 ]  # fmt: skip
 
 # asking what something is or why, rather than for current data or an action
@@ -421,6 +439,28 @@ _ALL = re.compile(
 _EVENT = re.compile(rf"(?<![A-Za-z0-9])({EVENT_ID_PATTERN}|{ALIAS_PATTERN})(?![\d-])", re.I)
 """An event id: canonical (pair and TCA) or a run-local alias (``CONJ-0007``)."""
 _PRIORITY = re.compile(r"priorit|우선", re.I)
+# a pass list asked for in its own right, beside a schedule ("find the passes ... and schedule
+# the contacts"), rather than passes named as what a schedule books
+_PASS_LIST = re.compile(
+    r"\b(?:find|list|show|get|give)\b[^.?!]{0,40}?\b(?:pass(?:es)?|visibility\s+windows?)\b"
+    r"|\bpass\s+(?:list|table)s?\b|\bvisibility\s+windows\b"
+    r"|패스.{0,15}?(?:목록|찾|알려|뽑|조회|계산|예측)|통과\s*(?:시간|예측)|가시\s*(?:구간|시간)"
+    r"|보이는\s*시간|교신\s*가능\s*시간|지나가는\s*시간",
+    re.I,
+)
+
+
+_CLAUSES = re.compile(r"(?<=[.?!])\s+|;\s*|,?\s+(?:then|and then|plus)\s+", re.I)
+
+
+def _passes_then_schedule(text: str) -> bool:
+    """Passes asked for in one clause and a schedule in another ("tabulate the passes of K3
+    over Daejeon. Then allocate the station time by priority.")."""
+    patterns = dict(_INTENTS)
+    clauses = [c for c in _CLAUSES.split(text) if c and c.strip()]
+    passes = [c for c in clauses if patterns["find_passes"].search(c)
+              and not patterns["schedule_contacts"].search(c)]  # fmt: skip
+    return bool(passes) and any(patterns["schedule_contacts"].search(c) for c in clauses)
 
 
 def _intents(text: str, has_refs: bool, has_event: bool) -> list[str]:
@@ -433,8 +473,12 @@ def _intents(text: str, has_refs: bool, has_event: bool) -> list[str]:
         intents -= {"screen_conjunctions", "assess_conjunction"}
     if "assess_conjunction" in intents:
         intents -= {"screen_conjunctions"}
-    if "schedule_contacts" in intents:
+    if "schedule_contacts" in intents and not (
+        _PASS_LIST.search(text) or _passes_then_schedule(text)
+    ):
         intents -= {"find_passes"}
+    if _AGE.search(text) and not _PROPAGATION_WORDS.search(text):
+        intents -= {"propagate"}  # "TLE가 제일 오래된 위성이 어디야?" asks which, not where
     if not has_event and intents & {"assess_conjunction", "plan_avoidance"}:
         # no event id yet: screen first, the planner picks events from the result
         intents = (intents - {"assess_conjunction", "plan_avoidance"}) | {"screen_conjunctions"}
@@ -545,7 +589,9 @@ _NOT_A_STATION = re.compile(
     r"pc|norad|kp|noaa|swpc|today|tomorrow|tonight|now|noon|midnight|monday|tuesday|wednesday|"
     r"thursday|friday|saturday|sunday|january|february|march|april|may|june|july|august|"
     r"september|october|november|december|least|most|once|priority|high|low|"
-    r"모든|전체|각|우리|어느|어떤|가까운|모든지|전|해당|각각)$",
+    r"모든|전체|각|우리|어느|어떤|가까운|모든지|전|해당|각각"
+    # demonstratives ("그걸로 지상국 배정": with those, assign stations)
+    r"|그걸로|이걸로|그것으로|이것으로|그걸|이걸|그것|이것|거기|여기|그|이|저|그런|이런)$",
     re.I,
 )
 

@@ -58,6 +58,7 @@ from cosmo_agent.tools.registry import (
 )
 
 __all__ = [
+    "HELD_OUT_WORLD_SEEDS",
     "WORLD_COMMANDS",
     "CorpusCall",
     "EvalRecordSeed",
@@ -113,8 +114,29 @@ _STATIONS: Final[tuple[_Station, ...]] = (
     ("MCMURDO", "McMurdo", ["MGS"], ["맥머도"], -77.84, 166.67, 50.0),
     ("WALLOPS", "Wallops", ["WFF"], ["월롭스"], 37.94, -75.46, 10.0),
 )
+# Stations only the held-out worlds (HELD_OUT_WORLD_SEEDS) use: the test and development
+# missions name ground sites no training world has.
+_HELD_OUT_STATIONS: Final[tuple[_Station, ...]] = (
+    ("PUNTA", "Punta Arenas", ["PA-GS"], ["푼타아레나스", "푼타 아레나스"], -52.94, -70.85, 30.0),
+    ("SGP", "Singapore", ["SG-1"], ["싱가포르", "싱가포르 지상국"], 1.35, 103.82, 20.0),
+    ("AWARUA", "Awarua", ["AWR"], ["아와루아"], -46.53, 168.38, 10.0),
+    ("GOONHILLY", "Goonhilly", ["GHY"], ["구닐리"], 50.05, -5.18, 100.0),
+    ("YKNIFE", "Yellowknife", ["YK"], ["옐로나이프"], 62.45, -114.37, 200.0),
+    ("MAURITIUS", "Mauritius", ["MRU"], ["모리셔스"], -20.16, 57.50, 300.0),
+)
 _KO_NAMES: Final = ("아리랑", "천리안", "누리샛", "한빛", "별빛", "다누리", "새누리", "초롱")
 _CODES: Final = ("SAT", "EO", "OPS", "KX", "LEO", "CUBE", "OBS", "RS")
+# ... and satellite aliases from their own stems and codes
+_HELD_OUT_KO_NAMES: Final = ("무궁화", "미리내", "온누리", "해오름", "샛별")
+_HELD_OUT_CODES: Final = ("GEOX", "SCAN", "TERRA", "VX", "HAWK")
+_NICKNAMES: Final = ("Falcon", "Magpie", "Kestrel", "Bluebird", "Heron", "Osprey", "Wren")
+_HELD_OUT_NICKNAMES: Final = ("Albatross", "Puffin", "Condor", "Swift")
+HELD_OUT_WORLD_SEEDS: Final = frozenset(range(3000, 3010)) | frozenset(range(4000, 4010))
+"""The worlds of the unseen-mission test (3000–3009) and development (4000–4009) sets: their
+stations, alias stems, codes and nicknames come from pools no training world uses."""
+_FROZEN_WORLD_SEEDS: Final = frozenset(range(1000, 1010)) | frozenset(range(2000, 2010))
+# The published test (1000–1009) and development (2000–2009) worlds, kept as they were
+# generated before alias styles varied, so that their frozen splits still resolve.
 _CLASSES: Final = ("eo-imager", "eo-imager", "sar", "weather")
 _EPOCH: Final = datetime(2026, 6, 10, tzinfo=UTC)
 _SCREEN_KM: Final = 50.0  # wide, so that most worlds have events to talk about
@@ -155,6 +177,19 @@ class RulesTeacher:
     def mission(self, seed: int) -> Mission:
         """The randomized mission of world ``seed``."""
         rng = random.Random(f"cosmo-world:{seed}")
+        # how aliases are written varies per world, on a stream of its own: "KX-7", "KX-7B",
+        # "아리랑3호", "아리랑 3호", a nickname ("Falcon", "참매")
+        style = random.Random(f"cosmo-world-style:{seed}")
+        held_out = seed in HELD_OUT_WORLD_SEEDS
+        stems = _HELD_OUT_KO_NAMES if held_out else _KO_NAMES
+        codes = _HELD_OUT_CODES if held_out else _CODES
+        nicknames = _HELD_OUT_NICKNAMES if held_out else _NICKNAMES
+        letter_codes = style.random() < 0.3
+        spaced_korean = style.random() < 0.4
+        nickname_share = style.choice((0.0, 0.0, 0.3))
+        if seed in _FROZEN_WORLD_SEEDS:
+            letter_codes = spaced_korean = False
+            nickname_share = 0.0
         taken: set[str] = set()
 
         def unique(name: str) -> str | None:
@@ -169,13 +204,19 @@ class RulesTeacher:
             unique(name)
             unique(str(norad))
             aliases = []
-            code = unique(f"{rng.choice(_CODES)}-{rng.randint(1, 99)}")
+            letter = style.choice("ABC") if letter_codes else ""
+            code = unique(f"{rng.choice(codes)}-{rng.randint(1, 99)}{letter}")
             if code:
                 aliases.append(code)
             if rng.random() < 0.8:
-                ko = unique(f"{rng.choice(_KO_NAMES)}{rng.randint(1, 12)}호")
+                stem, number = rng.choice(stems), rng.randint(1, 12)
+                ko = unique(f"{stem}{' ' if spaced_korean else ''}{number}호")
                 if ko:
                     aliases.append(ko)
+            if style.random() < nickname_share:
+                nick = unique(style.choice(nicknames))
+                if nick:
+                    aliases.append(nick)
             sat_class = rng.choice(_CLASSES)
             fleet.append(
                 {
@@ -193,7 +234,7 @@ class RulesTeacher:
             )
         stations = []
         for sid, name, en_aliases, ko_aliases, lat, lon, alt in rng.sample(
-            _STATIONS, rng.randint(1, 4)
+            _HELD_OUT_STATIONS if held_out else _STATIONS, rng.randint(1, 4)
         ):
             unique(sid)
             unique(name)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cosmo_agent.model.korean import attach_particles
-from cosmo_agent.model.phrasebook import compose
+from cosmo_agent.model.phrasebook import COMPOSED_INTENTS, compose
 from cosmo_agent.model.phrasings import (
     BLIND_TEMPLATES,
     GENERATOR_TEMPLATES,
@@ -57,6 +57,9 @@ INTENTS: dict[str, tuple[str, ...]] = {
     "schedule_contacts": ("schedule_contacts",),
     "propose_commands": ("propose_commands",),
     "status_and_weather": ("fleet_status", "space_weather"),
+    "element_age": ("fleet_status",),
+    "screen_and_weather": ("screen_conjunctions", "space_weather"),
+    "passes_and_schedule": ("find_passes", "schedule_contacts"),
     "greeting": (),
     "astro_question": (),
     "out_of_scope": (),
@@ -73,6 +76,9 @@ _INTENT_WEIGHTS: dict[str, float] = {
     "schedule_contacts": 1.2,
     "propose_commands": 1.0,
     "status_and_weather": 0.5,
+    "element_age": 0.5,
+    "screen_and_weather": 0.5,
+    "passes_and_schedule": 0.5,
     "greeting": 0.6,
     "astro_question": 0.8,
     "out_of_scope": 0.6,
@@ -146,7 +152,7 @@ def generate_request(
     if held_out:
         set_name = "heldout" if k < len(first) else "blind"
         index = str(k if k < len(first) else k - len(first))
-    elif rng.random() < COMPOSED_SHARE:
+    elif rng.random() < COMPOSED_SHARE and intent in COMPOSED_INTENTS:
         template, index = compose(rng, intent, language), "composed"
     text, args = fill(template, world, rng, language)
     tools = INTENTS[intent]

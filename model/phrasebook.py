@@ -1153,7 +1153,45 @@ _OPTIONAL: Final[dict[str, tuple[tuple[str, ...], ...]]] = {
 _EN_STATION_TAILS: Final = ("over <G>", "from <G>", "at <G>", "for <G>")
 _EN_SCHED_TAILS: Final = ("on <G>", "using <G>", "at <G>", "across <G>")
 
-COMPOSED_INTENTS: Final = tuple(_EN) + tuple(_EN_BARE) + tuple(_NO_TOOL)
+_AGE_EN: Final = (
+    "how old are the element sets", "which satellite has the oldest TLE",
+    "are any TLEs stale", "element ages for the fleet", "list the TLE epochs",
+    "how fresh is our orbit data", "when were the elements last updated",
+    "check element set ages", "which orbits are out of date",
+    "show each satellite's element age", "any old elements in the fleet",
+    "TLE age report",
+)  # fmt: skip
+_AGE_KO: Final = (
+    "궤도요소 나이 알려줘", "TLE 제일 오래된 위성 어디야?", "오래된 TLE 있어?",
+    "위성별 요소 에포크 보여줘", "궤도 데이터 얼마나 최신이야?", "TLE 갱신 언제 됐어?",
+    "요소 나이 점검해 줘", "궤도 정보 낡은 위성 있나요?", "위성마다 TLE 며칠 됐는지 알려줘",
+    "궤도요소 신선도 확인 부탁해", "TLE 에포크 목록 줘", "오래된 궤도요소 찾아줘",
+)  # fmt: skip
+_EN_BARE["element_age"] = _AGE_EN
+_KO_BARE["element_age"] = _AGE_KO
+
+# Two calls in one request: the first intent composed as usual, then a clause asking for the
+# second, which refers back to the first and repeats none of its slots (so both calls carry
+# the same satellites, stations and span).
+_FIRST: Final = {"screen_and_weather": "screen_conjunctions", "passes_and_schedule": "find_passes"}
+_SECOND: Final[dict[str, dict[str, tuple[str, ...]]]] = {
+    "screen_and_weather": {
+        "en": ("Also, how's the space weather?", "And check the space weather too.",
+               "Plus the current Kp and any flares.", "Then give me a space weather update.",
+               "And is there a geomagnetic storm?"),
+        "ko": ("우주기상도 알려줘", "그리고 지자기 상황도 봐줘", "태양 활동도 같이 확인해 줘",
+               "Kp 지수도 알려주세요", "우주날씨도 부탁해"),
+    },
+    "passes_and_schedule": {
+        "en": ("Then schedule the contacts.", "And build a downlink schedule from them.",
+               "Then allocate the station time {obj}.", "And plan the contacts {obj}.",
+               "Turn that into a contact schedule."),
+        "ko": ("그걸로 교신 일정도 잡아줘", "다운링크 스케줄도 짜줘", "{obj} 교신 배정까지 해줘",
+               "그 패스들로 교신 계획 세워줘", "지상국 배정도 부탁해"),
+    },
+}  # fmt: skip
+
+COMPOSED_INTENTS: Final = tuple(_EN) + tuple(_EN_BARE) + tuple(_NO_TOOL) + tuple(_FIRST)
 """Intents :func:`compose` can write."""
 
 
@@ -1237,4 +1275,10 @@ def compose(rng: random.Random, intent: str, lang: Lang) -> str:
     """One request template for ``intent`` in ``lang`` (slots unfilled, see module doc)."""
     if intent not in COMPOSED_INTENTS:
         raise ValueError(f"no composed phrasings for intent {intent!r}")
+    if intent in _FIRST:
+        first = compose(rng, _FIRST[intent], lang)
+        second = rng.choice(_SECOND[intent][lang])
+        if lang == "ko":
+            return re.sub(r"[.?!]?$", rng.choice((", ", ". ", " ")), first, count=1) + second
+        return first + (" " if first.endswith((".", "?", "!")) else ". ") + second
     return _compose_en(rng, intent) if lang == "en" else _compose_ko(rng, intent)

@@ -200,6 +200,58 @@ GENERATOR_TEMPLATES: Templates = {
             "위성들 상태하고 지자기 상황 둘 다 확인해 줘",
         ),
     },
+    "element_age": {
+        "en": (
+            "How old are our element sets?",
+            "Which satellites have the oldest TLEs?",
+            "Are any of the fleet's orbital elements stale?",
+            "Check the age of the TLEs for the whole fleet.",
+            "When were the elements of {sat} last updated?",
+            "Is the orbit data for {sats} fresh enough to plan with?",
+            "List element ages, oldest first.",
+        ),
+        "ko": (
+            "궤도요소 나이 좀 알려줘",
+            "TLE가 제일 오래된 위성이 어디야?",
+            "위성들 궤도 데이터 오래된 거 있어?",
+            "전체 위성 TLE 갱신 시각 확인해 줘",
+            "{sat} 궤도요소 언제 갱신됐어?",
+            "{sats} 궤도 정보가 계획에 쓸 만큼 최신이야?",
+            "요소 나이 오래된 순으로 보여줘",
+        ),
+    },
+    "screen_and_weather": {
+        "en": (
+            "Screen {sats} for conjunctions {dur} and give me the space weather.",
+            "Any close approaches for the fleet {dur}? Also, how's space weather?",
+            "Run a conjunction screen {thr} and check for geomagnetic storms.",
+            "Check {sat} for close approaches {thr}, and report the current Kp and flares.",
+            "Collision screening plus a space weather update, please.",
+        ),
+        "ko": (
+            "{sats} 근접 접근 {dur} 스크리닝하고 우주기상도 알려줘",
+            "전체 위성 충돌 위험 {thr} 확인하고 지자기 폭풍 있는지도 봐줘",
+            "{sat} 근접 물체 검색해 주고 태양 활동 상황도 같이",
+            "컨정션 스크리닝이랑 우주날씨 둘 다 부탁해",
+            "{dur} 충돌 후보 찾아보고 Kp 지수도 알려줘",
+        ),
+    },
+    "passes_and_schedule": {
+        "en": (
+            "Find passes of {sats} over {stations} {dur} and schedule the contacts.",
+            "List {sat}'s passes {elev} and build a downlink schedule.",
+            "Show the visibility windows at {station} {dur}, then plan contacts {obj}.",
+            "Passes for the fleet over all stations, and a contact plan from them.",
+            "Get me the pass list for {sats} and allocate station time {obj}.",
+        ),
+        "ko": (
+            "{sats} {stations} 패스 {dur} 찾고 교신 일정도 잡아줘",
+            "{sat} 통과 시간 {elev} 뽑아서 다운링크 스케줄 짜줘",
+            "{station} 가시 구간 확인하고 {obj} 교신 계획 세워줘",
+            "전체 위성 패스 목록하고 그걸로 지상국 배정까지 해줘",
+            "{dur} {sats} 패스 알려주고 교신 스케줄링 부탁해",
+        ),
+    },
     "greeting": {
         "en": (
             "Hi!",
@@ -338,6 +390,21 @@ HELD_OUT_TEMPLATES: Templates = {
         "en": ("Start-of-shift summary please - spacecraft health and what the Sun is doing.",),
         "ko": ("근무 교대 브리핑 좀: 위성들 상태와 태양 활동",),
     },
+    "element_age": {
+        "en": ("Before we plan: whose orbit elements are getting old?",
+               "Give me each satellite's TLE epoch and how many days old it is."),
+        "ko": ("계획 전에 확인 좀: 궤도요소 오래된 위성 있나요?",
+               "위성마다 TLE 에포크랑 며칠 지났는지 정리해 줘"),
+    },
+    "screen_and_weather": {
+        "en": ("Two things: sweep {sats} for conjunctions {dur}, and tell me if the Sun is"
+               " acting up.",),
+        "ko": ("두 가지 부탁해요. {sats} 충돌 위험 {thr} 확인이랑 지금 우주기상 상태요",),
+    },
+    "passes_and_schedule": {
+        "en": ("When can {stations} see {sats} {dur}? Make me a contact plan out of it.",),
+        "ko": ("{stations}에서 {sats} 보이는 시간 {dur} 알려주고 그걸로 교신 배정해 줘",),
+    },
     "greeting": {
         "en": ("Yo, Cosmo - what's up?",),
         "ko": ("반가워요, 오늘도 잘 부탁해요",),
@@ -357,7 +424,9 @@ HELD_OUT_TEMPLATES: Templates = {
 
 # A second held-out set, written blind: by a writer who saw neither template set nor the rules
 # parser, only the intents, the slots and their surfaces (2026-12-02). The six it wrote that
-# equal a generator or held-out template were removed. The test split draws from both sets
+# equal a generator or held-out template were removed. element_age, screen_and_weather and
+# passes_and_schedule were written the same way on 2026-12-06 (72, none equal to another).
+# The test split draws from both sets
 # (template ids "heldout/..." and "blind/...") and reports can be broken down by set.
 BLIND_TEMPLATES: Templates = {
     "fleet_status": {
@@ -533,6 +602,132 @@ BLIND_TEMPLATES: Templates = {
             "전체 위성 헬스 체크하고 지자기 상황도 봐주세요",
             "교대 인수인계용으로 위성 상태하고 태양 활동 요약 부탁드려요",
             "위성들 괜찮아? 우주날씨는 어때?",
+        ),
+    },
+    "element_age": {
+        "en": (
+            "How old are the TLEs for the fleet right now?",
+            "Which satellites have the oldest element sets?",
+            "Any stale TLEs? Need to know before pass planning.",
+            "Quick check: when was orbit data last updated for each bird?",
+            "Before handover, can you give me the element set age across all satellites and"
+             " flag anything older than a few days?",
+            "Is the TLE for {sat} still fresh, or do we need to pull a new one?",
+            "How fresh are the orbital elements for {sats}?",
+            "List element set epochs and ages, oldest first.",
+            "Shift handover note: please report TLE age for the whole constellation and call"
+             " out any stale sets.",
+            "Could you tell me which of our orbit elements are out of date?",
+            "TLE age report pls.",
+            "Ticket: customer asked whether our tracking is running on stale orbit data. Can"
+             " you check how old the current element sets are and which ones are the oldest?",
+        ),
+        "ko": (
+            "전체 위성 TLE 얼마나 오래됐어요?",
+            "궤도 요소 중에 제일 오래된 거 어느 위성이야?",
+            "TLE 갱신 안 된 위성 있는지 확인 부탁드립니다.",
+            "현재 보유 중인 궤도 데이터의 에포크와 경과 시간을 위성별로 알려주십시오.",
+            "{sat} TLE 아직 쓸 만해? 너무 오래된 거 아니지?",
+            "{sats}의 궤도 요소가 최신인지 확인해 주세요.",
+            "근무 교대 전에 전 위성 TLE 나이 좀 정리해 주실 수 있나요? 오래된 건 따로 표시해"
+             " 주세요.",
+            "stale한 element set 있어?",
+            "TLE 언제 마지막으로 업데이트됐는지 알려줘.",
+            "오래된 순으로 궤도 요소 현황 보여주세요.",
+            "티켓 건: 고객사에서 추적에 오래된 궤도 데이터를 쓰는 것 아니냐는 문의가 있었습니다."
+             " 현재 TLE가 얼마나 오래됐는지, 가장 오래된 위성은"
+             " 무엇인지 확인 바랍니다.",
+            "궤도 데이터 신선도 체크 한번 해줄래요?",
+        ),
+    },
+    "screen_and_weather": {
+        "en": (
+            "Run a conjunction screening {dur} and give me the current space weather.",
+            "Any close approaches for {sat} {thr}? Also, what's the geomagnetic situation"
+             " right now - Kp, storms?",
+            "Screen {sats} for conjunctions {dur} {thr}, and check space weather (flares, Kp,"
+             " radiation) while you're at it.",
+            "Need two things: a close-approach screen for the fleet, and the latest solar"
+             " flare / geomagnetic storm status.",
+            "Can you check for conjunctions on {sat} and tell me if there's any space weather"
+             " we should worry about?",
+            "Handover: please screen all satellites for close approaches {thr} {dur} and"
+             " summarize current space weather conditions, including Kp index and radiation"
+             " levels.",
+            "Conjunction check + space weather report, please.",
+            "Is anything coming close to {sats} {dur}? And is there a geomagnetic storm going on?",
+            "Could you run a collision screening {thr} and also pull the current Kp and any"
+             " solar flare alerts?",
+            "Screen {sat} for conjunctions {dur}. Also need current space weather.",
+            "Ticket: Ops lead wants a conjunction assessment for the whole fleet {dur} and a"
+             " current space weather briefing (storms, flares, radiation belt activity) before"
+             " the maneuver review.",
+            "What's the space weather like right now, and are there any conjunctions {thr} for"
+             " {sat}?",
+        ),
+        "ko": (
+            "{dur} 근접 접근 스크리닝 돌려주고 현재 우주기상도 알려줘.",
+            "{sat}에 {thr}로 접근하는 물체 있는지 확인해 주세요. 그리고 지금 지자기 폭풍이나 Kp"
+             " 상황도 알려주세요.",
+            "{sats}에 대해 {dur} {thr} 컨정션 스크리닝 부탁드립니다. 태양 플레어, Kp, 방사선 등"
+             " 우주기상 현황도 함께 보고해 주십시오.",
+            "근접 충돌 분석이랑 우주기상 둘 다 확인해줘.",
+            "{sat} 충돌 위험 있어? 그리고 지금 태양 플레어나 지자기 폭풍 뜬 거 있나?",
+            "교대 인수인계: 전 위성 대상으로 {dur} {thr} 근접 접근 스크리닝 수행하고, Kp"
+             " 지수·방사선 수준 포함한 현재 우주기상 요약 부탁드립니다.",
+            "conjunction 체크랑 space weather 같이 봐주세요.",
+            "{dur} {sats}[과/와] 가까워지는 물체 있는지 보고, 지자기 폭풍 진행 중인지도"
+             " 알려줄래요?",
+            "{thr} 기준으로 충돌 스크리닝 해주시고 현재 Kp랑 플레어 경보도 확인해 주시겠어요?",
+            "{sat} {dur} 근접 접근 스크리닝. 우주기상도 같이.",
+            "티켓: 기동 검토 회의 전에 전체 위성 {dur} 근접 접근 평가와 현재 우주기상"
+             " 브리핑(지자기 폭풍, 플레어, 방사선대 활동)이 필요합니다.",
+            "지금 우주기상 어때? 그리고 {sat}에 {thr}로 근접하는 거 있어?",
+        ),
+    },
+    "passes_and_schedule": {
+        "en": (
+            "List passes of {sat} over {station} {dur} and build a downlink schedule from them.",
+            "Can you get me the visibility windows for {sats} at {stations} {dur} {elev}, then"
+             " put together a contact schedule {obj}?",
+            "Passes + contact plan for {sat} at {station} {dur}, please.",
+            "I need the pass list for {sats} over {stations} {dur}, and a downlink schedule"
+             " built from those passes.",
+            "Handover: please compute all passes of {sat} over {stations} {dur} {elev} and"
+             " draft the contact schedule {obj} for the next shift.",
+            "When does {sat} pass over {station} {dur}? Schedule the downlinks too.",
+            "Show visibility windows {elev} for {sats} from {station} {dur} and then schedule"
+             " contacts {obj}.",
+            "Ticket: mission planning requests ground station pass predictions for {sats} at"
+             " {stations} {dur}, followed by a conflict-free downlink schedule {obj}.",
+            "Would you mind pulling the passes for {sat} at {stations} {dur} and turning them"
+             " into a contact schedule?",
+            "Compute passes for {sats} over {stations} {dur} {elev}. Then make the downlink"
+             " schedule {obj}.",
+            "What passes do we have for {sats} over {station} {dur}? Build me a downlink plan"
+             " off those.",
+            "Get pass windows for {sat} over {station} {dur} {elev} and schedule downlinks {obj}.",
+        ),
+        "ko": (
+            "{sat}[이/가] {station} 위로 지나가는 패스 {dur} 뽑아서 다운링크 스케줄까지 짜줘.",
+            "{sats}의 {stations} 가시 구간을 {dur} {elev} 조건으로 조회하고, 그걸로 {obj} 교신"
+             " 스케줄 만들어 주세요.",
+            "{sat} / {station} {dur} 패스 목록이랑 컨택 플랜 부탁해요.",
+            "{dur} {sats}[이/가] {stations}에서 보이는 패스 목록 주시고, 그 패스들로 다운링크"
+             " 스케줄 작성해 주십시오.",
+            "인수인계: {dur} {sat}의 {stations} {elev} 패스를 전부 계산하고, 다음 근무조용 교신"
+             " 스케줄을 {obj} 짜 주세요.",
+            "{sat} {dur} {station} 언제 지나가? 다운링크 일정도 잡아줘.",
+            "{station} 기준 {sats}의 {elev} 가시 시간대를 {dur} 보여주시고, {obj} 컨택 스케줄도"
+             " 잡아 주세요.",
+            "티켓: 임무계획팀에서 {sats}에 대한 {stations} 지상국 패스 예측({dur})과 이를 바탕으로"
+             " 한 충돌 없는 다운링크"
+             " 스케줄({obj})을 요청했습니다.",
+            "혹시 {sat} {stations} 패스 {dur} 뽑아서 교신 스케줄로 정리해 주실 수 있을까요?",
+            "{sats} / {stations} {elev} 패스 계산 {dur}. 그다음 {obj} 다운링크 스케줄 생성.",
+            "{dur} {sats}[이/가] {station} 지나가는 패스 뭐 있어요? 그걸로 다운링크 계획 세워"
+             " 주세요.",
+            "{sat}의 {station} {elev} 패스 윈도우를 {dur} 조회하고 {obj} 다운링크 스케줄 잡아줘.",
         ),
     },
     "greeting": {

@@ -488,3 +488,37 @@ def test_a_station_the_mission_lacks_is_passed_on_as_written_never_all(
     [call] = parse_request(text, VOCAB)
     assert call.name in ("find_passes", "schedule_contacts")
     assert call.arguments["stations"] == stations
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        # element ages: the fleet status answers them (its briefing lists each age)
+        ("Which satellite has the oldest TLE?", ["fleet_status"]),
+        ("check element set ages", ["fleet_status"]),
+        ("How fresh is our orbit data?", ["fleet_status"]),
+        ("오래된 TLE 있어?", ["fleet_status"]),
+        ("TLE가 제일 오래된 위성이 어디야?", ["fleet_status"]),  # which, not where
+        ("궤도 데이터 얼마나 최신이야?", ["fleet_status"]),
+        # a pass list and a schedule in one request: both calls
+        ("List the passes of K3 over Daejeon and schedule the contacts.",
+         ["find_passes", "schedule_contacts"]),
+        ("Tabulate the passes of K3 over Daejeon. Then allocate the station time by priority.",
+         ["find_passes", "schedule_contacts"]),
+        ("K3 대전 패스 목록 뽑고 그걸로 교신 일정도 잡아줘", ["find_passes", "schedule_contacts"]),
+        # ... but passes named as what a schedule books are one schedule
+        ("book passes for K3 at Svalbard by priority", ["schedule_contacts"]),
+        ("Schedule downlinks for K3's passes over Daejeon", ["schedule_contacts"]),
+        # screening words
+        ("K3 컨정션 50킬로 이내 검사해 줘", ["screen_conjunctions"]),
+        ("K3 근접 통과 5킬로 이내 확인해 줘", ["screen_conjunctions"]),
+    ],
+)  # fmt: skip
+def test_element_ages_and_two_part_requests(text: str, names: list[str]) -> None:
+    assert [n for n, _ in calls(text)] == names
+
+
+def test_a_demonstrative_before_a_station_word_is_no_station() -> None:
+    """"그걸로 지상국 배정" is "assign stations with those", not a station named 그걸로."""
+    [(_, passes), (_, schedule)] = calls("전체 위성 패스 목록하고 그걸로 지상국 배정까지 해줘")
+    assert passes["stations"] == schedule["stations"] == "all"

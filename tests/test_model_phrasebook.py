@@ -24,6 +24,9 @@ ALLOWED: dict[str, set[str]] = {
     "plan_avoidance": {"event", "maxpc", "miss"},
     "schedule_contacts": _SATS | _STATIONS | {"dur", "obj"},
     "propose_commands": {"sat", "cmd", "time"},
+    "element_age": _SATS,  # answered for the whole fleet, satellites named or not
+    "screen_and_weather": _SATS | {"dur", "thr"},
+    "passes_and_schedule": _SATS | _STATIONS | {"dur", "elev", "obj"},
 }
 REQUIRED: dict[str, set[str]] = {
     "assess_conjunction": {"event"},

@@ -13,7 +13,8 @@ tracking by canonical event id), ``leadership`` (one daemon per state: a state-d
 on SQLite, an advisory-lock leader with standbys on PostgreSQL), ``ingest`` (CDMs into the
 events), ``catalogs`` (refresh), ``screening`` (one shard), ``scaleout`` (where shards run),
 ``sinks`` (alert delivery, the plan archive), ``jobs`` (the scheduled jobs), ``metrics``,
-``server`` (HTTP: the live dashboard, probes, metrics), ``runtime`` (the :class:`Daemon`), ``command`` (the CLI).
+``server`` (HTTP: the live dashboard, probes, metrics), ``runtime`` (the :class:`Daemon`),
+``command`` (the CLI).
 
 >>> from cosmo_agent.agent.daemon import DaemonSettings
 >>> DaemonSettings(state_dir="/tmp/d").intervals.screening_s
