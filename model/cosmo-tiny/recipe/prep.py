@@ -6,8 +6,8 @@ tool call, or the direct answer of a no-tool request): multi-kB tool results (ep
 lists) would cost most of the CPU budget and teach nothing about choosing the call. The test
 split is copied unchanged. manifest.json: counts per split, language and intent, teacher
 agreement (from each shard's disagreements.jsonl), sha256 of every written file.
-Conversations from the worlds of the test set (1000-1009) and the development set (2000-2009)
-are dropped from every shard, whatever seeds generated it: a training world must never be an
+Conversations from the worlds of the test set (1000-1009), the development set (2000-2009)
+and the unseen-mission sets (3000-3009, 4000-4009) are dropped from every shard, whatever seeds generated it: a training world must never be an
 evaluation world (same fleet, same example ids, same intended calls in other words). The
 manifest counts what was dropped and recounts the teacher figures without it.
 Usage: python prep.py OUT_DIR SHARD_DIR [SHARD_DIR ...]
@@ -20,7 +20,9 @@ from pathlib import Path
 from typing import Any
 
 MAX_TOOL_CHARS = 600
-EVALUATION_WORLDS = frozenset([*range(1000, 1010), *range(2000, 2010)])
+EVALUATION_WORLDS = frozenset(
+    [*range(1000, 1010), *range(2000, 2010), *range(3000, 3010), *range(4000, 4010)]
+)  # test, development, unseen-mission test and development
 
 
 def evaluation_world(example_id: str) -> bool:
