@@ -68,7 +68,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     torch.set_num_threads(1)
     root = tmp_path_factory.mktemp("sm-corpus")
-    C.build_corpus(FakeTeacher(), str(root / "corpus"), n_worlds=2, per_world=24, seed=0,
+    C.build_corpus(FakeTeacher(), str(root / "corpus"), n_worlds=2, per_world=32, seed=0,
                    fractions=(0.75, 0.25, 0.0))  # fmt: skip
     T.train_tokenizer_from_corpus(root / "corpus", root / "tok", vocab_size=600)
     return root
