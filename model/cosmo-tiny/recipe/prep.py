@@ -9,7 +9,8 @@ agreement (from each shard's disagreements.jsonl), sha256 of every written file.
 Conversations from the worlds of the test set (1000-1009), the development set (2000-2009)
 and the unseen-mission sets (3000-3009, 4000-4009) are dropped from every shard, whatever
 seeds generated it: a training world must never be an evaluation world (same fleet, same
-example ids, same intended calls in other words). The manifest counts what was dropped and recounts the teacher figures without it.
+example ids, same intended calls in other words). The manifest counts what was dropped
+and recounts the teacher figures without it.
 Usage: python prep.py OUT_DIR SHARD_DIR [SHARD_DIR ...]
 """
 import collections
