@@ -88,7 +88,7 @@ from pydantic import ConfigDict, Field, PrivateAttr
 
 from cosmo_agent.model.call_validation import validate_call
 from cosmo_agent.model.context import ContextBudget, ContextTooLong, FittedPrompt, fit_prompt
-from cosmo_agent.model.spans import narrow_tools, narrow_values, quote_ids
+from cosmo_agent.model.spans import narrow_tools, narrow_values, quote_ids, spells_a_name
 from cosmo_agent.model.tokenizer import load_tokenizer
 from cosmo_agent.model.unique_items import UniqueItems
 
@@ -393,6 +393,7 @@ class _Engine:
         require_spelled_names: bool | None = None,
         quoted_ids: Mapping[str, str] | None = None,
         request_values: RequestValues | None = None,
+        call_when_named: bool | None = None,
     ) -> None:
         import torch
         import xgrammar as xgr
@@ -424,6 +425,10 @@ class _Engine:
         """Id arguments (name -> regular expression of such an id) the decoder may only quote
         from the request or a later tool result (:func:`.spans.quote_ids`); a tool that needs
         an id nobody wrote is not offered."""
+        self.call_when_named = bool(call_when_named)
+        """A request that names a satellite or station of the tools is answered with a call
+        first (tool choice ``required`` on the turn right after it; irrelevant requests name
+        none)."""
         self.request_values = request_values
         """The values a request writes for each quantity argument (:func:`.spans.narrow_values`
         offers the decoder only those); None: numbers are decoded within their bounds."""
@@ -858,6 +863,10 @@ class _Engine:
         """One assistant turn for ``messages``, fitted to the window first (:meth:`fit`);
         ``request_values`` overrides the engine's for this turn."""
         choice = _normalize_choice(tool_choice, [_named(t) for t in tools])
+        if (self.call_when_named and choice == "auto" and messages
+                and messages[-1].get("role") == "user"
+                and spells_a_name(tools, _last_user_text(messages))):  # fmt: skip
+            choice = "required"
         with self.lock:
             fitted = self.fit(messages, tools, max_new_tokens, min_new_tokens=min_new_tokens,
                               tool_result_chars=tool_result_chars)  # fmt: skip
@@ -1101,6 +1110,7 @@ class CosmoChatModel(BaseChatModel):
     length_penalty: float | None = None
     narrow_names: bool | None = None
     require_spelled_names: bool | None = None
+    call_when_named: bool | None = None
     quoted_ids: dict[str, str] | None = None
     request_values: RequestValues | None = None
 
@@ -1139,6 +1149,7 @@ class CosmoChatModel(BaseChatModel):
             ),
             quoted_ids=_quoted_ids(self.quoted_ids, defaults),
             request_values=self.request_values,
+            call_when_named=_setting(self.call_when_named, defaults, "cosmo_call_when_named"),
         )
 
     def _device(self) -> str:

@@ -32,7 +32,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["narrow_tools", "narrow_values", "quote_ids", "spelled"]
+__all__ = ["narrow_tools", "narrow_values", "quote_ids", "spelled", "spells_a_name"]
 
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _SEPARATORS = re.compile(r"[\s\-_]+")
@@ -231,3 +231,29 @@ def narrow_values(
                 params["required"] = [*params.get("required", ()), key]
         out.append(t)
     return out
+
+
+def _name_enums(node: Any) -> list[list[str]]:
+    if isinstance(node, list):
+        return [e for n in node for e in _name_enums(n)]
+    if not isinstance(node, dict):
+        return []
+    found = [e for v in node.values() for e in _name_enums(v)]
+    enum = node.get("enum")
+    if node.get("type") == "string" and isinstance(enum, list) and len(enum) > 1:
+        found.append([str(e) for e in enum])
+    return found
+
+
+def spells_a_name(tools: Sequence[Mapping[str, Any]], request: str) -> bool:
+    """Whether ``request`` spells a member of any name enum of ``tools`` (a satellite or
+    station of the mission, as :func:`spelled` finds it).
+
+    >>> tool = {"type": "function", "function": {"name": "passes", "parameters": {
+    ...     "type": "object", "properties": {"satellites": {"type": "array", "items": {
+    ...         "type": "string", "enum": ["KOMPSAT 3", "K3"]}}}}}}
+    >>> spells_a_name([tool], "when does kompsat-3 pass?"), spells_a_name([tool], "hi there")
+    (True, False)
+    """
+    names = sorted({n for t in tools for e in _name_enums(t) for n in e})
+    return bool(names) and bool(spelled(names, request))

@@ -146,7 +146,8 @@ def test_the_rules_planner_is_scored_on_the_same_records(teacher: RulesTeacher) 
 
 
 def test_spans_public_surface() -> None:
-    assert spans.__all__ == ["narrow_tools", "narrow_values", "quote_ids", "spelled"]
+    assert spans.__all__ == [
+        "narrow_tools", "narrow_values", "quote_ids", "spelled", "spells_a_name"]  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -487,3 +488,45 @@ def test_a_written_quantity_must_be_in_the_call_and_a_written_time_may_be() -> N
     [loose] = narrow_values([tool], written)
     assert loose["function"]["parameters"]["required"] == ["satellites"]
     assert tool["function"]["parameters"]["required"] == ["satellites"]  # input unchanged
+
+
+def test_a_request_naming_a_satellite_is_answered_with_a_call_first() -> None:
+    """``call_when_named``: the shipped weights answer "아리랑5호 괜찮아?" and "Tell me about L9"
+    with a made-up text and no call (seen 2026-12-06); a request that names a satellite or
+    station of the mission is about the fleet, so the first turn after it is a call. A
+    greeting names none and stays text, and once a tool has answered the model may write its
+    answer (the turn after a tool result is not forced)."""
+    from cosmo_agent.agent.planners import system_prompt
+    from cosmo_agent.model.inference import CosmoChatModel
+    from cosmo_agent.tools.mission import load_mission
+    from cosmo_agent.tools.registry import openai_tools
+
+    mission = load_mission(Path(__file__).parents[1] / "missions" / "demo.yaml")
+    tools = openai_tools(mission)
+    system = {"role": "system", "content": system_prompt(mission)}
+    plain = CosmoChatModel.load(max_new_tokens=96, call_when_named=False)
+    named = CosmoChatModel.load(max_new_tokens=96, call_when_named=True)
+    for request in ("아리랑5호 괜찮아?", "Tell me about L9"):
+        ask = [system, {"role": "user", "content": request}]
+        assert not plain.complete(ask, tools, tool_choice="auto").tool_calls  # the miss
+        done = named.complete(ask, tools, tool_choice="auto")
+        assert done.tool_calls, done.raw
+    hello = named.complete([system, {"role": "user", "content": "Hello Cosmo"}], tools,
+                           tool_choice="auto")  # fmt: skip
+    assert not hello.tool_calls and hello.text
+    answered = [system, {"role": "user", "content": "Tell me about L9"},
+                {"role": "assistant", "content": "", "tool_calls": [{"id": "c1", "type":
+                 "function", "function": {"name": "fleet_status", "arguments": "{}"}}]},
+                {"role": "tool", "tool_call_id": "c1", "content": '{"ok": true}'}]  # fmt: skip
+    engine = named.engine
+    choices: list[str] = []
+    real = engine.constraints
+
+    def recording(grammar_tools: Any, choice: str) -> Any:
+        choices.append(choice)
+        return real(grammar_tools, choice)
+
+    engine.constraints = recording  # type: ignore[method-assign]
+    named.complete(answered, tools, tool_choice="auto")
+    named.complete(answered[:2], tools, tool_choice="auto")
+    assert choices == ["auto", "required"]
