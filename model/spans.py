@@ -178,9 +178,11 @@ def narrow_values(
     """``tools`` with each argument named in ``values`` (argument name -> what the request
     writes for it: numbers in the argument's unit, or times as ISO 8601 strings) narrowed to
     those values: quoted, not computed.  An empty list means the request writes none, and an
-    optional argument is then not offered at all (a start time nobody asked for).  A number
-    argument keeps its whole schema when none of its values is within its bounds; arguments
-    not named are left as they are (a default, or the model's reading of "the usual").
+    optional argument is then not offered at all (a start time nobody asked for).  A value
+    outside the argument's bounds is still the one offered when no written value is within
+    them, so that the call is refused with the bound ("for 10 days" where 168 h is the most)
+    rather than made with another number; arguments not named are left as they are (a
+    default, or the model's reading of "the usual").
     ``require_written``: a number argument the request writes a value for must be in the call
     ("for 12 hours" is not the 24 h default); times stay optional (a time written for
     something else, such as a conjunction's TCA, is not forced into a burn time).  The input
@@ -214,12 +216,16 @@ def narrow_values(
             texts = [v for v in written if isinstance(v, str)]
             if texts and strings:
                 allowed: list[dict[str, Any]] = [{"type": "string", "enum": texts}]
-            else:
-                keep = [float(v) for v in written if not isinstance(v, str)
-                        and any(_within(float(v), n) for n in numbers)]  # fmt: skip
+            elif numbers:
+                given = [float(v) for v in written if not isinstance(v, str)]
+                keep = [v for v in given if any(_within(v, n) for n in numbers)]
                 if any(n.get("type") == "integer" for n in numbers):
                     keep = [v for v in keep if v.is_integer()]
-                allowed = [b for v in dict.fromkeys(keep) for b in _exactly(v)]
+                # none allowed ("for 10 days" where 168 h is the most): the call still carries
+                # what was written, and the contract refuses it, instead of a silent default
+                allowed = [b for v in dict.fromkeys(keep or given) for b in _exactly(v)]
+            else:
+                allowed = []
             if not allowed:
                 continue
             props[key] = {k: v for k, v in node.items()

@@ -339,12 +339,17 @@ def test_small_and_unround_values_keep_their_own_spelling() -> None:
     assert not _accepts(props["duration_h"], "0.083333")
 
 
-def test_values_out_of_bounds_or_unwritten_leave_the_argument_whole() -> None:
+def test_a_value_out_of_bounds_is_offered_as_written_and_unwritten_ones_are_left_whole() -> None:
+    """"for 10 days" where 168 h is the most: the decoder may only write 240, which the
+    contract refuses, never the 24 h default or another number (fail closed)."""
     tool = _duration_tool()
     params = tool["function"]["parameters"]["properties"]
-    [narrowed] = narrow_values([tool], {"duration_h": [500.0], "step_s": [60.0]})
+    [narrowed] = narrow_values([tool], {"duration_h": [240.0], "step_s": [60.0]})
     out = narrowed["function"]["parameters"]["properties"]
-    assert out["duration_h"] == params["duration_h"]  # over the 168 h bound: left whole
+    assert _accepts(out["duration_h"], "240") and not _accepts(out["duration_h"], "24")
+    [both] = narrow_values([tool], {"duration_h": [240.0, 48.0]})
+    node = both["function"]["parameters"]["properties"]["duration_h"]
+    assert _accepts(node, "48") and not _accepts(node, "240")  # one within bounds: that one
     assert out["threshold_km"] == params["threshold_km"]  # nothing written for it
     assert "step_s" not in out  # an argument this tool does not have is not added
     assert narrow_values([tool], {}) == [tool]
@@ -530,3 +535,23 @@ def test_a_request_naming_a_satellite_is_answered_with_a_call_first() -> None:
     named.complete(answered, tools, tool_choice="auto")
     named.complete(answered[:2], tools, tool_choice="auto")
     assert choices == ["auto", "required"]
+
+
+def test_a_duration_over_the_contract_is_refused_not_replaced() -> None:
+    """End to end: "for 10 days" (240 h, over propagate's 168 h) comes back as an invalid call
+    naming the bound, which the graph answers with a tool error; no call with 24 h is made."""
+    from cosmo_agent.agent.planners import system_prompt
+    from cosmo_agent.model.inference import CosmoChatModel
+    from cosmo_agent.tools.mission import load_mission
+    from cosmo_agent.tools.registry import openai_tools, spelled_values
+
+    mission = load_mission(Path(__file__).parents[1] / "missions" / "demo.yaml")
+    chat = CosmoChatModel.load(max_new_tokens=128, request_values=spelled_values)
+    done = chat.complete(
+        [{"role": "system", "content": system_prompt(mission)},
+         {"role": "user", "content": "Propagate every satellite for 10 days"}],
+        openai_tools(mission), tool_choice={"function": {"name": "propagate"}},
+    )  # fmt: skip
+    assert not done.tool_calls, done.raw
+    [refused] = done.invalid
+    assert refused["name"] == "propagate" and "duration_h" in refused["error"], refused
