@@ -37,7 +37,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime  # noqa: F401 (UTC: the doctests)
-from typing import Any, NotRequired, TypeAlias, TypedDict
+from typing import Any, Final, NotRequired, TypeAlias, TypedDict
 
 from cosmo_agent.orbital.timescales import iso_utc
 from cosmo_agent.tools.events import ALIAS_PATTERN, EVENT_ID_PATTERN
@@ -450,17 +450,18 @@ _PASS_LIST = re.compile(
 )
 
 
+_PATTERN: Final = dict(_INTENTS)  # each tool's pattern by name
 _CLAUSES = re.compile(r"(?<=[.?!])\s+|;\s*|,?\s+(?:then|and then|plus)\s+", re.I)
 
 
 def _passes_then_schedule(text: str) -> bool:
     """Passes asked for in one clause and a schedule in another ("tabulate the passes of K3
     over Daejeon. Then allocate the station time by priority.")."""
-    patterns = dict(_INTENTS)
+    passes, schedule = _PATTERN["find_passes"], _PATTERN["schedule_contacts"]
     clauses = [c for c in _CLAUSES.split(text) if c and c.strip()]
-    passes = [c for c in clauses if patterns["find_passes"].search(c)
-              and not patterns["schedule_contacts"].search(c)]  # fmt: skip
-    return bool(passes) and any(patterns["schedule_contacts"].search(c) for c in clauses)
+    return any(passes.search(c) and not schedule.search(c) for c in clauses) and any(
+        schedule.search(c) for c in clauses
+    )
 
 
 def _intents(text: str, has_refs: bool, has_event: bool) -> list[str]:
