@@ -89,6 +89,7 @@ from pydantic import ConfigDict, Field, PrivateAttr
 from cosmo_agent.model.call_validation import validate_call
 from cosmo_agent.model.context import ContextBudget, ContextTooLong, FittedPrompt, fit_prompt
 from cosmo_agent.model.spans import narrow_tools, narrow_values, quote_ids, spells_a_name
+from cosmo_agent.model.surrogates import NamePools, Surrogates
 from cosmo_agent.model.tokenizer import load_tokenizer
 from cosmo_agent.model.unique_items import UniqueItems
 
@@ -394,6 +395,7 @@ class _Engine:
         quoted_ids: Mapping[str, str] | None = None,
         request_values: RequestValues | None = None,
         call_when_named: bool | None = None,
+        name_pools: NamePools | None = None,
     ) -> None:
         import torch
         import xgrammar as xgr
@@ -429,6 +431,9 @@ class _Engine:
         """A request that names a satellite or station of the tools is answered with a call
         first (tool choice ``required`` on the turn right after it; irrelevant requests name
         none)."""
+        self.name_pools = name_pools
+        """The names the model learned: a satellite or station name it did not is read as one
+        of these, and written back as itself (:mod:`.surrogates`); None: names as they are."""
         self.request_values = request_values
         """The values a request writes for each quantity argument (:func:`.spans.narrow_values`
         offers the decoder only those); None: numbers are decoded within their bounds."""
@@ -862,6 +867,14 @@ class _Engine:
     ) -> Completion:
         """One assistant turn for ``messages``, fitted to the window first (:meth:`fit`);
         ``request_values`` overrides the engine's for this turn."""
+        request = _last_user_text(messages)
+        names = Surrogates()
+        if self.name_pools is not None:
+            names = Surrogates.for_tools(
+                tools, self.name_pools, [str(m.get("content") or "") for m in messages]
+            )
+        if names:  # the model reads learned names in place of the mission's unlearned ones
+            messages, tools = names.messages(messages), names.tools(tools)
         choice = _normalize_choice(tool_choice, [_named(t) for t in tools])
         if (self.call_when_named and choice == "auto" and messages
                 and messages[-1].get("role") == "user"
@@ -878,7 +891,7 @@ class _Engine:
                 )
             reader = request_values or self.request_values
             if reader is not None:
-                written = reader(_last_user_text(messages))
+                written = reader(request)  # the operator's own words: names do not matter
                 if written:  # a quantity the request writes is in the call, as written
                     grammar_tools = narrow_values(grammar_tools, written, require_written=True)
             if self.quoted_ids:
@@ -895,6 +908,10 @@ class _Engine:
             cut = min((raw.find(s) for s in stop if s and s in raw), default=-1)
             raw = raw[:cut] if cut >= 0 else raw
         text, calls, invalid = parse_tool_calls(raw, tools, self.format)
+        if names:  # the tools and the operator get the mission's own names back
+            text, raw = names.restore_text(text), names.restore_text(raw)
+            calls = [names.restore_call(c) for c in calls]
+            invalid = [{**c, "args": names.restore_text(str(c["args"]))} for c in invalid]
         finish: Literal["stop", "tool_calls", "length"] = (
             "length" if truncated else "tool_calls" if calls else "stop"
         )
@@ -1113,6 +1130,7 @@ class CosmoChatModel(BaseChatModel):
     call_when_named: bool | None = None
     quoted_ids: dict[str, str] | None = None
     request_values: RequestValues | None = None
+    name_surrogates: bool | None = None
 
     _engine: _Engine | None = PrivateAttr(default=None)
 
@@ -1150,6 +1168,11 @@ class CosmoChatModel(BaseChatModel):
             quoted_ids=_quoted_ids(self.quoted_ids, defaults),
             request_values=self.request_values,
             call_when_named=_setting(self.call_when_named, defaults, "cosmo_call_when_named"),
+            name_pools=(
+                NamePools.from_config((defaults or {}).get("cosmo_name_surrogates"))
+                if self.name_surrogates is not False
+                else None
+            ),
         )
 
     def _device(self) -> str:

@@ -29,10 +29,12 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-__all__ = ["narrow_tools", "narrow_values", "quote_ids", "spelled", "spells_a_name"]
+__all__ = [
+    "narrow_tools", "narrow_values", "quote_ids", "respell", "spelled", "spells_a_name"
+]  # fmt: skip
 
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _SEPARATORS = re.compile(r"[\s\-_]+")
@@ -49,17 +51,38 @@ def _pattern(name: str) -> re.Pattern[str]:
     return re.compile(head + body + tail, re.IGNORECASE)
 
 
+def _spans(names: Iterable[str], text: str, every: bool) -> list[tuple[int, int, str]]:
+    """(start, end, name) of the stretches of ``text`` spelling ``names``, longest name first,
+    each stretch used once; the first occurrence of each name, or ``every`` one."""
+    rest = text
+    found: list[tuple[int, int, str]] = []
+    for name in sorted(dict.fromkeys(n for n in names if n.strip()), key=len, reverse=True):
+        for m in _pattern(name).finditer(rest):
+            found.append((m.start(), m.end(), name))
+            if not every:
+                break
+        for start, end, _ in found:
+            rest = rest[:start] + "\0" * (end - start) + rest[end:]
+    return sorted(found)
+
+
 def spelled(names: Sequence[str], text: str) -> list[str]:
     """The ``names`` that ``text`` spells, in the order they appear in it (see the module)."""
-    rest = text
-    found: list[tuple[int, str]] = []
-    for name in sorted(dict.fromkeys(n for n in names if n.strip()), key=len, reverse=True):
-        m = _pattern(name).search(rest)
-        if m is None:
-            continue
-        found.append((m.start(), name))
-        rest = rest[: m.start()] + "\0" * (m.end() - m.start()) + rest[m.end() :]
-    return [name for _, name in sorted(found)]
+    return [name for _, _, name in _spans(names, text, every=False)]
+
+
+def respell(text: str, names: Mapping[str, str]) -> str:
+    """``text`` with every stretch that spells a key of ``names`` (as :func:`spelled` finds
+    names) replaced by its value.
+
+    >>> respell("kompsat-3 and K3A over 대전 (K3)", {"KOMPSAT 3": "KX-1", "K3": "KX-2"})
+    'KX-1 and K3A over 대전 (KX-2)'
+    """
+    out, pos = [], 0
+    for start, end, name in _spans(names, text, every=True):
+        out.append(text[pos:start] + names[name])
+        pos = end
+    return "".join(out) + text[pos:]
 
 
 def _narrow(node: Any, text: str, require: bool) -> Any:
