@@ -88,7 +88,13 @@ from pydantic import ConfigDict, Field, PrivateAttr
 
 from cosmo_agent.model.call_validation import validate_call
 from cosmo_agent.model.context import ContextBudget, ContextTooLong, FittedPrompt, fit_prompt
-from cosmo_agent.model.spans import narrow_tools, narrow_values, quote_ids, spells_a_name
+from cosmo_agent.model.spans import (
+    narrow_tools,
+    narrow_values,
+    quote_ids,
+    spells_a_name,
+    tools_for_named,
+)
 from cosmo_agent.model.surrogates import NamePools, Surrogates
 from cosmo_agent.model.tokenizer import load_tokenizer
 from cosmo_agent.model.unique_items import UniqueItems
@@ -396,6 +402,7 @@ class _Engine:
         request_values: RequestValues | None = None,
         call_when_named: bool | None = None,
         name_pools: NamePools | None = None,
+        named_tools_only: bool | None = None,
     ) -> None:
         import torch
         import xgrammar as xgr
@@ -431,6 +438,9 @@ class _Engine:
         """A request that names a satellite or station of the tools is answered with a call
         first (tool choice ``required`` on the turn right after it; irrelevant requests name
         none)."""
+        self.named_tools_only = bool(named_tools_only)
+        """The turn right after a request naming a ground station or an event id may call
+        only the tools that take it (:func:`.spans.tools_for_named`)."""
         self.name_pools = name_pools
         """The names the model learned: a satellite or station name it did not is read as one
         of these, and written back as itself (:mod:`.surrogates`); None: names as they are."""
@@ -894,6 +904,11 @@ class _Engine:
                 written = reader(request)  # the operator's own words: names do not matter
                 if written:  # a quantity the request writes is in the call, as written
                     grammar_tools = narrow_values(grammar_tools, written, require_written=True)
+            if (self.named_tools_only and choice in ("auto", "required")
+                    and messages and messages[-1].get("role") == "user"):  # fmt: skip
+                grammar_tools = tools_for_named(
+                    grammar_tools, _last_user_text(messages), ids=self.quoted_ids
+                )
             if self.quoted_ids:
                 quoted = quote_ids(grammar_tools, _text_since_user(messages), self.quoted_ids)
                 forced = choice not in ("auto", "none") and (
@@ -1131,6 +1146,7 @@ class CosmoChatModel(BaseChatModel):
     quoted_ids: dict[str, str] | None = None
     request_values: RequestValues | None = None
     name_surrogates: bool | None = None
+    named_tools_only: bool | None = None
 
     _engine: _Engine | None = PrivateAttr(default=None)
 
@@ -1168,6 +1184,7 @@ class CosmoChatModel(BaseChatModel):
             quoted_ids=_quoted_ids(self.quoted_ids, defaults),
             request_values=self.request_values,
             call_when_named=_setting(self.call_when_named, defaults, "cosmo_call_when_named"),
+            named_tools_only=_setting(self.named_tools_only, defaults, "cosmo_named_tools_only"),
             name_pools=(
                 NamePools.from_config((defaults or {}).get("cosmo_name_surrogates"))
                 if self.name_surrogates is not False

@@ -33,7 +33,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 __all__ = [
-    "narrow_tools", "narrow_values", "quote_ids", "respell", "spelled", "spells_a_name"
+    "narrow_tools", "narrow_values", "quote_ids", "respell", "spelled", "spells_a_name",
+    "tools_for_named",
 ]  # fmt: skip
 
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
@@ -260,6 +261,51 @@ def narrow_values(
                 params["required"] = [*params.get("required", ()), key]
         out.append(t)
     return out
+
+
+def _takes(tool: Mapping[str, Any], request: str, kinds: Sequence[str],
+           ids: Mapping[str, re.Pattern[str]]) -> bool:  # fmt: skip
+    params = tool.get("function", tool).get("parameters", {})
+    props = params.get("properties", {}) if isinstance(params, Mapping) else {}
+    for key, node in props.items():
+        if any(k in str(key).casefold() for k in kinds) and any(
+            spelled(e, request) for e in _name_enums(node)
+        ):
+            return True
+        if key in ids and ids[key].search(request):
+            return True
+    return False
+
+
+def tools_for_named(
+    tools: Sequence[Mapping[str, Any]],
+    request: str,
+    *,
+    kinds: Sequence[str] = ("station",),
+    ids: Mapping[str, str] | None = None,
+) -> list[dict[str, Any]]:
+    """The tools that take what ``request`` names, where it names something only some take: a
+    ground station (a name enum under an argument whose name holds one of ``kinds``) or an
+    id (argument name -> regular expression, as for :func:`quote_ids`). A request naming
+    none of these, or naming one no tool takes, keeps every tool. The input is not changed.
+
+    >>> def tool(name, **props):
+    ...     return {"type": "function", "function": {"name": name, "parameters": {
+    ...         "type": "object", "properties": props}}}
+    >>> tools = [tool("space_weather"), tool("passes", stations={"type": "array", "items": {
+    ...     "type": "string", "enum": ["PUNTA", "Punta Arenas"]}}),
+    ...     tool("assess", event_id={"type": "string"})]
+    >>> [t["function"]["name"] for t in tools_for_named(tools, "Punta Arenas passes?")]
+    ['passes']
+    >>> ids = {"event_id": r"CONJ-\\d+"}
+    >>> [t["function"]["name"] for t in tools_for_named(tools, "CONJ-0074 Pc?", ids=ids)]
+    ['assess']
+    >>> len(tools_for_named(tools, "any flares today?", ids=ids))
+    3
+    """
+    compiled = {k: re.compile(v) for k, v in (ids or {}).items()}
+    keep = [copy.deepcopy(dict(t)) for t in tools if _takes(t, request, kinds, compiled)]
+    return keep or [copy.deepcopy(dict(t)) for t in tools]
 
 
 def _name_enums(node: Any) -> list[list[str]]:

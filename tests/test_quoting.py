@@ -147,7 +147,31 @@ def test_the_rules_planner_is_scored_on_the_same_records(teacher: RulesTeacher) 
 
 def test_spans_public_surface() -> None:
     assert spans.__all__ == [
-        "narrow_tools", "narrow_values", "quote_ids", "spelled", "spells_a_name"]  # fmt: skip
+        "narrow_tools", "narrow_values", "quote_ids", "respell", "spelled", "spells_a_name",
+        "tools_for_named"]  # fmt: skip
+
+
+def test_a_request_naming_a_station_or_an_event_is_offered_only_the_tools_that_take_it() -> None:
+    """Seen on the unseen-mission development set: "Punta Arenas 지상국 교신 시간을 … 나눠줘"
+    answered with fleet_status, "CONJ-0074 충돌확률 얼마야?" with space_weather. The real tools
+    of a real world: a station narrows the turn to passes and scheduling, an event id to the
+    tools taking one; a request naming only satellites keeps every tool."""
+    from cosmo_agent.tools.registry import openai_tools
+
+    teacher = RulesTeacher()
+    mission = teacher.mission(4000)
+    tools = openai_tools(mission)
+    ids = {"event_id": r"CONJ-[0-9A-Z]+(?:-[0-9A-Z]+)*"}
+
+    def names(request: str) -> set[str]:
+        return {t["function"]["name"] for t in spans.tools_for_named(tools, request, ids=ids)}
+
+    station = mission.stations[0]
+    assert names(f"{station.name} 지상국 교신 시간 나눠줘") == {"find_passes", "schedule_contacts"}
+    assert names("CONJ-0074 충돌확률 얼마야?") == {"assess_conjunction", "plan_avoidance"}
+    everything = {t["function"]["name"] for t in tools}
+    assert names(f"{mission.fleet[0].name} 괜찮아?") == everything
+    assert names("Any flares today?") == everything
 
 
 @pytest.mark.parametrize(
