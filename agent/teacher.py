@@ -168,9 +168,10 @@ class RulesTeacher:
     @staticmethod
     def learned_names() -> dict[str, list[str]]:
         """The satellite aliases and station names training worlds use (never the held-out
-        worlds' pools), for a model's ``cosmo_name_surrogates`` (:mod:`cosmo_agent.model.surrogates`):
-        codes and Korean aliases as the shipped model's corpus wrote them, then the sample
-        catalog's names; each station's id, name and aliases."""
+        worlds' pools), for a model's ``cosmo_name_surrogates``
+        (:mod:`cosmo_agent.model.surrogates`): codes and Korean aliases as the shipped model's
+        corpus wrote them, then the sample catalog's names; each station's id, name and
+        aliases."""
         codes = [f"{code}-{n}" for n in range(1, 31) for code in _CODES]
         korean = [f"{stem}{n}호" for n in range(1, 13) for stem in _KO_NAMES]
         catalog = [name for _, name in _sample_records()]

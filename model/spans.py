@@ -100,9 +100,11 @@ def _narrow(node: Any, text: str, require: bool) -> Any:
     if not require:
         return out
     items = out.get("items")
-    if out.get("type") == "array" and isinstance(items, dict) and items.get("enum") != (
-        node.get("items") or {}
-    ).get("enum"):
+    if (
+        out.get("type") == "array"
+        and isinstance(items, dict)
+        and items.get("enum") != (node.get("items") or {}).get("enum")
+    ):
         # every name the request spells, once each ("K3 and K5" is both of them)
         out["minItems"] = out["maxItems"] = len(items["enum"])
     branches = out.get("anyOf")

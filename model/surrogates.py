@@ -14,7 +14,8 @@ station enum when the argument holding it says so in its name. Shapes: Hangul; L
 digits (codes such as ``KX-7``); Latin in capitals (station ids); other Latin words. Numbers
 (catalog ids) are left as they are.
 
->>> pools = NamePools(satellites=("KX-1", "KX-2", "아리랑1호"), stations=("DAEJEON", "Jeju", "대전"))
+>>> pools = NamePools(satellites=("KX-1", "KX-2", "아리랑1호"),
+...                   stations=("DAEJEON", "Jeju", "대전"))
 >>> tools = [{"type": "function", "function": {"name": "find_passes", "parameters": {
 ...     "type": "object", "properties": {
 ...         "satellites": {"type": "array", "items": {"type": "string",
@@ -22,8 +23,13 @@ digits (codes such as ``KX-7``); Latin in capitals (station ids); other Latin wo
 ...         "stations": {"type": "array", "items": {"type": "string",
 ...                      "enum": ["PUNTA", "Punta Arenas", "푼타 아레나스"]}}}}}}]
 >>> names = Surrogates.for_tools(tools, pools)
->>> names.forward
-{'TERRA-5': 'KX-2', '미리내 2호': '아리랑1호', 'PUNTA': 'DAEJEON', 'Punta Arenas': 'Jeju', '푼타 아레나스': '대전'}
+>>> for name, stand_in in names.forward.items():
+...     print(name, "->", stand_in)
+TERRA-5 -> KX-2
+미리내 2호 -> 아리랑1호
+PUNTA -> DAEJEON
+Punta Arenas -> Jeju
+푼타 아레나스 -> 대전
 >>> names.text("미리내2호가 푼타 아레나스 위로 언제 지나가?")
 '아리랑1호가 대전 위로 언제 지나가?'
 >>> names.restore_call({"name": "find_passes", "arguments": {"satellites": ["아리랑1호"],

@@ -45,8 +45,14 @@ def test_the_teacher_quotes_what_the_request_spells(teacher: RulesTeacher) -> No
     assert _quote(teacher, "CONJ-0003 회피, Pc 10만분의 1 이하", "plan_avoidance",
                   event_id="CONJ-0003", max_pc=1e-5) == {
         "event_id": "CONJ-0003", "max_pc": "10만분의 1"}  # fmt: skip
-    quoted = _quote(teacher, "K5 safe mode 2시간 후", "propose_commands", commands=[
-        {"satellite": "K5", "command": "SAFE_MODE_ENTER", "time": "2026-06-10T14:00:00Z"}])
+    quoted = _quote(
+        teacher,
+        "K5 safe mode 2시간 후",
+        "propose_commands",
+        commands=[
+            {"satellite": "K5", "command": "SAFE_MODE_ENTER", "time": "2026-06-10T14:00:00Z"}
+        ],
+    )
     assert quoted["commands"][0]["time"] == "2시간 후"
 
 
@@ -72,8 +78,9 @@ def test_a_corpus_teaches_quoted_values_the_tools_read_back(
             first = next(m for m in record["messages"] if m["role"] == "assistant")
             for call in first.get("tool_calls") or []:
                 fn = call["function"]
-                resolved = teacher.resolve(record, {"name": fn["name"],
-                                                    "arguments": fn["arguments"]})
+                resolved = teacher.resolve(
+                    record, {"name": fn["name"], "arguments": fn["arguments"]}
+                )
                 intended = [c for c in record["intended"] if c["name"] == fn["name"]]
                 assert intended, record["id"]
                 want = teacher.resolve(record, intended[0])
@@ -88,8 +95,10 @@ def _record(request: str, intended: list[dict[str, Any]], seed: int = 7) -> Eval
     return {
         "id": "r1",
         "lang": "en",
-        "messages": [{"role": "system", "content": world["system"]},
-                     {"role": "user", "content": request}],
+        "messages": [
+            {"role": "system", "content": world["system"]},
+            {"role": "user", "content": request},
+        ],
         "tools": world["tools"],
         "intended": intended,
         "world_seed": seed,  # type: ignore[typeddict-unknown-key]
@@ -100,19 +109,31 @@ def test_evaluation_reports_raw_and_resolved_accuracy(teacher: RulesTeacher) -> 
     world = teacher.world(7)
     sat = world["satellites"][0]
     alias = sat["aliases"][0]
-    intended = [{"name": "screen_conjunctions",
-                 "arguments": {"satellites": [sat["name"]], "duration_h": 72.0}}]
+    intended = [
+        {
+            "name": "screen_conjunctions",
+            "arguments": {"satellites": [sat["name"]], "duration_h": 72.0},
+        }
+    ]
     record = _record(f"screen {alias} for 3 days", intended)
-    quoted = [{"name": "screen_conjunctions",
-               "arguments": {"satellites": [alias], "duration_h": "3 days"}}]
+    quoted = [
+        {
+            "name": "screen_conjunctions",
+            "arguments": {"satellites": [alias], "duration_h": "3 days"},
+        }
+    ]
     report = evaluate([record], lambda m, t: quoted, resolver=teacher.resolve)
     result = report["records"][0]
     assert not result["correct"] and result["resolved_correct"] is True
     assert report["metrics"]["all"]["ast_accuracy"] == 0.0
     assert report["metrics"]["all"]["resolved_ast_accuracy"] == 1.0
     assert "AST acc. (resolved)" in report_markdown(report)
-    wrong = [{"name": "screen_conjunctions",
-              "arguments": {"satellites": [alias], "duration_h": "2 days"}}]
+    wrong = [
+        {
+            "name": "screen_conjunctions",
+            "arguments": {"satellites": [alias], "duration_h": "2 days"},
+        }
+    ]
     bad = evaluate([record], lambda m, t: wrong, resolver=teacher.resolve)["records"][0]
     assert bad["resolved_correct"] is False and "duration_h" in str(bad["resolved_reason"])
     unknown = [{"name": "screen_conjunctions", "arguments": {"satellites": ["NO SUCH SAT"]}}]
@@ -212,8 +233,10 @@ def test_the_decoder_is_offered_only_the_names_the_request_spells(teacher: Rules
 
     world = teacher.world(7)
     sat = world["satellites"][1]
-    messages = [{"role": "system", "content": world["system"]},
-                {"role": "user", "content": f"screen {sat['name']} for conjunctions, 2 days"}]
+    messages = [
+        {"role": "system", "content": world["system"]},
+        {"role": "user", "content": f"screen {sat['name']} for conjunctions, 2 days"},
+    ]
     narrowed = CosmoChatModel.load(narrow_names=True, max_new_tokens=96)
     done = narrowed.complete(messages, world["tools"], tool_choice="required")
     named = [n for c in done.tool_calls for n in c["arguments"].get("satellites") or []]
@@ -297,8 +320,10 @@ def test_quote_ids_leaves_other_tools_and_optional_ids_alone() -> None:
     assert kept[0]["function"]["parameters"]["properties"] == {"n": {"type": "integer"}}
     assert kept[1] == tools[2]
     [needs, _, _] = quote_ids(tools, "conj-7 then CONJ-0009, again conj-7", pattern)
-    assert needs["function"]["parameters"]["properties"]["event_id"]["enum"] == ["conj-7",
-                                                                               "CONJ-0009"]
+    assert needs["function"]["parameters"]["properties"]["event_id"]["enum"] == [
+        "conj-7",
+        "CONJ-0009",
+    ]
     assert "enum" not in tools[0]["function"]["parameters"]["properties"]["event_id"]  # unchanged
 
 
@@ -364,7 +389,7 @@ def test_small_and_unround_values_keep_their_own_spelling() -> None:
 
 
 def test_a_value_out_of_bounds_is_offered_as_written_and_unwritten_ones_are_left_whole() -> None:
-    """"for 10 days" where 168 h is the most: the decoder may only write 240, which the
+    """ "for 10 days" where 168 h is the most: the decoder may only write 240, which the
     contract refuses, never the 24 h default or another number (fail closed)."""
     tool = _duration_tool()
     params = tool["function"]["parameters"]["properties"]
@@ -488,7 +513,8 @@ def test_the_cosmo_planner_quotes_times_against_the_planning_clock() -> None:
             return self
 
     CosmoPlanner(chat=Recorder(responses=[AIMessage("ok")])).next_turn(
-        task, [SystemMessage(system_prompt(mission)), HumanMessage(request)])
+        task, [SystemMessage(system_prompt(mission)), HumanMessage(request)]
+    )
     reader = bound["request_values"]
     assert callable(reader)
     assert reader(request)["start"] == ["2026-06-11T03:00:00Z"]

@@ -17,7 +17,7 @@ import cosmo_agent.agent.teacher as teacher_module
 from cosmo_agent.agent.teacher import RulesTeacher
 from cosmo_agent.model import surrogates
 from cosmo_agent.model.call_validation import validate_call
-from cosmo_agent.model.spans import respell, spelled
+from cosmo_agent.model.spans import respell
 from cosmo_agent.model.surrogates import NamePools, Surrogates
 from cosmo_agent.tools.registry import openai_tools
 
@@ -44,7 +44,7 @@ def test_public_surface() -> None:
 @pytest.mark.parametrize(
     ("text", "names", "expected"),
     [
-        ("미리내 2호가 푼타 아레나스 위로, 미리내2호는?", {"미리내2호": "A"}, "A가 푼타 아레나스 위로, A는?"),
+        ("미리내 2호가 푼타 위로, 미리내2호는?", {"미리내2호": "A"}, "A가 푼타 위로, A는?"),
         ("TERRA-5, terra 5 and TERRA-51", {"TERRA-5": "KX-1"}, "KX-1, KX-1 and TERRA-51"),
         ("K3A then K3", {"K3": "X", "K3A": "Y"}, "Y then X"),
         ("nothing here", {"K3": "X"}, "nothing here"),
@@ -61,7 +61,8 @@ def test_unlearned_names_get_learned_names_of_their_shape() -> None:
                    ["PUNTA", "Punta Arenas", "PA-GS", "푼타 아레나스"])]  # fmt: skip
     names = Surrogates.for_tools(tools, POOLS)
     assert names.forward == {
-        "TERRA-5": "KX-1", "미리내 2호": "아리랑1호", "Condor": "KX-2",  # a nickname reads as a code
+        "TERRA-5": "KX-1", "미리내 2호": "아리랑1호",
+        "Condor": "KX-2",  # a nickname reads as a code
         "PUNTA": "DAEJEON", "Punta Arenas": "Jeju", "PA-GS": "KARI", "푼타 아레나스": "대전",
     }  # fmt: skip
     # the catalog id and a learned name stay; so does an enum that names neither
@@ -87,7 +88,8 @@ def test_the_model_reads_surrogates_and_the_tools_get_the_mission_names_back() -
     tools = [_tool(["TERRA-5", "미리내2호"], ["PUNTA", "푼타 아레나스"])]
     names = Surrogates.for_tools(tools, POOLS)
     messages = [
-        {"role": "system", "content": "Fleet: TERRA-5 (미리내2호). Stations: PUNTA (푼타 아레나스)."},
+        {"role": "system",
+         "content": "Fleet: TERRA-5 (미리내2호). Stations: PUNTA (푼타 아레나스)."},
         {"role": "user", "content": "미리내 2호 푼타 아레나스 패스"},
         {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function",
          "function": {"name": "find_passes", "arguments": {"satellites": ["TERRA-5"]}}}]},
@@ -101,10 +103,10 @@ def test_the_model_reads_surrogates_and_the_tools_get_the_mission_names_back() -
     assert messages[1]["content"] == "미리내 2호 푼타 아레나스 패스"  # input unchanged
     call = {"name": "find_passes", "arguments": {"satellites": ["아리랑1호"], "stations": ["대전"]}}
     back = names.restore_call(call)
-    assert back == {"name": "find_passes",
-                    "arguments": {"satellites": ["미리내2호"], "stations": ["푼타 아레나스"]}}  # fmt: skip
+    assert back["arguments"] == {"satellites": ["미리내2호"], "stations": ["푼타 아레나스"]}
     assert validate_call(back, tools) == []
-    assert names.restore_text("아리랑1호 passes 대전 twice") == "미리내2호 passes 푼타 아레나스 twice"
+    said = names.restore_text("아리랑1호 passes 대전 twice")
+    assert said == "미리내2호 passes 푼타 아레나스 twice"
 
 
 def test_learned_names_are_the_training_pools_never_the_held_out_ones() -> None:
