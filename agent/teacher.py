@@ -172,7 +172,7 @@ class RulesTeacher:
         (:mod:`cosmo_agent.model.surrogates`): codes and Korean aliases as the shipped model's
         corpus wrote them, then the sample catalog's names; each station's id, name and
         aliases."""
-        codes = [f"{code}-{n}" for n in range(1, 31) for code in _CODES]
+        codes = [f"{code}-{n}" for n in range(1, 100) for code in _CODES]
         korean = [f"{stem}{n}호" for n in range(1, 13) for stem in _KO_NAMES]
         catalog = [name for _, name in _sample_records()]
         stations = [n for s in _STATIONS for n in (s[0], s[1], *s[2], *s[3])]
