@@ -89,11 +89,14 @@ from pydantic import ConfigDict, Field, PrivateAttr
 from cosmo_agent.model.call_validation import validate_call
 from cosmo_agent.model.context import ContextBudget, ContextTooLong, FittedPrompt, fit_prompt
 from cosmo_agent.model.spans import (
+    admit_unknown,
     narrow_tools,
     narrow_values,
     quote_ids,
     spells_a_name,
+    tool_names,
     tools_for_named,
+    unknown_designations,
 )
 from cosmo_agent.model.surrogates import NamePools, Surrogates
 from cosmo_agent.model.tokenizer import load_tokenizer
@@ -403,6 +406,7 @@ class _Engine:
         call_when_named: bool | None = None,
         name_pools: NamePools | None = None,
         named_tools_only: bool | None = None,
+        quote_unknown_names: bool | None = None,
     ) -> None:
         import torch
         import xgrammar as xgr
@@ -438,6 +442,10 @@ class _Engine:
         """A request that names a satellite or station of the tools is answered with a call
         first (tool choice ``required`` on the turn right after it; irrelevant requests name
         none)."""
+        self.quote_unknown_names = bool(quote_unknown_names)
+        """A satellite designation the request writes that is not the mission's is offered as
+        written (:func:`.spans.unknown_designations`): the tool refuses it by name, and no
+        other satellite takes its place."""
         self.named_tools_only = bool(named_tools_only)
         """The turn right after a request naming a ground station or an event id may call
         only the tools that take it (:func:`.spans.tools_for_named`)."""
@@ -895,9 +903,18 @@ class _Engine:
                               tool_result_chars=tool_result_chars)  # fmt: skip
             ids = list(fitted.prompt)
             grammar_tools = tools
+            said = _last_user_text(messages)
+            unknown = (
+                unknown_designations(tool_names(tools), said, self.quoted_ids)
+                if self.quote_unknown_names and self.narrow_names and messages[-1:]
+                and messages[-1].get("role") == "user"
+                else []
+            )  # fmt: skip
+            if unknown and choice == "auto":  # the tool says it does not know the satellite
+                choice = "required"
             if self.narrow_names:
                 grammar_tools = narrow_tools(
-                    tools, _last_user_text(messages), require_spelled=self.require_spelled_names
+                    tools, said, require_spelled=self.require_spelled_names, unknown=unknown
                 )
             reader = request_values or self.request_values
             if reader is not None:
@@ -907,7 +924,7 @@ class _Engine:
             if (self.named_tools_only and choice in ("auto", "required")
                     and messages and messages[-1].get("role") == "user"):  # fmt: skip
                 grammar_tools = tools_for_named(
-                    grammar_tools, _last_user_text(messages), ids=self.quoted_ids
+                    grammar_tools, _last_user_text(messages), ids=self.quoted_ids, unknown=unknown
                 )
             if self.quoted_ids:
                 quoted = quote_ids(grammar_tools, _text_since_user(messages), self.quoted_ids)
@@ -922,7 +939,10 @@ class _Engine:
         if stop:
             cut = min((raw.find(s) for s in stop if s and s in raw), default=-1)
             raw = raw[:cut] if cut >= 0 else raw
-        text, calls, invalid = parse_tool_calls(raw, tools, self.format)
+        # a satellite the mission lacks, quoted from the request, goes on to the tool, which
+        # refuses it by name; every other check is the tools' schema's
+        checked = admit_unknown(tools, unknown) if unknown else tools
+        text, calls, invalid = parse_tool_calls(raw, checked, self.format)
         if names:  # the tools and the operator get the mission's own names back
             text, raw = names.restore_text(text), names.restore_text(raw)
             calls = [names.restore_call(c) for c in calls]
@@ -1147,6 +1167,7 @@ class CosmoChatModel(BaseChatModel):
     request_values: RequestValues | None = None
     name_surrogates: bool | None = None
     named_tools_only: bool | None = None
+    quote_unknown_names: bool | None = None
 
     _engine: _Engine | None = PrivateAttr(default=None)
 
@@ -1185,6 +1206,9 @@ class CosmoChatModel(BaseChatModel):
             request_values=self.request_values,
             call_when_named=_setting(self.call_when_named, defaults, "cosmo_call_when_named"),
             named_tools_only=_setting(self.named_tools_only, defaults, "cosmo_named_tools_only"),
+            quote_unknown_names=_setting(
+                self.quote_unknown_names, defaults, "cosmo_quote_unknown_names"
+            ),
             name_pools=(
                 NamePools.from_config((defaults or {}).get("cosmo_name_surrogates"))
                 if self.name_surrogates is not False

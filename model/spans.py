@@ -28,13 +28,14 @@ by any particle (``아리랑3호가``).
 from __future__ import annotations
 
 import copy
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 __all__ = [
-    "narrow_tools", "narrow_values", "quote_ids", "respell", "spelled", "spells_a_name",
-    "tools_for_named",
+    "admit_unknown", "narrow_tools", "narrow_values", "quote_ids", "respell",
+    "spelled", "spells_a_name", "tool_names", "tools_for_named", "unknown_designations",
 ]  # fmt: skip
 
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
@@ -86,15 +87,25 @@ def respell(text: str, names: Mapping[str, str]) -> str:
     return "".join(out) + text[pos:]
 
 
-def _narrow(node: Any, text: str, require: bool) -> Any:
+def _narrow(
+    node: Any, text: str, require: bool, unknown: Sequence[str] = (), satellites: bool = False
+) -> Any:
     if isinstance(node, list):
-        return [_narrow(n, text, require) for n in node]
+        return [_narrow(n, text, require, unknown, satellites) for n in node]
     if not isinstance(node, dict):
         return node
-    out = {k: _narrow(v, text, require) for k, v in node.items()}
+    out = {}
+    for key, value in node.items():
+        if key == "properties" and isinstance(value, dict):
+            out[key] = {
+                k: _narrow(v, text, require, unknown, satellites or "satellite" in k.casefold())
+                for k, v in value.items()
+            }
+        else:
+            out[key] = _narrow(value, text, require, unknown, satellites)
     enum = node.get("enum")
     if node.get("type") == "string" and isinstance(enum, list) and len(enum) > 1:
-        keep = spelled([str(e) for e in enum], text)
+        keep = spelled([str(e) for e in enum], text) + (list(unknown) if satellites else [])
         if keep:
             out["enum"] = keep
     if not require:
@@ -120,7 +131,11 @@ def _narrow(node: Any, text: str, require: bool) -> Any:
 
 
 def narrow_tools(
-    tools: Sequence[Mapping[str, Any]], request: str, *, require_spelled: bool = False
+    tools: Sequence[Mapping[str, Any]],
+    request: str,
+    *,
+    require_spelled: bool = False,
+    unknown: Sequence[str] = (),
 ) -> list[dict[str, Any]]:
     """``tools`` (OpenAI tool schemas) with each string enum narrowed to the members
     ``request`` spells, where it spells any; the input is not changed.
@@ -128,8 +143,70 @@ def narrow_tools(
     ``require_spelled``: a list of names must then hold every name the request spelled
     (once each) and cannot be ``"all"``: for requests that name what they mean, which most
     do; a request asking two tools about different satellites is the case it gets wrong.
+    ``unknown``: satellite designations the request writes that are not the mission's
+    (:func:`unknown_designations`), offered in satellite enums as written, so that the tool
+    refuses them by name instead of the model putting another satellite in their place.
     """
-    return [_narrow(copy.deepcopy(dict(t)), request, require_spelled) for t in tools]
+    return [
+        _narrow(copy.deepcopy(dict(t)), request, require_spelled, list(unknown)) for t in tools
+    ]
+
+
+def admit_unknown(
+    tools: Sequence[Mapping[str, Any]], unknown: Sequence[str]
+) -> list[dict[str, Any]]:
+    """``tools`` whose satellite enums also admit the ``unknown`` designations: the schema a
+    call quoting one is checked against before the tool, which knows the mission, refuses
+    it by name (``unknown satellite 'SENTINEL-9' (did you mean 'SENTINEL 2A'?)``)."""
+
+    def walk(node: Any, satellites: bool) -> Any:
+        if isinstance(node, list):
+            return [walk(n, satellites) for n in node]
+        if not isinstance(node, dict):
+            return node
+        out = {
+            k: {p: walk(v, satellites or "satellite" in p.casefold()) for p, v in value.items()}
+            if k == "properties" and isinstance(value, dict)
+            else walk(value, satellites)
+            for k, value in node.items()
+        }
+        enum = node.get("enum")
+        if satellites and node.get("type") == "string" and isinstance(enum, list):
+            out["enum"] = [*enum, *(u for u in unknown if u not in enum)]
+        return out
+
+    return [walk(copy.deepcopy(dict(t)), False) for t in tools]
+
+
+# A satellite designation as people write one: capitals and digits ("SENTINEL-9",
+# "LANDSAT 7", "GOES-16A"), or a Korean name and number ("아리랑 13호"); not a propagator.
+_DESIGNATION = re.compile(
+    r"(?<![\w\-])(?:[A-Z]{2,}(?:[ \-][A-Z]{2,})*[ \-]?\d+[A-Z]?(?![\w\-])"
+    r"|[\uac00-\ud7a3]+ ?\d+호)"
+)
+_NOT_DESIGNATIONS = frozenset({"SGP4", "SDP4"})
+
+
+def unknown_designations(
+    names: Sequence[str], text: str, ids: Mapping[str, str] | None = None
+) -> list[str]:
+    """Satellite designations ``text`` writes that are none of ``names`` (nor inside one, nor
+    an id matching a pattern of ``ids``), in order.
+
+    >>> unknown_designations(["KOMPSAT 3", "K3"], "passes of KOMPSAT-3 and SENTINEL-9 over 대전")
+    ['SENTINEL-9']
+    >>> unknown_designations(["아리랑3호"], "아리랑 3호랑 아리랑 13호가 어때? SGP4 기준")
+    ['아리랑 13호']
+    >>> unknown_designations([], "assess CONJ-0074", {"event_id": r"CONJ-\\d+"})
+    []
+    """
+    rest = text
+    for start, end, _ in _spans(names, text, every=True):
+        rest = rest[:start] + "\0" * (end - start) + rest[end:]
+    for pattern in (ids or {}).values():
+        rest = re.sub(pattern, lambda m: "\0" * len(m.group(0)), rest)
+    found = (m.group(0) for m in _DESIGNATION.finditer(rest))
+    return list(dict.fromkeys(d for d in found if d.upper() not in _NOT_DESIGNATIONS))
 
 
 def quote_ids(
@@ -266,10 +343,12 @@ def narrow_values(
 
 
 def _takes(tool: Mapping[str, Any], request: str, kinds: Sequence[str],
-           ids: Mapping[str, re.Pattern[str]]) -> bool:  # fmt: skip
+           ids: Mapping[str, re.Pattern[str]], unknown: bool) -> bool:  # fmt: skip
     params = tool.get("function", tool).get("parameters", {})
     props = params.get("properties", {}) if isinstance(params, Mapping) else {}
     for key, node in props.items():
+        if unknown and "satellite" in json.dumps({key: node}).casefold():
+            return True
         if any(k in str(key).casefold() for k in kinds) and any(
             spelled(e, request) for e in _name_enums(node)
         ):
@@ -285,11 +364,14 @@ def tools_for_named(
     *,
     kinds: Sequence[str] = ("station",),
     ids: Mapping[str, str] | None = None,
+    unknown: Sequence[str] = (),
 ) -> list[dict[str, Any]]:
     """The tools that take what ``request`` names, where it names something only some take: a
     ground station (a name enum under an argument whose name holds one of ``kinds``) or an
-    id (argument name -> regular expression, as for :func:`quote_ids`). A request naming
-    none of these, or naming one no tool takes, keeps every tool. The input is not changed.
+    id (argument name -> regular expression, as for :func:`quote_ids`), or a satellite the
+    mission lacks (``unknown``, from :func:`unknown_designations`: the tools that take a
+    satellite, which refuse it by name). A request naming none of these, or naming one no
+    tool takes, keeps every tool. The input is not changed.
 
     >>> def tool(name, **props):
     ...     return {"type": "function", "function": {"name": name, "parameters": {
@@ -306,7 +388,9 @@ def tools_for_named(
     3
     """
     compiled = {k: re.compile(v) for k, v in (ids or {}).items()}
-    keep = [copy.deepcopy(dict(t)) for t in tools if _takes(t, request, kinds, compiled)]
+    keep = [
+        copy.deepcopy(dict(t)) for t in tools if _takes(t, request, kinds, compiled, bool(unknown))
+    ]
     return keep or [copy.deepcopy(dict(t)) for t in tools]
 
 
@@ -322,6 +406,11 @@ def _name_enums(node: Any) -> list[list[str]]:
     return found
 
 
+def tool_names(tools: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Every member of the name enums of ``tools`` (satellites and stations, ids, aliases)."""
+    return sorted({n for t in tools for e in _name_enums(t) for n in e})
+
+
 def spells_a_name(tools: Sequence[Mapping[str, Any]], request: str) -> bool:
     """Whether ``request`` spells a member of any name enum of ``tools`` (a satellite or
     station of the mission, as :func:`spelled` finds it).
@@ -332,5 +421,5 @@ def spells_a_name(tools: Sequence[Mapping[str, Any]], request: str) -> bool:
     >>> spells_a_name([tool], "when does kompsat-3 pass?"), spells_a_name([tool], "hi there")
     (True, False)
     """
-    names = sorted({n for t in tools for e in _name_enums(t) for n in e})
+    names = tool_names(tools)
     return bool(names) and bool(spelled(names, request))
