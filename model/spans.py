@@ -94,7 +94,7 @@ def _narrow(
         return [_narrow(n, text, require, unknown, satellites) for n in node]
     if not isinstance(node, dict):
         return node
-    out = {}
+    out: dict[str, Any] = {}
     for key, value in node.items():
         if key == "properties" and isinstance(value, dict):
             out[key] = {
