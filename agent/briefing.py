@@ -28,7 +28,7 @@ from cosmo_agent.tools.toolkit import (
     SpaceWeatherResult,
 )
 
-__all__ = ["describe_results", "json_time", "no_tool_answer"]
+__all__ = ["answer_text", "describe_results", "json_time", "no_tool_answer"]
 
 _TIME: Final = TypeAdapter(datetime)
 _SCALES: Final[tuple[Literal["G", "S", "R"], ...]] = ("G", "S", "R")
@@ -121,8 +121,10 @@ oldest this many."""
 def _age(days: float, ko: bool) -> str:
     """``1.6 d``, ``5.2 h``; an epoch after the planning clock says so."""
     hours = abs(days) * 24
-    size = f"{abs(days):.1f}" + ("일" if ko else " d") if hours >= 48 else f"{hours:.1f}" + (
-        "시간" if ko else " h"
+    size = (
+        f"{abs(days):.1f}" + ("일" if ko else " d")
+        if hours >= 48
+        else f"{hours:.1f}" + ("시간" if ko else " h")
     )
     if days >= 0:
         return size
@@ -132,9 +134,7 @@ def _age(days: float, ko: bool) -> str:
 def _element_ages(sats: Sequence[SatelliteStatus], ko: bool) -> str:
     """``KOMPSAT 3 0.42 d (2026-06-09 23:10 UTC), ...``: each satellite's element age and epoch,
     oldest first, so "how old are X's elements?" and "is anything stale?" are answered."""
-    aged = sorted(
-        (s for s in sats if s.age_days is not None), key=lambda s: -(s.age_days or 0.0)
-    )
+    aged = sorted((s for s in sats if s.age_days is not None), key=lambda s: -(s.age_days or 0.0))
     listed = [f"{s.name} {_age(s.age_days or 0.0, ko)} ({_t(s.element_epoch_utc)})" for s in aged]
     if len(listed) > _AGES_LISTED:
         more = len(listed) - _AGES_LISTED
@@ -331,6 +331,26 @@ _WRITERS: Final[dict[str, _Writer]] = {
     "propose_commands": lambda r, m, ko: _commands(r.output(ProposeCommandsResult), m, ko),
     "propagate": lambda r, m, ko: _propagate(r.output(PropagateResult), m, ko),
 }
+
+
+def answer_text(
+    records: Sequence[ToolRecord],
+    m: Mission,
+    lang: str,
+    *,
+    briefing: bool = False,
+    notes: Sequence[str] = (),
+) -> str:
+    """The answer to a request (or, with ``briefing``, a plan's briefing): one line per tool
+    result under a heading, then ``notes``; who Cosmo is when no tool ran."""
+    if not records:
+        return "\n".join([*notes, no_tool_answer(m, lang)])
+    if briefing:
+        head = f"{m.name} 운영 계획 브리핑:" if lang == "ko" else f"Briefing for {m.name}:"
+    else:
+        head = "확인 결과입니다:" if lang == "ko" else "Here is what I found:"
+    lines = describe_results(records, m, lang)
+    return "\n".join([head, *(f"- {line}" for line in lines), *notes])
 
 
 def no_tool_answer(m: Mission, lang: str) -> str:

@@ -55,7 +55,8 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
-from cosmo_agent.agent.intents import IntendedCall
+from cosmo_agent.agent.briefing import answer_text
+from cosmo_agent.agent.intents import IntendedCall, detect_language
 from cosmo_agent.agent.jsontypes import JsonObject
 from cosmo_agent.agent.planning import (
     PlannerBackend,
@@ -64,6 +65,7 @@ from cosmo_agent.agent.planning import (
     PlannerTask,
 )
 from cosmo_agent.agent.rules import RulesPlanner
+from cosmo_agent.agent.trace import tool_records
 from cosmo_agent.orbital.timescales import iso_utc
 from cosmo_agent.tools.mission import Mission
 from cosmo_agent.tools.registry import spelled_values
@@ -212,7 +214,8 @@ class CosmoPlanner:
     ``chat`` is any LangChain chat model with ``bind_tools`` (default: ``CosmoChatModel``
     loaded from ``model_path`` or the embedded model on first use).
 
-    ``ask`` runs are the model's: it chooses every call and writes the answer. In ``plan`` runs
+    ``ask`` runs are the model's: it chooses every call; the answer states what the tools
+    returned (``grounded_answers``). In ``plan`` runs
     with a ``playbook`` (what :func:`make_planner` builds: the rules playbook reading the
     requests through :meth:`read_requests`), the model reads each free-text request the way
     it reads an ``ask`` request, and the playbook runs the structured objectives, the
@@ -227,6 +230,10 @@ class CosmoPlanner:
     max_new_tokens: int = 384
     name: str = "cosmo"
     playbook: PlannerBackend | None = None
+    grounded_answers: bool = True
+    """``ask`` answers state the tool results (:func:`~cosmo_agent.agent.briefing.answer_text`),
+    or who Cosmo is when no tool ran, instead of the model's own prose, which is kept in the
+    answer's ``response_metadata["model_text"]``. The model still chooses every call."""
 
     def _model(self) -> BaseChatModel:
         if self.chat is None:
@@ -279,7 +286,15 @@ class CosmoPlanner:
         if task.mode == "plan" and self.playbook is not None:
             return self.playbook.next_turn(task, messages)
         what = "mission brief (objectives and requests)" if task.mode == "plan" else "request"
-        return self._invoke(task, messages, what)
+        reply = self._invoke(task, messages, what)
+        if task.mode != "ask" or reply.tool_calls or not self.grounded_answers:
+            return reply
+        # the answer states what the tools returned, in the request's language; the model's
+        # own prose (unreliable at this size) is kept beside it in the message's metadata
+        since = max((i for i, m in enumerate(messages) if isinstance(m, HumanMessage)), default=-1)
+        records = tool_records(list(messages[since + 1 :]))
+        text = answer_text(records, task.mission, detect_language(task.request))
+        return AIMessage(content=text, response_metadata={"model_text": reply.text})
 
     def read_requests(self, task: PlannerTask) -> list[IntendedCall]:
         """The calls the model makes for each of the mission's free-text requests, each read

@@ -34,7 +34,7 @@ from typing import Final
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
-from cosmo_agent.agent.briefing import describe_results, json_time, no_tool_answer
+from cosmo_agent.agent.briefing import answer_text, describe_results, json_time
 from cosmo_agent.agent.intents import Vocabulary, detect_language, parse_request
 from cosmo_agent.agent.jsontypes import JsonObject, JsonValue
 from cosmo_agent.agent.planning import PlannerTask, RequestReader
@@ -277,16 +277,8 @@ class RulesPlanner:
 
     def answer(self, task: PlannerTask, records: Sequence[ToolRecord], lang: str) -> str:
         """The briefing (plan) or answer (ask) from the tool results, in ``lang``."""
-        m = task.mission
         notes = _unanswered(task, records, lang)
-        if not records:
-            return "\n".join([*notes, no_tool_answer(m, lang)])
-        lines = describe_results(records, m, lang)
-        if task.mode == "plan":
-            head = f"{m.name} 운영 계획 브리핑:" if lang == "ko" else f"Briefing for {m.name}:"
-        else:
-            head = "확인 결과입니다:" if lang == "ko" else "Here is what I found:"
-        return "\n".join([head, *(f"- {line}" for line in lines), *notes])
+        return answer_text(records, task.mission, lang, briefing=task.mode == "plan", notes=notes)
 
 
 def _tool_turns_since_user(messages: Sequence[BaseMessage]) -> int:

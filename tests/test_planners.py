@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
 
 from cosmo_agent.agent.compose import repair_plan
 from cosmo_agent.agent.plan import PlannedCommand, Rationale, SatelliteRef
@@ -732,3 +734,51 @@ def test_cosmo_plans_at_parity_with_the_rules(name: str) -> None:
     rules, cosmo = outcomes
     assert rules[1], f"{name}: the rules plan has no safety command to compare"
     assert cosmo == rules
+
+
+# -- Cosmo's answers state what the tools returned ----------------------------------------------
+
+
+class _ScriptedChat(BaseChatModel):
+    """A chat model that replies from a script (what the Cosmo planner binds and invokes)."""
+
+    replies: list[AIMessage]
+
+    def _generate(self, messages: Any, stop: Any = None, run_manager: Any = None,
+                  **kwargs: Any) -> ChatResult:  # fmt: skip
+        return ChatResult(generations=[ChatGeneration(message=self.replies.pop(0))])
+
+    def bind_tools(self, tools: Any, **kwargs: Any) -> Any:
+        return self
+
+    @property
+    def _llm_type(self) -> str:
+        return "scripted"
+
+
+def test_cosmo_answers_with_the_tool_results_not_its_own_prose(demo: Mission) -> None:
+    """Seen 2026-12-06: after a refused call the shipped model wrote "1 passes of 1 satellites
+    in 24893 (TIANHE-1426 ..." as the answer. The answer now states what the tools returned,
+    in the request's language; the model's text is kept in the message's metadata."""
+    from cosmo_agent.agent.planners import CosmoPlanner
+
+    call = {"name": "fleet_status", "args": {}, "id": "c1", "type": "tool_call"}
+    for request, head in (("Fleet status please", "Here is what I found:"),
+                          ("위성 상태 알려줘", "확인 결과입니다:")):  # fmt: skip
+        garbled = AIMessage(content="garbled TIANHE-1426 briefing")
+        chat = _ScriptedChat(replies=[AIMessage(content="", tool_calls=[call]), garbled])
+        with Agent(demo, planner=CosmoPlanner(chat=chat)) as agent:
+            result = agent.ask(request)
+        assert [e["name"] for e in result.trace] == ["fleet_status"]
+        assert result.answer.startswith(head) and "TIANHE" not in result.answer
+        assert "7" in result.answer  # the fleet's seven satellites, from the tool's result
+    chat = _ScriptedChat(replies=[AIMessage(content="I'm Cosmo of mission world-1254.")])
+    task = _task(demo, "Translate my wedding speech into French.")
+    reply = CosmoPlanner(chat=chat).next_turn(
+        task, [SystemMessage(system_prompt(demo)), HumanMessage(task.request)]
+    )
+    assert demo.name in reply.text and "world-1254" not in reply.text  # who it really is
+    assert reply.response_metadata["model_text"] == "I'm Cosmo of mission world-1254."
+    raw = CosmoPlanner(chat=_ScriptedChat(replies=[AIMessage(content="as written")]),
+                       grounded_answers=False)  # fmt: skip
+    assert raw.next_turn(task, [HumanMessage(task.request)]).text == "as written"

@@ -246,6 +246,7 @@ def test_the_shipped_model_quotes_a_satellite_the_mission_lacks_and_the_tool_ref
         assert not first["ok"] and first.get("error_code") == "unknown_satellite", first
         assert name in json.dumps(first["args"], ensure_ascii=False)
         assert "did you mean" in str(first.get("summary"))
+        assert f"unknown satellite '{name}'" in result.answer  # the answer says so
 
 
 def test_a_request_naming_a_station_or_an_event_is_offered_only_the_tools_that_take_it() -> None:
