@@ -10,7 +10,12 @@ Measured in the same run:
   common prompt prefix kept between calls);
 * ``constrained, no prefix cache`` -- the baseline: every call prefills the whole prompt;
 * ``greedy+prefix-cache`` -- the default with beam width 1, so the price of the model's beam
-  search (its ``generation_config.json`` ``num_beams``, or ``--num-beams``) shows.
+  search (its ``generation_config.json`` ``num_beams``, or ``--num-beams``) shows;
+* ``no surrogates, named tools`` -- the default without name surrogates, named-tool
+  narrowing and unknown-name quoting (``model/surrogates.py``, ``model/spans.py``).
+
+Every mode reads the model directory's ``generation_config.json`` and differs from the default
+in its named setting only.
 
 The modes run interleaved, request by request, rotating which goes first.
 
@@ -117,12 +122,16 @@ def main(argv: list[str] | None = None) -> int:
     prompt_tokens = len(chat.engine.prompt_ids(
         [{"role": "system", "content": system}, {"role": "user", "content": requests[0]}], tools))
 
-    model, tokenizer = chat.engine.model, chat.engine.tokenizer
+    # every mode reads the model directory's decoding settings; each differs from the
+    # default in the one setting its name gives
+    beams = chat.engine.num_beams
     chats = {"default": chat,
-             "baseline": CosmoChatModel.from_components(model, tokenizer, prefix_cache=False,
-                                                        num_beams=chat.engine.num_beams),
-             "greedy": CosmoChatModel.from_components(model, tokenizer, num_beams=1)}
-    for other in ("baseline", "greedy"):
+             "baseline": CosmoChatModel.load(args.model, prefix_cache=False, num_beams=beams),
+             "greedy": CosmoChatModel.load(args.model, num_beams=1),
+             "plain names": CosmoChatModel.load(args.model, num_beams=beams,
+                                                name_surrogates=False, named_tools_only=False,
+                                                quote_unknown_names=False)}  # fmt: skip
+    for other in ("baseline", "greedy", "plain names"):
         chats[other].complete([{"role": "system", "content": system},
                                {"role": "user", "content": "warm-up"}], tools)
     # Interleaved (rotating which goes first), so that load from other jobs on a shared
@@ -130,9 +139,12 @@ def main(argv: list[str] | None = None) -> int:
     names = list(chats)
     runs: dict[str, list[tuple[float, Any]]] = {name: [] for name in names}
     for i, text in enumerate(requests):
-        for mode in names[i % 3:] + names[: i % 3]:
+        k = i % len(names)
+        for mode in names[k:] + names[:k]:
             runs[mode].append(_one(chats[mode], system, tools, text))
-    default, baseline, greedy = (_summary(runs[n]) for n in ("default", "baseline", "greedy"))
+    default, baseline, greedy, plain = (
+        _summary(runs[n]) for n in ("default", "baseline", "greedy", "plain names")
+    )
     _, heap_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -142,14 +154,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load {load_s:.2f} s, first call (grammar compile + prefill) {warm_s:.2f} s")
     print(f"beam width {chat.engine.num_beams} (default and baseline modes)")
     modes = (("constrained+prefix-cache", default), ("constrained, no prefix cache", baseline),
-             ("greedy+prefix-cache", greedy))
+             ("greedy+prefix-cache", greedy), ("no surrogates, named tools", plain))
     for name, r in modes:
         print(f"{name:30s} median {r['median_s']:.3f} s  p90 {r['p90_s']:.3f} s  "
               f"max {r['max_s']:.3f} s  new tokens {r['mean_new_tokens']:.1f}  "
               f"calls {r['calls']} (schema-valid {r['schema_valid_calls']})")
     print(f"ratio baseline/default: median {baseline['median_s'] / default['median_s']:.2f}x, "
           f"p90 {baseline['p90_s'] / default['p90_s']:.2f}x; default/greedy: median "
-          f"{default['median_s'] / greedy['median_s']:.2f}x")
+          f"{default['median_s'] / greedy['median_s']:.2f}x; default/no surrogates: median "
+          f"{default['median_s'] / plain['median_s']:.2f}x")
     print(f"wall {time.perf_counter() - wall0:.1f} s; peak RSS {rss_kib / 1024:.0f} MiB; "
           f"tracemalloc peak {heap_peak / 2**20:.1f} MiB")
     return 0
