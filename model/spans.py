@@ -28,6 +28,7 @@ by any particle (``아리랑3호가``).
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -44,28 +45,48 @@ _SEPARATORS = re.compile(r"[\s\-_]+")
 _CHUNKS = re.compile(r"\d+|[^\d]+")
 
 
-def _pattern(name: str) -> re.Pattern[str]:
+def _source(name: str) -> str:
     parts = [re.escape(p) for chunk in _SEPARATORS.split(name.strip())
              for p in _CHUNKS.findall(chunk)]  # fmt: skip
     body = r"[\s\-_]*".join(parts)
     tail = "" if _HANGUL.search(name[-1:]) else r"(?![A-Za-z0-9])"
     head = "" if _HANGUL.search(name[:1]) else r"(?<![A-Za-z0-9])"
-    return re.compile(head + body + tail, re.IGNORECASE)
+    return head + body + tail
+
+
+@functools.lru_cache(maxsize=64)
+def _alternation(names: tuple[str, ...]) -> re.Pattern[str]:
+    """One pattern for ``names`` (longest first): a scan finds, at each place, the longest
+    name spelled there, and every stretch of text once."""
+    return re.compile(
+        "|".join(f"(?P<n{i}>{_source(n)})" for i, n in enumerate(names)), re.IGNORECASE
+    )
 
 
 def _spans(names: Iterable[str], text: str, every: bool) -> list[tuple[int, int, str]]:
-    """(start, end, name) of the stretches of ``text`` spelling ``names``, longest name first,
-    each stretch used once; the first occurrence of each name, or ``every`` one."""
-    rest = text
+    """(start, end, name) of the stretches of ``text`` spelling ``names``, the longest name
+    where several start at one place, each stretch used once; the first occurrence of each
+    name, or ``every`` one. One scan of the text, whatever its length."""
+    # a name is spelled only where its letters and digits appear in a row, case and
+    # separators aside: a substring test narrows a large list to the few worth a pattern
+    folded = _SEPARATORS.sub("", text).casefold()
+    ordered = tuple(
+        sorted(
+            (n for n in dict.fromkeys(names) if n.strip()
+             and _SEPARATORS.sub("", n).casefold() in folded),
+            key=lambda n: (-len(n), n),
+        )
+    )  # fmt: skip
+    if not ordered:
+        return []
     found: list[tuple[int, int, str]] = []
-    for name in sorted(dict.fromkeys(n for n in names if n.strip()), key=len, reverse=True):
-        for m in _pattern(name).finditer(rest):
+    seen: set[str] = set()
+    for m in _alternation(ordered).finditer(text):
+        name = ordered[int(str(m.lastgroup)[1:])]
+        if every or name not in seen:
             found.append((m.start(), m.end(), name))
-            if not every:
-                break
-        for start, end, _ in found:
-            rest = rest[:start] + "\0" * (end - start) + rest[end:]
-    return sorted(found)
+            seen.add(name)
+    return found
 
 
 def spelled(names: Sequence[str], text: str) -> list[str]:

@@ -177,10 +177,9 @@ class Surrogates:
         forward: dict[str, str] = {}
         for kind in _KINDS:
             known = pools.known(kind)
-            free = [
-                n for n in dict.fromkeys(getattr(pools, kind))
-                if _key(n) not in taken and not spelled([n], blob)
-            ]  # fmt: skip
+            pool = list(dict.fromkeys(getattr(pools, kind)))
+            said = set(spelled(pool, blob))  # one scan for the whole pool
+            free = [n for n in pool if _key(n) not in taken and n not in said]
             lent: dict[str, str] = {}  # names read alike share one surrogate
             for name in found[kind]:
                 shape = _shape(name)

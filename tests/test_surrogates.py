@@ -174,3 +174,16 @@ def test_surrogates_can_be_turned_off(tmp_path: Path) -> None:
 
     assert CosmoChatModel.load(name_surrogates=False).engine.name_pools is None
     assert CosmoChatModel.load().engine.name_pools is not None
+
+
+def test_a_huge_tool_result_is_respelled_in_one_scan() -> None:
+    """A tool result naming a satellite 20,000 times (an ephemeris, a pass list) is read
+    through surrogates whole: every occurrence replaced, none other touched. The first
+    version blanked each found stretch by copying the text, quadratic in the occurrences."""
+    tools = [_tool(["TERRA-5", "미리내2호"], ["PUNTA"])]
+    names = Surrogates.for_tools(tools, POOLS)
+    rows = [f'{{"satellite": "TERRA-5", "i": {i}, "station": "PUNTA"}}' for i in range(20000)]
+    text = "[" + ", ".join(rows) + "]"
+    read = names.text(text)
+    assert read == text.replace("TERRA-5", "KX-1").replace("PUNTA", "DAEJEON")
+    assert names.restore_text(read) == text
