@@ -1,6 +1,7 @@
 """``cosmo-agent``: a thin command line over the library.
 
-Exit codes: 0 ok, 1 plan rejected or incomplete, 2 bad input (the message names the file or
+Exit codes: 0 ok, 1 plan rejected or incomplete (or an ``ask`` answer with a failed tool
+call), 2 bad input (the message names the file or
 option), 130 interrupted (Ctrl-C), 141 output closed early (e.g. piped into ``head``); one
 line on stderr, never a traceback.  Without ``--json`` results are tables (times as
 ``YYYY-MM-DD HH:MM:SS UTC``); ``--json`` prints the machine-readable result.  ``screen``,

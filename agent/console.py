@@ -13,7 +13,8 @@ the approved plan is saved elsewhere and the message says where.
 
 A thin shell over :class:`~cosmo_agent.agent.runner.Agent` and the tool helpers; ``agent/cli.py``
 registers the parsers (:func:`add_parsers`) and dispatches (:func:`run`). Exit codes: 0 ok,
-1 plan rejected (validation or approval), 2 bad input (the message names the file and field;
+1 plan rejected (validation or approval) or incomplete, or an ``ask`` answer with a failed
+tool call, 2 bad input (the message names the file and field;
 no traceback). ``plan`` and ``ask`` read the mission's catalog before planning, so a catalog
 that cannot be read, or a ``sources.space_weather`` path that does not exist, is bad input
 rather than an empty plan. Progress goes to stderr (a Rich spinner), never with ``--json``.
@@ -717,6 +718,17 @@ def _ask(args: argparse.Namespace) -> int:
             Path(args.trace_json),
             json.dumps(result.trace_json(), ensure_ascii=False, indent=2) + "\n",
         )
+    # an answer with a refused or failed call is incomplete: exit 1, naming the calls
+    failed = [
+        f"{e['name']} ({e.get('error_code') or 'error'})" for e in result.trace if not e["ok"]
+    ]
+    code = 1 if failed else 0
+    if failed:
+        print(
+            f"cosmo-agent ask: {len(failed)} of {len(result.trace)} tool calls failed:"
+            f" {', '.join(failed)}; the answer says why",
+            file=sys.stderr,
+        )
     if args.json:
         print(
             json.dumps(
@@ -729,7 +741,7 @@ def _ask(args: argparse.Namespace) -> int:
                 ensure_ascii=False,
             )
         )
-        return 0
+        return code
     lines: list[RenderableType | str] = []
     for e in result.trace:  # a transcript: each call as the planner wrote it, then the answer
         args_text = json.dumps(e.get("raw_args", e["args"]), ensure_ascii=False)
@@ -738,7 +750,7 @@ def _ask(args: argparse.Namespace) -> int:
         lines.append(f"    {_people_times(str(e['summary']))}")
     lines.append(_people_times(result.answer))
     print_tables(*lines)
-    return 0
+    return code
 
 
 # -- validate ------------------------------------------------------------------------------------

@@ -114,6 +114,20 @@ def test_hazardous_commands_need_an_approval(
     assert code == 1 and "rejected" in text
 
 
+def test_an_ask_answer_with_a_failed_call_exits_1_naming_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A request about a satellite the mission lacks is answered (the tool's refusal, with
+    its suggestions) but not fulfilled: exit 1 and one line on stderr naming the call."""
+    code, text, err = _main(capsys, "ask", "When does SENTINEL-9 pass over Daejeon?",
+                            "--mission", DEMO, "--json")  # fmt: skip
+    assert code == 1
+    assert "1 of 1 tool calls failed: find_passes (unknown_satellite)" in err
+    assert "unknown satellite 'SENTINEL-9'" in json.loads(text)["answer"]
+    code, _, err = _main(capsys, "ask", "K3 passes over Daejeon", "--mission", DEMO, "--json")
+    assert code == 0 and "failed" not in err
+
+
 def test_ask_shows_tool_calls_and_writes_the_trace(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
