@@ -97,6 +97,7 @@ from cosmo_agent.model.spans import (
     tool_names,
     tools_for_named,
     unknown_designations,
+    unknown_stations,
 )
 from cosmo_agent.model.surrogates import NamePools, Surrogates
 from cosmo_agent.model.tokenizer import load_tokenizer
@@ -443,9 +444,10 @@ class _Engine:
         first (tool choice ``required`` on the turn right after it; irrelevant requests name
         none)."""
         self.quote_unknown_names = bool(quote_unknown_names)
-        """A satellite designation the request writes that is not the mission's is offered as
-        written (:func:`.spans.unknown_designations`): the tool refuses it by name, and no
-        other satellite takes its place."""
+        """A satellite designation or a station the request writes that is not the mission's
+        is offered as written (:func:`.spans.unknown_designations`,
+        :func:`.spans.unknown_stations`): the tool refuses it by name, and none of the
+        mission's takes its place."""
         self.named_tools_only = bool(named_tools_only)
         """The turn right after a request naming a ground station or an event id may call
         only the tools that take it (:func:`.spans.tools_for_named`)."""
@@ -904,13 +906,14 @@ class _Engine:
             ids = list(fitted.prompt)
             grammar_tools = tools
             said = _last_user_text(messages)
-            unknown = (
-                unknown_designations(tool_names(tools), said, self.quoted_ids)
-                if self.quote_unknown_names and self.narrow_names and messages[-1:]
-                and messages[-1].get("role") == "user"
-                else []
-            )  # fmt: skip
-            if unknown and choice == "auto":  # the tool says it does not know the satellite
+            unknown: dict[str, list[str]] = {}
+            if (self.quote_unknown_names and self.narrow_names and messages[-1:]
+                    and messages[-1].get("role") == "user"):  # fmt: skip
+                known = tool_names(tools)
+                found = {"satellite": unknown_designations(known, said, self.quoted_ids),
+                         "station": unknown_stations(known, said)}  # fmt: skip
+                unknown = {kind: v for kind, v in found.items() if v}
+            if unknown and choice == "auto":  # the tool says it does not know the name
                 choice = "required"
             if self.narrow_names:
                 grammar_tools = narrow_tools(

@@ -37,6 +37,7 @@ from typing import Any
 __all__ = [
     "admit_unknown", "narrow_tools", "narrow_values", "quote_ids", "respell",
     "spelled", "spells_a_name", "tool_names", "tools_for_named", "unknown_designations",
+    "unknown_stations",
 ]  # fmt: skip
 
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
@@ -108,25 +109,32 @@ def respell(text: str, names: Mapping[str, str]) -> str:
     return "".join(out) + text[pos:]
 
 
-def _narrow(
-    node: Any, text: str, require: bool, unknown: Sequence[str] = (), satellites: bool = False
-) -> Any:
+Unknown = Mapping[str, Sequence[str]]
+"""Names a request writes that the mission lacks, by the kind of argument that would take
+them (a word in the argument's name: ``"satellite"``, ``"station"``)."""
+
+
+def _kind_of(key: str, unknown: Unknown) -> str | None:
+    return next((k for k in unknown if k in key.casefold()), None)
+
+
+def _narrow(node: Any, text: str, require: bool, unknown: Unknown, kind: str | None) -> Any:
     if isinstance(node, list):
-        return [_narrow(n, text, require, unknown, satellites) for n in node]
+        return [_narrow(n, text, require, unknown, kind) for n in node]
     if not isinstance(node, dict):
         return node
     out: dict[str, Any] = {}
     for key, value in node.items():
         if key == "properties" and isinstance(value, dict):
             out[key] = {
-                k: _narrow(v, text, require, unknown, satellites or "satellite" in k.casefold())
+                k: _narrow(v, text, require, unknown, _kind_of(k, unknown) or kind)
                 for k, v in value.items()
             }
         else:
-            out[key] = _narrow(value, text, require, unknown, satellites)
+            out[key] = _narrow(value, text, require, unknown, kind)
     enum = node.get("enum")
     if node.get("type") == "string" and isinstance(enum, list) and len(enum) > 1:
-        keep = spelled([str(e) for e in enum], text) + (list(unknown) if satellites else [])
+        keep = spelled([str(e) for e in enum], text) + list(unknown.get(kind or "", ()))
         if keep:
             out["enum"] = keep
     if not require:
@@ -156,7 +164,7 @@ def narrow_tools(
     request: str,
     *,
     require_spelled: bool = False,
-    unknown: Sequence[str] = (),
+    unknown: Unknown | None = None,
 ) -> list[dict[str, Any]]:
     """``tools`` (OpenAI tool schemas) with each string enum narrowed to the members
     ``request`` spells, where it spells any; the input is not changed.
@@ -164,39 +172,40 @@ def narrow_tools(
     ``require_spelled``: a list of names must then hold every name the request spelled
     (once each) and cannot be ``"all"``: for requests that name what they mean, which most
     do; a request asking two tools about different satellites is the case it gets wrong.
-    ``unknown``: satellite designations the request writes that are not the mission's
-    (:func:`unknown_designations`), offered in satellite enums as written, so that the tool
-    refuses them by name instead of the model putting another satellite in their place.
+    ``unknown``: satellites and stations the request writes that are not the mission's
+    (:func:`unknown_designations`, :func:`unknown_stations`), offered in the enums of their
+    kind as written, so that the tool refuses them by name instead of the model putting one
+    of the mission's in their place.
     """
     return [
-        _narrow(copy.deepcopy(dict(t)), request, require_spelled, list(unknown)) for t in tools
+        _narrow(copy.deepcopy(dict(t)), request, require_spelled, unknown or {}, None)
+        for t in tools
     ]
 
 
-def admit_unknown(
-    tools: Sequence[Mapping[str, Any]], unknown: Sequence[str]
-) -> list[dict[str, Any]]:
-    """``tools`` whose satellite enums also admit the ``unknown`` designations: the schema a
-    call quoting one is checked against before the tool, which knows the mission, refuses
-    it by name (``unknown satellite 'SENTINEL-9' (did you mean 'SENTINEL 2A'?)``)."""
+def admit_unknown(tools: Sequence[Mapping[str, Any]], unknown: Unknown) -> list[dict[str, Any]]:
+    """``tools`` whose satellite and station enums also admit the ``unknown`` names of their
+    kind: the schema a call quoting one is checked against before the tool, which knows the
+    mission, refuses it by name (``unknown satellite 'SENTINEL-9' (did you mean 'SENTINEL
+    2A'?)``)."""
 
-    def walk(node: Any, satellites: bool) -> Any:
+    def walk(node: Any, kind: str | None) -> Any:
         if isinstance(node, list):
-            return [walk(n, satellites) for n in node]
+            return [walk(n, kind) for n in node]
         if not isinstance(node, dict):
             return node
         out = {
-            k: {p: walk(v, satellites or "satellite" in p.casefold()) for p, v in value.items()}
+            k: {p: walk(v, _kind_of(p, unknown) or kind) for p, v in value.items()}
             if k == "properties" and isinstance(value, dict)
-            else walk(value, satellites)
+            else walk(value, kind)
             for k, value in node.items()
         }
         enum = node.get("enum")
-        if satellites and node.get("type") == "string" and isinstance(enum, list):
-            out["enum"] = [*enum, *(u for u in unknown if u not in enum)]
+        if kind is not None and node.get("type") == "string" and isinstance(enum, list):
+            out["enum"] = [*enum, *(u for u in unknown.get(kind, ()) if u not in enum)]
         return out
 
-    return [walk(copy.deepcopy(dict(t)), False) for t in tools]
+    return [walk(copy.deepcopy(dict(t)), None) for t in tools]
 
 
 # A satellite designation as people write one: capitals and digits ("SENTINEL-9",
@@ -363,12 +372,42 @@ def narrow_values(
     return out
 
 
+# A ground station as people name one in passing: a capitalised name after "over", "at",
+# "from", "via" or "through", or any name before 지상국; not a month, nor "all" in Korean.
+_STATION_CUES = (
+    re.compile(r"\b(?:over|at|from|via|through)\s+([A-Z][A-Za-z]+(?:[ \-][A-Z][A-Za-z]+)*)"),
+    re.compile(r"((?:[\uac00-\ud7a3]+|[A-Z][A-Za-z]+)(?:[ \-][A-Z][A-Za-z]+)*)\s?지상국"),
+)
+_NOT_STATIONS = frozenset(
+    {"전체", "모든", "각", "어느", "우리", "위성별", "다른", "해당", "그", "이", "저", "주",
+     "부", "예비", "January", "February", "March", "April", "May", "June", "July", "August",
+     "September", "October", "November", "December", "UTC", "KST"}
+)  # fmt: skip
+
+
+def unknown_stations(names: Sequence[str], text: str) -> list[str]:
+    """Ground stations ``text`` names in passing ("passes over Kourou", "쿠루 지상국") that
+    are none of ``names``, in order. A station named without such a cue is not found.
+
+    >>> unknown_stations(["DAEJEON", "대전"], "K3 passes over Kourou and 대전 지상국, 전체 지상국")
+    ['Kourou']
+    >>> unknown_stations(["DAEJEON"], "쿠루 지상국 패스 at 12:00 on June 12")
+    ['쿠루']
+    """
+    rest = text
+    for start, end, _ in _spans(names, text, every=True):
+        rest = rest[:start] + "\0" * (end - start) + rest[end:]
+    found = (m.group(1) for cue in _STATION_CUES for m in cue.finditer(rest))
+    return list(dict.fromkeys(f for f in found if f not in _NOT_STATIONS))
+
+
 def _takes(tool: Mapping[str, Any], request: str, kinds: Sequence[str],
-           ids: Mapping[str, re.Pattern[str]], unknown: bool) -> bool:  # fmt: skip
+           ids: Mapping[str, re.Pattern[str]], unknown: Unknown) -> bool:  # fmt: skip
     params = tool.get("function", tool).get("parameters", {})
     props = params.get("properties", {}) if isinstance(params, Mapping) else {}
     for key, node in props.items():
-        if unknown and "satellite" in json.dumps({key: node}).casefold():
+        held = json.dumps({key: node}).casefold()
+        if any(names and kind in held for kind, names in unknown.items()):
             return True
         if any(k in str(key).casefold() for k in kinds) and any(
             spelled(e, request) for e in _name_enums(node)
@@ -385,13 +424,13 @@ def tools_for_named(
     *,
     kinds: Sequence[str] = ("station",),
     ids: Mapping[str, str] | None = None,
-    unknown: Sequence[str] = (),
+    unknown: Unknown | None = None,
 ) -> list[dict[str, Any]]:
     """The tools that take what ``request`` names, where it names something only some take: a
     ground station (a name enum under an argument whose name holds one of ``kinds``) or an
-    id (argument name -> regular expression, as for :func:`quote_ids`), or a satellite the
-    mission lacks (``unknown``, from :func:`unknown_designations`: the tools that take a
-    satellite, which refuse it by name). A request naming none of these, or naming one no
+    id (argument name -> regular expression, as for :func:`quote_ids`), or a satellite or
+    station the mission lacks (``unknown``, by kind: the tools that take one of that kind,
+    which refuse it by name). A request naming none of these, or naming one no
     tool takes, keeps every tool. The input is not changed.
 
     >>> def tool(name, **props):
@@ -410,7 +449,7 @@ def tools_for_named(
     """
     compiled = {k: re.compile(v) for k, v in (ids or {}).items()}
     keep = [
-        copy.deepcopy(dict(t)) for t in tools if _takes(t, request, kinds, compiled, bool(unknown))
+        copy.deepcopy(dict(t)) for t in tools if _takes(t, request, kinds, compiled, unknown or {})
     ]
     return keep or [copy.deepcopy(dict(t)) for t in tools]
 
