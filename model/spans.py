@@ -214,7 +214,11 @@ _DESIGNATION = re.compile(
     r"(?<![\w\-])(?:[A-Z]{2,}(?:[ \-][A-Z]{2,})*[ \-]?\d+[A-Z]?(?![\w\-])"
     r"|[\uac00-\ud7a3]+ ?\d+호)"
 )
+# ... nor a propagator or an operations acronym with a number after it ("LOS 120 시간")
 _NOT_DESIGNATIONS = frozenset({"SGP4", "SDP4"})
+_NOT_STEMS = frozenset(
+    {"AOS", "LOS", "TCA", "UTC", "KST", "TLE", "HBR", "CDM", "OMM", "OEM", "GPS", "ISO", "PT"}
+)
 
 
 def unknown_designations(
@@ -225,7 +229,7 @@ def unknown_designations(
 
     >>> unknown_designations(["KOMPSAT 3", "K3"], "passes of KOMPSAT-3 and SENTINEL-9 over 대전")
     ['SENTINEL-9']
-    >>> unknown_designations(["아리랑3호"], "아리랑 3호랑 아리랑 13호가 어때? SGP4 기준")
+    >>> unknown_designations(["아리랑3호"], "아리랑 3호랑 아리랑 13호가 어때? SGP4, LOS 120 기준")
     ['아리랑 13호']
     >>> unknown_designations([], "assess CONJ-0074", {"event_id": r"CONJ-\\d+"})
     []
@@ -236,7 +240,13 @@ def unknown_designations(
     for pattern in (ids or {}).values():
         rest = re.sub(pattern, lambda m: "\0" * len(m.group(0)), rest)
     found = (m.group(0) for m in _DESIGNATION.finditer(rest))
-    return list(dict.fromkeys(d for d in found if d.upper() not in _NOT_DESIGNATIONS))
+    return list(
+        dict.fromkeys(
+            d for d in found
+            if d.upper() not in _NOT_DESIGNATIONS
+            and re.sub(r"[\s\-]*\d+[A-Z]?$", "", d) not in _NOT_STEMS
+        )
+    )  # fmt: skip
 
 
 def quote_ids(
