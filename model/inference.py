@@ -927,7 +927,7 @@ class _Engine:
             if (self.named_tools_only and choice in ("auto", "required")
                     and messages and messages[-1].get("role") == "user"):  # fmt: skip
                 grammar_tools = tools_for_named(
-                    grammar_tools, _last_user_text(messages), ids=self.quoted_ids, unknown=unknown
+                    grammar_tools, said, ids=self.quoted_ids, unknown=unknown
                 )
             if self.quoted_ids:
                 quoted = quote_ids(grammar_tools, _text_since_user(messages), self.quoted_ids)
@@ -942,8 +942,8 @@ class _Engine:
         if stop:
             cut = min((raw.find(s) for s in stop if s and s in raw), default=-1)
             raw = raw[:cut] if cut >= 0 else raw
-        # a satellite the mission lacks, quoted from the request, goes on to the tool, which
-        # refuses it by name; every other check is the tools' schema's
+        # a satellite or station the mission lacks, quoted from the request, goes on to the
+        # tool, which refuses it by name; every other check is the tools' schema's
         checked = admit_unknown(tools, unknown) if unknown else tools
         text, calls, invalid = parse_tool_calls(raw, checked, self.format)
         if names:  # the tools and the operator get the mission's own names back
@@ -1149,6 +1149,13 @@ class CosmoChatModel(BaseChatModel):
     write it ("for 12 hours" is not the 24 h default); a start or burn time only as the
     request wrote it, and none when it wrote none
     (:func:`cosmo_agent.model.spans.narrow_values`): quoted, not computed.
+    ``name_surrogates`` (None: on when the model directory lists its learned names,
+    ``cosmo_name_surrogates``; False: off) reads the mission's unlearned satellite and station
+    names as learned ones for the turn and gives the mission's names back
+    (:mod:`cosmo_agent.model.surrogates`). ``named_tools_only`` (``cosmo_named_tools_only``)
+    offers a request naming a station or an event id only the tools that take it;
+    ``quote_unknown_names`` (``cosmo_quote_unknown_names``) passes a satellite or station the
+    mission lacks to the tool as written, which refuses it by name.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
