@@ -31,7 +31,7 @@ import copy
 import functools
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 __all__ = [
@@ -114,8 +114,55 @@ Unknown = Mapping[str, Sequence[str]]
 them (a word in the argument's name: ``"satellite"``, ``"station"``)."""
 
 
-def _kind_of(key: str, unknown: Unknown) -> str | None:
-    return next((k for k in unknown if k in key.casefold()), None)
+def _kind_of(key: str, kinds: Iterable[str]) -> str | None:
+    return next((k for k in kinds if k in key.casefold()), None)
+
+
+def rewrite_enums(
+    tools: Sequence[Mapping[str, Any]],
+    kinds: Sequence[str],
+    fn: Callable[[str, list[str]], list[str]],
+) -> list[dict[str, Any]]:
+    """Copies of ``tools`` with each string enum under an argument whose name holds one of
+    ``kinds`` (the nearest such argument decides: ``satellite`` in ``commands[].satellite``)
+    replaced by ``fn(kind, members)``; the input is not changed. The walk this module and
+    :mod:`.surrogates` share, not public API.
+
+    >>> tool = {"type": "function", "function": {"name": "passes", "parameters": {
+    ...     "type": "object", "properties": {"stations": {"type": "array", "items": {
+    ...         "type": "string", "enum": ["DAEJEON"]}}}}}}
+    >>> [t] = rewrite_enums([tool], ["station"], lambda kind, names: [*names, "Kourou"])
+    >>> t["function"]["parameters"]["properties"]["stations"]["items"]["enum"]
+    ['DAEJEON', 'Kourou']
+    """
+
+    def walk(node: Any, kind: str | None) -> Any:
+        if isinstance(node, list):
+            return [walk(n, kind) for n in node]
+        if not isinstance(node, dict):
+            return node
+        out = {
+            k: {p: walk(v, _kind_of(p, kinds) or kind) for p, v in value.items()}
+            if k == "properties" and isinstance(value, dict)
+            else walk(value, kind)
+            for k, value in node.items()
+        }
+        enum = node.get("enum")
+        if kind is not None and node.get("type") == "string" and isinstance(enum, list):
+            out["enum"] = fn(kind, [str(e) for e in enum])
+        return out
+
+    return [walk(dict(t), None) for t in tools]
+
+
+def _blank(text: str, names: Sequence[str]) -> str:
+    """``text`` with every stretch spelling one of ``names`` overwritten by NULs (positions
+    kept), in one pass."""
+    out, pos = [], 0
+    for start, end, _ in _spans(names, text, every=True):
+        out.append(text[pos:start] + "\0" * (end - start))
+        pos = end
+    return "".join(out) + text[pos:]
 
 
 def _narrow(node: Any, text: str, require: bool, unknown: Unknown, kind: str | None) -> Any:
@@ -188,24 +235,11 @@ def admit_unknown(tools: Sequence[Mapping[str, Any]], unknown: Unknown) -> list[
     kind: the schema a call quoting one is checked against before the tool, which knows the
     mission, refuses it by name (``unknown satellite 'SENTINEL-9' (did you mean 'SENTINEL
     2A'?)``)."""
-
-    def walk(node: Any, kind: str | None) -> Any:
-        if isinstance(node, list):
-            return [walk(n, kind) for n in node]
-        if not isinstance(node, dict):
-            return node
-        out = {
-            k: {p: walk(v, _kind_of(p, unknown) or kind) for p, v in value.items()}
-            if k == "properties" and isinstance(value, dict)
-            else walk(value, kind)
-            for k, value in node.items()
-        }
-        enum = node.get("enum")
-        if kind is not None and node.get("type") == "string" and isinstance(enum, list):
-            out["enum"] = [*enum, *(u for u in unknown.get(kind, ()) if u not in enum)]
-        return out
-
-    return [walk(copy.deepcopy(dict(t)), None) for t in tools]
+    return rewrite_enums(
+        tools,
+        list(unknown),
+        lambda kind, enum: [*enum, *(u for u in unknown[kind] if u not in enum)],
+    )
 
 
 # A satellite designation as people write one: capitals and digits ("SENTINEL-9",
@@ -234,9 +268,7 @@ def unknown_designations(
     >>> unknown_designations([], "assess CONJ-0074", {"event_id": r"CONJ-\\d+"})
     []
     """
-    rest = text
-    for start, end, _ in _spans(names, text, every=True):
-        rest = rest[:start] + "\0" * (end - start) + rest[end:]
+    rest = _blank(text, names)
     for pattern in (ids or {}).values():
         rest = re.sub(pattern, lambda m: "\0" * len(m.group(0)), rest)
     found = (m.group(0) for m in _DESIGNATION.finditer(rest))
@@ -404,9 +436,7 @@ def unknown_stations(names: Sequence[str], text: str) -> list[str]:
     >>> unknown_stations(["DAEJEON"], "쿠루 지상국 패스 at 12:00 on June 12")
     ['쿠루']
     """
-    rest = text
-    for start, end, _ in _spans(names, text, every=True):
-        rest = rest[:start] + "\0" * (end - start) + rest[end:]
+    rest = _blank(text, names)
     found = (m.group(1) for cue in _STATION_CUES for m in cue.finditer(rest))
     return list(dict.fromkeys(f for f in found if f not in _NOT_STATIONS))
 

@@ -39,13 +39,12 @@ Punta Arenas -> Jeju
 
 from __future__ import annotations
 
-import copy
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from cosmo_agent.model.spans import respell, spelled
+from cosmo_agent.model.spans import respell, rewrite_enums, spelled
 
 __all__ = ["NamePools", "Surrogates"]
 
@@ -85,15 +84,6 @@ def _key(name: str) -> str:
     return _SEPARATORS.sub("", name).casefold()
 
 
-def _kind(key: str) -> Kind | None:
-    key = key.casefold()
-    if "station" in key:
-        return "stations"
-    if "satellite" in key:
-        return "satellites"
-    return None
-
-
 @dataclass(frozen=True)
 class NamePools:
     """The satellite and station names a model learned, in the order surrogates are taken."""
@@ -119,21 +109,19 @@ class NamePools:
         return {_key(n) for n in getattr(self, kind)}
 
 
-def _enums(node: Any, kind: Kind | None = None) -> Iterable[tuple[Kind, list[str]]]:
-    """(kind, members) of every satellite or station name enum under ``node``."""
-    if isinstance(node, list):
-        for n in node:
-            yield from _enums(n, kind)
-    elif isinstance(node, dict):
-        enum = node.get("enum")
-        if kind is not None and node.get("type") == "string" and isinstance(enum, list):
-            yield kind, [str(e) for e in enum]
-        for key, value in node.items():
-            if key == "properties" and isinstance(value, dict):
-                for prop, sub in value.items():
-                    yield from _enums(sub, _kind(str(prop)) or kind)
-            else:
-                yield from _enums(value, kind)
+_KIND_WORDS: dict[str, Kind] = {"station": "stations", "satellite": "satellites"}
+
+
+def _enums(tools: Sequence[Mapping[str, Any]]) -> list[tuple[Kind, list[str]]]:
+    """(kind, members) of every satellite or station name enum of ``tools``."""
+    found: list[tuple[Kind, list[str]]] = []
+
+    def note(word: str, members: list[str]) -> list[str]:
+        found.append((_KIND_WORDS[word], members))
+        return members
+
+    rewrite_enums(tools, list(_KIND_WORDS), note)
+    return found
 
 
 def _map_strings(value: Any, fn: Any) -> Any:
@@ -170,7 +158,7 @@ class Surrogates:
         ``pools`` lacks; a learned name already in the tools or spelled in ``texts`` is not
         used as a surrogate."""
         found: dict[Kind, list[str]] = {k: [] for k in _KINDS}
-        for kind, members in _enums(list(tools)):
+        for kind, members in _enums(tools):
             found[kind].extend(m for m in members if m not in found[kind])
         taken = {_key(n) for names in found.values() for n in names}
         blob = "\n".join(texts)
@@ -206,9 +194,11 @@ class Surrogates:
 
     def tools(self, tools: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         """``tools`` with their satellite and station enums' members replaced."""
-        out = copy.deepcopy([dict(t) for t in tools])
-        _replace_enums(out, self.forward)
-        return out
+        forward = self.forward
+        return rewrite_enums(
+            tools, list(_KIND_WORDS),
+            lambda _, enum: list(dict.fromkeys(forward.get(e, e) for e in enum)),
+        )  # fmt: skip
 
     def messages(self, messages: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         """``messages`` as the model reads them: contents and earlier calls' arguments."""
@@ -233,22 +223,6 @@ class Surrogates:
         out = dict(call)
         out["arguments"] = _map_strings(call.get("arguments"), back)
         return out
-
-
-def _replace_enums(node: Any, forward: Mapping[str, str], kind: Kind | None = None) -> None:
-    if isinstance(node, list):
-        for n in node:
-            _replace_enums(n, forward, kind)
-    elif isinstance(node, dict):
-        enum = node.get("enum")
-        if kind is not None and node.get("type") == "string" and isinstance(enum, list):
-            node["enum"] = list(dict.fromkeys(forward.get(str(e), e) for e in enum))
-        for key, value in node.items():
-            if key == "properties" and isinstance(value, dict):
-                for prop, sub in value.items():
-                    _replace_enums(sub, forward, _kind(str(prop)) or kind)
-            else:
-                _replace_enums(value, forward, kind)
 
 
 def _map_call(call: Any, fn: Any) -> Any:
