@@ -126,6 +126,12 @@ _NCSUM_TOL: Final = 0.02  # a trapezoid panel holding more of Nc is bisected
 _NCDOT_GAMMA: Final = 1e-6  # the collision-rate span that defines the effective duration
 _POP_MAXITER: Final = 100
 _POP_TOL: Final = (1e-6, 1e-3)  # peak-overlap convergence in Mahalanobis distance squared
+# A time still iterating after _POP_FAINT_ITER iterations whose relative mode lies more than
+# _POP_FAINT_MD2 beyond the nearest time's (Gaussian factor below e^-200 of it), and moves by
+# under 1 in Mahalanobis distance squared a step, has a rate far below the _SKIP cut whatever
+# its fixed point: it stops there with rate 0 instead of iterating on (not a CARA setting).
+_POP_FAINT_ITER: Final = 10
+_POP_FAINT_MD2: Final = 400.0
 # Sphere-rule sizes (Gauss-Legendre nodes per hemisphere) and the largest log-variation
 # κ of the Gaussian over the sphere each resolves (features ~1/√κ rad wide).
 _SPHERE_RULES: Final = ((16, 16.0), (32, 64.0), (64, 256.0), (128, np.inf))
@@ -349,15 +355,24 @@ class _Rates:
 _RATE_FIELDS: Final = ("t", "ncdot", "md2", "log_det", "speed", "converged", "expansion")
 
 
+def _relative_md2(xu: FloatArray, p: FloatArray, floor: float) -> FloatArray:
+    """Mahalanobis distance² of the relative position; states (2, n, 6), covariances (2, n, 6, 6)"""
+    rel = xu[1, :, :3] - xu[0, :, :3]
+    ainv, _ = _clipped_inverse(p[0, :, :3, :3] + p[1, :, :3, :3], floor)
+    return np.asarray(np.einsum("ni,nij,nj->n", rel, ainv, rel))
+
+
 def _peak_overlap(
-    model: EncounterModel, t: FloatArray, start: FloatArray | None = None
-) -> tuple[FloatArray, FloatArray, FloatArray, NDArray[np.bool_]]:
+    model: EncounterModel, t: FloatArray, start: FloatArray | None = None, md2_floor: float = np.inf
+) -> tuple[FloatArray, FloatArray, FloatArray, NDArray[np.bool_], NDArray[np.bool_]]:
     """Expansion states and Jacobians at the peak overlap point, for every time in ``t``.
 
-    Returns (xu, js, converged): the states (2, n, 6) about which each object's
+    Returns (xu, js, es, converged, faint): the states (2, n, 6) about which each object's
     distribution is linearised, the Jacobians dX(t)/dE0 (2, n, 6, 6) there (object 1,
     object 2 on the first axis: both go through each step in one array call), the
-    expansion elements (epoch form, (2, n, 6)) and a convergence mask.  Every time
+    expansion elements (epoch form, (2, n, 6)), a convergence mask and the times stopped
+    as faint (``_POP_FAINT_MD2`` beyond the nearest time, ``md2_floor`` or this call's;
+    counted as converged, their rate is 0).  Every time
     iterates on its own, from the mean elements or from ``start`` (the expansion
     converged at a nearby time: one iteration fewer, the same fixed point to the
     convergence tolerance; Pc moves by under 1e-8 of itself on the CARA cases).
@@ -371,6 +386,7 @@ def _peak_overlap(
     xs, js = state_jacobian(es, t)
     active = np.ones(n, dtype=bool)
     converged = np.zeros(n, dtype=bool)
+    faint = np.zeros(n, dtype=bool)
     mup_old = np.full((n, 3), np.nan)
     mup_old2 = np.full((n, 3), np.nan)
     avg_iter, acc_iter, osc_iter = 35, 25, 15
@@ -419,18 +435,30 @@ def _peak_overlap(
         ok = bound & np.isfinite(el).all(-1).all(0)
         tt = t[idx]
         el[..., 5] = np.mod(el[..., 5] - el[..., 0] * tt, 2 * np.pi)
-        upd = idx[ok]
-        if upd.size:
-            es[:, upd] = el[:, ok]
-            xs[:, upd] = np.concatenate([mup2, vp], axis=-1)[:, ok]
-            _, js[:, upd] = state_jacobian(el[:, ok], tt[ok])
-        converged[idx[ok & good]] = True
+        if iteration >= _POP_FAINT_ITER:
+            if iteration == _POP_FAINT_ITER:
+                q_all = js @ q @ np.swapaxes(js, -1, -2)
+                x_all = xs + np.einsum("knij,knj->kni", js, _element_offset(e0.copy(), es))
+                md2_floor = min(md2_floor, float(np.nanmin(_relative_md2(x_all, q_all, floor))))
+            far = _relative_md2(xu, p, floor) - md2_floor > _POP_FAINT_MD2
+            stop = ok & ~good & far & (dmd2 <= 1.0)
+            faint[idx[stop]] = True
+            good = good | stop
         finished = ~ok | good | done
+        # A time that stops here keeps the expansion that gave this mode (the same point
+        # to the convergence tolerance): its Jacobian is not recomputed for nothing.
+        go_on = ok & ~finished
+        upd = idx[go_on]
+        if upd.size:
+            es[:, upd] = el[:, go_on]
+            xs[:, upd] = np.concatenate([mup2, vp], axis=-1)[:, go_on]
+            _, js[:, upd] = state_jacobian(el[:, go_on], tt[go_on])
+        converged[idx[ok & good]] = True
         mup_old2[idx] = mup_old[idx]
         mup_old[idx] = mup
         active[idx[finished]] = False
     xu = xs + np.einsum("knij,knj->kni", js, _element_offset(e0.copy(), es))
-    return xu, js, es, converged
+    return xu, js, es, converged, faint
 
 
 def _pole_frames(axis: FloatArray) -> FloatArray:
@@ -438,9 +466,18 @@ def _pole_frames(axis: FloatArray) -> FloatArray:
     norm = np.linalg.norm(axis, axis=-1, keepdims=True)
     e3 = np.where(norm > 0, axis / np.where(norm > 0, norm, 1.0), np.array([0.0, 0.0, 1.0]))
     helper = np.eye(3)[np.argmin(np.abs(e3), axis=-1)]
-    e1 = np.cross(e3, helper)
+    e1 = _cross(e3, helper)
     e1 /= np.linalg.norm(e1, axis=-1, keepdims=True)
-    return np.stack([e1, np.cross(e3, e1), e3], axis=-2)
+    return np.stack([e1, _cross(e3, e1), e3], axis=-2)
+
+
+def _cross(a: FloatArray, b: FloatArray) -> FloatArray:
+    """Cross products of (n, 3) rows (``np.cross`` costs several times more on small arrays)."""
+    out = np.empty_like(a)
+    out[:, 0] = a[:, 1] * b[:, 2] - a[:, 2] * b[:, 1]
+    out[:, 1] = a[:, 2] * b[:, 0] - a[:, 0] * b[:, 2]
+    out[:, 2] = a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]
+    return out
 
 
 @dataclass(frozen=True)
@@ -491,15 +528,25 @@ def _sphere_flux(lin: _Linearised, h: float, idx: NDArray[np.intp]) -> FloatArra
             nu0 = axis @ rhat + h * (_sym6(rot @ lin.bs[sel] @ r_t) @ products)
             sig2 = _sym6(rot @ lin.csp[sel] @ r_t) @ products
             positive = sig2 > 0
-            sig = np.sqrt(np.where(positive, sig2, 1.0))
-            x = nu0 / (sig * np.sqrt(2.0))
-            nu = sig * (np.exp(-(x**2)) - np.sqrt(np.pi) * x * special.erfc(x))
-            nu = nu / np.sqrt(2 * np.pi)
-            if not positive.all():
+            every = bool(positive.all())
+            sig = np.sqrt(sig2 if every else np.where(positive, sig2, 1.0))
+            # ν √(2π) = σ (exp(−x²) − √π x erfc x), x = ν0 / (σ √2); in place on (n, L).
+            x = np.divide(nu0, sig, out=nu0)
+            x *= 1.0 / np.sqrt(2.0)
+            nu = special.erfc(x)
+            nu *= x
+            nu *= -np.sqrt(np.pi)
+            np.square(x, out=x)
+            np.negative(x, out=x)
+            nu += np.exp(x, out=x)
+            nu *= sig
+            if not every:
                 vu_r = np.einsum("nij,nj->ni", rot, lin.vu[sel])
-                nu = np.where(positive, nu, np.maximum(0.0, -(vu_r @ rhat)))
-            integrand = nu * np.exp(lin.log_n0[sel, None] - 0.5 * md2_s)
-            out[loc] = h**2 * (integrand @ weights)
+                nu = np.where(positive, nu, np.sqrt(2 * np.pi) * np.maximum(0.0, -(vu_r @ rhat)))
+            md2_s *= -0.5
+            md2_s += lin.log_n0[sel, None]
+            nu *= np.exp(md2_s, out=md2_s)
+            out[loc] = (h**2 / np.sqrt(2 * np.pi)) * (nu @ weights)
     return out
 
 
@@ -558,7 +605,10 @@ def _rates(
     """
     t = np.asarray(t, dtype=np.float64)
     h = model.hbr_km
-    xu, js, es, conv = _peak_overlap(model, t, _warm_start(known, t))
+    floor = np.inf
+    if known is not None and known.converged.any():
+        floor = float(np.min(known.md2[known.converged]))
+    xu, js, es, conv, faint = _peak_overlap(model, t, _warm_start(known, t), floor)
     q = np.stack([model.covariance1, model.covariance2])[:, None]
     ps = (js @ q @ np.swapaxes(js, -1, -2)).sum(axis=0)
     a, b, c = ps[:, :3, :3], ps[:, 3:, :3], ps[:, 3:, 3:]
@@ -574,7 +624,7 @@ def _rates(
     flux_axis = vu - np.einsum("nij,nj->ni", bs, ru)
     lin = _Linearised(ainv, bs, csp, ru, vu, md2, log_n0, flux_axis)
     ncdot = np.zeros(t.size)
-    need = np.flatnonzero(conv & (ms2 <= _MD2_CUT))
+    need = np.flatnonzero(conv & ~faint & (ms2 <= _MD2_CUT))
     with np.errstate(over="ignore"):
         flux_max = np.linalg.norm(flux_axis, axis=-1) + h * np.linalg.norm(bs, ord=2, axis=(-2, -1))
         flux_max = flux_max + np.sqrt(np.maximum(np.linalg.eigvalsh(csp)[:, -1], 0.0))

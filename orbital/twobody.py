@@ -82,29 +82,32 @@ def cartesian_to_equinoctial(r_km: ArrayLike, v_km_s: ArrayLike) -> FloatArray:
     """
     r = _as_float(r_km)
     v = _as_float(v_km_s)
-    rn = np.linalg.norm(r, axis=-1)
-    v2 = np.sum(v * v, axis=-1)
+    # Component arithmetic: these run on a few dozen states per call inside Pc3D's
+    # peak-overlap iteration, where each array call's overhead is most of the cost.
+    rx, ry, rz = r[..., 0], r[..., 1], r[..., 2]
+    vx, vy, vz = v[..., 0], v[..., 1], v[..., 2]
+    rn = np.sqrt(rx * rx + ry * ry + rz * rz)
+    v2 = vx * vx + vy * vy + vz * vz
     with np.errstate(divide="ignore", invalid="ignore"):
         a = MU_EARTH_KM3_S2 * rn / (2.0 * MU_EARTH_KM3_S2 - v2 * rn)
         n = np.sqrt(MU_EARTH_KM3_S2 / a**3)
-        rdv = np.sum(r * v, axis=-1)
-        e_vec = ((v2 - MU_EARTH_KM3_S2 / rn)[..., None] * r - rdv[..., None] * v) / MU_EARTH_KM3_S2
-        h = np.cross(r, v)
-        w = h / np.linalg.norm(h, axis=-1, keepdims=True)
-        den = 1.0 + w[..., 2]
-        chi = w[..., 0] / den
-        psi = -w[..., 1] / den
+        rdv = rx * vx + ry * vy + rz * vz
+        k = (v2 - MU_EARTH_KM3_S2 / rn) / MU_EARTH_KM3_S2
+        kv = rdv / MU_EARTH_KM3_S2
+        ex, ey, ez = k * rx - kv * vx, k * ry - kv * vy, k * rz - kv * vz
+        hx, hy, hz = ry * vz - rz * vy, rz * vx - rx * vz, rx * vy - ry * vx
+        hn = np.sqrt(hx * hx + hy * hy + hz * hz)
+        den = 1.0 + hz / hn
+        chi = hx / hn / den
+        psi = -hy / hn / den
         c = 1.0 + chi**2 + psi**2
-        f_hat = (
-            np.stack([1.0 - chi**2 + psi**2, 2.0 * chi * psi, -2.0 * chi], axis=-1) / c[..., None]
-        )
-        g_hat = (
-            np.stack([2.0 * chi * psi, 1.0 + chi**2 - psi**2, 2.0 * psi], axis=-1) / c[..., None]
-        )
-        af = np.sum(f_hat * e_vec, axis=-1)
-        ag = np.sum(g_hat * e_vec, axis=-1)
-        x = np.sum(f_hat * r, axis=-1)
-        y = np.sum(g_hat * r, axis=-1)
+        # f̂ and ĝ, the equinoctial frame's in-plane axes, times c.
+        fx, fy, fz = 1.0 - chi**2 + psi**2, 2.0 * chi * psi, -2.0 * chi
+        gx, gy, gz = 2.0 * chi * psi, 1.0 + chi**2 - psi**2, 2.0 * psi
+        af = (fx * ex + fy * ey + fz * ez) / c
+        ag = (gx * ex + gy * ey + gz * ez) / c
+        x = (fx * rx + fy * ry + fz * rz) / c
+        y = (gx * rx + gy * ry + gz * rz) / c
         root = np.sqrt(1.0 - af**2 - ag**2)
         b = 1.0 / (1.0 + root)
         sin_f = ag + ((1.0 - ag**2 * b) * y - b * ag * af * x) / (a * root)

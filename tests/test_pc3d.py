@@ -186,6 +186,41 @@ def test_alfano_case07_default_window_matches_cara_output_struct_test() -> None:
     assert {"extended", "offset"} <= set(uv.violated)  # 0.2 m/s: minutes-long encounter
 
 
+def test_faint_times_stop_iterating_without_changing_pc(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Times whose mode lies far beyond the nearest one's stop early; every Pc is unchanged.
+
+    Case 7's window ends in times whose peak-overlap iteration creeps on for dozens of
+    steps at rates below 1e-80 of the peak: stopping them must save steps (counted) and
+    move no Pc by more than rounding, here or on the other CARA cases (a regression pin
+    against the same code with the stop switched off, not an outside authority).
+    """
+    from cosmo_agent.orbital import pc3d
+
+    calls = {"n": 0}
+    real = pc3d.state_jacobian
+
+    def counted(e: Any, t: Any) -> Any:
+        calls["n"] += 1
+        return real(e, t)
+
+    monkeypatch.setattr(pc3d, "state_jacobian", counted)
+    cases = ["alfano_2009_case07", "alfano_2009_case01", "alfano_2009_case05", "alfano_2009_case11"]
+    fast: dict[str, tuple[float, int]] = {}
+    for name in cases:
+        states, case = _case(name)
+        calls["n"] = 0
+        fast[name] = (pc3d_hall(*states, case["hbr_m"] * 1e-3).pc, calls["n"])
+    monkeypatch.setattr(pc3d, "_POP_FAINT_ITER", 10**9)
+    for name in cases:
+        states, case = _case(name)
+        calls["n"] = 0
+        slow = pc3d_hall(*states, case["hbr_m"] * 1e-3).pc
+        assert fast[name][0] == pytest.approx(slow, rel=1e-9), name
+        assert fast[name][1] <= calls["n"], name
+        if name == "alfano_2009_case07":
+            assert fast[name][1] < calls["n"] - 10  # the stop did happen
+
+
 def test_non_positive_definite_case_gives_zero_as_cara() -> None:
     """testNonPositiveDefinite: Pc3D 0 (AbsTol 1e-10) for OmitronTestCase_Test07."""
     states, case = _case("omitron_07_non_pd")
