@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -85,6 +86,7 @@ __all__ = [
     "ScriptedPlanner",
     "make_planner",
     "plan_brief",
+    "prompt_clock",
     "system_prompt",
 ]
 
@@ -93,6 +95,18 @@ PlannerName = Literal["rules", "cosmo", "openai"]
 ``openai``: an OpenAI-compatible HTTP endpoint."""
 PLANNER_NAMES: Final[tuple[PlannerName, ...]] = ("rules", "cosmo", "openai")
 # -- prompts -------------------------------------------------------------------------------------
+
+
+def prompt_clock(prompt: str) -> datetime | None:
+    """The planning clock a :func:`system_prompt` states (None when it states none).
+
+    >>> prompt_clock("You are Cosmo.\\nPlanning clock: 2026-06-10T09:15:00Z.\\nFleet: -.")
+    datetime.datetime(2026, 6, 10, 9, 15, tzinfo=datetime.timezone.utc)
+    """
+    found = re.search(r"^Planning clock: (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)\.", prompt, re.M)
+    if found is None:
+        return None
+    return datetime.strptime(found.group(1), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
 
 
 def system_prompt(mission: Mission, now: datetime | None = None) -> str:

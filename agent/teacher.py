@@ -27,6 +27,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from importlib.resources import files
 from typing import Final, NotRequired, TypedDict
 
@@ -34,7 +35,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 
 from cosmo_agent.agent.intents import detect_language
 from cosmo_agent.agent.jsontypes import JsonObject, JsonValue
-from cosmo_agent.agent.planners import PlannerTask, ScriptedPlanner, system_prompt
+from cosmo_agent.agent.planners import PlannerTask, ScriptedPlanner, prompt_clock, system_prompt
 from cosmo_agent.agent.rules import RulesPlanner
 from cosmo_agent.agent.runner import Agent
 from cosmo_agent.agent.trace import tool_records
@@ -164,6 +165,16 @@ class RulesTeacher:
         """What ``request`` writes for the tools' quantity and time arguments (the tools'
         parser, without a planning clock): what evaluation lets Cosmo quote."""
         return spelled_values(request)
+
+    @staticmethod
+    def request_reader(
+        messages: Sequence[Mapping[str, JsonValue]],
+    ) -> Callable[[str], dict[str, list[float | str]]]:
+        """:meth:`request_values` with the planning clock the conversation's system prompt
+        states, as the planners read a request ("in 6 hours", "June 12 at 15:00 UTC"):
+        what evaluation lets Cosmo quote for one record."""
+        system = next((str(m["content"]) for m in messages if m["role"] == "system"), "")
+        return partial(spelled_values, now=prompt_clock(system))
 
     @staticmethod
     def learned_names() -> dict[str, list[str]]:

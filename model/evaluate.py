@@ -533,13 +533,24 @@ def perplexity(model: Any, tokenizer: Any, texts: Iterable[str], *, max_length: 
     return math.exp(sum(s for s, _ in parts) / tokens) if tokens else math.nan
 
 
-def chat_model_predictor(chat_model: BaseChatModel) -> Predictor:
-    """A predictor over any LangChain chat model with ``bind_tools`` (e.g. ``CosmoChatModel``)."""
+def chat_model_predictor(
+    chat_model: BaseChatModel,
+    request_reader: Callable[[list[dict[str, Any]]], Callable[[str], Any]] | None = None,
+) -> Predictor:
+    """A predictor over any LangChain chat model with ``bind_tools`` (e.g. ``CosmoChatModel``).
+
+    ``request_reader`` (a teacher's: messages -> the reader of the values a request writes,
+    with the planning clock those messages state) is passed to the model per record as
+    ``request_values``, as a planner passes its task's clock.
+    """
     from langchain_core.messages import convert_to_messages
 
     def predict(messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> list[Call]:
         bound = chat_model.bind_tools(tools) if tools else chat_model
-        reply = bound.invoke(convert_to_messages(messages))
+        extra: dict[str, Any] = {}
+        if request_reader is not None:
+            extra["request_values"] = request_reader(messages)
+        reply = bound.invoke(convert_to_messages(messages), **extra)
         return normalize_calls(getattr(reply, "tool_calls", None) or [])
 
     return predict
@@ -630,7 +641,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                           request_values=values)
     lm = None if args.no_perplexity else chat.language_model()
     resolver = None if teacher is None else teacher.resolve
-    report = evaluate(records, chat_model_predictor(chat), language_model=lm, resolver=resolver)
+    reader = None if args.no_quoted_values else getattr(teacher, "request_reader", None)
+    predictor = chat_model_predictor(chat, reader)
+    report = evaluate(records, predictor, language_model=lm, resolver=resolver)
     write_report(report, args.out, args.markdown)
     print(("Cosmo:\n" if args.rules_baseline else "") + report_markdown(report), end="")
     if args.rules_baseline and teacher is not None:

@@ -906,6 +906,7 @@ class _Engine:
             ids = list(fitted.prompt)
             grammar_tools = tools
             said = _last_user_text(messages)
+            after_request = bool(messages) and messages[-1].get("role") == "user"
             unknown: dict[str, list[str]] = {}
             if (self.quote_unknown_names and self.narrow_names and messages[-1:]
                     and messages[-1].get("role") == "user"):  # fmt: skip
@@ -923,7 +924,9 @@ class _Engine:
             if reader is not None:
                 written = reader(request)  # the operator's own words: names do not matter
                 if written:  # a quantity the request writes is in the call, as written
-                    grammar_tools = narrow_values(grammar_tools, written, require_written=True)
+                    grammar_tools = narrow_values(
+                        grammar_tools, written, require_written=True, items=after_request
+                    )
             if (self.named_tools_only and choice in ("auto", "required")
                     and messages and messages[-1].get("role") == "user"):  # fmt: skip
                 grammar_tools = tools_for_named(

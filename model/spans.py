@@ -349,6 +349,7 @@ def narrow_values(
     values: Mapping[str, Sequence[float | str]],
     *,
     require_written: bool = False,
+    items: bool = True,
 ) -> list[dict[str, Any]]:
     """``tools`` with each argument named in ``values`` (argument name -> what the request
     writes for it: numbers in the argument's unit, or times as ISO 8601 strings) narrowed to
@@ -362,6 +363,9 @@ def narrow_values(
     ("for 12 hours" is not the 24 h default); times stay optional (a time written for
     something else, such as a conjunction's TCA, is not forced into a burn time).  The input
     is not changed.
+    ``items``: the objects of array arguments are narrowed too (a command's ``time``, then
+    required when written); pass False on a turn that follows tool results, whose calls
+    carry what the results say (an avoidance burn's epoch), not what the request wrote.
 
     >>> tool = {"type": "function", "function": {"name": "screen", "parameters": {
     ...     "type": "object", "properties": {"duration_h": {"anyOf": [
@@ -376,42 +380,63 @@ def narrow_values(
     for tool in tools:
         t = copy.deepcopy(dict(tool))
         params = t.get("function", {}).get("parameters", {})
-        props = params.get("properties", {}) if isinstance(params, dict) else {}
-        for key, written in values.items():
-            node = props.get(key)
-            if not isinstance(node, dict):
-                continue
-            if not written:
-                if key not in params.get("required", ()):
-                    del props[key]
-                continue
-            branches = [node, *(b for b in node.get("anyOf", []) if isinstance(b, dict))]
-            numbers = [b for b in branches if b.get("type") in ("number", "integer")]
-            strings = [b for b in branches if b.get("type") == "string"]
-            texts = [v for v in written if isinstance(v, str)]
-            if texts and strings:
-                allowed: list[dict[str, Any]] = [{"type": "string", "enum": texts}]
-            elif numbers:
-                given = [float(v) for v in written if not isinstance(v, str)]
-                keep = [v for v in given if any(_within(v, n) for n in numbers)]
-                if any(n.get("type") == "integer" for n in numbers):
-                    keep = [v for v in keep if v.is_integer()]
-                # none allowed ("for 10 days" where 168 h is the most): the call still carries
-                # what was written, and the contract refuses it, instead of a silent default
-                allowed = [b for v in dict.fromkeys(keep or given) for b in _exactly(v)]
-            else:
-                allowed = []
-            if not allowed:
-                continue
-            props[key] = {k: v for k, v in node.items()
-                          if k not in ("anyOf", "type", "minimum", "maximum", "exclusiveMinimum",
-                                       "exclusiveMaximum", "multipleOf", "format", "pattern",
-                                       "minLength", "maxLength", "enum")}  # fmt: skip
-            props[key]["anyOf"] = allowed
-            if require_written and not texts and key not in params.get("required", ()):
-                params["required"] = [*params.get("required", ()), key]
+        if isinstance(params, dict):
+            _narrow_object(params, values, require_written, nested=False, items=items)
         out.append(t)
     return out
+
+
+def _narrow_object(
+    params: dict[str, Any],
+    values: Mapping[str, Sequence[float | str]],
+    require_written: bool,
+    nested: bool,
+    items: bool = True,
+) -> None:
+    """:func:`narrow_values` on one object schema, in place, and on the objects of its array
+    properties (a command's ``time``); there a written time is required too: a command
+    request's time is the command's."""
+    props = params.get("properties", {})
+    if not isinstance(props, dict):
+        return
+    for node in props.values() if items else ():
+        item = node.get("items") if isinstance(node, dict) else None
+        if isinstance(item, dict) and isinstance(item.get("properties"), dict):
+            _narrow_object(item, values, require_written, nested=True)
+    for key, written in values.items():
+        node = props.get(key)
+        if not isinstance(node, dict):
+            continue
+        if not written:
+            if key not in params.get("required", ()):
+                del props[key]
+            continue
+        branches = [node, *(b for b in node.get("anyOf", []) if isinstance(b, dict))]
+        numbers = [b for b in branches if b.get("type") in ("number", "integer")]
+        strings = [b for b in branches if b.get("type") == "string"]
+        texts = [v for v in written if isinstance(v, str)]
+        if texts and strings:
+            allowed: list[dict[str, Any]] = [{"type": "string", "enum": texts}]
+        elif numbers:
+            given = [float(v) for v in written if not isinstance(v, str)]
+            keep = [v for v in given if any(_within(v, n) for n in numbers)]
+            if any(n.get("type") == "integer" for n in numbers):
+                keep = [v for v in keep if v.is_integer()]
+            # none allowed ("for 10 days" where 168 h is the most): the call still carries
+            # what was written, and the contract refuses it, instead of a silent default
+            allowed = [b for v in dict.fromkeys(keep or given) for b in _exactly(v)]
+        else:
+            allowed = []
+        if not allowed:
+            continue
+        props[key] = {k: v for k, v in node.items()
+                      if k not in ("anyOf", "type", "minimum", "maximum", "exclusiveMinimum",
+                                   "exclusiveMaximum", "multipleOf", "format", "pattern",
+                                   "minLength", "maxLength", "enum")}  # fmt: skip
+        props[key]["anyOf"] = allowed
+        required = require_written and (nested or not texts)
+        if required and key not in params.get("required", ()):
+            params["required"] = [*params.get("required", ()), key]
 
 
 # A ground station as people name one in passing: a capitalised name after "over", "at",

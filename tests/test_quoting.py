@@ -512,7 +512,7 @@ def test_the_tools_read_what_a_request_writes_in_english_and_korean() -> None:
     also a miss distance, a time is not also a duration; no time written is ``[]``."""
     from cosmo_agent.tools.registry import spelled_values
 
-    no_time = {"start": [], "burn_epoch": []}
+    no_time = {"start": [], "burn_epoch": [], "time": []}
     assert spelled_values("screen K3 within 2 km over the next 3 days") == {
         **no_time, "duration_h": [72.0], "threshold_km": [2.0],
         "target_miss_km": [2.0]}  # fmt: skip
@@ -525,9 +525,11 @@ def test_the_tools_read_what_a_request_writes_in_english_and_korean() -> None:
     now = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
     tomorrow = ["2026-06-11T03:00:00Z"]
     assert spelled_values("내일 03:00 UTC부터 12시간 동안 전파", now) == {
-        "start": tomorrow, "burn_epoch": tomorrow, "duration_h": [12.0]}  # fmt: skip
+        "start": tomorrow, "burn_epoch": tomorrow, "time": tomorrow,
+        "duration_h": [12.0]}  # fmt: skip
+    in_2h = ["2026-06-10T14:00:00Z"]
     assert spelled_values("K5 safe mode in 2 hours", now) == {
-        "start": ["2026-06-10T14:00:00Z"], "burn_epoch": ["2026-06-10T14:00:00Z"]}  # fmt: skip
+        "start": in_2h, "burn_epoch": in_2h, "time": in_2h}  # fmt: skip
     # a time without the planning clock cannot be quoted: the argument is left to the model
     assert spelled_values("K5 safe mode in 2 hours") == {}
 
@@ -707,3 +709,88 @@ def test_a_duration_over_the_contract_is_refused_not_replaced() -> None:
     assert not done.tool_calls, done.raw
     [refused] = done.invalid
     assert refused["name"] == "propagate" and "duration_h" in refused["error"], refused
+
+
+def _command_item(tool: dict[str, Any]) -> dict[str, Any]:
+    item: dict[str, Any] = tool["function"]["parameters"]["properties"]["commands"]["items"]
+    return item
+
+
+def test_a_command_request_quotes_its_time() -> None:
+    """A command's time is inside ``commands[]``, where narrowing did not reach: the shipped
+    weights left out the time of "OBC_RESET … 12 h from now" and wrote June 11 for "June 13
+    at 21:00 UTC" (development misses, 2026-12-06). The tools read the time with the
+    planning clock; the decoder may write only it, and must."""
+    from cosmo_agent.tools.registry import openai_tools, spelled_values
+
+    [tool] = [t for t in openai_tools() if t["function"]["name"] == "propose_commands"]
+    now = datetime(2026, 6, 10, 9, 15, tzinfo=UTC)
+    written = spelled_values("send TIME_SYNC to K3 on June 12 at 15:00 UTC", now)
+    assert written["time"] == ["2026-06-12T15:00:00Z"]
+    [timed] = narrow_values([tool], written, require_written=True)
+    item = _command_item(timed)
+    assert "time" in item["required"]
+    assert _accepts(item["properties"]["time"], '"2026-06-12T15:00:00Z"')
+    assert not _accepts(item["properties"]["time"], '"2026-06-13T15:00:00Z"')
+    # nothing written: the time is not offered (the tool's next contact)
+    [free] = narrow_values([tool], spelled_values("put K3 in safe mode", now))
+    assert "time" not in _command_item(free)["properties"]
+    # after tool results (an avoidance burn) the objects keep the results' times
+    [after] = narrow_values([tool], written, require_written=True, items=False)
+    assert after == tool
+
+
+def test_the_shipped_model_proposes_the_time_the_request_wrote() -> None:
+    """End to end through ``CosmoChatModel`` with the planning clock, forced to propose."""
+    from functools import partial
+
+    from cosmo_agent.agent.planners import system_prompt
+    from cosmo_agent.model.inference import CosmoChatModel
+    from cosmo_agent.tools.mission import load_mission
+    from cosmo_agent.tools.registry import openai_tools, spelled_values
+
+    mission = load_mission(Path(__file__).parents[1] / "missions" / "demo.yaml")
+    now = datetime(2026, 6, 10, 9, 15, tzinfo=UTC)
+    chat = CosmoChatModel.load(max_new_tokens=160)
+    for request, time in [
+        ("Prepare SAFE_MODE_EXIT for K3 on June 12 at 21:00 UTC", "2026-06-12T21:00:00Z"),
+        ("지금부터 6시간 뒤에 K5에 OBC_RESET 수행하도록 초안 작성해 줘", "2026-06-10T15:15:00Z"),
+    ]:
+        messages = [{"role": "system", "content": system_prompt(mission, now)},
+                    {"role": "user", "content": request}]  # fmt: skip
+        done = chat.complete(messages, openai_tools(mission),
+                             request_values=partial(spelled_values, now=now),
+                             tool_choice={"function": {"name": "propose_commands"}})  # fmt: skip
+        [call] = done.tool_calls
+        [item] = call["arguments"]["commands"]
+        assert item["time"] == time, done.raw
+
+
+def test_evaluation_reads_each_request_with_its_records_planning_clock() -> None:
+    """``evaluate`` hands the model the teacher's reader with the clock the record's system
+    prompt states, as a planner does with its task's clock; it had none, so "in 6 hours"
+    and "June 12 at 15:00 UTC" could not be quoted in evaluation."""
+    from langchain_core.language_models.fake_chat_models import FakeMessagesListChatModel
+    from langchain_core.messages import AIMessage
+
+    from cosmo_agent.agent.teacher import RulesTeacher
+    from cosmo_agent.model.evaluate import chat_model_predictor
+
+    seen: list[object] = []
+
+    class Recorder(FakeMessagesListChatModel):
+        def bind_tools(self, tools: object, **kwargs: object) -> Recorder:
+            return self
+
+        def invoke(self, input: object, config: object = None, **kwargs: object) -> AIMessage:
+            seen.append(kwargs.get("request_values"))
+            return AIMessage("ok")
+
+    clock = "You are Cosmo.\nPlanning clock: 2026-06-10T15:15:00Z."
+    messages = [{"role": "system", "content": clock},
+                {"role": "user", "content": "K5 OBC_RESET in 6 hours"}]  # fmt: skip
+    predict = chat_model_predictor(Recorder(responses=[]), RulesTeacher.request_reader)
+    assert predict(messages, [{"type": "function", "function": {"name": "x"}}]) == []
+    [reader] = seen
+    assert callable(reader)
+    assert reader("K5 OBC_RESET in 6 hours")["time"] == ["2026-06-10T21:15:00Z"]

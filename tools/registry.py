@@ -49,7 +49,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
@@ -142,18 +142,28 @@ _CONTEXTUAL: frozenset[QuantityKind] = frozenset({"step_s", "radius_m", "probabi
 
 @cache
 def _argument_kinds() -> Mapping[str, QuantityKind | Literal["time"]]:
-    """Every quantity and time argument of the contract by name (one kind per name)."""
+    """Every quantity and time argument of the contract by name (one kind per name),
+    including the fields of a list argument's items (a command's ``time``)."""
     kinds: dict[str, QuantityKind | Literal["time"]] = {}
     for spec in tool_specs().values():
-        for name, kind in quantity_arguments(spec.args).items():
-            if kinds.setdefault(name, kind) != kind:
-                raise AssertionError(f"argument {name} is a {kinds[name]} and a {kind}")
+        models: list[type[BaseModel]] = [spec.args]
+        for field in spec.args.model_fields.values():
+            (item, *_) = get_args(field.annotation) or (None,)
+            if get_origin(field.annotation) is list and isinstance(item, type) and issubclass(
+                item, BaseModel
+            ):
+                models.append(item)
+        for model in models:
+            for name, kind in quantity_arguments(model).items():
+                if kinds.setdefault(name, kind) != kind:
+                    raise AssertionError(f"argument {name} is a {kinds[name]} and a {kind}")
     return MappingProxyType(kinds)
 
 
 def spelled_values(request: str, now: datetime | None = None) -> dict[str, list[float | str]]:
     """What ``request`` writes for the tools' quantity and time arguments, by argument name,
-    in the order written (the one parser, :mod:`~cosmo_agent.tools.quantities`).
+    in the order written (the one parser, :mod:`~cosmo_agent.tools.quantities`); the fields
+    of a list argument's items count as arguments (a command's ``time``).
 
     - A quantity argument gets the values of its kind, in its unit; absent when none is
       written (the tool's default, or the mission's policy, is then the model's to keep).
@@ -163,7 +173,7 @@ def spelled_values(request: str, now: datetime | None = None) -> dict[str, list[
 
     >>> spelled_values("screen K3 within 2 km over the next 3 days")
     {'start': [], 'duration_h': [72.0], 'threshold_km': [2.0], 'target_miss_km': [2.0], \
-'burn_epoch': []}
+'burn_epoch': [], 'time': []}
     """
     by_kind: dict[QuantityKind, list[float]] = {}
     kinds = _argument_kinds()
