@@ -93,6 +93,7 @@ from cosmo_agent.model.spans import (
     narrow_tools,
     narrow_values,
     quote_ids,
+    quote_items,
     spells_a_name,
     tool_names,
     tools_for_named,
@@ -939,6 +940,8 @@ class _Engine:
                 )
                 if not forced:  # a call the caller forces stays possible as it was
                     grammar_tools = quoted
+                if after_request:  # the command a request names is the one proposed
+                    grammar_tools = quote_items(grammar_tools, said, self.quoted_ids)
             grammar, unique = self.constraints(grammar_tools, choice)
             out, truncated = self.decode(ids, grammar, fitted.max_new_tokens, stop, unique)
         raw = self.tokenizer.decode(out, skip_special_tokens=False)

@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 __all__ = [
-    "admit_unknown", "narrow_tools", "narrow_values", "quote_ids", "respell",
+    "admit_unknown", "narrow_tools", "narrow_values", "quote_ids", "quote_items", "respell",
     "spelled", "spells_a_name", "tool_names", "tools_for_named", "unknown_designations",
     "unknown_stations",
 ]  # fmt: skip
@@ -281,6 +281,45 @@ def unknown_designations(
     )  # fmt: skip
 
 
+def quote_items(
+    tools: Sequence[Mapping[str, Any]], text: str, patterns: Mapping[str, str]
+) -> list[dict[str, Any]]:
+    """``tools`` with each string field of an array argument's objects named in ``patterns``
+    as ``"argument.field"`` (-> regular expression) narrowed to what ``text`` spells, in
+    order: the command a request names ("SAFE_MODE_ENTER") is the one proposed, quoted, not
+    recalled. Where ``text`` spells none the field stays free (the tool checks it against
+    the satellite's command dictionary). Other keys are ignored. The input is not changed.
+
+    >>> tool = {"type": "function", "function": {"name": "propose", "parameters": {
+    ...     "type": "object", "properties": {"commands": {"type": "array", "items": {
+    ...     "type": "object", "properties": {"command": {"type": "string"}}}}}}}}
+    >>> pattern = {"commands.command": r"\\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\\b"}
+    >>> [t] = quote_items([tool], "uplink SAFE_MODE_ENTER to K3 at 21:00", pattern)
+    >>> t["function"]["parameters"]["properties"]["commands"]["items"]["properties"]["command"]
+    {'type': 'string', 'enum': ['SAFE_MODE_ENTER']}
+    """
+    nested = {tuple(k.split(".", 1)): re.compile(v) for k, v in patterns.items() if "." in k}
+    out: list[dict[str, Any]] = []
+    for tool in tools:
+        t = copy.deepcopy(dict(tool))
+        params = t.get("function", {}).get("parameters", {})
+        props = params.get("properties", {}) if isinstance(params, dict) else {}
+        for (argument, key), rx in nested.items():
+            node = props.get(argument) if isinstance(props, dict) else None
+            item = node.get("items") if isinstance(node, dict) else None
+            fields = item.get("properties") if isinstance(item, dict) else None
+            field = fields.get(key) if isinstance(fields, dict) else None
+            if not isinstance(fields, dict) or not isinstance(field, dict):
+                continue
+            found = list(dict.fromkeys(m.group(0) for m in rx.finditer(text)))
+            if found and field.get("type") == "string":
+                fields[key] = {"type": "string", "enum": found,
+                               **({"description": field["description"]}
+                                  if "description" in field else {})}  # fmt: skip
+        out.append(t)
+    return out
+
+
 def quote_ids(
     tools: Sequence[Mapping[str, Any]], text: str, patterns: Mapping[str, str]
 ) -> list[dict[str, Any]]:
@@ -478,8 +517,8 @@ def _takes(tool: Mapping[str, Any], request: str, kinds: Sequence[str],
             spelled(e, request) for e in _name_enums(node)
         ):
             return True
-        if key in ids and ids[key].search(request):
-            return True
+        if any(k.split(".")[0] == key and rx.search(request) for k, rx in ids.items()):
+            return True  # an id of this argument, or of a field of its items ("commands.command")
     return False
 
 

@@ -168,7 +168,8 @@ def test_the_rules_planner_is_scored_on_the_same_records(teacher: RulesTeacher) 
 
 def test_spans_public_surface() -> None:
     assert spans.__all__ == [
-        "admit_unknown", "narrow_tools", "narrow_values", "quote_ids", "respell", "spelled",
+        "admit_unknown", "narrow_tools", "narrow_values", "quote_ids", "quote_items", "respell",
+        "spelled",
         "spells_a_name", "tool_names", "tools_for_named", "unknown_designations",
         "unknown_stations"]  # fmt: skip
 
@@ -794,3 +795,39 @@ def test_evaluation_reads_each_request_with_its_records_planning_clock() -> None
     [reader] = seen
     assert callable(reader)
     assert reader("K5 OBC_RESET in 6 hours")["time"] == ["2026-06-10T21:15:00Z"]
+
+
+def test_the_command_a_request_names_is_the_one_proposed() -> None:
+    """Asked for SAFE_MODE_ENTER, the shipped weights proposed SAFE_MODE_EXIT (unseen-mission
+    development misses, 2026-12-06): with ``commands.command`` in ``cosmo_quoted_ids`` a
+    request that writes a command name may call only ``propose_commands`` (the tool that
+    takes it) and the command is one the request writes; a request writing none leaves the
+    name free for the tool to check against the dictionary."""
+    from functools import partial
+
+    from cosmo_agent.agent.planners import system_prompt
+    from cosmo_agent.model.inference import CosmoChatModel
+    from cosmo_agent.model.spans import quote_items, tools_for_named
+    from cosmo_agent.tools.mission import load_mission
+    from cosmo_agent.tools.registry import openai_tools, spelled_values
+
+    mission = load_mission(Path(__file__).parents[1] / "missions" / "demo.yaml")
+    tools = openai_tools(mission)
+    chat = CosmoChatModel.load(max_new_tokens=160)
+    ids = chat.engine.quoted_ids
+    assert "commands.command" in ids  # the shipped generation_config's setting
+    named = tools_for_named(tools, "K3에 SAFE_MODE_ENTER 명령 준비해줘", ids=ids)
+    assert [t["function"]["name"] for t in named] == ["propose_commands"]
+    assert len(tools_for_named(tools, "K3 passes tomorrow?", ids=ids)) == len(tools)
+    [free] = quote_items([t for t in tools if t["function"]["name"] == "propose_commands"],
+                         "put K3 in safe mode", ids)  # fmt: skip
+    assert "enum" not in _command_item(free)["properties"]["command"]
+    now = datetime(2026, 6, 10, 9, 15, tzinfo=UTC)
+    for request in ("K3에 SAFE_MODE_ENTER 명령 준비해줘",
+                    "I'd like to uplink SAFE_MODE_ENTER to K5 on June 12 at 06:00 UTC"):
+        messages = [{"role": "system", "content": system_prompt(mission, now)},
+                    {"role": "user", "content": request}]  # fmt: skip
+        done = chat.complete(messages, tools, request_values=partial(spelled_values, now=now))
+        [call] = done.tool_calls
+        assert call["name"] == "propose_commands", done.raw
+        assert [c["command"] for c in call["arguments"]["commands"]] == ["SAFE_MODE_ENTER"]
