@@ -439,7 +439,9 @@ def _peak_overlap(
             if iteration == _POP_FAINT_ITER:
                 q_all = js @ q @ np.swapaxes(js, -1, -2)
                 x_all = xs + np.einsum("knij,knj->kni", js, _element_offset(e0.copy(), es))
-                md2_floor = min(md2_floor, float(np.nanmin(_relative_md2(x_all, q_all, floor))))
+                md2_all = _relative_md2(x_all, q_all, floor)
+                if np.isfinite(md2_all).any():
+                    md2_floor = min(md2_floor, float(np.nanmin(md2_all)))
             far = _relative_md2(xu, p, floor) - md2_floor > _POP_FAINT_MD2
             stop = ok & ~good & far & (dmd2 <= 1.0)
             faint[idx[stop]] = True
