@@ -897,8 +897,8 @@ class _Engine:
         if names:  # the model reads learned names in place of the mission's unlearned ones
             messages, tools = names.messages(messages), names.tools(tools)
         choice = _normalize_choice(tool_choice, [_named(t) for t in tools])
-        if (self.call_when_named and choice == "auto" and messages
-                and messages[-1].get("role") == "user"
+        after_request = bool(messages) and messages[-1].get("role") == "user"
+        if (self.call_when_named and choice == "auto" and after_request
                 and spells_a_name(tools, _last_user_text(messages))):  # fmt: skip
             choice = "required"
         with self.lock:
@@ -907,10 +907,8 @@ class _Engine:
             ids = list(fitted.prompt)
             grammar_tools = tools
             said = _last_user_text(messages)
-            after_request = bool(messages) and messages[-1].get("role") == "user"
             unknown: dict[str, list[str]] = {}
-            if (self.quote_unknown_names and self.narrow_names and messages[-1:]
-                    and messages[-1].get("role") == "user"):  # fmt: skip
+            if self.quote_unknown_names and self.narrow_names and after_request:
                 known = tool_names(tools)
                 found = {"satellite": unknown_designations(known, said, self.quoted_ids),
                          "station": unknown_stations(known, said)}  # fmt: skip
@@ -928,8 +926,7 @@ class _Engine:
                     grammar_tools = narrow_values(
                         grammar_tools, written, require_written=True, items=after_request
                     )
-            if (self.named_tools_only and choice in ("auto", "required")
-                    and messages and messages[-1].get("role") == "user"):  # fmt: skip
+            if self.named_tools_only and choice in ("auto", "required") and after_request:
                 grammar_tools = tools_for_named(
                     grammar_tools, said, ids=self.quoted_ids, unknown=unknown
                 )
