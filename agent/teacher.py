@@ -31,14 +31,15 @@ from functools import partial
 from importlib.resources import files
 from typing import Final, NotRequired, TypedDict
 
-from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
 from cosmo_agent.agent.intents import detect_language
 from cosmo_agent.agent.jsontypes import JsonObject, JsonValue
 from cosmo_agent.agent.planners import PlannerTask, ScriptedPlanner, prompt_clock, system_prompt
+from cosmo_agent.agent.planning import PlannerBackend
 from cosmo_agent.agent.rules import RulesPlanner
 from cosmo_agent.agent.runner import Agent
-from cosmo_agent.agent.trace import tool_records
+from cosmo_agent.agent.trace import chat_messages, tool_records
 from cosmo_agent.orbital.catalog import Catalog
 from cosmo_agent.orbital.timescales import iso_utc
 from cosmo_agent.tools.mission import Mission
@@ -405,6 +406,37 @@ class RulesTeacher:
         """The assistant and tool turns that answer ``request`` in ``world``."""
         mission = Mission.model_validate(world["mission"])
         return self._agent(mission).ask(request).messages
+
+    def first_turn(self, world: Mapping[str, JsonValue], request: str) -> list[JsonObject]:
+        """The first assistant turn of :meth:`answer` (its tool calls, or a no-tool request's
+        answer) without running a tool: the corpus's ``first_turns`` mode, several times
+        faster, for teaching the choice of call. Equal to the first message ``answer``
+        returns (a test holds them equal)."""
+        return self._first_turn(world, request, self._agent(self._mission(world)).planner)
+
+    def first_turn_calls(
+        self, world: Mapping[str, JsonValue], request: str, calls: Sequence[CorpusCall]
+    ) -> list[JsonObject]:
+        """The first turn of :meth:`answer_calls` (``calls``, or the answer when there are
+        none), without running a tool."""
+        mission = self._mission(world)
+        rules = self._agent(mission).planner
+        if not isinstance(rules, RulesPlanner):
+            raise TypeError(f"the teacher's agent plans with {rules.name!r}, not the rules")
+        return self._first_turn(world, request, GuidedPlanner(tuple(calls), rules))
+
+    def _first_turn(
+        self, world: Mapping[str, JsonValue], request: str, planner: PlannerBackend
+    ) -> list[JsonObject]:
+        mission = self._mission(world)
+        now = mission.horizon.start()  # the clock of the teacher's agents and system prompt
+        task = PlannerTask("ask", mission, request, tools=tuple(openai_tools(mission)), now=now)
+        history = [SystemMessage(system_prompt(mission, now)), HumanMessage(request)]
+        return chat_messages([planner.next_turn(task, history)])
+
+    @staticmethod
+    def _mission(world: Mapping[str, JsonValue]) -> Mission:
+        return Mission.model_validate(world["mission"])
 
     def answer_calls(
         self, world: Mapping[str, JsonValue], request: str, calls: Sequence[CorpusCall]

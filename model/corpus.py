@@ -144,15 +144,19 @@ class Teacher(Protocol):
 
 
 # Optional on a teacher: ``answer_calls(world, request, calls) -> messages``, the turns after
-# the user message when the first tool-calling turn makes ``calls`` (used for guided examples).
+# the user message when the first tool-calling turn makes ``calls`` (used for guided examples);
+# ``first_turn(world, request)`` and ``first_turn_calls(world, request, calls)``, the first
+# assistant turn of those alone, with no tool run (``build_corpus(first_turns=True)``).
 
 
 # --------------------------------------------------------------------------------------------
 # Teacher answers.
 
 
-def _malformed(messages: Any) -> str | None:
-    """Why a teacher answer does not follow the chat format, or None."""
+def _malformed(messages: Any, *, first_turn: bool = False) -> str | None:
+    """Why a teacher answer does not follow the chat format, or None. ``first_turn``: the
+    answer is one assistant turn (tool calls whose results are not part of it, or an answer).
+    """
     if not isinstance(messages, list) or not messages:
         return "answer is not a non-empty list of messages"
     pending: set[str] = set()
@@ -174,6 +178,10 @@ def _malformed(messages: Any) -> str | None:
         else:
             return f"message {i}: unexpected role {role!r}"
     last = messages[-1]
+    if first_turn:
+        if len(messages) != 1 or not (last.get("tool_calls") or last.get("content")):
+            return "a first turn must be one assistant message with tool calls or an answer"
+        return None
     if last.get("role") != "assistant" or last.get("tool_calls") or not last.get("content"):
         return "answer must end with an assistant briefing without tool calls"
     return None
@@ -234,6 +242,7 @@ def build_corpus(
     progress: Callable[[int, int], None] | None = None,
     guided: bool = True,
     quoted: bool = False,
+    first_turns: bool = False,
 ) -> CorpusManifest:
     """Write the Cosmo corpus to ``out`` (directory or fsspec URL) and return its manifest.
 
@@ -254,12 +263,24 @@ def build_corpus(
     Off by default: measured on the test split, cosmo-tiny continued on quoted conversations
     copied spans badly ("0 km", "t") and fell from 51.7 % to 41.4 % resolved AST accuracy
     (model/cosmo-tiny/README.md).
+
+    ``first_turns``: each conversation ends at its first assistant turn (the tool calls, or a
+    no-tool request's answer), from the teacher's ``first_turn`` and ``first_turn_calls``;
+    no tool runs, so a world costs a fraction of the time. The choice of call is what the
+    model learns from most conversations anyway (the cosmo-tiny recipe cuts long ones there).
     """
+    produce: Callable[..., Any] = teacher.answer
     guide: Callable[[dict[str, Any], str, list[dict[str, Any]]], list[dict[str, Any]]] | None
     guide = getattr(teacher, "answer_calls", None) if guided else None
     quote: Callable[..., list[dict[str, Any]]] | None = (
         getattr(teacher, "quote", None) if quoted else None
     )
+    if first_turns:
+        first, first_calls = (getattr(teacher, n, None) for n in ("first_turn", "first_turn_calls"))
+        if first is None or (guided and first_calls is None):
+            raise ValueError("first_turns needs a teacher with first_turn (and first_turn_calls"
+                             " when guided)")  # fmt: skip
+        produce, guide = first, first_calls if guided else None
     writers = {s: HashingWriter(join_url(out, f"{s}.jsonl")) for s in SPLITS}
     text_writers = {s: HashingWriter(join_url(out, f"text-{s}.jsonl")) for s in SPLITS}
     rejects = HashingWriter(join_url(out, "disagreements.jsonl"))
@@ -286,14 +307,22 @@ def build_corpus(
                     world, seed=example_id, lang=lang, held_out=split == "test"
                 )
                 teacher_stats["checked"] += 1
-                answer, reason = _checked(world, request, teacher.answer, world, request.text)
+                answer, reason = _checked(
+                    world, request, produce, world, request.text, first_turn=first_turns
+                )
                 guided_answer = False
                 if reason is not None:
                     teacher_stats[_reason_key(reason)] += 1
                     if guide is not None and not reason.startswith("teacher raised"):
                         rejects.write(_reject(request, example_id, reason, answer, guided=True))
                         answer, reason = _checked(
-                            world, request, guide, world, request.text, request.intended
+                            world,
+                            request,
+                            guide,
+                            world,
+                            request.text,
+                            request.intended,
+                            first_turn=first_turns,
                         )
                         guided_answer = reason is None
                 done += 1
@@ -350,6 +379,7 @@ def build_corpus(
         "n_worlds": n_worlds,
         "per_world": per_world,
         "ko_fraction": ko_fraction,
+        "first_turns": first_turns,
         "fractions": dict(zip(SPLITS, fractions, strict=True)),
         "counts": {
             s: {"en": counts[s]["en"], "ko": counts[s]["ko"], "total": sum(counts[s].values())}
@@ -384,14 +414,18 @@ def build_corpus(
 
 
 def _checked(
-    world: Mapping[str, Any], request: Request, produce: Callable[..., Any], *args: Any
+    world: Mapping[str, Any],
+    request: Request,
+    produce: Callable[..., Any],
+    *args: Any,
+    first_turn: bool = False,
 ) -> tuple[Any, str | None]:
     """``produce(*args)``'s answer to ``request`` and why it cannot be kept (None: it can)."""
     try:
         answer = produce(*args)
     except Exception as exc:  # a failing teacher drops one example, not the run
         return None, f"teacher raised {type(exc).__name__}: {exc}"
-    reason = _malformed(answer)
+    reason = _malformed(answer, first_turn=first_turn)
     if reason is None and not calls_agree(world, request.intended, answer):
         reason = "disagrees with the intended tool calls"
     return answer, reason
@@ -502,6 +536,11 @@ def main(
         action="store_true",
         help="write call values as the request spells them ('2 days'), via the teacher's quote",
     )
+    parser.add_argument(
+        "--first-turns",
+        action="store_true",
+        help="end each conversation at its first assistant turn (the calls); no tool runs",
+    )
     args = parser.parse_args(argv)
     if teacher is None:
         if not args.teacher:
@@ -531,6 +570,7 @@ def main(
             text=records,
             guided=not args.no_guided,
             quoted=args.quoted,
+            first_turns=args.first_turns,
             progress=progress,
         )
     except OSError as exc:  # the output store; every file it did not finish was dropped

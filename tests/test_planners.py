@@ -633,6 +633,55 @@ def test_teacher_builds_an_agreeing_corpus(tmp_path: Path) -> None:
             assert row["messages"][-1]["role"] == "assistant" and row["messages"][-1]["content"]
 
 
+@pytest.mark.slow
+def test_first_turn_corpus_is_the_full_corpus_cut_at_the_first_assistant_turn(
+    tmp_path: Path,
+) -> None:
+    """``first_turns`` runs no tool, so it must write exactly the first turn the full run
+    writes: the same calls with the same ids and arguments, the same no-tool answers, the same
+    guided examples and the same teacher counts (the full corpus is the authority)."""
+    from cosmo_agent.agent.teacher import RulesTeacher
+    from cosmo_agent.model.corpus import build_corpus, read_jsonl
+
+    # two teachers: an agent's store keeps the events its ask runs found, and the world's
+    # event ids (which the requests name) come from it
+    full = build_corpus(RulesTeacher(), str(tmp_path / "full"), n_worlds=1, per_world=40, seed=23)
+    first = build_corpus(
+        RulesTeacher(), str(tmp_path / "first"), n_worlds=1, per_world=40, seed=23,
+        first_turns=True,
+    )  # fmt: skip
+    assert first.data["first_turns"] and not full.data["first_turns"]
+    for key in ("checked", "agreed", "guided", "dropped"):
+        assert first.data["teacher"][key] == full.data["teacher"][key], key
+    assert full.data["teacher"]["guided"] > 0  # the guided path is compared too
+    kinds = set()
+    for split in ("train", "validation", "test"):
+        rows = {r["id"]: r for r in read_jsonl(str(tmp_path / "full" / f"{split}.jsonl"))}
+        cut = list(read_jsonl(str(tmp_path / "first" / f"{split}.jsonl")))
+        assert [r["id"] for r in cut] == list(rows)
+        for row in cut:
+            messages = rows[row["id"]]["messages"]
+            end = next(i for i, m in enumerate(messages) if m["role"] == "assistant")
+            assert row["messages"] == messages[: end + 1], row["id"]
+            kinds.add("calls" if messages[end].get("tool_calls") else "answer")
+    assert kinds == {"calls", "answer"}
+
+
+def test_first_turns_needs_a_teacher_that_has_them(tmp_path: Path) -> None:
+    from cosmo_agent.model.corpus import build_corpus
+
+    class AnswersOnly:
+        def world(self, seed: int) -> dict[str, Any]:
+            return {"satellites": [], "stations": [], "tools": [], "system": ""}
+
+        def answer(self, world: dict[str, Any], request: str) -> list[dict[str, Any]]:
+            return [{"role": "assistant", "content": "ok"}]
+
+    with pytest.raises(ValueError, match="first_turn"):
+        build_corpus(AnswersOnly(), str(tmp_path), n_worlds=1, per_world=1, first_turns=True)
+    assert not list(tmp_path.iterdir()) or not (tmp_path / "manifest.json").exists()
+
+
 def test_rules_teacher_answer_calls_runs_the_given_calls_through_the_real_tools() -> None:
     from cosmo_agent.agent.teacher import RulesTeacher
 
