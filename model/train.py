@@ -55,7 +55,8 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal, NoReturn
@@ -250,15 +251,22 @@ def _corpus_file(config: TrainConfig, split: str) -> str | None:
     return None
 
 
-def _read_rows(url: str | None, limit: int | None) -> list[dict[str, Any]]:
-    if url is None:
-        return []
-    rows = []
-    for row in read_jsonl(url):
-        rows.append(row)
-        if limit is not None and len(rows) >= limit:
-            break
-    return rows
+class _Rows:
+    """The conversations of a JSONL corpus file, read again on each pass (the tokenizer's,
+    then the dataset's) instead of held: a row with its tool schemas is tens of kB as Python
+    objects, so 130,000 of them held at once took 10 GB. ``limit``: the first rows only."""
+
+    def __init__(self, url: str | None, limit: int | None) -> None:
+        self.url, self.limit = url, limit
+        self.empty = url is None or limit == 0 or next(iter(self), None) is None
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        if self.url is None:
+            return
+        for n, row in enumerate(read_jsonl(self.url)):
+            if self.limit is not None and n >= self.limit:
+                return
+            yield row
 
 
 def _has_generation_markers(template: str | None) -> bool:
@@ -323,10 +331,11 @@ def assistant_labels(
 
 
 class _SFTDataset:
-    """Tokenized conversations (torch map-style dataset); over-long ones are dropped."""
+    """Tokenized conversations (torch map-style dataset); over-long ones are dropped. Each is
+    held as two int32 arrays (a list of Python ints costs about nine times the memory)."""
 
-    def __init__(self, rows: Sequence[Mapping[str, Any]], tokenizer: Any, max_length: int):
-        self.examples: list[dict[str, list[int]]] = []
+    def __init__(self, rows: Iterable[Mapping[str, Any]], tokenizer: Any, max_length: int):
+        self.examples: list[tuple[array[int], array[int]]] = []
         self.dropped_too_long = 0
         self.dropped_no_target = 0
         for row in rows:
@@ -339,13 +348,14 @@ class _SFTDataset:
             if all(label == IGNORE_INDEX for label in labels):
                 self.dropped_no_target += 1
                 continue
-            self.examples.append({"input_ids": ids, "labels": labels})
+            self.examples.append((array("i", ids), array("i", labels)))
 
     def __len__(self) -> int:
         return len(self.examples)
 
     def __getitem__(self, index: int) -> dict[str, list[int]]:
-        return self.examples[index]
+        ids, labels = self.examples[index]
+        return {"input_ids": ids.tolist(), "labels": labels.tolist()}
 
 
 class _TextBlocks:
@@ -425,7 +435,9 @@ def _qlora_available() -> tuple[bool, str]:
     return True, ""
 
 
-def _tokenizer_for(config: TrainConfig, checkpoint_dir: Path, args: Any, rows: list[Any]) -> Any:
+def _tokenizer_for(
+    config: TrainConfig, checkpoint_dir: Path, args: Any, rows: Iterable[Mapping[str, Any]]
+) -> Any:
     template = CHAT_TEMPLATES.get(config.chat_template)  # None: keep the tokenizer's own
     if config.recipe == "lora":
         if not config.base_model:
@@ -764,19 +776,19 @@ def train(
     out, checkpoint_dir = _local_dirs(config)
     sft_dir = checkpoint_dir / "sft"
     _check_corpus(config)
-    train_rows = _read_rows(_corpus_file(config, "train"), config.max_train_examples)
-    if not train_rows:
+    train_rows = _Rows(_corpus_file(config, "train"), config.max_train_examples)
+    if train_rows.empty:
         raise ValueError(
             "no training conversations: set data (a corpus directory) or train_file, "
             "or on SageMaker the 'train' channel"
         )
     try:
-        eval_rows = _read_rows(_corpus_file(config, "validation"), config.max_eval_examples)
+        eval_rows = _Rows(_corpus_file(config, "validation"), config.max_eval_examples)
     except FileNotFoundError:
-        eval_rows = []
+        eval_rows = _Rows(None, None)
     steps = config.max_steps if config.max_steps > 0 else -1
     args = _training_args(
-        config, sft_dir, max_steps=steps, lr=config.learning_rate, has_eval=bool(eval_rows)
+        config, sft_dir, max_steps=steps, lr=config.learning_rate, has_eval=not eval_rows.empty
     )
     set_seed(config.seed)
     tokenizer = _tokenizer_for(config, checkpoint_dir, args, train_rows)
@@ -797,7 +809,7 @@ def train(
         metrics.update(_pretrain(config, model, tokenizer, checkpoint_dir, steps_callback))
 
     train_set = _SFTDataset(train_rows, tokenizer, config.max_length)
-    eval_set = _SFTDataset(eval_rows, tokenizer, config.max_length) if eval_rows else None
+    eval_set = None if eval_rows.empty else _SFTDataset(eval_rows, tokenizer, config.max_length)
     metrics.update(
         train_examples=len(train_set),
         dropped_too_long=train_set.dropped_too_long,

@@ -338,6 +338,35 @@ def test_cosmo_tiny_batches_by_length(tmp_path: Path) -> None:
     assert args.train_sampling_strategy == "random"
 
 
+def test_corpus_rows_are_read_again_per_pass_and_tokenized_compactly(
+    workdir: Path, tmp_path: Path
+) -> None:
+    """The training rows are not held (each pass rereads the file, up to the limit), and the
+    dataset gives back exactly ``assistant_labels`` of each conversation."""
+    from array import array
+
+    from cosmo_agent.model.train import _Rows, _SFTDataset
+
+    lines = (workdir / "corpus" / "train.jsonl").read_text().splitlines()
+    rows = [json.loads(line) for line in lines]
+    path = tmp_path / "train.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows[:5]) + "\n")
+    every = _Rows(str(path), None)
+    assert not every.empty and list(every) == rows[:5] and list(every) == rows[:5]
+    assert list(_Rows(str(path), 3)) == rows[:3]
+    assert _Rows(str(path), 0).empty and _Rows(None, None).empty
+    (tmp_path / "empty.jsonl").write_text("\n")
+    assert _Rows(str(tmp_path / "empty.jsonl"), None).empty
+    with pytest.raises(FileNotFoundError):
+        _Rows(str(tmp_path / "missing.jsonl"), None)
+    tok = T.load_tokenizer(workdir / "tok")
+    data = _SFTDataset(every, tok, 4096)
+    assert len(data) == 5 and isinstance(data.examples[0][0], array)
+    for k, row in enumerate(rows[:5]):
+        ids, labels = assistant_labels(tok, row["messages"], row.get("tools") or None)
+        assert data[k] == {"input_ids": ids, "labels": labels}
+
+
 @pytest.mark.slow
 def test_cosmo_tiny_learns_saves_and_loads_back(workdir: Path, tmp_path: Path) -> None:
     out = tmp_path / "model"
