@@ -412,31 +412,19 @@ class RulesTeacher:
         answer) without running a tool: the corpus's ``first_turns`` mode, several times
         faster, for teaching the choice of call. Equal to the first message ``answer``
         returns (a test holds them equal)."""
-        return self._first_turn(world, request, self._agent(self._mission(world)).planner)
+        mission = Mission.model_validate(world["mission"])
+        return _first_turn(mission, request, self._agent(mission).planner)
 
     def first_turn_calls(
         self, world: Mapping[str, JsonValue], request: str, calls: Sequence[CorpusCall]
     ) -> list[JsonObject]:
         """The first turn of :meth:`answer_calls` (``calls``, or the answer when there are
         none), without running a tool."""
-        mission = self._mission(world)
+        mission = Mission.model_validate(world["mission"])
         rules = self._agent(mission).planner
         if not isinstance(rules, RulesPlanner):
             raise TypeError(f"the teacher's agent plans with {rules.name!r}, not the rules")
-        return self._first_turn(world, request, GuidedPlanner(tuple(calls), rules))
-
-    def _first_turn(
-        self, world: Mapping[str, JsonValue], request: str, planner: PlannerBackend
-    ) -> list[JsonObject]:
-        mission = self._mission(world)
-        now = mission.horizon.start()  # the clock of the teacher's agents and system prompt
-        task = PlannerTask("ask", mission, request, tools=tuple(openai_tools(mission)), now=now)
-        history = [SystemMessage(system_prompt(mission, now)), HumanMessage(request)]
-        return chat_messages([planner.next_turn(task, history)])
-
-    @staticmethod
-    def _mission(world: Mapping[str, JsonValue]) -> Mission:
-        return Mission.model_validate(world["mission"])
+        return _first_turn(mission, request, GuidedPlanner(tuple(calls), rules))
 
     def answer_calls(
         self, world: Mapping[str, JsonValue], request: str, calls: Sequence[CorpusCall]
@@ -458,6 +446,14 @@ class RulesTeacher:
             return agent.ask(request).messages
         finally:
             agent.planner = rules
+
+
+def _first_turn(mission: Mission, request: str, planner: PlannerBackend) -> list[JsonObject]:
+    """``planner``'s first turn for ``request`` in an ask run, as the graph would plan it."""
+    now = mission.horizon.start()  # the clock of the teacher's agents and system prompt
+    task = PlannerTask("ask", mission, request, tools=tuple(openai_tools(mission)), now=now)
+    history = [SystemMessage(system_prompt(mission, now)), HumanMessage(request)]
+    return chat_messages([planner.next_turn(task, history)])
 
 
 # argument -> the kind of quantity it holds (times are quoted through find_times)
