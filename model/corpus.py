@@ -546,6 +546,9 @@ def main(
         if not args.teacher:
             parser.error("--teacher is required (e.g. the agent's rules planner factory)")
         teacher = load_object(args.teacher)()
+    if args.first_turns and not hasattr(teacher, "first_turn"):
+        parser.error(f"--first-turns: the teacher {type(teacher).__name__} has no first_turn;"
+                     " use one that has (the rules teacher) or leave the flag out")  # fmt: skip
     records: list[TextRecord] = []
     for url in args.text:
         try:

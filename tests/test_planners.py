@@ -680,6 +680,12 @@ def test_first_turns_needs_a_teacher_that_has_them(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="first_turn"):
         build_corpus(AnswersOnly(), str(tmp_path), n_worlds=1, per_world=1, first_turns=True)
     assert not list(tmp_path.iterdir()) or not (tmp_path / "manifest.json").exists()
+    # the CLI says so in one line, exit 2, before writing anything
+    from cosmo_agent.model.corpus import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["--out", str(tmp_path / "cli"), "--first-turns"], teacher=AnswersOnly())
+    assert stop.value.code == 2 and not (tmp_path / "cli").exists()
 
 
 def test_rules_teacher_answer_calls_runs_the_given_calls_through_the_real_tools() -> None:
