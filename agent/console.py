@@ -101,11 +101,12 @@ _JSON_HELP: Final = "print the result as JSON (default: text and tables)"
 def _planner_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--planner",
-        choices=("rules", "cosmo", "openai"),
+        choices=("rules", "cosmo", "hybrid", "openai"),  # planners.PLANNER_NAMES, not imported
         default="rules",
-        help="who chooses the tool calls (default: rules, no model needed)",
+        help="who chooses the tool calls (default: rules, no model needed; hybrid: the rules,"
+        " and Cosmo for the requests they cannot read)",
     )
-    p.add_argument("--model", help="cosmo planner: transformers model directory")
+    p.add_argument("--model", help="cosmo and hybrid planners: transformers model directory")
     p.add_argument("--openai-base-url", help="openai planner: API root, e.g. http://host:8000/v1")
     p.add_argument(
         "--openai-model", default="gpt-4o-mini", help="openai planner: model (default gpt-4o-mini)"

@@ -54,6 +54,7 @@ __all__ = [
     "IntendedCall",
     "Vocabulary",
     "detect_language",
+    "general_question",
     "parse_request",
 ]
 
@@ -418,9 +419,10 @@ _EXPLANATION = re.compile(
     r"|these\b|those\b|happening\b|going\b|up\b|new\b|wrong\b|left\b|next\b)"
     r"|what\s+does\b.*\b(?:mean|measure"
     r"|stand\s+for|tell\s+us|indicate)\b|what(?:'s|\s+is)\s+the\s+difference\b|explain\b"
-    r"|define\b|why\b|how\s+does\b.*\bwork\b)"
+    r"|define\b|why\b|how\s+does\b.*\bwork\b|how\s+(?:does|do)\b.*\bdiffer\b"
+    r"|what\s+are\s+the\s+(?:characteristics|features|properties)\s+of\b)"
     r"|뭐야|뭔지|뭐예요|뭔가요|무엇인가|설명해|(?<![가-힣])왜(?![가-힣])|차이가|뭘\s*(?:나타내|의미)"
-    r"|무슨\s*뜻",
+    r"|무슨\s*뜻|어떤\s*특징|특징이\s*(?:뭐|있)|원리가",
     re.I,
 )
 _CURRENT = re.compile(
@@ -464,10 +466,16 @@ def _passes_then_schedule(text: str) -> bool:
     )
 
 
+def _general(text: str, has_refs: bool) -> bool:
+    """A general question, answered without tools: it names nothing of the mission (names
+    already taken) and asks what something is or why, not for current data."""
+    return not has_refs and bool(_EXPLANATION.search(text)) and not _CURRENT.search(text)
+
+
 def _intents(text: str, has_refs: bool, has_event: bool) -> list[str]:
     """The tools a request asks for, in playbook order (names and slots already taken)."""
-    if not has_refs and _EXPLANATION.search(text) and not _CURRENT.search(text):
-        return []  # a general question: answered without tools
+    if _general(text, has_refs):
+        return []
     intents = {name for name, pattern in _INTENTS if pattern.search(text)}
     # an avoidance plan assesses its event itself; an assessment needs no new screening
     if "plan_avoidance" in intents:
@@ -612,6 +620,36 @@ def _unknown_stations(text: str) -> list[str]:
     return list(dict.fromkeys(name for _, name in sorted(found)))
 
 
+def _references(
+    text: str, vocabulary: Vocabulary
+) -> tuple[_Text, list[str], list[str], list[str], str | None, list[tuple[str, dict[str, _Param]]]]:
+    """What a request names (satellites, stations, events), its time and its commands, each
+    taken from the text, which is returned blanked where they were."""
+    req = _Text(text)
+    sats = _find_names(req, vocabulary.satellites)
+    stations = _find_names(req, vocabulary.stations)
+    events: list[str] = []
+    while event := req.take(_EVENT):
+        events.append(event.group(1).upper())
+    when = _read_time(req, vocabulary.now)
+    commands = _read_commands(req, vocabulary.commands)
+    return req, sats, stations, events, when, commands
+
+
+def general_question(text: str, vocabulary: Vocabulary) -> bool:
+    """Whether the request is a general question the tools do not answer, which
+    :func:`parse_request` reads as needing no call on purpose (not for want of a reading).
+
+    >>> v = Vocabulary(satellites={"K5": "39227"}, now=datetime(2026, 6, 10, tzinfo=UTC))
+    >>> general_question("What is a TLE?", v), general_question("Why is K5 in safe mode?", v)
+    (True, False)
+    >>> general_question("Translate my speech into French", v)  # not read at all
+    False
+    """
+    req, sats, stations, events, _, commands = _references(text, vocabulary)
+    return _general(req.text, bool(sats or stations or events or commands))
+
+
 def parse_request(text: str, vocabulary: Vocabulary) -> list[IntendedCall]:
     """The tool calls a request asks for, in the order the playbook would make them.
 
@@ -627,14 +665,7 @@ def parse_request(text: str, vocabulary: Vocabulary) -> list[IntendedCall]:
     >>> [c.arguments for c in parse_request("assess conj-39227-48274-20260610t1510z", v)]
     [{'event_id': 'CONJ-39227-48274-20260610T1510Z'}]
     """
-    req = _Text(text)
-    sats = _find_names(req, vocabulary.satellites)
-    stations = _find_names(req, vocabulary.stations)
-    events: list[str] = []
-    while event := req.take(_EVENT):
-        events.append(event.group(1).upper())
-    when = _read_time(req, vocabulary.now)
-    commands = _read_commands(req, vocabulary.commands)
+    req, sats, stations, events, when, commands = _references(text, vocabulary)
     has_refs = bool(sats or stations or events or commands)
     intents = _intents(req.text, has_refs, bool(events))
     if commands:

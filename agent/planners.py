@@ -10,6 +10,9 @@ with plain ``content`` (the answer or briefing; the graph moves on). Backends:
 ``cosmo``
     the local Cosmo model (:class:`cosmo_agent.model.inference.CosmoChatModel`, the ``model``
     extra), bound to the mission's tools.
+``hybrid``
+    :class:`HybridPlanner`: the rules' reader for the requests it reads, the Cosmo model for
+    the others.
 ``openai``
     any OpenAI-compatible ``/v1/chat/completions`` endpoint, through a small httpx client.
 :class:`ScriptedPlanner`
@@ -77,6 +80,7 @@ if TYPE_CHECKING:
 __all__ = [
     "PLANNER_NAMES",
     "CosmoPlanner",
+    "HybridPlanner",
     "OpenAIPlanner",
     "PlannerBackend",
     "PlannerError",
@@ -90,10 +94,11 @@ __all__ = [
     "system_prompt",
 ]
 
-PlannerName = Literal["rules", "cosmo", "openai"]
+PlannerName = Literal["rules", "cosmo", "hybrid", "openai"]
 """``rules``: deterministic playbook; ``cosmo``: the local Cosmo model (``model`` extra);
+``hybrid``: the rules' reader, and the Cosmo model for the requests it cannot read;
 ``openai``: an OpenAI-compatible HTTP endpoint."""
-PLANNER_NAMES: Final[tuple[PlannerName, ...]] = ("rules", "cosmo", "openai")
+PLANNER_NAMES: Final[tuple[PlannerName, ...]] = ("rules", "cosmo", "hybrid", "openai")
 # -- prompts -------------------------------------------------------------------------------------
 
 
@@ -315,9 +320,71 @@ class CosmoPlanner:
         on its own as an ``ask`` request (system prompt, then the request), in order."""
         out: list[IntendedCall] = []
         for n, text in enumerate(task.mission.requests, 1):
-            messages = [SystemMessage(system_prompt(task.mission, task.now)), HumanMessage(text)]
-            reply = self._invoke(task, messages, f"mission's request {n}")
-            out += [IntendedCall(str(c["name"]), dict(c["args"])) for c in reply.tool_calls]
+            out += self.read_request(task, text, n)
+        return out
+
+    def read_request(self, task: PlannerTask, text: str, n: int) -> list[IntendedCall]:
+        """The calls the model makes for the mission's request ``n`` (``text``), read as an
+        ``ask`` request."""
+        messages = [SystemMessage(system_prompt(task.mission, task.now)), HumanMessage(text)]
+        reply = self._invoke(task, messages, f"mission's request {n}")
+        return [IntendedCall(str(c["name"]), dict(c["args"])) for c in reply.tool_calls]
+
+
+# -- hybrid ----------------------------------------------------------------------------------------
+
+
+Reader = Literal["rules", "cosmo"]
+"""Who read a request in a :class:`HybridPlanner` run."""
+
+
+@dataclass
+class HybridPlanner:
+    """The rules' reader first; the Cosmo model reads what it cannot.
+
+    Each request, an ``ask`` request or a ``plan`` mission's free-text request, is read by
+    the rules planner's deterministic reader (:meth:`RulesPlanner.reads`); when it makes no
+    call of the request and does not read it as a general question the tools do not answer
+    (:meth:`RulesPlanner.declines`), the model reads it. The reader keeps the request: an ``ask``
+    request the rules read is the rules planner's to the answer, one they did not is the
+    model's (its follow-up calls, then its grounded answer). ``plan`` runs are the rules
+    playbook reading the requests this way. Every reply's ``response_metadata["reader"]``
+    names the reader. The rules read most phrasings they know exactly and say nothing of the
+    rest; the model reads much of that rest (``model/cosmo-tiny/README.md`` has the figures).
+    """
+
+    cosmo: CosmoPlanner = field(default_factory=CosmoPlanner)
+    rules: RulesPlanner = field(default_factory=RulesPlanner)
+    name: str = "hybrid"
+    _playbook: RulesPlanner | None = field(default=None, init=False, repr=False, compare=False)
+
+    def reader(self, task: PlannerTask, text: str) -> Reader:
+        """``rules`` when the rules' reader makes a call of ``text`` or reads it as a general
+        question the tools do not answer, else ``cosmo``."""
+        rules = self.rules.reads(task, text) or self.rules.declines(task, text)
+        return "rules" if rules else "cosmo"
+
+    def next_turn(self, task: PlannerTask, messages: Sequence[BaseMessage]) -> AIMessage:
+        """The next turn of the request's reader (``plan``: of the playbook)."""
+        if task.mode == "plan":
+            if self._playbook is None:
+                self._playbook = RulesPlanner(read_requests=self.read_requests)
+            return self._playbook.next_turn(task, messages)
+        reader = self.reader(task, task.request)
+        backend: PlannerBackend = self.rules if reader == "rules" else self.cosmo
+        reply = backend.next_turn(task, messages)
+        reply.response_metadata = {**reply.response_metadata, "reader": reader}
+        return reply
+
+    def read_requests(self, task: PlannerTask) -> list[IntendedCall]:
+        """The mission's free-text requests read in order, each by the rules, or by the model
+        when the rules make no call of it."""
+        out: list[IntendedCall] = []
+        for n, text in enumerate(task.mission.requests, 1):
+            if self.reader(task, text) == "rules":
+                out += self.rules.reads(task, text)
+            else:
+                out += self.cosmo.read_request(task, text, n)
         return out
 
 
@@ -504,18 +571,21 @@ def from_openai_message(message: _OpenAIMessage, *, model: str = "") -> AIMessag
 
 
 def make_planner(name: PlannerName | str | PlannerBackend, **options: Any) -> PlannerBackend:
-    """The backend called ``name`` (``rules``, ``cosmo``, ``openai``) with its options.
+    """The backend called ``name`` (``rules``, ``cosmo``, ``hybrid``, ``openai``) with its
+    options.
 
-    ``cosmo``: ``model_path``; ``openai``: ``base_url``, ``model``, ``api_key``. A backend
-    object passes through unchanged.
+    ``cosmo`` and ``hybrid``: ``model_path`` (or ``chat``); ``openai``: ``base_url``,
+    ``model``, ``api_key``. A backend object passes through unchanged.
     """
     if not isinstance(name, str):
         return name
     if name == "rules":
         planner: PlannerBackend = RulesPlanner()
         return planner
-    if name == "cosmo":
+    if name in ("cosmo", "hybrid"):
         cosmo = CosmoPlanner(**{k: v for k, v in options.items() if k in ("model_path", "chat")})
+        if name == "hybrid":
+            return HybridPlanner(cosmo=cosmo)
         cosmo.playbook = RulesPlanner(read_requests=cosmo.read_requests)
         return cosmo
     if name == "openai":

@@ -35,7 +35,13 @@ from typing import Final
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
 from cosmo_agent.agent.briefing import answer_text, describe_results, json_time
-from cosmo_agent.agent.intents import Vocabulary, detect_language, parse_request
+from cosmo_agent.agent.intents import (
+    IntendedCall,
+    Vocabulary,
+    detect_language,
+    general_question,
+    parse_request,
+)
 from cosmo_agent.agent.jsontypes import JsonObject, JsonValue
 from cosmo_agent.agent.planning import PlannerTask, RequestReader
 from cosmo_agent.agent.trace import ToolRecord, tool_records
@@ -186,6 +192,18 @@ class RulesPlanner:
             )
         lang = task.mission.language if task.mode == "plan" else detect_language(task.request)
         return AIMessage(content=self.answer(task, records, lang))
+
+    def reads(self, task: PlannerTask, text: str) -> list[IntendedCall]:
+        """The calls the rules' own reader makes of ``text``, one of ``task``'s mission's
+        requests, at the task's clock (whatever ``read_requests`` is): ``[]`` when it reads
+        nothing to act on. :class:`~cosmo_agent.agent.planners.HybridPlanner` asks this first.
+        """
+        return parse_request(text, vocabulary_for(task.mission, task.clock()))
+
+    def declines(self, task: PlannerTask, text: str) -> bool:
+        """Whether the rules' reader reads ``text`` as a general question the tools do not
+        answer (:func:`~cosmo_agent.agent.intents.general_question`): no call, on purpose."""
+        return general_question(text, vocabulary_for(task.mission, task.clock()))
 
     # -- plan ------------------------------------------------------------------------------
 

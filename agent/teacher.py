@@ -35,7 +35,13 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 
 from cosmo_agent.agent.intents import detect_language
 from cosmo_agent.agent.jsontypes import JsonObject, JsonValue
-from cosmo_agent.agent.planners import PlannerTask, ScriptedPlanner, prompt_clock, system_prompt
+from cosmo_agent.agent.planners import (
+    HybridPlanner,
+    PlannerTask,
+    ScriptedPlanner,
+    prompt_clock,
+    system_prompt,
+)
 from cosmo_agent.agent.planning import PlannerBackend
 from cosmo_agent.agent.rules import RulesPlanner
 from cosmo_agent.agent.runner import Agent
@@ -399,6 +405,28 @@ class RulesTeacher:
             turns = self.answer(self.world(seed), str(request))
             calls = next((t["tool_calls"] for t in turns if t.get("tool_calls")), None)
             return list(calls) if isinstance(calls, list) else []
+
+        return predict
+
+    def hybrid_predictor(
+        self, records: Sequence[EvalRecordSeed], cosmo: Predict, rules: Predict | None = None
+    ) -> Predict:
+        """The hybrid planner's first calls on ``records`` (``model.evaluate.Predictor``): the
+        rules planner's (``rules``, default :meth:`rules_predictor`) for a request
+        :meth:`HybridPlanner.reader <cosmo_agent.agent.planners.HybridPlanner.reader>` gives
+        the rules, ``cosmo``'s for the others, at the world's clock."""
+        worlds = {_record_key(r["messages"]): int(r["world_seed"]) for r in records}
+        rules = rules or self.rules_predictor(records)
+        hybrid = HybridPlanner()  # only its reader: the model is never loaded here
+
+        def predict(
+            messages: Sequence[Mapping[str, JsonValue]], tools: Sequence[JsonObject]
+        ) -> list[JsonValue]:
+            mission = self.mission(worlds[_record_key(messages)])
+            request = str(next(m["content"] for m in reversed(messages) if m["role"] == "user"))
+            task = PlannerTask("ask", mission, request, now=mission.horizon.start())
+            reader = rules if hybrid.reader(task, request) == "rules" else cosmo
+            return reader(messages, tools)
 
         return predict
 

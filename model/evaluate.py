@@ -556,6 +556,21 @@ def chat_model_predictor(
     return predict
 
 
+def _remembered(predictor: Predictor) -> Predictor:
+    """``predictor``, each record's calls computed once (two reports may share them)."""
+    seen: dict[str, Sequence[Mapping[str, Any]]] = {}
+
+    def predict(
+        messages: list[dict[str, Any]], tools: list[dict[str, Any]]
+    ) -> Sequence[Mapping[str, Any]]:
+        key = json.dumps([messages, tools], sort_keys=True, ensure_ascii=False, default=str)
+        if key not in seen:
+            seen[key] = predictor(messages, tools)
+        return seen[key]
+
+    return predict
+
+
 # ----------------------------------------------------------------------------------------------
 # Reports
 
@@ -614,6 +629,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rules-baseline", default=None, metavar="REPORT.json",
                         help="also score the teacher's rules planner on the same records and "
                              "write its report here (needs --teacher)")
+    parser.add_argument("--hybrid", default=None, metavar="REPORT.json",
+                        help="also score the hybrid planner's reading (the teacher's rules "
+                             "planner's calls for the requests the rules read, Cosmo's for the "
+                             "others) and write its report here (needs --teacher)")
     parser.add_argument("--limit", type=int, default=None, help="score the first N records")
     parser.add_argument("--no-quoted-values", action="store_true",
                         help="decode quantities and times freely instead of offering only the "
@@ -623,18 +642,21 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="beam score = log-probability / length ** this, per call block "
                              "(default: the model's generation_config, else 1.0)")
     args = parser.parse_args(argv)
+    for flag, value in (("--rules-baseline", args.rules_baseline), ("--hybrid", args.hybrid)):
+        if value and not args.teacher:
+            parser.error(f"{flag} needs --teacher")
     try:  # the split and the report stores, before the model is loaded
         records = load_split(args.split)[: args.limit]
-        for where in (args.out, args.markdown, args.rules_baseline):
+        for where in (args.out, args.markdown, args.rules_baseline, args.hybrid):
             check_bucket(where or "")
     except (OSError, ValueError) as exc:
         print(f"{parser.prog}: {exc}", file=sys.stderr)
         return 2
-    if args.rules_baseline and not args.teacher:
-        parser.error("--rules-baseline needs --teacher")
     teacher = None
     if args.teacher:
         teacher = load_object(args.teacher)()
+        if args.hybrid and not hasattr(teacher, "hybrid_predictor"):
+            parser.error(f"--hybrid needs a teacher with hybrid_predictor; {args.teacher} has none")
     values = None if args.no_quoted_values else getattr(teacher, "request_values", None)
     chat = CosmoChatModel(model_path=args.model, max_new_tokens=args.max_new_tokens,
                           num_beams=args.num_beams, length_penalty=args.length_penalty,
@@ -642,14 +664,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     lm = None if args.no_perplexity else chat.language_model()
     resolver = None if teacher is None else teacher.resolve
     reader = None if args.no_quoted_values else getattr(teacher, "request_reader", None)
-    predictor = chat_model_predictor(chat, reader)
+    predictor = _remembered(chat_model_predictor(chat, reader))
     report = evaluate(records, predictor, language_model=lm, resolver=resolver)
     write_report(report, args.out, args.markdown)
-    print(("Cosmo:\n" if args.rules_baseline else "") + report_markdown(report), end="")
-    if args.rules_baseline and teacher is not None:
-        rules = evaluate(records, teacher.rules_predictor(records), resolver=resolver)
-        write_report(rules, args.rules_baseline)
-        print("Rules planner (the teacher), same records:\n" + report_markdown(rules), end="")
+    others = args.rules_baseline or args.hybrid
+    print(("Cosmo:\n" if others else "") + report_markdown(report), end="")
+    if others and teacher is not None:
+        rules_calls = _remembered(teacher.rules_predictor(records))
+        if args.rules_baseline:
+            rules = evaluate(records, rules_calls, resolver=resolver)
+            write_report(rules, args.rules_baseline)
+            print("Rules planner (the teacher), same records:\n" + report_markdown(rules), end="")
+        if args.hybrid:
+            hybrid = evaluate(records, teacher.hybrid_predictor(records, predictor, rules_calls),
+                              resolver=resolver)  # fmt: skip
+            write_report(hybrid, args.hybrid)
+            print("Hybrid (the rules' reading, else Cosmo's), same records:\n"
+                  + report_markdown(hybrid), end="")  # fmt: skip
     return 0
 
 

@@ -21,6 +21,8 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from cosmo_agent.agent.compose import repair_plan
 from cosmo_agent.agent.plan import PlannedCommand, Rationale, SatelliteRef
 from cosmo_agent.agent.planners import (
+    PLANNER_NAMES,
+    HybridPlanner,
     OpenAIPlanner,
     PlannerBackend,
     PlannerError,
@@ -766,6 +768,70 @@ def test_a_request_the_model_misreads_leaves_the_plan_incomplete(demo: Mission) 
     assert "NOOP" not in {c.command for c in (result.plan.commands if result.plan else [])}
 
 
+BUMP = "Is K3 going to bump into anything?"  # the rules' reader makes no call of it
+
+
+def test_hybrid_asks_the_rules_first_and_the_model_what_they_cannot_read(demo: Mission) -> None:
+    screen = [{"name": "screen_conjunctions", "args": {"satellites": ["K3"]}}]
+    chat = _ReadingChat({BUMP: screen, "Fleet status please": [{"name": "propagate",
+                                                                  "args": {}}]})  # fmt: skip
+    planner = make_planner("hybrid", chat=chat)
+    assert isinstance(planner, HybridPlanner)
+    with Agent(demo, planner=planner) as agent:
+        read = agent.ask("Fleet status please")
+        assert chat.seen == []  # the rules read it: the model is never asked
+        assert [e["name"] for e in read.trace] == ["fleet_status"]
+        unread = agent.ask(BUMP)
+    # the model read it, from the system prompt and the request, as the cosmo planner does
+    assert [m[-1].content for m in chat.seen[:1]] == [BUMP]
+    assert isinstance(chat.seen[0][0], SystemMessage)
+    assert [(e["name"], e["args"]["satellites"]) for e in unread.trace] == [
+        ("screen_conjunctions", ["KOMPSAT 3"])  # resolved to its canonical name
+    ]
+    assert unread.answer.startswith("Here is what I found:")  # grounded, as cosmo answers
+    task = _task(demo, BUMP)
+    reply = planner.next_turn(task, [SystemMessage(system_prompt(demo)), HumanMessage(BUMP)])
+    assert reply.response_metadata["reader"] == "cosmo"
+    task = _task(demo, "Fleet status please")
+    reply = planner.next_turn(task, [HumanMessage(task.request)])
+    assert reply.response_metadata["reader"] == "rules"
+    assert [c["name"] for c in reply.tool_calls] == ["fleet_status"]
+    # a general question is the rules' too: no call, on purpose, and the model is not asked
+    seen = len(chat.seen)
+    task = _task(demo, "What is a TLE?")
+    reply = planner.next_turn(task, [HumanMessage(task.request)])
+    assert reply.response_metadata["reader"] == "rules" and not reply.tool_calls
+    assert len(chat.seen) == seen
+
+
+def test_hybrid_plans_give_the_model_only_the_requests_the_rules_cannot_read(
+    demo: Mission,
+) -> None:
+    mission = _with_requests(demo, [NOOP, BUMP])
+    screen = [{"name": "screen_conjunctions", "args": {"satellites": ["K3"]}}]
+    chat = _ReadingChat({BUMP: screen, NOOP: [{"name": "fleet_status", "args": {}}]})
+    with Agent(mission, planner=make_planner("hybrid", chat=chat)) as agent:
+        result = agent.plan(approve_all=True)
+    assert [m[-1].content for m in chat.seen] == [BUMP]  # NOOP was the rules' to read
+    assert result.status == "accepted" and result.plan is not None
+    assert ("KOMPSAT 3", "NOOP") in {(c.satellite.name, c.command) for c in result.plan.commands}
+    screened = [e["args"] for e in result.trace if e["name"] == "screen_conjunctions"]
+    assert screened and not any("request:" in str(r) for r in result.reasons), result.reasons
+
+
+def test_the_cli_offers_every_planner() -> None:
+    import argparse
+
+    from cosmo_agent.agent.console import add_parsers
+
+    parser = argparse.ArgumentParser()
+    add_parsers(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["ask", "hi", "--mission", "m.yaml", "--planner", "hybrid"])
+    assert args.planner == "hybrid"
+    for name in PLANNER_NAMES:
+        assert parser.parse_args(["plan", "m.yaml", "--planner", name]).planner == name
+
+
 def _safety(result: Any) -> tuple[str, set[tuple[str, str]], set[str]]:
     plan = result.plan
     commands = {
@@ -778,17 +844,18 @@ def _safety(result: Any) -> tuple[str, set[tuple[str, str]], set[str]]:
 
 @pytest.mark.parametrize("name", ["demo.yaml", "demo-ko.yaml", "conjunction.yaml"])
 def test_cosmo_plans_at_parity_with_the_rules(name: str) -> None:
-    """The shipped model: same status, same safety commands, same gaps as the rules."""
+    """The shipped model: same status, same safety commands, same gaps as the rules (the
+    cosmo and the hybrid planner)."""
     pytest.importorskip("torch")
     pytest.importorskip("xgrammar")
     mission = load_mission(ROOT / "missions" / name)
     outcomes = []
-    for planner in ("rules", "cosmo"):
+    for planner in ("rules", "cosmo", "hybrid"):
         with Agent(mission, planner=make_planner(planner)) as agent:
             outcomes.append(_safety(agent.plan(approve_all=True)))
-    rules, cosmo = outcomes
+    rules, cosmo, hybrid = outcomes
     assert rules[1], f"{name}: the rules plan has no safety command to compare"
-    assert cosmo == rules
+    assert cosmo == rules and hybrid == rules
 
 
 # -- Cosmo's answers state what the tools returned ----------------------------------------------

@@ -163,6 +163,33 @@ def test_the_rules_planner_is_scored_on_the_same_records(teacher: RulesTeacher) 
     assert report["records"][0]["resolved_correct"] is True
 
 
+def test_the_hybrid_reading_takes_the_rules_calls_and_else_cosmos(
+    teacher: RulesTeacher, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cosmo_agent.model import evaluate as ev
+
+    sat = teacher.world(7)["satellites"][0]["name"]
+    screen = {"name": "screen_conjunctions", "arguments": {"satellites": [sat],
+              "duration_h": 48.0, "threshold_km": 5.0}}  # fmt: skip
+    read = _record(f"Any conjunctions for {sat} in the next 2 days?", [screen])
+    unread = {**_record(f"Is {sat} going to bump into anything over the next 2 days?",
+                        [screen]), "id": "r2"}  # fmt: skip
+    general = {**_record("What is a TLE?", []), "id": "r3"}  # the rules' no call, on purpose
+    records = [read, unread, general]
+    rules = teacher.rules_predictor(records)
+    assert rules(read["messages"], []) and not rules(unread["messages"], [])
+    cosmo_calls = [{"name": "fleet_status", "arguments": {}}]  # wrong for all three
+    cosmo = lambda m, t: cosmo_calls  # noqa: E731
+    report = evaluate(records, teacher.hybrid_predictor(records, cosmo), resolver=teacher.resolve)
+    first, second, third = report["records"]
+    assert first["resolved_correct"] is True  # the rules' calls, not the model's
+    assert second["predicted"] == cosmo_calls and second["resolved_correct"] is False
+    assert third["predicted"] == [] and third["correct"] is True  # the model is not asked
+    with pytest.raises(SystemExit):
+        ev.main(["--split", "x.jsonl", "--hybrid", "h.json"])  # needs --teacher
+    assert "--hybrid needs --teacher" in capsys.readouterr().err
+
+
 # -- names the request spells narrow the grammar -------------------------------------------------
 
 
