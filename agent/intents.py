@@ -419,10 +419,9 @@ _EXPLANATION = re.compile(
     r"|these\b|those\b|happening\b|going\b|up\b|new\b|wrong\b|left\b|next\b)"
     r"|what\s+does\b.*\b(?:mean|measure"
     r"|stand\s+for|tell\s+us|indicate)\b|what(?:'s|\s+is)\s+the\s+difference\b|explain\b"
-    r"|define\b|why\b|how\s+does\b.*\bwork\b|how\s+(?:does|do)\b.*\bdiffer\b"
-    r"|what\s+are\s+the\s+(?:characteristics|features|properties)\s+of\b)"
+    r"|define\b|why\b|how\s+does\b.*\bwork\b)"
     r"|뭐야|뭔지|뭐예요|뭔가요|무엇인가|설명해|(?<![가-힣])왜(?![가-힣])|차이가|뭘\s*(?:나타내|의미)"
-    r"|무슨\s*뜻|어떤\s*특징|특징이\s*(?:뭐|있)|원리가",
+    r"|무슨\s*뜻",
     re.I,
 )
 _CURRENT = re.compile(
