@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, TypedDict, cast
+from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict, cast
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.runnables import RunnableConfig
@@ -122,11 +122,15 @@ class AskTrace(TypedDict):
     request: str
     tool_calls: list[AskToolCall]
     answer: str
+    reader: NotRequired[str]
 
 
 @dataclass(frozen=True)
 class AskResult:
-    """The answer to one request, the tool calls made, and the conversation in chat format."""
+    """The answer to one request, the tool calls made, and the conversation in chat format.
+
+    ``reader`` names who read the request when the planner says (the hybrid planner:
+    ``rules`` or ``cosmo``), else None."""
 
     request: str
     answer: str
@@ -134,6 +138,7 @@ class AskResult:
     thread_id: str
     trace: list[TraceEntry]
     messages: list[JsonObject]
+    reader: str | None = None
 
     @property
     def tool_calls(self) -> list[AskToolCall]:
@@ -146,9 +151,13 @@ class AskResult:
         ]
 
     def trace_json(self) -> AskTrace:
-        """``{"request", "tool_calls": [{"name", "args", "raw_args"}], "answer"}``
-        (``ask --trace-json``)."""
-        return {"request": self.request, "tool_calls": self.tool_calls, "answer": self.answer}
+        """``{"request", "tool_calls": [{"name", "args", "raw_args"}], "answer"}``, and
+        ``reader`` when known (``ask --trace-json``)."""
+        out: AskTrace = {"request": self.request, "tool_calls": self.tool_calls,
+                         "answer": self.answer}  # fmt: skip
+        if self.reader is not None:
+            out["reader"] = self.reader
+        return out
 
 
 def _checkpointer(
@@ -348,6 +357,9 @@ class Agent:
         )
         calls = {str(c.get("id")) for m in turn if isinstance(m, AIMessage) for c in m.tool_calls}
         trace = [e for e in state.get("trace", []) if e["call_id"] in calls]
+        reader = next(
+            (m.response_metadata.get("reader") for m in turn if isinstance(m, AIMessage)), None
+        )
         return AskResult(
             request=text,
             answer=answer,
@@ -355,6 +367,7 @@ class Agent:
             thread_id=thread,
             trace=trace,
             messages=chat_messages(turn),
+            reader=None if reader is None else str(reader),
         )
 
 

@@ -789,6 +789,10 @@ def test_hybrid_asks_the_rules_first_and_the_model_what_they_cannot_read(demo: M
         ("screen_conjunctions", ["KOMPSAT 3"])  # resolved to its canonical name
     ]
     assert unread.answer.startswith("Here is what I found:")  # grounded, as cosmo answers
+    assert (read.reader, unread.reader) == ("rules", "cosmo")  # named in the trace JSON
+    assert unread.trace_json()["reader"] == "cosmo"
+    with Agent(demo, planner="rules") as agent:
+        assert "reader" not in agent.ask("Fleet status please").trace_json()
     task = _task(demo, BUMP)
     reply = planner.next_turn(task, [SystemMessage(system_prompt(demo)), HumanMessage(BUMP)])
     assert reply.response_metadata["reader"] == "cosmo"
