@@ -351,6 +351,13 @@ class HybridPlanner:
     playbook reading the requests this way. Every reply's ``response_metadata["reader"]``
     names the reader. The rules read most phrasings they know exactly and say nothing of the
     rest; the model reads much of that rest (``model/cosmo-tiny/README.md`` has the figures).
+
+    >>> from cosmo_agent.tools.mission import load_mission
+    >>> demo = load_mission("bundled:demo.yaml")
+    >>> hybrid = HybridPlanner()  # the model loads on the first request the rules cannot read
+    >>> task = PlannerTask("ask", demo, "")
+    >>> [hybrid.reader(task, t) for t in ("Fleet status?", "What is a TLE?", "Is K3 safe?")]
+    ['rules', 'rules', 'cosmo']
     """
 
     cosmo: CosmoPlanner = field(default_factory=CosmoPlanner)
