@@ -382,19 +382,36 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|충돌\s*확률|확률|위험도|평가", re.I)),
     ("screen_conjunctions", re.compile(
         r"conjunction|close approach|\bcollision|\bcollide|\bhit\b|debris|\bscreen|\bclose calls?"
-        r"|근접|충돌|접근|잔해|파편|스크리닝|컨정션|다가오", re.I)),
+        r"|miss\s+distances?\s+of\s+(?:objects|anything|debris)|\bgetting\s+close|\bcomes?\s+near\b"
+        r"|\bcoming\s+close|\bpass(?:es)?\s+(?:near|close)|\bobjects?\s+(?:close|approaching|near)"
+        r"|\bsecondar(?:y|ies)\b|close-approach"
+        r"|근접|충돌|접근|잔해|파편|스크리닝|컨정션|다가오|우주\s*쓰레기|가까워지"
+        r"|카탈로그\s*전체(?:랑|와|과)\s*(?:비교|대조)", re.I)),
     ("space_weather", re.compile(
         r"space[- ]?weather|\bsolar\b|geomagnetic|\bstorms?\b|\bkp\b|\bflares?\b|radiation"
-        r"|\bswpc\b|우주\s*(?:기상|날씨)|태양(?!\s*동기)|지자기|폭풍|플레어|방사선", re.I)),
+        r"|\bswpc\b|\bthe\s+sun\b|우주\s*(?:기상|날씨)|태양(?!\s*동기)|지자기|폭풍|플레어|방사선"
+        r"|NOAA\s*경보", re.I)),
     ("schedule_contacts", re.compile(
-        r"\bschedul|\bdownlinks?\b|\bbook\s+(?:a\s+|the\s+|some\s+)?(?:contacts?|pass(?:es)?"
-        r"|antenna|ground[- ]station|downlinks?)|contact (?:plan|schedule)|\ballocat\w*\s+"
-        r"(?:the\s+)?(?:station|antenna|ground[- ]station)\s+time|\bplan\s+(?:the\s+)?contacts"
+        r"(?<!pass )\bschedul|\bdownlinks?\b|\bbook\s+(?:a\s+|the\s+|some\s+)?(?:contacts?"
+        r"|pass(?:es)?|antenna|ground[- ]station|downlinks?)|contact (?:plan|schedule)"
+        r"|\ballocat\w*\s+(?:the\s+)?(?:station|antenna|ground[- ]station)\s+time"
+        r"|\bplan\s+(?:the\s+)?contacts"
+        r"|\bplan\s+(?:the\s+)?(?:ground[- ]?)?station\s+time|\bhow\s+do\s+we\s+(?:fit|split)\b"
+        r"|\b(?:antenna|pass)\s+allocation|\bantenna\s+conflicts?|\bassign\s+(?:the\s+)?antenna"
+        r"|\ballocate\s+passes|\barrange\s+contacts|\bcontact\s+timeline|\bstation\s+booking"
+        r"|\bbooking\s+of\b|\bdeconflict|\bwhich\s+passes\s+should\b|\bground[- ]station\s+plan"
         r"|스케줄|다운링크|(?:교신|접속)\s*"
         r"(?:계획|일정)|배정", re.I)),
     ("find_passes", re.compile(
-        r"\bpass(?:es)?\b|\bvisib|\baos\b|\blos\b|over(?:head|flies| fly)|contact windows?"
-        r"|\bwhen can\b.*\bsee|패스|가시|(?<!근접 )(?<!근접)통과|지나(?:가|는|갈)|상공"
+        r"\bpass(?:es)?\b(?!\s+(?:near|close))|\bvisib|\baos\b|\blos\b|over(?:head|flies| fly)"
+        r"|contact windows?"
+        r"|\bwhen can\b.*\bsee|\bwhen\b[^?.!]*\bcan\s+see\b|contact\s+opportunit"
+        r"|(?:access|link)\s+windows?|\brise\s*(?:/|and)\s*set\b|acquisition\s+and\s+loss"
+        r"|\bnext\s+contacts?\b|\bwhen\s+do\s+we\s+have\s+contact|\bcomes?\s+over\b"
+        r"|\brises?\s+(?:over|above)\b|\bclears?\s+the\s+horizon|\boverflights?\b"
+        r"|\bwhen\s+can\s+we\s+talk\b|\bwhen\s+(?:does|do|will)\b[^?.!]*\bacquire\b"
+        r"|\bpass\s+schedule\b"
+        r"|패스|가시|(?<!근접 )(?<!근접)통과|지나(?:가|는|갈)|상공"
         r"|언제\s*보(?:여|이)|보이는\s*시간|교신\s*가능\s*시간", re.I)),
     ("propagate", re.compile(
         r"\bwhere\b|\bpositions?\b|\bpropagat|\bephemer|\bground ?track|\blocation|\bcoordinates"
@@ -403,7 +420,12 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"\bstatus\b|\bhealth|\bhow\s+(?:are|is)\s+(?:all\s+)?(?:of\s+)?(?:our|the|my)?\s*"
         r"(?:satellites|spacecraft|birds|fleet|constellation)|\bfleet (?:overview|report|summary)"
         r"|\bstate of (?:the |our )?(?:fleet|constellation|satellites|spacecraft)|\bin trouble\b"
-        r"|\belement ages?|\bstale|상태(?!\s*벡터)|위성\S*\s*현황|신선"
+        r"|\belement ages?|\bstale|상태(?!\s*벡터)|위성\S*\s*현황|신선|위성\S*\s*(?:건전성|점검)"
+        # the fleet beside the space weather: "check the fleet and the solar activity",
+        # "how's the fleet and ...", "are the satellites healthy", "fleet and space weather"
+        r"|\b(?:check|how'?s|how\s+is)\s+(?:the\s+|our\s+|all\s+)?(?:fleet|satellites|spacecraft"
+        r"|constellation)\s+and\b|\b(?:satellites|spacecraft|fleet)\s+(?:are\s+)?healthy\b"
+        r"|\bfleet\s+and\s+(?:the\s+)?space\s+weather\b"
         # the age of the element sets: "how old are the TLEs", "last orbit update", "epoch"
         r"|\b(?:tles?|element\s*sets?|elements|orbit(?:al)?\s+(?:data|elements|updates?)"
         r"|catalog)\b.{0,40}?\b(?:old|age|fresh|out\s+of\s+date|outdated|epochs?|updated?)\b"
