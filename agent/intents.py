@@ -401,7 +401,7 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|\ballocate\s+passes|\barrange\s+contacts|\bcontact\s+timeline|\bstation\s+booking"
         r"|\bbooking\s+of\b|\bdeconflict|\bwhich\s+passes\s+should\b|\bground[- ]station\s+plan"
         r"|스케줄|다운링크|(?:교신|접속)\s*"
-        r"(?:계획|일정)|배정", re.I)),
+        r"(?:계획|일정)|배정|배분|할당|수신\s*일정|지상국\s*시간을", re.I)),
     ("find_passes", re.compile(
         r"\bpass(?:es)?\b(?!\s+(?:near|close))|\bvisib|\baos\b|\blos\b|over(?:head|flies| fly)"
         r"|contact windows?"
@@ -411,7 +411,8 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|\brises?\s+(?:over|above)\b|\bclears?\s+the\s+horizon|\boverflights?\b"
         r"|\bwhen\s+can\s+we\s+talk\b|\bwhen\s+(?:does|do|will)\b[^?.!]*\bacquire\b"
         r"|\bpass\s+schedule\b"
-        r"|패스|가시|(?<!근접 )(?<!근접)통과|지나(?:가|는|갈)|상공"
+        r"|패스|가시|(?<!근접 )(?<!근접)통과|지나(?:가|는|갈)|상공|언제\s*잡혀|신호\s*획득"
+        r"|접속\s*가능\s*구간|교신\s*창|언제[^?.!]{0,30}?\s떠(?:\?|\s|$)"
         r"|언제\s*보(?:여|이)|보이는\s*시간|교신\s*가능\s*시간", re.I)),
     ("propagate", re.compile(
         r"\bwhere\b|\bpositions?\b|\bpropagat|\bephemer|\bground ?track|\blocation|\bcoordinates"
@@ -477,10 +478,18 @@ _PATTERN: Final = dict(_INTENTS)  # each tool's pattern by name
 _CLAUSES = re.compile(r"(?<=[.?!])\s+|;\s*|,?\s+(?:then|and then|plus)\s+", re.I)
 
 
+# a Korean schedule asked after the passes: "그걸로 ...", "그 패스들로 ...", "일정도", "배정까지"
+_THEN_KO = re.compile(r"그걸로|그\s*패스들?로|(?:일정|스케줄|배정|계획)(?:도|까지)")
+
+
 def _passes_then_schedule(text: str) -> bool:
     """Passes asked for in one clause and a schedule in another ("tabulate the passes of K3
-    over Daejeon. Then allocate the station time by priority.")."""
+    over Daejeon. Then allocate the station time by priority.", "... 교신 창 찾아 줘, 그걸로
+    교신 일정도 잡아줘")."""
     passes, schedule = _PATTERN["find_passes"], _PATTERN["schedule_contacts"]
+    then = _THEN_KO.search(text)
+    if then and passes.search(text[: then.start()]) and schedule.search(text[then.start() :]):
+        return True
     clauses = [c for c in _CLAUSES.split(text) if c and c.strip()]
     return any(passes.search(c) and not schedule.search(c) for c in clauses) and any(
         schedule.search(c) for c in clauses
