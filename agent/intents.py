@@ -416,7 +416,11 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|언제\s*보(?:여|이)|보이는\s*시간|교신\s*가능\s*시간", re.I)),
     ("propagate", re.compile(
         r"\bwhere\b|\bpositions?\b|\bpropagat|\bephemer|\bground ?track|\blocation|\bcoordinates"
-        r"|\btrajector|위치|어디|전파|궤적|좌표|궤도\s*(?:예측|력)", re.I)),
+        r"|\btrajector|위치|어디|전파|궤적|좌표|궤도\s*(?:예측|력)"
+        r"|\borbit\s+predict|\b(?:advance|extrapolate|predict|project|roll)\b[^.?!]{0,40}?\borbit\b"
+        r"|\bstate\s+vectors?\s+(?:for|of)\b|\bwhat\s+will\s+the\s+(?:state\s+vector|orbit)\b"
+        r"|\bfuture\s+(?:track|state)|\brun\s+sgp4\b|\bstep\b[^.?!]{0,40}?\bahead\b"
+        r"|\btrack\b[^.?!]{0,40}?\bahead\s+in\s+time|\bintegrate\b[^.?!]{0,40}?\bforward\b", re.I)),
     ("fleet_status", re.compile(
         r"\bstatus\b|\bhealth|\bhow\s+(?:are|is)\s+(?:all\s+)?(?:of\s+)?(?:our|the|my)?\s*"
         r"(?:satellites|spacecraft|birds|fleet|constellation)|\bfleet (?:overview|report|summary)"
@@ -427,6 +431,11 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|\b(?:check|how'?s|how\s+is)\s+(?:the\s+|our\s+|all\s+)?(?:fleet|satellites|spacecraft"
         r"|constellation)\s+and\b|\b(?:satellites|spacecraft|fleet)\s+(?:are\s+)?healthy\b"
         r"|\bfleet\s+and\s+(?:the\s+)?space\s+weather\b"
+        r"|\bsummari[sz]e\s+the\s+(?:fleet|constellation)|\bfleet\s+looking\s+like"
+        r"|\bhow'?s\s+the\s+(?:fleet|constellation)\b|\bproblems?\s+with\s+the\s+(?:fleet|satellites)"
+        r"|\bstate\s+of\s+every\s+satellite|\bany\s+satellites?\s+in\s+safe\s+mode"
+        r"|\beverything\s+nominal|\banomal\w*\s+(?:across|in|with)\s+the\s+fleet"
+        r"|위성들?\s*(?:지금\s*)?(?:괜찮|어때|문제\s*없|이상\s*없)"
         # the age of the element sets: "how old are the TLEs", "last orbit update", "epoch"
         r"|\b(?:tles?|element\s*sets?|elements|orbit(?:al)?\s+(?:data|elements|updates?)"
         r"|catalog)\b.{0,40}?\b(?:old|age|fresh|out\s+of\s+date|outdated|epochs?|updated?)\b"
@@ -518,6 +527,9 @@ def _intents(text: str, has_refs: bool, has_event: bool) -> list[str]:
         intents -= {"find_passes"}
     if _AGE.search(text) and not _PROPAGATION_WORDS.search(text):
         intents -= {"propagate"}  # "TLE가 제일 오래된 위성이 어디야?" asks which, not where
+    if has_event and intents <= {"screen_conjunctions"}:
+        # a named event to analyse ("analyze the close approach CONJ-0053"): assess it
+        intents = {"assess_conjunction"}
     if not has_event and intents & {"assess_conjunction", "plan_avoidance"}:
         # no event id yet: screen first, the planner picks events from the result
         intents = (intents - {"assess_conjunction", "plan_avoidance"}) | {"screen_conjunctions"}
