@@ -389,7 +389,7 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|카탈로그\s*전체(?:랑|와|과)\s*(?:비교|대조)", re.I)),
     ("space_weather", re.compile(
         r"space[- ]?weather|\bsolar\b|geomagnetic|\bstorms?\b|\bkp\b|\bflares?\b|radiation"
-        r"|\bswpc\b|\bthe\s+sun\b|우주\s*(?:기상|날씨)|태양(?!\s*동기)|지자기|폭풍|플레어|방사선"
+        r"|\bswpc\b|\bthe\s+sun\s+(?:is\s+)?quiet\b|우주\s*(?:기상|날씨)|태양(?!\s*동기)|지자기|폭풍|플레어|방사선"
         r"|NOAA\s*경보", re.I)),
     ("schedule_contacts", re.compile(
         r"(?<!pass )\bschedul|\bdownlinks?\b|\bbook\s+(?:a\s+|the\s+|some\s+)?(?:contacts?"

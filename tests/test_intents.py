@@ -424,6 +424,35 @@ def test_requests_for_current_data_still_call_tools(text: str, names: list[str])
     assert [n for n, _ in calls(text)] == names
 
 
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("check the fleet and the solar activity", ["fleet_status", "space_weather"]),
+        ("are the satellites healthy and is the Sun quiet?", ["fleet_status", "space_weather"]),
+        ("위성 점검하고 지자기 상황도 확인해 줘", ["fleet_status", "space_weather"]),
+        ("위성 상태랑 NOAA 경보 같이 알려줘", ["fleet_status", "space_weather"]),
+        ("access windows of K3 over Daejeon", ["find_passes"]),
+        ("rise/set times of K5 at Svalbard", ["find_passes"]),
+        ("the pass schedule of K3 at Svalbard", ["find_passes"]),
+        ("K3 교신 창 찾아 줘", ["find_passes"]),
+        ("assign the antennas at Daejeon to K3", ["schedule_contacts"]),
+        ("how do we split Daejeon between K3 and K5?", ["schedule_contacts"]),
+        ("대전 패스 K3한테 배분 해 줘", ["schedule_contacts"]),
+        ("K3 교신 창 찾아 줘, 그걸로 교신 일정도 잡아줘", ["find_passes", "schedule_contacts"]),
+        ("are any objects predicted to pass near K5?", ["screen_conjunctions"]),
+        ("look for secondary objects near K3", ["screen_conjunctions"]),
+        ("analyze the close approach CONJ-0053", ["assess_conjunction"]),
+        ("project K3's orbit every 5 minutes", ["propagate"]),
+        ("summarize the fleet", ["fleet_status"]),
+        ("우리 위성들 괜찮아?", ["fleet_status"]),
+        ("What is a state vector?", []),
+    ],
+)  # fmt: skip
+def test_the_generators_phrasings_of_each_tool(text: str, names: list[str]) -> None:
+    """Phrasings of the corpus generator's frames (what the reader is tuned on)."""
+    assert [n for n, _ in calls(text)] == names
+
+
 # -- agreement with the corpus generator ----------------------------------------------------------
 
 
