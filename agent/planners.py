@@ -388,8 +388,9 @@ class HybridPlanner:
         when the rules make no call of it."""
         out: list[IntendedCall] = []
         for n, text in enumerate(task.mission.requests, 1):
-            if self.reader(task, text) == "rules":
-                out += self.rules.reads(task, text)
+            calls = self.rules.reads(task, text)  # read once: reader() would read it again
+            if calls or self.rules.declines(task, text):
+                out += calls
             else:
                 out += self.cosmo.read_request(task, text, n)
         return out

@@ -400,9 +400,8 @@ class RulesTeacher:
         def predict(
             messages: Sequence[Mapping[str, JsonValue]], tools: Sequence[JsonObject]
         ) -> list[JsonValue]:
-            seed = worlds[_record_key(messages)]
-            request = next(m["content"] for m in reversed(messages) if m["role"] == "user")
-            turns = self.answer(self.world(seed), str(request))
+            key = _record_key(messages)  # (system prompt, request)
+            turns = self.answer(self.world(worlds[key]), key[1])
             calls = next((t["tool_calls"] for t in turns if t.get("tool_calls")), None)
             return list(calls) if isinstance(calls, list) else []
 
@@ -422,10 +421,10 @@ class RulesTeacher:
         def predict(
             messages: Sequence[Mapping[str, JsonValue]], tools: Sequence[JsonObject]
         ) -> list[JsonValue]:
-            mission = self.mission(worlds[_record_key(messages)])
-            request = str(next(m["content"] for m in reversed(messages) if m["role"] == "user"))
-            task = PlannerTask("ask", mission, request, now=mission.horizon.start())
-            reader = rules if hybrid.reader(task, request) == "rules" else cosmo
+            key = _record_key(messages)  # (system prompt, request)
+            mission = self.mission(worlds[key])
+            task = PlannerTask("ask", mission, key[1], now=mission.horizon.start())
+            reader = rules if hybrid.reader(task, key[1]) == "rules" else cosmo
             return reader(messages, tools)
 
         return predict
