@@ -164,7 +164,7 @@ _COMMAND_VERB = re.compile(
     re.I,
 )
 _REPORT_QUESTION = re.compile(  # asks whether something happened; orders nothing
-    r"^\s*(?:did|has|have|had|was|were|is|are|does|do)\b"
+    r"^\s*(?:did|has|have|had|was|were|is(?!\s+it\s+possible)|are(?!\s+you\s+able)|does|do)\b"
     r"|(?:됐|했|었|였|되었)(?:어|나|니|는지|습니까|어요|나요)\s*\??\s*$",
     re.I,
 )
@@ -371,12 +371,15 @@ _AGE = re.compile(
 )
 _PROPAGATION_WORDS = re.compile(
     r"\bpositions?\b|\bpropagat|\bephemer|\bground ?track|\bcoordinates|\btrajector"
-    r"|위치|전파|궤적|좌표", re.I
+    r"|위치|전파|궤적|좌표",
+    re.I,
 )
 
 _INTENTS: list[tuple[str, re.Pattern[str]]] = [
     ("plan_avoidance", re.compile(
-        r"\bavoid|\bavoidance|\bmaneuv|\bmanoeuv|\bdodge|\bburn\b|회피|기동", re.I)),
+        r"\bavoid|\bavoidance|\bmaneuv|\bmanoeuv|\bdodge|\bburn\b|\bcams?\b|\bdelta[- ]?v\b"
+        r"|\bsteer\s+clear\b"
+        r"|회피|기동|피하|피할|델타\s*v", re.I)),
     ("assess_conjunction", re.compile(
         r"\bassess|\bprobability\b|(?<![A-Za-z])pc(?![A-Za-z])|\brisk(?:y|iness)?\b|\bdanger"
         r"|충돌\s*확률|확률|위험도|평가", re.I)),
@@ -386,16 +389,18 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|\bcoming\s+close|\bpass(?:es)?\s+(?:near|close)|\bobjects?\s+(?:close|approaching|near)"
         r"|\bsecondar(?:y|ies)\b|close-approach"
         r"|근접|충돌|접근|잔해|파편|스크리닝|컨정션|다가오|우주\s*쓰레기|가까워지"
-        r"|카탈로그\s*전체(?:랑|와|과)\s*(?:비교|대조)", re.I)),
+        r"|카탈로그\s*전체(?:랑|와|과)[^?!]{0,30}?(?:비교|대조)", re.I)),
     ("space_weather", re.compile(
         r"space[- ]?weather|\bsolar\b|geomagnetic|\bstorms?\b|\bkp\b|\bflares?\b|radiation"
-        r"|\bswpc\b|\bthe\s+sun\s+(?:is\s+)?quiet\b|우주\s*(?:기상|날씨)|태양(?!\s*동기)|지자기|폭풍|플레어|방사선"
+        r"|\bswpc\b|\bthe\s+sun\s+(?:is\s+)?(?:quiet|active)\b|\bis\s+the\s+sun\s+active\b"
+        r"|\bproton\s+events?\b|\bcmes?\b|\bcoronal\s+mass|양성자|코로나\s*질량\s*방출|우주\s*(?:기상|날씨)|태양(?!\s*동기)|지자기|폭풍|플레어|방사선"
         r"|NOAA\s*경보", re.I)),
     ("schedule_contacts", re.compile(
         r"(?<!pass )\bschedul|\bdownlinks?\b|\bbook\s+(?:a\s+|the\s+|some\s+)?(?:contacts?"
         r"|pass(?:es)?|antenna|ground[- ]station|downlinks?)|contact (?:plan|schedule)"
         r"|\ballocat\w*\s+(?:the\s+)?(?:station|antenna|ground[- ]station)\s+time"
-        r"|\bplan\s+(?:the\s+)?contacts"
+        r"|\bplan\s+(?:the\s+)?contacts|\bstation\s+time\s+allocation"
+        r"|\b(?:optimi[sz]e|conflict-free|deconflicted)\b[^.?!]{0,20}?\bpass\s+schedule"
         r"|\bplan\s+(?:the\s+)?(?:ground[- ]?)?station\s+time|\bhow\s+do\s+we\s+(?:fit|split)\b"
         r"|\b(?:antenna|pass)\s+allocation|\bantenna\s+conflicts?|\bassign\s+(?:the\s+)?antenna"
         r"|\ballocate\s+passes|\barrange\s+contacts|\bcontact\s+timeline|\bstation\s+booking"
@@ -411,12 +416,14 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|\brises?\s+(?:over|above)\b|\bclears?\s+the\s+horizon|\boverflights?\b"
         r"|\bwhen\s+can\s+we\s+talk\b|\bwhen\s+(?:does|do|will)\b[^?.!]*\bacquire\b"
         r"|\bpass\s+schedule\b"
-        r"|패스|가시|(?<!근접 )(?<!근접)통과|지나(?:가|는|갈)|상공|언제\s*잡혀|신호\s*획득"
-        r"|접속\s*가능\s*구간|교신\s*창|언제[^?.!]{0,30}?\s떠(?:\?|\s|$)"
-        r"|언제\s*보(?:여|이)|보이는\s*시간|교신\s*가능\s*시간", re.I)),
+        r"|패스|가시|(?<!근접 )(?<!근접)통과|지나(?:가|는|갈)|상공|언제[^.?!]{0,30}?잡혀"
+        r"|신호\s*획득"
+        r"|접속\s*가능\s*구간|교신\s*창|언제[^?.!]{0,30}?\s떠(?:[?.]|\s|$)"
+        r"|언제[^.?!]{0,30}?보(?:여|이)|보이는\s*시간|교신\s*가능\s*시간", re.I)),
     ("propagate", re.compile(
         r"\bwhere\b|\bpositions?\b|\bpropagat|\bephemer|\bground ?track|\blocation|\bcoordinates"
-        r"|\btrajector|위치|어디|전파|궤적|좌표|궤도\s*(?:예측|력)"
+        r"|\btrajector|위치|어디|전파|궤적|좌표|궤도\s*(?:예측|력)|상태\s*벡터"
+        r"|궤도(?:를|을)?\s[^.?!]{0,40}?(?:계산|예측|돌려)|\bpredicted\s+orbit(?:al)?\s+data\b"
         r"|\borbit\s+predict|\b(?:advance|extrapolate|predict|project|roll)\b[^.?!]{0,40}?\borbit\b"
         r"|\bstate\s+vectors?\s+(?:for|of)\b|\bwhat\s+will\s+the\s+(?:state\s+vector|orbit)\b"
         r"|\bfuture\s+(?:track|state)|\brun\s+sgp4\b|\bstep\b[^.?!]{0,40}?\bahead\b"
@@ -424,7 +431,8 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
     ("fleet_status", re.compile(
         r"\bstatus\b|\bhealth|\bhow\s+(?:are|is)\s+(?:all\s+)?(?:of\s+)?(?:our|the|my)?\s*"
         r"(?:satellites|spacecraft|birds|fleet|constellation)|\bfleet (?:overview|report|summary)"
-        r"|\bstate of (?:the |our )?(?:fleet|constellation|satellites|spacecraft)|\bin trouble\b"
+        r"|(?<!future\s)\bstate of (?:the |our )?(?:fleet|constellation|satellites|spacecraft)"
+        r"|\bin trouble\b"
         r"|\belement ages?|\bstale|상태(?!\s*벡터)|위성\S*\s*현황|신선|위성\S*\s*(?:건전성|점검)"
         # the fleet beside the space weather: "check the fleet and the solar activity",
         # "how's the fleet and ...", "are the satellites healthy", "fleet and space weather"
@@ -433,31 +441,39 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|\bfleet\s+and\s+(?:the\s+)?space\s+weather\b"
         r"|\bsummari[sz]e\s+the\s+(?:fleet|constellation)|\bfleet\s+looking\s+like"
         r"|\bhow'?s\s+the\s+(?:fleet|constellation)\b|\bproblems?\s+with\s+the\s+(?:fleet|satellites)"
-        r"|\bstate\s+of\s+every\s+satellite|\bany\s+satellites?\s+in\s+safe\s+mode"
+        r"|(?<!future\s)\bstate\s+of\s+every\s+satellite|\bany\s+satellites?\s+in\s+safe\s+mode"
         r"|\beverything\s+nominal|\banomal\w*\s+(?:across|in|with)\s+the\s+fleet"
         r"|위성들?\s*(?:지금\s*)?(?:괜찮|어때|문제\s*없|이상\s*없)"
         # the age of the element sets: "how old are the TLEs", "last orbit update", "epoch"
         r"|\b(?:tles?|element\s*sets?|elements|orbit(?:al)?\s+(?:data|elements|updates?)"
         r"|catalog)\b.{0,40}?\b(?:old|age|fresh|out\s+of\s+date|outdated|epochs?|updated?)\b"
-        r"|\b(?:how\s+(?:old|fresh)|epochs?\s+of|age\s+of|last\s+(?:orbit\s+)?update|tle\s+age"
+        r"|\bold\s+(?:tles?|elements|element\s+sets?)\b|\b(?:how\s+(?:old|fresh)|epochs?\s+of|age\s+of|last\s+(?:orbit\s+)?update|tle\s+age"
         r"|out\s+of\s+date\s+(?:tles?|elements))\b"
         r"|(?:궤도\s*요소|TLE|요소|카탈로그).{0,20}?(?:오래|나이|최신|기준\s*시각|에포크|업데이트|갱신)"
         r"|" + _AGE.pattern, re.I)),
 ]  # fmt: skip
 
-# asking what something is or why, rather than for current data or an action
+# asking what something is or why, rather than for current data or an action; after an
+# opener ("Quick one: ", "Cosmo - ", "Alright, can you ...")
 _EXPLANATION = re.compile(
-    r"^\s*(?:what(?:'s|\s+is|\s+are)\s+(?!the\b|our\b|my\b|your\b|its\b|their\b|this\b|that\b"
-    r"|these\b|those\b|happening\b|going\b|up\b|new\b|wrong\b|left\b|next\b)"
+    r"^\s*(?:[A-Za-z][\w' ]{0,24}?(?:[:,.]|\s-)\s+)?(?:please\s+|kindly\s+"
+    r"|(?:could|can|would)\s+you\s+)?"
+    r"(?:what(?:'s|\s+is|\s+are)\s+(?!the\b|our\b|my\b|your\b|its\b|their\b|this\b|that\b"
+    r"|these\b|those\b|happening\b|going\b|coming\b|up\b|new\b|wrong\b|left\b|next\b)"
     r"|what\s+does\b.*\b(?:mean|measure"
     r"|stand\s+for|tell\s+us|indicate)\b|what(?:'s|\s+is)\s+the\s+difference\b|explain\b"
-    r"|define\b|why\b|how\s+does\b.*\bwork\b)"
+    r"|define\b|why\b|how\s+does\b.*\bwork\b|describe\b|teach\s+me\s+about\b"
+    r"|give\s+me\s+(?:a\s+short\s+explanation|the\s+basics)\s+of\b|i\s+don'?t\s+understand\b)"
+    r"|\bwhat'?s\s+(?:the\s+idea\s+behind|meant\s+by)\b|\bin\s+simple\s+terms\b"
+    r"|\bwhy\s+does\b.*\bmatter\b"
+    r"|개념|원리|모르겠|에\s*대해\s*(?:간단히\s*)?알려|설명하듯이|왜\s*중요"
     r"|뭐야|뭔지|뭐예요|뭔가요|무엇인가|설명해|(?<![가-힣])왜(?![가-힣])|차이가|뭘\s*(?:나타내|의미)"
     r"|무슨\s*뜻",
     re.I,
 )
 _CURRENT = re.compile(
-    r"\b(?:current(?:ly)?|right\s+now|now|today|latest|like)\b|지금|현재|오늘|최신|어때", re.I
+    r"\b(?:current(?:ly)?|right\s+now|now|today|latest|like)\b|지금|현재|오늘(?!\s*근무)|최신|어때",
+    re.I,
 )
 
 PLAYBOOK_ORDER = (
@@ -472,10 +488,16 @@ _ALL = re.compile(
 _EVENT = re.compile(rf"(?<![A-Za-z0-9])({EVENT_ID_PATTERN}|{ALIAS_PATTERN})(?![\d-])", re.I)
 """An event id: canonical (pair and TCA) or a run-local alias (``CONJ-0007``)."""
 _PRIORITY = re.compile(r"priorit|우선", re.I)
+# what a contact schedule books; "schedule NOOP for K3" schedules a command, not contacts
+_CONTACT_WORDS = re.compile(
+    r"contact|pass|station|antenna|downlink|교신|지상국|패스|다운링크|안테나", re.I
+)
+_WHERE = re.compile(r"\bwhere\b|어디", re.I)
 # a pass list asked for in its own right, beside a schedule ("find the passes ... and schedule
 # the contacts"), rather than passes named as what a schedule books
 _PASS_LIST = re.compile(
-    r"\b(?:find|list|show|get|give)\b[^.?!]{0,40}?\b(?:pass(?:es)?|visibility\s+windows?)\b"
+    r"\b(?:find|list|show|get|give)\b(?:(?!book|allocat|schedul)[^.?!]){0,40}?"
+    r"\b(?:pass(?:es)?(?!\s+(?:schedule|allocation|booking|plan))|visibility\s+windows?)\b"
     r"|\bpass\s+(?:list|table)s?\b|\bvisibility\s+windows\b"
     r"|패스.{0,15}?(?:목록|찾|알려|뽑|조회|계산|예측)|통과\s*(?:시간|예측)|가시\s*(?:구간|시간)"
     r"|보이는\s*시간|교신\s*가능\s*시간|지나가는\s*시간",
@@ -484,7 +506,9 @@ _PASS_LIST = re.compile(
 
 
 _PATTERN: Final = dict(_INTENTS)  # each tool's pattern by name
-_CLAUSES = re.compile(r"(?<=[.?!])\s+|;\s*|,?\s+(?:then|and then|plus)\s+", re.I)
+_CLAUSES = re.compile(
+    r"(?<=[.?!])\s+|;\s*|,\s*and\s+(?=(?:a|an|the|then)\b)|,?\s+(?:then|and then|plus)\s+", re.I
+)
 
 
 # a Korean schedule asked after the passes: "그걸로 ...", "그 패스들로 ...", "일정도", "배정까지"
@@ -607,9 +631,9 @@ _ARGUMENTS: dict[str, Callable[[_Slots], list[dict[str, Any]]]] = {
 
 # A satellite designator the vocabulary does not know: Latin letters then a number
 # ("KOMPSAT 9", "SAT-5", "K9A", "NORAD 99999"), or a Korean name with a number and 호
-# ("아리랑9호"). NOAA scales (G3, S2, R3) and "Kp 5" are not designators.
+# ("아리랑9호"). NOAA scales (G3, S2, R3), "Kp 5" and the SGP4 model are not designators.
 _DESIGNATOR = re.compile(
-    r"(?<![A-Za-z0-9_-])(?!(?:[GSR][1-5]|Kp\s*\d)(?![A-Za-z0-9]))"
+    r"(?<![A-Za-z0-9_-])(?!(?:[GSR][1-5]|Kp\s*\d|SGP4|SDP4)(?![A-Za-z0-9]))"
     r"((?:NORAD\s*(?:ID\s*)?|#)\d{3,6}"
     r"|(?:[A-Z][A-Za-z]*|[A-Z][A-Z0-9]*(?:[- ][A-Z][A-Z0-9]*)+)[- ]?\d{1,6}[A-Z]?)"
     r"(?![A-Za-z0-9_-])"
@@ -634,13 +658,19 @@ _STATION_AFTER = re.compile(
 _STATION_BEFORE = re.compile(
     r"\b([A-Z][A-Za-z'-]+(?:\s+[A-Z][A-Za-z'-]+){0,2})\s+(?:ground\s+)?station\b"
 )
-_STATION_KO = re.compile(r"([가-힣A-Za-z]{2,})\s?(?:지상국|기지국|상공)")
+# a Korean word on its own (not "19하고") before 지상국/기지국/상공, unless the stations are all
+# of them ("지상국 전부"); words with a verb's or a particle's ending are never station names
+_STATION_KO = re.compile(
+    r"(?<![가-힣A-Za-z0-9])([가-힣A-Za-z]{2,})\s?(?:지상국|기지국|상공)(?!\s*(?:전부|전체|모두))"
+)
+_NOT_A_STATION_KO = re.compile(r"[요줘워데까니해봐고서며면로도만게가]$")
 _NOT_A_STATION = re.compile(
     r"^(?:all|any|every|each|our|the|this|that|its|their|max|maximum|min|minimum|utc|kst|tca|"
     r"pc|norad|kp|noaa|swpc|today|tomorrow|tonight|now|noon|midnight|monday|tuesday|wednesday|"
     r"thursday|friday|saturday|sunday|january|february|march|april|may|june|july|august|"
     r"september|october|november|december|least|most|once|priority|high|low|"
-    r"모든|전체|각|우리|어느|어떤|가까운|모든지|전|해당|각각"
+    r"모든|전체|전부|모두|각|우리|어느|어떤|가까운|모든지|전|해당|각각|위성|지상국|빨리|혹시|좀"
+    r"|동안|시간|스케줄|일정|이상|이하|미만|초과"
     # demonstratives ("그걸로 지상국 배정": with those, assign stations)
     r"|그걸로|이걸로|그것으로|이것으로|그걸|이걸|그것|이것|거기|여기|그|이|저|그런|이런)$",
     re.I,
@@ -657,6 +687,8 @@ def _unknown_stations(text: str) -> list[str]:
             before = text[: m.start(1)].rstrip()
             if pattern is _STATION_BEFORE and (not before or before[-1] in ".!?:;"):
                 continue  # a capital at a sentence's start is a verb ("Allocate station time")
+            if pattern is _STATION_KO and _NOT_A_STATION_KO.search(words[0]):
+                continue
             if words and not _NOT_A_STATION.match(words[0]):
                 found.append((m.start(1), m.group(1)))
     return list(dict.fromkeys(name for _, name in sorted(found)))
@@ -711,6 +743,8 @@ def parse_request(text: str, vocabulary: Vocabulary) -> list[IntendedCall]:
     has_refs = bool(sats or stations or events or commands)
     intents = _intents(req.text, has_refs, bool(events))
     if commands:
+        if "schedule_contacts" in intents and not _CONTACT_WORDS.search(req.text):
+            intents.remove("schedule_contacts")
         intents.append("propose_commands")
     step_s = _read(req, "step_s")
     elevation_deg = _read(req, "elevation_deg")
@@ -718,6 +752,16 @@ def parse_request(text: str, vocabulary: Vocabulary) -> list[IntendedCall]:
     max_pc = _read(req, "probability") if "plan_avoidance" in intents else None
     distance_km = _read(req, "distance_km")
     duration = _read(req, "duration_h")
+    if (
+        intents == ["propagate"]
+        and not sats
+        and not (when or step_s)
+        and duration in (None, vocabulary.default_duration_h)
+        and _ALL.search(text)
+        and _WHERE.search(text)
+        and _CURRENT.search(text)
+    ):
+        intents = ["fleet_status"]  # "where are all our satellites right now": the fleet's state
     if not sats:
         # a satellite the mission does not know is named as written (the tool reports it),
         # never replaced by the whole fleet

@@ -446,6 +446,43 @@ def test_requests_for_current_data_still_call_tools(text: str, names: list[str])
         ("summarize the fleet", ["fleet_status"]),
         ("우리 위성들 괜찮아?", ["fleet_status"]),
         ("What is a state vector?", []),
+        # thirteenth session: the generator's remaining phrasings
+        ("can you plan a CAM for CONJ-0266 to open the miss distance to 5,000 m",
+         ["plan_avoidance"]),
+        ("how do we steer clear of CONJ-0039?", ["plan_avoidance"]),
+        ("CONJ-5216 피하는 데 필요한 델타V 계산해 줘", ["plan_avoidance"]),
+        ("any proton events?", ["space_weather"]),
+        ("Any CMEs on the way", ["space_weather"]),
+        ("Is the Sun active right now", ["space_weather"]),
+        ("양성자 이벤트 있었어?", ["space_weather"]),
+        ("Optimize the pass schedule for all satellites at Daejeon by priority.",
+         ["schedule_contacts"]),
+        ("get me a conflict-free pass schedule for K3 on every ground station",
+         ["schedule_contacts"]),
+        ("a station time allocation for K5 using Daejeon", ["schedule_contacts"]),
+        ("Get me a pass allocation for the whole fleet on Daejeon", ["schedule_contacts"]),
+        ("Passes for the fleet over all stations, and a contact plan from them.",
+         ["find_passes", "schedule_contacts"]),
+        ("we need predicted orbit data for K3 and K5 every 900 s", ["propagate"]),
+        ("S2A 궤도를 300초 단위로 예측해 줄 수 있어?", ["propagate"]),
+        ("위성 전체 상태 벡터 계산해 주세요", ["propagate"]),
+        ("급한 건데 위성 전체 궤도 돌려 줘", ["propagate"]),
+        ("predict the future state of every satellite for the next 12 h", ["propagate"]),
+        ("K3를 카탈로그 전체랑 2.5킬로미터 이내 비교해 줄래?", ["screen_conjunctions"]),
+        ("where are all our satellites right now", ["fleet_status"]),
+        ("오늘 근무 중인데 전체 위성 지금 어디 있어?", ["fleet_status"]),
+        ("any old elements in the fleet!", ["fleet_status"]),
+        ("대전에서 K3 언제 고도각 15° 이상 잡혀", ["find_passes"]),
+        ("Schedule NOOP for K3, in 3 hours!", ["propose_commands"]),
+        ("Is it possible to send K3 a NOOP at 2027-01-03 15:00 UTC?", ["propose_commands"]),
+        ("Quick one: explain the Kp index", []),
+        ("Alright, can you explain space weather please?", []),
+        ("Cosmo - what is a solar flare?", []),
+        ("Ops request: teach me about collision probability", []),
+        ("오늘 근무 중인데 최근접 거리가 뭐야", []),
+        ("충돌 확률 개념 알려줘", []),
+        ("최근접 시각 원리가 궁금해", []),
+        ("지자기 폭풍에 대해 알려줘", []),
     ],
 )  # fmt: skip
 def test_the_generators_phrasings_of_each_tool(text: str, names: list[str]) -> None:
@@ -487,8 +524,12 @@ def test_a_satellite_the_mission_does_not_know_is_never_the_whole_fleet(
 
 
 @pytest.mark.parametrize(
-    "request_text", ["Is a G3 storm coming? Kp 5?", "schedule downlinks at X-band 150 Mbps"]
-)
+    "request_text",
+    [
+        "Is a G3 storm coming? Kp 5?", "schedule downlinks at X-band 150 Mbps",
+        "Run SGP4 on every satellite", "전체 위성 SGP4 전파 120초 단위로 실행해 줘",
+    ],
+)  # fmt: skip
 def test_scales_and_bands_are_not_satellite_designators(request_text: str) -> None:
     vocab = Vocabulary(satellites={"K3": "38338"})
     for call in parse_request(request_text, vocab):
@@ -527,6 +568,12 @@ def test_questions_about_element_age_read_the_fleet_status(request_text: str) ->
         ("모든 지상국으로 다운링크 일정 잡아줘", "all"),
         ("Passes of K3 at 10 degrees elevation on Monday", "all"),
         ("When does K3 pass over Daejeon?", ["Daejeon"]),
+        # "지상국 전부" is every station; words before 지상국 that are no names are none
+        ("30도 이상 지상국 전부에서 K3 교신 가능 시간 찾아 줘", "all"),
+        ("K5하고 지상국 전부 접속 가능 구간 정리해 줘", "all"),
+        ("K3 다운링크 스케줄 지상국 전부 써서 짜 줘", "all"),
+        ("K3 다운링크 빨리 지상국 배정해 줘", "all"),
+        ("K3 지상국 전부 상공 지나가는 시간 알려줘", "all"),
     ],
 )
 def test_a_station_the_mission_lacks_is_passed_on_as_written_never_all(
