@@ -387,14 +387,18 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"conjunction|close approach|\bcollision|\bcollide|\bhit\b|debris|\bscreen|\bclose calls?"
         r"|miss\s+distances?\s+of\s+(?:objects|anything|debris)|\bgetting\s+close|\bcomes?\s+near\b"
         r"|\bcoming\s+close|\bpass(?:es)?\s+(?:near|close)|\bobjects?\s+(?:close|approaching|near)"
-        r"|\bsecondar(?:y|ies)\b|close-approach"
+        r"|\bsecondar(?:y|ies)\b|close-approach|\bcross(?:es|ing)?\s+paths\b"
+        r"|\btraffic\s+(?:report\s+)?around\b"
+        r"|\bproximity\s+(?:check|report|screening)|\bin\s+the\s+way\s+of\b"
+        r"|\bpath\s+of\b[^.?!]{0,60}?\bclear\b"
         r"|근접|충돌|접근|잔해|파편|스크리닝|컨정션|다가오|우주\s*쓰레기|가까워지"
         r"|카탈로그\s*전체(?:랑|와|과)[^?!]{0,30}?(?:비교|대조)", re.I)),
     ("space_weather", re.compile(
         r"space[- ]?weather|\bsolar\b|geomagnetic|\bstorms?\b|\bkp\b|\bflares?\b|radiation"
         r"|\bswpc\b|\bthe\s+sun\s+(?:is\s+)?(?:quiet|active)\b|\bis\s+the\s+sun\s+active\b"
         r"|\bproton\s+events?\b|\bcmes?\b|\bcoronal\s+mass|양성자|코로나\s*질량\s*방출|우주\s*(?:기상|날씨)|태양(?!\s*동기)|지자기|폭풍|플레어|방사선"
-        r"|NOAA\s*경보", re.I)),
+        r"|NOAA\s*경보|우주\s*환경|\bwhat\s+is\s+the\s+sun\s+doing\b|\bhow\s+active\s+the\s+sun\s+is\b|\bf10\.?7\b"
+        r"|\bnoaa\s+(?:alerts?|warnings?|scales?)\b|\bmagnetospher|\bplanetary\s+k\b", re.I)),
     ("schedule_contacts", re.compile(
         r"(?<!pass )\bschedul|\bdownlinks?\b|\bbook\s+(?:a\s+|the\s+|some\s+)?(?:contacts?"
         r"|pass(?:es)?|antenna|ground[- ]station|downlinks?)|contact (?:plan|schedule)"
@@ -406,7 +410,8 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|\ballocate\s+passes|\barrange\s+contacts|\bcontact\s+timeline|\bstation\s+booking"
         r"|\bbooking\s+of\b|\bdeconflict|\bwhich\s+passes\s+should\b|\bground[- ]station\s+plan"
         r"|스케줄|다운링크|(?:교신|접속)\s*"
-        r"(?:계획|일정)|배정|배분|할당|수신\s*일정|지상국\s*시간을", re.I)),
+        r"(?:계획|일정)|배정|배분|할당|수신\s*일정|지상국\s*시간을|교신\s*순서|사용\s*시간[을를]"
+        r"|지상국\s*예약|패스\s*중\s*쓸|수신\s*계획", re.I)),
     ("find_passes", re.compile(
         r"\bpass(?:es)?\b(?!\s+(?:near|close))|\bvisib|\baos\b|\blos\b|over(?:head|flies| fly)"
         r"|contact windows?"
@@ -419,11 +424,13 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|패스|가시|(?<!근접 )(?<!근접)통과|지나(?:가|는|갈)|상공|언제[^.?!]{0,30}?잡혀"
         r"|신호\s*획득"
         r"|접속\s*가능\s*구간|교신\s*창|언제[^?.!]{0,30}?\s떠(?:[?.]|\s|$)"
-        r"|언제[^.?!]{0,30}?보(?:여|이)|보이는\s*시간|교신\s*가능\s*시간", re.I)),
+        r"|언제[^.?!]{0,30}?보(?:여|이)|보이는\s*시간|교신\s*가능\s*시간|다음\s*교신|잡히는\s*시간"
+        r"|접촉\s*시간|추적\s*가능|수신\s*가능\s*구간", re.I)),
     ("propagate", re.compile(
         r"\bwhere\b|\bpositions?\b|\bpropagat|\bephemer|\bground ?track|\blocation|\bcoordinates"
         r"|\btrajector|위치|어디|전파|궤적|좌표|궤도\s*(?:예측|력)|상태\s*벡터"
         r"|궤도(?:를|을)?\s[^.?!]{0,40}?(?:계산|예측|돌려)|\bpredicted\s+orbit(?:al)?\s+data\b"
+        r"|궤도\s*시뮬레이션|추적\s*데이터|에피메리스"
         r"|\borbit\s+predict|\b(?:advance|extrapolate|predict|project|roll)\b[^.?!]{0,40}?\borbit\b"
         r"|\bstate\s+vectors?\s+(?:for|of)\b|\bwhat\s+will\s+the\s+(?:state\s+vector|orbit)\b"
         r"|\bfuture\s+(?:track|state)|\brun\s+sgp4\b|\bstep\b[^.?!]{0,40}?\bahead\b"
@@ -444,6 +451,12 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|(?<!future\s)\bstate\s+of\s+every\s+satellite|\bany\s+satellites?\s+in\s+safe\s+mode"
         r"|\beverything\s+nominal|\banomal\w*\s+(?:across|in|with)\s+the\s+fleet"
         r"|위성들?\s*(?:지금\s*)?(?:괜찮|어때|문제\s*없|이상\s*없)"
+        r"|\bhow\s+(?:are\s+)?the\s+birds\b|\broll\s+call\b|\boff-?nominal\b|\bcheck\s+in\s+on\b"
+        r"|\b(?:wrong|issues?)\s+(?:with|on)\s+(?:the\s+|our\s+)?(?:satellites|spacecraft|fleet|birds)"
+        r"|\brundown\s+of\s+(?:the|every|our|all)\b|\b(?:satellites|spacecraft|birds)\s+behaving"
+        r"|\bred\s+flags\b|\bsitrep\b|\bwhat\s+condition\b"
+        r"|위성\S*\s*(?:다\s*)?정상|별일\s*없|이상\s*(?:징후|여부)|컨디션|헬스\s*체크"
+        r"|점검\s*(?:보고|결과)|위성\S*\s*문제\s*있"
         # the age of the element sets: "how old are the TLEs", "last orbit update", "epoch"
         r"|\b(?:tles?|element\s*sets?|elements|orbit(?:al)?\s+(?:data|elements|updates?)"
         r"|catalog)\b.{0,40}?\b(?:old|age|fresh|out\s+of\s+date|outdated|epochs?|updated?)\b"
@@ -663,7 +676,7 @@ _STATION_BEFORE = re.compile(
 _STATION_KO = re.compile(
     r"(?<![가-힣A-Za-z0-9])([가-힣A-Za-z]{2,})\s?(?:지상국|기지국|상공)(?!\s*(?:전부|전체|모두))"
 )
-_NOT_A_STATION_KO = re.compile(r"[요줘워데까니해봐고서며면로도만게가]$")
+_NOT_A_STATION_KO = re.compile(r"[요줘워데까니해봐고서며면로도만게가다]$")
 _NOT_A_STATION = re.compile(
     r"^(?:all|any|every|each|our|the|this|that|its|their|max|maximum|min|minimum|utc|kst|tca|"
     r"pc|norad|kp|noaa|swpc|today|tomorrow|tonight|now|noon|midnight|monday|tuesday|wednesday|"

@@ -275,6 +275,11 @@ _EN: Final[dict[str, dict[str, tuple[str, ...]]]] = {
             "check <S> for potential collisions",
             "flag any close approaches to <S>",
             "run a debris screening on <S>",
+            "check for anything crossing paths with <S>",
+            "look for traffic around <S>",
+            "hunt for conjunctions involving <S>",
+            "see if any debris gets in the way of <S>",
+            "run a proximity check on <S>",
         ),
         "noun": (
             "a conjunction screening for <S>",
@@ -293,6 +298,9 @@ _EN: Final[dict[str, dict[str, tuple[str, ...]]]] = {
             "any close approaches involving <S>",
             "a screening of <S> against the catalog",
             "the list of secondaries near <S>",
+            "a proximity report for <S>",
+            "a traffic report around <S>",
+            "the close-approach list of <S>",
         ),
         "ask": (
             "any close approaches for <S>",
@@ -309,6 +317,9 @@ _EN: Final[dict[str, dict[str, tuple[str, ...]]]] = {
             "what's coming close to <S>",
             "any conjunction alerts for <S>",
             "does <S> have close approaches",
+            "will any object cross paths with <S>",
+            "is the path of <S> clear",
+            "anything in the way of <S>",
         ),
     },
     "assess_conjunction": {
@@ -572,6 +583,18 @@ _EN_BARE: Final[dict[str, tuple[str, ...]]] = {  # intents with no slots
         "quick health summary of the fleet",
         "what's the state of the constellation",
         "run a fleet-wide status check",
+        "how are the birds doing",
+        "fleet roll call",
+        "anything off-nominal in the fleet",
+        "check in on every satellite",
+        "is anything wrong with our spacecraft",
+        "give me a rundown of the constellation",
+        "satellite health rundown",
+        "are all satellites behaving",
+        "any red flags on the satellites",
+        "how healthy is the fleet",
+        "sitrep on the fleet",
+        "what condition are our satellites in",
     ),
     "space_weather": (
         "space weather",
@@ -603,6 +626,18 @@ _EN_BARE: Final[dict[str, tuple[str, ...]]] = {  # intents with no slots
         "give me the space weather summary",
         "are we under a geomagnetic storm watch",
         "any CMEs on the way",
+        "what is the Sun doing",
+        "is the Sun quiet today",
+        "what's the F10.7 today",
+        "any NOAA alerts",
+        "how disturbed is the geomagnetic field",
+        "radiation environment update",
+        "is a storm brewing",
+        "solar wind conditions",
+        "geomagnetic forecast for the next days",
+        "any SWPC warnings out",
+        "is the magnetosphere disturbed",
+        "what's the planetary K index",
     ),
     "status_and_weather": (
         "fleet status and space weather",
@@ -649,6 +684,11 @@ _KO: Final[dict[str, tuple[tuple[str, tuple[str, ...]], ...]]] = {
         ("<S> 궤도[을/를]", ("앞으로 전파해 줘", "미리 계산해 주세요", "예측해 줄 수 있어?")),
         ("<S> 예측 궤적", ("보여 주세요", "뽑아 줘", "계산 부탁드립니다")),
         ("<S> SGP4 전파", ("돌려 줘", "해 주세요", "실행해 줄래?")),
+        ("<S> 궤도 시뮬레이션", ("돌려 줘", "해 줘", "부탁해")),
+        ("<S> 앞으로의 위치", ("계산해 줘", "뽑아 줘", "알려줘")),
+        ("<S> 위치 데이터", ("생성해 줘", "뽑아 줘", "만들어 주세요")),
+        ("<S> 궤도 추적 데이터", ("만들어 줘", "계산해 주세요")),
+        ("<S> 에피메리스", ("생성해 줘", "뽑아 줘", "만들어 줄래?")),
     ),
     "find_passes": (
         (
@@ -674,6 +714,13 @@ _KO: Final[dict[str, tuple[tuple[str, tuple[str, ...]], ...]]] = {
         ("<S> 패스 목록", ("뽑아 줘", "정리해 주세요", "보여 줄래?")),
         ("<S>[이/가] <G>에서 언제 보이는지", ("알려줘", "계산해 주세요", "좀 봐줘")),
         ("<S> 신호 획득 시각", ("알려줘", "계산해 줘", "예측해 주세요")),
+        ("<S> 다음 교신", ("언제야?", "알려줘", "몇 시야?")),
+        ("<G>에서 <S> 잡히는 시간", ("알려줘", "정리해 줘", "뽑아 줘")),
+        ("<S> 지상국 접촉 시간", ("계산해 줘", "알려 주세요", "정리해 줄래?")),
+        ("<S> 가시 패스", ("찾아 줘", "정리해 주세요", "목록으로 줘")),
+        ("<G> 안테나로 <S> 추적 가능한 시간", ("알려줘", "찾아 줘", "계산해 주세요")),
+        ("<S> 상공 통과 일정", ("알려줘", "뽑아 줘", "확인해 주세요")),
+        ("<S> 수신 가능 구간", ("찾아 줘", "계산해 줘", "알려 주실래요?")),
     ),
     "screen_conjunctions": (
         ("<S> 근접 접근", ("스크리닝해 줘", "확인해 줘", "검사해 줘", "찾아 줘", "분석해 줘")),
@@ -741,6 +788,11 @@ _KO: Final[dict[str, tuple[tuple[str, tuple[str, ...]], ...]]] = {
         ("<S> 패스 배정", ("해 줘", "최적화해 주세요", "해 줄 수 있어?")),
         ("<S> 수신 일정", ("잡아 줘", "짜 주세요", "계획해 줄래?")),
         ("<G>에서 <S> 다운링크 시간", ("잡아 줘", "배정해 주세요", "예약 부탁드립니다")),
+        ("<S> 교신 순서", ("정해 줘", "짜 주세요", "최적화해 줘")),
+        ("<G> 사용 시간[을/를] <S>에", ("나눠 줘", "분배해 주세요", "배정해 줄래?")),
+        ("<S> 지상국 예약", ("잡아 줘", "해 주세요", "계획해 줘")),
+        ("<S> 패스 중 쓸 것", ("골라 줘", "정해 주세요", "선택해 줄래?")),
+        ("<S> 데이터 수신 계획", ("짜 줘", "세워 주세요", "만들어 줄래?")),
     ),
     "propose_commands": (
         ("{sat}에 {cmd} 명령", ("준비해 줘", "넣어 줘", "제안해 줘", "올려 줘", "잡아 줘")),
@@ -784,6 +836,16 @@ _KO_BARE: Final[dict[str, tuple[str, ...]]] = {
         "위성군 건전성 점검해 줄 수 있어?",
         "모든 위성 상태 체크 부탁해",
         "위성 상태 한 번 훑어봐 줘",
+        "위성들 다 정상이야?",
+        "운영 중인 위성들 별일 없지?",
+        "위성 이상 징후 있어?",
+        "위성들 컨디션 어때?",
+        "위성 상태 브리핑해 줘",
+        "위성 점검 결과 알려줘",
+        "위성군 전체 점검 보고 부탁해",
+        "우리 위성들 문제 있는 거 있어?",
+        "전 위성 헬스 체크해 줘",
+        "위성별 상태 요약 좀",
     ),
     "space_weather": (
         "우주기상 알려줘",
@@ -808,6 +870,17 @@ _KO_BARE: Final[dict[str, tuple[str, ...]]] = {
         "오늘 우주 기상 어때요?",
         "태양 활동 현황 부탁드립니다",
         "지자기 지수 확인해 주세요",
+        "태양 쪽 조용해?",
+        "지자기 교란 있어?",
+        "오늘 태양 플럭스 몇이야?",
+        "태양풍 세기 어때",
+        "우주 환경 괜찮아?",
+        "방사선 환경 어때?",
+        "CME 온 거 있어?",
+        "태양 흑점 활동 어때",
+        "NOAA 우주기상 예보 알려줘",
+        "지자기 예보 봐줘",
+        "Kp 몇이야",
     ),
     "status_and_weather": (
         "위성 상태하고 우주기상 알려줘",
@@ -1191,6 +1264,36 @@ _SECOND: Final[dict[str, dict[str, tuple[str, ...]]]] = {
     },
 }  # fmt: skip
 
+# A fleet part and a space-weather part joined into one request (besides the whole
+# sentences of status_and_weather above).
+_STATUS_PARTS: Final = {
+    "en": ("the fleet status", "how the birds are doing", "a health check on the satellites",
+           "any issues on the spacecraft", "the state of the constellation",
+           "a rundown of every satellite", "anything off-nominal in the fleet",
+           "the satellite health summary"),
+    "ko": ("위성 상태", "위성들 건전성", "전체 위성 현황", "위성 이상 여부", "위성군 점검 결과",
+           "우리 위성들 상태"),
+}  # fmt: skip
+_WEATHER_PARTS: Final = {
+    "en": ("the space weather", "how active the Sun is", "the latest Kp",
+           "any geomagnetic activity", "any flares", "the solar wind conditions",
+           "any SWPC warnings", "whether a storm is brewing", "the radiation environment"),
+    "ko": ("우주기상", "태양 활동", "지자기 상황", "Kp 지수", "태양풍 상태", "방사선 환경",
+           "플레어 소식", "지자기 폭풍 여부"),
+}  # fmt: skip
+_JOINS: Final = {
+    "en": ("give me {a} and {b}", "{a}, plus {b}", "{a}. Also {b}", "check {a} as well as {b}",
+           "I need {a} and {b}", "{b} and {a}", "both {a} and {b}"),
+    "ko": ("{a}하고 {b} 같이 알려줘", "{a}랑 {b} 둘 다 봐 줘", "{a} 확인하고 {b}도 알려줘",
+           "{b}와 {a} 같이 정리해 줘", "{a}, {b} 한꺼번에 보고해 줘"),
+}  # fmt: skip
+
+
+def _status_and_weather(rng: random.Random, lang: Lang) -> str:
+    join = rng.choice(_JOINS[lang])
+    return join.format(a=rng.choice(_STATUS_PARTS[lang]), b=rng.choice(_WEATHER_PARTS[lang]))
+
+
 COMPOSED_INTENTS: Final = tuple(_EN) + tuple(_EN_BARE) + tuple(_NO_TOOL) + tuple(_FIRST)
 """Intents :func:`compose` can write."""
 
@@ -1223,6 +1326,8 @@ def _finish_en(rng: random.Random, body: str, question: bool) -> str:
 
 
 def _compose_en(rng: random.Random, intent: str) -> str:
+    if intent == "status_and_weather" and rng.random() < 0.5:
+        return _finish_en(rng, _status_and_weather(rng, "en"), rng.random() < 0.4)
     if intent in _EN_BARE:
         return _finish_en(rng, rng.choice(_EN_BARE[intent]), rng.random() < 0.4)
     if intent in _NO_TOOL:
@@ -1249,7 +1354,9 @@ def _compose_en(rng: random.Random, intent: str) -> str:
 
 
 def _compose_ko(rng: random.Random, intent: str) -> str:
-    if intent in _KO_BARE:
+    if intent == "status_and_weather" and rng.random() < 0.5:
+        text = _status_and_weather(rng, "ko")
+    elif intent in _KO_BARE:
         text = rng.choice(_KO_BARE[intent])
     elif intent in _NO_TOOL:
         frame = rng.choice(_NO_TOOL[intent]["ko"])

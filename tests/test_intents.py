@@ -483,6 +483,23 @@ def test_requests_for_current_data_still_call_tools(text: str, names: list[str])
         ("충돌 확률 개념 알려줘", []),
         ("최근접 시각 원리가 궁금해", []),
         ("지자기 폭풍에 대해 알려줘", []),
+        # new phrasebook frames and bare phrasings (written for the generator, not the tests)
+        ("Any red flags on the satellites?", ["fleet_status"]),
+        ("how the birds are doing, plus any SWPC warnings", ["fleet_status", "space_weather"]),
+        ("anything off-nominal in the fleet. Also how active the Sun is",
+         ["fleet_status", "space_weather"]),
+        ("위성 이상 여부하고 우주기상 같이 알려줘", ["fleet_status", "space_weather"]),
+        ("운영 중인 위성들 별일 없지?", ["fleet_status"]),
+        ("우주 환경 괜찮아?", ["space_weather"]),
+        ("what's the F10.7 today", ["space_weather"]),
+        ("will any object cross paths with K3", ["screen_conjunctions"]),
+        ("send me a traffic report around K5 under 2 km", ["screen_conjunctions"]),
+        ("대전 안테나로 K3 추적 가능한 시간 알려줘", ["find_passes"]),
+        ("K5 다음 교신 언제야?", ["find_passes"]),
+        ("K3 에피메리스 30초 단위로 생성해 줘", ["propagate"]),
+        ("K3 궤도 시뮬레이션 돌려 줘", ["propagate"]),
+        ("대전 사용 시간을 K3에 나눠 줘", ["schedule_contacts"]),
+        ("K5 패스 중 쓸 것 골라 줘", ["schedule_contacts"]),
     ],
 )  # fmt: skip
 def test_the_generators_phrasings_of_each_tool(text: str, names: list[str]) -> None:
