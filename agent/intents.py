@@ -55,6 +55,7 @@ __all__ = [
     "Vocabulary",
     "detect_language",
     "general_question",
+    "out_of_scope",
     "parse_request",
 ]
 
@@ -735,6 +736,40 @@ def general_question(text: str, vocabulary: Vocabulary) -> bool:
     """
     req, sats, stations, events, _, commands = _references(text, vocabulary)
     return _general(req.text, bool(sats or stations or events or commands))
+
+
+# Words of the domain: a request with none of them (and no name, event or command of the
+# mission, and nothing any tool's pattern reads) asks for something else altogether.
+_DOMAIN = re.compile(
+    r"satellit|spacecraft|\borbit|station|antenna|\bground\b|\bpass|contact|downlink|uplink"
+    r"|telemetr|command|\btles?\b|element|norad|debris|conjunction|collision|\bspace\b|solar"
+    r"|\bsun\b|\bkp\b|storm|flare|geomagnetic|fleet|constellation|\bbirds?\b|mission|maneuv"
+    r"|\bburn|delta|epoch|ephemer|propagat|sgp4|\baos\b|\blos\b|elevation|horizon|safe\s*mode"
+    r"|payload|battery|heater|위성|궤도|지상국|안테나|교신|패스|명령|커맨드|텔레메트리|우주|태양"
+    r"|지자기|충돌|잔해|파편|기동|임무|군집|함대|앙각|고도각|상공|에포크|전파|배터리|탑재체|안전\s*모드",
+    re.I,
+)
+
+
+def out_of_scope(text: str, vocabulary: Vocabulary) -> bool:
+    """Whether the request is outside satellite operations altogether: it names nothing of the
+    mission, no tool's pattern reads it, and it has no word of the domain. The rules answer it
+    without a call, and no model is asked.
+
+    >>> v = Vocabulary(satellites={"K5": "39227"}, now=datetime(2026, 6, 10, tzinfo=UTC))
+    >>> out_of_scope("Translate my speech into French", v), out_of_scope("생일 케이크 주문해 줘", v)
+    (True, True)
+    >>> out_of_scope("Anything odd with K5?", v), out_of_scope("Is the sky falling?", v)
+    (False, True)
+    >>> out_of_scope("Any news on the uplink?", v)  # a word of the domain: for the model
+    False
+    """
+    req, sats, stations, events, _, commands = _references(text, vocabulary)
+    if sats or stations or events or commands:
+        return False
+    if any(pattern.search(req.text) for _, pattern in _INTENTS):
+        return False
+    return not _DOMAIN.search(req.text)
 
 
 def parse_request(text: str, vocabulary: Vocabulary) -> list[IntendedCall]:

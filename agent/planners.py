@@ -345,7 +345,8 @@ class HybridPlanner:
     Each request, an ``ask`` request or a ``plan`` mission's free-text request, is read by
     the rules planner's deterministic reader (:meth:`RulesPlanner.reads`); when it makes no
     call of the request and does not read it as a general question the tools do not answer
-    (:meth:`RulesPlanner.declines`), the model reads it. The reader keeps the request: an ``ask``
+    or a request outside satellite operations (:meth:`RulesPlanner.declines`), the model
+    reads it. The reader keeps the request: an ``ask``
     request the rules read is the rules planner's to the answer, one they did not is the
     model's (its follow-up calls, then its grounded answer). ``plan`` runs are the rules
     playbook reading the requests this way. Every reply's ``response_metadata["reader"]``
@@ -356,8 +357,9 @@ class HybridPlanner:
     >>> demo = load_mission("bundled:demo.yaml")
     >>> hybrid = HybridPlanner()  # the model loads on the first request the rules cannot read
     >>> task = PlannerTask("ask", demo, "")
-    >>> [hybrid.reader(task, t) for t in ("Fleet status?", "What is a TLE?", "Is K3 safe?")]
-    ['rules', 'rules', 'cosmo']
+    >>> asks = ("Fleet status?", "What is a TLE?", "Order a pizza", "Is K3 safe?")
+    >>> [hybrid.reader(task, t) for t in asks]
+    ['rules', 'rules', 'rules', 'cosmo']
     """
 
     cosmo: CosmoPlanner = field(default_factory=CosmoPlanner)
@@ -366,8 +368,9 @@ class HybridPlanner:
     _playbook: RulesPlanner | None = field(default=None, init=False, repr=False, compare=False)
 
     def reader(self, task: PlannerTask, text: str) -> Reader:
-        """``rules`` when the rules' reader makes a call of ``text`` or reads it as a general
-        question the tools do not answer, else ``cosmo``."""
+        """``rules`` when the rules' reader makes a call of ``text`` or declines it (a general
+        question the tools do not answer, or a request outside satellite operations), else
+        ``cosmo``."""
         rules = self.rules.reads(task, text) or self.rules.declines(task, text)
         return "rules" if rules else "cosmo"
 

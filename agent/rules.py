@@ -40,6 +40,7 @@ from cosmo_agent.agent.intents import (
     Vocabulary,
     detect_language,
     general_question,
+    out_of_scope,
     parse_request,
 )
 from cosmo_agent.agent.jsontypes import JsonObject, JsonValue
@@ -202,8 +203,11 @@ class RulesPlanner:
 
     def declines(self, task: PlannerTask, text: str) -> bool:
         """Whether the rules' reader reads ``text`` as a general question the tools do not
-        answer (:func:`~cosmo_agent.agent.intents.general_question`): no call, on purpose."""
-        return general_question(text, vocabulary_for(task.mission, task.clock()))
+        answer (:func:`~cosmo_agent.agent.intents.general_question`) or as a request outside
+        satellite operations (:func:`~cosmo_agent.agent.intents.out_of_scope`): no call, on
+        purpose."""
+        vocabulary = vocabulary_for(task.mission, task.clock())
+        return general_question(text, vocabulary) or out_of_scope(text, vocabulary)
 
     # -- plan ------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from cosmo_agent.agent.intents import (
     Vocabulary,
     detect_language,
     general_question,
+    out_of_scope,
     parse_request,
 )
 from cosmo_agent.tools.commands import bundled_dictionary_path, load_command_dictionary
@@ -380,6 +381,40 @@ def test_every_named_event_gets_its_call() -> None:
 )  # fmt: skip
 def test_explanations_and_out_of_scope_need_no_tool(text: str) -> None:
     assert calls(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "outside"),
+    [
+        ("Book me a flight to Seoul.", True), ("Write a poem about cats.", True),
+        ("What's Apple's stock price?", True), ("서울행 비행기 예약해 줘", True),
+        ("주식 시장 동향 좀 찾아봐 줘", True),
+        # a name, an event, a command or a word of the domain: not outside
+        ("Anything odd with K3?", False), ("CONJ-0007?", False), ("K3 NOOP", False),
+        ("Any news on the uplink?", False), ("위성 괜찮아?", False), ("궤도 좀 봐 줘", False),
+    ],
+)  # fmt: skip
+def test_requests_outside_satellite_operations(text: str, outside: bool) -> None:
+    assert out_of_scope(text, VOCAB) is outside
+
+
+def test_no_generator_request_for_a_tool_is_outside_satellite_operations() -> None:
+    """Every request the generator writes for a tool, in each language, has a name or a word
+    of the domain, so the hybrid planner's model still reads the ones the rules cannot."""
+    from intents_agreement import make_world, vocabulary_of
+
+    from cosmo_agent.model import corpus as C
+
+    no_tool = {"greeting", "astro_question", "out_of_scope"}
+    outside: dict[str, int] = {}
+    for seed in range(3000):
+        world = make_world(seed)
+        r = C.generate_request(world, seed=seed)
+        intent = r.template.split("/")[1]
+        if out_of_scope(r.text, vocabulary_of(world)):
+            outside[intent] = outside.get(intent, 0) + 1
+            assert intent in no_tool, r.text
+    assert outside.get("out_of_scope", 0) > 50 and outside.get("greeting", 0) > 50
 
 
 def test_general_questions_are_told_from_requests_the_rules_cannot_read() -> None:

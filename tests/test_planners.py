@@ -802,9 +802,11 @@ def test_hybrid_asks_the_rules_first_and_the_model_what_they_cannot_read(demo: M
     assert [c["name"] for c in reply.tool_calls] == ["fleet_status"]
     # a general question is the rules' too: no call, on purpose, and the model is not asked
     seen = len(chat.seen)
-    task = _task(demo, "What is a TLE?")
-    reply = planner.next_turn(task, [HumanMessage(task.request)])
-    assert reply.response_metadata["reader"] == "rules" and not reply.tool_calls
+    for request in ("What is a TLE?", "Book me a table for two tonight", "생일 케이크 주문해 줘"):
+        # ... and so is a request outside satellite operations altogether
+        task = _task(demo, request)
+        reply = planner.next_turn(task, [HumanMessage(task.request)])
+        assert reply.response_metadata["reader"] == "rules" and not reply.tool_calls, request
     assert len(chat.seen) == seen
 
 
