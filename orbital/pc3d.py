@@ -114,6 +114,11 @@ _NCDOT_TINY: Final = 1e-300
 _SLAB_SIGMAS: Final = 8.0  # HBR over the thinnest sigma above this: the slab rule
 _SLAB_NODES: Final = 48
 _SLAB_LONGITUDES: Final = 256
+# exp(−x²) − √π x erfc(x) is exactly −2√π x in double precision for x ≤ _INFLOW_LINEAR
+# (erfc rounds to 2, exp(−x²) to under half an ulp) and 0 for x ≥ _INFLOW_ZERO (both terms
+# underflow); only the span between needs erfc.
+_INFLOW_LINEAR: Final = -6.0
+_INFLOW_ZERO: Final = 27.3
 _SKIP: Final = 1e-14  # rates bounded below this fraction of the peak are not integrated
 _NEPH: Final = 101  # initial ephemeris points across the conjunction bounds
 _MAX_ROUNDS: Final = 250  # refinement rounds before giving up
@@ -135,6 +140,10 @@ _POP_FAINT_MD2: Final = 400.0
 # Sphere-rule sizes (Gauss-Legendre nodes per hemisphere) and the largest log-variation
 # κ of the Gaussian over the sphere each resolves (features ~1/√κ rad wide).
 _SPHERE_RULES: Final = ((16, 16.0), (32, 64.0), (64, 256.0), (128, np.inf))
+# (time, direction) pairs per array call of the sphere integral: the arrays stay in cache,
+# and its one BLAS product stays below the sizes at which OpenBLAS starts threads (whose
+# spinning, on a loaded machine, slows everything after them).
+_SPHERE_CHUNK: Final = 32768
 # 2-D usage-violation cutoffs (CARA PcMultiStep defaults).
 EXTENDED_CUTOFF: Final = 0.02
 OFFSET_CUTOFF: Final = 0.01
@@ -146,7 +155,7 @@ def _as_float(a: ArrayLike) -> FloatArray:
 
 
 @functools.cache
-def _sphere_rule(n_u: int) -> tuple[FloatArray, FloatArray, FloatArray]:
+def _sphere_rule(n_u: int) -> tuple[FloatArray, FloatArray]:
     """A product rule on the unit sphere split at its equator, pole along +z.
 
     Gauss-Legendre in u = cos θ with ``n_u`` nodes on each of [-1, 0] and [0, 1], and
@@ -156,8 +165,10 @@ def _sphere_rule(n_u: int) -> tuple[FloatArray, FloatArray, FloatArray]:
     equator, between panels, so the rule converges fast where a rule blind to it (CARA's
     Lebedev rule of degree 131, 5810 directions) stalls near 1e-5: 1024 directions
     reach 1e-5 of the converged integral on the cases of ``tests/test_pc3d.py``.
-    Returns directions (3, L), weights (L,) summing to 4π, and the products (6, L) that
-    turn a symmetric matrix's ``_sym6`` coefficients into r̂ᵀ M r̂.
+    Returns the basis (10, L) and the weights (L,) summing to 4π.  The basis stacks the
+    products (6, L) that turn a symmetric matrix's ``_sym6`` coefficients into r̂ᵀ M r̂,
+    the directions r̂ (3, L) and a row of ones: one matrix product with coefficients
+    (…, 10) evaluates a quadratic form, a linear and a constant term at every direction.
     """
     x, w = np.polynomial.legendre.leggauss(n_u)
     u = np.concatenate([0.5 * (x - 1.0), 0.5 * (x + 1.0)])
@@ -171,7 +182,7 @@ def _sphere_rule(n_u: int) -> tuple[FloatArray, FloatArray, FloatArray]:
     products = np.stack(
         [r[0] ** 2, r[1] ** 2, r[2] ** 2, 2 * r[0] * r[1], 2 * r[0] * r[2], 2 * r[1] * r[2]]
     )
-    return r, weights, products
+    return np.concatenate([products, r, np.ones((1, r.shape[1]))]), weights
 
 
 def _sym6(m: FloatArray) -> FloatArray:
@@ -183,12 +194,21 @@ def _sym6(m: FloatArray) -> FloatArray:
     )
 
 
+def _clipped_eigh(a: FloatArray, floor: float) -> tuple[FloatArray, FloatArray]:
+    """Eigenvalues (ascending, clipped at ``floor``) and eigenvectors, symmetric (..., 3, 3)."""
+    val, vec = np.linalg.eigh(0.5 * (a + np.swapaxes(a, -1, -2)))
+    return np.maximum(val, floor), vec
+
+
+def _eigen_inverse(val: FloatArray, vec: FloatArray) -> FloatArray:
+    """The matrices (..., 3, 3) with eigenvalues 1 / ``val`` and eigenvectors ``vec``."""
+    return np.asarray(np.einsum("...ik,...k,...jk->...ij", vec, 1.0 / val, vec))
+
+
 def _clipped_inverse(a: FloatArray, floor: float) -> tuple[FloatArray, FloatArray]:
     """Inverse and determinant, symmetric (..., 3, 3) matrices, eigenvalues clipped at ``floor``."""
-    val, vec = np.linalg.eigh(0.5 * (a + np.swapaxes(a, -1, -2)))
-    val = np.maximum(val, floor)
-    inv = np.einsum("...ik,...k,...jk->...ij", vec, 1.0 / val, vec)
-    return inv, np.prod(val, axis=-1)
+    val, vec = _clipped_eigh(a, floor)
+    return _eigen_inverse(val, vec), np.prod(val, axis=-1)
 
 
 def coppola_bounds_s(
@@ -405,13 +425,13 @@ def _peak_overlap(
         mup = np.einsum("nij,nj->ni", sigp, np.einsum("knij,knj->ni", ainv, xu[..., :3]))
         if iteration > avg_iter:
             mup = 0.5 * (mup + mup_old[idx])
-        rem_inv = np.linalg.inv(sigp + h**2 * eye)
         vp = xu[..., 3:] + np.einsum("knij,knj->kni", p[..., 3:, :3] @ ainv, mup - xu[..., :3])
         potential = -MU_EARTH_KM3_S2 / np.linalg.norm(mup, axis=-1)
         bound = (0.5 * np.sum(vp**2, -1) + potential < 0).all(axis=0)
         done = np.zeros(idx.size, dtype=bool)
         good = np.zeros(idx.size, dtype=bool)
         if iteration > 0:
+            rem_inv = np.linalg.inv(sigp + h**2 * eye)
             d = mup_old[idx] - mup
             dmd2 = np.einsum("ni,nij,nj->n", d, rem_inv, d)
             good = dmd2 <= _POP_TOL[0]
@@ -494,61 +514,102 @@ class _Linearised:
     md2: FloatArray  # its Mahalanobis distance squared
     log_n0: FloatArray  # log of the Gaussian's normalisation
     flux_axis: FloatArray  # mean relative velocity at the sphere's centre, vu − bs ru
+    ainv_ru: FloatArray  # A⁻¹ ru (n, 3)
+    lam: FloatArray  # largest eigenvalue of ainv: 1 / the thinnest variance
 
 
 def _sphere_flux(lin: _Linearised, h: float, idx: NDArray[np.intp]) -> FloatArray:
     """Ṅc = R² ∮ ν N₃ dΩ at the times ``idx``, with a sphere rule sized to each integrand."""
     out = np.zeros(idx.size)
-    ainv_ru = np.einsum("nij,nj->ni", lin.ainv[idx], lin.ru[idx])
+    lam = lin.lam[idx]
     # Log-variation of the Gaussian factor over the sphere: sets the rule's resolution.
-    eigval, eigvec = np.linalg.eigh(lin.ainv[idx])
-    kappa = 2 * h * np.linalg.norm(ainv_ru, axis=-1) + h**2 * eigval[:, -1]
-    rot_all = _pole_frames(lin.flux_axis[idx])
-    slab = h * np.sqrt(eigval[:, -1]) > _SLAB_SIGMAS
+    kappa = 2 * h * np.linalg.norm(lin.ainv_ru[idx], axis=-1) + h**2 * lam
+    slab = h * np.sqrt(lam) > _SLAB_SIGMAS
     if slab.any():
         loc = np.flatnonzero(slab)
-        out[loc] = _slab_flux(lin, h, idx[loc], eigvec[loc, :, -1], eigval[loc, -1])
+        eigval, eigvec = np.linalg.eigh(lin.ainv[idx[loc]])
+        out[loc] = _slab_flux(lin, h, idx[loc], eigvec[:, :, -1], eigval[:, -1])
+    rot = _pole_frames(lin.flux_axis[idx])
+    coef = _flux_coefficients(lin, h, idx, rot)
+    vu = np.einsum("nij,nj->ni", rot, lin.vu[idx])
     lower = -np.inf
     for n_u, kappa_max in _SPHERE_RULES:
         group = np.flatnonzero(~slab & (kappa > lower) & (kappa <= kappa_max))
         lower = kappa_max
         if group.size == 0:
             continue
-        rhat, weights, products = _sphere_rule(n_u)
-        step = max(1, 32768 // weights.size)
+        basis, weights = _sphere_rule(n_u)
+        step = max(1, _SPHERE_CHUNK // weights.size)
+        cols = [slice(c, c + _SPHERE_CHUNK) for c in range(0, weights.size, _SPHERE_CHUNK)]
         for start in range(0, group.size, step):
             loc = group[start : start + step]
-            sel = idx[loc]
-            rot = rot_all[loc]
-            r_t = np.swapaxes(rot, -1, -2)
-            ai = rot @ lin.ainv[sel] @ r_t  # everything in the frame whose z is the flux axis
-            ru_r = np.einsum("nij,nj->ni", rot, lin.ru[sel])
-            ai_ru = np.einsum("nij,nj->ni", ai, ru_r)
-            md2_s = h**2 * (_sym6(ai) @ products) - 2 * h * (ai_ru @ rhat)
-            md2_s = md2_s + lin.md2[sel, None]
-            axis = np.einsum("nij,nj->ni", rot, lin.flux_axis[sel])
-            nu0 = axis @ rhat + h * (_sym6(rot @ lin.bs[sel] @ r_t) @ products)
-            sig2 = _sym6(rot @ lin.csp[sel] @ r_t) @ products
-            positive = sig2 > 0
-            every = bool(positive.all())
-            sig = np.sqrt(sig2 if every else np.where(positive, sig2, 1.0))
-            # ν √(2π) = σ (exp(−x²) − √π x erfc x), x = ν0 / (σ √2); in place on (n, L).
-            x = np.divide(nu0, sig, out=nu0)
-            x *= 1.0 / np.sqrt(2.0)
-            nu = special.erfc(x)
-            nu *= x
-            nu *= -np.sqrt(np.pi)
-            np.square(x, out=x)
-            np.negative(x, out=x)
-            nu += np.exp(x, out=x)
-            nu *= sig
-            if not every:
-                vu_r = np.einsum("nij,nj->ni", rot, lin.vu[sel])
-                nu = np.where(positive, nu, np.sqrt(2 * np.pi) * np.maximum(0.0, -(vu_r @ rhat)))
-            md2_s *= -0.5
-            md2_s += lin.log_n0[sel, None]
-            nu *= np.exp(md2_s, out=md2_s)
-            out[loc] = (h**2 / np.sqrt(2 * np.pi)) * (nu @ weights)
+            out[loc] = sum(
+                _flux_integral(coef[:, loc], vu[loc], basis[:, c], weights[c], h) for c in cols
+            )
+    return out
+
+
+def _flux_coefficients(
+    lin: _Linearised, h: float, idx: NDArray[np.intp], rot: FloatArray
+) -> FloatArray:
+    """Coefficients (3, n, 10) over ``_sphere_rule``'s basis, in the frames ``rot`` (z: flux axis).
+
+    Rows: log N₃(R r̂) = log n0 − (R r̂ − ru)ᵀ A⁻¹ (R r̂ − ru) / 2; the mean radial
+    velocity ν0 = r̂ᵀ (vu − bs ru) + R r̂ᵀ bs r̂ over √2; its variance r̂ᵀ csp r̂.
+    """
+    blocks = np.stack([lin.ainv[idx], lin.bs[idx], lin.csp[idx]])
+    quadratic = _sym6(rot @ blocks @ np.swapaxes(rot, -1, -2))
+    coef = np.zeros((3, idx.size, 10))
+    coef[:, :, :6] = quadratic * np.array([-0.5 * h**2, h / np.sqrt(2.0), 1.0])[:, None, None]
+    coef[0, :, 6:9] = h * np.einsum("nij,nj->ni", rot, lin.ainv_ru[idx])
+    coef[0, :, 9] = lin.log_n0[idx] - 0.5 * lin.md2[idx]
+    coef[1, :, 6:9] = np.einsum("nij,nj->ni", rot, lin.flux_axis[idx]) / np.sqrt(2.0)
+    return coef
+
+
+def _flux_integral(
+    coef: FloatArray, vu: FloatArray, basis: FloatArray, weights: FloatArray, h: float
+) -> FloatArray:
+    """R² ∮ ν N₃ dΩ for coefficients (3, n, 10) (``_flux_coefficients``), ``vu`` in their frames.
+
+    ν is the expected inward radial speed of a Gaussian velocity, ν √(2π) = σ (exp(−x²) −
+    √π x erfc x) with x = ν0 / (σ √2); where σ² ≤ 0 it is the mean's, max(0, −r̂ᵀ vu).
+    """
+    n = coef.shape[1]
+    log_gauss, nu0, sig2 = (coef.reshape(3 * n, 10) @ basis).reshape(3, n, -1)
+    positive = None if sig2.min() > 0 else sig2 > 0
+    sig = np.sqrt(sig2, out=sig2) if positive is None else np.sqrt(np.where(positive, sig2, 1.0))
+    nu = _inflow(np.divide(nu0, sig, out=nu0))
+    nu *= sig
+    if positive is not None:
+        nu = np.where(positive, nu, np.sqrt(2 * np.pi) * np.maximum(0.0, -(vu @ basis[6:9])))
+    nu *= np.exp(log_gauss, out=log_gauss)
+    # Not nu @ weights: for one time that is a BLAS dot, threaded beyond 10,000 directions.
+    return np.asarray((h**2 / np.sqrt(2 * np.pi)) * np.einsum("nl,l->n", nu, weights))
+
+
+def _inflow(x: FloatArray) -> FloatArray:
+    """exp(−x²) − √π x erfc(x), elementwise: erfc, the costly part, only where it matters.
+
+    Outside (``_INFLOW_LINEAR``, ``_INFLOW_ZERO``) the value is −2√π x or 0 to the last
+    bit; on a fast encounter nearly every direction lies there.
+    """
+    mid = (x > _INFLOW_LINEAR) & (x < _INFLOW_ZERO)
+    count = np.count_nonzero(mid)
+    if count > 0.9 * x.size:  # nearly all inside: gathering them costs more than it saves
+        return _inflow_formula(x)
+    out: FloatArray = np.maximum(x * (-2.0 * np.sqrt(np.pi)), 0.0)
+    if count:
+        out[mid] = _inflow_formula(x[mid])
+    return out
+
+
+def _inflow_formula(x: FloatArray) -> FloatArray:
+    """exp(−x²) − √π x erfc(x) as written, for every element."""
+    out: FloatArray = special.erfc(x)
+    out *= x
+    out *= -np.sqrt(np.pi)
+    out += np.exp(-(x * x))
     return out
 
 
@@ -614,7 +675,8 @@ def _rates(
     q = np.stack([model.covariance1, model.covariance2])[:, None]
     ps = (js @ q @ np.swapaxes(js, -1, -2)).sum(axis=0)
     a, b, c = ps[:, :3, :3], ps[:, 3:, :3], ps[:, 3:, 3:]
-    ainv, det = _clipped_inverse(a, (_FCLIP * h) ** 2)
+    val, vec = _clipped_eigh(a, (_FCLIP * h) ** 2)
+    ainv, det = _eigen_inverse(val, vec), np.prod(val, axis=-1)
     bs = b @ ainv
     csp = c - bs @ np.swapaxes(b, -1, -2)
     ru = xu[1, :, :3] - xu[0, :, :3]
@@ -624,12 +686,14 @@ def _rates(
     log_n0 = -1.5 * np.log(2 * np.pi) - 0.5 * np.log(det)
     ms2 = md2 - 2 * h * np.linalg.norm(ainv_ru, axis=-1)
     flux_axis = vu - np.einsum("nij,nj->ni", bs, ru)
-    lin = _Linearised(ainv, bs, csp, ru, vu, md2, log_n0, flux_axis)
+    lin = _Linearised(ainv, bs, csp, ru, vu, md2, log_n0, flux_axis, ainv_ru, 1.0 / val[:, 0])
     ncdot = np.zeros(t.size)
     need = np.flatnonzero(conv & ~faint & (ms2 <= _MD2_CUT))
+    # Largest eigenvalues of bsᵀ bs (its 2-norm squared) and of csp, in one call.
+    top = np.linalg.eigvalsh(np.stack([np.swapaxes(bs, -1, -2) @ bs, csp]))[..., -1]
     with np.errstate(over="ignore"):
-        flux_max = np.linalg.norm(flux_axis, axis=-1) + h * np.linalg.norm(bs, ord=2, axis=(-2, -1))
-        flux_max = flux_max + np.sqrt(np.maximum(np.linalg.eigvalsh(csp)[:, -1], 0.0))
+        flux_max = np.linalg.norm(flux_axis, axis=-1) + h * np.sqrt(np.maximum(top[0], 0.0))
+        flux_max = flux_max + np.sqrt(np.maximum(top[1], 0.0))
         bound = 4 * np.pi * h**2 * flux_max * np.exp(log_n0 - 0.5 * np.maximum(ms2, 0.0))
     order = need[np.argsort(-bound[need])]
     if reference <= 0 and order.size:
@@ -664,11 +728,13 @@ def _separation_maxima(model: EncounterModel, around: float) -> tuple[float, flo
     p2 = float(orbit_period_s(model.r2_km, model.v2_km_s))
     span = min(1.10 * max(p1, p2), 2.20 * min(p1, p2))
     ts = np.linspace(-span, span, 51)
+    elements = np.stack([model.elements1, model.elements2])
 
     def sep2(t: FloatArray) -> FloatArray:
-        r1, _ = equinoctial_to_cartesian(propagate_elements(model.elements1, t))
-        r2, _ = equinoctial_to_cartesian(propagate_elements(model.elements2, t))
-        return np.asarray(np.sum((r2 - r1) ** 2, axis=-1))
+        """Squared separations at times ``t`` (any shape): both objects in one Kepler solve."""
+        e = elements.reshape(2, *([1] * t.ndim), 6)
+        r, _ = equinoctial_to_cartesian(propagate_elements(e, t))
+        return np.asarray(np.sum((r[1] - r[0]) ** 2, axis=-1))
 
     d2 = sep2(ts)
     interior = np.flatnonzero((d2[1:-1] >= d2[:-2]) & (d2[1:-1] >= d2[2:])) + 1
@@ -676,17 +742,16 @@ def _separation_maxima(model: EncounterModel, around: float) -> tuple[float, flo
     hi = interior[ts[interior] > max(0.0, around)]
     if lo.size == 0 or hi.size == 0:
         return None
-    out = []
-    for i in (int(lo.max()), int(hi.min())):
-        # Resample the bracket twice, 41 points each: the maximum to 1/400 of the
-        # 51-point step, finer than the hundredth of a period CARA asks.
-        a, b = ts[i - 1], ts[i + 1]
-        for _ in range(2):
-            fine = np.linspace(a, b, 41)
-            k = int(np.clip(np.argmax(sep2(fine)), 1, 39))
-            a, b = fine[k - 1], fine[k + 1]
-        out.append(0.5 * (a + b))
-    return out[0], out[1]
+    # Resample both brackets twice, 41 points each: the maximum to 1/400 of the
+    # 51-point step, finer than the hundredth of a period CARA asks.
+    bracket = np.array([lo.max(), hi.min()])
+    a, b = ts[bracket - 1], ts[bracket + 1]
+    rows = np.arange(2)
+    for _ in range(2):
+        fine = np.linspace(a, b, 41, axis=-1)
+        k = np.clip(np.argmax(sep2(fine), axis=-1), 1, 39)
+        a, b = fine[rows, k - 1], fine[rows, k + 1]
+    return float(0.5 * (a[0] + b[0])), float(0.5 * (a[1] + b[1]))
 
 
 def _refine(
@@ -741,14 +806,16 @@ def _refine(
                 new = _bisections(t, ncv, cut, span_points)
                 if len(new) <= _SPECULATE_BELOW:
                     ahead = _toward_peaks(t, ncv, new)
-        new_t = np.setdiff1d(np.unique(np.asarray(new)), t)
-        if new_t.size == 0:
+        # Set operations on a few floats: Python's sets cost less than numpy's here.
+        fresh = set(new).difference(t.tolist())
+        if not fresh:
             return rates, True
-        if spare is None or not np.isin(new_t, spare.t).all():
+        if spare is None or not fresh.issubset(spare.t.tolist()):
             known = float(np.nanmax(rates.ncdot)) if rates.converged.any() else 0.0
-            spare = _rates(model, np.union1d(new_t, ahead), known, rates)
-        rates = rates.merged(spare.taken(np.isin(spare.t, new_t)))
-        spare = spare.taken(~np.isin(spare.t, new_t))
+            spare = _rates(model, np.array(sorted(fresh.union(ahead))), known, rates)
+        take = np.array([x in fresh for x in spare.t.tolist()], dtype=bool)
+        rates = rates.merged(spare.taken(take))
+        spare = spare.taken(~take)
     return rates, False
 
 
@@ -774,8 +841,9 @@ def _bisections(t: FloatArray, nc: FloatArray, cut: float, span_points: int) -> 
     """New times: near unresolved peaks, then in heavy trapezoid panels, then over the cut span."""
     new: list[float] = []
     n = t.size
-    left = np.r_[np.inf, np.diff(nc)]
-    right = np.r_[-np.diff(nc), np.inf]
+    step = np.diff(nc)
+    left = np.concatenate([[np.inf], step])
+    right = np.concatenate([-step, [np.inf]])
     peaks = np.flatnonzero((nc > 0) & (left > 0) & (right > 0))
     peaks = peaks[np.argsort(-nc[peaks])][:4]
     for k in peaks:
@@ -791,7 +859,7 @@ def _bisections(t: FloatArray, nc: FloatArray, cut: float, span_points: int) -> 
     if new:
         return new
     dt = np.diff(t)
-    width = np.r_[dt[0], dt[:-1] + dt[1:], dt[-1]] / 2
+    width = np.concatenate([dt[:1], dt[:-1] + dt[1:], dt[-1:]]) / 2
     share = width * nc
     total = share.sum()
     for k in np.flatnonzero(share > _NCSUM_TOL * total):
@@ -804,9 +872,8 @@ def _bisections(t: FloatArray, nc: FloatArray, cut: float, span_points: int) -> 
     above = np.flatnonzero(nc > cut)
     lo, hi = max(int(above[0]) - 1, 0), min(int(above[-1]) + 1, n - 1)
     dtmax = (t[hi] - t[lo]) / span_points
-    for i in range(lo, hi):
-        if t[i + 1] - t[i] > dtmax:
-            new.append(0.5 * (t[i] + t[i + 1]))
+    wide = lo + np.flatnonzero(np.diff(t[lo : hi + 1]) > dtmax)
+    new.extend(0.5 * (t[wide] + t[wide + 1]))
     return new
 
 
