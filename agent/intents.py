@@ -379,7 +379,8 @@ _PROPAGATION_WORDS = re.compile(
 _INTENTS: list[tuple[str, re.Pattern[str]]] = [
     ("plan_avoidance", re.compile(
         r"\bavoid|\bavoidance|\bmaneuv|\bmanoeuv|\bdodge|\bburn\b|\bcams?\b|\bdelta[- ]?v\b"
-        r"|\bsteer\s+clear\b"
+        r"|\bsteer\s+clear\b|\bstep\s+aside\s+from\b|\bmove\b[^.?!]{0,30}?\baway\s+from\b|\bmitigat"
+        r"|\b(?:widen|increase|raise)\s+(?:the\s+)?miss\s+distance"
         r"|회피|기동|피하|피할|델타\s*v", re.I)),
     ("assess_conjunction", re.compile(
         r"\bassess|\bprobability\b|(?<![A-Za-z])pc(?![A-Za-z])|\brisk(?:y|iness)?\b|\bdanger"
@@ -391,7 +392,7 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|\bsecondar(?:y|ies)\b|close-approach|\bcross(?:es|ing)?\s+paths\b"
         r"|\btraffic\s+(?:report\s+)?around\b"
         r"|\bproximity\s+(?:check|report|screening)|\bin\s+the\s+way\s+of\b"
-        r"|\bpath\s+of\b[^.?!]{0,60}?\bclear\b"
+        r"|\bpath\s+of\b[^.?!]{0,60}?\bclear\b|근처\s*(?:물체|잔해|파편)|교통\s*상황"
         r"|근접|충돌|접근|잔해|파편|스크리닝|컨정션|다가오|우주\s*쓰레기|가까워지"
         r"|카탈로그\s*전체(?:랑|와|과)[^?!]{0,30}?(?:비교|대조)", re.I)),
     ("space_weather", re.compile(
@@ -412,7 +413,10 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|\bbooking\s+of\b|\bdeconflict|\bwhich\s+passes\s+should\b|\bground[- ]station\s+plan"
         r"|스케줄|다운링크|(?:교신|접속)\s*"
         r"(?:계획|일정)|배정|배분|할당|수신\s*일정|지상국\s*시간을|교신\s*순서|사용\s*시간[을를]"
-        r"|지상국\s*예약|패스\s*중\s*쓸|수신\s*계획", re.I)),
+        r"|지상국\s*예약|패스\s*중\s*쓸|수신\s*계획|\b(?:contact|antenna|station)\s+(?:roster|rota)\b"
+        r"|\bdownlink\s+rota\b|\bwho\s+gets\b|\bsplit\s+(?:the\s+)?(?:antenna|station)\s+time"
+        r"|\bslot\b[^.?!]{0,40}?\binto\s+the\s+passes|\bpick\s+which\s+passes"
+        r"|\bwhich\s+contacts\s+should\b|\bshare\b[^.?!]{0,30}?\bamong\b", re.I)),
     ("find_passes", re.compile(
         r"\bpass(?:es)?\b(?!\s+(?:near|close))|\bvisib|\baos\b|\blos\b|over(?:head|flies| fly)"
         r"|contact windows?"
@@ -426,12 +430,15 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|신호\s*획득"
         r"|접속\s*가능\s*구간|교신\s*창|언제[^?.!]{0,30}?\s떠(?:[?.]|\s|$)"
         r"|언제[^.?!]{0,30}?보(?:여|이)|보이는\s*시간|교신\s*가능\s*시간|다음\s*교신|잡히는\s*시간"
-        r"|접촉\s*시간|추적\s*가능|수신\s*가능\s*구간", re.I)),
+        r"|접촉\s*시간|추적\s*가능|수신\s*가능\s*구간|\b(?:viewing|tracking)\s+windows?\b|\bcan\s+track\b"
+        r"|\bsightings?\b|\bnext\s+above\b|\b(?:comes?|coming)\s+into\s+view\b|\bin\s+view\b",
+        re.I)),
     ("propagate", re.compile(
         r"\bwhere\b|\bpositions?\b|\bpropagat|\bephemer|\bground ?track|\blocation|\bcoordinates"
         r"|\btrajector|위치|어디|전파|궤적|좌표|궤도\s*(?:예측|력)|상태\s*벡터"
         r"|궤도(?:를|을)?\s[^.?!]{0,40}?(?:계산|예측|돌려)|\bpredicted\s+orbit(?:al)?\s+data\b"
-        r"|궤도\s*시뮬레이션|추적\s*데이터|에피메리스"
+        r"|궤도\s*시뮬레이션|추적\s*데이터|에피메리스|\bchart\b[^.?!]{0,30}?\borbit\b"
+        r"|\btrack\s+of\b[^.?!]{0,40}?\bahead\b|\bforecast\s+where\b"
         r"|\borbit\s+predict|\b(?:advance|extrapolate|predict|project|roll)\b[^.?!]{0,40}?\borbit\b"
         r"|\bstate\s+vectors?\s+(?:for|of)\b|\bwhat\s+will\s+the\s+(?:state\s+vector|orbit)\b"
         r"|\bfuture\s+(?:track|state)|\brun\s+sgp4\b|\bstep\b[^.?!]{0,40}?\bahead\b"

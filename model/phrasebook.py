@@ -144,6 +144,10 @@ _EN: Final[dict[str, dict[str, tuple[str, ...]]]] = {
             "predict the future state of <S>",
             "compute the ground track of <S>",
             "roll the orbit of <S> forward",
+            "give me the future positions of <S>",
+            "forecast where <S> will be",
+            "compute the track of <S> ahead",
+            "chart the orbit of <S> forward",
         ),
         "noun": (
             "an ephemeris for <S>",
@@ -180,6 +184,7 @@ _EN: Final[dict[str, dict[str, tuple[str, ...]]]] = {
             "what positions will <S> have",
             "can you work out where <S> is going",
             "could you predict the orbit of <S>",
+            "where is <S> headed",
         ),
     },
     "find_passes": {
@@ -208,6 +213,10 @@ _EN: Final[dict[str, dict[str, tuple[str, ...]]]] = {
             "compute link windows for <S> at <G>",
             "check when <S> rises above the horizon at <G>",
             "find the overhead passes of <S>",
+            "tell me when <S> is overhead at <G>",
+            "work out the viewing windows of <S> from <G>",
+            "find when <G> can track <S>",
+            "list the tracking windows of <S>",
         ),
         "noun": (
             "pass predictions for <S> over <G>",
@@ -229,6 +238,8 @@ _EN: Final[dict[str, dict[str, tuple[str, ...]]]] = {
             "pass times of <S> over <G>",
             "a pass forecast for <S>",
             "acquisition and loss of signal times of <S> at <G>",
+            "the tracking windows of <S> at <G>",
+            "the next sightings of <S> from <G>",
         ),
         "ask": (
             "when does <S> pass over <G>",
@@ -247,6 +258,9 @@ _EN: Final[dict[str, dict[str, tuple[str, ...]]]] = {
             "when can we talk to <S> from <G>",
             "does <S> pass over <G>",
             "when does <S> clear the horizon at <G>",
+            "when is <S> next above <G>",
+            "when does <S> come into view at <G>",
+            "when will <G> have <S> in view",
         ),
     },
     "screen_conjunctions": {
@@ -405,6 +419,10 @@ _EN: Final[dict[str, dict[str, tuple[str, ...]]]] = {
             "come up with an avoidance maneuver for {event}",
             "size the avoidance delta-v for {event}",
             "plan a maneuver to get out of {event}",
+            "work out how to step aside from {event}",
+            "move our satellite away from {event}",
+            "find a mitigation for {event}",
+            "widen the miss distance of {event}",
         ),
         "noun": (
             "an avoidance maneuver for {event}",
@@ -464,6 +482,11 @@ _EN: Final[dict[str, dict[str, tuple[str, ...]]]] = {
             "create a station schedule for <S>",
             "plan the antenna allocation for <S> on <G>",
             "resolve antenna conflicts for <S> on <G>",
+            "line up the downlinks of <S> at <G>",
+            "split the antenna time at <G> among <S>",
+            "slot <S> into the passes at <G>",
+            "put together a contact roster for <S>",
+            "pick which passes of <S> to take at <G>",
         ),
         "noun": (
             "a contact schedule for <S>",
@@ -482,6 +505,9 @@ _EN: Final[dict[str, dict[str, tuple[str, ...]]]] = {
             "a station time allocation for <S>",
             "an optimized contact plan for <S> on <G>",
             "the downlink timetable for <S>",
+            "a contact roster for <S>",
+            "a downlink rota for <S> at <G>",
+            "the antenna roster of <G> for <S>",
         ),
         "ask": (
             "which passes should <S> use on <G>",
@@ -495,6 +521,9 @@ _EN: Final[dict[str, dict[str, tuple[str, ...]]]] = {
             "can you build a contact schedule for <S>",
             "how do we fit <S> into the <G> time",
             "what contact plan works for <S>",
+            "which contacts should we take for <S>",
+            "who gets <G> and when, among <S>",
+            "how do we share <G> among <S>",
         ),
     },
     "propose_commands": {
@@ -741,6 +770,8 @@ _KO: Final[dict[str, tuple[tuple[str, tuple[str, ...]], ...]]] = {
         ("<S> 최근접 접근 이벤트", ("찾아줘", "검색해 주세요", "목록으로 뽑아 줘")),
         ("<S> 근접 접근 목록", ("뽑아 줘", "정리해 주세요", "보여 줄 수 있어?")),
         ("<S> 잔해물 충돌 검사", ("해 줘", "돌려 주세요", "부탁드립니다")),
+        ("<S> 근처 물체", ("있어?", "확인해 줘", "찾아 줘")),
+        ("<S> 궤도 주변 교통 상황", ("알려줘", "확인해 줘", "정리해 주세요")),
     ),
     "assess_conjunction": (
         ("{event} 충돌 확률", ("계산해 줘", "알려줘", "구해 줘", "평가해 줘", "얼마야?")),

@@ -535,6 +535,15 @@ def test_requests_for_current_data_still_call_tools(text: str, names: list[str])
         ("K3 궤도 시뮬레이션 돌려 줘", ["propagate"]),
         ("대전 사용 시간을 K3에 나눠 줘", ["schedule_contacts"]),
         ("K5 패스 중 쓸 것 골라 줘", ["schedule_contacts"]),
+        ("find when Daejeon can track K3", ["find_passes"]),
+        ("list the tracking windows of K5", ["find_passes"]),
+        ("when does K3 come into view at Svalbard?", ["find_passes"]),
+        ("chart the orbit of K3 forward", ["propagate"]),
+        ("find a mitigation for CONJ-0006 to get Pc below 1e-5", ["plan_avoidance"]),
+        ("move our satellite away from CONJ-1642", ["plan_avoidance"]),
+        ("put together a contact roster for K5", ["schedule_contacts"]),
+        ("which contacts should we take for K3?", ["schedule_contacts"]),
+        ("K3 근처 물체 있어?", ["screen_conjunctions"]),
     ],
 )  # fmt: skip
 def test_the_generators_phrasings_of_each_tool(text: str, names: list[str]) -> None:
