@@ -14,7 +14,8 @@ are wrapped as one assistant ``tool_calls`` message and compared with the intend
 :func:`~cosmo_agent.model.corpus.calls_agree`.
 
 Generator phrasings (``held_out=False``) are what the reader is tuned on; the held-out ones are
-the model's test phrasings and are only reported, never tuned on.
+the model's test phrasings and are only reported, never tuned on: ``--show`` prints generator
+disagreements only, and a held-out line is never printed.
 """
 
 from __future__ import annotations
@@ -149,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("-n", type=int, default=3000, help="requests per language and set")
     ap.add_argument("--lang", choices=("en", "ko"), action="append")
     ap.add_argument("--held-out", action="store_true", help="only the held-out phrasings")
-    ap.add_argument("--show", type=int, default=0, help="print this many disagreements")
+    ap.add_argument("--show", type=int, default=0, help="print this many generator disagreements")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
     sets = (True,) if args.held_out else (False, True)
@@ -160,7 +161,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name} {lang}: {result.agreed}/{result.total} = {100 * result.rate:.1f} %")
             for template, count in result.by_template.most_common(8):
                 print(f"    {count:5d}  {template}")
-            for template, text, want, got in result.misses[: args.show]:
+            shown = [] if held else result.misses[: args.show]  # held-out lines stay unread
+            for template, text, want, got in shown:
                 print(f"  - [{template}] {text}\n      want {want}\n      got  {got}")
     return 0
 
