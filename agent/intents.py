@@ -391,7 +391,7 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|\bcoming\s+close|\bpass(?:es)?\s+(?:near|close)|\bobjects?\s+(?:close|approaching|near)"
         r"|\bsecondar(?:y|ies)\b|close-approach|\bcross(?:es|ing)?\s+paths\b"
         r"|\btraffic\s+(?:report\s+)?around\b"
-        r"|\bproximity\s+(?:check|report|screening)|\bin\s+the\s+way\s+of\b"
+        r"|\bproximity\s+(?:check|report|screening)|\bin\s+(?:the\s+)?way\s+of\b"
         r"|\bpath\s+of\b[^.?!]{0,60}?\bclear\b|근처\s*(?:물체|잔해|파편)|교통\s*상황"
         r"|근접|충돌|접근|잔해|파편|스크리닝|컨정션|다가오|우주\s*쓰레기|가까워지"
         r"|카탈로그\s*전체(?:랑|와|과)[^?!]{0,30}?(?:비교|대조)", re.I)),
@@ -406,7 +406,7 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|pass(?:es)?|antenna|ground[- ]station|downlinks?)|contact (?:plan|schedule)"
         r"|\ballocat\w*\s+(?:the\s+)?(?:station|antenna|ground[- ]station)\s+time"
         r"|\bplan\s+(?:the\s+)?contacts|\bstation\s+time\s+allocation"
-        r"|\b(?:optimi[sz]e|conflict-free|deconflicted)\b[^.?!]{0,20}?\bpass\s+schedule"
+        r"|\b(?:optimi[sz]e|conflict-free|deconflicted)\b[^.?!]{0,20}?\bpass\s+sched(?:ule)?\b"
         r"|\bplan\s+(?:the\s+)?(?:ground[- ]?)?station\s+time|\bhow\s+do\s+we\s+(?:fit|split)\b"
         r"|\b(?:antenna|pass)\s+allocation|\bantenna\s+conflicts?|\bassign\s+(?:the\s+)?antenna"
         r"|\ballocate\s+passes|\barrange\s+contacts|\bcontact\s+timeline|\bstation\s+booking"
@@ -414,21 +414,22 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|스케줄|다운링크|(?:교신|접속)\s*"
         r"(?:계획|일정)|배정|배분|할당|수신\s*일정|지상국\s*시간을|교신\s*순서|사용\s*시간[을를]"
         r"|지상국\s*예약|패스\s*중\s*쓸|수신\s*계획|\b(?:contact|antenna|station)\s+(?:roster|rota)\b"
-        r"|\bdownlink\s+rota\b|\bwho\s+gets\b|\bsplit\s+(?:the\s+)?(?:antenna|station)\s+time"
-        r"|\bslot\b[^.?!]{0,40}?\binto\s+the\s+passes|\bpick\s+which\s+passes"
+        r"|\bdownlink\s+rota\b|\bwho\s+gets\b|(?<!pass )\bsched\b"
+        r"|\bsplit\s+(?:the\s+)?(?:antenna|station)\s+time"
+        r"|\bslot\b[^.?!]{0,40}?\binto\s+(?:the\s+)?passes|\bpick\s+which\s+passes"
         r"|\bwhich\s+contacts\s+should\b|\bshare\b[^.?!]{0,30}?\bamong\b", re.I)),
     ("find_passes", re.compile(
         r"\bpass(?:es)?\b(?!\s+(?:near|close))|\bvisib|\baos\b|\blos\b|over(?:head|flies| fly)"
         r"|contact windows?"
         r"|\bwhen can\b.*\bsee|\bwhen\b[^?.!]*\bcan\s+see\b|contact\s+opportunit"
-        r"|(?:access|link)\s+windows?|\brise\s*(?:/|and)\s*set\b|acquisition\s+and\s+loss"
+        r"|(?:access|link)\s+windows?|\brise\s*(?:/|and|&)\s*set\b|acquisition\s+(?:and|&)\s+loss"
         r"|\bnext\s+contacts?\b|\bwhen\s+do\s+we\s+have\s+contact|\bcomes?\s+over\b"
-        r"|\brises?\s+(?:over|above)\b|\bclears?\s+the\s+horizon|\boverflights?\b"
+        r"|\brises?\s+(?:over|above)\b|\bclears?\s+(?:the\s+)?horizon|\boverflights?\b"
         r"|\bwhen\s+can\s+we\s+talk\b|\bwhen\s+(?:does|do|will)\b[^?.!]*\bacquire\b"
-        r"|\bpass\s+schedule\b"
+        r"|\bpass\s+sched(?:ule)?\b"
         r"|패스|가시|(?<!근접 )(?<!근접)통과|지나(?:가|는|갈)|상공|언제[^.?!]{0,30}?잡혀"
         r"|신호\s*획득"
-        r"|접속\s*가능\s*구간|교신\s*창|언제[^?.!]{0,30}?\s떠(?:[?.]|\s|$)"
+        r"|접속\s*가능\s*구간|교신\s*창|언제[^?.!]{0,30}?\s?떠(?:[?.,]|\s|$)"
         r"|언제[^.?!]{0,30}?보(?:여|이)|보이는\s*시간|교신\s*가능\s*시간|다음\s*교신|잡히는\s*시간"
         r"|접촉\s*시간|추적\s*가능|수신\s*가능\s*구간|\b(?:viewing|tracking)\s+windows?\b|\bcan\s+track\b"
         r"|\bsightings?\b|\bnext\s+above\b|\b(?:comes?|coming)\s+into\s+view\b|\bin\s+view\b",
@@ -436,11 +437,11 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
     ("propagate", re.compile(
         r"\bwhere\b|\bpositions?\b|\bpropagat|\bephemer|\bground ?track|\blocation|\bcoordinates"
         r"|\btrajector|위치|어디|전파|궤적|좌표|궤도\s*(?:예측|력)|상태\s*벡터"
-        r"|궤도(?:를|을)?\s[^.?!]{0,40}?(?:계산|예측|돌려)|\bpredicted\s+orbit(?:al)?\s+data\b"
+        r"|궤도(?:를|을)?\s?[^.?!]{0,80}?(?:계산|예측|돌려)|\bpredicted\s+orbit(?:al)?\s+data\b"
         r"|궤도\s*시뮬레이션|추적\s*데이터|에피메리스|\bchart\b[^.?!]{0,30}?\borbit\b"
         r"|\btrack\s+of\b[^.?!]{0,40}?\bahead\b|\bforecast\s+where\b"
         r"|\borbit\s+predict|\b(?:advance|extrapolate|predict|project|roll)\b[^.?!]{0,40}?\borbit\b"
-        r"|\bstate\s+vectors?\s+(?:for|of)\b|\bwhat\s+will\s+the\s+(?:state\s+vector|orbit)\b"
+        r"|\bstate\s+vectors?\s+(?:for|of)\b|\bwhat\s+will\s+(?:the\s+)?(?:state\s+vector|orbit)\b"
         r"|\bfuture\s+(?:track|state)|\brun\s+sgp4\b|\bstep\b[^.?!]{0,40}?\bahead\b"
         r"|\btrack\b[^.?!]{0,40}?\bahead\s+in\s+time|\bintegrate\b[^.?!]{0,40}?\bforward\b", re.I)),
     ("fleet_status", re.compile(
@@ -467,7 +468,7 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|점검\s*(?:보고|결과)|위성\S*\s*문제\s*있"
         # the age of the element sets: "how old are the TLEs", "last orbit update", "epoch"
         r"|\b(?:tles?|element\s*sets?|elements|orbit(?:al)?\s+(?:data|elements|updates?)"
-        r"|catalog)\b.{0,40}?\b(?:old|age|fresh|out\s+of\s+date|outdated|epochs?|updated?)\b"
+        r"|catalog)\b[^.?!]{0,60}?\b(?:old|age|fresh|out\s+of\s+date|outdated|epochs?|updated?)\b"
         r"|\bold\s+(?:tles?|elements|element\s+sets?)\b|\b(?:how\s+(?:old|fresh)|epochs?\s+of|age\s+of|last\s+(?:orbit\s+)?update|tle\s+age"
         r"|out\s+of\s+date\s+(?:tles?|elements))\b"
         r"|(?:궤도\s*요소|TLE|요소|카탈로그).{0,20}?(?:오래|나이|최신|기준\s*시각|에포크|업데이트|갱신)"
@@ -480,10 +481,11 @@ _EXPLANATION = re.compile(
     r"^\s*(?:[A-Za-z][\w' ]{0,24}?(?:[:,.]|\s-)\s+)?(?:please\s+|kindly\s+"
     r"|(?:could|can|would)\s+you\s+)?"
     r"(?:what(?:'s|\s+is|\s+are)\s+(?!the\b|our\b|my\b|your\b|its\b|their\b|this\b|that\b"
-    r"|these\b|those\b|happening\b|going\b|coming\b|up\b|new\b|wrong\b|left\b|next\b)"
+    r"|these\b|those\b|happening\b|going\b|coming\b|up\b|new\b|wrong\b|left\b|next\b|best\b)"
     r"|what\s+does\b.*\b(?:mean|measure"
     r"|stand\s+for|tell\s+us|indicate)\b|what(?:'s|\s+is)\s+the\s+difference\b|explain\b"
     r"|define\b|why\b|how\s+does\b.*\bwork\b|describe\b|teach\s+me\s+about\b"
+    r"|tell\s+me\s+about\b(?!\s+(?:the|our|my|any|all|every)\b)"
     r"|give\s+me\s+(?:a\s+short\s+explanation|the\s+basics)\s+of\b|i\s+don'?t\s+understand\b)"
     r"|\bwhat'?s\s+(?:the\s+idea\s+behind|meant\s+by)\b|\bin\s+simple\s+terms\b"
     r"|\bwhy\s+does\b.*\bmatter\b"
@@ -684,7 +686,7 @@ _STATION_BEFORE = re.compile(
 _STATION_KO = re.compile(
     r"(?<![가-힣A-Za-z0-9])([가-힣A-Za-z]{2,})\s?(?:지상국|기지국|상공)(?!\s*(?:전부|전체|모두))"
 )
-_NOT_A_STATION_KO = re.compile(r"[요줘워데까니해봐고서며면로도만게가다]$")
+_NOT_A_STATION_KO = re.compile(r"[요줘워데까니해봐고서며면로도만게가다여야어라혀려쳐]$")
 _NOT_A_STATION = re.compile(
     r"^(?:all|any|every|each|our|the|this|that|its|their|max|maximum|min|minimum|utc|kst|tca|"
     r"pc|norad|kp|noaa|swpc|today|tomorrow|tonight|now|noon|midnight|monday|tuesday|wednesday|"
@@ -692,6 +694,8 @@ _NOT_A_STATION = re.compile(
     r"september|october|november|december|least|most|once|priority|high|low|"
     r"모든|전체|전부|모두|각|우리|어느|어떤|가까운|모든지|전|해당|각각|위성|지상국|빨리|혹시|좀"
     r"|동안|시간|스케줄|일정|이상|이하|미만|초과"
+    # a request's own verbs, written as nouns ("계산 부탁 지상국 배정도": assign stations too)
+    r"|부탁|요망|바람|요청|계산|확인|예측|정리|보고|배정|예약|분석|점검"
     # demonstratives ("그걸로 지상국 배정": with those, assign stations)
     r"|그걸로|이걸로|그것으로|이것으로|그걸|이걸|그것|이것|거기|여기|그|이|저|그런|이런)$",
     re.I,

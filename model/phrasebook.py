@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Callable
 from typing import Final
 
 from cosmo_agent.model.phrasings import Lang
@@ -1329,6 +1330,94 @@ COMPOSED_INTENTS: Final = tuple(_EN) + tuple(_EN_BARE) + tuple(_NO_TOOL) + tuple
 """Intents :func:`compose` can write."""
 
 
+# -- style: how people vary the same request ---------------------------------------------------
+# Applied after a request is composed, never inside a slot. English: indirect requests, British
+# spellings, operators' shorthand. Korean: spacing (compounds and verb endings are often written
+# together or apart), polite and indirect endings, and the terse register of operations logs.
+
+_INDIRECT_EN: Final = (
+    "I was wondering if you could ",
+    "Would it be possible to ",
+    "Any chance you could ",
+    "I'd appreciate it if you could ",
+    "Is it possible to ",
+    "Go ahead and ",
+    "Make sure to ",
+    "We need to ",
+    "I want you to ",
+    "Help me ",
+    "Let's ",
+    "Just ",
+    "Try to ",
+)
+_BRITISH: Final = (
+    (r"optimiz", "optimis"), (r"prioritiz", "prioritis"), (r"maneuver", "manoeuvre"),
+    (r"analyz", "analys"), (r"summariz", "summaris"), (r"minimiz", "minimis"),
+    (r"maximiz", "maximis"), (r"behavior", "behaviour"), (r"organiz", "organis"),
+)  # fmt: skip
+_SHORTHAND_EN: Final = (
+    (r"\bsatellites\b", "sats"), (r"\bsatellite\b", "sat"), (r"\bplease\b", "pls"),
+    (r"\bwith\b", "w/"), (r"\band\b", "&"), (r"\binformation\b", "info"),
+    (r"\bschedule\b", "sched"), (r"\bthe\s+", ""), (r"\byou\b", "u"),
+)  # fmt: skip
+# verb endings after "…아/어/해": polite, indirect, wishful
+_KO_GIVE_ENDINGS: Final = (
+    "주실 수 있을까요?", "주시겠어요?", "주면 좋겠어", "줬으면 해", "주시기 바랍니다",
+    "줄 수 있나요?", "주시면 감사하겠습니다", "주라", "줄 수 있어요?", "주셨으면 합니다",
+)  # fmt: skip
+# the terse register: "계산 바람", "확인 요망"
+_KO_TERSE_NOUNS: Final = (
+    "계산|확인|예측|분석|평가|점검|정리|보고|계획|설계|스크리닝|전파|생성|배정|최적화|준비|작성"
+    "|검사|수립|배분|할당|예약|추가|검색"
+)
+_KO_TERSE: Final = ("바람", "요망", "바랍니다", "요청합니다", "요청", "부탁", "좀", "부탁합니다")
+_SLOT_OR_MARK = re.compile(r"\{\w+\}|\[[^\]]*\]")
+
+
+def _outside_slots(text: str, change: Callable[[str], str]) -> str:
+    """Apply ``change`` to the text between slots (``{sat}``, ``[이/가]``) only."""
+    out, last = [], 0
+    for m in _SLOT_OR_MARK.finditer(text):
+        out += [change(text[last : m.start()]), m.group(0)]
+        last = m.end()
+    return "".join([*out, change(text[last:])])
+
+
+def _style_en(rng: random.Random, text: str) -> str:
+    if rng.random() < 0.2:
+        for pattern, british in _BRITISH:
+            text = _outside_slots(text, lambda s, p=pattern, b=british: re.sub(p, b, s))
+    if rng.random() < 0.12:
+        chosen = [pair for pair in _SHORTHAND_EN if rng.random() < 0.5]
+        for pattern, short in chosen:
+            text = _outside_slots(text, lambda s, p=pattern, r=short: re.sub(p, r, s, flags=re.I))
+    return text
+
+
+def _style_ko(rng: random.Random, text: str) -> str:
+    """Korean endings and spacing (the text has no opener or closer yet)."""
+    roll = rng.random()
+    if roll < 0.15:
+        text = re.sub(
+            rf"({_KO_TERSE_NOUNS})\s?해\s?(?:줘|주세요|줄래\?|주실래요\?|줄 수 있어\?)$",
+            lambda m: f"{m[1]} {rng.choice(_KO_TERSE)}",
+            text,
+        )
+    elif roll < 0.35:
+        text = re.sub(r"(\S)\s?줘$", lambda m: f"{m[1]} {rng.choice(_KO_GIVE_ENDINGS)}", text)
+    if rng.random() < 0.3:
+        # write some Hangul compounds and "해 줘" together ("궤도전파", "계산해줘")
+        def squeeze(s: str) -> str:
+            return re.sub(
+                r"(?<=[\uac00-\ud7a3]) (?=[\uac00-\ud7a3])",
+                lambda m: "" if rng.random() < 0.5 else " ",
+                s,
+            )
+
+        text = _outside_slots(text, squeeze)
+    return text
+
+
 def _refs(rng: random.Random, text: str) -> str:
     """Replace ``<S>``/``<G>`` with one satellite / station slot each (same for repeats)."""
     if "<S>" in text:
@@ -1378,10 +1467,14 @@ def _compose_en(rng: random.Random, intent: str) -> str:
         body += (", " if rng.random() < 0.25 else " ") + " ".join(tails)
     if kind == "verb" and rng.random() < 0.4:
         body = rng.choice(_MODALS_EN).lower() + body
+    elif kind == "verb" and rng.random() < 0.15:
+        body = rng.choice(_INDIRECT_EN).lower() + body
     elif kind == "noun":
         body = rng.choice(_HEADS_EN) + " " + body
-    question = kind == "ask" or body.startswith(("could ", "can ", "would "))
-    return _finish_en(rng, _refs(rng, body), question)
+    question = kind == "ask" or body.startswith(
+        ("could ", "can ", "would ", "any chance ", "is it possible ")
+    )
+    return _finish_en(rng, _style_en(rng, _refs(rng, body)), question)
 
 
 def _compose_ko(rng: random.Random, intent: str) -> str:
@@ -1402,7 +1495,7 @@ def _compose_ko(rng: random.Random, intent: str) -> str:
             rng.shuffle(tails)
         cut = rng.randrange(len(tails) + 1)
         text = " ".join([*tails[:cut], obj, *tails[cut:], rng.choice(verbs)])
-        text = _refs(rng, text)
+        text = _style_ko(rng, _refs(rng, text))
     text = rng.choice(_OPENERS_KO) + text + rng.choice(_CLOSERS_KO)
     if rng.random() < 0.3:
         text = re.sub(r"[.?!]$", "", text)

@@ -112,3 +112,20 @@ def test_blind_held_out_set_covers_every_intent_and_repeats_no_generator_templat
             for t in langs[lang]:
                 assert norm(t) not in generator, t
                 assert set(re.findall(r"\{(\w+)\}", t)) <= ALLOWED.get(intent, set()), t
+
+
+def test_composed_requests_vary_in_style_outside_their_slots() -> None:
+    """Korean requests are written with and without spaces and end politely, indirectly or
+    tersely; English ones are indirect, British or in shorthand; slots are never touched."""
+    rng = random.Random(5)
+    intents = ("propagate", "find_passes", "schedule_contacts", "plan_avoidance")
+    ko = [compose(rng, i, "ko") for i in intents for _ in range(400)]
+    en = [compose(rng, i, "en") for i in intents for _ in range(400)]
+    assert any(re.search(r" (?:바람|요망|요청합니다)(?: |$)", t) for t in ko)
+    assert any("주실 수 있을까요?" in t or "주시겠어요?" in t for t in ko)
+    assert any("교신가능" in t or "궤도전파" in t or "다운링크스케줄" in t for t in ko)
+    assert any(re.search(r"manoeuvre|optimis|prioritis", t) for t in en)
+    assert any(re.search(r"would it be possible to|any chance you could", t, re.I) for t in en)
+    assert any(re.search(r"\bsats?\b|\bpls\b|\bsched\b| w/ ", t) for t in en)
+    for t in ko + en:
+        assert not re.search(r"\{\w*$|^\w*\}|\{[^}]*\s[^}]*\}", t), t  # no slot split or merged
