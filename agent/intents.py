@@ -380,7 +380,8 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
     ("plan_avoidance", re.compile(
         r"\bavoid|\bavoidance|\bmaneuv|\bmanoeuv|\bdodge|\bburn\b|\bcams?\b|\bdelta[- ]?v\b"
         r"|\bsteer\s+clear\b|\bstep\s+aside\s+from\b|\bmove\b[^.?!]{0,30}?\baway\s+from\b|\bmitigat"
-        r"|\b(?:widen|increase|raise)\s+(?:the\s+)?miss\s+distance"
+        r"|\b(?:widen|increase|raise)\s+(?:the\s+)?miss\s+distance|\bevasive\b"
+        r"|\bget\s+(?:us\s+)?clear\s+of\b|\bway\s+out\s+of\b|피해\s*가|궤도\s*조정"
         r"|회피|기동|피하|피할|델타\s*v", re.I)),
     ("assess_conjunction", re.compile(
         r"\bassess|\bprobability\b|(?<![A-Za-z])pc(?![A-Za-z])|\brisk(?:y|iness)?\b|\bdanger"
@@ -393,6 +394,8 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|\btraffic\s+(?:report\s+)?around\b"
         r"|\bproximity\s+(?:check|report|screening)|\bin\s+(?:the\s+)?way\s+of\b"
         r"|\bpath\s+of\b[^.?!]{0,60}?\bclear\b|근처\s*(?:물체|잔해|파편)|교통\s*상황"
+        r"|\bnear[- ]miss(?:es)?\b|\bencounters?\s+(?:with\b|w/|of\b)|\bthreats?\s+to\b"
+        r"|\bflying\s+near\b|\bcome\s+close\b|위험\s*물체|위협"
         r"|근접|충돌|접근|잔해|파편|스크리닝|컨정션|다가오|우주\s*쓰레기|가까워지"
         r"|카탈로그\s*전체(?:랑|와|과)[^?!]{0,30}?(?:비교|대조)", re.I)),
     ("space_weather", re.compile(
@@ -400,7 +403,8 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|\bswpc\b|\bthe\s+sun\s+(?:is\s+)?(?:quiet|active)\b|\bis\s+the\s+sun\s+active\b"
         r"|\bproton\s+events?\b|\bcmes?\b|\bcoronal\s+mass|양성자|코로나\s*질량\s*방출|우주\s*(?:기상|날씨)|태양(?!\s*동기)|지자기|폭풍|플레어|방사선"
         r"|NOAA\s*경보|우주\s*환경|\bwhat\s+is\s+the\s+sun\s+doing\b|\bhow\s+active\s+the\s+sun\s+is\b|\bf10\.?7\b"
-        r"|\bnoaa\s+(?:alerts?|warnings?|scales?)\b|\bmagnetospher|\bplanetary\s+k\b", re.I)),
+        r"|\bnoaa\s+(?:alerts?|warnings?|scales?)\b|\bmagnetospher|\bplanetary\s+k\b"
+        r"|\bthe\s+sun\s+up\s+to\b|\bgeomag\b|\bhow'?s\s+the\s+sun\b", re.I)),
     ("schedule_contacts", re.compile(
         r"(?<!pass )\bschedul|\bdownlinks?\b|\bbook\s+(?:a\s+|the\s+|some\s+)?(?:contacts?"
         r"|pass(?:es)?|antenna|ground[- ]station|downlinks?)|contact (?:plan|schedule)"
@@ -417,7 +421,10 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|\bdownlink\s+rota\b|\bwho\s+gets\b|(?<!pass )\bsched\b"
         r"|\bsplit\s+(?:the\s+)?(?:antenna|station)\s+time"
         r"|\bslot\b[^.?!]{0,40}?\binto\s+(?:the\s+)?passes|\bpick\s+which\s+passes"
-        r"|\bwhich\s+contacts\s+should\b|\bshare\b[^.?!]{0,30}?\bamong\b", re.I)),
+        r"|\bwhich\s+contacts\s+should\b|\bshare\b[^.?!]{0,60}?\bamong\b"
+        r"|\bplan\s+(?:the\s+)?ground\s+contacts|\bline\s+up\b[^.?!]{0,30}?\bcontacts\b"
+        r"|\bdivide\b[^.?!]{0,30}?\bpasses\b|\bcontact\s+timetable\b"
+        r"|교신\s*(?:편성|시간표|배치)|(?:안테나|지상국)\s*운용\s*계획", re.I)),
     ("find_passes", re.compile(
         r"\bpass(?:es)?\b(?!\s+(?:near|close))|\bvisib|\baos\b|\blos\b|over(?:head|flies| fly)"
         r"|contact windows?"
@@ -432,7 +439,11 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|접속\s*가능\s*구간|교신\s*창|언제[^?.!]{0,30}?\s?떠(?:[?.,]|\s|$)"
         r"|언제[^.?!]{0,30}?보(?:여|이)|보이는\s*시간|교신\s*가능\s*시간|다음\s*교신|잡히는\s*시간"
         r"|접촉\s*시간|추적\s*가능|수신\s*가능\s*구간|\b(?:viewing|tracking)\s+windows?\b|\bcan\s+track\b"
-        r"|\bsightings?\b|\bnext\s+above\b|\b(?:comes?|coming)\s+into\s+view\b|\bin\s+view\b",
+        r"|\bsightings?\b|\bnext\s+above\b|\b(?:comes?|coming)\s+into\s+view\b|\bin\s+view\b"
+        r"|\bcomms?\s+windows?\b|\buplink\s+opportunit|\bstation\s+contacts\b"
+        r"|\bhorizon\s+crossings?\b|\bwhen\s+can\b[^.?!]{0,30}?\bhear\b|\breachable\s+from\b"
+        r"|\bwhen\s+do\s+we\s+get\b[^.?!]{0,40}?\bover\b"
+        r"|(?:관측|통신|링크)\s*가능\s*(?:시간|구간)|언제[^.?!]{0,30}?들어(?:와|오)",
         re.I)),
     ("propagate", re.compile(
         r"\bwhere\b|\bpositions?\b|\bpropagat|\bephemer|\bground ?track|\blocation|\bcoordinates"
@@ -443,11 +454,14 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|\borbit\s+predict|\b(?:advance|extrapolate|predict|project|roll)\b[^.?!]{0,40}?\borbit\b"
         r"|\bstate\s+vectors?\s+(?:for|of)\b|\bwhat\s+will\s+(?:the\s+)?(?:state\s+vector|orbit)\b"
         r"|\bfuture\s+(?:track|state)|\brun\s+sgp4\b|\bstep\b[^.?!]{0,40}?\bahead\b"
-        r"|\btrack\b[^.?!]{0,40}?\bahead\s+in\s+time|\bintegrate\b[^.?!]{0,40}?\bforward\b", re.I)),
+        r"|\btrack\b[^.?!]{0,40}?\bahead\s+in\s+time|\bintegrate\b[^.?!]{0,40}?\bforward\b"
+        r"|\bephem\b|\bpredict\b[^.?!]{0,30}?\bstates?\b|\beci\s+states?\b|\bwhat\s+path\s+will\b"
+        r"|\bpredicted\s+track\b|궤도\s*(?:예보|산출)", re.I)),
     ("fleet_status", re.compile(
         r"\bstatus\b|\bhealth|\bhow\s+(?:are|is)\s+(?:all\s+)?(?:of\s+)?(?:our|the|my)?\s*"
         r"(?:satellites|spacecraft|birds|fleet|constellation)|\bfleet (?:overview|report|summary)"
-        r"|(?<!future\s)\bstate of (?:the |our )?(?:fleet|constellation|satellites|spacecraft)"
+        r"|(?<!future\s)(?<!predict\s)(?<!predict\sthe\s)"
+        r"\bstate of (?:the |our )?(?:fleet|constellation|satellites|spacecraft)"
         r"|\bin trouble\b"
         r"|\belement ages?|\bstale|상태(?!\s*벡터)|위성\S*\s*현황|신선|위성\S*\s*(?:건전성|점검)"
         # the fleet beside the space weather: "check the fleet and the solar activity",
@@ -457,13 +471,15 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|\bfleet\s+and\s+(?:the\s+)?space\s+weather\b"
         r"|\bsummari[sz]e\s+the\s+(?:fleet|constellation)|\bfleet\s+looking\s+like"
         r"|\bhow'?s\s+the\s+(?:fleet|constellation)\b|\bproblems?\s+with\s+the\s+(?:fleet|satellites)"
-        r"|(?<!future\s)\bstate\s+of\s+every\s+satellite|\bany\s+satellites?\s+in\s+safe\s+mode"
+        r"|(?<!future\s)(?<!predict\s)(?<!predict\sthe\s)\bstate\s+of\s+every\s+satellite|\bany\s+satellites?\s+in\s+safe\s+mode"
         r"|\beverything\s+nominal|\banomal\w*\s+(?:across|in|with)\s+the\s+fleet"
         r"|위성들?\s*(?:지금\s*)?(?:괜찮|어때|문제\s*없|이상\s*없)"
         r"|\bhow\s+(?:are\s+)?the\s+birds\b|\broll\s+call\b|\boff-?nominal\b|\bcheck\s+in\s+on\b"
         r"|\b(?:wrong|issues?)\s+(?:with|on)\s+(?:the\s+|our\s+)?(?:satellites|spacecraft|fleet|birds)"
         r"|\brundown\s+of\s+(?:the|every|our|all)\b|\b(?:satellites|spacecraft|birds)\s+behaving"
-        r"|\bred\s+flags\b|\bsitrep\b|\bwhat\s+condition\b"
+        r"|\bred\s+flags\b|\bsitrep\b|\bwhat\s+condition\b|\bbig\s+picture\b|\ball\s+good\s+with\b"
+        r"|\banything\s+i\s+should\s+know\s+about\s+the\s+(?:fleet|satellites|spacecraft)"
+        r"|운용\s*현황|(?:잘|이상\s*없이)\s*돌고\s*있"
         r"|위성\S*\s*(?:다\s*)?정상|별일\s*없|이상\s*(?:징후|여부)|컨디션|헬스\s*체크"
         r"|점검\s*(?:보고|결과)|위성\S*\s*문제\s*있"
         # the age of the element sets: "how old are the TLEs", "last orbit update", "epoch"
@@ -519,8 +535,8 @@ _WHERE = re.compile(r"\bwhere\b|어디", re.I)
 # a pass list asked for in its own right, beside a schedule ("find the passes ... and schedule
 # the contacts"), rather than passes named as what a schedule books
 _PASS_LIST = re.compile(
-    r"\b(?:find|list|show|get|give)\b(?:(?!book|allocat|schedul)[^.?!]){0,40}?"
-    r"\b(?:pass(?:es)?(?!\s+(?:schedule|allocation|booking|plan))|visibility\s+windows?)\b"
+    r"\b(?:find|list|show|get|give)\b(?:(?!book|allocat|sched)[^.?!]){0,40}?"
+    r"\b(?:pass(?:es)?(?!\s+(?:sched|allocation|booking|plan))|visibility\s+windows?)\b"
     r"|\bpass\s+(?:list|table)s?\b|\bvisibility\s+windows\b"
     r"|패스.{0,15}?(?:목록|찾|알려|뽑|조회|계산|예측)|통과\s*(?:시간|예측)|가시\s*(?:구간|시간)"
     r"|보이는\s*시간|교신\s*가능\s*시간|지나가는\s*시간",
@@ -695,7 +711,7 @@ _NOT_A_STATION = re.compile(
     r"모든|전체|전부|모두|각|우리|어느|어떤|가까운|모든지|전|해당|각각|위성|지상국|빨리|혹시|좀"
     r"|동안|시간|스케줄|일정|이상|이하|미만|초과"
     # a request's own verbs, written as nouns ("계산 부탁 지상국 배정도": assign stations too)
-    r"|부탁|요망|바람|요청|계산|확인|예측|정리|보고|배정|예약|분석|점검"
+    r"|부탁|요망|바람|요청|계산|확인|예측|정리|보고|배정|예약|분석|점검|들어와"
     # demonstratives ("그걸로 지상국 배정": with those, assign stations)
     r"|그걸로|이걸로|그것으로|이것으로|그걸|이걸|그것|이것|거기|여기|그|이|저|그런|이런)$",
     re.I,

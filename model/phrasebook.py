@@ -149,6 +149,10 @@ _EN: Final[dict[str, dict[str, tuple[str, ...]]]] = {
             "forecast where <S> will be",
             "compute the track of <S> ahead",
             "chart the orbit of <S> forward",
+            "give me an ephem for <S>",
+            "predict the state of <S>",
+            "dump the positions of <S>",
+            "generate ECI states for <S>",
         ),
         "noun": (
             "an ephemeris for <S>",
@@ -171,6 +175,9 @@ _EN: Final[dict[str, dict[str, tuple[str, ...]]]] = {
             "a propagated state history for <S>",
             "an ephemeris product for <S>",
             "the predicted ground track of <S>",
+            "an ephem for <S>",
+            "the ECI states of <S>",
+            "the predicted track of <S>",
         ),
         "ask": (
             "where will <S> be",
@@ -185,7 +192,8 @@ _EN: Final[dict[str, dict[str, tuple[str, ...]]]] = {
             "what positions will <S> have",
             "can you work out where <S> is going",
             "could you predict the orbit of <S>",
-            "where is <S> headed",
+            "what path will <S> follow",
+            "where's <S> going next",
         ),
     },
     "find_passes": {
@@ -218,6 +226,10 @@ _EN: Final[dict[str, dict[str, tuple[str, ...]]]] = {
             "work out the viewing windows of <S> from <G>",
             "find when <G> can track <S>",
             "list the tracking windows of <S>",
+            "list the comm windows of <S> at <G>",
+            "find the uplink opportunities for <S>",
+            "predict the station contacts of <S>",
+            "count the horizon crossings of <S> at <G>",
         ),
         "noun": (
             "pass predictions for <S> over <G>",
@@ -241,6 +253,9 @@ _EN: Final[dict[str, dict[str, tuple[str, ...]]]] = {
             "acquisition and loss of signal times of <S> at <G>",
             "the tracking windows of <S> at <G>",
             "the next sightings of <S> from <G>",
+            "the comm windows of <S>",
+            "the uplink opportunities of <S> at <G>",
+            "the horizon crossings of <S> at <G>",
         ),
         "ask": (
             "when does <S> pass over <G>",
@@ -262,6 +277,9 @@ _EN: Final[dict[str, dict[str, tuple[str, ...]]]] = {
             "when is <S> next above <G>",
             "when does <S> come into view at <G>",
             "when will <G> have <S> in view",
+            "when can <G> hear <S>",
+            "when do we get <S> over <G>",
+            "when will <S> be reachable from <G>",
         ),
     },
     "screen_conjunctions": {
@@ -295,6 +313,9 @@ _EN: Final[dict[str, dict[str, tuple[str, ...]]]] = {
             "hunt for conjunctions involving <S>",
             "see if any debris gets in the way of <S>",
             "run a proximity check on <S>",
+            "check <S> for near misses",
+            "look for encounters with <S>",
+            "sweep for threats to <S>",
         ),
         "noun": (
             "a conjunction screening for <S>",
@@ -316,6 +337,8 @@ _EN: Final[dict[str, dict[str, tuple[str, ...]]]] = {
             "a proximity report for <S>",
             "a traffic report around <S>",
             "the close-approach list of <S>",
+            "the near misses of <S>",
+            "the encounters of <S> with other objects",
         ),
         "ask": (
             "any close approaches for <S>",
@@ -335,6 +358,9 @@ _EN: Final[dict[str, dict[str, tuple[str, ...]]]] = {
             "will any object cross paths with <S>",
             "is the path of <S> clear",
             "anything in the way of <S>",
+            "any threats to <S>",
+            "who's flying near <S>",
+            "is anything going to come close to <S>",
         ),
     },
     "assess_conjunction": {
@@ -424,6 +450,8 @@ _EN: Final[dict[str, dict[str, tuple[str, ...]]]] = {
             "move our satellite away from {event}",
             "find a mitigation for {event}",
             "widen the miss distance of {event}",
+            "prepare evasive action for {event}",
+            "work out a way out of {event}",
         ),
         "noun": (
             "an avoidance maneuver for {event}",
@@ -454,6 +482,8 @@ _EN: Final[dict[str, dict[str, tuple[str, ...]]]] = {
             "can you plan a CAM for {event}",
             "what's the best avoidance maneuver for {event}",
             "what burn would get us clear of {event}",
+            "how do we get clear of {event}",
+            "what evasive action does {event} need",
         ),
     },
     "schedule_contacts": {
@@ -488,6 +518,10 @@ _EN: Final[dict[str, dict[str, tuple[str, ...]]]] = {
             "slot <S> into the passes at <G>",
             "put together a contact roster for <S>",
             "pick which passes of <S> to take at <G>",
+            "plan ground contacts for <S>",
+            "line up the contacts of <S> at <G>",
+            "divide the passes at <G> between <S>",
+            "work out the contact timetable for <S>",
         ),
         "noun": (
             "a contact schedule for <S>",
@@ -509,6 +543,8 @@ _EN: Final[dict[str, dict[str, tuple[str, ...]]]] = {
             "a contact roster for <S>",
             "a downlink rota for <S> at <G>",
             "the antenna roster of <G> for <S>",
+            "a contact timetable for <S>",
+            "the ground contact plan for <S>",
         ),
         "ask": (
             "which passes should <S> use on <G>",
@@ -624,6 +660,9 @@ _EN_BARE: Final[dict[str, tuple[str, ...]]] = {  # intents with no slots
         "any red flags on the satellites",
         "how healthy is the fleet",
         "sitrep on the fleet",
+        "give me the big picture on the satellites",
+        "all good with the spacecraft",
+        "anything I should know about the fleet",
         "what condition are our satellites in",
     ),
     "space_weather": (
@@ -668,6 +707,9 @@ _EN_BARE: Final[dict[str, tuple[str, ...]]] = {  # intents with no slots
         "any SWPC warnings out",
         "is the magnetosphere disturbed",
         "what's the planetary K index",
+        "what's the Sun up to",
+        "current geomag conditions",
+        "how's the Sun behaving",
     ),
     "status_and_weather": (
         "fleet status and space weather",
@@ -719,6 +761,9 @@ _KO: Final[dict[str, tuple[tuple[str, tuple[str, ...]], ...]]] = {
         ("<S> 위치 데이터", ("생성해 줘", "뽑아 줘", "만들어 주세요")),
         ("<S> 궤도 추적 데이터", ("만들어 줘", "계산해 주세요")),
         ("<S> 에피메리스", ("생성해 줘", "뽑아 줘", "만들어 줄래?")),
+        ("<S> 궤도 예보", ("해 줘", "내 줘", "부탁해")),
+        ("<S> 궤도 산출", ("해 줘", "부탁해", "해 주세요")),
+        ("<S> 위치 추정", ("해 줘", "부탁드립니다", "해 줄래?")),
     ),
     "find_passes": (
         (
@@ -751,6 +796,10 @@ _KO: Final[dict[str, tuple[tuple[str, tuple[str, ...]], ...]]] = {
         ("<G> 안테나로 <S> 추적 가능한 시간", ("알려줘", "찾아 줘", "계산해 주세요")),
         ("<S> 상공 통과 일정", ("알려줘", "뽑아 줘", "확인해 주세요")),
         ("<S> 수신 가능 구간", ("찾아 줘", "계산해 줘", "알려 주실래요?")),
+        ("<S> 관측 가능 시간", ("알려줘", "계산해 줘", "뽑아 주세요")),
+        ("<G>에서 <S> 통신 가능 시간", ("알려줘", "찾아 줘", "계산해 주세요")),
+        ("<S> 링크 가능 시간", ("계산해 줘", "알려줘", "정리해 줄래?")),
+        ("<S>[이/가] <G> 가시권에 언제", ("들어와?", "들어오는지 알려줘", "진입해?")),
     ),
     "screen_conjunctions": (
         ("<S> 근접 접근", ("스크리닝해 줘", "확인해 줘", "검사해 줘", "찾아 줘", "분석해 줘")),
@@ -773,6 +822,8 @@ _KO: Final[dict[str, tuple[tuple[str, tuple[str, ...]], ...]]] = {
         ("<S> 잔해물 충돌 검사", ("해 줘", "돌려 주세요", "부탁드립니다")),
         ("<S> 근처 물체", ("있어?", "확인해 줘", "찾아 줘")),
         ("<S> 궤도 주변 교통 상황", ("알려줘", "확인해 줘", "정리해 주세요")),
+        ("<S> 위험 물체 목록", ("뽑아 줘", "정리해 주세요", "보여 줄래?")),
+        ("<S> 궤도에 위협 되는 물체", ("있어?", "찾아 줘", "확인해 주세요")),
     ),
     "assess_conjunction": (
         ("{event} 충돌 확률", ("계산해 줘", "알려줘", "구해 줘", "평가해 줘", "얼마야?")),
@@ -803,6 +854,8 @@ _KO: Final[dict[str, tuple[tuple[str, tuple[str, ...]], ...]]] = {
         ("{event} 건 회피 기동안", ("마련해 주세요", "짜 줘", "제시해 줄 수 있어?")),
         ("{event}에 대한 회피 계획", ("세워 줘", "만들어 주세요", "수립 부탁드립니다")),
         ("{event} 우주 쓰레기 회피 기동", ("설계해 줘", "계획해 주실래요?", "짜 주세요")),
+        ("{event} 피해가려면 어떻게 할지", ("계획해 줘", "알려줘", "정리해 주세요")),
+        ("{event} 대응 궤도 조정", ("계획해 줘", "설계해 주세요", "짜 줄래?")),
     ),
     "schedule_contacts": (
         ("<S> 교신 스케줄", ("짜 줘", "만들어 줘", "잡아 줘", "세워 줘", "최적화해 줘")),
@@ -825,6 +878,10 @@ _KO: Final[dict[str, tuple[tuple[str, tuple[str, ...]], ...]]] = {
         ("<S> 지상국 예약", ("잡아 줘", "해 주세요", "계획해 줘")),
         ("<S> 패스 중 쓸 것", ("골라 줘", "정해 주세요", "선택해 줄래?")),
         ("<S> 데이터 수신 계획", ("짜 줘", "세워 주세요", "만들어 줄래?")),
+        ("<S> 교신 편성", ("해 줘", "짜 주세요", "부탁해")),
+        ("<G> 안테나 운용 계획[을/를] <S> 기준으로", ("짜 줘", "세워 주세요", "만들어 줄래?")),
+        ("<S> 교신 시간표", ("만들어 줘", "짜 주세요", "정리해 줄래?")),
+        ("<S> 교신 배치", ("해 줘", "부탁해", "해 주세요")),
     ),
     "propose_commands": (
         ("{sat}에 {cmd} 명령", ("준비해 줘", "넣어 줘", "제안해 줘", "올려 줘", "잡아 줘")),
@@ -878,6 +935,9 @@ _KO_BARE: Final[dict[str, tuple[str, ...]]] = {
         "우리 위성들 문제 있는 거 있어?",
         "전 위성 헬스 체크해 줘",
         "위성별 상태 요약 좀",
+        "위성 운용 현황 알려줘",
+        "위성들 다 잘 돌고 있어?",
+        "운용 위성들 이상 없이 돌고 있어?",
     ),
     "space_weather": (
         "우주기상 알려줘",
