@@ -370,6 +370,12 @@ _AGE = re.compile(
     r"|(?:오래된|낡은)\s*(?:TLE|궤도)|\belement(?:\s*set)?\s*ages?\b",
     re.I,
 )
+# asking for a propagation itself, not naming a track or trajectory as a constraint
+_PROPAGATION_ASK = re.compile(
+    r"\bpropagat|\bephem|\bpositions?\b|\bpredict|\bstate\s+vectors?\b|위치|전파(?!\s*두절)|예측"
+    r"|상태\s*벡터",
+    re.I,
+)
 _PROPAGATION_WORDS = re.compile(
     r"\bpositions?\b|\bpropagat|\bephemer|\bground ?track|\bcoordinates|\btrajector"
     r"|위치|전파|궤적|좌표",
@@ -378,11 +384,12 @@ _PROPAGATION_WORDS = re.compile(
 
 _INTENTS: list[tuple[str, re.Pattern[str]]] = [
     ("plan_avoidance", re.compile(
-        r"\bavoid|\bavoidance|\bmaneuv|\bmanoeuv|\bdodge|\bburn\b|\bcams?\b|\bdelta[- ]?v\b"
+        r"\bavoid|\bavoidance|\bmaneuv|\bmanoeuv|\bdodge|(?<!post-)\bburn\b|\bcams?\b"
+        r"|\bdelta[- ]?v\b"
         r"|\bsteer\s+clear\b|\bstep\s+aside\s+from\b|\bmove\b[^.?!]{0,30}?\baway\s+from\b|\bmitigat"
         r"|\b(?:widen|increase|raise)\s+(?:the\s+)?miss\s+distance|\bevasive\b"
         r"|\bget\s+(?:us\s+)?clear\s+of\b|\bway\s+out\s+of\b|피해\s*가|궤도\s*조정"
-        r"|회피|기동|피하|피할|델타\s*v", re.I)),
+        r"|회피|기동(?!\s*(?:후|이후|뒤|명령))|피하|피할|델타\s*v", re.I)),
     ("assess_conjunction", re.compile(
         r"\bassess|\bprobability\b|(?<![A-Za-z])pc(?![A-Za-z])|\brisk(?:y|iness)?\b|\bdanger"
         r"|충돌\s*확률|확률|위험도|평가", re.I)),
@@ -395,8 +402,11 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|\bproximity\s+(?:check|report|screening)|\bin\s+(?:the\s+)?way\s+of\b"
         r"|\bpath\s+of\b[^.?!]{0,60}?\bclear\b|근처\s*(?:물체|잔해|파편)|교통\s*상황"
         r"|\bnear[- ]miss(?:es)?\b|\bencounters?\s+(?:with\b|w/|of\b)|\bthreats?\s+to\b"
-        r"|\bflying\s+near\b|\bcome\s+close\b|위험\s*물체|위협"
-        r"|근접|충돌|접근|잔해|파편|스크리닝|컨정션|다가오|우주\s*쓰레기|가까워지"
+        r"|\bflying\s+near\b|\bcome\s+close\b|위험\s*물체|위협|\brescreen|\bconj\b|스크린(?!샷)"
+        r"|\b(?:coming|come|comes|get|gets|getting|passing)\s+within\b"
+        r"|(?:들어오|가까이\s*오|다가오)\S*\s*(?:물체|것|거)|\bobjects?\s+passing\b"
+        r"|근접|충돌(?!\s*(?:없게|없이|없는|안\s*나게))|접근|잔해|파편|스크리닝|컨정션|다가오"
+        r"|우주\s*쓰레기|가까워지"
         r"|카탈로그\s*전체(?:랑|와|과)[^?!]{0,30}?(?:비교|대조)", re.I)),
     ("space_weather", re.compile(
         r"space[- ]?weather|\bsolar\b|geomagnetic|\bstorms?\b|\bkp\b|\bflares?\b|radiation"
@@ -404,7 +414,8 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|\bproton\s+events?\b|\bcmes?\b|\bcoronal\s+mass|양성자|코로나\s*질량\s*방출|우주\s*(?:기상|날씨)|태양(?!\s*동기)|지자기|폭풍|플레어|방사선"
         r"|NOAA\s*경보|우주\s*환경|\bwhat\s+is\s+the\s+sun\s+doing\b|\bhow\s+active\s+the\s+sun\s+is\b|\bf10\.?7\b"
         r"|\bnoaa\s+(?:alerts?|warnings?|scales?)\b|\bmagnetospher|\bplanetary\s+k\b"
-        r"|\bthe\s+sun\s+up\s+to\b|\bgeomag\b|\bhow'?s\s+the\s+sun\b", re.I)),
+        r"|\bthe\s+sun\s+up\s+to\b|\bgeomag\b|\bhow'?s\s+the\s+sun\b|전파\s*두절|radio\s+blackouts?"
+        r"|\bhow\s+(?:active|quiet)\s+is\s+the\s+sun\b", re.I)),
     ("schedule_contacts", re.compile(
         r"(?<!pass )\bschedul|\bdownlinks?\b|\bbook\s+(?:a\s+|the\s+|some\s+)?(?:contacts?"
         r"|pass(?:es)?|antenna|ground[- ]station|downlinks?)|contact (?:plan|schedule)"
@@ -424,7 +435,10 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|\bwhich\s+contacts\s+should\b|\bshare\b[^.?!]{0,60}?\bamong\b"
         r"|\bplan\s+(?:the\s+)?ground\s+contacts|\bline\s+up\b[^.?!]{0,30}?\bcontacts\b"
         r"|\bdivide\b[^.?!]{0,30}?\bpasses\b|\bcontact\s+timetable\b"
-        r"|교신\s*(?:편성|시간표|배치)|(?:안테나|지상국)\s*운용\s*계획", re.I)),
+        r"|교신\s*(?:편성|시간표|배치)|(?:안테나|지상국)\s*운용\s*계획"
+        r"|컨택\s*(?:계획|플랜|일정|스케줄)|언제\s*쓸지|어느\s*위성이\s*쓸지|\bstation\s+allocation"
+        r"|\bbookings\b|\bwhich\s+satellite\s+should\s+take\b"
+        r"|예약\S*\s*(?:전체\s*위성\s*대상으로\s*)?최적화", re.I)),
     ("find_passes", re.compile(
         r"\bpass(?:es)?\b(?!\s+(?:near|close))|\bvisib|\baos\b|\blos\b|over(?:head|flies| fly)"
         r"|contact windows?"
@@ -443,11 +457,14 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|\bcomms?\s+windows?\b|\buplink\s+opportunit|\bstation\s+contacts\b"
         r"|\bhorizon\s+crossings?\b|\bwhen\s+can\b[^.?!]{0,30}?\bhear\b|\breachable\s+from\b"
         r"|\bwhen\s+do\s+we\s+get\b[^.?!]{0,40}?\bover\b"
-        r"|(?:관측|통신|링크)\s*가능\s*(?:시간|구간)|언제[^.?!]{0,30}?들어(?:와|오)",
+        r"|(?:관측|통신|링크)\s*가능\s*(?:시간|구간)|언제[^.?!]{0,30}?들어(?:와|오)"
+        r"|보이는\s*위성|\brises?\s+above\b|접속\s*윈도우|올라오는\s*시간|잡히는\s*거\s*언제",
         re.I)),
     ("propagate", re.compile(
-        r"\bwhere\b|\bpositions?\b|\bpropagat|\bephemer|\bground ?track|\blocation|\bcoordinates"
-        r"|\btrajector|위치|어디|전파|궤적|좌표|궤도\s*(?:예측|력)|상태\s*벡터"
+        r"\bwhere\b|\bpositions?\b|\bpropagat|(?<!updated\s)(?<!latest\s)(?<!new\s)\bephemer"
+        r"|\bground ?track|\blocation|\bcoordinates"
+        r"|\btrajector|위치|어디|전파(?!\s*두절)|궤적|좌표|(?<!업데이트된\s)(?<!새\s)궤도\s*(?:예측|력)"
+        r"|상태\s*벡터"
         r"|궤도(?:를|을)?\s?[^.?!]{0,80}?(?:계산|예측|돌려)|\bpredicted\s+orbit(?:al)?\s+data\b"
         r"|궤도\s*시뮬레이션|추적\s*데이터|에피메리스|\bchart\b[^.?!]{0,30}?\borbit\b"
         r"|\btrack\s+of\b[^.?!]{0,40}?\bahead\b|\bforecast\s+where\b"
@@ -456,7 +473,8 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|\bfuture\s+(?:track|state)|\brun\s+sgp4\b|\bstep\b[^.?!]{0,40}?\bahead\b"
         r"|\btrack\b[^.?!]{0,40}?\bahead\s+in\s+time|\bintegrate\b[^.?!]{0,40}?\bforward\b"
         r"|\bephem\b|\bpredict\b[^.?!]{0,30}?\bstates?\b|\beci\s+states?\b|\bwhat\s+path\s+will\b"
-        r"|\bpredicted\s+track\b|궤도\s*(?:예보|산출)", re.I)),
+        r"|\bpredicted\s+track\b|궤도\s*(?:예보|산출)|\bstate\s+vectors?\b|\beph\b|프로파게이션"
+        r"|\bpredicted\s+orbit\b", re.I)),
     ("fleet_status", re.compile(
         r"\bstatus\b|\bhealth|\bhow\s+(?:are|is)\s+(?:all\s+)?(?:of\s+)?(?:our|the|my)?\s*"
         r"(?:satellites|spacecraft|birds|fleet|constellation)|\bfleet (?:overview|report|summary)"
@@ -479,7 +497,19 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|\brundown\s+of\s+(?:the|every|our|all)\b|\b(?:satellites|spacecraft|birds)\s+behaving"
         r"|\bred\s+flags\b|\bsitrep\b|\bwhat\s+condition\b|\bbig\s+picture\b|\ball\s+good\s+with\b"
         r"|\banything\s+i\s+should\s+know\s+about\s+the\s+(?:fleet|satellites|spacecraft)"
-        r"|운용\s*현황|(?:잘|이상\s*없이)\s*돌고\s*있"
+        r"|운용\s*현황|(?:잘|이상\s*없이)\s*돌고\s*있|\bdashboard\b|대시보드|플릿|헬스(?!장)|함대"
+        r"|\b(?:anything|any\s+\w+|is\s+\w+|are\s+\w+)\s+(?:currently\s+)?in\s+safe[- ]?mode\b"
+        r"|(?:세이프|안전)\s*모드\s*(?:에\s*)?(?:들어가\s*있는|들어간|인)\s*위성"
+        r"|\b(?:is|are)\s+(?:[^.?!\s]+\s+){0,2}nominal\b|정상\s*이(?:야|지|에요|니|죠)|정상인지|정상인가"
+        r"|\bred\s+limits?\b|\blimit\s+violations?\b|리밋|텔레메트리|\bsoc\b"
+        r"|\b(?:current|what'?s\s+the)\s+mode\b|(?:현재|어떤|지금)\s*모드|모드가\s*뭐"
+        r"|\bhow'?s\s+looking\b|\bhow\s+(?:is|are)\s+(?:(?:the|our|all)\s+)?"
+        r"(?:(?:fleet|satellites|spacecraft|birds|constellation)\s+)?(?:doing|looking)\b"
+        r"|\bwarnings?\s+or\s+anomal|\breporting\s+(?:warnings?|anomal)|경고나\s*이상|이상\s*(?:있는|보고)"
+        r"|이상\s*없(?:지|어|나|는지)"
+        r"|\bolder\s+than\b|\bhow\s+current\b|\bup[- ]to[- ]date\s+(?:orbital\s+)?elements"
+        r"|\bfreshness\b|\blast\s+element|\bnew\s+(?:tle|element\s*set)s?\b|\bpublished\b"
+        r"|넘은\s*TLE|TLE\S*\s*새로|묵었|묵은|몇\s*시간이나\s*지난|얼마나\s*최신"
         r"|위성\S*\s*(?:다\s*)?정상|별일\s*없|이상\s*(?:징후|여부)|컨디션|헬스\s*체크"
         r"|점검\s*(?:보고|결과)|위성\S*\s*문제\s*있"
         # the age of the element sets: "how old are the TLEs", "last orbit update", "epoch"
@@ -504,7 +534,10 @@ _EXPLANATION = re.compile(
     r"|tell\s+me\s+about\b(?!\s+(?:the|our|my|any|all|every)\b)"
     r"|give\s+me\s+(?:a\s+short\s+explanation|the\s+basics)\s+of\b|i\s+don'?t\s+understand\b)"
     r"|\bwhat'?s\s+(?:the\s+idea\s+behind|meant\s+by)\b|\bin\s+simple\s+terms\b"
-    r"|\bwhy\s+does\b.*\bmatter\b"
+    r"|\bwhy\s+does\b.*\bmatter\b|\bhow\s+is\b[^.?!]*\b(?:computed|calculated|derived|defined)\b"
+    r"|\bin\s+a\s+nutshell\b|\bwhat\s+does\b[^.?!]*\brefer\s+to\b"
+    r"|\busually\s+(?:calculated|computed|used|done|measured|estimated)\b"
+    r"|일반적으로|보통\s|뜻이|차이[를가]\s[^.?!]*설명"
     r"|개념|원리|모르겠|에\s*대해\s*(?:간단히\s*)?알려|설명하듯이|왜\s*중요"
     r"|뭐야|뭔지|뭐예요|뭔가요|무엇인가|설명해|(?<![가-힣])왜(?![가-힣])|차이가|뭘\s*(?:나타내|의미)"
     r"|무슨\s*뜻",
@@ -532,6 +565,8 @@ _CONTACT_WORDS = re.compile(
     r"contact|pass|station|antenna|downlink|교신|지상국|패스|다운링크|안테나", re.I
 )
 _WHERE = re.compile(r"\bwhere\b|어디", re.I)
+# what a command is sent for ("so we can confirm the link is healthy", "링크 상태 확인용")
+_COMMAND_PURPOSE = re.compile(r"\blink\b[^.?!]{0,20}?\bhealth|링크\s*상태", re.I)
 # a pass list asked for in its own right, beside a schedule ("find the passes ... and schedule
 # the contacts"), rather than passes named as what a schedule books
 _PASS_LIST = re.compile(
@@ -539,7 +574,11 @@ _PASS_LIST = re.compile(
     r"\b(?:pass(?:es)?(?!\s+(?:sched|allocation|booking|plan))|visibility\s+windows?)\b"
     r"|\bpass\s+(?:list|table)s?\b|\bvisibility\s+windows\b"
     r"|패스.{0,15}?(?:목록|찾|알려|뽑|조회|계산|예측)|통과\s*(?:시간|예측)|가시\s*(?:구간|시간)"
-    r"|보이는\s*시간|교신\s*가능\s*시간|지나가는\s*시간",
+    r"|보이는\s*시간|교신\s*가능\s*시간|지나가는\s*시간"
+    r"|\bwhen\b[^.?!]{0,40}?\b(?:visible|overhead|in\s+view)\b|\baos\s*/\s*los\s+list"
+    r"|\blist\b[^.?!]{0,40}?\bpasses\b|(?:패스|AOS\s*/\s*LOS|윈도우|구간|시간)\S*\s*"
+    r"(?:먼저|확인해서|확인하시고|확인하고|구하고|구한\s*다음|뽑고|뽑아\s*주시고|찾아\s*주시고)"
+    r"|(?:언제\s*보이는지|보이는지)\s*확인",
     re.I,
 )
 
@@ -593,6 +632,17 @@ def _intents(text: str, has_refs: bool, has_event: bool) -> list[str]:
     if has_event and intents <= {"screen_conjunctions"}:
         # a named event to analyse ("analyze the close approach CONJ-0053"): assess it
         intents = {"assess_conjunction"}
+    if (
+        "plan_avoidance" in intents
+        and not has_event
+        and intents & {"schedule_contacts", "find_passes"}
+        and not _PATTERN["screen_conjunctions"].search(text)
+    ):
+        intents -= {"plan_avoidance"}  # "avoid back-to-back handovers": a schedule's constraint
+    if "plan_avoidance" in intents and not _PROPAGATION_ASK.search(text):
+        intents -= {"propagate"}  # "a CAM that keeps the ground track": a constraint
+    if intents == {"propagate"} and not (has_refs or _DOMAIN.search(text) or _ALL.search(text)):
+        return []  # "where's the nearest pharmacy?"
     if not has_event and intents & {"assess_conjunction", "plan_avoidance"}:
         # no event id yet: screen first, the planner picks events from the result
         intents = (intents - {"assess_conjunction", "plan_avoidance"}) | {"screen_conjunctions"}
@@ -820,6 +870,10 @@ def parse_request(text: str, vocabulary: Vocabulary) -> list[IntendedCall]:
     if commands:
         if "schedule_contacts" in intents and not _CONTACT_WORDS.search(req.text):
             intents.remove("schedule_contacts")
+        if "find_passes" in intents and not _PASS_LIST.search(req.text):
+            intents.remove("find_passes")  # "a NOOP on the next pass": the pass times it
+        if "fleet_status" in intents and _COMMAND_PURPOSE.search(req.text):
+            intents.remove("fleet_status")  # "a NOOP to confirm the link is healthy"
         intents.append("propose_commands")
     step_s = _read(req, "step_s")
     elevation_deg = _read(req, "elevation_deg")
