@@ -161,7 +161,7 @@ _COMMAND_VERB = re.compile(
     r"|restart|sync|synchroni[sz]e|queue|prepare|propose|draft|set|power|activate|deactivate"
     r"|uplink|issue|execute|go)\b"
     r"|명령|커맨드|전환|보내|켜|끄|꺼|넣어|진입|해제|시작|중지|중단|멈춰|재부팅|리셋|동기화|실행"
-    r"|준비|제안|바꿔|변경|설정|시켜",
+    r"|준비|제안|바꿔|변경|설정|시켜|세팅",
     re.I,
 )
 _REPORT_QUESTION = re.compile(  # asks whether something happened; orders nothing
@@ -181,7 +181,7 @@ _DOWNLINK = r"(?:downlink|playback|transmitter|transmission|다운링크|송신)
 # request: "safe mode" alone is no order, "take K3 out of safe mode" is); tried in order, and
 # each match is taken from the text
 _COMMAND_PHRASES: list[tuple[re.Pattern[str], str, dict[str, _Param], bool]] = [
-    (re.compile(r"(?:reboot|reset|restart)\s+(?:the\s+)?(?:obc|on-?board\s+computer|flight\s+"
+    (re.compile(r"(?:reboot|reset|restart)\s+(?:(?:the|its|'s)\s+)?(?:obc|on-?board\s+computer|flight\s+"
                 r"computer)|\bobc\s+(?:reset|reboot)|(?:obc|탑재\s*컴퓨터|온보드\s*컴퓨터)\s*"
                 r"(?:를\s*)?(?:리셋|재부팅|재시작)", re.I), "OBC_RESET", {}, True),
     (re.compile(r"\btime[- ]?sync|\bsync(?:hroni[sz]e)?\s+(?:the\s+)?(?:on-?board\s+)?clock"
@@ -216,10 +216,12 @@ _COMMAND_PHRASES: list[tuple[re.Pattern[str], str, dict[str, _Param], bool]] = [
     (re.compile(r"\b(?P<mode>imaging|nominal|standby|downlink)\s+mode\b"
                 r"|(?P<ko>촬영|정상|노미널|대기|다운링크)\s*모드", re.I), "SET_MODE", {}, True),
     (re.compile(r"\b(?P<mode>sun|nadir|inertial|target)[- ]pointing\b|\bdetumbl\w*"
-                r"|(?P<ko>태양|천저|관성)\s*지향|디텀블", re.I),
+                r"|(?P<ko>태양|천저|관성)\s*지향|디텀블"
+                r"|(?P<mode2>sun|nadir|inertial)\s*포인팅", re.I),
      "ADCS_SET_ATTITUDE_MODE", {}, True),
     (re.compile(r"\b(?P<profile>min(?:imum)?|max(?:imum)?|nominal)[- ]drag\b"
-                r"|(?P<ko>최소|최대)\s*항력", re.I), "DRAG_CONFIG", {}, True),
+                r"|(?P<ko>최소|최대)\s*항력|드래그\s*(?:설정\s*)?(?:을\s*|를\s*)?(?P<ko2>max|min|최대|최소)",
+                re.I), "DRAG_CONFIG", {}, True),
     (re.compile(r"\bno[- ]?op\b|\blink\s+check\b|링크\s*점검", re.I), "NOOP", {}, True),
 ]  # fmt: skip
 
@@ -384,12 +386,13 @@ _PROPAGATION_WORDS = re.compile(
 
 _INTENTS: list[tuple[str, re.Pattern[str]]] = [
     ("plan_avoidance", re.compile(
-        r"\bavoid|\bavoidance|\bmaneuv|\bmanoeuv|\bdodge|(?<!post-)\bburn\b|\bcams?\b"
+        r"\bavoid|\bavoidance|(?<!post-)(?<!last\s)\bmaneuv|\bmanoeuv|\bdodge"
+        r"|(?<!post-)\bburn\b(?!\s+window)|\bcams?\b|어보이던스"
         r"|\bdelta[- ]?v\b"
         r"|\bsteer\s+clear\b|\bstep\s+aside\s+from\b|\bmove\b[^.?!]{0,30}?\baway\s+from\b|\bmitigat"
         r"|\b(?:widen|increase|raise)\s+(?:the\s+)?miss\s+distance|\bevasive\b"
         r"|\bget\s+(?:us\s+)?clear\s+of\b|\bway\s+out\s+of\b|피해\s*가|궤도\s*조정"
-        r"|회피|기동(?!\s*(?:후|이후|뒤|명령))|피하|피할|델타\s*v", re.I)),
+        r"|회피|기동(?!\s*(?:후|이후|뒤|명령|했|예정))|피하|피할|델타\s*v", re.I)),
     ("assess_conjunction", re.compile(
         r"\bassess|\bprobability\b|(?<![A-Za-z])pc(?![A-Za-z])|\brisk(?:y|iness)?\b|\bdanger"
         r"|충돌\s*확률|확률|위험도|평가", re.I)),
@@ -403,7 +406,7 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|\bpath\s+of\b[^.?!]{0,60}?\bclear\b|근처\s*(?:물체|잔해|파편)|교통\s*상황"
         r"|\bnear[- ]miss(?:es)?\b|\bencounters?\s+(?:with\b|w/|of\b)|\bthreats?\s+to\b"
         r"|\bflying\s+near\b|\bcome\s+close\b|위험\s*물체|위협|\brescreen|\bconj\b|스크린(?!샷)"
-        r"|\b(?:coming|come|comes|get|gets|getting|passing)\s+within\b"
+        r"|\b(?:coming|come|comes|get|gets|getting|passing|pass)\s+within\b|\bca\s+(?:check|screen)"
         r"|(?:들어오|가까이\s*오|다가오)\S*\s*(?:물체|것|거)|\bobjects?\s+passing\b"
         r"|근접|충돌(?!\s*(?:없게|없이|없는|안\s*나게))|접근|잔해|파편|스크리닝|컨정션|다가오"
         r"|우주\s*쓰레기|가까워지"
@@ -415,9 +418,11 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|NOAA\s*경보|우주\s*환경|\bwhat\s+is\s+the\s+sun\s+doing\b|\bhow\s+active\s+the\s+sun\s+is\b|\bf10\.?7\b"
         r"|\bnoaa\s+(?:alerts?|warnings?|scales?)\b|\bmagnetospher|\bplanetary\s+k\b"
         r"|\bthe\s+sun\s+up\s+to\b|\bgeomag\b|\bhow'?s\s+the\s+sun\b|전파\s*두절|radio\s+blackouts?"
-        r"|\bhow\s+(?:active|quiet)\s+is\s+the\s+sun\b", re.I)),
+        r"|\bhow\s+(?:active|quiet)\s+is\s+the\s+sun\b|\bg-?scale|G\s*등급"
+        r"|스페이스\s*웨더", re.I)),
     ("schedule_contacts", re.compile(
-        r"(?<!pass )\bschedul|\bdownlinks?\b|\bbook\s+(?:a\s+|the\s+|some\s+)?(?:contacts?"
+        r"(?<!pass )(?<!imaging )\bschedul|\bdownlinks?\b"
+        r"|\bbook\s+(?:a\s+|the\s+|some\s+)?(?:contacts?"
         r"|pass(?:es)?|antenna|ground[- ]station|downlinks?)|contact (?:plan|schedule)"
         r"|\ballocat\w*\s+(?:the\s+)?(?:station|antenna|ground[- ]station)\s+time"
         r"|\bplan\s+(?:the\s+)?contacts|\bstation\s+time\s+allocation"
@@ -426,7 +431,7 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|\b(?:antenna|pass)\s+allocation|\bantenna\s+conflicts?|\bassign\s+(?:the\s+)?antenna"
         r"|\ballocate\s+passes|\barrange\s+contacts|\bcontact\s+timeline|\bstation\s+booking"
         r"|\bbooking\s+of\b|\bdeconflict|\bwhich\s+passes\s+should\b|\bground[- ]station\s+plan"
-        r"|스케줄|다운링크|(?:교신|접속)\s*"
+        r"|(?<!촬영\s)(?<!촬영)스케줄|다운링크|(?:교신|접속)\s*"
         r"(?:계획|일정)|배정|배분|할당|수신\s*일정|지상국\s*시간을|교신\s*순서|사용\s*시간[을를]"
         r"|지상국\s*예약|패스\s*중\s*쓸|수신\s*계획|\b(?:contact|antenna|station)\s+(?:roster|rota)\b"
         r"|\bdownlink\s+rota\b|\bwho\s+gets\b|(?<!pass )\bsched\b"
@@ -437,10 +442,13 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|\bdivide\b[^.?!]{0,30}?\bpasses\b|\bcontact\s+timetable\b"
         r"|교신\s*(?:편성|시간표|배치)|(?:안테나|지상국)\s*운용\s*계획"
         r"|컨택\s*(?:계획|플랜|일정|스케줄)|언제\s*쓸지|어느\s*위성이\s*쓸지|\bstation\s+allocation"
-        r"|\bbookings\b|\bwhich\s+satellite\s+should\s+take\b"
+        r"|\bbookings\b|\bwhich\s+satellite\s+should\s+take\b|부킹|중복\s*해소|누구\s*줄지"
+        r"|\ballocat\w*\b[^.?!]{0,30}?\bbetween\b|\bstation\s+assignment|\bwhich\s+one\s+gets\b"
+        r"|겹치지\s*않게"
         r"|예약\S*\s*(?:전체\s*위성\s*대상으로\s*)?최적화", re.I)),
     ("find_passes", re.compile(
-        r"\bpass(?:es)?\b(?!\s+(?:near|close))|\bvisib|\baos\b|\blos\b|over(?:head|flies| fly)"
+        r"\bpass(?:es)?\b(?!\s+(?:near|close|within))|\bvisib|\baos\b|\blos\b"
+        r"|over(?:head|flies| fly)"
         r"|contact windows?"
         r"|\bwhen can\b.*\bsee|\bwhen\b[^?.!]*\bcan\s+see\b|contact\s+opportunit"
         r"|(?:access|link)\s+windows?|\brise\s*(?:/|and|&)\s*set\b|acquisition\s+(?:and|&)\s+loss"
@@ -448,17 +456,19 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|\brises?\s+(?:over|above)\b|\bclears?\s+(?:the\s+)?horizon|\boverflights?\b"
         r"|\bwhen\s+can\s+we\s+talk\b|\bwhen\s+(?:does|do|will)\b[^?.!]*\bacquire\b"
         r"|\bpass\s+sched(?:ule)?\b"
-        r"|패스|가시|(?<!근접 )(?<!근접)통과|지나(?:가|는|갈)|상공|언제[^.?!]{0,30}?잡혀"
+        r"|패스|가시|(?<!근접 )(?<!근접)통과|(?<!어디로\s)(?<!어디를\s)지나(?:가|는|갈)|상공"
+        r"|언제[^.?!]{0,30}?잡혀"
         r"|신호\s*획득"
         r"|접속\s*가능\s*구간|교신\s*창|언제[^?.!]{0,30}?\s?떠(?:[?.,]|\s|$)"
         r"|언제[^.?!]{0,30}?보(?:여|이)|보이는\s*시간|교신\s*가능\s*시간|다음\s*교신|잡히는\s*시간"
         r"|접촉\s*시간|추적\s*가능|수신\s*가능\s*구간|\b(?:viewing|tracking)\s+windows?\b|\bcan\s+track\b"
         r"|\bsightings?\b|\bnext\s+above\b|\b(?:comes?|coming)\s+into\s+view\b|\bin\s+view\b"
         r"|\bcomms?\s+windows?\b|\buplink\s+opportunit|\bstation\s+contacts\b"
-        r"|\bhorizon\s+crossings?\b|\bwhen\s+can\b[^.?!]{0,30}?\bhear\b|\breachable\s+from\b"
+        r"|\bhorizon\s+crossings?\b|\bwhen\s+can\b[^.?!]{0,60}?\bhear\b|\breachable\s+from\b"
         r"|\bwhen\s+do\s+we\s+get\b[^.?!]{0,40}?\bover\b"
-        r"|(?:관측|통신|링크)\s*가능\s*(?:시간|구간)|언제[^.?!]{0,30}?들어(?:와|오)"
-        r"|보이는\s*위성|\brises?\s+above\b|접속\s*윈도우|올라오는\s*시간|잡히는\s*거\s*언제",
+        r"|(?:관측|통신|링크|접속)\s*가능\s*(?:시간|구간)|언제[^.?!]{0,30}?들어(?:와|오)"
+        r"|보이는\s*위성|\brises?\s+above\b|(?:접속|컨택)\s*윈도우|올라오는\s*시간|잡히는\s*거\s*언제"
+        r"|컨택\s*가능|접속\s*가능한",
         re.I)),
     ("propagate", re.compile(
         r"\bwhere\b|\bpositions?\b|\bpropagat|(?<!updated\s)(?<!latest\s)(?<!new\s)\bephemer"
@@ -473,15 +483,18 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|\bfuture\s+(?:track|state)|\brun\s+sgp4\b|\bstep\b[^.?!]{0,40}?\bahead\b"
         r"|\btrack\b[^.?!]{0,40}?\bahead\s+in\s+time|\bintegrate\b[^.?!]{0,40}?\bforward\b"
         r"|\bephem\b|\bpredict\b[^.?!]{0,30}?\bstates?\b|\beci\s+states?\b|\bwhat\s+path\s+will\b"
-        r"|\bpredicted\s+track\b|궤도\s*(?:예보|산출)|\bstate\s+vectors?\b|\beph\b|프로파게이션"
+        r"|\bpredicted\s+track\b|궤도\s*(?:예보|산출)|\bstate\s+vectors?\b|\beph\b|프로파게이[션트]"
+        r"|에페메리스|\baltitude\s+profile|고도\s*(?:변화|프로파일)|\blat(?:itude)?\s*/?\s*lon|위경도"
+        r"|\borbit\b[^.?!]{0,40}?\bpredict|그라운드\s*트랙"
         r"|\bpredicted\s+orbit\b", re.I)),
     ("fleet_status", re.compile(
-        r"\bstatus\b|\bhealth|\bhow\s+(?:are|is)\s+(?:all\s+)?(?:of\s+)?(?:our|the|my)?\s*"
+        r"(?<!activity\s)(?<!weather\s)\bstatus\b|\bhealth|\bhow\s+(?:are|is)\s+(?:all\s+)?(?:of\s+)?(?:our|the|my)?\s*"
         r"(?:satellites|spacecraft|birds|fleet|constellation)|\bfleet (?:overview|report|summary)"
         r"|(?<!future\s)(?<!predict\s)(?<!predict\sthe\s)"
         r"\bstate of (?:the |our )?(?:fleet|constellation|satellites|spacecraft)"
         r"|\bin trouble\b"
-        r"|\belement ages?|\bstale|상태(?!\s*벡터)|위성\S*\s*현황|신선|위성\S*\s*(?:건전성|점검)"
+        r"|\belement ages?|\bstale|(?<!지자기\s)(?<!지자기)상태(?!\s*벡터)|위성\S*\s*현황|신선"
+        r"|위성\S*\s*(?:건전성|점검)"
         # the fleet beside the space weather: "check the fleet and the solar activity",
         # "how's the fleet and ...", "are the satellites healthy", "fleet and space weather"
         r"|\b(?:check|how'?s|how\s+is)\s+(?:the\s+|our\s+|all\s+)?(?:fleet|satellites|spacecraft"
@@ -497,13 +510,25 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|\brundown\s+of\s+(?:the|every|our|all)\b|\b(?:satellites|spacecraft|birds)\s+behaving"
         r"|\bred\s+flags\b|\bsitrep\b|\bwhat\s+condition\b|\bbig\s+picture\b|\ball\s+good\s+with\b"
         r"|\banything\s+i\s+should\s+know\s+about\s+the\s+(?:fleet|satellites|spacecraft)"
-        r"|운용\s*현황|(?:잘|이상\s*없이)\s*돌고\s*있|\bdashboard\b|대시보드|플릿|헬스(?!장)|함대"
+        r"|운용\s*현황|(?:잘|이상\s*없이)\s*돌고\s*있|\bdashboard\b|대시보드|헬스(?!장)|함대"
+        r"|\bwhat\s+mode\b|무슨\s*모드|\bin\s+safe[- ]?mode\s+(?:right\s+now|now|currently)"
+        r"|\b(?:which|any)\b[^.?!]{0,20}?\bin\s+safe[- ]?mode|(?:세이프|안전)\s*모드\s*위성"
+        r"|\b(?:open|any|active|had|have|has)\s+(?:an?\s+)?anomal(?:y|ies)\b|\banomal(?:y|ies)\s+(?:on|at)\b|\bhave\s+warnings?\b|워닝|알람|이상\s*건"
+        r"|\bcurrent\s+state\s+of\b(?!\s+the\s+(?:sun|space))|건전성|스테이터스|노미널(?!\s*모드)"
+        r"|\b(?:all|every)\s+\w+\s+nominal\b|(?:^|\s\s)괜찮아\?|\bis\s+ok(?:ay)?\b"
+        r"|\boverview\s+of\s+(?:all|every|the)\s+(?:satellites|spacecraft|fleet)"
+        r"|\bbattery\s+(?:state|status|soc|levels?)\b"
+        r"|\b(?:tles?|elements?|element\s*sets?)\b[^.?!]{0,30}?\b(?:refreshed|up[- ]to[- ]date)"
+        r"|\bnewest\s+tle|(?:TLE|궤도\s*요소|element\s*set)\S*\s*[^.?!]{0,20}?"
+        r"(?:경과|얼마나\s*됐|epoch|age|fresh|언제|업데이트|받았|이내|옛날|초과)"
+        r"|(?:구|옛날)\s*궤도\s*요소|초과\s*TLE"
         r"|\b(?:anything|any\s+\w+|is\s+\w+|are\s+\w+)\s+(?:currently\s+)?in\s+safe[- ]?mode\b"
         r"|(?:세이프|안전)\s*모드\s*(?:에\s*)?(?:들어가\s*있는|들어간|인)\s*위성"
         r"|\b(?:is|are)\s+(?:[^.?!\s]+\s+){0,2}nominal\b|정상\s*이(?:야|지|에요|니|죠)|정상인지|정상인가"
         r"|\bred\s+limits?\b|\blimit\s+violations?\b|리밋|텔레메트리|\bsoc\b"
         r"|\b(?:current|what'?s\s+the)\s+mode\b|(?:현재|어떤|지금)\s*모드|모드가\s*뭐"
-        r"|\bhow'?s\s+looking\b|\bhow\s+(?:is|are)\s+(?:(?:the|our|all)\s+)?"
+        r"|\bhow'?s\s+looking\b|\bhow\s+the\s+(?:fleet|constellation|satellites)\s+(?:is|are)\s+doing"
+        r"|\bhow\s+(?:is|are)\s+(?:(?:and\b|,)\s*)*(?:(?:the|our|all)\s+)?"
         r"(?:(?:fleet|satellites|spacecraft|birds|constellation)\s+)?(?:doing|looking)\b"
         r"|\bwarnings?\s+or\s+anomal|\breporting\s+(?:warnings?|anomal)|경고나\s*이상|이상\s*(?:있는|보고)"
         r"|이상\s*없(?:지|어|나|는지)"
@@ -535,7 +560,10 @@ _EXPLANATION = re.compile(
     r"|give\s+me\s+(?:a\s+short\s+explanation|the\s+basics)\s+of\b|i\s+don'?t\s+understand\b)"
     r"|\bwhat'?s\s+(?:the\s+idea\s+behind|meant\s+by)\b|\bin\s+simple\s+terms\b"
     r"|\bwhy\s+does\b.*\bmatter\b|\bhow\s+is\b[^.?!]*\b(?:computed|calculated|derived|defined)\b"
-    r"|\bin\s+a\s+nutshell\b|\bwhat\s+does\b[^.?!]*\brefer\s+to\b"
+    r"|\bin\s+a\s+nutshell\b|\bwhat\s+does\b[^.?!]*\brefer\s+to\b|\bwhat\s+means\b"
+    r"|\bhow\s+does\b[^.?!]*\b(?:affect|influence|impact)\b|\bwhat\s+does\b[^.?!]*\bcontain\b"
+    r"|^\s*in\s+general\b|\bdo\s+operators\s+(?:use|usually)\b|미치는\s*영향|영향\s*설명"
+    r"|정의\s*설명|설명\s*(?:바람|할\s*것)|차이\s*(?:설명|\.?\s*$)|뭘\s*재"
     r"|\busually\s+(?:calculated|computed|used|done|measured|estimated)\b"
     r"|일반적으로|보통\s|뜻이|차이[를가]\s[^.?!]*설명"
     r"|개념|원리|모르겠|에\s*대해\s*(?:간단히\s*)?알려|설명하듯이|왜\s*중요"
@@ -555,7 +583,9 @@ PLAYBOOK_ORDER = (
 """The rules planner's playbook: the order in which tools are called."""
 
 _ALL = re.compile(
-    r"\ball\b|\bevery\b|\bwhole fleet\b|\bentire fleet\b|\bthe fleet\b|전체|모든|전부", re.I
+    r"\ball\b|\bevery\b|\bwhole fleet\b|\bentire fleet\b|\bthe fleet\b|전체|모든|전부"
+    r"|(?<![가-힣])전\s*위성",
+    re.I,
 )
 _EVENT = re.compile(rf"(?<![A-Za-z0-9])({EVENT_ID_PATTERN}|{ALIAS_PATTERN})(?![\d-])", re.I)
 """An event id: canonical (pair and TCA) or a run-local alias (``CONJ-0007``)."""
@@ -577,7 +607,11 @@ _PASS_LIST = re.compile(
     r"|보이는\s*시간|교신\s*가능\s*시간|지나가는\s*시간"
     r"|\bwhen\b[^.?!]{0,40}?\b(?:visible|overhead|in\s+view)\b|\baos\s*/\s*los\s+list"
     r"|\blist\b[^.?!]{0,40}?\bpasses\b|(?:패스|AOS\s*/\s*LOS|윈도우|구간|시간)\S*\s*"
-    r"(?:먼저|확인해서|확인하시고|확인하고|구하고|구한\s*다음|뽑고|뽑아\s*주시고|찾아\s*주시고)"
+    r"(?:리스트\s*|목록\s*)?(?:먼저|확인해서|확인하시고|확인하고|구하고|구한\s*다음|뽑고|뽑아서"
+    r"|뽑아\s*주시고|찾아\s*주시고|찾고|찾아서|산출|검색\s*후|보여주고)"
+    r"|\b(?:get|pull|need|find)\b[^.?!]{0,40}?\b(?:contact\s+(?:windows?|opportunit\w*)"
+    r"|aos\s*/\s*los|visibility\s+windows?)\b|\bpass\s+search\b|\bpasses\s*\+"
+    r"|목록\s*뽑고"
     r"|(?:언제\s*보이는지|보이는지)\s*확인",
     re.I,
 )
@@ -641,6 +675,8 @@ def _intents(text: str, has_refs: bool, has_event: bool) -> list[str]:
         intents -= {"plan_avoidance"}  # "avoid back-to-back handovers": a schedule's constraint
     if "plan_avoidance" in intents and not _PROPAGATION_ASK.search(text):
         intents -= {"propagate"}  # "a CAM that keeps the ground track": a constraint
+    if "plan_avoidance" in intents and not _PASS_LIST.search(text):
+        intents -= {"find_passes"}  # "a burn executable within the next two passes"
     if intents == {"propagate"} and not (has_refs or _DOMAIN.search(text) or _ALL.search(text)):
         return []  # "where's the nearest pharmacy?"
     if not has_event and intents & {"assess_conjunction", "plan_avoidance"}:
@@ -752,7 +788,7 @@ _STATION_BEFORE = re.compile(
 _STATION_KO = re.compile(
     r"(?<![가-힣A-Za-z0-9])([가-힣A-Za-z]{2,})\s?(?:지상국|기지국|상공)(?!\s*(?:전부|전체|모두))"
 )
-_NOT_A_STATION_KO = re.compile(r"[요줘워데까니해봐고서며면로도만게가다여야어라혀려쳐]$")
+_NOT_A_STATION_KO = re.compile(r"[요줘워데까니해봐고서며면로도만게가다여야어라혀려쳐래]$")
 _NOT_A_STATION = re.compile(
     r"^(?:all|any|every|each|our|the|this|that|its|their|max|maximum|min|minimum|utc|kst|tca|"
     r"pc|norad|kp|noaa|swpc|today|tomorrow|tonight|now|noon|midnight|monday|tuesday|wednesday|"

@@ -732,12 +732,19 @@ def test_a_demonstrative_before_a_station_word_is_no_station() -> None:
 
 @pytest.mark.parametrize(
     ("name", "floor"),
-    [("tuning-a", 0.94), ("tuning-b", 0.93), ("evaluation-c", 0.85)],
+    [
+        ("tuning-a", 0.95),
+        ("tuning-b", 0.95),
+        ("tuning-d", 0.95),
+        ("tuning-e", 0.95),
+        ("evaluation-c", 0.87),
+        ("evaluation-f", 0.85),
+    ],
 )
 def test_the_reader_on_requests_written_by_others(name: str, floor: float) -> None:
     """Tool-set agreement with requests written without the generator or the test phrasings
-    (regression pins of the measured figures: tuning-a 96.9/95.4 %, tuning-b 95.9/94.4 %,
-    evaluation-c, never tuned on, 86.2/87.2 %)."""
+    (regression pins of the measured figures, en / ko: tuning sets 95.9-99.0 %; evaluation-c
+    90.3 / 88.8 % and evaluation-f 88.8 / 86.7 %, never tuned on)."""
     result = measure_written(name)
     assert result.total == {"en": 196, "ko": 196}
     for lang in ("en", "ko"):
@@ -750,6 +757,9 @@ def test_the_reader_on_requests_written_by_others(name: str, floor: float) -> No
         # from the tuning sets: health, modes and limits are the fleet status
         ("Anything in safe mode right now?", ["fleet_status"]),
         ("Is K3 nominal?", ["fleet_status"]),
+        ("How are K3 and K5 looking today?", ["fleet_status"]),
+        ("지금 지자기 상태 어때?", ["space_weather"]),
+        ("K3 드래그 설정 최대로 바꿔 주시겠어요?", ["propose_commands"]),
         ("Current mode and SOC for each sat.", ["fleet_status"]),
         ("K3 정상이야?", ["fleet_status"]),
         ("지금 안전모드 들어가 있는 위성 있나요?", ["fleet_status"]),
@@ -782,6 +792,39 @@ def test_the_reader_on_requests_written_by_others(name: str, floor: float) -> No
          ["find_passes", "schedule_contacts"]),
         ("세이프모드 들어간 위성 있는지, 지자기 폭풍 있는지 둘 다 확인.",
          ["fleet_status", "space_weather"]),
+        # second round (tuning-d, tuning-e)
+        ("K3 향후 1주일 고도 변화 예측 요망. 감쇠 추세 확인용.", ["propagate"]),
+        ("K3 앞으로 3일치 프로파게이트 좀 돌려줘", ["propagate"]),
+        ("K5 다음 컨택 윈도우 언제야? 지상국은 아무데나", ["find_passes"]),
+        ("Quick CA check on K5, 24 h.", ["screen_conjunctions"]),
+        ("Are any of our birds predicted to pass within 500 m of another object in the next 48 h?",
+         ["screen_conjunctions"]),
+        ("Plan a burn to avoid CONJ-0042, executable within the next two passes.",
+         ["plan_avoidance"]),
+        ("I need maneuver for CONJ-0042 that don't break the imaging schedule tomorrow too much.",
+         ["plan_avoidance"]),
+        ("주말 플릿 지상국 부킹 좀 잡아줘", ["schedule_contacts"]),
+        ("Reboot K3's OBC. Watchdog tripped twice last orbit.", ["propose_commands"]),
+        ("K5 nadir 포인팅으로 바꿔", ["propose_commands"]),
+        ("전 위성 TIME_SYNC 명령 큐 등록 요망.", ["propose_commands"]),
+        ("Which birds are in safe mode right now?", ["fleet_status"]),
+        ("What mode is K5 in right now?", ["fleet_status"]),
+        ("K3 건전성 현황 요망.", ["fleet_status"]),
+        ("Post-maneuver: has K3's TLE been refreshed yet?", ["fleet_status"]),
+        ("K3 TLE 얼마나 됐어?", ["fleet_status"]),
+        ("G-scale level right now.", ["space_weather"]),
+        ("기동 예정 전 우주기상 특이사항 확인 바람.", ["space_weather"]),
+        ("How does solar flux affect atmospheric drag?", []),
+        ("What is the true anomaly?", []),
+        ("Get contact windows for the fleet next 3 days, min el 10°, and turn them into a "
+         "schedule.",
+         ["find_passes", "schedule_contacts"]),
+        ("K3 건전성, 금일 F10.7.", ["fleet_status", "space_weather"]),
+        ("오늘 밤 대전 전체 위성 AOS/LOS 목록 뽑고, 각 패스를 어느 위성이 쓸지 정해 줄래?",
+         ["find_passes", "schedule_contacts"]),
+        ("다음 주 대전에서 전체 위성 접속 가능 시간 찾아 주시고, 균형 있게 접속 스케줄 준비 "
+         "부탁드립니다.",
+         ["find_passes", "schedule_contacts"]),
     ],
 )  # fmt: skip
 def test_language_of_the_tuning_sets(text: str, names: list[str]) -> None:

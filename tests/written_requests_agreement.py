@@ -7,7 +7,7 @@ runs standalone::
     .venv/bin/python tests/written_requests_agreement.py --show 20 tuning-a
 
 The sets are ``tests/data/written_requests/*.jsonl`` (see the README there). ``--show`` prints
-disagreements of the tuning sets only: the lines of ``evaluation-c`` are never printed.
+disagreements of the tuning sets only: the lines of the evaluation sets are never printed.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from pathlib import Path
 from cosmo_agent.agent.intents import PLAYBOOK_ORDER, Vocabulary, parse_request
 
 DATA = Path(__file__).parent / "data" / "written_requests"
-SETS = ("tuning-a", "tuning-b", "evaluation-c")
+SETS = ("tuning-a", "tuning-b", "tuning-d", "tuning-e", "evaluation-c", "evaluation-f")
 SATELLITES = {
     **dict.fromkeys(["AQUILA-1", "AQ1", "Aquila one", "아퀼라 1호", "아퀼라1호", "51001"], "51001"),
     **dict.fromkeys(["BOREAS 2", "B2", "Boreas-2", "보레아스 2호", "보레아스2호"], "51002"),
