@@ -157,7 +157,7 @@ def _read_time(text: _Text, now: datetime | None) -> str | None:
 
 _MNEMONIC = re.compile(r"(?<![A-Za-z0-9_])[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+(?![A-Za-z0-9_])|\bNOOP\b")
 _COMMAND_VERB = re.compile(
-    r"\b(?:put|send|command|switch|turn|enter|exit|leave|start|stop|begin|halt|reboot|reset"
+    r"\b(?:put|send|command|switch|turn|enter|exit|leave|start|stop|begin|halt|reboot|reset|flip"
     r"|restart|sync|synchroni[sz]e|queue|prepare|propose|draft|set|power|activate|deactivate"
     r"|uplink|issue|execute|go)\b"
     r"|명령|커맨드|전환|보내|켜|끄|꺼|넣어|진입|해제|시작|중지|중단|멈춰|재부팅|리셋|동기화|실행"
@@ -185,19 +185,22 @@ _COMMAND_PHRASES: list[tuple[re.Pattern[str], str, dict[str, _Param], bool]] = [
                 r"computer)|\bobc\s+(?:reset|reboot)|(?:obc|탑재\s*컴퓨터|온보드\s*컴퓨터)\s*"
                 r"(?:를\s*)?(?:리셋|재부팅|재시작)", re.I), "OBC_RESET", {}, True),
     (re.compile(r"\btime[- ]?sync|\bsync(?:hroni[sz]e)?\s+(?:the\s+)?(?:on-?board\s+)?clock"
+                r"|\bback\s+in\s+sync\b|시간\s*맞춰|시계\s*맞춰"
                 r"|\bclock\s+sync|(?:시각|시간|시계)\s*동기화", re.I), "TIME_SYNC", {}, True),
-    (re.compile(rf"{_HEATERS}\s+heaters?\s+{_ON}\b|(?:turn|switch|power)\s+{_ON}\s+(?:the\s+)?"
+    (re.compile(rf"{_HEATERS}\s+heaters?\s+(?:switched\s+|turned\s+)?{_ON}\b"
+                rf"|(?:turn|switch|power)\s+{_ON}\s+(?:the\s+)?"
                 rf"{_HEATERS}\s+heaters?|{_HEATERS}\s*히터\s*(?:를\s*)?{_ON}", re.I),
      "HEATER_SET", {"state": "ON"}, True),
     (re.compile(rf"{_HEATERS}\s+heaters?\s+{_OFF}\b|(?:turn|switch|power)\s+{_OFF}\s+(?:the\s+)?"
                 rf"{_HEATERS}\s+heaters?|{_HEATERS}\s*히터\s*(?:를\s*)?{_OFF}", re.I),
      "HEATER_SET", {"state": "OFF"}, True),
-    (re.compile(r"(?:\bexit|\bleave|\bcome\s+out\s+of|\brecover\s+from|\b(?:take|bring|get)\s+"
+    (re.compile(r"(?:\bexit|\bleave|\bcome\s+out\s+of|\brecover\s+from"
+                r"|\b(?:take|taking|bring|bringing|get|getting)\s+"
                 r"(?:\S+\s+){0,4}?out\s+of)\s+(?:the\s+)?safe[- ]?mode|(?:세이프|안전)\s*모드\s*"
                 r"(?:를\s*|에서\s*)?(?:해제|종료|탈출|빠져|나와|복귀)", re.I),
      "SAFE_MODE_EXIT", {}, False),
     (re.compile(r"safe[- ]?mode|(?:세이프|안전)\s*모드", re.I), "SAFE_MODE_ENTER", {}, True),
-    (re.compile(rf"{_PAYLOAD}\s+(?:power\s+)?off\b|(?:turn|switch|power)\s+off\s+(?:the\s+)?"
+    (re.compile(rf"{_PAYLOAD}\s+(?:power\s+)?off\b|(?:turn|switch|power)\s+off\s+(?:(?:the|its|'s)\s+)?"
                 rf"{_PAYLOAD}|(?:turn|switch|power)\s+(?:the\s+)?{_PAYLOAD}\s+off\b|{_PAYLOAD}\s*"
                 r"(?:전원\s*)?(?:을\s*|를\s*)?(?:끄|꺼|끔|오프|off)", re.I),
      "PAYLOAD_POWER", {"state": "OFF"}, True),
@@ -206,12 +209,13 @@ _COMMAND_PHRASES: list[tuple[re.Pattern[str], str, dict[str, _Param], bool]] = [
                 r"(?:전원\s*)?(?:을\s*|를\s*)?(?:켜|켬|온|on)", re.I),
      "PAYLOAD_POWER", {"state": "ON"}, True),
     (re.compile(rf"\b(?:stop|end|halt|terminate|abort)\s+(?:the\s+)?(?:current\s+)?{_DOWNLINK}"
-                rf"|{_DOWNLINK}\s+(?:stop|off)\b|{_DOWNLINK}\s*(?:를\s*|을\s*)?"
+                rf"|{_DOWNLINK}\s+(?:stop|off)\b|{_DOWNLINK}\s*(?:를\s*|을\s*)?(?:이제\s*|지금\s*)?"
                 r"(?:중지|중단|종료|멈춰|멈추|정지)", re.I), "STOP_DOWNLINK", {}, True),
     (re.compile(rf"\b(?:start|begin|initiate|kick\s+off)\s+(?:an?\s+|the\s+)?"
                 rf"(?:(?:\d[\w.,-]*|[SXL][- ]?band|\w+-(?:second|minute|sec|min))\s+){{0,3}}"
-                rf"{_DOWNLINK}|{_DOWNLINK}\s*(?:를\s*|을\s*)?(?:[\d.]+\s*(?:초|분)\s*(?:동안|간)?\s*)?"
-                r"(?:시작|개시)",
+                rf"{_DOWNLINK}|{_DOWNLINK}\s*(?:를\s*|을\s*)?(?:지금\s*|바로\s*|당장\s*)?"
+                rf"(?:[\d.]+\s*(?:초|분)\s*(?:동안|간)?\s*)?"
+                r"(?:시작|개시)|\bdump(?:ing)?\s+(?:the\s+)?recorder|레코더\s*데이터\s*내리",
                 re.I), "START_DOWNLINK", {}, True),
     (re.compile(r"\b(?P<mode>imaging|nominal|standby|downlink)\s+mode\b"
                 r"|(?P<ko>촬영|정상|노미널|대기|다운링크)\s*모드", re.I), "SET_MODE", {}, True),
@@ -223,6 +227,7 @@ _COMMAND_PHRASES: list[tuple[re.Pattern[str], str, dict[str, _Param], bool]] = [
                 r"|(?P<ko>최소|최대)\s*항력|드래그\s*(?:설정\s*)?(?:을\s*|를\s*)?(?P<ko2>max|min|최대|최소)",
                 re.I), "DRAG_CONFIG", {}, True),
     (re.compile(r"\bno[- ]?op\b|\blink\s+check\b|링크\s*점검", re.I), "NOOP", {}, True),
+    (re.compile(r"\bping\s+(?:it|them)\b|링크\s*살아\s*있는지", re.I), "NOOP", {}, False),
 ]  # fmt: skip
 
 # words that choose an enum state, per command and parameter (states of the bundled dictionaries)
@@ -386,16 +391,18 @@ _PROPAGATION_WORDS = re.compile(
 
 _INTENTS: list[tuple[str, re.Pattern[str]]] = [
     ("plan_avoidance", re.compile(
-        r"\bavoid|\bavoidance|(?<!post-)(?<!last\s)\bmaneuv|\bmanoeuv|\bdodge"
-        r"|(?<!post-)\bburn\b(?!\s+window)|\bcams?\b|어보이던스"
+        r"\bavoid|\bavoidance|(?<!post-)(?<!pre-)(?<!last\s)\bmaneuv(?!er\s+team)"
+        r"|(?<!pre-)\bmanoeuv(?!re\s+team)|\bdodge"
+        r"|(?<!post-)(?<!pre-)(?<!'s\s)\bburn\b(?!\s+window)|\bcams?\b|어보이던스"
+        r"|\bgets?\s+us\s+out\b|\bout\s+of\s+the\s+way\s+of\b|빼낼|비켜|분사"
         r"|\bdelta[- ]?v\b"
         r"|\bsteer\s+clear\b|\bstep\s+aside\s+from\b|\bmove\b[^.?!]{0,30}?\baway\s+from\b|\bmitigat"
         r"|\b(?:widen|increase|raise)\s+(?:the\s+)?miss\s+distance|\bevasive\b"
         r"|\bget\s+(?:us\s+)?clear\s+of\b|\bway\s+out\s+of\b|피해\s*가|궤도\s*조정"
-        r"|회피|기동(?!\s*(?:후|이후|뒤|명령|했|예정))|피하|피할|델타\s*v", re.I)),
+        r"|회피|기동(?!\s*(?:후|이후|뒤|명령|했|예정|팀|전))|피하|피할|델타\s*v", re.I)),
     ("assess_conjunction", re.compile(
         r"\bassess|\bprobability\b|(?<![A-Za-z])pc(?![A-Za-z])|\brisk(?:y|iness)?\b|\bdanger"
-        r"|충돌\s*확률|확률|위험도|평가", re.I)),
+        r"|충돌\s*확률|확률|위험도|평가|리스크", re.I)),
     ("screen_conjunctions", re.compile(
         r"conjunction|close approach|\bcollision|\bcollide|\bhit\b|debris|\bscreen|\bclose calls?"
         r"|miss\s+distances?\s+of\s+(?:objects|anything|debris)|\bgetting\s+close|\bcomes?\s+near\b"
@@ -407,6 +414,7 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|\bnear[- ]miss(?:es)?\b|\bencounters?\s+(?:with\b|w/|of\b)|\bthreats?\s+to\b"
         r"|\bflying\s+near\b|\bcome\s+close\b|위험\s*물체|위협|\brescreen|\bconj\b|스크린(?!샷)"
         r"|\b(?:coming|come|comes|get|gets|getting|passing|pass)\s+within\b|\bca\s+(?:check|screen)"
+        r"|\bagainst\s+the\s+catalog(?:ue)?\b|\bcoming\s+near\b|\bclose\s+pass(?:es)?\b|부딪|스쳐"
         r"|(?:들어오|가까이\s*오|다가오)\S*\s*(?:물체|것|거)|\bobjects?\s+passing\b"
         r"|근접|충돌(?!\s*(?:없게|없이|없는|안\s*나게))|접근|잔해|파편|스크리닝|컨정션|다가오"
         r"|우주\s*쓰레기|가까워지"
@@ -414,12 +422,12 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
     ("space_weather", re.compile(
         r"space[- ]?weather|\bsolar\b|geomagnetic|\bstorms?\b|\bkp\b|\bflares?\b|radiation"
         r"|\bswpc\b|\bthe\s+sun\s+(?:is\s+)?(?:quiet|active)\b|\bis\s+the\s+sun\s+active\b"
-        r"|\bproton\s+events?\b|\bcmes?\b|\bcoronal\s+mass|양성자|코로나\s*질량\s*방출|우주\s*(?:기상|날씨)|태양(?!\s*동기)|지자기|폭풍|플레어|방사선"
+        r"|\bproton\s+events?\b|\bcmes?\b|\bcoronal\s+mass|양성자|코로나\s*질량\s*방출|우주\s*(?:기상|날씨)|태양(?!\s*(?:동기|전지|지향))|지자기|폭풍|플레어|방사선"
         r"|NOAA\s*경보|우주\s*환경|\bwhat\s+is\s+the\s+sun\s+doing\b|\bhow\s+active\s+the\s+sun\s+is\b|\bf10\.?7\b"
         r"|\bnoaa\s+(?:alerts?|warnings?|scales?)\b|\bmagnetospher|\bplanetary\s+k\b"
         r"|\bthe\s+sun\s+up\s+to\b|\bgeomag\b|\bhow'?s\s+the\s+sun\b|전파\s*두절|radio\s+blackouts?"
         r"|\bhow\s+(?:active|quiet)\s+is\s+the\s+sun\b|\bg-?scale|G\s*등급"
-        r"|스페이스\s*웨더", re.I)),
+        r"|스페이스\s*웨더|\bwx\b|\bwith\s+the\s+sun\b|\bstormy\b", re.I)),
     ("schedule_contacts", re.compile(
         r"(?<!pass )(?<!imaging )\bschedul|\bdownlinks?\b"
         r"|\bbook\s+(?:a\s+|the\s+|some\s+)?(?:contacts?"
@@ -444,10 +452,14 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|컨택\s*(?:계획|플랜|일정|스케줄)|언제\s*쓸지|어느\s*위성이\s*쓸지|\bstation\s+allocation"
         r"|\bbookings\b|\bwhich\s+satellite\s+should\s+take\b|부킹|중복\s*해소|누구\s*줄지"
         r"|\ballocat\w*\b[^.?!]{0,30}?\bbetween\b|\bstation\s+assignment|\bwhich\s+one\s+gets\b"
-        r"|겹치지\s*않게"
+        r"|겹치지\s*않게|\boptimi[sz]\w*\s+(?:the\s+)?contacts\b|\breshuffle|\bbooking\s+plan"
+        r"|\ballocat\w*\b[^.?!]{0,30}?\bstation\s+time|\bwho\s+should\b[^.?!]{0,30}?\bwhich\s+station"
+        r"|누가\s*(?:언제\s*)?쓸지|지상국\s*(?:시간|쓸지)|예약\s*계획"
         r"|예약\S*\s*(?:전체\s*위성\s*대상으로\s*)?최적화", re.I)),
     ("find_passes", re.compile(
-        r"\bpass(?:es)?\b(?!\s+(?:near|close|within))|\bvisib|\baos\b|\blos\b"
+        r"(?<!last\s)(?<!previous\s)(?<!close\s)\bpass(?:es)?\b(?!\s+(?:near|close|within))"
+        r"|\bvisib|\baos\b"
+        r"|\blos\b"
         r"|over(?:head|flies| fly)"
         r"|contact windows?"
         r"|\bwhen can\b.*\bsee|\bwhen\b[^?.!]*\bcan\s+see\b|contact\s+opportunit"
@@ -456,7 +468,8 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|\brises?\s+(?:over|above)\b|\bclears?\s+(?:the\s+)?horizon|\boverflights?\b"
         r"|\bwhen\s+can\s+we\s+talk\b|\bwhen\s+(?:does|do|will)\b[^?.!]*\bacquire\b"
         r"|\bpass\s+sched(?:ule)?\b"
-        r"|패스|가시|(?<!근접 )(?<!근접)통과|(?<!어디로\s)(?<!어디를\s)지나(?:가|는|갈)|상공"
+        r"|(?<!지난\s)패스|가시|(?<!근접 )(?<!근접)통과|상공"
+        r"|(?<!어디로\s)(?<!어디를\s)(?<!어디어디\s)(?<!스쳐\s)지나(?:가|는|갈)"
         r"|언제[^.?!]{0,30}?잡혀"
         r"|신호\s*획득"
         r"|접속\s*가능\s*구간|교신\s*창|언제[^?.!]{0,30}?\s?떠(?:[?.,]|\s|$)"
@@ -468,7 +481,8 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|\bwhen\s+do\s+we\s+get\b[^.?!]{0,40}?\bover\b"
         r"|(?:관측|통신|링크|접속)\s*가능\s*(?:시간|구간)|언제[^.?!]{0,30}?들어(?:와|오)"
         r"|보이는\s*위성|\brises?\s+above\b|(?:접속|컨택)\s*윈도우|올라오는\s*시간|잡히는\s*거\s*언제"
-        r"|컨택\s*가능|접속\s*가능한",
+        r"|컨택\s*가능|접속\s*가능한|\bnext\s+up\s+over\b|\bgets?\s+above\b|\bswings?\s+by\b|보일지"
+        r"|교신\s*가능한|\bi'?ll\s+(?:actually\s+)?see\b|\bhave\s+eyes\s+on\b|잡히는\s*게\s*언제",
         re.I)),
     ("propagate", re.compile(
         r"\bwhere\b|\bpositions?\b|\bpropagat|(?<!updated\s)(?<!latest\s)(?<!new\s)\bephemer"
@@ -478,14 +492,16 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|궤도(?:를|을)?\s?[^.?!]{0,80}?(?:계산|예측|돌려)|\bpredicted\s+orbit(?:al)?\s+data\b"
         r"|궤도\s*시뮬레이션|추적\s*데이터|에피메리스|\bchart\b[^.?!]{0,30}?\borbit\b"
         r"|\btrack\s+of\b[^.?!]{0,40}?\bahead\b|\bforecast\s+where\b"
-        r"|\borbit\s+predict|\b(?:advance|extrapolate|predict|project|roll)\b[^.?!]{0,40}?\borbit\b"
+        r"|\borbit\s+predict|\b(?:advance|extrapolate|predict|project|roll)\b[^.?!]{0,40}?\borbits?\b"
         r"|\bstate\s+vectors?\s+(?:for|of)\b|\bwhat\s+will\s+(?:the\s+)?(?:state\s+vector|orbit)\b"
         r"|\bfuture\s+(?:track|state)|\brun\s+sgp4\b|\bstep\b[^.?!]{0,40}?\bahead\b"
         r"|\btrack\b[^.?!]{0,40}?\bahead\s+in\s+time|\bintegrate\b[^.?!]{0,40}?\bforward\b"
         r"|\bephem\b|\bpredict\b[^.?!]{0,30}?\bstates?\b|\beci\s+states?\b|\bwhat\s+path\s+will\b"
         r"|\bpredicted\s+track\b|궤도\s*(?:예보|산출)|\bstate\s+vectors?\b|\beph\b|프로파게이[션트]"
         r"|에페메리스|\baltitude\s+profile|고도\s*(?:변화|프로파일)|\blat(?:itude)?\s*/?\s*lon|위경도"
-        r"|\borbit\b[^.?!]{0,40}?\bpredict|그라운드\s*트랙"
+        r"|\borbit\b[^.?!]{0,40}?\bpredict|그라운드\s*트랙|\borbit\s+evolv|\bpredicted\s+altitude"
+        r"|\brun\b[^.?!]{0,30}?\b(?:orbits?|it)\s+out\b|\baltitude\s+evolv"
+        r"|고도가?\s*(?:어떻게\s*변|얼마나\s*될)"
         r"|\bpredicted\s+orbit\b", re.I)),
     ("fleet_status", re.compile(
         r"(?<!activity\s)(?<!weather\s)\bstatus\b|\bhealth|\bhow\s+(?:are|is)\s+(?:all\s+)?(?:of\s+)?(?:our|the|my)?\s*"
@@ -517,7 +533,15 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|\bcurrent\s+state\s+of\b(?!\s+the\s+(?:sun|space))|건전성|스테이터스|노미널(?!\s*모드)"
         r"|\b(?:all|every)\s+\w+\s+nominal\b|(?:^|\s\s)괜찮아\?|\bis\s+ok(?:ay)?\b"
         r"|\boverview\s+of\s+(?:all|every|the)\s+(?:satellites|spacecraft|fleet)"
-        r"|\bbattery\s+(?:state|status|soc|levels?)\b"
+        r"|\bbattery\s+(?:state|status|soc|levels?)\b|\bred\s+or\s+amber\b|\bstate\s+of\s+play\b"
+        r"|\bbatter(?:y|ies)\b[^.?!]{0,20}?\bholding\s+up|배터리\s*(?:요즘\s*|상태\s*)?(?:어때|괜찮)"
+        r"|경고\s*뜬|세이프\s*모드(?:예요|야|인가)|\bflagging\b|\bwhat'?s\s+the\s+state\s+of\s{2,}"
+        r"|\bhow\s+(?:\s|and\b|,)*(?:is|are)\s+doing\b|플릿\s*(?:현황|상태)|문제\s*있는\s*위성"
+        r"|\bfresh\s+tle|TLE\S*\s*[^.?!]{0,20}?지났|\bthermal\s+state|\bin\s+good\s+shape\b"
+        r"|\bhow'?s\s+it\s+doing\b|\bwhat\s+state\s+(?:are|is)\b|\b(?:is|are)\s+(?:[^.?!\s]+\s+){0,2}"
+        r"operational\b|\boperational\?\s*is\s+it|(?:지금\s)괜찮아\?|이상\s*상황|안전\s*모드(?:예요|야|인가)"
+        r"|위성별로?\s*모드|정상\s*운영|운용\s*중이냐"
+        r"|\b(?:tles?|elements)\s+current\b"
         r"|\b(?:tles?|elements?|element\s*sets?)\b[^.?!]{0,30}?\b(?:refreshed|up[- ]to[- ]date)"
         r"|\bnewest\s+tle|(?:TLE|궤도\s*요소|element\s*set)\S*\s*[^.?!]{0,20}?"
         r"(?:경과|얼마나\s*됐|epoch|age|fresh|언제|업데이트|받았|이내|옛날|초과)"
@@ -564,7 +588,10 @@ _EXPLANATION = re.compile(
     r"|\bhow\s+does\b[^.?!]*\b(?:affect|influence|impact)\b|\bwhat\s+does\b[^.?!]*\bcontain\b"
     r"|^\s*in\s+general\b|\bdo\s+operators\s+(?:use|usually)\b|미치는\s*영향|영향\s*설명"
     r"|정의\s*설명|설명\s*(?:바람|할\s*것)|차이\s*(?:설명|\.?\s*$)|뭘\s*재"
-    r"|\busually\s+(?:calculated|computed|used|done|measured|estimated)\b"
+    r"|\busually\s+(?:calculated|computed|used|done|measured|estimated|worked\s+out)\b"
+    r"|뭐가\s*달라|차이가\s*뭐|\bwhat\s+does\s+it\s+(?:actually\s+)?(?:mean|measure)\b"
+    r"|\bhow\s+is\b[^.?!]*\bdifferent\s+from\b|\bin\s+general\s+terms\b|어떻게\s*다른|뭘\s*말하는"
+    r"|어떤\s*영향"
     r"|일반적으로|보통\s|뜻이|차이[를가]\s[^.?!]*설명"
     r"|개념|원리|모르겠|에\s*대해\s*(?:간단히\s*)?알려|설명하듯이|왜\s*중요"
     r"|뭐야|뭔지|뭐예요|뭔가요|무엇인가|설명해|(?<![가-힣])왜(?![가-힣])|차이가|뭘\s*(?:나타내|의미)"
@@ -595,20 +622,31 @@ _CONTACT_WORDS = re.compile(
     r"contact|pass|station|antenna|downlink|교신|지상국|패스|다운링크|안테나", re.I
 )
 _WHERE = re.compile(r"\bwhere\b|어디", re.I)
+# "schedule a TIME_SYNC for the next contact": the command's mnemonic was blanked after "a"
+_SCHEDULED_COMMAND = re.compile(r"\bschedul\w*\s+(?:(?:a|an|the)\s+)?\s{3,}", re.I)
+_SCHEDULE_WORDS = re.compile(r"schedul|\bplan\b|allocat|스케줄|일정|계획|배정", re.I)
+# a status asked for beside a command ("... and give me the fleet status")
+_STATUS_ASK = re.compile(r"\bstatus\b|\bhealth|상태|현황|건전성|\bstate\b", re.I)
+_ELEMENTS = re.compile(
+    r"\btles?\b|\belement\s*sets?\b|\belements\b|궤도\s*요소|\bepoch|에포크", re.I
+)
 # what a command is sent for ("so we can confirm the link is healthy", "링크 상태 확인용")
 _COMMAND_PURPOSE = re.compile(r"\blink\b[^.?!]{0,20}?\bhealth|링크\s*상태", re.I)
 # a pass list asked for in its own right, beside a schedule ("find the passes ... and schedule
 # the contacts"), rather than passes named as what a schedule books
 _PASS_LIST = re.compile(
-    r"\b(?:find|list|show|get|give)\b(?:(?!book|allocat|sched)[^.?!]){0,40}?"
+    r"\b(?:find|list|show|get|give|pull|pulling|grab|look\s+up|calculate|compute)\b"
+    r"(?:(?!book|allocat|sched)[^.?!]){0,40}?"
     r"\b(?:pass(?:es)?(?!\s+(?:sched|allocation|booking|plan))|visibility\s+windows?)\b"
     r"|\bpass\s+(?:list|table)s?\b|\bvisibility\s+windows\b"
     r"|패스.{0,15}?(?:목록|찾|알려|뽑|조회|계산|예측)|통과\s*(?:시간|예측)|가시\s*(?:구간|시간)"
     r"|보이는\s*시간|교신\s*가능\s*시간|지나가는\s*시간"
     r"|\bwhen\b[^.?!]{0,40}?\b(?:visible|overhead|in\s+view)\b|\baos\s*/\s*los\s+list"
-    r"|\blist\b[^.?!]{0,40}?\bpasses\b|(?:패스|AOS\s*/\s*LOS|윈도우|구간|시간)\S*\s*"
-    r"(?:리스트\s*|목록\s*)?(?:먼저|확인해서|확인하시고|확인하고|구하고|구한\s*다음|뽑고|뽑아서"
-    r"|뽑아\s*주시고|찾아\s*주시고|찾고|찾아서|산출|검색\s*후|보여주고)"
+    r"|\blist\b[^.?!]{0,40}?\bpasses\b|\b(?:check|see)\s+(?:which|what)\s+passes\b"
+    r"|(?:패스|AOS\s*/\s*LOS|윈도우|구간|시간)[^.?!,]{0,15}?"
+    r"(?:리스트\s*|목록\s*)?(?:먼저|확인해서|확인하시고|확인하고|구하고|구한\s*다음|뽑고|뽑아서|보고\s"
+    r"|뽑아\s*주시고|찾아\s*주시고|찾고|찾아서|산출|검색\s*후|보여주고|계산한\s*다음)"
+    r"|어떻게\s*되는지\s*보고"
     r"|\b(?:get|pull|need|find)\b[^.?!]{0,40}?\b(?:contact\s+(?:windows?|opportunit\w*)"
     r"|aos\s*/\s*los|visibility\s+windows?)\b|\bpass\s+search\b|\bpasses\s*\+"
     r"|목록\s*뽑고"
@@ -661,6 +699,8 @@ def _intents(text: str, has_refs: bool, has_event: bool) -> list[str]:
         _PASS_LIST.search(text) or _passes_then_schedule(text)
     ):
         intents -= {"find_passes"}
+    if "fleet_status" in intents and _ELEMENTS.search(text) and not _PASS_LIST.search(text):
+        intents -= {"find_passes"}  # "are our pass predictions off because of old TLEs?"
     if _AGE.search(text) and not _PROPAGATION_WORDS.search(text):
         intents -= {"propagate"}  # "TLE가 제일 오래된 위성이 어디야?" asks which, not where
     if has_event and intents <= {"screen_conjunctions"}:
@@ -669,7 +709,7 @@ def _intents(text: str, has_refs: bool, has_event: bool) -> list[str]:
     if (
         "plan_avoidance" in intents
         and not has_event
-        and intents & {"schedule_contacts", "find_passes"}
+        and intents & {"schedule_contacts", "find_passes", "space_weather"}
         and not _PATTERN["screen_conjunctions"].search(text)
     ):
         intents -= {"plan_avoidance"}  # "avoid back-to-back handovers": a schedule's constraint
@@ -904,11 +944,20 @@ def parse_request(text: str, vocabulary: Vocabulary) -> list[IntendedCall]:
     has_refs = bool(sats or stations or events or commands)
     intents = _intents(req.text, has_refs, bool(events))
     if commands:
-        if "schedule_contacts" in intents and not _CONTACT_WORDS.search(req.text):
+        if "schedule_contacts" in intents and (
+            not _CONTACT_WORDS.search(req.text)
+            or _SCHEDULED_COMMAND.search(req.text)
+            or (
+                {c for c, _ in commands} & {"START_DOWNLINK", "STOP_DOWNLINK"}
+                and not _SCHEDULE_WORDS.search(req.text)
+            )
+        ):
             intents.remove("schedule_contacts")
         if "find_passes" in intents and not _PASS_LIST.search(req.text):
             intents.remove("find_passes")  # "a NOOP on the next pass": the pass times it
-        if "fleet_status" in intents and _COMMAND_PURPOSE.search(req.text):
+        if "fleet_status" in intents and (
+            _COMMAND_PURPOSE.search(req.text) or not _STATUS_ASK.search(req.text)
+        ):
             intents.remove("fleet_status")  # "a NOOP to confirm the link is healthy"
         intents.append("propose_commands")
     step_s = _read(req, "step_s")

@@ -22,6 +22,7 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Callable
+from functools import partial
 from typing import Final
 
 from cosmo_agent.model.phrasings import Lang
@@ -1443,14 +1444,18 @@ def _outside_slots(text: str, change: Callable[[str], str]) -> str:
     return "".join([*out, change(text[last:])])
 
 
+def _sub(pattern: str, replacement: str, flags: int, text: str) -> str:
+    return re.sub(pattern, replacement, text, flags=flags)
+
+
 def _style_en(rng: random.Random, text: str) -> str:
     if rng.random() < 0.2:
         for pattern, british in _BRITISH:
-            text = _outside_slots(text, lambda s, p=pattern, b=british: re.sub(p, b, s))
+            text = _outside_slots(text, partial(_sub, pattern, british, 0))
     if rng.random() < 0.12:
         chosen = [pair for pair in _SHORTHAND_EN if rng.random() < 0.5]
         for pattern, short in chosen:
-            text = _outside_slots(text, lambda s, p=pattern, r=short: re.sub(p, r, s, flags=re.I))
+            text = _outside_slots(text, partial(_sub, pattern, short, re.I))
     return text
 
 

@@ -737,14 +737,17 @@ def test_a_demonstrative_before_a_station_word_is_no_station() -> None:
         ("tuning-b", 0.95),
         ("tuning-d", 0.95),
         ("tuning-e", 0.95),
-        ("evaluation-c", 0.87),
-        ("evaluation-f", 0.85),
+        ("tuning-g", 0.97),
+        ("tuning-h", 0.93),
+        ("evaluation-c", 0.9),
+        ("evaluation-f", 0.87),
+        ("evaluation-i", 0.87),
     ],
 )
 def test_the_reader_on_requests_written_by_others(name: str, floor: float) -> None:
     """Tool-set agreement with requests written without the generator or the test phrasings
-    (regression pins of the measured figures, en / ko: tuning sets 95.9-99.0 %; evaluation-c
-    90.3 / 88.8 % and evaluation-f 88.8 / 86.7 %, never tuned on)."""
+    (regression pins of the measured figures, en / ko: tuning sets 93.9-99.5 %; never tuned on:
+    evaluation-c 91.3 / 91.8 %, evaluation-f 90.3 / 87.8 %, evaluation-i 87.8 / 89.3 %)."""
     result = measure_written(name)
     assert result.total == {"en": 196, "ko": 196}
     for lang in ("en", "ko"):
@@ -792,6 +795,28 @@ def test_the_reader_on_requests_written_by_others(name: str, floor: float) -> No
          ["find_passes", "schedule_contacts"]),
         ("세이프모드 들어간 위성 있는지, 지자기 폭풍 있는지 둘 다 확인.",
          ["fleet_status", "space_weather"]),
+        # third round (tuning-g, tuning-h)
+        ("Can you run the numbers on how K5's orbit evolves over the next fortnight?",
+         ["propagate"]),
+        ("When's K3 next up over Daejeon?", ["find_passes"]),
+        ("Mind bringing K5 out of safe mode?", ["propose_commands"]),
+        ("Heads up, K3's clock has drifted a bit - schedule a TIME_SYNC for the next contact.",
+         ["propose_commands"]),
+        ("Anything red or amber across the fleet right now?", ["fleet_status"]),
+        ("Can we get eyes on K5's battery and thermal status?", ["fleet_status"]),
+        ("Our pass predictions at Daejeon have been off by a minute or so. Are we working from "
+         "old TLEs?", ["fleet_status"]),
+        ("Sweep K5 against the catalog for the next week.", ["screen_conjunctions"]),
+        ("How do we get out of the way of CONJ-0042?", ["plan_avoidance"]),
+        ("Before I wake up the manoeuvre team, tell me how risky CONJ-0107 really is.",
+         ["assess_conjunction"]),
+        ("K3's on-board clock has drifted about 400 ms. Let's get it back in sync.",
+         ["propose_commands"]),
+        ("K5 태양 지향으로 자세 바꿔주세요.", ["propose_commands"]),
+        ("Is something going on with the sun?", ["space_weather"]),
+        ("How is collision probability different from miss distance?", []),
+        ("이번 주 대전 패스 보고 안테나 누가 언제 쓸지 계획해 줘.",
+         ["find_passes", "schedule_contacts"]),
         # second round (tuning-d, tuning-e)
         ("K3 향후 1주일 고도 변화 예측 요망. 감쇠 추세 확인용.", ["propagate"]),
         ("K3 앞으로 3일치 프로파게이트 좀 돌려줘", ["propagate"]),

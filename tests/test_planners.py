@@ -647,9 +647,10 @@ def test_first_turn_corpus_is_the_full_corpus_cut_at_the_first_assistant_turn(
 
     # two teachers: an agent's store keeps the events its ask runs found, and the world's
     # event ids (which the requests name) come from it
-    full = build_corpus(RulesTeacher(), str(tmp_path / "full"), n_worlds=1, per_world=40, seed=25)
+    # (seed 26: one of these 40 requests is one the reader misreads, so it is guided)
+    full = build_corpus(RulesTeacher(), str(tmp_path / "full"), n_worlds=1, per_world=40, seed=26)
     first = build_corpus(
-        RulesTeacher(), str(tmp_path / "first"), n_worlds=1, per_world=40, seed=25,
+        RulesTeacher(), str(tmp_path / "first"), n_worlds=1, per_world=40, seed=26,
         first_turns=True,
     )  # fmt: skip
     assert first.data["first_turns"] and not full.data["first_turns"]

@@ -23,7 +23,10 @@ from pathlib import Path
 from cosmo_agent.agent.intents import PLAYBOOK_ORDER, Vocabulary, parse_request
 
 DATA = Path(__file__).parent / "data" / "written_requests"
-SETS = ("tuning-a", "tuning-b", "tuning-d", "tuning-e", "evaluation-c", "evaluation-f")
+SETS = (
+    "tuning-a", "tuning-b", "tuning-d", "tuning-e", "tuning-g", "tuning-h",
+    "evaluation-c", "evaluation-f", "evaluation-i",
+)  # fmt: skip
 SATELLITES = {
     **dict.fromkeys(["AQUILA-1", "AQ1", "Aquila one", "아퀼라 1호", "아퀼라1호", "51001"], "51001"),
     **dict.fromkeys(["BOREAS 2", "B2", "Boreas-2", "보레아스 2호", "보레아스2호"], "51002"),
