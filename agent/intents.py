@@ -159,7 +159,7 @@ _MNEMONIC = re.compile(r"(?<![A-Za-z0-9_])[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+(?![A-Za-
 _COMMAND_VERB = re.compile(
     r"\b(?:put|send|command|switch|turn|enter|exit|leave|start|stop|begin|halt|reboot|reset|flip"
     r"|restart|sync|synchroni[sz]e|queue|prepare|propose|draft|set|power|activate|deactivate"
-    r"|uplink|issue|execute|go)\b"
+    r"|uplink|issue|execute|go|configure)\b"
     r"|명령|커맨드|전환|보내|켜|끄|꺼|넣어|진입|해제|시작|중지|중단|멈춰|재부팅|리셋|동기화|실행"
     r"|준비|제안|바꿔|변경|설정|시켜|세팅",
     re.I,
@@ -227,7 +227,8 @@ _COMMAND_PHRASES: list[tuple[re.Pattern[str], str, dict[str, _Param], bool]] = [
                 r"|(?P<ko>최소|최대)\s*항력|드래그\s*(?:설정\s*)?(?:을\s*|를\s*)?(?P<ko2>max|min|최대|최소)",
                 re.I), "DRAG_CONFIG", {}, True),
     (re.compile(r"\bno[- ]?op\b|\blink\s+check\b|링크\s*점검", re.I), "NOOP", {}, True),
-    (re.compile(r"\bping\s+(?:it|them)\b|링크\s*살아\s*있는지", re.I), "NOOP", {}, False),
+    (re.compile(r"\bping\b(?=\s+(?:it|them)\b|\s{3,})|링크\s*살아\s*있는지", re.I), "NOOP", {},
+     False),
 ]  # fmt: skip
 
 # words that choose an enum state, per command and parameter (states of the bundled dictionaries)
@@ -391,8 +392,9 @@ _PROPAGATION_WORDS = re.compile(
 
 _INTENTS: list[tuple[str, re.Pattern[str]]] = [
     ("plan_avoidance", re.compile(
-        r"\bavoid|\bavoidance|(?<!post-)(?<!pre-)(?<!last\s)\bmaneuv(?!er\s+team)"
-        r"|(?<!pre-)\bmanoeuv(?!re\s+team)|\bdodge"
+        r"\bavoid|\bavoidance|(?<!post-)(?<!pre-)(?<!last\s)(?<!since\sthe\s)\bmaneuv(?!er\s+(?:team|threshold))"
+        r"|(?<!pre-)(?<!since\sthe\s)\bmanoeuv(?!re\s+(?:team|threshold))|\bdodge|\bevasion\b"
+        r"|\bget\s+out\s+of\s+the\s+way\b"
         r"|(?<!post-)(?<!pre-)(?<!'s\s)\bburn\b(?!\s+window)|\bcams?\b|어보이던스"
         r"|\bgets?\s+us\s+out\b|\bout\s+of\s+the\s+way\s+of\b|빼낼|비켜|분사"
         r"|\bdelta[- ]?v\b"
@@ -415,6 +417,7 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|\bflying\s+near\b|\bcome\s+close\b|위험\s*물체|위협|\brescreen|\bconj\b|스크린(?!샷)"
         r"|\b(?:coming|come|comes|get|gets|getting|passing|pass)\s+within\b|\bca\s+(?:check|screen)"
         r"|\bagainst\s+the\s+catalog(?:ue)?\b|\bcoming\s+near\b|\bclose\s+pass(?:es)?\b|부딪|스쳐"
+        r"|\bapproaching\b|\bclose\s+encounters?\b|\bthreatening\b|\bco[sz]y\s+with\b"
         r"|(?:들어오|가까이\s*오|다가오)\S*\s*(?:물체|것|거)|\bobjects?\s+passing\b"
         r"|근접|충돌(?!\s*(?:없게|없이|없는|안\s*나게))|접근|잔해|파편|스크리닝|컨정션|다가오"
         r"|우주\s*쓰레기|가까워지"
@@ -427,7 +430,8 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|\bnoaa\s+(?:alerts?|warnings?|scales?)\b|\bmagnetospher|\bplanetary\s+k\b"
         r"|\bthe\s+sun\s+up\s+to\b|\bgeomag\b|\bhow'?s\s+the\s+sun\b|전파\s*두절|radio\s+blackouts?"
         r"|\bhow\s+(?:active|quiet)\s+is\s+the\s+sun\b|\bg-?scale|G\s*등급"
-        r"|스페이스\s*웨더|\bwx\b|\bwith\s+the\s+sun\b|\bstormy\b", re.I)),
+        r"|스페이스\s*웨더|\bwx\b|\bwith\s+the\s+sun\b|\bstormy\b|\bg[1-5]\b|\b10\.7\s*cm"
+        r"|\bap\s+index\b|\bon\s+the\s+sun\b", re.I)),
     ("schedule_contacts", re.compile(
         r"(?<!pass )(?<!imaging )\bschedul|\bdownlinks?\b"
         r"|\bbook\s+(?:a\s+|the\s+|some\s+)?(?:contacts?"
@@ -454,7 +458,9 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|\ballocat\w*\b[^.?!]{0,30}?\bbetween\b|\bstation\s+assignment|\bwhich\s+one\s+gets\b"
         r"|겹치지\s*않게|\boptimi[sz]\w*\s+(?:the\s+)?contacts\b|\breshuffle|\bbooking\s+plan"
         r"|\ballocat\w*\b[^.?!]{0,30}?\bstation\s+time|\bwho\s+should\b[^.?!]{0,30}?\bwhich\s+station"
-        r"|누가\s*(?:언제\s*)?쓸지|지상국\s*(?:시간|쓸지)|예약\s*계획"
+        r"|누가\s*(?:언제\s*)?쓸지|지상국\s*(?:시간|쓸지)|예약\s*계획|\bcontact\s+allocation"
+        r"|\b(?:ground[- ]station|station)\s+(?:timetable|usage)|\bpass\s+assignment"
+        r"|\bsplit\b[^.?!]{0,20}?\bbetween\b|\bassign\s+them\b|\bcontact\s+slots\b"
         r"|예약\S*\s*(?:전체\s*위성\s*대상으로\s*)?최적화", re.I)),
     ("find_passes", re.compile(
         r"(?<!last\s)(?<!previous\s)(?<!close\s)\bpass(?:es)?\b(?!\s+(?:near|close|within))"
@@ -481,8 +487,11 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|\bwhen\s+do\s+we\s+get\b[^.?!]{0,40}?\bover\b"
         r"|(?:관측|통신|링크|접속)\s*가능\s*(?:시간|구간)|언제[^.?!]{0,30}?들어(?:와|오)"
         r"|보이는\s*위성|\brises?\s+above\b|(?:접속|컨택)\s*윈도우|올라오는\s*시간|잡히는\s*거\s*언제"
-        r"|컨택\s*가능|접속\s*가능한|\bnext\s+up\s+over\b|\bgets?\s+above\b|\bswings?\s+by\b|보일지"
-        r"|교신\s*가능한|\bi'?ll\s+(?:actually\s+)?see\b|\bhave\s+eyes\s+on\b|잡히는\s*게\s*언제",
+        r"|컨택\s*가능|접속\s*가능한|\bnext\s+up\s+over\b|\b(?:gets?|climbs?)\s+above\b|\bswings?\s+by\b|보일지"
+        r"|교신\s*가능한|\bi'?ll\s+(?:actually\s+)?see\b|\bhave\s+eyes\s+on\b|잡히는\s*게\s*언제"
+        r"|\bfl(?:y|ies)\s+over\s+(?:the\s+station\b|\s{3,})|\boverpass|\babove\s+the\s+horizon|\bline\s+of\s+sight\b"
+        r"|\bin\s+range\s+of\b|\bwhich\s+station\s+sees\b|\bfirst\s+window\b"
+        r"|\bwhen\s+can\b[^.?!]{0,40}?\btalk\s+to\b|\b(?:does|do)\b[^.?!]{0,30}?\bgo\s+over\s{3,}",
         re.I)),
     ("propagate", re.compile(
         r"\bwhere\b|\bpositions?\b|\bpropagat|(?<!updated\s)(?<!latest\s)(?<!new\s)\bephemer"
@@ -501,10 +510,12 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|에페메리스|\baltitude\s+profile|고도\s*(?:변화|프로파일)|\blat(?:itude)?\s*/?\s*lon|위경도"
         r"|\borbit\b[^.?!]{0,40}?\bpredict|그라운드\s*트랙|\borbit\s+evolv|\bpredicted\s+altitude"
         r"|\brun\b[^.?!]{0,30}?\b(?:orbits?|it)\s+out\b|\baltitude\s+evolv"
+        r"|\bforecast\b[^.?!]{0,30}?\baltitude|\bsub-?satellite\s+points?|\bhow\s+high\s+will\b"
+        r"|\borbit\s+(?:fwd|forward)\b"
         r"|고도가?\s*(?:어떻게\s*변|얼마나\s*될)"
         r"|\bpredicted\s+orbit\b", re.I)),
     ("fleet_status", re.compile(
-        r"(?<!activity\s)(?<!weather\s)\bstatus\b|\bhealth|\bhow\s+(?:are|is)\s+(?:all\s+)?(?:of\s+)?(?:our|the|my)?\s*"
+        r"(?<!activity\s)(?<!weather\s)(?<!event\s)\bstatus\b|\bhealth|\bhow\s+(?:are|is)\s+(?:all\s+)?(?:of\s+)?(?:our|the|my)?\s*"
         r"(?:satellites|spacecraft|birds|fleet|constellation)|\bfleet (?:overview|report|summary)"
         r"|(?<!future\s)(?<!predict\s)(?<!predict\sthe\s)"
         r"\bstate of (?:the |our )?(?:fleet|constellation|satellites|spacecraft)"
@@ -540,7 +551,9 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|\bfresh\s+tle|TLE\S*\s*[^.?!]{0,20}?지났|\bthermal\s+state|\bin\s+good\s+shape\b"
         r"|\bhow'?s\s+it\s+doing\b|\bwhat\s+state\s+(?:are|is)\b|\b(?:is|are)\s+(?:[^.?!\s]+\s+){0,2}"
         r"operational\b|\boperational\?\s*is\s+it|(?:지금\s)괜찮아\?|이상\s*상황|안전\s*모드(?:예요|야|인가)"
-        r"|위성별로?\s*모드|정상\s*운영|운용\s*중이냐"
+        r"|위성별로?\s*모드|정상\s*운영|운용\s*중이냐|\bholding\s+up\b|\boperational\s+state"
+        r"|\brundown\s+on\b|\bresponding\b|\bflagged\b|\boutdated\s+(?:orbit|orbital|tle|element)"
+        r"|\bfresh\s+elements\b"
         r"|\b(?:tles?|elements)\s+current\b"
         r"|\b(?:tles?|elements?|element\s*sets?)\b[^.?!]{0,30}?\b(?:refreshed|up[- ]to[- ]date)"
         r"|\bnewest\s+tle|(?:TLE|궤도\s*요소|element\s*set)\S*\s*[^.?!]{0,20}?"
@@ -586,7 +599,7 @@ _EXPLANATION = re.compile(
     r"|\bwhy\s+does\b.*\bmatter\b|\bhow\s+is\b[^.?!]*\b(?:computed|calculated|derived|defined)\b"
     r"|\bin\s+a\s+nutshell\b|\bwhat\s+does\b[^.?!]*\brefer\s+to\b|\bwhat\s+means\b"
     r"|\bhow\s+does\b[^.?!]*\b(?:affect|influence|impact)\b|\bwhat\s+does\b[^.?!]*\bcontain\b"
-    r"|^\s*in\s+general\b|\bdo\s+operators\s+(?:use|usually)\b|미치는\s*영향|영향\s*설명"
+    r"|^\s*in\s+general\b|\bdo\s+operators\s+(?:typically\s+|usually\s+)?use\b|미치는\s*영향|영향\s*설명"
     r"|정의\s*설명|설명\s*(?:바람|할\s*것)|차이\s*(?:설명|\.?\s*$)|뭘\s*재"
     r"|\busually\s+(?:calculated|computed|used|done|measured|estimated|worked\s+out)\b"
     r"|뭐가\s*달라|차이가\s*뭐|\bwhat\s+does\s+it\s+(?:actually\s+)?(?:mean|measure)\b"
@@ -635,9 +648,12 @@ _COMMAND_PURPOSE = re.compile(r"\blink\b[^.?!]{0,20}?\bhealth|링크\s*상태", 
 # a pass list asked for in its own right, beside a schedule ("find the passes ... and schedule
 # the contacts"), rather than passes named as what a schedule books
 _PASS_LIST = re.compile(
-    r"\b(?:find|list|show|get|give|pull|pulling|grab|look\s+up|calculate|compute)\b"
+    r"\b(?:find|list|show|get|give|pull|pulling|grab|look\s+up|calculate|compute|determine"
+    r"|predict)\b"
     r"(?:(?!book|allocat|sched)[^.?!]){0,40}?"
-    r"\b(?:pass(?:es)?(?!\s+(?:sched|allocation|booking|plan))|visibility\s+windows?)\b"
+    r"\b(?:pass(?:es)?(?!\s+(?:sched|allocation|booking|plan|assignment))|visibility\s+windows?"
+    r"|overpass(?:es)?|overpass\s+list|overflights?|aos\s*/\s*los|windows)\b"
+    r"|\bpasses\s*(?:->|→|\+)|\bwhen\b[^.?!]{0,40}?\b(?:is|are)\s+over\b"
     r"|\bpass\s+(?:list|table)s?\b|\bvisibility\s+windows\b"
     r"|패스.{0,15}?(?:목록|찾|알려|뽑|조회|계산|예측)|통과\s*(?:시간|예측)|가시\s*(?:구간|시간)"
     r"|보이는\s*시간|교신\s*가능\s*시간|지나가는\s*시간"

@@ -739,18 +739,23 @@ def test_a_demonstrative_before_a_station_word_is_no_station() -> None:
         ("tuning-e", 0.95),
         ("tuning-g", 0.97),
         ("tuning-h", 0.93),
-        ("evaluation-c", 0.9),
+        ("tuning-j", 0.96),
+        ("evaluation-c", 0.91),
         ("evaluation-f", 0.87),
-        ("evaluation-i", 0.87),
+        ("evaluation-i", 0.89),
+        ("evaluation-k", 0.91),
     ],
 )
 def test_the_reader_on_requests_written_by_others(name: str, floor: float) -> None:
     """Tool-set agreement with requests written without the generator or the test phrasings
     (regression pins of the measured figures, en / ko: tuning sets 93.9-99.5 %; never tuned on:
-    evaluation-c 91.3 / 91.8 %, evaluation-f 90.3 / 87.8 %, evaluation-i 87.8 / 89.3 %)."""
+    evaluation-c 92.3 / 91.8 %, evaluation-f 91.3 / 87.8 %, evaluation-i 90.3 / 89.3 %,
+    evaluation-k (English only) 92.1 %)."""
     result = measure_written(name)
-    assert result.total == {"en": 196, "ko": 196}
-    for lang in ("en", "ko"):
+    english_only = name in ("tuning-j", "evaluation-k")
+    assert set(result.total) == ({"en"} if english_only else {"en", "ko"})
+    assert all(n >= 196 for n in result.total.values())
+    for lang in result.total:
         assert result.rate(lang) >= floor, (lang, result.rate(lang))
 
 
@@ -795,6 +800,25 @@ def test_the_reader_on_requests_written_by_others(name: str, floor: float) -> No
          ["find_passes", "schedule_contacts"]),
         ("세이프모드 들어간 위성 있는지, 지자기 폭풍 있는지 둘 다 확인.",
          ["fleet_status", "space_weather"]),
+        # fourth round (tuning-j, English only)
+        ("Forecast K5's altitude over the next 5 days, I want to see how quickly it's sinking.",
+         ["propagate"]),
+        ("When do we next get line of sight to K5 from Daejeon?", ["find_passes"]),
+        ("Just checking, does K5 go over Daejeon at all today?", ["find_passes"]),
+        ("Quick one: any objects getting a bit too cosy with K5 in the next 36 hours?",
+         ["screen_conjunctions"]),
+        ("Is CONJ-0107 above our manoeuvre threshold or are we fine?", ["assess_conjunction"]),
+        ("We have decided to act on CONJ-0013; would you prepare the manoeuvre plan?",
+         ["plan_avoidance"]),
+        ("Draft the ground-station timetable for the fleet, next 3 days.", ["schedule_contacts"]),
+        ("Configure K5 for minimum drag.", ["propose_commands"]),
+        ("Ping K5 to check the link, please.", ["propose_commands"]),
+        ("Are we under a G2-or-higher watch?", ["space_weather"]),
+        ("Proton event status?", ["space_weather"]),
+        ("How high is Kp likely to go over the next 48 hours?", ["space_weather"]),
+        ("Where does K3 go over the next 6 hours?", ["propagate"]),
+        ("Predict passes for all satellites at all stations for 24 h, then assign them to "
+         "maximise data return.", ["find_passes", "schedule_contacts"]),
         # third round (tuning-g, tuning-h)
         ("Can you run the numbers on how K5's orbit evolves over the next fortnight?",
          ["propagate"]),

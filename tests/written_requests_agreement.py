@@ -24,8 +24,8 @@ from cosmo_agent.agent.intents import PLAYBOOK_ORDER, Vocabulary, parse_request
 
 DATA = Path(__file__).parent / "data" / "written_requests"
 SETS = (
-    "tuning-a", "tuning-b", "tuning-d", "tuning-e", "tuning-g", "tuning-h",
-    "evaluation-c", "evaluation-f", "evaluation-i",
+    "tuning-a", "tuning-b", "tuning-d", "tuning-e", "tuning-g", "tuning-h", "tuning-j",
+    "evaluation-c", "evaluation-f", "evaluation-i", "evaluation-k",
 )  # fmt: skip
 SATELLITES = {
     **dict.fromkeys(["AQUILA-1", "AQ1", "Aquila one", "아퀼라 1호", "아퀼라1호", "51001"], "51001"),
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"unknown sets {sorted(unknown)}; choose from {', '.join(SETS)}")
     for name in args.sets or SETS:
         result = measure(name)
-        rates = " / ".join(f"{lang} {100 * result.rate(lang):.1f} %" for lang in ("en", "ko"))
+        rates = " / ".join(f"{lang} {100 * result.rate(lang):.1f} %" for lang in result.total)
         print(f"{name}: {rates}")
         shown = [] if name.startswith("evaluation") else result.misses[: args.show]
         for lang, category, text, want, got in shown:
