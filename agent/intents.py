@@ -705,17 +705,17 @@ def _intents(text: str, has_refs: bool, has_event: bool) -> list[str]:
     """The tools a request asks for, in playbook order (names and slots already taken)."""
     if _general(text, has_refs):
         return []
-    intents = {name for name, pattern in _INTENTS if pattern.search(text)}
+    matched = {name for name, pattern in _INTENTS if pattern.search(text)}
+    intents = set(matched)
+    pass_list = _PASS_LIST.search(text) is not None
     # an avoidance plan assesses its event itself; an assessment needs no new screening
     if "plan_avoidance" in intents:
         intents -= {"screen_conjunctions", "assess_conjunction"}
     if "assess_conjunction" in intents:
         intents -= {"screen_conjunctions"}
-    if "schedule_contacts" in intents and not (
-        _PASS_LIST.search(text) or _passes_then_schedule(text)
-    ):
+    if "schedule_contacts" in intents and not (pass_list or _passes_then_schedule(text)):
         intents -= {"find_passes"}
-    if "fleet_status" in intents and _ELEMENTS.search(text) and not _PASS_LIST.search(text):
+    if "fleet_status" in intents and _ELEMENTS.search(text) and not pass_list:
         intents -= {"find_passes"}  # "are our pass predictions off because of old TLEs?"
     if _AGE.search(text) and not _PROPAGATION_WORDS.search(text):
         intents -= {"propagate"}  # "TLE가 제일 오래된 위성이 어디야?" asks which, not where
@@ -726,12 +726,12 @@ def _intents(text: str, has_refs: bool, has_event: bool) -> list[str]:
         "plan_avoidance" in intents
         and not has_event
         and intents & {"schedule_contacts", "find_passes", "space_weather"}
-        and not _PATTERN["screen_conjunctions"].search(text)
+        and "screen_conjunctions" not in matched
     ):
         intents -= {"plan_avoidance"}  # "avoid back-to-back handovers": a schedule's constraint
     if "plan_avoidance" in intents and not _PROPAGATION_ASK.search(text):
         intents -= {"propagate"}  # "a CAM that keeps the ground track": a constraint
-    if "plan_avoidance" in intents and not _PASS_LIST.search(text):
+    if "plan_avoidance" in intents and not pass_list:
         intents -= {"find_passes"}  # "a burn executable within the next two passes"
     if intents == {"propagate"} and not (has_refs or _DOMAIN.search(text) or _ALL.search(text)):
         return []  # "where's the nearest pharmacy?"
