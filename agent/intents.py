@@ -209,7 +209,8 @@ _COMMAND_PHRASES: list[tuple[re.Pattern[str], str, dict[str, _Param], bool]] = [
                 r"(?:전원\s*)?(?:을\s*|를\s*)?(?:켜|켬|온|on)", re.I),
      "PAYLOAD_POWER", {"state": "ON"}, True),
     (re.compile(rf"\b(?:stop|end|halt|terminate|abort)\s+(?:the\s+)?(?:current\s+)?{_DOWNLINK}"
-                rf"|{_DOWNLINK}\s+(?:stop|off)\b|{_DOWNLINK}\s*(?:를\s*|을\s*)?(?:이제\s*|지금\s*)?"
+                rf"|{_DOWNLINK}\s+(?:stop|off)\b|{_DOWNLINK}\s*(?:를\s*|을\s*)?"
+                r"(?:(?:이제|지금|바로|당장|즉시)\s*){0,2}"
                 r"(?:중지|중단|종료|멈춰|멈추|정지)", re.I), "STOP_DOWNLINK", {}, True),
     (re.compile(rf"\b(?:start|begin|initiate|kick\s+off)\s+(?:an?\s+|the\s+)?"
                 rf"(?:(?:\d[\w.,-]*|[SXL][- ]?band|\w+-(?:second|minute|sec|min))\s+){{0,3}}"
@@ -218,12 +219,16 @@ _COMMAND_PHRASES: list[tuple[re.Pattern[str], str, dict[str, _Param], bool]] = [
                 r"(?:시작|개시)|\bdump(?:ing)?\s+(?:the\s+)?recorder|레코더\s*데이터\s*내리",
                 re.I), "START_DOWNLINK", {}, True),
     (re.compile(r"\b(?P<mode>imaging|nominal|standby|downlink)\s+mode\b"
-                r"|(?P<ko>촬영|정상|노미널|대기|다운링크)\s*모드", re.I), "SET_MODE", {}, True),
-    (re.compile(r"\b(?P<mode>sun|nadir|inertial|target)[- ]pointing\b|\bdetumbl\w*"
+                r"|(?P<ko>촬영|정상|노미널|대기|다운링크)\s*모드"
+                r"|(?P<mode2>imaging|nominal|standby|downlink)\s*모드", re.I),
+     "SET_MODE", {}, True),
+    (re.compile(r"\b(?P<mode>sun|nadir|inertial|target)[- ]pointing(?![A-Za-z])|\bdetumbl\w*"
                 r"|(?P<ko>태양|천저|관성)\s*지향|디텀블"
                 r"|(?P<mode2>sun|nadir|inertial)\s*포인팅", re.I),
      "ADCS_SET_ATTITUDE_MODE", {}, True),
     (re.compile(r"\b(?P<profile>min(?:imum)?|max(?:imum)?|nominal)[- ]drag\b"
+                r"|\bdrag\s+(?:config(?:uration)?|setting|profile)\s+to\s+"
+                r"(?P<profile2>min(?:imum)?|max(?:imum)?|nominal)\b"
                 r"|(?P<ko>최소|최대)\s*항력|드래그\s*(?:설정\s*)?(?:을\s*|를\s*)?(?P<ko2>max|min|최대|최소)",
                 re.I), "DRAG_CONFIG", {}, True),
     (re.compile(r"\bno[- ]?op\b|\blink\s+check\b|링크\s*점검", re.I), "NOOP", {}, True),
@@ -395,7 +400,7 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"\bavoid|\bavoidance|(?<!post-)(?<!pre-)(?<!last\s)(?<!since\sthe\s)\bmaneuv(?!er\s+(?:team|threshold))"
         r"|(?<!pre-)(?<!since\sthe\s)\bmanoeuv(?!re\s+(?:team|threshold))|\bdodge|\bevasion\b"
         r"|\bget\s+out\s+of\s+the\s+way\b"
-        r"|(?<!post-)(?<!pre-)(?<!'s\s)\bburn\b(?!\s+window)|\bcams?\b|어보이던스"
+        r"|(?<!post-)(?<!pre-)(?<!'s\s)(?<!after\sthe\s)(?<!after\s)\bburn\b(?!\s+window)|\bcams?\b|어보이던스"
         r"|\bgets?\s+us\s+out\b|\bout\s+of\s+the\s+way\s+of\b|빼낼|비켜|분사"
         r"|\bdelta[- ]?v\b"
         r"|\bsteer\s+clear\b|\bstep\s+aside\s+from\b|\bmove\b[^.?!]{0,30}?\baway\s+from\b|\bmitigat"
@@ -403,7 +408,7 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|\bget\s+(?:us\s+)?clear\s+of\b|\bway\s+out\s+of\b|피해\s*가|궤도\s*조정"
         r"|회피|기동(?!\s*(?:후|이후|뒤|명령|했|예정|팀|전))|피하|피할|델타\s*v", re.I)),
     ("assess_conjunction", re.compile(
-        r"\bassess|\bprobability\b|(?<![A-Za-z])pc(?![A-Za-z])|\brisk(?:y|iness)?\b|\bdanger"
+        r"\b(?:re-?)?assess|\bprobability\b|(?<![A-Za-z])pc(?![A-Za-z])|\brisk(?:y|iness)?\b|\bdanger"
         r"|충돌\s*확률|확률|위험도|평가|리스크", re.I)),
     ("screen_conjunctions", re.compile(
         r"conjunction|close approach|\bcollision|\bcollide|\bhit\b|debris|\bscreen|\bclose calls?"
@@ -420,7 +425,8 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|\bapproaching\b|\bclose\s+encounters?\b|\bthreatening\b|\bco[sz]y\s+with\b"
         r"|(?:들어오|가까이\s*오|다가오)\S*\s*(?:물체|것|거)|\bobjects?\s+passing\b"
         r"|근접|충돌(?!\s*(?:없게|없이|없는|안\s*나게))|접근|잔해|파편|스크리닝|컨정션|다가오"
-        r"|우주\s*쓰레기|가까워지"
+        r"|우주\s*쓰레기|가까워지|가까이\s*(?:지나|스치)"
+        r"|근처\S{0,2}\s*(?:오는|지나가?는|다가오는|접근하는)\s*(?:물체|것|거)"
         r"|카탈로그\s*전체(?:랑|와|과)[^?!]{0,30}?(?:비교|대조)", re.I)),
     ("space_weather", re.compile(
         r"space[- ]?weather|\bsolar\b|geomagnetic|\bstorms?\b|\bkp\b|\bflares?\b|radiation"
@@ -433,7 +439,9 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|스페이스\s*웨더|\bwx\b|\bwith\s+the\s+sun\b|\bstormy\b|\bg[1-5]\b|\b10\.7\s*cm"
         r"|\bap\s+index\b|\bon\s+the\s+sun\b", re.I)),
     ("schedule_contacts", re.compile(
-        r"(?<!pass )(?<!imaging )\bschedul|\bdownlinks?\b"
+        r"(?<!pass )(?<!imaging )(?<!\bon\s)(?<!\bbehind\s)(?<!\bahead\sof\s)\b(?:re-?)?schedul"
+        r"|\bdownlinks?\b|\bwho[- ]uses[- ]which[- ]station"
+        r"|\b(?:allocate|assign|distribute)\s+(?:them|those|these)\b|contact\s*(?:계획|일정|플랜)"
         r"|\bbook\s+(?:a\s+|the\s+|some\s+)?(?:contacts?"
         r"|pass(?:es)?|antenna|ground[- ]station|downlinks?)|contact (?:plan|schedule)"
         r"|\ballocat\w*\s+(?:the\s+)?(?:station|antenna|ground[- ]station)\s+time"
@@ -475,7 +483,8 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|\bwhen\s+can\s+we\s+talk\b|\bwhen\s+(?:does|do|will)\b[^?.!]*\bacquire\b"
         r"|\bpass\s+sched(?:ule)?\b"
         r"|(?<!지난\s)패스|가시|(?<!근접 )(?<!근접)통과|상공"
-        r"|(?<!어디로\s)(?<!어디를\s)(?<!어디어디\s)(?<!스쳐\s)지나(?:가|는|갈)"
+        r"|(?<!어디로\s)(?<!어디를\s)(?<!어디어디\s)(?<!스쳐\s)(?<!어떻게\s)(?<!가까이\s)(?<!가까이)"
+        r"지나(?:가|는|갈)|\bsees?\s{3,}\S|\b(?:longest|shortest)\s+(?:\S+\s+){0,3}?(?:contact|pass)"
         r"|언제[^.?!]{0,30}?잡혀"
         r"|신호\s*획득"
         r"|접속\s*가능\s*구간|교신\s*창|언제[^?.!]{0,30}?\s?떠(?:[?.,]|\s|$)"
@@ -496,7 +505,7 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
     ("propagate", re.compile(
         r"\bwhere\b|\bpositions?\b|\bpropagat|(?<!updated\s)(?<!latest\s)(?<!new\s)\bephemer"
         r"|\bground ?track|\blocation|\bcoordinates"
-        r"|\btrajector|위치|어디|전파(?!\s*두절)|궤적|좌표|(?<!업데이트된\s)(?<!새\s)궤도\s*(?:예측|력)"
+        r"|\btrajector|위치|어디(?!든|라도)|전파(?!\s*두절)|궤적|좌표|(?<!업데이트된\s)(?<!새\s)궤도\s*(?:예측|력)"
         r"|상태\s*벡터"
         r"|궤도(?:를|을)?\s?[^.?!]{0,80}?(?:계산|예측|돌려)|\bpredicted\s+orbit(?:al)?\s+data\b"
         r"|궤도\s*시뮬레이션|추적\s*데이터|에피메리스|\bchart\b[^.?!]{0,30}?\borbit\b"
@@ -546,7 +555,11 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|\boverview\s+of\s+(?:all|every|the)\s+(?:satellites|spacecraft|fleet)"
         r"|\bbattery\s+(?:state|status|soc|levels?)\b|\bred\s+or\s+amber\b|\bstate\s+of\s+play\b"
         r"|\bbatter(?:y|ies)\b[^.?!]{0,20}?\bholding\s+up|배터리\s*(?:요즘\s*|상태\s*)?(?:어때|괜찮)"
-        r"|경고\s*뜬|세이프\s*모드(?:예요|야|인가)|\bflagging\b|\bwhat'?s\s+the\s+state\s+of\s{2,}"
+        r"|경(?:고|보)\s*뜬|\bin\s+(?:a\s+)?good\s+state\b"
+        r"|\bsanity\s+check\b[^.?!]{0,20}?\b(?:sats|satellites|spacecraft|fleet|birds|all)\b"
+        r"|\bhow\s+are\s+all\s+(?:two|three|four|five|six|\d+)\s+(?:satellites|sats|spacecraft|birds)"
+        r"|\bhow'?s\s+doing\b|\bon\s+(?:recent|current|fresh|old|stale)\s+(?:tles?|elements)\b"
+        r"|넘은\s*궤도\s*요소|세이프\s*모드(?:예요|야|인가)|\bflagging\b|\bwhat'?s\s+the\s+state\s+of\s{2,}"
         r"|\bhow\s+(?:\s|and\b|,)*(?:is|are)\s+doing\b|플릿\s*(?:현황|상태)|문제\s*있는\s*위성"
         r"|\bfresh\s+tle|TLE\S*\s*[^.?!]{0,20}?지났|\bthermal\s+state|\bin\s+good\s+shape\b"
         r"|\bhow'?s\s+it\s+doing\b|\bwhat\s+state\s+(?:are|is)\b|\b(?:is|are)\s+(?:[^.?!\s]+\s+){0,2}"
@@ -608,7 +621,7 @@ _EXPLANATION = re.compile(
     r"|일반적으로|보통\s|뜻이|차이[를가]\s[^.?!]*설명"
     r"|개념|원리|모르겠|에\s*대해\s*(?:간단히\s*)?알려|설명하듯이|왜\s*중요"
     r"|뭐야|뭔지|뭐예요|뭔가요|무엇인가|설명해|(?<![가-힣])왜(?![가-힣])|차이가|뭘\s*(?:나타내|의미)"
-    r"|무슨\s*뜻",
+    r"|무슨\s*뜻|(?:뭐의|무슨|뭘\s*줄인)\s*약자|약자(?:예요|야|인가요|입니까)",
     re.I,
 )
 _CURRENT = re.compile(
@@ -651,7 +664,7 @@ _PASS_LIST = re.compile(
     r"\b(?:find|list|show|get|give|pull|pulling|grab|look\s+up|calculate|compute|determine"
     r"|predict)\b"
     r"(?:(?!book|allocat|sched)[^.?!]){0,40}?"
-    r"\b(?:pass(?:es)?(?!\s+(?:sched|allocation|booking|plan|assignment))|visibility\s+windows?"
+    r"\b(?:pass(?:es)?(?!\s+(?:sched|allocation|booking|plan|assignment))|visibility(?:\s+windows?)?"
     r"|overpass(?:es)?|overpass\s+list|overflights?|aos\s*/\s*los|windows)\b"
     r"|\bpasses\s*(?:->|→|\+)|\bwhen\b[^.?!]{0,40}?\b(?:is|are)\s+over\b"
     r"|\bpass\s+(?:list|table)s?\b|\bvisibility\s+windows\b"
@@ -695,6 +708,47 @@ def _passes_then_schedule(text: str) -> bool:
     )
 
 
+# context written before the ask ("Hand-over note: CY7 got new elements this morning. Please
+# re-screen CY7 ...", "Customer's propagation looked off — when were AQ1's elements last
+# updated?", "… 판단해야 하는데, TLE가 얼마나 최신인가요?"): sentences, dash-separated parts and
+# Korean "…는데," clauses
+_CONTEXT_SPLIT = re.compile(r"(?<=[.?!])\s+|;\s*|\s[—–-]\s|(?<=[는은인한]데),?\s+")
+# a part that reports or frames rather than asks: a hand-over or status label, a statement in
+# the past ("was cut short", "had its elements updated", "갱신됐어요", "끊김"), or the decision
+# the ask serves ("we need to decide whether …", "판단해야 하는데"); never a question
+_CONTEXT = re.compile(
+    r"^\s*(?:hand-?over(?:\s+(?:note|summary))?|status|fyi|context|background|note|update"
+    r"|인수인계(?:\s*메모)?|참고|상황|배경)\s*:"
+    r"|\b(?:was|were|had|got|looked|went|came|has\s+been|have\s+been)\b"
+    r"|\b(?:need|have)\s+to\s+decide\b|\bdeciding\s+whether\b|(?:정|판단|결정)해야"
+    r"|(?:었|았|였|됐|했|났|겼)(?:어요|습니다|음|다)?\.?\s*$|(?:끊김|됨|했음|없음)\.?\s*$"
+    r"|[는은인한]데,?\s*$",
+    re.I,
+)
+
+# ...unless the part asks after all ("Once you've got that, plan its downlinks")
+_ASKING = re.compile(
+    r"\?|\bplease\b|\bpls\b|\b(?:can|could|would|will)\s+you\b|\bonce\b|\bthen\b"
+    r"|\blet\s+me\s+know\b|주세요|해\s*줘|부탁|바랍니다|요망",
+    re.I,
+)
+
+
+def _context_only(text: str) -> set[str]:
+    """Tools named only in parts of the request that report or frame (:data:`_CONTEXT`), when
+    another part asks for a tool: those parts are context, not what is asked."""
+    parts = [p for p in _CONTEXT_SPLIT.split(text) if p and p.strip()]
+    if len(parts) < 2:
+        return set()
+    context = [p for p in parts if _CONTEXT.search(p) and not _ASKING.search(p)]
+    asks = [p for p in parts if p not in context]
+    if not context or not asks:
+        return set()
+    asked = {name for name, pattern in _INTENTS if any(pattern.search(p) for p in asks)}
+    framed = {name for name, pattern in _INTENTS if any(pattern.search(p) for p in context)}
+    return framed - asked if asked else set()
+
+
 def _general(text: str, has_refs: bool) -> bool:
     """A general question, answered without tools: it names nothing of the mission (names
     already taken) and asks what something is or why, not for current data."""
@@ -705,7 +759,7 @@ def _intents(text: str, has_refs: bool, has_event: bool) -> list[str]:
     """The tools a request asks for, in playbook order (names and slots already taken)."""
     if _general(text, has_refs):
         return []
-    matched = {name for name, pattern in _INTENTS if pattern.search(text)}
+    matched = {name for name, pattern in _INTENTS if pattern.search(text)} - _context_only(text)
     intents = set(matched)
     pass_list = _PASS_LIST.search(text) is not None
     # an avoidance plan assesses its event itself; an assessment needs no new screening

@@ -740,17 +740,19 @@ def test_a_demonstrative_before_a_station_word_is_no_station() -> None:
         ("tuning-g", 0.97),
         ("tuning-h", 0.93),
         ("tuning-j", 0.96),
+        ("tuning-l", 0.99),
         ("evaluation-c", 0.91),
-        ("evaluation-f", 0.87),
+        ("evaluation-f", 0.88),
         ("evaluation-i", 0.89),
-        ("evaluation-k", 0.91),
+        ("evaluation-k", 0.92),
+        ("evaluation-m", 0.89),
     ],
 )
 def test_the_reader_on_requests_written_by_others(name: str, floor: float) -> None:
     """Tool-set agreement with requests written without the generator or the test phrasings
-    (regression pins of the measured figures, en / ko: tuning sets 93.9-99.5 %; never tuned on:
-    evaluation-c 92.3 / 91.8 %, evaluation-f 91.3 / 87.8 %, evaluation-i 90.3 / 89.3 %,
-    evaluation-k (English only) 92.1 %)."""
+    (regression pins of the measured figures, en / ko: tuning sets 93.9-100 %; never tuned on:
+    evaluation-c 92.3 / 91.8 %, evaluation-f 92.3 / 88.3 %, evaluation-i 90.3 / 89.8 %,
+    evaluation-k (English only) 92.5 %, evaluation-m 92.9 / 89.8 %)."""
     result = measure_written(name)
     english_only = name in ("tuning-j", "evaluation-k")
     assert set(result.total) == ({"en"} if english_only else {"en", "ko"})
@@ -800,6 +802,54 @@ def test_the_reader_on_requests_written_by_others(name: str, floor: float) -> No
          ["find_passes", "schedule_contacts"]),
         ("세이프모드 들어간 위성 있는지, 지자기 폭풍 있는지 둘 다 확인.",
          ["fleet_status", "space_weather"]),
+        # fifth round (tuning-l): context before the ask is no request
+        ("Hand-over note: K3 had its last element set updated this morning. Please run an "
+         "ephemeris for K3 for the next 3 days.", ["propagate"]),
+        ("Hand-over: K5 downlink was cut short at Daejeon last pass. Please find the next two "
+         "K5 passes at Daejeon.", ["find_passes"]),
+        ("Status: CONJ-0042 was yellow this morning, not sure where it stands now. Can you "
+         "reassess it?", ["assess_conjunction"]),
+        ("Customer's propagation looked off — when were K3's elements last updated?",
+         ["fleet_status"]),
+        ("인수인계: 오전 스크리닝에선 이상 없었는데 K3 TLE가 갱신됐어요. 퇴근 전에 K3만 다시 3일치 "
+         "스크리닝 해주세요.", ["screen_conjunctions"]),
+        ("K3 ephemeris 고객한테 보내도 될지 판단해야 하는데, TLE가 얼마나 최신인가요?",
+         ["fleet_status"]),
+        ("When does K3 come over Daejeon tomorrow? Once you've got that, plan its downlinks.",
+         ["find_passes", "schedule_contacts"]),
+        # ... and its cues
+        ("We need to decide whether to keep K5's imaging campaign on schedule tomorrow; first, "
+         "screen it for close approaches over the next 36 hours.", ["screen_conjunctions"]),
+        ("Station schedule for Thursday?", ["schedule_contacts"]),
+        ("Reschedule the next 24h of contacts — Daejeon has a conflicting booking.",
+         ["schedule_contacts"]),
+        ("Can you put together who-uses-which-station-when for tomorrow?", ["schedule_contacts"]),
+        ("K3, K5 6시간 contact 계획, 대전만 사용", ["schedule_contacts"]),
+        ("Does K5 see Daejeon at all between 18:00 and 23:00 UTC?", ["find_passes"]),
+        ("How long is the longest K3 contact at Daejeon today?", ["find_passes"]),
+        ("K5 5일 안에 카탈로그 물체랑 가까이 지나가는 거 있어?", ["screen_conjunctions"]),
+        ("내일 K5 근처로 오는 물체 있나?", ["screen_conjunctions"]),
+        ("CONJ-0013 TCA 때 얼마나 가까이 지나가?", ["assess_conjunction"]),
+        ("K3가 어떻게 지나가는지 궤도 전파로 확인하고 싶어요", ["propagate"]),
+        ("K5가 지상국 중 어디든 다음에 언제 들어오는지 봐주세요.", ["find_passes"]),
+        ("Set K5 drag config to minimum.", ["propose_commands"]),
+        ("K3 nadir pointing으로 전환", ["propose_commands"]),
+        ("K5 imaging 모드로 바꿔주세요.", ["propose_commands"]),
+        ("지상국에서 에러 난대요, K5 다운링크 지금 바로 중지해 주세요!", ["propose_commands"]),
+        ("Is K3 in a good state right now?", ["fleet_status"]),
+        ("Quick sanity check on all sats before the demo at 11.", ["fleet_status"]),
+        ("K3랑 K5 배터리, 모드, 경보 뜬 거 있는지 알려주세요", ["fleet_status"]),
+        ("Is K5's TLE still fresh after the burn, or is it stale?", ["fleet_status"]),
+        ("Are K3 and K5 on recent TLEs?", ["fleet_status"]),
+        ("3일 넘은 궤도요소 있나요?", ["fleet_status"]),
+        ("근접 접근 리포트에 나오는 TCA가 뭐의 약자예요?", []),
+        ("Compute visibility for K3 at Daejeon for 36h and turn it into a downlink plan.",
+         ["find_passes", "schedule_contacts"]),
+        ("Find the passes above 20° for all sats at Daejeon tonight, then allocate them.",
+         ["find_passes", "schedule_contacts"]),
+        ("How are all four satellites, and what's the space weather doing?",
+         ["fleet_status", "space_weather"]),
+        ("How's K3 doing, and are there any flares today?", ["fleet_status", "space_weather"]),
         # fourth round (tuning-j, English only)
         ("Forecast K5's altitude over the next 5 days, I want to see how quickly it's sinking.",
          ["propagate"]),

@@ -3,7 +3,7 @@
 Not collected by pytest (no ``test_`` prefix); ``tests/test_intents.py`` imports it, and it
 runs standalone::
 
-    .venv/bin/python tests/written_requests_agreement.py            # all three sets
+    .venv/bin/python tests/written_requests_agreement.py            # every set
     .venv/bin/python tests/written_requests_agreement.py --show 20 tuning-a
 
 The sets are ``tests/data/written_requests/*.jsonl`` (see the README there). ``--show`` prints
@@ -24,8 +24,8 @@ from cosmo_agent.agent.intents import PLAYBOOK_ORDER, Vocabulary, parse_request
 
 DATA = Path(__file__).parent / "data" / "written_requests"
 SETS = (
-    "tuning-a", "tuning-b", "tuning-d", "tuning-e", "tuning-g", "tuning-h", "tuning-j",
-    "evaluation-c", "evaluation-f", "evaluation-i", "evaluation-k",
+    "tuning-a", "tuning-b", "tuning-d", "tuning-e", "tuning-g", "tuning-h", "tuning-j", "tuning-l",
+    "evaluation-c", "evaluation-f", "evaluation-i", "evaluation-k", "evaluation-m",
 )  # fmt: skip
 SATELLITES = {
     **dict.fromkeys(["AQUILA-1", "AQ1", "Aquila one", "아퀼라 1호", "아퀼라1호", "51001"], "51001"),
