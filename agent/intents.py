@@ -161,7 +161,7 @@ _COMMAND_VERB = re.compile(
     r"|restart|sync|synchroni[sz]e|queue|prepare|propose|draft|set|power|activate|deactivate"
     r"|uplink|issue|execute|go|configure)\b"
     r"|명령|커맨드|전환|보내|켜|끄|꺼|넣어|진입|해제|시작|중지|중단|멈춰|재부팅|리셋|동기화|실행"
-    r"|준비|제안|바꿔|변경|설정|시켜|세팅",
+    r"|준비|제안|바꿔|변경|설정|시켜|세팅|\b(?:on|off)\s*해",
     re.I,
 )
 _REPORT_QUESTION = re.compile(  # asks whether something happened; orders nothing
@@ -408,7 +408,8 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|\bget\s+(?:us\s+)?clear\s+of\b|\bway\s+out\s+of\b|피해\s*가|궤도\s*조정"
         r"|회피|기동(?!\s*(?:후|이후|뒤|명령|했|예정|팀|전))|피하|피할|델타\s*v", re.I)),
     ("assess_conjunction", re.compile(
-        r"\b(?:re-?)?assess|\bprobability\b|(?<![A-Za-z])pc(?![A-Za-z])|\brisk(?:y|iness)?\b|\bdanger"
+        r"\b(?:re-?)?assess|\bprobability\b"
+        r"|\bevaluat\w*\s+(?:the\s+)?(?:conjunction|event|risk|close\s+approach)|(?<![A-Za-z])pc(?![A-Za-z])|\brisk(?:y|iness)?\b|\bdanger"
         r"|충돌\s*확률|확률|위험도|평가|리스크", re.I)),
     ("screen_conjunctions", re.compile(
         r"conjunction|close approach|\bcollision|\bcollide|\bhit\b|debris|\bscreen|\bclose calls?"
@@ -429,7 +430,8 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|근처\S{0,2}\s*(?:오는|지나가?는|다가오는|접근하는)\s*(?:물체|것|거)"
         r"|카탈로그\s*전체(?:랑|와|과)[^?!]{0,30}?(?:비교|대조)", re.I)),
     ("space_weather", re.compile(
-        r"space[- ]?weather|\bsolar\b|geomagnetic|\bstorms?\b|\bkp\b|\bflares?\b|radiation"
+        r"space[- ]?weather|\bsolar\b|geomagnetic|\bstorms?\b|\bkp(?![A-Za-z0-9])|\bflares?\b"
+        r"|radiation"
         r"|\bswpc\b|\bthe\s+sun\s+(?:is\s+)?(?:quiet|active)\b|\bis\s+the\s+sun\s+active\b"
         r"|\bproton\s+events?\b|\bcmes?\b|\bcoronal\s+mass|양성자|코로나\s*질량\s*방출|우주\s*(?:기상|날씨)|태양(?!\s*(?:동기|전지|지향))|지자기|폭풍|플레어|방사선"
         r"|NOAA\s*경보|우주\s*환경|\bwhat\s+is\s+the\s+sun\s+doing\b|\bhow\s+active\s+the\s+sun\s+is\b|\bf10\.?7\b"
@@ -460,7 +462,7 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|\bwhich\s+contacts\s+should\b|\bshare\b[^.?!]{0,60}?\bamong\b"
         r"|\bplan\s+(?:the\s+)?ground\s+contacts|\bline\s+up\b[^.?!]{0,30}?\bcontacts\b"
         r"|\bdivide\b[^.?!]{0,30}?\bpasses\b|\bcontact\s+timetable\b"
-        r"|교신\s*(?:편성|시간표|배치)|(?:안테나|지상국)\s*운용\s*계획"
+        r"|교신\s*(?:편성|시간표|배치|타임라인)|(?:안테나|지상국)\s*운용\s*계획"
         r"|컨택\s*(?:계획|플랜|일정|스케줄)|언제\s*쓸지|어느\s*위성이\s*쓸지|\bstation\s+allocation"
         r"|\bbookings\b|\bwhich\s+satellite\s+should\s+take\b|부킹|중복\s*해소|누구\s*줄지"
         r"|\ballocat\w*\b[^.?!]{0,30}?\bbetween\b|\bstation\s+assignment|\bwhich\s+one\s+gets\b"
@@ -472,6 +474,7 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|예약\S*\s*(?:전체\s*위성\s*대상으로\s*)?최적화", re.I)),
     ("find_passes", re.compile(
         r"(?<!last\s)(?<!previous\s)(?<!close\s)\bpass(?:es)?\b(?!\s+(?:near|close|within))"
+        r"(?!\s+(?:our|the|its)\s+(?:\w+\s+)?(?:threshold|limit|criteri))"
         r"|\bvisib|\baos\b"
         r"|\blos\b"
         r"|over(?:head|flies| fly)"
@@ -555,7 +558,11 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|\boverview\s+of\s+(?:all|every|the)\s+(?:satellites|spacecraft|fleet)"
         r"|\bbattery\s+(?:state|status|soc|levels?)\b|\bred\s+or\s+amber\b|\bstate\s+of\s+play\b"
         r"|\bbatter(?:y|ies)\b[^.?!]{0,20}?\bholding\s+up|배터리\s*(?:요즘\s*|상태\s*)?(?:어때|괜찮)"
-        r"|경(?:고|보)\s*뜬|\bin\s+(?:a\s+)?good\s+state\b"
+        r"|경(?:고|보)\s*뜬|\b(?:everything|all)\s+(?:ok|okay|fine|good|alright)\s+with\b"
+        r"|\bhousekeeping\b|\bhk\s*(?:요약|데이터|summary|data|status)|하우스키핑"
+        r"|\bsafe\s*mode\s*(?:에\s*)?(?:들어가\s*있는|들어간|인)\s*위성|위성들?\s*(?:다|모두|전부)\s*괜찮"
+        r"|\bcheck\s+(?:all\s+)?(?:the\s+|our\s+)?(?:satellites|sats|spacecraft|fleet|birds)\s+for\s+"
+        r"(?:alarms?|warnings?|anomal\w*|faults?|errors?|problems?|issues?)\b|\bin\s+(?:a\s+)?good\s+state\b"
         r"|\bsanity\s+check\b[^.?!]{0,20}?\b(?:sats|satellites|spacecraft|fleet|birds|all)\b"
         r"|\bhow\s+are\s+all\s+(?:two|three|four|five|six|\d+)\s+(?:satellites|sats|spacecraft|birds)"
         r"|\bhow'?s\s+doing\b|\bon\s+(?:recent|current|fresh|old|stale)\s+(?:tles?|elements)\b"
@@ -583,7 +590,7 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|\bwarnings?\s+or\s+anomal|\breporting\s+(?:warnings?|anomal)|경고나\s*이상|이상\s*(?:있는|보고)"
         r"|이상\s*없(?:지|어|나|는지)"
         r"|\bolder\s+than\b|\bhow\s+current\b|\bup[- ]to[- ]date\s+(?:orbital\s+)?elements"
-        r"|\bfreshness\b|\blast\s+element|\bnew\s+(?:tle|element\s*set)s?\b|\bpublished\b"
+        r"|\bfreshness\b|\blast\s+element|(?<!after\sthe\s)\bnew\s+(?:tle|element\s*set)s?\b|\bpublished\b"
         r"|넘은\s*TLE|TLE\S*\s*새로|묵었|묵은|몇\s*시간이나\s*지난|얼마나\s*최신"
         r"|위성\S*\s*(?:다\s*)?정상|별일\s*없|이상\s*(?:징후|여부)|컨디션|헬스\s*체크"
         r"|점검\s*(?:보고|결과)|위성\S*\s*문제\s*있"
@@ -621,6 +628,8 @@ _EXPLANATION = re.compile(
     r"|일반적으로|보통\s|뜻이|차이[를가]\s[^.?!]*설명"
     r"|개념|원리|모르겠|에\s*대해\s*(?:간단히\s*)?알려|설명하듯이|왜\s*중요"
     r"|뭐야|뭔지|뭐예요|뭔가요|무엇인가|설명해|(?<![가-힣])왜(?![가-힣])|차이가|뭘\s*(?:나타내|의미)"
+    r"|^\s*(?:the\s+)?difference\s+between\b|의미하는\s*(?:게|것|바)"
+    r"|어떻게[^.?!]{0,40}?(?:는\s*거예요|는\s*건가요|는\s*거야|는\s*걸까요?)\s*\??\s*$"
     r"|무슨\s*뜻|(?:뭐의|무슨|뭘\s*줄인)\s*약자|약자(?:예요|야|인가요|입니까)",
     re.I,
 )
@@ -672,13 +681,15 @@ _PASS_LIST = re.compile(
     r"|보이는\s*시간|교신\s*가능\s*시간|지나가는\s*시간"
     r"|\bwhen\b[^.?!]{0,40}?\b(?:visible|overhead|in\s+view)\b|\baos\s*/\s*los\s+list"
     r"|\blist\b[^.?!]{0,40}?\bpasses\b|\b(?:check|see)\s+(?:which|what)\s+passes\b"
-    r"|(?:패스|AOS\s*/\s*LOS|윈도우|구간|시간)[^.?!,]{0,15}?"
+    r"|(?:패스|AOS\s*/\s*LOS|윈도우|contact\s*windows?|구간|시간)[^.?!,]{0,15}?"
     r"(?:리스트\s*|목록\s*)?(?:먼저|확인해서|확인하시고|확인하고|구하고|구한\s*다음|뽑고|뽑아서|보고\s"
-    r"|뽑아\s*주시고|찾아\s*주시고|찾고|찾아서|산출|검색\s*후|보여주고|계산한\s*다음)"
+    r"|뽑아\s*주시고|찾아\s*주시고|찾고|찾아서|산출|검색\s*후|보여주고|계산한\s*다음|정리하고"
+    r"|정리해서|구해서)"
     r"|어떻게\s*되는지\s*보고"
-    r"|\b(?:get|pull|need|find)\b[^.?!]{0,40}?\b(?:contact\s+(?:windows?|opportunit\w*)"
+    r"|\b(?:get|pull|need|find|look\s+up|list|compute|calculate)\b[^.?!]{0,40}?"
+    r"\b(?:contact\s+(?:windows?|opportunit\w*)"
     r"|aos\s*/\s*los|visibility\s+windows?)\b|\bpass\s+search\b|\bpasses\s*\+"
-    r"|목록\s*뽑고"
+    r"|목록\s*뽑고|\bpasses\s+first\b"
     r"|(?:언제\s*보이는지|보이는지)\s*확인",
     re.I,
 )

@@ -741,18 +741,20 @@ def test_a_demonstrative_before_a_station_word_is_no_station() -> None:
         ("tuning-h", 0.93),
         ("tuning-j", 0.96),
         ("tuning-l", 0.99),
+        ("tuning-n", 0.99),
         ("evaluation-c", 0.91),
-        ("evaluation-f", 0.88),
+        ("evaluation-f", 0.89),
         ("evaluation-i", 0.89),
-        ("evaluation-k", 0.92),
+        ("evaluation-k", 0.93),
         ("evaluation-m", 0.89),
+        ("evaluation-o", 0.90),
     ],
 )
 def test_the_reader_on_requests_written_by_others(name: str, floor: float) -> None:
     """Tool-set agreement with requests written without the generator or the test phrasings
     (regression pins of the measured figures, en / ko: tuning sets 93.9-100 %; never tuned on:
-    evaluation-c 92.3 / 91.8 %, evaluation-f 92.3 / 88.3 %, evaluation-i 90.3 / 89.8 %,
-    evaluation-k (English only) 92.5 %, evaluation-m 92.9 / 89.8 %)."""
+    evaluation-c 92.3 / 91.8 %, evaluation-f 92.3 / 89.8 %, evaluation-i 90.3 / 90.3 %,
+    evaluation-k (English only) 93.2 %, evaluation-m 92.9 / 89.8 %, evaluation-o 90.3 / 90.3 %)."""
     result = measure_written(name)
     english_only = name in ("tuning-j", "evaluation-k")
     assert set(result.total) == ({"en"} if english_only else {"en", "ko"})
@@ -802,6 +804,36 @@ def test_the_reader_on_requests_written_by_others(name: str, floor: float) -> No
          ["find_passes", "schedule_contacts"]),
         ("세이프모드 들어간 위성 있는지, 지자기 폭풍 있는지 둘 다 확인.",
          ["fleet_status", "space_weather"]),
+        # sixth round (tuning-n)
+        ("Is CONJ-0042 still high risk after the new TLE? Recompute the probability.",
+         ["assess_conjunction"]),
+        ("Evaluate conjunction CONJ-0042 and tell me if it passes our red threshold 1e-4.",
+         ["assess_conjunction"]),
+        ("K5 페이로드 전원 OFF 해주세요. 전력 마진 부족합니다.", ["propose_commands"]),
+        ("Is everything OK with the satellites? I just came in for the night shift.",
+         ["fleet_status"]),
+        ("Give the latest housekeeping summary of K5.", ["fleet_status"]),
+        ("K5 최신 HK 요약 좀 보여줘.", ["fleet_status"]),
+        ("인수인계 전에 safe mode 들어간 위성 있는지 확인 바람.", ["fleet_status"]),
+        ("야간 근무 들어왔는데 위성들 다 괜찮은가요?", ["fleet_status"]),
+        ("Difference between AOS and LOS? A new member of the team asks me.", []),
+        ("궤도요소에서 epoch가 의미하는 게 뭐죠?", []),
+        ("태양동기궤도는 어떻게 항상 같은 지방시에 지나가는 거예요?", []),
+        ("Passes first, schedule second: all sats, Daejeon only, next 12 hours.",
+         ["find_passes", "schedule_contacts"]),
+        ("Could you look up the contact opportunities of K5 at Daejeon for 72 h and schedule the "
+         "best ones?", ["find_passes", "schedule_contacts"]),
+        ("K3, K5 대전 이틀치 AOS/LOS 정리하고 다운링크 슬롯 배정 바랍니다.",
+         ["find_passes", "schedule_contacts"]),
+        ("K5 대전 72시간 contact window 뽑아서 6분 이상짜리로 스케줄 잡아줘.",
+         ["find_passes", "schedule_contacts"]),
+        ("내일 대전 패스 뭐 있는지 보고, 그걸로 지상국 배포용 교신 타임라인 만들어 주세요.",
+         ["find_passes", "schedule_contacts"]),
+        ("Please check all satellites for alarms and check SWPC for warnings at the same time.",
+         ["fleet_status", "space_weather"]),
+        ("Just check all satellites for near misses when you can!", ["screen_conjunctions"]),
+        ("K3, K5 상태 점검하고 Kp도 알려주세요.", ["fleet_status", "space_weather"]),
+        ("safe mode 들어간 위성 있나? 오늘 태양 플럭스도 같이.", ["fleet_status", "space_weather"]),
         # fifth round (tuning-l): context before the ask is no request
         ("Hand-over note: K3 had its last element set updated this morning. Please run an "
          "ephemeris for K3 for the next 3 days.", ["propagate"]),
