@@ -187,6 +187,7 @@ _COMMAND_PHRASES: list[tuple[re.Pattern[str], str, dict[str, _Param], bool]] = [
     (re.compile(r"\btime[- ]?sync|\bsync(?:hroni[sz]e)?\s+(?:the\s+)?(?:on-?board\s+)?clock"
                 r"|\bback\s+in\s+sync\b|시간\s*맞춰|시계\s*맞춰"
                 r"|\bclock\s+sync|(?:시각|시간|시계)\s*동기화", re.I), "TIME_SYNC", {}, True),
+    (re.compile(r"\btime[- ]?sync\s+(?:on|for)\b", re.I), "TIME_SYNC", {}, False),
     (re.compile(rf"{_HEATERS}\s+heaters?\s+(?:switched\s+|turned\s+)?{_ON}\b"
                 rf"|(?:turn|switch|power)\s+{_ON}\s+(?:the\s+)?"
                 rf"{_HEATERS}\s+heaters?|{_HEATERS}\s*히터\s*(?:를\s*)?{_ON}", re.I),
@@ -473,7 +474,7 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|\bsplit\b[^.?!]{0,20}?\bbetween\b|\bassign\s+them\b|\bcontact\s+slots\b"
         r"|예약\S*\s*(?:전체\s*위성\s*대상으로\s*)?최적화", re.I)),
     ("find_passes", re.compile(
-        r"(?<!last\s)(?<!previous\s)(?<!close\s)\bpass(?:es)?\b(?!\s+(?:near|close|within))"
+        r"(?<!last\s)(?<!previous\s)(?<!close\s)(?<!pre-)\bpass(?:es)?\b(?!\s+(?:near|close|within))"
         r"(?!\s+(?:our|the|its)\s+(?:\w+\s+)?(?:threshold|limit|criteri))"
         r"|\bvisib|\baos\b"
         r"|\blos\b"
@@ -485,7 +486,10 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|\brises?\s+(?:over|above)\b|\bclears?\s+(?:the\s+)?horizon|\boverflights?\b"
         r"|\bwhen\s+can\s+we\s+talk\b|\bwhen\s+(?:does|do|will)\b[^?.!]*\bacquire\b"
         r"|\bpass\s+sched(?:ule)?\b"
-        r"|(?<!지난\s)패스|가시|(?<!근접 )(?<!근접)통과|상공"
+        r"|(?<!지난\s)패스(?!\s*전\s*점검)|(?:접속|가시)\s*창|보(?:여|이나|일까|이니)\s*\?|보이는\s*지상국"
+        r"|\bnext\s+(?:contact\s+)?window\b|\s{3,}over\s{3,}"
+        r"|\b(?:find|get|list|compute|work\s+out)\b[^.?!]{0,30}?\bwindows\b"
+        r"|가시|(?<!근접 )(?<!근접)통과|상공"
         r"|(?<!어디로\s)(?<!어디를\s)(?<!어디어디\s)(?<!스쳐\s)(?<!어떻게\s)(?<!가까이\s)(?<!가까이)"
         r"지나(?:가|는|갈)|\bsees?\s{3,}\S|\b(?:longest|shortest)\s+(?:\S+\s+){0,3}?(?:contact|pass)"
         r"|언제[^.?!]{0,30}?잡혀"
@@ -508,7 +512,7 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
     ("propagate", re.compile(
         r"\bwhere\b|\bpositions?\b|\bpropagat|(?<!updated\s)(?<!latest\s)(?<!new\s)\bephemer"
         r"|\bground ?track|\blocation|\bcoordinates"
-        r"|\btrajector|위치|어디(?!든|라도)|전파(?!\s*두절)|궤적|좌표|(?<!업데이트된\s)(?<!새\s)궤도\s*(?:예측|력)"
+        r"|\btrajector|위치|(?<!지상국\s)어디(?!든|라도|\s*쓸)|전파(?!\s*두절)|궤적|좌표|(?<!업데이트된\s)(?<!새\s)궤도\s*(?:예측|력)"
         r"|상태\s*벡터"
         r"|궤도(?:를|을)?\s?[^.?!]{0,80}?(?:계산|예측|돌려)|\bpredicted\s+orbit(?:al)?\s+data\b"
         r"|궤도\s*시뮬레이션|추적\s*데이터|에피메리스|\bchart\b[^.?!]{0,30}?\borbit\b"
@@ -558,7 +562,9 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|\boverview\s+of\s+(?:all|every|the)\s+(?:satellites|spacecraft|fleet)"
         r"|\bbattery\s+(?:state|status|soc|levels?)\b|\bred\s+or\s+amber\b|\bstate\s+of\s+play\b"
         r"|\bbatter(?:y|ies)\b[^.?!]{0,20}?\bholding\s+up|배터리\s*(?:요즘\s*|상태\s*)?(?:어때|괜찮)"
-        r"|경(?:고|보)\s*뜬|\b(?:everything|all)\s+(?:ok|okay|fine|good|alright)\s+with\b"
+        r"|경(?:고|보)\s*뜬|\b(?:battery|thermal|mode)\s*(?:,|and)\s*(?:thermal|mode|battery)\b"
+        r"|위성들?\s*버티|(?:TLE|궤도\s*요소)\S*\s*[^.?!]{0,10}?몇\s*(?:시간|일)"
+        r"|(?:TLE|궤도\s*요소)\S*\s*\d+\s*(?:일|시간)\s*(?:넘은|지난|초과)|\b(?:everything|all)\s+(?:ok|okay|fine|good|alright)\s+with\b"
         r"|\bhousekeeping\b|\bhk\s*(?:요약|데이터|summary|data|status)|하우스키핑"
         r"|\bsafe\s*mode\s*(?:에\s*)?(?:들어가\s*있는|들어간|인)\s*위성|위성들?\s*(?:다|모두|전부)\s*괜찮"
         r"|\bcheck\s+(?:all\s+)?(?:the\s+|our\s+)?(?:satellites|sats|spacecraft|fleet|birds)\s+for\s+"
@@ -627,7 +633,7 @@ _EXPLANATION = re.compile(
     r"|어떤\s*영향"
     r"|일반적으로|보통\s|뜻이|차이[를가]\s[^.?!]*설명"
     r"|개념|원리|모르겠|에\s*대해\s*(?:간단히\s*)?알려|설명하듯이|왜\s*중요"
-    r"|뭐야|뭔지|뭐예요|뭔가요|무엇인가|설명해|(?<![가-힣])왜(?![가-힣])|차이가|뭘\s*(?:나타내|의미)"
+    r"|뭐야|뭔지|뭐예요|뭔가요|무엇인가|설명해|(?<![가-힣])왜(?![가-힣])|차이가|뭘\s*(?:나타내|의미|측정)"
     r"|^\s*(?:the\s+)?difference\s+between\b|의미하는\s*(?:게|것|바)"
     r"|어떻게[^.?!]{0,40}?(?:는\s*거예요|는\s*건가요|는\s*거야|는\s*걸까요?)\s*\??\s*$"
     r"|무슨\s*뜻|(?:뭐의|무슨|뭘\s*줄인)\s*약자|약자(?:예요|야|인가요|입니까)",
@@ -686,10 +692,12 @@ _PASS_LIST = re.compile(
     r"|뽑아\s*주시고|찾아\s*주시고|찾고|찾아서|산출|검색\s*후|보여주고|계산한\s*다음|정리하고"
     r"|정리해서|구해서)"
     r"|어떻게\s*되는지\s*보고"
-    r"|\b(?:get|pull|need|find|look\s+up|list|compute|calculate)\b[^.?!]{0,40}?"
+    r"|\b(?:get|pull|need|find|look\s+up|list|compute|calculate|work\s+out)\b[^.?!]{0,40}?"
     r"\b(?:contact\s+(?:windows?|opportunit\w*)"
     r"|aos\s*/\s*los|visibility\s+windows?)\b|\bpass\s+search\b|\bpasses\s*\+"
-    r"|목록\s*뽑고|\bpasses\s+first\b"
+    r"|목록\s*뽑고|\bpasses\s+first\b|패스[^.?!]{0,20}?구해서"
+    r"|(?:접속|가시|교신)\s*창[^.?!]{0,10}?(?:계산|구하|뽑)"
+    r"|\b(?:find|get|list|compute|work\s+out)\b[^.?!]{0,30}?\bwindows\b"
     r"|(?:언제\s*보이는지|보이는지)\s*확인",
     re.I,
 )
@@ -723,14 +731,22 @@ def _passes_then_schedule(text: str) -> bool:
 # re-screen CY7 ...", "Customer's propagation looked off — when were AQ1's elements last
 # updated?", "… 판단해야 하는데, TLE가 얼마나 최신인가요?"): sentences, dash-separated parts and
 # Korean "…는데," clauses
-_CONTEXT_SPLIT = re.compile(r"(?<=[.?!])\s+|;\s*|\s[—–-]\s|(?<=[는은인한]데),?\s+")
+_CONTEXT_SPLIT = re.compile(
+    r"(?<=[.?!…])\s+|;\s*|\s[—–-]\s|(?<=[는은인한]데),?\s+|(?<=테니)\s+|(?<=때문에)\s+"
+)
 # a part that reports or frames rather than asks: a hand-over or status label, a statement in
 # the past ("was cut short", "had its elements updated", "갱신됐어요", "끊김"), or the decision
 # the ask serves ("we need to decide whether …", "판단해야 하는데"); never a question
 _CONTEXT = re.compile(
     r"^\s*(?:hand-?over(?:\s+(?:note|summary))?|status|fyi|context|background|note|update"
     r"|인수인계(?:\s*메모)?|참고|상황|배경)\s*:"
-    r"|\b(?:was|were|had|got|looked|went|came|has\s+been|have\s+been)\b"
+    r"|\b(?:was|were|had|got|looked|went|came|has\s+been|have\s+been|'s\s+been)\b"
+    # the situation now or what may follow ("Storm's building, drag will be up", "Storm may
+    # kill some passes", "Anomaly on AQ1", "After the storm the orbits shifted")
+    r"|\b(?:may|might|will\s+be|is\s+building|'s\s+building|ramping\s+up)\b"
+    r"|^\s*(?:anomaly|alert|alarm|storm|outage)\s+(?:on|at|with|for)\b|^\s*after\s+the\b"
+    r"|^\s*before\s+(?:i|we)\b|\b(?:shifted|changed|dropped|failed|tripped|lost|stopped)\s*$"
+    r"|(?:듯|중|있음|없음|예정|테니|때문에)\.?\s*$"
     r"|\b(?:need|have)\s+to\s+decide\b|\bdeciding\s+whether\b|(?:정|판단|결정)해야"
     r"|(?:었|았|였|됐|했|났|겼)(?:어요|습니다|음|다)?\.?\s*$|(?:끊김|됨|했음|없음)\.?\s*$"
     r"|[는은인한]데,?\s*$",
@@ -739,15 +755,16 @@ _CONTEXT = re.compile(
 
 # ...unless the part asks after all ("Once you've got that, plan its downlinks")
 _ASKING = re.compile(
-    r"\?|\bplease\b|\bpls\b|\b(?:can|could|would|will)\s+you\b|\bonce\b|\bthen\b"
+    r"\?|\bplease\b|\bpls\b|\b(?:can|could|would|will)\s+you\b|\bmay\s+i\b|\bonce\b|\bthen\b"
     r"|\blet\s+me\s+know\b|주세요|해\s*줘|부탁|바랍니다|요망",
     re.I,
 )
 
 
-def _context_only(text: str) -> set[str]:
+def _context_only(text: str, has_command: bool = False) -> set[str]:
     """Tools named only in parts of the request that report or frame (:data:`_CONTEXT`), when
-    another part asks for a tool: those parts are context, not what is asked."""
+    another part asks for a tool (or orders a command the request names: ``has_command``):
+    those parts are context, not what is asked."""
     parts = [p for p in _CONTEXT_SPLIT.split(text) if p and p.strip()]
     if len(parts) < 2:
         return set()
@@ -756,6 +773,8 @@ def _context_only(text: str) -> set[str]:
     if not context or not asks:
         return set()
     asked = {name for name, pattern in _INTENTS if any(pattern.search(p) for p in asks)}
+    if has_command and any(_COMMAND_VERB.search(p) for p in asks):
+        asked.add("propose_commands")
     framed = {name for name, pattern in _INTENTS if any(pattern.search(p) for p in context)}
     return framed - asked if asked else set()
 
@@ -766,11 +785,14 @@ def _general(text: str, has_refs: bool) -> bool:
     return not has_refs and bool(_EXPLANATION.search(text)) and not _CURRENT.search(text)
 
 
-def _intents(text: str, has_refs: bool, has_event: bool) -> list[str]:
+def _intents(
+    text: str, has_refs: bool, has_event: bool, has_command: bool = False
+) -> list[str]:
     """The tools a request asks for, in playbook order (names and slots already taken)."""
     if _general(text, has_refs):
         return []
-    matched = {name for name, pattern in _INTENTS if pattern.search(text)} - _context_only(text)
+    matched = {name for name, pattern in _INTENTS if pattern.search(text)}
+    matched -= _context_only(text, has_command)
     intents = set(matched)
     pass_list = _PASS_LIST.search(text) is not None
     # an avoidance plan assesses its event itself; an assessment needs no new screening
@@ -1023,7 +1045,7 @@ def parse_request(text: str, vocabulary: Vocabulary) -> list[IntendedCall]:
     """
     req, sats, stations, events, when, commands = _references(text, vocabulary)
     has_refs = bool(sats or stations or events or commands)
-    intents = _intents(req.text, has_refs, bool(events))
+    intents = _intents(req.text, has_refs, bool(events), bool(commands))
     if commands:
         if "schedule_contacts" in intents and (
             not _CONTACT_WORDS.search(req.text)

@@ -742,19 +742,22 @@ def test_a_demonstrative_before_a_station_word_is_no_station() -> None:
         ("tuning-j", 0.96),
         ("tuning-l", 0.99),
         ("tuning-n", 0.99),
+        ("tuning-p", 0.98),
         ("evaluation-c", 0.91),
-        ("evaluation-f", 0.89),
+        ("evaluation-f", 0.90),
         ("evaluation-i", 0.89),
         ("evaluation-k", 0.93),
         ("evaluation-m", 0.89),
         ("evaluation-o", 0.90),
+        ("evaluation-q", 0.95),
     ],
 )
 def test_the_reader_on_requests_written_by_others(name: str, floor: float) -> None:
     """Tool-set agreement with requests written without the generator or the test phrasings
     (regression pins of the measured figures, en / ko: tuning sets 93.9-100 %; never tuned on:
-    evaluation-c 92.3 / 91.8 %, evaluation-f 92.3 / 89.8 %, evaluation-i 90.3 / 90.3 %,
-    evaluation-k (English only) 93.2 %, evaluation-m 92.9 / 89.8 %, evaluation-o 90.3 / 90.3 %)."""
+    evaluation-c 92.3 / 91.8 %, evaluation-f 92.9 / 90.8 %, evaluation-i 90.3 / 90.8 %,
+    evaluation-k (English only) 93.6 %, evaluation-m 93.4 / 89.8 %, evaluation-o 90.3 / 90.8 %,
+    evaluation-q 96.4 / 95.4 %)."""
     result = measure_written(name)
     english_only = name in ("tuning-j", "evaluation-k")
     assert set(result.total) == ({"en"} if english_only else {"en", "ko"})
@@ -803,6 +806,49 @@ def test_the_reader_on_requests_written_by_others(name: str, floor: float) -> No
         ("K5 금요일까지 모든 지상국 AOS/LOS 구하고 다운링크 계획 세워줘.",
          ["find_passes", "schedule_contacts"]),
         ("세이프모드 들어간 위성 있는지, 지자기 폭풍 있는지 둘 다 확인.",
+         ["fleet_status", "space_weather"]),
+        # seventh round (tuning-p): the situation stated before the ask is no request
+        ("Storm's building, drag will be up. Propagate all satellites for the next 3 days.",
+         ["propagate"]),
+        ("폭풍 오는 중이라 드래그 커질 듯. 전 위성 3일치 궤도 전파 돌려주세요.", ["propagate"]),
+        ("After the storm the orbits shifted — rescreen all sats for conjunctions, 7 days.",
+         ["screen_conjunctions"]),
+        ("폭풍 후 궤도 틀어졌을 테니 전 위성 근접 재스크리닝 해주세요.", ["screen_conjunctions"]),
+        ("Storm may kill some passes. Rebuild the contact schedule for the next 12h, K3 first.",
+         ["schedule_contacts"]),
+        ("폭풍 때문에 패스 날아갈 수도 있음. 12시간 교신 스케줄 다시 짜주세요.",
+         ["schedule_contacts"]),
+        ("Storm's ramping up — set K5 to minimum drag.", ["propose_commands"]),
+        ("Anomaly on K3 — I need every pass in the next 6h, all stations.", ["find_passes"]),
+        ("Storm's been going since yesterday — how old are the element sets now?",
+         ["fleet_status"]),
+        ("어제부터 폭풍인데 지금 TLE들 몇 시간 된 거예요?", ["fleet_status"]),
+        ("지상국 예약 때문에 그러는데 K3랑 K5 대전 패스 48시간치 좀 뽑아줄래요?", ["find_passes"]),
+        ("Storm might push some contacts — recompute passes for all sats at all stations for "
+         "12h and then reschedule.", ["find_passes", "schedule_contacts"]),
+        # ... and its cues
+        ("Lost contact with K5. When's the next window at any of our stations?", ["find_passes"]),
+        ("k5 over daejeon tonight? times pls", ["find_passes"]),
+        ("전 위성 대전 24시간 접속 창 뽑아주세요.", ["find_passes"]),
+        ("오늘 밤 대전에서 K3 보여?", ["find_passes"]),
+        ("앞으로 2시간 안에 K5 보이는 지상국 어디야?", ["find_passes"]),
+        ("Battery, thermal and mode for K5?", ["fleet_status"]),
+        ("Pre-pass check: status of K3 and K5.", ["fleet_status"]),
+        ("패스 전 점검: K3, K5 상태.", ["fleet_status"]),
+        ("Before I trust this screening — are the elements for K5 stale?", ["fleet_status"]),
+        ("궤도요소 3일 넘은 위성 있어?", ["fleet_status"]),
+        ("Kp 지수가 정확히 뭘 측정하는 거야?", []),
+        ("Work out the contact windows for the whole fleet over 3 days and build the optimal "
+         "schedule on top.", ["find_passes", "schedule_contacts"]),
+        ("Find tonight's windows at all stations and schedule who gets which.",
+         ["find_passes", "schedule_contacts"]),
+        ("K5 48시간 패스, 앙각 10도로 구해서 스케줄링까지", ["find_passes", "schedule_contacts"]),
+        ("전 위성 3일치 접속창 계산 후 최적 스케줄 작성 바랍니다.",
+         ["find_passes", "schedule_contacts"]),
+        ("오늘 밤 대전 가시창 구하고 누가 어디 쓸지 배정해줘.",
+         ["find_passes", "schedule_contacts"]),
+        ("위성들 버티고 있어? 폭풍은 얼마나 심해?", ["fleet_status", "space_weather"]),
+        ("Pre-pass check: status of K3 and K5, plus Kp forecast for tonight.",
          ["fleet_status", "space_weather"]),
         # sixth round (tuning-n)
         ("Is CONJ-0042 still high risk after the new TLE? Recompute the probability.",
