@@ -233,7 +233,7 @@ _COMMAND_PHRASES: list[tuple[re.Pattern[str], str, dict[str, _Param], bool]] = [
                 r"|(?P<ko>최소|최대)\s*항력|드래그\s*(?:설정\s*)?(?:을\s*|를\s*)?(?P<ko2>max|min|최대|최소)",
                 re.I), "DRAG_CONFIG", {}, True),
     (re.compile(r"\bno[- ]?op\b|\blink\s+check\b|링크\s*점검", re.I), "NOOP", {}, True),
-    (re.compile(r"\bping\b(?=\s+(?:it|them)\b|\s{3,})|링크\s*살아\s*있는지", re.I), "NOOP", {},
+    (re.compile(r"\bping\b(?=\s+(?:it|them|all)\b|\s{3,})|링크\s*살아\s*있는지", re.I), "NOOP", {},
      False),
 ]  # fmt: skip
 
@@ -406,6 +406,7 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|\bdelta[- ]?v\b"
         r"|\bsteer\s+clear\b|\bstep\s+aside\s+from\b|\bmove\b[^.?!]{0,30}?\baway\s+from\b|\bmitigat"
         r"|\b(?:widen|increase|raise)\s+(?:the\s+)?miss\s+distance|\bevasive\b"
+        r"|\bhow\s+do\s+we\s+move\b|\bmove\s+the\s+satellite\b"
         r"|\bget\s+(?:us\s+)?clear\s+of\b|\bway\s+out\s+of\b|피해\s*가|궤도\s*조정"
         r"|회피|기동(?!\s*(?:후|이후|뒤|명령|했|예정|팀|전))|피하|피할|델타\s*v", re.I)),
     ("assess_conjunction", re.compile(
@@ -413,7 +414,8 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|\bevaluat\w*\s+(?:the\s+)?(?:conjunction|event|risk|close\s+approach)|(?<![A-Za-z])pc(?![A-Za-z])|\brisk(?:y|iness)?\b|\bdanger"
         r"|충돌\s*확률|확률|위험도|평가|리스크", re.I)),
     ("screen_conjunctions", re.compile(
-        r"conjunction|close approach|\bcollision|\bcollide|\bhit\b|debris|\bscreen|\bclose calls?"
+        r"conjunction|close approach|\bcollision|(?<!nothing\s)\bcollide|\bhit\b|debris|\bscreen"
+        r"|\bclose calls?"
         r"|miss\s+distances?\s+of\s+(?:objects|anything|debris)|\bgetting\s+close|\bcomes?\s+near\b"
         r"|\bcoming\s+close|\bpass(?:es)?\s+(?:near|close)|\bobjects?\s+(?:close|approaching|near)"
         r"|\bsecondar(?:y|ies)\b|close-approach|\bcross(?:es|ing)?\s+paths\b"
@@ -428,12 +430,13 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|(?:들어오|가까이\s*오|다가오)\S*\s*(?:물체|것|거)|\bobjects?\s+passing\b"
         r"|근접|충돌(?!\s*(?:없게|없이|없는|안\s*나게))|접근|잔해|파편|스크리닝|컨정션|다가오"
         r"|우주\s*쓰레기|가까워지|가까이\s*(?:지나|스치)"
+        r"|\bhow\s+close\s+do\b[^.?!]{0,30}?\bget\b|\bobjects?\s+get\s+clos"
         r"|근처\S{0,2}\s*(?:오는|지나가?는|다가오는|접근하는)\s*(?:물체|것|거)"
         r"|카탈로그\s*전체(?:랑|와|과)[^?!]{0,30}?(?:비교|대조)", re.I)),
     ("space_weather", re.compile(
         r"space[- ]?weather|\bsolar\b|geomagnetic|\bstorms?\b|\bkp(?![A-Za-z0-9])|\bflares?\b"
         r"|radiation"
-        r"|\bswpc\b|\bthe\s+sun\s+(?:is\s+)?(?:quiet|active)\b|\bis\s+the\s+sun\s+active\b"
+        r"|\bswpc\b|\bthe\s+sun\s+(?:is\s+|being\s+)?(?:quiet|active)\b|\bsun'?s?\s+(?:been\s+)?acting\s+up|\bis\s+the\s+sun\s+active\b"
         r"|\bproton\s+events?\b|\bcmes?\b|\bcoronal\s+mass|양성자|코로나\s*질량\s*방출|우주\s*(?:기상|날씨)|태양(?!\s*(?:동기|전지|지향))|지자기|폭풍|플레어|방사선"
         r"|NOAA\s*경보|우주\s*환경|\bwhat\s+is\s+the\s+sun\s+doing\b|\bhow\s+active\s+the\s+sun\s+is\b|\bf10\.?7\b"
         r"|\bnoaa\s+(?:alerts?|warnings?|scales?)\b|\bmagnetospher|\bplanetary\s+k\b"
@@ -443,7 +446,8 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|\bap\s+index\b|\bon\s+the\s+sun\b", re.I)),
     ("schedule_contacts", re.compile(
         r"(?<!pass )(?<!imaging )(?<!\bon\s)(?<!\bbehind\s)(?<!\bahead\sof\s)\b(?:re-?)?schedul"
-        r"|\bdownlinks?\b|\bwho[- ]uses[- ]which[- ]station"
+        r"|\bdownlinks?\b|\bwho[- ]uses[- ]which[- ]station|\bsked\b|\brota\b"
+        r"|\bdumps?\s+(?:its|their)\s+data\b|\boptimi[sz]e\b[^.?!]{0,30}?\btimeline\b"
         r"|\b(?:allocate|assign|distribute)\s+(?:them|those|these)\b|contact\s*(?:계획|일정|플랜)"
         r"|\bbook\s+(?:a\s+|the\s+|some\s+)?(?:contacts?"
         r"|pass(?:es)?|antenna|ground[- ]station|downlinks?)|contact (?:plan|schedule)"
@@ -488,10 +492,12 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|\bpass\s+sched(?:ule)?\b"
         r"|(?<!지난\s)패스(?!\s*전\s*점검)|(?:접속|가시)\s*창|보(?:여|이나|일까|이니)\s*\?|보이는\s*지상국"
         r"|\bnext\s+(?:contact\s+)?window\b|\s{3,}over\s{3,}"
+        r"|\bwhen\b[^.?!]{0,40}?\breach\b|\bwhen\s+we\s+can\s+(?:talk|reach|see)\b"
+        r"|\bwhen\b[^.?!]{0,40}?\b(?:is|are)\s+over\b"
         r"|\b(?:find|get|list|compute|work\s+out)\b[^.?!]{0,30}?\bwindows\b"
         r"|가시|(?<!근접 )(?<!근접)통과|상공"
         r"|(?<!어디로\s)(?<!어디를\s)(?<!어디어디\s)(?<!스쳐\s)(?<!어떻게\s)(?<!가까이\s)(?<!가까이)"
-        r"지나(?:가|는|갈)|\bsees?\s{3,}\S|\b(?:longest|shortest)\s+(?:\S+\s+){0,3}?(?:contact|pass)"
+        r"지나(?:가|는|갈)|\b(?:does|do|can|will|stations?)\b[^.?!]{0,30}?\bsees?\s{3,}\S|\b(?:longest|shortest)\s+(?:\S+\s+){0,3}?(?:contact|pass)"
         r"|언제[^.?!]{0,30}?잡혀"
         r"|신호\s*획득"
         r"|접속\s*가능\s*구간|교신\s*창|언제[^?.!]{0,30}?\s?떠(?:[?.,]|\s|$)"
@@ -512,7 +518,7 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
     ("propagate", re.compile(
         r"\bwhere\b|\bpositions?\b|\bpropagat|(?<!updated\s)(?<!latest\s)(?<!new\s)\bephemer"
         r"|\bground ?track|\blocation|\bcoordinates"
-        r"|\btrajector|위치|(?<!지상국\s)어디(?!든|라도|\s*쓸)|전파(?!\s*두절)|궤적|좌표|(?<!업데이트된\s)(?<!새\s)궤도\s*(?:예측|력)"
+        r"|\bprop\b|\btrajector|위치|(?<!지상국\s)어디(?!든|라도|\s*쓸)|전파(?!\s*두절)|궤적|좌표|(?<!업데이트된\s)(?<!새\s)궤도\s*(?:예측|력)"
         r"|상태\s*벡터"
         r"|궤도(?:를|을)?\s?[^.?!]{0,80}?(?:계산|예측|돌려)|\bpredicted\s+orbit(?:al)?\s+data\b"
         r"|궤도\s*시뮬레이션|추적\s*데이터|에피메리스|\bchart\b[^.?!]{0,30}?\borbit\b"
@@ -531,7 +537,7 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|고도가?\s*(?:어떻게\s*변|얼마나\s*될)"
         r"|\bpredicted\s+orbit\b", re.I)),
     ("fleet_status", re.compile(
-        r"(?<!activity\s)(?<!weather\s)(?<!event\s)\bstatus\b|\bhealth|\bhow\s+(?:are|is)\s+(?:all\s+)?(?:of\s+)?(?:our|the|my)?\s*"
+        r"(?<!activity\s)(?<!weather\s)(?<!event\s)(?<!watch\s)\bstatus\b|\bhealth|\bhow\s+(?:are|is)\s+(?:all\s+)?(?:of\s+)?(?:our|the|my)?\s*"
         r"(?:satellites|spacecraft|birds|fleet|constellation)|\bfleet (?:overview|report|summary)"
         r"|(?<!future\s)(?<!predict\s)(?<!predict\sthe\s)"
         r"\bstate of (?:the |our )?(?:fleet|constellation|satellites|spacecraft)"
@@ -553,7 +559,7 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|\brundown\s+of\s+(?:the|every|our|all)\b|\b(?:satellites|spacecraft|birds)\s+behaving"
         r"|\bred\s+flags\b|\bsitrep\b|\bwhat\s+condition\b|\bbig\s+picture\b|\ball\s+good\s+with\b"
         r"|\banything\s+i\s+should\s+know\s+about\s+the\s+(?:fleet|satellites|spacecraft)"
-        r"|운용\s*현황|(?:잘|이상\s*없이)\s*돌고\s*있|\bdashboard\b|대시보드|헬스(?!장)|함대"
+        r"|운용\s*현황|(?:잘|이상\s*없이)\s*돌고\s*있|(?<!\ba\s)(?<!\bthe\s)\bdashboard\b|대시보드|헬스(?!장)|함대"
         r"|\bwhat\s+mode\b|무슨\s*모드|\bin\s+safe[- ]?mode\s+(?:right\s+now|now|currently)"
         r"|\b(?:which|any)\b[^.?!]{0,20}?\bin\s+safe[- ]?mode|(?:세이프|안전)\s*모드\s*위성"
         r"|\b(?:open|any|active|had|have|has)\s+(?:an?\s+)?anomal(?:y|ies)\b|\banomal(?:y|ies)\s+(?:on|at)\b|\bhave\s+warnings?\b|워닝|알람|이상\s*건"
@@ -562,7 +568,11 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|\boverview\s+of\s+(?:all|every|the)\s+(?:satellites|spacecraft|fleet)"
         r"|\bbattery\s+(?:state|status|soc|levels?)\b|\bred\s+or\s+amber\b|\bstate\s+of\s+play\b"
         r"|\bbatter(?:y|ies)\b[^.?!]{0,20}?\bholding\s+up|배터리\s*(?:요즘\s*|상태\s*)?(?:어때|괜찮)"
-        r"|경(?:고|보)\s*뜬|\b(?:battery|thermal|mode)\s*(?:,|and)\s*(?:thermal|mode|battery)\b"
+        r"|경(?:고|보)\s*뜬|\bhow\s+(?:all\s+)?(?:(?:two|three|four|five|six|\d+)\s+)?(?:the\s+|our\s+)?"
+        r"(?:satellites|sats|birds|spacecraft)\s+are\s+doing|\bworking\s+normally\b"
+        r"|\bstat\b|\bepoch\s+(?:check|on|of)\b|\b(?:element\s*sets?|tles?)\s+currency\b"
+        r"|\bhow\s+many\s+(?:hours|days)\s+old\b"
+        r"|\b(?:satellites|sats|birds|spacecraft)\s+(?:ok|okay|fine|alright)\b|\b(?:battery|thermal|mode)\s*(?:,|and)\s*(?:thermal|mode|battery)\b"
         r"|위성들?\s*버티|(?:TLE|궤도\s*요소)\S*\s*[^.?!]{0,10}?몇\s*(?:시간|일)"
         r"|(?:TLE|궤도\s*요소)\S*\s*\d+\s*(?:일|시간)\s*(?:넘은|지난|초과)|\b(?:everything|all)\s+(?:ok|okay|fine|good|alright)\s+with\b"
         r"|\bhousekeeping\b|\bhk\s*(?:요약|데이터|summary|data|status)|하우스키핑"
@@ -640,7 +650,7 @@ _EXPLANATION = re.compile(
     re.I,
 )
 _CURRENT = re.compile(
-    r"\b(?:current(?:ly)?|right\s+now|now|today|latest|like)\b|지금|현재|오늘(?!\s*근무)|최신|어때",
+    r"\b(?:current(?:ly)?|right\s+now|now|today|latest)\b|\blike\b(?!\s+(?:what|i'?m|i\s+am|a|an)\b)|지금|현재|오늘(?!\s*근무)|최신|어때",
     re.I,
 )
 
@@ -696,6 +706,8 @@ _PASS_LIST = re.compile(
     r"\b(?:contact\s+(?:windows?|opportunit\w*)"
     r"|aos\s*/\s*los|visibility\s+windows?)\b|\bpass\s+search\b|\bpasses\s*\+"
     r"|목록\s*뽑고|\bpasses\s+first\b|패스[^.?!]{0,20}?구해서"
+    r"|\bwhen\s+we\s+can\s+(?:talk|reach)\b"
+    r"|\bwhen\s+can\s+we\s+reach\b"
     r"|(?:접속|가시|교신)\s*창[^.?!]{0,10}?(?:계산|구하|뽑)"
     r"|\b(?:find|get|list|compute|work\s+out)\b[^.?!]{0,30}?\bwindows\b"
     r"|(?:언제\s*보이는지|보이는지)\s*확인",
@@ -756,6 +768,10 @@ _CONTEXT = re.compile(
 # ...unless the part asks after all ("Once you've got that, plan its downlinks")
 _ASKING = re.compile(
     r"\?|\bplease\b|\bpls\b|\b(?:can|could|would|will)\s+you\b|\bmay\s+i\b|\bonce\b|\bthen\b"
+    r"|\bwondering\b|\bif\s+you\s+(?:could|can)\b|\b(?:i'?d|would)\s+like\b"
+    # a part that opens with a question word asks, "?" or not ("when will K3 be reachable ...")
+    r"|^\s*(?:[\w ]{0,20}:\s*)?(?:when|where|how|what|which|who|is|are|can|could|will|would"
+    r"|do|does)\b"
     r"|\blet\s+me\s+know\b|주세요|해\s*줘|부탁|바랍니다|요망",
     re.I,
 )

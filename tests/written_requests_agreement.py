@@ -25,9 +25,9 @@ from cosmo_agent.agent.intents import PLAYBOOK_ORDER, Vocabulary, parse_request
 DATA = Path(__file__).parent / "data" / "written_requests"
 SETS = (
     "tuning-a", "tuning-b", "tuning-d", "tuning-e", "tuning-g", "tuning-h", "tuning-j", "tuning-l",
-    "tuning-n", "tuning-p",
+    "tuning-n", "tuning-p", "tuning-r",
     "evaluation-c", "evaluation-f", "evaluation-i", "evaluation-k", "evaluation-m",
-    "evaluation-o", "evaluation-q",
+    "evaluation-o", "evaluation-q", "evaluation-s",
 )  # fmt: skip
 SATELLITES = {
     **dict.fromkeys(["AQUILA-1", "AQ1", "Aquila one", "아퀼라 1호", "아퀼라1호", "51001"], "51001"),
