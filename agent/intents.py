@@ -396,6 +396,10 @@ _PROPAGATION_WORDS = re.compile(
     re.I,
 )
 
+# asking for the windows themselves ("work out the contact windows", "find tonight's windows"):
+# a pass cue, and a pass list beside a schedule
+_WINDOWS_ASK = r"\b(?:find|get|list|compute|work\s+out)\b[^.?!]{0,30}?\bwindows\b"
+
 _INTENTS: list[tuple[str, re.Pattern[str]]] = [
     ("plan_avoidance", re.compile(
         r"\bavoid|\bavoidance|(?<!post-)(?<!pre-)(?<!last\s)(?<!since\sthe\s)\bmaneuv(?!er\s+(?:team|threshold))"
@@ -494,7 +498,7 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
         r"|\bnext\s+(?:contact\s+)?window\b|\s{3,}over\s{3,}"
         r"|\bwhen\b[^.?!]{0,40}?\breach\b|\bwhen\s+we\s+can\s+(?:talk|reach|see)\b"
         r"|\bwhen\b[^.?!]{0,40}?\b(?:is|are)\s+over\b"
-        r"|\b(?:find|get|list|compute|work\s+out)\b[^.?!]{0,30}?\bwindows\b"
+        r"|" + _WINDOWS_ASK +
         r"|가시|(?<!근접 )(?<!근접)통과|상공"
         r"|(?<!어디로\s)(?<!어디를\s)(?<!어디어디\s)(?<!스쳐\s)(?<!어떻게\s)(?<!가까이\s)(?<!가까이)"
         r"지나(?:가|는|갈)|\b(?:does|do|can|will|stations?)\b[^.?!]{0,30}?\bsees?\s{3,}\S|\b(?:longest|shortest)\s+(?:\S+\s+){0,3}?(?:contact|pass)"
@@ -709,8 +713,7 @@ _PASS_LIST = re.compile(
     r"|\bwhen\s+we\s+can\s+(?:talk|reach)\b"
     r"|\bwhen\s+can\s+we\s+reach\b"
     r"|(?:접속|가시|교신)\s*창[^.?!]{0,10}?(?:계산|구하|뽑)"
-    r"|\b(?:find|get|list|compute|work\s+out)\b[^.?!]{0,30}?\bwindows\b"
-    r"|(?:언제\s*보이는지|보이는지)\s*확인",
+    r"|" + _WINDOWS_ASK + r"|(?:언제\s*보이는지|보이는지)\s*확인",
     re.I,
 )
 
@@ -760,7 +763,7 @@ _CONTEXT = re.compile(
     r"|^\s*before\s+(?:i|we)\b|\b(?:shifted|changed|dropped|failed|tripped|lost|stopped)\s*$"
     r"|(?:듯|중|있음|없음|예정|테니|때문에)\.?\s*$"
     r"|\b(?:need|have)\s+to\s+decide\b|\bdeciding\s+whether\b|(?:정|판단|결정)해야"
-    r"|(?:었|았|였|됐|했|났|겼)(?:어요|습니다|음|다)?\.?\s*$|(?:끊김|됨|했음|없음)\.?\s*$"
+    r"|(?:었|았|였|됐|했|났|겼)(?:어요|습니다|음|다)?\.?\s*$|(?:끊김|됨|했음)\.?\s*$"
     r"|[는은인한]데,?\s*$",
     re.I,
 )

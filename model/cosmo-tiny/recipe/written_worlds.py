@@ -80,7 +80,6 @@ def substitution(world):
 
 
 def rewrite(text, table, events):
-    used = {"sat": set(), "st": set()}
     keys = sorted(table, key=len, reverse=True)
     pattern = re.compile(
         r"(?<![A-Za-z0-9가-힣])(" + "|".join(re.escape(k) for k in keys) + r")(?![A-Za-z0-9])"
@@ -96,7 +95,7 @@ def rewrite(text, table, events):
             seen[key] = events[len(seen)]
         return seen[key]
 
-    return re.sub(r"CONJ-\d{3,5}", event, out, flags=re.I), used
+    return re.sub(r"CONJ-\d{3,5}", event, out, flags=re.I)
 
 
 def mentions(text):
@@ -152,7 +151,7 @@ with open(out, "w", encoding="utf-8") as fh:
         world = teacher.world(s)
         for k, rec in jobs[s]:
             try:
-                text, _ = rewrite(rec["text"], substitution(world), world["event_ids"])
+                text = rewrite(rec["text"], substitution(world), world["event_ids"])
             except KeyError:
                 stats["skipped"] += 1
                 continue
