@@ -18,6 +18,7 @@ import re
 import sys
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 from cosmo_agent.agent.teacher import RulesTeacher
 
@@ -49,15 +50,15 @@ STATIONS = [
 ]
 
 
-def _ko_alias(aliases):
+def _ko_alias(aliases: list[str]) -> str | None:
     return next((a for a in aliases if re.search(r"[가-힣]", a)), None)
 
 
-def _code_alias(aliases):
+def _code_alias(aliases: list[str]) -> str | None:
     return next((a for a in aliases if not re.search(r"[가-힣]", a)), None)
 
 
-def substitution(world):
+def substitution(world: dict[str, Any]) -> dict[str, str]:
     sats, stations = world["satellites"], world["stations"]
     table = {}
     for (full, code, spoken, ko, norad), sat in zip(SATS, sats, strict=False):
@@ -79,15 +80,15 @@ def substitution(world):
     return table
 
 
-def rewrite(text, table, events):
+def rewrite(text: str, table: dict[str, str], events: list[str]) -> str:
     keys = sorted(table, key=len, reverse=True)
     pattern = re.compile(
         r"(?<![A-Za-z0-9가-힣])(" + "|".join(re.escape(k) for k in keys) + r")(?![A-Za-z0-9])"
     )
     out = pattern.sub(lambda m: table[m.group(1)], text)
-    seen = {}
+    seen: dict[str, str] = {}
 
-    def event(m):
+    def event(m: re.Match[str]) -> str:
         key = m.group(0).upper()
         if key not in seen:
             if len(seen) >= len(events):
@@ -98,7 +99,7 @@ def rewrite(text, table, events):
     return re.sub(r"CONJ-\d{3,5}", event, out, flags=re.I)
 
 
-def mentions(text):
+def mentions(text: str) -> tuple[int, int]:
     """How many brief satellites / stations the line could need (highest index + 1)."""
     sat_n = max(
         [
@@ -119,43 +120,41 @@ def mentions(text):
     return sat_n, st_n
 
 
-LIMIT = None
-
 first_turns = "--first-turns" in sys.argv
 args = [a for a in sys.argv[1:] if a != "--first-turns"]
 out, first_seed, n_worlds, copies, shard, nshards = args[0], *map(int, args[1:6])
 teacher = RulesTeacher()
-lines = []
+lines: list[dict[str, Any]] = []
 for name in TUNING:
     for raw in (DATA / f"{name}.jsonl").read_text("utf-8").splitlines():
         rec = json.loads(raw)
         rec["set"] = name
         lines.append(rec)
 seeds = list(range(first_seed, first_seed + n_worlds))
-sizes = {}
+sizes: dict[int, tuple[int, int]] = {}
 for s in seeds:
     m = teacher.mission(s)
     sizes[s] = (len(m.fleet), len(m.stations))
 rng = random.Random(0)
-jobs = defaultdict(list)
+jobs: defaultdict[int, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
 for k, rec in enumerate(lines):
     sat_n, st_n = mentions(rec["text"])
     fits = [s for s in seeds if sizes[s][0] >= sat_n and sizes[s][1] >= st_n]
     for s in rng.sample(fits, min(copies, len(fits))):
         jobs[s].append((k, rec))
-stats = defaultdict(int)
+stats: defaultdict[str, int] = defaultdict(int)
 with open(out, "w", encoding="utf-8") as fh:
     for i, s in enumerate(sorted(jobs)):
         if i % nshards != shard:
             continue
-        world = teacher.world(s)
+        world: dict[str, Any] = dict(teacher.world(s))
         for k, rec in jobs[s]:
             try:
                 text = rewrite(rec["text"], substitution(world), world["event_ids"])
             except KeyError:
                 stats["skipped"] += 1
                 continue
-            turns = (teacher.first_turn if first_turns else teacher.answer)(world, text)
+            turns: list[Any] = (teacher.first_turn if first_turns else teacher.answer)(world, text)
             first = next(t for t in turns if t["role"] == "assistant")
             got = sorted(
                 {c["function"]["name"] for c in first.get("tool_calls") or []}, key=ORDER.index
