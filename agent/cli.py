@@ -674,13 +674,15 @@ def _serve(args: argparse.Namespace) -> int:
 
     _check_serve_options(args)  # before the model (and torch) is loaded
     from cosmo_agent.model.serve import ServeConfigError, serve
+    from cosmo_agent.tools.mentions import unknown_names
     from cosmo_agent.tools.registry import spelled_values
 
     try:
         serve(model_path=args.model, host=args.host, port=args.port,
               token=args.token or os.environ.get("COSMO_API_TOKEN"),
               max_body_bytes=args.max_body_bytes,
-              request_values=spelled_values)  # quantities quoted as in plan and ask  # fmt: skip
+              request_values=spelled_values,  # quantities quoted as in plan and ask
+              unknown_names=unknown_names)  # fmt: skip
     except ServeConfigError as exc:
         print(f"cosmo-agent serve: {exc}", file=sys.stderr)
         return 2

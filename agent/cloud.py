@@ -17,6 +17,7 @@ from typing import Any
 
 from cosmo_agent.model.inference import CosmoChatModel
 from cosmo_agent.model.serve import make_lambda_handler
+from cosmo_agent.tools.mentions import unknown_names
 from cosmo_agent.tools.registry import spelled_values
 
 __all__ = ["lambda_handler"]
@@ -24,7 +25,9 @@ __all__ = ["lambda_handler"]
 
 def _model() -> Any:
     return CosmoChatModel.load(
-        os.environ.get("COSMO_MODEL_DIR") or None, request_values=spelled_values
+        os.environ.get("COSMO_MODEL_DIR") or None,
+        request_values=spelled_values,
+        unknown_names=unknown_names,
     )
 
 

@@ -41,6 +41,7 @@ from typing import Any, Final, NotRequired, TypeAlias, TypedDict
 
 from cosmo_agent.orbital.timescales import iso_utc
 from cosmo_agent.tools.events import ALIAS_PATTERN, EVENT_ID_PATTERN
+from cosmo_agent.tools.mentions import unknown_names
 from cosmo_agent.tools.quantities import (
     Quantity,
     QuantityKind,
@@ -916,73 +917,6 @@ _ARGUMENTS: dict[str, Callable[[_Slots], list[dict[str, Any]]]] = {
 }  # fmt: skip
 
 
-# A satellite designator the vocabulary does not know: Latin letters then a number
-# ("KOMPSAT 9", "SAT-5", "K9A", "NORAD 99999"), or a Korean name with a number and 호
-# ("아리랑9호"). NOAA scales (G3, S2, R3), "Kp 5" and the SGP4 model are not designators.
-_DESIGNATOR = re.compile(
-    r"(?<![A-Za-z0-9_-])(?!(?:[GSR][1-5]|Kp\s*\d|SGP4|SDP4)(?![A-Za-z0-9]))"
-    r"((?:NORAD\s*(?:ID\s*)?|#)\d{3,6}"
-    r"|(?:[A-Z][A-Za-z]*|[A-Z][A-Z0-9]*(?:[- ][A-Z][A-Z0-9]*)+)[- ]?\d{1,6}[A-Z]?)"
-    r"(?![A-Za-z0-9_-])"
-    r"|([가-힣]+\s?\d{1,3}[A-Z]?호)"
-)
-
-
-def _unknown_satellites(text: str) -> list[str]:
-    """Designators left in the request after every known name and value was taken: names the
-    mission does not know. They are passed on as written, so that the tool says so and
-    nothing else is substituted for them (never "all")."""
-    return [m.group(1) or m.group(2) for m in _DESIGNATOR.finditer(text)]
-
-
-# A ground station the vocabulary does not know, named where a station goes: after "over",
-# "at", "via", "through" or "from", or before "station"; in Korean before 지상국/기지국/상공.
-# Words that name no station (scales, time words, "all") are never taken for one.
-_STATION_AFTER = re.compile(
-    r"\b(?:over|above|at|via|through|from|using)\s+(?:the\s+)?"
-    r"([A-Z][A-Za-z'-]+(?:\s+[A-Z][A-Za-z'-]+){0,2})(?=\s+(?:ground\s+)?station\b|[\s,.?!;]|$)"
-)
-_STATION_BEFORE = re.compile(
-    r"\b([A-Z][A-Za-z'-]+(?:\s+[A-Z][A-Za-z'-]+){0,2})\s+(?:ground\s+)?station\b"
-)
-# a Korean word on its own (not "19하고") before 지상국/기지국/상공, unless the stations are all
-# of them ("지상국 전부"); words with a verb's or a particle's ending are never station names
-_STATION_KO = re.compile(
-    r"(?<![가-힣A-Za-z0-9])([가-힣A-Za-z]{2,})\s?(?:지상국|기지국|상공)(?!\s*(?:전부|전체|모두))"
-)
-_NOT_A_STATION_KO = re.compile(r"[요줘워데까니해봐고서며면로도만게가다여야어라혀려쳐래]$")
-_NOT_A_STATION = re.compile(
-    r"^(?:all|any|every|each|our|the|this|that|its|their|max|maximum|min|minimum|utc|kst|tca|"
-    r"pc|norad|kp|noaa|swpc|today|tomorrow|tonight|now|noon|midnight|monday|tuesday|wednesday|"
-    r"thursday|friday|saturday|sunday|january|february|march|april|may|june|july|august|"
-    r"september|october|november|december|least|most|once|priority|high|low|"
-    r"모든|전체|전부|모두|각|우리|어느|어떤|가까운|모든지|전|해당|각각|위성|지상국|빨리|혹시|좀"
-    r"|동안|시간|스케줄|일정|이상|이하|미만|초과"
-    # a request's own verbs, written as nouns ("계산 부탁 지상국 배정도": assign stations too)
-    r"|부탁|요망|바람|요청|계산|확인|예측|정리|보고|배정|예약|분석|점검|들어와"
-    # demonstratives ("그걸로 지상국 배정": with those, assign stations)
-    r"|그걸로|이걸로|그것으로|이것으로|그걸|이걸|그것|이것|거기|여기|그|이|저|그런|이런)$",
-    re.I,
-)
-
-
-def _unknown_stations(text: str) -> list[str]:
-    """Station names left in the request after every known name and value was taken: names the
-    mission does not know, passed on as written so that the tool says so (never "all")."""
-    found: list[tuple[int, str]] = []
-    for pattern in (_STATION_AFTER, _STATION_BEFORE, _STATION_KO):
-        for m in pattern.finditer(text):
-            words = m.group(1).split()
-            before = text[: m.start(1)].rstrip()
-            if pattern is _STATION_BEFORE and (not before or before[-1] in ".!?:;"):
-                continue  # a capital at a sentence's start is a verb ("Allocate station time")
-            if pattern is _STATION_KO and _NOT_A_STATION_KO.search(words[0]):
-                continue
-            if words and not _NOT_A_STATION.match(words[0]):
-                found.append((m.start(1), m.group(1)))
-    return list(dict.fromkeys(name for _, name in sorted(found)))
-
-
 def _references(
     text: str, vocabulary: Vocabulary
 ) -> tuple[_Text, list[str], list[str], list[str], str | None, list[tuple[str, dict[str, _Param]]]]:
@@ -1101,10 +1035,10 @@ def parse_request(text: str, vocabulary: Vocabulary) -> list[IntendedCall]:
     if not sats:
         # a satellite the mission does not know is named as written (the tool reports it),
         # never replaced by the whole fleet
-        sats = _unknown_satellites(req.text)
+        sats = unknown_names(req.text)["satellite"]
     if {"find_passes", "schedule_contacts"} & set(intents):
         # a station the mission does not know is named as written, beside the known ones
-        stations = stations + [s for s in _unknown_stations(req.text) if s not in stations]
+        stations = stations + [s for s in unknown_names(req.text)["station"] if s not in stations]
     everyone = sorted(set(vocabulary.satellites.values())) if _ALL.search(text) else []
     slots = _Slots(
         satellites=sats or "all",

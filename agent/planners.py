@@ -71,6 +71,7 @@ from cosmo_agent.agent.planning import (
 from cosmo_agent.agent.rules import RulesPlanner
 from cosmo_agent.agent.trace import tool_records
 from cosmo_agent.orbital.timescales import iso_utc
+from cosmo_agent.tools.mentions import unknown_names
 from cosmo_agent.tools.mission import Mission
 from cosmo_agent.tools.registry import spelled_values
 
@@ -269,6 +270,7 @@ class CosmoPlanner:
                     self.model_path,
                     max_new_tokens=self.max_new_tokens,
                     request_values=spelled_values,  # quantities are quoted, not computed
+                    unknown_names=unknown_names,  # names the mission lacks reach the tool
                 )
             except (FileNotFoundError, OSError) as exc:
                 raise PlannerError(

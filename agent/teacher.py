@@ -48,6 +48,7 @@ from cosmo_agent.agent.runner import Agent
 from cosmo_agent.agent.trace import chat_messages, tool_records
 from cosmo_agent.orbital.catalog import Catalog
 from cosmo_agent.orbital.timescales import iso_utc
+from cosmo_agent.tools.mentions import unknown_names
 from cosmo_agent.tools.mission import Mission
 from cosmo_agent.tools.quantities import (
     QuantityError,
@@ -172,6 +173,12 @@ class RulesTeacher:
         """What ``request`` writes for the tools' quantity and time arguments (the tools'
         parser, without a planning clock): what evaluation lets Cosmo quote."""
         return spelled_values(request)
+
+    @staticmethod
+    def unknown_names(request: str) -> dict[str, list[str]]:
+        """The satellites and stations ``request`` (the mission's names blanked) still names,
+        read as the rules planner reads them: what evaluation lets Cosmo pass on as written."""
+        return unknown_names(request)
 
     @staticmethod
     def request_reader(

@@ -660,7 +660,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     values = None if args.no_quoted_values else getattr(teacher, "request_values", None)
     chat = CosmoChatModel(model_path=args.model, max_new_tokens=args.max_new_tokens,
                           num_beams=args.num_beams, length_penalty=args.length_penalty,
-                          request_values=values)
+                          request_values=values,
+                          unknown_names=getattr(teacher, "unknown_names", None))
     lm = None if args.no_perplexity else chat.language_model()
     resolver = None if teacher is None else teacher.resolve
     reader = None if args.no_quoted_values else getattr(teacher, "request_reader", None)

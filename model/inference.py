@@ -90,6 +90,7 @@ from cosmo_agent.model.call_validation import validate_call
 from cosmo_agent.model.context import ContextBudget, ContextTooLong, FittedPrompt, fit_prompt
 from cosmo_agent.model.spans import (
     admit_unknown,
+    blank_names,
     narrow_tools,
     narrow_values,
     quote_ids,
@@ -97,8 +98,6 @@ from cosmo_agent.model.spans import (
     spells_a_name,
     tool_names,
     tools_for_named,
-    unknown_designations,
-    unknown_stations,
 )
 from cosmo_agent.model.surrogates import NamePools, Surrogates
 from cosmo_agent.model.tokenizer import load_tokenizer
@@ -110,6 +109,7 @@ __all__ = [
     "CosmoChatModel",
     "RequestValues",
     "ToolCallFormat",
+    "UnknownNames",
     "decoding_schema",
     "default_model_dir",
     "parse_tool_calls",
@@ -124,6 +124,11 @@ RequestValues = Callable[[str], Mapping[str, Sequence[float | str]]]
 the argument's unit, times as ISO 8601 UTC; ``[]``: it writes none), see
 :func:`cosmo_agent.model.spans.narrow_values`; :func:`cosmo_agent.tools.registry.spelled_values`
 is the tools' reading."""
+UnknownNames = Callable[[str], Mapping[str, Sequence[str]]]
+"""A request's text, the mission's names and ids blanked (:func:`.spans.blank_names`) -> kind
+(``"satellite"``, ``"station"``) -> the names it still writes, which the mission lacks;
+:func:`cosmo_agent.tools.mentions.unknown_names` is the agent's (the rules planner's own
+reading), passed in so that the model does not import the tools."""
 
 _D = "[0-9]"
 DATE_TIME_UTC_PATTERN = (
@@ -409,6 +414,7 @@ class _Engine:
         name_pools: NamePools | None = None,
         named_tools_only: bool | None = None,
         quote_unknown_names: bool | None = None,
+        unknown_names: UnknownNames | None = None,
     ) -> None:
         import torch
         import xgrammar as xgr
@@ -446,9 +452,10 @@ class _Engine:
         none)."""
         self.quote_unknown_names = bool(quote_unknown_names)
         """A satellite designation or a station the request writes that is not the mission's
-        is offered as written (:func:`.spans.unknown_designations`,
-        :func:`.spans.unknown_stations`): the tool refuses it by name, and none of the
-        mission's takes its place."""
+        is offered as written (read by ``unknown_names``; none without it): the tool refuses
+        it by name, and none of the mission's takes its place."""
+        self.unknown_names = unknown_names
+        """The reader of names the mission lacks (:data:`UnknownNames`)."""
         self.named_tools_only = bool(named_tools_only)
         """The turn right after a request naming a ground station or an event id may call
         only the tools that take it (:func:`.spans.tools_for_named`)."""
@@ -908,11 +915,10 @@ class _Engine:
             grammar_tools = tools
             said = _last_user_text(messages)
             unknown: dict[str, list[str]] = {}
-            if self.quote_unknown_names and self.narrow_names and after_request:
-                known = tool_names(tools)
-                found = {"satellite": unknown_designations(known, said, self.quoted_ids),
-                         "station": unknown_stations(known, said)}  # fmt: skip
-                unknown = {kind: v for kind, v in found.items() if v}
+            if (self.quote_unknown_names and self.narrow_names and after_request
+                    and self.unknown_names is not None):  # fmt: skip
+                found = self.unknown_names(blank_names(said, tool_names(tools), self.quoted_ids))
+                unknown = {kind: list(v) for kind, v in found.items() if v}
             if unknown and choice == "auto":  # the tool says it does not know the name
                 choice = "required"
             if self.narrow_names:
@@ -1158,7 +1164,9 @@ class CosmoChatModel(BaseChatModel):
     (:mod:`cosmo_agent.model.surrogates`). ``named_tools_only`` (``cosmo_named_tools_only``)
     offers a request naming a station or an event id only the tools that take it;
     ``quote_unknown_names`` (``cosmo_quote_unknown_names``) passes a satellite or station the
-    mission lacks to the tool as written, which refuses it by name.
+    mission lacks to the tool as written, which refuses it by name; ``unknown_names`` reads
+    them (the agent passes the rules planner's reader,
+    :func:`cosmo_agent.tools.mentions.unknown_names`; None: none is read).
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -1181,6 +1189,7 @@ class CosmoChatModel(BaseChatModel):
     name_surrogates: bool | None = None
     named_tools_only: bool | None = None
     quote_unknown_names: bool | None = None
+    unknown_names: UnknownNames | None = None
 
     _engine: _Engine | None = PrivateAttr(default=None)
 
@@ -1222,6 +1231,7 @@ class CosmoChatModel(BaseChatModel):
             quote_unknown_names=_setting(
                 self.quote_unknown_names, defaults, "cosmo_quote_unknown_names"
             ),
+            unknown_names=self.unknown_names,
             name_pools=(
                 NamePools.from_config((defaults or {}).get("cosmo_name_surrogates"))
                 if self.name_surrogates is not False

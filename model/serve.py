@@ -63,7 +63,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from cosmo_agent.model.context import ContextTooLong
-from cosmo_agent.model.inference import CosmoChatModel, RequestValues
+from cosmo_agent.model.inference import CosmoChatModel, RequestValues, UnknownNames
 from cosmo_agent.model.web import BodyLimit, TokenGate
 from cosmo_agent.model.web import is_loopback as _is_loopback
 
@@ -482,12 +482,14 @@ def serve(
     model_path: str | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     request_values: RequestValues | None = None,
+    unknown_names: UnknownNames | None = None,
 ) -> None:
     """Serve with uvicorn until interrupted (loopback by default).  Another interface needs a
     ``token``: without one :class:`ServeConfigError` is raised before anything loads or binds.
     ``model`` defaults to ``CosmoChatModel`` on ``model_path`` (default: the embedded model),
-    quoting the values ``request_values`` reads in each request (``cosmo-agent serve`` passes
-    the tools' reading)."""
+    quoting the values ``request_values`` reads in each request and passing on the names the
+    mission lacks that ``unknown_names`` reads (``cosmo-agent serve`` passes the tools'
+    readings)."""
     import uvicorn
 
     if not _is_loopback(host) and not token:
@@ -498,7 +500,9 @@ def serve(
     if max_body_bytes < 1:
         raise ServeConfigError(f"max_body_bytes must be at least 1, not {max_body_bytes}")
     if model is None:
-        model = CosmoChatModel.load(model_path, request_values=request_values)
+        model = CosmoChatModel.load(
+            model_path, request_values=request_values, unknown_names=unknown_names
+        )
     uvicorn.run(create_app(model, token=token, max_body_bytes=max_body_bytes), host=host,
                 port=port, log_level="info")  # fmt: skip
 

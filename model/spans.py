@@ -35,9 +35,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 __all__ = [
-    "admit_unknown", "narrow_tools", "narrow_values", "quote_ids", "quote_items", "respell",
-    "spelled", "spells_a_name", "tool_names", "tools_for_named", "unknown_designations",
-    "unknown_stations",
+    "admit_unknown", "blank_names", "narrow_tools", "narrow_values", "quote_ids", "quote_items",
+    "respell", "spelled", "spells_a_name", "tool_names", "tools_for_named",
 ]  # fmt: skip
 
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
@@ -220,7 +219,7 @@ def narrow_tools(
     (once each) and cannot be ``"all"``: for requests that name what they mean, which most
     do; a request asking two tools about different satellites is the case it gets wrong.
     ``unknown``: satellites and stations the request writes that are not the mission's
-    (:func:`unknown_designations`, :func:`unknown_stations`), offered in the enums of their
+    (the agent's reader on :func:`blank_names`' text), offered in the enums of their
     kind as written, so that the tool refuses them by name instead of the model putting one
     of the mission's in their place.
     """
@@ -242,43 +241,19 @@ def admit_unknown(tools: Sequence[Mapping[str, Any]], unknown: Unknown) -> list[
     )
 
 
-# A satellite designation as people write one: capitals and digits ("SENTINEL-9",
-# "LANDSAT 7", "GOES-16A"), or a Korean name and number ("아리랑 13호"); not a propagator.
-_DESIGNATION = re.compile(
-    r"(?<![\w\-])(?:[A-Z]{2,}(?:[ \-][A-Z]{2,})*[ \-]?\d+[A-Z]?(?![\w\-])"
-    r"|[\uac00-\ud7a3]+ ?\d+호)"
-)
-# ... nor a propagator or an operations acronym with a number after it ("LOS 120 시간")
-_NOT_DESIGNATIONS = frozenset({"SGP4", "SDP4"})
-_NOT_STEMS = frozenset(
-    {"AOS", "LOS", "TCA", "UTC", "KST", "TLE", "HBR", "CDM", "OMM", "OEM", "GPS", "ISO", "PT"}
-)
+def blank_names(text: str, names: Sequence[str], ids: Mapping[str, str] | None = None) -> str:
+    """``text`` with every stretch spelling one of ``names``, or matching one of the id
+    patterns ``ids``, overwritten by NULs (positions kept): what is left to read for names
+    the mission lacks (the agent's reader, ``CosmoChatModel(unknown_names=...)``).
 
-
-def unknown_designations(
-    names: Sequence[str], text: str, ids: Mapping[str, str] | None = None
-) -> list[str]:
-    """Satellite designations ``text`` writes that are none of ``names`` (nor inside one, nor
-    an id matching a pattern of ``ids``), in order.
-
-    >>> unknown_designations(["KOMPSAT 3", "K3"], "passes of KOMPSAT-3 and SENTINEL-9 over 대전")
-    ['SENTINEL-9']
-    >>> unknown_designations(["아리랑3호"], "아리랑 3호랑 아리랑 13호가 어때? SGP4, LOS 120 기준")
-    ['아리랑 13호']
-    >>> unknown_designations([], "assess CONJ-0074", {"event_id": r"CONJ-\\d+"})
-    []
+    >>> ids = {"event_id": r"CONJ-\\d+"}
+    >>> blank_names("KOMPSAT-3 and SENTINEL-9, CONJ-0074", ["KOMPSAT 3"], ids).replace("\\0", "_")
+    '_________ and SENTINEL-9, _________'
     """
     rest = _blank(text, names)
     for pattern in (ids or {}).values():
         rest = re.sub(pattern, lambda m: "\0" * len(m.group(0)), rest)
-    found = (m.group(0) for m in _DESIGNATION.finditer(rest))
-    return list(
-        dict.fromkeys(
-            d for d in found
-            if d.upper() not in _NOT_DESIGNATIONS
-            and re.sub(r"[\s\-]*\d+[A-Z]?$", "", d) not in _NOT_STEMS
-        )
-    )  # fmt: skip
+    return rest
 
 
 def quote_items(
@@ -476,33 +451,6 @@ def _narrow_object(
         required = require_written and (nested or not texts)
         if required and key not in params.get("required", ()):
             params["required"] = [*params.get("required", ()), key]
-
-
-# A ground station as people name one in passing: a capitalised name after "over", "at",
-# "from", "via" or "through", or any name before 지상국; not a month, nor "all" in Korean.
-_STATION_CUES = (
-    re.compile(r"\b(?:over|at|from|via|through)\s+([A-Z][A-Za-z]+(?:[ \-][A-Z][A-Za-z]+)*)"),
-    re.compile(r"((?:[\uac00-\ud7a3]+|[A-Z][A-Za-z]+)(?:[ \-][A-Z][A-Za-z]+)*)\s?지상국"),
-)
-_NOT_STATIONS = frozenset(
-    {"전체", "모든", "각", "어느", "우리", "위성별", "다른", "해당", "그", "이", "저", "주",
-     "부", "예비", "January", "February", "March", "April", "May", "June", "July", "August",
-     "September", "October", "November", "December", "UTC", "KST"}
-)  # fmt: skip
-
-
-def unknown_stations(names: Sequence[str], text: str) -> list[str]:
-    """Ground stations ``text`` names in passing ("passes over Kourou", "쿠루 지상국") that
-    are none of ``names``, in order. A station named without such a cue is not found.
-
-    >>> unknown_stations(["DAEJEON", "대전"], "K3 passes over Kourou and 대전 지상국, 전체 지상국")
-    ['Kourou']
-    >>> unknown_stations(["DAEJEON"], "쿠루 지상국 패스 at 12:00 on June 12")
-    ['쿠루']
-    """
-    rest = _blank(text, names)
-    found = (m.group(1) for cue in _STATION_CUES for m in cue.finditer(rest))
-    return list(dict.fromkeys(f for f in found if f not in _NOT_STATIONS))
 
 
 def _takes(tool: Mapping[str, Any], request: str, kinds: Sequence[str],
