@@ -473,3 +473,16 @@ def test_a_table_too_wide_for_the_terminal_is_printed_as_records() -> None:
         assert re.search(rf"^\s+primary\s+{e['primary']}\b", text, re.MULTILINE)
         assert re.search(rf"^\s+miss km\s+{e['miss_km']:.3f}\s*$", text, re.MULTILINE)
     assert "STARLINK-37084" in text
+
+
+def test_serve_passes_the_tools_readings_to_the_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``cosmo-agent serve`` gives the model the tools' readings of each request: the values
+    it writes and the names the mission lacks (the functions the planners pass, not copies)."""
+    from cosmo_agent.model import serve as srv
+    from cosmo_agent.tools.mentions import unknown_names
+    from cosmo_agent.tools.registry import spelled_values
+
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(srv, "serve", lambda **kwargs: seen.update(kwargs))
+    assert main(["serve"]) == 0
+    assert seen["request_values"] is spelled_values and seen["unknown_names"] is unknown_names

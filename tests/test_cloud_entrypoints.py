@@ -512,3 +512,22 @@ def test_the_agents_handler_quotes_what_the_request_writes() -> None:
     args = json.loads(call["function"]["arguments"])
     assert (args["duration_h"], args["step_s"]) == (7.0, 45.0), args
     assert "start" not in args
+
+
+def test_the_agents_handler_passes_on_a_satellite_the_mission_lacks() -> None:
+    """... and with the tools' reader of names the mission lacks
+    (:func:`cosmo_agent.tools.mentions.unknown_names`): "SENTINEL-9" reaches the call as
+    written, for the tool to refuse by name, instead of one of the mission's satellites."""
+    from cosmo_agent.agent import cloud
+    from cosmo_agent.tools.mission import load_mission
+    from cosmo_agent.tools.registry import openai_tools
+
+    mission = load_mission(Path(__file__).parents[1] / "missions" / "demo.yaml")
+    request = {
+        "model": "cosmo",
+        "messages": [{"role": "user", "content": "Propagate SENTINEL-9 for 2 hours"}],
+        "tools": [t for t in openai_tools(mission) if t["function"]["name"] == "propagate"],
+    }  # fmt: skip
+    out = cloud.lambda_handler(request, None)
+    [call] = out["choices"][0]["message"]["tool_calls"]
+    assert json.loads(call["function"]["arguments"])["satellites"] == ["SENTINEL-9"], call

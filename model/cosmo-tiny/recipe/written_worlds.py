@@ -2,6 +2,10 @@
 as training data"): the helper-written TUNING sets moved into generated worlds.
 
 Usage: python written_worlds.py OUT.jsonl FIRST_SEED N_WORLDS COPIES SHARD NSHARDS [--first-turns]
+       [--all-tuning]
+
+Without --all-tuning the seven sets E and E2 used (TUNING); with it every tuning set in
+tests/data/written_requests (eleven at the sixteenth session: l, n, p and r too).
 
 Each tuning line goes to COPIES worlds among FIRST_SEED .. FIRST_SEED+N_WORLDS-1 that have the
 satellites and stations it names; the brief's names (AQUILA-1 ..., Hartebeesthoek ...,
@@ -121,11 +125,12 @@ def mentions(text: str) -> tuple[int, int]:
 
 
 first_turns = "--first-turns" in sys.argv
-args = [a for a in sys.argv[1:] if a != "--first-turns"]
+sets = sorted(p.stem for p in DATA.glob("tuning-*.jsonl")) if "--all-tuning" in sys.argv else TUNING
+args = [a for a in sys.argv[1:] if a not in ("--first-turns", "--all-tuning")]
 out, first_seed, n_worlds, copies, shard, nshards = args[0], *map(int, args[1:6])
 teacher = RulesTeacher()
 lines: list[dict[str, Any]] = []
-for name in TUNING:
+for name in sets:
     for raw in (DATA / f"{name}.jsonl").read_text("utf-8").splitlines():
         rec = json.loads(raw)
         rec["set"] = name
