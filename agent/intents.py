@@ -1032,13 +1032,15 @@ def parse_request(text: str, vocabulary: Vocabulary) -> list[IntendedCall]:
         and _CURRENT.search(text)
     ):
         intents = ["fleet_status"]  # "where are all our satellites right now": the fleet's state
+    by_station = bool({"find_passes", "schedule_contacts"} & set(intents))
+    lacking = unknown_names(req.text) if not sats or by_station else {}
     if not sats:
         # a satellite the mission does not know is named as written (the tool reports it),
         # never replaced by the whole fleet
-        sats = unknown_names(req.text)["satellite"]
-    if {"find_passes", "schedule_contacts"} & set(intents):
+        sats = lacking["satellite"]
+    if by_station:
         # a station the mission does not know is named as written, beside the known ones
-        stations = stations + [s for s in unknown_names(req.text)["station"] if s not in stations]
+        stations = stations + [s for s in lacking["station"] if s not in stations]
     everyone = sorted(set(vocabulary.satellites.values())) if _ALL.search(text) else []
     slots = _Slots(
         satellites=sats or "all",
