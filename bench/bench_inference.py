@@ -12,7 +12,9 @@ Measured in the same run:
 * ``greedy+prefix-cache`` -- the default with beam width 1, so the price of the model's beam
   search (its ``generation_config.json`` ``num_beams``, or ``--num-beams``) shows;
 * ``no surrogates, named tools`` -- the default without name surrogates, named-tool
-  narrowing and unknown-name quoting (``model/surrogates.py``, ``model/spans.py``).
+  narrowing and unknown-name quoting (``model/surrogates.py``, ``model/spans.py``);
+* ``model's own tool choice`` -- the default without the tool-choice head
+  (``model/tool_choice.py``: SmolLM2-135M reading each request), where the directory has one.
 
 Every mode reads the model directory's ``generation_config.json`` and differs from the default
 in its named setting only.
@@ -130,8 +132,10 @@ def main(argv: list[str] | None = None) -> int:
              "greedy": CosmoChatModel.load(args.model, num_beams=1),
              "plain names": CosmoChatModel.load(args.model, num_beams=beams,
                                                 name_surrogates=False, named_tools_only=False,
-                                                quote_unknown_names=False)}  # fmt: skip
-    for other in ("baseline", "greedy", "plain names"):
+                                                quote_unknown_names=False),
+             "own choice": CosmoChatModel.load(args.model, num_beams=beams,
+                                               choose_tools=False)}  # fmt: skip
+    for other in ("baseline", "greedy", "plain names", "own choice"):
         chats[other].complete([{"role": "system", "content": system},
                                {"role": "user", "content": "warm-up"}], tools)
     # Interleaved (rotating which goes first), so that load from other jobs on a shared
@@ -142,8 +146,8 @@ def main(argv: list[str] | None = None) -> int:
         k = i % len(names)
         for mode in names[k:] + names[:k]:
             runs[mode].append(_one(chats[mode], system, tools, text))
-    default, baseline, greedy, plain = (
-        _summary(runs[n]) for n in ("default", "baseline", "greedy", "plain names")
+    default, baseline, greedy, plain, own = (
+        _summary(runs[n]) for n in ("default", "baseline", "greedy", "plain names", "own choice")
     )
     _, heap_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
@@ -154,7 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load {load_s:.2f} s, first call (grammar compile + prefill) {warm_s:.2f} s")
     print(f"beam width {chat.engine.num_beams} (default and baseline modes)")
     modes = (("constrained+prefix-cache", default), ("constrained, no prefix cache", baseline),
-             ("greedy+prefix-cache", greedy), ("no surrogates, named tools", plain))
+             ("greedy+prefix-cache", greedy), ("no surrogates, named tools", plain),
+             ("model's own tool choice", own))
     for name, r in modes:
         print(f"{name:30s} median {r['median_s']:.3f} s  p90 {r['p90_s']:.3f} s  "
               f"max {r['max_s']:.3f} s  new tokens {r['mean_new_tokens']:.1f}  "
@@ -162,7 +167,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"ratio baseline/default: median {baseline['median_s'] / default['median_s']:.2f}x, "
           f"p90 {baseline['p90_s'] / default['p90_s']:.2f}x; default/greedy: median "
           f"{default['median_s'] / greedy['median_s']:.2f}x; default/no surrogates: median "
-          f"{default['median_s'] / plain['median_s']:.2f}x")
+          f"{default['median_s'] / plain['median_s']:.2f}x; default/own tool choice: median "
+          f"{default['median_s'] / own['median_s']:.2f}x")
     print(f"wall {time.perf_counter() - wall0:.1f} s; peak RSS {rss_kib / 1024:.0f} MiB; "
           f"tracemalloc peak {heap_peak / 2**20:.1f} MiB")
     return 0

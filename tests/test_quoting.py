@@ -681,7 +681,8 @@ def test_a_request_naming_a_satellite_is_answered_with_a_call_first() -> None:
     mission = load_mission(Path(__file__).parents[1] / "missions" / "demo.yaml")
     tools = openai_tools(mission)
     system = {"role": "system", "content": system_prompt(mission)}
-    plain = CosmoChatModel.load(max_new_tokens=96, call_when_named=False, name_surrogates=False)
+    plain = CosmoChatModel.load(max_new_tokens=96, call_when_named=False, name_surrogates=False,
+                                choose_tools=False)  # the model's own choice of calls
     named = CosmoChatModel.load(max_new_tokens=96, call_when_named=True)
     for request in ("아리랑5호 괜찮아?", "Tell me about L9"):
         ask = [system, {"role": "user", "content": request}]

