@@ -31,6 +31,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import shutil
 import zlib
 from collections import Counter
 from collections.abc import Sequence
@@ -254,7 +255,14 @@ def smollm2_encoder(layers: tuple[int, ...] = _LAYERS, cache_dir: str | None = N
 
     gguf = smollm2_gguf()
     root = Path(cache_dir) if cache_dir else _cache_root()
-    path = materialize_gguf(gguf, root / "smollm2-135m-instruct")
+    path = root / "smollm2-135m-instruct"
+    if not (path / "model.safetensors").is_file():  # written aside, then moved in whole
+        partial = root / f".smollm2-135m-instruct.{os.getpid()}"
+        materialize_gguf(gguf, partial)
+        try:
+            os.replace(partial, path)
+        except OSError:  # another process moved its copy in first
+            shutil.rmtree(partial, ignore_errors=True)
     tokenizer: Any = AutoTokenizer.from_pretrained(path)
     model: Any = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
     return RequestEncoder(model, tokenizer, layers)

@@ -82,6 +82,28 @@ def test_the_head_round_trips_through_its_file(tmp_path: Path) -> None:
     assert torch.allclose(again.logits(x), head.logits(x))
 
 
+def test_the_n_gram_block_reads_what_the_encoder_misses(tmp_path: Path) -> None:
+    # the encoder's rows say nothing (all equal): only the request's characters tell the sets
+    # apart, through the hashed n-grams
+    texts = ["우주기상 알려줘", "우주기상 어때", "태양 플레어 있어?", "위성 상태", "위성들 괜찮아?",
+             "전체 위성 상태 봐줘", "고마워", "고마워요 수고"]
+    calls = [["space_weather"]] * 3 + [["fleet_status"]] * 3 + [[]] * 2
+    flat = torch.ones(len(texts), 4)
+    head = fit_tool_sets(flat, calls, layers=(0,), encoder="test", texts=texts,
+                         ngram_dim=512, ngram_weight_decay=1e-4)
+    tools = ["space_weather", "fleet_status"]
+    assert [head.pick(head.features(flat[i], [t]), tools) for i, t in enumerate(texts)] == [
+        tuple(c) for c in calls]
+    head.save(tmp_path / HEAD_FILE)
+    again = ToolSetHead.load(tmp_path / HEAD_FILE)
+    assert (again.ngram_dim, again.ngram_scale) == (512, 10.0)
+    rows = again.features(flat, texts)
+    assert rows.shape == (8, 4 + 512)
+    assert torch.allclose(again.logits(rows), head.logits(head.features(flat, texts)))
+    with pytest.raises(ValueError, match="texts"):
+        fit_tool_sets(flat, calls, layers=(0,), encoder="test", ngram_dim=512)
+
+
 def test_a_file_that_is_not_a_head_is_refused_by_name(tmp_path: Path) -> None:
     from safetensors.torch import save_file
 

@@ -8,8 +8,8 @@ answers it (none: answered in words); rows repeated in the corpus stay repeated,
 trained on them.  REQUESTS of them (default 5000, after a seeded shuffle, seed 0) are read by
 SmolLM2-135M (``smollm2_encoder``) and the head is fitted with WEIGHT_DECAY (default 1e-2).
 FEATURES_PT, if given, caches the features (``torch.save``) and is reused when it exists;
-NGRAM_DIM > 0 adds the requests' hashed character n-grams (``ngram_bag``, scale 10, their
-weight decay 1e-3).
+NGRAM_DIM (default 16384; 0: none) columns of the requests' hashed character n-grams
+(``ngram_bag``, scale 10, their weight decay 1e-3) join the encoder's features.
 """
 
 import json
@@ -31,7 +31,7 @@ train, model_dir = Path(sys.argv[1]), Path(sys.argv[2])
 limit = int(sys.argv[3]) if len(sys.argv) > 3 else 5000
 weight_decay = float(sys.argv[4]) if len(sys.argv) > 4 else 1e-2
 cache = Path(sys.argv[5]) if len(sys.argv) > 5 and sys.argv[5] != "-" else None
-ngram_dim = int(sys.argv[6]) if len(sys.argv) > 6 else 0
+ngram_dim = int(sys.argv[6]) if len(sys.argv) > 6 else 2**14
 
 rows: list[tuple[str, list[str]]] = []
 with train.open(encoding="utf-8") as fh:
