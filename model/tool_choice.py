@@ -90,18 +90,26 @@ class ToolSetHead:
     ``sets`` holds each class as the calls in the order training wrote them (``()``: no call).
     A row of features is the encoder's (standardized by ``mean`` and ``scale``) followed, when
     ``ngram_dim`` > 0, by the request's :func:`ngram_bag` of that size and ``ngram_scale``;
-    ``weight`` is one row per set.
+    ``weight`` is one row per set.  The four arrays may be given as sequences or tensors; they
+    are held as float32 tensors, converted once.
     """
 
     sets: tuple[tuple[str, ...], ...]
     layers: tuple[int, ...]
     encoder: str
-    mean: Sequence[float]
-    scale: Sequence[float]
-    weight: Sequence[Sequence[float]]
-    bias: Sequence[float]
+    mean: Any
+    scale: Any
+    weight: Any
+    bias: Any
     ngram_dim: int = 0
     ngram_scale: float = 1.0
+
+    def __post_init__(self) -> None:
+        import torch
+
+        for name in ("mean", "scale", "weight", "bias"):
+            value = torch.as_tensor(getattr(self, name), dtype=torch.float32)
+            object.__setattr__(self, name, value.contiguous())
 
     def features(self, encoded: Any, texts: Sequence[str]) -> Any:
         """The head's rows for ``texts``, ``encoded`` being the encoder's rows for them."""
@@ -121,12 +129,9 @@ class ToolSetHead:
         x = torch.as_tensor(features, dtype=torch.float32)
         x = x.reshape(1, -1) if x.dim() == 1 else x
         width = len(self.mean)
-        standard = (x[:, :width] - torch.as_tensor(self.mean, dtype=torch.float32)) / (
-            torch.as_tensor(self.scale, dtype=torch.float32)
-        )
+        standard = (x[:, :width] - self.mean) / self.scale
         x = torch.cat([standard, x[:, width:]], 1)
-        weight = torch.as_tensor(self.weight, dtype=torch.float32)
-        return x @ weight.T + torch.as_tensor(self.bias, dtype=torch.float32)
+        return x @ self.weight.T + self.bias
 
     def pick(self, features: Any, tools: Sequence[str]) -> tuple[str, ...]:
         """The likeliest set for one request's ``features`` among those whose every tool is
@@ -138,14 +143,13 @@ class ToolSetHead:
 
     def save(self, path: str | Path) -> None:
         """Write the head as safetensors, its sets, layers and encoder as metadata."""
-        import torch
         from safetensors.torch import save_file
 
         tensors = {
-            "mean": torch.as_tensor(self.mean, dtype=torch.float32),
-            "scale": torch.as_tensor(self.scale, dtype=torch.float32),
-            "weight": torch.as_tensor(self.weight, dtype=torch.float32).contiguous(),
-            "bias": torch.as_tensor(self.bias, dtype=torch.float32),
+            "mean": self.mean,
+            "scale": self.scale,
+            "weight": self.weight,
+            "bias": self.bias,
         }
         meta = {
             "sets": json.dumps([list(s) for s in self.sets]),
@@ -180,10 +184,10 @@ class ToolSetHead:
             sets=sets,
             layers=layers,
             encoder=encoder,
-            mean=tensors["mean"].tolist(),
-            scale=tensors["scale"].tolist(),
-            weight=tensors["weight"].tolist(),
-            bias=tensors["bias"].tolist(),
+            mean=tensors["mean"],
+            scale=tensors["scale"],
+            weight=tensors["weight"],
+            bias=tensors["bias"],
             ngram_dim=ngram_dim,
             ngram_scale=ngram_scale,
         )
@@ -335,10 +339,10 @@ def fit_tool_sets(
         sets=sets,
         layers=tuple(layers),
         encoder=encoder,
-        mean=mean.tolist(),
-        scale=scale.tolist(),
-        weight=linear.weight.detach().tolist(),
-        bias=linear.bias.detach().tolist(),
+        mean=mean,
+        scale=scale,
+        weight=linear.weight.detach(),
+        bias=linear.bias.detach(),
         ngram_dim=ngram_dim,
         ngram_scale=ngram_scale,
     )
