@@ -101,7 +101,7 @@ from cosmo_agent.model.spans import (
 )
 from cosmo_agent.model.surrogates import NamePools, Surrogates
 from cosmo_agent.model.tokenizer import load_tokenizer
-from cosmo_agent.model.tool_choice import HEAD_FILE, ToolChooser
+from cosmo_agent.model.tool_choice import HEAD_FILE, PlannedCall, ToolChooser
 from cosmo_agent.model.unique_items import UniqueItems
 
 __all__ = [
@@ -131,10 +131,12 @@ UnknownNames = Callable[[str], Mapping[str, Sequence[str]]]
 (``"satellite"``, ``"station"``) -> the names it still writes, which the mission lacks;
 :func:`cosmo_agent.tools.mentions.unknown_names` is the agent's (the rules planner's own
 reading), passed in so that the model does not import the tools."""
-ChooseCalls = Callable[[str, Sequence[str]], tuple[str, ...]]
+ChooseCalls = Callable[[str, Sequence[str]], Sequence[str | PlannedCall]]
 """A request's text and the tools offered -> the calls the turn makes, in order (``()``: an
-answer in words); :class:`cosmo_agent.model.tool_choice.ToolChooser` is one."""
-Choice = str | tuple[str, ...]
+answer in words), each a tool name or a (name, {argument: written?}) pair whose arguments
+the call writes or leaves out as it says; :class:`cosmo_agent.model.tool_choice.ToolChooser`
+is one."""
+Choice = str | tuple[str | PlannedCall, ...]
 """A turn's tool choice as the grammar takes it: :data:`ToolChoice`, or exactly these calls."""
 
 _D = "[0-9]"
@@ -349,6 +351,28 @@ def decoding_schema(schema: Mapping[str, Any], *, max_string_chars: int = 256) -
     inlined = _inline_refs(copy.deepcopy(dict(schema)), schema)
     narrowed: dict[str, Any] = _narrow(inlined, max_string_chars)
     return narrowed
+
+
+def _with_arguments(schema: Mapping[str, Any], written: Mapping[str, bool]) -> dict[str, Any]:
+    """``schema`` whose call writes each argument ``written`` marks True and leaves out each it
+    marks False; an argument the schema requires stays, one it lacks is ignored.
+
+    >>> s = {"type": "object", "properties": {"a": {}, "b": {}, "c": {}}, "required": ["a"]}
+    >>> out = _with_arguments(s, {"a": False, "b": True, "c": False, "d": True})
+    >>> sorted(out["properties"]), out["required"]
+    (['a', 'b'], ['a', 'b'])
+    """
+    props = dict(schema.get("properties") or {})
+    required = list(schema.get("required") or [])
+    for key, write in written.items():
+        if key not in props:
+            continue
+        if write and key not in required:
+            required.append(key)
+        elif not write and key not in required:
+            del props[key]
+    order = list(props)
+    return {**schema, "properties": props, "required": sorted(required, key=order.index)}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -574,14 +598,8 @@ class _Engine:
 
         xgr, fmt = self.xgr, self.format
         text_only = st.AnyTextFormat(excludes=[fmt.open_tag, *self.excluded_text])
-        tags = []
-        for tool, schema in zip(tools, narrowed, strict=True):
-            name = _named(tool)
-            if isinstance(choice, tuple):
-                if name not in choice:
-                    continue
-            elif choice not in ("auto", "required") and name != choice:
-                continue
+
+        def tag(name: str, schema: Mapping[str, Any] | ValueError) -> Any:
             try:
                 if isinstance(schema, ValueError):
                     raise schema
@@ -597,27 +615,41 @@ class _Engine:
                 warnings.warn(
                     f"tool {name!r}: schema cannot be decoded under constraint "
                     f"({exc}); the model will not call it",
-                    stacklevel=3,
+                    stacklevel=4,
                 )
-                continue
-            tags.append(
-                st.TagFormat(
-                    begin=fmt.begin(name), content=st.GrammarFormat(grammar=ebnf), end=fmt.end
-                )
+                return None
+            return st.TagFormat(
+                begin=fmt.begin(name), content=st.GrammarFormat(grammar=ebnf), end=fmt.end
             )
-        if isinstance(choice, tuple):
-            by_name = {t.begin: t for t in tags}
-            missing = [n for n in choice if fmt.begin(n) not in by_name]
-            if missing:
-                raise ValueError(f"tool_choice={choice!r} but {missing} cannot be decoded")
+
+        schemas = {_named(t): n for t, n in zip(tools, narrowed, strict=True)}
+        if isinstance(choice, tuple):  # exactly these calls, in this order
             elements: list[Any] = []
-            for name in choice:
+            missing = []
+            for call in choice:
+                name, written = (call, None) if isinstance(call, str) else call
+                schema = schemas.get(name, ValueError(f"{name!r} is not bound"))
+                if written and not isinstance(schema, ValueError):
+                    schema = _with_arguments(schema, written)
+                made = tag(name, schema)
+                if made is None:
+                    missing.append(name)
+                    continue
                 if elements and fmt.between_calls:
                     elements.append(st.ConstStringFormat(value=fmt.between_calls))
-                elements.append(by_name[fmt.begin(name)])
+                elements.append(made)
+            if missing:
+                raise ValueError(f"tool_choice={choice!r} but {missing} cannot be decoded")
             return self.compiler.compile_structural_tag(
                 st.StructuralTag(format=st.SequenceFormat(elements=elements))
             )
+        tags = []
+        for name, schema in schemas.items():
+            if choice not in ("auto", "required") and name != choice:
+                continue
+            made = tag(name, schema)
+            if made is not None:
+                tags.append(made)
         if choice == "none" or not tags:
             if choice not in ("none", "auto"):
                 raise ValueError(f"tool_choice={choice!r} but no bound tool can be decoded")
@@ -997,10 +1029,11 @@ class _Engine:
             decided: Choice = choice
             if self.tool_chooser is not None and after_request and choice in ("auto", "required"):
                 offered = [_named(t) for t in grammar_tools]
-                chosen = self.tool_chooser(request, offered)
-                if chosen:  # exactly these calls; the model writes their arguments
-                    decided = tuple(chosen)
-                    grammar_tools = [t for t in grammar_tools if _named(t) in chosen]
+                chosen = tuple(self.tool_chooser(request, offered))
+                if chosen:  # exactly these calls; the model writes their arguments' values
+                    decided = chosen
+                    called = {c if isinstance(c, str) else c[0] for c in chosen}
+                    grammar_tools = [t for t in grammar_tools if _named(t) in called]
                 elif choice == "auto":  # answered in words
                     decided = "none"
             grammar, unique = self.constraints(grammar_tools, decided)

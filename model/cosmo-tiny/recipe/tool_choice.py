@@ -4,12 +4,15 @@ Usage: python tool_choice.py TRAIN_JSONL MODEL_DIR [REQUESTS [WEIGHT_DECAY [FEAT
        [NGRAM_DIM]]]]
 
 Each row's first request is one example, labelled with the calls of the assistant turn that
-answers it (none: answered in words); rows repeated in the corpus stay repeated, as the decoder
-trained on them.  REQUESTS of them (default 5000, after a seeded shuffle, seed 0) are read by
-SmolLM2-135M (``smollm2_encoder``) and the head is fitted with WEIGHT_DECAY (default 1e-2).
-FEATURES_PT, if given, caches the features (``torch.save``) and is reused when it exists;
-NGRAM_DIM (default 16384; 0: none) columns of the requests' hashed character n-grams
-(``ngram_bag``, scale 10, their weight decay 1e-3) join the encoder's features.
+answers it (none: answered in words) and the argument names each call writes (the head
+decides those that training sometimes writes and sometimes leaves out); rows repeated in the
+corpus stay repeated, as the decoder trained on them.  REQUESTS of them (default 5000, after
+a seeded shuffle, seed 0; 0: all) are read by SmolLM2-135M (``smollm2_encoder``) and the
+head is fitted with WEIGHT_DECAY (default 1e-2).  FEATURES_PT, if given, caches the features
+(``torch.save``) and is reused when it exists; a cache of fewer rows is extended (its rows
+are the first of the same shuffle).  NGRAM_DIM (default 16384; 0: none) columns of the
+requests' hashed character n-grams (``ngram_bag``, scale 10, their weight decay 1e-3) join
+the encoder's features.
 """
 
 import json
@@ -33,29 +36,39 @@ weight_decay = float(sys.argv[4]) if len(sys.argv) > 4 else 1e-2
 cache = Path(sys.argv[5]) if len(sys.argv) > 5 and sys.argv[5] != "-" else None
 ngram_dim = int(sys.argv[6]) if len(sys.argv) > 6 else 2**14
 
-rows: list[tuple[str, list[str]]] = []
+def argument_names(arguments: str | dict[str, object]) -> list[str]:
+    return list(json.loads(arguments) if isinstance(arguments, str) else arguments)
+
+
+rows: list[tuple[str, list[str], list[list[str]]]] = []
 with train.open(encoding="utf-8") as fh:
     for line in fh:
         messages = json.loads(line)["messages"]
         u = next(i for i, m in enumerate(messages) if m["role"] == "user")
         answer = messages[u + 1]
-        calls = [c["function"]["name"] for c in answer.get("tool_calls") or []]
-        rows.append((messages[u]["content"], calls))
+        written = answer.get("tool_calls") or []
+        calls = [c["function"]["name"] for c in written]
+        names = [argument_names(c["function"]["arguments"]) for c in written]
+        rows.append((messages[u]["content"], calls, names))
 random.Random(0).shuffle(rows)
-rows = rows[:limit]
+rows = rows[:limit] if limit > 0 else rows
 encoder = smollm2_encoder()
-if cache is not None and cache.is_file():
-    features = torch.load(cache)
-else:
+features = torch.load(cache) if cache is not None and cache.is_file() else None
+if features is None or len(features) < len(rows):
+    done = 0 if features is None else len(features)
     start = time.time()
-    features = encoder([text for text, _ in rows])
-    print(f"read {len(rows)} requests in {time.time() - start:.0f} s")
+    more = encoder([text for text, _, _ in rows[done:]])
+    features = more if features is None else torch.cat([features, more])
+    print(f"read {len(rows) - done} requests in {time.time() - start:.0f} s")
     if cache is not None:
         torch.save(features, cache)
+features = features[: len(rows)]
 start = time.time()
-head = fit_tool_sets(features, [calls for _, calls in rows], layers=encoder.layers,
+head = fit_tool_sets(features, [calls for _, calls, _ in rows], layers=encoder.layers,
                      encoder=SMOLLM2_ENCODER, weight_decay=weight_decay,
-                     texts=[text for text, _ in rows], ngram_dim=ngram_dim)
+                     texts=[text for text, _, _ in rows], ngram_dim=ngram_dim,
+                     argument_names=[names for _, _, names in rows])
 print(f"fitted {len(head.sets)} sets in {time.time() - start:.1f} s: {head.sets}")
+print(f"and {len(head.arguments)} arguments: {head.arguments}")
 head.save(model_dir / HEAD_FILE)
 print(f"wrote {model_dir / HEAD_FILE}")
