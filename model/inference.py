@@ -90,6 +90,7 @@ from cosmo_agent.model.call_validation import validate_call
 from cosmo_agent.model.context import ContextBudget, ContextTooLong, FittedPrompt, fit_prompt
 from cosmo_agent.model.spans import (
     admit_unknown,
+    all_when_unnamed,
     blank_names,
     narrow_tools,
     narrow_values,
@@ -353,23 +354,30 @@ def decoding_schema(schema: Mapping[str, Any], *, max_string_chars: int = 256) -
     return narrowed
 
 
-def _with_arguments(schema: Mapping[str, Any], written: Mapping[str, bool]) -> dict[str, Any]:
-    """``schema`` whose call writes each argument ``written`` marks True and leaves out each it
-    marks False; an argument the schema requires stays, one it lacks is ignored.
+def _with_arguments(schema: Mapping[str, Any], written: Mapping[str, bool | str]
+                    ) -> dict[str, Any]:  # fmt: skip
+    """``schema`` whose call writes each argument ``written`` marks True or with a value (one
+    of the argument's ``enum``), and leaves out each it marks False; an argument the schema
+    requires stays, one it lacks or a value outside its enum is ignored.
 
-    >>> s = {"type": "object", "properties": {"a": {}, "b": {}, "c": {}}, "required": ["a"]}
-    >>> out = _with_arguments(s, {"a": False, "b": True, "c": False, "d": True})
-    >>> sorted(out["properties"]), out["required"]
-    (['a', 'b'], ['a', 'b'])
+    >>> s = {"type": "object", "properties": {"a": {}, "b": {}, "c": {},
+    ...      "o": {"type": "string", "enum": ["x", "y"]}}, "required": ["a"]}
+    >>> out = _with_arguments(s, {"a": False, "b": True, "c": False, "d": True, "o": "y"})
+    >>> sorted(out["properties"]), out["required"], out["properties"]["o"]["enum"]
+    (['a', 'b', 'o'], ['a', 'b', 'o'], ['y'])
     """
     props = dict(schema.get("properties") or {})
     required = list(schema.get("required") or [])
     for key, write in written.items():
         if key not in props:
             continue
-        if write and key not in required:
+        if isinstance(write, str):
+            if write not in (props[key].get("enum") or ()):
+                continue
+            props[key] = {**props[key], "enum": [write]}
+        if write is not False and key not in required:
             required.append(key)
-        elif not write and key not in required:
+        elif write is False and key not in required:
             del props[key]
     order = list(props)
     return {**schema, "properties": props, "required": sorted(required, key=order.index)}
@@ -467,6 +475,7 @@ class _Engine:
         quote_unknown_names: bool | None = None,
         unknown_names: UnknownNames | None = None,
         tool_chooser: ChooseCalls | None = None,
+        all_when_unnamed: bool | None = None,
     ) -> None:
         import torch
         import xgrammar as xgr
@@ -508,6 +517,10 @@ class _Engine:
         it by name, and none of the mission's takes its place."""
         self.unknown_names = unknown_names
         """The reader of names the mission lacks (:data:`UnknownNames`)."""
+        self.all_when_unnamed = bool(all_when_unnamed)
+        """On the turn right after a request, a list of satellites or stations is ``"all"``
+        when no operator turn of the conversation spells one of them, nor one the mission
+        lacks (:func:`.spans.all_when_unnamed`)."""
         self.named_tools_only = bool(named_tools_only)
         """The turn right after a request naming a ground station or an event id may call
         only the tools that take it (:func:`.spans.tools_for_named`)."""
@@ -1006,6 +1019,8 @@ class _Engine:
                 grammar_tools = narrow_tools(
                     tools, said, require_spelled=self.require_spelled_names, unknown=unknown
                 )
+            if self.all_when_unnamed and after_request:  # nobody named one: the fleet
+                grammar_tools = all_when_unnamed(grammar_tools, _operator_text(messages), unknown)
             reader = request_values or self.request_values
             if reader is not None:
                 written = reader(request)  # the operator's own words: names do not matter
@@ -1096,6 +1111,11 @@ def _last_user_text(messages: Sequence[Mapping[str, Any]]) -> str:
     return next(
         (str(m.get("content") or "") for m in reversed(messages) if m.get("role") == "user"), ""
     )
+
+
+def _operator_text(messages: Sequence[Mapping[str, Any]]) -> str:
+    """Every operator turn of the conversation, one per line."""
+    return "\n".join(str(m.get("content") or "") for m in messages if m.get("role") == "user")
 
 
 def _text_since_user(messages: Sequence[Mapping[str, Any]]) -> str:
@@ -1258,6 +1278,8 @@ class CosmoChatModel(BaseChatModel):
     mission lacks to the tool as written, which refuses it by name; ``unknown_names`` reads
     them (the agent passes the rules planner's reader,
     :func:`cosmo_agent.tools.mentions.unknown_names`; None: none is read).
+    ``all_when_unnamed`` (``cosmo_all_when_unnamed``) writes ``"all"`` for a list of
+    satellites or stations when no operator turn names one (:func:`.spans.all_when_unnamed`).
     ``choose_tools`` (None: on when the model directory has a tool-choice head,
     :data:`cosmo_agent.model.tool_choice.HEAD_FILE`; False: off; True: the head is required)
     lets a pretrained encoder and that head decide which calls the turn right after a request
@@ -1286,6 +1308,7 @@ class CosmoChatModel(BaseChatModel):
     named_tools_only: bool | None = None
     quote_unknown_names: bool | None = None
     unknown_names: UnknownNames | None = None
+    all_when_unnamed: bool | None = None
     choose_tools: bool | None = None
 
     _engine: _Engine | None = PrivateAttr(default=None)
@@ -1337,6 +1360,7 @@ class CosmoChatModel(BaseChatModel):
                 self.quote_unknown_names, defaults, "cosmo_quote_unknown_names"
             ),
             unknown_names=self.unknown_names,
+            all_when_unnamed=_setting(self.all_when_unnamed, defaults, "cosmo_all_when_unnamed"),
             tool_chooser=tool_chooser,
             name_pools=(
                 NamePools.from_config((defaults or {}).get("cosmo_name_surrogates"))

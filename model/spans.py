@@ -35,8 +35,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 __all__ = [
-    "admit_unknown", "blank_names", "narrow_tools", "narrow_values", "quote_ids", "quote_items",
-    "respell", "spelled", "spells_a_name", "tool_names", "tools_for_named",
+    "admit_unknown", "all_when_unnamed", "blank_names", "narrow_tools", "narrow_values",
+    "quote_ids", "quote_items", "respell", "spelled", "spells_a_name", "tool_names",
+    "tools_for_named",
 ]  # fmt: skip
 
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
@@ -227,6 +228,50 @@ def narrow_tools(
         _narrow(copy.deepcopy(dict(t)), request, require_spelled, unknown or {}, None)
         for t in tools
     ]
+
+
+def all_when_unnamed(
+    tools: Sequence[Mapping[str, Any]], text: str, unknown: Unknown | None = None
+) -> list[dict[str, Any]]:
+    """``tools`` whose arguments taking either a list of names or a constant (``"all"``) take
+    only the constant when ``text`` spells none of the names and ``unknown`` holds none of
+    their kind: a request that names no satellite means the fleet, and the model does not pick
+    one for it.  The input is not changed.
+
+    >>> tool = {"type": "function", "function": {"name": "passes", "parameters": {
+    ...     "type": "object", "properties": {"satellites": {"anyOf": [
+    ...         {"type": "array", "items": {"type": "string", "enum": ["K3", "K5"]}},
+    ...         {"const": "all"}]}}}}}
+    >>> def arg(t): return t["function"]["parameters"]["properties"]["satellites"]["anyOf"]
+    >>> arg(all_when_unnamed([tool], "Passes over Jeju?")[0])
+    [{'const': 'all'}]
+    >>> len(arg(all_when_unnamed([tool], "Passes of K5 over Jeju?")[0]))
+    2
+    >>> unknown = {"satellite": ["Sentinel-9"]}
+    >>> len(arg(all_when_unnamed([tool], "Passes of Sentinel-9?", unknown)[0]))
+    2
+    """
+    out: list[dict[str, Any]] = []
+    for tool in tools:
+        t = copy.deepcopy(dict(tool))
+        params = t.get("function", t).get("parameters") or {}
+        for key, prop in (params.get("properties") or {}).items():
+            branches = prop.get("anyOf") if isinstance(prop, dict) else None
+            if not isinstance(branches, list):
+                continue
+            consts = [b for b in branches if isinstance(b, dict) and "const" in b]
+            names = [
+                str(n)
+                for b in branches
+                if isinstance(b, dict) and b.get("type") == "array"
+                for n in (b.get("items") or {}).get("enum") or ()
+            ]
+            kind = _kind_of(key, ("satellite", "station"))
+            if (consts and names and not spelled(names, text)
+                    and not (unknown or {}).get(kind or "")):  # fmt: skip
+                prop["anyOf"] = consts
+        out.append(t)
+    return out
 
 
 def admit_unknown(tools: Sequence[Mapping[str, Any]], unknown: Unknown) -> list[dict[str, Any]]:

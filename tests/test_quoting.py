@@ -196,8 +196,8 @@ def test_the_hybrid_reading_takes_the_rules_calls_and_else_cosmos(
 
 def test_spans_public_surface() -> None:
     assert spans.__all__ == [
-        "admit_unknown", "blank_names", "narrow_tools", "narrow_values", "quote_ids",
-        "quote_items", "respell", "spelled", "spells_a_name", "tool_names",
+        "admit_unknown", "all_when_unnamed", "blank_names", "narrow_tools", "narrow_values",
+        "quote_ids", "quote_items", "respell", "spelled", "spells_a_name", "tool_names",
         "tools_for_named"]  # fmt: skip
 
 
@@ -384,6 +384,61 @@ def test_requiring_spelled_names_asks_for_every_one_and_never_all() -> None:
     [loose] = narrow_tools([tool], "K3 and K5 passes")
     assert {"const": "all", "type": "string"} in loose["function"]["parameters"]["properties"][
         "satellites"]["anyOf"]  # fmt: skip
+
+
+def test_a_request_naming_no_satellite_or_station_means_all_of_them() -> None:
+    """Seen on the development sets: "Hartebeesthoek 지상국 교신 시간을 … 위성들한테 나눠줘"
+    (no satellite named) was scheduled for one satellite the model picked.  The real tools of
+    missions/demo.yaml: a kind nobody names takes only "all"; a named one, a name the mission
+    lacks, or a name in an earlier operator turn keeps the list."""
+    from cosmo_agent.tools.mission import load_mission
+    from cosmo_agent.tools.registry import openai_tools
+
+    mission = load_mission(Path(__file__).parents[1] / "missions" / "demo.yaml")
+    tools = [t for t in openai_tools(mission)
+             if t["function"]["name"] in ("find_passes", "schedule_contacts", "fleet_status")]
+
+    def kinds(text: str, unknown: dict[str, list[str]] | None = None) -> dict[str, list[str]]:
+        out = {}
+        for t in spans.all_when_unnamed(tools, text, unknown):
+            props = t["function"]["parameters"].get("properties") or {}
+            for key in ("satellites", "stations"):
+                if key in props:
+                    out[f"{t['function']['name']}.{key}"] = sorted(
+                        b.get("type", "?") if "const" not in b else "all"
+                        for b in props[key]["anyOf"])
+        return out
+
+    every = ["all", "array"]
+    assert kinds("대전 지상국 교신 시간을 위성들한테 나눠줘") == {
+        "find_passes.satellites": ["all"], "find_passes.stations": every,
+        "schedule_contacts.satellites": ["all"], "schedule_contacts.stations": every}
+    assert kinds("Plan tomorrow's downlinks for every satellite at every station") == {
+        "find_passes.satellites": ["all"], "find_passes.stations": ["all"],
+        "schedule_contacts.satellites": ["all"], "schedule_contacts.stations": ["all"]}
+    assert set(map(tuple, kinds("K3 passes over Jeju").values())) == {tuple(every)}
+    assert kinds("SENTINEL-9 passes", {"satellite": ["SENTINEL-9"]})[
+        "find_passes.satellites"] == every
+    assert kinds("K3 passes over Jeju\nand schedule them")["schedule_contacts.satellites"] == every
+    assert spans.all_when_unnamed([], "anything") == []
+
+
+def test_the_shipped_model_writes_all_when_no_satellite_is_named() -> None:
+    from cosmo_agent.agent.planners import system_prompt
+    from cosmo_agent.model.inference import CosmoChatModel
+    from cosmo_agent.tools.mission import load_mission
+    from cosmo_agent.tools.registry import openai_tools
+
+    mission = load_mission(Path(__file__).parents[1] / "missions" / "demo.yaml")
+    tools = [t for t in openai_tools(mission) if t["function"]["name"] == "schedule_contacts"]
+    system = {"role": "system", "content": system_prompt(mission)}
+    chat = CosmoChatModel.load(all_when_unnamed=True, choose_tools=False, max_new_tokens=96)
+    for request in ("대전 지상국 교신 시간을 우선순위 높은 위성 위주로 위성들한테 나눠줘",
+                    "Share Jeju's antenna time among the satellites by priority."):
+        done = chat.complete([system, {"role": "user", "content": request}], tools,
+                             tool_choice="required")  # fmt: skip
+        [call] = done.tool_calls
+        assert call["arguments"]["satellites"] == "all", done.raw
 
 
 def test_corpora_are_not_quoted_unless_asked(teacher: RulesTeacher, tmp_path: Path) -> None:

@@ -4,15 +4,15 @@ Usage: python tool_choice.py TRAIN_JSONL MODEL_DIR [REQUESTS [WEIGHT_DECAY [FEAT
        [NGRAM_DIM]]]]
 
 Each row's first request is one example, labelled with the calls of the assistant turn that
-answers it (none: answered in words) and the argument names each call writes (the head
-decides those that training sometimes writes and sometimes leaves out); rows repeated in the
-corpus stay repeated, as the decoder trained on them.  REQUESTS of them (default 5000, after
-a seeded shuffle, seed 0; 0: all) are read by SmolLM2-135M (``smollm2_encoder``) and the
-head is fitted with WEIGHT_DECAY (default 1e-2).  FEATURES_PT, if given, caches the features
-(``torch.save``) and is reused when it exists; a cache of fewer rows is extended (its rows
-are the first of the same shuffle).  NGRAM_DIM (default 16384; 0: none) columns of the
-requests' hashed character n-grams (``ngram_bag``, scale 10, their weight decay 1e-3) join
-the encoder's features.
+answers it (none: answered in words) and the arguments each call writes (the head decides
+those that training sometimes writes and sometimes leaves out, and the value of a closed
+string argument such as an objective); rows repeated in the corpus stay repeated, as the
+decoder trained on them.  REQUESTS of them (default 5000, after a seeded shuffle, seed 0;
+0: all) are read by SmolLM2-135M (``smollm2_encoder``) and the head is fitted with
+WEIGHT_DECAY (default 1e-2).  FEATURES_PT, if given, caches the features (``torch.save``) and
+is reused when it exists; a cache of fewer rows is extended (its rows are the first of the
+same shuffle).  NGRAM_DIM (default 16384; 0: none) columns of the requests' hashed character
+n-grams (``ngram_bag``, scale 10, their weight decay 1e-3) join the encoder's features.
 """
 
 import json
@@ -36,11 +36,11 @@ weight_decay = float(sys.argv[4]) if len(sys.argv) > 4 else 1e-2
 cache = Path(sys.argv[5]) if len(sys.argv) > 5 and sys.argv[5] != "-" else None
 ngram_dim = int(sys.argv[6]) if len(sys.argv) > 6 else 2**14
 
-def argument_names(arguments: str | dict[str, object]) -> list[str]:
-    return list(json.loads(arguments) if isinstance(arguments, str) else arguments)
+def call_arguments(arguments: str | dict[str, object]) -> dict[str, object]:
+    return dict(json.loads(arguments) if isinstance(arguments, str) else arguments)
 
 
-rows: list[tuple[str, list[str], list[list[str]]]] = []
+rows: list[tuple[str, list[str], list[dict[str, object]]]] = []
 with train.open(encoding="utf-8") as fh:
     for line in fh:
         messages = json.loads(line)["messages"]
@@ -48,7 +48,7 @@ with train.open(encoding="utf-8") as fh:
         answer = messages[u + 1]
         written = answer.get("tool_calls") or []
         calls = [c["function"]["name"] for c in written]
-        names = [argument_names(c["function"]["arguments"]) for c in written]
+        names = [call_arguments(c["function"]["arguments"]) for c in written]
         rows.append((messages[u]["content"], calls, names))
 random.Random(0).shuffle(rows)
 rows = rows[:limit] if limit > 0 else rows
