@@ -463,17 +463,14 @@ def _fit_arguments(
         len(w) != len(c) for w, c in zip(written, calls, strict=True)
     ):
         raise ValueError("argument_names must hold one list of argument names per call")
-    seen: dict[tuple[str, str], Counter[bool]] = {}
-    for names, keys in zip(calls, written, strict=True):
-        for name, args in zip(names, keys, strict=True):
-            for t, k in seen:
-                if t == name and k not in args:
-                    seen[t, k][False] += 1
-            for k in args:
-                seen.setdefault((name, k), Counter())[True] += 1
-    # a pair first seen late was left out of the tool's earlier calls too
+    present = Counter(
+        (name, k)
+        for names, keys in zip(calls, written, strict=True)
+        for name, args in zip(names, keys, strict=True)
+        for k in args
+    )
     totals = Counter(n for names in calls for n in names)
-    pairs = sorted(p for p, c in seen.items() if 0 < c[True] < totals[p[0]])
+    pairs = sorted(p for p, n in present.items() if n < totals[p[0]])
     values: dict[tuple[str, str], Counter[str]] = {}
     other: set[tuple[str, str]] = set()
     for names, keys in zip(calls, written, strict=True):
