@@ -1022,7 +1022,9 @@ def _xml_tokens(text: str | bytes, source: str) -> Iterator[_Token]:
                 CdmIssue(source, "", f"root element is <{_local(root.tag)}>, expected one <cdm>")
             )
         root = cdms[0]
-    yield _Assign(f"{source}:<cdm>", "CCSDS_CDM_VERS", root.get("version", ""), None)
+    # Trimmed like element text: XML turns a line break inside an attribute into a space.
+    version = root.get("version", "").strip()
+    yield _Assign(f"{source}:<cdm>", "CCSDS_CDM_VERS", version, None)
 
     def walk(elem: ET.Element, path: str, segment: int) -> Iterator[_Token]:
         for child in elem:

@@ -520,6 +520,20 @@ def test_control_characters_and_overflow_are_handled() -> None:
         Cdm.from_kvn(_replace_line(EXAMPLE_KVN, "MISS_DISTANCE", "MISS_DISTANCE = 1e999 [m]"))
 
 
+def test_the_xml_version_attribute_is_trimmed_like_element_text() -> None:
+    """Found by the mutation test: ``version="\r.0"`` reads as ``" .0"`` (XML turns a
+    line break inside an attribute into a space); KVN trims the value, so the two
+    encodings of one message differed.  The attribute is trimmed as element text is."""
+    xml = (
+        Cdm.from_kvn(EXAMPLE_KVN)
+        .to_xml()
+        .replace('id="CCSDS_CDM_VERS" version="1.0"', 'id="CCSDS_CDM_VERS" version="\r1.0 "')
+    )
+    cdm = Cdm.from_xml(xml)
+    assert cdm.header.version == "1.0"
+    assert Cdm.from_kvn(cdm.to_kvn()).header.version == "1.0"
+
+
 def test_a_comment_reads_the_same_in_kvn_and_xml() -> None:
     """Found by the mutation test: ``COMMENT  = 15 [m]`` (a keyword deleted from CARA's
     HBR comment) kept its leading space in KVN while XML trims element text, so the two
