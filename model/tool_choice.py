@@ -71,27 +71,49 @@ _LAYERS: Final = (10, 20, 30)
 three together (model/cosmo-tiny/README.md)."""
 
 
-def ngram_bag(texts: Sequence[str], dim: int, scale: float = 1.0) -> Any:
+def ngram_bag(texts: Sequence[str], dim: int, scale: float = 1.0, *, sparse: bool = False) -> Any:
     """Each text's character 2-, 3- and 4-grams (lower-cased, spaces around), hashed (CRC-32)
-    into ``dim`` columns, each present n-gram worth ``scale / sqrt(distinct n-grams)``.
+    into ``dim`` columns, each present n-gram worth ``scale / sqrt(distinct n-grams)``; a
+    sparse COO tensor with ``sparse`` (what fitting uses: a request holds a few hundred).
 
     >>> bag = ngram_bag(["Space weather?", "우주기상"], 64)
     >>> bag.shape, [round(float((row ** 2).sum()), 3) for row in bag]
     (torch.Size([2, 64]), [1.0, 1.0])
+    >>> bool((ngram_bag(["Space weather?", "우주기상"], 64, sparse=True).to_dense() == bag).all())
+    True
     """
     import torch
 
-    out = torch.zeros((len(texts), dim))
+    rows, cols, vals = [], [], []
     for i, text in enumerate(texts):
         padded = f" {text.lower()} "
-        cols = {
-            zlib.crc32(padded[j : j + n].encode("utf-8")) % dim
-            for n in (2, 3, 4)
-            for j in range(len(padded) - n + 1)
-        }
-        if cols:
-            out[i, sorted(cols)] = scale / len(cols) ** 0.5
+        present = sorted(
+            {
+                zlib.crc32(padded[j : j + n].encode("utf-8")) % dim
+                for n in (2, 3, 4)
+                for j in range(len(padded) - n + 1)
+            }
+        )
+        rows += [i] * len(present)
+        cols += present
+        vals += [scale / len(present) ** 0.5] * len(present)
+    if sparse:
+        index = torch.tensor([rows, cols], dtype=torch.long).reshape(2, -1)
+        return torch.sparse_coo_tensor(index, torch.tensor(vals), (len(texts), dim)).coalesce()
+    out = torch.zeros((len(texts), dim))
+    out[rows, cols] = torch.tensor(vals)
     return out
+
+
+def _scores(linear: Any, x: Any, bag: Any) -> Any:
+    """``linear`` over the dense rows ``x`` followed by the sparse n-gram ``bag`` (or none)."""
+    import torch
+
+    if bag is None:
+        return linear(x)
+    weight = linear.weight
+    width = x.shape[1]
+    return x @ weight[:, :width].T + torch.sparse.mm(bag, weight[:, width:].T) + linear.bias
 
 
 @dataclass(frozen=True)
@@ -250,8 +272,10 @@ class ToolSetHead:
             raise ValueError(f"{path}: not a tool-choice head ({exc})") from exc
         rows, cols = tensors["weight"].shape
         if rows != len(sets) or cols != tensors["mean"].shape[0] + ngram_dim:
-            raise ValueError(f"{path}: a {rows} x {cols} weight for {len(sets)} sets of "
-                             f"{tensors['mean'].shape[0]} + {ngram_dim} features")
+            raise ValueError(
+                f"{path}: a {rows} x {cols} weight for {len(sets)} sets of "
+                f"{tensors['mean'].shape[0]} + {ngram_dim} features"
+            )
         try:
             return cls(
                 sets=sets,
@@ -288,16 +312,18 @@ class RequestEncoder:
         self.batch_size = batch_size
 
     def __call__(self, texts: Sequence[str]) -> Any:
-        """One row of features per text (a float32 tensor)."""
+        """One row of features per text (a float32 tensor); a text given more than once is
+        read once, in batches of texts of similar length."""
         import torch
 
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        rows: list[Any] = [None] * len(texts)
+        distinct = list(dict.fromkeys(texts))
+        order = sorted(range(len(distinct)), key=lambda i: len(distinct[i]))
+        rows: list[Any] = [None] * len(distinct)
         with torch.inference_mode():
             for start in range(0, len(order), self.batch_size):
                 idx = order[start : start + self.batch_size]
                 enc = self.tokenizer(
-                    [texts[i] for i in idx],
+                    [distinct[i] for i in idx],
                     return_tensors="pt",
                     padding=True,
                     truncation=True,
@@ -312,7 +338,8 @@ class RequestEncoder:
                     rows[i] = pooled[j]
         if not rows:
             return torch.zeros((0, 0))
-        return torch.stack(rows)
+        where = {text: i for i, text in enumerate(distinct)}
+        return torch.stack([rows[where[text]] for text in texts])
 
 
 def _cache_root() -> Path:
@@ -406,26 +433,27 @@ def fit_tool_sets(
     mean, scale = x.mean(0), x.std(0, unbiased=False) + 1e-5
     x = (x - mean) / scale
     width = x.shape[1]
+    bag = None
     if ngram_dim:
         if texts is None or len(texts) != len(calls):
             raise ValueError("n-gram features need the texts, one per label")
-        x = torch.cat([x, ngram_bag(texts, ngram_dim, ngram_scale)], 1)
+        bag = ngram_bag(texts, ngram_dim, ngram_scale, sparse=True)
     y = torch.tensor([index[frozenset(c)] for c in calls])
     torch.manual_seed(0)
-    linear = torch.nn.Linear(x.shape[1], len(sets))
+    linear = torch.nn.Linear(width + ngram_dim, len(sets))
     opt: Any = torch.optim.LBFGS(linear.parameters(), max_iter=max_iter,
                                  line_search_fn="strong_wolfe")  # fmt: skip
 
     def closure() -> Any:
         opt.zero_grad()
-        loss: Any = torch.nn.functional.cross_entropy(linear(x), y)
+        loss: Any = torch.nn.functional.cross_entropy(_scores(linear, x, bag), y)
         loss = loss + weight_decay * (linear.weight[:, :width] ** 2).sum()
         loss = loss + ngram_weight_decay * (linear.weight[:, width:] ** 2).sum()
         loss.backward()
         return loss
 
     opt.step(closure)
-    arguments, rows = _fit_arguments(x, calls, argument_names, width, weight_decay,
+    arguments, rows = _fit_arguments(x, bag, calls, argument_names, weight_decay,
                                      ngram_weight_decay, max_iter)  # fmt: skip
     return ToolSetHead(
         sets=sets,
@@ -445,20 +473,21 @@ def fit_tool_sets(
 
 def _fit_arguments(
     x: Any,
+    bag: Any,
     calls: Sequence[Sequence[str]],
     written: Sequence[Sequence[Sequence[str] | Mapping[str, Any]]] | None,
-    width: int,
     weight_decay: float,
     ngram_weight_decay: float,
     max_iter: int,
 ) -> tuple[tuple[tuple[str, ...], ...], list[tuple[Any, float]]]:
     """The (tool, argument) pairs training sometimes wrote and sometimes left out, then the
     (tool, argument, value) triples of closed string arguments, and a logistic row (weights,
-    bias) for each over the standardized rows ``x``."""
+    bias) for each over the standardized rows ``x`` and their n-gram ``bag`` (or none)."""
     import torch
 
     if written is None:
         return (), []
+    width = x.shape[1]
     if len(written) != len(calls) or any(
         len(w) != len(c) for w, c in zip(written, calls, strict=True)
     ):
@@ -503,15 +532,20 @@ def _fit_arguments(
                     idx.append(i)
                     y.append(float(args[key] == label[2]))
                 break
-        xs, ys = x[idx], torch.tensor(y)
+        rows_of = torch.tensor(idx, dtype=torch.long)
+        xs, ys = x[rows_of], torch.tensor(y)
+        bs = None if bag is None else bag.index_select(0, rows_of).coalesce()
         torch.manual_seed(0)
-        linear = torch.nn.Linear(x.shape[1], 1)
+        linear = torch.nn.Linear(width + (0 if bag is None else bag.shape[1]), 1)
         opt: Any = torch.optim.LBFGS(linear.parameters(), max_iter=max_iter,
                                      line_search_fn="strong_wolfe")  # fmt: skip
 
-        def closure(linear: Any = linear, opt: Any = opt, xs: Any = xs, ys: Any = ys) -> Any:
+        def closure(
+            linear: Any = linear, opt: Any = opt, xs: Any = xs, bs: Any = bs, ys: Any = ys
+        ) -> Any:
             opt.zero_grad()
-            loss: Any = torch.nn.functional.binary_cross_entropy_with_logits(linear(xs)[:, 0], ys)
+            scores = _scores(linear, xs, bs)[:, 0]
+            loss: Any = torch.nn.functional.binary_cross_entropy_with_logits(scores, ys)
             loss = loss + weight_decay * (linear.weight[:, :width] ** 2).sum()
             loss = loss + ngram_weight_decay * (linear.weight[:, width:] ** 2).sum()
             loss.backward()

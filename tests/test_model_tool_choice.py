@@ -104,6 +104,30 @@ def test_the_n_gram_block_reads_what_the_encoder_misses(tmp_path: Path) -> None:
         fit_tool_sets(flat, calls, layers=(0,), encoder="test", ngram_dim=512)
 
 
+def test_the_sparse_n_gram_fit_reaches_the_dense_objective_s_minimum() -> None:
+    # the fit multiplies the n-gram block as a sparse matrix; at its weights the gradient of
+    # the same loss written densely over the head's own rows must vanish
+    gen = torch.Generator().manual_seed(3)
+    texts = ["우주기상 알려줘", "space weather now", "위성 상태", "fleet status please",
+             "고마워", "thanks a lot", "통과 일정", "passes over Jeju"] * 3
+    calls = ([["space_weather"]] * 2 + [["fleet_status"]] * 2 + [[]] * 2
+             + [["find_passes"]] * 2) * 3
+    x = torch.randn(len(texts), 5, generator=gen)
+    decay, ngram_decay = 1e-2, 1e-3
+    head = fit_tool_sets(x, calls, layers=(0,), encoder="test", texts=texts, ngram_dim=256,
+                         weight_decay=decay, ngram_weight_decay=ngram_decay)
+    rows = head._standard(head.features(x, texts))
+    weight = head.weight.clone().requires_grad_(True)
+    bias = head.bias.clone().requires_grad_(True)
+    labels = torch.tensor([head.sets.index(tuple(c)) for c in calls])
+    loss = (torch.nn.functional.cross_entropy(rows @ weight.T + bias, labels)
+            + decay * (weight[:, :5] ** 2).sum() + ngram_decay * (weight[:, 5:] ** 2).sum())
+    loss.backward()
+    assert weight.grad is not None and bias.grad is not None
+    assert float(weight.grad.abs().max()) < 1e-5 and float(bias.grad.abs().max()) < 1e-5
+    assert float(head.weight[:, 5:].abs().max()) > 1e-2  # the n-gram block did learn
+
+
 def test_the_head_decides_the_arguments_training_sometimes_wrote(tmp_path: Path) -> None:
     # cluster 1 calls fleet_status (no argument); clusters 2 and 3 call find_passes, and a
     # request of cluster 3 writes min_elevation_deg; duration_h is always written: not decided
@@ -182,6 +206,25 @@ def test_the_encoder_pools_each_text_alone_as_in_a_padded_batch() -> None:
     for i, text in enumerate(texts):
         assert torch.allclose(encoder([text])[0], batch[i], atol=1e-5)
     assert not torch.allclose(batch[0], batch[1])
+
+
+def test_the_encoder_reads_a_repeated_text_once() -> None:
+    from test_model_inference import make_model, make_tokenizer
+
+    tokenizer = make_tokenizer()
+    model = make_model(tokenizer, std=0.5)
+    read: list[int] = []
+
+    def count(_module: Any, _args: Any, kwargs: Any, _out: Any) -> None:
+        read.append(len(kwargs["input_ids"]))
+
+    model.register_forward_hook(count, with_kwargs=True)
+    encoder = RequestEncoder(model, tokenizer, layers=(1,), batch_size=2)
+    texts = ["fleet status", "위성 상태", "fleet status", "ISS passes", "위성 상태"]
+    rows = encoder(texts)
+    assert sum(read) == 3 and rows.shape == (5, 32)
+    assert torch.equal(rows[0], rows[2]) and torch.equal(rows[1], rows[4])
+    assert torch.allclose(rows[3], encoder(["ISS passes"])[0], atol=1e-5)
 
 
 def test_a_chooser_on_other_layers_than_its_head_is_refused() -> None:

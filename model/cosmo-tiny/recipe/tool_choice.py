@@ -7,8 +7,9 @@ Each row's first request is one example, labelled with the calls of the assistan
 answers it (none: answered in words) and the arguments each call writes (the head decides
 those that training sometimes writes and sometimes leaves out, and the value of a closed
 string argument such as an objective); rows repeated in the corpus stay repeated, as the
-decoder trained on them.  REQUESTS of them (default 5000, after a seeded shuffle, seed 0;
-0: all) are read by SmolLM2-135M (``smollm2_encoder``) and the head is fitted with
+decoder trained on them.  REQUESTS of them (default 0: all; else the first after a seeded
+shuffle, seed 0) are read by SmolLM2-135M (``smollm2_encoder``, each distinct text once;
+the shipped head's 15,105 rows hold 11,855) and the head is fitted with
 WEIGHT_DECAY (default 1e-2).  FEATURES_PT, if given, caches the features (``torch.save``) and
 is reused when it exists; a cache of fewer rows is extended (its rows are the first of the
 same shuffle).  NGRAM_DIM (default 16384; 0: none) columns of the requests' hashed character
@@ -31,7 +32,7 @@ from cosmo_agent.model.tool_choice import (
 )
 
 train, model_dir = Path(sys.argv[1]), Path(sys.argv[2])
-limit = int(sys.argv[3]) if len(sys.argv) > 3 else 5000
+limit = int(sys.argv[3]) if len(sys.argv) > 3 else 0
 weight_decay = float(sys.argv[4]) if len(sys.argv) > 4 else 1e-2
 cache = Path(sys.argv[5]) if len(sys.argv) > 5 and sys.argv[5] != "-" else None
 ngram_dim = int(sys.argv[6]) if len(sys.argv) > 6 else 2**14
@@ -59,7 +60,8 @@ if features is None or len(features) < len(rows):
     start = time.time()
     more = encoder([text for text, _, _ in rows[done:]])
     features = more if features is None else torch.cat([features, more])
-    print(f"read {len(rows) - done} requests in {time.time() - start:.0f} s")
+    distinct = len({text for text, _, _ in rows[done:]})
+    print(f"read {len(rows) - done} requests ({distinct} distinct) in {time.time() - start:.0f} s")
     if cache is not None:
         torch.save(features, cache)
 features = features[: len(rows)]
