@@ -99,7 +99,9 @@ def ngram_bag(texts: Sequence[str], dim: int, scale: float = 1.0, *, sparse: boo
         vals += [scale / len(present) ** 0.5] * len(present)
     if sparse:
         index = torch.tensor([rows, cols], dtype=torch.long).reshape(2, -1)
-        return torch.sparse_coo_tensor(index, torch.tensor(vals), (len(texts), dim)).coalesce()
+        shape = (len(texts), dim)
+        bag = torch.sparse_coo_tensor(index, torch.tensor(vals), shape, check_invariants=True)
+        return bag.coalesce()
     out = torch.zeros((len(texts), dim))
     out[rows, cols] = torch.tensor(vals)
     return out
