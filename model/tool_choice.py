@@ -154,10 +154,9 @@ class ToolSetHead:
             value = torch.as_tensor(getattr(self, name), dtype=torch.float32)
             object.__setattr__(self, name, value.contiguous())
         width = self.weight.shape[1]
-        weight = [[0.0] * width] if self.argument_weight is None else self.argument_weight
-        weight = torch.as_tensor(weight, dtype=torch.float32).reshape(-1, width)[
-            : len(self.arguments)
-        ]
+        weight = torch.as_tensor(
+            [] if self.argument_weight is None else self.argument_weight, dtype=torch.float32
+        ).reshape(-1, width)
         bias = torch.as_tensor(
             [] if self.argument_bias is None else self.argument_bias, dtype=torch.float32
         ).reshape(-1)

@@ -156,6 +156,10 @@ def test_the_head_decides_the_arguments_training_sometimes_wrote(tmp_path: Path)
         ToolSetHead(sets=((),), layers=(1,), encoder="x", mean=[0.0], scale=[1.0],
                     weight=[[0.0]], bias=[0.0], arguments=(("a", "b"), ("a", "c")),
                     argument_weight=[[1.0]], argument_bias=[0.0, 0.0])
+    with pytest.raises(ValueError, match="1 arguments decided by 2 rows"):  # never cut short
+        ToolSetHead(sets=((),), layers=(1,), encoder="x", mean=[0.0], scale=[1.0],
+                    weight=[[0.0]], bias=[0.0], arguments=(("a", "b"),),
+                    argument_weight=[[1.0], [2.0]], argument_bias=[0.0])
 
 
 def test_the_head_picks_the_value_of_a_closed_string_argument(tmp_path: Path) -> None:
